@@ -8,6 +8,7 @@ from gitgate.cli._base import main
 
 # Command modules register themselves on `main` when imported.
 from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
+    proposals,
     redact_cmd,
     safety_cmds,
 )

@@ -1,0 +1,339 @@
+"""CLI: init, propose, list, show, approve, reject, audit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gitgate import render
+from gitgate.cli._base import emit, json_option, main
+from gitgate.errors import GitgateError
+from gitgate.records import STATUSES, Proposal
+from gitgate.workflow import Gate
+
+
+def open_gate(ctx: click.Context) -> Gate:
+    """The Gate for the repository named by ``-C`` (or the current directory)."""
+    return Gate(ctx.find_root().obj["repo"])
+
+
+def read_input(source: str) -> bytes:
+    """Read a file argument, ``-`` meaning standard input."""
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as err:
+        raise GitgateError(f"cannot read {source}: {err.strerror}", hint="check the path") from err
+
+
+@main.command()
+@click.option(
+    "--protect",
+    "protect",
+    multiple=True,
+    metavar="BRANCH",
+    help="Protected branch (repeatable; the first is the default target).",
+)
+@click.option(
+    "--approver",
+    "approvers",
+    multiple=True,
+    metavar="ID",
+    help="Identity allowed to approve (repeatable), e.g. an e-mail.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing policy.")
+@json_option
+@click.pass_context
+def init(
+    ctx: click.Context,
+    protect: tuple[str, ...],
+    approvers: tuple[str, ...],
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Set up gitgate: commit .gitgate.toml and start the audit log.
+
+    Safe to run twice; an existing policy is kept unless --force. In a clone of a repository
+    that already uses gitgate, it only configures this clone.
+    """
+    result = open_gate(ctx).init(protect, approvers, force=force)
+    payload = {
+        "branch": result.branch,
+        "policy_commit": result.policy_commit,
+        "wrote_policy": result.wrote_policy,
+        "started_audit": result.started_audit,
+        "protected": list(result.policy.protected),
+        "approvers": list(result.policy.approvers),
+        "warnings": list(result.warnings),
+    }
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    wrote = "committed .gitgate.toml" if result.wrote_policy else "kept the existing policy"
+    emit(
+        as_json,
+        payload,
+        f"gitgate is set up on {result.branch}: {wrote} ({result.policy_commit[:12]}); "
+        f"approvers: {', '.join(result.policy.approvers) or 'none'}",
+    )
+
+
+def _propose_options(func):  # type: ignore[no-untyped-def]
+    func = click.option(
+        "--target", metavar="BRANCH", help="Target branch (default: the first protected)."
+    )(func)
+    func = click.option("-m", "--message", default="", help="What the change is for.")(func)
+    func = click.option("--tool", default=None, help="Tool name recorded in the metadata.")(func)
+    func = click.option(
+        "--allow-secret",
+        is_flag=True,
+        help="Propose even if added content looks like a secret (audited).",
+    )(func)
+    return json_option(func)
+
+
+def _report_proposal(as_json: bool, proposal: Proposal) -> None:
+    emit(as_json, proposal.to_dict(), proposal.id)
+
+
+@main.group()
+def propose() -> None:
+    """Propose a change; it waits on a pending branch until approved.
+
+    Prints the proposal id. The actor is $GITGATE_ACTOR, else git's user.email.
+    """
+
+
+@propose.command("patch")
+@click.argument("source", metavar="FILE|-")
+@_propose_options
+@click.pass_context
+def propose_patch(
+    ctx: click.Context,
+    source: str,
+    target: str | None,
+    message: str,
+    tool: str | None,
+    allow_secret: bool,
+    as_json: bool,
+) -> None:
+    """Propose a unified diff as `git diff --binary -M` writes it."""
+    proposal = open_gate(ctx).propose_patch(
+        read_input(source),
+        target=target,
+        message=message,
+        tool=tool or "apply_patch",
+        allow_secret=allow_secret,
+    )
+    _report_proposal(as_json, proposal)
+
+
+@propose.command("write")
+@click.argument("path")
+@click.option(
+    "--from",
+    "source",
+    default="-",
+    metavar="FILE|-",
+    show_default=True,
+    help="Where the new content comes from.",
+)
+@_propose_options
+@click.pass_context
+def propose_write(
+    ctx: click.Context,
+    path: str,
+    source: str,
+    target: str | None,
+    message: str,
+    tool: str | None,
+    allow_secret: bool,
+    as_json: bool,
+) -> None:
+    """Propose writing PATH (created or replaced) with the content of --from."""
+    proposal = open_gate(ctx).propose_write(
+        path,
+        read_input(source),
+        target=target,
+        message=message,
+        tool=tool or "write_file",
+        allow_secret=allow_secret,
+    )
+    _report_proposal(as_json, proposal)
+
+
+@propose.command("create")
+@click.argument("path")
+@click.option(
+    "--from",
+    "source",
+    default=None,
+    metavar="FILE|-",
+    help="Content of the new file (default: empty).",
+)
+@_propose_options
+@click.pass_context
+def propose_create(
+    ctx: click.Context,
+    path: str,
+    source: str | None,
+    target: str | None,
+    message: str,
+    tool: str | None,
+    allow_secret: bool,
+    as_json: bool,
+) -> None:
+    """Propose creating PATH; refused if it already exists."""
+    content = read_input(source) if source else b""
+    proposal = open_gate(ctx).propose_create(
+        path,
+        content,
+        target=target,
+        message=message,
+        tool=tool or "create_file",
+        allow_secret=allow_secret,
+    )
+    _report_proposal(as_json, proposal)
+
+
+@propose.command("delete")
+@click.argument("path")
+@_propose_options
+@click.pass_context
+def propose_delete(
+    ctx: click.Context,
+    path: str,
+    target: str | None,
+    message: str,
+    tool: str | None,
+    allow_secret: bool,
+    as_json: bool,
+) -> None:
+    """Propose deleting PATH."""
+    proposal = open_gate(ctx).propose_delete(
+        path, target=target, message=message, tool=tool or "delete_file"
+    )
+    _report_proposal(as_json, proposal)
+
+
+@main.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only proposals with this status.")
+@json_option
+@click.pass_context
+def list_cmd(ctx: click.Context, status: str | None, as_json: bool) -> None:
+    """List proposals, oldest first."""
+    proposals = open_gate(ctx).list(status=status)
+    emit(as_json, [p.to_dict() for p in proposals], lambda: render.proposal_table(proposals))
+
+
+@main.command()
+@click.argument("proposal_id", metavar="ID")
+@click.option("--diff", "full_diff", is_flag=True, help="Show the whole diff (redacted).")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, proposal_id: str, full_diff: bool, as_json: bool) -> None:
+    """Show one proposal: metadata, status, history and its diff preview."""
+    gate = open_gate(ctx)
+    proposal = gate.get(proposal_id)
+    diff = None
+    if full_diff:
+        diff = gate.store.diff_text(proposal.base, proposal.commit, binary=False).decode(
+            "utf-8", "replace"
+        )
+    payload = proposal.to_dict()
+    if diff is not None:
+        from gitgate.redaction import redact
+
+        payload["diff"] = redact(diff)
+    emit(as_json, payload, lambda: render.proposal_detail(proposal, diff=diff))
+
+
+@main.command()
+@click.argument("proposal_ids", metavar="ID...", nargs=-1, required=True)
+@json_option
+@click.pass_context
+def approve(ctx: click.Context, proposal_ids: tuple[str, ...], as_json: bool) -> None:
+    """Approve proposals: each is merged into its target, or recorded failed on a conflict.
+
+    Only an approver named in the policy may approve, never the requester of the proposal.
+    Exits 1 if any proposal failed to merge.
+    """
+    gate = open_gate(ctx)
+    results = []
+    failed = False
+    for pid in proposal_ids:
+        decision = gate.approve(pid)
+        for warning in decision.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        p = decision.proposal
+        results.append(p.to_dict())
+        failed = failed or p.status != "executed"
+        if not as_json:
+            if p.status == "executed":
+                click.echo(f"{p.id} executed: merged into {p.target} as {p.result['merge'][:12]}")
+            else:
+                click.echo(f"{p.id} failed: {p.result.get('error', 'unknown error')}")
+                for path in p.result.get("conflicts", []):
+                    click.echo(f"  conflict: {path}")
+    if as_json:
+        emit(True, results if len(results) > 1 else results[0], "")
+    if failed:
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("proposal_ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--reason", "-r", required=True, help="Why it is rejected (recorded, redacted).")
+@json_option
+@click.pass_context
+def reject(ctx: click.Context, proposal_ids: tuple[str, ...], reason: str, as_json: bool) -> None:
+    """Reject proposals, recording why. The commit stays under an archive ref."""
+    gate = open_gate(ctx)
+    results = [gate.reject(pid, reason) for pid in proposal_ids]
+    emit(
+        as_json,
+        [p.to_dict() for p in results] if len(results) > 1 else results[0].to_dict(),
+        "\n".join(f"{p.id} rejected" for p in results),
+    )
+
+
+@main.group()
+def audit() -> None:
+    """Read and verify the append-only audit log."""
+
+
+@audit.command("log")
+@json_option
+@click.pass_context
+def audit_log(ctx: click.Context, as_json: bool) -> None:
+    """Print the audit log, oldest first."""
+    entries = open_gate(ctx).audit()
+    emit(
+        as_json,
+        [e.to_dict() for e in entries],
+        lambda: "\n".join(render.audit_line(e) for e in entries),
+    )
+
+
+@audit.command("verify")
+@json_option
+@click.pass_context
+def audit_verify(ctx: click.Context, as_json: bool) -> None:
+    """Check the audit log, notes and protected branches agree; exit 1 on any problem."""
+    report = open_gate(ctx).verify_audit()
+    payload = {
+        "ok": report.ok,
+        "entries": report.entries,
+        "proposals": report.proposals,
+        "problems": list(report.problems),
+    }
+    summary = (
+        f"audit log OK: {report.entries} entries, {report.proposals} proposals"
+        if report.ok
+        else "\n".join(f"problem: {p}" for p in report.problems)
+    )
+    emit(as_json, payload, summary)
+    if not report.ok:
+        ctx.exit(1)

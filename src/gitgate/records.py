@@ -1,0 +1,281 @@
+"""Record formats: the proposal note and the audit entry, with their JSON codecs.
+
+Pure: no git here. Both formats carry a schema string so that readers can refuse what they do
+not understand instead of misreading it. Everything in a record has already been redacted by
+the code that builds it; decoding validates shape and types, because notes and audit entries
+arrive from other clones and may be hostile.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal, cast
+
+from gitgate.ids import is_valid_id
+
+PROPOSAL_SCHEMA = "gitgate.proposal/1"
+AUDIT_SCHEMA = "gitgate.audit/1"
+
+Kind = Literal["patch", "write", "create", "delete", "command"]
+Status = Literal["pending", "executed", "failed", "rejected"]
+KINDS: tuple[str, ...] = ("patch", "write", "create", "delete", "command")
+STATUSES: tuple[str, ...] = ("pending", "executed", "failed", "rejected")
+EVENTS: tuple[str, ...] = (
+    "init",
+    "proposed",
+    "approved",
+    "executed",
+    "failed",
+    "rejected",
+    "exported",
+    "command.auto",
+    "command.denied",
+    "policy",
+)
+# The audit events that change a proposal's status, and the status each one sets.
+STATUS_EVENTS: dict[str, str] = {
+    "proposed": "pending",
+    "executed": "executed",
+    "failed": "failed",
+    "rejected": "rejected",
+}
+
+MAX_RECORD_BYTES = 1_000_000  # a note or entry larger than this is refused as hostile
+
+
+class RecordError(ValueError):
+    """A note or audit entry is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One step of a proposal's status history."""
+
+    status: str
+    at: str
+    by: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """An approval, bound to the exact proposal commit that was approved."""
+
+    by: str
+    at: str
+    commit: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """One path a proposal changes."""
+
+    path: str
+    change: str  # added | modified | deleted | renamed | copied | typechange
+    old_path: str | None = None
+    mode: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A proposal's metadata, as stored in its git note (already redacted)."""
+
+    id: str
+    kind: str
+    tool: str
+    target: str
+    base: str
+    commit: str
+    requester: str
+    created_at: str
+    status: str
+    message: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    preview: dict[str, Any] = field(default_factory=dict)
+    history: tuple[StatusChange, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    changed_files: tuple[ChangedFile, ...] = ()
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_pending(self) -> bool:
+        """Tell whether the proposal still waits for a decision."""
+        return self.status == "pending"
+
+    def with_status(self, status: str, at: str, by: str, note: str = "", **extra: Any) -> Proposal:
+        """Return a copy moved to ``status``, with the step appended to the history."""
+        step = StatusChange(status=status, at=at, by=by, note=note)
+        return replace(self, status=status, history=(*self.history, step), **extra)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form, schema first."""
+        body = asdict(self)
+        return {"schema": PROPOSAL_SCHEMA, **body}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One entry of the append-only audit log (already redacted)."""
+
+    seq: int
+    event: str
+    actor: str
+    time: str
+    proposal: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    commits: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form, schema first."""
+        return {"schema": AUDIT_SCHEMA, **asdict(self)}
+
+    def summary(self) -> str:
+        """One line for logs and commit subjects."""
+        what = f" {self.proposal}" if self.proposal else ""
+        return f"#{self.seq} {self.event}{what} by {self.actor}"
+
+
+def encode_proposal(proposal: Proposal) -> bytes:
+    """Serialise a proposal note (stable key order, so equal records give equal blobs)."""
+    return (json.dumps(proposal.to_dict(), sort_keys=True, indent=1) + "\n").encode()
+
+
+def decode_proposal(data: bytes) -> Proposal:
+    """Parse and validate a proposal note.
+
+    Raises:
+        RecordError: when it is not a gitgate proposal note of a known schema.
+    """
+    obj = _load_json(data)
+    if obj.get("schema") != PROPOSAL_SCHEMA:
+        raise RecordError(f"unknown proposal schema {obj.get('schema')!r}")
+    try:
+        proposal = Proposal(
+            id=_req_str(obj, "id"),
+            kind=_req_choice(obj, "kind", KINDS),
+            tool=_req_str(obj, "tool"),
+            target=_req_str(obj, "target"),
+            base=_req_oid(obj, "base"),
+            commit=_req_oid(obj, "commit"),
+            requester=_req_str(obj, "requester"),
+            created_at=_req_str(obj, "created_at"),
+            status=_req_choice(obj, "status", STATUSES),
+            message=_opt_str(obj, "message"),
+            arguments=_opt_dict(obj, "arguments"),
+            preview=_opt_dict(obj, "preview"),
+            history=tuple(StatusChange(**_fields(h, StatusChange)) for h in _list(obj, "history")),
+            approvals=tuple(Approval(**_fields(a, Approval)) for a in _list(obj, "approvals")),
+            changed_files=tuple(
+                ChangedFile(**_fields(c, ChangedFile)) for c in _list(obj, "changed_files")
+            ),
+            result=_opt_dict(obj, "result"),
+        )
+    except TypeError as err:
+        raise RecordError(f"malformed proposal note: {err}") from err
+    if not is_valid_id(proposal.id):
+        raise RecordError(f"malformed proposal id {proposal.id!r}")
+    return proposal
+
+
+AUDIT_SUBJECT_PREFIX = "gitgate audit "
+
+
+def encode_audit(entry: AuditEntry) -> str:
+    """Serialise an audit entry as a commit message: a subject line, then the JSON body."""
+    body = json.dumps(entry.to_dict(), sort_keys=True, indent=1)
+    subject = AUDIT_SUBJECT_PREFIX + entry.summary().replace("\n", " ")
+    return f"{subject}\n\n{body}\n"
+
+
+def decode_audit(message: str) -> AuditEntry:
+    """Parse and validate an audit entry from its commit message.
+
+    Raises:
+        RecordError: when the message is not a well-formed audit entry.
+    """
+    subject, sep, body = message.partition("\n\n")
+    if not sep or not subject.startswith(AUDIT_SUBJECT_PREFIX):
+        raise RecordError("not a gitgate audit entry")
+    obj = _load_json(body.encode())
+    if obj.get("schema") != AUDIT_SCHEMA:
+        raise RecordError(f"unknown audit schema {obj.get('schema')!r}")
+    seq = obj.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise RecordError("audit entry has no valid sequence number")
+    proposal = obj.get("proposal")
+    if proposal is not None and (not isinstance(proposal, str) or not is_valid_id(proposal)):
+        raise RecordError("audit entry names a malformed proposal id")
+    commits = _opt_dict(obj, "commits")
+    if not all(isinstance(v, str) for v in commits.values()):
+        raise RecordError("audit entry 'commits' must map names to commit ids")
+    return AuditEntry(
+        seq=seq,
+        event=_req_choice(obj, "event", EVENTS),
+        actor=_req_str(obj, "actor"),
+        time=_req_str(obj, "time"),
+        proposal=proposal,
+        details=_opt_dict(obj, "details"),
+        commits=cast(dict[str, str], commits),
+    )
+
+
+def _load_json(data: bytes) -> dict[str, Any]:
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError("record is too large")
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RecordError(f"record is not JSON: {err}") from err
+    if not isinstance(obj, dict):
+        raise RecordError("record is not a JSON object")
+    return obj
+
+
+def _req_str(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise RecordError(f"field {key!r} must be a non-empty string")
+    return value
+
+
+def _opt_str(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key, "")
+    if not isinstance(value, str):
+        raise RecordError(f"field {key!r} must be a string")
+    return value
+
+
+def _req_oid(obj: dict[str, Any], key: str) -> str:
+    value = _req_str(obj, key)
+    if len(value) not in (40, 64) or any(c not in "0123456789abcdef" for c in value):
+        raise RecordError(f"field {key!r} must be a full commit id")
+    return value
+
+
+def _req_choice(obj: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    value = _req_str(obj, key)
+    if value not in choices:
+        raise RecordError(f"field {key!r} has unknown value {value!r}")
+    return value
+
+
+def _opt_dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    value = obj.get(key, {})
+    if not isinstance(value, dict):
+        raise RecordError(f"field {key!r} must be an object")
+    return value
+
+
+def _list(obj: dict[str, Any], key: str) -> list[Any]:
+    value = obj.get(key, [])
+    if not isinstance(value, list):
+        raise RecordError(f"field {key!r} must be a list")
+    return value
+
+
+def _fields(item: Any, cls: type) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise RecordError(f"malformed {cls.__name__}")
+    known = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    return {k: v for k, v in item.items() if k in known}

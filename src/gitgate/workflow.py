@@ -1,0 +1,869 @@
+"""The Gate: propose, approve, reject, inspect. The Python API and the CLI's only backend.
+
+A proposal is one commit on top of its target's tip, kept at a pending branch; its redacted
+metadata is a note on that commit; every step appends to the audit log. Each operation ends in
+one atomic compare-and-swap ref update (target, pending branch, notes, audit log together), so a
+concurrent writer can never make gitgate lose or half-write a decision: on a conflict the whole
+decision is recomputed from the new tips and tried again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from gitgate import clock
+from gitgate.audit import actor_identity, append_entries, check_chain, read_log
+from gitgate.checks import (
+    NewContent,
+    SecretHit,
+    check_paths,
+    check_symlinks,
+    find_added_secrets,
+    refuse_secrets,
+)
+from gitgate.errors import (
+    AlreadyDecided,
+    AmbiguousProposal,
+    ConcurrentUpdate,
+    GitgateError,
+    NotAGitgateRepo,
+    NotAnApprover,
+    PolicyError,
+    SelfApproval,
+    UnknownProposal,
+)
+from gitgate.gitstore import (
+    EMPTY_TREE,
+    MODE_BLOB,
+    MODE_LINK,
+    MODE_TREE,
+    GitStore,
+    RefUpdate,
+    TreeConflict,
+    TreeDiff,
+    TreeEntry,
+)
+from gitgate.ids import ID_LENGTH, new_id, parse_prefix
+from gitgate.policy import POLICY_PATH, Policy, parse_policy, render_policy, same_identity
+from gitgate.records import (
+    Approval,
+    AuditEntry,
+    ChangedFile,
+    Proposal,
+    RecordError,
+    decode_proposal,
+    encode_proposal,
+)
+from gitgate.redaction import redact, redact_data
+
+log = logging.getLogger(__name__)
+
+PREVIEW_CHARS = 4000
+MAX_TRIES = 8
+CONFIG_BRANCH = "gitgate.branch"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What one operation reads first: the target branch, its tip, and the policy there."""
+
+    branch: str
+    tip: str
+    policy: Policy
+
+    @property
+    def target_ref(self) -> str:
+        """Full ref name of the target branch."""
+        return f"refs/heads/{self.branch}"
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``gitgate init`` did."""
+
+    branch: str
+    policy_commit: str
+    wrote_policy: bool
+    started_audit: bool
+    policy: Policy
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """Outcome of ``gitgate audit verify``."""
+
+    entries: int
+    proposals: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is inconsistent."""
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Result of approving one proposal (the proposal as now recorded, plus warnings)."""
+
+    proposal: Proposal
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Gate:
+    """gitgate on one repository.
+
+    Args:
+        path: the repository (or a directory inside it); bare or not.
+        store: an already-open store (used by the hook and by tests).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = ".", *, store: GitStore | None = None):
+        self.store = store if store is not None else GitStore.open(path)
+
+    # -- identity and context --------------------------------------------------------------
+
+    def resolve_actor(self, actor: str | None = None) -> str:
+        """The acting identity: ``actor``, else ``$GITGATE_ACTOR``, else git's user.email.
+
+        Raises:
+            GitgateError: when none is set.
+        """
+        chosen = actor or os.environ.get("GITGATE_ACTOR") or self.store.user_email()
+        if not chosen or not chosen.strip():
+            raise GitgateError(
+                "no actor identity",
+                hint="set GITGATE_ACTOR, or `git config user.email you@example.com`",
+            )
+        cleaned = chosen.strip()
+        if any(ord(c) < 32 for c in cleaned) or len(cleaned) > 200:
+            raise GitgateError("the actor identity contains control characters or is too long")
+        return cleaned
+
+    def home_branch(self) -> str:
+        """The branch whose policy configures gitgate here (``gitgate.branch`` in git config)."""
+        configured = self.store.config_get(CONFIG_BRANCH)
+        if configured:
+            return configured
+        for candidate in (self.store.head_branch(), "main", "master"):
+            if candidate and self._policy_text(candidate) is not None:
+                return candidate
+        raise NotAGitgateRepo(
+            "this repository is not set up for gitgate",
+            hint="run `gitgate init --approver you@example.com` (or `gitgate init` in a clone)",
+        )
+
+    def context(self, target: str | None = None) -> Context:
+        """Read the target branch tip and the policy committed there.
+
+        Raises:
+            NotAGitgateRepo / PolicyError: when there is no usable policy.
+        """
+        home = self.home_branch()
+        home_policy = self._load_policy(home)
+        branch = target or home_policy.default_target
+        if not home_policy.is_protected(branch):
+            raise PolicyError(
+                f"{branch!r} is not a protected branch",
+                hint="protected branches: " + ", ".join(home_policy.protected),
+            )
+        tip = self.store.resolve(f"refs/heads/{branch}")
+        if tip is None:
+            raise GitgateError(
+                f"the target branch {branch!r} does not exist",
+                hint=f"create it, or fetch it (gitgate fetch); target: --target {branch}",
+            )
+        policy = home_policy if branch == home else self._load_policy_at(tip, home_policy)
+        return Context(branch=branch, tip=tip, policy=policy)
+
+    def policy(self) -> Policy:
+        """The policy of the home branch."""
+        return self._load_policy(self.home_branch())
+
+    def _policy_text(self, branch: str) -> bytes | None:
+        tip = self.store.resolve(f"refs/heads/{branch}")
+        return self.store.read_path(tip, POLICY_PATH) if tip else None
+
+    def _load_policy(self, branch: str) -> Policy:
+        text = self._policy_text(branch)
+        if text is None:
+            raise NotAGitgateRepo(
+                f"no {POLICY_PATH} committed on {branch!r}",
+                hint="run `gitgate init` (or fetch the branch that carries the policy)",
+            )
+        return parse_policy(text.decode("utf-8", "replace"))
+
+    def _load_policy_at(self, tip: str, fallback: Policy) -> Policy:
+        text = self.store.read_path(tip, POLICY_PATH)
+        return parse_policy(text.decode("utf-8", "replace")) if text is not None else fallback
+
+    # -- init ------------------------------------------------------------------------------
+
+    def init(
+        self,
+        protect: Sequence[str] = (),
+        approvers: Sequence[str] = (),
+        *,
+        force: bool = False,
+        actor: str | None = None,
+    ) -> InitResult:
+        """Commit the policy on the protected branch and start the audit log.
+
+        Safe to run twice: an existing policy is kept unless ``force``.
+        """
+        who = self.resolve_actor(actor)
+        branch = protect[0] if protect else (self._configured_or_head() or "main")
+        tip = self.store.resolve(f"refs/heads/{branch}")
+        existing = self.store.read_path(tip, POLICY_PATH) if tip else None
+        warnings: list[str] = []
+        if existing is not None and not force:
+            policy = parse_policy(existing.decode("utf-8", "replace"))
+            if (protect and tuple(protect) != policy.protected) or (
+                approvers and tuple(approvers) != policy.approvers
+            ):
+                warnings.append(
+                    f"{POLICY_PATH} already exists on {branch}; kept it as it is "
+                    "(use --force to overwrite, or propose a change to it)"
+                )
+            policy_commit, wrote = tip, False
+        else:
+            policy = Policy(protected=tuple(protect) or (branch,), approvers=tuple(approvers))
+            policy = parse_policy(render_policy(policy))  # validate what we are about to commit
+            policy_commit = self._commit_policy(branch, tip, policy, who)
+            wrote = True
+            warning = self.store.sync_checkout(branch, tip or EMPTY_TREE, policy_commit)
+            if warning:
+                warnings.append(warning)
+        assert policy_commit is not None
+        if not policy.approvers:
+            warnings.append("the policy names no approvers: nobody can approve proposals yet")
+        self.store.config_set(CONFIG_BRANCH, branch)
+        started = self._start_audit(policy, branch, policy_commit, who, rewrote=wrote and force)
+        return InitResult(branch, policy_commit, wrote, started, policy, tuple(warnings))
+
+    def _configured_or_head(self) -> str | None:
+        return self.store.config_get(CONFIG_BRANCH) or self.store.head_branch()
+
+    def _commit_policy(self, branch: str, tip: str | None, policy: Policy, who: str) -> str:
+        blob = self.store.write_blob(render_policy(policy).encode())
+        base_tree = self.store.commit(tip).tree if tip else None
+        tree = self.store.update_tree(base_tree, {POLICY_PATH: TreeEntry(MODE_BLOB, blob)})
+        message = f"gitgate: set up policy\n\nProtected: {', '.join(policy.protected)}\n"
+        commit = self.store.create_commit(
+            tree, [tip] if tip else [], message, actor_identity(who), _ts()
+        )
+        self.store.update_refs(
+            [RefUpdate(f"refs/heads/{branch}", commit, tip)],
+            reason="gitgate init",
+            who=actor_identity(who),
+        )
+        return commit
+
+    def _start_audit(
+        self, policy: Policy, branch: str, policy_commit: str, who: str, *, rewrote: bool
+    ) -> bool:
+        audit_tip = self.store.resolve(policy.refs.audit)
+        if audit_tip is not None and not rewrote:
+            return False
+        event = "init" if audit_tip is None else "policy"
+        entry = AuditEntry(
+            seq=0,
+            event=event,
+            actor=who,
+            time=clock.iso(clock.now()),
+            details=redact_data(
+                {"protected": list(policy.protected), "approvers": list(policy.approvers)}
+            ),  # type: ignore[arg-type]
+            commits={"policy": policy_commit, "target": branch},
+        )
+        new_tip = append_entries(self.store, audit_tip, [entry], when=_ts())
+        self.store.update_refs(
+            [RefUpdate(policy.refs.audit, new_tip, audit_tip)],
+            reason=f"gitgate audit: {event}",
+            who=actor_identity(who),
+        )
+        return True
+
+    # -- proposing -------------------------------------------------------------------------
+
+    def propose_patch(
+        self,
+        patch: bytes | str,
+        *,
+        target: str | None = None,
+        message: str = "",
+        tool: str = "apply_patch",
+        actor: str | None = None,
+        allow_secret: bool = False,
+    ) -> Proposal:
+        """Propose a unified diff (as ``git diff --binary -M`` writes it)."""
+        data = patch.encode() if isinstance(patch, str) else patch
+        if not data.strip():
+            raise GitgateError("the patch is empty", hint="give a unified diff (git diff output)")
+        digest = hashlib.sha256(data).hexdigest()
+
+        def edits(ctx: Context) -> dict[str, TreeEntry | None]:
+            return self.store.apply_patch(self.store.commit(ctx.tip).tree, data)
+
+        arguments = {"patch_sha256": digest, "patch_bytes": len(data)}
+        return self._propose("patch", tool, edits, arguments, target, message, actor, allow_secret)
+
+    def propose_write(
+        self,
+        path: str,
+        content: bytes | str,
+        *,
+        target: str | None = None,
+        message: str = "",
+        tool: str = "write_file",
+        actor: str | None = None,
+        allow_secret: bool = False,
+        executable: bool | None = None,
+    ) -> Proposal:
+        """Propose writing ``content`` to ``path`` (created or replaced)."""
+        return self._propose_file(
+            "write", path, content, target, message, tool, actor, allow_secret, executable
+        )
+
+    def propose_create(
+        self,
+        path: str,
+        content: bytes | str = b"",
+        *,
+        target: str | None = None,
+        message: str = "",
+        tool: str = "create_file",
+        actor: str | None = None,
+        allow_secret: bool = False,
+        executable: bool | None = None,
+    ) -> Proposal:
+        """Propose creating a new file; refused when ``path`` already exists."""
+        return self._propose_file(
+            "create", path, content, target, message, tool, actor, allow_secret, executable
+        )
+
+    def propose_delete(
+        self,
+        path: str,
+        *,
+        target: str | None = None,
+        message: str = "",
+        tool: str = "delete_file",
+        actor: str | None = None,
+    ) -> Proposal:
+        """Propose deleting a file; refused when it does not exist."""
+
+        def edits(ctx: Context) -> dict[str, TreeEntry | None]:
+            entry = self.store.tree_entry(self.store.commit(ctx.tip).tree, path)
+            if entry is None or entry.mode == MODE_TREE:
+                raise GitgateError(
+                    f"{path!r} is not a file on {ctx.branch}",
+                    hint="check the path with `git ls-tree -r --name-only " + ctx.branch + "`",
+                )
+            return {path: None}
+
+        return self._propose("delete", tool, edits, {"path": path}, target, message, actor, False)
+
+    def _propose_file(
+        self,
+        kind: str,
+        path: str,
+        content: bytes | str,
+        target: str | None,
+        message: str,
+        tool: str,
+        actor: str | None,
+        allow_secret: bool,
+        executable: bool | None,
+    ) -> Proposal:
+        data = content.encode() if isinstance(content, str) else content
+        path = _normalise_user_path(path)
+
+        def edits(ctx: Context) -> dict[str, TreeEntry | None]:
+            existing = self.store.tree_entry(self.store.commit(ctx.tip).tree, path)
+            if kind == "create" and existing is not None:
+                raise GitgateError(
+                    f"{path!r} already exists on {ctx.branch}",
+                    hint="use `gitgate propose write` to replace it",
+                )
+            if existing is not None and existing.mode == MODE_TREE:
+                raise GitgateError(f"{path!r} is a directory on {ctx.branch}")
+            mode = _file_mode(existing, executable)
+            return {path: TreeEntry(mode, self.store.write_blob(data))}
+
+        arguments = {
+            "path": path,
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        return self._propose(kind, tool, edits, arguments, target, message, actor, allow_secret)
+
+    def _propose(
+        self,
+        kind: str,
+        tool: str,
+        make_edits: Callable[[Context], dict[str, TreeEntry | None]],
+        arguments: dict[str, Any],
+        target: str | None,
+        message: str,
+        actor: str | None,
+        allow_secret: bool,
+    ) -> Proposal:
+        who = self.resolve_actor(actor)
+        ctx = self.context(target)
+        base_tree = self.store.commit(ctx.tip).tree
+        try:
+            edits = make_edits(ctx)
+            self._check_edits(ctx, base_tree, edits)
+            secrets = find_added_secrets(self._contents(base_tree, edits))
+            if not allow_secret:
+                refuse_secrets(secrets)
+            new_tree = self.store.update_tree(base_tree, edits)
+        except TreeConflict as err:
+            raise GitgateError(str(err), hint="the proposal does not fit the target tree") from err
+        if new_tree == base_tree:
+            raise GitgateError(
+                "the proposal changes nothing on " + ctx.branch,
+                hint="the target already has this content",
+            )
+        pid = new_id()
+        diff = self.store.diff_trees(base_tree, new_tree, patch_limit=PREVIEW_CHARS)
+        commit = self.store.create_commit(
+            new_tree,
+            [ctx.tip],
+            _proposal_message(pid, kind, message, who, diff),
+            actor_identity(who),
+            _ts(),
+        )
+        now = clock.iso(clock.now())
+        proposal = Proposal(
+            id=pid,
+            kind=kind,
+            tool=redact(tool),
+            target=ctx.branch,
+            base=ctx.tip,
+            commit=commit,
+            requester=who,
+            created_at=now,
+            status="pending",
+            message=redact(message),
+            arguments=_redacted_dict({**arguments, "paths": sorted(edits)}),
+            preview=_preview(diff),
+            changed_files=_changed_files(diff),
+        ).with_status("pending", now, who)
+        details: dict[str, Any] = {"kind": kind, "tool": proposal.tool, "paths": sorted(edits)}
+        if secrets:
+            details["allowed_secrets"] = [h.describe() for h in secrets]
+        entry = AuditEntry(
+            seq=0,
+            event="proposed",
+            actor=who,
+            time=now,
+            proposal=pid,
+            details=_redacted_dict(details),
+            commits={"proposal": commit, "base": ctx.tip, "target": ctx.branch},
+        )
+        pending = RefUpdate(ctx.policy.refs.pending(pid), commit, None)
+        self._retry(lambda: self._record(ctx.policy, who, [proposal], [entry], [pending]))
+        return proposal
+
+    def _check_edits(
+        self, ctx: Context, base_tree: str, edits: dict[str, TreeEntry | None]
+    ) -> None:
+        def is_symlink(path: str) -> bool:
+            entry = self.store.tree_entry(base_tree, path)
+            return entry is not None and entry.mode == MODE_LINK
+
+        check_paths(
+            sorted(edits), extra_sensitive=ctx.policy.sensitive_paths, is_symlink=is_symlink
+        )
+        links = [
+            NewContent(p, e.mode, self.store.read_blob(e.oid))
+            for p, e in edits.items()
+            if e is not None and e.mode == MODE_LINK
+        ]
+        check_symlinks(links)
+
+    def _contents(self, base_tree: str, edits: dict[str, TreeEntry | None]) -> list[NewContent]:
+        out: list[NewContent] = []
+        for path, entry in sorted(edits.items()):
+            if entry is None or entry.mode not in (MODE_BLOB, 0o100755):
+                continue
+            old = self.store.tree_entry(base_tree, path)
+            old_data = self.store.read_blob(old.oid) if old and old.mode != MODE_TREE else None
+            out.append(NewContent(path, entry.mode, self.store.read_blob(entry.oid), old_data))
+        return out
+
+    # -- recording -------------------------------------------------------------------------
+
+    def _record(
+        self,
+        policy: Policy,
+        who: str,
+        proposals: Sequence[Proposal],
+        entries: Sequence[AuditEntry],
+        extra: Sequence[RefUpdate],
+    ) -> None:
+        """Write notes and audit entries on the current tips and move every ref at once."""
+        refs = policy.refs
+        notes_tip = self.store.resolve(refs.notes)
+        audit_tip = self.store.resolve(refs.audit)
+        if audit_tip is None:
+            raise NotAGitgateRepo(
+                "the audit log is missing", hint="run `gitgate init` (or `gitgate fetch`)"
+            )
+        when = _ts()
+        ident = actor_identity(who)
+        notes = {p.commit: encode_proposal(p) for p in proposals}
+        subject = "; ".join(f"{p.id} {p.status}" for p in proposals)
+        new_notes = self.store.write_notes(
+            notes_tip, notes, message=f"gitgate: {subject}\n", who=ident, when=when
+        )
+        new_audit = append_entries(self.store, audit_tip, entries, when=when)
+        updates = [
+            *extra,
+            RefUpdate(refs.notes, new_notes, notes_tip),
+            RefUpdate(refs.audit, new_audit, audit_tip),
+        ]
+        self.store.update_refs(updates, reason=f"gitgate: {subject}", who=ident)
+
+    def _retry(self, attempt: Callable[[], T]) -> T:
+        """Run ``attempt`` again when a ref moved under it; give up after a bounded number."""
+        for n in range(MAX_TRIES):
+            try:
+                return attempt()
+            except ConcurrentUpdate as err:
+                log.debug("concurrent update (try %d): %s", n + 1, err)
+                time.sleep(random.uniform(0.01, 0.05) * (n + 1))
+        raise ConcurrentUpdate(
+            f"gave up after {MAX_TRIES} tries: other processes kept changing gitgate's refs",
+            hint="try again; if it persists, look for a stuck process holding a .lock file",
+        )
+
+    # -- finding ---------------------------------------------------------------------------
+
+    def get(self, proposal_id: str) -> Proposal:
+        """The proposal with this id or unique id prefix.
+
+        Raises:
+            UnknownProposal / AmbiguousProposal.
+        """
+        prefix = parse_prefix(proposal_id)
+        refs = self.policy().refs
+        notes_tip = self.store.resolve(refs.notes)
+        if len(prefix) == ID_LENGTH:
+            for ref in (refs.pending(prefix), refs.archive(prefix)):
+                commit = self.store.resolve(ref)
+                found = self._note_for(notes_tip, commit, prefix) if commit else None
+                if found is not None:
+                    return found
+        matches = [p for p in self._iter_proposals(notes_tip) if p.id.startswith(prefix)]
+        if not matches:
+            raise UnknownProposal(
+                f"no proposal {proposal_id!r}", hint="list proposals with `gitgate list`"
+            )
+        ids = sorted({p.id for p in matches})
+        if len(ids) > 1:
+            raise AmbiguousProposal(
+                f"{proposal_id!r} matches {len(ids)} proposals: {', '.join(ids[:8])}",
+                hint="give more characters of the id",
+            )
+        return matches[0]
+
+    def list(self, status: str | None = None) -> list[Proposal]:
+        """Every proposal (optionally only those with ``status``), oldest first."""
+        notes_tip = self.store.resolve(self.policy().refs.notes)
+        found = [p for p in self._iter_proposals(notes_tip) if status in (None, p.status)]
+        return sorted(found, key=lambda p: (p.created_at, p.id))
+
+    def _note_for(self, notes_tip: str | None, commit: str, pid: str) -> Proposal | None:
+        raw = self.store.read_note(notes_tip, commit)
+        if raw is None:
+            return None
+        try:
+            proposal = decode_proposal(raw)
+        except RecordError:
+            return None
+        return proposal if proposal.id == pid and proposal.commit == commit else None
+
+    def _iter_proposals(self, notes_tip: str | None) -> Iterable[Proposal]:
+        for annotated, raw in self.store.iter_notes(notes_tip):
+            try:
+                proposal = decode_proposal(raw)
+            except RecordError:
+                log.debug("skipping a note that is not a gitgate proposal on %s", annotated)
+                continue
+            if proposal.commit == annotated:
+                yield proposal
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def approve(self, proposal_id: str, *, actor: str | None = None) -> Decision:
+        """Approve a proposal: merge it into its target (``executed``) or record ``failed``.
+
+        Raises:
+            NotAnApprover / SelfApproval / AlreadyDecided / UnknownProposal.
+        """
+        who = self.resolve_actor(actor)
+        return self._retry(lambda: self._approve_once(proposal_id, who))
+
+    def _approve_once(self, proposal_id: str, who: str) -> Decision:
+        proposal = self.get(proposal_id)
+        ctx = self.context(proposal.target)
+        self._check_decidable(ctx, proposal)
+        if not ctx.policy.is_approver(who):
+            raise NotAnApprover(
+                f"{who} is not an approver of {ctx.branch}",
+                hint="approvers: " + (", ".join(ctx.policy.approvers) or "(none in the policy)"),
+            )
+        if same_identity(who, proposal.requester):
+            raise SelfApproval(
+                f"{who} requested {proposal.id} and cannot approve it",
+                hint="another approver must review it",
+            )
+        self._check_proposal_commit(ctx, proposal)
+        now = clock.iso(clock.now())
+        approval = Approval(by=who, at=now, commit=proposal.commit)
+        approved = AuditEntry(
+            seq=0,
+            event="approved",
+            actor=who,
+            time=now,
+            proposal=proposal.id,
+            commits={"proposal": proposal.commit, "target": ctx.branch},
+        )
+        return self._merge(ctx, proposal, approval, approved, who)
+
+    def _merge(
+        self, ctx: Context, proposal: Proposal, approval: Approval, approved: AuditEntry, who: str
+    ) -> Decision:
+        now = approval.at
+        refs = ctx.policy.refs
+        pending = RefUpdate(refs.pending(proposal.id), None, proposal.commit)
+        merged_tree, conflicts = self._merged_tree(ctx, proposal)
+        approvals = (*proposal.approvals, approval)
+        if merged_tree is None:
+            failed = proposal.with_status(
+                "failed",
+                now,
+                who,
+                "merge conflict",
+                approvals=approvals,
+                result={"error": "merge conflict", "conflicts": list(conflicts)},
+            )
+            entry = AuditEntry(
+                seq=0,
+                event="failed",
+                actor=who,
+                time=now,
+                proposal=proposal.id,
+                details={"error": "merge conflict", "conflicts": redact_data(list(conflicts))},
+                commits={"proposal": proposal.commit, "target": ctx.tip},
+            )
+            archive = RefUpdate(refs.archive(proposal.id), proposal.commit, None)
+            self._record(ctx.policy, who, [failed], [approved, entry], [pending, archive])
+            return Decision(failed)
+        merge = self.store.create_commit(
+            merged_tree,
+            [ctx.tip, proposal.commit],
+            _merge_message(proposal, who),
+            actor_identity(who),
+            _ts(),
+        )
+        executed = proposal.with_status(
+            "executed",
+            now,
+            who,
+            approvals=approvals,
+            result={"merge": merge, "target": ctx.branch},
+        )
+        entry = AuditEntry(
+            seq=0,
+            event="executed",
+            actor=who,
+            time=now,
+            proposal=proposal.id,
+            commits={
+                "proposal": proposal.commit,
+                "merge": merge,
+                "target": ctx.branch,
+                "target_before": ctx.tip,
+            },
+        )
+        target = RefUpdate(ctx.target_ref, merge, ctx.tip)
+        self._record(ctx.policy, who, [executed], [approved, entry], [pending, target])
+        warning = self.store.sync_checkout(ctx.branch, ctx.tip, merge)
+        return Decision(executed, (warning,) if warning else ())
+
+    def _merged_tree(self, ctx: Context, proposal: Proposal) -> tuple[str | None, tuple[str, ...]]:
+        if ctx.tip == proposal.base:
+            return self.store.commit(proposal.commit).tree, ()
+        outcome = self.store.merge_trees(ctx.tip, proposal.commit)
+        return outcome.tree, outcome.conflicts
+
+    def reject(self, proposal_id: str, reason: str, *, actor: str | None = None) -> Proposal:
+        """Reject a proposal with a reason (an approver, or its requester withdrawing it)."""
+        who = self.resolve_actor(actor)
+        if not reason.strip():
+            raise GitgateError("a reason is required to reject", hint="pass --reason TEXT")
+        return self._retry(lambda: self._reject_once(proposal_id, reason, who))
+
+    def _reject_once(self, proposal_id: str, reason: str, who: str) -> Proposal:
+        proposal = self.get(proposal_id)
+        ctx = self.context(proposal.target)
+        self._check_decidable(ctx, proposal)
+        if not (ctx.policy.is_approver(who) or same_identity(who, proposal.requester)):
+            raise NotAnApprover(
+                f"{who} may not reject {proposal.id}",
+                hint="only an approver, or the requester withdrawing it, can reject",
+            )
+        now = clock.iso(clock.now())
+        clean_reason = redact(reason.strip())
+        rejected = proposal.with_status(
+            "rejected", now, who, clean_reason, result={"reason": clean_reason}
+        )
+        entry = AuditEntry(
+            seq=0,
+            event="rejected",
+            actor=who,
+            time=now,
+            proposal=proposal.id,
+            details={"reason": clean_reason},
+            commits={"proposal": proposal.commit},
+        )
+        refs = ctx.policy.refs
+        moves = [
+            RefUpdate(refs.pending(proposal.id), None, proposal.commit),
+            RefUpdate(refs.archive(proposal.id), proposal.commit, None),
+        ]
+        self._record(ctx.policy, who, [rejected], [entry], moves)
+        return rejected
+
+    def _check_decidable(self, ctx: Context, proposal: Proposal) -> None:
+        if not proposal.is_pending:
+            raise AlreadyDecided(
+                f"{proposal.id} is already {proposal.status}",
+                hint=f"see `gitgate show {proposal.id}`",
+            )
+
+    def _check_proposal_commit(self, ctx: Context, proposal: Proposal) -> None:
+        """The approval binds to the exact commit proposed: refuse if anything drifted."""
+        pending = self.store.resolve(ctx.policy.refs.pending(proposal.id))
+        if pending != proposal.commit:
+            raise GitgateError(
+                f"the pending branch of {proposal.id} no longer points at the proposed commit",
+                hint="someone rewrote it; reject this proposal and propose again",
+            )
+        info = self.store.commit(proposal.commit)
+        if info.parents != (proposal.base,):
+            raise GitgateError(f"proposal commit of {proposal.id} is not on its recorded base")
+        base_tree = self.store.commit(proposal.base).tree
+        diff = self.store.diff_trees(base_tree, info.tree)
+        paths = sorted(
+            {f.path for f in diff.files} | {f.old_path for f in diff.files if f.old_path}
+        )
+        edits: dict[str, TreeEntry | None] = {p: self.store.tree_entry(info.tree, p) for p in paths}
+        self._check_edits(ctx, base_tree, edits)
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def audit(self) -> list[AuditEntry]:
+        """The audit log, oldest first."""
+        tip = self.store.resolve(self.policy().refs.audit)
+        return [logged.entry for logged in read_log(self.store, tip)]
+
+    def verify_audit(self) -> VerifyReport:
+        """Check the audit log, the notes and the protected branches against each other."""
+        from gitgate.verify import verify_repository
+
+        return verify_repository(self, self.policy())
+
+
+def _ts() -> int:
+    return int(clock.now().timestamp())
+
+
+def _file_mode(existing: TreeEntry | None, executable: bool | None) -> int:
+    if executable is not None:
+        return 0o100755 if executable else MODE_BLOB
+    if existing is not None and existing.mode == 0o100755:
+        return 0o100755
+    return MODE_BLOB
+
+
+def _normalise_user_path(path: str) -> str:
+    # Users type "./src/x.py"; git trees hold "src/x.py". Anything stranger goes to the policy.
+    cleaned = path
+    while cleaned.startswith("./"):
+        cleaned = cleaned[2:]
+    return cleaned
+
+
+def _redacted_dict(data: dict[str, Any]) -> dict[str, Any]:
+    result = redact_data(data)
+    assert isinstance(result, dict)
+    return result
+
+
+def _preview(diff: TreeDiff) -> dict[str, Any]:
+    return {
+        "diffstat": redact(diff.stat),
+        "diff": redact(diff.patch),
+        "truncated": diff.truncated,
+        "files": len(diff.files),
+        "insertions": diff.insertions,
+        "deletions": diff.deletions,
+    }
+
+
+def _changed_files(diff: TreeDiff) -> tuple[ChangedFile, ...]:
+    return tuple(
+        ChangedFile(
+            path=redact(f.path),
+            change=f.change,
+            old_path=redact(f.old_path) if f.old_path else None,
+            mode=f.mode or None,
+        )
+        for f in diff.files
+    )
+
+
+def _summary(kind: str, message: str, diff: TreeDiff) -> str:
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    if first:
+        return redact(first)[:120]
+    paths = [f.path for f in diff.files]
+    shown = ", ".join(paths[:3]) + (f" (+{len(paths) - 3} more)" if len(paths) > 3 else "")
+    return redact(f"{kind} {shown}")[:120]
+
+
+def _proposal_message(pid: str, kind: str, message: str, who: str, diff: TreeDiff) -> str:
+    body = redact(message.strip())
+    rest = message.strip().split("\n", 1)
+    body = redact(rest[1].strip()) if len(rest) > 1 else ""
+    parts = [f"gitgate proposal: {_summary(kind, message, diff)}"]
+    if body:
+        parts.append(body)
+    parts.append(f"Gitgate-Proposal: {pid}\nGitgate-Kind: {kind}\nRequested-by: {redact(who)}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _merge_message(proposal: Proposal, who: str) -> str:
+    subject = proposal.message.strip().splitlines()[0] if proposal.message.strip() else ""
+    subject = subject or f"{proposal.kind} " + ", ".join(f.path for f in proposal.changed_files[:3])
+    return (
+        f"Merge gitgate proposal {proposal.id}: {subject[:100]}\n\n"
+        f"Gitgate-Proposal: {proposal.id}\n"
+        f"Gitgate-Commit: {proposal.commit}\n"
+        f"Requested-by: {proposal.requester}\n"
+        f"Approved-by: {who}\n"
+    )
