@@ -1,3 +1,62 @@
-"""gitgate: an approval gate for changes to Git repositories, kept inside Git itself."""
+"""gitgate: an approval gate for changes to Git repositories, kept inside Git itself.
+
+The Python API mirrors the CLI::
+
+    from gitgate import Gate
+    gate = Gate("path/to/repo")
+    p = gate.propose_write("README.md", "hello\\n", actor="agent@example.com")
+    gate.approve(p.id, actor="alice@example.com")
+
+Pure helpers are public too: :func:`redact`, :func:`check_path`, :func:`is_exportable`,
+:func:`classify_command`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Gate",
+    "GitgateError",
+    "Proposal",
+    "AuditEntry",
+    "redact",
+    "find_secrets",
+    "check_path",
+    "is_exportable",
+    "classify_command",
+    "__version__",
+]
+
+# Imported lazily so that `python -m gitgate hook …` and the pure helpers start fast and do
+# not load pygit2 before they need it.
+_LAZY = {
+    "Gate": ("gitgate.workflow", "Gate"),
+    "GitgateError": ("gitgate.errors", "GitgateError"),
+    "Proposal": ("gitgate.records", "Proposal"),
+    "AuditEntry": ("gitgate.records", "AuditEntry"),
+    "redact": ("gitgate.redaction", "redact"),
+    "find_secrets": ("gitgate.redaction", "find_secrets"),
+    "check_path": ("gitgate.pathpolicy", "check_path"),
+    "is_exportable": ("gitgate.pathpolicy", "is_exportable"),
+    "classify_command": ("gitgate.classify", "classify_command"),
+}
+
+if TYPE_CHECKING:
+    from gitgate.classify import classify_command
+    from gitgate.errors import GitgateError
+    from gitgate.pathpolicy import check_path, is_exportable
+    from gitgate.records import AuditEntry, Proposal
+    from gitgate.redaction import find_secrets, redact
+    from gitgate.workflow import Gate
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'gitgate' has no attribute {name!r}")
