@@ -227,6 +227,8 @@ def _load_json(data: bytes) -> dict[str, Any]:
         obj = json.loads(data)
     except (ValueError, UnicodeDecodeError) as err:
         raise RecordError(f"record is not JSON: {err}") from err
+    except RecursionError as err:  # "[[[[…" nested deeper than the parser's recursion limit
+        raise RecordError("record is nested too deeply") from err
     if not isinstance(obj, dict):
         raise RecordError("record is not a JSON object")
     return obj
