@@ -279,5 +279,13 @@ def _list(obj: dict[str, Any], key: str) -> list[Any]:
 def _fields(item: Any, cls: type) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise RecordError(f"malformed {cls.__name__}")
-    known = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
-    return {k: v for k, v in item.items() if k in known}
+    declared = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    out = {k: v for k, v in item.items() if k in declared}
+    for key, value in out.items():
+        # Nested records hold strings; optional ones may be null; ChangedFile.mode is an int.
+        optional = declared[key].default is None
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        expected = is_int if key == "mode" else isinstance(value, str)
+        if not (expected or (optional and value is None)):
+            raise RecordError(f"malformed {cls.__name__}: field {key!r} has the wrong type")
+    return out
