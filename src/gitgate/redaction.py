@@ -1,0 +1,880 @@
+"""Find secrets in text and replace them with ``[REDACTED:<kind>]`` markers.
+
+Everything gitgate stores (git notes, audit log entries, commit messages) and prints goes through
+this module, so it has two jobs pulling in opposite directions: never let a credential through,
+and never hide the ordinary text a human reviewer has to read.
+
+How it works, and why it is fast enough to run on every diff:
+
+1. One compiled regular expression (a trie of literal *trigger* strings such as ``ghp_``,
+   ``AKIA``, ``://``, ``-----BEGIN `` and secret-ish words such as ``password`` or ``token``) is
+   scanned over the text. Almost all text contains few triggers, so this pass dominates.
+2. Each trigger hit runs only the detectors registered for that trigger, anchored at the hit:
+   provider token formats, PEM blocks, URL credentials, ``Authorization`` headers, and the
+   assignment detector that parses ``name = value`` / ``name: value`` / ``--name value``.
+3. Candidate spans are merged (overlaps become one span, so no fragment of a secret survives)
+   and candidates touching an existing marker are dropped, which makes :func:`redact`
+   idempotent.
+
+The module is pure: standard library only, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeAlias
+
+__all__ = ["SecretFinding", "find_secrets", "redact", "redact_data"]
+
+MARKER_PREFIX = "[REDACTED:"
+_MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
+_DATA_MARKER = "[REDACTED:secret-value]"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretFinding:
+    """One secret found in a text.
+
+    Attributes:
+        kind: short label of what was found, e.g. ``"github-token"``.
+        start: offset of the first character of the secret value (the key name, ``Bearer ``
+            or ``://user:`` prefix is not part of the span).
+        end: offset one past the last character of the secret value.
+        line: 1-based line number of ``start``.
+    """
+
+    kind: str
+    start: int
+    end: int
+    line: int
+
+
+# A candidate span: (start, end, kind, priority). Higher priority names the merged span.
+_Cand = tuple[int, int, str, int]
+_Handler = Callable[[str, int, str, list[_Cand]], None]
+
+_PRIO_CONTEXT = 10
+_PRIO_GENERIC = 20
+_PRIO_PROVIDER = 50
+_PRIO_PEM = 60
+
+# ---------------------------------------------------------------------------------------------
+# Provider token formats. Each is anchored at its trigger literal; ``_B`` keeps a trigger inside
+# a longer word (``disk-``) from matching.
+# ---------------------------------------------------------------------------------------------
+_B = r"(?<![A-Za-z0-9])"
+_E = r"(?![A-Za-z0-9])"
+
+
+@dataclass(frozen=True, slots=True)
+class _Provider:
+    kind: str
+    triggers: tuple[str, ...]
+    pattern: re.Pattern[str]
+    group: int = 0
+    check_random: bool = False
+
+
+def _p(
+    kind: str, triggers: Iterable[str], pattern: str, group: int = 0, check_random: bool = False
+) -> _Provider:
+    return _Provider(kind, tuple(triggers), re.compile(pattern), group, check_random)
+
+
+_PROVIDERS: tuple[_Provider, ...] = (
+    _p(
+        "aws-access-key-id",
+        ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+        rf"{_B}(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{{16}}{_E}",
+    ),
+    _p(
+        "github-token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        rf"{_B}gh[pousr]_[A-Za-z0-9]{{30,251}}{_E}",
+    ),
+    _p("github-token", ("github_pat_",), rf"{_B}github_pat_[A-Za-z0-9_]{{22,255}}{_E}"),
+    _p(
+        "gitlab-token",
+        ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glft-", "glimt-", "glagent-", "glcbt-"),
+        rf"{_B}gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt)-[A-Za-z0-9_\-]{{20,}}",
+    ),
+    _p(
+        "slack-token",
+        ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
+        rf"{_B}(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9\-]{{10,}}",
+    ),
+    _p(
+        "slack-webhook",
+        ("hooks.slack.com/",),
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,})",
+        group=1,
+    ),
+    _p(
+        "stripe-key",
+        ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"),
+        rf"{_B}(?:[sr]k_(?:live|test)|whsec)_[A-Za-z0-9]{{10,}}",
+    ),
+    _p("anthropic-api-key", ("sk-ant-",), rf"{_B}sk-ant-[A-Za-z0-9_\-]{{20,}}"),
+    _p(
+        "openai-api-key",
+        ("sk-",),
+        rf"{_B}sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{{20,}}|[A-Za-z0-9]{{20,}}{_E})",
+        check_random=True,
+    ),
+    _p("google-api-key", ("AIza",), rf"{_B}AIza[0-9A-Za-z_\-]{{35}}"),
+    _p("azure-storage-key", ("AccountKey=",), r"AccountKey=([A-Za-z0-9+/]{20,}={0,2})", group=1),
+    _p(
+        "azure-shared-access-key",
+        ("SharedAccessKey=",),
+        r"SharedAccessKey=([A-Za-z0-9+/]{20,}={0,2})",
+        group=1,
+    ),
+    _p(
+        "azure-sas-signature",
+        ("sig=",),
+        r"(?<=[?&;])sig=([A-Za-z0-9%+/]{20,}(?:%3[Dd]|=)*)",
+        group=1,
+    ),
+    _p("twilio-key", ("SK", "AC"), rf"{_B}(?:SK|AC)[0-9a-fA-F]{{32}}{_E}"),
+    _p(
+        "sendgrid-api-key",
+        ("SG.",),
+        rf"{_B}SG\.[A-Za-z0-9_\-]{{16,32}}\.[A-Za-z0-9_\-]{{16,64}}",
+    ),
+    _p("npm-token", ("npm_",), rf"{_B}npm_[A-Za-z0-9]{{36}}{_E}"),
+    _p("pypi-token", ("pypi-",), rf"{_B}pypi-Ag[A-Za-z0-9_\-]{{50,}}"),
+    _p(
+        "supabase-key",
+        ("sbp_", "sb_secret_"),
+        rf"{_B}(?:sbp_[a-f0-9]{{40}}|sb_secret_[A-Za-z0-9_\-]{{20,}})",
+    ),
+    _p("huggingface-token", ("hf_",), rf"{_B}hf_[A-Za-z0-9]{{30,}}{_E}", check_random=True),
+    _p("vault-token", ("hvs.", "hvb.", "hvr."), rf"{_B}hv[sbr]\.[A-Za-z0-9_\-]{{20,}}"),
+    _p(
+        "doppler-token",
+        ("dp.st.", "dp.pt.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."),
+        rf"{_B}dp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{{1,40}}\.)?[A-Za-z0-9]{{40,}}",
+    ),
+    _p(
+        "discord-webhook",
+        ("/api/webhooks/",),
+        r"/api/webhooks/\d{5,25}/([A-Za-z0-9_\-]{30,})",
+        group=1,
+    ),
+    _p("mailgun-key", ("key-",), rf"{_B}key-[0-9a-f]{{32}}{_E}"),
+    _p(
+        "jwt",
+        ("eyJ",),
+        rf"{_B}eyJ[A-Za-z0-9_\-]{{8,}}\.eyJ[A-Za-z0-9_\-]{{8,}}\.[A-Za-z0-9_\-]*",
+    ),
+)
+
+# Discord bot tokens have no literal prefix (base64 of a numeric id), so they get one
+# whole-text scan; the uppercase first letter keeps it cheap.
+_DISCORD_BOT_RE = re.compile(
+    r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
+    r"(?![A-Za-z0-9_\-.])"
+)
+_TELEGRAM_RE = re.compile(r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,}")
+
+
+def _provider_handler(provider: _Provider) -> _Handler:
+    def handle(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+        m = provider.pattern.match(text, pos)
+        if m is None:
+            return
+        start, end = m.span(provider.group)
+        if provider.check_random and not _looks_random(text[start:end], min_len=20):
+            return
+        out.append((start, end, provider.kind, _PRIO_PROVIDER))
+
+    return handle
+
+
+def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    # The trigger is ":AA"; the bot id is the run of digits just before it.
+    start = pos
+    while start > 0 and pos - start < 12 and text[start - 1].isdigit():
+        start -= 1
+    m = _TELEGRAM_RE.match(text, start)
+    if m is not None:
+        out.append((m.start(), m.end(), "telegram-bot-token", _PRIO_PROVIDER))
+
+
+# ---------------------------------------------------------------------------------------------
+# PEM / OpenSSH private keys, raw or with JSON-escaped newlines.
+# ---------------------------------------------------------------------------------------------
+_PEM_HEAD_RE = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+# Used only when the END line is missing (a truncated key): eat the base64 body lines.
+_PEM_BODY_RE = re.compile(
+    r"(?:(?:\\r)?(?:\\n|\r?\n)[ \t+\-\"]*"
+    r"(?:[A-Za-z0-9+/=]{8,}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*"
+)
+_PEM_MAX_BODY = 32768
+
+
+def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _PEM_HEAD_RE.match(text, pos)
+    if m is None:
+        return
+    footer = f"-----END {m.group(1)}-----"
+    idx = text.find(footer, m.end(), m.end() + _PEM_MAX_BODY)
+    end = idx + len(footer) if idx >= 0 else _PEM_BODY_RE.match(text, m.end()).end()  # type: ignore[union-attr]
+    out.append((pos, end, "private-key", _PRIO_PEM))
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials in URLs, Authorization headers, curl -u.
+# ---------------------------------------------------------------------------------------------
+# The password may contain '@' (people do write that); the greedy class backtracks to the last
+# '@' before the host, so the whole password is covered.
+_URL_CRED_RE = re.compile(r"://[^\s/@:?#\"'<>]*:([^\s/?#\"'<>]+)@[A-Za-z0-9\[._\-]")
+_AUTH_HEADER_RE = re.compile(
+    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]+=*)"
+)
+_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]+:([^\s'\"]+)")
+
+
+def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _URL_CRED_RE.match(text, pos)
+    if m is None:
+        return
+    password = m.group(1)
+    if _is_placeholder(password):
+        return
+    out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
+
+
+def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _AUTH_HEADER_RE.match(text, pos)
+    if m is None or (pos > 0 and text[pos - 1].isalnum()):
+        return
+    value = m.group(1)
+    if len(value) < 8 or _is_placeholder(value) or not _has_credential_shape(value):
+        return
+    out.append((m.start(1), m.end(1), "authorization-header", _PRIO_GENERIC))
+
+
+def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _CURL_USER_RE.match(text, pos)
+    if m is None or (pos > 0 and not text[pos - 1].isspace()):
+        return
+    if _is_placeholder(m.group(1)):
+        return
+    out.append((m.start(1), m.end(1), "basic-auth-credentials", _PRIO_GENERIC))
+
+
+def _has_credential_shape(value: str) -> bool:
+    """True unless ``value`` reads like a word ("Bearer token", "Basic authentication")."""
+    has_digit = any(c.isdigit() for c in value)
+    has_upper = any(c.isupper() for c in value)
+    has_lower = any(c.islower() for c in value)
+    return has_digit or (has_upper and has_lower and not value.istitle()) or value.endswith("=")
+
+
+# ---------------------------------------------------------------------------------------------
+# Context detectors: a value whose shape alone is ambiguous (a 40-char base64 string, a UUID,
+# 32 hex digits) counts as a secret when a provider name appears near it on the same line.
+# ---------------------------------------------------------------------------------------------
+_CONTEXT_WINDOW = 200
+_AWS_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_UUID_RE = re.compile(
+    r"(?<![0-9A-Fa-f-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"(?![0-9A-Fa-f-])"
+)
+_HEX32_40_RE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])")
+_VAULT_LEGACY_RE = re.compile(r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
+
+
+def _aws_secret_shape(value: str) -> bool:
+    # Real keys mix cases and digits; a git object id (hex) or a word run does not.
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() or c in "+/" for c in value)
+    )
+
+
+def _context_handler(
+    kind: str, pattern: re.Pattern[str], accept: Callable[[str], bool] | None = None
+) -> _Handler:
+    def handle(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+        lo = max(text.rfind("\n", 0, pos) + 1, pos - _CONTEXT_WINDOW)
+        hi = text.find("\n", pos)
+        hi = len(text) if hi < 0 else min(hi, pos + _CONTEXT_WINDOW)
+        for m in pattern.finditer(text, lo, hi):
+            if accept is None or accept(m.group()):
+                out.append((m.start(), m.end(), kind, _PRIO_CONTEXT))
+
+    return handle
+
+
+def _case_variants(*words: str) -> tuple[str, ...]:
+    return tuple(v for w in words for v in (w.lower(), w.upper(), w.capitalize()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignments: ``name = value``, ``name: value``, ``"name": "value"``, ``--name value``,
+# ``<name>value</name>`` where the name is secret-like.
+# ---------------------------------------------------------------------------------------------
+_STRONG, _KEYISH = 2, 1
+
+_STRONG_TOKENS = frozenset(
+    {
+        "password", "passwd", "pwd", "pass", "passphrase", "passcode", "secret", "token",
+        "credential", "credentials", "creds", "cred", "apikey", "privatekey", "accesskey",
+        "secretkey", "pat",
+    }
+)  # fmt: skip
+_STRONG_KEY_PREFIXES = frozenset(
+    {
+        "api", "access", "secret", "private", "app", "application", "master", "encryption",
+        "signing", "sign", "client", "consumer", "auth", "service", "account", "storage",
+        "subscription", "shared", "admin", "deploy", "hmac", "jwt", "session", "aes", "webhook",
+        "license", "rsa", "ssh", "secure", "crypt", "crypto", "cipher", "decryption", "dd",
+        "datadog", "mailgun", "sendgrid", "stripe", "twilio", "heroku", "openai", "anthropic",
+    }
+)  # fmt: skip
+_KEYISH_TOKENS = frozenset(
+    {"key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session"}
+)
+# A name with one of these anywhere is about something public or not a credential at all.
+_NEVER_TOKENS = frozenset(
+    {
+        "public", "pub", "publishable", "page", "next", "continuation", "pagination", "cursor",
+        "sort", "primary", "foreign", "partition", "cache", "idempotency", "dedup", "lookup",
+        "routing", "index", "row", "column", "hash", "hashed", "digest", "checksum", "sha",
+        "commit", "revision", "etag", "fingerprint", "i18n", "translation", "label", "hint",
+        "placeholder", "description", "desc", "message", "msg", "prompt", "help", "title",
+        "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "old", "is",
+        "has", "use", "should", "can", "want", "no", "input", "button", "form", "field",
+    }
+)  # fmt: skip
+# A name ending with one of these describes a secret (its length, type, file) but is not one.
+_QUALIFIER_TOKENS = frozenset(
+    {
+        "type", "types", "url", "uri", "urls", "endpoint", "host", "hostname", "port", "length",
+        "len", "size", "count", "min", "max", "limit", "file", "filename", "path", "dir",
+        "directory", "name", "names", "id", "ids", "expiry", "expires", "expiration", "expire",
+        "exp", "ttl", "timeout", "lifetime", "age", "header", "prefix", "suffix", "format",
+        "fields", "env", "var", "variable", "policy", "regex", "pattern", "enabled", "enable",
+        "disabled", "required", "rotation", "version", "algorithm", "alg", "method", "mode",
+        "scheme", "strategy", "kind", "source", "provider", "store", "manager", "ref",
+        "reference", "location", "generator", "validator", "changed", "updated", "at", "time",
+        "date", "timestamp", "schema", "class", "list", "mask", "flag", "mixin", "display",
+        "visible", "style", "strength", "rules", "valid", "verified", "usage", "used", "budget",
+        "server", "service", "handler", "factory", "client", "stdin", "cmd", "command", "script",
+        "helper", "chars", "complexity", "attempts", "retries", "level",
+        "bits", "bytes", "encoding", "param", "parameter", "arg", "option", "options",
+        "config", "settings", "key_id", "secrets", "keys", "tokens", "state", "status",
+        "audience", "issuer", "scope", "scopes", "grant", "response", "request",
+        "callback", "hook", "id_token_hint",
+    }
+)  # fmt: skip
+_NAME_SPLIT_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+@lru_cache(maxsize=4096)
+def _name_strength(name: str) -> int:
+    """How secret-like an identifier is: ``_STRONG``, ``_KEYISH`` or 0."""
+    tokens = [t.lower() for t in _NAME_SPLIT_RE.findall(name)]
+    words = [t for t in tokens if not t.isdigit()]
+    if not words or words[-1] in _QUALIFIER_TOKENS:
+        return 0
+    if any(t in _NEVER_TOKENS for t in words):
+        return 0
+    if any(t in _STRONG_TOKENS for t in words):
+        return _STRONG
+    for i, t in enumerate(words):
+        if t == "key" and i > 0 and words[i - 1] in _STRONG_KEY_PREFIXES:
+            return _STRONG
+    if any(t in _KEYISH_TOKENS for t in words):
+        return _KEYISH
+    return 0
+
+
+def _assignment_kind(name: str) -> str:
+    low = name.lower()
+    if "aws" in low and "secret" in low:
+        return "aws-secret-access-key"
+    if "pass" in low or "pwd" in low:
+        return "password-assignment"
+    return "secret-assignment"
+
+
+_IDENT_TAIL_RE = re.compile(r"[A-Za-z0-9_.\-]*")
+_IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+# After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
+# the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
+_SEP_RE = re.compile(
+    r"(?P<close>\\?[\"'`])?\]?[ \t]*"
+    r"(?:(?P<annot>:[ \t]*[A-Za-z_][\w\[\]., |]*?[ \t]*=(?!=))|(?P<op>:=|=>|=(?!=)|:(?!:)|>))"
+    r"[ \t]*"
+)
+_LINE_PREFIX_RE = re.compile(
+    r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+    r"[\"']?"
+)
+_FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
+_SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
+_PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
+_QUOTED_RES = {
+    '"': re.compile(r'"((?:[^"\\\n]|\\.)*)"'),
+    "'": re.compile(r"'((?:[^'\\\n]|\\.)*)'"),
+    "`": re.compile(r"`([^`\n]*)`"),
+    '\\"': re.compile(r'\\"(.*?)\\"'),
+    "\\'": re.compile(r"\\'(.*?)\\'"),
+}
+# Unquoted values: where a value ends depends on the syntax around it.
+_TOKEN_RE = re.compile(r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt]))+")
+_ENV_TOKEN_RE = re.compile(r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt]))+")
+_REST_RE = re.compile(r"[^\n\r]*")
+_XML_VALUE_RE = re.compile(r"[^<\n]+")
+_TRAILING_COMMENT_RE = re.compile(r"[ \t]+(?:#|//|;).*$")
+
+
+@dataclass(slots=True)
+class _Value:
+    start: int
+    end: int
+    quoted: bool
+    literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
+
+
+def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = pos
+    while start > 0 and text[start - 1] in _IDENT_CHARS:
+        start -= 1
+    m = _IDENT_TAIL_RE.match(text, pos)
+    return start, (m.end() if m else pos)
+
+
+def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    start, end = _ident_bounds(text, pos)
+    raw = text[start:end]
+    is_flag = raw.startswith("--")
+    name = raw.strip(".-")
+    strength = _name_strength(name)
+    if not strength:
+        return
+    value = _parse_value(text, start, end, is_flag, name)
+    if value is None:
+        return
+    vstart, vend = value.start, value.end
+    scheme = _SCHEME_RE.match(text, vstart, vend)
+    if scheme is not None and scheme.end() < vend:
+        # "Authorization: Bearer x": keep the scheme word visible, and a scheme makes any name
+        # a credential name.
+        vstart, strength = scheme.end(), _STRONG
+        m = _TOKEN_RE.match(text, vstart, vend)
+        vend = m.end() if m else vend
+    if _value_is_secret(text[vstart:vend], value, strength):
+        out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
+    sep = _SEP_RE.match(text, end)
+    if sep is None:
+        if is_flag and end < len(text) and text[end] in " \t":
+            vpos = end
+            while vpos < len(text) and text[vpos] in " \t":
+                vpos += 1
+            return _value_at(text, vpos, mode="env", literal=True)
+        return None
+    op = sep.group("op")
+    if op == ">":
+        # Only XML: <password>value</password>
+        if start == 0 or text[start - 1] != "<":
+            return None
+        m = _XML_VALUE_RE.match(text, sep.end())
+        return _Value(m.start(), m.end(), False, True) if m else None
+    vpos = sep.end()
+    line_start = text.rfind("\n", 0, start) + 1
+    at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, start) is not None
+    spaced = " " in sep.group() or "\t" in sep.group()
+    if is_flag:
+        return _value_at(text, vpos, mode="env", literal=True)
+    if at_line_start and op == ":":
+        return _value_at(text, vpos, mode="rest", literal=True)
+    if at_line_start and op == "=" and not spaced:
+        return _value_at(text, vpos, mode="env", literal=True)
+    if at_line_start and op == "=":
+        return _value_at(text, vpos, mode="rest", literal=False)
+    before = text[line_start:start]
+    literal = (
+        (start > 0 and text[start - 1] in "?&;")
+        or _FLAG_CONTEXT_RE.search(before) is not None
+        or (op == "=" and not spaced and name.isupper())
+    )
+    return _value_at(text, vpos, mode="token", literal=literal)
+
+
+def _value_at(text: str, vpos: int, *, mode: str, literal: bool) -> _Value | None:
+    if vpos >= len(text):
+        return None
+    m = _PY_STR_PREFIX_RE.match(text, vpos)
+    if m is not None:
+        if text[vpos : m.end()].lower().count("f"):
+            return None  # f-string: an expression, not a literal
+        vpos = m.end()
+    ch = text[vpos]
+    if ch == "\\" and text.startswith(('\\"', "\\'"), vpos):
+        ch = text[vpos : vpos + 2]
+    quoted = _QUOTED_RES.get(ch)
+    if quoted is not None:
+        qm = quoted.match(text, vpos)
+        if qm is not None:
+            return _Value(qm.start(1), qm.end(1), True, True)
+        # Unterminated quote: the value runs to the end of the line.
+        rest = _REST_RE.match(text, vpos + len(ch))
+        assert rest is not None
+        return _Value(rest.start(), rest.end(), True, True)
+    if mode == "rest":
+        rest = _REST_RE.match(text, vpos)
+        assert rest is not None
+        chunk = _TRAILING_COMMENT_RE.sub("", rest.group()).rstrip().rstrip(",;")
+        return _Value(vpos, vpos + len(chunk), False, literal) if chunk else None
+    token_re = _ENV_TOKEN_RE if mode == "env" else _TOKEN_RE
+    tm = token_re.match(text, vpos)
+    if tm is None or tm.end() == vpos:
+        return None
+    return _Value(vpos, tm.end(), False, literal)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value classification: placeholders, code, prose and public material are not secrets.
+# ---------------------------------------------------------------------------------------------
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "", "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off",
+        "password", "passwd", "pass", "pwd", "secret", "secrets", "token", "key", "apikey",
+        "api_key", "api-key", "changeme", "change_me", "change-me", "example", "dummy", "test",
+        "testing", "debug", "default", "required", "optional", "empty", "blank", "string", "str",
+        "int", "bool", "bytes", "any", "object", "number", "bearer", "basic", "digest", "bot",
+        "inherit", "hidden", "masked", "mask", "unset", "tbd", "todo", "n/a", "na", "redacted",
+        "placeholder", "sample", "foo", "bar", "baz", "foobar", "secret_key", "access_token",
+        "auth_token", "mypassword", "my_password", "yourpassword", "your_password",
+        "str | none", "optional[str]", "string?", "char", "text",
+    }
+)  # fmt: skip
+_PLACEHOLDER_RE = re.compile(
+    r"""^(?:
+        [xX*.\-_#•?~=]+                       # xxx, ****, ..., ---
+      | <[^<>]*>                              # <your-key>
+      | \$[A-Za-z_]\w*                        # $DB_PASSWORD
+      | \$\{[^}]*\}?                          # ${DB_PASSWORD}
+      | \$\(.*\)?                             # $(cat secret)
+      | %[A-Za-z_]\w*%                        # %PASSWORD% (Windows)
+      | \{[\w.\s\-]*\}                        # {password}, {0}
+      | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
+      | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
+    )$""",
+    re.X,
+)
+_PLACEHOLDER_SUB_RE = re.compile(
+    r"\$\{|\{\{|\{%|<%|#\{|\[REDACTED|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
+    r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
+    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.",
+    re.I,
+)
+_PUBLIC_PREFIX_RE = re.compile(
+    r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-|sk-ssh-|-----BEGIN (?:PUBLIC KEY|CERTIFICATE|"
+    r"RSA PUBLIC KEY|PGP PUBLIC)|sha(?:1|224|256|384|512)[-:=]|md5[-:]|data:|blake2b?[-:])"
+)
+_PATH_OR_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|/|\./|\.\./|~/|[A-Za-z]:\\)")
+# Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
+_HARD_CODE_RE = re.compile(
+    r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)"
+)
+# Code-looking values that are plain literals in env and YAML files.
+_SOFT_CODE_RE = re.compile(
+    r"^(?:(?:await|new|lambda|function|yield|not|require|import|typeof|this|self)\b"
+    r"|[(\[{<&*!@]"
+    r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$"
+    r"|[\w$.]+[ \t]*(?:\|\||\?\?|&&|\bor\b|\band\b|\+|\?|:))"
+)
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$]*")
+_NUMBER_RE = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_WORDY_PIECE_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+
+
+def _is_placeholder(value: str) -> bool:
+    v = value.strip().strip("\"'")
+    low = v.lower()
+    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v):
+        return True
+    return _PLACEHOLDER_SUB_RE.search(v) is not None
+
+
+def _is_prose(value: str) -> bool:
+    """Several ordinary words: a label or a sentence, not a credential."""
+    words = value.split()
+    if len(words) < 2:
+        return False
+    plain = sum(1 for w in words if w.strip(".,!?:;'\"()").isalpha())
+    return plain / len(words) >= 0.6
+
+
+def _is_wordy(value: str) -> bool:
+    """An identifier-like run of words (``my-app-prod-key``), not random characters."""
+    pieces = _WORDY_PIECE_RE.findall(value)
+    letters = [p for p in pieces if not p.isdigit()]
+    if not letters:
+        return False
+    digit_runs = len(pieces) - len(letters)
+    mean = sum(len(p) for p in letters) / len(letters)
+    return mean >= 4.0 and digit_runs <= 2
+
+
+def _entropy(value: str) -> float:
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def _looks_random(value: str, min_len: int = 16) -> bool:
+    """A high-entropy token: what generated keys look like, and identifiers do not."""
+    if len(value) < min_len or any(c.isspace() for c in value):
+        return False
+    if _UUID_RE.fullmatch(value) or _PUBLIC_PREFIX_RE.match(value):
+        return False
+    classes = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+    )
+    if classes < 2 or _is_wordy(value) or _PATH_OR_URL_RE.match(value):
+        return False
+    return _entropy(value) >= 3.0
+
+
+def _value_is_secret(value: str, ctx: _Value, strength: int) -> bool:
+    v = value.strip()
+    if not v or MARKER_PREFIX in v or _is_placeholder(v):
+        return False
+    if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
+        return False
+    if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal):
+        return False
+    if _is_prose(v) or _NUMBER_RE.fullmatch(v) and len(v) < 6:
+        return False
+    if strength == _KEYISH:
+        return _looks_random(v)
+    return len(v) >= 4
+
+
+def _unquoted_is_literal(value: str, literal_ctx: bool) -> bool:
+    if _HARD_CODE_RE.match(value):
+        return False
+    if literal_ctx:
+        # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
+        return value[0] not in "!&*"
+    if _SOFT_CODE_RE.match(value):
+        return _looks_random(value)
+    if _IDENTIFIER_RE.fullmatch(value):
+        # A bare name in code is a variable reference unless it is clearly random.
+        return _looks_random(value)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# The trigger scanner.
+# ---------------------------------------------------------------------------------------------
+def _build_handlers() -> dict[str, list[_Handler]]:
+    table: dict[str, list[_Handler]] = {}
+
+    def add(triggers: Iterable[str], handler: _Handler) -> None:
+        for t in triggers:
+            table.setdefault(t, []).append(handler)
+
+    for provider in _PROVIDERS:
+        add(provider.triggers, _provider_handler(provider))
+    add((":AA",), _telegram)
+    add(("-----BEGIN ",), _pem)
+    add(("://",), _url_credentials)
+    add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
+    add(("-u ", "--user"), _curl_user)
+    add(
+        _case_variants("aws"),
+        _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
+    )
+    add(_case_variants("heroku"), _context_handler("heroku-api-key", _UUID_RE))
+    add(_case_variants("twilio"), _context_handler("twilio-auth-token", _HEX32_40_RE))
+    add(
+        (*_case_variants("datadog"), "DD_", "dd_"),
+        _context_handler("datadog-key", _HEX32_40_RE),
+    )
+    add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
+    add(
+        _case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"),
+        _assignment,
+    )
+    return table
+
+
+_Trie: TypeAlias = "dict[str, _Trie]"
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, factored as a trie so each position costs one test.
+
+    Terminal nodes become greedy optional groups, so the longest trigger wins.
+    """
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return build(trie)
+
+
+_HANDLERS_BY_TRIGGER = _build_handlers()
+_TRIGGERS = (*_HANDLERS_BY_TRIGGER, MARKER_PREFIX)
+_TRIGGER_RE = re.compile(_trie_pattern(_TRIGGERS))
+
+
+def _handlers_for(hit: str) -> list[_Handler]:
+    """Handlers of ``hit`` and of every trigger that is a prefix of it (longest match wins)."""
+    found = _HANDLERS_FOR_HIT.get(hit)
+    if found is None:
+        found = [h for t, hs in _HANDLERS_BY_TRIGGER.items() if hit.startswith(t) for h in hs]
+        _HANDLERS_FOR_HIT[hit] = found
+    return found
+
+
+_HANDLERS_FOR_HIT: dict[str, list[_Handler]] = {}
+
+
+def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
+    cands: list[_Cand] = []
+    markers: list[tuple[int, int]] = []
+    skip_until = 0
+    for m in _TRIGGER_RE.finditer(text):
+        pos = m.start()
+        if pos < skip_until:
+            continue  # inside an existing [REDACTED:...] marker
+        hit = m.group()
+        if hit == MARKER_PREFIX:
+            mm = _MARKER_RE.match(text, pos)
+            if mm is not None:
+                markers.append(mm.span())
+                skip_until = mm.end()
+            continue
+        for handler in _handlers_for(hit):
+            handler(text, pos, hit, cands)
+    for dm in _DISCORD_BOT_RE.finditer(text):
+        if _looks_random(dm.group(), min_len=50):
+            cands.append((dm.start(), dm.end(), "discord-bot-token", _PRIO_PROVIDER))
+    return cands, markers
+
+
+def _overlaps_marker(start: int, end: int, markers: list[tuple[int, int]]) -> bool:
+    return any(ms < end and start < me for ms, me in markers)
+
+
+def _merge(cands: list[_Cand], markers: list[tuple[int, int]]) -> list[_Cand]:
+    """Union overlapping candidates; the highest-priority (then longest) one names the span."""
+    merged: list[_Cand] = []
+    for start, end, kind, prio in sorted(cands):
+        if start >= end or (markers and _overlaps_marker(start, end, markers)):
+            continue
+        if merged and start < merged[-1][1]:
+            ps, pe, pk, pp = merged[-1]
+            if (prio, end - start) > (pp, pe - ps):
+                pk, pp = kind, prio
+            merged[-1] = (ps, max(pe, end), pk, pp)
+        else:
+            merged.append((start, end, kind, prio))
+    return merged
+
+
+def find_secrets(text: str) -> list[SecretFinding]:
+    """Find the secrets in ``text``.
+
+    Args:
+        text: any text: a diff, a commit message, a config file, a command line.
+
+    Returns:
+        Findings sorted by ``start``, non-overlapping. Each span covers the secret value only,
+        never the key name or prefix before it. Existing ``[REDACTED:...]`` markers are not
+        reported again.
+    """
+    cands, markers = _candidates(text)
+    findings: list[SecretFinding] = []
+    line, counted = 1, 0
+    for start, end, kind, _prio in _merge(cands, markers):
+        line += text.count("\n", counted, start)
+        counted = start
+        findings.append(SecretFinding(kind, start, end, line))
+    return findings
+
+
+def redact(text: str) -> str:
+    """Replace every secret in ``text`` with ``[REDACTED:<kind>]``.
+
+    Args:
+        text: the text to clean.
+
+    Returns:
+        The text with each finding's span replaced. Idempotent: redacting the result again
+        changes nothing.
+    """
+    findings = find_secrets(text)
+    if not findings:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for f in findings:
+        parts.append(text[pos : f.start])
+        parts.append(f"{MARKER_PREFIX}{f.kind}]")
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def redact_data(value: object) -> object:
+    """Redact every string inside a JSON-like structure.
+
+    Dict keys are kept as they are. A string value stored under a secret-named key
+    (``password``, ``api_key``, ``token``...) is replaced whole by ``[REDACTED:secret-value]``
+    unless it is a placeholder; every other string goes through :func:`redact`.
+
+    Args:
+        value: a str, dict, list or tuple (nested freely); other values are returned as is.
+
+    Returns:
+        A new structure of the same shape.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_item(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_data(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_data(v) for v in value)
+    return value
+
+
+def _redact_item(key: object, value: object) -> object:
+    if isinstance(key, str) and isinstance(value, str):
+        strength = _name_strength(key)
+        if strength == _STRONG and not _is_placeholder(value) and value.strip():
+            return _DATA_MARKER
+        if strength == _KEYISH and _looks_random(value.strip()):
+            return _DATA_MARKER
+    return redact_data(value)
