@@ -13,6 +13,7 @@ blobs as bytes. The git CLI is used where libgit2 falls short, each time for a m
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pygit2
-from pygit2.enums import DeltaStatus, DiffStatsFormat, RepositoryOpenFlag
+from pygit2.enums import DeltaStatus, DiffStatsFormat, FileMode, RepositoryOpenFlag
 
 from gitgate.errors import ConcurrentUpdate, GitError, NotARepository, PatchDoesNotApply
 
@@ -166,6 +167,11 @@ class GitStore:
     def open_from_env(cls, path: str | os.PathLike[str]) -> GitStore:
         """Open as git's environment says (inside a hook: sees quarantined objects)."""
         return cls(pygit2.Repository(str(path), flags=RepositoryOpenFlag.FROM_ENV))
+
+    @classmethod
+    def init_repository(cls, path: str | os.PathLike[str], *, bare: bool = False) -> GitStore:
+        """Create a new repository whose first branch is ``main``."""
+        return cls(pygit2.init_repository(str(path), bare=bare, initial_head="main"))
 
     @property
     def git_dir(self) -> Path:
@@ -428,7 +434,9 @@ class GitStore:
             for path in paths:
                 entry = self.tree_entry(base_tree, path)
                 if entry is not None and entry.mode != MODE_TREE:
-                    index.add(pygit2.IndexEntry(path, pygit2.Oid(hex=entry.oid), entry.mode))
+                    index.add(
+                        pygit2.IndexEntry(path, pygit2.Oid(hex=entry.oid), FileMode(entry.mode))
+                    )
             index.write()
             proc = self._run_git(
                 ["apply", "--cached", "--whitespace=nowarn", "--recount", "-"],
@@ -455,7 +463,9 @@ class GitStore:
 
     def diff_trees(self, old: str, new: str, *, patch_limit: int = 0) -> TreeDiff:
         """Compare two trees (renames detected); keep at most ``patch_limit`` chars of patch."""
-        diff = self._repo.diff(self._repo[old], self._repo[new])
+        old_tree, new_tree = self._repo[old], self._repo[new]
+        assert isinstance(old_tree, pygit2.Tree) and isinstance(new_tree, pygit2.Tree)
+        diff = old_tree.diff_to_tree(new_tree)
         diff.find_similar()
         files = tuple(_file_diff(d) for d in diff.deltas)
         chunks: list[str] = []
@@ -655,7 +665,7 @@ class GitStore:
 
     def _iter_note_tree(self, tree: pygit2.Tree, prefix: str) -> Iterator[tuple[str, bytes]]:
         for item in tree:
-            name = prefix + item.name
+            name = prefix + (item.name or "")
             if int(item.filemode) == MODE_TREE:
                 if len(name) < 40:
                     sub = self._repo[item.id]
@@ -707,6 +717,39 @@ class GitStore:
         tree = str(root_builder.write())
         parents = [notes_commit] if notes_commit else []
         return self.create_commit(tree, parents, message, who, when)
+
+    # -- worktrees (approved commands run in one) ---------------------------------------------
+
+    @contextlib.contextmanager
+    def temporary_worktree(self, commit: str) -> Iterator[tuple[Path, Path]]:
+        """A detached worktree at ``commit`` in a temporary directory, removed afterwards.
+
+        Yields the worktree and its administrative directory inside the git dir.
+        """
+        with tempfile.TemporaryDirectory(prefix="gitgate-run-") as tmp:
+            worktree = Path(tmp) / "worktree"
+            self._run_git(["worktree", "add", "--detach", "--quiet", str(worktree), commit])
+            admin = Path(
+                self._run_git(["rev-parse", "--absolute-git-dir"], cwd=worktree)
+                .stdout.decode()
+                .strip()
+            )
+            try:
+                yield worktree, admin
+            finally:
+                self._run_git(["worktree", "remove", "--force", str(worktree)], check=False)
+                self._run_git(["worktree", "prune"], check=False)
+
+    def worktree_tree(self, worktree: Path, admin: Path) -> str:
+        """The tree of everything in ``worktree`` now (ignored files excluded).
+
+        git is pointed at the worktree's admin dir explicitly: the command that ran there
+        could have rewritten the worktree's ``.git`` file to aim git at another repository.
+        """
+        env = {"GIT_DIR": str(admin), "GIT_WORK_TREE": str(worktree)}
+        self._run_git(["add", "-A", "--", "."], env=env, cwd=worktree)
+        proc = self._run_git(["write-tree"], env=env, cwd=worktree)
+        return proc.stdout.decode().strip()
 
     # -- identity --------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ decision is recomputed from the new tips and tried again, a bounded number of ti
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import logging
 import os
@@ -19,30 +20,26 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from gitgate import clock
-from gitgate.audit import actor_identity, append_entries, check_chain, read_log
-from gitgate.checks import (
-    NewContent,
-    SecretHit,
-    check_paths,
-    check_symlinks,
-    find_added_secrets,
-    refuse_secrets,
-)
+from gitgate.audit import actor_identity, append_entries, read_log
+from gitgate.changes import check_edits, edits_between
+from gitgate.classify import CommandRules, Verdict, classify_command
+from gitgate.commands import Outcome, execute_command
 from gitgate.errors import (
     AlreadyDecided,
     AmbiguousProposal,
+    CommandDenied,
     ConcurrentUpdate,
     GitgateError,
     NotAGitgateRepo,
     NotAnApprover,
     PolicyError,
+    SecretDetected,
     SelfApproval,
     UnknownProposal,
 )
 from gitgate.gitstore import (
     EMPTY_TREE,
     MODE_BLOB,
-    MODE_LINK,
     MODE_TREE,
     GitStore,
     RefUpdate,
@@ -61,7 +58,8 @@ from gitgate.records import (
     decode_proposal,
     encode_proposal,
 )
-from gitgate.redaction import redact, redact_data
+from gitgate.redaction import find_secrets, redact, redact_data
+from gitgate.runner import run_command
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +115,32 @@ class Decision:
 
     proposal: Proposal
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """What ``gitgate run`` did with a command."""
+
+    verdict: Verdict
+    proposal: Proposal | None = None
+    exit_code: int | None = None
+    timed_out: bool = False
+    output: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """A proposal before it has an id, a commit and a note."""
+
+    kind: str
+    tool: str
+    tree: str
+    message: str
+    title: str
+    arguments: dict[str, Any]
+    preview: dict[str, Any]
+    changed_files: tuple[ChangedFile, ...]
+    details: dict[str, Any]
 
 
 class Gate:
@@ -423,10 +447,9 @@ class Gate:
         base_tree = self.store.commit(ctx.tip).tree
         try:
             edits = make_edits(ctx)
-            self._check_edits(ctx, base_tree, edits)
-            secrets = find_added_secrets(self._contents(base_tree, edits))
-            if not allow_secret:
-                refuse_secrets(secrets)
+            secrets = check_edits(
+                self.store, base_tree, edits, ctx.policy, allow_secret=allow_secret
+            )
             new_tree = self.store.update_tree(base_tree, edits)
         except TreeConflict as err:
             raise GitgateError(str(err), hint="the proposal does not fit the target tree") from err
@@ -435,73 +458,159 @@ class Gate:
                 "the proposal changes nothing on " + ctx.branch,
                 hint="the target already has this content",
             )
-        pid = new_id()
         diff = self.store.diff_trees(base_tree, new_tree, patch_limit=PREVIEW_CHARS)
+        details: dict[str, Any] = {"kind": kind, "tool": tool, "paths": sorted(edits)}
+        if secrets:
+            details["allowed_secrets"] = [h.describe() for h in secrets]
+        draft = _Draft(
+            kind=kind,
+            tool=tool,
+            tree=new_tree,
+            message=message,
+            title=_summary(kind, message, diff),
+            arguments={**arguments, "paths": sorted(edits)},
+            preview=_preview(diff),
+            changed_files=_changed_files(diff),
+            details=details,
+        )
+        return self._store_proposal(ctx, who, draft)
+
+    def _store_proposal(self, ctx: Context, who: str, draft: _Draft) -> Proposal:
+        """Write the proposal commit, its note and its ``proposed`` entry; create the branch."""
+        pid = new_id()
         commit = self.store.create_commit(
-            new_tree,
+            draft.tree,
             [ctx.tip],
-            _proposal_message(pid, kind, message, who, diff),
+            _proposal_message(pid, draft.kind, draft.message, who, draft.title),
             actor_identity(who),
             _ts(),
         )
         now = clock.iso(clock.now())
         proposal = Proposal(
             id=pid,
-            kind=kind,
-            tool=redact(tool),
+            kind=draft.kind,
+            tool=redact(draft.tool),
             target=ctx.branch,
             base=ctx.tip,
             commit=commit,
             requester=who,
             created_at=now,
             status="pending",
-            message=redact(message),
-            arguments=_redacted_dict({**arguments, "paths": sorted(edits)}),
-            preview=_preview(diff),
-            changed_files=_changed_files(diff),
+            message=redact(draft.message),
+            arguments=_redacted_dict(draft.arguments),
+            preview=draft.preview,
+            changed_files=draft.changed_files,
         ).with_status("pending", now, who)
-        details: dict[str, Any] = {"kind": kind, "tool": proposal.tool, "paths": sorted(edits)}
-        if secrets:
-            details["allowed_secrets"] = [h.describe() for h in secrets]
         entry = AuditEntry(
             seq=0,
             event="proposed",
             actor=who,
             time=now,
             proposal=pid,
-            details=_redacted_dict(details),
+            details=_redacted_dict(draft.details),
             commits={"proposal": commit, "base": ctx.tip, "target": ctx.branch},
         )
         pending = RefUpdate(ctx.policy.refs.pending(pid), commit, None)
         self._retry(lambda: self._record(ctx.policy, who, [proposal], [entry], [pending]))
         return proposal
 
-    def _check_edits(
-        self, ctx: Context, base_tree: str, edits: dict[str, TreeEntry | None]
-    ) -> None:
-        def is_symlink(path: str) -> bool:
-            entry = self.store.tree_entry(base_tree, path)
-            return entry is not None and entry.mode == MODE_LINK
+    # -- commands --------------------------------------------------------------------------
 
-        check_paths(
-            sorted(edits), extra_sensitive=ctx.policy.sensitive_paths, is_symlink=is_symlink
+    def classify(self, command: str, target: str | None = None) -> Verdict:
+        """Classify a shell command with the baseline rules plus the policy's own."""
+        policy = self.context(target).policy
+        return classify_command(command, _command_rules(policy))
+
+    def propose_command(
+        self,
+        command: str,
+        *,
+        target: str | None = None,
+        message: str = "",
+        tool: str = "run_command",
+        actor: str | None = None,
+    ) -> Proposal:
+        """Propose a shell command; approving it runs it in a temporary worktree.
+
+        Raises:
+            CommandDenied: the command is classified ``deny`` (audited as ``command.denied``).
+            SecretDetected: the command text holds a secret.
+        """
+        who = self.resolve_actor(actor)
+        ctx = self.context(target)
+        verdict = classify_command(command, _command_rules(ctx.policy))
+        if verdict.decision == "deny":
+            self._audit_only(ctx.policy, who, "command.denied", command, {"reason": verdict.reason})
+            raise CommandDenied(
+                f"command refused: {verdict.reason}",
+                hint="this command is never run through gitgate (see `gitgate classify`)",
+            )
+        _refuse_secret_in_command(command)
+        draft = _Draft(
+            kind="command",
+            tool=tool,
+            tree=self.store.commit(ctx.tip).tree,
+            message=message,
+            title=redact(message.strip().splitlines()[0] if message.strip() else f"run {command}")[
+                :120
+            ],
+            arguments={"command": command, "classification": verdict.decision},
+            preview={"command": redact(command), "reason": verdict.reason},
+            changed_files=(),
+            details={"kind": "command", "tool": tool, "command": command},
         )
-        links = [
-            NewContent(p, e.mode, self.store.read_blob(e.oid))
-            for p, e in edits.items()
-            if e is not None and e.mode == MODE_LINK
-        ]
-        check_symlinks(links)
+        return self._store_proposal(ctx, who, draft)
 
-    def _contents(self, base_tree: str, edits: dict[str, TreeEntry | None]) -> list[NewContent]:
-        out: list[NewContent] = []
-        for path, entry in sorted(edits.items()):
-            if entry is None or entry.mode not in (MODE_BLOB, 0o100755):
-                continue
-            old = self.store.tree_entry(base_tree, path)
-            old_data = self.store.read_blob(old.oid) if old and old.mode != MODE_TREE else None
-            out.append(NewContent(path, entry.mode, self.store.read_blob(entry.oid), old_data))
-        return out
+    def run(
+        self, command: str, *, actor: str | None = None, target: str | None = None
+    ) -> RunReport:
+        """Gated execution: run ``allow`` now, refuse ``deny``, propose everything else.
+
+        Every outcome is an audit entry (``command.auto``, ``command.denied``, ``proposed``).
+        """
+        who = self.resolve_actor(actor)
+        ctx = self.context(target)
+        verdict = classify_command(command, _command_rules(ctx.policy))
+        if verdict.decision == "approve":
+            return RunReport(
+                verdict, proposal=self.propose_command(command, target=target, actor=who)
+            )
+        if verdict.decision == "deny":
+            self._audit_only(ctx.policy, who, "command.denied", command, {"reason": verdict.reason})
+            return RunReport(verdict)
+        ran = run_command(
+            command,
+            cwd=self.store.workdir or self.store.git_dir,
+            timeout=ctx.policy.commands.timeout,
+            output_limit=ctx.policy.commands.output_limit,
+        )
+        output = redact(ran.output.decode("utf-8", "replace"))
+        details = {"exit_code": ran.exit_code, "timed_out": ran.timed_out, "output": output}
+        self._audit_only(ctx.policy, who, "command.auto", command, details)
+        return RunReport(verdict, exit_code=ran.exit_code, timed_out=ran.timed_out, output=output)
+
+    def _audit_only(
+        self, policy: Policy, who: str, event: str, command: str, details: dict[str, Any]
+    ) -> None:
+        entry = AuditEntry(
+            seq=0,
+            event=event,
+            actor=who,
+            time=clock.iso(clock.now()),
+            details=_redacted_dict({"command": command, **details}),
+        )
+        self._retry(lambda: self._append_audit(policy, who, [entry]))
+
+    def _append_audit(self, policy: Policy, who: str, entries: Sequence[AuditEntry]) -> None:
+        tip = self.store.resolve(policy.refs.audit)
+        if tip is None:
+            raise NotAGitgateRepo("the audit log is missing", hint="run `gitgate init`")
+        new_tip = append_entries(self.store, tip, entries, when=_ts())
+        self.store.update_refs(
+            [RefUpdate(policy.refs.audit, new_tip, tip)],
+            reason="gitgate audit",
+            who=actor_identity(who),
+        )
 
     # -- recording -------------------------------------------------------------------------
 
@@ -610,13 +719,35 @@ class Gate:
     def approve(self, proposal_id: str, *, actor: str | None = None) -> Decision:
         """Approve a proposal: merge it into its target (``executed``) or record ``failed``.
 
+        A command proposal is run first (once) in a temporary worktree; its file changes are
+        what gets merged.
+
         Raises:
             NotAnApprover / SelfApproval / AlreadyDecided / UnknownProposal.
         """
         who = self.resolve_actor(actor)
+        if self.get(proposal_id).kind == "command":
+            return self._approve_command(proposal_id, who)
         return self._retry(lambda: self._approve_once(proposal_id, who))
 
     def _approve_once(self, proposal_id: str, who: str) -> Decision:
+        ctx, proposal = self._authorise(proposal_id, who)
+        return self._record_decision(ctx, proposal, who, self._merge_outcome(ctx, proposal))
+
+    def _approve_command(self, proposal_id: str, who: str) -> Decision:
+        ctx, proposal = self._authorise(proposal_id, who)
+        # The command runs exactly once: a retry below only re-records its result on new tips.
+        ran = execute_command(self.store, ctx.tip, ctx.policy, proposal)
+
+        def attempt() -> Decision:
+            now_ctx, now_proposal = self._authorise(proposal_id, who)
+            outcome = self._carry_outcome(ctx.tip, now_ctx.tip, ran)
+            return self._record_decision(now_ctx, now_proposal, who, outcome)
+
+        return self._retry(attempt)
+
+    def _authorise(self, proposal_id: str, who: str) -> tuple[Context, Proposal]:
+        """Everything that must hold before an approval: the rules of the policy."""
         proposal = self.get(proposal_id)
         ctx = self.context(proposal.target)
         self._check_decidable(ctx, proposal)
@@ -631,8 +762,34 @@ class Gate:
                 hint="another approver must review it",
             )
         self._check_proposal_commit(ctx, proposal)
+        return ctx, proposal
+
+    def _merge_outcome(self, ctx: Context, proposal: Proposal) -> Outcome:
+        if ctx.tip == proposal.base:
+            return Outcome(tree=self.store.commit(proposal.commit).tree)
+        merged = self.store.merge_trees(ctx.tip, proposal.commit)
+        if merged.tree is not None:
+            return Outcome(tree=merged.tree)
+        return Outcome.failed("merge conflict", conflicts=list(merged.conflicts))
+
+    def _carry_outcome(self, ran_at: str, tip: str, ran: Outcome) -> Outcome:
+        """Move a command's result onto a target that moved while the command ran."""
+        if ran.tree is None or ran_at == tip:
+            return ran
+        result = self.store.create_commit(
+            ran.tree, [ran_at], "gitgate: command result\n", actor_identity("gitgate"), _ts()
+        )
+        merged = self.store.merge_trees(tip, result)
+        if merged.tree is None:
+            return Outcome.failed("merge conflict", conflicts=list(merged.conflicts), **ran.result)
+        return Outcome(tree=merged.tree, result=ran.result)
+
+    def _record_decision(
+        self, ctx: Context, proposal: Proposal, who: str, outcome: Outcome
+    ) -> Decision:
         now = clock.iso(clock.now())
-        approval = Approval(by=who, at=now, commit=proposal.commit)
+        refs = ctx.policy.refs
+        approvals = (*proposal.approvals, Approval(by=who, at=now, commit=proposal.commit))
         approved = AuditEntry(
             seq=0,
             event="approved",
@@ -641,24 +798,10 @@ class Gate:
             proposal=proposal.id,
             commits={"proposal": proposal.commit, "target": ctx.branch},
         )
-        return self._merge(ctx, proposal, approval, approved, who)
-
-    def _merge(
-        self, ctx: Context, proposal: Proposal, approval: Approval, approved: AuditEntry, who: str
-    ) -> Decision:
-        now = approval.at
-        refs = ctx.policy.refs
         pending = RefUpdate(refs.pending(proposal.id), None, proposal.commit)
-        merged_tree, conflicts = self._merged_tree(ctx, proposal)
-        approvals = (*proposal.approvals, approval)
-        if merged_tree is None:
+        if outcome.tree is None:
             failed = proposal.with_status(
-                "failed",
-                now,
-                who,
-                "merge conflict",
-                approvals=approvals,
-                result={"error": "merge conflict", "conflicts": list(conflicts)},
+                "failed", now, who, outcome.reason, approvals=approvals, result=outcome.result
             )
             entry = AuditEntry(
                 seq=0,
@@ -666,14 +809,14 @@ class Gate:
                 actor=who,
                 time=now,
                 proposal=proposal.id,
-                details={"error": "merge conflict", "conflicts": redact_data(list(conflicts))},
-                commits={"proposal": proposal.commit, "target": ctx.tip},
+                details=_redacted_dict(outcome.result),
+                commits={"proposal": proposal.commit, "target": ctx.branch},
             )
             archive = RefUpdate(refs.archive(proposal.id), proposal.commit, None)
             self._record(ctx.policy, who, [failed], [approved, entry], [pending, archive])
             return Decision(failed)
         merge = self.store.create_commit(
-            merged_tree,
+            outcome.tree,
             [ctx.tip, proposal.commit],
             _merge_message(proposal, who),
             actor_identity(who),
@@ -684,7 +827,7 @@ class Gate:
             now,
             who,
             approvals=approvals,
-            result={"merge": merge, "target": ctx.branch},
+            result={**outcome.result, "merge": merge, "target": ctx.branch},
         )
         entry = AuditEntry(
             seq=0,
@@ -692,6 +835,7 @@ class Gate:
             actor=who,
             time=now,
             proposal=proposal.id,
+            details=_redacted_dict(outcome.result),
             commits={
                 "proposal": proposal.commit,
                 "merge": merge,
@@ -703,12 +847,6 @@ class Gate:
         self._record(ctx.policy, who, [executed], [approved, entry], [pending, target])
         warning = self.store.sync_checkout(ctx.branch, ctx.tip, merge)
         return Decision(executed, (warning,) if warning else ())
-
-    def _merged_tree(self, ctx: Context, proposal: Proposal) -> tuple[str | None, tuple[str, ...]]:
-        if ctx.tip == proposal.base:
-            return self.store.commit(proposal.commit).tree, ()
-        outcome = self.store.merge_trees(ctx.tip, proposal.commit)
-        return outcome.tree, outcome.conflicts
 
     def reject(self, proposal_id: str, reason: str, *, actor: str | None = None) -> Proposal:
         """Reject a proposal with a reason (an approver, or its requester withdrawing it)."""
@@ -767,16 +905,12 @@ class Gate:
         if info.parents != (proposal.base,):
             raise GitgateError(f"proposal commit of {proposal.id} is not on its recorded base")
         base_tree = self.store.commit(proposal.base).tree
-        diff = self.store.diff_trees(base_tree, info.tree)
-        paths = sorted(
-            {f.path for f in diff.files} | {f.old_path for f in diff.files if f.old_path}
-        )
-        edits: dict[str, TreeEntry | None] = {p: self.store.tree_entry(info.tree, p) for p in paths}
-        self._check_edits(ctx, base_tree, edits)
+        edits = edits_between(self.store, base_tree, info.tree)
+        check_edits(self.store, base_tree, edits, ctx.policy, allow_secret=True)
 
     # -- audit -----------------------------------------------------------------------------
 
-    def audit(self) -> list[AuditEntry]:
+    def audit(self) -> builtins.list[AuditEntry]:
         """The audit log, oldest first."""
         tip = self.store.resolve(self.policy().refs.audit)
         return [logged.entry for logged in read_log(self.store, tip)]
@@ -846,15 +980,28 @@ def _summary(kind: str, message: str, diff: TreeDiff) -> str:
     return redact(f"{kind} {shown}")[:120]
 
 
-def _proposal_message(pid: str, kind: str, message: str, who: str, diff: TreeDiff) -> str:
-    body = redact(message.strip())
+def _proposal_message(pid: str, kind: str, message: str, who: str, title: str) -> str:
     rest = message.strip().split("\n", 1)
     body = redact(rest[1].strip()) if len(rest) > 1 else ""
-    parts = [f"gitgate proposal: {_summary(kind, message, diff)}"]
+    parts = [f"gitgate proposal: {title}"]
     if body:
         parts.append(body)
     parts.append(f"Gitgate-Proposal: {pid}\nGitgate-Kind: {kind}\nRequested-by: {redact(who)}")
     return "\n\n".join(parts) + "\n"
+
+
+def _command_rules(policy: Policy) -> CommandRules:
+    return CommandRules(allow=policy.commands.allow, deny=policy.commands.deny)
+
+
+def _refuse_secret_in_command(command: str) -> None:
+    kinds = sorted({f.kind for f in find_secrets(command)})
+    if kinds:
+        raise SecretDetected(
+            "the command contains what looks like a secret: " + ", ".join(kinds),
+            hint="gitgate stores commands in its metadata; pass secrets through the "
+            "environment of an approved script instead",
+        )
 
 
 def _merge_message(proposal: Proposal, who: str) -> str:

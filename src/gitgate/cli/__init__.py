@@ -4,13 +4,14 @@ Each submodule registers its commands on :data:`main`; importing them here is wh
 commands exist.
 """
 
-from gitgate.cli._base import main
-
 # Command modules register themselves on `main` when imported.
 from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
+    demo_cmd,
     proposals,
     redact_cmd,
+    run_cmds,
     safety_cmds,
 )
+from gitgate.cli._base import main
 
 __all__ = ["main"]

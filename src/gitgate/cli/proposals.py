@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gitgate import render
-from gitgate.cli._base import emit, json_option, main
+from gitgate.cli._base import F, emit, json_option, main
 from gitgate.errors import GitgateError
 from gitgate.records import STATUSES, Proposal
 from gitgate.workflow import Gate
@@ -80,7 +80,7 @@ def init(
     )
 
 
-def _propose_options(func):  # type: ignore[no-untyped-def]
+def _propose_options(func: F) -> F:
     func = click.option(
         "--target", metavar="BRANCH", help="Target branch (default: the first protected)."
     )(func)

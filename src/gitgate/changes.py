@@ -1,0 +1,90 @@
+"""Tree edits and the checks they pass: the bridge between the store and the pure checks.
+
+An *edit* maps a tree path to its new entry (None: deleted). Proposals of every kind, the
+result of an approved command, and pushed pending branches (the hook) all become edits and all
+pass :func:`check_edits` — one gate, whatever the way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gitgate.checks import (
+    NewContent,
+    SecretHit,
+    check_paths,
+    check_symlinks,
+    find_added_secrets,
+    refuse_secrets,
+)
+from gitgate.errors import UnsafePath
+from gitgate.gitstore import (
+    MODE_BLOB,
+    MODE_EXEC,
+    MODE_GITLINK,
+    MODE_LINK,
+    MODE_TREE,
+    GitStore,
+    TreeEntry,
+)
+from gitgate.policy import Policy
+
+Edits = Mapping[str, TreeEntry | None]
+
+
+def edits_between(store: GitStore, old_tree: str, new_tree: str) -> dict[str, TreeEntry | None]:
+    """The edits that turn ``old_tree`` into ``new_tree`` (renames as delete + add)."""
+    diff = store.diff_trees(old_tree, new_tree)
+    paths = {f.path for f in diff.files} | {f.old_path for f in diff.files if f.old_path}
+    return {p: store.tree_entry(new_tree, p) for p in sorted(paths)}
+
+
+def check_edits(
+    store: GitStore, base_tree: str, edits: Edits, policy: Policy, *, allow_secret: bool
+) -> list[SecretHit]:
+    """Refuse unsafe paths, escaping symlinks and (unless allowed) added secrets.
+
+    Returns the secrets that were found and allowed, for the audit log.
+
+    Raises:
+        UnsafePath / SecretDetected.
+    """
+
+    def is_symlink(path: str) -> bool:
+        entry = store.tree_entry(base_tree, path)
+        return entry is not None and entry.mode == MODE_LINK
+
+    check_paths(sorted(edits), extra_sensitive=policy.sensitive_paths, is_symlink=is_symlink)
+    links = [
+        NewContent(p, e.mode, store.read_blob(e.oid))
+        for p, e in edits.items()
+        if e is not None and e.mode == MODE_LINK
+    ]
+    check_symlinks(links)
+    _refuse_new_gitlinks(store, base_tree, edits)
+    hits = find_added_secrets(_contents(store, base_tree, edits))
+    if not allow_secret:
+        refuse_secrets(hits)
+    return hits
+
+
+def _contents(store: GitStore, base_tree: str, edits: Edits) -> list[NewContent]:
+    out: list[NewContent] = []
+    for path, entry in sorted(edits.items()):
+        if entry is None or entry.mode not in (MODE_BLOB, MODE_EXEC):
+            continue
+        old = store.tree_entry(base_tree, path)
+        old_data = store.read_blob(old.oid) if old and old.mode != MODE_TREE else None
+        out.append(NewContent(path, entry.mode, store.read_blob(entry.oid), old_data))
+    return out
+
+
+def _refuse_new_gitlinks(store: GitStore, base_tree: str, edits: Edits) -> None:
+    # A submodule entry makes clones fetch another repository; adding one needs .gitmodules,
+    # which is refused anyway, so a new gitlink can only be a smuggled embedded repository.
+    for path, entry in edits.items():
+        if entry is None or entry.mode != MODE_GITLINK:
+            continue
+        old = store.tree_entry(base_tree, path)
+        if old is None or old.mode != MODE_GITLINK:
+            raise UnsafePath(f"unsafe path {path!r}: adds a submodule (embedded repository)")
