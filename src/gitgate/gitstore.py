@@ -858,8 +858,8 @@ def _parse_numstat_z(out: bytes) -> list[str]:
 
 def _first_lines(stderr: bytes, limit: int = 4) -> str:
     lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    text = "; ".join(lines[:limit]) or "(git said nothing)"
-    return text.removeprefix("error: ")
+    # every line of git's stderr may start with "error: "; the CLI adds its own prefix
+    return "; ".join(ln.removeprefix("error: ") for ln in lines[:limit]) or "(git said nothing)"
 
 
 def _short(oid: str | None) -> str:
