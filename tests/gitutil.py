@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -228,3 +230,43 @@ def make_gated_repo(path: Path, *, bare: bool = False, files: Mapping[str, str] 
     commit(path, files if files is not None else {"README.md": "hello\n"}, "initial")
     Gate(path).init(["main"], list(approvers), actor=APPROVER)
     return path
+
+
+FROZEN = "2026-03-04T05:06:07Z"
+
+
+@contextmanager
+def sealed_libgit2() -> Iterator[None]:
+    """Point libgit2's global/XDG/system config search at the sealed HOME, then restore it.
+
+    libgit2 fixes its search path when pygit2 is imported (from the real HOME) and ignores
+    GIT_CONFIG_GLOBAL/GIT_CONFIG_NOSYSTEM, so conftest's hermetic seal does not reach gitgate's
+    own config reads (e.g. its fallback actor, ``user.email``) without this.
+    """
+    import pygit2
+    from pygit2.enums import ConfigLevel
+
+    paths = pygit2.settings.search_path
+    wanted = {
+        ConfigLevel.GLOBAL: os.environ["HOME"],
+        ConfigLevel.XDG: os.environ.get("XDG_CONFIG_HOME", os.environ["HOME"]),
+        ConfigLevel.SYSTEM: os.environ["HOME"] + "/no-system-config",
+    }
+    saved = {level: paths[level] for level in wanted}
+    for level, value in wanted.items():
+        paths[level] = value
+    try:
+        yield
+    finally:
+        for level, value in saved.items():
+            paths[level] = value
+
+
+def freeze_clock(monkeypatch: object, when: str = FROZEN) -> None:
+    """Make gitgate's clock (its only source of time) return ``when``."""
+    from datetime import datetime
+
+    from gitgate import clock
+
+    moment = datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: moment)  # type: ignore[attr-defined]
