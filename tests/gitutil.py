@@ -93,7 +93,10 @@ def commit(
             run_git(repo, "read-tree", "--empty", env=env)
         for path, content in files.items():
             if content is None:
-                run_git(repo, "update-index", "--force-remove", "--", path, env=env)
+                # --index-info with mode 0 removes the entry; it works without a work tree,
+                # unlike --force-remove, so bare repositories can delete files too.
+                run_git(repo, "update-index", "--index-info", env=env,
+                        input=f"0 {'0' * 40}\t{path}\n")
                 continue
             data = content.encode() if isinstance(content, str) else content
             oid = run_git(repo, "hash-object", "-w", "--stdin", input=data).strip()
@@ -144,7 +147,7 @@ def tree_listing(repo: Path, rev: str, *, exclude: Sequence[str] = (".gitgate.to
 
 def status_porcelain(repo: Path) -> str:
     """``git status --porcelain`` (ignored files included, untracked too)."""
-    return run_git(repo, "status", "--porcelain", "--untracked-files=all")
+    return run_git(repo, "--no-optional-locks", "status", "--porcelain", "--untracked-files=all")
 
 
 # -- the gitgate CLI -------------------------------------------------------------------------
