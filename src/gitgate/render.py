@@ -41,12 +41,16 @@ def proposal_detail(p: Proposal, *, diff: str | None = None) -> str:
     ]
     if p.message:
         lines.append("message:   " + p.message.strip().replace("\n", "\n           "))
+    if p.kind == "command":
+        lines.append(f"command:   {p.arguments.get('command', '')}")
+        lines.append(f"verdict:   {p.preview.get('reason', '')}")
     for approval in p.approvals:
         lines.append(f"approved:  by {approval.by} at {approval.at} ({approval.commit[:12]})")
     lines.extend(_result_lines(p))
     lines.append("history:   " + " -> ".join(f"{h.status} ({h.by}, {h.at})" for h in p.history))
-    lines.append("")
-    lines.append(str(p.preview.get("diffstat", "")).rstrip())
+    stat = str(p.preview.get("diffstat", "")).rstrip()
+    if stat:
+        lines += ["", stat]
     if diff is not None:
         lines += ["", redact(diff).rstrip()]
     elif p.preview.get("diff"):
