@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from gitgate import clock
 from gitgate.audit import actor_identity, append_entries, read_log
+from gitgate.bundle import ExportResult, Progress, export_proposal
 from gitgate.changes import check_edits, edits_between
 from gitgate.classify import CommandRules, Verdict, classify_command
 from gitgate.commands import Outcome, execute_command
@@ -920,6 +921,44 @@ class Gate:
         from gitgate.verify import verify_repository
 
         return verify_repository(self, self.policy())
+
+    # -- export ----------------------------------------------------------------------------
+
+    def export(
+        self,
+        proposal_id: str,
+        dest: str | os.PathLike[str] | None = None,
+        *,
+        actor: str | None = None,
+        progress: Progress | None = None,
+    ) -> ExportResult:
+        """Write the offline-review bundle of a proposal in any state (see gitgate.bundle)."""
+        return export_proposal(self, proposal_id, dest, actor=actor, progress=progress)
+
+    def record_export(self, proposal: Proposal, checksum: str, actor: str | None = None) -> None:
+        """Append an ``exported`` entry (who exported which bundle) to the audit log."""
+        who = self.resolve_actor(actor)
+        audit_ref = self.policy().refs.audit
+        entry = AuditEntry(
+            seq=0,
+            event="exported",
+            actor=who,
+            time=clock.iso(clock.now()),
+            proposal=proposal.id,
+            details={"bundle_sha256": checksum},
+            commits={"proposal": proposal.commit},
+        )
+
+        def attempt() -> None:
+            tip = self.store.resolve(audit_ref)
+            if tip is None:
+                raise NotAGitgateRepo("the audit log is missing", hint="run `gitgate init`")
+            new_tip = append_entries(self.store, tip, [entry], when=_ts())
+            update = RefUpdate(audit_ref, new_tip, tip)
+            ident = actor_identity(who)
+            self.store.update_refs([update], reason="gitgate audit: exported", who=ident)
+
+        self._retry(attempt)
 
 
 def _ts() -> int:

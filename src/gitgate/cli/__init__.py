@@ -6,6 +6,7 @@ commands exist.
 
 # Command modules register themselves on `main` when imported.
 from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
+    bundle_cmds,
     demo_cmd,
     proposals,
     redact_cmd,
