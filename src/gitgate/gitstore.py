@@ -508,7 +508,7 @@ class GitStore:
         stats = diff.stats
         return TreeDiff(
             files=files,
-            stat=stats.format(DiffStatsFormat.FULL | DiffStatsFormat.INCLUDE_SUMMARY, 72),
+            stat=stats.format(_stat_format(len(files)), 72),
             patch="".join(chunks),
             truncated=truncated,
             insertions=int(stats.insertions),
@@ -894,6 +894,16 @@ class GitStore:
     def is_writable(self) -> bool:
         """Tell whether this process may write objects and refs (not on a read-only mount)."""
         return all(os.access(self.git_dir / sub, os.W_OK) for sub in (".", "objects", "refs"))
+
+
+MAX_STAT_FILES = 100
+
+
+def _stat_format(n_files: int) -> DiffStatsFormat:
+    # A per-file diffstat of a 10,000-file proposal would swamp the note; give totals then.
+    if n_files > MAX_STAT_FILES:
+        return DiffStatsFormat.SHORT
+    return DiffStatsFormat.FULL | DiffStatsFormat.INCLUDE_SUMMARY
 
 
 def _file_diff(delta: pygit2.DiffDelta) -> FileDiff:

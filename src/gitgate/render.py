@@ -48,6 +48,9 @@ def proposal_detail(p: Proposal, *, diff: str | None = None) -> str:
         lines.append(f"approved:  by {approval.by} at {approval.at} ({approval.commit[:12]})")
     lines.extend(_result_lines(p))
     lines.append("history:   " + " -> ".join(f"{h.status} ({h.by}, {h.at})" for h in p.history))
+    total = int(p.preview.get("files", 0) or 0)
+    if total > len(p.changed_files) and p.changed_files:
+        lines.append(f"files:     {total} changed (the note lists the first {len(p.changed_files)})")
     stat = str(p.preview.get("diffstat", "")).rstrip()
     if stat:
         lines += ["", stat]

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -444,6 +445,7 @@ class Gate:
         allow_secret: bool,
     ) -> Proposal:
         who = self.resolve_actor(actor)
+        _check_tool_and_message(tool, message)
         ctx = self.context(target)
         base_tree = self.store.commit(ctx.tip).tree
         try:
@@ -460,7 +462,7 @@ class Gate:
                 hint="the target already has this content",
             )
         diff = self.store.diff_trees(base_tree, new_tree, patch_limit=PREVIEW_CHARS)
-        details: dict[str, Any] = {"kind": kind, "tool": tool, "paths": sorted(edits)}
+        details: dict[str, Any] = {"kind": kind, "tool": tool, **_path_summary(edits)}
         if secrets:
             details["allowed_secrets"] = [h.describe() for h in secrets]
         draft = _Draft(
@@ -469,7 +471,7 @@ class Gate:
             tree=new_tree,
             message=message,
             title=_summary(kind, message, diff),
-            arguments={**arguments, "paths": sorted(edits)},
+            arguments={**arguments, **_path_summary(edits)},
             preview=_preview(diff),
             changed_files=_changed_files(diff),
             details=details,
@@ -538,6 +540,7 @@ class Gate:
             SecretDetected: the command text holds a secret.
         """
         who = self.resolve_actor(actor)
+        _check_tool_and_message(tool, message)
         ctx = self.context(target)
         verdict = classify_command(command, _command_rules(ctx.policy))
         if verdict.decision == "deny":
@@ -682,6 +685,13 @@ class Gate:
                 f"no proposal {proposal_id!r}", hint="list proposals with `gitgate list`"
             )
         ids = sorted({p.id for p in matches})
+        if len(ids) == 1 and len(matches) > 1:
+            # Ids are random; two notes claiming one id mean a forged or copied note.
+            raise AmbiguousProposal(
+                f"proposal {ids[0]} is claimed by {len(matches)} different commits",
+                hint="one of them is forged: inspect `git notes --ref=gitgate list` and "
+                "the pending branch, and run `gitgate audit verify`",
+            )
         if len(ids) > 1:
             raise AmbiguousProposal(
                 f"{proposal_id!r} matches {len(ids)} proposals: {', '.join(ids[:8])}",
@@ -905,6 +915,13 @@ class Gate:
         info = self.store.commit(proposal.commit)
         if info.parents != (proposal.base,):
             raise GitgateError(f"proposal commit of {proposal.id} is not on its recorded base")
+        if not self.store.is_ancestor(proposal.base, ctx.tip):
+            # Merging a commit whose base is not in the target's history would bring every
+            # unreviewed ancestor of that base along with it.
+            raise GitgateError(
+                f"the base of {proposal.id} is not in the history of {ctx.branch}",
+                hint="reject it and propose again against the current target",
+            )
         base_tree = self.store.commit(proposal.base).tree
         edits = edits_between(self.store, base_tree, info.tree)
         check_edits(self.store, base_tree, edits, ctx.policy, allow_secret=True)
@@ -998,6 +1015,21 @@ def _preview(diff: TreeDiff) -> dict[str, Any]:
     }
 
 
+# Notes and audit entries must stay small whatever the proposal's size (a note over
+# records.MAX_RECORD_BYTES is refused as hostile): past these counts only totals are kept;
+# the full list is always in the proposal commit itself.
+MAX_NOTED_FILES = 2000
+MAX_LISTED_PATHS = 200
+
+
+def _path_summary(edits: dict[str, TreeEntry | None]) -> dict[str, Any]:
+    paths = sorted(edits)
+    summary: dict[str, Any] = {"paths": paths[:MAX_LISTED_PATHS]}
+    if len(paths) > MAX_LISTED_PATHS:
+        summary["paths_total"] = len(paths)
+    return summary
+
+
 def _changed_files(diff: TreeDiff) -> tuple[ChangedFile, ...]:
     return tuple(
         ChangedFile(
@@ -1006,7 +1038,7 @@ def _changed_files(diff: TreeDiff) -> tuple[ChangedFile, ...]:
             old_path=redact(f.old_path) if f.old_path else None,
             mode=f.mode or None,
         )
-        for f in diff.files
+        for f in diff.files[:MAX_NOTED_FILES]
     )
 
 
@@ -1027,6 +1059,20 @@ def _proposal_message(pid: str, kind: str, message: str, who: str, title: str) -
         parts.append(body)
     parts.append(f"Gitgate-Proposal: {pid}\nGitgate-Kind: {kind}\nRequested-by: {redact(who)}")
     return "\n\n".join(parts) + "\n"
+
+
+_TOOL_RE = re.compile(r"[A-Za-z0-9_.:/-]{1,64}")
+MAX_MESSAGE = 65_536
+
+
+def _check_tool_and_message(tool: str, message: str) -> None:
+    if not _TOOL_RE.fullmatch(tool):
+        raise GitgateError(
+            f"invalid tool name {tool[:80]!r}",
+            hint="1 to 64 characters of letters, digits and _ . : / -",
+        )
+    if len(message) > MAX_MESSAGE:
+        raise GitgateError(f"the message is longer than {MAX_MESSAGE} characters")
 
 
 def _command_rules(policy: Policy) -> CommandRules:
