@@ -50,7 +50,8 @@ def proposal_detail(p: Proposal, *, diff: str | None = None) -> str:
     lines.append("history:   " + " -> ".join(f"{h.status} ({h.by}, {h.at})" for h in p.history))
     total = int(p.preview.get("files", 0) or 0)
     if total > len(p.changed_files) and p.changed_files:
-        lines.append(f"files:     {total} changed (the note lists the first {len(p.changed_files)})")
+        noted = len(p.changed_files)
+        lines.append(f"files:     {total} changed (the note lists the first {noted})")
     stat = str(p.preview.get("diffstat", "")).rstrip()
     if stat:
         lines += ["", stat]
