@@ -456,6 +456,8 @@ def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
+    if start > 0 and text[start - 1] in "${":
+        return  # ${CLIENT_SECRET:-x}, $TOKEN: a reference, not an assignment
     raw = text[start:end]
     is_flag = raw.startswith("--")
     name = raw.strip(".-")
@@ -601,7 +603,7 @@ _SOFT_CODE_RE = re.compile(
 _IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$]*")
 _NUMBER_RE = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _WORDY_PIECE_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+_GIT_ID_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def _is_placeholder(value: str) -> bool:
@@ -664,7 +666,8 @@ def _value_is_secret(value: str, ctx: _Value, strength: int) -> bool:
     if _is_prose(v) or _NUMBER_RE.fullmatch(v) and len(v) < 6:
         return False
     if strength == _KEYISH:
-        return _looks_random(v)
+        # A weak name ("key", "signature") needs a random-looking value, and not a git id.
+        return _looks_random(v) and not _GIT_ID_RE.fullmatch(v)
     return len(v) >= 4
 
 
@@ -695,6 +698,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     for provider in _PROVIDERS:
         add(provider.triggers, _provider_handler(provider))
     add((":AA",), _telegram)
+    add(_DISCORD_PREFIXES, _discord_bot)
     add(("-----BEGIN ",), _pem)
     add(("://",), _url_credentials)
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
@@ -705,16 +709,57 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     )
     add(_case_variants("heroku"), _context_handler("heroku-api-key", _UUID_RE))
     add(_case_variants("twilio"), _context_handler("twilio-auth-token", _HEX32_40_RE))
-    add(
-        (*_case_variants("datadog"), "DD_", "dd_"),
-        _context_handler("datadog-key", _HEX32_40_RE),
-    )
+    # Lowercase "datadog" would cost a scan stop at every "d"; lowercase names such as
+    # dd_api_key are strong assignment names anyway.
+    add(("DATADOG", "Datadog", "DD_"), _context_handler("datadog-key", _HEX32_40_RE))
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
-    add(
-        _case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"),
-        _assignment,
-    )
+    add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
+    add(_case_variants("signature"), _assignment)
     return table
+
+
+# Discord bot tokens start with base64 of a decimal user id, so their first four characters
+# come from a small set: that set is their trigger.
+_DISCORD_PREFIXES = tuple(
+    a + b + c
+    for a in ("MT", "Mj", "Mz", "ND", "NT", "Nj", "Nz", "OD", "OT")
+    for b in "AEIMQUYcgk"
+    for c in "wxyz012345"
+)
+
+
+def _discord_bot(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _DISCORD_BOT_RE.match(text, pos)
+    if m is not None and _looks_random(m.group(), min_len=50):
+        out.append((m.start(), m.end(), "discord-bot-token", _PRIO_PROVIDER))
+
+
+# Rough character frequencies (percent) in code and prose. Each trigger is scanned for from
+# its rarest character: the scanner stops at every occurrence of a trigger's first character,
+# so a trigger starting with "e" or "t" would make it stop at a third of the text.
+_CHAR_FREQ = dict(
+    zip(
+        "etaoinsrlhdcumpfgywbvkxjqz",
+        (12, 9, 8, 8, 7, 7, 7, 6.5, 4.5, 4, 4, 3.5, 3, 3, 2.5, 2.5, 2, 2, 2, 1.5, 1, 0.8, 0.3,
+         0.2, 0.1, 0.1),
+        strict=True,
+    )
+)  # fmt: skip
+_PUNCT_FREQ = {" ": 15, ".": 3, "_": 3, "-": 1.5, "=": 1.5, "(": 1.5, ")": 1.5, '"': 1.5}
+
+
+def _char_cost(ch: str) -> float:
+    if ch in _CHAR_FREQ:
+        return _CHAR_FREQ[ch]
+    if ch.isupper():
+        return 0.6
+    return 1.0 if ch.isdigit() else _PUNCT_FREQ.get(ch, 0.8)
+
+
+def _anchor_offset(literal: str) -> int:
+    """Offset of the rarest character of ``literal`` that still leaves >= 2 chars to match."""
+    last = max(1, len(literal) - 1)
+    return min(range(last), key=lambda i: (_char_cost(literal[i]), i))
 
 
 _Trie: TypeAlias = "dict[str, _Trie]"
@@ -742,21 +787,31 @@ def _trie_pattern(words: Iterable[str]) -> str:
     return build(trie)
 
 
-_HANDLERS_BY_TRIGGER = _build_handlers()
-_TRIGGERS = (*_HANDLERS_BY_TRIGGER, MARKER_PREFIX)
-_TRIGGER_RE = re.compile(_trie_pattern(_TRIGGERS))
+# One dispatch entry: (full trigger literal, its anchor offset, handlers).
+_Entry = tuple[str, int, list[_Handler]]
 
 
-def _handlers_for(hit: str) -> list[_Handler]:
-    """Handlers of ``hit`` and of every trigger that is a prefix of it (longest match wins)."""
-    found = _HANDLERS_FOR_HIT.get(hit)
+def _build_dispatch() -> dict[str, list[_Entry]]:
+    dispatch: dict[str, list[_Entry]] = {}
+    for literal, handlers in _build_handlers().items():
+        off = _anchor_offset(literal)
+        dispatch.setdefault(literal[off:], []).append((literal, off, handlers))
+    dispatch.setdefault(MARKER_PREFIX, []).append((MARKER_PREFIX, 0, []))
+    return dispatch
+
+
+_DISPATCH = _build_dispatch()
+_TRIGGER_RE = re.compile(_trie_pattern(_DISPATCH))
+_ENTRIES_FOR_HIT: dict[str, list[_Entry]] = {}
+
+
+def _entries_for(hit: str) -> list[_Entry]:
+    """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
+    found = _ENTRIES_FOR_HIT.get(hit)
     if found is None:
-        found = [h for t, hs in _HANDLERS_BY_TRIGGER.items() if hit.startswith(t) for h in hs]
-        _HANDLERS_FOR_HIT[hit] = found
+        found = [e for anchor, es in _DISPATCH.items() if hit.startswith(anchor) for e in es]
+        _ENTRIES_FOR_HIT[hit] = found
     return found
-
-
-_HANDLERS_FOR_HIT: dict[str, list[_Handler]] = {}
 
 
 def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
@@ -764,21 +819,19 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     markers: list[tuple[int, int]] = []
     skip_until = 0
     for m in _TRIGGER_RE.finditer(text):
-        pos = m.start()
-        if pos < skip_until:
-            continue  # inside an existing [REDACTED:...] marker
-        hit = m.group()
-        if hit == MARKER_PREFIX:
-            mm = _MARKER_RE.match(text, pos)
-            if mm is not None:
-                markers.append(mm.span())
-                skip_until = mm.end()
-            continue
-        for handler in _handlers_for(hit):
-            handler(text, pos, hit, cands)
-    for dm in _DISCORD_BOT_RE.finditer(text):
-        if _looks_random(dm.group(), min_len=50):
-            cands.append((dm.start(), dm.end(), "discord-bot-token", _PRIO_PROVIDER))
+        anchor = m.start()
+        for literal, off, handlers in _entries_for(m.group()):
+            pos = anchor - off
+            if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
+                continue  # inside an existing [REDACTED:...] marker, or not the full trigger
+            if literal == MARKER_PREFIX:
+                mm = _MARKER_RE.match(text, pos)
+                if mm is not None:
+                    markers.append(mm.span())
+                    skip_until = mm.end()
+                continue
+            for handler in handlers:
+                handler(text, pos, literal, cands)
     return cands, markers
 
 
