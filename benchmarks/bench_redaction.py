@@ -66,7 +66,12 @@ def _stdlib_sources(limit: int) -> list[str]:
 
 def _as_diff(rng: random.Random, source: str, name: str) -> str:
     lines = source.splitlines()[:400]
-    body = [f"diff --git a/{name} b/{name}", f"--- a/{name}", f"+++ b/{name}", "@@ -1,400 +1,400 @@"]
+    body = [
+        f"diff --git a/{name} b/{name}",
+        f"--- a/{name}",
+        f"+++ b/{name}",
+        "@@ -1,400 +1,400 @@",
+    ]
     body += [rng.choice(" +-") + ln for ln in lines]
     return "\n".join(body)
 
@@ -213,7 +218,15 @@ def main() -> None:
     ds_slice = blob[:DS_SLICE_BYTES]
     ds_speed = throughput(ds.scan, ds_slice, repeat=1)
     eager_recall, eager_fp = score(corpus, lambda s: ds.scan_lines_eager(s.text) > 0)
-    print(_row("detect-secrets (scan_file)", ds_recall, ds_fp, ds_speed, f"speed on first {DS_SLICE_BYTES // 1000} kB"))
+    print(
+        _row(
+            "detect-secrets (scan_file)",
+            ds_recall,
+            ds_fp,
+            ds_speed,
+            f"speed on first {DS_SLICE_BYTES // 1000} kB",
+        )
+    )
     print(_row("detect-secrets (scan_line, eager)", eager_recall, eager_fp, None))
     print()
     print(f"throughput ratio gitgate / detect-secrets: {gg_speed / ds_speed:.0f}x")

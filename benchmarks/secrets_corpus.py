@@ -183,7 +183,9 @@ def _aws_secret(g: _Gen) -> Pos:
 def _aws_pair(g: _Gen) -> Pos:
     kid = g.choice(["AKIA", "ASIA"]) + g.s(UPPER_DIGITS, 16)
     sec = g.mixed(B64, 40)
-    text = f"[default]\naws_access_key_id = {kid}\naws_secret_access_key = {sec}\nregion = eu-west-1"
+    text = (
+        f"[default]\naws_access_key_id = {kid}\naws_secret_access_key = {sec}\nregion = eu-west-1"
+    )
     return text, (kid, sec)
 
 
@@ -209,7 +211,7 @@ def _slack_webhook(g: _Gen) -> Pos:
         [
             "SLACK_WEBHOOK_URL={u}",
             'webhook: "{u}"',
-            "curl -X POST -d '{{\"text\":\"deployed\"}}' {u}",
+            'curl -X POST -d \'{{"text":"deployed"}}\' {u}',
             "notify(url='{u}')",
         ]
     )
@@ -308,7 +310,9 @@ def _vault(g: _Gen) -> Pos:
         v = "hvb." + g.mixed(B64URL, 130)
         return _in_context(g, ("VAULT_BATCH_TOKEN",), v), (v,)
     v = "s." + g.mixed(ALNUM, 24)
-    ctx = g.choice(["VAULT_TOKEN={v}", "vault login {v}", 'curl -H "X-Vault-Token: {v}" $VAULT_ADDR'])
+    ctx = g.choice(
+        ["VAULT_TOKEN={v}", "vault login {v}", 'curl -H "X-Vault-Token: {v}" $VAULT_ADDR']
+    )
     return ctx.format(v=v), (v,)
 
 
@@ -345,9 +349,12 @@ def _datadog(g: _Gen) -> Pos:
     if style == 1:
         return f'datadog:\n  api_key: "{api}"\n  app_key: "{app}"', (api, app)
     if style == 2:
-        return f'curl -H "DD-API-KEY: {api}" -H "DD-APPLICATION-KEY: {app}" https://api.datadoghq.com', (
-            api,
-            app,
+        return (
+            f'curl -H "DD-API-KEY: {api}" -H "DD-APPLICATION-KEY: {app}" https://api.datadoghq.com',
+            (
+                api,
+                app,
+            ),
         )
     return f'datadog_api_key = "{api}"', (api,)
 
@@ -355,7 +362,12 @@ def _datadog(g: _Gen) -> Pos:
 def _heroku(g: _Gen) -> Pos:
     v = g.uuid()
     ctx = g.choice(
-        ["HEROKU_API_KEY={v}", 'heroku_api_key: "{v}"', "  HEROKU_API_KEY: {v}", "heroku login --token {v}"]
+        [
+            "HEROKU_API_KEY={v}",
+            'heroku_api_key: "{v}"',
+            "  HEROKU_API_KEY: {v}",
+            "heroku login --token {v}",
+        ]
     )
     return ctx.format(v=v), (v,)
 
@@ -397,7 +409,13 @@ def _basic(g: _Gen) -> Pos:
 
 def _pem(g: _Gen) -> Pos:
     label = g.choice(
-        ["RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]
+        [
+            "RSA PRIVATE KEY",
+            "EC PRIVATE KEY",
+            "PRIVATE KEY",
+            "OPENSSH PRIVATE KEY",
+            "ENCRYPTED PRIVATE KEY",
+        ]
     )
     body = g.pem_body(g.rng.randint(3, 12))
     lines = [f"-----BEGIN {label}-----", *body, f"-----END {label}-----"]
@@ -425,7 +443,9 @@ def _url_creds(g: _Gen) -> Pos:
             f"mysql://{user}:{pw}@10.0.0.5/shop",
         ]
     )
-    ctx = g.choice(["DATABASE_URL={u}", 'url: "{u}"', "git clone {u}", "engine = create_engine('{u}')"])
+    ctx = g.choice(
+        ["DATABASE_URL={u}", 'url: "{u}"', "git clone {u}", "engine = create_engine('{u}')"]
+    )
     return ctx.format(u=url), (pw,)
 
 
@@ -522,8 +542,9 @@ POSITIVES: dict[str, tuple[int, Callable[[_Gen], Pos]]] = {
         8,
         _provider(
             ("STRIPE_SECRET_KEY", "STRIPE_API_KEY"),
-            lambda g: g.choice(["sk_live_", "rk_live_", "sk_test_"])
-            + g.mixed(ALNUM, g.choice([24, 99])),
+            lambda g: (
+                g.choice(["sk_live_", "rk_live_", "sk_test_"]) + g.mixed(ALNUM, g.choice([24, 99]))
+            ),
         ),
     ),
     "openai-api-key": (8, _provider(("OPENAI_API_KEY",), _openai)),
@@ -545,7 +566,9 @@ POSITIVES: dict[str, tuple[int, Callable[[_Gen], Pos]]] = {
     "supabase": (6, _supabase),
     "huggingface-token": (
         6,
-        _provider(("HF_TOKEN", "HUGGINGFACE_TOKEN"), lambda g: "hf_" + g.mixed(string.ascii_letters, 34)),
+        _provider(
+            ("HF_TOKEN", "HUGGINGFACE_TOKEN"), lambda g: "hf_" + g.mixed(string.ascii_letters, 34)
+        ),
     ),
     "vault": (8, _vault),
     "doppler": (6, _provider(("DOPPLER_TOKEN",), _doppler)),
@@ -695,7 +718,7 @@ _PLACEHOLDERS = [
     "secret_key = config['secret_key']",
     "AUTH_TOKEN=''",
     'private_key = Path("~/.ssh/id_ed25519").read_text()',
-    "token := os.Getenv(\"TOKEN\")",
+    'token := os.Getenv("TOKEN")',
     "let password = prompt('Password:');",
     "password: REPLACE_ME",
     "api_key = 'xxxxxxxxxxxxxxxxxxxxxxxx'",
@@ -760,7 +783,9 @@ _SHORT_VALUES = [
 
 
 def _neg_base64(g: _Gen) -> str:
-    words = " ".join(g.choice(["hello", "world", "the", "quick", "file", "data", "report"]) for _ in range(8))
+    words = " ".join(
+        g.choice(["hello", "world", "the", "quick", "file", "data", "report"]) for _ in range(8)
+    )
     b = g.b64_of(words.encode())
     return g.choice(
         [

@@ -326,11 +326,13 @@ _STRONG, _KEYISH = 2, 1
 
 _STRONG_TOKENS = frozenset(
     {
-        "password", "passwd", "pwd", "pass", "passphrase", "passcode", "secret", "token",
+        "password", "passwd", "passphrase", "passcode", "secret", "token",
         "credential", "credentials", "creds", "cred", "apikey", "privatekey", "accesskey",
         "secretkey", "pat",
     }
 )  # fmt: skip
+# Too common inside other names (pass_through, bypass_cache) unless they end the name.
+_STRONG_LAST_TOKENS = frozenset({"pass", "pwd", "pw"})
 _STRONG_KEY_PREFIXES = frozenset(
     {
         "api", "access", "secret", "private", "app", "application", "master", "encryption",
@@ -373,7 +375,9 @@ _QUALIFIER_TOKENS = frozenset(
         "bits", "bytes", "encoding", "param", "parameter", "arg", "option", "options",
         "config", "settings", "key_id", "secrets", "keys", "tokens", "state", "status",
         "audience", "issuer", "scope", "scopes", "grant", "response", "request",
-        "callback", "hook", "id_token_hint",
+        "callback", "hook", "info", "window", "loader", "resolver", "bucket", "refresh",
+        "sourcer", "cls", "seconds", "secs", "ms", "interval", "delay", "dict", "map", "buffer",
+        "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
     }
 )  # fmt: skip
 _NAME_SPLIT_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -382,13 +386,14 @@ _NAME_SPLIT_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 @lru_cache(maxsize=4096)
 def _name_strength(name: str) -> int:
     """How secret-like an identifier is: ``_STRONG``, ``_KEYISH`` or 0."""
-    tokens = [t.lower() for t in _NAME_SPLIT_RE.findall(name)]
+    # For dotted names only the attribute itself counts: self.password yes, Token.Number no.
+    tokens = [t.lower() for t in _NAME_SPLIT_RE.findall(name.rsplit(".", 1)[-1])]
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
     if any(t in _NEVER_TOKENS for t in words):
         return 0
-    if any(t in _STRONG_TOKENS for t in words):
+    if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
         return _STRONG
     for i, t in enumerate(words):
         if t == "key" and i > 0 and words[i - 1] in _STRONG_KEY_PREFIXES:
@@ -420,6 +425,9 @@ _LINE_PREFIX_RE = re.compile(
     r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
     r"[\"']?"
 )
+_ENV_PREFIX_RE = re.compile(
+    r"[+\- ]?(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+)
 _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
 _PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
@@ -444,6 +452,7 @@ class _Value:
     end: int
     quoted: bool
     literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
+    loose: bool = False  # literal, but a bare name there is still a variable (f(password=pw))
 
 
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -481,6 +490,10 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
     sep = _SEP_RE.match(text, end)
+    name_quoted = start > 0 and text[start - 1] in "\"'`"
+    if sep is not None and name_quoted and sep.group("close") is None:
+        # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
+        return _value_at(text, sep.end(), mode="token", literal=False)
     if sep is None:
         if is_flag and end < len(text) and text[end] in " \t":
             vpos = end
@@ -494,29 +507,36 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         if start == 0 or text[start - 1] != "<":
             return None
         m = _XML_VALUE_RE.match(text, sep.end())
-        return _Value(m.start(), m.end(), False, True) if m else None
+        if m is None or not text.startswith("</", m.end()):
+            return None
+        return _Value(m.start(), m.end(), False, True)
     vpos = sep.end()
     line_start = text.rfind("\n", 0, start) + 1
-    at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, start) is not None
+    head = start - 1 if name_quoted else start
+    at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
     spaced = " " in sep.group() or "\t" in sep.group()
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
-    if at_line_start and op == ":":
+    if at_line_start and op == ":" and not name_quoted:
+        # YAML: unquoted values are literal strings and run to the end of the line.
         return _value_at(text, vpos, mode="rest", literal=True)
-    if at_line_start and op == "=" and not spaced:
+    if op == "=" and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
+        # An unindented NAME=value line: .env, .properties, .npmrc, shell.
         return _value_at(text, vpos, mode="env", literal=True)
-    if at_line_start and op == "=":
-        return _value_at(text, vpos, mode="rest", literal=False)
+    if at_line_start and op == "=" and spaced:
+        # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
+        return _value_at(text, vpos, mode="rest", literal=True, loose=True)
     before = text[line_start:start]
-    literal = (
-        (start > 0 and text[start - 1] in "?&;")
-        or _FLAG_CONTEXT_RE.search(before) is not None
-        or (op == "=" and not spaced and name.isupper())
-    )
-    return _value_at(text, vpos, mode="token", literal=literal)
+    if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
+        return _value_at(text, vpos, mode="token", literal=True)
+    # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
+    # value is literal unless it reads as code (checked by _unquoted_is_literal).
+    return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
 
 
-def _value_at(text: str, vpos: int, *, mode: str, literal: bool) -> _Value | None:
+def _value_at(
+    text: str, vpos: int, *, mode: str, literal: bool, loose: bool = False
+) -> _Value | None:
     if vpos >= len(text):
         return None
     m = _PY_STR_PREFIX_RE.match(text, vpos)
@@ -530,22 +550,18 @@ def _value_at(text: str, vpos: int, *, mode: str, literal: bool) -> _Value | Non
     quoted = _QUOTED_RES.get(ch)
     if quoted is not None:
         qm = quoted.match(text, vpos)
-        if qm is not None:
-            return _Value(qm.start(1), qm.end(1), True, True)
-        # Unterminated quote: the value runs to the end of the line.
-        rest = _REST_RE.match(text, vpos + len(ch))
-        assert rest is not None
-        return _Value(rest.start(), rest.end(), True, True)
+        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
+        return _Value(qm.start(1), qm.end(1), True, True) if qm is not None else None
     if mode == "rest":
         rest = _REST_RE.match(text, vpos)
         assert rest is not None
         chunk = _TRAILING_COMMENT_RE.sub("", rest.group()).rstrip().rstrip(",;")
-        return _Value(vpos, vpos + len(chunk), False, literal) if chunk else None
+        return _Value(vpos, vpos + len(chunk), False, literal, loose) if chunk else None
     token_re = _ENV_TOKEN_RE if mode == "env" else _TOKEN_RE
     tm = token_re.match(text, vpos)
     if tm is None or tm.end() == vpos:
         return None
-    return _Value(vpos, tm.end(), False, literal)
+    return _Value(vpos, tm.end(), False, literal, loose)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,12 +614,17 @@ _SOFT_CODE_RE = re.compile(
     r"^(?:(?:await|new|lambda|function|yield|not|require|import|typeof|this|self)\b"
     r"|[(\[{<&*!@]"
     r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$"
-    r"|[\w$.]+[ \t]*(?:\|\||\?\?|&&|\bor\b|\band\b|\+|\?|:))"
+    r"|[A-Za-z_$][\w$.]*[ \t]+(?:\|\||\?\?|&&|or|and|if|\+|-|\*|/|%|\?|:|=)(?:[ \t]|$))"
 )
 _IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$]*")
+_DOTTED_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
 _NUMBER_RE = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _WORDY_PIECE_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_GIT_ID_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pass", "pwd", "secret", "token", "key", "auth", "credential",
+     "credentials", "apikey", "access"}
+)  # fmt: skip
 
 
 def _is_placeholder(value: str) -> bool:
@@ -631,7 +652,15 @@ def _is_wordy(value: str) -> bool:
         return False
     digit_runs = len(pieces) - len(letters)
     mean = sum(len(p) for p in letters) / len(letters)
-    return mean >= 4.0 and digit_runs <= 2
+    return mean >= 3.5 and digit_runs <= 2
+
+
+_TOKEN_CHARS_RE = re.compile(r"[A-Za-z0-9+/=_\-.~%]+")
+_ALNUM_RUN_RE = re.compile(r"[A-Za-z0-9]+")
+
+
+def _longest_alnum_run(value: str) -> int:
+    return max((len(r) for r in _ALNUM_RUN_RE.findall(value)), default=0)
 
 
 def _entropy(value: str) -> float:
@@ -652,37 +681,50 @@ def _looks_random(value: str, min_len: int = 16) -> bool:
     )
     if classes < 2 or _is_wordy(value) or _PATH_OR_URL_RE.match(value):
         return False
+    # Generated keys use token alphabets (base64, hex, url-safe) and have long unbroken runs;
+    # regexes, escapes and dotted config names do not.
+    if not _TOKEN_CHARS_RE.fullmatch(value) or _longest_alnum_run(value) < 8:
+        return False
     return _entropy(value) >= 3.0
 
 
 def _value_is_secret(value: str, ctx: _Value, strength: int) -> bool:
     v = value.strip()
-    if not v or MARKER_PREFIX in v or _is_placeholder(v):
+    if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
         return False
     if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
         return False
-    if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal):
+    if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal, ctx.loose):
         return False
     if _is_prose(v) or _NUMBER_RE.fullmatch(v) and len(v) < 6:
         return False
     if strength == _KEYISH:
-        # A weak name ("key", "signature") needs a random-looking value, and not a git id.
-        return _looks_random(v) and not _GIT_ID_RE.fullmatch(v)
+        # A weak name ("key", "signature") needs a random-looking value, and not a hex
+        # digest (git ids, md5/sha checksums are what such names usually hold).
+        return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
 
 
-def _unquoted_is_literal(value: str, literal_ctx: bool) -> bool:
+def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
     if _HARD_CODE_RE.match(value):
         return False
+    if _DOTTED_RE.fullmatch(value):
+        return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
+    if loose and (_IDENTIFIER_RE.fullmatch(value) or _SOFT_CODE_RE.match(value)):
+        return _looks_random(value)
     if literal_ctx:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
         return value[0] not in "!&*"
-    if _SOFT_CODE_RE.match(value):
-        return _looks_random(value)
-    if _IDENTIFIER_RE.fullmatch(value):
-        # A bare name in code is a variable reference unless it is clearly random.
-        return _looks_random(value)
-    return True
+    # In code an unquoted value is an expression (a variable, a call, an operator) unless it
+    # is clearly a random token.
+    return not _SOFT_CODE_RE.match(value) and _looks_random(value)
+
+
+def _names_a_secret(value: str) -> bool:
+    """``'aws_secret_access_key'``, ``"AWSSecretKey"``: the name of a secret, not one."""
+    if not _IDENTIFIER_RE.fullmatch(value) or any(c.isdigit() for c in value):
+        return False
+    return any(t.lower() in _SECRET_WORDS for t in _NAME_SPLIT_RE.findall(value))
 
 
 # ---------------------------------------------------------------------------------------------
