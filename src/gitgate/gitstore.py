@@ -486,8 +486,7 @@ class GitStore:
 
     def diff_trees(self, old: str, new: str, *, patch_limit: int = 0) -> TreeDiff:
         """Compare two trees (renames detected); keep at most ``patch_limit`` chars of patch."""
-        old_tree, new_tree = self._repo[old], self._repo[new]
-        assert isinstance(old_tree, pygit2.Tree) and isinstance(new_tree, pygit2.Tree)
+        old_tree, new_tree = self._narrowed_trees(old, new)
         diff = old_tree.diff_to_tree(new_tree)
         diff.find_similar()
         files = tuple(_file_diff(d) for d in diff.deltas)
@@ -514,6 +513,66 @@ class GitStore:
             insertions=int(stats.insertions),
             deletions=int(stats.deletions),
         )
+
+    def _narrowed_trees(self, old: str, new: str) -> tuple[pygit2.Tree, pygit2.Tree]:
+        """Two trees holding only the paths that differ, so a diff costs what changed.
+
+        libgit2's tree-to-tree diff visits every file even below identical subtrees (5.5 ms at
+        100k files against 0.26 ms at 1k, measured); finding the changed paths first, skipping
+        equal subtrees by id, and diffing trees of just those paths gives the same result.
+        """
+        changed = self.changed_paths(old, new)
+        if len(changed) > NARROW_LIMIT:
+            small_old, small_new = old, new
+        else:
+            small_old = self._subset_tree(old, changed)
+            small_new = self._subset_tree(new, changed)
+        a, b = self._repo[small_old], self._repo[small_new]
+        assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
+        return a, b
+
+    def _subset_tree(self, tree: str, paths: list[str]) -> str:
+        entries: dict[str, TreeEntry | None] = {}
+        for path in paths:
+            entry = self.tree_entry(tree, path)
+            if entry is not None and entry.mode != MODE_TREE:
+                entries[path] = entry
+        return self.update_tree(None, entries)
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        """Paths of the non-tree entries that differ between two trees (equal subtrees skipped)."""
+        out: list[str] = []
+        self._collect_changes(self._tree(old), self._tree(new), "", out)
+        return out
+
+    def _tree(self, oid: str | None) -> pygit2.Tree | None:
+        if oid is None:
+            return None
+        obj = self._repo[oid]
+        assert isinstance(obj, pygit2.Tree)
+        return obj
+
+    def _collect_changes(
+        self, a: pygit2.Tree | None, b: pygit2.Tree | None, prefix: str, out: list[str]
+    ) -> None:
+        a_entries = {e.name or "": e for e in a} if a is not None else {}
+        b_entries = {e.name or "": e for e in b} if b is not None else {}
+        for name in sorted(set(a_entries) | set(b_entries)):
+            x, y = a_entries.get(name), b_entries.get(name)
+            if x is not None and y is not None and x.id == y.id and x.filemode == y.filemode:
+                continue
+            path = f"{prefix}{name}"
+            x_tree = x is not None and int(x.filemode) == MODE_TREE
+            y_tree = y is not None and int(y.filemode) == MODE_TREE
+            if x_tree or y_tree:
+                self._collect_changes(
+                    self._tree(str(x.id)) if x_tree and x else None,
+                    self._tree(str(y.id)) if y_tree and y else None,
+                    path + "/",
+                    out,
+                )
+            if (x is not None and not x_tree) or (y is not None and not y_tree):
+                out.append(path)
 
     def diff_text(self, old: str, new: str, *, binary: bool = True) -> bytes:
         """The full ``git diff`` text between two commits or trees (renames detected)."""
@@ -653,7 +712,10 @@ class GitStore:
         """
         if self.is_bare or self.head_branch() != branch or self.workdir is None:
             return None
-        proc = self._run_git(["read-tree", "-m", "-u", old, new], cwd=self.workdir, check=False)
+        # Move to the branch's tip as it is now, not to `new`: when two approvals race, the
+        # later sync then still ends at the final tip whatever order the two run in.
+        latest = self.resolve(f"refs/heads/{branch}") or new
+        proc = self._run_git(["read-tree", "-m", "-u", old, latest], cwd=self.workdir, check=False)
         if proc.returncode != 0:
             return (
                 f"{branch} is checked out here and has local changes; its working tree was "
@@ -895,8 +957,75 @@ class GitStore:
         """Tell whether this process may write objects and refs (not on a read-only mount)."""
         return all(os.access(self.git_dir / sub, os.W_OK) for sub in (".", "objects", "refs"))
 
+    # -- remote support ----------------------------------------------------------------------
+
+    def diff_notes(
+        self, old: str | None, new: str | None
+    ) -> list[tuple[str, bytes | None, bytes | None]]:
+        """The notes that differ between two notes commits: (annotated id, old note, new note).
+
+        None on one side means the note is absent there. Subtrees with equal ids are skipped,
+        so the cost follows the change, not the number of notes (the hook and notes merging
+        depend on that). Any fan-out (flat, ``xx/38``, deeper) is understood on both sides.
+        """
+        sides: dict[str, list[str | None]] = {}
+        self._diff_note_trees(self._notes_tree(old), self._notes_tree(new), "", sides)
+        return [
+            (
+                annotated,
+                self.read_blob(before) if before else None,
+                self.read_blob(after) if after else None,
+            )
+            for annotated, (before, after) in sorted(sides.items())
+            if before != after
+        ]
+
+    def _notes_tree(self, notes_commit: str | None) -> pygit2.Tree | None:
+        if notes_commit is None:
+            return None
+        tree = self._repo[self.commit(notes_commit).tree]
+        assert isinstance(tree, pygit2.Tree)
+        return tree
+
+    def _diff_note_trees(
+        self,
+        old: pygit2.Tree | None,
+        new: pygit2.Tree | None,
+        prefix: str,
+        sides: dict[str, list[str | None]],
+    ) -> None:
+        olds = {item.name or "": item for item in old} if old is not None else {}
+        news = {item.name or "": item for item in new} if new is not None else {}
+        for name in sorted(olds.keys() | news.keys()):
+            a, b = olds.get(name), news.get(name)
+            if a is not None and b is not None and a.id == b.id:
+                continue
+            path = prefix + name
+            if a is not None and b is not None and _is_subtree(a) and _is_subtree(b):
+                self._diff_note_trees(self._tree(a.id), self._tree(b.id), path, sides)
+                continue
+            for side, item in enumerate((a, b)):
+                for annotated, blob in self._note_blobs(item, path):
+                    sides.setdefault(annotated, [None, None])[side] = blob
+
+    def _note_blobs(self, item: pygit2.Object | None, path: str) -> Iterator[tuple[str, str]]:
+        if item is None:
+            return
+        if _is_subtree(item):
+            if len(path) < 40:
+                for child in self._tree(item.id):
+                    yield from self._note_blobs(child, path + (child.name or ""))
+        elif len(path) in (40, 64):
+            yield path, str(item.id)
+
+    def _tree(self, oid: pygit2.Oid) -> pygit2.Tree:
+        tree = self._repo[oid]
+        assert isinstance(tree, pygit2.Tree)
+        return tree
+
 
 MAX_STAT_FILES = 100
+NARROW_LIMIT = 20_000  # past this many changed paths the narrowed trees are no cheaper
 
 
 def _stat_format(n_files: int) -> DiffStatsFormat:
@@ -961,3 +1090,7 @@ def _first_lines(stderr: bytes, limit: int = 4) -> str:
 
 def _short(oid: str | None) -> str:
     return oid[:12] if oid else "nothing"
+
+
+def _is_subtree(item: pygit2.Object) -> bool:
+    return int(item.filemode) == MODE_TREE
