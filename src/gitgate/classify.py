@@ -421,6 +421,10 @@ def _classify_findings(text: str, ctx: _Ctx) -> list[_Finding]:
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
         return text_level + _rough_scan(text, ctx) + [_approve(reason)]
     findings = text_level + _comment_findings(text, trees)
+    if _has_escaped_metachar(text):
+        findings.append(
+            _approve("escaped shell operator (like '\\;'): the text is not what it seems")
+        )
     walker = _Walker(text, ctx)
     for tree in trees:
         findings.extend(walker.node(tree, 0))
@@ -439,7 +443,16 @@ def _pre_parse_problem(text: str) -> str | None:
         return f"command is {size} bytes long (limit {MAX_COMMAND_BYTES})"
     if _paren_nesting(text) > _MAX_PAREN_NESTING:
         return "command is nested too deeply"
+    if _UNCLOSED_BRACE_PARAMETER.search(text):
+        return "'${' without a closing '}' in the same word"
     return None
+
+
+# bashlex 0.18 loops forever, eating memory, on a word holding "${" with no "}" after it in
+# the same word (its expansion restarts at index 0 when str.find returns -1): "x'${a'".
+# Such words never reach the parser. The word is assumed to end at whitespace, an operator
+# or a quote, which may end it too early: that only refuses more.
+_UNCLOSED_BRACE_PARAMETER = re.compile(r"\$\{[^}\s;&|<>()'\"`]*(?=[\s;&|<>()'\"`]|$)")
 
 
 def _paren_nesting(text: str) -> int:
