@@ -1,1 +1,172 @@
-"""CLI commands (placeholder; filled by its owner)."""
+"""``gitgate classify`` and ``gitgate check-path``: the safety rules, from the command line.
+
+Both commands are thin: they read their input, call :mod:`gitgate.classify` or
+:mod:`gitgate.pathpolicy` through a small helper taking the rules as a parameter (so the
+repository policy's extra rules can be passed in later), and print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import click
+
+from gitgate.classify import CommandRules, Verdict, classify_command, to_json
+from gitgate.cli._base import emit, emit_json_line, json_option, main
+from gitgate.errors import ExitCode, GitgateError
+from gitgate.pathpolicy import PathVerdict, check_path, export_exclusion_reason
+
+# --------------------------------------------------------------------------------------------
+# Helpers (the rules are parameters: the policy will supply them)
+# --------------------------------------------------------------------------------------------
+
+
+_DEFAULT_RULES = CommandRules()
+
+
+def classify_one(command: str, rules: CommandRules = _DEFAULT_RULES) -> Verdict:
+    """Classify one command with the given rules (the default rules for now)."""
+    return classify_command(command, rules)
+
+
+def check_one(
+    path: str,
+    *,
+    export: bool = False,
+    extra_sensitive: Sequence[str] = (),
+    extra_excludes: Sequence[str] = (),
+) -> PathVerdict:
+    """Check one path for writing, or with ``export`` for exportability."""
+    if not export:
+        return check_path(path, extra_sensitive=extra_sensitive)
+    reason = export_exclusion_reason(path, extra_excludes=extra_excludes)
+    return PathVerdict(path, reason is None, reason or "")
+
+
+def _path_json(verdict: PathVerdict) -> dict[str, object]:
+    return {"path": verdict.path, "safe": verdict.safe, "reason": verdict.reason}
+
+
+def _path_text(verdict: PathVerdict) -> str:
+    if verdict.safe:
+        return f"ok  {verdict.path}"
+    return f"refused  {verdict.path}: {verdict.reason}"
+
+
+def _stdin_lines() -> Iterator[str]:
+    for line in click.get_text_stream("stdin"):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield line
+
+
+def _stdin_records(nul: bool) -> Iterator[str]:
+    if not nul:
+        yield from _stdin_lines()
+        return
+    data = click.get_text_stream("stdin").read()
+    yield from (record for record in data.split("\0") if record)
+
+
+# --------------------------------------------------------------------------------------------
+# gitgate classify
+# --------------------------------------------------------------------------------------------
+
+
+@main.command(
+    "classify",
+    # `gitgate classify rm -rf x`: everything from the first word on is the command.
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@json_option
+@click.argument("command", nargs=-1)
+def classify_cmd(as_json: bool, command: tuple[str, ...]) -> None:
+    """Say whether a shell command would run now, never, or after approval.
+
+    COMMAND is one argument (quote it) or several joined with spaces; everything after
+    the first word belongs to the command. With `-`, read one command per line from stdin
+    and print one line each, `DECISION<TAB>REASON<TAB>COMMAND` (one JSON object per line
+    with --json).
+
+    Decisions: `allow` (read-only diagnostics, runs at once), `deny` (never runs), `approve`
+    (a human decides). Exit status is 0 whatever the decision.
+
+    \b
+    Examples:
+      gitgate classify 'docker logs --tail 50 web'
+      gitgate classify --json -- rm -rf build
+      printf 'ls\\nrm -rf /\\n' | gitgate classify -
+    """
+    if not command:
+        raise GitgateError(
+            "no command to classify",
+            hint="pass the command as one quoted argument, or `-` to read lines from stdin",
+        )
+    if command == ("-",):
+        for line in _stdin_lines():
+            verdict = classify_one(line)
+            if as_json:
+                emit_json_line(to_json(verdict))
+            else:
+                click.echo(f"{verdict.decision}\t{verdict.reason}\t{verdict.command}")
+        return
+    verdict = classify_one(" ".join(command))
+    emit(as_json, to_json(verdict), f"{verdict.decision}: {verdict.reason}")
+
+
+# --------------------------------------------------------------------------------------------
+# gitgate check-path
+# --------------------------------------------------------------------------------------------
+
+
+@main.command("check-path")
+@json_option
+@click.option(
+    "--export",
+    "export",
+    is_flag=True,
+    help="Check whether each path would go into an export bundle instead.",
+)
+@click.option("-z", "nul", is_flag=True, help="With `-`, paths on stdin are NUL-separated.")
+@click.argument("paths", nargs=-1)
+def check_path_cmd(as_json: bool, export: bool, nul: bool, paths: tuple[str, ...]) -> None:
+    """Check whether actors may write PATHs (git tree paths, relative, `/`-separated).
+
+    Refused are paths outside the repository, into `.git`, `.gitmodules`, look-alike tricks
+    (case, Unicode, NTFS/HFS names, percent-encoding) and sensitive files (`.env`, keys,
+    credentials). With --export, check whether each path would be exported instead.
+
+    With `-`, read one path per line from stdin (NUL-separated with -z); --json then prints
+    one object per line. Exit status is 1 if any path is refused, 0 otherwise.
+
+    \b
+    Examples:
+      gitgate check-path src/app.py .env
+      git ls-files -z | gitgate check-path --export -z -
+    """
+    if not paths:
+        raise GitgateError(
+            "no path to check", hint="pass paths as arguments, or `-` to read them from stdin"
+        )
+    from_stdin = paths == ("-",)
+    if nul and not from_stdin:
+        raise GitgateError("-z only applies to paths read from stdin", hint="add `-`")
+    inputs = _stdin_records(nul) if from_stdin else iter(paths)
+    verdicts: list[PathVerdict] = []
+    for path in inputs:
+        verdict = check_one(path, export=export)
+        verdicts.append(verdict)
+        if from_stdin:
+            # Stream: paths from `git ls-files` can be many.
+            if as_json:
+                emit_json_line(_path_json(verdict))
+            else:
+                click.echo(_path_text(verdict))
+    if not from_stdin:
+        emit(
+            as_json,
+            [_path_json(verdict) for verdict in verdicts],
+            lambda: "\n".join(_path_text(verdict) for verdict in verdicts),
+        )
+    if any(not verdict.safe for verdict in verdicts):
+        click.get_current_context().exit(int(ExitCode.ERROR))
