@@ -301,6 +301,7 @@ _METADATA = re.compile(
 )
 _RAW_SOCKET = re.compile(r"/dev/(tcp|udp)/", re.IGNORECASE)
 _FORK_BOMB = re.compile(r"([\w:.]+)\s*\(\s*\)\s*\{[^}]*\1\s*\|\s*\1")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 # Absolute locations whose content is secret (prefix match on the normalised path).
@@ -383,7 +384,12 @@ def classify_command(command: str, rules: CommandRules = CommandRules()) -> Verd
     except Exception as exc:  # noqa: BLE001 - a classifier bug must not let a command through
         fallback = _approve(f"could not classify ({type(exc).__name__}): a human must read it")
         finding = _worst([*_safe_rough_scan(command, rules), fallback]) or fallback
-    return Verdict(command, finding.decision, finding.reason)
+    return Verdict(command, finding.decision, _one_line(finding.reason))
+
+
+def _one_line(reason: str) -> str:
+    """Escape control characters: a reason is one line, and must not drive a terminal."""
+    return _CONTROL_OR_NEWLINE.sub(lambda m: repr(m.group(0))[1:-1], reason)
 
 
 def _safe_rough_scan(command: str, rules: CommandRules) -> list[_Finding]:
@@ -650,7 +656,8 @@ class _Walker:
         sink = _argv_text(argv)
         names = {_command_name(word.text)[0] for word in upstream}
         if names & _DOWNLOADERS:
-            return [_deny(f"downloads code and pipes it into {sink!r}")]
+            pipeline = _short(f"{_argv_text(upstream)} {sink}")
+            return [_deny(f"{pipeline!r}: downloads code and pipes it into {sink!r}")]
         findings = [_approve(f"pipes into {sink!r}: runs whatever the left side prints")]
         # `echo 'rm -rf /' | sh`: judge the literal text the shell will run.
         literal = _literal_echo(upstream)
