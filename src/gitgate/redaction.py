@@ -101,43 +101,45 @@ _PROVIDERS: tuple[_Provider, ...] = (
     _p(
         "gitlab-token",
         ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glft-", "glimt-", "glagent-", "glcbt-"),
-        rf"{_B}gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt)-[A-Za-z0-9_\-]{{20,}}",
+        rf"{_B}gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt)-[A-Za-z0-9_\-]{{20,1024}}",
     ),
     _p(
         "slack-token",
         ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
-        rf"{_B}(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9\-]{{10,}}",
+        rf"{_B}(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9\-]{{10,1024}}",
     ),
     _p(
         "slack-webhook",
         ("hooks.slack.com/",),
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,})",
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,1024})",
         group=1,
     ),
     _p(
         "stripe-key",
         ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"),
-        rf"{_B}(?:[sr]k_(?:live|test)|whsec)_[A-Za-z0-9]{{10,}}",
+        rf"{_B}(?:[sr]k_(?:live|test)|whsec)_[A-Za-z0-9]{{10,1024}}",
     ),
-    _p("anthropic-api-key", ("sk-ant-",), rf"{_B}sk-ant-[A-Za-z0-9_\-]{{20,}}"),
+    _p("anthropic-api-key", ("sk-ant-",), rf"{_B}sk-ant-[A-Za-z0-9_\-]{{20,1024}}"),
     _p(
         "openai-api-key",
         ("sk-",),
-        rf"{_B}sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{{20,}}|[A-Za-z0-9]{{20,}}{_E})",
+        rf"{_B}sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{{20,1024}}|[A-Za-z0-9]{{20,1024}}{_E})",
         check_random=True,
     ),
     _p("google-api-key", ("AIza",), rf"{_B}AIza[0-9A-Za-z_\-]{{35}}"),
-    _p("azure-storage-key", ("AccountKey=",), r"AccountKey=([A-Za-z0-9+/]{20,}={0,2})", group=1),
+    _p(
+        "azure-storage-key", ("AccountKey=",), r"AccountKey=([A-Za-z0-9+/]{20,1024}={0,2})", group=1
+    ),
     _p(
         "azure-shared-access-key",
         ("SharedAccessKey=",),
-        r"SharedAccessKey=([A-Za-z0-9+/]{20,}={0,2})",
+        r"SharedAccessKey=([A-Za-z0-9+/]{20,1024}={0,2})",
         group=1,
     ),
     _p(
         "azure-sas-signature",
         ("sig=",),
-        r"(?<=[?&;])sig=([A-Za-z0-9%+/]{20,}(?:%3[Dd]|=)*)",
+        r"(?<=[?&;])sig=([A-Za-z0-9%+/]{20,1024}(?:%3[Dd]|=)*)",
         group=1,
     ),
     _p("twilio-key", ("SK", "AC"), rf"{_B}(?:SK|AC)[0-9a-fA-F]{{32}}{_E}"),
@@ -147,30 +149,30 @@ _PROVIDERS: tuple[_Provider, ...] = (
         rf"{_B}SG\.[A-Za-z0-9_\-]{{16,32}}\.[A-Za-z0-9_\-]{{16,64}}",
     ),
     _p("npm-token", ("npm_",), rf"{_B}npm_[A-Za-z0-9]{{36}}{_E}"),
-    _p("pypi-token", ("pypi-",), rf"{_B}pypi-Ag[A-Za-z0-9_\-]{{50,}}"),
+    _p("pypi-token", ("pypi-",), rf"{_B}pypi-Ag[A-Za-z0-9_\-]{{50,1024}}"),
     _p(
         "supabase-key",
         ("sbp_", "sb_secret_"),
-        rf"{_B}(?:sbp_[a-f0-9]{{40}}|sb_secret_[A-Za-z0-9_\-]{{20,}})",
+        rf"{_B}(?:sbp_[a-f0-9]{{40}}|sb_secret_[A-Za-z0-9_\-]{{20,1024}})",
     ),
-    _p("huggingface-token", ("hf_",), rf"{_B}hf_[A-Za-z0-9]{{30,}}{_E}", check_random=True),
-    _p("vault-token", ("hvs.", "hvb.", "hvr."), rf"{_B}hv[sbr]\.[A-Za-z0-9_\-]{{20,}}"),
+    _p("huggingface-token", ("hf_",), rf"{_B}hf_[A-Za-z0-9]{{30,1024}}{_E}", check_random=True),
+    _p("vault-token", ("hvs.", "hvb.", "hvr."), rf"{_B}hv[sbr]\.[A-Za-z0-9_\-]{{20,1024}}"),
     _p(
         "doppler-token",
         ("dp.st.", "dp.pt.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."),
-        rf"{_B}dp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{{1,40}}\.)?[A-Za-z0-9]{{40,}}",
+        rf"{_B}dp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{{1,40}}\.)?[A-Za-z0-9]{{40,1024}}",
     ),
     _p(
         "discord-webhook",
         ("/api/webhooks/",),
-        r"/api/webhooks/\d{5,25}/([A-Za-z0-9_\-]{30,})",
+        r"/api/webhooks/\d{5,25}/([A-Za-z0-9_\-]{30,1024})",
         group=1,
     ),
     _p("mailgun-key", ("key-",), rf"{_B}key-[0-9a-f]{{32}}{_E}"),
     _p(
         "jwt",
         ("eyJ",),
-        rf"{_B}eyJ[A-Za-z0-9_\-]{{8,}}\.eyJ[A-Za-z0-9_\-]{{8,}}\.[A-Za-z0-9_\-]*",
+        rf"{_B}eyJ[A-Za-z0-9_\-]{{8,4096}}\.eyJ[A-Za-z0-9_\-]{{8,8192}}\.[A-Za-z0-9_\-]{{0,1024}}",
     ),
 )
 
@@ -180,7 +182,7 @@ _DISCORD_BOT_RE = re.compile(
     r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
     r"(?![A-Za-z0-9_\-.])"
 )
-_TELEGRAM_RE = re.compile(r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,}")
+_TELEGRAM_RE = re.compile(r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
 
 
 def _provider_handler(provider: _Provider) -> _Handler:
@@ -213,7 +215,7 @@ _PEM_HEAD_RE = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)--
 # Used only when the END line is missing (a truncated key): eat the base64 body lines.
 _PEM_BODY_RE = re.compile(
     r"(?:(?:\\r)?(?:\\n|\r?\n)[ \t+\-\"]*"
-    r"(?:[A-Za-z0-9+/=]{8,}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*"
+    r"(?:[A-Za-z0-9+/=]{8,1024}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*"
 )
 _PEM_MAX_BODY = 32768
 
@@ -233,11 +235,11 @@ def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # ---------------------------------------------------------------------------------------------
 # The password may contain '@' (people do write that); the greedy class backtracks to the last
 # '@' before the host, so the whole password is covered.
-_URL_CRED_RE = re.compile(r"://[^\s/@:?#\"'<>]*:([^\s/?#\"'<>]+)@[A-Za-z0-9\[._\-]")
+_URL_CRED_RE = re.compile(r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>]{1,1024})@[A-Za-z0-9\[._\-]")
 _AUTH_HEADER_RE = re.compile(
-    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]+=*)"
+    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)"
 )
-_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]+:([^\s'\"]+)")
+_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{1,256}:([^\s'\"]{1,1024})")
 
 
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -304,9 +306,11 @@ def _context_handler(
     kind: str, pattern: re.Pattern[str], accept: Callable[[str], bool] | None = None
 ) -> _Handler:
     def handle(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-        lo = max(text.rfind("\n", 0, pos) + 1, pos - _CONTEXT_WINDOW)
-        hi = text.find("\n", pos)
-        hi = len(text) if hi < 0 else min(hi, pos + _CONTEXT_WINDOW)
+        lo = max(0, pos - _CONTEXT_WINDOW)
+        lo = text.rfind("\n", lo, pos) + 1 or lo
+        hi = min(len(text), pos + _CONTEXT_WINDOW)
+        nl = text.find("\n", pos, hi)
+        hi = hi if nl < 0 else nl
         for m in pattern.finditer(text, lo, hi):
             if accept is None or accept(m.group()):
                 out.append((m.start(), m.end(), kind, _PRIO_CONTEXT))
@@ -412,7 +416,10 @@ def _assignment_kind(name: str) -> str:
     return "secret-assignment"
 
 
-_IDENT_TAIL_RE = re.compile(r"[A-Za-z0-9_.\-]*")
+# Bounds keep every hit's work constant, so one huge line cannot make a scan quadratic.
+_MAX_NAME = 128
+_MAX_LOOKBACK = 256
+_IDENT_TAIL_RE = re.compile(r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
 # the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
@@ -432,17 +439,17 @@ _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ 
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
 _PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
 _QUOTED_RES = {
-    '"': re.compile(r'"((?:[^"\\\n]|\\.)*)"'),
-    "'": re.compile(r"'((?:[^'\\\n]|\\.)*)'"),
-    "`": re.compile(r"`([^`\n]*)`"),
-    '\\"': re.compile(r'\\"(.*?)\\"'),
-    "\\'": re.compile(r"\\'(.*?)\\'"),
+    '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
+    "'": re.compile(r"'((?:[^'\\\n]|\\.){0,4096})'"),
+    "`": re.compile(r"`([^`\n]{0,4096})`"),
+    '\\"': re.compile(r'\\"(.{0,4096}?)\\"'),
+    "\\'": re.compile(r"\\'(.{0,4096}?)\\'"),
 }
 # Unquoted values: where a value ends depends on the syntax around it.
-_TOKEN_RE = re.compile(r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt]))+")
-_ENV_TOKEN_RE = re.compile(r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt]))+")
-_REST_RE = re.compile(r"[^\n\r]*")
-_XML_VALUE_RE = re.compile(r"[^<\n]+")
+_TOKEN_RE = re.compile(r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
+_ENV_TOKEN_RE = re.compile(r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
+_REST_RE = re.compile(r"[^\n\r]{0,4096}")
+_XML_VALUE_RE = re.compile(r"[^<\n]{1,4096}")
 _TRAILING_COMMENT_RE = re.compile(r"[ \t]+(?:#|//|;).*$")
 
 
@@ -456,8 +463,8 @@ class _Value:
 
 
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = pos
-    while start > 0 and text[start - 1] in _IDENT_CHARS:
+    start, floor = pos, max(0, pos - _MAX_NAME)
+    while start > floor and text[start - 1] in _IDENT_CHARS:
         start -= 1
     m = _IDENT_TAIL_RE.match(text, pos)
     return start, (m.end() if m else pos)
@@ -511,7 +518,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
             return None
         return _Value(m.start(), m.end(), False, True)
     vpos = sep.end()
-    line_start = text.rfind("\n", 0, start) + 1
+    floor = max(0, start - _MAX_LOOKBACK)
+    line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
     at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
     spaced = " " in sep.group() or "\t" in sep.group()
