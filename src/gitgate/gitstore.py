@@ -1002,7 +1002,9 @@ class GitStore:
                 continue
             path = prefix + name
             if a is not None and b is not None and _is_subtree(a) and _is_subtree(b):
-                self._diff_note_trees(self._tree(a.id), self._tree(b.id), path, sides)
+                self._diff_note_trees(
+                    self._note_subtree(a.id), self._note_subtree(b.id), path, sides
+                )
                 continue
             for side, item in enumerate((a, b)):
                 for annotated, blob in self._note_blobs(item, path):
@@ -1013,12 +1015,12 @@ class GitStore:
             return
         if _is_subtree(item):
             if len(path) < 40:
-                for child in self._tree(item.id):
+                for child in self._note_subtree(item.id):
                     yield from self._note_blobs(child, path + (child.name or ""))
         elif len(path) in (40, 64):
             yield path, str(item.id)
 
-    def _tree(self, oid: pygit2.Oid) -> pygit2.Tree:
+    def _note_subtree(self, oid: pygit2.Oid) -> pygit2.Tree:
         tree = self._repo[oid]
         assert isinstance(tree, pygit2.Tree)
         return tree
