@@ -1,6 +1,13 @@
 """``python -m gitgate``: the same CLI as the ``gitgate`` script (the hook runs this)."""
 
-from gitgate.cli import main
+import sys
 
 if __name__ == "__main__":
+    if sys.argv[1:3] == ["hook", "pre-receive"]:
+        # Every push runs this: skip the CLI's imports (click, bashlex, the workflow).
+        from gitgate.hook import main as run_hook
+
+        sys.exit(run_hook(sys.argv[3:]))
+    from gitgate.cli import main
+
     main(prog_name="gitgate")

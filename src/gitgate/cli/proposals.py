@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -13,10 +15,44 @@ from gitgate.errors import GitgateError
 from gitgate.records import STATUSES, Proposal
 from gitgate.workflow import Gate
 
+T = TypeVar("T")
+
 
 def open_gate(ctx: click.Context) -> Gate:
     """The Gate for the repository named by ``-C`` (or the current directory)."""
     return Gate(ctx.find_root().obj["repo"])
+
+
+def push_option(func: F) -> F:
+    """Add ``--push [REMOTE]``: fetch first, then push the result to the server atomically."""
+    return click.option(
+        "--push",
+        "push",
+        is_flag=False,
+        flag_value="",
+        default=None,
+        metavar="[REMOTE]",
+        help="Fetch first, then push the result to REMOTE (default: origin). Put it last.",
+    )(func)
+
+
+def proposing(ctx: click.Context, push: str | None, make: Callable[[Gate], Proposal]) -> Proposal:
+    """Make a proposal here, or (with ``--push``) on the remote's tips and push it there."""
+    gate = open_gate(ctx)
+    if push is None:
+        return make(gate)
+    from gitgate.remote import propose_and_push
+
+    return propose_and_push(gate, lambda: make(gate), push or None)
+
+
+def deciding(gate: Gate, proposal_id: str, push: str | None, decide: Callable[[str], T]) -> T:
+    """Run one decision here, or (with ``--push``) on the remote's tips and push it there."""
+    if push is None:
+        return decide(proposal_id)
+    from gitgate.remote import decide_and_push
+
+    return decide_and_push(gate, proposal_id, decide, push or None)
 
 
 def read_input(source: str) -> bytes:
@@ -59,7 +95,11 @@ def init(
     Safe to run twice; an existing policy is kept unless --force. In a clone of a repository
     that already uses gitgate, it only configures this clone.
     """
-    result = open_gate(ctx).init(protect, approvers, force=force)
+    gate = open_gate(ctx)
+    from gitgate.remote import prepare_clone
+
+    synced = prepare_clone(gate)  # in a clone of a gitgate repository: refspecs + fetch
+    result = gate.init(protect, approvers, force=force)
     payload = {
         "branch": result.branch,
         "policy_commit": result.policy_commit,
@@ -68,6 +108,7 @@ def init(
         "protected": list(result.policy.protected),
         "approvers": list(result.policy.approvers),
         "warnings": list(result.warnings),
+        "remote": synced.remote if synced else None,
     }
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -91,7 +132,7 @@ def _propose_options(func: F) -> F:
         is_flag=True,
         help="Propose even if added content looks like a secret (audited).",
     )(func)
-    return json_option(func)
+    return json_option(push_option(func))
 
 
 def _report_proposal(as_json: bool, proposal: Proposal) -> None:
@@ -118,14 +159,20 @@ def propose_patch(
     tool: str | None,
     allow_secret: bool,
     as_json: bool,
+    push: str | None,
 ) -> None:
     """Propose a unified diff as `git diff --binary -M` writes it."""
-    proposal = open_gate(ctx).propose_patch(
-        read_input(source),
-        target=target,
-        message=message,
-        tool=tool or "apply_patch",
-        allow_secret=allow_secret,
+    patch = read_input(source)
+    proposal = proposing(
+        ctx,
+        push,
+        lambda gate: gate.propose_patch(
+            patch,
+            target=target,
+            message=message,
+            tool=tool or "apply_patch",
+            allow_secret=allow_secret,
+        ),
     )
     _report_proposal(as_json, proposal)
 
@@ -151,15 +198,21 @@ def propose_write(
     tool: str | None,
     allow_secret: bool,
     as_json: bool,
+    push: str | None,
 ) -> None:
     """Propose writing PATH (created or replaced) with the content of --from."""
-    proposal = open_gate(ctx).propose_write(
-        path,
-        read_input(source),
-        target=target,
-        message=message,
-        tool=tool or "write_file",
-        allow_secret=allow_secret,
+    content = read_input(source)
+    proposal = proposing(
+        ctx,
+        push,
+        lambda gate: gate.propose_write(
+            path,
+            content,
+            target=target,
+            message=message,
+            tool=tool or "write_file",
+            allow_secret=allow_secret,
+        ),
     )
     _report_proposal(as_json, proposal)
 
@@ -184,16 +237,21 @@ def propose_create(
     tool: str | None,
     allow_secret: bool,
     as_json: bool,
+    push: str | None,
 ) -> None:
     """Propose creating PATH; refused if it already exists."""
     content = read_input(source) if source else b""
-    proposal = open_gate(ctx).propose_create(
-        path,
-        content,
-        target=target,
-        message=message,
-        tool=tool or "create_file",
-        allow_secret=allow_secret,
+    proposal = proposing(
+        ctx,
+        push,
+        lambda gate: gate.propose_create(
+            path,
+            content,
+            target=target,
+            message=message,
+            tool=tool or "create_file",
+            allow_secret=allow_secret,
+        ),
     )
     _report_proposal(as_json, proposal)
 
@@ -210,10 +268,15 @@ def propose_delete(
     tool: str | None,
     allow_secret: bool,
     as_json: bool,
+    push: str | None,
 ) -> None:
     """Propose deleting PATH."""
-    proposal = open_gate(ctx).propose_delete(
-        path, target=target, message=message, tool=tool or "delete_file"
+    proposal = proposing(
+        ctx,
+        push,
+        lambda gate: gate.propose_delete(
+            path, target=target, message=message, tool=tool or "delete_file"
+        ),
     )
     _report_proposal(as_json, proposal)
 
@@ -253,18 +316,22 @@ def show(ctx: click.Context, proposal_id: str, full_diff: bool, as_json: bool) -
 @main.command()
 @click.argument("proposal_ids", metavar="ID...", nargs=-1, required=True)
 @json_option
+@push_option
 @click.pass_context
-def approve(ctx: click.Context, proposal_ids: tuple[str, ...], as_json: bool) -> None:
+def approve(
+    ctx: click.Context, proposal_ids: tuple[str, ...], as_json: bool, push: str | None
+) -> None:
     """Approve proposals: each is merged into its target, or recorded failed on a conflict.
 
     Only an approver named in the policy may approve, never the requester of the proposal.
+    With --push, each decision is made on the server's tips and pushed atomically.
     Exits 1 if any proposal failed to merge.
     """
     gate = open_gate(ctx)
     results = []
     failed = False
     for pid in proposal_ids:
-        decision = gate.approve(pid)
+        decision = deciding(gate, pid, push, gate.approve)
         for warning in decision.warnings:
             click.echo(f"warning: {warning}", err=True)
         p = decision.proposal
@@ -287,11 +354,18 @@ def approve(ctx: click.Context, proposal_ids: tuple[str, ...], as_json: bool) ->
 @click.argument("proposal_ids", metavar="ID...", nargs=-1, required=True)
 @click.option("--reason", "-r", required=True, help="Why it is rejected (recorded, redacted).")
 @json_option
+@push_option
 @click.pass_context
-def reject(ctx: click.Context, proposal_ids: tuple[str, ...], reason: str, as_json: bool) -> None:
+def reject(
+    ctx: click.Context,
+    proposal_ids: tuple[str, ...],
+    reason: str,
+    as_json: bool,
+    push: str | None,
+) -> None:
     """Reject proposals, recording why. The commit stays under an archive ref."""
     gate = open_gate(ctx)
-    results = [gate.reject(pid, reason) for pid in proposal_ids]
+    results = [deciding(gate, pid, push, lambda p: gate.reject(p, reason)) for pid in proposal_ids]
     emit(
         as_json,
         [p.to_dict() for p in results] if len(results) > 1 else results[0].to_dict(),

@@ -1,0 +1,511 @@
+"""gitgate across many clones: fetch gitgate's refs, merge them, push decisions atomically.
+
+Every clone keeps its own notes, audit log and pending branches; the server (guarded by the
+pre-receive hook) holds the shared truth. gitgate's refs are fetched into a namespace of their
+own, ``refs/gitgate-remote/<remote>/...``, then folded into the local refs:
+
+* audit log: fast-forwarded; when the clone wrote entries that the server lacks and the server
+  moved meanwhile, those entries are appended again on top of the server's tip (renumbered);
+* notes: merged, deterministically: the union of both notes trees and, for a commit noted on
+  both sides, the record whose status history is longer (ties: the larger encoded record);
+* pending branches: mirrored (a local proposal that was never pushed is kept);
+* archive refs: added; protected branches: fast-forwarded when the local one is behind.
+
+Pushes use ``git push --atomic`` with a ``--force-with-lease`` per ref, so they are one
+compare-and-swap on the server. A decision that lost a race is undone locally, recomputed
+from the server's new tips and pushed again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from gitgate import clock
+from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log
+from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
+from gitgate.gitstore import GitStore, Identity, RefUpdate
+from gitgate.policy import Policy
+from gitgate.records import Proposal, RecordError, decode_proposal
+
+if TYPE_CHECKING:
+    from gitgate.workflow import Gate
+
+log = logging.getLogger(__name__)
+
+TRACKING_ROOT = "refs/gitgate-remote/"
+CONFIG_REMOTE = "gitgate.remote"
+DEFAULT_REMOTE = "origin"
+MAX_PUSH_TRIES = 8
+T = TypeVar("T")
+
+# How git reports a push that lost a race (retry) rather than one the server refused.
+_STALE_REASONS = (
+    "stale info",
+    "fetch first",
+    "non-fast-forward",
+    "failed to update ref",
+    "failed to lock",
+    "cannot lock ref",
+    "incorrect old value",
+    "atomic push failed",
+)
+
+
+class PushRefused(GitgateError):
+    """The server refused a push (its pre-receive hook, or another rule)."""
+
+    code = "push-refused"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What folding a remote's gitgate refs into the local ones changed."""
+
+    remote: str
+    changes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """The outcome of one ``git push``: accepted, lost a race (stale), or refused."""
+
+    ok: bool
+    stale: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A ref to push: its new value (None: delete) and the value the remote must still have."""
+
+    ref: str
+    new: str | None
+    expect: str | None
+
+
+@dataclass
+class _Plan:
+    """Local ref updates computed from a fetch, applied in one transaction."""
+
+    updates: list[RefUpdate] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checkouts: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def move(self, ref: str, new: str | None, old: str | None, change: str) -> None:
+        """Plan moving ``ref`` from ``old`` to ``new``."""
+        self.updates.append(RefUpdate(ref, new, old))
+        self.changes.append(change)
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def tracking_ref(remote: str, ref: str) -> str:
+    """Where a fetch keeps the remote's value of ``ref`` (or of a ref prefix)."""
+    return f"{TRACKING_ROOT}{remote}/{ref.removeprefix('refs/')}"
+
+
+def fetch_refspecs(policy: Policy, remote: str) -> list[str]:
+    """The refspecs that bring gitgate's refs and the protected branches from ``remote``.
+
+    Every source ends in ``*``: a pattern that matches nothing is not an error, so a remote
+    without notes yet (say) does not make the whole fetch fail.
+    """
+    refs = policy.refs
+    sources = [
+        refs.notes,
+        refs.audit,
+        refs.pending_prefix,
+        refs.archive_prefix,
+        *(f"refs/heads/{branch}" for branch in policy.protected),
+    ]
+    return [f"+{src}*:{tracking_ref(remote, src)}*" for src in sources]
+
+
+def resolve_remote(gate: Gate, remote: str | None = None) -> str:
+    """The remote to use: ``remote``, else ``gitgate.remote`` in git config, else origin."""
+    return remote or gate.store.config_get(CONFIG_REMOTE) or DEFAULT_REMOTE
+
+
+# -- setting up a clone ----------------------------------------------------------------------
+
+
+def prepare_clone(gate: Gate, remote: str | None = None) -> SyncReport | None:
+    """In a clone of a gitgate repository: configure the refspecs and fetch gitgate's refs.
+
+    Returns None (and changes nothing) when there is no such remote or it carries no audit
+    log: then this is not a clone of a gitgate repository.
+    """
+    store = gate.store
+    name = resolve_remote(gate, remote)
+    if not store.config_get(f"remote.{name}.url"):
+        return None
+    try:
+        policy = gate.policy()
+    except GitgateError:
+        return None
+    try:
+        listed = store.run_git(["ls-remote", name, policy.refs.audit]).stdout
+    except GitError as err:
+        log.debug("cannot list %s: %s", name, err)
+        return None
+    if not listed.strip():
+        return None
+    for spec in fetch_refspecs(policy, name):
+        store.config_add(f"remote.{name}.fetch", spec)
+    store.config_set(CONFIG_REMOTE, name)
+    return fetch(gate, name)
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+def fetch(gate: Gate, remote: str | None = None) -> SyncReport:
+    """Fetch gitgate's refs from ``remote`` and fold them into the local ones.
+
+    Raises:
+        GitError: when the fetch fails.
+    """
+    name = resolve_remote(gate, remote)
+    policy = gate.policy()
+    specs = fetch_refspecs(policy, name)
+    gate.store.run_git(["fetch", "--prune", "--no-tags", "--quiet", name, *specs])
+    return integrate(gate, policy, name)
+
+
+def integrate(gate: Gate, policy: Policy, remote: str) -> SyncReport:
+    """Fold the fetched remote-tracking gitgate refs into the local refs (one transaction)."""
+    for _ in range(MAX_PUSH_TRIES):
+        try:
+            return _integrate_once(gate, policy, remote)
+        except ConcurrentUpdate:
+            time.sleep(random.uniform(0.01, 0.05))
+    raise ConcurrentUpdate(
+        "gave up folding fetched refs in: local gitgate refs kept changing",
+        hint="try `gitgate fetch` again",
+    )
+
+
+def _integrate_once(gate: Gate, policy: Policy, remote: str) -> SyncReport:
+    store = gate.store
+    who = _identity(gate)
+    when = int(clock.now().timestamp())
+    plan = _Plan()
+    _plan_audit(store, policy, remote, plan, when)
+    notes = _plan_notes(store, policy, remote, plan, who, when)
+    _plan_pending(store, policy, remote, plan, notes)
+    _plan_archive(store, policy, remote, plan)
+    _plan_branches(store, policy, remote, plan)
+    if plan.updates:
+        store.update_refs(plan.updates, reason=f"gitgate fetch {remote}", who=who)
+    for branch, old, new in plan.checkouts:
+        warning = store.sync_checkout(branch, old, new)
+        if warning:
+            plan.warnings.append(warning)
+    return SyncReport(remote, tuple(plan.changes), tuple(plan.warnings))
+
+
+def _identity(gate: Gate) -> Identity:
+    try:
+        return actor_identity(gate.resolve_actor())
+    except GitgateError:
+        return actor_identity("gitgate")
+
+
+def _plan_audit(store: GitStore, policy: Policy, remote: str, plan: _Plan, when: int) -> None:
+    ref = policy.refs.audit
+    local, theirs = store.resolve(ref), store.resolve(tracking_ref(remote, ref))
+    if theirs is None or local == theirs or (local and store.is_ancestor(theirs, local)):
+        return
+    if local is None or store.is_ancestor(local, theirs):
+        plan.move(ref, theirs, local, "audit log: fast-forwarded")
+        return
+    # Both sides appended after a common tip: our entries go again on top of the remote's.
+    ours = _entries_since(store, local, theirs)
+    new_tip = append_entries(store, theirs, [logged.entry for logged in ours], when=when)
+    plan.move(ref, new_tip, local, f"audit log: {len(ours)} local entries re-appended")
+
+
+def _entries_since(store: GitStore, tip: str, base: str) -> list[LoggedEntry]:
+    only_local = set(store.walk(tip, hide=[base]))
+    found = []
+    for logged in iter_log(store, tip):
+        if logged.commit not in only_local:
+            break
+        found.append(logged)
+    found.reverse()
+    return found
+
+
+def _plan_notes(
+    store: GitStore, policy: Policy, remote: str, plan: _Plan, who: Identity, when: int
+) -> str | None:
+    """Plan the notes merge; return the notes commit the local ref will hold."""
+    ref = policy.refs.notes
+    local, theirs = store.resolve(ref), store.resolve(tracking_ref(remote, ref))
+    if theirs is None or local == theirs or (local and store.is_ancestor(theirs, local)):
+        return local
+    if local is None or store.is_ancestor(local, theirs):
+        plan.move(ref, theirs, local, "notes: fast-forwarded")
+        return theirs
+    merged = merge_notes(store, local, theirs, who=who, when=when)
+    plan.move(ref, merged, local, "notes: merged with the remote's")
+    return merged
+
+
+def merge_notes(store: GitStore, ours: str, theirs: str, *, who: Identity, when: int) -> str:
+    """Merge two notes commits: the union of both, the longer status history on overlap.
+
+    Returns ``theirs`` when ours adds nothing, else a merge commit (parents: theirs, ours) so
+    that the result fast-forwards the remote's notes ref.
+    """
+    chosen: dict[str, bytes] = {}
+    for annotated, their_note, our_note in store.diff_notes(theirs, ours):
+        if our_note is not None and (their_note is None or _prefer(our_note, their_note)):
+            chosen[annotated] = our_note
+    if not chosen:
+        return theirs
+    written = store.write_notes(
+        theirs, chosen, message="gitgate: merge notes\n", who=who, when=when
+    )
+    tree = store.commit(written).tree
+    return store.create_commit(tree, [theirs, ours], "gitgate: merge notes\n", who, when)
+
+
+def _prefer(ours: bytes, theirs: bytes) -> bool:
+    """Tell whether our record wins: longer status history, then the larger encoding."""
+    return (_history_length(ours), ours) > (_history_length(theirs), theirs)
+
+
+def _history_length(raw: bytes) -> int:
+    try:
+        return len(decode_proposal(raw).history)
+    except RecordError:
+        return -1
+
+
+def _plan_pending(
+    store: GitStore, policy: Policy, remote: str, plan: _Plan, notes: str | None
+) -> None:
+    prefix = policy.refs.pending_prefix
+    theirs = _suffixes(store.list_refs(tracking_ref(remote, prefix)), tracking_ref(remote, prefix))
+    ours = _suffixes(store.list_refs(prefix), prefix)
+    for pid in sorted(theirs.keys() | ours.keys()):
+        remote_tip, local_tip = theirs.get(pid), ours.get(pid)
+        if remote_tip == local_tip:
+            continue
+        if remote_tip is not None:
+            plan.move(prefix + pid, remote_tip, local_tip, f"pending {pid}: mirrored")
+        elif local_tip is not None and not _still_pending(store, notes, local_tip, pid):
+            plan.move(prefix + pid, None, local_tip, f"pending {pid}: removed (decided)")
+
+
+def _still_pending(store: GitStore, notes: str | None, commit: str, pid: str) -> bool:
+    """A local pending branch the remote lacks is kept while its proposal is undecided."""
+    raw = store.read_note(notes, commit)
+    proposal = _decode(raw) if raw is not None else None
+    return proposal is None or (proposal.id == pid and proposal.is_pending)
+
+
+def _decode(raw: bytes) -> Proposal | None:
+    try:
+        return decode_proposal(raw)
+    except RecordError:
+        return None
+
+
+def _plan_archive(store: GitStore, policy: Policy, remote: str, plan: _Plan) -> None:
+    prefix = policy.refs.archive_prefix
+    theirs = _suffixes(store.list_refs(tracking_ref(remote, prefix)), tracking_ref(remote, prefix))
+    ours = _suffixes(store.list_refs(prefix), prefix)
+    for pid, commit in sorted(theirs.items()):
+        if pid not in ours:
+            plan.move(prefix + pid, commit, None, f"archive {pid}: added")
+
+
+def _plan_branches(store: GitStore, policy: Policy, remote: str, plan: _Plan) -> None:
+    for branch in policy.protected:
+        ref = f"refs/heads/{branch}"
+        local, theirs = store.resolve(ref), store.resolve(tracking_ref(remote, ref))
+        if theirs is None or local == theirs:
+            continue
+        if local is None or store.is_ancestor(local, theirs):
+            plan.move(ref, theirs, local, f"{branch}: fast-forwarded")
+            if local is not None:
+                plan.checkouts.append((branch, local, theirs))
+        elif not store.is_ancestor(theirs, local):
+            plan.warnings.append(f"{branch} has diverged from {remote}'s; left it as it is")
+
+
+def _suffixes(refs: dict[str, str], prefix: str) -> dict[str, str]:
+    return {name[len(prefix) :]: value for name, value in refs.items()}
+
+
+# -- pushing ---------------------------------------------------------------------------------
+
+
+def push_moves(store: GitStore, remote: str, moves: Sequence[Move]) -> PushResult:
+    """Push ``moves`` as one atomic compare-and-swap on the remote."""
+    if not moves:
+        return PushResult(ok=True)
+    args = ["push", "--porcelain", "--atomic", remote]
+    args += [f"--force-with-lease={m.ref}:{m.expect or ''}" for m in moves]
+    args += [f"{m.new}:{m.ref}" if m.new else f":{m.ref}" for m in moves]
+    proc = store.run_git(args, check=False)
+    if proc.returncode == 0:
+        return PushResult(ok=True)
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    rejected = [reason for flag, _, reason in parse_push_porcelain(out) if flag == "!"]
+    stale = bool(rejected) and all(any(s in r for s in _STALE_REASONS) for r in rejected)
+    return PushResult(ok=False, stale=stale, message=_push_message(rejected, err))
+
+
+def parse_push_porcelain(text: str) -> list[tuple[str, str, str]]:
+    """Parse ``git push --porcelain`` output into (flag, ``src:dst``, summary) per ref."""
+    rows: list[tuple[str, str, str]] = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and len(parts[0]) == 1:
+            rows.append((parts[0], parts[1], parts[2]))
+    return rows
+
+
+def _push_message(rejected: list[str], stderr: str) -> str:
+    remote_lines = [
+        line.removeprefix("remote:").strip()
+        for line in stderr.splitlines()
+        if line.startswith("remote:") and line.removeprefix("remote:").strip()
+    ]
+    if remote_lines:
+        return "; ".join(remote_lines)
+    reasons = sorted(set(rejected))
+    if reasons:
+        return "; ".join(reasons)
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    return "; ".join(lines[:3]) or "git push failed"
+
+
+def _refused(remote: str, result: PushResult) -> PushRefused:
+    return PushRefused(
+        f"{remote} refused the push: {result.message}",
+        hint="nothing was changed on the server; see docs/SERVER.md for the hook's rules",
+    )
+
+
+def _gave_up(remote: str) -> ConcurrentUpdate:
+    return ConcurrentUpdate(
+        f"gave up after {MAX_PUSH_TRIES} tries: others kept updating {remote} first",
+        hint="run the command again (it fetches and decides again)",
+    )
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+
+
+def _remote_value(store: GitStore, remote: str, ref: str) -> str | None:
+    return store.resolve(tracking_ref(remote, ref))
+
+
+def propose_and_push(
+    gate: Gate, make: Callable[[], Proposal], remote: str | None = None
+) -> Proposal:
+    """Fetch, make a proposal on the current tips, and push it (pending, notes, audit log).
+
+    When another clone pushed first, the fetch merges the notes and appends this clone's
+    entries again on top, and the push is tried again (the proposal itself stays).
+
+    Raises:
+        PushRefused: the server refused the push.
+        ConcurrentUpdate: after too many lost races.
+    """
+    name = resolve_remote(gate, remote)
+    fetch(gate, name)
+    proposal = make()
+    refs = gate.policy().refs
+    store = gate.store
+    for attempt in range(MAX_PUSH_TRIES):
+        moves = [
+            Move(ref, store.resolve(ref), _remote_value(store, name, ref))
+            for ref in (refs.pending(proposal.id), refs.notes, refs.audit)
+        ]
+        result = push_moves(store, name, [m for m in moves if m.new != m.expect])
+        if result.ok:
+            return proposal
+        if not result.stale:
+            raise _refused(name, result)
+        _backoff(attempt)
+        fetch(gate, name)
+    raise _gave_up(name)
+
+
+def decide_and_push(
+    gate: Gate, proposal_id: str, decide: Callable[[str], T], remote: str | None = None
+) -> T:
+    """Fetch, run one decision (approve or reject) on the remote's tips, push it atomically.
+
+    If another clone moved any of the refs first, the local decision is undone, the new tips
+    are fetched and the decision is made again: a decision is only valid on the tips it saw.
+
+    Raises:
+        PushRefused: the server refused the push.
+        ConcurrentUpdate: after too many lost races.
+    """
+    name = resolve_remote(gate, remote)
+    store = gate.store
+    for attempt in range(MAX_PUSH_TRIES):
+        fetch(gate, name)
+        proposal = gate.get(proposal_id)
+        watched = _decision_refs(gate, proposal)
+        before = {ref: store.resolve(ref) for ref in watched}
+        outcome = decide(proposal.id)
+        after = {ref: store.resolve(ref) for ref in watched}
+        moves = [
+            Move(ref, after[ref], _remote_value(store, name, ref))
+            for ref in watched
+            if after[ref] != before[ref]
+        ]
+        result = push_moves(store, name, moves)
+        if result.ok:
+            return outcome
+        _undo(gate, proposal.target, before, after)
+        if not result.stale:
+            raise _refused(name, result)
+        _backoff(attempt)
+    raise _gave_up(name)
+
+
+def _decision_refs(gate: Gate, proposal: Proposal) -> list[str]:
+    refs = gate.policy().refs
+    return [
+        f"refs/heads/{proposal.target}",
+        refs.audit,
+        refs.notes,
+        refs.pending(proposal.id),
+        refs.archive(proposal.id),
+    ]
+
+
+def _undo(
+    gate: Gate, target: str, before: dict[str, str | None], after: dict[str, str | None]
+) -> None:
+    """Put back the refs a decision moved locally (the push that carried it failed)."""
+    store = gate.store
+    updates = [
+        RefUpdate(ref, before[ref], after[ref]) for ref in before if before[ref] != after[ref]
+    ]
+    store.update_refs(
+        updates, reason="gitgate: undo a decision the server did not take", who=_identity(gate)
+    )
+    ref = f"refs/heads/{target}"
+    old, new = after.get(ref), before.get(ref)
+    if old and new and old != new:
+        store.sync_checkout(target, old, new)

@@ -1,0 +1,183 @@
+"""Legitimate flows through a server guarded by the hook: they pass, and stay consistent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import AGENT2, World
+from gitgate import remote
+from gitgate.workflow import Gate
+from gitutil import APPROVER, gitgate_subprocess, run_git
+
+
+def _verify_server(world: World) -> None:
+    proc = gitgate_subprocess(world.server, "audit", "verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("audit log OK"), proc.stdout
+
+
+def _server_list(world: World) -> dict[str, str]:
+    proc = gitgate_subprocess(world.server, "list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return {p["id"]: p["status"] for p in json.loads(proc.stdout)}
+
+
+def _propose(world: World, name: str, path: str, content: str) -> str:
+    src = world.root / f"{name}-{path.replace('/', '_')}"
+    src.write_text(content)
+    return world.gitgate(name, "propose", "write", path, "--from", str(src), "--push").ok()
+
+
+def test_init_in_a_clone_configures_fetch_of_gitgate_refs(world: World) -> None:
+    specs = run_git(world.clone("agent"), "config", "--get-all", "remote.origin.fetch").split()
+    assert "+refs/notes/gitgate*:refs/gitgate-remote/origin/notes/gitgate*" in specs
+    assert "+refs/gitgate/audit*:refs/gitgate-remote/origin/gitgate/audit*" in specs
+    pid = _propose(world, "agent2", "docs/new.md", "new\n")
+    run_git(world.clone("agent"), "fetch", "-q")  # plain git fetch brings gitgate's refs
+    tracked = run_git(
+        world.clone("agent"), "for-each-ref", "--format=%(refname)", "refs/gitgate-remote/"
+    )
+    assert f"refs/gitgate-remote/origin/heads/gitgate/pending/{pid}" in tracked.split()
+    assert "refs/gitgate-remote/origin/notes/gitgate" in tracked.split()
+
+
+def test_propose_then_approve_from_other_clones(world: World) -> None:
+    pid = _propose(world, "agent", "docs/new.md", "new\n")
+    refs = world.server_refs()
+    assert f"refs/heads/gitgate/pending/{pid}" in refs
+    out = world.gitgate("alice", "approve", pid, "--push").ok()
+    assert out.startswith(f"{pid} executed: merged into main")
+    refs = world.server_refs()
+    assert f"refs/heads/gitgate/pending/{pid}" not in refs
+    assert run_git(world.server, "show", "main:docs/new.md") == "new\n"
+    assert _server_list(world) == {pid: "executed"}
+    _verify_server(world)
+    # The agent's clone catches up: executed, pending branch gone, main fast-forwarded.
+    world.gitgate("agent", "fetch").ok()
+    agent = Gate(world.clone("agent"))
+    assert agent.get(pid).status == "executed"
+    assert agent.store.resolve(f"refs/heads/gitgate/pending/{pid}") is None
+    assert agent.store.resolve("refs/heads/main") == refs["refs/heads/main"]
+
+
+def test_reject_with_push_archives_the_proposal(world: World) -> None:
+    pid = _propose(world, "agent", "docs/new.md", "new\n")
+    world.gitgate("bob", "reject", pid, "--reason", "not now", "--push").ok()
+    refs = world.server_refs()
+    assert f"refs/heads/gitgate/pending/{pid}" not in refs
+    assert f"refs/gitgate/archive/{pid}" in refs
+    assert _server_list(world) == {pid: "rejected"}
+    _verify_server(world)
+
+
+def test_requester_may_withdraw_their_own_proposal(world: World) -> None:
+    pid = _propose(world, "agent", "docs/new.md", "new\n")
+    world.gitgate("agent", "reject", pid, "--reason", "wrong file", "--push").ok()
+    assert _server_list(world) == {pid: "rejected"}
+
+
+def test_losing_proposer_merges_notes_and_reappends_its_entry(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clones propose from the same tips; the second push loses the race and recovers."""
+    first: list[str] = []
+
+    def make() -> object:
+        # agent2 fetched already; agent pushes a proposal before agent2 makes its own.
+        first.append(_propose(world, "agent", "docs/a.md", "a\n"))
+        return Gate(world.clone("agent2")).propose_write("docs/b.md", "b\n", actor=AGENT2)
+
+    monkeypatch.setenv("REMOTE_USER", AGENT2)
+    second = remote.propose_and_push(Gate(world.clone("agent2")), make)  # type: ignore[arg-type]
+    assert _server_list(world) == {first[0]: "pending", second.id: "pending"}
+    log = [(e["event"], e["proposal"]) for e in _server_audit(world)]
+    assert log[-2:] == [("proposed", first[0]), ("proposed", second.id)]
+    _verify_server(world)
+
+
+def test_losing_approver_decides_again_on_the_new_tip(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p1 = _propose(world, "agent", "docs/a.md", "a\n")
+    p2 = _propose(world, "agent2", "docs/b.md", "b\n")
+    raced: list[str] = []
+    gate = Gate(world.clone("alice"))
+
+    def decide(pid: str) -> object:
+        if not raced:  # bob wins the first race
+            raced.append(world.gitgate("bob", "approve", p2, "--push").ok())
+        return gate.approve(pid, actor=APPROVER)
+
+    monkeypatch.setenv("REMOTE_USER", APPROVER)
+    decision = remote.decide_and_push(gate, p1, decide)
+    assert decision.proposal.status == "executed"  # type: ignore[attr-defined]
+    assert _server_list(world) == {p1: "executed", p2: "executed"}
+    main = world.server_refs()["refs/heads/main"]
+    assert run_git(world.server, "show", f"{main}:docs/a.md") == "a\n"
+    assert run_git(world.server, "show", f"{main}:docs/b.md") == "b\n"
+    _verify_server(world)
+
+
+def test_other_refs_follow_the_policy_default_allow(world: World) -> None:
+    run_git(world.clone("mallory"), "branch", "feature", "main")
+    assert world.push("mallory", "feature").code == 0
+    assert world.push("mallory", "main:refs/tags/v1", user=None).code == 0
+
+
+def test_gitlab_sees_prefixed_lines(world: World) -> None:
+    pushed = world.push(
+        "mallory",
+        ":refs/gitgate/audit",
+        user=None,
+        env={"GL_ID": "user-7", "GL_USERNAME": "mallory"},
+    )
+    assert pushed.code != 0
+    lines = [
+        ln.removeprefix("remote:").strip()
+        for ln in pushed.stderr.splitlines()
+        if "GL-HOOK-ERR" in ln
+    ]
+    assert lines == [
+        "GL-HOOK-ERR: gitgate: refused refs/gitgate/audit: the audit log is never deleted",
+        "GL-HOOK-ERR: gitgate: hint: it is append-only",
+    ]
+
+
+def _server_audit(world: World) -> list[dict[str, object]]:
+    proc = gitgate_subprocess(world.server, "audit", "log", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def test_install_keeps_a_foreign_hook_and_runs_it_first(world: World) -> None:
+    hooks = world.server / "hooks"
+    (hooks / "pre-receive").unlink()
+    (hooks / "pre-receive").write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        "  case $ref in refs/heads/blocked) echo 'legacy: blocked is frozen' >&2; exit 1;; esac\n"
+        "done\nexit 0\n"
+    )
+    (hooks / "pre-receive").chmod(0o755)
+    proc = gitgate_subprocess(world.server, "hook", "install")
+    assert proc.returncode == 0, proc.stderr
+    assert (hooks / "pre-receive.legacy").exists()
+    run_git(world.clone("mallory"), "branch", "blocked", "main")
+    refused = world.push("mallory", "blocked")
+    assert refused.code != 0 and "legacy: blocked is frozen" in refused.stderr
+    refused = world.push("mallory", ":refs/gitgate/audit")  # gitgate still judges after it
+    assert refused.code != 0 and "the audit log is never deleted" in refused.stderr
+    assert world.push("mallory", "main:refs/heads/feature").code == 0
+    proc = gitgate_subprocess(world.server, "hook", "uninstall")
+    assert proc.returncode == 0, proc.stderr
+    assert "legacy: blocked" in (hooks / "pre-receive").read_text()
+    assert not (hooks / "pre-receive.legacy").exists()
+
+
+def test_repository_hook_file_is_the_rendered_template() -> None:
+    from gitgate.hook import render_script
+
+    script = Path(__file__).parents[2] / "hooks" / "pre-receive"
+    assert script.read_text() == render_script("python3")
