@@ -53,6 +53,8 @@ _STALE_REASONS = (
     "cannot lock ref",
     "incorrect old value",
     "atomic push failed",
+    "atomic push failure",
+    "atomic transaction failed",
 )
 
 
