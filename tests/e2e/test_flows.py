@@ -181,3 +181,31 @@ def test_repository_hook_file_is_the_rendered_template() -> None:
 
     script = Path(__file__).parents[2] / "hooks" / "pre-receive"
     assert script.read_text() == render_script("python3")
+
+
+def test_secret_allowed_on_purpose_passes_push_protection(world: World) -> None:
+    src = world.root / "token.txt"
+    src.write_text("token = ghp_" + "Ab1" * 12 + "\n")
+    out = world.gitgate(
+        "agent",
+        "propose",
+        "write",
+        "conf/token.txt",
+        "--from",
+        str(src),
+        "--allow-secret",
+        "--push",
+    )
+    pid = out.ok()
+    assert f"refs/heads/gitgate/pending/{pid}" in world.server_refs()
+
+
+def test_command_proposal_approved_with_push(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = Gate(world.clone("agent"))
+    monkeypatch.setenv("REMOTE_USER", "agent@example.com")
+    proposal = remote.propose_and_push(
+        gate, lambda: gate.propose_command("echo built > out.txt", actor="agent@example.com")
+    )
+    world.gitgate("alice", "approve", proposal.id, "--push").ok()
+    assert run_git(world.server, "show", "main:out.txt") == "built\n"
+    _verify_server(world)

@@ -1,0 +1,216 @@
+"""Benchmark the pre-receive hook: what it adds to a push, and how fast it scans commits.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_hook.py [--runs N] [--commits N]
+
+1. One approved proposal (target, audit log, notes, pending-branch deletion in one atomic
+   push) pushed with the hook and the very same push without it, alternating, N times each
+   (default 10): medians, the ratio and the overhead in milliseconds. Between the two pushes
+   the server's refs are put back with ``git update-ref`` so both push the same objects.
+2. A pending branch of 1,000 commits (each adds a small file): the push with the hook, the
+   push without it, and the hook's scan alone (``hook.decide`` in-process, no interpreter
+   start-up).
+
+Targets: hook overhead under 150 ms per push; the scan of 1,000 commits under 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitgate.records import Proposal
+    from gitgate.workflow import Gate
+
+ALICE = "alice@example.com"
+BOB = "bob@example.com"
+AGENT = "agent@example.com"
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {proc.stderr}")
+    return proc.stdout
+
+
+def seal(home: Path) -> None:
+    os.environ.update(
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        GIT_TERMINAL_PROMPT="0",
+    )
+    (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
+
+
+def make_world(root: Path) -> tuple[Path, Path, Path]:
+    """A bare server with gitgate and the hook; an agent clone and an approver clone."""
+    from gitgate import hook
+    from gitgate.gitstore import GitStore
+    from gitgate.remote import prepare_clone
+    from gitgate.workflow import Gate
+
+    server = root / "server.git"
+    git(root, "init", "-q", "--bare", "-b", "main", str(server))
+    seed = root / "seed"
+    git(root, "init", "-q", "-b", "main", str(seed))
+    for i in range(200):  # a little history and a few hundred files, as a real repo has
+        (seed / f"src/m{i % 20}").mkdir(parents=True, exist_ok=True)
+        (seed / f"src/m{i % 20}/f{i}.py").write_text(f"value = {i}\n" * 20)
+    git(seed, "add", "-A")
+    git(seed, "commit", "-qm", "seed")
+    git(seed, "push", "-q", str(server), "main")
+    Gate(server).init(["main"], [ALICE, BOB], actor=ALICE)
+    hook.install(GitStore.open(server))
+    clones = []
+    for name, actor in (("agent", AGENT), ("alice", ALICE)):
+        clone = root / name
+        git(root, "clone", "-q", str(server), name)
+        gate = Gate(clone)
+        prepare_clone(gate)
+        gate.init(actor=actor)
+        clones.append(clone)
+    return server, clones[0], clones[1]
+
+
+def timed_push(clone: Path, refspecs: list[str], user: str) -> float:
+    start = time.perf_counter()
+    git(clone, "push", "-q", "--atomic", "origin", *refspecs, env={"REMOTE_USER": user})
+    return time.perf_counter() - start
+
+
+def server_refs(server: Path) -> dict[str, str]:
+    out = git(server, "for-each-ref", "--format=%(refname) %(objectname)")
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def restore_refs(server: Path, before: dict[str, str]) -> None:
+    after = server_refs(server)
+    lines = [f"update {ref} {oid}\n" for ref, oid in before.items() if after.get(ref) != oid]
+    lines += [f"delete {ref}\n" for ref in after if ref not in before]
+    subprocess.run(
+        ["git", "-C", str(server), "update-ref", "--stdin"],
+        input="".join(lines),
+        text=True,
+        check=True,
+    )
+
+
+def hook_toggle(server: Path, on: bool) -> None:
+    active, parked = server / "hooks/pre-receive", server / "hooks/pre-receive.off"
+    if on and parked.exists():
+        parked.rename(active)
+    elif not on and active.exists():
+        active.rename(parked)
+
+
+def _proposer(gate: Gate, n: int) -> Callable[[], Proposal]:
+    return lambda: gate.propose_write(f"docs/n{n}.md", f"{n}\n", actor=AGENT)
+
+
+def bench_approval(server: Path, agent: Path, alice: Path, runs: int) -> None:
+    from gitgate.remote import fetch, propose_and_push
+    from gitgate.workflow import Gate
+
+    os.environ["REMOTE_USER"] = AGENT
+    with_hook: list[float] = []
+    without: list[float] = []
+    for n in range(runs):
+        os.environ["REMOTE_USER"] = AGENT
+        agent_gate = Gate(agent)
+        proposal = propose_and_push(agent_gate, _proposer(agent_gate, n))
+        alice_gate = Gate(alice)
+        fetch(alice_gate)
+        alice_gate.approve(proposal.id, actor=ALICE)
+        refspecs = [
+            "main",
+            "refs/gitgate/audit",
+            "refs/notes/gitgate",
+            f":refs/heads/gitgate/pending/{proposal.id}",
+        ]
+        before = server_refs(server)
+        order = (True, False) if n % 2 == 0 else (False, True)
+        for hooked in order:
+            hook_toggle(server, hooked)
+            elapsed = timed_push(alice, refspecs, ALICE)
+            (with_hook if hooked else without).append(elapsed)
+            if hooked is order[0]:
+                restore_refs(server, before)
+        hook_toggle(server, True)
+    hooked_ms = statistics.median(with_hook) * 1000
+    plain_ms = statistics.median(without) * 1000
+    print(f"approved proposal push, median of {runs}:")
+    print(f"  with hook    {hooked_ms:8.1f} ms")
+    print(f"  without hook {plain_ms:8.1f} ms")
+    print(f"  ratio        {hooked_ms / plain_ms:8.2f}x   overhead {hooked_ms - plain_ms:.1f} ms")
+
+
+def bench_pending_scan(server: Path, agent: Path, commits: int) -> None:
+    from gitgate import hook
+    from gitgate.audit import actor_identity
+    from gitgate.gitstore import GitStore, TreeEntry
+
+    store = GitStore.open(agent)
+    tip = store.resolve("refs/heads/main")
+    assert tip is not None
+    who = actor_identity(AGENT)
+    for i in range(commits):
+        blob = store.write_blob(f"# note {i}\nvalue_{i} = {i * 7919}\n".encode())
+        tree = store.update_tree(
+            store.commit(tip).tree, {f"notes/n{i:04d}.py": TreeEntry(0o100644, blob)}
+        )
+        tip = store.create_commit(tree, [tip], f"step {i}\n", who, 1_700_000_000 + i)
+    ref = "refs/heads/gitgate/pending/abcdefghjk"
+    timings = {}
+    for hooked in (False, True):
+        hook_toggle(server, hooked)
+        timings[hooked] = timed_push(agent, [f"{tip}:{ref}"], AGENT)
+        git(server, "update-ref", "-d", ref)
+    hook_toggle(server, True)
+    server_store = GitStore.open(server)  # the objects are in the server now
+    start = time.perf_counter()
+    verdicts = hook.decide(server_store, [hook.Update(None, tip, ref)], AGENT)
+    scan = time.perf_counter() - start
+    assert all(v.allowed for v in verdicts), verdicts
+    print(f"pending branch of {commits} commits:")
+    print(f"  push with hook    {timings[True] * 1000:8.1f} ms")
+    print(f"  push without hook {timings[False] * 1000:8.1f} ms")
+    print(f"  hook scan alone   {scan * 1000:8.1f} ms ({scan / commits * 1e6:.0f} us per commit)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--commits", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gitgate-bench-hook-") as tmp:
+        root = Path(tmp)
+        (root / "home").mkdir()
+        seal(root / "home")
+        server, agent, alice = make_world(root)
+        print(
+            f"python {sys.version.split()[0]}, {git(root, 'version').strip()}, load {os.getloadavg()[0]:.1f}"
+        )
+        bench_approval(server, agent, alice, args.runs)
+        bench_pending_scan(server, agent, args.commits)
+
+
+if __name__ == "__main__":
+    main()
