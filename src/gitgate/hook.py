@@ -341,11 +341,12 @@ class _Push:
                 "the audit log only fast-forwards (this push rewrites it)",
                 "fetch (gitgate fetch) and append your entries on top of the server's log",
             )
-        self.entries = self._new_entries(update.old, update.new)
+        entries = self._new_entries(update.old, update.new)
         prev_seq = _seq_at(self.store, update.old)
-        for logged in self.entries:
+        for logged in entries:
             prev_seq += 1
             self._check_entry(logged.entry, prev_seq, creating=update.old is None)
+        self.entries = entries  # only well-formed entries inform the other rules
         for proposal_id in {e.entry.proposal for e in self.entries if e.entry.proposal}:
             self._check_entries_match_note(proposal_id)
 

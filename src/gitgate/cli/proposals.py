@@ -108,8 +108,9 @@ def init(
         "protected": list(result.policy.protected),
         "approvers": list(result.policy.approvers),
         "warnings": list(result.warnings),
-        "remote": synced.remote if synced else None,
     }
+    if synced is not None:
+        click.echo(f"this clone now fetches gitgate's refs from {synced.remote}", err=True)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     wrote = "committed .gitgate.toml" if result.wrote_policy else "kept the existing policy"
