@@ -423,7 +423,9 @@ def propose_and_push(
     """Fetch, make a proposal on the current tips, and push it (pending, notes, audit log).
 
     When another clone pushed first, the fetch merges the notes and appends this clone's
-    entries again on top, and the push is tried again (the proposal itself stays).
+    entries again on top, and the push is tried again (the proposal itself stays). When the
+    push fails for good, the proposal is taken back locally too: a proposal the server does
+    not have would otherwise ride along with, and spoil, every later push from this clone.
 
     Raises:
         PushRefused: the server refused the push.
@@ -431,22 +433,33 @@ def propose_and_push(
     """
     name = resolve_remote(gate, remote)
     fetch(gate, name)
-    proposal = make()
     refs = gate.policy().refs
+    store = gate.store
+    before = {ref: store.resolve(ref) for ref in (refs.notes, refs.audit)}
+    proposal = make()
+    before[refs.pending(proposal.id)] = None
+    try:
+        _push_proposal(gate, name, list(before))
+    except GitgateError:
+        _undo(gate, before)
+        raise
+    return proposal
+
+
+def _push_proposal(gate: Gate, remote: str, watched: list[str]) -> None:
     store = gate.store
     for attempt in range(MAX_PUSH_TRIES):
         moves = [
-            Move(ref, store.resolve(ref), _remote_value(store, name, ref))
-            for ref in (refs.pending(proposal.id), refs.notes, refs.audit)
+            Move(ref, store.resolve(ref), _remote_value(store, remote, ref)) for ref in watched
         ]
-        result = push_moves(store, name, [m for m in moves if m.new != m.expect])
+        result = push_moves(store, remote, [m for m in moves if m.new != m.expect])
         if result.ok:
-            return proposal
+            return
         if not result.stale:
-            raise _refused(name, result)
+            raise _refused(remote, result)
         _backoff(attempt)
-        fetch(gate, name)
-    raise _gave_up(name)
+        fetch(gate, remote)
+    raise _gave_up(remote)
 
 
 def decide_and_push(
@@ -478,7 +491,7 @@ def decide_and_push(
         result = push_moves(store, name, moves)
         if result.ok:
             return outcome
-        _undo(gate, proposal.target, before, after)
+        _undo(gate, before, proposal.target)
         if not result.stale:
             raise _refused(name, result)
         _backoff(attempt)
@@ -496,18 +509,17 @@ def _decision_refs(gate: Gate, proposal: Proposal) -> list[str]:
     ]
 
 
-def _undo(
-    gate: Gate, target: str, before: dict[str, str | None], after: dict[str, str | None]
-) -> None:
-    """Put back the refs a decision moved locally (the push that carried it failed)."""
+def _undo(gate: Gate, before: dict[str, str | None], target: str | None = None) -> None:
+    """Put back refs moved locally by an operation whose push failed (a fetch restores the
+    server's state on top of them)."""
     store = gate.store
-    updates = [
-        RefUpdate(ref, before[ref], after[ref]) for ref in before if before[ref] != after[ref]
-    ]
-    store.update_refs(
-        updates, reason="gitgate: undo a decision the server did not take", who=_identity(gate)
-    )
+    now = {ref: store.resolve(ref) for ref in before}
+    updates = [RefUpdate(ref, before[ref], now[ref]) for ref in before if before[ref] != now[ref]]
+    if updates:
+        store.update_refs(
+            updates, reason="gitgate: undo what the server did not take", who=_identity(gate)
+        )
     ref = f"refs/heads/{target}"
-    old, new = after.get(ref), before.get(ref)
-    if old and new and old != new:
+    old, new = now.get(ref), before.get(ref)
+    if target and old and new and old != new:
         store.sync_checkout(target, old, new)

@@ -209,3 +209,22 @@ def test_command_proposal_approved_with_push(world: World, monkeypatch: pytest.M
     world.gitgate("alice", "approve", proposal.id, "--push").ok()
     assert run_git(world.server, "show", "main:out.txt") == "built\n"
     _verify_server(world)
+
+
+def test_a_refused_proposal_is_taken_back_locally(world: World) -> None:
+    agent = Gate(world.clone("agent"))
+    audit_before = agent.store.resolve("refs/gitgate/audit")
+    src = world.root / "new.md"
+    src.write_text("new\n")
+    # The server knows this pusher as someone else than the actor the clone writes entries as.
+    out = world.gitgate(
+        "agent", "propose", "write", "docs/new.md", "--from", str(src), "--push", user="mallory"
+    )
+    assert out.code == 1
+    assert out.stderr.startswith("error: origin refused the push: gitgate: refused ")
+    assert "names agent@example.com as its actor, but mallory is pushing" in out.stderr
+    assert agent.store.list_refs("refs/heads/gitgate/pending/") == {}
+    assert agent.store.resolve("refs/gitgate/audit") == audit_before
+    assert agent.list() == []
+    _propose(world, "agent", "docs/new.md", "new\n")  # the clone is not stuck
+    assert len(_server_list(world)) == 1
