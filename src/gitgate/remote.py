@@ -297,8 +297,7 @@ def _plan_pending(
     store: GitStore, policy: Policy, remote: str, plan: _Plan, notes: str | None
 ) -> None:
     prefix = policy.refs.pending_prefix
-    theirs = _suffixes(store.list_refs(tracking_ref(remote, prefix)), tracking_ref(remote, prefix))
-    ours = _suffixes(store.list_refs(prefix), prefix)
+    theirs, ours = _under(store, tracking_ref(remote, prefix)), _under(store, prefix)
     for pid in sorted(theirs.keys() | ours.keys()):
         remote_tip, local_tip = theirs.get(pid), ours.get(pid)
         if remote_tip == local_tip:
@@ -325,8 +324,7 @@ def _decode(raw: bytes) -> Proposal | None:
 
 def _plan_archive(store: GitStore, policy: Policy, remote: str, plan: _Plan) -> None:
     prefix = policy.refs.archive_prefix
-    theirs = _suffixes(store.list_refs(tracking_ref(remote, prefix)), tracking_ref(remote, prefix))
-    ours = _suffixes(store.list_refs(prefix), prefix)
+    theirs, ours = _under(store, tracking_ref(remote, prefix)), _under(store, prefix)
     for pid, commit in sorted(theirs.items()):
         if pid not in ours:
             plan.move(prefix + pid, commit, None, f"archive {pid}: added")
@@ -346,8 +344,9 @@ def _plan_branches(store: GitStore, policy: Policy, remote: str, plan: _Plan) ->
             plan.warnings.append(f"{branch} has diverged from {remote}'s; left it as it is")
 
 
-def _suffixes(refs: dict[str, str], prefix: str) -> dict[str, str]:
-    return {name[len(prefix) :]: value for name, value in refs.items()}
+def _under(store: GitStore, prefix: str) -> dict[str, str]:
+    """The refs under ``prefix``, keyed by the rest of their name (a proposal id)."""
+    return {name[len(prefix) :]: value for name, value in store.list_refs(prefix).items()}
 
 
 # -- pushing ---------------------------------------------------------------------------------
