@@ -29,8 +29,6 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import bashlex
-
 from gitgate.pathpolicy import is_sensitive_name
 
 __all__ = [
@@ -422,6 +420,8 @@ def _classify_findings(text: str, ctx: _Ctx) -> list[_Finding]:
         return []
     text_level = _text_level_findings(text)
     try:
+        import bashlex  # imported here: its parser tables cost ~60 ms at every CLI start
+
         trees = bashlex.parse(text)
     except Exception as exc:  # noqa: BLE001 - bashlex raises many types, even RecursionError
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"

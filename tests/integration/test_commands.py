@@ -7,8 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from gitgate.workflow import Gate
 from tests.gitutil import (
     AGENT,
     APPROVER,
@@ -20,6 +18,8 @@ from tests.gitutil import (
     rev_parse,
     run_git,
 )
+
+from gitgate.workflow import Gate
 
 
 @pytest.fixture
@@ -153,3 +153,17 @@ def test_sandboxed_command_cannot_write_outside_its_worktree(repo: Path, tmp_pat
     assert decision.proposal.status == "failed"
     assert decision.proposal.result["sandboxed"] is True
     assert not outside.exists()
+
+
+def test_classify_and_check_path_use_the_repository_policy(repo: Path) -> None:
+    gate = Gate(repo)
+    policy = run_git(repo, "show", "main:.gitgate.toml")
+    policy = policy.replace("deny = []", 'deny = ["make deploy"]').replace(
+        "sensitive_paths = []", 'sensitive_paths = ["*.secret.yml"]'
+    )
+    gate.approve(gate.propose_write(".gitgate.toml", policy, actor=AGENT).id, actor=APPROVER)
+    out = gitgate(repo, "classify", "--json", "make deploy")
+    assert json.loads(out.stdout)["decision"] == "deny"
+    out = gitgate(repo, "check-path", "conf/db.secret.yml")
+    assert out.exit_code == 1
+    assert "db.secret.yml" in out.stdout + out.stderr

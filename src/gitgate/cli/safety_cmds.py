@@ -15,6 +15,7 @@ from gitgate.classify import CommandRules, Verdict, classify_command, to_json
 from gitgate.cli._base import emit, emit_json_line, json_option, main
 from gitgate.errors import ExitCode, GitgateError
 from gitgate.pathpolicy import PathVerdict, check_path, export_exclusion_reason
+from gitgate.policy import Policy
 
 # --------------------------------------------------------------------------------------------
 # Helpers (the rules are parameters: the policy will supply them)
@@ -27,6 +28,24 @@ _DEFAULT_RULES = CommandRules()
 def classify_one(command: str, rules: CommandRules = _DEFAULT_RULES) -> Verdict:
     """Classify one command with the given rules (the default rules for now)."""
     return classify_command(command, rules)
+
+
+def repo_policy(ctx: click.Context) -> Policy | None:
+    """The policy of the repository gitgate runs in, or None outside a gitgate repository."""
+    from gitgate.workflow import Gate
+
+    try:
+        return Gate(ctx.find_root().obj["repo"]).policy()
+    except GitgateError:
+        return None
+
+
+def policy_rules(ctx: click.Context) -> CommandRules:
+    """Command rules: the baseline plus, inside a gitgate repository, the policy's own."""
+    policy = repo_policy(ctx)
+    if policy is None:
+        return _DEFAULT_RULES
+    return CommandRules(allow=policy.commands.allow, deny=policy.commands.deny)
 
 
 def check_one(
@@ -102,15 +121,16 @@ def classify_cmd(as_json: bool, command: tuple[str, ...]) -> None:
             "no command to classify",
             hint="pass the command as one quoted argument, or `-` to read lines from stdin",
         )
+    rules = policy_rules(click.get_current_context())
     if command == ("-",):
         for line in _stdin_lines():
-            verdict = classify_one(line)
+            verdict = classify_one(line, rules)
             if as_json:
                 emit_json_line(to_json(verdict))
             else:
                 click.echo(f"{verdict.decision}\t{verdict.reason}\t{verdict.command}")
         return
-    verdict = classify_one(" ".join(command))
+    verdict = classify_one(" ".join(command), rules)
     emit(as_json, to_json(verdict), f"{verdict.decision}: {verdict.reason}")
 
 
@@ -152,9 +172,17 @@ def check_path_cmd(as_json: bool, export: bool, nul: bool, paths: tuple[str, ...
     if nul and not from_stdin:
         raise GitgateError("-z only applies to paths read from stdin", hint="add `-`")
     inputs = _stdin_records(nul) if from_stdin else iter(paths)
+    policy = repo_policy(click.get_current_context())
+    extra_sensitive = policy.sensitive_paths if policy else ()
+    extra_excludes = (*policy.export_exclude, *policy.sensitive_paths) if policy else ()
     verdicts: list[PathVerdict] = []
     for path in inputs:
-        verdict = check_one(path, export=export)
+        verdict = check_one(
+            path,
+            export=export,
+            extra_sensitive=extra_sensitive,
+            extra_excludes=extra_excludes,
+        )
         verdicts.append(verdict)
         if from_stdin:
             # Stream: paths from `git ls-files` can be many.
