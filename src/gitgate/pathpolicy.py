@@ -22,6 +22,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -237,7 +238,7 @@ def matches_pattern(components: Sequence[str], pattern: str, *, is_dir: bool = F
     Returns:
         True when the pattern matches.
     """
-    pattern = unicodedata.normalize("NFKC", pattern.strip().casefold())
+    pattern = _normalised_pattern(pattern)
     if not pattern or not components:
         return False
     if pattern.endswith("/"):
@@ -251,6 +252,12 @@ def matches_pattern(components: Sequence[str], pattern: str, *, is_dir: bool = F
     if "/" in pattern:
         return fnmatchcase("/" + "/".join(components), "*/" + pattern.lstrip("/"))
     return any(fnmatchcase(name, pattern) for name in components)
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalised_pattern(pattern: str) -> str:
+    # Called for every (path, pattern) pair: exports check thousands of paths per bundle.
+    return unicodedata.normalize("NFKC", pattern.strip().casefold())
 
 
 def _matching_pattern(
