@@ -955,7 +955,7 @@ class Gate:
     def record_export(self, proposal: Proposal, checksum: str, actor: str | None = None) -> None:
         """Append an ``exported`` entry (who exported which bundle) to the audit log."""
         who = self.resolve_actor(actor)
-        audit_ref = self.policy().refs.audit
+        policy = self.policy()
         entry = AuditEntry(
             seq=0,
             event="exported",
@@ -966,16 +966,7 @@ class Gate:
             commits={"proposal": proposal.commit},
         )
 
-        def attempt() -> None:
-            tip = self.store.resolve(audit_ref)
-            if tip is None:
-                raise NotAGitgateRepo("the audit log is missing", hint="run `gitgate init`")
-            new_tip = append_entries(self.store, tip, [entry], when=_ts())
-            update = RefUpdate(audit_ref, new_tip, tip)
-            ident = actor_identity(who)
-            self.store.update_refs([update], reason="gitgate audit: exported", who=ident)
-
-        self._retry(attempt)
+        self._retry(lambda: self._append_audit(policy, who, [entry]))
 
 
 def _ts() -> int:
