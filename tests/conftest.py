@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.gitutil import sealed_libgit2
 
 
 @pytest.fixture(autouse=True)
@@ -35,31 +35,9 @@ def hermetic_seal(
         "[init]\n\tdefaultBranch = main\n"
         "[protocol \"file\"]\n\tallow = always\n"
     )
-    with _sealed_libgit2(home):
+    # libgit2 ignores GIT_CONFIG_GLOBAL/NOSYSTEM and fixed its search path at import time.
+    with sealed_libgit2():
         yield
-
-
-@contextlib.contextmanager
-def _sealed_libgit2(home: Path) -> Iterator[None]:
-    # libgit2 fixes its config search path when pygit2 is imported, from the real HOME, and
-    # ignores GIT_CONFIG_GLOBAL/NOSYSTEM: point it at the sealed HOME for every test.
-    import pygit2
-    from pygit2.enums import ConfigLevel
-
-    paths = pygit2.settings.search_path
-    wanted = {
-        ConfigLevel.GLOBAL: str(home),
-        ConfigLevel.XDG: str(home / ".config"),
-        ConfigLevel.SYSTEM: str(home / "no-system-config"),
-    }
-    saved = {level: paths[level] for level in wanted}
-    for level, value in wanted.items():
-        paths[level] = value
-    try:
-        yield
-    finally:
-        for level, value in saved.items():
-            paths[level] = value
 
 
 @pytest.fixture

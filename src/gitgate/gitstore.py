@@ -426,7 +426,7 @@ class GitStore:
         Raises:
             PatchDoesNotApply: when git cannot parse the patch at all.
         """
-        proc = self._run_git(["apply", "--numstat", "-z", "-"], stdin=patch, check=False)
+        proc = self.run_git(["apply", "--numstat", "-z", "-"], stdin=patch, check=False)
         if proc.returncode != 0:
             raise PatchDoesNotApply(
                 "the patch cannot be parsed: " + _first_lines(proc.stderr),
@@ -461,7 +461,7 @@ class GitStore:
                         pygit2.IndexEntry(path, pygit2.Oid(hex=entry.oid), FileMode(entry.mode))
                     )
             index.write()
-            proc = self._run_git(
+            proc = self.run_git(
                 ["apply", "--cached", "--whitespace=nowarn", "--recount", "-"],
                 stdin=patch,
                 env={"GIT_INDEX_FILE": index_path},
@@ -579,12 +579,12 @@ class GitStore:
         args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--full-index"]
         if binary:
             args.append("--binary")
-        proc = self._run_git([*args, old, new, "--"])
+        proc = self.run_git([*args, old, new, "--"])
         return proc.stdout
 
     def merge_trees(self, ours: str, theirs: str) -> MergeOutcome:
         """Three-way merge of two commits in memory (nothing is checked out)."""
-        proc = self._run_git(
+        proc = self.run_git(
             ["merge-tree", "--write-tree", "--name-only", "-z", ours, theirs], check=False
         )
         if proc.returncode not in (0, 1):
@@ -715,7 +715,7 @@ class GitStore:
         # Move to the branch's tip as it is now, not to `new`: when two approvals race, the
         # later sync then still ends at the final tip whatever order the two run in.
         latest = self.resolve(f"refs/heads/{branch}") or new
-        proc = self._run_git(["read-tree", "-m", "-u", old, latest], cwd=self.workdir, check=False)
+        proc = self.run_git(["read-tree", "-m", "-u", old, latest], cwd=self.workdir, check=False)
         if proc.returncode != 0:
             return (
                 f"{branch} is checked out here and has local changes; its working tree was "
@@ -813,17 +813,17 @@ class GitStore:
         """
         with tempfile.TemporaryDirectory(prefix="gitgate-run-") as tmp:
             worktree = Path(tmp) / "worktree"
-            self._run_git(["worktree", "add", "--detach", "--quiet", str(worktree), commit])
+            self.run_git(["worktree", "add", "--detach", "--quiet", str(worktree), commit])
             admin = Path(
-                self._run_git(["rev-parse", "--absolute-git-dir"], cwd=worktree)
+                self.run_git(["rev-parse", "--absolute-git-dir"], cwd=worktree)
                 .stdout.decode()
                 .strip()
             )
             try:
                 yield worktree, admin
             finally:
-                self._run_git(["worktree", "remove", "--force", str(worktree)], check=False)
-                self._run_git(["worktree", "prune"], check=False)
+                self.run_git(["worktree", "remove", "--force", str(worktree)], check=False)
+                self.run_git(["worktree", "prune"], check=False)
 
     def worktree_tree(self, worktree: Path, admin: Path) -> str:
         """The tree of everything in ``worktree`` now (ignored files excluded).
@@ -832,8 +832,8 @@ class GitStore:
         could have rewritten the worktree's ``.git`` file to aim git at another repository.
         """
         env = {"GIT_DIR": str(admin), "GIT_WORK_TREE": str(worktree)}
-        self._run_git(["add", "-A", "--", "."], env=env, cwd=worktree)
-        proc = self._run_git(["write-tree"], env=env, cwd=worktree)
+        self.run_git(["add", "-A", "--", "."], env=env, cwd=worktree)
+        proc = self.run_git(["write-tree"], env=env, cwd=worktree)
         return proc.stdout.decode().strip()
 
     # -- identity --------------------------------------------------------------------------
@@ -854,19 +854,7 @@ class GitStore:
         check: bool = True,
         timeout: float | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
-        """Run ``git`` against this repository (public for push/fetch/hook plumbing)."""
-        return self._run_git(args, stdin=stdin, env=env, cwd=cwd, check=check, timeout=timeout)
-
-    def _run_git(
-        self,
-        args: Sequence[str],
-        *,
-        stdin: bytes | None = None,
-        env: Mapping[str, str] | None = None,
-        cwd: Path | None = None,
-        check: bool = True,
-        timeout: float | None = None,
-    ) -> subprocess.CompletedProcess[bytes]:
+        """Run ``git`` against this repository (also for push/fetch/hook plumbing)."""
         full_env = dict(os.environ)
         full_env.update(env or {})
         full_env.setdefault("GIT_TERMINAL_PROMPT", "0")

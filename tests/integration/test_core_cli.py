@@ -25,7 +25,6 @@ from gitutil import (
     ref_exists,
     rev_parse,
     run_git,
-    sealed_libgit2,
     status_porcelain,
     tree_listing,
 )
@@ -36,8 +35,7 @@ T = FROZEN
 @pytest.fixture(autouse=True)
 def _sealed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     freeze_clock(monkeypatch)
-    with sealed_libgit2():
-        yield
+    yield  # conftest's hermetic seal already covers libgit2's config search path
 
 
 @pytest.fixture

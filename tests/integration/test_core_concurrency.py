@@ -20,7 +20,6 @@ from gitutil import (
     make_gated_repo,
     rev_parse,
     run_git,
-    sealed_libgit2,
     status_porcelain,
 )
 
@@ -29,8 +28,7 @@ WORKERS = 6
 
 @pytest.fixture(autouse=True)
 def _sealed() -> Iterator[None]:
-    with sealed_libgit2():
-        yield
+    yield  # conftest's hermetic seal already covers libgit2's config search path
 
 
 def _start(repo: Path, actor: str, *args: str, stdin: str | None = None) -> subprocess.Popen[str]:

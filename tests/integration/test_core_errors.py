@@ -26,7 +26,6 @@ from gitutil import (
     make_gated_repo,
     rev_parse,
     run_git,
-    sealed_libgit2,
 )
 
 UNSAFE_HINT = "gitgate refuses this path for every proposal; see `gitgate check-path`"
@@ -35,8 +34,7 @@ UNSAFE_HINT = "gitgate refuses this path for every proposal; see `gitgate check-
 @pytest.fixture(autouse=True)
 def _sealed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     freeze_clock(monkeypatch)
-    with sealed_libgit2():
-        yield
+    yield  # conftest's hermetic seal already covers libgit2's config search path
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from gitutil import (
     rev_parse,
     run_git,
     run_git_raw,
-    sealed_libgit2,
     status_porcelain,
 )
 
@@ -34,8 +33,7 @@ from gitutil import (
 @pytest.fixture(autouse=True)
 def _sealed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     freeze_clock(monkeypatch)
-    with sealed_libgit2():
-        yield
+    yield  # conftest's hermetic seal already covers libgit2's config search path
 
 
 def _snapshot(repo: Path) -> dict[str, object]:
