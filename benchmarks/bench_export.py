@@ -94,16 +94,11 @@ def child(argv: list[str]) -> None:
     """Run one operation; print its wall time (after imports) and the process's peak memory."""
     start = time.perf_counter()
     if argv[0] == "export":
-        from gitgate.bundle import write_bundle
-        from gitgate.gitstore import GitStore
-        from gitgate.records import Proposal
+        from gitgate.workflow import Gate
 
         imported = time.perf_counter()
-        # write_bundle, not Gate.export: a 10,000-file proposal's note is over records'
-        # 1 MB limit, so Gate.get cannot find it (reported); the bundle work is the same.
-        pid, base, commit = argv[2].split(":")
-        proposal = Proposal(pid, "patch", "bench", "main", base, commit, AGENT, "now", "pending")
-        write_bundle(GitStore.open(argv[1]), proposal, Path(argv[3]))
+        # The whole API call: reading the note and policy, the bundle, the audit entry.
+        Gate(argv[1]).export(argv[2].split(":")[0], Path(argv[3]), actor=BOSS)
     elif argv[0] == "archive":
         imported = time.perf_counter()
         subprocess.run(

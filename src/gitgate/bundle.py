@@ -29,7 +29,9 @@ import re
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -39,7 +41,8 @@ from gitgate.errors import GitgateError
 from gitgate.gitstore import MODE_GITLINK, MODE_LINK, FileDiff, GitStore
 from gitgate.pathpolicy import export_exclusion_reason, is_sensitive_name
 from gitgate.records import Proposal
-from gitgate.redaction import find_secrets, redact, redact_data
+from gitgate.redaction import redact, redact_bytes, redact_data
+from gitgate.targz import TarGzWriter
 
 if TYPE_CHECKING:
     from gitgate.workflow import Gate
@@ -51,10 +54,13 @@ FILES_PREFIX = "files/"
 BINARY_SNIFF = 8000  # git's own heuristic: a NUL in the first 8000 bytes means binary
 CHUNK = 1 << 20
 GZIP_LEVEL = 6  # git archive's default, so the two are compared like for like
-DIFF_BATCH = 500  # literal pathspecs per `git diff`, far below any command-line limit
+DIFF_BATCH = 500  # literal pathspecs per `git diff`...
+PATHSPEC_BYTES = 64 << 10  # ...and their bytes: far below any command-line limit
+MAX_LINK_TARGET = 4096  # a symlink target longer than PATH_MAX is described cut short
 CHANGES = ("added", "modified", "deleted", "renamed", "copied", "mode-change", "typechange")
 ENTRY_TYPES = ("file", "symlink", "submodule")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_BAD_NAME_CHARACTER = re.compile(r"[\x00-\x1f\x7f\\]")
 _OID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 Progress = Callable[[int, int], None]
@@ -91,6 +97,25 @@ class BundleInvalid(GitgateError):
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether one changed path goes into the bundle."""
+
+    reason: str | None
+    """Why the path stays out, or None when it is exported."""
+    source_reason: str | None = None
+    """For a rename or copy: why its old path stays out (the old name is then not shown)."""
+
+
+def judge(
+    diff: FileDiff, extra_excludes: Sequence[str] = (), extra_sensitive: Sequence[str] = ()
+) -> Verdict:
+    """Decide whether one changed path is exported (see :func:`exclusion_reason`)."""
+    reason = exclusion_reason(diff.path, extra_excludes, extra_sensitive)
+    source = diff.old_path and exclusion_reason(diff.old_path, extra_excludes, extra_sensitive)
+    return Verdict(reason, source or None)
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The changed paths of a proposal split into exported and excluded ones."""
 
@@ -106,7 +131,10 @@ def plan_export(
     extra_excludes: Sequence[str] = (),
     extra_sensitive: Sequence[str] = (),
 ) -> Plan:
-    """Decide, per changed path, whether it goes into the bundle.
+    """Decide, per changed path, whether it goes into the bundle (all at once, in memory).
+
+    Exports themselves decide path by path as they stream (:func:`judge`); this gives the
+    whole picture for callers that want it.
 
     Args:
         files: the changes between the base and the proposal commit.
@@ -120,15 +148,27 @@ def plan_export(
     excluded: list[dict[str, Any]] = []
     hidden: dict[str, str] = {}
     for diff in sorted(files, key=lambda f: f.path):
-        reason = exclusion_reason(diff.path, extra_excludes, extra_sensitive)
-        if reason is not None:
-            excluded.append({"path": diff.path, "change": change_type(diff), "reason": reason})
+        verdict = judge(diff, extra_excludes, extra_sensitive)
+        if verdict.reason is not None:
+            excluded.append(excluded_entry(diff, verdict))
             continue
         included.append(diff)
-        source = diff.old_path and exclusion_reason(diff.old_path, extra_excludes, extra_sensitive)
-        if source:
-            hidden[diff.path] = source
+        if verdict.source_reason:
+            hidden[diff.path] = verdict.source_reason
     return Plan(tuple(included), tuple(excluded), hidden)
+
+
+def excluded_entry(diff: FileDiff, verdict: Verdict) -> dict[str, Any]:
+    """The manifest entry of an excluded path: what changed and why it is not shown."""
+    entry: dict[str, Any] = {
+        "path": diff.path,
+        "change": change_type(diff),
+        "reason": verdict.reason,
+    }
+    if diff.change == "renamed" and diff.old_path and verdict.source_reason is None:
+        # The old file is gone from its visible place: say where it went.
+        entry["renamed_from"] = diff.old_path
+    return entry
 
 
 def exclusion_reason(
@@ -208,23 +248,6 @@ class ExportResult:
         }
 
 
-class _HashingWriter:
-    """A write-only file that hashes and counts what passes through it."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.hash = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.hash.update(data)
-        self.size += len(data)
-        return self.raw.write(data)
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-
 def default_bundle_path(proposal_id: str, dest: str | os.PathLike[str] | None) -> Path:
     """Where the bundle goes: ``dest``, or ``gitgate-<id>.tar.gz`` in it when a directory."""
     name = f"gitgate-{proposal_id}.tar.gz"
@@ -259,12 +282,8 @@ def export_proposal(
     )
     warning = _record_export(gate, proposal, written.sha256, actor)
     if warning is None:
-        return _replace_result(written, recorded=True)
-    return _replace_result(written, warnings=(*written.warnings, warning))
-
-
-def _replace_result(result: ExportResult, **changes: Any) -> ExportResult:
-    return replace(result, **changes)
+        return replace(written, recorded=True)
+    return replace(written, warnings=(*written.warnings, warning))
 
 
 def _record_export(gate: Gate, proposal: Proposal, checksum: str, actor: str | None) -> str | None:
@@ -278,6 +297,66 @@ def _record_export(gate: Gate, proposal: Proposal, checksum: str, actor: str | N
     return None
 
 
+@dataclass
+class _Spool:
+    """Temporary files that keep the export's memory flat in the number of files.
+
+    The manifest lists every file but must be written after the file members (members are
+    sorted: ``files/`` < ``manifest.json`` < ``patch.diff``), and its size must be known
+    before its tar header: so entries go to disk as they are made, one JSON line each, and
+    the manifest is assembled from them on disk. git writes the raw diff into ``raw_diff``
+    while the files are bundled; the redacted patch goes to ``patch``.
+    """
+
+    units: IO[bytes]
+    excluded: IO[bytes]
+    files: IO[bytes]
+    redacted: IO[bytes]
+    raw_diff: IO[bytes]
+    patch: IO[bytes]
+    manifest: IO[bytes]
+    bundled: int = 0
+    bundled_bytes: int = 0
+    redacted_files: int = 0
+
+    @classmethod
+    @contextmanager
+    def open(cls) -> Iterator[_Spool]:
+        with ExitStack() as stack:
+            units, excluded, files, redacted, raw_diff, patch, manifest = (
+                stack.enter_context(tempfile.TemporaryFile()) for _ in range(7)
+            )
+            yield cls(units, excluded, files, redacted, raw_diff, patch, manifest)
+
+
+@dataclass
+class _Survey:
+    """A first pass over the changes: what is exported, and how git must be asked for the diff.
+
+    Per change one byte (exported or not), so the second pass need not judge again; the
+    renames whose old path is hidden; and the literal paths the diff must leave out, or None
+    when there are too many for one command line (the diff then goes in batches of the
+    exported paths, spooled as JSON lines).
+    """
+
+    exported: bytearray = field(default_factory=bytearray)
+    hidden_sources: dict[str, str] = field(default_factory=dict)
+    leave_out: list[str] | None = field(default_factory=list)
+    leave_out_bytes: int = 0
+    changed: int = 0
+    excluded: int = 0
+    to_bundle: int = 0
+
+    def omit_from_diff(self, path: str) -> None:
+        if self.leave_out is None:
+            return
+        self.leave_out_bytes += len(path.encode("utf-8", "surrogateescape")) + 20
+        if len(self.leave_out) >= DIFF_BATCH or self.leave_out_bytes > PATHSPEC_BYTES:
+            self.leave_out = None
+        else:
+            self.leave_out.append(path)
+
+
 def write_bundle(
     store: GitStore,
     proposal: Proposal,
@@ -289,89 +368,160 @@ def write_bundle(
 ) -> ExportResult:
     """Write the bundle of ``proposal`` to ``dest`` (atomically: a temporary file, renamed).
 
+    Memory stays flat in the number of changed files: the changes are streamed from a tree
+    walk twice (judge, then bundle), and everything per file goes to temporary files.
+
     Returns:
         The result, with the bundle's sha256 (``recorded`` is False: see
         :func:`export_proposal`).
     """
     base_tree = store.commit(proposal.base).tree
     new_tree = store.commit(proposal.commit).tree
-    plan = plan_export(
-        store.diff_trees(base_tree, new_tree).files,
-        extra_excludes=extra_excludes,
-        extra_sensitive=extra_sensitive,
-    )
+    renames = store.rename_pairs(base_tree, new_tree)
+
+    def changes() -> Iterator[FileDiff]:
+        return store.iter_changes(base_tree, new_tree, renames=renames)
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
-        with tempfile.TemporaryFile() as patch:
-            patch_info = _write_patch(store, proposal, plan, patch)
-            with open(tmp, "wb") as raw:
-                sink = _HashingWriter(raw)
-                entries = _write_tar(store, proposal, plan, patch, patch_info, sink, progress)
+        with _Spool.open() as spool, ThreadPoolExecutor(1, "gitgate-diff") as background:
+            survey = _survey(changes(), extra_excludes, extra_sensitive, spool)
+            # git computes the diff on another core while the files are bundled here.
+            diff = background.submit(_write_raw_diff, store, proposal, survey, spool)
+            with open(tmp, "wb") as raw, TarGzWriter(raw, level=GZIP_LEVEL) as tar:
+                _add_files(store, changes(), survey, tar, spool, progress)
+                diff.result()
+                patch_info = _write_patch(spool.raw_diff, spool.patch)
+                size = _write_manifest(proposal, survey, patch_info, spool)
+                tar.add_stream(MANIFEST_NAME, size, _read_back(spool.manifest))
+                tar.add_stream(PATCH_NAME, patch_info["size"], _read_back(spool.patch))
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
-    bundled = [e for e in entries if "member" in e]
     return ExportResult(
         path=dest,
         proposal_id=proposal.id,
-        sha256=sink.hash.hexdigest(),
-        size=sink.size,
-        changed=len(plan.included) + len(plan.excluded),
-        bundled=len(bundled),
-        excluded=len(plan.excluded),
-        redacted_files=sum(1 for e in entries if e.get("redacted")),
+        sha256=tar.sha256,
+        size=tar.size,
+        changed=survey.changed,
+        bundled=spool.bundled,
+        excluded=survey.excluded,
+        redacted_files=spool.redacted_files,
     )
 
 
-def _write_tar(
-    store: GitStore,
-    proposal: Proposal,
-    plan: Plan,
-    patch: IO[bytes],
-    patch_info: dict[str, Any],
-    sink: _HashingWriter,
-    progress: Progress | None,
-) -> list[dict[str, Any]]:
-    # filename="" and mtime=0 keep the time and the name out of the gzip header.
-    with gzip.GzipFile(
-        filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=GZIP_LEVEL
-    ) as gz:
-        with tarfile.TarFile(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            entries = _add_files(store, plan, tar, progress)
-            manifest = build_manifest(proposal, entries, plan.excluded, patch_info)
-            _add_member(tar, MANIFEST_NAME, io.BytesIO(manifest), len(manifest))
-            patch.seek(0)
-            _add_member(tar, PATCH_NAME, patch, patch_info["size"])
-    return entries
+def _survey(
+    changes: Iterable[FileDiff],
+    extra_excludes: Sequence[str],
+    extra_sensitive: Sequence[str],
+    spool: _Spool,
+) -> _Survey:
+    """Judge every change; spool the excluded entries and the diff's path units."""
+    survey = _Survey()
+    for diff in changes:
+        survey.changed += 1
+        verdict = judge(diff, extra_excludes, extra_sensitive)
+        unit: list[str] = []
+        if verdict.reason is not None:
+            survey.exported.append(0)
+            survey.excluded += 1
+            survey.omit_from_diff(diff.path)
+            _spool_line(spool.excluded, excluded_entry(diff, verdict))
+            if diff.change == "renamed" and diff.old_path and verdict.source_reason is None:
+                unit = [diff.old_path]  # shown deleted: the file left for a hidden place
+        else:
+            survey.exported.append(1)
+            survey.to_bundle += _bundles_content(diff)
+            unit = [diff.path]
+            if verdict.source_reason is not None and diff.old_path:
+                survey.hidden_sources[diff.path] = verdict.source_reason
+                survey.omit_from_diff(diff.old_path)  # so git cannot pair it: shown as added
+            elif diff.change == "renamed" and diff.old_path:
+                unit.insert(0, diff.old_path)  # in one batch, so git still pairs the two
+        if unit:
+            spool.units.write(json.dumps(unit).encode("ascii") + b"\n")
+    return survey
+
+
+def _write_raw_diff(store: GitStore, proposal: Proposal, survey: _Survey, spool: _Spool) -> None:
+    """git's diff without the excluded paths, into ``spool.raw_diff`` (not redacted yet).
+
+    One ``git diff`` leaving the excluded paths out when they fit on a command line;
+    otherwise batches of the exported paths (a rename's two paths always together).
+    """
+    base, commit = proposal.base, proposal.commit
+    if survey.leave_out is not None:
+        store.write_diff(base, commit, spool.raw_diff, leave_out=survey.leave_out)
+        return
+    for batch in _unit_batches(spool.units):
+        store.write_diff(base, commit, spool.raw_diff, paths=batch)
+
+
+def _unit_batches(units: IO[bytes]) -> Iterator[list[str]]:
+    units.seek(0)
+    batch: list[str] = []
+    size = 0
+    for line in units:
+        unit = json.loads(line)
+        unit_size = sum(len(p.encode("utf-8", "surrogateescape")) + 20 for p in unit)
+        if batch and (len(batch) + len(unit) > DIFF_BATCH or size + unit_size > PATHSPEC_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.extend(unit)
+        size += unit_size
+    if batch:
+        yield batch
+
+
+def _read_back(spooled: IO[bytes]) -> Iterator[bytes]:
+    spooled.seek(0)
+    while chunk := spooled.read(CHUNK):
+        yield chunk
 
 
 def _add_files(
-    store: GitStore, plan: Plan, tar: tarfile.TarFile, progress: Progress | None
-) -> list[dict[str, Any]]:
-    """Describe every included change, writing file contents as members in sorted order."""
-    entries: list[dict[str, Any]] = []
-    todo = [d for d in plan.included if _bundles_content(d)]
-    done = 0
-    for diff in plan.included:
-        entry = _describe(store, diff, plan.hidden_sources.get(diff.path))
+    store: GitStore,
+    changes: Iterable[FileDiff],
+    survey: _Survey,
+    tar: TarGzWriter,
+    spool: _Spool,
+    progress: Progress | None,
+) -> None:
+    """Describe every exported change, writing file contents as members in sorted order."""
+    seen = 0
+    for index, diff in enumerate(changes):
+        seen += 1
+        if index >= len(survey.exported) or not survey.exported[index]:
+            continue
+        entry = _describe(store, diff, survey.hidden_sources.get(diff.path))
         if _bundles_content(diff):
             data, count, binary = _bundled_content(store.read_blob(diff.oid))
             name = member_name(diff.path)
-            _add_member(tar, name, io.BytesIO(data), len(data))
+            tar.add(name, data)
             entry.update(
                 member=name,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
                 binary=binary,
             )
+            del data  # a large file is not kept while the next one is read
+            spool.bundled += 1
+            spool.bundled_bytes += entry["size"]
             if count:
                 entry["redacted"] = count
-            done += 1
+                spool.redacted_files += 1
+                _spool_line(spool.redacted, {"count": count, "path": diff.path})
             if progress is not None:
-                progress(done, len(todo))
-        entries.append(entry)
-    return entries
+                progress(spool.bundled, survey.to_bundle)
+        _spool_line(spool.files, entry)
+    if seen != survey.changed:  # the trees are immutable: this would be a bug, not a race
+        raise GitgateError("the changes of the proposal differed between two passes")
+
+
+def _spool_line(out: IO[bytes], entry: dict[str, Any]) -> None:
+    # Compact JSON never holds a raw newline: one entry per line, ASCII only.
+    out.write(json.dumps(entry, sort_keys=True).encode("ascii") + b"\n")
 
 
 def _bundles_content(diff: FileDiff) -> bool:
@@ -400,14 +550,14 @@ def _describe(store: GitStore, diff: FileDiff, hidden_source: str | None) -> dic
     oid = diff.old_oid if deleted else diff.oid
     if entry["type"] == "symlink":
         # The target is data from the actor: described, redacted, never a link member.
-        target = store.read_blob(oid).decode("utf-8", "replace")
+        target = store.read_blob(oid)[:MAX_LINK_TARGET].decode("utf-8", "replace")
         entry["target"] = redact(target)
     elif entry["type"] == "submodule":
         entry["commit"] = oid
     return entry
 
 
-def _bundled_content(data: bytes) -> tuple[bytes, int, bool]:
+def _bundled_content(data: bytes) -> tuple[bytes | bytearray, int, bool]:
     """The bytes to bundle for a blob, how many secrets were redacted, and binary-ness."""
     if b"\0" in data[:BINARY_SNIFF]:
         return data, 0, True
@@ -415,42 +565,12 @@ def _bundled_content(data: bytes) -> tuple[bytes, int, bool]:
     return redacted, count, False
 
 
-def redact_bytes(data: bytes) -> tuple[bytes, int]:
-    """Redact secrets in text bytes; return the new bytes and the number of secrets.
-
-    Bytes that are not UTF-8 survive unchanged (surrogateescape), so only secrets change.
-    """
-    text = data.decode("utf-8", "surrogateescape")
-    findings = find_secrets(text)
-    if not findings:
-        return data, 0
-    parts: list[str] = []
-    pos = 0
-    for finding in findings:
-        parts.append(text[pos : finding.start])
-        parts.append(f"[REDACTED:{finding.kind}]")
-        pos = finding.end
-    parts.append(text[pos:])
-    return "".join(parts).encode("utf-8", "surrogateescape"), len(findings)
-
-
-def _add_member(tar: tarfile.TarFile, name: str, data: IO[bytes], size: int) -> None:
-    info = tarfile.TarInfo(name)
-    # Every header field fixed: the bundle depends on content only, never on who or when.
-    info.size = size
-    info.mtime = 0
-    info.mode = 0o644
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.type = tarfile.REGTYPE
-    tar.addfile(info, data)
-
-
-def _write_patch(store: GitStore, proposal: Proposal, plan: Plan, out: IO[bytes]) -> dict[str, Any]:
-    """Stream the redacted diff into ``out``; return its manifest entry."""
+def _write_patch(raw_diff: IO[bytes], out: IO[bytes]) -> dict[str, Any]:
+    """Redact the raw diff file section by section into ``out``; return its manifest entry."""
     digest = hashlib.sha256()
     size = redactions = 0
-    for section in _diff_sections(store, proposal, plan):
+    raw_diff.seek(0)
+    for section in diff_sections(_read_back(raw_diff)):
         clean, count = redact_bytes(section)
         out.write(clean)
         digest.update(clean)
@@ -464,55 +584,71 @@ def _write_patch(store: GitStore, proposal: Proposal, plan: Plan, out: IO[bytes]
     }
 
 
-def _diff_sections(store: GitStore, proposal: Proposal, plan: Plan) -> Iterator[bytes]:
-    """The diff one file section at a time, so a secret is redacted within its file."""
-    section: list[bytes] = []
-    for batch in _diff_batches(plan):
-        for line in store.iter_diff_lines(proposal.base, proposal.commit, paths=batch):
-            if line.startswith(b"diff --git ") and section:
-                yield b"".join(section)
-                section = []
-            section.append(line)
-    if section:
-        yield b"".join(section)
+_SECTION_START = b"\ndiff --git "
 
 
-def _diff_batches(plan: Plan) -> list[list[str] | None]:
-    """Pathspec batches for the diff: everything at once unless some paths are excluded.
+def diff_sections(chunks: Iterable[bytes]) -> Iterator[bytearray]:
+    """Cut a diff, arriving in chunks of any size, into its file sections.
 
-    A rename keeps its old path in the same batch so git still pairs the two; an excluded
-    old path is left out, and the file then shows as added.
+    A section starts at a line beginning ``diff --git ``; content lines never do (they start
+    with a space, ``+``, ``-`` or ``\\``). Each section is redacted on its own, so a secret
+    is always judged within its file.
     """
-    if not plan.excluded and not plan.hidden_sources:
-        return [None]
-    batches: list[list[str] | None] = []
-    current: list[str] = []
-    for diff in plan.included:
-        unit = [diff.path]
-        if diff.old_path and diff.change == "renamed" and diff.path not in plan.hidden_sources:
-            unit.insert(0, diff.old_path)
-        if current and len(current) + len(unit) > DIFF_BATCH:
-            batches.append(current)
-            current = []
-        current.extend(unit)
-    if current:
-        batches.append(current)
-    return batches
+    section = bytearray()
+    for chunk in chunks:
+        # Search only the new bytes (and a marker's length before them): a 50 MB section is
+        # scanned once, not once per chunk.
+        search = max(0, len(section) - len(_SECTION_START) + 1)
+        section += chunk
+        while (cut := section.find(_SECTION_START, search)) >= 0:
+            yield section[: cut + 1]
+            del section[: cut + 1]
+            search = 0
+    if section:
+        yield section
 
 
-def build_manifest(
-    proposal: Proposal,
-    entries: Sequence[dict[str, Any]],
-    excluded: Sequence[dict[str, Any]],
-    patch_info: dict[str, Any],
-) -> bytes:
-    """The ``manifest.json`` bytes (stable key order and layout, ASCII only)."""
+# The lists that can hold one entry per changed file are written one compact entry per line;
+# everything else is indented JSON. Either way the manifest is plain JSON, keys sorted.
+_LISTED = ("excluded", "files", "redacted")
+
+
+def _write_manifest(
+    proposal: Proposal, survey: _Survey, patch_info: dict[str, Any], spool: _Spool
+) -> int:
+    """Assemble ``manifest.json`` in ``spool.manifest``; return its size."""
+    fields = manifest_fields(proposal, patch_info)
+    fields["totals"] = {
+        "changed": survey.changed,
+        "bundled": spool.bundled,
+        "excluded": survey.excluded,
+        "bytes": spool.bundled_bytes,
+    }
+    lists = {
+        "excluded": _spooled_lines(spool.excluded),
+        "files": _spooled_lines(spool.files),
+        "redacted": _spooled_lines(spool.redacted),
+    }
+    size = 0
+    for chunk in manifest_chunks(fields, lists):
+        spool.manifest.write(chunk)
+        size += len(chunk)
+    return size
+
+
+def _spooled_lines(spooled: IO[bytes]) -> Iterator[bytes]:
+    spooled.seek(0)
+    for line in spooled:
+        yield line.rstrip(b"\n")
+
+
+def manifest_fields(proposal: Proposal, patch_info: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's fields other than the per-file lists and totals."""
     commits = {"base": proposal.base, "proposal": proposal.commit}
     merge = proposal.result.get("merge")
     if proposal.status == "executed" and isinstance(merge, str):
         commits["merge"] = merge
-    bundled = [e for e in entries if "member" in e]
-    manifest: dict[str, Any] = {
+    return {
         "schema": SCHEMA,
         "gitgate_version": __version__,
         "id": proposal.id,
@@ -527,20 +663,33 @@ def build_manifest(
         "commits": commits,
         "arguments": redact_data(proposal.arguments),
         "result": redact_data(proposal.result),
-        "files": list(entries),
-        "excluded": list(excluded),
-        "redacted": [
-            {"path": e["path"], "count": e["redacted"]} for e in bundled if "redacted" in e
-        ],
         "patch": patch_info,
-        "totals": {
-            "changed": len(entries) + len(excluded),
-            "bundled": len(bundled),
-            "excluded": len(excluded),
-            "bytes": sum(e["size"] for e in bundled),
-        },
     }
-    return (json.dumps(manifest, sort_keys=True, indent=1) + "\n").encode("ascii")
+
+
+def manifest_chunks(
+    fields: dict[str, Any], lists: Mapping[str, Iterable[bytes]]
+) -> Iterator[bytes]:
+    """``manifest.json`` as bytes chunks: ``fields`` plus ``lists`` of compact JSON lines.
+
+    Keys are sorted, the text is ASCII (JSON escapes), and the same input always gives the
+    same bytes.
+    """
+    keys = sorted({*fields, *lists})
+    yield b"{\n"
+    for index, key in enumerate(keys):
+        end = b",\n" if index < len(keys) - 1 else b"\n"
+        yield b" " + json.dumps(key).encode("ascii") + b": "
+        if key in lists:
+            first = True
+            for line in lists[key]:
+                yield (b"[\n  " if first else b",\n  ") + line
+                first = False
+            yield (b"[]" if first else b"\n ]") + end
+        else:
+            value = json.dumps(fields[key], sort_keys=True, indent=1).replace("\n", "\n ")
+            yield value.encode("ascii") + end
+    yield b"}\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -819,7 +968,7 @@ def name_problem(name: str) -> str | None:
         return "a member has an empty name"
     if name.startswith("/") or re.match(r"[A-Za-z]:", name):
         return f"member {name!r} has an absolute name"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name) or "\\" in name:
+    if _BAD_NAME_CHARACTER.search(name):
         return f"member {name!r} has control characters or backslashes in its name"
     parts = name.split("/")
     if ".." in parts:

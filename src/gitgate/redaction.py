@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeAlias
 
-__all__ = ["SecretFinding", "find_secrets", "redact", "redact_data"]
+__all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
 
 MARKER_PREFIX = "[REDACTED:"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
@@ -937,8 +937,89 @@ def redact(text: str) -> str:
         changes nothing.
     """
     findings = find_secrets(text)
+    return _splice(text, findings) if findings else text
+
+
+# Large texts are redacted window by window so a 50 MB file is never decoded whole: each window
+# is scanned with CONTEXT more bytes on both sides, cut at line ends, and keeps only the
+# findings that start inside it. No detector looks further than CONTEXT (the longest is a PEM
+# body of 32 KiB), so the findings are those of a scan of the whole text.
+WINDOW = 4 << 20
+CONTEXT = 64 << 10
+
+
+def redact_bytes(
+    data: bytes | bytearray, *, window: int = WINDOW, context: int = CONTEXT
+) -> tuple[bytes | bytearray, int]:
+    """Redact the secrets in text bytes; return the new bytes and how many were replaced.
+
+    Bytes that are not UTF-8 survive unchanged (surrogateescape), so only secrets change.
+    When nothing is found, ``data`` itself is returned (no copy).
+
+    Args:
+        data: the text, any size.
+        window: bytes judged per scan (tests make it small to exercise the seams).
+        context: bytes of context scanned on each side of a window.
+    """
+    if len(data) <= window + 2 * context:
+        text = data.decode("utf-8", "surrogateescape")
+        findings = find_secrets(text)
+        if not findings:
+            return data, 0
+        return _splice(text, findings).encode("utf-8", "surrogateescape"), len(findings)
+    parts: list[bytes] = []
+    count = 0
+    start = done = 0  # start: where the current window begins; done: bytes already in parts
+    while start < len(data):
+        end = _line_end(data, start + window)
+        out, consumed, found = _redact_window(data, start, end, context)
+        if found:
+            parts.append(bytes(data[done:start]))
+            parts.append(out)
+            done = start + consumed
+            count += found
+        start = max(end, start + consumed)
+    if not count:
+        return data, 0
+    parts.append(bytes(data[done:]))
+    return b"".join(parts), count
+
+
+def _line_end(data: bytes | bytearray, pos: int) -> int:
+    """The offset just past the first newline at or after ``pos`` (or the end)."""
+    if pos >= len(data):
+        return len(data)
+    nl = data.find(b"\n", pos)
+    return len(data) if nl < 0 else nl + 1
+
+
+def _redact_window(
+    data: bytes | bytearray, start: int, end: int, context: int
+) -> tuple[bytes, int, int]:
+    """Redact the findings starting in ``data[start:end]``, scanning ``context`` around it.
+
+    Returns:
+        (the redacted bytes replacing ``data[start:start + consumed]``, ``consumed``, how many
+        findings). ``consumed`` passes ``end`` when the last finding runs past it.
+    """
+    lo = data.rfind(b"\n", 0, max(0, start - context)) + 1
+    hi = _line_end(data, end + context)
+    text = data[lo:hi].decode("utf-8", "surrogateescape")
+    # Window boundaries are line ends, where UTF-8 sequences never split: decoding the parts
+    # separately gives the same characters as decoding the whole.
+    first = len(data[lo:start].decode("utf-8", "surrogateescape"))
+    last = first + len(data[start:end].decode("utf-8", "surrogateescape"))
+    findings = [f for f in find_secrets(text) if first <= f.start < last]
     if not findings:
-        return text
+        return b"", 0, 0
+    stop = max(last, findings[-1].end)
+    shifted = [SecretFinding(f.kind, f.start - first, f.end - first, f.line) for f in findings]
+    piece = text[first:stop]
+    consumed = len(piece.encode("utf-8", "surrogateescape"))
+    return _splice(piece, shifted).encode("utf-8", "surrogateescape"), consumed, len(findings)
+
+
+def _splice(text: str, findings: list[SecretFinding]) -> str:
     parts: list[str] = []
     pos = 0
     for f in findings:

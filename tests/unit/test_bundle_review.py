@@ -266,7 +266,7 @@ def test_name_problem(name: str, problem: str | None) -> None:
 
 
 def _diff(path: str, change: str = "added") -> FileDiff:
-    return FileDiff(path, change, None, 0o100644, 0, "3" * 40, "0" * 40, False)
+    return FileDiff(path, change, None, 0o100644, 0, "3" * 40, "0" * 40)
 
 
 def test_plan_excludes_sensitive_and_generated_paths() -> None:

@@ -1,0 +1,225 @@
+"""A deterministic ``tar.gz`` writer for export bundles (pure: no git).
+
+Why not ``tarfile`` + ``gzip.GzipFile``: ``tarfile`` keeps a ``TarInfo`` for every member it
+writes (memory grows with the number of files) and builds each header through several layers
+of Python (~60 µs a member); ``GzipFile`` compresses on the caller's thread. An export of
+10,000 small files spent more time there than in git. This writer
+
+* emits only regular-file members with every header field fixed (mode 0644, uid/gid 0, no
+  owner names, mtime 0), so the archive depends on names and contents only. A name of at most
+  100 ASCII characters gets a plain ustar header built from a template; anything else goes
+  through ``tarfile``'s own PAX header code, so both forms are exactly what ``tarfile`` writes;
+* ends the archive like ``tarfile`` (two zero blocks, padded to a 10 KiB record);
+* compresses on worker threads, pigz-style (see :class:`TarGzWriter`): zlib releases the GIL,
+  so compression overlaps with the caller's work (reading blobs, redacting) and with itself.
+  Blocks are cut at fixed offsets of the uncompressed stream, so the output is byte-identical
+  whatever the timing or the number of threads; the gzip header has no name and no time.
+
+Memory stays at a few compression blocks whatever the number or size of members.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+import zlib
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO
+
+BLOCK = 512
+RECORD = 20 * BLOCK  # tarfile.RECORDSIZE: the archive is padded to whole records
+FEED = 256 << 10  # uncompressed bytes per compression block (a few in flight at most)
+MAX_IN_FLIGHT = 4  # blocks queued for compression at most (per two threads): bounds memory
+WINDOW = 32 << 10  # deflate's window: the dictionary carried from one block to the next
+_NAME_FIELD = 100
+_MAX_USTAR_SIZE = 8**11 - 1  # 11 octal digits
+
+
+def _template() -> tuple[bytes, bytes, int]:
+    """The fixed parts of a ustar header and the checksum they contribute."""
+    info = _member_info("x", 0)
+    header = info.tobuf(tarfile.USTAR_FORMAT, "ascii", "strict")
+    middle = header[_NAME_FIELD:124]  # mode, uid, gid
+    tail = header[136:148], header[156:BLOCK]  # mtime; type, magic, owner names, devices
+    fixed = sum(middle) + sum(tail[0]) + sum(tail[1]) + 8 * ord(" ")
+    return middle, tail[0] + b"        " + tail[1], fixed
+
+
+def _member_info(name: str, size: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = 0
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.type = tarfile.REGTYPE
+    return info
+
+
+_MIDDLE, _TAIL, _FIXED_SUM = _template()
+
+
+def member_header(name: str, size: int) -> bytes:
+    """The header block(s) of a regular-file member, exactly as ``tarfile`` (PAX) writes them.
+
+    Args:
+        name: the member name (already checked to be a safe relative name).
+        size: the member's data size in bytes.
+    """
+    if len(name) <= _NAME_FIELD and name.isascii() and size <= _MAX_USTAR_SIZE:
+        name_field = name.encode("ascii").ljust(_NAME_FIELD, b"\0")
+        size_field = b"%011o\0" % size
+        checksum = _FIXED_SUM + sum(name_field) + sum(size_field)
+        # The checksum field: six octal digits, NUL, and the eighth byte left as a space.
+        head = name_field + _MIDDLE + size_field
+        return head + _TAIL[:12] + b"%06o\0 " % checksum + _TAIL[20:]
+    info = _member_info(name, size)
+    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+
+
+class TarGzWriter:
+    """Write a deterministic tar.gz to ``out``, hashing and counting the compressed bytes.
+
+    Use as a context manager or call :meth:`close`; ``sha256`` and ``size`` describe the file
+    written once closed.
+
+    The tar stream is cut into blocks of :data:`FEED` bytes, compressed in parallel the way
+    ``pigz`` does it: each block on its own, primed with the last 32 KiB of the block before
+    (so compression barely suffers) and ended with a sync flush (so the pieces join into one
+    valid deflate stream). A block's output depends only on its bytes and its predecessor's,
+    never on timing or the number of threads.
+    """
+
+    def __init__(self, out: IO[bytes], *, level: int = 6, threads: int | None = None) -> None:
+        self._out = out
+        self._level = level
+        self._crc = 0
+        self._raw_size = 0  # uncompressed bytes: the tar stream
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self._buffer = bytearray()
+        self._previous = b""  # the last WINDOW bytes of the block before: the next dictionary
+        workers = threads or min(4, os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gitgate-gzip")
+        self._pending: deque[Future[bytes]] = deque()
+        self._in_flight = max(MAX_IN_FLIGHT, 2 * workers)
+        self._closed = False
+        self._write_out(self._gzip_header())
+
+    def __enter__(self) -> TarGzWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self._abandon()
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the compressed file (complete once closed)."""
+        return self._hash.hexdigest()
+
+    def add(self, name: str, data: bytes | bytearray | memoryview) -> None:
+        """Add one regular-file member holding ``data``."""
+        self._feed(member_header(name, len(data)))
+        self._feed(data)
+        self._pad(len(data))
+
+    def add_stream(self, name: str, size: int, chunks: Iterable[bytes]) -> None:
+        """Add one member whose ``size`` bytes arrive as ``chunks``.
+
+        Raises:
+            ValueError: when the chunks do not add up to ``size`` (the archive is then
+                unusable; the caller must discard it).
+        """
+        self._feed(member_header(name, size))
+        seen = 0
+        for chunk in chunks:
+            seen += len(chunk)
+            if seen > size:
+                break
+            self._feed(chunk)
+        if seen != size:
+            raise ValueError(f"member {name!r}: expected {size} bytes, got {seen}")
+        self._pad(size)
+
+    def close(self) -> None:
+        """End the archive, flush the compressor and write the gzip trailer."""
+        if self._closed:
+            return
+        self._feed(b"\0" * (2 * BLOCK))
+        remainder = (self._raw_size + len(self._buffer)) % RECORD
+        if remainder:
+            self._feed(b"\0" * (RECORD - remainder))
+        self._submit(bytes(self._buffer), final=True)
+        self._buffer.clear()
+        try:
+            while self._pending:
+                self._write_out(self._pending.popleft().result())
+            trailer = self._crc.to_bytes(4, "little") + (self._raw_size & 0xFFFFFFFF).to_bytes(
+                4, "little"
+            )
+            self._write_out(trailer)
+        finally:
+            self._pool.shutdown(wait=True)
+            self._closed = True
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _abandon(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._closed = True
+
+    def _pad(self, size: int) -> None:
+        if size % BLOCK:
+            self._feed(b"\0" * (BLOCK - size % BLOCK))
+
+    def _feed(self, data: bytes | bytearray | memoryview) -> None:
+        # Blocks are cut at fixed offsets of the tar stream, never by timing: determinism.
+        view = memoryview(data)
+        while view:
+            room = FEED - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+            if len(self._buffer) >= FEED:
+                self._submit(bytes(self._buffer), final=False)
+                self._buffer.clear()
+
+    def _submit(self, block: bytes, *, final: bool) -> None:
+        self._raw_size += len(block)
+        self._crc = zlib.crc32(block, self._crc)
+        while len(self._pending) >= self._in_flight:
+            self._write_out(self._pending.popleft().result())  # re-raises a worker's failure
+        future = self._pool.submit(_deflate_block, block, self._previous, self._level, final)
+        self._pending.append(future)
+        self._previous = block[-WINDOW:]
+
+    def _write_out(self, data: bytes) -> None:
+        if data:
+            self._out.write(data)
+            self._hash.update(data)
+            self.size += len(data)
+
+    def _gzip_header(self) -> bytes:
+        # RFC 1952, as gzip.GzipFile writes it with filename="" and mtime=0: no name, no time.
+        xfl = {9: 2, 1: 4}.get(self._level, 0)
+        return b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + bytes([xfl, 0xFF])
+
+
+def _deflate_block(block: bytes, dictionary: bytes, level: int, final: bool) -> bytes:
+    """One block of the raw deflate stream (runs on a worker thread; zlib drops the GIL)."""
+    if dictionary:
+        packer = zlib.compressobj(
+            level, zlib.DEFLATED, -zlib.MAX_WBITS, zlib.DEF_MEM_LEVEL, 0, zdict=dictionary
+        )
+    else:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, zlib.DEF_MEM_LEVEL, 0)
+    # A sync flush ends the block on a byte boundary without ending the stream; the last
+    # block finishes it.
+    return packer.compress(block) + packer.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)

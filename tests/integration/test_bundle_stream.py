@@ -1,0 +1,159 @@
+"""Exports stream: exclusions through either diff strategy, renames across the exclusion line,
+large texts redacted window by window, memory flat in the number of files."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import tarfile
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitgate import bundle
+from gitgate.bundle import review_bundle
+from gitgate.records import Proposal
+from gitgate.workflow import Gate
+
+BOSS = "boss@example.com"
+AGENT = "agent@example.com"
+FAKE_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+
+
+def git(repo: Path, *args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "build").mkdir()
+    (repo / "build" / "moved-out.txt").write_text("leaves the build dir\n" * 20)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "moved-in.txt").write_text("goes into the build dir\n" * 20)
+    (repo / "keep.txt").write_text("keep\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.email=a@example.com", "-c", "user.name=a", "commit", "-qm", "start")
+    Gate(repo).init(["main"], [BOSS], actor=BOSS)
+    return repo
+
+
+def propose(repo: Path, change: Any) -> Proposal:
+    change(repo)
+    git(repo, "add", "-A")
+    patch = git(repo, "diff", "--cached", "--binary", "-M", "HEAD")
+    git(repo, "reset", "-q", "--hard", "HEAD")
+    git(repo, "clean", "-qfdx")
+    return Gate(repo).propose_patch(patch, actor=AGENT)
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with tarfile.open(path) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+
+
+def across_the_line(repo: Path, excluded_files: int) -> None:
+    (repo / "build" / "moved-out.txt").rename(repo / "moved-out.txt")
+    (repo / "docs" / "moved-in.txt").rename(repo / "build" / "moved-in.txt")
+    (repo / "node_modules").mkdir()
+    for i in range(excluded_files):
+        (repo / "node_modules" / f"m{i:04}.js").write_text(f"module {i}\n")
+    (repo / "src").mkdir()
+    for i in range(30):
+        (repo / "src" / f"s{i:02}.py").write_text(f"value = {i}\n")
+
+
+@pytest.mark.parametrize("excluded_files", [3, 700])
+def test_renames_across_the_exclusion_line(
+    repo: Path, tmp_path: Path, excluded_files: int
+) -> None:
+    """3 excluded paths: one diff leaving them out; 700: batches of the exported paths."""
+    proposal = propose(repo, lambda r: across_the_line(r, excluded_files))
+    result = Gate(repo).export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
+    report = review_bundle(result.path)
+    assert report.ok, report.problems
+    manifest = report.manifest
+    assert manifest is not None
+    files = {e["path"]: e for e in manifest["files"]}
+    excluded = {e["path"]: e for e in manifest["excluded"]}
+    # Out of build/: exported, shown as added, the old name withheld.
+    assert files["moved-out.txt"]["source_excluded"] == "build output (build/)"
+    assert "renamed_from" not in files["moved-out.txt"]
+    # Into build/: not exported; the manifest says where the visible file went.
+    assert excluded["build/moved-in.txt"]["renamed_from"] == "docs/moved-in.txt"
+    assert len(excluded) == excluded_files + 1
+    patch = report.patch.decode()
+    assert "build/" not in patch and "node_modules" not in patch
+    assert "deleted file mode 100644" in patch and "a/docs/moved-in.txt" in patch
+    assert "new file mode 100644" in patch and "b/moved-out.txt" in patch
+    assert patch.count("diff --git ") == 32  # 30 sources, the file out, the file gone
+    assert result.bundled == 31
+
+
+def test_both_diff_strategies_give_the_same_bundle(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proposal = propose(repo, lambda r: across_the_line(r, 40))
+    gate = Gate(repo)
+    one_diff = gate.export(proposal.id, tmp_path / "one.tar.gz", actor=BOSS)
+    # With room for only 5 left-out paths, the exported paths go to git in batches of 7.
+    monkeypatch.setattr(bundle, "DIFF_BATCH", 7)
+    batched = gate.export(proposal.id, tmp_path / "batched.tar.gz", actor=BOSS)
+    assert members(one_diff.path)["patch.diff"] == members(batched.path)["patch.diff"]
+    assert one_diff.sha256 == batched.sha256
+
+
+def test_large_text_is_redacted_across_windows(repo: Path, tmp_path: Path) -> None:
+    lines = [f"line {n:07d} of a large generated file, nothing secret here\n" for n in range(200_000)]
+    # Secrets near the start, in the middle and at the very end (12 MB in all).
+    lines[10] = f'TOKEN = "{FAKE_TOKEN}"\n'
+    lines[100_000] = f"export GITHUB_TOKEN={FAKE_TOKEN}\n"
+    lines[-1] = f"token: {FAKE_TOKEN}\n"
+    text = "".join(lines)
+
+    def change(r: Path) -> None:
+        (r / "big.txt").write_text(text)
+
+    gate = Gate(repo)
+    proposal = gate.propose_write("big.txt", text, actor=AGENT, allow_secret=True)
+    result = gate.export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
+    raw = gzip.decompress(result.path.read_bytes())
+    assert FAKE_TOKEN.encode() not in raw
+    got = members(result.path)
+    expected = text.replace(FAKE_TOKEN, "[REDACTED:github-token]").encode()
+    assert got["files/big.txt"] == expected
+    report = review_bundle(result.path)
+    assert report.ok and report.manifest is not None
+    assert report.manifest["redacted"] == [{"count": 3, "path": "big.txt"}]
+    assert report.manifest["patch"]["redacted"] == 3
+
+
+def python_peak_of_export(repo: Path, tmp_path: Path, count: int) -> int:
+    def change(r: Path) -> None:
+        for i in range(count):
+            sub = r / f"set{count}" / f"d{i // 100:03d}"
+            sub.mkdir(parents=True, exist_ok=True)
+            (sub / f"f{i:05d}.txt").write_text(f"file {i}\n" * 40)
+
+    proposal = propose(repo, change)
+    gate = Gate(repo)
+    tracemalloc.start()
+    try:
+        gate.export(proposal.id, tmp_path / f"{count}.tar.gz", actor=BOSS)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_export_memory_is_flat_in_the_number_of_files(repo: Path, tmp_path: Path) -> None:
+    # Both sizes are past the fixed buffers (compression blocks, diff chunks) and past the
+    # 2,000 files a proposal's note lists; from there, memory must not follow the files.
+    small = python_peak_of_export(repo, tmp_path, 2500)
+    large = python_peak_of_export(repo, tmp_path, 5000)
+    # Twice the files may cost a little (a byte per change, Python's own caches), not the
+    # ~1 KB per file an in-memory list of changes would (2.5 MB here).
+    assert large - small < 400_000, (small, large)
