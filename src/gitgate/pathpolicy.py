@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 from urllib.parse import unquote
 
 __all__ = [
@@ -123,6 +123,10 @@ _SHORT_GITMODULES = re.compile(r"(gitmod~\d+|gi7eba~\d+)")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Percent-escapes of '.', '/', '\\' and NUL: only useful to smuggle traversal past a decoder.
 _ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
+# Exactly the code points of general category Cc (C0, DEL, C1). Unicode's stability policy
+# freezes Cc, so this class never drifts from unicodedata.category(); a regex scan is ~20x
+# faster than asking unicodedata character by character.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,12 @@ def _component_forms(component: str) -> tuple[str, ...]:
     (NTFS alternate data streams: ``.git::$INDEX_ALLOCATION`` is ``.git``). The fixed order
     lets :func:`_path_variants` build whole-path spellings form by form.
     """
+    if component.isascii():
+        # The common case, ~4x faster: NFC and NFKC leave ASCII alone, casefold() is lower()
+        # on it, and no ASCII character is ignorable. Same tuple as the general case below.
+        raw = component.lower()
+        trimmed = raw.rstrip(". ")
+        return (raw, raw, raw, raw, trimmed, trimmed.split(":", 1)[0].rstrip(". "))
     raw = component.casefold()
     nfc = unicodedata.normalize("NFC", component).casefold()
     nfkc = unicodedata.normalize("NFKC", component).casefold()
@@ -184,6 +194,8 @@ def _is_dots_only(forms: Iterable[str]) -> bool:
 
 def _utf8_len(text: str) -> int | None:
     """UTF-8 byte length, or None when the text holds lone surrogates (not valid UTF-8)."""
+    if text.isascii():
+        return len(text)
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:
@@ -192,16 +204,19 @@ def _utf8_len(text: str) -> int | None:
 
 def _control_character(text: str) -> str | None:
     """Describe the first NUL or control character in ``text``, or None."""
-    for char in text:
-        if char == "\x00":
-            return "NUL byte"
-        if unicodedata.category(char) == "Cc":
-            return f"control character U+{ord(char):04X}"
-    return None
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\x00":
+        return "NUL byte"
+    return f"control character U+{ord(char):04X}"
 
 
 def _invisible_character(text: str) -> str | None:
     """Describe the first invisible formatting character (zero-width, bidi) in ``text``."""
+    if text.isascii():  # O(1) in CPython; no ASCII character is Cf or HFS+-ignorable
+        return None
     for char in text:
         if unicodedata.category(char) == "Cf" or ord(char) in _IGNORABLE:
             return f"invisible formatting character U+{ord(char):04X}"
@@ -295,6 +310,304 @@ def _path_variants(forms_per_component: Sequence[tuple[str, ...]]) -> list[list[
 
 
 # --------------------------------------------------------------------------------------------
+# Fast path: per-component cache and pattern prefilters
+# --------------------------------------------------------------------------------------------
+#
+# Exports judge ~10,000 paths each, and the reference matcher above tries every pattern on
+# every spelling of every component with fnmatch: ~300 us a path. Two facts make it cheap:
+#
+# * directory names repeat from path to path, so everything that depends on one component
+#   alone (its forms, its structural problem, whether a pattern could match it) is computed
+#   once and cached (:class:`_Component`);
+# * almost no path matches anything, so one combined regex per pattern kind can prove "no
+#   pattern matches" (:class:`_Prefilter`). Only when it cannot does the reference matcher
+#   run, on the few patterns not ruled out, so every verdict and reason still comes from
+#   :func:`_matching_pattern` itself.
+
+# Only directory names are cached: they repeat from path to path, while file names are
+# mostly unique, and caching them would make an export's memory grow with its number of
+# files (tests/integration/test_bundle_stream.py). Bound on cached directory names; the
+# cache is emptied when full (cheaper than LRU bookkeeping, and refilled within one path).
+_CACHE_SIZE = 4096
+# Only short names are cached, so hostile input cannot pin much memory: NFKC can make a
+# form up to 18 times longer than the name (U+FDFA). An entry holds <= ~1,300 characters.
+_CACHEABLE_CHARS = MAX_COMPONENT_BYTES
+_CACHEABLE_FORM_CHARS = 4 * MAX_COMPONENT_BYTES
+# Prefilter verdicts kept per component, one per pattern tuple seen (policies rarely differ).
+_HITS_PER_COMPONENT = 16
+
+# What a pattern is tested against, mirroring the branches of matches_pattern():
+_NAME = 0  # "*.key": every name of the path
+_DIRNAME = 1  # "secrets/": every directory name (all but the last, unless the path is a dir)
+_TAIL = 2  # ".aws/credentials": "/" + the joined path
+_SUBDIR = 3  # "a/b/": "/" + the joined directories + "/"
+# Bits of a component's prefilter verdict.
+_NAME_HIT = 1
+_DIRNAME_HIT = 2
+
+
+class _Component:
+    """Everything the checks derive from one path component alone, computed once."""
+
+    __slots__ = ("forms", "names", "single", "problem", "invisible", "flawed", "hits")
+
+    forms: tuple[str, ...]
+    names: tuple[str, ...]
+    single: str | None
+    problem: str | None
+    invisible: str | None
+    flawed: bool
+    hits: dict[_Prefilter, int]
+
+    def __init__(self, component: str) -> None:
+        self.forms = _component_forms(component)
+        # The distinct forms, in order: the name patterns need each spelling only once.
+        self.names = tuple(dict.fromkeys(self.forms))
+        # Every normalisation step leaves an ASCII name like "src" alone: its only spelling.
+        self.single = self.names[0] if len(self.names) == 1 else None
+        # The _is_* tests are any() over the forms: the distinct ones give the same answer.
+        self.problem = _component_problem(component, self.names)
+        self.invisible = _invisible_character(component)
+        self.flawed = self.problem is not None or self.invisible is not None
+        # _Prefilter -> bits (_NAME_HIT, _DIRNAME_HIT); filled by _Prefilter.component_hits.
+        self.hits = {}
+
+
+_components: dict[str, _Component] = {}
+
+
+def _component(component: str, *, keep: bool) -> _Component:
+    """The :class:`_Component` of ``component``, cached when ``keep`` (a directory name)."""
+    info = _components.get(component)
+    if info is None:
+        info = _Component(component)
+        if (
+            keep
+            and len(component) <= _CACHEABLE_CHARS
+            and sum(map(len, info.names)) <= _CACHEABLE_FORM_CHARS
+        ):
+            if len(_components) >= _CACHE_SIZE:
+                _components.clear()
+            _components[component] = info
+    return info
+
+
+class _PathView:
+    """One split path with its components' cached data and, lazily, its joined spellings."""
+
+    __slots__ = ("infos", "is_dir", "_tails", "_subdirs")
+
+    def __init__(self, path: str) -> None:
+        components, self.is_dir = _split(path)
+        cached = _components.get
+        last = components.pop()
+        self.infos = [cached(name) or _component(name, keep=True) for name in components]
+        self.infos.append(cached(last) or _component(last, keep=self.is_dir))
+        self._tails: tuple[str, ...] | None = None
+        self._subdirs: tuple[str, ...] | None = None
+
+    def forms(self) -> list[tuple[str, ...]]:
+        """The argument :func:`_matching_pattern` takes."""
+        return [info.forms for info in self.infos]
+
+    def dir_infos(self) -> list[_Component]:
+        """The components :func:`matches_pattern` treats as directories."""
+        return self.infos if self.is_dir else self.infos[:-1]
+
+    def tails(self) -> tuple[str, ...]:
+        """Every ``"/" + "/".join(variant)`` that :func:`matches_pattern` tests, once each."""
+        if self._tails is None:
+            infos = self.infos
+            singles = [info.single for info in infos if info.single is not None]
+            if len(singles) == len(infos):  # all six spellings are the same
+                self._tails = ("/" + "/".join(singles),)
+            else:
+                width = len(infos[0].forms)
+                tails = ("/" + "/".join([info.forms[k] for info in infos]) for k in range(width))
+                self._tails = tuple(dict.fromkeys(tails))
+        return self._tails
+
+    def subdirs(self) -> tuple[str, ...]:
+        """Every ``"/" + "/".join(dirs) + "/"`` that :func:`matches_pattern` tests, once each."""
+        if self._subdirs is None:
+            dirs = self.dir_infos()
+            if not dirs:
+                self._subdirs = ()
+            else:
+                singles = [info.single for info in dirs if info.single is not None]
+                if len(singles) == len(dirs):
+                    self._subdirs = ("/" + "/".join(singles) + "/",)
+                else:
+                    width = len(dirs[0].forms)
+                    joined = ("/".join([info.forms[k] for info in dirs]) for k in range(width))
+                    self._subdirs = tuple(dict.fromkeys("/" + d + "/" for d in joined))
+        return self._subdirs
+
+
+def _pattern_test(pattern: str) -> tuple[int, str] | None:
+    """(what to test, fnmatch glob) for a normalised pattern, as matches_pattern reads it.
+
+    None for a pattern that never matches (empty once normalised).
+    """
+    if not pattern:
+        return None
+    if pattern.endswith("/"):
+        directory = pattern.rstrip("/")
+        if "/" not in directory:
+            return _DIRNAME, directory
+        return _SUBDIR, "*/" + directory.lstrip("/") + "/*"
+    if "/" in pattern:
+        return _TAIL, "*/" + pattern.lstrip("/")
+    return _NAME, pattern
+
+
+class _Prefilter:
+    """A sound test that no pattern of a tuple matches a path (exceptions aside).
+
+    For each kind of pattern, one regex joins ``fnmatch.translate`` of every glob of that
+    kind: ``fnmatchcase(s, glob)`` is exactly ``re.match(translate(glob), s)``, and each
+    translation is anchored (``\\Z``) and carries its own flags, so the alternation matches
+    ``s`` iff some glob does. Names are tested against every form of every component; the
+    two slash kinds against the very strings :func:`matches_pattern` builds. Ignoring the
+    exceptions (``.env.example``) only lets more paths through to the reference matcher.
+    """
+
+    __slots__ = ("tests", "name", "dirname", "either", "tail", "subdir")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        globs: tuple[list[str], ...] = ([], [], [], [])
+        tests: list[tuple[int, re.Pattern[str]] | None] = []
+        for pattern in patterns:
+            if type(pattern) is not str:  # the reference matcher decides what that means
+                raise TypeError("not a str pattern")
+            test = _pattern_test(_normalised_pattern(pattern))
+            if test is None:
+                tests.append(None)
+                continue
+            kind, glob = test
+            globs[kind].append(glob)
+            tests.append((kind, re.compile(translate(glob))))
+        self.tests = tuple(tests)
+        self.name, self.dirname, self.tail, self.subdir = (_any_of(group) for group in globs)
+        self.either = _any_of(globs[_NAME] + globs[_DIRNAME])
+
+    def component_hits(self, info: _Component) -> int:
+        """Whether any form of the component matches a name or directory-name pattern."""
+        hits = 0
+        # One regex for both kinds first: nearly every component matches neither.
+        if self.either is not None and any(self.either.match(n) for n in info.names):
+            if self.name is not None and any(self.name.match(n) for n in info.names):
+                hits |= _NAME_HIT
+            if self.dirname is not None and any(self.dirname.match(n) for n in info.names):
+                hits |= _DIRNAME_HIT
+        if len(info.hits) >= _HITS_PER_COMPONENT:
+            info.hits.clear()
+        info.hits[self] = hits
+        return hits
+
+    def may_match(self, view: _PathView) -> bool:
+        """False only when no pattern can match the path in any of its spellings."""
+        infos = view.infos
+        dirs = len(infos) if view.is_dir else len(infos) - 1
+        for index, info in enumerate(infos):
+            hits = info.hits.get(self)
+            if hits is None:
+                hits = self.component_hits(info)
+            if hits & _NAME_HIT or (hits & _DIRNAME_HIT and index < dirs):
+                return True
+        if self.tail is not None:
+            for tail in view.tails():
+                if self.tail.match(tail):
+                    return True
+        if self.subdir is not None:
+            for subdir in view.subdirs():
+                if self.subdir.match(subdir):
+                    return True
+        return False
+
+    def candidates(self, patterns: tuple[str, ...], view: _PathView) -> list[str]:
+        """The patterns, in order, that the prefilter cannot rule out one by one."""
+        names = {name for info in view.infos for name in info.names}
+        dirnames = {name for info in view.dir_infos() for name in info.names}
+        kept: list[str] = []
+        for pattern, test in zip(patterns, self.tests, strict=True):
+            if test is None:
+                continue
+            kind, regex = test
+            if kind == _NAME:
+                strings: Iterable[str] = names
+            elif kind == _DIRNAME:
+                strings = dirnames
+            elif kind == _TAIL:
+                strings = view.tails()
+            else:
+                strings = view.subdirs()
+            if any(regex.match(s) for s in strings):
+                kept.append(pattern)
+        return kept
+
+
+def _any_of(globs: Sequence[str]) -> re.Pattern[str] | None:
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{translate(glob)})" for glob in globs))
+
+
+# Prefilters by pattern list. A list is a *base* tuple that lives as long as the module's
+# constants (looked up by identity: hashing ~40 strings on every path would be a tenth of the
+# fast path's time) plus the policy's extra patterns (hashed: a handful). The base is kept in
+# the entry so its id cannot be reused by another object while the entry lives. None is
+# remembered for lists the prefilter cannot take (patterns that are not text).
+_MAX_BASES = 8
+_MAX_EXTRAS = 64
+_prefilters: dict[int, tuple[tuple[str, ...], dict[tuple[str, ...], _Prefilter | None]]] = {}
+
+
+def _prefilter(base: tuple[str, ...], extra: tuple[str, ...] = ()) -> _Prefilter | None:
+    """The prefilter of ``(*base, *extra)``, or None when only the reference can judge it.
+
+    Unhashable or non-text patterns: the reference matcher then behaves (and fails) exactly
+    as it always did, including returning an earlier pattern before reaching a bad one.
+    """
+    entry = _prefilters.get(id(base))
+    if entry is None or entry[0] is not base:
+        if len(_prefilters) >= _MAX_BASES:
+            _prefilters.clear()
+        entry = (base, {})
+        _prefilters[id(base)] = entry
+    by_extra = entry[1]
+    try:
+        return by_extra[extra]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable pattern
+        return None
+    try:
+        prefilter: _Prefilter | None = _Prefilter((*base, *extra))
+    except Exception:  # noqa: BLE001 - any failure here means "use the reference"
+        prefilter = None
+    if len(by_extra) >= _MAX_EXTRAS:
+        by_extra.clear()
+    by_extra[extra] = prefilter
+    return prefilter
+
+
+def _first_match(view: _PathView, base: tuple[str, ...], extra: tuple[str, ...] = ()) -> str | None:
+    """``_matching_pattern(view.forms(), (*base, *extra))``, skipped when nothing can match.
+
+    ``base`` must be a tuple that is not rebuilt per call (see :data:`_prefilters`).
+    """
+    prefilter = _prefilter(base, extra)
+    patterns = (*base, *extra) if extra else base
+    if prefilter is None:
+        return _matching_pattern(view.forms(), patterns, is_dir=view.is_dir)
+    if not prefilter.may_match(view):
+        return None
+    kept = prefilter.candidates(patterns, view)
+    return _matching_pattern(view.forms(), kept, is_dir=view.is_dir)
+
+
+# --------------------------------------------------------------------------------------------
 # check_path
 # --------------------------------------------------------------------------------------------
 
@@ -368,26 +681,43 @@ def _split(path: str) -> tuple[list[str], bool]:
 
 def _unsafe_reason(path: str) -> str | None:
     """The structural (non-sensitive) reason a path is refused, or None."""
+    return _unsafe_view(path)[0]
+
+
+def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
+    """(:func:`_unsafe_reason`, the split path for the pattern checks to reuse).
+
+    The path is split only once it passes the whole-path checks: a 1 MB path costs nothing.
+    """
     problem = _structural_problem(path)
     if problem is not None:
-        return problem
-    components, _ = _split(path)
-    for component in components:
-        problem = _component_problem(component, _component_forms(component))
-        if problem is not None:
-            return problem
+        return problem, None
+    view = _PathView(path)
+    for info in view.infos:
+        if info.flawed:
+            break
+    else:  # the usual case: one pass
+        return (_percent_problem(path) if "%" in path else None), view
+    for info in view.infos:
+        if info.problem is not None:
+            return info.problem, view
     # Checked after the components so ".g\u200cit" is reported as the '.git' trick it is.
-    invisible = _invisible_character(path)
-    if invisible is not None:
-        return f"{invisible} in path: the name reads differently to people"
-    return _percent_problem(path)
+    # The first invisible character of the path is the first one of its components: '/'
+    # is not invisible.
+    for info in view.infos:
+        if info.invisible is not None:
+            return f"{info.invisible} in path: the name reads differently to people", view
+    return _percent_problem(path), view
 
 
-def _sensitive_rule(path: str, extra: Sequence[str]) -> str | None:
+def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = None) -> str | None:
     """The sensitive pattern (built-in or extra) the path matches, or None."""
-    components, is_dir = _split(path)
-    forms = [_component_forms(component) for component in components]
-    return _matching_pattern(forms, (*SENSITIVE_PATTERNS, *extra), is_dir=is_dir)
+    if view is None:
+        view = _PathView(path)
+    patterns = SENSITIVE_PATTERNS
+    if type(patterns) is not tuple:  # replaced by a mutable sequence: never remembered
+        return _first_match(view, (), (*patterns, *extra))
+    return _first_match(view, patterns, tuple(extra))
 
 
 def check_path(path: str, *, extra_sensitive: Sequence[str] = ()) -> PathVerdict:
@@ -405,9 +735,9 @@ def check_path(path: str, *, extra_sensitive: Sequence[str] = ()) -> PathVerdict
     """
     if not isinstance(path, str):  # defensive: callers may pass bytes from git
         return PathVerdict(repr(path), False, "path is not text")
-    reason = _unsafe_reason(path)
+    reason, view = _unsafe_view(path)
     if reason is None:
-        rule = _sensitive_rule(path, extra_sensitive)
+        rule = _sensitive_rule(path, extra_sensitive, view)
         if rule is not None:
             reason = f"sensitive file ({rule}): may hold secrets"
     return PathVerdict(path, reason is None, reason or "")
@@ -450,21 +780,81 @@ def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) ->
     Returns:
         One line such as ``"sensitive file (.env)"`` or ``"build output (dist/)"``, or None.
     """
-    unsafe = _unsafe_reason(path) if isinstance(path, str) else "path is not text"
+    if not isinstance(path, str):
+        return "unsafe path: path is not text"
+    unsafe, view = _unsafe_view(path)
     if unsafe is not None:
         return f"unsafe path: {unsafe}"
-    rule = _sensitive_rule(path, ())
+    assert view is not None  # set whenever the path passed the whole-path checks
+    patterns, categories, both = _export_table(_EXPORT_RULES, SENSITIVE_PATTERNS)
+    # A list or tuple of extras can be read now; any other iterable is read only once the
+    # built-in rules have passed, as it always was (a generator is consumed only then).
+    listed = type(extra_excludes) in (tuple, list)
+    extra = tuple(extra_excludes) if listed else ()
+    # Nearly every path matches no pattern at all: one prefilter over the sensitive, export
+    # and listed extra patterns says so at once.
+    gate = None if both is None else _prefilter(both, extra)
+    if gate is not None and not gate.may_match(view):
+        if listed:
+            return None
+    else:
+        rule = _sensitive_rule(path, (), view)
+        if rule is not None:
+            return f"sensitive file ({rule})"
+        # One prefilter for all the export rules: the first rule in order still wins, since
+        # _matching_pattern returns the first pattern that matches.
+        rule = _first_match(view, (), patterns) if both is None else _first_match(view, patterns)
+        if rule is not None:
+            return f"{categories[rule]} ({rule})"
+    rule = _first_match(view, (), extra) if listed else _lazy_extra_rule(view, extra_excludes)
     if rule is not None:
-        return f"sensitive file ({rule})"
-    components, is_dir = _split(path)
-    forms = [_component_forms(component) for component in components]
-    for pattern, category in _EXPORT_RULES:
-        if _matching_pattern(forms, (pattern,), is_dir=is_dir):
-            return f"{category} ({pattern})"
-    extra = _matching_pattern(forms, extra_excludes, is_dir=is_dir)
-    if extra is not None:
-        return f"excluded by policy ({extra})"
+        return f"excluded by policy ({rule})"
     return None
+
+
+def _lazy_extra_rule(view: _PathView, extra_excludes: Iterable[str]) -> str | None:
+    """The first extra pattern that matches, reading ``extra_excludes`` as the reference did.
+
+    The reference matched each pattern as the iterable yielded it, so a pattern yielded
+    before the iterable fails still wins, and the failure surfaces only otherwise.
+    """
+    read: list[str] = []
+    try:
+        for pattern in extra_excludes:
+            read.append(pattern)
+    except Exception as error:  # noqa: BLE001 - re-raised below unless a pattern matched
+        rule = _first_match(view, (), tuple(read))
+        if rule is not None:
+            return rule
+        raise error
+    return _first_match(view, (), tuple(read))
+
+
+_ExportTable = tuple[tuple[str, ...], dict[str, str], tuple[str, ...] | None]
+# ((rules, sensitive patterns), table) for the last pair seen: looked up by identity, as
+# hashing the nested tuples on every path would cost more than the whole export check.
+_export_memo: list[tuple[tuple[object, object], _ExportTable]] = []
+
+
+def _export_table(rules: Sequence[tuple[str, str]], sensitive: Sequence[str]) -> _ExportTable:
+    """The patterns of ``rules`` in order, each pattern's category (its first rule's), and
+    the sensitive patterns followed by the export ones.
+
+    Only tuples are remembered by identity (a list may change in place): otherwise the table
+    is rebuilt and the combined list is None, and callers do without the shared prefilter.
+    """
+    for (known_rules, known_sensitive), table in _export_memo:
+        if known_rules is rules and known_sensitive is sensitive:
+            return table
+    categories: dict[str, str] = {}
+    for pattern, category in rules:
+        categories.setdefault(pattern, category)
+    patterns = tuple(pattern for pattern, _ in rules)
+    constant = type(rules) is tuple and type(sensitive) is tuple
+    table = (patterns, categories, (*sensitive, *patterns) if constant else None)
+    if constant:
+        _export_memo[:] = [((rules, sensitive), table)]
+    return table
 
 
 def is_exportable(path: str, *, extra_excludes: Sequence[str] = ()) -> bool:
