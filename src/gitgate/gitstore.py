@@ -1102,7 +1102,6 @@ def _walk_tree_changes(
     sorts them (a directory as its name plus "/"), which is plain string order of the full
     paths. An explicit stack, not recursion: a hostile tree may nest thousands deep.
     """
-    stack: list[Iterator[tuple[str, pygit2.Object | None, pygit2.Object | None]]]
     stack = [_merged_entries(repo, old, new, "")]
     while stack:
         item = next(stack[-1], None)
@@ -1110,15 +1109,13 @@ def _walk_tree_changes(
             stack.pop()
             continue
         path, x, y = item
-        x_tree = x is not None and int(x.filemode) == MODE_TREE
-        y_tree = y is not None and int(y.filemode) == MODE_TREE
-        if x_tree or y_tree:
-            old_sub = str(x.id) if x is not None else None
-            new_sub = str(y.id) if y is not None else None
+        if (x is not None and x[1] == MODE_TREE) or (y is not None and y[1] == MODE_TREE):
+            old_sub = str(x[0]) if x is not None else None
+            new_sub = str(y[0]) if y is not None else None
             stack.append(_merged_entries(repo, old_sub, new_sub, path + "/"))
             continue
-        before = (str(x.id), int(x.filemode)) if x is not None else None
-        after = (str(y.id), int(y.filemode)) if y is not None else None
+        before = (str(x[0]), x[1]) if x is not None else None
+        after = (str(y[0]), y[1]) if y is not None else None
         if before and after and _mode_kind(before[1]) != _mode_kind(after[1]):
             yield path, before, None
             yield path, None, after
@@ -1130,31 +1127,36 @@ def _mode_kind(mode: int) -> int:
     return mode & 0o170000
 
 
+_Keyed = tuple[pygit2.Oid, int, str]  # an entry's id, mode and name
+
+
 def _merged_entries(
     repo: pygit2.Repository, old: str | None, new: str | None, prefix: str
-) -> Iterator[tuple[str, pygit2.Object | None, pygit2.Object | None]]:
+) -> Iterator[tuple[str, _Keyed | None, _Keyed | None]]:
     """The entries of one directory on both sides that differ, merged in sort-key order."""
     a = _keyed_entries(repo, old)
     b = _keyed_entries(repo, new)
     for key in sorted(a.keys() | b.keys()):
         x, y = a.get(key), b.get(key)
-        if x is not None and y is not None and x.id == y.id and x.filemode == y.filemode:
+        if x is not None and y is not None and x[0] == y[0] and x[1] == y[1]:
             continue
         entry = x if x is not None else y
         assert entry is not None
-        yield prefix + (entry.name or ""), x, y
+        yield prefix + entry[2], x, y
 
 
-def _keyed_entries(repo: pygit2.Repository, tree: str | None) -> dict[str, pygit2.Object]:
+def _keyed_entries(repo: pygit2.Repository, tree: str | None) -> dict[str, _Keyed]:
     # A subtree keys as "name/": "a.txt" < "a/" < "a0" is git's order and full-path order.
     if tree is None:
         return {}
     obj = repo[tree]
     assert isinstance(obj, pygit2.Tree)
-    return {
-        (entry.name or "") + ("/" if int(entry.filemode) == MODE_TREE else ""): entry
-        for entry in obj
-    }
+    keyed: dict[str, _Keyed] = {}
+    for entry in obj:
+        mode = int(entry.filemode)  # read once: pygit2 builds an enum on every access
+        name = entry.name or ""
+        keyed[name + "/" if mode == MODE_TREE else name] = (entry.id, mode, name)
+    return keyed
 
 
 _PINNED_DIFF_CONFIG = (

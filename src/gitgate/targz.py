@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
+import threading
 import zlib
 from collections import deque
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ BLOCK = 512
 RECORD = 20 * BLOCK  # tarfile.RECORDSIZE: the archive is padded to whole records
 FEED = 256 << 10  # uncompressed bytes per compression block (a few in flight at most)
 MAX_IN_FLIGHT = 4  # blocks queued for compression at most (per two threads): bounds memory
+MAX_QUEUED = 2 << 20  # bytes queued ahead of the feeder thread (a bigger piece waits for none)
 WINDOW = 32 << 10  # deflate's window: the dictionary carried from one block to the next
 _NAME_FIELD = 100
 _MAX_USTAR_SIZE = 8**11 - 1  # 11 octal digits
@@ -86,28 +88,24 @@ class TarGzWriter:
     Use as a context manager or call :meth:`close`; ``sha256`` and ``size`` describe the file
     written once closed.
 
-    The tar stream is cut into blocks of :data:`FEED` bytes, compressed in parallel the way
-    ``pigz`` does it: each block on its own, primed with the last 32 KiB of the block before
-    (so compression barely suffers) and ended with a sync flush (so the pieces join into one
-    valid deflate stream). A block's output depends only on its bytes and its predecessor's,
-    never on timing or the number of threads.
+    The caller's thread only queues bytes (up to :data:`MAX_QUEUED` at a time), so it can go
+    on (redacting the next file) while a feeder thread cuts the tar stream into blocks of
+    :data:`FEED` bytes. The blocks are compressed in parallel the way ``pigz`` does it: each
+    on its own, primed with the last 32 KiB of the block before (so compression barely
+    suffers) and ended with a sync flush (so the pieces join into one valid deflate stream).
+    A block's output depends only on its bytes and its predecessor's, never on timing or the
+    number of threads.
     """
 
     def __init__(self, out: IO[bytes], *, level: int = 6, threads: int | None = None) -> None:
-        self._out = out
-        self._level = level
-        self._crc = 0
-        self._raw_size = 0  # uncompressed bytes: the tar stream
-        self._hash = hashlib.sha256()
-        self.size = 0
-        self._buffer = bytearray()
-        self._previous = b""  # the last WINDOW bytes of the block before: the next dictionary
-        workers = threads or min(4, os.cpu_count() or 1)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gitgate-gzip")
-        self._pending: deque[Future[bytes]] = deque()
-        self._in_flight = max(MAX_IN_FLIGHT, 2 * workers)
+        self._deflater = _Deflater(out, level, threads or min(4, os.cpu_count() or 1))
+        self._queue: deque[bytes | bytearray | memoryview | None] = deque()
+        self._queued = 0
+        self._ready = threading.Condition()
+        self._error: BaseException | None = None
         self._closed = False
-        self._write_out(self._gzip_header())
+        self._feeder = threading.Thread(target=self._feed_loop, name="gitgate-tar", daemon=True)
+        self._feeder.start()
 
     def __enter__(self) -> TarGzWriter:
         return self
@@ -121,13 +119,18 @@ class TarGzWriter:
     @property
     def sha256(self) -> str:
         """The sha256 of the compressed file (complete once closed)."""
-        return self._hash.hexdigest()
+        return self._deflater.hash.hexdigest()
+
+    @property
+    def size(self) -> int:
+        """The size of the compressed file (complete once closed)."""
+        return self._deflater.size
 
     def add(self, name: str, data: bytes | bytearray | memoryview) -> None:
-        """Add one regular-file member holding ``data``."""
-        self._feed(member_header(name, len(data)))
-        self._feed(data)
-        self._pad(len(data))
+        """Add one regular-file member holding ``data`` (which must not change afterwards)."""
+        self._put(member_header(name, len(data)))
+        self._put(data)
+        self._put_padding(len(data))
 
     def add_stream(self, name: str, size: int, chunks: Iterable[bytes]) -> None:
         """Add one member whose ``size`` bytes arrive as ``chunks``.
@@ -136,51 +139,102 @@ class TarGzWriter:
             ValueError: when the chunks do not add up to ``size`` (the archive is then
                 unusable; the caller must discard it).
         """
-        self._feed(member_header(name, size))
+        self._put(member_header(name, size))
         seen = 0
         for chunk in chunks:
             seen += len(chunk)
             if seen > size:
                 break
-            self._feed(chunk)
+            self._put(chunk)
         if seen != size:
             raise ValueError(f"member {name!r}: expected {size} bytes, got {seen}")
-        self._pad(size)
+        self._put_padding(size)
 
     def close(self) -> None:
-        """End the archive, flush the compressor and write the gzip trailer."""
+        """End the archive, flush the compressor and write the gzip trailer.
+
+        Raises:
+            OSError: or whatever else writing the output failed with.
+        """
         if self._closed:
             return
-        self._feed(b"\0" * (2 * BLOCK))
-        remainder = (self._raw_size + len(self._buffer)) % RECORD
-        if remainder:
-            self._feed(b"\0" * (RECORD - remainder))
-        self._submit(bytes(self._buffer), final=True)
-        self._buffer.clear()
-        try:
-            while self._pending:
-                self._write_out(self._pending.popleft().result())
-            trailer = self._crc.to_bytes(4, "little") + (self._raw_size & 0xFFFFFFFF).to_bytes(
-                4, "little"
-            )
-            self._write_out(trailer)
-        finally:
-            self._pool.shutdown(wait=True)
-            self._closed = True
+        self._closed = True
+        self._put(b"\0" * (2 * BLOCK))
+        self._put(None)  # the feeder pads to a whole record and finishes the stream
+        self._feeder.join()
+        if self._error is not None:
+            raise self._error
 
     # -- internals -------------------------------------------------------------------------
 
-    def _abandon(self) -> None:
-        for future in self._pending:
-            future.cancel()
-        self._pool.shutdown(wait=True)
-        self._closed = True
-
-    def _pad(self, size: int) -> None:
+    def _put_padding(self, size: int) -> None:
         if size % BLOCK:
-            self._feed(b"\0" * (BLOCK - size % BLOCK))
+            self._put(b"\0" * (BLOCK - size % BLOCK))
 
-    def _feed(self, data: bytes | bytearray | memoryview) -> None:
+    def _put(self, data: bytes | bytearray | memoryview | None) -> None:
+        size = 0 if data is None else len(data)
+        with self._ready:
+            # A piece larger than the whole budget waits for an empty queue instead.
+            while self._error is None and self._queued and self._queued + size > MAX_QUEUED:
+                self._ready.wait()
+            if self._error is not None:
+                raise self._error
+            self._queue.append(data)
+            self._queued += size
+            self._ready.notify_all()
+
+    def _feed_loop(self) -> None:
+        try:
+            while True:
+                with self._ready:
+                    while not self._queue:
+                        self._ready.wait()
+                    data = self._queue.popleft()
+                if data is None:
+                    if self._error is None:
+                        self._deflater.finish()
+                    else:  # abandoned by the caller
+                        self._deflater.abandon()
+                    return
+                self._deflater.feed(data)
+                with self._ready:
+                    self._queued -= len(data)
+                    self._ready.notify_all()
+        except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
+            with self._ready:
+                self._error = err
+                self._queue.clear()
+                self._ready.notify_all()
+            self._deflater.abandon()
+
+    def _abandon(self) -> None:
+        self._closed = True
+        with self._ready:
+            self._queue.clear()
+            self._error = self._error or RuntimeError("abandoned")
+            self._queue.append(None)
+            self._ready.notify_all()
+        self._feeder.join()
+
+
+class _Deflater:
+    """The tar stream in, the gzip file out: blocks compressed on a thread pool (see above)."""
+
+    def __init__(self, out: IO[bytes], level: int, workers: int) -> None:
+        self._out = out
+        self._level = level
+        self._crc = 0
+        self._raw_size = 0  # uncompressed bytes: the tar stream
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self._buffer = bytearray()
+        self._previous = b""  # the last WINDOW bytes of the block before: the next dictionary
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gitgate-gzip")
+        self._pending: deque[Future[bytes]] = deque()
+        self._in_flight = max(MAX_IN_FLIGHT, 2 * workers)
+        self._write_out(self._gzip_header())
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         # Blocks are cut at fixed offsets of the tar stream, never by timing: determinism.
         view = memoryview(data)
         while view:
@@ -190,6 +244,26 @@ class TarGzWriter:
             if len(self._buffer) >= FEED:
                 self._submit(bytes(self._buffer), final=False)
                 self._buffer.clear()
+
+    def finish(self) -> None:
+        """Pad the archive to a whole record, flush every block, write the gzip trailer."""
+        remainder = (self._raw_size + len(self._buffer)) % RECORD
+        if remainder:
+            self.feed(b"\0" * (RECORD - remainder))
+        self._submit(bytes(self._buffer), final=True)
+        self._buffer.clear()
+        try:
+            while self._pending:
+                self._write_out(self._pending.popleft().result())
+            size = (self._raw_size & 0xFFFFFFFF).to_bytes(4, "little")
+            self._write_out(self._crc.to_bytes(4, "little") + size)
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
 
     def _submit(self, block: bytes, *, final: bool) -> None:
         self._raw_size += len(block)
@@ -203,7 +277,7 @@ class TarGzWriter:
     def _write_out(self, data: bytes) -> None:
         if data:
             self._out.write(data)
-            self._hash.update(data)
+            self.hash.update(data)
             self.size += len(data)
 
     def _gzip_header(self) -> bytes:

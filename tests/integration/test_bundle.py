@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gitgate.bundle import review_bundle
 from gitgate.cli import main
 from gitgate.gitstore import GitStore
 from gitgate.records import Proposal
+from gitgate.review import review_bundle
 from gitgate.workflow import Gate
 
 BOSS = "boss@example.com"

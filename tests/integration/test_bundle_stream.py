@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from gitgate import bundle
-from gitgate.bundle import review_bundle
+from gitgate import bundle, targz
 from gitgate.records import Proposal
+from gitgate.review import review_bundle
 from gitgate.workflow import Gate
 
 BOSS = "boss@example.com"
@@ -149,11 +149,16 @@ def python_peak_of_export(repo: Path, tmp_path: Path, count: int) -> int:
         tracemalloc.stop()
 
 
-def test_export_memory_is_flat_in_the_number_of_files(repo: Path, tmp_path: Path) -> None:
-    # Both sizes are past the fixed buffers (compression blocks, diff chunks) and past the
-    # 2,000 files a proposal's note lists; from there, memory must not follow the files.
+def test_export_memory_is_flat_in_the_number_of_files(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small fixed buffers (compression blocks, queue, read chunks), so both sizes are well
+    # past filling them; both are also past the 2,000 files a proposal's note lists.
+    monkeypatch.setattr(targz, "FEED", 32 << 10)
+    monkeypatch.setattr(targz, "MAX_QUEUED", 128 << 10)
+    monkeypatch.setattr(bundle, "CHUNK", 64 << 10)
     small = python_peak_of_export(repo, tmp_path, 2500)
     large = python_peak_of_export(repo, tmp_path, 5000)
     # Twice the files may cost a little (a byte per change, Python's own caches), not the
     # ~1 KB per file an in-memory list of changes would (2.5 MB here).
-    assert large - small < 400_000, (small, large)
+    assert large - small < 300_000, (small, large)

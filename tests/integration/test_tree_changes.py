@@ -26,7 +26,7 @@ def random_path(rng: random.Random) -> str:
 def blob_entry(store: GitStore, rng: random.Random, mode: int | None = None) -> TreeEntry:
     mode = mode if mode is not None else rng.choice(MODES)
     if mode == MODE_GITLINK:
-        return TreeEntry(mode, "%040x" % rng.getrandbits(160))
+        return TreeEntry(mode, f"{rng.getrandbits(160):040x}")
     # A handful of shared contents, so renames and copies are found.
     body = f"content {rng.randint(0, 12)}\n" * rng.randint(1, 30)
     return TreeEntry(mode, store.write_blob(body.encode()))
