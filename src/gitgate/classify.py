@@ -10,7 +10,8 @@ allowed only when *every* simple command in it (pipelines, lists, subshells, com
 commands, ``$(...)``, backticks, process substitution) is allowed and nothing writes a file.
 Anything the classifier does not understand, cannot parse, or finds too big is ``approve``,
 or ``deny`` when a rough scan of the text finds a deny rule. ``classify_command`` never raises
-and its work is bounded (input is capped before parsing; recursion is depth-limited).
+and its work is bounded: input is capped before parsing, recursion is depth-limited, and the
+parser runs under a hard bound (see :func:`_parse`); a parse that hits it is ``approve``.
 
 Known limits of bashlex, handled conservatively (``approve``): ``case``, ``[[ ]]``,
 ``$(( ))``, ``select``, ``coproc``, ``time`` as a reserved word, arrays and here-documents
@@ -23,6 +24,10 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -46,6 +51,11 @@ _SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan lo
 _MAX_TEXT_DEPTH = 4  # nested `sh -c`, `eval`, `xargs`... strings classified recursively
 _MAX_NODE_DEPTH = 64  # AST nesting walked before giving up
 _MAX_PAREN_NESTING = 32  # bashlex recurses per nesting level: refuse before it overflows
+# Hard bound on bashlex for one classify_command call (nested texts share it). The largest
+# ordinary commands (MAX_COMMAND_BYTES of short commands) parse in ~0.15 s (~0.5 s on a busy
+# machine) and ~2 million profile events, well below either bound.
+_PARSE_SECONDS = 2.0  # on the main thread: a real-time alarm (SIGALRM)
+_PARSE_CALLS = 10_000_000  # elsewhere: profile events (calls, returns, builtins; 2-5 s)
 _RANK: dict[Decision, int] = {"allow": 0, "approve": 1, "deny": 2}
 
 
@@ -122,15 +132,24 @@ def _at_least_approve(findings: Sequence[_Finding], reason: str) -> list[_Findin
 
 
 @dataclass(slots=True)
+class _ParseBudget:
+    """What is left of the parser's bound for one classify_command call."""
+
+    seconds: float = field(default_factory=lambda: _PARSE_SECONDS)
+    calls: int = field(default_factory=lambda: _PARSE_CALLS)
+
+
+@dataclass(slots=True)
 class _Ctx:
     """What the recursive analysis carries around."""
 
     rules: CommandRules
     depth: int = 0  # nesting of re-parsed strings (sh -c, eval, ...)
     allowed: list[str] = field(default_factory=list)  # names of allowed commands, for reasons
+    budget: _ParseBudget = field(default_factory=_ParseBudget)  # shared by nested texts
 
     def deeper(self) -> _Ctx:
-        return _Ctx(self.rules, self.depth + 1, self.allowed)
+        return _Ctx(self.rules, self.depth + 1, self.allowed, self.budget)
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,9 +439,10 @@ def _classify_findings(text: str, ctx: _Ctx) -> list[_Finding]:
         return []
     text_level = _text_level_findings(text)
     try:
-        import bashlex  # imported here: its parser tables cost ~60 ms at every CLI start
-
-        trees = bashlex.parse(text)
+        trees = _parse(text, ctx.budget)
+    except _ParserGaveUp as stopped:
+        reason = f"the parser gave up ({stopped}): a human must read it"
+        return text_level + _rough_scan(text, ctx) + [_approve(reason)]
     except Exception as exc:  # noqa: BLE001 - bashlex raises many types, even RecursionError
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
         return text_level + _rough_scan(text, ctx) + [_approve(reason)]
@@ -452,6 +472,136 @@ def _pre_parse_problem(text: str) -> str | None:
     if _UNCLOSED_BRACE_PARAMETER.search(text):
         return "'${' without a closing '}' in the same word"
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# The parser under a hard bound: bashlex is pure Python and has looped forever on some inputs.
+# --------------------------------------------------------------------------------------------
+
+
+class _ParserGaveUp(BaseException):
+    """Stops a parse that hit its bound; a BaseException so no ``except Exception`` eats it."""
+
+
+def _parse(text: str, budget: _ParseBudget) -> list[Any]:
+    """``bashlex.parse(text)`` under ``budget``; raises :class:`_ParserGaveUp` when it runs out.
+
+    On the main thread a real-time alarm stops it (no overhead). Signals cannot reach other
+    threads, so there a profile hook counts calls instead: deterministic, but it makes the
+    parse about 2.5 times slower. Either way a loop that calls nothing (not even a builtin) is
+    the only thing that escapes, and only on other threads.
+    """
+    import bashlex  # imported here: its parser tables cost ~60 ms at every CLI start
+
+    parse: Callable[[str], list[Any]] = bashlex.parse
+    if _alarm_usable():
+        try:
+            return _parse_under_alarm(parse, text, budget)
+        except _AlarmUnavailable:
+            pass
+    return _parse_under_call_budget(parse, text, budget)
+
+
+class _AlarmUnavailable(Exception):
+    """SIGALRM cannot be taken over here (not the main interpreter)."""
+
+
+def _alarm_usable() -> bool:
+    """Whether this thread can bound a parse with SIGALRM and hand it back intact afterwards."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return False
+    if signal.getsignal(signal.SIGALRM) is None:  # installed outside Python: cannot restore it
+        return False
+    return signal.SIGALRM not in signal.pthread_sigmask(signal.SIG_BLOCK, ())
+
+
+def _parse_under_alarm(
+    parse: Callable[[str], list[Any]], text: str, budget: _ParseBudget
+) -> list[Any]:
+    """Parse with an ITIMER_REAL alarm; the caller's SIGALRM handler and timer are restored."""
+    if budget.seconds < 0.001:
+        raise _ParserGaveUp(f"took more than {_PARSE_SECONDS:g} s")
+    state = {"armed": False, "early": False}
+
+    def on_alarm(_signum: int, _frame: Any) -> None:
+        if state["armed"]:
+            state["armed"] = False
+            raise _ParserGaveUp(f"took more than {_PARSE_SECONDS:g} s")
+        state["early"] = True  # before ours was armed: someone else's, or ours very late
+
+    try:
+        previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+    except ValueError as err:  # "signal only works in main thread of the main interpreter"
+        raise _AlarmUnavailable(str(err)) from err
+    started = time.monotonic()
+    previous_timer = (0.0, 0.0)
+    theirs = False
+    try:
+        previous_timer = signal.setitimer(signal.ITIMER_REAL, budget.seconds)
+        state["armed"] = True
+        try:
+            if state["early"]:
+                if signal.getitimer(signal.ITIMER_REAL)[0] == 0:  # ours went off: spent
+                    raise _ParserGaveUp(f"took more than {_PARSE_SECONDS:g} s")
+                theirs = True  # passed on below, once their handler is back
+            return _run_parser(parse, text)
+        finally:
+            # An alarm already pending runs on_alarm right after this call and raises here;
+            # the outer finally still restores everything.
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        state["armed"] = False
+        elapsed = time.monotonic() - started
+        budget.seconds -= elapsed
+        signal.signal(signal.SIGALRM, previous_handler)
+        delay, interval = previous_timer
+        if delay > 0:  # someone else's timer: re-arm it with what is left (at once if overdue)
+            signal.setitimer(signal.ITIMER_REAL, max(delay - elapsed, 1e-6), interval)
+        if theirs and previous_handler is not signal.SIG_IGN:
+            signal.raise_signal(signal.SIGALRM)
+
+
+def _run_parser(parse: Callable[[str], list[Any]], text: str) -> list[Any]:
+    try:
+        return parse(text)
+    except BaseException as err:  # not a tuple of types: building one may need memory
+        # The tracebacks hold the parser's frames and so all it allocated (a runaway parse can
+        # hold hundreds of MB): let go of them before any handler up the stack needs memory.
+        # Out of memory, unwinding chains a MemoryError per frame: clear the whole chain.
+        link: BaseException | None = err
+        while link is not None:
+            link.__traceback__ = None
+            link = link.__context__
+        raise
+
+
+def _parse_under_call_budget(
+    parse: Callable[[str], list[Any]], text: str, budget: _ParseBudget
+) -> list[Any]:
+    """Parse with a profile hook counting events (calls, returns, builtin calls)."""
+    if budget.calls <= 0:
+        raise _ParserGaveUp(f"more than {_PARSE_CALLS} calls")
+    left = budget.calls
+    active = True
+
+    def count(_frame: Any, _event: str, _arg: Any) -> None:
+        nonlocal left
+        if active:
+            left -= 1
+            if left < 0:
+                raise _ParserGaveUp(f"more than {_PARSE_CALLS} calls")
+
+    previous = sys.getprofile()
+    sys.setprofile(count)
+    try:
+        return _run_parser(parse, text)
+    finally:
+        active = False  # so the hook never raises inside the restoring call below
+        sys.setprofile(previous)
+        budget.calls = left
 
 
 # bashlex 0.18 loops forever, eating memory, on a word holding "${" with no "}" after it in

@@ -9,6 +9,7 @@ and nothing writable outside its directory.
 from __future__ import annotations
 
 import os
+import selectors
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_READ_CHUNK = 65536  # bytes read from the pipe at a time: memory is output_limit + this
+_DRAIN_SECONDS = 1.0  # after a timeout kill: how long to wait for the rest of the output
+_REAP_SECONDS = 5.0  # after a kill: how long to wait for the command to be gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +79,14 @@ def run_command(
         command: the shell command (already approved or classified ``allow``).
         cwd: where it runs.
         timeout: seconds before the whole process group is killed.
-        output_limit: bytes of combined stdout+stderr kept.
+        output_limit: bytes of combined stdout+stderr kept; the rest is read and counted
+            (so the command is never blocked on a full pipe) but not kept.
         sandbox: "never", "auto" (bubblewrap when installed) or "require".
         writable: extra paths the sandbox keeps writable besides ``cwd``.
+
+    The command is finished when its output is closed and its shell has exited; whatever it
+    left running in its process group then is killed. At the timeout the whole process group
+    is killed, including processes that closed their output or still hold it open.
 
     Raises:
         SandboxUnavailable: ``sandbox="require"`` and bubblewrap is missing.
@@ -129,23 +138,88 @@ def _argv(
 
 
 def _collect(proc: subprocess.Popen[bytes], timeout: float, limit: int) -> tuple[bytes, bool]:
+    """Read the output as it comes, keeping ``limit`` bytes; True when the timeout hit.
+
+    Memory stays at ``limit`` + one read, however much the command prints.
+    """
+    assert proc.stdout is not None  # stdout=PIPE
+    deadline = time.monotonic() + timeout
+    out = _Output(limit)
     try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, _ = proc.communicate()
-        return _truncate(out or b"", limit), True
-    return _truncate(out or b"", limit), False
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout.fileno(), selectors.EVENT_READ)
+            closed = _read_until(selector, out, deadline)
+            # The output is closed; the shell may still run (`exec >&-; sleep 100`).
+            timed_out = not closed or not _exited_unreaped(proc, deadline)
+            # Kill the group while the shell is unreaped: a zombie keeps its process group id
+            # from being reused, so nothing else can be hit. After a normal end this kills
+            # what the command left behind (`sleep 100 >&- &`).
+            _kill_group(proc)
+            if not closed:  # what was written before the kill; bounded, in case a process
+                # outside the group (setsid) holds the pipe open
+                _read_until(selector, out, time.monotonic() + _DRAIN_SECONDS)
+    finally:
+        _kill_group(proc)  # again, for an exception above (KeyboardInterrupt); harmless twice
+        proc.stdout.close()
+        try:
+            proc.wait(_REAP_SECONDS)
+        except subprocess.TimeoutExpired:  # not gone even after SIGKILL: leave it to Popen
+            pass
+    return out.value(), timed_out
+
+
+class _Output:
+    """The first ``limit`` bytes of the output and how many more there were."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += chunk[:room]
+        self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def value(self) -> bytes:
+        if not self.dropped:
+            return bytes(self.kept)
+        return bytes(self.kept) + f"\n… [{self.dropped} bytes truncated]\n".encode()
+
+
+def _read_until(selector: selectors.BaseSelector, out: _Output, deadline: float) -> bool:
+    """Read into ``out`` until the pipe is closed (True) or ``deadline`` passes (False)."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        for key, _ in selector.select(remaining):
+            chunk = os.read(key.fd, _READ_CHUNK)
+            if not chunk:
+                return True
+            out.add(chunk)
+
+
+def _exited_unreaped(proc: subprocess.Popen[bytes], deadline: float) -> bool:
+    """Wait until ``deadline`` for ``proc`` to exit, without reaping it; True when it did."""
+    pause = 0.001
+    while True:
+        try:
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:  # already reaped
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, 0.05)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        proc.kill()
-
-
-def _truncate(data: bytes, limit: int) -> bytes:
-    if len(data) <= limit:
-        return data
-    return data[:limit] + f"\n… [{len(data) - limit} bytes truncated]\n".encode()
+        if proc.returncode is None:
+            proc.kill()
