@@ -606,9 +606,15 @@ class GitStore:
         return self.update_tree(None, entries)
 
     def changed_paths(self, old: str, new: str) -> list[str]:
-        """Paths of the non-tree entries that differ between two trees (equal subtrees skipped)."""
+        """Paths of the non-tree entries that differ between two trees (equal subtrees skipped).
+
+        In path order, each once; walked without recursion, so a hostile tree nested
+        thousands deep cannot exhaust the stack (the pre-receive hook calls this on pushes).
+        """
         out: list[str] = []
-        self._collect_changes(self._tree(old), self._tree(new), "", out)
+        for path, _before, _after in _walk_tree_changes(self._repo, old, new):
+            if not out or out[-1] != path:  # a kind change comes out twice
+                out.append(path)
         return out
 
     def _tree(self, oid: str | None) -> pygit2.Tree | None:
@@ -617,28 +623,6 @@ class GitStore:
         obj = self._repo[oid]
         assert isinstance(obj, pygit2.Tree)
         return obj
-
-    def _collect_changes(
-        self, a: pygit2.Tree | None, b: pygit2.Tree | None, prefix: str, out: list[str]
-    ) -> None:
-        a_entries = {e.name or "": e for e in a} if a is not None else {}
-        b_entries = {e.name or "": e for e in b} if b is not None else {}
-        for name in sorted(set(a_entries) | set(b_entries)):
-            x, y = a_entries.get(name), b_entries.get(name)
-            if x is not None and y is not None and x.id == y.id and x.filemode == y.filemode:
-                continue
-            path = f"{prefix}{name}"
-            x_tree = x is not None and int(x.filemode) == MODE_TREE
-            y_tree = y is not None and int(y.filemode) == MODE_TREE
-            if x_tree or y_tree:
-                self._collect_changes(
-                    self._tree(str(x.id)) if x_tree and x else None,
-                    self._tree(str(y.id)) if y_tree and y else None,
-                    path + "/",
-                    out,
-                )
-            if (x is not None and not x_tree) or (y is not None and not y_tree):
-                out.append(path)
 
     def diff_text(self, old: str, new: str, *, binary: bool = True) -> bytes:
         """The full ``git diff`` text between two commits or trees (renames detected)."""

@@ -45,6 +45,9 @@ __all__ = [
 
 MAX_PATH_BYTES = 4096
 MAX_COMPONENT_BYTES = 255
+# Deeper than any real project (git's own core.maxTreeDepth guards its recursion too); a
+# path nested thousands deep only serves to exhaust the stack of whatever walks the tree.
+MAX_PATH_DEPTH = 256
 
 # Glob patterns (see :func:`matches_pattern` for the syntax) of files that hold secrets.
 # ``.env.*`` and ``id_*`` have exceptions handled in :data:`_SENSITIVE_EXCEPTIONS`.
@@ -621,6 +624,9 @@ def _structural_problem(path: str) -> str | None:
         return "not valid UTF-8 (lone surrogate)"
     if size > MAX_PATH_BYTES:
         return f"path is {size} bytes long (limit {MAX_PATH_BYTES})"
+    depth = path.count("/") + 1
+    if depth > MAX_PATH_DEPTH:
+        return f"path is {depth} directories deep (limit {MAX_PATH_DEPTH})"
     bad = _control_character(path)
     if bad is not None:
         return f"{bad} in path"

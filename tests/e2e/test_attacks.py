@@ -260,6 +260,14 @@ def test_pending_branch_push_protection(world: World, files: dict[str, bytes], r
     assert reason in lines[0], lines
 
 
+def test_pending_branch_with_a_tree_nested_thousands_deep(world: World) -> None:
+    """A tree 1,500 directories deep: refused with a reason, not a crash of the hook."""
+    path = "/".join(["d"] * 1500) + "/leaf.txt"
+    commit = _commit_raw(world, "mallory", path, b"deep\n", _main(world, "mallory"))
+    lines = _refused(world, "mallory", f"{commit}:refs/heads/gitgate/pending/abcdefghjk")
+    assert "1501 directories deep (limit 256)" in lines[0], lines
+
+
 def test_pending_branch_deep_in_a_long_branch_is_scanned(world: World) -> None:
     base = _main(world, "mallory")
     bad = _commit_tree(world, "mallory", {"k.txt": b"AKIAIOSFODNN7EXAMPLE\n"}, base)

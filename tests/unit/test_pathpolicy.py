@@ -266,3 +266,9 @@ def test_no_symlink_parent() -> None:
     # The final component may itself be a symlink being replaced: only parents count.
     assert check_no_symlink_parent("a/b", is_symlink).safe
     assert not check_no_symlink_parent("../x", is_symlink).safe
+
+
+def test_depth_limit() -> None:
+    assert check_path("/".join(["d"] * 255) + "/f").safe
+    deep = check_path("/".join(["d"] * 256) + "/f")
+    assert not deep.safe and deep.reason == "path is 257 directories deep (limit 256)"
