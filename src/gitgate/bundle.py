@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from gitgate import __version__
 from gitgate.bundleformat import (
@@ -35,7 +37,7 @@ from gitgate.bundleformat import (
     BundleInvalid,
     name_problem,
 )
-from gitgate.errors import GitgateError
+from gitgate.errors import GitError, GitgateError
 from gitgate.gitstore import MODE_GITLINK, MODE_LINK, FileDiff, GitStore
 from gitgate.pathpolicy import export_exclusion_reason, is_sensitive_name
 from gitgate.records import Proposal
@@ -49,6 +51,7 @@ BINARY_SNIFF = 8000  # git's own heuristic: a NUL in the first 8000 bytes means 
 GZIP_LEVEL = 6  # git archive's default, so the two are compared like for like
 DIFF_BATCH = 500  # literal pathspecs per `git diff`...
 PATHSPEC_BYTES = 64 << 10  # ...and their bytes: far below any command-line limit
+FORK_PATCH = True  # make the patch in a forked child when safe (tests turn it off)
 MAX_LINK_TARGET = 4096  # a symlink target longer than PATH_MAX is described cut short
 
 Progress = Callable[[int, int], None]
@@ -351,17 +354,15 @@ def write_bundle(
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
-        with _Spool.open() as spool, ThreadPoolExecutor(1, "gitgate-diff") as background:
+        with _Spool.open() as spool:
             survey = _survey(changes(), extra_excludes, extra_sensitive, spool)
-            # git computes the diff on another core while the files are bundled here.
-            diff = background.submit(_write_raw_diff, store, proposal, survey, spool)
-            with open(tmp, "wb") as raw, TarGzWriter(raw, level=GZIP_LEVEL) as tar:
-                _add_files(store, changes(), survey, tar, spool, progress)
-                diff.result()
-                patch_info = _write_patch(spool.raw_diff, spool.patch)
-                size = _write_manifest(proposal, survey, patch_info, spool)
-                tar.add_stream(MANIFEST_NAME, size, _read_back(spool.manifest))
-                tar.add_stream(PATCH_NAME, patch_info["size"], _read_back(spool.patch))
+            with _PatchJob.start(store, proposal, survey, spool) as patch_job:
+                with open(tmp, "wb") as raw, TarGzWriter(raw, level=GZIP_LEVEL) as tar:
+                    _add_files(store, changes(), survey, tar, spool, progress)
+                    patch_info = patch_job.result()
+                    size = _write_manifest(proposal, survey, patch_info, spool)
+                    tar.add_stream(MANIFEST_NAME, size, _read_back(spool.manifest))
+                    tar.add_stream(PATCH_NAME, patch_info["size"], _read_back(spool.patch))
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
@@ -410,18 +411,137 @@ def _survey(
     return survey
 
 
+class _PatchJob:
+    """The redacted patch, made on another core while the files are bundled.
+
+    Redaction is pure Python and holds the GIL, so a thread would not run it alongside the
+    files; a forked child does (git's diff and the patch's redaction there, the files'
+    reading and redaction here). The child inherits the temporary files, writes the patch
+    into ``spool.patch`` and sends its manifest entry back through a pipe. Where fork is not
+    safe (no fork, or other threads alive in this process), git still runs on a thread and
+    the redaction happens here afterwards. The bytes are the same either way.
+    """
+
+    def __init__(self, store: GitStore, proposal: Proposal, survey: _Survey, spool: _Spool):
+        self._args = (store, proposal, survey, spool)
+        self._child: tuple[int, int] | None = None  # (pid, read end of the pipe)
+        self._pool: ThreadPoolExecutor | None = None
+        self._diff: Future[None] | None = None
+
+    @classmethod
+    @contextmanager
+    def start(
+        cls, store: GitStore, proposal: Proposal, survey: _Survey, spool: _Spool
+    ) -> Iterator[_PatchJob]:
+        job = cls(store, proposal, survey, spool)
+        for spooled in (spool.units, spool.raw_diff, spool.patch):
+            spooled.flush()  # the child must not inherit half-written buffers
+        try:
+            if FORK_PATCH and _fork_is_safe():
+                job._fork()
+            else:
+                job._pool = ThreadPoolExecutor(1, "gitgate-diff")
+                job._diff = job._pool.submit(_write_raw_diff, store, proposal, survey, spool)
+            yield job
+        finally:
+            job._stop()
+
+    def result(self) -> dict[str, Any]:
+        """Wait for the patch; return its manifest entry.
+
+        Raises:
+            GitError: when git's diff failed (in the child or the thread).
+        """
+        store, proposal, survey, spool = self._args
+        if self._child is None:
+            assert self._diff is not None
+            self._diff.result()
+            return _write_patch(_read_back(spool.raw_diff), spool.patch)
+        pid, reader = self._child
+        with os.fdopen(reader, "rb") as pipe:
+            message = pipe.read()
+        os.waitpid(pid, 0)
+        self._child = None
+        try:
+            answer = json.loads(message)
+        except ValueError:
+            answer = {"error": "the patch worker died"}
+        if "error" in answer:
+            raise GitError(f"cannot make the bundle's patch: {answer['error']}")
+        info: dict[str, Any] = answer["patch"]
+        return info
+
+    def _fork(self) -> None:
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(reader)
+            _patch_child(writer, *self._args)
+        os.close(writer)
+        self._child = (pid, reader)
+
+    def _stop(self) -> None:
+        if self._child is not None:  # the export failed before the patch was collected
+            pid, reader = self._child
+            os.close(reader)
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            self._child = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fork_is_safe() -> bool:
+    # Forking a multi-threaded process can deadlock the child on a lock another thread held.
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _patch_child(
+    writer: int, store: GitStore, proposal: Proposal, survey: _Survey, spool: _Spool
+) -> NoReturn:
+    """The forked child: write the redacted patch, report, and leave without cleanup.
+
+    ``os._exit`` skips atexit handlers and the flushing of buffers inherited from the
+    parent, which are the parent's to write.
+    """
+    code = 0
+    try:
+        # git's output is redacted as it comes: git and this child work side by side.
+        info = _write_patch(_diff_chunks(store, proposal, survey, spool.units), spool.patch)
+        spool.patch.flush()
+        message = json.dumps({"patch": info})
+    except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises
+        message = json.dumps({"error": str(err) or type(err).__name__})
+        code = 1
+    try:
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(message.encode())
+    finally:
+        os._exit(code)
+
+
 def _write_raw_diff(store: GitStore, proposal: Proposal, survey: _Survey, spool: _Spool) -> None:
-    """git's diff without the excluded paths, into ``spool.raw_diff`` (not redacted yet).
+    """git's diff of the exported paths into ``spool.raw_diff`` (not redacted yet)."""
+    for chunk in _diff_chunks(store, proposal, survey, spool.units):
+        spool.raw_diff.write(chunk)
+    spool.raw_diff.flush()
+
+
+def _diff_chunks(
+    store: GitStore, proposal: Proposal, survey: _Survey, units: IO[bytes]
+) -> Iterator[bytes]:
+    """git's diff without the excluded paths, as it comes.
 
     One ``git diff`` leaving the excluded paths out when they fit on a command line;
     otherwise batches of the exported paths (a rename's two paths always together).
     """
     base, commit = proposal.base, proposal.commit
     if survey.leave_out is not None:
-        store.write_diff(base, commit, spool.raw_diff, leave_out=survey.leave_out)
+        yield from store.stream_diff(base, commit, leave_out=survey.leave_out)
         return
-    for batch in _unit_batches(spool.units):
-        store.write_diff(base, commit, spool.raw_diff, paths=batch)
+    for batch in _unit_batches(units):
+        yield from store.stream_diff(base, commit, paths=batch)
 
 
 def _unit_batches(units: IO[bytes]) -> Iterator[list[str]]:
@@ -458,31 +578,38 @@ def _add_files(
     seen = 0
     for index, diff in enumerate(changes):
         seen += 1
-        if index >= len(survey.exported) or not survey.exported[index]:
-            continue
-        entry = _describe(store, diff, survey.hidden_sources.get(diff.path))
-        if _bundles_content(diff):
-            data, count, binary = _bundled_content(store.read_blob(diff.oid))
-            name = member_name(diff.path)
-            tar.add(name, data)
-            entry.update(
-                member=name,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                binary=binary,
-            )
-            del data  # a large file is not kept while the next one is read
-            spool.bundled += 1
-            spool.bundled_bytes += entry["size"]
-            if count:
-                entry["redacted"] = count
-                spool.redacted_files += 1
-                _spool_line(spool.redacted, {"count": count, "path": diff.path})
-            if progress is not None:
-                progress(spool.bundled, survey.to_bundle)
-        _spool_line(spool.files, entry)
+        if index < len(survey.exported) and survey.exported[index]:
+            _add_file(store, diff, survey, tar, spool, progress)
     if seen != survey.changed:  # the trees are immutable: this would be a bug, not a race
         raise GitgateError("the changes of the proposal differed between two passes")
+
+
+def _add_file(
+    store: GitStore,
+    diff: FileDiff,
+    survey: _Survey,
+    tar: TarGzWriter,
+    spool: _Spool,
+    progress: Progress | None,
+) -> None:
+    entry = _describe(store, diff, survey.hidden_sources.get(diff.path))
+    if _bundles_content(diff):
+        data, count, binary = _bundled_content(store.read_blob(diff.oid))
+        name = member_name(diff.path)
+        tar.add(name, data)
+        entry.update(
+            member=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(), binary=binary
+        )
+        del data  # a large file is not kept while the next one is read
+        spool.bundled += 1
+        spool.bundled_bytes += entry["size"]
+        if count:
+            entry["redacted"] = count
+            spool.redacted_files += 1
+            _spool_line(spool.redacted, {"count": count, "path": diff.path})
+        if progress is not None:
+            progress(spool.bundled, survey.to_bundle)
+    _spool_line(spool.files, entry)
 
 
 def _spool_line(out: IO[bytes], entry: dict[str, Any]) -> None:
@@ -531,12 +658,11 @@ def _bundled_content(data: bytes) -> tuple[bytes | bytearray, int, bool]:
     return redacted, count, False
 
 
-def _write_patch(raw_diff: IO[bytes], out: IO[bytes]) -> dict[str, Any]:
-    """Redact the raw diff file section by section into ``out``; return its manifest entry."""
+def _write_patch(raw_diff: Iterable[bytes], out: IO[bytes]) -> dict[str, Any]:
+    """Redact a diff section by section into ``out``; return its manifest entry."""
     digest = hashlib.sha256()
     size = redactions = 0
-    raw_diff.seek(0)
-    for section in diff_sections(_read_back(raw_diff)):
+    for section in diff_sections(raw_diff):
         clean, count = redact_bytes(section)
         out.write(clean)
         digest.update(clean)

@@ -14,6 +14,7 @@ blobs as bytes. The git CLI is used where libgit2 falls short, each time for a m
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import subprocess
@@ -21,7 +22,6 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffStatsFormat, FileMode, RepositoryOpenFlag
@@ -933,27 +933,24 @@ class GitStore:
 
     # -- export support ----------------------------------------------------------------------
 
-    def write_diff(
+    def stream_diff(
         self,
         old: str,
         new: str,
-        out: IO[bytes],
         *,
         paths: Sequence[str] | None = None,
         leave_out: Sequence[str] = (),
-    ) -> None:
-        """Write ``git diff -M --full-index`` between two commits into the file ``out``.
+    ) -> Iterator[bytes]:
+        """Stream ``git diff -M --full-index`` between two commits, in chunks of up to 1 MiB.
 
-        git writes straight into the file, so a caller can let it run on another core while
-        it does other work. Output options that user config could change (algorithm,
-        prefixes, context, quoting, order, attributes) are pinned, so the same commits always
-        give the same bytes: export bundles are compared by checksum. Binary files show as
-        ``Binary files ... differ``.
+        Output options that user config could change (algorithm, prefixes, context, quoting,
+        order, attributes) are pinned, so the same commits always give the same bytes: export
+        bundles are compared by checksum. Binary files show as ``Binary files ... differ``.
+        git runs in its own process, so it computes while the caller handles the chunks.
 
         Args:
             old: the old commit or tree.
             new: the new commit or tree.
-            out: a real file (it needs a descriptor), written from its current position.
             paths: when given, only these exact paths (literal pathspecs).
             leave_out: exact paths the diff must not show (a rename from one of them then
                 shows as an addition). Keep both lists short enough for one command line.
@@ -977,20 +974,25 @@ class GitStore:
             *pathspecs,
         ]
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ATTR_NOSYSTEM": "1"}
-        out.flush()
-        # The git dir as cwd: git would read a .gitattributes in the caller's directory.
-        proc = subprocess.run(
-            cmd,
-            cwd=self.git_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.PIPE,
-            env=env,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise GitError(f"git diff failed: {_first_lines(proc.stderr)}")
-        out.seek(0, os.SEEK_END)  # git wrote through the descriptor: move past its output
+        with tempfile.TemporaryFile() as errors:
+            # stderr to a file: a full stderr pipe would deadlock a long diff. The git dir as
+            # cwd: git would read a .gitattributes in the caller's directory otherwise.
+            with subprocess.Popen(
+                cmd,
+                cwd=self.git_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                env=env,
+            ) as proc:
+                stdout = proc.stdout
+                assert isinstance(stdout, io.BufferedReader)
+                while chunk := stdout.read1(1 << 20):
+                    yield chunk
+                code = proc.wait()
+            if code != 0:
+                errors.seek(0)
+                raise GitError(f"git diff failed: {_first_lines(errors.read())}")
 
     def is_writable(self) -> bool:
         """Tell whether this process may write objects and refs (not on a read-only mount)."""

@@ -1004,11 +1004,15 @@ def _redact_window(
     """
     lo = data.rfind(b"\n", 0, max(0, start - context)) + 1
     hi = _line_end(data, end + context)
-    text = data[lo:hi].decode("utf-8", "surrogateescape")
-    # Window boundaries are line ends, where UTF-8 sequences never split: decoding the parts
-    # separately gives the same characters as decoding the whole.
-    first = len(data[lo:start].decode("utf-8", "surrogateescape"))
-    last = first + len(data[start:end].decode("utf-8", "surrogateescape"))
+    region = data[lo:hi]
+    text = region.decode("utf-8", "surrogateescape")
+    if region.isascii():  # one character per byte: offsets carry over
+        first, last = start - lo, end - lo
+    else:
+        # Window boundaries are line ends, where UTF-8 sequences never split: decoding the
+        # parts separately gives the same characters as decoding the whole.
+        first = len(data[lo:start].decode("utf-8", "surrogateescape"))
+        last = first + len(data[start:end].decode("utf-8", "surrogateescape"))
     findings = [f for f in find_secrets(text) if first <= f.start < last]
     if not findings:
         return b"", 0, 0

@@ -34,6 +34,7 @@ BLOCK = 512
 RECORD = 20 * BLOCK  # tarfile.RECORDSIZE: the archive is padded to whole records
 FEED = 256 << 10  # uncompressed bytes per compression block (a few in flight at most)
 MAX_IN_FLIGHT = 4  # blocks queued for compression at most (per two threads): bounds memory
+SMALL_MEMBER = 64 << 10  # members up to this size are queued as one piece, header and all
 MAX_QUEUED = 2 << 20  # bytes queued ahead of the feeder thread (a bigger piece waits for none)
 WINDOW = 32 << 10  # deflate's window: the dictionary carried from one block to the next
 _NAME_FIELD = 100
@@ -128,9 +129,14 @@ class TarGzWriter:
 
     def add(self, name: str, data: bytes | bytearray | memoryview) -> None:
         """Add one regular-file member holding ``data`` (which must not change afterwards)."""
-        self._put(member_header(name, len(data)))
+        size = len(data)
+        pad = b"\0" * (-size % BLOCK)
+        if size <= SMALL_MEMBER:  # one hand-over instead of three: most files are small
+            self._put(b"".join((member_header(name, size), data, pad)))
+            return
+        self._put(member_header(name, size))
         self._put(data)
-        self._put_padding(len(data))
+        self._put(pad)
 
     def add_stream(self, name: str, size: int, chunks: Iterable[bytes]) -> None:
         """Add one member whose ``size`` bytes arrive as ``chunks``.
@@ -173,6 +179,8 @@ class TarGzWriter:
 
     def _put(self, data: bytes | bytearray | memoryview | None) -> None:
         size = 0 if data is None else len(data)
+        if size == 0 and data is not None:
+            return
         with self._ready:
             # A piece larger than the whole budget waits for an empty queue instead.
             while self._error is None and self._queued and self._queued + size > MAX_QUEUED:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from gitgate import bundle, targz
+from gitgate.errors import GitError
 from gitgate.records import Proposal
 from gitgate.review import review_bundle
 from gitgate.workflow import Gate
@@ -162,3 +163,39 @@ def test_export_memory_is_flat_in_the_number_of_files(
     # Twice the files may cost a little (a byte per change, Python's own caches), not the
     # ~1 KB per file an in-memory list of changes would (2.5 MB here).
     assert large - small < 300_000, (small, large)
+
+
+def test_patch_worker_and_thread_give_the_same_bytes(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proposal = propose(repo, lambda r: across_the_line(r, 5))
+    gate = Gate(repo)
+    forks: list[int] = []
+    real_fork = bundle._PatchJob._fork
+
+    def counting_fork(job: bundle._PatchJob) -> None:
+        forks.append(1)
+        real_fork(job)
+
+    monkeypatch.setattr(bundle._PatchJob, "_fork", counting_fork)
+    monkeypatch.setattr(bundle, "_fork_is_safe", lambda: True)
+    forked = gate.export(proposal.id, tmp_path / "forked.tar.gz", actor=BOSS)
+    assert forks == [1]
+    monkeypatch.setattr(bundle, "FORK_PATCH", False)
+    threaded = gate.export(proposal.id, tmp_path / "threaded.tar.gz", actor=BOSS)
+    assert forks == [1]
+    assert forked.path.read_bytes() == threaded.path.read_bytes()
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "threaded"])
+def test_git_failing_in_the_patch_job_fails_the_export_cleanly(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    proposal = propose(repo, lambda r: across_the_line(r, 5))
+    monkeypatch.setattr(bundle, "FORK_PATCH", fork)
+    monkeypatch.setattr(bundle, "_fork_is_safe", lambda: True)
+    # git refuses to start with a malformed config parameter; pygit2 is unaffected.
+    monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'broken")
+    with pytest.raises(GitError, match="git diff failed"):
+        Gate(repo).export(proposal.id, tmp_path / "out.tar.gz", actor=BOSS)
+    assert list(tmp_path.glob("*out.tar.gz*")) == []
