@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import tempfile
 import threading
@@ -52,6 +53,7 @@ GZIP_LEVEL = 6  # git archive's default, so the two are compared like for like
 DIFF_BATCH = 500  # literal pathspecs per `git diff`...
 PATHSPEC_BYTES = 64 << 10  # ...and their bytes: far below any command-line limit
 FORK_PATCH = True  # make the patch in a forked child when safe (tests turn it off)
+CONTENT_HASH_MARKER = "[REDACTED:content-hash]"
 MAX_LINK_TARGET = 4096  # a symlink target longer than PATH_MAX is described cut short
 
 Progress = Callable[[int, int], None]
@@ -360,6 +362,8 @@ def write_bundle(
                 with open(tmp, "wb") as raw, TarGzWriter(raw, level=GZIP_LEVEL) as tar:
                     _add_files(store, changes(), survey, tar, spool, progress)
                     patch_info = patch_job.result()
+                    if spool.redacted_files:
+                        patch_info = _withhold_ids_of_redacted_files(spool, patch_info)
                     size = _write_manifest(proposal, survey, patch_info, spool)
                     tar.add_stream(MANIFEST_NAME, size, _read_back(spool.manifest))
                     tar.add_stream(PATCH_NAME, patch_info["size"], _read_back(spool.patch))
@@ -664,6 +668,8 @@ def _write_patch(raw_diff: Iterable[bytes], out: IO[bytes]) -> dict[str, Any]:
     size = redactions = 0
     for section in diff_sections(raw_diff):
         clean, count = redact_bytes(section)
+        if count:
+            clean = _without_blob_ids(clean)
         out.write(clean)
         digest.update(clean)
         size += len(clean)
@@ -674,6 +680,75 @@ def _write_patch(raw_diff: Iterable[bytes], out: IO[bytes]) -> dict[str, Any]:
         "sha256": digest.hexdigest(),
         "redacted": redactions,
     }
+
+
+# "index <old>..<new> <mode>": git's ids of the original blobs. In a section where secrets were
+# redacted they would let a reader check guesses of a weak secret against the rest of the
+# file, so the line goes (git apply does not need it).
+_INDEX_LINE = re.compile(rb"^index [0-9a-f]+\.\.[0-9a-f]+(?: [0-7]+)?\n", re.MULTILINE)
+_HUNK_OR_BODY = re.compile(rb"^(?:@@|--- |Binary files )", re.MULTILINE)
+
+
+def _without_blob_ids(section: bytes | bytearray) -> bytes:
+    """A diff section without its ``index`` line (looked for in the header only)."""
+    body = _HUNK_OR_BODY.search(section)
+    header_end = body.start() if body else len(section)
+    return bytes(_INDEX_LINE.sub(b"", section[:header_end], count=1) + section[header_end:])
+
+
+def _withhold_ids_of_redacted_files(spool: _Spool, patch_info: dict[str, Any]) -> dict[str, Any]:
+    """Drop the ``index`` lines of files whose bundled content had secrets redacted.
+
+    The patch was made alongside the files, so a section whose own lines held no secret (the
+    secret sits outside the hunks) still names the blob; with the whole redacted file in the
+    bundle that id would be a check for guesses. The patch is rewritten into the spare
+    temporary file, which then becomes the patch.
+    """
+    redacted = {json.loads(line)["path"] for line in _spooled_lines(spool.redacted)}
+    endings = tuple(b" " + _git_quoted("b/" + path) + b"\n" for path in redacted)
+    out = spool.raw_diff
+    out.seek(0)
+    out.truncate()
+    digest = hashlib.sha256()
+    size = 0
+    for section in diff_sections(_read_back(spool.patch)):
+        first_line = section[: section.find(b"\n") + 1]
+        clean = _without_blob_ids(section) if first_line.endswith(endings) else section
+        out.write(clean)
+        digest.update(clean)
+        size += len(clean)
+    out.flush()
+    spool.patch, spool.raw_diff = out, spool.patch
+    return {**patch_info, "size": size, "sha256": digest.hexdigest()}
+
+
+_C_ESCAPES = {
+    0x07: b"\\a",
+    0x08: b"\\b",
+    0x09: b"\\t",
+    0x0A: b"\\n",
+    0x0B: b"\\v",
+    0x0C: b"\\f",
+    0x0D: b"\\r",
+}
+
+
+def _git_quoted(name: str) -> bytes:
+    """``name`` as git prints it in a diff header with ``core.quotePath=true``."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if all(0x20 <= b < 0x7F and b not in b'"\\' for b in raw):
+        return raw
+    out = bytearray(b'"')
+    for b in raw:
+        if b in b'"\\':
+            out += b"\\" + bytes([b])
+        elif b in _C_ESCAPES:
+            out += _C_ESCAPES[b]
+        elif b < 0x20 or b >= 0x7F:
+            out += b"\\%03o" % b
+        else:
+            out.append(b)
+    return bytes(out + b'"')
 
 
 _SECTION_START = b"\ndiff --git "
@@ -709,7 +784,8 @@ def _write_manifest(
     proposal: Proposal, survey: _Survey, patch_info: dict[str, Any], spool: _Spool
 ) -> int:
     """Assemble ``manifest.json`` in ``spool.manifest``; return its size."""
-    fields = manifest_fields(proposal, patch_info)
+    redacted = bool(spool.redacted_files or patch_info["redacted"])
+    fields = manifest_fields(proposal, patch_info, withhold_hashes=redacted)
     fields["totals"] = {
         "changed": survey.changed,
         "bundled": spool.bundled,
@@ -734,8 +810,21 @@ def _spooled_lines(spooled: IO[bytes]) -> Iterator[bytes]:
         yield line.rstrip(b"\n")
 
 
-def manifest_fields(proposal: Proposal, patch_info: dict[str, Any]) -> dict[str, Any]:
-    """The manifest's fields other than the per-file lists and totals."""
+def manifest_fields(
+    proposal: Proposal, patch_info: dict[str, Any], *, withhold_hashes: bool = False
+) -> dict[str, Any]:
+    """The manifest's fields other than the per-file lists and totals.
+
+    ``withhold_hashes``: something was redacted, so the proposal's hashes of its original
+    content (``sha256``, ``patch_sha256``) are withheld: with the rest of the content in the
+    bundle, a weak secret could be guessed and checked against them.
+    """
+    arguments = redact_data(proposal.arguments)
+    if withhold_hashes and isinstance(arguments, dict):
+        arguments = {
+            key: CONTENT_HASH_MARKER if key.endswith("sha256") else value
+            for key, value in arguments.items()
+        }
     commits = {"base": proposal.base, "proposal": proposal.commit}
     merge = proposal.result.get("merge")
     if proposal.status == "executed" and isinstance(merge, str):
@@ -753,7 +842,7 @@ def manifest_fields(proposal: Proposal, patch_info: dict[str, Any]) -> dict[str,
         "approvals": [{"by": a.by, "at": a.at, "commit": a.commit} for a in proposal.approvals],
         "target": proposal.target,
         "commits": commits,
-        "arguments": redact_data(proposal.arguments),
+        "arguments": arguments,
         "result": redact_data(proposal.result),
         "patch": patch_info,
     }

@@ -4,6 +4,7 @@ large texts redacted window by window, memory flat in the number of files."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import subprocess
 import tarfile
 import tracemalloc
@@ -69,9 +70,7 @@ def across_the_line(repo: Path, excluded_files: int) -> None:
 
 
 @pytest.mark.parametrize("excluded_files", [3, 700])
-def test_renames_across_the_exclusion_line(
-    repo: Path, tmp_path: Path, excluded_files: int
-) -> None:
+def test_renames_across_the_exclusion_line(repo: Path, tmp_path: Path, excluded_files: int) -> None:
     """3 excluded paths: one diff leaving them out; 700: batches of the exported paths."""
     proposal = propose(repo, lambda r: across_the_line(r, excluded_files))
     result = Gate(repo).export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
@@ -109,7 +108,9 @@ def test_both_diff_strategies_give_the_same_bundle(
 
 
 def test_large_text_is_redacted_across_windows(repo: Path, tmp_path: Path) -> None:
-    lines = [f"line {n:07d} of a large generated file, nothing secret here\n" for n in range(200_000)]
+    lines = [
+        f"line {n:07d} of a large generated file, nothing secret here\n" for n in range(200_000)
+    ]
     # Secrets near the start, in the middle and at the very end (12 MB in all).
     lines[10] = f'TOKEN = "{FAKE_TOKEN}"\n'
     lines[100_000] = f"export GITHUB_TOKEN={FAKE_TOKEN}\n"
@@ -199,3 +200,58 @@ def test_git_failing_in_the_patch_job_fails_the_export_cleanly(
     with pytest.raises(GitError, match="git diff failed"):
         Gate(repo).export(proposal.id, tmp_path / "out.tar.gz", actor=BOSS)
     assert list(tmp_path.glob("*out.tar.gz*")) == []
+
+
+def blob_id(data: bytes) -> str:
+    return (
+        subprocess.run(
+            ["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True
+        )
+        .stdout.decode()
+        .strip()
+    )
+
+
+@pytest.mark.parametrize("where", ["in the changed lines", "outside the hunks"])
+def test_no_hash_of_unredacted_content_leaves_in_a_bundle(
+    repo: Path, tmp_path: Path, where: str
+) -> None:
+    """A weak secret must not be checkable against a hash of the original content."""
+    lines = [f"setting_{n} = {n}\n" for n in range(60)]
+    secret_line = 'db_password = "hunter2-but-longer"\n'
+    gate = Gate(repo)
+    if where == "outside the hunks":
+        # The secret is already in the target; the proposal edits a line far from it.
+        before = "".join([secret_line, *lines])
+        gate.approve(
+            gate.propose_write("app.conf", before, actor=AGENT, allow_secret=True).id, actor=BOSS
+        )
+        after = before.replace("setting_50 = 50", "setting_50 = 51")
+    else:
+        after = "".join([*lines[:30], secret_line, *lines[30:]])
+    proposal = gate.propose_write("app.conf", after, actor=AGENT, allow_secret=True)
+    result = gate.export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
+    raw = gzip.decompress(result.path.read_bytes())
+    assert b"hunter2" not in raw
+    original = after.encode()
+    assert blob_id(original).encode() not in raw
+    assert hashlib.sha256(original).hexdigest().encode() not in raw
+    report = review_bundle(result.path)
+    assert report.ok and report.manifest is not None
+    assert report.manifest["arguments"]["sha256"] == "[REDACTED:content-hash]"
+    assert b"\nindex " not in report.patch and b"@@ " in report.patch
+    assert report.manifest["redacted"] == [{"count": 1, "path": "app.conf"}]
+
+
+def test_clean_bundles_keep_the_exact_git_diff(repo: Path, tmp_path: Path) -> None:
+    def change(r: Path) -> None:
+        (r / "docs" / "moved-in.txt").rename(r / "docs" / "renamed.txt")
+        (r / "keep.txt").write_text("kept, edited\n")
+
+    proposal = propose(repo, change)
+    result = Gate(repo).export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
+    report = review_bundle(result.path)
+    assert report.ok and report.manifest is not None
+    expected = git(repo, "diff", "-M", "--full-index", proposal.base, proposal.commit)
+    assert report.patch == expected and b"\nindex " in expected
+    assert report.manifest["arguments"]["patch_sha256"] != "[REDACTED:content-hash]"
