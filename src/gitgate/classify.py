@@ -55,6 +55,7 @@ _MAX_PAREN_NESTING = 32  # bashlex recurses per nesting level: refuse before it 
 # ordinary commands (MAX_COMMAND_BYTES of short commands) parse in ~0.15 s (~0.5 s on a busy
 # machine) and ~2 million profile events, well below either bound.
 _PARSE_SECONDS = 2.0  # on the main thread: a real-time alarm (SIGALRM)
+_ALARM_REPEAT = 0.05  # then again every 50 ms until the parse is gone
 _PARSE_CALLS = 10_000_000  # elsewhere: profile events (calls, returns, builtins; 2-5 s)
 _RANK: dict[Decision, int] = {"allow": 0, "approve": 1, "deny": 2}
 
@@ -528,7 +529,8 @@ def _parse_under_alarm(
 
     def on_alarm(_signum: int, _frame: Any) -> None:
         if state["armed"]:
-            state["armed"] = False
+            # Stays armed: the timer repeats (see below) and so does the exception, because
+            # one raised while a finaliser (__del__, a GC callback) runs is printed and lost.
             raise _ParserGaveUp(f"took more than {_PARSE_SECONDS:g} s")
         state["early"] = True  # before ours was armed: someone else's, or ours very late
 
@@ -540,7 +542,7 @@ def _parse_under_alarm(
     previous_timer = (0.0, 0.0)
     theirs = False
     try:
-        previous_timer = signal.setitimer(signal.ITIMER_REAL, budget.seconds)
+        previous_timer = signal.setitimer(signal.ITIMER_REAL, budget.seconds, _ALARM_REPEAT)
         state["armed"] = True
         try:
             if state["early"]:
@@ -553,6 +555,7 @@ def _parse_under_alarm(
             # the outer finally still restores everything.
             signal.setitimer(signal.ITIMER_REAL, 0)
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)  # first: no repeat may land past this point
         state["armed"] = False
         elapsed = time.monotonic() - started
         budget.seconds -= elapsed

@@ -933,6 +933,21 @@ class GitStore:
 
     # -- export support ----------------------------------------------------------------------
 
+    def diff_is_plain(self) -> bool:
+        """Whether ``stream_diff`` prints files as their bytes, nothing configured in between.
+
+        Attributes (``$GIT_DIR/info/attributes``, a work tree's ``.gitattributes`` when
+        ``core.worktree`` points somewhere) can mark files binary or give them diff drivers,
+        and ``core.bigFileThreshold`` makes big files binary; when none is set, a generated
+        diff of added files equals git's (``diffgen``).
+        """
+        info = self.git_dir / "info" / "attributes"
+        if (info.exists() and info.stat().st_size) or (self.git_dir / ".gitattributes").exists():
+            return False
+        return self.config_get("core.worktree") is None and (
+            self.config_get("core.bigFileThreshold") is None
+        )
+
     def stream_diff(
         self,
         old: str,

@@ -936,8 +936,25 @@ def redact(text: str) -> str:
         The text with each finding's span replaced. Idempotent: redacting the result again
         changes nothing.
     """
-    findings = find_secrets(text)
-    return _splice(text, findings) if findings else text
+    return _redact_counted(text)[0]
+
+
+# A secret glued to another one ("ghp_…--password hunter2") can hide the second from the
+# first pass: its detector needs a boundary that only the first marker provides. Passes repeat
+# (only when one found something) until nothing more is found, so the result is a fixpoint.
+MAX_PASSES = 4
+
+
+def _redact_counted(text: str) -> tuple[str, int]:
+    """Redact to a fixpoint; return the text and how many spans were replaced."""
+    total = 0
+    for _ in range(MAX_PASSES):
+        findings = find_secrets(text)
+        if not findings:
+            break
+        text = _splice(text, findings)
+        total += len(findings)
+    return text, total
 
 
 # Large texts are redacted window by window so a 50 MB file is never decoded whole: each window
@@ -962,11 +979,8 @@ def redact_bytes(
         context: bytes of context scanned on each side of a window.
     """
     if len(data) <= window + 2 * context:
-        text = data.decode("utf-8", "surrogateescape")
-        findings = find_secrets(text)
-        if not findings:
-            return data, 0
-        return _splice(text, findings).encode("utf-8", "surrogateescape"), len(findings)
+        text, count = _redact_counted(data.decode("utf-8", "surrogateescape"))
+        return (text.encode("utf-8", "surrogateescape"), count) if count else (data, 0)
     parts: list[bytes] = []
     count = 0
     start = done = 0  # start: where the current window begins; done: bytes already in parts
@@ -1020,7 +1034,8 @@ def _redact_window(
     shifted = [SecretFinding(f.kind, f.start - first, f.end - first, f.line) for f in findings]
     piece = text[first:stop]
     consumed = len(piece.encode("utf-8", "surrogateescape"))
-    return _splice(piece, shifted).encode("utf-8", "surrogateescape"), consumed, len(findings)
+    cleaned, more = _redact_counted(_splice(piece, shifted))  # the later passes, in the piece
+    return cleaned.encode("utf-8", "surrogateescape"), consumed, len(findings) + more
 
 
 def _splice(text: str, findings: list[SecretFinding]) -> str:

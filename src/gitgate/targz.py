@@ -34,7 +34,7 @@ BLOCK = 512
 RECORD = 20 * BLOCK  # tarfile.RECORDSIZE: the archive is padded to whole records
 FEED = 256 << 10  # uncompressed bytes per compression block (a few in flight at most)
 MAX_IN_FLIGHT = 4  # blocks queued for compression at most (per two threads): bounds memory
-SMALL_MEMBER = 64 << 10  # members up to this size are queued as one piece, header and all
+SMALL_MEMBER = 64 << 10  # members up to this size are gathered into blocks before queueing
 MAX_QUEUED = 2 << 20  # bytes queued ahead of the feeder thread (a bigger piece waits for none)
 WINDOW = 32 << 10  # deflate's window: the dictionary carried from one block to the next
 _NAME_FIELD = 100
@@ -101,6 +101,7 @@ class TarGzWriter:
     def __init__(self, out: IO[bytes], *, level: int = 6, threads: int | None = None) -> None:
         self._deflater = _Deflater(out, level, threads or min(4, os.cpu_count() or 1))
         self._queue: deque[bytes | bytearray | memoryview | None] = deque()
+        self._small = bytearray()  # small members not yet handed to the feeder
         self._queued = 0
         self._ready = threading.Condition()
         self._error: BaseException | None = None
@@ -131,8 +132,14 @@ class TarGzWriter:
         """Add one regular-file member holding ``data`` (which must not change afterwards)."""
         size = len(data)
         pad = b"\0" * (-size % BLOCK)
-        if size <= SMALL_MEMBER:  # one hand-over instead of three: most files are small
-            self._put(b"".join((member_header(name, size), data, pad)))
+        if size <= SMALL_MEMBER:
+            # Small members gather here and go to the feeder a block at a time: one hand-over
+            # (and one wake-up of another thread) per 256 KiB, not per file.
+            self._small += member_header(name, size)
+            self._small += data
+            self._small += pad
+            if len(self._small) >= FEED:
+                self._flush_small()
             return
         self._put(member_header(name, size))
         self._put(data)
@@ -177,7 +184,14 @@ class TarGzWriter:
         if size % BLOCK:
             self._put(b"\0" * (BLOCK - size % BLOCK))
 
+    def _flush_small(self) -> None:
+        if self._small:
+            small, self._small = self._small, bytearray()
+            self._put(small)
+
     def _put(self, data: bytes | bytearray | memoryview | None) -> None:
+        if self._small:
+            self._flush_small()  # keep the order of the stream
         size = 0 if data is None else len(data)
         if size == 0 and data is not None:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import subprocess
 import tarfile
 import tracemalloc
@@ -255,3 +256,54 @@ def test_clean_bundles_keep_the_exact_git_diff(repo: Path, tmp_path: Path) -> No
     expected = git(repo, "diff", "-M", "--full-index", proposal.base, proposal.commit)
     assert report.patch == expected and b"\nindex " in expected
     assert report.manifest["arguments"]["patch_sha256"] != "[REDACTED:content-hash]"
+
+
+def additions(r: Path) -> None:
+    (r / "new dir").mkdir()
+    (r / "new dir" / "café.txt").write_text("accented name\n")
+    (r / "empty").write_bytes(b"")
+    (r / "no-newline.txt").write_bytes(b"last line without newline")
+    (r / "blob.bin").write_bytes(bytes(range(256)) * 3)
+    (r / "crlf.txt").write_bytes(b"a\r\nb\r\n")
+    os.symlink("keep.txt", r / "link")
+    (r / "run.sh").write_text("#!/bin/sh\necho run\n")
+    (r / "run.sh").chmod(0o755)
+    (r / "node_modules").mkdir()
+    (r / "node_modules" / "skip.js").write_text("excluded\n")
+
+
+@pytest.mark.parametrize("attributes", [False, True], ids=["generated", "git"])
+def test_patch_of_additions_is_gits_diff(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, attributes: bool
+) -> None:
+    """Only additions: the patch is written without git; with attributes git writes it."""
+    generated: list[int] = []
+    real = bundle._added_sections
+
+    def counting(*args: Any) -> Any:
+        generated.append(1)
+        return real(*args)
+
+    # In this process (a thread, not a forked child), so the call can be counted.
+    monkeypatch.setattr(bundle, "FORK_PATCH", False)
+    monkeypatch.setattr(bundle, "_added_sections", counting)
+    if attributes:
+        (repo / ".git" / "info").mkdir(exist_ok=True)
+        (repo / ".git" / "info" / "attributes").write_text("*.txt binary\n")
+    proposal = propose(repo, additions)
+    result = Gate(repo).export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
+    report = review_bundle(result.path)
+    assert report.ok, report.problems
+    expected = git(
+        repo,
+        "diff",
+        "-M",
+        "--full-index",
+        proposal.base,
+        proposal.commit,
+        "--",
+        ":(exclude)node_modules",
+    )
+    assert report.patch == expected
+    assert (b"Binary files /dev/null and b/no-newline.txt differ" in expected) == attributes
+    assert generated == ([] if attributes else [1])

@@ -381,3 +381,11 @@ def test_corpus_recall_and_false_positive_rate() -> None:
         once = redact(s.text)
         assert redact(once) == once
         assert find_secrets(once) == []
+
+
+def test_secret_glued_to_another_is_redacted_in_one_call() -> None:
+    # Found by the property above: the flag's value only showed once the token was a marker.
+    text = "ghp_kdeLFkeJnjb7wXh9HjQtDcArQZclrjt92jX1--password passwordpassword"
+    once = redact(text)
+    assert once == "[REDACTED:github-token]--password [REDACTED:password-assignment]"
+    assert redact(once) == once
