@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -500,8 +501,9 @@ class _PatchJob:
 
 
 def _fork_is_safe() -> bool:
-    # Forking a multi-threaded process can deadlock the child on a lock another thread held.
-    return hasattr(os, "fork") and threading.active_count() == 1
+    # Forking a multi-threaded process can deadlock the child on a lock another thread held;
+    # on macOS system frameworks may not survive a fork at all (Python spawns there too).
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def _patch_child(
