@@ -12,6 +12,7 @@ from pathlib import Path
 from gitgate import render
 from gitgate.errors import GitgateError
 from gitgate.gitstore import MODE_BLOB, GitStore, Identity, RefUpdate, TreeEntry
+from gitgate.review import review_bundle
 from gitgate.workflow import Gate
 
 AGENT = "agent@bots.example"
@@ -94,7 +95,20 @@ def run_demo(path: Path, say: Say) -> None:
     gate.reject(write.id, "debug logs leak request bodies", actor=APPROVER)
     say(f"   {write.id} rejected (its commit stays under refs/gitgate/archive/{write.id})")
 
-    _step(say, "5. Every step is in the append-only audit log, and it verifies.")
+    _step(say, "5. A reviewer without access to the repository gets one verifiable file.")
+    bundle = path / f"review-{patch.id}.tar.gz"  # left untracked in the demo repository
+    _cmd(say, f"gitgate export {patch.id} -o {bundle}")
+    exported = gate.export(patch.id, bundle, actor=APPROVER)
+    say(f"   wrote {exported.path.name}: {exported.bundled} file(s), sha256 {exported.sha256}")
+    _cmd(say, f"gitgate review {bundle}   # needs no repository")
+    review = review_bundle(bundle)
+    say(
+        f"   verified: manifest, patch and {exported.bundled} file(s) match"
+        if review.ok
+        else "\n".join(f"   problem: {p}" for p in review.problems)
+    )
+
+    _step(say, "6. Every step is in the append-only audit log, and it verifies.")
     _cmd(say, "gitgate audit log")
     for entry in gate.audit():
         say("   " + render.audit_line(entry))
