@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gitgate import bundle, targz
+from gitgate import bundle, bundlepatch, targz
 from gitgate.errors import GitError
 from gitgate.records import Proposal
 from gitgate.review import review_bundle
@@ -103,6 +103,7 @@ def test_both_diff_strategies_give_the_same_bundle(
     one_diff = gate.export(proposal.id, tmp_path / "one.tar.gz", actor=BOSS)
     # With room for only 5 left-out paths, the exported paths go to git in batches of 7.
     monkeypatch.setattr(bundle, "DIFF_BATCH", 7)
+    monkeypatch.setattr(bundlepatch, "DIFF_BATCH", 7)
     batched = gate.export(proposal.id, tmp_path / "batched.tar.gz", actor=BOSS)
     assert members(one_diff.path)["patch.diff"] == members(batched.path)["patch.diff"]
     assert one_diff.sha256 == batched.sha256
@@ -160,6 +161,7 @@ def test_export_memory_is_flat_in_the_number_of_files(
     monkeypatch.setattr(targz, "FEED", 32 << 10)
     monkeypatch.setattr(targz, "MAX_QUEUED", 128 << 10)
     monkeypatch.setattr(bundle, "CHUNK", 64 << 10)
+    monkeypatch.setattr(bundlepatch, "CHUNK", 64 << 10)
     small = python_peak_of_export(repo, tmp_path, 2500)
     large = python_peak_of_export(repo, tmp_path, 5000)
     # Twice the files may cost a little (a byte per change, Python's own caches), not the
@@ -173,17 +175,17 @@ def test_patch_worker_and_thread_give_the_same_bytes(
     proposal = propose(repo, lambda r: across_the_line(r, 5))
     gate = Gate(repo)
     forks: list[int] = []
-    real_fork = bundle._PatchJob._fork
+    real_fork = bundlepatch.PatchJob._fork
 
-    def counting_fork(job: bundle._PatchJob) -> None:
+    def counting_fork(job: bundlepatch.PatchJob) -> None:
         forks.append(1)
         real_fork(job)
 
-    monkeypatch.setattr(bundle._PatchJob, "_fork", counting_fork)
-    monkeypatch.setattr(bundle, "_fork_is_safe", lambda: True)
+    monkeypatch.setattr(bundlepatch.PatchJob, "_fork", counting_fork)
+    monkeypatch.setattr(bundlepatch, "_fork_is_safe", lambda: True)
     forked = gate.export(proposal.id, tmp_path / "forked.tar.gz", actor=BOSS)
     assert forks == [1]
-    monkeypatch.setattr(bundle, "FORK_PATCH", False)
+    monkeypatch.setattr(bundlepatch, "FORK_PATCH", False)
     threaded = gate.export(proposal.id, tmp_path / "threaded.tar.gz", actor=BOSS)
     assert forks == [1]
     assert forked.path.read_bytes() == threaded.path.read_bytes()
@@ -194,8 +196,8 @@ def test_git_failing_in_the_patch_job_fails_the_export_cleanly(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
 ) -> None:
     proposal = propose(repo, lambda r: across_the_line(r, 5))
-    monkeypatch.setattr(bundle, "FORK_PATCH", fork)
-    monkeypatch.setattr(bundle, "_fork_is_safe", lambda: True)
+    monkeypatch.setattr(bundlepatch, "FORK_PATCH", fork)
+    monkeypatch.setattr(bundlepatch, "_fork_is_safe", lambda: True)
     # git refuses to start with a malformed config parameter; pygit2 is unaffected.
     monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'broken")
     with pytest.raises(GitError, match="git diff failed"):
@@ -278,15 +280,15 @@ def test_patch_of_additions_is_gits_diff(
 ) -> None:
     """Only additions: the patch is written without git; with attributes git writes it."""
     generated: list[int] = []
-    real = bundle._added_sections
+    real = bundlepatch._added_sections
 
     def counting(*args: Any) -> Any:
         generated.append(1)
         return real(*args)
 
     # In this process (a thread, not a forked child), so the call can be counted.
-    monkeypatch.setattr(bundle, "FORK_PATCH", False)
-    monkeypatch.setattr(bundle, "_added_sections", counting)
+    monkeypatch.setattr(bundlepatch, "FORK_PATCH", False)
+    monkeypatch.setattr(bundlepatch, "_added_sections", counting)
     if attributes:
         (repo / ".git" / "info").mkdir(exist_ok=True)
         (repo / ".git" / "info" / "attributes").write_text("*.txt binary\n")
