@@ -348,8 +348,9 @@ def write_bundle(
         The result, with the bundle's sha256 (``recorded`` is False: see
         :func:`export_proposal`).
     """
-    base_tree = store.commit(proposal.base).tree
-    new_tree = store.commit(proposal.commit).tree
+    span = diff_span(store, proposal)
+    base_tree = store.commit(span[0]).tree
+    new_tree = store.commit(span[1]).tree
     renames = store.rename_pairs(base_tree, new_tree)
 
     def changes() -> Iterator[FileDiff]:
@@ -360,13 +361,13 @@ def write_bundle(
     try:
         with Spool.open() as spool:
             survey = _survey(changes(), extra_excludes, extra_sensitive, spool)
-            with PatchJob.start(store, proposal, survey, spool) as patch_job:
+            with PatchJob.start(store, span, survey, spool) as patch_job:
                 with open(tmp, "wb") as raw, TarGzWriter(raw, level=GZIP_LEVEL) as tar:
                     _add_files(store, changes(), survey, tar, spool, progress)
                     patch_info = patch_job.result()
                     if spool.redacted_files:
                         patch_info = withhold_ids_of_redacted_files(spool, patch_info)
-                    size = _write_manifest(proposal, survey, patch_info, spool)
+                    size = _write_manifest(proposal, span, survey, patch_info, spool)
                     tar.add_stream(MANIFEST_NAME, size, read_back(spool.manifest))
                     tar.add_stream(PATCH_NAME, patch_info["size"], read_back(spool.patch))
         os.replace(tmp, dest)
@@ -382,6 +383,21 @@ def write_bundle(
         excluded=survey.excluded,
         redacted_files=spool.redacted_files,
     )
+
+
+def diff_span(store: GitStore, proposal: Proposal) -> tuple[str, str]:
+    """The two commits whose difference a bundle shows (``diff`` in the manifest).
+
+    The proposal's change, base..proposal; but a command proposal's commit changes nothing
+    (its command runs at approval), so an executed one shows what its merge changed on the
+    target: the command's effect, which is what an auditor needs to see.
+    """
+    merge = proposal.result.get("merge")
+    if proposal.kind == "command" and proposal.status == "executed" and isinstance(merge, str):
+        parents = store.commit(merge).parents
+        if parents:
+            return parents[0], merge
+    return proposal.base, proposal.commit
 
 
 def _survey(
@@ -516,11 +532,16 @@ _LISTED = ("excluded", "files", "redacted")
 
 
 def _write_manifest(
-    proposal: Proposal, survey: Survey, patch_info: dict[str, Any], spool: Spool
+    proposal: Proposal,
+    span: tuple[str, str],
+    survey: Survey,
+    patch_info: dict[str, Any],
+    spool: Spool,
 ) -> int:
     """Assemble ``manifest.json`` in ``spool.manifest``; return its size."""
     redacted = bool(spool.redacted_files or patch_info["redacted"])
     fields = manifest_fields(proposal, patch_info, withhold_hashes=redacted)
+    fields["diff"] = {"from": span[0], "to": span[1]}
     fields["totals"] = {
         "changed": survey.changed,
         "bundled": spool.bundled,

@@ -23,7 +23,6 @@ from gitgate.bundleformat import CHUNK, PATCH_NAME
 from gitgate.diffgen import added_section, git_quoted
 from gitgate.errors import GitError
 from gitgate.gitstore import MODE_GITLINK, GitStore
-from gitgate.records import Proposal
 from gitgate.redaction import redact_bytes
 
 if TYPE_CHECKING:
@@ -45,8 +44,8 @@ class PatchJob:
     the redaction happens here afterwards. The bytes are the same either way.
     """
 
-    def __init__(self, store: GitStore, proposal: Proposal, survey: Survey, spool: Spool):
-        self._args = (store, proposal, survey, spool)
+    def __init__(self, store: GitStore, span: tuple[str, str], survey: Survey, spool: Spool):
+        self._args = (store, span, survey, spool)
         self._child: tuple[int, int] | None = None  # (pid, read end of the pipe)
         self._pool: ThreadPoolExecutor | None = None
         self._diff: Future[None] | None = None
@@ -54,9 +53,9 @@ class PatchJob:
     @classmethod
     @contextmanager
     def start(
-        cls, store: GitStore, proposal: Proposal, survey: Survey, spool: Spool
+        cls, store: GitStore, span: tuple[str, str], survey: Survey, spool: Spool
     ) -> Iterator[PatchJob]:
-        job = cls(store, proposal, survey, spool)
+        job = cls(store, span, survey, spool)
         for spooled in (spool.units, spool.raw_diff, spool.patch):
             spooled.flush()  # the child must not inherit half-written buffers
         try:
@@ -64,7 +63,7 @@ class PatchJob:
                 job._fork()
             else:
                 job._pool = ThreadPoolExecutor(1, "gitgate-diff")
-                job._diff = job._pool.submit(_write_raw_diff, store, proposal, survey, spool)
+                job._diff = job._pool.submit(_write_raw_diff, store, span, survey, spool)
             yield job
         finally:
             job._stop()
@@ -75,7 +74,7 @@ class PatchJob:
         Raises:
             GitError: when git's diff failed (in the child or the thread).
         """
-        store, proposal, survey, spool = self._args
+        store, span, survey, spool = self._args
         if self._child is None:
             assert self._diff is not None
             self._diff.result()
@@ -122,7 +121,7 @@ def _fork_is_safe() -> bool:
 
 
 def _patch_child(
-    writer: int, store: GitStore, proposal: Proposal, survey: Survey, spool: Spool
+    writer: int, store: GitStore, span: tuple[str, str], survey: Survey, spool: Spool
 ) -> NoReturn:
     """The forked child: write the redacted patch, report, and leave without cleanup.
 
@@ -132,7 +131,7 @@ def _patch_child(
     code = 0
     try:
         # git's output is redacted as it comes: git and this child work side by side.
-        info = _write_patch(_diff_chunks(store, proposal, survey, spool.units), spool.patch)
+        info = _write_patch(_diff_chunks(store, span, survey, spool.units), spool.patch)
         spool.patch.flush()
         message = json.dumps({"patch": info})
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises
@@ -145,24 +144,24 @@ def _patch_child(
         os._exit(code)
 
 
-def _write_raw_diff(store: GitStore, proposal: Proposal, survey: Survey, spool: Spool) -> None:
+def _write_raw_diff(store: GitStore, span: tuple[str, str], survey: Survey, spool: Spool) -> None:
     """git's diff of the exported paths into ``spool.raw_diff`` (not redacted yet)."""
-    for chunk in _diff_chunks(store, proposal, survey, spool.units):
+    for chunk in _diff_chunks(store, span, survey, spool.units):
         spool.raw_diff.write(chunk)
     spool.raw_diff.flush()
 
 
 def _diff_chunks(
-    store: GitStore, proposal: Proposal, survey: Survey, units: IO[bytes]
+    store: GitStore, span: tuple[str, str], survey: Survey, units: IO[bytes]
 ) -> Iterator[bytes]:
     """git's diff without the excluded paths, as it comes.
 
     One ``git diff`` leaving the excluded paths out when they fit on a command line;
     otherwise batches of the exported paths (a rename's two paths always together).
     """
-    base, commit = proposal.base, proposal.commit
+    base, commit = span
     if survey.only_additions and store.diff_is_plain():
-        yield from _added_sections(store, proposal, survey)
+        yield from _added_sections(store, span, survey)
         return
     if survey.leave_out is not None:
         yield from store.stream_diff(base, commit, leave_out=survey.leave_out)
@@ -171,7 +170,7 @@ def _diff_chunks(
         yield from store.stream_diff(base, commit, paths=batch)
 
 
-def _added_sections(store: GitStore, proposal: Proposal, survey: Survey) -> Iterator[bytes]:
+def _added_sections(store: GitStore, span: tuple[str, str], survey: Survey) -> Iterator[bytes]:
     """The diff of a proposal that only adds files, written here instead of by git.
 
     git would read every blob again only to print it with "+" in front; ``diffgen`` writes
@@ -179,8 +178,8 @@ def _added_sections(store: GitStore, proposal: Proposal, survey: Survey) -> Iter
     it reads through a repository handle of its own.
     """
     own = GitStore.open(store.git_dir)
-    base_tree = own.commit(proposal.base).tree
-    new_tree = own.commit(proposal.commit).tree
+    base_tree = own.commit(span[0]).tree
+    new_tree = own.commit(span[1]).tree
     changes = own.iter_changes(base_tree, new_tree, renames={})
     for index, diff in enumerate(changes):
         if index < len(survey.exported) and survey.exported[index]:

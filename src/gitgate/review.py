@@ -414,6 +414,9 @@ def summary_lines(manifest: dict[str, Any]) -> list[str]:
         f"proposal {str(commits.get('proposal'))[:12]}"
         + (f", merge {str(commits['merge'])[:12]}" if "merge" in commits else ""),
     ]
+    span = manifest.get("diff")
+    if isinstance(span, dict) and "from" in span and "to" in span:
+        lines.append(f"changes shown: {str(span['from'])[:12]}..{str(span['to'])[:12]}")
     message = str(manifest.get("message") or "").strip()
     if message:
         lines.append("message: " + message.splitlines()[0])

@@ -309,3 +309,25 @@ def test_patch_of_additions_is_gits_diff(
     assert report.patch == expected
     assert (b"Binary files /dev/null and b/no-newline.txt differ" in expected) == attributes
     assert generated == ([] if attributes else [1])
+
+
+def test_executed_command_bundle_shows_what_the_command_changed(
+    repo: Path, tmp_path: Path
+) -> None:
+    gate = Gate(repo)
+    proposal = gate.propose_command("echo generated > out.txt", actor=AGENT)
+    pending = gate.export(proposal.id, tmp_path / "pending.tar.gz", actor=BOSS)
+    pending_report = review_bundle(pending.path)
+    assert pending_report.ok and pending_report.manifest is not None
+    assert pending_report.manifest["files"] == []  # nothing has run yet
+    assert pending_report.manifest["diff"] == {"from": proposal.base, "to": proposal.commit}
+    before = git(repo, "rev-parse", "main").decode().strip()
+    executed = gate.approve(proposal.id, actor=BOSS).proposal
+    merge = executed.result["merge"]
+    result = gate.export(proposal.id, tmp_path / "executed.tar.gz", actor=BOSS)
+    report = review_bundle(result.path)
+    assert report.ok and report.manifest is not None
+    assert report.manifest["diff"] == {"from": before, "to": merge}
+    assert [(e["path"], e["change"]) for e in report.manifest["files"]] == [("out.txt", "added")]
+    assert members(result.path)["files/out.txt"] == b"generated\n"
+    assert b"+generated" in report.patch
