@@ -38,10 +38,12 @@ from gitgate.bundlepatch import (
     DIFF_BATCH,
     PATHSPEC_BYTES,
     PatchJob,
+    pathspec_bytes,
     read_back,
     spooled_lines,
     withhold_ids_of_redacted_files,
 )
+from gitgate.diffgen import BINARY_SNIFF
 from gitgate.errors import GitgateError
 from gitgate.gitstore import MODE_GITLINK, MODE_LINK, FileDiff, GitStore
 from gitgate.pathpolicy import export_exclusion_reason, is_sensitive_name
@@ -52,7 +54,6 @@ from gitgate.targz import TarGzWriter
 if TYPE_CHECKING:
     from gitgate.workflow import Gate
 
-BINARY_SNIFF = 8000  # git's own heuristic: a NUL in the first 8000 bytes means binary
 GZIP_LEVEL = 6  # git archive's default, so the two are compared like for like
 CONTENT_HASH_MARKER = "[REDACTED:content-hash]"
 MAX_LINK_TARGET = 4096  # a symlink target longer than PATH_MAX is described cut short
@@ -323,7 +324,7 @@ class Survey:
     def omit_from_diff(self, path: str) -> None:
         if self.leave_out is None:
             return
-        self.leave_out_bytes += len(path.encode("utf-8", "surrogateescape")) + 20
+        self.leave_out_bytes += pathspec_bytes(path)
         if len(self.leave_out) >= DIFF_BATCH or self.leave_out_bytes > PATHSPEC_BYTES:
             self.leave_out = None
         else:

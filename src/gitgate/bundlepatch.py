@@ -33,6 +33,11 @@ PATHSPEC_BYTES = 64 << 10  # ...and their bytes: far below any command-line limi
 FORK_PATCH = True  # make the patch in a forked child when safe (tests turn it off)
 
 
+def pathspec_bytes(path: str) -> int:
+    """What one literal pathspec adds to git's command line (the path and its magic)."""
+    return len(path.encode("utf-8", "surrogateescape")) + 20
+
+
 class PatchJob:
     """The redacted patch, made on another core while the files are bundled.
 
@@ -193,7 +198,7 @@ def _unit_batches(units: IO[bytes]) -> Iterator[list[str]]:
     size = 0
     for line in units:
         unit = json.loads(line)
-        unit_size = sum(len(p.encode("utf-8", "surrogateescape")) + 20 for p in unit)
+        unit_size = sum(pathspec_bytes(p) for p in unit)
         if batch and (len(batch) + len(unit) > DIFF_BATCH or size + unit_size > PATHSPEC_BYTES):
             yield batch
             batch, size = [], 0
