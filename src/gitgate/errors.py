@@ -88,6 +88,12 @@ class AlreadyDecided(GitgateError):
     code = "already-decided"
 
 
+class StaleProposal(GitgateError):
+    """The proposal is not the exact commit the approver reviewed (``approve --commit``)."""
+
+    code = "stale-proposal"
+
+
 class PatchDoesNotApply(GitgateError):
     """A patch could not be applied to its base."""
 

@@ -37,6 +37,7 @@ from gitgate.errors import (
     PolicyError,
     SecretDetected,
     SelfApproval,
+    StaleProposal,
     UnknownProposal,
 )
 from gitgate.gitstore import (
@@ -727,19 +728,33 @@ class Gate:
 
     # -- deciding --------------------------------------------------------------------------
 
-    def approve(self, proposal_id: str, *, actor: str | None = None) -> Decision:
+    def approve(
+        self, proposal_id: str, *, actor: str | None = None, commit: str | None = None
+    ) -> Decision:
         """Approve a proposal: merge it into its target (``executed``) or record ``failed``.
 
         A command proposal is run first (once) in a temporary worktree; its file changes are
-        what gets merged.
+        what gets merged. With ``commit``, the approval binds to what was reviewed: it is
+        refused unless the proposal is exactly that commit (a full id, or a prefix of 7+).
 
         Raises:
-            NotAnApprover / SelfApproval / AlreadyDecided / UnknownProposal.
+            NotAnApprover / SelfApproval / AlreadyDecided / UnknownProposal / StaleProposal.
         """
         who = self.resolve_actor(actor)
+        if commit is not None:
+            self._check_reviewed_commit(proposal_id, commit)
         if self.get(proposal_id).kind == "command":
             return self._approve_command(proposal_id, who)
         return self._retry(lambda: self._approve_once(proposal_id, who))
+
+    def _check_reviewed_commit(self, proposal_id: str, commit: str) -> None:
+        proposal = self.get(proposal_id)
+        wanted = commit.strip().lower()
+        if len(wanted) < 7 or not proposal.commit.startswith(wanted):
+            raise StaleProposal(
+                f"{proposal.id} is commit {proposal.commit[:12]}, not the reviewed {wanted[:12]}",
+                hint=f"review it again (`gitgate show {proposal.id}`) and approve that commit",
+            )
 
     def _approve_once(self, proposal_id: str, who: str) -> Decision:
         ctx, proposal = self._authorise(proposal_id, who)

@@ -316,11 +316,21 @@ def show(ctx: click.Context, proposal_id: str, full_diff: bool, as_json: bool) -
 
 @main.command()
 @click.argument("proposal_ids", metavar="ID...", nargs=-1, required=True)
+@click.option(
+    "--commit",
+    "reviewed",
+    metavar="SHA",
+    help="The proposal commit you reviewed (from `gitgate show`); refused if it differs.",
+)
 @json_option
 @push_option
 @click.pass_context
 def approve(
-    ctx: click.Context, proposal_ids: tuple[str, ...], as_json: bool, push: str | None
+    ctx: click.Context,
+    proposal_ids: tuple[str, ...],
+    reviewed: str | None,
+    as_json: bool,
+    push: str | None,
 ) -> None:
     """Approve proposals: each is merged into its target, or recorded failed on a conflict.
 
@@ -329,10 +339,12 @@ def approve(
     Exits 1 if any proposal failed to merge.
     """
     gate = open_gate(ctx)
+    if reviewed is not None and len(proposal_ids) != 1:
+        raise click.UsageError("--commit binds one approval: give exactly one ID")
     results = []
     failed = False
     for pid in proposal_ids:
-        decision = deciding(gate, pid, push, gate.approve)
+        decision = deciding(gate, pid, push, lambda p: gate.approve(p, commit=reviewed))
         for warning in decision.warnings:
             click.echo(f"warning: {warning}", err=True)
         p = decision.proposal
