@@ -15,7 +15,6 @@ from gitgate.changes import check_edits, edits_between
 from gitgate.errors import GitgateError
 from gitgate.gitstore import GitStore
 from gitgate.policy import Policy
-from gitgate.records import Proposal
 from gitgate.redaction import redact
 from gitgate.runner import RunResult, SandboxUnavailable, run_command
 
@@ -38,11 +37,12 @@ class Outcome:
         return cls(tree=None, result={"error": error, **result}, reason=error)
 
 
-def execute_command(store: GitStore, tip: str, policy: Policy, proposal: Proposal) -> Outcome:
-    """Run an approved command proposal at ``tip`` and describe the outcome."""
-    # Commands holding a secret are refused at proposal time, so the stored (redacted) text is
-    # the command itself: nothing secret ever has to be kept to run it.
-    command = str(proposal.arguments.get("command", ""))
+def execute_command(store: GitStore, tip: str, policy: Policy, command: str) -> Outcome:
+    """Run an approved command at ``tip`` and describe the outcome.
+
+    ``command`` is the text stored in the proposal commit itself (so the approval covers its
+    exact bytes); commands holding a secret are refused at proposal time.
+    """
     if not command.strip():
         return Outcome.failed("the proposal records no command")
     base_tree = store.commit(tip).tree

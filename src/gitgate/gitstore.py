@@ -14,19 +14,29 @@ blobs as bytes. The git CLI is used where libgit2 falls short, each time for a m
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import io
 import logging
 import os
+import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffStatsFormat, FileMode, RepositoryOpenFlag
 
-from gitgate.errors import ConcurrentUpdate, GitError, NotARepository, PatchDoesNotApply
+from gitgate.errors import (
+    ConcurrentUpdate,
+    GitError,
+    GitgateError,
+    NotARepository,
+    PatchDoesNotApply,
+)
 from gitgate.patchapply import apply_simple_patch
 
 log = logging.getLogger(__name__)
@@ -38,6 +48,53 @@ MODE_LINK = 0o120000
 MODE_GITLINK = 0o160000
 ZERO_OID = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+LOCK_FILE = "gitgate.lock"
+
+# The crash seam: tests set FAULTS to a callable that raises (or kill the process) at a named
+# step of a ref update; GITGATE_TEST_CRASH_AT=N makes the Nth step kill the process with
+# SIGKILL, for real `kill -9` runs of the CLI. Both are no-ops in normal use.
+FAULTS: Callable[[str], None] | None = None
+_crash_counter = [0]
+
+
+def fault_point(step: str) -> None:
+    """A point where a crash is injected in tests (see FAULTS)."""
+    if FAULTS is not None:
+        FAULTS(step)
+    crash_at = os.environ.get("GITGATE_TEST_CRASH_AT")
+    if crash_at:
+        _crash_counter[0] += 1
+        if str(_crash_counter[0]) == crash_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def environment_error(what: str, err: OSError) -> GitgateError:
+    """An OS fault (disk full, permissions, read-only) as an ``error:`` line with a hint."""
+    hints = {
+        errno.ENOSPC: "the disk is full: free space, then run `gitgate doctor`",
+        errno.EDQUOT: "the disk quota is exceeded: free space, then run `gitgate doctor`",
+        errno.EROFS: "the repository is on a read-only file system",
+        errno.EACCES: "check the repository's owner and permissions (run as the owner)",
+        errno.EPERM: "check the repository's owner and permissions (run as the owner)",
+    }
+    hint = hints.get(err.errno or 0, "run `gitgate doctor` to check and repair the repository")
+    return GitError(f"{what}: {err.strerror or err}", hint=hint)
+
+
+def _flock(fd: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise ConcurrentUpdate(
+                    "another gitgate process has held the write lock for too long",
+                    hint="wait for it to finish; a crashed process releases the lock itself",
+                ) from None
+            time.sleep(0.02)
+
 
 _STATUS_NAMES = {
     DeltaStatus.ADDED: "added",
@@ -146,6 +203,7 @@ class GitStore:
     def __init__(self, repo: pygit2.Repository) -> None:
         """Wrap an open pygit2 repository (use :meth:`open` or :meth:`open_from_env`)."""
         self._repo = repo
+        self._lock_fd: int | None = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -718,18 +776,26 @@ class GitStore:
         return None
 
     def update_refs(self, updates: Sequence[RefUpdate], *, reason: str, who: Identity) -> None:
-        """Apply all updates atomically, each only if its ref still has its ``old`` value.
+        """Apply the updates, each only if its ref still has its ``old`` value.
 
-        pygit2's transaction locks refs but does not compare old values, so the values are
-        read again *after* every lock is held: no other writer can change them then.
+        The refs are locked (in name order), their values compared *after* every lock is held
+        (pygit2's transaction does not compare), then committed. libgit2 commits the locked
+        refs one at a time with no rollback, so callers never rely on several refs moving
+        together: gitgate's journal makes one ref (the audit log) the commit point and derives
+        the rest. While the gitgate write lock is held, the refs being updated are written to
+        the lock file first, so that the next gitgate process can tell the ``.lock`` files a
+        crashed one left behind from live ones (:meth:`clear_stale_locks`).
 
         Raises:
             ConcurrentUpdate: when a ref moved; nothing is changed then.
+            GitError: when git cannot write the refs (disk, permissions, corruption).
         """
         ordered = sorted(updates, key=lambda u: u.name)  # one lock order: no deadlocks
+        self._record_intent(ordered)
         try:
             with self._repo.transaction() as txn:
                 for update in ordered:
+                    fault_point(f"lock {update.name}")
                     txn.lock_ref(update.name)
                 for update in ordered:
                     current = self.resolve(update.name)
@@ -740,19 +806,134 @@ class GitStore:
                             hint="someone else changed it at the same time; try again",
                         )
                 for update in ordered:
+                    fault_point(f"set {update.name}")
                     if update.new is None:
                         txn.remove(update.name)
                     else:
                         # pygit2 cannot pass a Signature here (it wants a cdata pointer); the reflog
                         # then uses the repository's identity, which is fine for a log.
                         txn.set_target(update.name, update.new, message=reason)
+                fault_point("commit")
         except pygit2.GitError as err:
-            if "lock" in str(err).lower() or "exists" in str(err).lower():
+            text = str(err).lower()
+            if "lock" in text or "exists" in text:
                 raise ConcurrentUpdate(
-                    f"a ref is being updated by another process: {err}",
-                    hint="try again in a moment",
+                    f"a ref is locked by another process: {err}",
+                    hint="try again in a moment; if it persists, `gitgate doctor` removes "
+                    "locks left by a crashed process",
                 ) from err
-            raise GitError(f"cannot update refs: {err}") from err
+            raise GitError(
+                f"cannot update refs: {err}", hint="check disk space and permissions"
+            ) from err
+        except OSError as err:
+            raise environment_error("cannot update refs", err) from err
+        self._record_intent(())
+
+    def update_ref(self, name: str, new: str | None, old: str | None, *, reason: str) -> None:
+        """One compare-and-swap ref update (see :meth:`update_refs`)."""
+        self.update_refs([RefUpdate(name, new, old)], reason=reason, who=Identity("gitgate", ""))
+
+    # -- the write lock: one gitgate writer at a time, and no stale locks after a crash -------
+
+    @contextlib.contextmanager
+    def write_lock(self, *, timeout: float = 60.0) -> Iterator[None]:
+        """Hold gitgate's write lock on this repository (an OS lock: it dies with its owner).
+
+        Raises:
+            GitgateError: when the repository is read-only or the lock is not free in time.
+        """
+        if self._lock_fd is not None:  # re-entrant within one process
+            yield
+            return
+        path = self.git_dir / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+        except OSError as err:
+            raise environment_error("cannot take gitgate's write lock", err) from err
+        try:
+            _flock(fd, timeout)
+            self._lock_fd = fd
+            self._clear_crashed_intent()
+            yield
+        finally:
+            self._lock_fd = None
+            os.close(fd)  # closing releases the lock
+
+    def _record_intent(self, updates: Sequence[RefUpdate]) -> None:
+        """Write which refs this process is about to lock (empty: none) into the lock file."""
+        if self._lock_fd is None:
+            return
+        text = "".join(f"{u.name}\n" for u in updates)
+        os.ftruncate(self._lock_fd, 0)
+        if text:
+            os.pwrite(self._lock_fd, f"{os.getpid()} {time.time():.3f}\n{text}".encode(), 0)
+            os.fsync(self._lock_fd)
+
+    def _clear_crashed_intent(self) -> None:
+        """A non-empty lock file means its last holder died while updating refs: remove the
+        ``.lock`` files it left (only those created while it ran), then clear the record."""
+        assert self._lock_fd is not None
+        raw = os.pread(self._lock_fd, 1 << 20, 0).decode("utf-8", "replace")
+        if not raw.strip():
+            return
+        head, _, rest = raw.partition("\n")
+        try:
+            started = float(head.split()[1])
+        except (IndexError, ValueError):
+            started = 0.0
+        names = [line for line in rest.splitlines() if line.startswith("refs/")]
+        removed = self.clear_stale_locks(names, not_before=started - 1, older_than=0.0)
+        for path in removed:
+            log.warning("removed %s, left by a gitgate process that stopped mid-update", path)
+        os.ftruncate(self._lock_fd, 0)
+
+    def clear_stale_locks(
+        self, names: Sequence[str], *, not_before: float = 0.0, older_than: float = 600.0
+    ) -> list[str]:
+        """Remove ``.lock`` files of ``names`` (and ``packed-refs.lock``) that are stale.
+
+        A lock counts as stale when it is older than ``older_than`` seconds and was created no
+        earlier than ``not_before`` (a UNIX time). Returns the paths removed.
+        """
+        removed: list[str] = []
+        now = time.time()
+        for rel in [*(f"{name}.lock" for name in names), "packed-refs.lock"]:
+            path = self.git_dir / rel
+            try:
+                mtime = path.stat().st_mtime
+            except OSError:
+                continue
+            if mtime >= not_before and now - mtime >= older_than:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(str(path))
+        return removed
+
+    def lock_files(self) -> list[tuple[str, float]]:
+        """Every ``*.lock`` file under refs/ and the packed-refs lock, with its age in seconds."""
+        found: list[tuple[str, float]] = []
+        now = time.time()
+        candidates = [self.git_dir / "packed-refs.lock", *(self.git_dir / "refs").rglob("*.lock")]
+        for path in candidates:
+            try:
+                found.append((str(path.relative_to(self.git_dir)), now - path.stat().st_mtime))
+            except OSError:
+                continue
+        return found
+
+    def is_write_locked(self) -> bool:
+        """Tell whether another process holds gitgate's write lock right now."""
+        try:
+            fd = os.open(self.git_dir / LOCK_FILE, os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def sync_checkout(self, branch: str, old: str, new: str) -> str | None:
         """Bring the working tree along when ``branch`` is checked out here.

@@ -125,15 +125,60 @@ class AuditEntry:
     proposal: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
     commits: dict[str, str] = field(default_factory=dict)
+    # The journal's promise: every ref this entry moves, as ``ref -> (old, new)`` (None: absent),
+    # in the order they are applied. Once the entry is on the audit ref the moves are decided;
+    # they are then applied, or completed by the next gitgate command after a crash.
+    refs: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form, schema first."""
-        return {"schema": AUDIT_SCHEMA, **asdict(self)}
+        """Plain JSON-ready form, schema first (``refs`` only when the entry moves refs)."""
+        body = asdict(self)
+        if not self.refs:
+            del body["refs"]
+        else:
+            body["refs"] = [[ref, old, new] for ref, (old, new) in self.refs.items()]
+        return {"schema": AUDIT_SCHEMA, **body}
 
     def summary(self) -> str:
         """One line for logs and commit subjects."""
         what = f" {self.proposal}" if self.proposal else ""
         return f"#{self.seq} {self.event}{what} by {self.actor}"
+
+
+# What a proposal is, fixed when it is made: the ``proposed`` journal entry carries exactly these
+# fields, and a note's copy of them must never differ (only status, history, approvals and
+# result move, each through a later entry).
+RECORD_FIELDS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "tool",
+    "target",
+    "base",
+    "commit",
+    "requester",
+    "created_at",
+    "message",
+    "arguments",
+    "changed_files",
+)
+
+
+def proposal_record(proposal: Proposal) -> dict[str, Any]:
+    """The immutable part of a proposal, as the ``proposed`` entry stores it."""
+    body = asdict(proposal)
+    return {key: body[key] for key in RECORD_FIELDS}
+
+
+def proposal_from_record(record: Any) -> Proposal:
+    """A pending proposal (no history yet) from the record of a ``proposed`` entry.
+
+    Raises:
+        RecordError: when the record is malformed or carries fields a record does not have.
+    """
+    if not isinstance(record, dict) or not set(record) <= set(RECORD_FIELDS):
+        raise RecordError("malformed proposal record in a proposed entry")
+    body = {"schema": PROPOSAL_SCHEMA, **record, "status": "pending"}
+    return decode_proposal(json.dumps(body).encode())
 
 
 def encode_proposal(proposal: Proposal) -> bytes:
@@ -178,6 +223,27 @@ def decode_proposal(data: bytes) -> Proposal:
     return proposal
 
 
+COMMAND_TRAILER = "Gitgate-Command: "
+
+
+def command_trailer(command: str) -> str:
+    """The trailer that carries a command proposal's exact command in its commit message."""
+    return COMMAND_TRAILER + json.dumps(command)
+
+
+def command_from_message(message: str) -> str | None:
+    """The command stored in a proposal commit's trailers (None: none, or more than one)."""
+    trailers = message.rstrip("\n").rsplit("\n\n", 1)[-1].splitlines()
+    found = [line[len(COMMAND_TRAILER) :] for line in trailers if line.startswith(COMMAND_TRAILER)]
+    if len(found) != 1:
+        return None
+    try:
+        command = json.loads(found[0])
+    except ValueError:
+        return None
+    return command if isinstance(command, str) else None
+
+
 AUDIT_SUBJECT_PREFIX = "gitgate audit "
 
 
@@ -209,6 +275,7 @@ def decode_audit(message: str) -> AuditEntry:
     commits = _opt_dict(obj, "commits")
     if not all(isinstance(v, str) for v in commits.values()):
         raise RecordError("audit entry 'commits' must map names to commit ids")
+    refs = _ref_moves(obj.get("refs", []))
     return AuditEntry(
         seq=seq,
         event=_req_choice(obj, "event", EVENTS),
@@ -217,6 +284,32 @@ def decode_audit(message: str) -> AuditEntry:
         proposal=proposal,
         details=_opt_dict(obj, "details"),
         commits=cast(dict[str, str], commits),
+        refs=refs,
+    )
+
+
+def _ref_moves(value: Any) -> dict[str, tuple[str | None, str | None]]:
+    """Decode ``[[ref, old, new], …]``: full ids or null, each ref named once."""
+    if not isinstance(value, list):
+        raise RecordError("audit entry 'refs' must be a list of [ref, old, new]")
+    moves: dict[str, tuple[str | None, str | None]] = {}
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
+            raise RecordError("audit entry 'refs' must be a list of [ref, old, new]")
+        ref, old, new = item
+        if not ref.startswith("refs/") or ref in moves:
+            raise RecordError(f"audit entry 'refs' names {ref[:80]!r} badly or twice")
+        if not (_is_oid_or_none(old) and _is_oid_or_none(new)) or old == new:
+            raise RecordError(f"audit entry 'refs' has a malformed move of {ref[:80]!r}")
+        moves[ref] = (old, new)
+    return moves
+
+
+def _is_oid_or_none(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, str)
+        and len(value) in (40, 64)
+        and all(c in "0123456789abcdef" for c in value)
     )
 
 

@@ -30,8 +30,8 @@ def proposal_table(proposals: Sequence[Proposal]) -> str:
     return "\n".join([header, *(proposal_line(p) for p in proposals)])
 
 
-def proposal_detail(p: Proposal, *, diff: str | None = None) -> str:
-    """``gitgate show`` for people."""
+def proposal_detail(p: Proposal, *, diff: str | None = None, tree: str | None = None) -> str:
+    """``gitgate show`` for people (``tree``: the tree an approval would merge)."""
     lines = [
         f"proposal {p.id}  [{p.status}]",
         f"kind:      {p.kind} (tool {p.tool})",
@@ -39,11 +39,15 @@ def proposal_detail(p: Proposal, *, diff: str | None = None) -> str:
         f"commit:    {p.commit}",
         f"requester: {p.requester} at {p.created_at}",
     ]
+    if tree is not None:
+        lines.insert(4, f"tree:      {tree}")
     if p.message:
         lines.append("message:   " + p.message.strip().replace("\n", "\n           "))
     if p.kind == "command":
-        lines.append(f"command:   {p.arguments.get('command', '')}")
-        lines.append(f"verdict:   {p.preview.get('reason', '')}")
+        command = p.preview.get("command", p.arguments.get("command", ""))
+        lines.append(f"command:   {command}")
+        verdict = p.preview.get("classification", "")
+        lines.append(f"verdict:   {verdict}{': ' if verdict else ''}{p.preview.get('reason', '')}")
     for approval in p.approvals:
         lines.append(f"approved:  by {approval.by} at {approval.at} ({approval.commit[:12]})")
     lines.extend(_result_lines(p))

@@ -16,12 +16,12 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitgate import clock
-from gitgate.audit import actor_identity, append_entries, read_log
+from gitgate.audit import actor_identity, read_log
 from gitgate.bundle import ExportResult, Progress, export_proposal
 from gitgate.changes import check_edits, edits_between
 from gitgate.classify import CommandRules, Verdict, classify_command
@@ -45,21 +45,28 @@ from gitgate.gitstore import (
     MODE_BLOB,
     MODE_TREE,
     GitStore,
-    RefUpdate,
     TreeConflict,
     TreeDiff,
     TreeEntry,
 )
-from gitgate.ids import ID_LENGTH, new_id, parse_prefix
+from gitgate.ids import new_id, parse_prefix
+from gitgate.journal.engine import Journal, RollForward
+
+if TYPE_CHECKING:
+    from gitgate.journal.doctor import DoctorReport
+    from gitgate.verify import VerifyReport
+from gitgate.journal.index import IndexRow, ProposalIndex, load_index
+from gitgate.journal.replay import apply_entry, fold
 from gitgate.policy import POLICY_PATH, Policy, parse_policy, render_policy, same_identity
 from gitgate.records import (
-    Approval,
     AuditEntry,
     ChangedFile,
     Proposal,
     RecordError,
-    decode_proposal,
-    encode_proposal,
+    command_from_message,
+    command_trailer,
+    decode_audit,
+    proposal_record,
 )
 from gitgate.redaction import find_secrets, redact, redact_data
 from gitgate.runner import run_command
@@ -99,25 +106,21 @@ class InitResult:
 
 
 @dataclass(frozen=True, slots=True)
-class VerifyReport:
-    """Outcome of ``gitgate audit verify``."""
-
-    entries: int
-    proposals: int
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is inconsistent."""
-        return not self.problems
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
     """Result of approving one proposal (the proposal as now recorded, plus warnings)."""
 
     proposal: Proposal
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A proposal with the exact commit and tree an approval would merge, and its preview."""
+
+    proposal: Proposal
+    commit: str
+    tree: str
+    preview: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +144,9 @@ class _Draft:
     message: str
     title: str
     arguments: dict[str, Any]
-    preview: dict[str, Any]
     changed_files: tuple[ChangedFile, ...]
     details: dict[str, Any]
+    command: str | None = None
 
 
 class Gate:
@@ -265,41 +268,42 @@ class Gate:
         else:
             policy = Policy(protected=tuple(protect) or (branch,), approvers=tuple(approvers))
             policy = parse_policy(render_policy(policy))  # validate what we are about to commit
-            policy_commit = self._commit_policy(branch, tip, policy, who)
+            policy_commit = self._policy_commit(tip, policy, who)
             wrote = True
-            warning = self.store.sync_checkout(branch, tip or EMPTY_TREE, policy_commit)
-            if warning:
-                warnings.append(warning)
         assert policy_commit is not None
         if not policy.approvers:
             warnings.append("the policy names no approvers: nobody can approve proposals yet")
         self.store.config_set(CONFIG_BRANCH, branch)
-        started = self._start_audit(policy, branch, policy_commit, who, rewrote=wrote and force)
+        started = self._start_audit(policy, branch, tip, policy_commit, who)
+        if wrote:
+            warning = self.store.sync_checkout(branch, tip or EMPTY_TREE, policy_commit)
+            if warning:
+                warnings.append(warning)
         return InitResult(branch, policy_commit, wrote, started, policy, tuple(warnings))
 
     def _configured_or_head(self) -> str | None:
         return self.store.config_get(CONFIG_BRANCH) or self.store.head_branch()
 
-    def _commit_policy(self, branch: str, tip: str | None, policy: Policy, who: str) -> str:
+    def _policy_commit(self, tip: str | None, policy: Policy, who: str) -> str:
+        """The commit that puts ``policy`` on the branch (not yet on it: the entry moves it)."""
         blob = self.store.write_blob(render_policy(policy).encode())
         base_tree = self.store.commit(tip).tree if tip else None
         tree = self.store.update_tree(base_tree, {POLICY_PATH: TreeEntry(MODE_BLOB, blob)})
         message = f"gitgate: set up policy\n\nProtected: {', '.join(policy.protected)}\n"
-        commit = self.store.create_commit(
+        return self.store.create_commit(
             tree, [tip] if tip else [], message, actor_identity(who), _ts()
         )
-        self.store.update_refs(
-            [RefUpdate(f"refs/heads/{branch}", commit, tip)],
-            reason="gitgate init",
-            who=actor_identity(who),
-        )
-        return commit
 
     def _start_audit(
-        self, policy: Policy, branch: str, policy_commit: str, who: str, *, rewrote: bool
+        self, policy: Policy, branch: str, tip: str | None, policy_commit: str, who: str
     ) -> bool:
+        """Journal the set-up: ``init`` (or ``policy`` when a log exists) moves the branch.
+
+        Nothing is written when the log exists and the policy commit is already the tip.
+        """
         audit_tip = self.store.resolve(policy.refs.audit)
-        if audit_tip is not None and not rewrote:
+        moves_branch = policy_commit != tip
+        if audit_tip is not None and not moves_branch:
             return False
         event = "init" if audit_tip is None else "policy"
         entry = AuditEntry(
@@ -311,13 +315,9 @@ class Gate:
                 {"protected": list(policy.protected), "approvers": list(policy.approvers)}
             ),  # type: ignore[arg-type]
             commits={"policy": policy_commit, "target": branch},
+            refs={f"refs/heads/{branch}": (tip, policy_commit)} if moves_branch else {},
         )
-        new_tip = append_entries(self.store, audit_tip, [entry], when=_ts())
-        self.store.update_refs(
-            [RefUpdate(policy.refs.audit, new_tip, audit_tip)],
-            reason=f"gitgate audit: {event}",
-            who=actor_identity(who),
-        )
+        self._commit(policy, who, [entry])
         return True
 
     # -- proposing -------------------------------------------------------------------------
@@ -473,19 +473,19 @@ class Gate:
             message=message,
             title=_summary(kind, message, diff),
             arguments={**arguments, **_path_summary(edits)},
-            preview=_preview(diff),
             changed_files=_changed_files(diff),
             details=details,
         )
         return self._store_proposal(ctx, who, draft)
 
     def _store_proposal(self, ctx: Context, who: str, draft: _Draft) -> Proposal:
-        """Write the proposal commit, its note and its ``proposed`` entry; create the branch."""
-        pid = new_id()
+        """Write the proposal commit and journal its ``proposed`` entry (which carries the
+        immutable record); the pending branch and the note follow from the entry."""
+        pid = self._fresh_id(ctx.policy)
         commit = self.store.create_commit(
             draft.tree,
             [ctx.tip],
-            _proposal_message(pid, draft.kind, draft.message, who, draft.title),
+            _proposal_message(pid, draft.kind, draft.message, who, draft.title, draft.command),
             actor_identity(who),
             _ts(),
         )
@@ -502,21 +502,28 @@ class Gate:
             status="pending",
             message=redact(draft.message),
             arguments=_redacted_dict(draft.arguments),
-            preview=draft.preview,
             changed_files=draft.changed_files,
-        ).with_status("pending", now, who)
+        )
         entry = AuditEntry(
             seq=0,
             event="proposed",
             actor=who,
             time=now,
             proposal=pid,
-            details=_redacted_dict(draft.details),
+            details={**_redacted_dict(draft.details), "proposal": proposal_record(proposal)},
             commits={"proposal": commit, "base": ctx.tip, "target": ctx.branch},
+            refs={ctx.policy.refs.pending(pid): (None, commit)},
         )
-        pending = RefUpdate(ctx.policy.refs.pending(pid), commit, None)
-        self._retry(lambda: self._record(ctx.policy, who, [proposal], [entry], [pending]))
-        return proposal
+        self._retry(lambda: self._commit(ctx.policy, who, [entry]))
+        return apply_entry(None, entry)
+
+    def _fresh_id(self, policy: Policy) -> str:
+        """A proposal id never used in this journal (ids are random; this makes sure)."""
+        used = load_index(self.store, policy.refs.audit).rows
+        while True:
+            pid = new_id()
+            if pid not in used and self.store.resolve(policy.refs.archive(pid)) is None:
+                return pid
 
     # -- commands --------------------------------------------------------------------------
 
@@ -560,9 +567,9 @@ class Gate:
                 :120
             ],
             arguments={"command": command, "classification": verdict.decision},
-            preview={"command": redact(command), "reason": verdict.reason},
             changed_files=(),
             details={"kind": "command", "tool": tool, "command": command},
+            command=command,
         )
         return self._store_proposal(ctx, who, draft)
 
@@ -604,54 +611,39 @@ class Gate:
             time=clock.iso(clock.now()),
             details=_redacted_dict({"command": command, **details}),
         )
-        self._retry(lambda: self._append_audit(policy, who, [entry]))
-
-    def _append_audit(self, policy: Policy, who: str, entries: Sequence[AuditEntry]) -> None:
-        tip = self.store.resolve(policy.refs.audit)
-        if tip is None:
-            raise NotAGitgateRepo("the audit log is missing", hint="run `gitgate init`")
-        new_tip = append_entries(self.store, tip, entries, when=_ts())
-        self.store.update_refs(
-            [RefUpdate(policy.refs.audit, new_tip, tip)],
-            reason="gitgate audit",
-            who=actor_identity(who),
-        )
+        self._retry(lambda: self._commit(policy, who, [entry]))
 
     # -- recording -------------------------------------------------------------------------
 
-    def _record(
-        self,
-        policy: Policy,
-        who: str,
-        proposals: Sequence[Proposal],
-        entries: Sequence[AuditEntry],
-        extra: Sequence[RefUpdate],
-    ) -> None:
-        """Write notes and audit entries on the current tips and move every ref at once."""
-        refs = policy.refs
-        notes_tip = self.store.resolve(refs.notes)
-        audit_tip = self.store.resolve(refs.audit)
-        if audit_tip is None:
+    def journal(self, policy: Policy | None = None) -> Journal:
+        """The audit log of this repository, used as the journal."""
+        return Journal(self.store, (policy or self.policy()).refs)
+
+    def _commit(self, policy: Policy, who: str, entries: Sequence[AuditEntry]) -> None:
+        """Journal ``entries`` (the commit point), then bring every ref and note in line."""
+        if self.store.resolve(policy.refs.audit) is None and entries[0].event != "init":
             raise NotAGitgateRepo(
                 "the audit log is missing", hint="run `gitgate init` (or `gitgate fetch`)"
             )
-        when = _ts()
-        ident = actor_identity(who)
-        notes = {p.commit: encode_proposal(p) for p in proposals}
-        subject = "; ".join(f"{p.id} {p.status}" for p in proposals)
-        new_notes = self.store.write_notes(
-            notes_tip, notes, message=f"gitgate: {subject}\n", who=ident, when=when
-        )
-        new_audit = append_entries(self.store, audit_tip, entries, when=when)
-        updates = [
-            *extra,
-            RefUpdate(refs.notes, new_notes, notes_tip),
-            RefUpdate(refs.audit, new_audit, audit_tip),
-        ]
-        self.store.update_refs(updates, reason=f"gitgate: {subject}", who=ident)
+        self.journal(policy).commit(entries, who, _ts())
+
+    def complete(self) -> RollForward | None:
+        """Finish any decision a crash left half-done (every command does this first).
+
+        Returns what was completed, or None when there was nothing to do or the repository
+        cannot be written (a read-only repository is read as it is).
+        """
+        try:
+            journal = self.journal()
+        except GitgateError:
+            return None  # not set up yet: nothing to complete
+        if not journal.needs_completion() or not self.store.is_writable():
+            return None
+        return journal.roll_forward()
 
     def _retry(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` again when a ref moved under it; give up after a bounded number."""
+        self.complete()
         for n in range(MAX_TRIES):
             try:
                 return attempt()
@@ -666,65 +658,46 @@ class Gate:
     # -- finding ---------------------------------------------------------------------------
 
     def get(self, proposal_id: str) -> Proposal:
-        """The proposal with this id or unique id prefix.
+        """The proposal with this id or unique id prefix, as the journal records it.
+
+        Derived from the journal through the index (its few entries are read), never from a
+        note: a note is a copy that someone may have edited.
 
         Raises:
             UnknownProposal / AmbiguousProposal.
         """
         prefix = parse_prefix(proposal_id)
-        refs = self.policy().refs
-        notes_tip = self.store.resolve(refs.notes)
-        if len(prefix) == ID_LENGTH:
-            for ref in (refs.pending(prefix), refs.archive(prefix)):
-                commit = self.store.resolve(ref)
-                found = self._note_for(notes_tip, commit, prefix) if commit else None
-                if found is not None:
-                    return found
-        matches = [p for p in self._iter_proposals(notes_tip) if p.id.startswith(prefix)]
-        if not matches:
+        rows = self._index().matching(prefix)
+        if not rows:
             raise UnknownProposal(
                 f"no proposal {proposal_id!r}", hint="list proposals with `gitgate list`"
             )
-        ids = sorted({p.id for p in matches})
-        if len(ids) == 1 and len(matches) > 1:
-            # Ids are random; two notes claiming one id mean a forged or copied note.
-            raise AmbiguousProposal(
-                f"proposal {ids[0]} is claimed by {len(matches)} different commits",
-                hint="one of them is forged: inspect `git notes --ref=gitgate list` and "
-                "the pending branch, and run `gitgate audit verify`",
-            )
-        if len(ids) > 1:
+        if len(rows) > 1:
+            ids = sorted(r.id for r in rows)
             raise AmbiguousProposal(
                 f"{proposal_id!r} matches {len(ids)} proposals: {', '.join(ids[:8])}",
                 hint="give more characters of the id",
             )
-        return matches[0]
+        return self._derive(rows[0])
 
     def list(self, status: str | None = None) -> list[Proposal]:
         """Every proposal (optionally only those with ``status``), oldest first."""
-        notes_tip = self.store.resolve(self.policy().refs.notes)
-        found = [p for p in self._iter_proposals(notes_tip) if status in (None, p.status)]
-        return sorted(found, key=lambda p: (p.created_at, p.id))
+        return [self._derive(row) for row in self._index().with_status(status)]
 
-    def _note_for(self, notes_tip: str | None, commit: str, pid: str) -> Proposal | None:
-        raw = self.store.read_note(notes_tip, commit)
-        if raw is None:
-            return None
+    def _index(self) -> ProposalIndex:
+        return load_index(self.store, self.policy().refs.audit)
+
+    def _derive(self, row: IndexRow) -> Proposal:
+        entries = [decode_audit(self.store.commit(c).message) for c in row.entries]
         try:
-            proposal = decode_proposal(raw)
-        except RecordError:
-            return None
-        return proposal if proposal.id == pid and proposal.commit == commit else None
-
-    def _iter_proposals(self, notes_tip: str | None) -> Iterable[Proposal]:
-        for annotated, raw in self.store.iter_notes(notes_tip):
-            try:
-                proposal = decode_proposal(raw)
-            except RecordError:
-                log.debug("skipping a note that is not a gitgate proposal on %s", annotated)
-                continue
-            if proposal.commit == annotated:
-                yield proposal
+            derived = fold(None, entries)
+        except RecordError as err:
+            raise GitgateError(
+                f"the journal's entries about {row.id} do not fit together: {err}",
+                hint="run `gitgate audit verify`",
+            ) from err
+        assert derived is not None
+        return derived
 
     # -- deciding --------------------------------------------------------------------------
 
@@ -761,9 +734,9 @@ class Gate:
         return self._record_decision(ctx, proposal, who, self._merge_outcome(ctx, proposal))
 
     def _approve_command(self, proposal_id: str, who: str) -> Decision:
+        self.complete()
         ctx, proposal = self._authorise(proposal_id, who)
-        # The command runs exactly once: a retry below only re-records its result on new tips.
-        ran = execute_command(self.store, ctx.tip, ctx.policy, proposal)
+        ran = self._run_approved_command(ctx, proposal)
 
         def attempt() -> Decision:
             now_ctx, now_proposal = self._authorise(proposal_id, who)
@@ -798,6 +771,21 @@ class Gate:
             return Outcome(tree=merged.tree)
         return Outcome.failed("merge conflict", conflicts=list(merged.conflicts))
 
+    def _run_approved_command(self, ctx: Context, proposal: Proposal) -> Outcome:
+        """Run the command stored in the proposal commit, classified again right before.
+
+        The approval covers the commit, so it covers the command's exact bytes; the policy or
+        the rules may have changed since it was proposed, so a command now denied is not run.
+        The command runs exactly once: a retry only re-records its result on new tips.
+        """
+        command = command_from_message(self.store.commit(proposal.commit).message)
+        if command is None:
+            return Outcome.failed("the proposal commit carries no command")
+        verdict = classify_command(command, _command_rules(ctx.policy))
+        if verdict.decision == "deny":
+            return Outcome.failed(f"the command is now refused: {verdict.reason}")
+        return execute_command(self.store, ctx.tip, ctx.policy, command)
+
     def _carry_outcome(self, ran_at: str, tip: str, ran: Outcome) -> Outcome:
         """Move a command's result onto a target that moved while the command ran."""
         if ran.tree is None or ran_at == tip:
@@ -815,7 +803,6 @@ class Gate:
     ) -> Decision:
         now = clock.iso(clock.now())
         refs = ctx.policy.refs
-        approvals = (*proposal.approvals, Approval(by=who, at=now, commit=proposal.commit))
         approved = AuditEntry(
             seq=0,
             event="approved",
@@ -824,23 +811,23 @@ class Gate:
             proposal=proposal.id,
             commits={"proposal": proposal.commit, "target": ctx.branch},
         )
-        pending = RefUpdate(refs.pending(proposal.id), None, proposal.commit)
+        pending = refs.pending(proposal.id)
         if outcome.tree is None:
-            failed = proposal.with_status(
-                "failed", now, who, outcome.reason, approvals=approvals, result=outcome.result
-            )
             entry = AuditEntry(
                 seq=0,
                 event="failed",
                 actor=who,
                 time=now,
                 proposal=proposal.id,
-                details=_redacted_dict(outcome.result),
+                details={"result": _redacted_dict(outcome.result)},
                 commits={"proposal": proposal.commit, "target": ctx.branch},
+                refs={
+                    refs.archive(proposal.id): (None, proposal.commit),
+                    pending: (proposal.commit, None),
+                },
             )
-            archive = RefUpdate(refs.archive(proposal.id), proposal.commit, None)
-            self._record(ctx.policy, who, [failed], [approved, entry], [pending, archive])
-            return Decision(failed)
+            self._commit(ctx.policy, who, [approved, entry])
+            return Decision(fold(proposal, [approved, entry]) or proposal)
         merge = self.store.create_commit(
             outcome.tree,
             [ctx.tip, proposal.commit],
@@ -848,31 +835,27 @@ class Gate:
             actor_identity(who),
             _ts(),
         )
-        executed = proposal.with_status(
-            "executed",
-            now,
-            who,
-            approvals=approvals,
-            result={**outcome.result, "merge": merge, "target": ctx.branch},
-        )
+        result = {**_redacted_dict(outcome.result), "merge": merge, "target": ctx.branch}
         entry = AuditEntry(
             seq=0,
             event="executed",
             actor=who,
             time=now,
             proposal=proposal.id,
-            details=_redacted_dict(outcome.result),
+            details={"result": result},
             commits={
                 "proposal": proposal.commit,
                 "merge": merge,
                 "target": ctx.branch,
                 "target_before": ctx.tip,
             },
+            refs={ctx.target_ref: (ctx.tip, merge), pending: (proposal.commit, None)},
         )
-        target = RefUpdate(ctx.target_ref, merge, ctx.tip)
-        self._record(ctx.policy, who, [executed], [approved, entry], [pending, target])
+        self._commit(ctx.policy, who, [approved, entry])
         warning = self.store.sync_checkout(ctx.branch, ctx.tip, merge)
-        return Decision(executed, (warning,) if warning else ())
+        return Decision(
+            fold(proposal, [approved, entry]) or proposal, (warning,) if warning else ()
+        )
 
     def reject(self, proposal_id: str, reason: str, *, actor: str | None = None) -> Proposal:
         """Reject a proposal with a reason (an approver, or its requester withdrawing it)."""
@@ -892,25 +875,22 @@ class Gate:
             )
         now = clock.iso(clock.now())
         clean_reason = redact(reason.strip())
-        rejected = proposal.with_status(
-            "rejected", now, who, clean_reason, result={"reason": clean_reason}
-        )
+        refs = ctx.policy.refs
         entry = AuditEntry(
             seq=0,
             event="rejected",
             actor=who,
             time=now,
             proposal=proposal.id,
-            details={"reason": clean_reason},
+            details={"reason": clean_reason, "result": {"reason": clean_reason}},
             commits={"proposal": proposal.commit},
+            refs={
+                refs.archive(proposal.id): (None, proposal.commit),
+                refs.pending(proposal.id): (proposal.commit, None),
+            },
         )
-        refs = ctx.policy.refs
-        moves = [
-            RefUpdate(refs.pending(proposal.id), None, proposal.commit),
-            RefUpdate(refs.archive(proposal.id), proposal.commit, None),
-        ]
-        self._record(ctx.policy, who, [rejected], [entry], moves)
-        return rejected
+        self._commit(ctx.policy, who, [entry])
+        return apply_entry(proposal, entry)
 
     def _check_decidable(self, ctx: Context, proposal: Proposal) -> None:
         if not proposal.is_pending:
@@ -941,6 +921,29 @@ class Gate:
         edits = edits_between(self.store, base_tree, info.tree)
         check_edits(self.store, base_tree, edits, ctx.policy, allow_secret=True)
 
+    def review(self, proposal_id: str) -> Review:
+        """What an approval of this proposal would merge, computed from its commit.
+
+        The diff summary comes from the commit itself, never from anything stored beside it,
+        so what is shown is what ``approve --commit`` binds to.
+        """
+        proposal = self.get(proposal_id)
+        info = self.store.commit(proposal.commit)
+        if proposal.kind == "command":
+            command = command_from_message(info.message) or ""
+            verdict = self.classify(command, proposal.target) if command else None
+            preview: dict[str, Any] = {
+                "command": redact(command),
+                "classification": verdict.decision if verdict else "unknown",
+                "reason": verdict.reason if verdict else "the commit carries no command",
+            }
+        else:
+            base_tree = self.store.commit(proposal.base).tree
+            preview = _preview(
+                self.store.diff_trees(base_tree, info.tree, patch_limit=PREVIEW_CHARS)
+            )
+        return Review(proposal, proposal.commit, info.tree, preview)
+
     # -- audit -----------------------------------------------------------------------------
 
     def audit(self) -> builtins.list[AuditEntry]:
@@ -949,10 +952,16 @@ class Gate:
         return [logged.entry for logged in read_log(self.store, tip)]
 
     def verify_audit(self) -> VerifyReport:
-        """Check the audit log, the notes and the protected branches against each other."""
+        """Replay the journal and check every ref and note against it (see gitgate.verify)."""
         from gitgate.verify import verify_repository
 
-        return verify_repository(self, self.policy())
+        return verify_repository(self.store, self.policy())
+
+    def doctor(self, *, dry_run: bool = False) -> DoctorReport:
+        """Report and repair: half-done decisions, stale locks, orphan refs, stale notes."""
+        from gitgate.journal.doctor import run_doctor
+
+        return run_doctor(self.store, self.policy(), dry_run=dry_run)
 
     # -- export ----------------------------------------------------------------------------
 
@@ -981,7 +990,7 @@ class Gate:
             commits={"proposal": proposal.commit},
         )
 
-        self._retry(lambda: self._append_audit(policy, who, [entry]))
+        self._retry(lambda: self._commit(policy, who, [entry]))
 
 
 def _ts() -> int:
@@ -1057,13 +1066,21 @@ def _summary(kind: str, message: str, diff: TreeDiff) -> str:
     return redact(f"{kind} {shown}")[:120]
 
 
-def _proposal_message(pid: str, kind: str, message: str, who: str, title: str) -> str:
+def _proposal_message(
+    pid: str, kind: str, message: str, who: str, title: str, command: str | None
+) -> str:
     rest = message.strip().split("\n", 1)
     body = redact(rest[1].strip()) if len(rest) > 1 else ""
-    parts = [f"gitgate proposal: {title}"]
+    # A body line that looks like one of gitgate's trailers is quoted, so it can never be
+    # mistaken for one (the command trailer decides what an approval runs).
+    body = "\n".join("> " + ln if ln.startswith("Gitgate-") else ln for ln in body.splitlines())
+    parts = [f"gitgate proposal: {title.replace(chr(10), ' ')}"]
     if body:
         parts.append(body)
-    parts.append(f"Gitgate-Proposal: {pid}\nGitgate-Kind: {kind}\nRequested-by: {redact(who)}")
+    trailers = f"Gitgate-Proposal: {pid}\nGitgate-Kind: {kind}\nRequested-by: {redact(who)}"
+    if command is not None:
+        trailers += "\n" + command_trailer(command)
+    parts.append(trailers)
     return "\n\n".join(parts) + "\n"
 
 

@@ -8,6 +8,7 @@ commands exist.
 from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     bundle_cmds,
     demo_cmd,
+    doctor_cmd,
     hook_cmds,
     proposals,
     redact_cmd,

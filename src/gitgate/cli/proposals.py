@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +19,17 @@ from gitgate.workflow import Gate
 T = TypeVar("T")
 
 
-def open_gate(ctx: click.Context) -> Gate:
-    """The Gate for the repository named by ``-C`` (or the current directory)."""
-    return Gate(ctx.find_root().obj["repo"])
+def open_gate(ctx: click.Context, *, complete: bool = True) -> Gate:
+    """The Gate for the repository named by ``-C``, with any half-done decision completed
+    (``complete=False``: as it is, for the commands that inspect or repair)."""
+    gate = Gate(ctx.find_root().obj["repo"])
+    if not complete:
+        return gate
+    completed = gate.complete()
+    if completed is not None and completed.conflicts:
+        click.echo("warning: " + "; ".join(completed.conflicts[:3]), err=True)
+        click.echo("hint: run `gitgate doctor`", err=True)
+    return gate
 
 
 def push_option(func: F) -> F:
@@ -298,20 +307,23 @@ def list_cmd(ctx: click.Context, status: str | None, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def show(ctx: click.Context, proposal_id: str, full_diff: bool, as_json: bool) -> None:
-    """Show one proposal: metadata, status, history and its diff preview."""
+    """Show one proposal: metadata, status, history, and the diff of the exact commit (and
+    tree) an approval would merge — computed from that commit, never from stored metadata.
+    Approve exactly what you saw with `gitgate approve ID --commit SHA`."""
     gate = open_gate(ctx)
-    proposal = gate.get(proposal_id)
+    review = gate.review(proposal_id)
+    proposal = dataclasses.replace(review.proposal, preview=review.preview)
     diff = None
     if full_diff:
         diff = gate.store.diff_text(proposal.base, proposal.commit, binary=False).decode(
             "utf-8", "replace"
         )
-    payload = proposal.to_dict()
+    payload = {**proposal.to_dict(), "tree": review.tree}
     if diff is not None:
         from gitgate.redaction import redact
 
         payload["diff"] = redact(diff)
-    emit(as_json, payload, lambda: render.proposal_detail(proposal, diff=diff))
+    emit(as_json, payload, lambda: render.proposal_detail(proposal, diff=diff, tree=review.tree))
 
 
 @main.command()
@@ -409,7 +421,7 @@ def audit_log(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context, as_json: bool) -> None:
     """Check the audit log, notes and protected branches agree; exit 1 on any problem."""
-    report = open_gate(ctx).verify_audit()
+    report = open_gate(ctx, complete=False).verify_audit()
     payload = {
         "ok": report.ok,
         "entries": report.entries,

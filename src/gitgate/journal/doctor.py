@@ -1,0 +1,154 @@
+"""``gitgate doctor``: bring a repository back in line with its journal, losing nothing.
+
+In order, each step reported (``--dry-run`` reports without changing anything):
+
+1. ``.lock`` files under refs/ (and ``packed-refs.lock``) older than a few seconds while no
+   gitgate process holds the write lock: left by a process that died, removed;
+2. entries whose effects are missing (a crash after the commit point): completed;
+3. pending and archive refs that the journal does not explain: a missing or moved one is set
+   to the journal's commit; one the journal never made (an orphan) is moved to
+   ``refs/gitgate/orphans/…`` so that its commit stays reachable and can be looked at;
+4. notes that differ from what the journal derives: rewritten from the journal;
+5. the ``applied`` marker set to the journal's tip.
+
+A protected branch the journal cannot explain (moved outside gitgate) is reported, not
+changed: that needs a person to decide which commits to keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gitgate.audit import read_log
+from gitgate.gitstore import GitStore
+from gitgate.journal.engine import APPLIED_REF, Journal
+from gitgate.journal.replay import replay
+from gitgate.policy import Policy
+from gitgate.records import encode_proposal
+
+ORPHAN_PREFIX = "refs/gitgate/orphans/"
+LOCK_AGE = 5.0  # seconds: a ref lock git holds for longer than this is not a live update
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorReport:
+    """What doctor did (or would do) and what it could not fix."""
+
+    actions: tuple[str, ...]
+    problems: tuple[str, ...]
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is left that needs a person."""
+        return not self.problems
+
+
+def run_doctor(store: GitStore, policy: Policy, *, dry_run: bool = False) -> DoctorReport:
+    """Repair what can be derived from the journal; report the rest."""
+    if store.is_write_locked():
+        return DoctorReport(
+            (), ("another gitgate process is working on this repository; try again",), dry_run
+        )
+    actions = _clear_locks(store, dry_run)
+    journal = Journal(store, policy.refs)
+    if dry_run:
+        return _diagnose(store, policy, journal, actions)
+    with store.write_lock():
+        return _repair(store, policy, journal, actions)
+
+
+def _clear_locks(store: GitStore, dry_run: bool) -> list[str]:
+    actions: list[str] = []
+    for path, age in store.lock_files():
+        if age < LOCK_AGE:
+            continue
+        actions.append(f"remove stale lock {path} ({age:.0f} s old)")
+        if not dry_run:
+            (store.git_dir / path).unlink(missing_ok=True)
+    return actions
+
+
+def _diagnose(
+    store: GitStore, policy: Policy, journal: Journal, actions: list[str]
+) -> DoctorReport:
+    done = journal.roll_forward(dry_run=True)
+    actions += [f"complete: {what}" for what in (*done.moved, *done.notes)]
+    fixes, problems = _plan(store, policy)
+    actions += [text for text, _ref, _new, _old in fixes]
+    return DoctorReport(tuple(actions), (*done.conflicts, *problems), True)
+
+
+def _repair(store: GitStore, policy: Policy, journal: Journal, actions: list[str]) -> DoctorReport:
+    done = journal.roll_forward()
+    actions += [f"completed: {what}" for what in (*done.moved, *done.notes)]
+    fixes, problems = _plan(store, policy)
+    for text, ref, new, old in fixes:
+        store.update_ref(ref, new, old, reason="gitgate doctor")
+        actions.append(text)
+    notes = _rewrite_notes(store, policy)
+    actions += notes
+    conflicts = [c for c in done.conflicts if not _fixed_by(c, fixes)]
+    tip = store.resolve(policy.refs.audit)
+    if tip is not None and not conflicts:
+        marker = store.resolve(APPLIED_REF)
+        if marker != tip:
+            store.update_ref(APPLIED_REF, tip, marker, reason="gitgate doctor")
+    return DoctorReport(tuple(actions), (*conflicts, *problems), False)
+
+
+def _fixed_by(conflict: str, fixes: list[tuple[str, str, str | None, str | None]]) -> bool:
+    return any(conflict.startswith(ref + " ") for _text, ref, _new, _old in fixes)
+
+
+Fix = tuple[str, str, str | None, str | None]  # (what, ref, new, old)
+
+
+def _plan(store: GitStore, policy: Policy) -> tuple[list[Fix], list[str]]:
+    """The ref fixes the journal implies, and what it cannot fix."""
+    refs = policy.refs
+    state = replay(logged.entry for logged in read_log(store, store.resolve(refs.audit)))
+    expected = state.expected_refs(refs)
+    actual = {**store.list_refs(refs.pending_prefix), **store.list_refs(refs.archive_prefix)}
+    fixes: list[Fix] = []
+    problems = list(state.problems)
+    for ref in sorted(expected.keys() | actual.keys()):
+        want, have = expected.get(ref), actual.get(ref)
+        if want == have:
+            continue
+        if want is None:
+            assert have is not None
+            keep = ORPHAN_PREFIX + ref.removeprefix("refs/")
+            if store.resolve(keep) is None:
+                fixes.append((f"keep orphan {ref} as {keep}", keep, have, None))
+            fixes.append((f"remove orphan {ref} (not in the journal)", ref, None, have))
+        elif not store.has_object(want):
+            problems.append(f"{ref}: the journal's commit {want[:12]} is not in this repository")
+        else:
+            fixes.append((f"set {ref} to {want[:12]} as the journal says", ref, want, have))
+    for branch in policy.protected:
+        final = state.refs.get(f"refs/heads/{branch}")
+        tip = store.resolve(f"refs/heads/{branch}")
+        if final and tip and not store.is_ancestor(final, tip):
+            problems.append(
+                f"{branch} is at {tip[:12]}, which does not contain the journal's {final[:12]}: "
+                "it was moved outside gitgate (decide which commits to keep, then "
+                f"`git update-ref refs/heads/{branch} {final[:12]}`)"
+            )
+    return fixes, problems
+
+
+def _rewrite_notes(store: GitStore, policy: Policy) -> list[str]:
+    refs = policy.refs
+    state = replay(logged.entry for logged in read_log(store, store.resolve(refs.audit)))
+    tip = store.resolve(refs.notes)
+    changed: dict[str, bytes] = {}
+    for commit, proposal in state.states.items():
+        wanted = encode_proposal(proposal)
+        if store.read_note(tip, commit) != wanted:
+            changed[commit] = wanted
+    if not changed:
+        return []
+    journal = Journal(store, refs)
+    journal.write_notes(changed)
+    return [f"rewrote the note of {state.states[c].id} from the journal" for c in sorted(changed)]

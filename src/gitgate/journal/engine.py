@@ -1,0 +1,291 @@
+"""The journal on a repository: commit decisions at one point, roll their effects forward.
+
+A decision is committed by one compare-and-swap: the new entries on the audit ref. Before that
+instant nothing of the decision is visible (its objects are unreachable); after it, the
+decision exists, and the refs its entries name (target, pending, archive) and the proposal
+notes are brought in line, idempotently. A crash between the two leaves entries whose effects
+are missing; the next gitgate command finds them (everything after the ``applied`` marker, a
+local ref) and completes them before doing anything else. All writers hold gitgate's write lock
+(an OS lock, released when its holder dies), so rolling forward never races another writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from gitgate.audit import LoggedEntry, actor_identity, append_entries
+from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
+from gitgate.gitstore import GitStore
+from gitgate.journal.replay import NetMove, fold, net_moves, proposals_touched, state_of
+from gitgate.policy import RefNames
+from gitgate.records import (
+    AuditEntry,
+    Proposal,
+    RecordError,
+    decode_audit,
+    decode_proposal,
+    encode_proposal,
+)
+
+log = logging.getLogger(__name__)
+
+APPLIED_REF = "refs/gitgate/applied"  # local only: the last entry whose effects are complete
+MAX_BLIND_WALK = 10_000  # entries read back when the marker is missing (a fresh clone)
+
+
+class JournalConflict(GitgateError):
+    """A ref is somewhere the journal cannot explain, so its effects cannot be completed."""
+
+    code = "journal-conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class RollForward:
+    """What completing the journal did (or, dry, would do)."""
+
+    entries: int
+    moved: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+
+
+class Journal:
+    """The audit log of one repository, used as a journal."""
+
+    def __init__(self, store: GitStore, refs: RefNames) -> None:
+        """Use ``refs`` (from the policy) as the names of gitgate's refs."""
+        self.store = store
+        self.refs = refs
+
+    # -- committing ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock with the journal complete (rolled forward) inside."""
+        with self.store.write_lock():
+            self._complete(dry_run=False, strict=True)
+            yield
+
+    def commit(self, entries: Sequence[AuditEntry], who: str, when: int) -> list[LoggedEntry]:
+        """Append ``entries`` (the commit point), then apply their effects.
+
+        Every ref move's ``old`` must be the ref's value now, else nothing is written and
+        :class:`ConcurrentUpdate` is raised (the caller recomputes its decision).
+
+        Raises:
+            ConcurrentUpdate / GitgateError.
+        """
+        with self.writing():
+            for entry in entries:
+                for ref, (old, _new) in entry.refs.items():
+                    if self.store.resolve(ref) != old:
+                        raise ConcurrentUpdate(
+                            f"{ref} moved while the decision was made", hint="try again"
+                        )
+            tip = self.store.resolve(self.refs.audit)
+            new_tip = append_entries(self.store, tip, entries, when=when)
+            # The commit point: from here on the decision exists.
+            self.store.update_ref(self.refs.audit, new_tip, tip, reason="gitgate journal")
+            written = _chain(self.store, new_tip, tip)
+            try:
+                self._apply(written, dry_run=False, strict=True)
+            except (GitgateError, OSError) as err:
+                message = err.message if isinstance(err, GitgateError) else str(err)
+                raise GitError(
+                    f"the decision is recorded, but completing it failed: {message}",
+                    hint="run `gitgate doctor` (any gitgate command also completes it)",
+                ) from err
+            return written
+
+    # -- completing ------------------------------------------------------------------------
+
+    def unapplied(self) -> list[LoggedEntry]:
+        """The entries after the ``applied`` marker, oldest first (cheap: usually none)."""
+        tip = self.store.resolve(self.refs.audit)
+        if tip is None:
+            return []
+        marker = self.store.resolve(APPLIED_REF)
+        if marker == tip:
+            return []
+        if marker is not None and self.store.is_ancestor(marker, tip):
+            return _chain(self.store, tip, marker)
+        return self._blind_suffix(tip)
+
+    def roll_forward(self, *, dry_run: bool = False) -> RollForward:
+        """Complete every entry whose effects are missing (under the write lock)."""
+        if dry_run:
+            return self._complete(dry_run=True, strict=False)
+        with self.store.write_lock():
+            return self._complete(dry_run=False, strict=False)
+
+    def needs_completion(self) -> bool:
+        """Tell whether any entry's effects may be missing (no lock taken)."""
+        try:
+            return bool(self.unapplied())
+        except RecordError:
+            return True
+
+    def _complete(self, *, dry_run: bool, strict: bool) -> RollForward:
+        entries = self.unapplied()
+        if not entries:
+            return RollForward(0)
+        return self._apply(entries, dry_run=dry_run, strict=strict)
+
+    def _blind_suffix(self, tip: str) -> list[LoggedEntry]:
+        """Without a marker: walk back to the newest entry whose effects are all in place."""
+        suffix: list[LoggedEntry] = []
+        for logged in _iter_back(self.store, tip):
+            if len(suffix) >= MAX_BLIND_WALK or self._looks_applied(logged.entry):
+                break
+            suffix.append(logged)
+        suffix.reverse()
+        return suffix
+
+    def _looks_applied(self, entry: AuditEntry) -> bool:
+        if any(self.store.resolve(ref) != new for ref, (_old, new) in entry.refs.items()):
+            return False
+        commit = entry.commits.get("proposal")
+        if not commit or entry.event not in ("proposed", "executed", "failed", "rejected"):
+            return True
+        note = self.read_note(commit)
+        return note is not None and fold(note, [entry]) == note
+
+    def _apply(self, logged: Sequence[LoggedEntry], *, dry_run: bool, strict: bool) -> RollForward:
+        entries = [item.entry for item in logged]
+        try:
+            moves = net_moves(entries)
+        except RecordError as err:
+            raise JournalConflict(
+                f"the journal contradicts itself: {err}", hint="run `gitgate audit verify`"
+            ) from err
+        moved, conflicts = self._move_refs(moves, dry_run=dry_run)
+        notes = self._update_notes(entries, dry_run=dry_run)
+        if conflicts and strict:
+            raise JournalConflict(
+                "gitgate's refs disagree with the audit log: " + "; ".join(conflicts[:3]),
+                hint="run `gitgate doctor` to see and repair it",
+            )
+        if not dry_run and not conflicts:
+            marker = self.store.resolve(APPLIED_REF)
+            self.store.update_ref(APPLIED_REF, logged[-1].commit, marker, reason="gitgate applied")
+        return RollForward(len(entries), tuple(moved), tuple(notes), tuple(conflicts))
+
+    def _move_refs(
+        self, moves: dict[str, NetMove], *, dry_run: bool
+    ) -> tuple[list[str], list[str]]:
+        moved: list[str] = []
+        conflicts: list[str] = []
+        # Creations before deletions, so a proposal commit is reachable at every instant.
+        for move in sorted(moves.values(), key=lambda m: m.final is None):
+            current = self.store.resolve(move.ref)
+            state = state_of(moves, move.ref, current)
+            if state == "off" and self._built_upon(move, current):
+                continue
+            if state == "off":
+                conflicts.append(
+                    f"{move.ref} is at {_short(current)}, the journal says {_short(move.final)}"
+                )
+                continue
+            if state == "behind":
+                moved.append(f"{move.ref}: {_short(current)} -> {_short(move.final)}")
+                if not dry_run:
+                    self.store.update_ref(move.ref, move.final, current, reason="gitgate journal")
+        return moved, conflicts
+
+    def _built_upon(self, move: NetMove, current: str | None) -> bool:
+        """A branch that moved on from where the journal put it (commits on top) is left be."""
+        return (
+            move.ref.startswith("refs/heads/")
+            and not move.ref.startswith(self.refs.pending_prefix)
+            and move.final is not None
+            and current is not None
+            and self.store.is_ancestor(move.final, current)
+        )
+
+    def _update_notes(self, entries: Sequence[AuditEntry], *, dry_run: bool) -> list[str]:
+        changed: dict[str, bytes] = {}
+        for commit, about in proposals_touched(entries).items():
+            current = self.read_note(commit)
+            try:
+                after = fold(current, about)
+            except RecordError:
+                after = self.derive_note(commit)  # the note was not what the journal says
+            if after is not None and after != current:
+                changed[commit] = encode_proposal(after)
+        if changed and not dry_run:
+            self.write_notes(changed)
+        return [f"note of {commit[:12]}" for commit in sorted(changed)]
+
+    def write_notes(self, changed: dict[str, bytes]) -> None:
+        for _ in range(8):
+            tip = self.store.resolve(self.refs.notes)
+            new = self.store.write_notes(
+                tip,
+                changed,
+                message="gitgate: notes derived from the journal\n",
+                who=actor_identity("gitgate"),
+                when=_now(),
+            )
+            try:
+                self.store.update_ref(self.refs.notes, new, tip, reason="gitgate notes")
+                return
+            except ConcurrentUpdate:
+                continue  # a `git notes` or fetch outside gitgate's lock: write on its tip
+        raise ConcurrentUpdate("the notes ref kept moving", hint="try again")
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read_note(self, commit: str) -> Proposal | None:
+        """The stored note on ``commit``, when it is a well-formed note of that commit."""
+        raw = self.store.read_note(self.store.resolve(self.refs.notes), commit)
+        if raw is None:
+            return None
+        try:
+            proposal = decode_proposal(raw)
+        except RecordError:
+            return None
+        return proposal if proposal.commit == commit else None
+
+    def derive_note(self, commit: str) -> Proposal | None:
+        """The note the whole journal implies for ``commit`` (reads every entry: slow path)."""
+        tip = self.store.resolve(self.refs.audit)
+        about = [
+            logged.entry
+            for logged in reversed(list(_iter_back(self.store, tip)))
+            if logged.entry.commits.get("proposal") == commit
+        ]
+        try:
+            return fold(None, about)
+        except RecordError:
+            return None
+
+
+def _iter_back(store: GitStore, tip: str | None) -> Iterator[LoggedEntry]:
+    current = tip
+    while current is not None:
+        info = store.commit(current)
+        yield LoggedEntry(current, decode_audit(info.message))
+        current = info.parents[0] if info.parents else None
+
+
+def _chain(store: GitStore, tip: str, stop: str | None) -> list[LoggedEntry]:
+    out: list[LoggedEntry] = []
+    for logged in _iter_back(store, tip):
+        if logged.commit == stop:
+            break
+        out.append(logged)
+    out.reverse()
+    return out
+
+
+def _short(oid: str | None) -> str:
+    return oid[:12] if oid else "nothing"
+
+
+def _now() -> int:
+    from gitgate import clock
+
+    return int(clock.now().timestamp())

@@ -1,0 +1,131 @@
+"""A local index of proposals, derived from the journal: id -> commit, entry, status.
+
+Finding a proposal by id or prefix, checking that an id was never used, and listing by status
+must not read every note (at 10,000 proposals that is seconds). The index is a cache: a file in
+the git directory, rebuilt from the audit log whenever it cannot be trusted (missing, corrupt,
+or built on a log that was since rewritten) and brought up to date by reading only the entries
+added since it was written. It holds nothing the journal does not, so losing it loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitgate.audit import LoggedEntry
+from gitgate.gitstore import GitStore
+from gitgate.journal.replay import PROPOSAL_EVENTS
+from gitgate.records import STATUS_EVENTS, RecordError, decode_audit
+
+INDEX_FILE = "gitgate-index.json"
+INDEX_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What the index knows of one proposal."""
+
+    id: str
+    commit: str
+    status: str
+    created_at: str
+    entries: tuple[str, ...]  # the audit commits about it, oldest first (`proposed` first)
+
+
+class ProposalIndex:
+    """The proposals of one journal, by id."""
+
+    def __init__(self, rows: dict[str, IndexRow], tip: str | None) -> None:
+        """Wrap rows built from the journal up to ``tip``."""
+        self.rows = rows
+        self.tip = tip
+
+    def matching(self, prefix: str) -> list[IndexRow]:
+        """Rows whose id starts with ``prefix``."""
+        if prefix in self.rows:
+            return [self.rows[prefix]]
+        return [row for pid, row in self.rows.items() if pid.startswith(prefix)]
+
+    def with_status(self, status: str | None) -> list[IndexRow]:
+        """Rows with ``status`` (every row for None), oldest first."""
+        rows = [r for r in self.rows.values() if status in (None, r.status)]
+        return sorted(rows, key=lambda r: (r.created_at, r.id))
+
+
+def load_index(store: GitStore, audit_ref: str) -> ProposalIndex:
+    """The index at the audit log's current tip (updated, and saved when possible)."""
+    tip = store.resolve(audit_ref)
+    cached = _read(store.git_dir / INDEX_FILE)
+    if cached is not None and cached.tip == tip:
+        return cached
+    if cached is not None and cached.tip is not None and tip is not None:
+        if store.is_ancestor(cached.tip, tip):
+            index = _extend(store, cached, tip)
+            _write(store.git_dir / INDEX_FILE, index)
+            return index
+    index = _extend(store, ProposalIndex({}, None), tip)
+    _write(store.git_dir / INDEX_FILE, index)
+    return index
+
+
+def _extend(store: GitStore, index: ProposalIndex, tip: str | None) -> ProposalIndex:
+    new: list[LoggedEntry] = []
+    current = tip
+    while current is not None and current != index.tip:
+        info = store.commit(current)
+        try:
+            new.append(LoggedEntry(current, decode_audit(info.message)))
+        except RecordError:
+            pass  # a malformed entry is audit verify's business; it indexes nothing
+        current = info.parents[0] if info.parents else None
+    rows = dict(index.rows)
+    for logged in reversed(new):
+        entry = logged.entry
+        pid = entry.proposal
+        if not pid or entry.event not in PROPOSAL_EVENTS:
+            continue
+        if entry.event == "proposed" and pid not in rows:
+            commit = entry.commits.get("proposal", "")
+            rows[pid] = IndexRow(pid, commit, "pending", entry.time, (logged.commit,))
+        elif pid in rows:
+            row = rows[pid]
+            status = STATUS_EVENTS.get(entry.event, row.status)
+            entries = (*row.entries, logged.commit)
+            rows[pid] = IndexRow(row.id, row.commit, status, row.created_at, entries)
+    return ProposalIndex(rows, tip)
+
+
+def _read(path: Path) -> ProposalIndex | None:
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("version") != INDEX_VERSION:
+            return None
+        rows = {r[0]: IndexRow(r[0], r[1], r[2], r[3], tuple(r[4])) for r in data["rows"]}
+        tip = data["tip"]
+        return ProposalIndex(rows, tip if isinstance(tip, str) else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(path: Path, index: ProposalIndex) -> None:
+    """Save the cache atomically; a read-only repository simply goes without it."""
+    body = {
+        "version": INDEX_VERSION,
+        "tip": index.tip,
+        "rows": [
+            [r.id, r.commit, r.status, r.created_at, list(r.entries)] for r in index.rows.values()
+        ],
+    }
+    with contextlib.suppress(OSError):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gitgate-index.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(body, handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -1,0 +1,213 @@
+"""Replaying the journal: what each entry does to a proposal and to the refs. Pure, no git.
+
+The audit log is gitgate's journal. Every other piece of state is derived from it:
+
+* a proposal's note is the fold of :func:`apply_entry` over the entries about it, starting from
+  the immutable record in its ``proposed`` entry;
+* every ref the entry moves is named in its ``refs`` (``ref -> (old, new)``).
+
+The same functions serve the Gate (rolling forward after a crash), ``audit verify``, ``gitgate
+doctor`` and the server's hook (which replays pushed entries on the old state and accepts only
+the refs and notes they imply), so the four can never disagree about what an entry means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gitgate.policy import RefNames
+from gitgate.records import (
+    STATUS_EVENTS,
+    Approval,
+    AuditEntry,
+    Proposal,
+    RecordError,
+    proposal_from_record,
+)
+
+# Events that concern one proposal, and the status each may follow (a status only moves forward).
+PROPOSAL_EVENTS: frozenset[str] = frozenset(
+    {"proposed", "approved", "executed", "failed", "rejected"}
+)
+_MAY_FOLLOW: dict[str, frozenset[str | None]] = {
+    "proposed": frozenset({None}),
+    "approved": frozenset({"pending"}),
+    "executed": frozenset({"pending"}),
+    "failed": frozenset({"pending"}),
+    "rejected": frozenset({"pending"}),
+}
+
+
+def apply_entry(state: Proposal | None, entry: AuditEntry) -> Proposal:
+    """The proposal after ``entry``, given the proposal before it (None: not proposed yet).
+
+    Raises:
+        RecordError: when the entry cannot follow ``state`` (a status moving backwards, an
+            approval of another commit, an entry about an unknown proposal).
+    """
+    status = state.status if state is not None else None
+    if entry.event not in PROPOSAL_EVENTS or status not in _MAY_FOLLOW[entry.event]:
+        raise RecordError(
+            f"entry #{entry.seq} ({entry.event}) cannot follow status {status or 'none'}"
+        )
+    if entry.event == "proposed":
+        return _proposed(entry)
+    assert state is not None
+    if entry.commits.get("proposal") != state.commit or entry.proposal != state.id:
+        raise RecordError(f"entry #{entry.seq} names another commit than proposal {state.id}")
+    if entry.event == "approved":
+        approval = Approval(by=entry.actor, at=entry.time, commit=state.commit)
+        return replace(state, approvals=(*state.approvals, approval))
+    result = _result(entry)
+    note = str(result.get("reason", result.get("error", ""))) if entry.event != "executed" else ""
+    return state.with_status(
+        STATUS_EVENTS[entry.event], entry.time, entry.actor, note, result=result
+    )
+
+
+def reflects(state: Proposal | None, entry: AuditEntry) -> bool:
+    """Tell whether a stored note already shows ``entry`` (so applying it again is a no-op)."""
+    if state is None:
+        return False
+    if entry.event == "proposed":
+        return state.id == entry.proposal
+    if entry.event == "approved":
+        return any(a.by == entry.actor and a.at == entry.time for a in state.approvals)
+    wanted = STATUS_EVENTS.get(entry.event)
+    return any(
+        step.status == wanted and step.at == entry.time and step.by == entry.actor
+        for step in state.history
+    )
+
+
+def fold(state: Proposal | None, entries: Iterable[AuditEntry]) -> Proposal | None:
+    """Apply the entries a note does not show yet, in order."""
+    for entry in entries:
+        if not reflects(state, entry):
+            state = apply_entry(state, entry)
+    return state
+
+
+def _proposed(entry: AuditEntry) -> Proposal:
+    proposal = proposal_from_record(entry.details.get("proposal"))
+    if (
+        proposal.id != entry.proposal
+        or proposal.commit != entry.commits.get("proposal")
+        or proposal.requester != entry.actor
+        or proposal.created_at != entry.time
+    ):
+        raise RecordError(f"proposed entry #{entry.seq} does not match the record it carries")
+    return proposal.with_status("pending", entry.time, entry.actor)
+
+
+def _result(entry: AuditEntry) -> dict[str, Any]:
+    result = entry.details.get("result", {})
+    if not isinstance(result, dict):
+        raise RecordError(f"entry #{entry.seq} has a malformed result")
+    return result
+
+
+# -- ref moves -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NetMove:
+    """Where a run of entries takes one ref: from ``first`` to ``final``, through ``seen``."""
+
+    ref: str
+    first: str | None
+    final: str | None
+    seen: tuple[str | None, ...]
+
+
+def net_moves(entries: Iterable[AuditEntry]) -> dict[str, NetMove]:
+    """The combined effect of consecutive entries on every ref they move.
+
+    Raises:
+        RecordError: when one entry's ``old`` is not where the previous entry left the ref
+            (the journal contradicts itself).
+    """
+    chains: dict[str, list[str | None]] = {}
+    for entry in entries:
+        for ref, (old, new) in entry.refs.items():
+            chain = chains.setdefault(ref, [old])
+            if chain[-1] != old:
+                raise RecordError(
+                    f"entry #{entry.seq} moves {ref} from {_short(old)}, "
+                    f"but the journal left it at {_short(chain[-1])}"
+                )
+            chain.append(new)
+    return {ref: NetMove(ref, chain[0], chain[-1], tuple(chain)) for ref, chain in chains.items()}
+
+
+@dataclass
+class JournalState:
+    """Everything the journal implies, rebuilt in one pass (:func:`replay`)."""
+
+    states: dict[str, Proposal] = field(default_factory=dict)  # by proposal commit
+    ids: dict[str, str] = field(default_factory=dict)  # proposal id -> commit
+    refs: dict[str, str | None] = field(default_factory=dict)  # ref -> where the journal left it
+    problems: list[str] = field(default_factory=list)
+
+    def expected_refs(self, refs: RefNames) -> dict[str, str]:
+        """The pending and archive refs the journal implies, with their commits."""
+        out: dict[str, str] = {}
+        for state in self.states.values():
+            if state.status == "pending":
+                out[refs.pending(state.id)] = state.commit
+            elif state.status in ("rejected", "failed"):
+                out[refs.archive(state.id)] = state.commit
+        return out
+
+
+def replay(entries: Iterable[AuditEntry]) -> JournalState:
+    """Replay the whole journal, oldest entry first, noting every entry that does not fit."""
+    result = JournalState()
+    for entry in entries:
+        for ref, (old, new) in entry.refs.items():
+            if ref in result.refs and result.refs[ref] != old:
+                result.problems.append(
+                    f"audit entry #{entry.seq} moves {ref} from {_short(old)}, but the "
+                    f"journal left it at {_short(result.refs[ref])}"
+                )
+            result.refs[ref] = new
+        if entry.event not in PROPOSAL_EVENTS:
+            continue
+        commit = entry.commits.get("proposal", "")
+        pid = entry.proposal or ""
+        if entry.event == "proposed" and pid in result.ids:
+            result.problems.append(f"audit entry #{entry.seq} reuses the proposal id {pid}")
+            continue
+        try:
+            result.states[commit] = apply_entry(result.states.get(commit), entry)
+        except RecordError as err:
+            result.problems.append(f"audit entry #{entry.seq} ({entry.event} {pid}): {err}")
+            continue
+        result.ids.setdefault(pid, commit)
+    return result
+
+
+def proposals_touched(entries: Iterable[AuditEntry]) -> dict[str, list[AuditEntry]]:
+    """The entries about each proposal commit, in journal order."""
+    out: dict[str, list[AuditEntry]] = {}
+    for entry in entries:
+        commit = entry.commits.get("proposal")
+        if entry.event in PROPOSAL_EVENTS and commit:
+            out.setdefault(commit, []).append(entry)
+    return out
+
+
+def state_of(moves: Mapping[str, NetMove], ref: str, current: str | None) -> str:
+    """How ``current`` relates to a ref's journal chain: ``done``, ``behind`` or ``off``."""
+    move = moves[ref]
+    if current == move.final:
+        return "done"
+    if current in move.seen:
+        return "behind"
+    return "off"
+
+
+def _short(oid: str | None) -> str:
+    return oid[:12] if oid else "nothing"
