@@ -110,6 +110,11 @@ class Journal:
         marker = self.store.resolve(APPLIED_REF)
         if marker == tip:
             return []
+        # Entries can arrive already applied (a push into a server, a fetch): unapplied entries
+        # are always a suffix, so a newest entry in place means there is nothing to do.
+        newest = _iter_back(self.store, tip)
+        if self._looks_applied(next(newest).entry):
+            return []
         if marker is not None and self.store.is_ancestor(marker, tip):
             return _chain(self.store, tip, marker)
         return self._blind_suffix(tip)
@@ -145,13 +150,24 @@ class Journal:
         return suffix
 
     def _looks_applied(self, entry: AuditEntry) -> bool:
-        if any(self.store.resolve(ref) != new for ref, (_old, new) in entry.refs.items()):
-            return False
+        for ref, (_old, new) in entry.refs.items():
+            current = self.store.resolve(ref)
+            if current != new and not self._built_upon_ref(ref, new, current):
+                return False
         commit = entry.commits.get("proposal")
-        if not commit or entry.event not in ("proposed", "executed", "failed", "rejected"):
+        if not commit or entry.event not in (
+            "proposed",
+            "approved",
+            "executed",
+            "failed",
+            "rejected",
+        ):
             return True
         note = self.read_note(commit)
-        return note is not None and fold(note, [entry]) == note
+        try:
+            return note is not None and fold(note, [entry]) == note
+        except RecordError:
+            return False
 
     def _apply(self, logged: Sequence[LoggedEntry], *, dry_run: bool, strict: bool) -> RollForward:
         entries = [item.entry for item in logged]
@@ -196,13 +212,17 @@ class Journal:
         return moved, conflicts
 
     def _built_upon(self, move: NetMove, current: str | None) -> bool:
-        """A branch that moved on from where the journal put it (commits on top) is left be."""
+        return self._built_upon_ref(move.ref, move.final, current)
+
+    def _built_upon_ref(self, ref: str, final: str | None, current: str | None) -> bool:
+        """A branch that moved on from where the journal put it (commits on top) is left be:
+        later approvals move it further, and commits made outside gitgate are verify's."""
         return (
-            move.ref.startswith("refs/heads/")
-            and not move.ref.startswith(self.refs.pending_prefix)
-            and move.final is not None
+            ref.startswith("refs/heads/")
+            and not ref.startswith(self.refs.pending_prefix)
+            and final is not None
             and current is not None
-            and self.store.is_ancestor(move.final, current)
+            and self.store.is_ancestor(final, current)
         )
 
     def _update_notes(self, entries: Sequence[AuditEntry], *, dry_run: bool) -> list[str]:
