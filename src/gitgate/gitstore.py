@@ -921,6 +921,13 @@ class GitStore:
                 continue
         return found
 
+    def has_crashed_intent(self) -> bool:
+        """Tell whether a gitgate process died while updating refs (its record is still there)."""
+        try:
+            return (self.git_dir / LOCK_FILE).stat().st_size > 0 and not self.is_write_locked()
+        except OSError:
+            return False
+
     def is_write_locked(self) -> bool:
         """Tell whether another process holds gitgate's write lock right now."""
         try:

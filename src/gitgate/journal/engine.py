@@ -127,7 +127,10 @@ class Journal:
             return self._complete(dry_run=False, strict=False)
 
     def needs_completion(self) -> bool:
-        """Tell whether any entry's effects may be missing (no lock taken)."""
+        """Tell whether any entry's effects may be missing, or a crashed process left locks
+        behind (no lock taken: cheap)."""
+        if self.store.has_crashed_intent():
+            return True
         try:
             return bool(self.unapplied())
         except RecordError:
