@@ -7,6 +7,7 @@ turns them into output and exit codes; library callers catch them like any excep
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -135,3 +136,61 @@ class GitError(GitgateError):
     """A git operation failed for a reason outside gitgate's control."""
 
     code = "git"
+
+
+class EnvironmentFault(GitgateError):
+    """The OS, the disk or the repository failed under gitgate (not a bug in gitgate)."""
+
+    code = "environment"
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full: free space, then run `gitgate doctor`",
+    errno.EDQUOT: "the disk quota is exceeded: free space, then run `gitgate doctor`",
+    errno.EROFS: "the repository is on a read-only file system",
+    errno.EACCES: "check the repository's owner and permissions (run gitgate as its owner)",
+    errno.EPERM: "check the repository's owner and permissions (run gitgate as its owner)",
+}
+
+
+_OS_TEXTS = {
+    "No space left": errno.ENOSPC,
+    "Disk quota exceeded": errno.EDQUOT,
+    "Read-only file system": errno.EROFS,
+    "Permission denied": errno.EACCES,
+}
+
+
+def environment_fault(exc: BaseException) -> EnvironmentFault | None:
+    """Describe an error of the environment (OS, disk, corrupt repository), or None.
+
+    libgit2's errors arrive as ``pygit2.GitError`` (or a KeyError/ValueError from pygit2);
+    gitgate's record parsers raise ``RecordError`` (a ValueError) for a corrupt entry.
+    """
+    if isinstance(exc, OSError):
+        hint = _OS_HINTS.get(exc.errno or 0, "run `gitgate doctor` to check the repository")
+        return EnvironmentFault(f"{exc.strerror or exc}", hint=hint)
+    name = type(exc).__name__
+    module = type(exc).__module__ or ""
+    text = str(exc)
+    if "owned by" in text or "dubious ownership" in text or "safe.directory" in text:
+        return EnvironmentFault(
+            f"the repository belongs to another user: {text}",
+            hint="run gitgate as the repository's owner (e.g. `sudo -u git gitgate …`), or "
+            "mark it safe: `git config --global --add safe.directory PATH`",
+        )
+    if module.startswith(("pygit2", "_pygit2")):
+        # libgit2 reports OS faults as text, not errno.
+        for marker, code in _OS_TEXTS.items():
+            if marker in text:
+                return EnvironmentFault(f"git: {text}", hint=_OS_HINTS[code])
+        return EnvironmentFault(
+            f"git: {text}",
+            hint="the repository may be damaged: check it with `git fsck`, then `gitgate doctor`",
+        )
+    if name == "RecordError":
+        return EnvironmentFault(
+            f"a gitgate record is corrupt: {text}",
+            hint="run `gitgate audit verify` to find it, then `gitgate doctor`",
+        )
+    return None

@@ -14,7 +14,6 @@ blobs as bytes. The git CLI is used where libgit2 falls short, each time for a m
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import io
 import logging
@@ -36,6 +35,7 @@ from gitgate.errors import (
     GitgateError,
     NotARepository,
     PatchDoesNotApply,
+    environment_fault,
 )
 from gitgate.patchapply import apply_simple_patch
 
@@ -70,15 +70,9 @@ def fault_point(step: str) -> None:
 
 def environment_error(what: str, err: OSError) -> GitgateError:
     """An OS fault (disk full, permissions, read-only) as an ``error:`` line with a hint."""
-    hints = {
-        errno.ENOSPC: "the disk is full: free space, then run `gitgate doctor`",
-        errno.EDQUOT: "the disk quota is exceeded: free space, then run `gitgate doctor`",
-        errno.EROFS: "the repository is on a read-only file system",
-        errno.EACCES: "check the repository's owner and permissions (run as the owner)",
-        errno.EPERM: "check the repository's owner and permissions (run as the owner)",
-    }
-    hint = hints.get(err.errno or 0, "run `gitgate doctor` to check and repair the repository")
-    return GitError(f"{what}: {err.strerror or err}", hint=hint)
+    fault = environment_fault(err)
+    assert fault is not None
+    return GitError(f"{what}: {fault.message}", hint=fault.hint)
 
 
 def _flock(fd: int, timeout: float) -> None:

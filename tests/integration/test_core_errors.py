@@ -4,6 +4,7 @@ stdout under --json."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -319,3 +320,69 @@ def test_exit_codes_of_the_real_entry_point(repo: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1 and proc.stderr.startswith("error: not a git repository: ")
     proc = gitgate_subprocess(repo, "list", "--status", "bogus")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+# -- faults of the environment: an error line and a way back, never exit 3 --------------------
+
+
+def test_a_corrupt_newest_audit_entry_is_an_error_not_a_crash(repo: Path) -> None:
+    tip = rev_parse(repo, "refs/gitgate/audit")
+    junk = run_git(
+        repo, "commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-p", tip,
+        input="gitgate audit junk\n",
+    ).strip()
+    run_git(repo, "update-ref", "refs/gitgate/audit", junk)
+    for args in (("list",), ("propose", "delete", "README.md")):
+        proc = gitgate_subprocess(repo, *args)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.splitlines() == [
+            "error: a gitgate record is corrupt: not a gitgate audit entry",
+            "hint: run `gitgate audit verify` to find it, then `gitgate doctor`",
+        ]
+
+
+def test_garbage_in_packed_refs_is_an_error_not_a_crash(repo: Path) -> None:
+    run_git(repo, "pack-refs", "--all")
+    with (repo / ".git" / "packed-refs").open("a") as handle:
+        handle.write("this is not a ref line\n")
+    proc = gitgate_subprocess(repo, "doctor")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: git: ")
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+def _unshare_works() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs user+mount namespaces (unshare -rm)")
+def test_a_read_only_repository_gives_an_error_line(repo: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        f"mount --bind {repo} {repo} && mount -o remount,bind,ro {repo} && "
+        f"exec {sys.executable} -m gitgate -C {repo} propose delete README.md"
+    )
+    proc = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GITGATE_ACTOR": AGENT},
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines()[0].startswith("error: ")
+    assert proc.stderr.splitlines()[1] == "hint: the repository is on a read-only file system"
+    # and reading still works on it
+    listed = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script.replace("propose delete README.md", "list")],
+        capture_output=True, text=True, env={**os.environ, "GITGATE_ACTOR": AGENT}, check=False,
+    )
+    assert listed.returncode == 0, listed.stderr

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gitgate.errors import ExitCode, GitgateError
+from gitgate.errors import ExitCode, GitgateError, environment_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +44,12 @@ class GitgateGroup(click.Group):
             _silence_stdout()
             ctx.exit(int(ExitCode.OK))
         except Exception as exc:  # noqa: BLE001 - this is the boundary
+            fault = environment_fault(exc)
+            if fault is not None:
+                # The machine or the repository, not gitgate: a full disk, permissions, a
+                # read-only mount, a corrupt object or ref. One error line, and a way back.
+                _report_error(ctx, fault)
+                ctx.exit(int(fault.exit_code))
             debug = (ctx.obj or {}).get("debug", False) if isinstance(ctx.obj, dict) else False
             if debug:
                 traceback.print_exc()
