@@ -168,7 +168,8 @@ def environment_fault(exc: BaseException) -> EnvironmentFault | None:
     gitgate's record parsers raise ``RecordError`` (a ValueError) for a corrupt entry.
     """
     if isinstance(exc, OSError):
-        hint = _OS_HINTS.get(exc.errno or 0, "run `gitgate doctor` to check the repository")
+        code = exc.errno or next((c for m, c in _OS_TEXTS.items() if m in str(exc)), 0)
+        hint = _OS_HINTS.get(code, "run `gitgate doctor` to check the repository")
         return EnvironmentFault(f"{exc.strerror or exc}", hint=hint)
     name = type(exc).__name__
     module = type(exc).__module__ or ""
