@@ -9,6 +9,7 @@ arrive from other clones and may be hostile.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, cast
 
@@ -109,9 +110,30 @@ class Proposal:
         return replace(self, status=status, history=(*self.history, step), **extra)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form, schema first."""
-        body = asdict(self)
-        return {"schema": PROPOSAL_SCHEMA, **body}
+        """Plain JSON-ready form, schema first.
+
+        Built by hand: ``dataclasses.asdict`` deep-copies every value, which made encoding
+        the notes most of `audit verify`'s time.
+        """
+        return {
+            "schema": PROPOSAL_SCHEMA,
+            "id": self.id,
+            "kind": self.kind,
+            "tool": self.tool,
+            "target": self.target,
+            "base": self.base,
+            "commit": self.commit,
+            "requester": self.requester,
+            "created_at": self.created_at,
+            "status": self.status,
+            "message": self.message,
+            "arguments": self.arguments,
+            "preview": self.preview,
+            "history": [_plain(h) for h in self.history],
+            "approvals": [_plain(a) for a in self.approvals],
+            "changed_files": [_plain(c) for c in self.changed_files],
+            "result": self.result,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +187,12 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 def proposal_record(proposal: Proposal) -> dict[str, Any]:
     """The immutable part of a proposal, as the ``proposed`` entry stores it."""
-    body = asdict(proposal)
+    body = proposal.to_dict()
     return {key: body[key] for key in RECORD_FIELDS}
+
+
+def _plain(item: StatusChange | Approval | ChangedFile) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in item.__dataclass_fields__}
 
 
 def proposal_from_record(record: Any) -> Proposal:
@@ -305,12 +331,11 @@ def _ref_moves(value: Any) -> dict[str, tuple[str | None, str | None]]:
     return moves
 
 
+_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
 def _is_oid_or_none(value: Any) -> bool:
-    return value is None or (
-        isinstance(value, str)
-        and len(value) in (40, 64)
-        and all(c in "0123456789abcdef" for c in value)
-    )
+    return value is None or (isinstance(value, str) and _OID.fullmatch(value) is not None)
 
 
 def _load_json(data: bytes) -> dict[str, Any]:
@@ -343,7 +368,7 @@ def _opt_str(obj: dict[str, Any], key: str) -> str:
 
 def _req_oid(obj: dict[str, Any], key: str) -> str:
     value = _req_str(obj, key)
-    if len(value) not in (40, 64) or any(c not in "0123456789abcdef" for c in value):
+    if _OID.fullmatch(value) is None:
         raise RecordError(f"field {key!r} must be a full commit id")
     return value
 

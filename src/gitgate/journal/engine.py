@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 APPLIED_REF = "refs/gitgate/applied"  # local only: the last entry whose effects are complete
 MAX_BLIND_WALK = 10_000  # entries read back when the marker is missing (a fresh clone)
+MAX_SETTLE_TRIES = (
+    40  # ~4 s of backoff in all  # entries read back when the marker is missing (a fresh clone)
+)
 
 
 class JournalConflict(GitgateError):
@@ -188,9 +192,18 @@ class Journal:
                 hint="run `gitgate doctor` to see and repair it",
             )
         if not dry_run and not conflicts:
-            marker = self.store.resolve(APPLIED_REF)
-            self.store.update_ref(APPLIED_REF, logged[-1].commit, marker, reason="gitgate applied")
+            self._mark_applied(logged[-1].commit)
         return RollForward(len(entries), tuple(moved), tuple(notes), tuple(conflicts))
+
+    def _mark_applied(self, commit: str) -> None:
+        for attempt in range(MAX_SETTLE_TRIES):
+            marker = self.store.resolve(APPLIED_REF)
+            try:
+                self.store.update_ref(APPLIED_REF, commit, marker, reason="gitgate applied")
+                return
+            except ConcurrentUpdate:
+                time.sleep(0.005 * (attempt + 1))
+        # The marker only saves work; without it the next command checks the newest entry.
 
     def _move_refs(
         self, moves: dict[str, NetMove], *, dry_run: bool
@@ -211,8 +224,23 @@ class Journal:
             if state == "behind":
                 moved.append(f"{move.ref}: {_short(current)} -> {_short(move.final)}")
                 if not dry_run:
-                    self.store.update_ref(move.ref, move.final, current, reason="gitgate journal")
+                    self._settle(move, moves)
         return moved, conflicts
+
+    def _settle(self, move: NetMove, moves: dict[str, NetMove]) -> None:
+        """Move one ref to the journal's value, riding out locks that git itself holds
+        briefly (``git pack-refs`` locks ``packed-refs`` and every loose ref it packs)."""
+        for attempt in range(MAX_SETTLE_TRIES):
+            current = self.store.resolve(move.ref)
+            if state_of(moves, move.ref, current) != "behind":
+                return
+            try:
+                self.store.update_ref(move.ref, move.final, current, reason="gitgate journal")
+                return
+            except ConcurrentUpdate:
+                if attempt == MAX_SETTLE_TRIES - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
 
     def _built_upon(self, move: NetMove, current: str | None) -> bool:
         return self._built_upon_ref(move.ref, move.final, current)
@@ -243,7 +271,7 @@ class Journal:
         return [f"note of {commit[:12]}" for commit in sorted(changed)]
 
     def write_notes(self, changed: dict[str, bytes]) -> None:
-        for _ in range(8):
+        for attempt in range(MAX_SETTLE_TRIES):
             tip = self.store.resolve(self.refs.notes)
             new = self.store.write_notes(
                 tip,
@@ -256,7 +284,8 @@ class Journal:
                 self.store.update_ref(self.refs.notes, new, tip, reason="gitgate notes")
                 return
             except ConcurrentUpdate:
-                continue  # a `git notes` or fetch outside gitgate's lock: write on its tip
+                # a lock git holds briefly, or a `git notes` outside gitgate: write on its tip
+                time.sleep(0.005 * (attempt + 1))
         raise ConcurrentUpdate("the notes ref kept moving", hint="try again")
 
     # -- reading ---------------------------------------------------------------------------

@@ -10,7 +10,6 @@ added since it was written. It holds nothing the journal does not, so losing it 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -21,8 +20,8 @@ from gitgate.gitstore import GitStore
 from gitgate.journal.replay import PROPOSAL_EVENTS
 from gitgate.records import STATUS_EVENTS, RecordError, decode_audit
 
-INDEX_FILE = "gitgate-index.json"
-INDEX_VERSION = 1
+INDEX_FILE = "gitgate-index"
+INDEX_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,32 +99,34 @@ def _extend(store: GitStore, index: ProposalIndex, tip: str | None) -> ProposalI
 
 
 def _read(path: Path) -> ProposalIndex | None:
+    """Load the cache: a header line, then one space-separated line per proposal."""
     try:
-        data = json.loads(path.read_bytes())
-        if data.get("version") != INDEX_VERSION:
+        lines = path.read_text("ascii").splitlines()
+        magic, version, tip = lines[0].split(" ")
+        if magic != "gitgate-index" or version != str(INDEX_VERSION):
             return None
-        rows = {r[0]: IndexRow(r[0], r[1], r[2], r[3], tuple(r[4])) for r in data["rows"]}
-        tip = data["tip"]
-        return ProposalIndex(rows, tip if isinstance(tip, str) else None)
-    except (OSError, ValueError, KeyError, TypeError):
+        rows: dict[str, IndexRow] = {}
+        for line in lines[1:]:
+            pid, commit, status, created, entries = line.split(" ")
+            rows[pid] = IndexRow(pid, commit, status, created, tuple(entries.split(",")))
+        return ProposalIndex(rows, None if tip == "-" else tip)
+    except (OSError, ValueError, IndexError):
         return None
 
 
 def _write(path: Path, index: ProposalIndex) -> None:
     """Save the cache atomically; a read-only repository simply goes without it."""
-    body = {
-        "version": INDEX_VERSION,
-        "tip": index.tip,
-        "rows": [
-            [r.id, r.commit, r.status, r.created_at, list(r.entries)] for r in index.rows.values()
-        ],
-    }
-    with contextlib.suppress(OSError):
+    lines = [f"gitgate-index {INDEX_VERSION} {index.tip or '-'}"]
+    lines += [
+        f"{r.id} {r.commit} {r.status} {r.created_at} {','.join(r.entries)}"
+        for r in index.rows.values()
+    ]
+    with contextlib.suppress(OSError, UnicodeError):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gitgate-index.")
         try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(body, handle, separators=(",", ":"))
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write("\n".join(lines) + "\n")
             os.replace(tmp, path)
-        except OSError:
+        except (OSError, UnicodeError):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
