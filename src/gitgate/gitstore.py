@@ -75,6 +75,41 @@ def environment_error(what: str, err: OSError) -> GitgateError:
     return GitError(f"{what}: {fault.message}", hint=fault.hint)
 
 
+def _update_ref_command(update: RefUpdate) -> str:
+    """One NUL-terminated ``git update-ref --stdin -z`` command with its compare value."""
+    if update.new is None:
+        return f"delete {update.name}\0{update.old or ''}\0"
+    if update.old is None:
+        return f"create {update.name}\0{update.new}\0"
+    return f"update {update.name}\0{update.new}\0{update.old}\0"
+
+
+def _ref_update_error(stderr: str) -> GitgateError:
+    first = _first_lines(stderr.encode(), 2)
+    if any(
+        marker in stderr
+        for marker in (
+            "but expected",
+            "already exists",
+            "File exists",
+            "reference already",
+            "unable to resolve",
+            "does not exist",
+            "cannot lock ref",
+        )
+    ) and not any(
+        m in stderr for m in ("No space left", "Read-only file system", "Permission denied")
+    ):
+        return ConcurrentUpdate(
+            f"a ref moved or is locked by another process: {first}",
+            hint="try again; if it persists, `gitgate doctor` removes locks left by a "
+            "crashed process",
+        )
+    fault = environment_fault(OSError(0, first)) if first else None
+    hint = fault.hint if fault is not None else "check disk space and permissions"
+    return GitError(f"cannot update refs: {first}", hint=hint)
+
+
 def _flock(fd: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -770,57 +805,37 @@ class GitStore:
         return None
 
     def update_refs(self, updates: Sequence[RefUpdate], *, reason: str, who: Identity) -> None:
-        """Apply the updates, each only if its ref still has its ``old`` value.
+        """Apply the updates as one ``git update-ref --stdin`` transaction, each only if its
+        ref still has its ``old`` value.
 
-        The refs are locked (in name order), their values compared *after* every lock is held
-        (pygit2's transaction does not compare), then committed. libgit2 commits the locked
-        refs one at a time with no rollback, so callers never rely on several refs moving
-        together: gitgate's journal makes one ref (the audit log) the commit point and derives
-        the rest. While the gitgate write lock is held, the refs being updated are written to
-        the lock file first, so that the next gitgate process can tell the ``.lock`` files a
-        crashed one left behind from live ones (:meth:`clear_stale_locks`).
+        git, not libgit2, moves refs: git locks ``packed-refs`` when it deletes a ref, so a
+        ``git pack-refs`` running alongside can never resurrect a deleted one (libgit2 let it),
+        and git uses whatever ref backend the repository has (files, packed, reftable). The
+        refs of one transaction move all or none *unless the process dies* mid-commit, so
+        callers never rely on several refs moving together: gitgate's journal makes one ref
+        (the audit log) the commit point and derives the rest. While the gitgate write lock is
+        held, the refs being updated are recorded in it first, so that the next gitgate
+        process can remove the ``.lock`` files a crashed one left (:meth:`clear_stale_locks`).
 
         Raises:
-            ConcurrentUpdate: when a ref moved; nothing is changed then.
+            ConcurrentUpdate: when a ref moved or is locked; nothing is changed then.
             GitError: when git cannot write the refs (disk, permissions, corruption).
         """
-        ordered = sorted(updates, key=lambda u: u.name)  # one lock order: no deadlocks
+        del who  # the reflog names the repository's committer, as for any git command
+        ordered = sorted(updates, key=lambda u: u.name)
         self._record_intent(ordered)
-        try:
-            with self._repo.transaction() as txn:
-                for update in ordered:
-                    fault_point(f"lock {update.name}")
-                    txn.lock_ref(update.name)
-                for update in ordered:
-                    current = self.resolve(update.name)
-                    if current != update.old:
-                        raise ConcurrentUpdate(
-                            f"{update.name} moved meanwhile "
-                            f"(expected {_short(update.old)}, found {_short(current)})",
-                            hint="someone else changed it at the same time; try again",
-                        )
-                for update in ordered:
-                    fault_point(f"set {update.name}")
-                    if update.new is None:
-                        txn.remove(update.name)
-                    else:
-                        # pygit2 cannot pass a Signature here (it wants a cdata pointer); the reflog
-                        # then uses the repository's identity, which is fine for a log.
-                        txn.set_target(update.name, update.new, message=reason)
-                fault_point("commit")
-        except pygit2.GitError as err:
-            text = str(err).lower()
-            if "lock" in text or "exists" in text:
-                raise ConcurrentUpdate(
-                    f"a ref is locked by another process: {err}",
-                    hint="try again in a moment; if it persists, `gitgate doctor` removes "
-                    "locks left by a crashed process",
-                ) from err
-            raise GitError(
-                f"cannot update refs: {err}", hint="check disk space and permissions"
-            ) from err
-        except OSError as err:
-            raise environment_error("cannot update refs", err) from err
+        names = " ".join(u.name for u in ordered)
+        fault_point(f"before {names}")
+        commands = "".join(_update_ref_command(u) for u in ordered)
+        proc = self.run_git(
+            ["update-ref", "--stdin", "-z", "-m", reason],
+            stdin=commands.encode(),
+            check=False,
+            env={"GIT_CONFIG_PARAMETERS": "", "LC_ALL": "C"},
+        )
+        if proc.returncode != 0:
+            raise _ref_update_error(proc.stderr.decode("utf-8", "replace"))
+        fault_point(f"after {names}")
         self._record_intent(())
 
     def update_ref(self, name: str, new: str | None, old: str | None, *, reason: str) -> None:
