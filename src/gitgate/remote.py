@@ -196,6 +196,11 @@ def integrate(gate: Gate, policy: Policy, remote: str) -> SyncReport:
 
 
 def _integrate_once(gate: Gate, policy: Policy, remote: str) -> SyncReport:
+    with gate.store.write_lock():  # no local decision is half-way while refs are folded in
+        return _integrate_locked(gate, policy, remote)
+
+
+def _integrate_locked(gate: Gate, policy: Policy, remote: str) -> SyncReport:
     store = gate.store
     who = _identity(gate)
     when = int(clock.now().timestamp())

@@ -10,6 +10,7 @@ decision is recomputed from the new tips and tried again, a bounded number of ti
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import logging
 import os
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from gitgate.journal.doctor import DoctorReport
     from gitgate.verify import VerifyReport
 from gitgate.journal.index import IndexRow, ProposalIndex, load_index
-from gitgate.journal.replay import apply_entry, fold
+from gitgate.journal.replay import apply_entry, fold, implied_refs
 from gitgate.policy import POLICY_PATH, Policy, parse_policy, render_policy, same_identity
 from gitgate.records import (
     AuditEntry,
@@ -512,7 +513,6 @@ class Gate:
             proposal=pid,
             details={**_redacted_dict(draft.details), "proposal": proposal_record(proposal)},
             commits={"proposal": commit, "base": ctx.tip, "target": ctx.branch},
-            refs={ctx.policy.refs.pending(pid): (None, commit)},
         )
         self._retry(lambda: self._commit(ctx.policy, who, [entry]))
         return apply_entry(None, entry)
@@ -620,7 +620,12 @@ class Gate:
         return Journal(self.store, (policy or self.policy()).refs)
 
     def _commit(self, policy: Policy, who: str, entries: Sequence[AuditEntry]) -> None:
-        """Journal ``entries`` (the commit point), then bring every ref and note in line."""
+        """Journal ``entries`` (the commit point), then bring every ref and note in line.
+
+        Each entry's ``refs`` are what its event implies (``journal.replay.implied_refs``),
+        the same function the hook judges pushed entries with.
+        """
+        entries = [_with_implied_refs(e, policy) for e in entries]
         if self.store.resolve(policy.refs.audit) is None and entries[0].event != "init":
             raise NotAGitgateRepo(
                 "the audit log is missing", hint="run `gitgate init` (or `gitgate fetch`)"
@@ -802,7 +807,6 @@ class Gate:
         self, ctx: Context, proposal: Proposal, who: str, outcome: Outcome
     ) -> Decision:
         now = clock.iso(clock.now())
-        refs = ctx.policy.refs
         approved = AuditEntry(
             seq=0,
             event="approved",
@@ -811,7 +815,6 @@ class Gate:
             proposal=proposal.id,
             commits={"proposal": proposal.commit, "target": ctx.branch},
         )
-        pending = refs.pending(proposal.id)
         if outcome.tree is None:
             entry = AuditEntry(
                 seq=0,
@@ -821,10 +824,6 @@ class Gate:
                 proposal=proposal.id,
                 details={"result": _redacted_dict(outcome.result)},
                 commits={"proposal": proposal.commit, "target": ctx.branch},
-                refs={
-                    refs.archive(proposal.id): (None, proposal.commit),
-                    pending: (proposal.commit, None),
-                },
             )
             self._commit(ctx.policy, who, [approved, entry])
             return Decision(fold(proposal, [approved, entry]) or proposal)
@@ -849,7 +848,6 @@ class Gate:
                 "target": ctx.branch,
                 "target_before": ctx.tip,
             },
-            refs={ctx.target_ref: (ctx.tip, merge), pending: (proposal.commit, None)},
         )
         self._commit(ctx.policy, who, [approved, entry])
         warning = self.store.sync_checkout(ctx.branch, ctx.tip, merge)
@@ -875,7 +873,6 @@ class Gate:
             )
         now = clock.iso(clock.now())
         clean_reason = redact(reason.strip())
-        refs = ctx.policy.refs
         entry = AuditEntry(
             seq=0,
             event="rejected",
@@ -884,10 +881,6 @@ class Gate:
             proposal=proposal.id,
             details={"reason": clean_reason, "result": {"reason": clean_reason}},
             commits={"proposal": proposal.commit},
-            refs={
-                refs.archive(proposal.id): (None, proposal.commit),
-                refs.pending(proposal.id): (proposal.commit, None),
-            },
         )
         self._commit(ctx.policy, who, [entry])
         return apply_entry(proposal, entry)
@@ -991,6 +984,11 @@ class Gate:
         )
 
         self._retry(lambda: self._commit(policy, who, [entry]))
+
+
+def _with_implied_refs(entry: AuditEntry, policy: Policy) -> AuditEntry:
+    implied = implied_refs(entry, policy.refs)
+    return entry if implied is None else dataclasses.replace(entry, refs=implied)
 
 
 def _ts() -> int:

@@ -112,6 +112,33 @@ def _result(entry: AuditEntry) -> dict[str, Any]:
 # -- ref moves -------------------------------------------------------------------------------
 
 
+def implied_refs(
+    entry: AuditEntry, names: RefNames
+) -> dict[str, tuple[str | None, str | None]] | None:
+    """The ref moves an entry's event implies, from its own fields (None: not derivable —
+    ``init``/``policy`` name the policy commit but not the branch's old tip).
+
+    The Gate builds every entry's ``refs`` with this, and the hook refuses an entry whose
+    ``refs`` say anything else, so the two can never disagree about what an entry moves.
+    """
+    commits = entry.commits
+    pid = entry.proposal or ""
+    proposal = commits.get("proposal")
+    if entry.event == "proposed" and proposal:
+        return {names.pending(pid): (None, proposal)}
+    if entry.event == "executed" and proposal:
+        target = f"refs/heads/{commits.get('target', '')}"
+        return {
+            target: (commits.get("target_before"), commits.get("merge")),
+            names.pending(pid): (proposal, None),
+        }
+    if entry.event in ("failed", "rejected") and proposal:
+        return {names.archive(pid): (None, proposal), names.pending(pid): (proposal, None)}
+    if entry.event in ("init", "policy"):
+        return None
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class NetMove:
     """Where a run of entries takes one ref: from ``first`` to ``final``, through ``seen``."""
