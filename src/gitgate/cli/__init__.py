@@ -9,6 +9,7 @@ from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     bundle_cmds,
     demo_cmd,
     hook_cmds,
+    mcp_cmd,
     proposals,
     redact_cmd,
     run_cmds,
