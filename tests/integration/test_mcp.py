@@ -381,14 +381,12 @@ def test_list_proposals_shows_everyone_and_filters_by_status(repo: Path) -> None
         out["bad"] = texts(res)
 
     drive(repo, scenario)
-    # oldest first; both were made within the same second, where the id decides
-    assert out["all"]["result"] == sorted(
-        [
-            {"id": mine.id, "status": "pending", "kind": "write", "message": "first\nsecond line"},
-            {"id": theirs.id, "status": "rejected", "kind": "write", "message": "theirs"},
-        ],
-        key=lambda row: row["id"],
-    )
+    rows = {
+        mine.id: {"id": mine.id, "status": "pending", "kind": "write", "message": "first\nsecond line"},
+        theirs.id: {"id": theirs.id, "status": "rejected", "kind": "write", "message": "theirs"},
+    }
+    # oldest first, as `gitgate list` orders them (within one second, the id decides)
+    assert out["all"]["result"] == [rows[p.id] for p in gate.list()]
     assert out["text"] == "2 proposals (1 pending, 1 rejected)"
     assert [r["id"] for r in out["rejected"]["result"]] == [theirs.id]
     assert out["bad"].startswith("error: invalid arguments for list_proposals: status")
