@@ -208,6 +208,8 @@ def test_every_propose_tool_makes_a_pending_proposal_and_applies_nothing(repo: P
             ("create_file", {"path": "docs/new.md", "content": "# New\n", "message": "doc"}),
             ("delete_file", {"path": "docs/old.md", "message": "stale"}),
         ]
+        # An identity smuggled into the arguments changes nothing: the actor is the server's.
+        calls[1][1]["actor"] = APPROVER
         for tool, args in calls:
             res = await s.call_tool(tool, args)
             assert not res.is_error and isinstance(res.structured_content, dict), texts(res)
