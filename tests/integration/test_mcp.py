@@ -437,22 +437,33 @@ def test_read_file_shows_the_target_redacted_and_refuses_hidden_paths(repo: Path
     assert out["badref"].startswith("error: unknown ref ")
 
 
-def test_list_files_names_one_directory_without_sensitive_paths(repo: Path) -> None:
+def test_list_files_names_every_file_under_a_directory_but_sensitive_ones(repo: Path) -> None:
     out: dict[str, Any] = {}
 
     async def scenario(s: ClientSession) -> None:
-        out["top"] = await ok(s, "list_files")
-        out["src"] = await ok(s, "list_files", path="src/")
+        out["all"] = await ok(s, "list_files")
+        out["src"] = await ok(s, "list_files", path="./src/")
         out["secrets"] = texts(await refused(s, "list_files", path="secrets"))
         out["git"] = texts(await refused(s, "list_files", path=".git"))
         out["file"] = texts(await refused(s, "list_files", path="README.md"))
+        out["read_back"] = [
+            (await ok(s, "read_file", path=name))["path"] for name in out["all"]["names"]
+        ]
 
     drive(repo, scenario)
-    top = out["top"]
-    assert top["names"] == [".gitgate.toml", "README.md", "assets", "docs", "src"]
-    assert top["omitted"] == 2  # .env and secrets/
-    assert {"name": "src", "type": "dir"} in top["entries"]
-    assert out["src"]["names"] == ["app.py", "settings.py"] and out["src"]["path"] == "src"
+    everything_ = out["all"]
+    assert everything_["names"] == [
+        ".gitgate.toml",
+        "README.md",
+        "assets/logo.bin",
+        "docs/old.md",
+        "src/app.py",
+        "src/settings.py",
+    ]
+    assert everything_["omitted"] == 2 and everything_["truncated"] is False  # .env, secrets/
+    assert {"path": "src/app.py", "type": "file"} in everything_["entries"]
+    assert out["read_back"] == everything_["names"]  # every name listed is readable as is
+    assert out["src"]["names"] == ["src/app.py", "src/settings.py"] and out["src"]["path"] == "src"
     assert out["secrets"].startswith("error: unsafe path 'secrets': sensitive file")
     assert out["git"].startswith("error: unsafe path '.git'")
     assert out["file"].startswith("error: 'README.md' is not a directory on main")

@@ -88,7 +88,7 @@ RefArg = Annotated[
     ),
 ]
 DirArg = Annotated[
-    str | None, Field(description="A directory, relative (default: the top of the repository).")
+    str | None, Field(description="A directory, relative (default: the whole repository).")
 ]
 
 
@@ -162,22 +162,23 @@ class FileContent(TypedDict):
     content: str
 
 
-class DirEntry(TypedDict):
-    """One name in a directory listing."""
+class FileEntry(TypedDict):
+    """One file in a listing: its path from the top and its type."""
 
-    name: str
+    path: str
     type: str
 
 
-class DirListing(TypedDict):
-    """One directory level; entries the path policy hides are only counted."""
+class FileListing(TypedDict):
+    """Files under a directory; those the path policy hides are only counted."""
 
     path: str
     ref: str
     commit: str
     names: list[str]
-    entries: list[DirEntry]
+    entries: list[FileEntry]
     omitted: int
+    truncated: bool
 
 
 # -- the boundary ------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ def _add_read_tools(server: GateServer, tools: AgentTools) -> None:
 
     def list_files(
         path: DirArg = None, ref: RefArg = None
-    ) -> Annotated[CallToolResult, DirListing]:
+    ) -> Annotated[CallToolResult, FileListing]:
         return tool_result(lambda: tools.list_files(path, ref))
 
     server.add_tool(
@@ -372,8 +373,9 @@ def _add_read_tools(server: GateServer, tools: AgentTools) -> None:
     )
     server.add_tool(
         list_files,
-        description="List the names in one directory of the target branch now (or at ref), "
-        "with their type (file, dir, symlink, submodule). Sensitive paths are left out.",
+        description="List every file under a directory (default: the whole repository) on "
+        "the target branch now (or at ref), as paths from the top that read_file takes, with "
+        "their type (file, symlink, submodule). Sensitive and unsafe paths are left out.",
         annotations=_READS,
     )
 

@@ -28,9 +28,9 @@ from gitgate.workflow import Context, Gate
 # or diff cannot flood the model's context or the pipe.
 MAX_READ_BYTES = 256 * 1024
 MAX_DIFF_CHARS = 64 * 1024
+MAX_LIST_NAMES = 5000
 BINARY_SNIFF = 8000
-_MODE_TYPES = {"100644": "file", "100755": "file", "120000": "symlink", "040000": "dir"}
-_MODE_TYPES["160000"] = "submodule"
+_MODE_TYPES = {0o100644: "file", 0o100755: "file", 0o120000: "symlink", 0o160000: "submodule"}
 _REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}")
 _SUMMARY_FILES = 3
 
@@ -270,7 +270,11 @@ class AgentTools:
         return self.call(read)
 
     def list_files(self, path: str | None = None, ref: str | None = None) -> ToolOutput:
-        """Names in one directory at the target's tip (or ``ref``); sensitive paths left out."""
+        """Every file under a directory at the target's tip (or ``ref``), as paths from the top.
+
+        The paths are what read_file takes. Sensitive and unsafe paths are left out (only
+        counted); the list stops at :data:`MAX_LIST_NAMES`.
+        """
 
         def listing(gate: Gate) -> ToolOutput:
             clean = _clean_path(path or "")
@@ -284,21 +288,25 @@ class AgentTools:
                 if entry is None or entry.mode != 0o040000:
                     raise GitgateError(
                         f"{clean!r} is not a directory on {label}",
-                        hint="list the parent directory with list_files",
+                        hint="list its parent directory with list_files",
                     )
                 tree = entry.oid
-            entries, omitted = _directory(gate, tree, clean, ctx)
-            where = clean or "the top directory"
-            note = f" ({omitted} left out)" if omitted else ""
+            found = _files_under(gate, tree, clean, ctx)
+            where = clean or "the repository"
+            notes = [f"{found.omitted} sensitive or unsafe left out"] if found.omitted else []
+            if found.truncated:
+                notes.append(f"stopped at {MAX_LIST_NAMES}: list a subdirectory")
             return ToolOutput(
-                f"{len(entries)} entries in {where} on {label}{note}",
+                f"{len(found.entries)} files under {where} on {label}"
+                + (f" ({'; '.join(notes)})" if notes else ""),
                 {
                     "path": clean,
                     "ref": label,
                     "commit": commit,
-                    "names": [e["name"] for e in entries],
-                    "entries": entries,
-                    "omitted": omitted,
+                    "names": [e["path"] for e in found.entries],
+                    "entries": found.entries,
+                    "omitted": found.omitted,
+                    "truncated": found.truncated,
                 },
             )
 
@@ -440,30 +448,28 @@ def _file_output(gate: Gate, path: str, label: str, commit: str, mode: int, oid:
     )
 
 
-def _directory(
-    gate: Gate, tree: str, prefix: str, ctx: Context
-) -> tuple[list[dict[str, str]], int]:
-    """One level of ``tree``: entries an agent may see, and how many were left out."""
-    raw = gate.store.run_git(["ls-tree", "-z", tree]).stdout
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    entries: list[dict[str, str]]
+    omitted: int
+    truncated: bool
+
+
+def _files_under(gate: Gate, tree: str, prefix: str, ctx: Context) -> _Listing:
+    """The files an agent may see under ``tree`` (path order), and how many were left out."""
     entries: list[dict[str, str]] = []
     omitted = 0
-    for record in raw.split(b"\0"):
-        if not record:
-            continue
-        meta, _, name_bytes = record.partition(b"\t")
-        mode = meta.split(b" ", 1)[0].decode("ascii", "replace")
-        kind = _MODE_TYPES.get(mode, "other")
+    base = f"{prefix}/" if prefix else ""
+    for path, entry in gate.store.iter_tree(tree, base):
+        if len(entries) == MAX_LIST_NAMES:
+            return _Listing(entries, omitted, True)
         try:
-            name = name_bytes.decode("utf-8")
-        except UnicodeDecodeError:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
             omitted += 1  # not a name the path policy can judge: not shown
             continue
-        full = f"{prefix}/{name}" if prefix else name
-        verdict = check_path(
-            full + "/" if kind == "dir" else full, extra_sensitive=ctx.policy.sensitive_paths
-        )
-        if not verdict.safe:
+        if not check_path(path, extra_sensitive=ctx.policy.sensitive_paths).safe:
             omitted += 1
             continue
-        entries.append({"name": name, "type": kind})
-    return entries, omitted
+        entries.append({"path": path, "type": _MODE_TYPES.get(entry.mode, "other")})
+    return _Listing(entries, omitted, False)
