@@ -637,3 +637,25 @@ def test_an_agent_made_approver_after_start_is_refused_from_then_on(repo: Path) 
     assert out["before"] == {"result": []}
     assert out["after"]["error"] == "approver-identity" and out["read"]["error"] == "approver-identity"
     assert Gate(repo).list() == []
+
+
+def test_an_unforeseen_failure_is_a_clean_tool_error_and_the_server_carries_on(
+    repo: Path,
+) -> None:
+    # A real fault, not a mock: the blob of README.md disappears from the object store.
+    blob = rev_parse(repo, "main:README.md")
+    loose = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.unlink()
+    out: dict[str, Any] = {}
+
+    async def scenario(s: ClientSession) -> None:
+        res = await refused(s, "read_file", path="README.md")
+        out["text"], out["data"] = texts(res), res.structured_content
+        out["next"] = await ok(s, "read_file", path="src/app.py")
+
+    drive(repo, scenario)
+    assert out["text"].startswith("error: internal error: ")
+    assert out["text"].endswith("hint: this is a bug in gitgate; rerun `gitgate --debug mcp …` "
+                                "and please report it")
+    assert out["data"]["error"] == "internal"
+    assert out["next"]["content"] == "print('a')\nprint('b')\n"

@@ -184,6 +184,12 @@ class FileListing(TypedDict):
 # -- the boundary ------------------------------------------------------------------------------
 
 
+class InternalError(GitgateError):
+    """Something failed that gitgate did not foresee (the CLI's exit 3)."""
+
+    code = "internal"  # as in the CLI's --json error object
+
+
 def tool_result(run: Callable[[], ToolOutput]) -> CallToolResult:
     """Run a tool and turn its outcome into a result; nothing escapes as an exception."""
     try:
@@ -194,7 +200,7 @@ def tool_result(run: Callable[[], ToolOutput]) -> CallToolResult:
         log.debug("tool crashed", exc_info=True)
         log.error("internal error: %s", redact(one_line(f"{type(exc).__name__}: {exc}")))
         return error_result(
-            GitgateError(
+            InternalError(
                 f"internal error: {type(exc).__name__}: {exc}",
                 hint="this is a bug in gitgate; rerun `gitgate --debug mcp …` and please report it",
             )
@@ -245,7 +251,7 @@ class GateServer(MCPServer[Any]):
         except UnexpectedToolError as err:
             log.error("tool %s failed: %s", name, type(err.__cause__).__name__)
             return error_result(
-                GitgateError(
+                InternalError(
                     f"internal error in {name}",
                     hint="this is a bug in gitgate; rerun `gitgate --debug mcp …` and report it",
                 )
