@@ -659,3 +659,23 @@ def test_an_unforeseen_failure_is_a_clean_tool_error_and_the_server_carries_on(
                                 "and please report it")
     assert out["data"]["error"] == "internal"
     assert out["next"]["content"] == "print('a')\nprint('b')\n"
+
+
+def test_target_names_the_branch_proposals_go_to_and_files_are_read_from(tmp_path: Path) -> None:
+    repo = create_repo(tmp_path / "repo")
+    commit(repo, {"README.md": "main\n"}, "initial")
+    commit(repo, {"README.md": "release\n"}, "release", branch="release")
+    gitgate_ok(repo, "init", "--protect", "main", "--protect", "release", "--approver", APPROVER,
+               actor=APPROVER)
+    out: dict[str, Any] = {}
+
+    async def main() -> None:
+        async with session(repo, AGENT, "--target", "release") as s:
+            out["read"] = await ok(s, "read_file", path="README.md")
+            out["main"] = await ok(s, "read_file", path="README.md", ref="main")
+            out["made"] = await ok(s, "write_file", path="README.md", content="next\n")
+
+    anyio.run(main)
+    assert (out["read"]["ref"], out["read"]["content"]) == ("release", "release\n")
+    assert out["main"]["content"] == "main\n"
+    assert Gate(repo).get(out["made"]["id"]).target == "release"
