@@ -10,6 +10,7 @@ from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     demo_cmd,
     doctor_cmd,
     hook_cmds,
+    mcp_cmd,
     proposals,
     redact_cmd,
     run_cmds,
