@@ -11,6 +11,7 @@ from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     doctor_cmd,
     hook_cmds,
     mcp_cmd,
+    mcp_cmd,
     proposals,
     redact_cmd,
     run_cmds,
