@@ -211,7 +211,33 @@ def decide(
         return [Verdict(u.ref, True) for u in updates]
     push = _Push(store, home, {u.ref: u for u in updates}, pusher)
     by_ref = {u.ref: push.judge(u) for u in push.in_judging_order()}
+    if all(v.allowed for v in by_ref.values()):
+        by_ref.update(_judge_journal(store, home, updates, push.entries))
     return _as_unit([by_ref[u.ref] for u in updates])
+
+
+def _judge_journal(
+    store: GitStore, home: Home, updates: Sequence[Update], entries: Sequence[LoggedEntry]
+) -> dict[str, Verdict]:
+    """The reference monitor's core: replay the pushed entries on the old state; every
+    governed ref change and note must be exactly what they imply (gitgate.journal.admit)."""
+    from gitgate.journal.admit import PushView, judge
+
+    view = PushView(
+        names=home.policy.refs,
+        protected=home.policy.protected,
+        updates={u.ref: (u.old, u.new) for u in updates},
+        entries=[logged.entry for logged in entries],
+    )
+    verdicts: dict[str, Verdict] = {}
+    known = {u.ref for u in updates}
+    for refusal in judge(store, view):
+        ref = refusal.ref if refusal.ref in known else home.policy.refs.audit
+        if ref not in known:
+            ref = updates[0].ref
+        if ref not in verdicts:
+            verdicts[ref] = Verdict(ref, False, refusal.reason, refusal.hint)
+    return verdicts
 
 
 def _as_unit(verdicts: list[Verdict]) -> list[Verdict]:
