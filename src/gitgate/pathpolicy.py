@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase, translate
+from importlib import resources
 from urllib.parse import unquote
 
 __all__ = [
@@ -48,42 +50,6 @@ MAX_COMPONENT_BYTES = 255
 # Deeper than any real project (git's own core.maxTreeDepth guards its recursion too); a
 # path nested thousands deep only serves to exhaust the stack of whatever walks the tree.
 MAX_PATH_DEPTH = 256
-
-# Glob patterns (see :func:`matches_pattern` for the syntax) of files that hold secrets.
-# ``.env.*`` and ``id_*`` have exceptions handled in :data:`_SENSITIVE_EXCEPTIONS`.
-SENSITIVE_PATTERNS: tuple[str, ...] = (
-    ".env",
-    ".env.*",
-    "*.key",
-    "*.pem",
-    "*.p12",
-    "*.pfx",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "secrets/",
-    "credentials.json",
-    ".npmrc",
-    ".pypirc",
-    ".netrc",
-    ".aws/credentials",
-    ".ssh/",
-    "*.keystore",
-    "*.jks",
-    ".htpasswd",
-    "service-account*.json",
-)
-
-# Names that match a sensitive pattern but are meant to be shared: env templates and public
-# keys. Only consulted for the patterns listed as keys.
-_SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
-    ".env.*": (".env.example", ".env.sample", ".env.template"),
-    "id_rsa*": ("*.pub",),
-    "id_dsa*": ("*.pub",),
-    "id_ecdsa*": ("*.pub",),
-    "id_ed25519*": ("*.pub",),
-}
 
 # (pattern, category) of generated or bulky files that never go into an export bundle.
 _EXPORT_RULES: tuple[tuple[str, str], ...] = (
@@ -124,6 +90,9 @@ _IGNORABLE_TABLE = dict.fromkeys(_IGNORABLE)
 _SHORT_DOTGIT = re.compile(r"git~\d+")
 _SHORT_GITMODULES = re.compile(r"(gitmod~\d+|gi7eba~\d+)")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# Names a shell or Windows replaces before the file system sees them: "$HOME", "${X}", "$(cmd)",
+# "`cmd`", "%USERPROFILE%". Matched on case-folded NFKC forms ("\uff04HOME" is "$HOME").
+_EXPANSION = re.compile(r"\$[a-z0-9_{(]|`|%[a-z_][a-z0-9_()]*%")
 # Percent-escapes of '.', '/', '\\' and NUL: only useful to smuggle traversal past a decoder.
 _ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
 # Exactly the code points of general category Cc (C0, DEL, C1). Unicode's stability policy
@@ -278,6 +247,156 @@ def _normalised_pattern(pattern: str) -> str:
     return unicodedata.normalize("NFKC", pattern.strip().casefold())
 
 
+# --------------------------------------------------------------------------------------------
+# The catalogue of sensitive paths (data: gitgate/data/sensitive.toml, docs/SENSITIVE.md)
+# --------------------------------------------------------------------------------------------
+
+CATALOGUE_SCHEMA = 1
+_ENTRY_KEYS = frozenset({"name", "category", "reason", "patterns", "except"})
+
+
+class CatalogueError(ValueError):
+    """The catalogue of sensitive paths is malformed (a broken installation: fail closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveEntry:
+    """One kind of credential store in the catalogue.
+
+    Attributes:
+        name: a short unique identifier (``"dotenv"``, ``"kubeconfig"``).
+        category: the family it belongs to (``"cloud"``, ``"database"``...).
+        reason: one sentence saying what the files hold.
+        patterns: glob patterns (see :func:`matches_pattern`) naming the files.
+        exceptions: names matching one of its patterns without ``/`` that are meant to be
+            shared (templates, public keys).
+    """
+
+    name: str
+    category: str
+    reason: str
+    patterns: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The parsed catalogue: its entries and the suffixes that mark copies of a file."""
+
+    entries: tuple[SensitiveEntry, ...]
+    copy_suffixes: tuple[str, ...]
+
+
+def _text_list(value: object, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogueError(f"{where}: must be a list of non-empty strings")
+    if not value and not allow_empty:
+        raise CatalogueError(f"{where}: must not be empty")
+    if any(_CONTROL.search(v) for v in value):
+        raise CatalogueError(f"{where}: control character in a pattern")
+    return tuple(value)
+
+
+def _parse_entry(raw: object, index: int) -> SensitiveEntry:
+    where = f"entry {index + 1}"
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: must be a table")
+    unknown = set(raw) - _ENTRY_KEYS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
+    texts = {key: raw.get(key) for key in ("name", "category", "reason")}
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            raise CatalogueError(f"{where}: {key!r} must be a non-empty string")
+    patterns = _text_list(raw.get("patterns"), f"{where} ({texts['name']}) patterns")
+    exceptions = _text_list(raw.get("except", []), f"{where} except", allow_empty=True)
+    if any(p.lstrip().startswith("!") for p in patterns):
+        raise CatalogueError(f"{where}: '!' (an exemption) is for policies, not the catalogue")
+    if exceptions and all("/" in p for p in patterns):
+        # _only_excepted compares component names: a pattern with '/' never names one.
+        raise CatalogueError(f"{where}: 'except' applies only to patterns without '/'")
+    return SensitiveEntry(
+        str(texts["name"]), str(texts["category"]), str(texts["reason"]), patterns, exceptions
+    )
+
+
+def parse_catalogue(text: str) -> Catalogue:
+    """Parse and validate catalogue TOML (the format of ``gitgate/data/sensitive.toml``).
+
+    Args:
+        text: the TOML text.
+
+    Returns:
+        The :class:`Catalogue`.
+
+    Raises:
+        CatalogueError: naming what is wrong (unknown keys, a pattern listed twice...).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogueError(f"not valid TOML: {err}") from err
+    if data.get("schema") != CATALOGUE_SCHEMA:
+        raise CatalogueError(f"schema must be {CATALOGUE_SCHEMA}")
+    raw_entries = data.get("entry")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        raise CatalogueError("no [[entry]] tables")
+    entries = tuple(_parse_entry(raw, index) for index, raw in enumerate(raw_entries))
+    names = [entry.name for entry in entries]
+    patterns = [_normalised_pattern(p) for entry in entries for p in entry.patterns]
+    for what, values in (("entry name", names), ("pattern", patterns)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise CatalogueError(f"{what} listed twice: {', '.join(repeated)}")
+    copies = data.get("copies", {})
+    if not isinstance(copies, dict):
+        raise CatalogueError("[copies] must be a table")
+    suffixes = _text_list(copies.get("suffixes", []), "copies.suffixes", allow_empty=True)
+    if any("/" in s or not s.isascii() for s in suffixes):
+        raise CatalogueError("copies.suffixes: ASCII suffixes without '/'")
+    return Catalogue(entries, tuple(s.lower() for s in suffixes))
+
+
+def _packaged_catalogue() -> Catalogue:
+    text = resources.files("gitgate").joinpath("data", "sensitive.toml").read_text("utf-8")
+    return parse_catalogue(text)
+
+
+# Loaded once at import: a missing or broken catalogue makes every import of the path policy
+# fail, never a policy that silently protects nothing.
+CATALOGUE: Catalogue = _packaged_catalogue()
+
+# Every pattern of the catalogue, in order (the first that matches names the rule).
+SENSITIVE_PATTERNS: tuple[str, ...] = tuple(
+    pattern for entry in CATALOGUE.entries for pattern in entry.patterns
+)
+
+# Names that match a sensitive pattern but are meant to be shared: env templates and public
+# keys. Only consulted for the patterns listed as keys.
+_SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    pattern: entry.exceptions
+    for entry in CATALOGUE.entries
+    if entry.exceptions
+    for pattern in entry.patterns
+    if "/" not in pattern
+}
+_ENTRY_OF_PATTERN: dict[str, SensitiveEntry] = {
+    pattern: entry for entry in CATALOGUE.entries for pattern in entry.patterns
+}
+
+
+def catalogue_entry(rule: str) -> SensitiveEntry | None:
+    """The catalogue entry of a rule returned by :func:`is_sensitive_name` (or None).
+
+    Args:
+        rule: a pattern, as :func:`is_sensitive_name` and the refusal reasons name it.
+
+    Returns:
+        The entry the pattern belongs to; None for a policy pattern.
+    """
+    return _ENTRY_OF_PATTERN.get(rule)
+
+
 def _matching_pattern(
     forms_per_component: Sequence[tuple[str, ...]], patterns: Iterable[str], *, is_dir: bool
 ) -> str | None:
@@ -352,7 +471,7 @@ _DIRNAME_HIT = 2
 class _Component:
     """Everything the checks derive from one path component alone, computed once."""
 
-    __slots__ = ("forms", "names", "single", "problem", "invisible", "flawed", "hits")
+    __slots__ = ("forms", "names", "single", "problem", "invisible", "flawed", "home", "hits")
 
     forms: tuple[str, ...]
     names: tuple[str, ...]
@@ -360,6 +479,7 @@ class _Component:
     problem: str | None
     invisible: str | None
     flawed: bool
+    home: bool
     hits: dict[_Prefilter, int]
 
     def __init__(self, component: str) -> None:
@@ -372,6 +492,9 @@ class _Component:
         self.problem = _component_problem(component, self.names)
         self.invisible = _invisible_character(component)
         self.flawed = self.problem is not None or self.invisible is not None
+        # A shell expands a leading "~" ("~", "~root", "~+"): only a problem as the first
+        # component, which is why it is kept apart from ``problem``.
+        self.home = any(name.startswith("~") for name in self.names)
         # _Prefilter -> bits (_NAME_HIT, _DIRNAME_HIT); filled by _Prefilter.component_hits.
         self.hits = {}
 
@@ -654,7 +777,31 @@ def _component_problem(component: str, forms: tuple[str, ...]) -> str | None:
         return f"{component!r} component: writes into git's own directory ('.git')"
     if _is_gitmodules(forms):
         return f"{component!r} component: '.gitmodules' can point submodules at any URL"
+    return _lookalike_problem(component, forms)
+
+
+def _lookalike_problem(component: str, forms: tuple[str, ...]) -> str | None:
+    """Refuse names that read as something else: expansions and (edge) whitespace."""
+    expansion = next((found for form in forms if (found := _EXPANSION.match(form))), None)
+    if expansion is not None:
+        return (
+            f"{component!r} component: a shell or Windows expands {expansion.group()!r}, "
+            "which can point outside the repository"
+        )
+    if component.isspace():
+        return f"{component!r} component: a name of only whitespace"
+    if component[-1].isspace():
+        # NTFS drops trailing spaces: "a " and "a" are one file there, two in git.
+        return f"{component!r} component: trailing whitespace makes the name read as another"
     return None
+
+
+def _home_problem(view: _PathView) -> str | None:
+    """Refuse a path whose first component a shell expands to a home directory."""
+    first = view.infos[0]
+    if not first.home:
+        return None
+    return "home-relative path ('~'): a shell expands it outside the repository"
 
 
 def _percent_problem(path: str) -> str | None:
@@ -703,6 +850,9 @@ def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
         if info.flawed:
             break
     else:  # the usual case: one pass
+        home = _home_problem(view)
+        if home is not None:
+            return home, view
         return (_percent_problem(path) if "%" in path else None), view
     for info in view.infos:
         if info.problem is not None:
@@ -713,17 +863,106 @@ def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
     for info in view.infos:
         if info.invisible is not None:
             return f"{info.invisible} in path: the name reads differently to people", view
-    return _percent_problem(path), view
+    return _home_problem(view) or _percent_problem(path), view
 
 
 def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = None) -> str | None:
-    """The sensitive pattern (built-in or extra) the path matches, or None."""
+    """The sensitive pattern (built-in or extra) the path, or the file it is a copy of, matches.
+
+    ``extra`` may hold exemptions (``"!pattern"``): a path they match in every spelling is
+    not judged by the catalogue (the policy's own patterns still apply).
+    """
     if view is None:
         view = _PathView(path)
+    positive, exempt = _split_exemptions(extra)
+    rule = _direct_sensitive_rule(view, positive, exempt)
+    if rule is None and _may_be_copy(path):
+        original = _original_of_copy(path)
+        if original is not None:
+            rule = _direct_sensitive_rule(_PathView(original), positive, exempt)
+    return rule
+
+
+def _direct_sensitive_rule(
+    view: _PathView, extra: tuple[str, ...], exempt: tuple[str, ...]
+) -> str | None:
     patterns = SENSITIVE_PATTERNS
     if type(patterns) is not tuple:  # replaced by a mutable sequence: never remembered
-        return _first_match(view, (), (*patterns, *extra))
-    return _first_match(view, patterns, tuple(extra))
+        patterns, extra = (), (*patterns, *extra)
+    if not exempt:
+        return _first_match(view, patterns, extra)
+    rule = _first_match(view, patterns)
+    if rule is not None and not _is_exempt(view, exempt):
+        return rule
+    return _first_match(view, (), extra)
+
+
+def _is_exemption(pattern: object) -> bool:
+    return type(pattern) is str and pattern.lstrip().startswith("!")
+
+
+def _split_exemptions(extra: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the policy's sensitive patterns, its exemptions without the '!')."""
+    patterns = tuple(extra)
+    if not any(map(_is_exemption, patterns)):
+        return patterns, ()
+    positive = tuple(p for p in patterns if not _is_exemption(p))
+    exempt = tuple(p.lstrip()[1:] for p in patterns if _is_exemption(p))
+    return positive, tuple(p for p in exempt if p.strip())
+
+
+def _is_exempt(view: _PathView, exemptions: Sequence[str]) -> bool:
+    """Whether one exemption matches the path in *every* spelling (conservative)."""
+    variants = _path_variants(view.forms())
+    return any(
+        all(matches_pattern(components, pattern, is_dir=view.is_dir) for components in variants)
+        for pattern in exemptions
+    )
+
+
+def _copy_suffix_regex(suffixes: Sequence[str]) -> re.Pattern[str] | None:
+    if not suffixes:
+        return None
+    ordered = sorted(suffixes, key=len, reverse=True)
+    alternatives = "|".join(re.escape(suffix) for suffix in ordered)
+    return re.compile(f"(?:{alternatives})[. ]*(?:/|\\Z)", re.IGNORECASE)
+
+
+# Whether a path may name a copy ("x.bak", "a~/b"): a quick test before the stripping below.
+_COPY_SUFFIX = _copy_suffix_regex(CATALOGUE.copy_suffixes)
+_MAX_COPY_LAYERS = 4  # "credentials.json.bak.old.1~"
+
+
+def _may_be_copy(path: str) -> bool:
+    if _COPY_SUFFIX is None:
+        return False
+    if not path.isascii():
+        path = unicodedata.normalize("NFKC", path)
+    return _COPY_SUFFIX.search(path) is not None
+
+
+def _original_of_copy(path: str) -> str | None:
+    """``path`` with the copy suffixes of every component stripped, or None if it has none.
+
+    ``.aws.bak/credentials.old`` is ``.aws/credentials``. Components are NFKC-normalised
+    first, so full-width spellings of a suffix are stripped too.
+    """
+    components, is_dir = _split(path)
+    stripped = [_strip_copy_suffixes(unicodedata.normalize("NFKC", c)) for c in components]
+    if stripped == components:
+        return None
+    return "/".join(stripped) + ("/" if is_dir else "")
+
+
+def _strip_copy_suffixes(name: str) -> str:
+    for _ in range(_MAX_COPY_LAYERS):
+        trimmed = name.rstrip(". ")  # NTFS drops trailing dots and spaces
+        lowered = trimmed.lower()
+        suffix = next((s for s in CATALOGUE.copy_suffixes if lowered.endswith(s)), None)
+        if suffix is None or not trimmed[: -len(suffix)].strip(". "):
+            return name
+        name = trimmed[: -len(suffix)]
+    return name
 
 
 def check_path(path: str, *, extra_sensitive: Sequence[str] = ()) -> PathVerdict:
@@ -796,15 +1035,15 @@ def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) ->
     # A list or tuple of extras can be read now; any other iterable is read only once the
     # built-in rules have passed, as it always was (a generator is consumed only then).
     listed = type(extra_excludes) in (tuple, list)
-    extra = tuple(extra_excludes) if listed else ()
+    extra, exempt = _split_exemptions(extra_excludes) if listed else ((), ())
     # Nearly every path matches no pattern at all: one prefilter over the sensitive, export
-    # and listed extra patterns says so at once.
+    # and listed extra patterns says so at once (a copy, "x.pem.bak", is judged in full).
     gate = None if both is None else _prefilter(both, extra)
-    if gate is not None and not gate.may_match(view):
+    if gate is not None and not gate.may_match(view) and not _may_be_copy(path):
         if listed:
             return None
     else:
-        rule = _sensitive_rule(path, (), view)
+        rule = _sensitive_rule(path, tuple("!" + p for p in exempt), view)
         if rule is not None:
             return f"sensitive file ({rule})"
         # One prefilter for all the export rules: the first rule in order still wins, since
