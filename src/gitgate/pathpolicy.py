@@ -587,23 +587,153 @@ def _pattern_test(pattern: str) -> tuple[int, str] | None:
     return _NAME, pattern
 
 
+def _literal_runs(glob: str) -> list[tuple[str, int]]:
+    """The runs of literal text of an fnmatch glob, each with the index where it ends.
+
+    Mirrors :func:`fnmatch.translate`: ``*`` and ``?`` are wildcards, ``[...]`` is a class
+    (``!`` negates, a ``]`` right after the opening is a member), and a ``[`` with no closing
+    ``]`` is a literal ``[``. Every string the glob matches contains each run, in order.
+    """
+    runs: list[tuple[str, int]] = []
+    current: list[str] = []
+    index, size = 0, len(glob)
+
+    def close(end: int) -> None:
+        if current:
+            runs.append(("".join(current), end))
+            current.clear()
+
+    while index < size:
+        char = glob[index]
+        if char in "*?":
+            close(index)
+            index += 1
+            continue
+        if char == "[":
+            end = index + 1
+            if end < size and glob[end] == "!":
+                end += 1
+            if end < size and glob[end] == "]":
+                end += 1
+            while end < size and glob[end] != "]":
+                end += 1
+            if end < size:  # a class: no literal text
+                close(index)
+                index = end + 1
+                continue
+        current.append(char)
+        index += 1
+    close(size)
+    return runs
+
+
+class _GlobIndex:
+    """Which globs of a set match a string, found through their literal parts.
+
+    ``fnmatchcase(s, glob)`` is exactly ``re.match(translate(glob), s)``. Every string a glob
+    matches starts with the glob's text before its first wildcard (``*?[``) and ends with its
+    text after its last wildcard or ``]``, and equals the glob when it has none. So each glob
+    is filed under one such literal (whole, suffix, prefix, or failing those a substring),
+    and a string is tried only against the globs whose literal it contains: a few dict
+    lookups instead of hundreds of regex matches. Answers are the regexes' own.
+    """
+
+    __slots__ = ("exact", "anchored", "suffixes", "prefixes", "inner")
+
+    # Suffixes starting with one of these are looked up at each occurrence in the string
+    # (one lookup per '.' or '/' instead of one per suffix length).
+    _ANCHORS = "./"
+
+    def __init__(self, globs: Sequence[tuple[int, str]]) -> None:
+        self.exact: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self.anchored: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self.suffixes: dict[int, dict[str, list[tuple[int, re.Pattern[str]]]]] = {}
+        self.prefixes: dict[int, dict[str, list[tuple[int, re.Pattern[str]]]]] = {}
+        self.inner: list[tuple[str, int, re.Pattern[str]]] = []
+        for position, glob in globs:
+            self._add(position, glob)
+
+    def _add(self, position: int, glob: str) -> None:
+        entry = (position, re.compile(translate(glob)))
+        runs = _literal_runs(glob)
+        if runs == [(glob, len(glob))]:  # no wildcard at all
+            self.exact.setdefault(glob, []).append(entry)
+            return
+        trail = runs[-1][0] if runs and runs[-1][1] == len(glob) else ""
+        lead = runs[0][0] if runs and runs[0][1] == len(runs[0][0]) else ""
+        if trail and trail[0] in self._ANCHORS:
+            self.anchored.setdefault(trail, []).append(entry)
+        elif trail:
+            self.suffixes.setdefault(len(trail), {}).setdefault(trail, []).append(entry)
+        elif lead:
+            self.prefixes.setdefault(len(lead), {}).setdefault(lead, []).append(entry)
+        else:
+            inner = max((text for text, _ in runs), key=len, default="")
+            self.inner.append((inner, *entry))
+
+    def positions(self, text: str) -> set[int]:
+        """The positions of the globs that match ``text``."""
+        found: set[int] = set()
+        for candidates in self._candidates(text):
+            for position, regex in candidates:
+                if position not in found and regex.match(text):
+                    found.add(position)
+        for literal, position, regex in self.inner:
+            if literal in text and position not in found and regex.match(text):
+                found.add(position)
+        return found
+
+    def any_match(self, text: str) -> bool:
+        """Whether any glob matches ``text``."""
+        for candidates in self._candidates(text):
+            for _, regex in candidates:
+                if regex.match(text):
+                    return True
+        return any(literal in text and regex.match(text) for literal, _, regex in self.inner)
+
+    def _candidates(self, text: str) -> list[list[tuple[int, re.Pattern[str]]]]:
+        hits: list[list[tuple[int, re.Pattern[str]]]] = []
+        exact = self.exact.get(text)
+        if exact is not None:
+            hits.append(exact)
+        anchored = self.anchored
+        if anchored:
+            for anchor in self._ANCHORS:
+                index = text.find(anchor)
+                while index >= 0:
+                    found = anchored.get(text[index:])
+                    if found is not None:
+                        hits.append(found)
+                    index = text.find(anchor, index + 1)
+        size = len(text)
+        for length, table in self.suffixes.items():
+            if length <= size:
+                found = table.get(text[-length:])
+                if found is not None:
+                    hits.append(found)
+        for length, table in self.prefixes.items():
+            if length <= size:
+                found = table.get(text[:length])
+                if found is not None:
+                    hits.append(found)
+        return hits
+
+
 class _Prefilter:
     """A sound test that no pattern of a tuple matches a path (exceptions aside).
 
-    For each kind of pattern, one regex joins ``fnmatch.translate`` of every glob of that
-    kind: ``fnmatchcase(s, glob)`` is exactly ``re.match(translate(glob), s)``, and each
-    translation is anchored (``\\Z``) and carries its own flags, so the alternation matches
-    ``s`` iff some glob does. Names are tested against every form of every component; the
-    two slash kinds against the very strings :func:`matches_pattern` builds. Ignoring the
-    exceptions (``.env.example``) only lets more paths through to the reference matcher.
+    For each kind of pattern (see :func:`_pattern_test`), a :class:`_GlobIndex` of its
+    globs. Names are tested against every form of every component; the two slash kinds
+    against the very strings :func:`matches_pattern` builds. Ignoring the exceptions
+    (``.env.example``) only lets more paths through to the reference matcher.
     """
 
-    __slots__ = ("tests", "name", "dirname", "either", "tail", "subdir")
+    __slots__ = ("tests", "name", "dirname", "tail", "subdir")
 
     def __init__(self, patterns: tuple[str, ...]) -> None:
-        globs: tuple[list[str], ...] = ([], [], [], [])
-        tests: list[tuple[int, re.Pattern[str]] | None] = []
-        for pattern in patterns:
+        globs: tuple[list[tuple[int, str]], ...] = ([], [], [], [])
+        tests: list[int | None] = []
+        for position, pattern in enumerate(patterns):
             if type(pattern) is not str:  # the reference matcher decides what that means
                 raise TypeError("not a str pattern")
             test = _pattern_test(_normalised_pattern(pattern))
@@ -611,21 +741,20 @@ class _Prefilter:
                 tests.append(None)
                 continue
             kind, glob = test
-            globs[kind].append(glob)
-            tests.append((kind, re.compile(translate(glob))))
+            globs[kind].append((position, glob))
+            tests.append(kind)
         self.tests = tuple(tests)
-        self.name, self.dirname, self.tail, self.subdir = (_any_of(group) for group in globs)
-        self.either = _any_of(globs[_NAME] + globs[_DIRNAME])
+        self.name, self.dirname, self.tail, self.subdir = (
+            _GlobIndex(group) if group else None for group in globs
+        )
 
     def component_hits(self, info: _Component) -> int:
         """Whether any form of the component matches a name or directory-name pattern."""
         hits = 0
-        # One regex for both kinds first: nearly every component matches neither.
-        if self.either is not None and any(self.either.match(n) for n in info.names):
-            if self.name is not None and any(self.name.match(n) for n in info.names):
-                hits |= _NAME_HIT
-            if self.dirname is not None and any(self.dirname.match(n) for n in info.names):
-                hits |= _DIRNAME_HIT
+        if self.name is not None and any(self.name.any_match(n) for n in info.names):
+            hits |= _NAME_HIT
+        if self.dirname is not None and any(self.dirname.any_match(n) for n in info.names):
+            hits |= _DIRNAME_HIT
         if len(info.hits) >= _HITS_PER_COMPONENT:
             info.hits.clear()
         info.hits[self] = hits
@@ -643,40 +772,28 @@ class _Prefilter:
                 return True
         if self.tail is not None:
             for tail in view.tails():
-                if self.tail.match(tail):
+                if self.tail.any_match(tail):
                     return True
         if self.subdir is not None:
             for subdir in view.subdirs():
-                if self.subdir.match(subdir):
+                if self.subdir.any_match(subdir):
                     return True
         return False
 
     def candidates(self, patterns: tuple[str, ...], view: _PathView) -> list[str]:
         """The patterns, in order, that the prefilter cannot rule out one by one."""
-        names = {name for info in view.infos for name in info.names}
-        dirnames = {name for info in view.dir_infos() for name in info.names}
-        kept: list[str] = []
-        for pattern, test in zip(patterns, self.tests, strict=True):
-            if test is None:
-                continue
-            kind, regex = test
-            if kind == _NAME:
-                strings: Iterable[str] = names
-            elif kind == _DIRNAME:
-                strings = dirnames
-            elif kind == _TAIL:
-                strings = view.tails()
-            else:
-                strings = view.subdirs()
-            if any(regex.match(s) for s in strings):
-                kept.append(pattern)
-        return kept
-
-
-def _any_of(globs: Sequence[str]) -> re.Pattern[str] | None:
-    if not globs:
-        return None
-    return re.compile("|".join(f"(?:{translate(glob)})" for glob in globs))
+        found: set[int] = set()
+        lookups: tuple[tuple[_GlobIndex | None, Iterable[str]], ...] = (
+            (self.name, {name for info in view.infos for name in info.names}),
+            (self.dirname, {name for info in view.dir_infos() for name in info.names}),
+            (self.tail, view.tails()),
+            (self.subdir, view.subdirs()),
+        )
+        for index, strings in lookups:
+            if index is not None:
+                for text in strings:
+                    found |= index.positions(text)
+        return [patterns[position] for position in sorted(found)]
 
 
 # Prefilters by pattern list. A list is a *base* tuple that lives as long as the module's
