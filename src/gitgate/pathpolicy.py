@@ -466,6 +466,7 @@ _SUBDIR = 3  # "a/b/": "/" + the joined directories + "/"
 # Bits of a component's prefilter verdict.
 _NAME_HIT = 1
 _DIRNAME_HIT = 2
+_SLASH_HIT = 4  # the component is one a path-tail or sub-directory pattern names
 
 
 class _Component:
@@ -587,6 +588,10 @@ def _pattern_test(pattern: str) -> tuple[int, str] | None:
     return _NAME, pattern
 
 
+# A glob filed in a _GlobIndex: (its position in the pattern tuple, its compiled regex).
+_Indexed = tuple[int, re.Pattern[str]]
+
+
 def _literal_runs(glob: str) -> list[tuple[str, int]]:
     """The runs of literal text of an fnmatch glob, each with the index where it ends.
 
@@ -631,27 +636,32 @@ class _GlobIndex:
     """Which globs of a set match a string, found through their literal parts.
 
     ``fnmatchcase(s, glob)`` is exactly ``re.match(translate(glob), s)``. Every string a glob
-    matches starts with the glob's text before its first wildcard (``*?[``) and ends with its
-    text after its last wildcard or ``]``, and equals the glob when it has none. So each glob
-    is filed under one such literal (whole, suffix, prefix, or failing those a substring),
-    and a string is tried only against the globs whose literal it contains: a few dict
-    lookups instead of hundreds of regex matches. Answers are the regexes' own.
+    matches starts with the glob's literal text before its first wildcard, ends with its
+    literal text after its last wildcard, contains every literal run in between, and equals
+    the glob when it has no wildcard (:func:`_literal_runs`). So each glob is filed under one
+    such literal (whole, suffix, prefix, or failing those its longest run), and a string is
+    tried only against the globs whose literal it holds: a few dict lookups instead of
+    hundreds of regex matches. The answers are the regexes' own.
     """
 
-    __slots__ = ("exact", "anchored", "suffixes", "prefixes", "inner")
+    __slots__ = ("exact", "anchored", "suffixes", "prefixes", "inner", "loose", "anchors")
 
-    # Suffixes starting with one of these are looked up at each occurrence in the string
-    # (one lookup per '.' or '/' instead of one per suffix length).
+    # Literals starting with '.' or '/' (extensions, path tails) are looked up at each '.'
+    # or '/' of the string: one lookup per separator instead of one per literal length.
     _ANCHORS = "./"
+    _KEY = 3  # prefixes and inner literals are filed under their first characters
 
     def __init__(self, globs: Sequence[tuple[int, str]]) -> None:
-        self.exact: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
-        self.anchored: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
-        self.suffixes: dict[int, dict[str, list[tuple[int, re.Pattern[str]]]]] = {}
-        self.prefixes: dict[int, dict[str, list[tuple[int, re.Pattern[str]]]]] = {}
-        self.inner: list[tuple[str, int, re.Pattern[str]]] = []
+        self.exact: dict[str, list[_Indexed]] = {}
+        self.anchored: dict[str, list[_Indexed]] = {}
+        self.suffixes: dict[int, dict[str, list[_Indexed]]] = {}
+        self.prefixes: dict[str, list[tuple[str, _Indexed]]] = {}
+        self.inner: dict[str, list[tuple[str, _Indexed]]] = {}
+        self.loose: list[tuple[str, _Indexed]] = []
         for position, glob in globs:
             self._add(position, glob)
+        used = {key[0] for key in self.anchored} | {key[0] for key in self.inner}
+        self.anchors = "".join(sorted(used))
 
     def _add(self, position: int, glob: str) -> None:
         entry = (position, re.compile(translate(glob)))
@@ -659,64 +669,107 @@ class _GlobIndex:
         if runs == [(glob, len(glob))]:  # no wildcard at all
             self.exact.setdefault(glob, []).append(entry)
             return
+        key = self._KEY
         trail = runs[-1][0] if runs and runs[-1][1] == len(glob) else ""
         lead = runs[0][0] if runs and runs[0][1] == len(runs[0][0]) else ""
+        inner = max((text for text, _ in runs), key=len, default="")
         if trail and trail[0] in self._ANCHORS:
             self.anchored.setdefault(trail, []).append(entry)
         elif trail:
             self.suffixes.setdefault(len(trail), {}).setdefault(trail, []).append(entry)
-        elif lead:
-            self.prefixes.setdefault(len(lead), {}).setdefault(lead, []).append(entry)
+        elif len(lead) >= key:
+            self.prefixes.setdefault(lead[:key], []).append((lead, entry))
+        elif len(inner) >= key and inner[0] in self._ANCHORS:
+            self.inner.setdefault(inner[:key], []).append((inner, entry))
         else:
-            inner = max((text for text, _ in runs), key=len, default="")
-            self.inner.append((inner, *entry))
+            self.loose.append((inner, entry))
+
+    def candidates(self, text: str) -> list[_Indexed]:
+        """The globs that may match ``text`` (a superset of those that do)."""
+        found: list[_Indexed] = list(self.exact.get(text, ()))
+        anchored, inner, key = self.anchored, self.inner, self._KEY
+        for anchor in self.anchors:
+            index = text.find(anchor)
+            while index >= 0:
+                hits = anchored.get(text[index:])
+                if hits is not None:
+                    found += hits
+                for literal, entry in inner.get(text[index : index + key], ()):
+                    if text.startswith(literal, index):
+                        found.append(entry)
+                index = text.find(anchor, index + 1)
+        if self.suffixes:
+            size = len(text)
+            for length, table in self.suffixes.items():
+                if length <= size:
+                    found += table.get(text[-length:], ())
+        if self.prefixes:
+            for literal, entry in self.prefixes.get(text[:key], ()):
+                if text.startswith(literal):
+                    found.append(entry)
+        if self.loose:
+            found += [entry for literal, entry in self.loose if literal in text]
+        return found
 
     def positions(self, text: str) -> set[int]:
         """The positions of the globs that match ``text``."""
-        found: set[int] = set()
-        for candidates in self._candidates(text):
-            for position, regex in candidates:
-                if position not in found and regex.match(text):
-                    found.add(position)
-        for literal, position, regex in self.inner:
-            if literal in text and position not in found and regex.match(text):
-                found.add(position)
-        return found
+        return {position for position, regex in self.candidates(text) if regex.match(text)}
 
     def any_match(self, text: str) -> bool:
         """Whether any glob matches ``text``."""
-        for candidates in self._candidates(text):
-            for _, regex in candidates:
-                if regex.match(text):
-                    return True
-        return any(literal in text and regex.match(text) for literal, _, regex in self.inner)
+        for _, regex in self.candidates(text):
+            if regex.match(text):
+                return True
+        return False
 
-    def _candidates(self, text: str) -> list[list[tuple[int, re.Pattern[str]]]]:
-        hits: list[list[tuple[int, re.Pattern[str]]]] = []
-        exact = self.exact.get(text)
-        if exact is not None:
-            hits.append(exact)
-        anchored = self.anchored
-        if anchored:
-            for anchor in self._ANCHORS:
-                index = text.find(anchor)
-                while index >= 0:
-                    found = anchored.get(text[index:])
-                    if found is not None:
-                        hits.append(found)
-                    index = text.find(anchor, index + 1)
-        size = len(text)
-        for length, table in self.suffixes.items():
-            if length <= size:
-                found = table.get(text[-length:])
-                if found is not None:
-                    hits.append(found)
-        for length, table in self.prefixes.items():
-            if length <= size:
-                found = table.get(text[:length])
-                if found is not None:
-                    hits.append(found)
-        return hits
+
+class _ComponentKeys:
+    """Component names that every path matching one of some slash globs must contain.
+
+    A path-tail or sub-directory glob (``*/.aws/credentials``, ``*/helm/registry/*``) can
+    only match ``"/" + "/".join(components)`` if the text between two of its ``/`` is a
+    whole component (``.aws``), or the text after its last ``/`` starts one
+    (``*/kubeconfig-*``). One such key per glob lets the per-component cache rule out the
+    slash patterns for almost every path before any joined string is built. A glob with no
+    key (``*/*``) makes :attr:`always` true.
+    """
+
+    __slots__ = ("names", "prefixes", "always")
+
+    def __init__(self, globs: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.prefixes: list[str] = []
+        self.always = False
+        for glob in globs:
+            exact, prefix = _component_key(glob)
+            if exact is not None:
+                self.names.add(exact)
+            elif prefix is not None:
+                self.prefixes.append(prefix)
+            else:
+                self.always = True
+
+    def hit(self, name: str) -> bool:
+        """Whether ``name`` is (or starts) a key component."""
+        return name in self.names or (bool(self.prefixes) and name.startswith(tuple(self.prefixes)))
+
+
+def _component_key(glob: str) -> tuple[str | None, str | None]:
+    """(a component every match contains, else a prefix of one); (None, None) if neither."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    for text, end in _literal_runs(glob):
+        parts = text.split("/")
+        for index in range(1, len(parts)):  # parts[0] is not preceded by '/' in the run
+            if index < len(parts) - 1 or end == len(glob):
+                exact.append(parts[index])
+            elif parts[index]:
+                prefixes.append(parts[index])
+    if exact:
+        return max(exact, key=len), None
+    if prefixes:
+        return None, max(prefixes, key=len)
+    return None, None
 
 
 class _Prefilter:
@@ -724,11 +777,12 @@ class _Prefilter:
 
     For each kind of pattern (see :func:`_pattern_test`), a :class:`_GlobIndex` of its
     globs. Names are tested against every form of every component; the two slash kinds
-    against the very strings :func:`matches_pattern` builds. Ignoring the exceptions
+    against the very strings :func:`matches_pattern` builds, but only when a component is
+    one the slash globs need (:class:`_ComponentKeys`). Ignoring the exceptions
     (``.env.example``) only lets more paths through to the reference matcher.
     """
 
-    __slots__ = ("tests", "name", "dirname", "tail", "subdir")
+    __slots__ = ("tests", "name", "dirname", "tail", "subdir", "slash")
 
     def __init__(self, patterns: tuple[str, ...]) -> None:
         globs: tuple[list[tuple[int, str]], ...] = ([], [], [], [])
@@ -747,14 +801,18 @@ class _Prefilter:
         self.name, self.dirname, self.tail, self.subdir = (
             _GlobIndex(group) if group else None for group in globs
         )
+        self.slash = _ComponentKeys(glob for _, glob in (*globs[_TAIL], *globs[_SUBDIR]))
 
     def component_hits(self, info: _Component) -> int:
-        """Whether any form of the component matches a name or directory-name pattern."""
+        """Which kinds of pattern any form of the component matches (or, slash, helps)."""
         hits = 0
-        if self.name is not None and any(self.name.any_match(n) for n in info.names):
+        names = info.names
+        if self.name is not None and any(map(self.name.any_match, names)):
             hits |= _NAME_HIT
-        if self.dirname is not None and any(self.dirname.any_match(n) for n in info.names):
+        if self.dirname is not None and any(map(self.dirname.any_match, names)):
             hits |= _DIRNAME_HIT
+        if any(map(self.slash.hit, names)):
+            hits |= _SLASH_HIT
         if len(info.hits) >= _HITS_PER_COMPONENT:
             info.hits.clear()
         info.hits[self] = hits
@@ -764,12 +822,16 @@ class _Prefilter:
         """False only when no pattern can match the path in any of its spellings."""
         infos = view.infos
         dirs = len(infos) if view.is_dir else len(infos) - 1
+        slash = self.slash.always
         for index, info in enumerate(infos):
             hits = info.hits.get(self)
             if hits is None:
                 hits = self.component_hits(info)
             if hits & _NAME_HIT or (hits & _DIRNAME_HIT and index < dirs):
                 return True
+            slash = slash or bool(hits & _SLASH_HIT)
+        if not slash:
+            return False
         if self.tail is not None:
             for tail in view.tails():
                 if self.tail.any_match(tail):
@@ -899,6 +961,8 @@ def _component_problem(component: str, forms: tuple[str, ...]) -> str | None:
 
 def _lookalike_problem(component: str, forms: tuple[str, ...]) -> str | None:
     """Refuse names that read as something else: expansions and (edge) whitespace."""
+    if component.isascii() and component[0] not in "$`%" and not component[-1].isspace():
+        return None  # the common case: no ASCII form can start an expansion then
     expansion = next((found for form in forms if (found := _EXPANSION.match(form))), None)
     if expansion is not None:
         return (
@@ -1135,9 +1199,12 @@ def is_sensitive_name(path: str, *, extra_sensitive: Sequence[str] = ()) -> str 
 def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) -> str | None:
     """Why ``path`` is left out of an export bundle, or None when it is exported.
 
+    Every file of the catalogue is excluded, and so are copies of one (``.pgpass.bak``).
+
     Args:
         path: a git tree path.
-        extra_excludes: more glob patterns from the repository policy.
+        extra_excludes: more glob patterns from the repository policy; exemptions
+            (``"!pattern"``) among them are ignored: a policy cannot export a catalogue file.
 
     Returns:
         One line such as ``"sensitive file (.env)"`` or ``"build output (dist/)"``, or None.
@@ -1152,7 +1219,9 @@ def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) ->
     # A list or tuple of extras can be read now; any other iterable is read only once the
     # built-in rules have passed, as it always was (a generator is consumed only then).
     listed = type(extra_excludes) in (tuple, list)
-    extra, exempt = _split_exemptions(extra_excludes) if listed else ((), ())
+    # Exemptions ("!pattern", from [paths] allow) widen what may be written, never what
+    # leaves in a bundle: they are dropped here, and every catalogue file stays out.
+    extra = _split_exemptions(extra_excludes)[0] if listed else ()
     # Nearly every path matches no pattern at all: one prefilter over the sensitive, export
     # and listed extra patterns says so at once (a copy, "x.pem.bak", is judged in full).
     gate = None if both is None else _prefilter(both, extra)
@@ -1160,7 +1229,7 @@ def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) ->
         if listed:
             return None
     else:
-        rule = _sensitive_rule(path, tuple("!" + p for p in exempt), view)
+        rule = _sensitive_rule(path, (), view)
         if rule is not None:
             return f"sensitive file ({rule})"
         # One prefilter for all the export rules: the first rule in order still wins, since
