@@ -1058,9 +1058,10 @@ def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = No
     positive, exempt = _split_exemptions(extra)
     rule = _direct_sensitive_rule(view, positive, exempt)
     if rule is None and _may_be_copy(path):
-        original = _original_of_copy(path)
-        if original is not None:
+        for original in _originals_of_copy(path):
             rule = _direct_sensitive_rule(_PathView(original), positive, exempt)
+            if rule is not None:
+                break
     return rule
 
 
@@ -1122,28 +1123,33 @@ def _may_be_copy(path: str) -> bool:
     return _COPY_SUFFIX.search(path) is not None
 
 
-def _original_of_copy(path: str) -> str | None:
-    """``path`` with the copy suffixes of every component stripped, or None if it has none.
+def _originals_of_copy(path: str) -> list[str]:
+    """``path`` with one, two... layers of copy suffixes stripped from every component.
 
-    ``.aws.bak/credentials.old`` is ``.aws/credentials``. Components are NFKC-normalised
-    first, so full-width spellings of a suffix are stripped too.
+    ``.aws.bak/credentials.old`` gives ``.aws/credentials``; ``trustdb.gpg.bak`` gives
+    ``trustdb.gpg`` then ``trustdb`` (each layer is judged: ``.gpg`` is a suffix too).
+    Components are NFKC-normalised first, so full-width spellings of a suffix count.
     """
     components, is_dir = _split(path)
-    stripped = [_strip_copy_suffixes(unicodedata.normalize("NFKC", c)) for c in components]
-    if stripped == components:
-        return None
-    return "/".join(stripped) + ("/" if is_dir else "")
-
-
-def _strip_copy_suffixes(name: str) -> str:
+    current = [unicodedata.normalize("NFKC", component) for component in components]
+    originals: list[str] = []
     for _ in range(_MAX_COPY_LAYERS):
-        trimmed = name.rstrip(". ")  # NTFS drops trailing dots and spaces
-        lowered = trimmed.lower()
-        suffix = next((s for s in CATALOGUE.copy_suffixes if lowered.endswith(s)), None)
-        if suffix is None or not trimmed[: -len(suffix)].strip(". "):
-            return name
-        name = trimmed[: -len(suffix)]
-    return name
+        stripped = [_strip_copy_suffix(component) for component in current]
+        if stripped == current:
+            break
+        current = stripped
+        originals.append("/".join(current) + ("/" if is_dir else ""))
+    return originals
+
+
+def _strip_copy_suffix(name: str) -> str:
+    """``name`` without one copy suffix (and NTFS's trailing dots and spaces), if it has one."""
+    trimmed = name.rstrip(". ")
+    lowered = trimmed.lower()
+    suffix = next((s for s in CATALOGUE.copy_suffixes if lowered.endswith(s)), None)
+    if suffix is None or not trimmed[: -len(suffix)].strip(". "):
+        return name
+    return trimmed[: -len(suffix)]
 
 
 def check_path(path: str, *, extra_sensitive: Sequence[str] = ()) -> PathVerdict:
