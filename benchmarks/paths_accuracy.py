@@ -81,7 +81,11 @@ def load(path: Path) -> list[Case]:
         if not line or line.startswith("#") or line.startswith("path\t"):
             continue
         fields = line.split("\t")
-        if len(fields) != 4 or fields[1] not in ("safe", "unsafe") or fields[2] not in ("yes", "no"):
+        if (
+            len(fields) != 4
+            or fields[1] not in ("safe", "unsafe")
+            or fields[2] not in ("yes", "no")
+        ):
             raise ValueError(f"{path}:{number}: malformed line {line!r}")
         raw, verdict, exported, note = fields
         text = json.loads(raw) if raw.startswith('"') else raw

@@ -729,7 +729,8 @@ class _ComponentKeys:
     A path-tail or sub-directory glob (``*/.aws/credentials``, ``*/helm/registry/*``) can
     only match ``"/" + "/".join(components)`` if the text between two of its ``/`` is a
     whole component (``.aws``), or the text after its last ``/`` starts one
-    (``*/kubeconfig-*``). One such key per glob lets the per-component cache rule out the
+    (``*/kubeconfig-*``), provided no component itself holds a ``/`` (see
+    :meth:`_Prefilter.component_hits`). One such key per glob lets the per-component cache rule out the
     slash patterns for almost every path before any joined string is built. A glob with no
     key (``*/*``) makes :attr:`always` true.
     """
@@ -811,7 +812,9 @@ class _Prefilter:
             hits |= _NAME_HIT
         if self.dirname is not None and any(map(self.dirname.any_match, names)):
             hits |= _DIRNAME_HIT
-        if any(map(self.slash.hit, names)):
+        # NFKC can put a '/' inside a component ("a\uff0fb" is "a/b"): the joined strings
+        # then have components the keys cannot see, so such a component always counts.
+        if any(map(self.slash.hit, names)) or any("/" in name for name in names):
             hits |= _SLASH_HIT
         if len(info.hits) >= _HITS_PER_COMPONENT:
             info.hits.clear()

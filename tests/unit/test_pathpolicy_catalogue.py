@@ -55,8 +55,19 @@ def test_catalogue_feeds_the_sensitive_patterns() -> None:
     assert len(CATALOGUE.entries) >= 70
     assert SENSITIVE_PATTERNS == tuple(p for e in CATALOGUE.entries for p in e.patterns)
     categories = {entry.category for entry in CATALOGUE.entries}
-    for family in ("cloud", "package-registry", "database", "ssh", "gpg", "password-manager",
-                   "container-registry", "kubernetes", "terraform", "environment", "vcs"):
+    for family in (
+        "cloud",
+        "package-registry",
+        "database",
+        "ssh",
+        "gpg",
+        "password-manager",
+        "container-registry",
+        "kubernetes",
+        "terraform",
+        "environment",
+        "vcs",
+    ):
         assert family in categories
 
 
@@ -271,7 +282,10 @@ def test_lookalikes_stay_safe(path: str) -> None:
         ("\u3000", "'\\u3000' component: a name of only whitespace"),
         ("\u00a0\u00a0/x", "a name of only whitespace"),
         ("x/\u2028", "a name of only whitespace"),
-        ("notes.txt ", "'notes.txt ' component: trailing whitespace makes the name read as another"),
+        (
+            "notes.txt ",
+            "'notes.txt ' component: trailing whitespace makes the name read as another",
+        ),
     ],
 )
 def test_home_variables_and_whitespace_are_refused(path: str, reason: str) -> None:
