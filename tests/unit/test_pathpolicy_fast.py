@@ -459,7 +459,9 @@ def _spellings(path: str) -> set[str]:
     for _ in range(4):
         decoded = unquote(decoded, errors="surrogateescape")
         texts.add(decoded)
-    folded = {unicodedata.normalize("NFKC", t).casefold() for t in texts if _utf8_len(t) is not None}
+    folded = {
+        unicodedata.normalize("NFKC", t).casefold() for t in texts if _utf8_len(t) is not None
+    }
     return texts | folded
 
 
