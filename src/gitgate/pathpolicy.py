@@ -495,7 +495,10 @@ class _Component:
         self.flawed = self.problem is not None or self.invisible is not None
         # A shell expands a leading "~" ("~", "~root", "~+"): only a problem as the first
         # component, which is why it is kept apart from ``problem``.
-        self.home = any(name.startswith("~") for name in self.names)
+        if component.isascii():  # its forms only lower-case it and trim its end
+            self.home = component.startswith("~")
+        else:
+            self.home = any(name.startswith("~") for name in self.names)
         # _Prefilter -> bits (_NAME_HIT, _DIRNAME_HIT); filled by _Prefilter.component_hits.
         self.hits = {}
 
@@ -730,9 +733,9 @@ class _ComponentKeys:
     only match ``"/" + "/".join(components)`` if the text between two of its ``/`` is a
     whole component (``.aws``), or the text after its last ``/`` starts one
     (``*/kubeconfig-*``), provided no component itself holds a ``/`` (see
-    :meth:`_Prefilter.component_hits`). One such key per glob lets the per-component cache rule out the
-    slash patterns for almost every path before any joined string is built. A glob with no
-    key (``*/*``) makes :attr:`always` true.
+    :meth:`_Prefilter.component_hits`). One such key per glob lets the per-component cache
+    rule out the slash patterns for almost every path before any joined string is built. A
+    glob with no key (``*/*``) makes :attr:`always` true.
     """
 
     __slots__ = ("names", "prefixes", "always")
