@@ -9,10 +9,18 @@ of those forms breaks a rule.
 
 The module is pure (stdlib only) so every layer of gitgate can use it.
 
+Which files are sensitive is data: the catalogue ``gitgate/data/sensitive.toml`` of the
+credential stores common tools write (docs/SENSITIVE.md), loaded once at import (a broken
+catalogue fails the import: never a policy that silently protects nothing). Copies of a
+sensitive file (``.pgpass.bak``) are sensitive too. A policy adds patterns and exempts
+catalogue paths from the write check with ``"!pattern"``; exports keep every catalogue file out.
+
 Decisions worth knowing:
 
 * ``public.pem.example`` and ``.env.example`` are *safe*: templates meant to be committed.
   Public keys (``id_rsa.pub``) are safe too.
+* A first component a shell expands (``~``, ``$HOME``, ``%APPDATA%``) and names of only
+  whitespace, or ending with it, are refused: they name something other than what they say.
 * Sensitive directories and export directories (``secrets/``, ``build/``...) match at any
   depth, so ``src/mypkg/build/x.py`` is not exported. Policy ``extra_excludes`` cannot
   re-include it.
@@ -33,9 +41,14 @@ from importlib import resources
 from urllib.parse import unquote
 
 __all__ = [
+    "CATALOGUE",
     "EXPORT_EXCLUDES",
     "SENSITIVE_PATTERNS",
+    "Catalogue",
+    "CatalogueError",
     "PathVerdict",
+    "SensitiveEntry",
+    "catalogue_entry",
     "check_no_symlink_parent",
     "check_path",
     "check_symlink_target",
@@ -43,6 +56,7 @@ __all__ = [
     "is_exportable",
     "is_sensitive_name",
     "matches_pattern",
+    "parse_catalogue",
 ]
 
 MAX_PATH_BYTES = 4096
@@ -215,7 +229,8 @@ def matches_pattern(components: Sequence[str], pattern: str, *, is_dir: bool = F
     Syntax (fnmatch, case-insensitive): a pattern ending with ``/`` names a directory at any
     depth (``secrets/`` matches ``a/secrets/b``); a pattern containing ``/`` otherwise matches
     the whole path or a tail of it at a component boundary (``.aws/credentials`` matches
-    ``home/.aws/credentials``); any other pattern matches the name of any component.
+    ``home/.aws/credentials``, and ``/kubeconfig`` a *file* named kubeconfig at any depth);
+    any other pattern matches the name of any component.
 
     Args:
         components: the path's components, case-folded.
@@ -1189,7 +1204,8 @@ def is_sensitive_name(path: str, *, extra_sensitive: Sequence[str] = ()) -> str 
 
     Args:
         path: any ``/``-separated path, absolute or relative.
-        extra_sensitive: more glob patterns from the repository policy.
+        extra_sensitive: more glob patterns from the repository policy; ``"!pattern"``
+            exempts what it matches (in every spelling) from the built-in catalogue.
 
     Returns:
         The matching pattern, or None.
