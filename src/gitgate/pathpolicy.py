@@ -9,10 +9,18 @@ of those forms breaks a rule.
 
 The module is pure (stdlib only) so every layer of gitgate can use it.
 
+Which files are sensitive is data: the catalogue ``gitgate/data/sensitive.toml`` of the
+credential stores common tools write (docs/SENSITIVE.md), loaded once at import (a broken
+catalogue fails the import: never a policy that silently protects nothing). Copies of a
+sensitive file (``.pgpass.bak``) are sensitive too. A policy adds patterns and exempts
+catalogue paths from the write check with ``"!pattern"``; exports keep every catalogue file out.
+
 Decisions worth knowing:
 
 * ``public.pem.example`` and ``.env.example`` are *safe*: templates meant to be committed.
   Public keys (``id_rsa.pub``) are safe too.
+* A first component a shell expands (``~``, ``$HOME``, ``%APPDATA%``) and names of only
+  whitespace, or ending with it, are refused: they name something other than what they say.
 * Sensitive directories and export directories (``secrets/``, ``build/``...) match at any
   depth, so ``src/mypkg/build/x.py`` is not exported. Policy ``extra_excludes`` cannot
   re-include it.
@@ -24,16 +32,23 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase, translate
+from importlib import resources
 from urllib.parse import unquote
 
 __all__ = [
+    "CATALOGUE",
     "EXPORT_EXCLUDES",
     "SENSITIVE_PATTERNS",
+    "Catalogue",
+    "CatalogueError",
     "PathVerdict",
+    "SensitiveEntry",
+    "catalogue_entry",
     "check_no_symlink_parent",
     "check_path",
     "check_symlink_target",
@@ -41,6 +56,7 @@ __all__ = [
     "is_exportable",
     "is_sensitive_name",
     "matches_pattern",
+    "parse_catalogue",
 ]
 
 MAX_PATH_BYTES = 4096
@@ -48,42 +64,6 @@ MAX_COMPONENT_BYTES = 255
 # Deeper than any real project (git's own core.maxTreeDepth guards its recursion too); a
 # path nested thousands deep only serves to exhaust the stack of whatever walks the tree.
 MAX_PATH_DEPTH = 256
-
-# Glob patterns (see :func:`matches_pattern` for the syntax) of files that hold secrets.
-# ``.env.*`` and ``id_*`` have exceptions handled in :data:`_SENSITIVE_EXCEPTIONS`.
-SENSITIVE_PATTERNS: tuple[str, ...] = (
-    ".env",
-    ".env.*",
-    "*.key",
-    "*.pem",
-    "*.p12",
-    "*.pfx",
-    "id_rsa*",
-    "id_dsa*",
-    "id_ecdsa*",
-    "id_ed25519*",
-    "secrets/",
-    "credentials.json",
-    ".npmrc",
-    ".pypirc",
-    ".netrc",
-    ".aws/credentials",
-    ".ssh/",
-    "*.keystore",
-    "*.jks",
-    ".htpasswd",
-    "service-account*.json",
-)
-
-# Names that match a sensitive pattern but are meant to be shared: env templates and public
-# keys. Only consulted for the patterns listed as keys.
-_SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
-    ".env.*": (".env.example", ".env.sample", ".env.template"),
-    "id_rsa*": ("*.pub",),
-    "id_dsa*": ("*.pub",),
-    "id_ecdsa*": ("*.pub",),
-    "id_ed25519*": ("*.pub",),
-}
 
 # (pattern, category) of generated or bulky files that never go into an export bundle.
 _EXPORT_RULES: tuple[tuple[str, str], ...] = (
@@ -124,6 +104,9 @@ _IGNORABLE_TABLE = dict.fromkeys(_IGNORABLE)
 _SHORT_DOTGIT = re.compile(r"git~\d+")
 _SHORT_GITMODULES = re.compile(r"(gitmod~\d+|gi7eba~\d+)")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# Names a shell or Windows replaces before the file system sees them: "$HOME", "${X}", "$(cmd)",
+# "`cmd`", "%USERPROFILE%". Matched on case-folded NFKC forms ("\uff04HOME" is "$HOME").
+_EXPANSION = re.compile(r"\$[a-z0-9_{(]|`|%[a-z_][a-z0-9_()]*%")
 # Percent-escapes of '.', '/', '\\' and NUL: only useful to smuggle traversal past a decoder.
 _ENCODED_SEPARATOR = re.compile(r"%(2e|2f|5c|00)", re.IGNORECASE)
 # Exactly the code points of general category Cc (C0, DEL, C1). Unicode's stability policy
@@ -246,7 +229,8 @@ def matches_pattern(components: Sequence[str], pattern: str, *, is_dir: bool = F
     Syntax (fnmatch, case-insensitive): a pattern ending with ``/`` names a directory at any
     depth (``secrets/`` matches ``a/secrets/b``); a pattern containing ``/`` otherwise matches
     the whole path or a tail of it at a component boundary (``.aws/credentials`` matches
-    ``home/.aws/credentials``); any other pattern matches the name of any component.
+    ``home/.aws/credentials``, and ``/kubeconfig`` a *file* named kubeconfig at any depth);
+    any other pattern matches the name of any component.
 
     Args:
         components: the path's components, case-folded.
@@ -276,6 +260,156 @@ def matches_pattern(components: Sequence[str], pattern: str, *, is_dir: bool = F
 def _normalised_pattern(pattern: str) -> str:
     # Called for every (path, pattern) pair: exports check thousands of paths per bundle.
     return unicodedata.normalize("NFKC", pattern.strip().casefold())
+
+
+# --------------------------------------------------------------------------------------------
+# The catalogue of sensitive paths (data: gitgate/data/sensitive.toml, docs/SENSITIVE.md)
+# --------------------------------------------------------------------------------------------
+
+CATALOGUE_SCHEMA = 1
+_ENTRY_KEYS = frozenset({"name", "category", "reason", "patterns", "except"})
+
+
+class CatalogueError(ValueError):
+    """The catalogue of sensitive paths is malformed (a broken installation: fail closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveEntry:
+    """One kind of credential store in the catalogue.
+
+    Attributes:
+        name: a short unique identifier (``"dotenv"``, ``"kubeconfig"``).
+        category: the family it belongs to (``"cloud"``, ``"database"``...).
+        reason: one sentence saying what the files hold.
+        patterns: glob patterns (see :func:`matches_pattern`) naming the files.
+        exceptions: names matching one of its patterns without ``/`` that are meant to be
+            shared (templates, public keys).
+    """
+
+    name: str
+    category: str
+    reason: str
+    patterns: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The parsed catalogue: its entries and the suffixes that mark copies of a file."""
+
+    entries: tuple[SensitiveEntry, ...]
+    copy_suffixes: tuple[str, ...]
+
+
+def _text_list(value: object, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogueError(f"{where}: must be a list of non-empty strings")
+    if not value and not allow_empty:
+        raise CatalogueError(f"{where}: must not be empty")
+    if any(_CONTROL.search(v) for v in value):
+        raise CatalogueError(f"{where}: control character in a pattern")
+    return tuple(value)
+
+
+def _parse_entry(raw: object, index: int) -> SensitiveEntry:
+    where = f"entry {index + 1}"
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: must be a table")
+    unknown = set(raw) - _ENTRY_KEYS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
+    texts = {key: raw.get(key) for key in ("name", "category", "reason")}
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            raise CatalogueError(f"{where}: {key!r} must be a non-empty string")
+    patterns = _text_list(raw.get("patterns"), f"{where} ({texts['name']}) patterns")
+    exceptions = _text_list(raw.get("except", []), f"{where} except", allow_empty=True)
+    if any(p.lstrip().startswith("!") for p in patterns):
+        raise CatalogueError(f"{where}: '!' (an exemption) is for policies, not the catalogue")
+    if exceptions and all("/" in p for p in patterns):
+        # _only_excepted compares component names: a pattern with '/' never names one.
+        raise CatalogueError(f"{where}: 'except' applies only to patterns without '/'")
+    return SensitiveEntry(
+        str(texts["name"]), str(texts["category"]), str(texts["reason"]), patterns, exceptions
+    )
+
+
+def parse_catalogue(text: str) -> Catalogue:
+    """Parse and validate catalogue TOML (the format of ``gitgate/data/sensitive.toml``).
+
+    Args:
+        text: the TOML text.
+
+    Returns:
+        The :class:`Catalogue`.
+
+    Raises:
+        CatalogueError: naming what is wrong (unknown keys, a pattern listed twice...).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogueError(f"not valid TOML: {err}") from err
+    if data.get("schema") != CATALOGUE_SCHEMA:
+        raise CatalogueError(f"schema must be {CATALOGUE_SCHEMA}")
+    raw_entries = data.get("entry")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        raise CatalogueError("no [[entry]] tables")
+    entries = tuple(_parse_entry(raw, index) for index, raw in enumerate(raw_entries))
+    names = [entry.name for entry in entries]
+    patterns = [_normalised_pattern(p) for entry in entries for p in entry.patterns]
+    for what, values in (("entry name", names), ("pattern", patterns)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise CatalogueError(f"{what} listed twice: {', '.join(repeated)}")
+    copies = data.get("copies", {})
+    if not isinstance(copies, dict):
+        raise CatalogueError("[copies] must be a table")
+    suffixes = _text_list(copies.get("suffixes", []), "copies.suffixes", allow_empty=True)
+    if any("/" in s or not s.isascii() for s in suffixes):
+        raise CatalogueError("copies.suffixes: ASCII suffixes without '/'")
+    return Catalogue(entries, tuple(s.lower() for s in suffixes))
+
+
+def _packaged_catalogue() -> Catalogue:
+    text = resources.files("gitgate").joinpath("data", "sensitive.toml").read_text("utf-8")
+    return parse_catalogue(text)
+
+
+# Loaded once at import: a missing or broken catalogue makes every import of the path policy
+# fail, never a policy that silently protects nothing.
+CATALOGUE: Catalogue = _packaged_catalogue()
+
+# Every pattern of the catalogue, in order (the first that matches names the rule).
+SENSITIVE_PATTERNS: tuple[str, ...] = tuple(
+    pattern for entry in CATALOGUE.entries for pattern in entry.patterns
+)
+
+# Names that match a sensitive pattern but are meant to be shared: env templates and public
+# keys. Only consulted for the patterns listed as keys.
+_SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    pattern: entry.exceptions
+    for entry in CATALOGUE.entries
+    if entry.exceptions
+    for pattern in entry.patterns
+    if "/" not in pattern
+}
+_ENTRY_OF_PATTERN: dict[str, SensitiveEntry] = {
+    pattern: entry for entry in CATALOGUE.entries for pattern in entry.patterns
+}
+
+
+def catalogue_entry(rule: str) -> SensitiveEntry | None:
+    """The catalogue entry of a rule returned by :func:`is_sensitive_name` (or None).
+
+    Args:
+        rule: a pattern, as :func:`is_sensitive_name` and the refusal reasons name it.
+
+    Returns:
+        The entry the pattern belongs to; None for a policy pattern.
+    """
+    return _ENTRY_OF_PATTERN.get(rule)
 
 
 def _matching_pattern(
@@ -347,12 +481,13 @@ _SUBDIR = 3  # "a/b/": "/" + the joined directories + "/"
 # Bits of a component's prefilter verdict.
 _NAME_HIT = 1
 _DIRNAME_HIT = 2
+_SLASH_HIT = 4  # the component is one a path-tail or sub-directory pattern names
 
 
 class _Component:
     """Everything the checks derive from one path component alone, computed once."""
 
-    __slots__ = ("forms", "names", "single", "problem", "invisible", "flawed", "hits")
+    __slots__ = ("forms", "names", "single", "problem", "invisible", "flawed", "home", "hits")
 
     forms: tuple[str, ...]
     names: tuple[str, ...]
@@ -360,6 +495,7 @@ class _Component:
     problem: str | None
     invisible: str | None
     flawed: bool
+    home: bool
     hits: dict[_Prefilter, int]
 
     def __init__(self, component: str) -> None:
@@ -372,6 +508,12 @@ class _Component:
         self.problem = _component_problem(component, self.names)
         self.invisible = _invisible_character(component)
         self.flawed = self.problem is not None or self.invisible is not None
+        # A shell expands a leading "~" ("~", "~root", "~+"): only a problem as the first
+        # component, which is why it is kept apart from ``problem``.
+        if component.isascii():  # its forms only lower-case it and trim its end
+            self.home = component.startswith("~")
+        else:
+            self.home = any(name.startswith("~") for name in self.names)
         # _Prefilter -> bits (_NAME_HIT, _DIRNAME_HIT); filled by _Prefilter.component_hits.
         self.hits = {}
 
@@ -464,23 +606,207 @@ def _pattern_test(pattern: str) -> tuple[int, str] | None:
     return _NAME, pattern
 
 
+# A glob filed in a _GlobIndex: (its position in the pattern tuple, its compiled regex).
+_Indexed = tuple[int, re.Pattern[str]]
+
+
+def _literal_runs(glob: str) -> list[tuple[str, int]]:
+    """The runs of literal text of an fnmatch glob, each with the index where it ends.
+
+    Mirrors :func:`fnmatch.translate`: ``*`` and ``?`` are wildcards, ``[...]`` is a class
+    (``!`` negates, a ``]`` right after the opening is a member), and a ``[`` with no closing
+    ``]`` is a literal ``[``. Every string the glob matches contains each run, in order.
+    """
+    runs: list[tuple[str, int]] = []
+    current: list[str] = []
+    index, size = 0, len(glob)
+
+    def close(end: int) -> None:
+        if current:
+            runs.append(("".join(current), end))
+            current.clear()
+
+    while index < size:
+        char = glob[index]
+        if char in "*?":
+            close(index)
+            index += 1
+            continue
+        if char == "[":
+            end = index + 1
+            if end < size and glob[end] == "!":
+                end += 1
+            if end < size and glob[end] == "]":
+                end += 1
+            while end < size and glob[end] != "]":
+                end += 1
+            if end < size:  # a class: no literal text
+                close(index)
+                index = end + 1
+                continue
+        current.append(char)
+        index += 1
+    close(size)
+    return runs
+
+
+class _GlobIndex:
+    """Which globs of a set match a string, found through their literal parts.
+
+    ``fnmatchcase(s, glob)`` is exactly ``re.match(translate(glob), s)``. Every string a glob
+    matches starts with the glob's literal text before its first wildcard, ends with its
+    literal text after its last wildcard, contains every literal run in between, and equals
+    the glob when it has no wildcard (:func:`_literal_runs`). So each glob is filed under one
+    such literal (whole, suffix, prefix, or failing those its longest run), and a string is
+    tried only against the globs whose literal it holds: a few dict lookups instead of
+    hundreds of regex matches. The answers are the regexes' own.
+    """
+
+    __slots__ = ("exact", "anchored", "suffixes", "prefixes", "inner", "loose", "anchors")
+
+    # Literals starting with '.' or '/' (extensions, path tails) are looked up at each '.'
+    # or '/' of the string: one lookup per separator instead of one per literal length.
+    _ANCHORS = "./"
+    _KEY = 3  # prefixes and inner literals are filed under their first characters
+
+    def __init__(self, globs: Sequence[tuple[int, str]]) -> None:
+        self.exact: dict[str, list[_Indexed]] = {}
+        self.anchored: dict[str, list[_Indexed]] = {}
+        self.suffixes: dict[int, dict[str, list[_Indexed]]] = {}
+        self.prefixes: dict[str, list[tuple[str, _Indexed]]] = {}
+        self.inner: dict[str, list[tuple[str, _Indexed]]] = {}
+        self.loose: list[tuple[str, _Indexed]] = []
+        for position, glob in globs:
+            self._add(position, glob)
+        used = {key[0] for key in self.anchored} | {key[0] for key in self.inner}
+        self.anchors = "".join(sorted(used))
+
+    def _add(self, position: int, glob: str) -> None:
+        entry = (position, re.compile(translate(glob)))
+        runs = _literal_runs(glob)
+        if runs == [(glob, len(glob))]:  # no wildcard at all
+            self.exact.setdefault(glob, []).append(entry)
+            return
+        key = self._KEY
+        trail = runs[-1][0] if runs and runs[-1][1] == len(glob) else ""
+        lead = runs[0][0] if runs and runs[0][1] == len(runs[0][0]) else ""
+        inner = max((text for text, _ in runs), key=len, default="")
+        if trail and trail[0] in self._ANCHORS:
+            self.anchored.setdefault(trail, []).append(entry)
+        elif trail:
+            self.suffixes.setdefault(len(trail), {}).setdefault(trail, []).append(entry)
+        elif len(lead) >= key:
+            self.prefixes.setdefault(lead[:key], []).append((lead, entry))
+        elif len(inner) >= key and inner[0] in self._ANCHORS:
+            self.inner.setdefault(inner[:key], []).append((inner, entry))
+        else:
+            self.loose.append((inner, entry))
+
+    def candidates(self, text: str) -> list[_Indexed]:
+        """The globs that may match ``text`` (a superset of those that do)."""
+        found: list[_Indexed] = list(self.exact.get(text, ()))
+        anchored, inner, key = self.anchored, self.inner, self._KEY
+        for anchor in self.anchors:
+            index = text.find(anchor)
+            while index >= 0:
+                hits = anchored.get(text[index:])
+                if hits is not None:
+                    found += hits
+                for literal, entry in inner.get(text[index : index + key], ()):
+                    if text.startswith(literal, index):
+                        found.append(entry)
+                index = text.find(anchor, index + 1)
+        if self.suffixes:
+            size = len(text)
+            for length, table in self.suffixes.items():
+                if length <= size:
+                    found += table.get(text[-length:], ())
+        if self.prefixes:
+            for literal, entry in self.prefixes.get(text[:key], ()):
+                if text.startswith(literal):
+                    found.append(entry)
+        if self.loose:
+            found += [entry for literal, entry in self.loose if literal in text]
+        return found
+
+    def positions(self, text: str) -> set[int]:
+        """The positions of the globs that match ``text``."""
+        return {position for position, regex in self.candidates(text) if regex.match(text)}
+
+    def any_match(self, text: str) -> bool:
+        """Whether any glob matches ``text``."""
+        for _, regex in self.candidates(text):
+            if regex.match(text):
+                return True
+        return False
+
+
+class _ComponentKeys:
+    """Component names that every path matching one of some slash globs must contain.
+
+    A path-tail or sub-directory glob (``*/.aws/credentials``, ``*/helm/registry/*``) can
+    only match ``"/" + "/".join(components)`` if the text between two of its ``/`` is a
+    whole component (``.aws``), or the text after its last ``/`` starts one
+    (``*/kubeconfig-*``), provided no component itself holds a ``/`` (see
+    :meth:`_Prefilter.component_hits`). One such key per glob lets the per-component cache
+    rule out the slash patterns for almost every path before any joined string is built. A
+    glob with no key (``*/*``) makes :attr:`always` true.
+    """
+
+    __slots__ = ("names", "prefixes", "always")
+
+    def __init__(self, globs: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.prefixes: list[str] = []
+        self.always = False
+        for glob in globs:
+            exact, prefix = _component_key(glob)
+            if exact is not None:
+                self.names.add(exact)
+            elif prefix is not None:
+                self.prefixes.append(prefix)
+            else:
+                self.always = True
+
+    def hit(self, name: str) -> bool:
+        """Whether ``name`` is (or starts) a key component."""
+        return name in self.names or (bool(self.prefixes) and name.startswith(tuple(self.prefixes)))
+
+
+def _component_key(glob: str) -> tuple[str | None, str | None]:
+    """(a component every match contains, else a prefix of one); (None, None) if neither."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    for text, end in _literal_runs(glob):
+        parts = text.split("/")
+        for index in range(1, len(parts)):  # parts[0] is not preceded by '/' in the run
+            if index < len(parts) - 1 or end == len(glob):
+                exact.append(parts[index])
+            elif parts[index]:
+                prefixes.append(parts[index])
+    if exact:
+        return max(exact, key=len), None
+    if prefixes:
+        return None, max(prefixes, key=len)
+    return None, None
+
+
 class _Prefilter:
     """A sound test that no pattern of a tuple matches a path (exceptions aside).
 
-    For each kind of pattern, one regex joins ``fnmatch.translate`` of every glob of that
-    kind: ``fnmatchcase(s, glob)`` is exactly ``re.match(translate(glob), s)``, and each
-    translation is anchored (``\\Z``) and carries its own flags, so the alternation matches
-    ``s`` iff some glob does. Names are tested against every form of every component; the
-    two slash kinds against the very strings :func:`matches_pattern` builds. Ignoring the
-    exceptions (``.env.example``) only lets more paths through to the reference matcher.
+    For each kind of pattern (see :func:`_pattern_test`), a :class:`_GlobIndex` of its
+    globs. Names are tested against every form of every component; the two slash kinds
+    against the very strings :func:`matches_pattern` builds, but only when a component is
+    one the slash globs need (:class:`_ComponentKeys`). Ignoring the exceptions
+    (``.env.example``) only lets more paths through to the reference matcher.
     """
 
-    __slots__ = ("tests", "name", "dirname", "either", "tail", "subdir")
+    __slots__ = ("tests", "name", "dirname", "tail", "subdir", "slash")
 
     def __init__(self, patterns: tuple[str, ...]) -> None:
-        globs: tuple[list[str], ...] = ([], [], [], [])
-        tests: list[tuple[int, re.Pattern[str]] | None] = []
-        for pattern in patterns:
+        globs: tuple[list[tuple[int, str]], ...] = ([], [], [], [])
+        tests: list[int | None] = []
+        for position, pattern in enumerate(patterns):
             if type(pattern) is not str:  # the reference matcher decides what that means
                 raise TypeError("not a str pattern")
             test = _pattern_test(_normalised_pattern(pattern))
@@ -488,21 +814,26 @@ class _Prefilter:
                 tests.append(None)
                 continue
             kind, glob = test
-            globs[kind].append(glob)
-            tests.append((kind, re.compile(translate(glob))))
+            globs[kind].append((position, glob))
+            tests.append(kind)
         self.tests = tuple(tests)
-        self.name, self.dirname, self.tail, self.subdir = (_any_of(group) for group in globs)
-        self.either = _any_of(globs[_NAME] + globs[_DIRNAME])
+        self.name, self.dirname, self.tail, self.subdir = (
+            _GlobIndex(group) if group else None for group in globs
+        )
+        self.slash = _ComponentKeys(glob for _, glob in (*globs[_TAIL], *globs[_SUBDIR]))
 
     def component_hits(self, info: _Component) -> int:
-        """Whether any form of the component matches a name or directory-name pattern."""
+        """Which kinds of pattern any form of the component matches (or, slash, helps)."""
         hits = 0
-        # One regex for both kinds first: nearly every component matches neither.
-        if self.either is not None and any(self.either.match(n) for n in info.names):
-            if self.name is not None and any(self.name.match(n) for n in info.names):
-                hits |= _NAME_HIT
-            if self.dirname is not None and any(self.dirname.match(n) for n in info.names):
-                hits |= _DIRNAME_HIT
+        names = info.names
+        if self.name is not None and any(map(self.name.any_match, names)):
+            hits |= _NAME_HIT
+        if self.dirname is not None and any(map(self.dirname.any_match, names)):
+            hits |= _DIRNAME_HIT
+        # NFKC can put a '/' inside a component ("a\uff0fb" is "a/b"): the joined strings
+        # then have components the keys cannot see, so such a component always counts.
+        if any(map(self.slash.hit, names)) or any("/" in name for name in names):
+            hits |= _SLASH_HIT
         if len(info.hits) >= _HITS_PER_COMPONENT:
             info.hits.clear()
         info.hits[self] = hits
@@ -512,48 +843,40 @@ class _Prefilter:
         """False only when no pattern can match the path in any of its spellings."""
         infos = view.infos
         dirs = len(infos) if view.is_dir else len(infos) - 1
+        slash = self.slash.always
         for index, info in enumerate(infos):
             hits = info.hits.get(self)
             if hits is None:
                 hits = self.component_hits(info)
             if hits & _NAME_HIT or (hits & _DIRNAME_HIT and index < dirs):
                 return True
+            slash = slash or bool(hits & _SLASH_HIT)
+        if not slash:
+            return False
         if self.tail is not None:
             for tail in view.tails():
-                if self.tail.match(tail):
+                if self.tail.any_match(tail):
                     return True
         if self.subdir is not None:
             for subdir in view.subdirs():
-                if self.subdir.match(subdir):
+                if self.subdir.any_match(subdir):
                     return True
         return False
 
     def candidates(self, patterns: tuple[str, ...], view: _PathView) -> list[str]:
         """The patterns, in order, that the prefilter cannot rule out one by one."""
-        names = {name for info in view.infos for name in info.names}
-        dirnames = {name for info in view.dir_infos() for name in info.names}
-        kept: list[str] = []
-        for pattern, test in zip(patterns, self.tests, strict=True):
-            if test is None:
-                continue
-            kind, regex = test
-            if kind == _NAME:
-                strings: Iterable[str] = names
-            elif kind == _DIRNAME:
-                strings = dirnames
-            elif kind == _TAIL:
-                strings = view.tails()
-            else:
-                strings = view.subdirs()
-            if any(regex.match(s) for s in strings):
-                kept.append(pattern)
-        return kept
-
-
-def _any_of(globs: Sequence[str]) -> re.Pattern[str] | None:
-    if not globs:
-        return None
-    return re.compile("|".join(f"(?:{translate(glob)})" for glob in globs))
+        found: set[int] = set()
+        lookups: tuple[tuple[_GlobIndex | None, Iterable[str]], ...] = (
+            (self.name, {name for info in view.infos for name in info.names}),
+            (self.dirname, {name for info in view.dir_infos() for name in info.names}),
+            (self.tail, view.tails()),
+            (self.subdir, view.subdirs()),
+        )
+        for index, strings in lookups:
+            if index is not None:
+                for text in strings:
+                    found |= index.positions(text)
+        return [patterns[position] for position in sorted(found)]
 
 
 # Prefilters by pattern list. A list is a *base* tuple that lives as long as the module's
@@ -654,7 +977,33 @@ def _component_problem(component: str, forms: tuple[str, ...]) -> str | None:
         return f"{component!r} component: writes into git's own directory ('.git')"
     if _is_gitmodules(forms):
         return f"{component!r} component: '.gitmodules' can point submodules at any URL"
+    return _lookalike_problem(component, forms)
+
+
+def _lookalike_problem(component: str, forms: tuple[str, ...]) -> str | None:
+    """Refuse names that read as something else: expansions and (edge) whitespace."""
+    if component.isascii() and component[0] not in "$`%" and not component[-1].isspace():
+        return None  # the common case: no ASCII form can start an expansion then
+    expansion = next((found for form in forms if (found := _EXPANSION.match(form))), None)
+    if expansion is not None:
+        return (
+            f"{component!r} component: a shell or Windows expands {expansion.group()!r}, "
+            "which can point outside the repository"
+        )
+    if component.isspace():
+        return f"{component!r} component: a name of only whitespace"
+    if component[-1].isspace():
+        # NTFS drops trailing spaces: "a " and "a" are one file there, two in git.
+        return f"{component!r} component: trailing whitespace makes the name read as another"
     return None
+
+
+def _home_problem(view: _PathView) -> str | None:
+    """Refuse a path whose first component a shell expands to a home directory."""
+    first = view.infos[0]
+    if not first.home:
+        return None
+    return "home-relative path ('~'): a shell expands it outside the repository"
 
 
 def _percent_problem(path: str) -> str | None:
@@ -703,6 +1052,9 @@ def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
         if info.flawed:
             break
     else:  # the usual case: one pass
+        home = _home_problem(view)
+        if home is not None:
+            return home, view
         return (_percent_problem(path) if "%" in path else None), view
     for info in view.infos:
         if info.problem is not None:
@@ -713,17 +1065,112 @@ def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
     for info in view.infos:
         if info.invisible is not None:
             return f"{info.invisible} in path: the name reads differently to people", view
-    return _percent_problem(path), view
+    return _home_problem(view) or _percent_problem(path), view
 
 
 def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = None) -> str | None:
-    """The sensitive pattern (built-in or extra) the path matches, or None."""
+    """The sensitive pattern (built-in or extra) the path, or the file it is a copy of, matches.
+
+    ``extra`` may hold exemptions (``"!pattern"``): a path they match in every spelling is
+    not judged by the catalogue (the policy's own patterns still apply).
+    """
     if view is None:
         view = _PathView(path)
+    positive, exempt = _split_exemptions(extra)
+    rule = _direct_sensitive_rule(view, positive, exempt)
+    if rule is None and _may_be_copy(path):
+        for original in _originals_of_copy(path):
+            rule = _direct_sensitive_rule(_PathView(original), positive, exempt)
+            if rule is not None:
+                break
+    return rule
+
+
+def _direct_sensitive_rule(
+    view: _PathView, extra: tuple[str, ...], exempt: tuple[str, ...]
+) -> str | None:
     patterns = SENSITIVE_PATTERNS
     if type(patterns) is not tuple:  # replaced by a mutable sequence: never remembered
-        return _first_match(view, (), (*patterns, *extra))
-    return _first_match(view, patterns, tuple(extra))
+        patterns, extra = (), (*patterns, *extra)
+    if not exempt:
+        return _first_match(view, patterns, extra)
+    rule = _first_match(view, patterns)
+    if rule is not None and not _is_exempt(view, exempt):
+        return rule
+    return _first_match(view, (), extra)
+
+
+def _is_exemption(pattern: object) -> bool:
+    return type(pattern) is str and pattern.lstrip().startswith("!")
+
+
+def _split_exemptions(extra: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the policy's sensitive patterns, its exemptions without the '!')."""
+    patterns = tuple(extra)
+    if not any(map(_is_exemption, patterns)):
+        return patterns, ()
+    positive = tuple(p for p in patterns if not _is_exemption(p))
+    exempt = tuple(p.lstrip()[1:] for p in patterns if _is_exemption(p))
+    return positive, tuple(p for p in exempt if p.strip())
+
+
+def _is_exempt(view: _PathView, exemptions: Sequence[str]) -> bool:
+    """Whether one exemption matches the path in *every* spelling (conservative)."""
+    variants = _path_variants(view.forms())
+    return any(
+        all(matches_pattern(components, pattern, is_dir=view.is_dir) for components in variants)
+        for pattern in exemptions
+    )
+
+
+def _copy_suffix_regex(suffixes: Sequence[str]) -> re.Pattern[str] | None:
+    if not suffixes:
+        return None
+    ordered = sorted(suffixes, key=len, reverse=True)
+    alternatives = "|".join(re.escape(suffix) for suffix in ordered)
+    return re.compile(f"(?:{alternatives})[. ]*(?:/|\\Z)", re.IGNORECASE)
+
+
+# Whether a path may name a copy ("x.bak", "a~/b"): a quick test before the stripping below.
+_COPY_SUFFIX = _copy_suffix_regex(CATALOGUE.copy_suffixes)
+_MAX_COPY_LAYERS = 4  # "credentials.json.bak.old.1~"
+
+
+def _may_be_copy(path: str) -> bool:
+    if _COPY_SUFFIX is None:
+        return False
+    if not path.isascii():
+        path = unicodedata.normalize("NFKC", path)
+    return _COPY_SUFFIX.search(path) is not None
+
+
+def _originals_of_copy(path: str) -> list[str]:
+    """``path`` with one, two... layers of copy suffixes stripped from every component.
+
+    ``.aws.bak/credentials.old`` gives ``.aws/credentials``; ``trustdb.gpg.bak`` gives
+    ``trustdb.gpg`` then ``trustdb`` (each layer is judged: ``.gpg`` is a suffix too).
+    Components are NFKC-normalised first, so full-width spellings of a suffix count.
+    """
+    components, is_dir = _split(path)
+    current = [unicodedata.normalize("NFKC", component) for component in components]
+    originals: list[str] = []
+    for _ in range(_MAX_COPY_LAYERS):
+        stripped = [_strip_copy_suffix(component) for component in current]
+        if stripped == current:
+            break
+        current = stripped
+        originals.append("/".join(current) + ("/" if is_dir else ""))
+    return originals
+
+
+def _strip_copy_suffix(name: str) -> str:
+    """``name`` without one copy suffix (and NTFS's trailing dots and spaces), if it has one."""
+    trimmed = name.rstrip(". ")
+    lowered = trimmed.lower()
+    suffix = next((s for s in CATALOGUE.copy_suffixes if lowered.endswith(s)), None)
+    if suffix is None or not trimmed[: -len(suffix)].strip(". "):
+        return name
+    return trimmed[: -len(suffix)]
 
 
 def check_path(path: str, *, extra_sensitive: Sequence[str] = ()) -> PathVerdict:
@@ -757,7 +1204,8 @@ def is_sensitive_name(path: str, *, extra_sensitive: Sequence[str] = ()) -> str 
 
     Args:
         path: any ``/``-separated path, absolute or relative.
-        extra_sensitive: more glob patterns from the repository policy.
+        extra_sensitive: more glob patterns from the repository policy; ``"!pattern"``
+            exempts what it matches (in every spelling) from the built-in catalogue.
 
     Returns:
         The matching pattern, or None.
@@ -779,9 +1227,12 @@ def is_sensitive_name(path: str, *, extra_sensitive: Sequence[str] = ()) -> str 
 def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) -> str | None:
     """Why ``path`` is left out of an export bundle, or None when it is exported.
 
+    Every file of the catalogue is excluded, and so are copies of one (``.pgpass.bak``).
+
     Args:
         path: a git tree path.
-        extra_excludes: more glob patterns from the repository policy.
+        extra_excludes: more glob patterns from the repository policy; exemptions
+            (``"!pattern"``) among them are ignored: a policy cannot export a catalogue file.
 
     Returns:
         One line such as ``"sensitive file (.env)"`` or ``"build output (dist/)"``, or None.
@@ -796,11 +1247,13 @@ def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) ->
     # A list or tuple of extras can be read now; any other iterable is read only once the
     # built-in rules have passed, as it always was (a generator is consumed only then).
     listed = type(extra_excludes) in (tuple, list)
-    extra = tuple(extra_excludes) if listed else ()
+    # Exemptions ("!pattern", from [paths] allow) widen what may be written, never what
+    # leaves in a bundle: they are dropped here, and every catalogue file stays out.
+    extra = _split_exemptions(extra_excludes)[0] if listed else ()
     # Nearly every path matches no pattern at all: one prefilter over the sensitive, export
-    # and listed extra patterns says so at once.
+    # and listed extra patterns says so at once (a copy, "x.pem.bak", is judged in full).
     gate = None if both is None else _prefilter(both, extra)
-    if gate is not None and not gate.may_match(view):
+    if gate is not None and not gate.may_match(view) and not _may_be_copy(path):
         if listed:
             return None
     else:

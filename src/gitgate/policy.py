@@ -74,6 +74,7 @@ class Policy:
 
     protected: tuple[str, ...] = ("main",)
     approvers: tuple[str, ...] = ()
+    # Catalogue additions, and exemptions written "!pattern" (from [paths] allow).
     sensitive_paths: tuple[str, ...] = ()
     export_exclude: tuple[str, ...] = ()
     refs: RefNames = field(default_factory=RefNames)
@@ -135,7 +136,7 @@ def parse_policy(text: str) -> Policy:
     return Policy(
         protected=protected,
         approvers=_str_tuple(data, "approvers", ()),
-        sensitive_paths=_str_tuple(data, "sensitive_paths", ()),
+        sensitive_paths=_sensitive_paths(data),
         export_exclude=_str_tuple(_table(data, "export"), "exclude", ()),
         refs=_parse_refs(_table(data, "refs")),
         commands=_parse_commands(_table(data, "commands")),
@@ -190,6 +191,28 @@ def _str_tuple(data: dict[str, Any], key: str, default: tuple[str, ...]) -> tupl
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyError(f"{POLICY_PATH}: '{key}' must be a list of strings")
     return tuple(value)
+
+
+def _sensitive_paths(data: dict[str, Any]) -> tuple[str, ...]:
+    """The policy's changes to the catalogue of sensitive paths (docs/SENSITIVE.md).
+
+    ``sensitive_paths`` and ``[paths] sensitive`` add patterns; ``[paths] allow`` exempts
+    paths from the built-in catalogue, carried as ``"!pattern"`` (the form ``sensitive_paths``
+    also accepts) so that every consumer of ``sensitive_paths`` honours it.
+    """
+    paths = _table(data, "paths")
+    unknown = set(paths) - {"sensitive", "allow"}
+    if unknown:
+        raise PolicyError(f"{POLICY_PATH}: [paths] has unknown keys: {', '.join(sorted(unknown))}")
+    allow = _str_tuple(paths, "allow", ())
+    for pattern in allow:
+        if not pattern.strip() or pattern.lstrip().startswith("!"):
+            raise PolicyError(
+                f"{POLICY_PATH}: [paths] allow: {pattern!r} must be a non-empty pattern",
+                hint="write the pattern itself, without '!'",
+            )
+    patterns = (*_str_tuple(data, "sensitive_paths", ()), *_str_tuple(paths, "sensitive", ()))
+    return (*patterns, *("!" + pattern.strip() for pattern in allow))
 
 
 def _int(data: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
