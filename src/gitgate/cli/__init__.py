@@ -11,7 +11,6 @@ from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     doctor_cmd,
     hook_cmds,
     mcp_cmd,
-    mcp_cmd,
     proposals,
     redact_cmd,
     run_cmds,

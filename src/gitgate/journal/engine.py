@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from gitgate.audit import LoggedEntry, actor_identity, append_entries
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
 from gitgate.gitstore import GitStore
+from gitgate.journal.index import IndexRow, load_index
 from gitgate.journal.replay import NetMove, fold, net_moves, proposals_touched, state_of
 from gitgate.policy import RefNames
 from gitgate.records import (
@@ -170,11 +171,11 @@ class Journal:
             "rejected",
         ):
             return True
-        note = self.read_note(commit)
-        try:
-            return note is not None and fold(note, [entry]) == note
-        except RecordError:
-            return False
+        raw = self.store.read_note(self.store.resolve(self.refs.notes), commit)
+        derived = self._derived(
+            load_index(self.store, self.refs.audit).rows.get(entry.proposal or ""), commit
+        )
+        return derived is not None and raw == encode_proposal(derived)
 
     def _apply(self, logged: Sequence[LoggedEntry], *, dry_run: bool, strict: bool) -> RollForward:
         entries = [item.entry for item in logged]
@@ -257,18 +258,28 @@ class Journal:
         )
 
     def _update_notes(self, entries: Sequence[AuditEntry], *, dry_run: bool) -> list[str]:
+        """Write each touched proposal's note as the journal derives it (a note found in the
+        repository is never built upon: someone may have edited it)."""
         changed: dict[str, bytes] = {}
+        index = load_index(self.store, self.refs.audit)
         for commit, about in proposals_touched(entries).items():
-            current = self.read_note(commit)
-            try:
-                after = fold(current, about)
-            except RecordError:
-                after = self.derive_note(commit)  # the note was not what the journal says
-            if after is not None and after != current:
-                changed[commit] = encode_proposal(after)
+            after = self._derived(index.rows.get(about[0].proposal or ""), commit)
+            if after is None:
+                continue
+            wanted = encode_proposal(after)
+            if self.store.read_note(self.store.resolve(self.refs.notes), commit) != wanted:
+                changed[commit] = wanted
         if changed and not dry_run:
             self.write_notes(changed)
         return [f"note of {commit[:12]}" for commit in sorted(changed)]
+
+    def _derived(self, row: IndexRow | None, commit: str) -> Proposal | None:
+        if row is None or row.commit != commit:
+            return self.derive_note(commit)
+        try:
+            return fold(None, [decode_audit(self.store.commit(c).message) for c in row.entries])
+        except RecordError:
+            return None
 
     def write_notes(self, changed: dict[str, bytes]) -> None:
         for attempt in range(MAX_SETTLE_TRIES):
