@@ -44,6 +44,7 @@ __all__ = [
     "to_json",
 ]
 
+_NO_RULES = CommandRules()
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -67,7 +68,7 @@ def to_json(v: Verdict) -> dict[str, str]:
     return {"command": v.command, "decision": v.decision, "reason": v.reason}
 
 
-def classify_command(command: str, rules: CommandRules = CommandRules()) -> Verdict:
+def classify_command(command: str, rules: CommandRules = _NO_RULES) -> Verdict:
     """Decide whether a shell command may run now, never, or after a human approves it.
 
     Args:

@@ -196,8 +196,10 @@ def validate_jq(args: list[str], cwd: str | None) -> str | None:
 def validate_sed(args: list[str], cwd: str | None) -> str | None:
     """sed without -i (its e/w commands are denied by the walker)."""
     for arg in args:
-        if arg in ("-i", "--in-place") or arg.startswith("--in-place=") or re.fullmatch(
-            r"-[nEsrzu]*i.*", arg
+        if (
+            arg in ("-i", "--in-place")
+            or arg.startswith("--in-place=")
+            or re.fullmatch(r"-[nEsrzu]*i.*", arg)
         ):
             return "sed -i edits files in place"
     return None
@@ -570,7 +572,9 @@ def _git_branch(args: list[str]) -> str | None:
 def _git_tag(args: list[str]) -> str | None:
     if not args or any(arg in ("-l", "--list") for arg in args):
         return None
-    if all(arg.startswith(("-n", "--sort", "--contains", "--points-at", "--merged")) for arg in args):
+    if all(
+        arg.startswith(("-n", "--sort", "--contains", "--points-at", "--merged")) for arg in args
+    ):
         return None
     return "git tag creates or deletes tags"
 

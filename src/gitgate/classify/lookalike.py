@@ -61,8 +61,9 @@ _FOLD = {
     **dict.fromkeys("\u0425\u03a7", "X"),
 }
 # Scripts whose letters imitate Latin ones.
-_LOOKALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC", "FULLWIDTH")
-_LOOKALIKE_SCRIPTS += ("HALFWIDTH", "MATHEMATICAL", "MODIFIER LETTER", "LATIN LETTER SMALL")
+_LOOKALIKE_SCRIPTS: tuple[str, ...] = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
+_LOOKALIKE_SCRIPTS += ("FULLWIDTH", "HALFWIDTH", "MATHEMATICAL", "MODIFIER LETTER")
+_LOOKALIKE_SCRIPTS += ("LATIN LETTER SMALL",)
 
 
 def lookalike_problem(text: str) -> str | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -113,3 +116,54 @@ class Ctx:
     def deeper(self) -> Ctx:
         """The context for a nested text (``sh -c``); it shares budget, names and cwd."""
         return Ctx(self.rules, self.depth + 1, self.allowed, self.budget, self.cwd)
+
+
+_STD_BIN_DIRS = frozenset(
+    ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin"]
+)
+_PYTHON_NAME = re.compile(r"python[0-9.]*")
+
+
+def command_name(text: str) -> tuple[str, bool]:
+    """(basename, trusted location) of a command word: ``/bin/rm`` -> ``("rm", True)``."""
+    if "/" not in text:
+        return text, True
+    directory, _, base = text.rpartition("/")
+    return base, posixpath.normpath(directory or "/") in _STD_BIN_DIRS
+
+
+def split_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def is_assignment(token: str) -> bool:
+    """Whether ``token`` is a shell variable assignment (``X=1``, ``a[0]=x``, ``X+=y``)."""
+    return re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=", token) is not None
+
+
+def has_escaped_metachar(raw: str) -> bool:
+    """Whether ``raw`` holds a backslash-escaped shell operator outside quotes (``\\;``).
+
+    An escaped operator means a command was glued to text that looked like a separator:
+    ``ls \\`` followed by ``; rm -rf x`` is one harmless ``ls``, but no longer what it seems.
+    """
+    quote = ""
+    index = 0
+    while index < len(raw):
+        char = raw[index]
+        if quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"':
+                index += 1
+        elif char in "'\"":
+            quote = char
+        elif char == "\\" and index + 1 < len(raw) and raw[index + 1] in ";&|<>()`$#\n":
+            return True
+        elif char == "\\":
+            index += 1
+        index += 1
+    return False

@@ -103,8 +103,10 @@ def _covers(secret: str, rest: str) -> bool:
     if not any(char in secret for char in "*?["):
         return False
     directory = secret.rpartition("/")[0]
-    return rest == directory or fnmatchcase(rest, secret) or any(
-        fnmatchcase(part, secret) for part in _prefixes(rest)
+    return (
+        rest == directory
+        or fnmatchcase(rest, secret)
+        or any(fnmatchcase(part, secret) for part in _prefixes(rest))
     )
 
 
