@@ -16,7 +16,7 @@ from fnmatch import fnmatchcase
 
 # A module, not names: walker imports this module too (watch and eval classify texts).
 from gitgate.classify import walker  # noqa: E402
-from gitgate.classify.allowed import first_operand, validator_for
+from gitgate.classify.allowed import validator_for
 from gitgate.classify.arguments import argument_findings
 from gitgate.classify.denies import baseline_deny, in_order, judge_assignments
 from gitgate.classify.execs import exec_findings
@@ -38,7 +38,7 @@ from gitgate.classify.model import (
     short,
     split_words,
 )
-from gitgate.classify.paths import locate
+from gitgate.classify.paths import judge_path, locate
 from gitgate.classify.tables import Tables, tables
 
 _MAX_TEXT_DEPTH = 4  # must match walker: nested texts classified recursively
@@ -205,6 +205,9 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     )
     if rest is None:
         return [], [approve(f"unknown option in {argv_text(words)!r}")]
+    read = _xargs_input_finding(words, ctx)
+    if read is not None and read.decision == "deny":
+        return [], [read]
     if not rest:
         rest = [Word("echo", "echo")]
     inner = command_name(rest[0].text)[0].lower()
@@ -213,6 +216,21 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
         return [], [deny(f"xargs runs {argv_text(rest)!r}: code built from its input")]
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]
+
+
+def _xargs_input_finding(words: list[Word], ctx: Ctx) -> Finding | None:
+    """xargs -a FILE / --arg-file=FILE reads FILE."""
+    for index, word in enumerate(words[1:], start=1):
+        value = None
+        if word.text in ("-a", "--arg-file") and index + 1 < len(words):
+            value = words[index + 1].text
+        elif word.text.startswith("--arg-file="):
+            value = word.text.partition("=")[2]
+        elif word.text.startswith("-a") and len(word.text) > 2:
+            value = word.text[2:]
+        if value is not None:
+            return judge_path(f"xargs -a {value}", value, ctx.cwd[0], contents=True)
+    return None
 
 
 def _unwrap_watch(words: list[Word], ctx: Ctx) -> _Unwrapped:
@@ -320,6 +338,15 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
 # -- policy rules ----------------------------------------------------------------------------
 
 
+def _subcommand(args: list[str]) -> str:
+    """The subcommand of ``git -C x log`` / ``kubectl -n prod get`` for reasons."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        takes_value = args[index] in ("-n", "--namespace", "-C", "-c", "--context", "-H")
+        index += 2 if takes_value else 1
+    return args[index] if index < len(args) else args[0]
+
+
 def _rule_words(rule: str) -> list[str]:
     parts = split_words(rule)
     if parts:
@@ -374,7 +401,7 @@ def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) 
     label = (
         name
         if name not in ("git", "docker", "kubectl", "systemctl") or not args
-        else (f"{name} {first_operand(args) or args[0]}")
+        else f"{name} {_subcommand(args)}"
     )
     ctx.allowed.append(label)
     return [allow(f"{label} is read-only")]

@@ -48,7 +48,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         operand = first_operand(args)
         if operand is None or operand not in data.system_packages_harmless:
             return deny(f"{text!r}: the system package manager changes the machine")
-    for rule in data.deny_rules:
+    for rule in data.rules_by_name.get(name, ()):
         if _deny_rule_matches(rule, name, args):
             return deny(f"{text!r}: {rule.reason}")
     for check in (_deny_env_dump, _deny_kill, _deny_dd, _deny_network_shell):

@@ -15,6 +15,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Literal
 
 from gitgate.classify.model import Finding, approve, deny
@@ -65,8 +66,9 @@ def locate(text: str, cwd: str | None) -> Located:
     return Located("inside", path)
 
 
+@lru_cache(maxsize=4096)
 def secret_reason(path: str) -> str | None:
-    """Why the normalised ``path`` holds secrets, or None."""
+    """Why the normalised ``path`` holds secrets, or None (a pure function: cached)."""
     if not path or "://" in path:
         return None
     data = tables()
@@ -120,13 +122,14 @@ def _secret_name(lowered: str) -> str | None:
     if lowered.endswith(".pub"):
         return None
     parts = [part for part in lowered.split("/") if part not in ("", ".", "~")]
+    expressions = tables().secret_name_res
     for count in (1, 2, 3):
         if len(parts) < count:
             break
+        expression = expressions[count - 1]
         tail = "/".join(parts[-count:])
-        for pattern in tables().secret_names:
-            if pattern.count("/") == count - 1 and fnmatchcase(tail, pattern):
-                return pattern
+        if expression is not None and expression.match(tail):
+            return next(p for p in tables().secret_names if fnmatchcase(tail, p))
     return None
 
 

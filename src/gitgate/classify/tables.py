@@ -7,8 +7,10 @@ are secret, all live in the data file, typed and checked here.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -98,6 +100,8 @@ class Tables:
     subcommands: dict[str, frozenset[str]]
     samples: tuple[str, ...]
     secret_names: tuple[str, ...]
+    secret_name_res: tuple[re.Pattern[str] | None, ...]  # by component count - 1
+    rules_by_name: dict[str, tuple[DenyRule, ...]]
     pattern_grammar: dict[str, PatternGrammar]
 
 
@@ -143,6 +147,21 @@ def _deny_rule(data: dict[str, Any]) -> DenyRule:
     if not words or not isinstance(data.get("reason"), str):
         raise ValueError(f"commands.toml: bad deny rule {data!r}")
     return DenyRule(words, _strings(data, "any"), _strings(data, "unless"), data["reason"])
+
+
+def _glob_res(patterns: Iterable[str]) -> tuple[re.Pattern[str] | None, ...]:
+    """One regex per number of path components (1, 2, 3) matching any of ``patterns``."""
+    groups: list[list[str]] = [[], [], []]
+    for pattern in patterns:
+        groups[min(pattern.count("/"), 2)].append(fnmatch.translate(pattern))
+    return tuple(re.compile("|".join(group)) if group else None for group in groups)
+
+
+def _by_name(rules: tuple[DenyRule, ...]) -> dict[str, tuple[DenyRule, ...]]:
+    grouped: dict[str, list[DenyRule]] = {}
+    for rule in rules:
+        grouped.setdefault(rule.words[0], []).append(rule)
+    return {name: tuple(found) for name, found in grouped.items()}
 
 
 def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
@@ -207,6 +226,8 @@ def load_tables(text: str) -> Tables:
         subcommands={k: frozenset(v) for k, v in data["subcommands"].items()},
         samples=_strings(secrets, "samples"),
         secret_names=tuple(name.lower() for name in _strings(secrets, "names")),
+        secret_name_res=_glob_res(name.lower() for name in _strings(secrets, "names")),
+        rules_by_name=_by_name(rules),
         pattern_grammar=_pattern_grammars(data["pattern_commands"]),
     )
 

@@ -477,8 +477,8 @@ def _command_names_of_stages(walker: Walker, stages: list[list[Word]]) -> set[st
     names: set[str] = set()
     for stage in stages:
         for word in stage:
-            if "$(" in word.raw or "`" in word.raw:
-                for token in re.split(r"[\s$()`|;&]+", word.raw):
+            if any(mark in word.raw for mark in ("$(", "`", "<(", ">(")):
+                for token in re.split(r"[\s$()`|;&<>]+", word.raw):
                     names.add(command_name(token)[0])
     return names
 
