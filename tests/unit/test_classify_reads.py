@@ -298,6 +298,9 @@ def test_policy_widening_still_works() -> None:
     rules = CommandRules(allow=("make test", "cat /etc/hosts", "npm install"))
     assert decision("make test", rules) == "allow"
     assert decision("npm install", rules) == "allow"
+    assert decision("cat /etc/hosts") == "approve"
+    assert decision("cat /etc/hosts", rules) == "allow"
+    assert decision("make test > out.txt", rules) == "approve"  # still writes a file
     # The policy may widen a read outside the repository, never a secret read or a deny.
     assert decision("cat /etc/shadow", CommandRules(allow=("cat",))) == "deny"
     assert decision("git -c core.pager=id log", CommandRules(allow=("git",))) == "deny"

@@ -326,12 +326,13 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     escaped = next((w for w in words if has_escaped_metachar(w.raw)), None)
     if escaped is not None:
         return findings + [approve(f"{name}: escaped shell character in {escaped.raw!r}")]
+    if _policy_allow(words, ctx.rules):
+        # The policy widens what needs a human (a read outside the repository), never a deny.
+        ctx.allowed.append(text)
+        return [allow("allowed by policy")]
     if ctx.cwd[0] is None or locate(".", ctx.cwd[0]).where != "inside":
         if lowered not in ("cd", "pushd", "popd", "echo", "printf", "true", "pwd"):
             return findings + [approve(f"{text!r} runs outside the repository")]
-    if _policy_allow(words, ctx.rules):
-        ctx.allowed.append(text)
-        return findings + [allow("allowed by policy")]
     return findings + baseline_allow(name, words, ctx, code)
 
 
