@@ -593,6 +593,10 @@ def _git_config(args: list[str]) -> str | None:
     reading = {"--get", "--get-all", "--get-regexp", "get", "--type", "--default"}
     if args and args[0] in reading and len(args) <= 3:
         return None
+    scopes = {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope"}
+    operands = [arg for arg in args if arg not in scopes]
+    if len(operands) == 1 and "." in operands[0] and not operands[0].startswith("-"):
+        return None  # git config user.name: one key, read
     return "git config may change or print configuration (credentials)"
 
 

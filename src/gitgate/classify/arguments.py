@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gitgate.classify.denies import judge_write_target
 from gitgate.classify.model import (
     _PYTHON_NAME,
@@ -10,7 +12,7 @@ from gitgate.classify.model import (
     Word,
     deny,
 )
-from gitgate.classify.paths import judge_path, secret_reason
+from gitgate.classify.paths import holds_secrets, join_cwd, judge_path, secret_reason
 from gitgate.classify.tables import tables
 
 # -- arguments: the files a command reads ------------------------------------------------------
@@ -27,11 +29,17 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         name not in data.name_only
     )
     findings: list[Finding] = []
+    recursive = _reads_recursively(name, [word.text for word in words[1:]])
     for shown, path, is_option_value in path_candidates(name, words[1:]):
         if text_operands and not is_option_value:
             if secret_reason(path) is None:
                 continue
         found = judge_path(f"{name} {shown}", path, ctx.cwd[0], contents=contents)
+        if found is not None and found.decision != "deny" and contents and recursive:
+            place = join_cwd(ctx.cwd[0], path)
+            holds = holds_secrets(place) if place is not None else None
+            if holds is not None:
+                found = deny(f"{name} {shown!r} reads every file under it: {holds}")
         if found is not None:
             findings.append(found)
     if name == "tee":
@@ -47,6 +55,22 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 written = [deny(f"mv to {target} destroys the file")]
             findings.extend(written)
     return findings
+
+
+_ALWAYS_RECURSIVE = frozenset(["rg", "ag", "ack", "tar", "bsdtar", "7z", "cpio", "rsync", "rclone"])
+_ALWAYS_RECURSIVE |= frozenset(["restic", "borg", "duplicity", "zip", "scp", "git"])
+
+
+def _reads_recursively(name: str, args: list[str]) -> bool:
+    """Whether the command reads whole directory trees (grep -r, cp -a, tar, rg)."""
+    if name in _ALWAYS_RECURSIVE:
+        return True
+    for arg in args:
+        if arg in ("--recursive", "--dereference-recursive", "--archive"):
+            return True
+        if re.fullmatch(r"-[a-zA-Z]+", arg) and any(c in arg[1:] for c in "rRa"):
+            return name not in ("ls", "du", "sort", "tail", "head", "wc", "cat")
+    return False
 
 
 def path_candidates(name: str, args: list[Word]) -> list[tuple[str, str, bool]]:
@@ -85,12 +109,37 @@ def path_candidates(name: str, args: list[Word]) -> list[tuple[str, str, bool]]:
                 if "/" in attached or attached.startswith((".", "~", "@")):
                     candidates.extend((text, v, True) for v in _value_paths(attached))
             continue
-        candidates.extend((text, v, False) for v in _value_paths(text))
+        for expanded in expand_braces(text) if not word.dynamic else [text]:
+            candidates.extend((text, v, False) for v in _value_paths(expanded))
         if "=" in text and not text.startswith("="):
             candidates.extend((text, v, True) for v in _value_paths(text.partition("=")[2]))
-        if ":" in text and "://" not in text:  # git show HEAD:.env, scp host:path
+        if ":" in text and "://" not in text:  # git show HEAD:.env, scp host:path, -v src:dst
             candidates.append((text, text.rsplit(":", 1)[1], False))
+            candidates.append((text, text.split(":", 1)[0], False))
     return candidates
+
+
+_BRACE = re.compile(r"\{([^{}]*,[^{}]*)\}")
+
+
+def expand_braces(text: str, limit: int = 64) -> list[str]:
+    """``a{b,c}d`` -> ``abd``, ``acd`` (what bash does before running the command)."""
+    results = [text]
+    for _ in range(4):  # nested or repeated groups: a few rounds, bounded
+        expanded: list[str] = []
+        changed = False
+        for item in results:
+            match = _BRACE.search(item)
+            if match is None:
+                expanded.append(item)
+                continue
+            changed = True
+            for choice in match.group(1).split(","):
+                expanded.append(item[: match.start()] + choice + item[match.end() :])
+        results = expanded[:limit]
+        if not changed:
+            break
+    return results
 
 
 def _value_paths(value: str) -> list[str]:

@@ -121,14 +121,17 @@ def _unwrap_env(words: list[Word], ctx: Ctx) -> _Unwrapped:
         if text.startswith("--split-string=") or (text.startswith("-S") and len(text) > 2):
             value = text.split("=", 1)[1] if text.startswith("--") else text[2:]
             return plain_words(split_words(value)) + args[1:], [approve(f"env -S splits {value!r}")]
-        if text in ("-u", "--unset", "-C", "--chdir"):
+        if text in ("-C", "--chdir") or text.startswith(("--chdir=", "-C")):
+            # The command runs elsewhere: its relative paths are no longer the repository's.
+            return [], [approve(f"env {text}: runs the command in another directory")]
+        if text in ("-u", "--unset"):
             args = args[2:]
         elif text in ("-i", "-", "--ignore-environment", "-0", "--null", "-v", "--debug"):
             args = args[1:]
         elif text == "--":
             args = args[1:]
             break
-        elif text.startswith(("--unset=", "--chdir=", "-u", "-C")):
+        elif text.startswith(("--unset=", "-u")):
             args = args[1:]
         elif text.startswith("-"):
             return [], [approve(f"unknown env option {text!r}")]

@@ -152,6 +152,8 @@ def judge_write_target(target: str, what: str) -> list[Finding]:
         return [deny(f"{what!r} overwrites {sensitive}")]
     if normal.startswith(data.system_dirs):
         return [deny(f"{what!r} overwrites a system file")]
+    if normal == ".git" or normal.startswith(".git/") or "/.git/" in normal:
+        return [deny(f"{what!r} writes git's own files (hooks and config run programs)")]
     return [approve(f"{what!r} writes a file")]
 
 

@@ -52,6 +52,12 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         findings.append(deny(f"{name} {option} makes it run programs or write files"))
     if name == "git":
         findings.extend(_git_config_findings(args))
+    if name == "alias":
+        for arg in args:  # alias ls='rm -rf /': the body runs later as shell code
+            body = arg.partition("=")[2]
+            if body:
+                findings.append(walker.classify_text(body, ctx.deeper()))
+                findings.append(approve(f"alias {short(arg, 40)!r} changes what a name runs"))
     if name == "find":
         findings.extend(_find_exec_findings(words, ctx))
     elif name in ("sed", "gsed"):
@@ -94,7 +100,7 @@ def _exec_option(name: str, args: list[str]) -> str | None:
 
 
 def _git_config_findings(args: list[str]) -> list[Finding]:
-    """``git -c KEY=VALUE`` / ``--config-env``: keys that run programs are denied."""
+    """``git -c KEY=VALUE``, ``git config KEY VALUE``: keys that run programs are denied."""
     findings: list[Finding] = []
     index = 0
     while index < len(args) and args[index].startswith("-"):
@@ -105,19 +111,46 @@ def _git_config_findings(args: list[str]) -> list[Finding]:
             index += 1
         elif arg.startswith("-c") and len(arg) > 2:
             value = arg[2:]
+        elif arg in ("-C", "--git-dir", "--work-tree", "--namespace"):
+            index += 1
         index += 1
-        if value is None:
-            continue
-        key, _, setting = value.partition("=")
-        key = key.lower()
-        for pattern in tables().git_exec_config:
-            if fnmatchcase(key, pattern):
-                if pattern == "alias.*" and not setting.startswith("!"):
-                    findings.append(approve(f"git -c {key}: an alias changes what git runs"))
-                else:
-                    findings.append(deny(f"git -c {key}=... makes git run a program"))
-                break
+        if value is not None:
+            key, _, setting = value.partition("=")
+            findings.extend(_git_key_findings(key, setting, f"git -c {key}"))
+    if args[index : index + 1] == ["config"]:
+        assigned = _git_config_setting(args[index + 1 :])
+        if assigned is not None:
+            key, value = assigned
+            findings.extend(_git_key_findings(key, value, f"git config {key}"))
     return findings
+
+
+def _git_config_setting(args: list[str]) -> tuple[str, str] | None:
+    """(key, value) that ``git config ... KEY VALUE`` sets, or None when it only reads."""
+    operands: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-f", "--file", "--blob", "--type", "--default", "--comment"):
+            index += 1
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if operands[:1] == ["set"]:
+        operands = operands[1:]
+    if len(operands) >= 2 and "." in operands[0]:
+        return operands[0], operands[1]
+    return None
+
+
+def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
+    lowered = key.lower()
+    for pattern in tables().git_exec_config:
+        if fnmatchcase(lowered, pattern):
+            if pattern == "alias.*" and not setting.startswith("!"):
+                return [approve(f"{shown}: an alias changes what git runs")]
+            return [deny(f"{shown}=... makes git run a program")]
+    return []
 
 
 def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:

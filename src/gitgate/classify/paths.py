@@ -75,9 +75,12 @@ def secret_reason(path: str) -> str | None:
     lowered = path.lower()
     if data.raw_devices.match(lowered):
         return f"the raw device {path}"
+    globbed = any(char in path for char in _GLOB_CHARS)
     for candidate in _absolute_readings(lowered):
         for location in data.secret_locations:
             spot = location.lower()
+            if globbed and fnmatchcase(spot, candidate):
+                return f"the secret location {location} (glob {path})"
             if candidate == spot or candidate.startswith(spot.rstrip("/") + "/"):
                 return f"the secret location {location}"
             if spot.endswith("_") and candidate.startswith(spot):
@@ -102,6 +105,10 @@ def _covers(secret: str, rest: str) -> bool:
         return False
     if rest == secret or rest.startswith(secret + "/"):
         return True
+    if any(char in rest for char in _GLOB_CHARS):  # ~/.ssh/* may match ~/.ssh/id_rsa
+        example = secret.replace("*", "x").replace("?", "x")
+        if fnmatchcase(example, rest) or fnmatchcase(example, rest + "/*"):
+            return True
     if not any(char in secret for char in "*?["):
         return False
     directory = secret.rpartition("/")[0]
@@ -155,6 +162,27 @@ def _home_relative(path: str) -> str | None:
         while rest.startswith("../"):
             rest = rest[3:]
         return rest.lower()  # ../../.ssh/id_rsa from ~/src/repo is ~/.ssh/id_rsa
+    return None
+
+
+def holds_secrets(path: str) -> str | None:
+    """Whether the directory ``path`` (normalised) holds secret stores: ``/``, ``~``, ``/etc``,
+    ``~/.config``... Reading it recursively reads them."""
+    data = tables()
+    lowered = path.lower().rstrip("/") or "/"
+    if lowered in ("/", "~", "/home", "/users", "/root") or re.fullmatch(r"~[^/]*", lowered):
+        return f"{path} holds credential stores"
+    for location in data.secret_locations:
+        if location.lower().startswith(lowered + "/"):
+            return f"{path} holds {location}"
+    rest = _home_relative(path)
+    if rest is not None:
+        rest = rest.rstrip("/")
+        if not rest:
+            return f"{path} is a home directory"
+        for secret in data.home_secrets:
+            if secret.startswith(rest + "/"):
+                return f"{path} holds ~/{secret}"
     return None
 
 
