@@ -206,6 +206,7 @@ DENY = [
     "r* x",
     "echo $AWS_SECRET_ACCESS_KEY",
     "LD_PRELOAD=/tmp/x.so ls",
+    "cat {a,.env}",  # brace expansion reads .env
 ]
 
 APPROVE = [
@@ -239,7 +240,6 @@ APPROVE = [
     "ls ~/.ssh",
     "cat *",
     "cat .e*",
-    "cat {a,.env}",
     "git log --output=/tmp/x",
     "git diff --output=x",
     "git show --output=x",
