@@ -67,6 +67,8 @@ def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
         return f"{shown} is not a read-only use"
     if spec.read_verbs and len(operands) > 1 and operands[1] not in spec.read_verbs:
         return f"{operands[1]!r} may change something"
+    if spec.numeric_operands and not all(re.fullmatch(r"\d+(\.\d+)?[smhd]?", o) for o in operands):
+        return "only a number of seconds is bounded"
     if spec.operands == "none" and operands:
         return f"unexpected argument {operands[0]!r}"
     if spec.max_operands is not None and len(operands) > spec.max_operands:

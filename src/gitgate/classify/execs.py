@@ -318,6 +318,11 @@ def _code_findings(code: str, ctx: Ctx) -> list[Finding]:
         findings.append(deny(f"inline code deletes files ({deletes.group(0)!r})"))
     if _CODE_REVERSE_SHELL.search(code):
         findings.append(deny("inline code opens a socket and runs a shell: a reverse shell"))
+    if data.code_env_dump.search(code):
+        findings.append(deny("inline code prints the whole environment (secrets)"))
+    secret_name = next((n for n in _ENV_NAME.findall(code) if data.secret_variable.search(n)), None)
+    if secret_name is not None:
+        findings.append(deny(f"inline code reads the secret variable {secret_name}"))
     decode = data.code_decode.search(code)
     if decode and data.code_exec.search(code):
         findings.append(deny(f"inline code decodes or downloads ({decode.group(0)!r}) and runs it"))
@@ -334,6 +339,7 @@ def _code_findings(code: str, ctx: Ctx) -> list[Finding]:
     return findings
 
 
+_ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY
 _CODE_STRING = re.compile(r"(['\"])([^'\"\s]{1,200})\1")
 
 

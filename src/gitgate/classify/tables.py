@@ -36,6 +36,7 @@ class AllowSpec:
     unbounded_options: frozenset[str] = frozenset()
     subcommands: frozenset[str] = frozenset()
     read_verbs: frozenset[str] = frozenset()
+    numeric_operands: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class Tables:
     decoders: dict[str, tuple[str, ...]]
     code_decode: re.Pattern[str]
     code_exec: re.Pattern[str]
+    code_env_dump: re.Pattern[str]
     always_deny: dict[str, str]
     system_packages: frozenset[str]
     system_packages_harmless: frozenset[str]
@@ -139,6 +141,7 @@ def _allow_spec(name: str, data: dict[str, Any]) -> AllowSpec:
         unbounded_options=frozenset(_strings(data, "unbounded_options")),
         subcommands=frozenset(_strings(data, "subcommands")),
         read_verbs=frozenset(_strings(data, "read_verbs")),
+        numeric_operands=bool(data.get("numeric_operands", False)),
     )
 
 
@@ -204,6 +207,7 @@ def load_tables(text: str) -> Tables:
         decoders={k: tuple(v) for k, v in decode["commands"].items()},
         code_decode=re.compile(str(decode["code_decode"])),
         code_exec=re.compile(str(decode["code_exec"])),
+        code_env_dump=re.compile(str(decode["code_env_dump"]), re.MULTILINE),
         always_deny=_mapping(deny, "always"),
         system_packages=frozenset(_strings(deny["system_packages"], "names")),
         system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),
