@@ -62,7 +62,7 @@ def test_reads_inside_the_repository_are_allowed(command: str) -> None:
         "grep -r TODO ~/projects",
         "cd .. && ls",
         "cd /tmp && cat x",
-        "cd \"$X\" && cat y",
+        'cd "$X" && cat y',
         "grep -r foo .",  # the root holds .env
         "rg --hidden foo",
         "cat **/*.md",
@@ -348,3 +348,64 @@ def test_tuning_corpus_no_deny_expected_command_is_allowed() -> None:
     assert allowed == []
     correct = sum(1 for e, _, c in rows if decision(c) == e)
     assert correct / len(rows) >= 0.97
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "grep -r token ~",
+        "grep -rn password /",
+        "tar czf /tmp/h.tgz ~",
+        "zip -r /tmp/c.zip ~/.config",
+        "cp -a ~ /tmp/x",
+        "cat ~/.ssh/*",
+        "cat /etc/sha*",
+        "cat {a,.env}",
+        "cat .e{n,x}v",
+        "grep -r --include=.env foo src",
+        "docker run -v ~/.aws:/a alpine ls",
+        "docker exec web env",
+        "kubectl exec web -- printenv",
+        "python -c 'import os; print(os.environ)'",
+        "node -p process.env",
+        "python3 -c \"import os; print(os.environ['GITHUB_TOKEN'])\"",
+    ],
+)
+def test_secret_stores_reached_indirectly_are_denied(command: str) -> None:
+    verdict = classify_command(command)
+    assert verdict.decision == "deny", verdict.reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "alias ls='rm -rf /'",
+        "git config core.pager 'sh -c id'",
+        "git config --global alias.x '!id'",
+        "echo id > .git/hooks/pre-commit",
+        "cp hook.sh .git/hooks/post-checkout",
+        "redis-cli FLUSHALL",
+        "psql -c 'DROP TABLE users'",
+    ],
+)
+def test_planting_programs_and_dropping_data_are_denied(command: str) -> None:
+    verdict = classify_command(command)
+    assert verdict.decision == "deny", verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("git config user.name", "allow"),
+        ("git config --get core.pager", "allow"),
+        ("sleep 5", "allow"),
+        ("sleep infinity", "approve"),
+        ("env -C /tmp cat x", "approve"),
+        ("alias ll='ls -la'", "approve"),
+        ("grep -r foo ~/projects", "approve"),
+        ("python3 -c 'print(1 + 1)'", "approve"),
+    ],
+)
+def test_harmless_neighbours_are_not_denied(command: str, expected: str) -> None:
+    verdict = classify_command(command)
+    assert verdict.decision == expected, verdict.reason
