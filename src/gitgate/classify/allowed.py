@@ -664,6 +664,10 @@ def validate_subcommand_tool(name: str) -> Validator:
     """Tools judged by their first operand (``pip list``, ``npm ls``, ``python3 --version``)."""
 
     def validate(args: list[str], cwd: str | None) -> str | None:
+        if name.startswith("python") and args[:2] == ["-m", "pip"]:
+            return validate_subcommand_tool("pip")(args[2:], cwd)  # python3 -m pip list
+        if name == "go" and args[:1] == ["env"] and any(a in ("-w", "-u") for a in args):
+            return "go env -w changes the Go environment"
         allowed = tables().subcommands.get(name, frozenset())
         if args and args[0] in allowed:
             if args[0].startswith("-") and len(args) > 1:

@@ -375,6 +375,9 @@ class Walker:
         text = str(node.word)
         parts = getattr(node, "parts", None) or []
         kinds = [getattr(part, "kind", "") for part in parts]
+        if kinds == ["processsubstitution"] and raw.startswith("<("):
+            # diff <(sort a) <(sort b): the command reads a pipe; the inner one is judged.
+            return Word("/dev/fd/63", raw, False)
         if any(kind in ("commandsubstitution", "processsubstitution") for kind in kinds):
             return Word(text, raw, True)
         params = [
@@ -397,7 +400,9 @@ class Walker:
             kind = getattr(part, "kind", "")
             if kind in ("commandsubstitution", "processsubstitution"):
                 findings.extend(self.node(part, depth))
-                findings.append(approve(f"uses command output: {short(self._raw(part))!r}"))
+                raw = self._raw(part)
+                if not (kind == "processsubstitution" and raw.startswith("<(")):
+                    findings.append(approve(f"uses command output: {short(raw)!r}"))
             elif kind == "parameter":
                 value = str(getattr(part, "value", ""))
                 if "$(" in value or "`" in value:
