@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 # A module, not names: walker imports this module too (watch and eval classify texts).
 from gitgate.classify import walker  # noqa: E402
@@ -39,7 +40,7 @@ from gitgate.classify.model import (
     split_words,
 )
 from gitgate.classify.paths import judge_path, locate
-from gitgate.classify.tables import Tables, tables
+from gitgate.classify.tables import tables
 
 _MAX_TEXT_DEPTH = 4  # must match walker: nested texts classified recursively
 
@@ -279,19 +280,21 @@ _WRAPPERS: dict[str, Callable[[list[Word], Ctx], _Unwrapped]] = {
 }
 
 
-def _all_command_names(data: Tables) -> list[str]:
+@lru_cache(maxsize=1)
+def _all_command_names() -> tuple[str, ...]:
     """Every command name the tables know: what a globbed command name could match."""
+    data = tables()
     names = set(data.always_deny) | data.shells | data.readers | data.downloaders
     names |= data.system_packages | data.interactive | set(data.allow) | set(data.subcommands)
     names |= set(data.interpreters) | set(data.decoders) | set(_WRAPPERS) | {"dd", "kill"}
     names |= {rule.words[0] for rule in data.deny_rules} | {"python", "python3", "mkfs"}
-    return sorted(names)
+    return tuple(sorted(names, key=lambda name: (name not in data.always_deny, name)))
 
 
 def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     """``/bin/r? -rf /``: judge the command as every known program its name could match."""
     base = command_name(words[0].text)[0]
-    matches = [name for name in _all_command_names(tables()) if fnmatchcase(name, base)]
+    matches = [name for name in _all_command_names() if fnmatchcase(name, base)]
     findings: list[Finding] = [approve(f"glob in command position: {argv_text(words)!r}")]
     for name in matches[:40]:
         judged = judge_argv([Word(name, name), *words[1:]], ctx.deeper(), rough=True)

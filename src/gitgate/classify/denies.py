@@ -176,6 +176,8 @@ def runs_programs(name: str, value: str, *, dynamic: bool = False) -> bool:
     """Whether setting the variable ``name`` makes a tool run a program or load code."""
     data = tables()
     upper = name.upper()
+    if name in data.env_harmless:
+        return False  # GIT_TERMINAL_PROMPT=0, LANG=C: harmless whatever the value
     if upper in data.env_harmless_value_names and not dynamic:
         if value.strip() in data.env_harmless_values:
             return False
