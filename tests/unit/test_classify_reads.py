@@ -409,3 +409,27 @@ def test_planting_programs_and_dropping_data_are_denied(command: str) -> None:
 def test_harmless_neighbours_are_not_denied(command: str, expected: str) -> None:
     verdict = classify_command(command)
     assert verdict.decision == expected, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("git check-ignore -v .env", "approve"),  # names .env, does not print it
+        ("git status .env", "approve"),
+        ("git log --oneline -- .env", "approve"),
+        ("git log -p -- .env", "deny"),
+        ("git log -U3 -- .env", "deny"),
+        ("git diff .env", "deny"),
+        ("kubectl get secret,configmap -o yaml", "deny"),
+        ("kubectl get --raw /api/v1/namespaces/default/secrets", "deny"),
+        ("kubectl get pods secret-rotator-1", "allow"),
+        ("npm version patch", "approve"),
+        ("ss -K dst 1.2.3.4", "approve"),
+        ("diff <(sort a.txt) <(sort b.txt)", "allow"),
+        ("diff <(cat .env) x", "deny"),
+        ("GIT_TERMINAL_PROMPT=0 git status", "allow"),
+    ],
+)
+def test_names_contents_and_resource_lists(command: str, expected: str) -> None:
+    verdict = classify_command(command)
+    assert verdict.decision == expected, verdict.reason

@@ -28,6 +28,8 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     contents = (name in data.readers or _PYTHON_NAME.fullmatch(name) is not None) and (
         name not in data.name_only
     )
+    if name == "git" and contents:
+        contents = _git_reads_contents([word.text for word in words[1:]])
     findings: list[Finding] = []
     recursive = _reads_recursively(name, [word.text for word in words[1:]])
     for shown, path, is_option_value in path_candidates(name, words[1:]):
@@ -55,6 +57,26 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 written = [deny(f"mv to {target} destroys the file")]
             findings.extend(written)
     return findings
+
+
+def _git_reads_contents(args: list[str]) -> bool:
+    """Whether this git command prints file contents (show, diff, log -p) or only names."""
+    data = tables()
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        index += 2 if args[index] in ("-C", "-c", "--git-dir", "--work-tree") else 1
+    sub = args[index] if index < len(args) else ""
+    if sub in data.git_name_only:
+        return False
+    if sub in ("log", "whatchanged", "shortlog"):
+        return any(
+            arg == option
+            or (option.startswith("-") and len(option) == 2 and arg.startswith(option))
+            or arg.startswith(option + "=")
+            for arg in args[index + 1 :]
+            for option in data.git_patch_options
+        )
+    return True
 
 
 _ALWAYS_RECURSIVE = frozenset(["rg", "ag", "ack", "tar", "bsdtar", "7z", "cpio", "rsync", "rclone"])

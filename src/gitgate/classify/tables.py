@@ -73,6 +73,8 @@ class Tables:
     pattern_first: frozenset[str]
     text_options: frozenset[str]
     readers: frozenset[str]
+    git_name_only: frozenset[str]
+    git_patch_options: tuple[str, ...]
     secret_variable: re.Pattern[str]
     harmless_variables: frozenset[str]
     interpreters: dict[str, tuple[str, ...]]
@@ -201,6 +203,8 @@ def load_tables(text: str) -> Tables:
         pattern_first=frozenset(_strings(names, "pattern_first")),
         text_options=frozenset(_strings(names, "text_options")),
         readers=frozenset(_strings(names, "readers")),
+        git_name_only=frozenset(_strings(names, "git_name_only")),
+        git_patch_options=_strings(names, "git_patch_options"),
         secret_variable=re.compile(str(names["secret_variable"])),
         harmless_variables=frozenset(_strings(names, "harmless_variables")),
         interpreters={k: tuple(v) for k, v in data["interpreters"].items()},
