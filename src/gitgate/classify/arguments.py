@@ -6,7 +6,7 @@ import re
 
 from gitgate.classify.denies import judge_write_target
 from gitgate.classify.model import (
-    _PYTHON_NAME,
+    PYTHON_NAME,
     Ctx,
     Finding,
     Word,
@@ -25,7 +25,7 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         return []
     spec = data.allow.get(name)
     text_operands = spec is not None and spec.operands in ("none", "text")
-    contents = (name in data.readers or _PYTHON_NAME.fullmatch(name) is not None) and (
+    contents = (name in data.readers or PYTHON_NAME.fullmatch(name) is not None) and (
         name not in data.name_only
     )
     if name == "git" and contents:

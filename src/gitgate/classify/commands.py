@@ -22,7 +22,8 @@ from gitgate.classify.arguments import argument_findings
 from gitgate.classify.denies import baseline_deny, in_order, judge_assignments
 from gitgate.classify.execs import exec_findings
 from gitgate.classify.model import (
-    _PYTHON_NAME,
+    MAX_TEXT_DEPTH,
+    PYTHON_NAME,
     CommandRules,
     Ctx,
     Finding,
@@ -41,8 +42,6 @@ from gitgate.classify.model import (
 )
 from gitgate.classify.paths import judge_path, locate
 from gitgate.classify.tables import tables
-
-_MAX_TEXT_DEPTH = 4  # must match walker: nested texts classified recursively
 
 
 def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
@@ -68,7 +67,7 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
 
 def unwrap_quietly(words: list[Word]) -> list[Word]:
     """``words`` with wrappers (env, nice, timeout...) removed; findings discarded."""
-    ctx = Ctx(CommandRules(), _MAX_TEXT_DEPTH + 1)
+    ctx = Ctx(CommandRules(), MAX_TEXT_DEPTH + 1)
     for _ in range(16):
         if not words or words[0].dynamic:
             return words
@@ -216,7 +215,7 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
         rest = [Word("echo", "echo")]
     inner = command_name(rest[0].text)[0].lower()
     data = tables()
-    if inner in data.shells or _PYTHON_NAME.fullmatch(inner) or inner in data.interpreters:
+    if inner in data.shells or PYTHON_NAME.fullmatch(inner) or inner in data.interpreters:
         return [], [deny(f"xargs runs {argv_text(rest)!r}: code built from its input")]
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]

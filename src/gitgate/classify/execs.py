@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from gitgate.classify import commands, walker  # noqa: E402
 from gitgate.classify.arguments import pattern_operand
 from gitgate.classify.model import (
-    _PYTHON_NAME,
+    PYTHON_NAME,
     Ctx,
     Finding,
     Word,
@@ -287,7 +287,7 @@ def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
 
 def inline_code(name: str, words: list[Word]) -> str | None:
     """The inline program of ``python -c CODE``, ``perl -e CODE``..., if any."""
-    key = "python" if _PYTHON_NAME.fullmatch(name) else name
+    key = "python" if PYTHON_NAME.fullmatch(name) else name
     flags = tables().interpreters.get(key)
     if flags is None:
         return None
@@ -353,7 +353,7 @@ def reads_code_from_stdin(argv: list[Word]) -> bool:
         operands = [arg for arg in args if not arg.startswith(("-", "+"))]
         has_c = any(a.startswith("-") and not a.startswith("--") and "c" in a for a in args)
         return "-s" in args or (not operands and not has_c) or operands[:1] == ["-"]
-    if _PYTHON_NAME.fullmatch(name) or name in ("perl", "ruby", "node", "nodejs", "php", "lua"):
+    if PYTHON_NAME.fullmatch(name) or name in ("perl", "ruby", "node", "nodejs", "php", "lua"):
         return (
             not args
             or args == ["-"]

@@ -13,6 +13,7 @@ from gitgate.classify.parser import ParseBudget
 
 Decision = Literal["allow", "deny", "approve"]
 RANK: dict[Decision, int] = {"allow": 0, "approve": 1, "deny": 2}
+MAX_TEXT_DEPTH = 4  # nested `sh -c`, `eval`, `xargs`... strings classified recursively
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ class Ctx:
 _STD_BIN_DIRS = frozenset(
     ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin"]
 )
-_PYTHON_NAME = re.compile(r"python[0-9.]*")
+PYTHON_NAME = re.compile(r"python[0-9.]*")
 
 
 def command_name(text: str) -> tuple[str, bool]:

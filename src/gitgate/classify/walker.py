@@ -20,7 +20,8 @@ from gitgate.classify.commands import judge_argv, unwrap_quietly
 from gitgate.classify.denies import judge_assignments, judge_write_target
 from gitgate.classify.execs import is_decoder, literal_echo, reads_code_from_stdin
 from gitgate.classify.model import (
-    _PYTHON_NAME,
+    MAX_TEXT_DEPTH,
+    PYTHON_NAME,
     Ctx,
     Finding,
     Word,
@@ -41,7 +42,6 @@ from gitgate.classify.paths import join_cwd, judge_path
 from gitgate.classify.tables import tables
 
 _SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan looks at
-_MAX_TEXT_DEPTH = 4  # nested `sh -c`, `eval`, `xargs`... strings classified recursively
 _MAX_NODE_DEPTH = 64  # AST nesting walked before giving up
 
 # Shell-level patterns, whatever the syntax around them.
@@ -74,7 +74,7 @@ def classify_text(text: str, ctx: Ctx) -> Finding:
 
 def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
     """All findings about ``text``, with the pre-parse guards applied."""
-    if ctx.depth > _MAX_TEXT_DEPTH:
+    if ctx.depth > MAX_TEXT_DEPTH:
         return rough_scan(text, ctx) + [approve(f"nested too deeply: {short(text)}")]
     guard = pre_parse_problem(text)
     if guard is not None:
@@ -161,7 +161,7 @@ def rough_scan(text: str, ctx: Ctx) -> list[Finding]:
     """Deny findings from a quote-blind scan of ``text``; never returns allow."""
     text = text[:_SCAN_LIMIT].replace("\x00", " ")
     findings = [f for f in text_level_findings(text) if f.decision == "deny"]
-    if ctx.depth > _MAX_TEXT_DEPTH:
+    if ctx.depth > MAX_TEXT_DEPTH:
         return findings
     # Quotes and backslashes are dropped so r''m, "r"m and \rm all read as rm.
     unquoted = re.sub(r"\$'|['\"\\]", "", text)
@@ -334,7 +334,7 @@ class Walker:
         runs_code = (
             name in data.shells
             or name in ("source", ".", "eval")
-            or _PYTHON_NAME.fullmatch(name) is not None
+            or PYTHON_NAME.fullmatch(name) is not None
             or name in data.interpreters
         )
         if not runs_code:
