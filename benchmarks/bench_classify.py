@@ -7,7 +7,9 @@ Run from the repository root::
 Corpora (``benchmarks/corpora/``, one command per line: expected decision, class, command):
 
 * ``commands_tune.tsv``: the set the rules were tuned on;
-* ``commands_eval.tsv``: written and committed before the rules were changed, never tuned on.
+* ``commands_eval.tsv``: written and committed before the rules were changed, never tuned on;
+* ``commands_probe.tsv``: written blind after tuning ended (its header says what it scored
+  before its one miss was fixed).
 
 For each it prints the accuracy, the confusion matrix (rows: expected; columns: classified),
 how many commands expected ``deny`` were classified ``allow``, and the accuracy per class.
@@ -41,6 +43,10 @@ from gitgate.classify import classify_command, paths  # noqa: E402
 CORPORA = {
     "tuning (commands_tune.tsv)": ROOT / "benchmarks" / "corpora" / "commands_tune.tsv",
     "frozen eval (commands_eval.tsv)": ROOT / "benchmarks" / "corpora" / "commands_eval.tsv",
+    "probe, written after tuning (commands_probe.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0
