@@ -433,3 +433,12 @@ def test_harmless_neighbours_are_not_denied(command: str, expected: str) -> None
 def test_names_contents_and_resource_lists(command: str, expected: str) -> None:
     verdict = classify_command(command)
     assert verdict.decision == expected, verdict.reason
+
+
+def test_policy_sensitive_paths_extend_the_catalogue() -> None:
+    rules = CommandRules(sensitive=("config/prod.yml", "*.vault"))
+    assert decision("cat config/prod.yml") == "allow"
+    assert decision("cat config/prod.yml", rules) == "deny"
+    assert decision("cat < x.vault", rules) == "deny"
+    assert decision("ls config/prod.yml", rules) == "approve"
+    assert decision("cat config/dev.yml", rules) == "allow"

@@ -34,9 +34,11 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     recursive = _reads_recursively(name, [word.text for word in words[1:]])
     for shown, path, is_option_value in path_candidates(name, words[1:]):
         if text_operands and not is_option_value:
-            if secret_reason(path) is None:
+            if secret_reason(path, ctx.rules.sensitive) is None:
                 continue
-        found = judge_path(f"{name} {shown}", path, ctx.cwd[0], contents=contents)
+        found = judge_path(
+            f"{name} {shown}", path, ctx.cwd[0], contents=contents, extra=ctx.rules.sensitive
+        )
         if found is not None and found.decision != "deny" and contents and recursive:
             place = join_cwd(ctx.cwd[0], path)
             holds = holds_secrets(place) if place is not None else None

@@ -232,7 +232,10 @@ def _xargs_input_finding(words: list[Word], ctx: Ctx) -> Finding | None:
         elif word.text.startswith("-a") and len(word.text) > 2:
             value = word.text[2:]
         if value is not None:
-            return judge_path(f"xargs -a {value}", value, ctx.cwd[0], contents=True)
+            where = ctx.cwd[0]
+            return judge_path(
+                f"xargs -a {value}", value, where, contents=True, extra=ctx.rules.sensitive
+            )
     return None
 
 

@@ -25,10 +25,13 @@ class CommandRules:
         deny: argv prefixes that are denied (``"terraform"``, ``"kubectl delete"``); a deny
             rule matches when its words appear in order after the command name, so
             ``kubectl -n prod delete pod`` matches ``"kubectl delete"``. Deny wins.
+        sensitive: more sensitive-path patterns (the policy's ``sensitive_paths``): reading a
+            file that matches one is denied like reading ``.env``.
     """
 
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ def locate(text: str, cwd: str | None) -> Located:
 
 
 @lru_cache(maxsize=4096)
-def secret_reason(path: str) -> str | None:
+def secret_reason(path: str, extra: tuple[str, ...] = ()) -> str | None:
     """Why the normalised ``path`` holds secrets, or None (a pure function: cached)."""
     if not path or "://" in path:
         return None
@@ -95,7 +95,9 @@ def secret_reason(path: str) -> str | None:
     named = _secret_name(lowered)
     if named is not None:
         return f"a credential store ({named})"
-    rule = is_sensitive_name(path) or is_sensitive_name(path + "/")
+    rule = is_sensitive_name(path, extra_sensitive=extra) or is_sensitive_name(
+        path + "/", extra_sensitive=extra
+    )
     return f"a sensitive file ({rule})" if rule is not None else None
 
 
@@ -198,7 +200,9 @@ def risky_glob(text: str) -> str | None:
     return None
 
 
-def judge_path(shown: str, text: str, cwd: str | None, *, contents: bool) -> Finding | None:
+def judge_path(
+    shown: str, text: str, cwd: str | None, *, contents: bool, extra: tuple[str, ...] = ()
+) -> Finding | None:
     """A finding about a command reading (``contents``) or naming the file ``text``, or None.
 
     Args:
@@ -206,12 +210,15 @@ def judge_path(shown: str, text: str, cwd: str | None, *, contents: bool) -> Fin
         text: the path as the shell will see it (quotes removed, ``$HOME`` as ``~``).
         cwd: the walk's current directory.
         contents: whether the command reads the file's bytes (cat) or only its name (ls).
+        extra: more sensitive-path patterns from the repository policy.
     """
     if not text or "://" in text or text == "-":
         return None
     data = tables()
     place = locate(text, cwd)
-    secret = secret_reason(place.path) or (secret_reason(text) if place.path != text else None)
+    secret = secret_reason(place.path, extra) or (
+        secret_reason(text, extra) if place.path != text else None
+    )
     if secret is not None:
         if contents:
             return deny(f"{shown!r} reads {secret}")

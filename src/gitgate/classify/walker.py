@@ -437,7 +437,13 @@ class Walker:
             findings.append(approve(f"redirection to a computed target {word.raw!r}"))
             return findings
         if kind == "<":
-            found = judge_path(f"< {word.text}", word.text, self.ctx.cwd[0], contents=True)
+            found = judge_path(
+                f"< {word.text}",
+                word.text,
+                self.ctx.cwd[0],
+                contents=True,
+                extra=self.ctx.rules.sensitive,
+            )
             if found is not None:
                 findings.append(found)
             if reads_code:
