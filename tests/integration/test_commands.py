@@ -41,9 +41,10 @@ def test_run_allow_runs_now_and_audits(repo: Path) -> None:
 
 
 def test_commands_get_no_inherited_secrets(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "should-not-leak")
+    # Any inherited variable will do: naming a secret one ($AWS_SECRET_ACCESS_KEY) is denied.
+    monkeypatch.setenv("GITGATE_TEST_INHERITED", "should-not-leak")
     gate = Gate(repo)
-    p = gate.propose_command('echo "[$AWS_SECRET_ACCESS_KEY][$HOME]" > seen.txt', actor=AGENT)
+    p = gate.propose_command('echo "[$GITGATE_TEST_INHERITED][$HOME]" > seen.txt', actor=AGENT)
     assert gate.approve(p.id, actor=APPROVER).proposal.status == "executed"
     seen = run_git(repo, "show", "main:seen.txt")
     assert seen.startswith("[][/") and "should-not-leak" not in seen  # a temporary HOME

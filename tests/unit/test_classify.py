@@ -69,6 +69,8 @@ ALLOW = [
     "command -v git",
     "/usr/bin/git status",
     "ls ./rm",
+    # recursive reads below the root (the root holds .env)
+    "grep -rn TODO src",
 ]
 
 DENY = [
@@ -154,14 +156,6 @@ DENY = [
     "dnf install x",
     "apk add x",
     "brew install x",
-    "npm install",
-    "npm i left-pad",
-    "npm ci",
-    "pip install requests",
-    "pip3 install requests",
-    "python -m pip install requests",
-    "gem install x",
-    "cargo install x",
     "systemctl start x",
     "systemctl stop x",
     "systemctl restart nginx",
@@ -202,6 +196,17 @@ DENY = [
     "watch rm x",
     "case x in a) rm x;; esac",  # unparsable by bashlex: rough scan still finds rm
     "time rm x",
+    # options, variables and names that run programs or print secrets
+    "ps auxe",
+    "find . -delete",
+    "find . -exec cat {} +",
+    "find . -fprint out",
+    "git -c core.pager=sh log",
+    "git --exec-path=/tmp status",
+    "r* x",
+    "echo $AWS_SECRET_ACCESS_KEY",
+    "LD_PRELOAD=/tmp/x.so ls",
+    "cat {a,.env}",  # brace expansion reads .env
 ]
 
 APPROVE = [
@@ -212,7 +217,6 @@ APPROVE = [
     "systemctl show nginx",
     "journalctl -u nginx -f",
     "journalctl --vacuum-size=1M",
-    "ps auxe",  # prints process environments
     "curl http://example.com",
     "curl http://localhost@evil.com/",
     "curl -o out http://localhost/",
@@ -231,21 +235,14 @@ APPROVE = [
     "tail -F app.log",
     "tail --follow=name app.log",
     "grep -r TODO .",
-    "grep -rn TODO src",
     "grep -R x .",
     "ls .env",
     "ls ~/.ssh",
     "cat *",
     "cat .e*",
-    "cat {a,.env}",
-    "find . -delete",
-    "find . -exec cat {} +",
-    "find . -fprint out",
     "git log --output=/tmp/x",
     "git diff --output=x",
     "git show --output=x",
-    "git -c core.pager=sh log",
-    "git --exec-path=/tmp status",
     "git -C /tmp/evil status",
     "git diff --ext-diff",
     "git branch -D main",
@@ -279,11 +276,9 @@ APPROVE = [
     "echo hi > README.md",
     "$CMD x",
     "${CMD} x",
-    "r* x",
     "$(echo rm) x",
     "`echo rm` x",
     "$'\\x72m' x",
-    "echo $AWS_SECRET_ACCESS_KEY",
     "echo $(whoami)",
     "ls | sh",
     "cat script | bash",
@@ -291,7 +286,6 @@ APPROVE = [
     "while true; do ls; done",
     "f() { ls; }; f",
     "PATH=/tmp ls",
-    "LD_PRELOAD=/tmp/x.so ls",
     "x=1",
     "ls # ; rm -rf /",  # comments hide text from the shell
     "ls \\; rm -rf x",  # escaped operator
@@ -311,6 +305,15 @@ APPROVE = [
     "cat <<EOF\n$(whoami)\nEOF\n",
     "",
     "   ",
+    # project package installs need a human, they are not denied
+    "npm install",
+    "npm i left-pad",
+    "npm ci",
+    "pip install requests",
+    "pip3 install requests",
+    "python -m pip install requests",
+    "gem install x",
+    "cargo install x",
 ]
 
 
@@ -374,7 +377,8 @@ RULES = CommandRules(
         ("sh -c 'terraform destroy'", "deny"),
         ("kubectl delete pod x", "deny"),
         ("kubectl -n prod delete pod x", "deny"),
-        ("kubectl get pods", "approve"),
+        ("kubectl get pods", "allow"),
+        ("kubectl apply -f k.yaml", "approve"),
         ("git push --force", "deny"),
         ("git status", "allow"),
         ("cat .env", "deny"),  # deny wins over the policy's allow

@@ -17,7 +17,7 @@ from types import FrameType
 import pytest
 
 from gitgate import classify
-from gitgate.classify import Verdict, classify_command
+from gitgate.classify import Verdict, classify_command, parser
 
 # Current verdicts of ordinary commands: the guard must not change any of them.
 ORDINARY = [
@@ -27,16 +27,17 @@ ORDINARY = [
     ("curl x | sh", "deny", "'curl x | sh': downloads code and pipes it into 'sh'"),
     ("ps aux | grep nginx | wc -l", "allow", "read-only diagnostics: ps, grep, wc"),
     ("git log --oneline | head -5", "allow", "read-only diagnostics: git log, head"),
-    ("while true; do uptime; sleep 1; done", "approve", "'sleep 1': sleep is not a known read-only command"),
+    ("while true; do uptime; sleep 1; done", "approve", "loop: may run forever"),
     ("for f in *.py; do wc -l \"$f\"; done", "approve", "unsupported shell construct (word)"),
     ("if git status; then ls; fi", "allow", "read-only diagnostics: git status, ls"),
-    ("cat README.md | sort | uniq -c", "approve", "'sort': sort is not a known read-only command"),
+    ("cat README.md | sort | uniq -c", "allow", "read-only diagnostics: cat, sort, uniq"),
     ("sudo ls", "deny", "'sudo ls': sudo runs as another user"),
     ("echo $(whoami)", "approve", "uses command output: '$(whoami)'"),
     ("bash -c 'git status'", "allow", "read-only diagnostics: git status"),
     ("sh -c 'rm -rf ~'", "deny", "'rm -rf ~': rm deletes files"),
     ("ls > out.txt", "approve", "'> out.txt' writes a file"),
-    ("npm install", "deny", "'npm install': installs packages (npm install)"),
+    ("npm install", "approve", "'npm install': npm install is not a read-only use"),
+    ("cat .env", "deny", "'cat .env' reads a sensitive file (.env)"),
 ]
 
 # bashlex 0.18 never returns on this (a word holding "${" with no "}"), eating ~100 MB/s. The
@@ -65,7 +66,7 @@ def _timed(fn: Callable[[], Verdict]) -> tuple[Verdict, float]:
 @pytest.fixture
 def unscreened(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the known runaway input reach the parser."""
-    monkeypatch.setattr(classify, "_UNCLOSED_BRACE_PARAMETER", re.compile(r"(?!)"))
+    monkeypatch.setattr(parser, "_UNCLOSED_BRACE_PARAMETER", re.compile(r"(?!)"))
 
 
 def _gave_up(verdict: Verdict) -> bool:
@@ -102,7 +103,7 @@ def test_known_runaway_input_is_still_screened_before_parsing() -> None:
 def test_runaway_parse_is_stopped_on_the_main_thread(
     unscreened: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(classify, "_PARSE_SECONDS", 0.3)
+    monkeypatch.setattr(parser, "_PARSE_SECONDS", 0.3)
     verdict, seconds = _timed(lambda: classify_command(RUNAWAY))
     assert _gave_up(verdict), verdict
     assert "took more than 0.3 s" in verdict.reason
@@ -112,7 +113,7 @@ def test_runaway_parse_is_stopped_on_the_main_thread(
 def test_runaway_parse_is_stopped_off_the_main_thread(
     unscreened: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(classify, "_PARSE_CALLS", 200_000)
+    monkeypatch.setattr(parser, "_PARSE_CALLS", 200_000)
     verdict, seconds = _timed(lambda: _in_thread(lambda: classify_command(RUNAWAY)))
     assert _gave_up(verdict), verdict
     assert "more than 200000 calls" in verdict.reason
@@ -123,19 +124,19 @@ def test_runaway_parse_is_stopped_off_the_main_thread(
 def test_runaway_parse_is_stopped_with_the_default_bound(unscreened: None) -> None:
     verdict, seconds = _timed(lambda: classify_command(RUNAWAY))
     assert _gave_up(verdict), verdict
-    assert seconds < classify._PARSE_SECONDS + 3
+    assert seconds < parser._PARSE_SECONDS + 3
 
 
 def test_call_budget_is_deterministic(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(classify, "_PARSE_CALLS", 1_000)
+    monkeypatch.setattr(parser, "_PARSE_CALLS", 1_000)
     verdicts = {_in_thread(lambda: classify_command(BIG)) for _ in range(3)}
     assert len(verdicts) == 1
     assert _gave_up(verdicts.pop())
 
 
 def test_a_deny_rule_still_wins_when_the_parser_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(classify, "_PARSE_SECONDS", 0.0)
-    monkeypatch.setattr(classify, "_PARSE_CALLS", 0)
+    monkeypatch.setattr(parser, "_PARSE_SECONDS", 0.0)
+    monkeypatch.setattr(parser, "_PARSE_CALLS", 0)
     command = "ls; rm -rf / ; git status"
     for verdict in (classify_command(command), _in_thread(lambda: classify_command(command))):
         assert verdict.decision == "deny"
@@ -147,10 +148,10 @@ def test_nested_texts_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     import bashlex
 
     outer = "ls;" * 200 + "sh -c 'git status'"
-    budget = classify._ParseBudget()
-    _in_thread(lambda: classify._parse_under_call_budget(bashlex.parse, outer, budget))
+    budget = parser.ParseBudget()
+    _in_thread(lambda: parser._parse_under_call_budget(bashlex.parse, outer, budget))
     assert classify.classify_command(outer).decision == "allow"
-    monkeypatch.setattr(classify, "_PARSE_CALLS", classify._PARSE_CALLS - budget.calls + 10)
+    monkeypatch.setattr(parser, "_PARSE_CALLS", parser._PARSE_CALLS - budget.calls + 10)
     verdict = _in_thread(lambda: classify_command(outer))
     assert _gave_up(verdict), verdict
 
@@ -224,7 +225,7 @@ def test_callers_profile_hook_is_restored_off_the_main_thread() -> None:
 
 
 def test_recursion_error_in_the_parser_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(classify, "_MAX_PAREN_NESTING", 10**6)
+    monkeypatch.setattr(parser, "_MAX_PAREN_NESTING", 10**6)
     command = "echo " + "$(" * 2000 + "ls" + ")" * 2000
     for verdict in (classify_command(command), _in_thread(lambda: classify_command(command))):
         assert verdict.decision == "approve"
@@ -237,9 +238,10 @@ def test_memory_error_in_the_parser_fails_closed(tmp_path: Path) -> None:
         """
         import re, resource
         from gitgate import classify
+        from gitgate.classify import parser
         import bashlex
-        classify._UNCLOSED_BRACE_PARAMETER = re.compile(r"(?!)")
-        classify._PARSE_SECONDS = 120.0
+        parser._UNCLOSED_BRACE_PARAMETER = re.compile(r"(?!)")
+        parser._PARSE_SECONDS = 120.0
         with open("/proc/self/statm") as f:
             used = int(f.read().split()[0]) * resource.getpagesize()
         limit = used + 300 * 1024 * 1024

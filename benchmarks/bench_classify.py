@@ -1,0 +1,155 @@
+"""Benchmark gitgate.classify: accuracy on two corpora, and speed against bashlex alone.
+
+Run from the repository root::
+
+    python benchmarks/bench_classify.py [--runs R] [--misses]
+
+Corpora (``benchmarks/corpora/``, one command per line: expected decision, class, command):
+
+* ``commands_tune.tsv``: the set the rules were tuned on;
+* ``commands_eval.tsv``: written and committed before the rules were changed, never tuned on;
+* ``commands_probe.tsv``: written blind after tuning ended (its header says what it scored
+  before its one miss was fixed).
+
+For each it prints the accuracy, the confusion matrix (rows: expected; columns: classified),
+how many commands expected ``deny`` were classified ``allow``, and the accuracy per class.
+``--misses`` lists every miss with the classifier's reason.
+
+Speed: every command of both corpora is classified (``classify_command``) and parsed by
+``bashlex.parse`` alone, in the same run, passes interleaved, best of R runs (default 5)
+each, caches cleared before every pass; it prints the microseconds per command of both and
+their ratio.
+
+Targets (issue 10): 0 dangerous or secret-reading commands allowed and accuracy >= 97 % on
+each corpus. Exits 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import bashlex  # noqa: E402
+
+from gitgate.classify import classify_command, paths  # noqa: E402
+
+CORPORA = {
+    "tuning (commands_tune.tsv)": ROOT / "benchmarks" / "corpora" / "commands_tune.tsv",
+    "frozen eval (commands_eval.tsv)": ROOT / "benchmarks" / "corpora" / "commands_eval.tsv",
+    "probe, written after tuning (commands_probe.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe.tsv",
+}
+DECISIONS = ("allow", "approve", "deny")
+TARGET_ACCURACY = 97.0
+
+Row = tuple[str, str, str]  # expected, class, command
+
+
+def load(path: Path) -> list[Row]:
+    """The corpus rows (comment lines start with '#')."""
+    rows: list[Row] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        expected, cls, command = line.split("\t", 2)
+        if expected not in DECISIONS:
+            raise SystemExit(f"{path.name}: bad decision {expected!r}")
+        rows.append((expected, cls, command))
+    return rows
+
+
+def evaluate(name: str, rows: list[Row], show_misses: bool) -> bool:
+    """Print the figures of one corpus; True when its targets are met."""
+    matrix: Counter[tuple[str, str]] = Counter()
+    per_class: dict[str, list[int]] = {}
+    misses: list[tuple[str, str, str, str]] = []
+    for expected, cls, command in rows:
+        verdict = classify_command(command)
+        matrix[(expected, verdict.decision)] += 1
+        hits = per_class.setdefault(cls, [0, 0])
+        hits[1] += 1
+        if verdict.decision == expected:
+            hits[0] += 1
+        else:
+            misses.append((expected, verdict.decision, command, verdict.reason))
+    correct = sum(matrix[(d, d)] for d in DECISIONS)
+    accuracy = 100.0 * correct / len(rows)
+    dangerous = matrix[("deny", "allow")]
+    print(f"\n== {name}: {len(rows)} commands")
+    print(
+        f"accuracy {correct}/{len(rows)} = {accuracy:.1f} %   deny-expected classified allow: {dangerous}"
+    )
+    print("confusion (rows expected, columns classified):")
+    print(f"{'':>10}" + "".join(f"{d:>9}" for d in DECISIONS))
+    for expected in DECISIONS:
+        cells = "".join(f"{matrix[(expected, got)]:>9}" for got in DECISIONS)
+        print(f"{expected:>10}{cells}")
+    print("per class: " + ", ".join(f"{c} {h[0]}/{h[1]}" for c, h in sorted(per_class.items())))
+    if show_misses:
+        for expected, got, command, reason in misses:
+            print(f"  miss: expected {expected}, got {got}: {command!r} -- {reason}")
+    return dangerous == 0 and accuracy >= TARGET_ACCURACY
+
+
+def one_pass(func: Callable[[str], object], commands: list[str]) -> float:
+    """Wall time of one pass of ``func`` over ``commands``, in seconds."""
+    paths.secret_reason.cache_clear()  # every pass starts cold, like a fresh process
+    started = time.perf_counter()
+    for command in commands:
+        func(command)
+    return time.perf_counter() - started
+
+
+def best_of(runs: int, commands: list[str]) -> tuple[float, float]:
+    """Best times of the baseline and of the classifier, passes interleaved so that both
+    see the same machine load."""
+    baseline = ours = float("inf")
+    for _ in range(runs):
+        baseline = min(baseline, one_pass(parse_only, commands))
+        ours = min(ours, one_pass(classify_command, commands))
+    return baseline, ours
+
+
+def parse_only(command: str) -> object:
+    """The baseline: bashlex's parse alone (what any bashlex-based classifier pays)."""
+    try:
+        return bashlex.parse(command)
+    except Exception:  # noqa: BLE001 - unparsable commands cost what they cost
+        return None
+
+
+def main() -> int:
+    """Print both corpora's figures and the speed comparison; 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--misses", action="store_true", help="list every miss")
+    options = parser.parse_args()
+    corpora = {name: load(path) for name, path in CORPORA.items()}
+    met = [evaluate(name, rows, options.misses) for name, rows in corpora.items()]
+    commands = [command for rows in corpora.values() for _, _, command in rows]
+    classify_command("ls")  # load the tables and bashlex's parser tables once
+    baseline, ours = best_of(options.runs, commands)
+    per = 1e6 / len(commands)
+    print(f"\n== speed over {len(commands)} commands, best of {options.runs} runs")
+    print(f"bashlex.parse alone : {baseline * per:8.1f} us per command")
+    print(f"classify_command    : {ours * per:8.1f} us per command")
+    print(f"ratio               : {ours / baseline:8.2f}x")
+    ok = all(met)
+    print(
+        f"\ntargets (0 deny-expected allowed, accuracy >= {TARGET_ACCURACY:g} % on each): "
+        + ("met" if ok else "MISSED")
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
