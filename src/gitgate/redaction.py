@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import TypeAlias
 
 __all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
@@ -78,103 +81,59 @@ class _Provider:
     pattern: re.Pattern[str]
     group: int = 0
     check_random: bool = False
+    checksum: str = ""
+    before: int = 0
 
 
-def _p(
-    kind: str, triggers: Iterable[str], pattern: str, group: int = 0, check_random: bool = False
-) -> _Provider:
-    return _Provider(kind, tuple(triggers), re.compile(pattern), group, check_random)
+def _load_providers() -> tuple[_Provider, ...]:
+    """The vendor token table, kept as data in ``gitgate/data/secret_tokens.toml``."""
+    raw = resources.files("gitgate").joinpath("data/secret_tokens.toml").read_text("utf-8")
+    out: list[_Provider] = []
+    for entry in tomllib.loads(raw)["token"]:
+        pattern = str(entry["pattern"])
+        if entry.get("left", True):
+            pattern = _B + pattern
+        if entry.get("right", True):
+            pattern += _E
+        out.append(
+            _Provider(
+                kind=str(entry["kind"]),
+                triggers=tuple(entry["triggers"]),
+                pattern=re.compile(pattern),
+                group=int(entry.get("group", 0)),
+                check_random=bool(entry.get("random", False)),
+                checksum=str(entry.get("checksum", "")),
+                before=int(entry.get("before", 0)),
+            )
+        )
+    return tuple(out)
 
 
-_PROVIDERS: tuple[_Provider, ...] = (
-    _p(
-        "aws-access-key-id",
-        ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
-        rf"{_B}(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{{16}}{_E}",
-    ),
-    _p(
-        "github-token",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-        rf"{_B}gh[pousr]_[A-Za-z0-9]{{30,251}}{_E}",
-    ),
-    _p("github-token", ("github_pat_",), rf"{_B}github_pat_[A-Za-z0-9_]{{22,255}}{_E}"),
-    _p(
-        "gitlab-token",
-        ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glft-", "glimt-", "glagent-", "glcbt-"),
-        rf"{_B}gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt)-[A-Za-z0-9_\-]{{20,1024}}",
-    ),
-    _p(
-        "slack-token",
-        ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
-        rf"{_B}(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9\-]{{10,1024}}",
-    ),
-    _p(
-        "slack-webhook",
-        ("hooks.slack.com/",),
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,1024})",
-        group=1,
-    ),
-    _p(
-        "stripe-key",
-        ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"),
-        rf"{_B}(?:[sr]k_(?:live|test)|whsec)_[A-Za-z0-9]{{10,1024}}",
-    ),
-    _p("anthropic-api-key", ("sk-ant-",), rf"{_B}sk-ant-[A-Za-z0-9_\-]{{20,1024}}"),
-    _p(
-        "openai-api-key",
-        ("sk-",),
-        rf"{_B}sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{{20,1024}}|[A-Za-z0-9]{{20,1024}}{_E})",
-        check_random=True,
-    ),
-    _p("google-api-key", ("AIza",), rf"{_B}AIza[0-9A-Za-z_\-]{{35}}"),
-    _p(
-        "azure-storage-key", ("AccountKey=",), r"AccountKey=([A-Za-z0-9+/]{20,1024}={0,2})", group=1
-    ),
-    _p(
-        "azure-shared-access-key",
-        ("SharedAccessKey=",),
-        r"SharedAccessKey=([A-Za-z0-9+/]{20,1024}={0,2})",
-        group=1,
-    ),
-    _p(
-        "azure-sas-signature",
-        ("sig=",),
-        r"(?<=[?&;])sig=([A-Za-z0-9%+/]{20,1024}(?:%3[Dd]|=)*)",
-        group=1,
-    ),
-    _p("twilio-key", ("SK", "AC"), rf"{_B}(?:SK|AC)[0-9a-fA-F]{{32}}{_E}"),
-    _p(
-        "sendgrid-api-key",
-        ("SG.",),
-        rf"{_B}SG\.[A-Za-z0-9_\-]{{16,32}}\.[A-Za-z0-9_\-]{{16,64}}",
-    ),
-    _p("npm-token", ("npm_",), rf"{_B}npm_[A-Za-z0-9]{{36}}{_E}"),
-    _p("pypi-token", ("pypi-",), rf"{_B}pypi-Ag[A-Za-z0-9_\-]{{50,1024}}"),
-    _p(
-        "supabase-key",
-        ("sbp_", "sb_secret_"),
-        rf"{_B}(?:sbp_[a-f0-9]{{40}}|sb_secret_[A-Za-z0-9_\-]{{20,1024}})",
-    ),
-    _p("huggingface-token", ("hf_",), rf"{_B}hf_[A-Za-z0-9]{{30,1024}}{_E}", check_random=True),
-    _p("vault-token", ("hvs.", "hvb.", "hvr."), rf"{_B}hv[sbr]\.[A-Za-z0-9_\-]{{20,1024}}"),
-    _p(
-        "doppler-token",
-        ("dp.st.", "dp.pt.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."),
-        rf"{_B}dp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{{1,40}}\.)?[A-Za-z0-9]{{40,1024}}",
-    ),
-    _p(
-        "discord-webhook",
-        ("/api/webhooks/",),
-        r"/api/webhooks/\d{5,25}/([A-Za-z0-9_\-]{30,1024})",
-        group=1,
-    ),
-    _p("mailgun-key", ("key-",), rf"{_B}key-[0-9a-f]{{32}}{_E}"),
-    _p(
-        "jwt",
-        ("eyJ",),
-        rf"{_B}eyJ[A-Za-z0-9_\-]{{8,4096}}\.eyJ[A-Za-z0-9_\-]{{8,8192}}\.[A-Za-z0-9_\-]{{0,1024}}",
-    ),
-)
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _github_checksum_ok(token: str) -> bool:
+    """GitHub's documented format: prefix, 30 random base62 chars, base62 CRC32 of them (6)."""
+    body, check = token[4:34], token[34:40]
+    n = zlib.crc32(body.encode("ascii"))
+    digits = ""
+    while n:
+        n, r = divmod(n, 62)
+        digits = _BASE62[r] + digits
+    return digits.rjust(6, "0") == check
+
+
+_CHECKSUMS: dict[str, Callable[[str], bool]] = {"github-crc32": _github_checksum_ok}
+# A token-shaped value that fails its format's checksum is a look-alike (documentation examples,
+# typos), not a credential: the assignment detector must not report it either.
+_CHECKSUMMED_RE = re.compile(r"gh[pousr]_[A-Za-z0-9]{36}")
+
+
+def _fails_checksum(value: str) -> bool:
+    return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
+
+
+_PROVIDERS: tuple[_Provider, ...] = _load_providers()
 
 # Discord bot tokens have no literal prefix (base64 of a numeric id), so they get one
 # whole-text scan; the uppercase first letter keeps it cheap.
@@ -186,16 +145,39 @@ _TELEGRAM_RE = re.compile(r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
 
 
 def _provider_handler(provider: _Provider) -> _Handler:
-    def handle(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-        m = provider.pattern.match(text, pos)
+    def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+        if pos < provider.before:
+            return
+        m = provider.pattern.match(text, pos - provider.before)
         if m is None:
             return
         start, end = m.span(provider.group)
-        if provider.check_random and not _looks_random(text[start:end], min_len=20):
+        value = text[start:end]
+        if provider.checksum and not _CHECKSUMS[provider.checksum](value):
+            return
+        body = value[len(hit) :] if provider.group == 0 and not provider.before else value
+        if _is_token_placeholder(body):
+            return
+        if provider.check_random and not _looks_random(body, min_len=12):
             return
         out.append((start, end, provider.kind, _PRIO_PROVIDER))
 
     return handle
+
+
+_TOKEN_PLACEHOLDER_RE = re.compile(
+    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here",
+    re.I,
+)
+
+
+def _is_token_placeholder(body: str) -> bool:
+    """``ghp_xxxx…``, ``AKIA…EXAMPLE``, ``xoxb-your-token``: a real prefix on a fake body."""
+    if _TOKEN_PLACEHOLDER_RE.search(body) is not None:
+        return True
+    core = [c for c in body if c.isalnum()]
+    # Generated bodies use most of their alphabet; a fill pattern ("abcabc", "1111") does not.
+    return len(core) >= 12 and len(set(core)) < 6
 
 
 def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -227,7 +209,30 @@ def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     footer = f"-----END {m.group(1)}-----"
     idx = text.find(footer, m.end(), m.end() + _PEM_MAX_BODY)
     end = idx + len(footer) if idx >= 0 else _PEM_BODY_RE.match(text, m.end()).end()  # type: ignore[union-attr]
+    body_end = idx if idx >= 0 else end
+    # A header with no key material ("-----BEGIN RSA PRIVATE KEY-----" in code that looks for
+    # one, "..." in documentation) is not a key.
+    if _PEM_MATERIAL_RE.search(text, m.end(), body_end) is None:
+        return
     out.append((pos, end, "private-key", _PRIO_PEM))
+
+
+# Key material: a run of base64 (escaped newlines \n end a run too).
+_PEM_MATERIAL_RE = re.compile(r"[A-Za-z0-9+/=]{24}")
+_PUTTY_RE = re.compile(r"Private-Lines:[ \t]*(\d{1,3})[ \t]*\r?\n")
+
+
+def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """PuTTY .ppk files: the private part is the base64 lines after ``Private-Lines: N``."""
+    m = _PUTTY_RE.match(text, pos)
+    if m is None:
+        return
+    end = m.end()
+    for _ in range(int(m.group(1))):
+        nl = text.find("\n", end, end + 1024)
+        end = len(text) if nl < 0 else nl + 1
+    if end > m.end():
+        out.append((m.end(), end, "private-key", _PRIO_PEM))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,9 +430,15 @@ _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 # the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
 _SEP_RE = re.compile(
     r"(?P<close>\\?[\"'`])?\]?[ \t]*"
-    r"(?:(?P<annot>:[ \t]*[A-Za-z_][\w\[\]., |]*?[ \t]*=(?!=))|(?P<op>:=|=>|=(?!=)|:(?!:)|>))"
+    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
+    r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
+    r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|\+=|=>|=(?!=)|:(?!:)|>))"
     r"[ \t]*"
 )
+# ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
+# attribute pairs key="NAME" value="value".
+_PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
+_COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
 _LINE_PREFIX_RE = re.compile(
     r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
     r"[\"']?"
@@ -437,6 +448,8 @@ _ENV_PREFIX_RE = re.compile(
 )
 _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
+# Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
+_ANY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
 _PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
 _QUOTED_RES = {
     '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
@@ -449,7 +462,8 @@ _QUOTED_RES = {
 _TOKEN_RE = re.compile(r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
 _ENV_TOKEN_RE = re.compile(r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
 _REST_RE = re.compile(r"[^\n\r]{0,4096}")
-_XML_VALUE_RE = re.compile(r"[^<\n]{1,4096}")
+# <name>value</name>, the value possibly on its own line.
+_XML_VALUE_RE = re.compile(r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
 _TRAILING_COMMENT_RE = re.compile(r"[ \t]+(?:#|//|;).*$")
 
 
@@ -460,6 +474,7 @@ class _Value:
     quoted: bool
     literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
     loose: bool = False  # literal, but a bare name there is still a variable (f(password=pw))
+    comment: bool = False  # in a comment: only a password-shaped value counts
 
 
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -472,7 +487,7 @@ def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
-    if start > 0 and text[start - 1] in "${":
+    if start > 0 and text[start - 1] in "${" and not _php_variable(text, start):
         return  # ${CLIENT_SECRET:-x}, $TOKEN: a reference, not an assignment
     raw = text[start:end]
     is_flag = raw.startswith("--")
@@ -485,19 +500,33 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
+    if scheme is None and name.lower().endswith("authorization"):
+        scheme = _ANY_SCHEME_RE.match(text, vstart, vend)
     if scheme is not None and scheme.end() < vend:
         # "Authorization: Bearer x": keep the scheme word visible, and a scheme makes any name
         # a credential name.
         vstart, strength = scheme.end(), _STRONG
         m = _TOKEN_RE.match(text, vstart, vend)
         vend = m.end() if m else vend
-    if _value_is_secret(text[vstart:vend], value, strength):
+    if _value_is_secret(text[vstart:vend], value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _php_variable(text: str, start: int) -> bool:
+    """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
+    if text[start - 1] != "$":
+        return False
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return not text[line_start : start - 1].strip()
 
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
     sep = _SEP_RE.match(text, end)
     name_quoted = start > 0 and text[start - 1] in "\"'`"
+    if name_quoted:
+        pair = _PAIR_RE.match(text, end)
+        if pair is not None:
+            return _value_at(text, pair.end(), mode="token", literal=True)
     if sep is not None and name_quoted and sep.group("close") is None:
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
         return _value_at(text, sep.end(), mode="token", literal=False)
@@ -514,15 +543,21 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         if start == 0 or text[start - 1] != "<":
             return None
         m = _XML_VALUE_RE.match(text, sep.end())
-        if m is None or not text.startswith("</", m.end()):
+        if m is None:
             return None
-        return _Value(m.start(), m.end(), False, True)
+        return _Value(m.start(1), m.end(1), False, True)
     vpos = sep.end()
     floor = max(0, start - _MAX_LOOKBACK)
     line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
     at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
     spaced = " " in sep.group() or "\t" in sep.group()
+    if not at_line_start and _COMMENT_LINE_RE.match(text, line_start, head) is not None:
+        # "# prod db password: hunter2!": in a comment, a password-shaped word is the value.
+        value = _value_at(text, vpos, mode="token", literal=True)
+        if value is not None:
+            value.comment = True
+        return value
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op == ":" and not name_quoted:
@@ -603,7 +638,7 @@ _PLACEHOLDER_RE = re.compile(
     re.X,
 )
 _PLACEHOLDER_SUB_RE = re.compile(
-    r"\$\{|\{\{|\{%|<%|#\{|\[REDACTED|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
+    r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.",
     re.I,
@@ -635,12 +670,37 @@ _SECRET_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Template expressions: what they stand for is filled in elsewhere.
+_TEMPLATE_RE = re.compile(
+    r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
+    r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?|%[A-Za-z_]\w{0,128}%"
+    r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{"
+)
+# [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
+_MASK_RE = re.compile(
+    r"^(?:\[[A-Za-z _\-]{1,32}\]|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
+    r"|<[^<>]{0,64}>)$"
+)
+
+
 def _is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'")
     low = v.lower()
-    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v):
+    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
         return True
-    return _PLACEHOLDER_SUB_RE.search(v) is not None
+    if _PLACEHOLDER_SUB_RE.search(v) is not None:
+        return True
+    core = [c for c in v if c.isalnum()]
+    if len(core) >= 12 and len(set(core)) < 5:
+        return True  # a fill pattern: 0000…, abab…
+    if _TEMPLATE_RE.search(v) is None:
+        return False
+    # "NFEq${x}iwJ9" keeps a secret around the template; "${USER}:${PASS}" does not.
+    rest = _TEMPLATE_RE.sub("", v)
+    rest_core = "".join(c for c in rest if c.isalnum())
+    kinds = any(c.islower() for c in rest_core) + any(c.isupper() for c in rest_core)
+    kinds += any(c.isdigit() for c in rest_core)
+    return len(rest_core) < 6 or _is_wordy(rest_core) or kinds < 2
 
 
 def _is_prose(value: str) -> bool:
@@ -696,21 +756,64 @@ def _looks_random(value: str, min_len: int = 16) -> bool:
     return _entropy(value) >= 3.0
 
 
-def _value_is_secret(value: str, ctx: _Value, strength: int) -> bool:
+def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+        return False
+    if _fails_checksum(v):
         return False
     if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
         return False
     if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal, ctx.loose):
         return False
-    if _is_prose(v) or _NUMBER_RE.fullmatch(v) and len(v) < 6:
+    if ctx.comment and not _password_shaped(v):
+        return False
+    if _NUMBER_RE.fullmatch(v) and len(v) < 6:
+        return False
+    if _is_prose(v) and not (ctx.quoted and _is_passphrase(v, name)):
         return False
     if strength == _KEYISH:
         # A weak name ("key", "signature") needs a random-looking value, and not a hex
         # digest (git ids, md5/sha checksums are what such names usually hold).
         return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
+
+
+_PASSWORD_NAME_RE = re.compile(r"pass|pwd", re.I)
+# Words of a form label or a message about a password, never of a passphrase.
+_LABEL_WORDS = frozenset(
+    {
+        "enter", "your", "please", "must", "invalid", "incorrect", "wrong", "required", "the",
+        "is", "are", "be", "for", "of", "to", "an", "field", "confirm", "new", "current", "reset",
+        "forgot", "password", "passwords", "not", "do", "does", "match", "at", "least",
+        "characters", "type", "here", "with", "and", "or", "this", "that", "you", "too",
+        "short", "long", "weak", "strong", "change", "set", "update", "old", "repeat", "show",
+    }
+)  # fmt: skip
+
+
+def _is_passphrase(value: str, name: str) -> bool:
+    """A quoted multi-word value under a password name: a passphrase, unless it is a label."""
+    words = value.lower().split()
+    if not _PASSWORD_NAME_RE.search(name) or not 2 <= len(words) <= 6:
+        return False
+    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS for w in words)
+
+
+def _password_shaped(value: str) -> bool:
+    """A single word that mixes character kinds the way chosen passwords do (not a word)."""
+    if len(value) < 8 or any(c.isspace() for c in value) or _is_wordy(value):
+        return False
+    kinds = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )
+    return kinds >= 3 or (kinds == 2 and _entropy(value) >= 3.0)
+
+
+_YAML_SYNTAX_RE = re.compile(r"[!&*][A-Za-z_][\w.\-]*(?:[ \t].*)?")
 
 
 def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
@@ -722,7 +825,7 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         return _looks_random(value)
     if literal_ctx:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
-        return value[0] not in "!&*"
+        return _YAML_SYNTAX_RE.fullmatch(value) is None
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
     # is clearly a random token.
     return not _SOFT_CODE_RE.match(value) and _looks_random(value)
