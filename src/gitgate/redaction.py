@@ -21,18 +21,30 @@ The module is pure: standard library only, no I/O.
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
 import tomllib
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from typing import TypeAlias
 
-__all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
+__all__ = [
+    "SecretFinding",
+    "compressed_format",
+    "find_secrets",
+    "iter_secrets",
+    "redact",
+    "redact_bytes",
+    "redact_data",
+    "scan_blob",
+    "text_encoding",
+]
 
 MARKER_PREFIX = "[REDACTED:"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
@@ -839,6 +851,175 @@ def _names_a_secret(value: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Structured forms: command-line passwords, non-URL DSNs, auth tuples, .netrc, Terraform
+# variable defaults, JWK private members, Kubernetes Secrets. Each is anchored at a literal.
+# ---------------------------------------------------------------------------------------------
+_LINE_WINDOW = 512
+
+
+def _line_before(text: str, pos: int) -> str:
+    lo = max(0, pos - _LINE_WINDOW)
+    return text[text.rfind("\n", lo, pos) + 1 or lo : pos]
+
+
+def _add_literal(out: list[_Cand], start: int, end: int, kind: str, value: str) -> None:
+    if end > start and not _is_placeholder(value) and MARKER_PREFIX not in value:
+        out.append((start, end, kind, _PRIO_GENERIC))
+
+
+# mysql -p'secret' / -psecret (glued: mysql's own syntax); sshpass -p / docker login -p /
+# redis-cli -a (spaced).
+_GLUED_P_RE = re.compile(
+    r"[ \t]-p(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))"
+)
+_SPACED_P_RE = re.compile(
+    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))"
+)
+_MYSQL_CMD_RE = re.compile(r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
+_SPACED_P_CMD_RE = re.compile(
+    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras)\b[^|;&\n]*\blogin\b"
+)
+_SPACED_A_CMD_RE = re.compile(r"\bredis-cli\b")
+
+
+def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    before = _line_before(text, pos)
+    m = _GLUED_P_RE.match(text, pos)
+    if m is not None and _MYSQL_CMD_RE.search(before) is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        return
+    m = _SPACED_P_RE.match(text, pos)
+    if m is None:
+        return
+    flag_cmd = _SPACED_A_CMD_RE if text[pos + 2] == "a" else _SPACED_P_CMD_RE
+    if flag_cmd.search(before) is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+# Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
+_DSN_HEAD_RE = re.compile(r"([\w.\-]{0,64}):([^\s\"'`:@]{1,256})$")
+_ORACLE_THIN_RE = re.compile(r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
+
+
+def _dsn(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    before = _line_before(text, pos)
+    cut = max(before.rfind(c) for c in " \t\"'`=(,;")
+    m = _DSN_HEAD_RE.search(before[cut + 1 :])
+    if m is not None:
+        start = pos - len(before) + cut + 1 + m.start(2)
+        _add_literal(out, start, start + len(m.group(2)), "dsn-credentials", m.group(2))
+
+
+def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _ORACLE_THIN_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
+
+
+# auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
+# NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
+_TUPLE_RE = re.compile(
+    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],]"
+)
+
+
+def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = pos + len(hit)
+    if hit[-1] == "=":  # "auth =": the tuple follows the operator
+        while at < len(text) and text[at] in " \t":
+            at += 1
+    elif hit[-1] != "(":
+        return
+    else:
+        at -= 1
+    m = _TUPLE_RE.match(text, at)
+    if m is None:
+        return
+    value = m.group(3)
+    if len(value) >= 4 and not _is_prose(value) and not _names_a_secret(value):
+        _add_literal(out, m.start(3), m.end(3), "password-in-code", value)
+
+
+# .netrc: "machine host login user password secret" (one line or several).
+_NETRC_RE = re.compile(r"password[ \t]+([^\s]{1,256})")
+_NETRC_CONTEXT_RE = re.compile(r"(?:^|\s)(?:machine|login|default)\s")
+
+
+def _netrc(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and not text[pos - 1].isspace():
+        return
+    m = _NETRC_RE.match(text, pos)
+    if m is None or _NETRC_CONTEXT_RE.search(text, max(0, pos - 200), pos) is None:
+        return
+    value = m.group(1)
+    if not value.startswith("$"):
+        _add_literal(out, m.start(1), m.end(1), "netrc-password", value)
+
+
+# Terraform: variable "db_password" { default = "…" }.
+_TF_DEFAULT_RE = re.compile(r"default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
+_TF_VARIABLE_RE = re.compile(r"variable[ \t]+\"([\w\-]{1,128})\"[ \t]*\{")
+
+
+def _terraform_default(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _TF_DEFAULT_RE.match(text, pos)
+    if m is None:
+        return
+    lo = max(0, pos - 1024)
+    heads = list(_TF_VARIABLE_RE.finditer(text, lo, pos))
+    if not heads or "\n}" in text[heads[-1].end() : pos]:
+        return
+    if _name_strength(heads[-1].group(1)) != _STRONG:
+        return
+    value = m.group(1)
+    ctx = _Value(m.start(1), m.end(1), True, True)
+    if _value_is_secret(value, ctx, _STRONG, heads[-1].group(1)):
+        out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
+
+
+# JWK: the private members of a key object with "kty".
+_JWK_PRIVATE_RE = re.compile(r"\"(d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"([A-Za-z0-9_\-]{16,8192})\"")
+_JWK_SPAN = 16384
+
+
+def _jwk(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = text.rfind("{", max(0, pos - _JWK_SPAN), pos)
+    hi = text.find("}", pos, pos + _JWK_SPAN)
+    if lo < 0 or hi < 0:
+        return
+    for m in _JWK_PRIVATE_RE.finditer(text, lo, hi):
+        out.append((m.start(2), m.end(2), "jwk-private-key", _PRIO_PROVIDER))
+
+
+# Kubernetes Secret manifests: every value under data: / stringData:.
+_K8S_DOC_SPAN = 65536
+_K8S_BLOCK_RE = re.compile(r"^(?:data|stringData):[ \t]*\r?$", re.M)
+_K8S_ITEM_RE = re.compile(r"([ \t]+)[\w.\-]{1,253}:[ \t]*(.*?)[ \t]*\r?$", re.M)
+
+
+def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = text.rfind("\n---", max(0, pos - _K8S_DOC_SPAN), pos)
+    lo = max(0, pos - _K8S_DOC_SPAN) if lo < 0 else lo + 4
+    hi = text.find("\n---", pos, pos + _K8S_DOC_SPAN)
+    hi = min(len(text), pos + _K8S_DOC_SPAN) if hi < 0 else hi
+    for block in _K8S_BLOCK_RE.finditer(text, lo, hi):
+        at = block.end() + 1
+        indent = None
+        while at < hi:
+            m = _K8S_ITEM_RE.match(text, at, hi)
+            if m is None or (indent is not None and m.group(1) != indent):
+                break
+            indent = m.group(1)
+            value = m.group(2).strip("\"'")
+            if value and value not in ("|", ">", "|-", ">-"):
+                vstart = text.find(value, m.start(2), m.end(2) + 1)
+                _add_literal(out, vstart, vstart + len(value), "kubernetes-secret", value)
+            at = m.end() + 1
+
+
+# ---------------------------------------------------------------------------------------------
 # The trigger scanner.
 # ---------------------------------------------------------------------------------------------
 def _build_handlers() -> dict[str, list[_Handler]]:
@@ -853,6 +1034,21 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add((":AA",), _telegram)
     add(_DISCORD_PREFIXES, _discord_bot)
     add(("-----BEGIN ",), _pem)
+    add(("Private-Lines:",), _putty)
+    add((" -p", "\t-p", " -a", "\t-a"), _cli_password)
+    add(("@tcp(", "@unix(", "@udp("), _dsn)
+    add(("thin:",), _oracle_thin)
+    add(
+        (
+            "auth=", "auth =", "Auth(", "auth(", "login(", "Login(", "Credential(",
+            "Credentials(", "bind_s(", "simple_bind(",
+        ),
+        _auth_tuple,
+    )  # fmt: skip
+    add(("password ", "password\t"), _netrc)
+    add(("default",), _terraform_default)
+    add(('"kty"',), _jwk)
+    add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
     add(("://",), _url_credentials)
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
@@ -971,9 +1167,13 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     cands: list[_Cand] = []
     markers: list[tuple[int, int]] = []
     skip_until = 0
-    for m in _TRIGGER_RE.finditer(text):
-        anchor = m.start()
-        for literal, off, handlers in _entries_for(m.group()):
+    search = _TRIGGER_RE.search
+    m = search(text)
+    while m is not None:
+        anchor, hit = m.start(), m.group()
+        # Triggers overlap ("-p" of " -p" and "pass" of "--password"): resume one past the hit.
+        m = search(text, anchor + 1)
+        for literal, off, handlers in _entries_for(hit):
             pos = anchor - off
             if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
                 continue  # inside an existing [REDACTED:...] marker, or not the full trigger
@@ -1184,3 +1384,116 @@ def _redact_item(key: object, value: object) -> object:
         if strength == _KEYISH and _looks_random(value.strip()):
             return _DATA_MARKER
     return redact_data(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanning blobs of any size and encoding (push protection).
+# ---------------------------------------------------------------------------------------------
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+)
+_SNIFF = 8000
+# Compressed containers: their text is not readable without unpacking, so nothing in them can
+# be scanned. Push protection refuses them unless --allow-secret (README, "Secrets").
+_COMPRESSED_MAGIC = (
+    (b"PK\x03\x04", "zip"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+)
+
+
+def compressed_format(data: bytes | bytearray) -> str | None:
+    """The name of the compressed container ``data`` starts with (zip, gzip...), or None."""
+    for magic, name in _COMPRESSED_MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+def text_encoding(data: bytes | bytearray) -> tuple[str, int]:
+    """(codec, bytes of BOM to skip) for scanning ``data`` as text.
+
+    A BOM decides; without one, UTF-16 is recognised by its zero bytes (ASCII text in UTF-16
+    has a NUL in every other byte). Anything else is read as UTF-8, undecodable bytes replaced,
+    so text around NULs and other binary bytes is still scanned.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec, len(bom)
+    head = bytes(data[:_SNIFF])
+    if len(head) >= 8:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le", 0
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def decoded_chunks(data: bytes | bytearray, *, window: int = WINDOW) -> Iterator[str]:
+    """``data`` decoded as text (see :func:`text_encoding`), ``window`` bytes at a time."""
+    codec, skip = text_encoding(data)
+    decoder = codecs.getincrementaldecoder(codec)("replace")
+    view = memoryview(data)
+    for pos in range(skip, len(data), window):
+        yield decoder.decode(view[pos : pos + window])
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def iter_secrets(
+    chunks: Iterable[str], *, window: int = WINDOW, context: int = CONTEXT
+) -> Iterator[tuple[SecretFinding, str]]:
+    """The findings of a text given in pieces, with the text of each finding's line.
+
+    Memory stays bounded by ``window`` plus twice ``context`` whatever the total size: the text
+    is judged window by window, each scanned with ``context`` more characters around it and cut
+    at line ends, so no detector (none looks further than ``context``) sees a seam. Offsets and
+    line numbers are those of the whole text.
+    """
+    buf = ""
+    base_off, base_line, judged = 0, 1, 0
+    ended: tuple[str | None] = (None,)
+    for chunk in chain(chunks, ended):
+        final = chunk is None
+        if chunk is not None:
+            buf += chunk
+            if len(buf) < window + 2 * context:
+                continue
+        limit = len(buf)
+        if not final:
+            limit = buf.rfind("\n", judged, len(buf) - context) + 1 or len(buf) - context
+        for f in find_secrets(buf):
+            if judged <= f.start < limit:
+                lo = buf.rfind("\n", 0, f.start) + 1
+                hi = buf.find("\n", f.start)
+                line_text = buf[lo : len(buf) if hi < 0 else hi]
+                yield (
+                    SecretFinding(
+                        f.kind, base_off + f.start, base_off + f.end, base_line + f.line - 1
+                    ),
+                    line_text,
+                )
+        if final:
+            return
+        keep = buf.rfind("\n", 0, max(0, limit - context)) + 1
+        base_off += keep
+        base_line += buf.count("\n", 0, keep)
+        judged = limit - keep
+        buf = buf[keep:]
+
+
+def scan_blob(
+    data: bytes | bytearray, *, window: int = WINDOW, context: int = CONTEXT
+) -> Iterator[tuple[SecretFinding, str]]:
+    """Secrets in a file's bytes: any size, UTF-8/16/32 (BOM or detected), NULs included."""
+    yield from iter_secrets(decoded_chunks(data, window=window), window=window, context=context)
