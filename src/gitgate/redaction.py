@@ -538,7 +538,12 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     if name_quoted:
         pair = _PAIR_RE.match(text, end)
         if pair is not None:
-            return _value_at(text, pair.end(), mode="token", literal=True)
+            # ("NAME", "value") could as well be a list of names ('token', 'page_size'): an
+            # identifier there counts only when it looks generated.
+            value = _value_at(text, pair.end(), mode="token", literal=True)
+            if value is not None:
+                value.loose = True
+            return value
     if sep is not None and name_quoted and sep.group("close") is None:
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
         return _value_at(text, sep.end(), mode="token", literal=False)
@@ -780,6 +785,8 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if ctx.comment and not _password_shaped(v):
         return False
+    if ctx.quoted and ctx.loose and _IDENTIFIER_RE.fullmatch(v) and not _looks_random(v):
+        return False
     if _NUMBER_RE.fullmatch(v) and len(v) < 6:
         return False
     if _is_prose(v) and not (ctx.quoted and _is_passphrase(v, name)):
@@ -942,40 +949,38 @@ def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
         _add_literal(out, m.start(3), m.end(3), "password-in-code", value)
 
 
-# .netrc: "machine host login user password secret" (one line or several).
-_NETRC_RE = re.compile(r"password[ \t]+([^\s]{1,256})")
-_NETRC_CONTEXT_RE = re.compile(r"(?:^|\s)(?:machine|login|default)\s")
+# .netrc: "machine host login user password secret" (one line or several), anchored at the
+# entry keyword so that the common word "password" costs nothing.
+_NETRC_PASSWORD_RE = re.compile(r"(?<!\S)password[ \t]+(\S{1,256})")
+_NETRC_ENTRY_SPAN = 1024
 
 
 def _netrc(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if pos > 0 and not text[pos - 1].isspace():
         return
-    m = _NETRC_RE.match(text, pos)
-    if m is None or _NETRC_CONTEXT_RE.search(text, max(0, pos - 200), pos) is None:
-        return
-    value = m.group(1)
-    if not value.startswith("$"):
-        _add_literal(out, m.start(1), m.end(1), "netrc-password", value)
+    hi = min(len(text), pos + _NETRC_ENTRY_SPAN)
+    following = text.find("machine ", pos + 8, hi)
+    m = _NETRC_PASSWORD_RE.search(text, pos, hi if following < 0 else following)
+    if m is not None and not m.group(1).startswith("$"):
+        _add_literal(out, m.start(1), m.end(1), "netrc-password", m.group(1))
 
 
-# Terraform: variable "db_password" { default = "…" }.
-_TF_DEFAULT_RE = re.compile(r"default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
+# Terraform: variable "db_password" { default = "…" }, anchored at the block head.
+_TF_DEFAULT_RE = re.compile(r"(?<![\w.])default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
 _TF_VARIABLE_RE = re.compile(r"variable[ \t]+\"([\w\-]{1,128})\"[ \t]*\{")
+_TF_BLOCK_SPAN = 4096
 
 
 def _terraform_default(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-    m = _TF_DEFAULT_RE.match(text, pos)
+    head = _TF_VARIABLE_RE.match(text, pos)
+    if head is None or _name_strength(head.group(1)) != _STRONG:
+        return
+    close = text.find("\n}", head.end(), head.end() + _TF_BLOCK_SPAN)
+    m = _TF_DEFAULT_RE.search(text, head.end(), close if close >= 0 else head.end() + 1024)
     if m is None:
         return
-    lo = max(0, pos - 1024)
-    heads = list(_TF_VARIABLE_RE.finditer(text, lo, pos))
-    if not heads or "\n}" in text[heads[-1].end() : pos]:
-        return
-    if _name_strength(heads[-1].group(1)) != _STRONG:
-        return
-    value = m.group(1)
     ctx = _Value(m.start(1), m.end(1), True, True)
-    if _value_is_secret(value, ctx, _STRONG, heads[-1].group(1)):
+    if _value_is_secret(m.group(1), ctx, _STRONG, head.group(1)):
         out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
 
 
@@ -1045,8 +1050,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         ),
         _auth_tuple,
     )  # fmt: skip
-    add(("password ", "password\t"), _netrc)
-    add(("default",), _terraform_default)
+    add(("machine ", "default login", "default password"), _netrc)
+    add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
     add(("://",), _url_credentials)
@@ -1154,6 +1159,19 @@ _TRIGGER_RE = re.compile(_trie_pattern(_DISPATCH))
 _ENTRIES_FOR_HIT: dict[str, list[_Entry]] = {}
 
 
+_OVERLAPS: dict[str, bool] = {}
+
+
+def _overlaps_another(hit: str) -> bool:
+    """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
+    found = _OVERLAPS.get(hit)
+    if found is None:
+        tails = [hit[i:] for i in range(1, len(hit))]
+        found = any(a.startswith(s) or s.startswith(a) for s in tails for a in _DISPATCH)
+        _OVERLAPS[hit] = found
+    return found
+
+
 def _entries_for(hit: str) -> list[_Entry]:
     """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
     found = _ENTRIES_FOR_HIT.get(hit)
@@ -1171,8 +1189,9 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     m = search(text)
     while m is not None:
         anchor, hit = m.start(), m.group()
-        # Triggers overlap ("-p" of " -p" and "pass" of "--password"): resume one past the hit.
-        m = search(text, anchor + 1)
+        # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside the
+        # hit only when another trigger could start there.
+        m = search(text, anchor + 1 if _overlaps_another(hit) else m.end())
         for literal, off, handlers in _entries_for(hit):
             pos = anchor - off
             if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
