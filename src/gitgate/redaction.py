@@ -444,11 +444,12 @@ _SEP_RE = re.compile(
     r"(?P<close>\\?[\"'`])?\]?[ \t]*"
     r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
     r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
-    r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|\+=|=>|=(?!=)|:(?!:)|>))"
+    r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
     r"[ \t]*"
 )
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
+_PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
 _PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
 _COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
 _LINE_PREFIX_RE = re.compile(
@@ -535,7 +536,7 @@ def _php_variable(text: str, start: int) -> bool:
 def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
     sep = _SEP_RE.match(text, end)
     name_quoted = start > 0 and text[start - 1] in "\"'`"
-    if name_quoted:
+    if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
         pair = _PAIR_RE.match(text, end)
         if pair is not None:
             # ("NAME", "value") could as well be a list of names ('token', 'page_size'): an
@@ -664,7 +665,7 @@ _PUBLIC_PREFIX_RE = re.compile(
     r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-|sk-ssh-|-----BEGIN (?:PUBLIC KEY|CERTIFICATE|"
     r"RSA PUBLIC KEY|PGP PUBLIC)|sha(?:1|224|256|384|512)[-:=]|md5[-:]|data:|blake2b?[-:])"
 )
-_PATH_OR_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|/|\./|\.\./|~/|[A-Za-z]:\\)")
+_PATH_OR_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:|/|\./|\.\./|~/|[A-Za-z]:\\)")
 # Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
 _HARD_CODE_RE = re.compile(
     r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)"
@@ -807,6 +808,7 @@ _LABEL_WORDS = frozenset(
         "forgot", "password", "passwords", "not", "do", "does", "match", "at", "least",
         "characters", "type", "here", "with", "and", "or", "this", "that", "you", "too",
         "short", "long", "weak", "strong", "change", "set", "update", "old", "repeat", "show",
+        "a", "secret", "my",
     }
 )  # fmt: skip
 
@@ -951,16 +953,18 @@ def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
 
 # .netrc: "machine host login user password secret" (one line or several), anchored at the
 # entry keyword so that the common word "password" costs nothing.
-_NETRC_PASSWORD_RE = re.compile(r"(?<!\S)password[ \t]+(\S{1,256})")
-_NETRC_ENTRY_SPAN = 1024
+# The .netrc grammar: tokens separated by white space, each keyword followed by its value.
+_NETRC_ENTRY_RE = re.compile(
+    r"(?:machine[ \t]+\S{1,256}|default)"
+    r"(?:\s{1,64}(?:login|account|port|protocol|macdef)[ \t]+\S{1,256}){0,4}"
+    r"\s{1,64}password[ \t]+(\S{1,256})"
+)
 
 
 def _netrc(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if pos > 0 and not text[pos - 1].isspace():
         return
-    hi = min(len(text), pos + _NETRC_ENTRY_SPAN)
-    following = text.find("machine ", pos + 8, hi)
-    m = _NETRC_PASSWORD_RE.search(text, pos, hi if following < 0 else following)
+    m = _NETRC_ENTRY_RE.match(text, pos)
     if m is not None and not m.group(1).startswith("$"):
         _add_literal(out, m.start(1), m.end(1), "netrc-password", m.group(1))
 
