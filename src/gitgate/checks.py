@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from gitgate.errors import SecretDetected, UnsafePath
 from gitgate.pathpolicy import check_no_symlink_parent, check_path, check_symlink_target
-from gitgate.redaction import compressed_format, decoded_chunks, iter_secrets
+from gitgate.secretscan import compressed_format, decoded_chunks, iter_secrets
 
 MODE_LINK = 0o120000
 MODE_GITLINK = 0o160000

@@ -21,30 +21,18 @@ The module is pure: standard library only, no I/O.
 
 from __future__ import annotations
 
-import codecs
 import math
 import re
 import tomllib
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import chain
 from typing import TypeAlias
 
-__all__ = [
-    "SecretFinding",
-    "compressed_format",
-    "find_secrets",
-    "iter_secrets",
-    "redact",
-    "redact_bytes",
-    "redact_data",
-    "scan_blob",
-    "text_encoding",
-]
+__all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
 
 MARKER_PREFIX = "[REDACTED:"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
@@ -1262,7 +1250,7 @@ def redact(text: str) -> str:
         The text with each finding's span replaced. Idempotent: redacting the result again
         changes nothing.
     """
-    return _redact_counted(text)[0]
+    return redact_counted(text)[0]
 
 
 # A secret glued to another one ("ghp_…--password hunter2") can hide the second from the
@@ -1271,7 +1259,7 @@ def redact(text: str) -> str:
 MAX_PASSES = 4
 
 
-def _redact_counted(text: str) -> tuple[str, int]:
+def redact_counted(text: str) -> tuple[str, int]:
     """Redact to a fixpoint; return the text and how many spans were replaced."""
     total = 0
     for _ in range(MAX_PASSES):
@@ -1305,7 +1293,7 @@ def redact_bytes(
         context: bytes of context scanned on each side of a window.
     """
     if len(data) <= window + 2 * context:
-        text, count = _redact_counted(data.decode("utf-8", "surrogateescape"))
+        text, count = redact_counted(data.decode("utf-8", "surrogateescape"))
         return (text.encode("utf-8", "surrogateescape"), count) if count else (data, 0)
     parts: list[bytes] = []
     count = 0
@@ -1360,7 +1348,7 @@ def _redact_window(
     shifted = [SecretFinding(f.kind, f.start - first, f.end - first, f.line) for f in findings]
     piece = text[first:stop]
     consumed = len(piece.encode("utf-8", "surrogateescape"))
-    cleaned, more = _redact_counted(_splice(piece, shifted))  # the later passes, in the piece
+    cleaned, more = redact_counted(_splice(piece, shifted))  # the later passes, in the piece
     return cleaned.encode("utf-8", "surrogateescape"), consumed, len(findings) + more
 
 
@@ -1407,116 +1395,3 @@ def _redact_item(key: object, value: object) -> object:
         if strength == _KEYISH and _looks_random(value.strip()):
             return _DATA_MARKER
     return redact_data(value)
-
-
-# ---------------------------------------------------------------------------------------------
-# Scanning blobs of any size and encoding (push protection).
-# ---------------------------------------------------------------------------------------------
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-    (b"\xef\xbb\xbf", "utf-8"),
-)
-_SNIFF = 8000
-# Compressed containers: their text is not readable without unpacking, so nothing in them can
-# be scanned. Push protection refuses them unless --allow-secret (README, "Secrets").
-_COMPRESSED_MAGIC = (
-    (b"PK\x03\x04", "zip"),
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
-    (b"\xfd7zXZ\x00", "xz"),
-    (b"\x28\xb5\x2f\xfd", "zstd"),
-    (b"7z\xbc\xaf\x27\x1c", "7z"),
-    (b"Rar!\x1a\x07", "rar"),
-)
-
-
-def compressed_format(data: bytes | bytearray) -> str | None:
-    """The name of the compressed container ``data`` starts with (zip, gzip...), or None."""
-    for magic, name in _COMPRESSED_MAGIC:
-        if data.startswith(magic):
-            return name
-    return None
-
-
-def text_encoding(data: bytes | bytearray) -> tuple[str, int]:
-    """(codec, bytes of BOM to skip) for scanning ``data`` as text.
-
-    A BOM decides; without one, UTF-16 is recognised by its zero bytes (ASCII text in UTF-16
-    has a NUL in every other byte). Anything else is read as UTF-8, undecodable bytes replaced,
-    so text around NULs and other binary bytes is still scanned.
-    """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return codec, len(bom)
-    head = bytes(data[:_SNIFF])
-    if len(head) >= 8:
-        even, odd = head[0::2], head[1::2]
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-            return "utf-16-le", 0
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            return "utf-16-be", 0
-    return "utf-8", 0
-
-
-def decoded_chunks(data: bytes | bytearray, *, window: int = WINDOW) -> Iterator[str]:
-    """``data`` decoded as text (see :func:`text_encoding`), ``window`` bytes at a time."""
-    codec, skip = text_encoding(data)
-    decoder = codecs.getincrementaldecoder(codec)("replace")
-    view = memoryview(data)
-    for pos in range(skip, len(data), window):
-        yield decoder.decode(view[pos : pos + window])
-    tail = decoder.decode(b"", final=True)
-    if tail:
-        yield tail
-
-
-def iter_secrets(
-    chunks: Iterable[str], *, window: int = WINDOW, context: int = CONTEXT
-) -> Iterator[tuple[SecretFinding, str]]:
-    """The findings of a text given in pieces, with the text of each finding's line.
-
-    Memory stays bounded by ``window`` plus twice ``context`` whatever the total size: the text
-    is judged window by window, each scanned with ``context`` more characters around it and cut
-    at line ends, so no detector (none looks further than ``context``) sees a seam. Offsets and
-    line numbers are those of the whole text.
-    """
-    buf = ""
-    base_off, base_line, judged = 0, 1, 0
-    ended: tuple[str | None] = (None,)
-    for chunk in chain(chunks, ended):
-        final = chunk is None
-        if chunk is not None:
-            buf += chunk
-            if len(buf) < window + 2 * context:
-                continue
-        limit = len(buf)
-        if not final:
-            limit = buf.rfind("\n", judged, len(buf) - context) + 1 or len(buf) - context
-        for f in find_secrets(buf):
-            if judged <= f.start < limit:
-                lo = buf.rfind("\n", 0, f.start) + 1
-                hi = buf.find("\n", f.start)
-                line_text = buf[lo : len(buf) if hi < 0 else hi]
-                yield (
-                    SecretFinding(
-                        f.kind, base_off + f.start, base_off + f.end, base_line + f.line - 1
-                    ),
-                    line_text,
-                )
-        if final:
-            return
-        keep = buf.rfind("\n", 0, max(0, limit - context)) + 1
-        base_off += keep
-        base_line += buf.count("\n", 0, keep)
-        judged = limit - keep
-        buf = buf[keep:]
-
-
-def scan_blob(
-    data: bytes | bytearray, *, window: int = WINDOW, context: int = CONTEXT
-) -> Iterator[tuple[SecretFinding, str]]:
-    """Secrets in a file's bytes: any size, UTF-8/16/32 (BOM or detected), NULs included."""
-    yield from iter_secrets(decoded_chunks(data, window=window), window=window, context=context)

@@ -17,7 +17,8 @@ import pytest
 
 from gitgate.checks import NewContent, find_added_secrets
 from gitgate.errors import SecretDetected
-from gitgate.redaction import find_secrets, iter_secrets, redact, scan_blob, text_encoding
+from gitgate.redaction import find_secrets, redact
+from gitgate.secretscan import iter_secrets, redact_blob, scan_blob, text_encoding
 from gitgate.workflow import Gate
 
 _rng = random.Random(99)
@@ -147,3 +148,13 @@ def test_proposal_is_refused_unless_allow_secret(gate: Gate, content: bytes) -> 
         "data/file.bin", content, actor="agent@example.com", allow_secret=True
     )
     assert proposal.id
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32", "utf-8"])
+def test_redact_blob_keeps_the_encoding(codec: str) -> None:
+    data = ("[auth]\n" + LINE).encode(codec)
+    cleaned, count = redact_blob(data)
+    assert count == 1
+    text = bytes(cleaned).decode(codec)
+    assert TOKEN not in text and "[REDACTED:github-token]" in text
+    assert redact_blob(cleaned) == (cleaned, 0)
