@@ -943,8 +943,8 @@ def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
 # entry keyword so that the common word "password" costs nothing.
 # The .netrc grammar: tokens separated by white space, each keyword followed by its value.
 _NETRC_ENTRY_RE = re.compile(
-    r"(?:machine[ \t]+\S{1,256}|default)"
-    r"(?:\s{1,64}(?:login|account|port|protocol|macdef)[ \t]+\S{1,256}){0,4}"
+    r"(?:machine[ \t]+\S{1,256}(?:\s{1,64}(?:login|account|port|protocol)[ \t]+\S{1,256}){0,4}"
+    r"|default(?:\s{1,64}(?:login|account)[ \t]+\S{1,256}){1,3})"
     r"\s{1,64}password[ \t]+(\S{1,256})"
 )
 
@@ -1042,7 +1042,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         ),
         _auth_tuple,
     )  # fmt: skip
-    add(("machine ", "default login", "default password"), _netrc)
+    add(("machine ", "default login"), _netrc)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
