@@ -1,12 +1,18 @@
-"""Benchmark gitgate.redaction against detect-secrets on the labeled corpus.
+"""Benchmark gitgate.redaction against detect-secrets on the labeled corpora.
 
 Run from the repository root::
 
     python benchmarks/bench_redaction.py
 
-Prints, for both tools in the same run: recall and false-positive rate on the corpus of
-``secrets_corpus.py``, and throughput on a mixed-text blob (code, diffs, prose, JSON and the
-corpus itself). detect-secrets is much slower, so its throughput is measured on a slice.
+Prints, for both tools in the same run, recall and false-positive rate on
+
+* the *tuning* corpora, which the detectors were tuned on: ``secrets_corpus.py`` and
+  ``secrets_tuning.py``;
+* the *frozen evaluation* corpus ``corpora/secrets_eval.jsonl``, written from public format
+  documentation before tuning and never tuned against (see ``corpora/make_secrets_eval.py``);
+
+and throughput on a mixed-text blob (code, diffs, prose, JSON and the corpus itself).
+detect-secrets is much slower, so its throughput is measured on a slice.
 
 Recall definitions:
 
@@ -33,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from secrets_corpus import Sample, generate  # noqa: E402
+from secrets_tuning import cases as tuning_cases  # noqa: E402
 
 from gitgate.redaction import find_secrets, redact  # noqa: E402
 
@@ -135,6 +142,31 @@ def _covered(sample: Sample) -> bool:
     return True
 
 
+EVAL_PATH = ROOT / "benchmarks" / "corpora" / "secrets_eval.jsonl"
+
+
+def _as_sample(case: dict[str, object]) -> Sample:
+    secrets = case["secrets"]
+    assert isinstance(secrets, list)
+    return Sample(
+        text=str(case["text"]),
+        positive=bool(case["positive"]),
+        category=str(case["category"]),
+        secrets=tuple(str(s) for s in secrets),
+    )
+
+
+def load_corpora() -> dict[str, list[Sample]]:
+    """The tuning corpora and the frozen evaluation corpus, by name."""
+    with EVAL_PATH.open(encoding="utf-8") as fh:
+        frozen = [_as_sample(json.loads(line)) for line in fh if line.strip()]
+    return {
+        "tuning: secrets_corpus.py": generate(),
+        "tuning: secrets_tuning.py": [_as_sample(c) for c in tuning_cases()],
+        "FROZEN eval: secrets_eval.jsonl": frozen,
+    }
+
+
 def score(corpus: list[Sample], flags: Callable[[Sample], bool]) -> tuple[float, float]:
     """(recall, false-positive rate) of a tool that flags samples."""
     pos = [s for s in corpus if s.positive]
@@ -177,6 +209,12 @@ class DetectSecrets:
             secrets.scan_file(path)
         return sum(1 for _ in secrets)
 
+    def flags_file(self, sample: Sample) -> bool:
+        return self.scan(sample.text) > 0
+
+    def flags_lines(self, sample: Sample) -> bool:
+        return self.scan_lines_eager(sample.text) > 0
+
     def scan_lines_eager(self, text: str) -> int:
         """The ad-hoc API (``scan_line``): eager search, more findings, more noise."""
         from detect_secrets.core.scan import scan_line
@@ -192,44 +230,43 @@ def _row(name: str, recall: float, fp: float, mbps: float | None, note: str = ""
 
 def main() -> None:
     t_start = time.perf_counter()
-    corpus = generate()
-    n_pos = sum(s.positive for s in corpus)
-    print(f"corpus: {len(corpus)} samples ({n_pos} positive, {len(corpus) - n_pos} negative)")
+    corpora = load_corpora()
+    corpus = corpora["tuning: secrets_corpus.py"]
+    for name, samples in corpora.items():
+        n_pos = sum(s.positive for s in samples)
+        print(f"{name}: {len(samples)} samples ({n_pos} positive, {len(samples) - n_pos} negative)")
     blob = build_blob(corpus)
     print(f"mixed-text blob: {len(blob) / 1e6:.1f} MB (stdlib code, diffs, prose, JSON, corpus)")
 
-    gg_recall, gg_fp = score(corpus, lambda s: bool(find_secrets(s.text)))
-    gg_cov, _ = score(corpus, lambda s: _covered(s) if s.positive else bool(find_secrets(s.text)))
+    try:
+        ds: DetectSecrets | None = DetectSecrets()
+    except ImportError as exc:
+        print(f"\ndetect-secrets is not importable ({exc}); gitgate figures only.")
+        ds = None
+
+    for name, samples in corpora.items():
+        print(f"\n{name}")
+        print(f"{'tool':<34} {'recall':>8} {'FP rate':>8}")
+        recall, fp = score(samples, lambda s: bool(find_secrets(s.text)))
+        cov, _ = score(samples, lambda s: _covered(s) if s.positive else bool(find_secrets(s.text)))
+        print(_row("gitgate (flagged)", recall, fp, None))
+        print(_row("gitgate (secret fully covered)", cov, fp, None))
+        if ds is not None:
+            ds_recall, ds_fp = score(samples, ds.flags_file)
+            print(_row("detect-secrets (scan_file)", ds_recall, ds_fp, None))
+            e_recall, e_fp = score(samples, ds.flags_lines)
+            print(_row("detect-secrets (scan_line, eager)", e_recall, e_fp, None))
+
     gg_speed = throughput(redact, blob)
     idem = all(redact(redact(s.text)) == redact(s.text) for s in corpus)
     clean = all(not find_secrets(redact(s.text)) for s in corpus)
-
-    print()
-    print(f"{'tool':<34} {'recall':>8} {'FP rate':>8} {'MB/s':>9}")
-    print(_row("gitgate (flagged)", gg_recall, gg_fp, gg_speed))
-    print(_row("gitgate (secret fully covered)", gg_cov, gg_fp, None))
-
-    try:
-        ds = DetectSecrets()
-    except ImportError as exc:
-        print(f"\ndetect-secrets is not importable ({exc}); gitgate figures only.")
-        return
-    ds_recall, ds_fp = score(corpus, lambda s: ds.scan(s.text) > 0)
-    ds_slice = blob[:DS_SLICE_BYTES]
-    ds_speed = throughput(ds.scan, ds_slice, repeat=1)
-    eager_recall, eager_fp = score(corpus, lambda s: ds.scan_lines_eager(s.text) > 0)
-    print(
-        _row(
-            "detect-secrets (scan_file)",
-            ds_recall,
-            ds_fp,
-            ds_speed,
-            f"speed on first {DS_SLICE_BYTES // 1000} kB",
+    print(f"\nthroughput gitgate redact: {gg_speed:.2f} MB/s")
+    if ds is not None:
+        ds_speed = throughput(ds.scan, blob[:DS_SLICE_BYTES], repeat=1)
+        print(
+            f"throughput detect-secrets: {ds_speed:.2f} MB/s (first {DS_SLICE_BYTES // 1000} kB);"
+            f" ratio {gg_speed / ds_speed:.0f}x"
         )
-    )
-    print(_row("detect-secrets (scan_line, eager)", eager_recall, eager_fp, None))
-    print()
-    print(f"throughput ratio gitgate / detect-secrets: {gg_speed / ds_speed:.0f}x")
     print(f"gitgate idempotent on corpus: {idem}; nothing found after redaction: {clean}")
     print(f"total benchmark time: {time.perf_counter() - t_start:.1f}s")
 

@@ -19,6 +19,7 @@ import base64
 import json
 import random
 import string
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ UPPER_DIGITS = string.ascii_uppercase + string.digits
 HEX = "0123456789abcdef"
 B64 = ALNUM + "+/"
 B64URL = ALNUM + "-_"
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 PW_CHARS = ALNUM + "!%^*-_.~+"
 
 
@@ -187,6 +189,16 @@ def _aws_pair(g: _Gen) -> Pos:
         f"[default]\naws_access_key_id = {kid}\naws_secret_access_key = {sec}\nregion = eu-west-1"
     )
     return text, (kid, sec)
+
+
+def _github_token(g: _Gen, prefix: str) -> str:
+    """GitHub's documented format: 30 random base62 characters and their base62 CRC32."""
+    body = g.mixed(ALNUM, 30)
+    n, check = zlib.crc32(body.encode()), ""
+    while n:
+        n, r = divmod(n, 62)
+        check = BASE62[r] + check
+    return prefix + body + check.rjust(6, "0")
 
 
 def _github_pat(g: _Gen) -> str:
@@ -527,7 +539,7 @@ POSITIVES: dict[str, tuple[int, Callable[[_Gen], Pos]]] = {
         10,
         _provider(
             ("GITHUB_TOKEN", "GH_TOKEN"),
-            lambda g: g.choice(["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]) + g.mixed(ALNUM, 36),
+            lambda g: _github_token(g, g.choice(["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])),
         ),
     ),
     "github-pat": (5, _provider(("GITHUB_TOKEN",), _github_pat)),

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from gitgate.errors import SecretDetected, UnsafePath
 from gitgate.pathpolicy import check_no_symlink_parent, check_path, check_symlink_target
-from gitgate.redaction import find_secrets
+from gitgate.secretscan import compressed_format, decoded_chunks, iter_secrets
 
 MODE_LINK = 0o120000
 MODE_GITLINK = 0o160000
-SECRET_SCAN_LIMIT = 8_000_000  # larger blobs are data, not configuration; not scanned
-BINARY_SNIFF = 8000
+# The kind of a hit for content that cannot be scanned (a compressed container): push
+# protection refuses it like a secret unless --allow-secret.
+UNSCANNED_KIND = "unscannable-compressed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,9 @@ class SecretHit:
     kind: str
 
     def describe(self) -> str:
-        """``path:line: kind`` for messages."""
+        """``path:line: kind`` for messages (``path: kind`` for a whole file, line 0)."""
+        if self.line == 0:
+            return f"{self.path}: {self.kind}"
         return f"{self.path}:{self.line}: {self.kind}"
 
 
@@ -81,18 +84,26 @@ def check_symlinks(contents: Sequence[NewContent]) -> None:
 
 
 def find_added_secrets(contents: Sequence[NewContent]) -> list[SecretHit]:
-    """Secrets in lines that the edits add (lines already in the old file do not count)."""
+    """Secrets in lines that the edits add (lines already in the old file do not count).
+
+    Every added file is scanned whatever its size (window by window) and encoding (UTF-8,
+    UTF-16/32 with a BOM or detected, text around NUL bytes). A compressed container (zip,
+    gzip, ...) cannot be scanned: it is reported as an ``unscannable-compressed`` hit, so push
+    protection refuses it unless --allow-secret.
+    """
     hits: list[SecretHit] = []
     for item in contents:
         if item.data is None or item.mode in (MODE_LINK, MODE_GITLINK):
             continue
-        if len(item.data) > SECRET_SCAN_LIMIT or b"\0" in item.data[:BINARY_SNIFF]:
+        packed = compressed_format(item.data)
+        if packed is not None:
+            if item.old_data != item.data:
+                hits.append(SecretHit(item.path, 0, f"{UNSCANNED_KIND} ({packed})"))
             continue
-        text = item.data.decode("utf-8", "replace")
-        old_lines = _line_set(item.old_data)
-        lines = text.split("\n")
-        for finding in find_secrets(text):
-            line_text = lines[finding.line - 1] if finding.line <= len(lines) else ""
+        old_lines: frozenset[str] | None = None
+        for finding, line_text in iter_secrets(decoded_chunks(item.data)):
+            if old_lines is None:  # only files with a finding pay for reading the old one
+                old_lines = _line_set(item.old_data)
             if line_text in old_lines:
                 continue
             hits.append(SecretHit(path=item.path, line=finding.line, kind=finding.kind))
@@ -110,16 +121,25 @@ def refuse_secrets(hits: Sequence[SecretHit]) -> None:
     listed = "; ".join(h.describe() for h in hits[:10])
     more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
     raise SecretDetected(
-        f"the proposal adds content that looks like a secret: {listed}{more}",
+        f"the proposal adds content that looks like a secret (or cannot be scanned): "
+        f"{listed}{more}",
         hint="remove the secret (use an environment variable or a secret store); "
         "if it is a false alarm, propose again with --allow-secret (this is audited)",
     )
 
 
 def _line_set(data: bytes | None) -> frozenset[str]:
-    if not data or b"\0" in data[:BINARY_SNIFF]:
+    """The lines of the old file, decoded as the scan decodes (so UTF-16 lines compare)."""
+    if not data:
         return frozenset()
-    return frozenset(data.decode("utf-8", "replace").split("\n"))
+    lines: set[str] = set()
+    partial = ""
+    for chunk in decoded_chunks(data):
+        parts = (partial + chunk).split("\n")
+        partial = parts.pop()
+        lines.update(parts)
+    lines.add(partial)
+    return frozenset(lines)
 
 
 def describe_edits(edits: Mapping[str, object]) -> list[str]:

@@ -66,7 +66,9 @@ def run_demo(path: Path, say: Say) -> None:
     say(f"   {patch.id}")
     _cmd(say, f"GITGATE_ACTOR={AGENT} gitgate propose write config/app.env --from -")
     try:
-        gate.propose_write("config/app.env", "API_TOKEN=ghp_" + "x1Y2z3" * 6 + "\n", actor=AGENT)
+        gate.propose_write(
+            "config/app.env", "API_TOKEN=ghp_" + "x1Y2z3" * 5 + "2iDbNP\n", actor=AGENT
+        )
     except GitgateError as err:
         say(f"   error: {err.message}")
         say("   (push protection: content that looks like a secret is refused)")

@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import TypeAlias
 
 __all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
@@ -78,103 +81,59 @@ class _Provider:
     pattern: re.Pattern[str]
     group: int = 0
     check_random: bool = False
+    checksum: str = ""
+    before: int = 0
 
 
-def _p(
-    kind: str, triggers: Iterable[str], pattern: str, group: int = 0, check_random: bool = False
-) -> _Provider:
-    return _Provider(kind, tuple(triggers), re.compile(pattern), group, check_random)
+def _load_providers() -> tuple[_Provider, ...]:
+    """The vendor token table, kept as data in ``gitgate/data/secret_tokens.toml``."""
+    raw = resources.files("gitgate").joinpath("data/secret_tokens.toml").read_text("utf-8")
+    out: list[_Provider] = []
+    for entry in tomllib.loads(raw)["token"]:
+        pattern = str(entry["pattern"])
+        if entry.get("left", True):
+            pattern = _B + pattern
+        if entry.get("right", True):
+            pattern += _E
+        out.append(
+            _Provider(
+                kind=str(entry["kind"]),
+                triggers=tuple(entry["triggers"]),
+                pattern=re.compile(pattern),
+                group=int(entry.get("group", 0)),
+                check_random=bool(entry.get("random", False)),
+                checksum=str(entry.get("checksum", "")),
+                before=int(entry.get("before", 0)),
+            )
+        )
+    return tuple(out)
 
 
-_PROVIDERS: tuple[_Provider, ...] = (
-    _p(
-        "aws-access-key-id",
-        ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
-        rf"{_B}(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{{16}}{_E}",
-    ),
-    _p(
-        "github-token",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-        rf"{_B}gh[pousr]_[A-Za-z0-9]{{30,251}}{_E}",
-    ),
-    _p("github-token", ("github_pat_",), rf"{_B}github_pat_[A-Za-z0-9_]{{22,255}}{_E}"),
-    _p(
-        "gitlab-token",
-        ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glft-", "glimt-", "glagent-", "glcbt-"),
-        rf"{_B}gl(?:pat|dt|rt|ptt|soat|ft|imt|agent|cbt)-[A-Za-z0-9_\-]{{20,1024}}",
-    ),
-    _p(
-        "slack-token",
-        ("xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe", "xapp-"),
-        rf"{_B}(?:xox[abposre](?:\.xox[a-z])?|xapp)-[A-Za-z0-9\-]{{10,1024}}",
-    ),
-    _p(
-        "slack-webhook",
-        ("hooks.slack.com/",),
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{8,1024})",
-        group=1,
-    ),
-    _p(
-        "stripe-key",
-        ("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"),
-        rf"{_B}(?:[sr]k_(?:live|test)|whsec)_[A-Za-z0-9]{{10,1024}}",
-    ),
-    _p("anthropic-api-key", ("sk-ant-",), rf"{_B}sk-ant-[A-Za-z0-9_\-]{{20,1024}}"),
-    _p(
-        "openai-api-key",
-        ("sk-",),
-        rf"{_B}sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{{20,1024}}|[A-Za-z0-9]{{20,1024}}{_E})",
-        check_random=True,
-    ),
-    _p("google-api-key", ("AIza",), rf"{_B}AIza[0-9A-Za-z_\-]{{35}}"),
-    _p(
-        "azure-storage-key", ("AccountKey=",), r"AccountKey=([A-Za-z0-9+/]{20,1024}={0,2})", group=1
-    ),
-    _p(
-        "azure-shared-access-key",
-        ("SharedAccessKey=",),
-        r"SharedAccessKey=([A-Za-z0-9+/]{20,1024}={0,2})",
-        group=1,
-    ),
-    _p(
-        "azure-sas-signature",
-        ("sig=",),
-        r"(?<=[?&;])sig=([A-Za-z0-9%+/]{20,1024}(?:%3[Dd]|=)*)",
-        group=1,
-    ),
-    _p("twilio-key", ("SK", "AC"), rf"{_B}(?:SK|AC)[0-9a-fA-F]{{32}}{_E}"),
-    _p(
-        "sendgrid-api-key",
-        ("SG.",),
-        rf"{_B}SG\.[A-Za-z0-9_\-]{{16,32}}\.[A-Za-z0-9_\-]{{16,64}}",
-    ),
-    _p("npm-token", ("npm_",), rf"{_B}npm_[A-Za-z0-9]{{36}}{_E}"),
-    _p("pypi-token", ("pypi-",), rf"{_B}pypi-Ag[A-Za-z0-9_\-]{{50,1024}}"),
-    _p(
-        "supabase-key",
-        ("sbp_", "sb_secret_"),
-        rf"{_B}(?:sbp_[a-f0-9]{{40}}|sb_secret_[A-Za-z0-9_\-]{{20,1024}})",
-    ),
-    _p("huggingface-token", ("hf_",), rf"{_B}hf_[A-Za-z0-9]{{30,1024}}{_E}", check_random=True),
-    _p("vault-token", ("hvs.", "hvb.", "hvr."), rf"{_B}hv[sbr]\.[A-Za-z0-9_\-]{{20,1024}}"),
-    _p(
-        "doppler-token",
-        ("dp.st.", "dp.pt.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."),
-        rf"{_B}dp\.(?:st|pt|ct|sa|scim|audit)\.(?:[A-Za-z0-9_\-]{{1,40}}\.)?[A-Za-z0-9]{{40,1024}}",
-    ),
-    _p(
-        "discord-webhook",
-        ("/api/webhooks/",),
-        r"/api/webhooks/\d{5,25}/([A-Za-z0-9_\-]{30,1024})",
-        group=1,
-    ),
-    _p("mailgun-key", ("key-",), rf"{_B}key-[0-9a-f]{{32}}{_E}"),
-    _p(
-        "jwt",
-        ("eyJ",),
-        rf"{_B}eyJ[A-Za-z0-9_\-]{{8,4096}}\.eyJ[A-Za-z0-9_\-]{{8,8192}}\.[A-Za-z0-9_\-]{{0,1024}}",
-    ),
-)
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _github_checksum_ok(token: str) -> bool:
+    """GitHub's documented format: prefix, 30 random base62 chars, base62 CRC32 of them (6)."""
+    body, check = token[4:34], token[34:40]
+    n = zlib.crc32(body.encode("ascii"))
+    digits = ""
+    while n:
+        n, r = divmod(n, 62)
+        digits = _BASE62[r] + digits
+    return digits.rjust(6, "0") == check
+
+
+_CHECKSUMS: dict[str, Callable[[str], bool]] = {"github-crc32": _github_checksum_ok}
+# A token-shaped value that fails its format's checksum is a look-alike (documentation examples,
+# typos), not a credential: the assignment detector must not report it either.
+_CHECKSUMMED_RE = re.compile(r"gh[pousr]_[A-Za-z0-9]{36}")
+
+
+def _fails_checksum(value: str) -> bool:
+    return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
+
+
+_PROVIDERS: tuple[_Provider, ...] = _load_providers()
 
 # Discord bot tokens have no literal prefix (base64 of a numeric id), so they get one
 # whole-text scan; the uppercase first letter keeps it cheap.
@@ -186,16 +145,39 @@ _TELEGRAM_RE = re.compile(r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
 
 
 def _provider_handler(provider: _Provider) -> _Handler:
-    def handle(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-        m = provider.pattern.match(text, pos)
+    def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+        if pos < provider.before:
+            return
+        m = provider.pattern.match(text, pos - provider.before)
         if m is None:
             return
         start, end = m.span(provider.group)
-        if provider.check_random and not _looks_random(text[start:end], min_len=20):
+        value = text[start:end]
+        if provider.checksum and not _CHECKSUMS[provider.checksum](value):
+            return
+        body = value[len(hit) :] if provider.group == 0 and not provider.before else value
+        if _is_token_placeholder(body):
+            return
+        if provider.check_random and not _looks_random(body, min_len=12):
             return
         out.append((start, end, provider.kind, _PRIO_PROVIDER))
 
     return handle
+
+
+_TOKEN_PLACEHOLDER_RE = re.compile(
+    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here",
+    re.I,
+)
+
+
+def _is_token_placeholder(body: str) -> bool:
+    """``ghp_xxxx…``, ``AKIA…EXAMPLE``, ``xoxb-your-token``: a real prefix on a fake body."""
+    if _TOKEN_PLACEHOLDER_RE.search(body) is not None:
+        return True
+    core = [c for c in body if c.isalnum()]
+    # Generated bodies use most of their alphabet; a fill pattern ("abcabc", "1111") does not.
+    return len(core) >= 12 and len(set(core)) < 6
 
 
 def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -227,7 +209,30 @@ def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     footer = f"-----END {m.group(1)}-----"
     idx = text.find(footer, m.end(), m.end() + _PEM_MAX_BODY)
     end = idx + len(footer) if idx >= 0 else _PEM_BODY_RE.match(text, m.end()).end()  # type: ignore[union-attr]
+    body_end = idx if idx >= 0 else end
+    # A header with no key material ("-----BEGIN RSA PRIVATE KEY-----" in code that looks for
+    # one, "..." in documentation) is not a key.
+    if _PEM_MATERIAL_RE.search(text, m.end(), body_end) is None:
+        return
     out.append((pos, end, "private-key", _PRIO_PEM))
+
+
+# Key material: a run of base64 (escaped newlines \n end a run too).
+_PEM_MATERIAL_RE = re.compile(r"[A-Za-z0-9+/=]{24}")
+_PUTTY_RE = re.compile(r"Private-Lines:[ \t]*(\d{1,3})[ \t]*\r?\n")
+
+
+def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """PuTTY .ppk files: the private part is the base64 lines after ``Private-Lines: N``."""
+    m = _PUTTY_RE.match(text, pos)
+    if m is None:
+        return
+    end = m.end()
+    for _ in range(int(m.group(1))):
+        nl = text.find("\n", end, end + 1024)
+        end = len(text) if nl < 0 else nl + 1
+    if end > m.end():
+        out.append((m.end(), end, "private-key", _PRIO_PEM))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,9 +430,16 @@ _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 # the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
 _SEP_RE = re.compile(
     r"(?P<close>\\?[\"'`])?\]?[ \t]*"
-    r"(?:(?P<annot>:[ \t]*[A-Za-z_][\w\[\]., |]*?[ \t]*=(?!=))|(?P<op>:=|=>|=(?!=)|:(?!:)|>))"
+    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
+    r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
+    r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
     r"[ \t]*"
 )
+# ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
+# attribute pairs key="NAME" value="value".
+_PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
+_PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
+_COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
 _LINE_PREFIX_RE = re.compile(
     r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
     r"[\"']?"
@@ -437,6 +449,8 @@ _ENV_PREFIX_RE = re.compile(
 )
 _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
+# Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
+_ANY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
 _PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
 _QUOTED_RES = {
     '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
@@ -449,7 +463,8 @@ _QUOTED_RES = {
 _TOKEN_RE = re.compile(r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
 _ENV_TOKEN_RE = re.compile(r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
 _REST_RE = re.compile(r"[^\n\r]{0,4096}")
-_XML_VALUE_RE = re.compile(r"[^<\n]{1,4096}")
+# <name>value</name>, the value possibly on its own line.
+_XML_VALUE_RE = re.compile(r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
 _TRAILING_COMMENT_RE = re.compile(r"[ \t]+(?:#|//|;).*$")
 
 
@@ -460,6 +475,7 @@ class _Value:
     quoted: bool
     literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
     loose: bool = False  # literal, but a bare name there is still a variable (f(password=pw))
+    comment: bool = False  # in a comment: only a password-shaped value counts
 
 
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -472,7 +488,7 @@ def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
-    if start > 0 and text[start - 1] in "${":
+    if start > 0 and text[start - 1] in "${" and not _php_variable(text, start):
         return  # ${CLIENT_SECRET:-x}, $TOKEN: a reference, not an assignment
     raw = text[start:end]
     is_flag = raw.startswith("--")
@@ -485,19 +501,38 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
+    if scheme is None and name.lower().endswith("authorization"):
+        scheme = _ANY_SCHEME_RE.match(text, vstart, vend)
     if scheme is not None and scheme.end() < vend:
         # "Authorization: Bearer x": keep the scheme word visible, and a scheme makes any name
         # a credential name.
         vstart, strength = scheme.end(), _STRONG
         m = _TOKEN_RE.match(text, vstart, vend)
         vend = m.end() if m else vend
-    if _value_is_secret(text[vstart:vend], value, strength):
+    if _value_is_secret(text[vstart:vend], value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _php_variable(text: str, start: int) -> bool:
+    """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
+    if text[start - 1] != "$":
+        return False
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return not text[line_start : start - 1].strip()
 
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
     sep = _SEP_RE.match(text, end)
     name_quoted = start > 0 and text[start - 1] in "\"'`"
+    if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
+        pair = _PAIR_RE.match(text, end)
+        if pair is not None:
+            # ("NAME", "value") could as well be a list of names ('token', 'page_size'): an
+            # identifier there counts only when it looks generated.
+            value = _value_at(text, pair.end(), mode="token", literal=True)
+            if value is not None:
+                value.loose = True
+            return value
     if sep is not None and name_quoted and sep.group("close") is None:
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
         return _value_at(text, sep.end(), mode="token", literal=False)
@@ -514,15 +549,21 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         if start == 0 or text[start - 1] != "<":
             return None
         m = _XML_VALUE_RE.match(text, sep.end())
-        if m is None or not text.startswith("</", m.end()):
+        if m is None:
             return None
-        return _Value(m.start(), m.end(), False, True)
+        return _Value(m.start(1), m.end(1), False, True)
     vpos = sep.end()
     floor = max(0, start - _MAX_LOOKBACK)
     line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
     at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
     spaced = " " in sep.group() or "\t" in sep.group()
+    if not at_line_start and _COMMENT_LINE_RE.match(text, line_start, head) is not None:
+        # "# prod db password: hunter2!": in a comment, a password-shaped word is the value.
+        value = _value_at(text, vpos, mode="token", literal=True)
+        if value is not None:
+            value.comment = True
+        return value
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op == ":" and not name_quoted:
@@ -603,7 +644,7 @@ _PLACEHOLDER_RE = re.compile(
     re.X,
 )
 _PLACEHOLDER_SUB_RE = re.compile(
-    r"\$\{|\{\{|\{%|<%|#\{|\[REDACTED|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
+    r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.",
     re.I,
@@ -612,7 +653,7 @@ _PUBLIC_PREFIX_RE = re.compile(
     r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-|sk-ssh-|-----BEGIN (?:PUBLIC KEY|CERTIFICATE|"
     r"RSA PUBLIC KEY|PGP PUBLIC)|sha(?:1|224|256|384|512)[-:=]|md5[-:]|data:|blake2b?[-:])"
 )
-_PATH_OR_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|/|\./|\.\./|~/|[A-Za-z]:\\)")
+_PATH_OR_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:|/|\./|\.\./|~/|[A-Za-z]:\\)")
 # Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
 _HARD_CODE_RE = re.compile(
     r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)"
@@ -635,12 +676,37 @@ _SECRET_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Template expressions: what they stand for is filled in elsewhere.
+_TEMPLATE_RE = re.compile(
+    r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
+    r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?|%[A-Za-z_]\w{0,128}%"
+    r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{"
+)
+# [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
+_MASK_RE = re.compile(
+    r"^(?:\[[A-Za-z _\-]{1,32}\]|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
+    r"|<[^<>]{0,64}>)$"
+)
+
+
 def _is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'")
     low = v.lower()
-    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v):
+    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
         return True
-    return _PLACEHOLDER_SUB_RE.search(v) is not None
+    if _PLACEHOLDER_SUB_RE.search(v) is not None:
+        return True
+    core = [c for c in v if c.isalnum()]
+    if len(core) >= 12 and len(set(core)) < 5:
+        return True  # a fill pattern: 0000…, abab…
+    if _TEMPLATE_RE.search(v) is None:
+        return False
+    # "NFEq${x}iwJ9" keeps a secret around the template; "${USER}:${PASS}" does not.
+    rest = _TEMPLATE_RE.sub("", v)
+    rest_core = "".join(c for c in rest if c.isalnum())
+    kinds = any(c.islower() for c in rest_core) + any(c.isupper() for c in rest_core)
+    kinds += any(c.isdigit() for c in rest_core)
+    return len(rest_core) < 6 or _is_wordy(rest_core) or kinds < 2
 
 
 def _is_prose(value: str) -> bool:
@@ -696,21 +762,67 @@ def _looks_random(value: str, min_len: int = 16) -> bool:
     return _entropy(value) >= 3.0
 
 
-def _value_is_secret(value: str, ctx: _Value, strength: int) -> bool:
+def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+        return False
+    if _fails_checksum(v):
         return False
     if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
         return False
     if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal, ctx.loose):
         return False
-    if _is_prose(v) or _NUMBER_RE.fullmatch(v) and len(v) < 6:
+    if ctx.comment and not _password_shaped(v):
+        return False
+    if ctx.quoted and ctx.loose and _IDENTIFIER_RE.fullmatch(v) and not _looks_random(v):
+        return False
+    if _NUMBER_RE.fullmatch(v) and len(v) < 6:
+        return False
+    if _is_prose(v) and not (ctx.quoted and _is_passphrase(v, name)):
         return False
     if strength == _KEYISH:
         # A weak name ("key", "signature") needs a random-looking value, and not a hex
         # digest (git ids, md5/sha checksums are what such names usually hold).
         return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
+
+
+_PASSWORD_NAME_RE = re.compile(r"pass|pwd", re.I)
+# Words of a form label or a message about a password, never of a passphrase.
+_LABEL_WORDS = frozenset(
+    {
+        "enter", "your", "please", "must", "invalid", "incorrect", "wrong", "required", "the",
+        "is", "are", "be", "for", "of", "to", "an", "field", "confirm", "new", "current", "reset",
+        "forgot", "password", "passwords", "not", "do", "does", "match", "at", "least",
+        "characters", "type", "here", "with", "and", "or", "this", "that", "you", "too",
+        "short", "long", "weak", "strong", "change", "set", "update", "old", "repeat", "show",
+        "a", "secret", "my",
+    }
+)  # fmt: skip
+
+
+def _is_passphrase(value: str, name: str) -> bool:
+    """A quoted multi-word value under a password name: a passphrase, unless it is a label."""
+    words = value.lower().split()
+    if not _PASSWORD_NAME_RE.search(name) or not 2 <= len(words) <= 6:
+        return False
+    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS for w in words)
+
+
+def _password_shaped(value: str) -> bool:
+    """A single word that mixes character kinds the way chosen passwords do (not a word)."""
+    if len(value) < 8 or any(c.isspace() for c in value) or _is_wordy(value):
+        return False
+    kinds = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )
+    return kinds >= 3 or (kinds == 2 and _entropy(value) >= 3.0)
+
+
+_YAML_SYNTAX_RE = re.compile(r"[!&*][A-Za-z_][\w.\-]*(?:[ \t].*)?")
 
 
 def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
@@ -722,7 +834,7 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         return _looks_random(value)
     if literal_ctx:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
-        return value[0] not in "!&*"
+        return _YAML_SYNTAX_RE.fullmatch(value) is None
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
     # is clearly a random token.
     return not _SOFT_CODE_RE.match(value) and _looks_random(value)
@@ -733,6 +845,175 @@ def _names_a_secret(value: str) -> bool:
     if not _IDENTIFIER_RE.fullmatch(value) or any(c.isdigit() for c in value):
         return False
     return any(t.lower() in _SECRET_WORDS for t in _NAME_SPLIT_RE.findall(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured forms: command-line passwords, non-URL DSNs, auth tuples, .netrc, Terraform
+# variable defaults, JWK private members, Kubernetes Secrets. Each is anchored at a literal.
+# ---------------------------------------------------------------------------------------------
+_LINE_WINDOW = 512
+
+
+def _line_before(text: str, pos: int) -> str:
+    lo = max(0, pos - _LINE_WINDOW)
+    return text[text.rfind("\n", lo, pos) + 1 or lo : pos]
+
+
+def _add_literal(out: list[_Cand], start: int, end: int, kind: str, value: str) -> None:
+    if end > start and not _is_placeholder(value) and MARKER_PREFIX not in value:
+        out.append((start, end, kind, _PRIO_GENERIC))
+
+
+# mysql -p'secret' / -psecret (glued: mysql's own syntax); sshpass -p / docker login -p /
+# redis-cli -a (spaced).
+_GLUED_P_RE = re.compile(
+    r"[ \t]-p(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))"
+)
+_SPACED_P_RE = re.compile(
+    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))"
+)
+_MYSQL_CMD_RE = re.compile(r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
+_SPACED_P_CMD_RE = re.compile(
+    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras)\b[^|;&\n]*\blogin\b"
+)
+_SPACED_A_CMD_RE = re.compile(r"\bredis-cli\b")
+
+
+def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    before = _line_before(text, pos)
+    m = _GLUED_P_RE.match(text, pos)
+    if m is not None and _MYSQL_CMD_RE.search(before) is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        return
+    m = _SPACED_P_RE.match(text, pos)
+    if m is None:
+        return
+    flag_cmd = _SPACED_A_CMD_RE if text[pos + 2] == "a" else _SPACED_P_CMD_RE
+    if flag_cmd.search(before) is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+# Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
+_DSN_HEAD_RE = re.compile(r"([\w.\-]{0,64}):([^\s\"'`:@]{1,256})$")
+_ORACLE_THIN_RE = re.compile(r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
+
+
+def _dsn(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    before = _line_before(text, pos)
+    cut = max(before.rfind(c) for c in " \t\"'`=(,;")
+    m = _DSN_HEAD_RE.search(before[cut + 1 :])
+    if m is not None:
+        start = pos - len(before) + cut + 1 + m.start(2)
+        _add_literal(out, start, start + len(m.group(2)), "dsn-credentials", m.group(2))
+
+
+def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _ORACLE_THIN_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
+
+
+# auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
+# NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
+_TUPLE_RE = re.compile(
+    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],]"
+)
+
+
+def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = pos + len(hit)
+    if hit[-1] == "=":  # "auth =": the tuple follows the operator
+        while at < len(text) and text[at] in " \t":
+            at += 1
+    elif hit[-1] != "(":
+        return
+    else:
+        at -= 1
+    m = _TUPLE_RE.match(text, at)
+    if m is None:
+        return
+    value = m.group(3)
+    if len(value) >= 4 and not _is_prose(value) and not _names_a_secret(value):
+        _add_literal(out, m.start(3), m.end(3), "password-in-code", value)
+
+
+# .netrc: "machine host login user password secret" (one line or several), anchored at the
+# entry keyword so that the common word "password" costs nothing.
+# The .netrc grammar: tokens separated by white space, each keyword followed by its value.
+_NETRC_ENTRY_RE = re.compile(
+    r"(?:machine[ \t]+\S{1,256}(?:\s{1,64}(?:login|account|port|protocol)[ \t]+\S{1,256}){0,4}"
+    r"|default(?:\s{1,64}(?:login|account)[ \t]+\S{1,256}){1,3})"
+    r"\s{1,64}password[ \t]+(\S{1,256})"
+)
+
+
+def _netrc(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and not text[pos - 1].isspace():
+        return
+    m = _NETRC_ENTRY_RE.match(text, pos)
+    if m is not None and not m.group(1).startswith("$"):
+        _add_literal(out, m.start(1), m.end(1), "netrc-password", m.group(1))
+
+
+# Terraform: variable "db_password" { default = "…" }, anchored at the block head.
+_TF_DEFAULT_RE = re.compile(r"(?<![\w.])default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
+_TF_VARIABLE_RE = re.compile(r"variable[ \t]+\"([\w\-]{1,128})\"[ \t]*\{")
+_TF_BLOCK_SPAN = 4096
+
+
+def _terraform_default(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    head = _TF_VARIABLE_RE.match(text, pos)
+    if head is None or _name_strength(head.group(1)) != _STRONG:
+        return
+    close = text.find("\n}", head.end(), head.end() + _TF_BLOCK_SPAN)
+    m = _TF_DEFAULT_RE.search(text, head.end(), close if close >= 0 else head.end() + 1024)
+    if m is None:
+        return
+    ctx = _Value(m.start(1), m.end(1), True, True)
+    if _value_is_secret(m.group(1), ctx, _STRONG, head.group(1)):
+        out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
+
+
+# JWK: the private members of a key object with "kty".
+_JWK_PRIVATE_RE = re.compile(r"\"(d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"([A-Za-z0-9_\-]{16,8192})\"")
+_JWK_SPAN = 16384
+
+
+def _jwk(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = text.rfind("{", max(0, pos - _JWK_SPAN), pos)
+    hi = text.find("}", pos, pos + _JWK_SPAN)
+    if lo < 0 or hi < 0:
+        return
+    for m in _JWK_PRIVATE_RE.finditer(text, lo, hi):
+        out.append((m.start(2), m.end(2), "jwk-private-key", _PRIO_PROVIDER))
+
+
+# Kubernetes Secret manifests: every value under data: / stringData:.
+_K8S_DOC_SPAN = 65536
+_K8S_BLOCK_RE = re.compile(r"^(?:data|stringData):[ \t]*\r?$", re.M)
+_K8S_ITEM_RE = re.compile(r"([ \t]+)[\w.\-]{1,253}:[ \t]*(.*?)[ \t]*\r?$", re.M)
+
+
+def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = text.rfind("\n---", max(0, pos - _K8S_DOC_SPAN), pos)
+    lo = max(0, pos - _K8S_DOC_SPAN) if lo < 0 else lo + 4
+    hi = text.find("\n---", pos, pos + _K8S_DOC_SPAN)
+    hi = min(len(text), pos + _K8S_DOC_SPAN) if hi < 0 else hi
+    for block in _K8S_BLOCK_RE.finditer(text, lo, hi):
+        at = block.end() + 1
+        indent = None
+        while at < hi:
+            m = _K8S_ITEM_RE.match(text, at, hi)
+            if m is None or (indent is not None and m.group(1) != indent):
+                break
+            indent = m.group(1)
+            value = m.group(2).strip("\"'")
+            if value and value not in ("|", ">", "|-", ">-"):
+                vstart = text.find(value, m.start(2), m.end(2) + 1)
+                _add_literal(out, vstart, vstart + len(value), "kubernetes-secret", value)
+            at = m.end() + 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -750,6 +1031,21 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add((":AA",), _telegram)
     add(_DISCORD_PREFIXES, _discord_bot)
     add(("-----BEGIN ",), _pem)
+    add(("Private-Lines:",), _putty)
+    add((" -p", "\t-p", " -a", "\t-a"), _cli_password)
+    add(("@tcp(", "@unix(", "@udp("), _dsn)
+    add(("thin:",), _oracle_thin)
+    add(
+        (
+            "auth=", "auth =", "Auth(", "auth(", "login(", "Login(", "Credential(",
+            "Credentials(", "bind_s(", "simple_bind(",
+        ),
+        _auth_tuple,
+    )  # fmt: skip
+    add(("machine ", "default login"), _netrc)
+    add(('variable "',), _terraform_default)
+    add(('"kty"',), _jwk)
+    add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
     add(("://",), _url_credentials)
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
@@ -855,6 +1151,19 @@ _TRIGGER_RE = re.compile(_trie_pattern(_DISPATCH))
 _ENTRIES_FOR_HIT: dict[str, list[_Entry]] = {}
 
 
+_OVERLAPS: dict[str, bool] = {}
+
+
+def _overlaps_another(hit: str) -> bool:
+    """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
+    found = _OVERLAPS.get(hit)
+    if found is None:
+        tails = [hit[i:] for i in range(1, len(hit))]
+        found = any(a.startswith(s) or s.startswith(a) for s in tails for a in _DISPATCH)
+        _OVERLAPS[hit] = found
+    return found
+
+
 def _entries_for(hit: str) -> list[_Entry]:
     """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
     found = _ENTRIES_FOR_HIT.get(hit)
@@ -868,9 +1177,14 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     cands: list[_Cand] = []
     markers: list[tuple[int, int]] = []
     skip_until = 0
-    for m in _TRIGGER_RE.finditer(text):
-        anchor = m.start()
-        for literal, off, handlers in _entries_for(m.group()):
+    search = _TRIGGER_RE.search
+    m = search(text)
+    while m is not None:
+        anchor, hit = m.start(), m.group()
+        # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside the
+        # hit only when another trigger could start there.
+        m = search(text, anchor + 1 if _overlaps_another(hit) else m.end())
+        for literal, off, handlers in _entries_for(hit):
             pos = anchor - off
             if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
                 continue  # inside an existing [REDACTED:...] marker, or not the full trigger
@@ -936,7 +1250,7 @@ def redact(text: str) -> str:
         The text with each finding's span replaced. Idempotent: redacting the result again
         changes nothing.
     """
-    return _redact_counted(text)[0]
+    return redact_counted(text)[0]
 
 
 # A secret glued to another one ("ghp_…--password hunter2") can hide the second from the
@@ -945,7 +1259,7 @@ def redact(text: str) -> str:
 MAX_PASSES = 4
 
 
-def _redact_counted(text: str) -> tuple[str, int]:
+def redact_counted(text: str) -> tuple[str, int]:
     """Redact to a fixpoint; return the text and how many spans were replaced."""
     total = 0
     for _ in range(MAX_PASSES):
@@ -979,7 +1293,7 @@ def redact_bytes(
         context: bytes of context scanned on each side of a window.
     """
     if len(data) <= window + 2 * context:
-        text, count = _redact_counted(data.decode("utf-8", "surrogateescape"))
+        text, count = redact_counted(data.decode("utf-8", "surrogateescape"))
         return (text.encode("utf-8", "surrogateescape"), count) if count else (data, 0)
     parts: list[bytes] = []
     count = 0
@@ -1034,7 +1348,7 @@ def _redact_window(
     shifted = [SecretFinding(f.kind, f.start - first, f.end - first, f.line) for f in findings]
     piece = text[first:stop]
     consumed = len(piece.encode("utf-8", "surrogateescape"))
-    cleaned, more = _redact_counted(_splice(piece, shifted))  # the later passes, in the piece
+    cleaned, more = redact_counted(_splice(piece, shifted))  # the later passes, in the piece
     return cleaned.encode("utf-8", "surrogateescape"), consumed, len(findings) + more
 
 

@@ -243,7 +243,7 @@ def test_policy_change_merged_without_approval(world: World) -> None:
     ("files", "reason"),
     [
         (
-            {"config/token.txt": ("token = ghp_" + "Ab1" * 12 + "\n").encode()},
+            {"config/token.txt": ("token = ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A\n").encode()},
             "adds what looks like a secret: config/token.txt:1: github-token",
         ),
         ({".git/hooks/post-checkout": b"#!/bin/sh\ncurl evil\n"}, "unsafe path '.git/hooks/"),
@@ -270,7 +270,7 @@ def test_pending_branch_with_a_tree_nested_thousands_deep(world: World) -> None:
 
 def test_pending_branch_deep_in_a_long_branch_is_scanned(world: World) -> None:
     base = _main(world, "mallory")
-    bad = _commit_tree(world, "mallory", {"k.txt": b"AKIAIOSFODNN7EXAMPLE\n"}, base)
+    bad = _commit_tree(world, "mallory", {"k.txt": b"AKIAQ3EGHT5KLMNWPZ7R\n"}, base)
     tip = _commit_tree(world, "mallory", {"ok.txt": b"fine\n"}, bad)
     lines = _refused(world, "mallory", f"{tip}:refs/heads/gitgate/pending/abcdefghjk")
     assert f"commit {bad[:12]} adds what looks like a secret" in lines[0]

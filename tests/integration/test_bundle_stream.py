@@ -22,7 +22,7 @@ from gitgate.workflow import Gate
 
 BOSS = "boss@example.com"
 AGENT = "agent@example.com"
-FAKE_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+FAKE_TOKEN = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1" + "1ySowm"  # valid CRC32
 
 
 def git(repo: Path, *args: str) -> bytes:

@@ -11,6 +11,7 @@ import json
 import random
 import string
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,20 @@ def b64url_json(obj: object) -> str:
 
 
 JWT = f"{b64url_json({'alg': 'HS256'})}.{b64url_json({'sub': '42', 'role': 'x'})}.{rnd(B64URL, 43)}"
-GH = "ghp_" + rnd(ALNUM, 36)
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+
+def github_token(prefix: str = "ghp_") -> str:
+    """A token in GitHub's documented format: 30 random chars and their base62 CRC32."""
+    body = rnd(ALNUM, 30)
+    n, check = zlib.crc32(body.encode()), ""
+    while n:
+        n, r = divmod(n, 62)
+        check = BASE62[r] + check
+    return prefix + body + check.rjust(6, "0")
+
+
+GH = github_token()
 PEM_BODY = [rnd(B64, 64) for _ in range(5)] + [rnd(B64, 20) + "=="]
 DISCORD = (
     base64.b64encode(b"123456789012345678").decode().rstrip("=")
@@ -385,7 +399,7 @@ def test_corpus_recall_and_false_positive_rate() -> None:
 
 def test_secret_glued_to_another_is_redacted_in_one_call() -> None:
     # Found by the property above: the flag's value only showed once the token was a marker.
-    text = "ghp_kdeLFkeJnjb7wXh9HjQtDcArQZclrjt92jX1--password passwordpassword"
+    text = GH + "--password passwordpassword"
     once = redact(text)
     assert once == "[REDACTED:github-token]--password [REDACTED:password-assignment]"
     assert redact(once) == once
