@@ -522,7 +522,13 @@ def _describe(store: GitStore, diff: FileDiff, hidden_source: str | None) -> dic
 def _bundled_content(data: bytes) -> tuple[bytes | bytearray, int, bool]:
     """The bytes to bundle for a blob, how many secrets were redacted, and binary-ness."""
     if b"\0" in data[:BINARY_SNIFF]:
-        return data, 0, True
+        from gitgate.secretscan import redact_blob, text_encoding
+
+        if text_encoding(data)[0] == "utf-8":
+            return data, 0, True
+        # UTF-16/32 text has NULs but is text: redacted in its own encoding, never raw.
+        blob, count = redact_blob(data)
+        return blob, count, False
     redacted, count = redact_bytes(data)
     return redacted, count, False
 

@@ -1097,7 +1097,11 @@ def _check_tool_and_message(tool: str, message: str) -> None:
 
 
 def _command_rules(policy: Policy) -> CommandRules:
-    return CommandRules(allow=policy.commands.allow, deny=policy.commands.deny)
+    return CommandRules(
+        allow=policy.commands.allow,
+        deny=policy.commands.deny,
+        sensitive=policy.sensitive_paths,
+    )
 
 
 def _refuse_secret_in_command(command: str) -> None:
