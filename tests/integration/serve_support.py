@@ -71,3 +71,58 @@ def client(config: ServeConfig, **kwargs: object):  # type: ignore[no-untyped-de
     from starlette.testclient import TestClient
 
     return TestClient(create_app(config), **kwargs)  # type: ignore[arg-type]
+
+
+# -- a real `gitgate serve` process ---------------------------------------------------------------
+
+import os  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+
+@dataclass
+class Running:
+    """A `gitgate serve` subprocess and what it printed."""
+
+    proc: subprocess.Popen[str]
+    base: str  # http://127.0.0.1:PORT
+    token: str | None
+    banner: list[str]
+
+
+@contextmanager
+def serve_process(repo: Path, *args: str, actor: str = APPROVER) -> Iterator[Running]:
+    """Run `python -m gitgate -C repo serve --port 0 ARGS` until the block ends (SIGINT)."""
+    env = {**os.environ, "GITGATE_ACTOR": actor}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitgate", "-C", str(repo), "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        banner: list[str] = []
+        deadline = time.monotonic() + 30
+        url = None
+        assert proc.stdout is not None
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise AssertionError(f"serve exited: {proc.wait()} {proc.stderr.read() if proc.stderr else ''}")
+            banner.append(line.rstrip("\n"))
+            found = re.search(r"(http://[^/\s]+)/(\?token=(\S+))?", line)
+            if found:
+                url = found
+        assert url is not None, banner
+        yield Running(proc, url.group(1), url.group(3), banner)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

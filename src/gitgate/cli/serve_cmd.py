@@ -182,4 +182,8 @@ def _run(app: Any, sock: socket.socket) -> None:
         timeout_graceful_shutdown=2,
         server_header=False,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; for a server that is the normal stop
+    click.echo("gitgate serve: stopped", err=True)
