@@ -52,6 +52,7 @@ def routes(server: Server) -> list[Route]:
         Route("/logout", _form(server, _logout_form), methods=["POST"]),
         Route("/events", _events(server), methods=["GET"]),
         Route("/static/{name}", _static(server), methods=["GET"]),
+        Route("/favicon.ico", _no_icon, methods=["GET"]),
     ]
 
 
@@ -389,6 +390,10 @@ def _events(server: Server) -> Callable[[Request], Any]:
         return sse_response(server, since, caller.identity)
 
     return endpoint
+
+
+async def _no_icon(request: Request) -> Response:
+    return Response(status_code=204)  # browsers ask for it on their own; a 404 is noise
 
 
 def _static(server: Server) -> Callable[[Request], Any]:
