@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitutil import AGENT, APPROVER, APPROVER2, commit, create_repo, rev_parse
 
 from gitgate.workflow import Gate
+from gitutil import AGENT, APPROVER, APPROVER2, commit, create_repo, rev_parse
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitutil import AGENT, APPROVER, APPROVER2, commit, create_repo
-
 from gitgate.web import auth
 from gitgate.web.app import ServeConfig, create_app
 from gitgate.workflow import Gate
+from gitutil import AGENT, APPROVER, APPROVER2, commit, create_repo
 
 MALLORY = "mallory@example.com"  # has a token, is no approver
 TOKENS = {

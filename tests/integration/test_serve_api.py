@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gitutil import AGENT, APPROVER, APPROVER2, freeze_clock, gitgate_ok, rev_parse
 from serve_support import MALLORY, TOKENS, World, bearer, client, make_world, token_config
 
 from gitgate.review import review_bundle
 from gitgate.web import auth
 from gitgate.web.app import ServeConfig
+from gitutil import AGENT, APPROVER, APPROVER2, freeze_clock, gitgate_ok, rev_parse
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from gitutil import AGENT, APPROVER, create_repo, gitgate, rev_parse
 from serve_support import MALLORY, TOKENS, make_world, serve_process
+
+from gitutil import AGENT, APPROVER, create_repo, gitgate, rev_parse
 
 
 def request(url: str, token: str | None = None, body: object = None) -> tuple[int, object]:

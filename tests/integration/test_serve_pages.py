@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gitutil import AGENT, APPROVER, APPROVER2, commit, freeze_clock, rev_parse, run_git
 from serve_support import MALLORY, TOKENS, World, bearer, client, make_world, token_config
 
 from gitgate.web.app import CSP
 from gitgate.web.diffview import HUGE_FILE_LINES
+from gitutil import AGENT, APPROVER, APPROVER2, commit, freeze_clock, rev_parse, run_git
 
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 ORIGIN = {"Origin": "http://testserver"}

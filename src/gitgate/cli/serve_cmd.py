@@ -112,16 +112,14 @@ def serve(
 
 
 def _require_extra() -> None:
-    try:
-        import jinja2  # noqa: F401
-        import pygments  # noqa: F401
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError as err:
-        raise GitgateError(
-            f"gitgate serve needs {err.name}, which is not installed",
-            hint="pip install 'gitgate[serve]'",
-        ) from err
+    import importlib.util
+
+    for name in ("starlette", "uvicorn", "jinja2", "pygments"):
+        if importlib.util.find_spec(name) is None:
+            raise GitgateError(
+                f"gitgate serve needs {name}, which is not installed",
+                hint="pip install 'gitgate[serve]'",
+            )
 
 
 def _is_header_name(name: str) -> bool:

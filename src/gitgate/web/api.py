@@ -22,9 +22,9 @@ from gitgate.web.app import (
     MAX_REASON,
     VALID_STATUSES,
     ApiError,
-    approve_as,
     Caller,
     Server,
+    approve_as,
     body_string,
     checked_id,
     export_response,
@@ -88,7 +88,9 @@ def _list(server: Server, request: Request, caller: Caller) -> Any:
     status = request.query_params.get("status") or None
     if status is not None and status not in VALID_STATUSES:
         raise ApiError(
-            400, f"unknown status {redact(status)[:40]!r}", "status is one of " + ", ".join(VALID_STATUSES)
+            400,
+            f"unknown status {redact(status)[:40]!r}",
+            "status is one of " + ", ".join(VALID_STATUSES),
         )
     proposals = gate_call(lambda: server.gate.list(status=status))
     return [_shown(p.to_dict()) for p in proposals]

@@ -30,16 +30,15 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
     HTMLResponse,
     JSONResponse,
-    RedirectResponse,
     Response,
     StreamingResponse,
 )
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gitgate import errors
@@ -47,7 +46,7 @@ from gitgate.ids import ALPHABET, ID_LENGTH, MIN_PREFIX
 from gitgate.records import STATUSES, AuditEntry, Proposal, RecordError, decode_proposal
 from gitgate.redaction import redact, redact_data
 from gitgate.web import auth
-from gitgate.web.diffview import highlight_css, render_diff
+from gitgate.web.diffview import highlight_css
 from gitgate.workflow import Gate
 
 log = logging.getLogger(__name__)

@@ -283,7 +283,9 @@ def _highlight(path: str, body: tuple[str, ...]) -> Iterator[DiffLine]:
     yield from _numbered(body, old_html, new_html)
 
 
-def _numbered(body: tuple[str, ...], old_html: list[str], new_html: list[str]) -> Iterator[DiffLine]:
+def _numbered(
+    body: tuple[str, ...], old_html: list[str], new_html: list[str]
+) -> Iterator[DiffLine]:
     old_no = new_no = 0
     old_at = new_at = 0
     for line in body:
@@ -312,7 +314,7 @@ def _highlight_side(path: str, lines: list[str]) -> list[str]:
     lexer = _lexer_for(path)
     if lexer is None or not lines or any(len(line) > LONG_LINE for line in lines):
         return plain
-    from pygments import highlight
+    from pygments import highlight  # type: ignore[import-untyped,unused-ignore]
 
     out = highlight("\n".join(lines) + "\n", lexer, _formatter())
     if out.endswith("\n"):
@@ -328,8 +330,10 @@ def _lexer_for(path: str) -> Any:
 
 @lru_cache(maxsize=512)
 def _lexer_for_name(name: str) -> Any:
-    from pygments.lexers import get_lexer_for_filename
-    from pygments.util import ClassNotFound
+    from pygments.lexers import (  # type: ignore[import-untyped,unused-ignore]
+        get_lexer_for_filename,
+    )
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped,unused-ignore]
 
     try:
         return get_lexer_for_filename(name, stripnl=False, stripall=False, ensurenl=True)
@@ -339,13 +343,13 @@ def _lexer_for_name(name: str) -> Any:
 
 @lru_cache(maxsize=1)
 def _formatter() -> Any:
-    from pygments.formatters import HtmlFormatter
+    from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped,unused-ignore]
 
     return HtmlFormatter(nowrap=True)
 
 
 def highlight_css(scope: str = ".code") -> str:
     """The stylesheet of the highlighting classes, scoped under ``scope``."""
-    from pygments.formatters import HtmlFormatter
+    from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped,unused-ignore]
 
     return str(HtmlFormatter(style="default").get_style_defs(scope))

@@ -22,9 +22,9 @@ from gitgate.web.app import (
     MAX_REASON,
     VALID_STATUSES,
     ApiError,
-    approve_as,
     Caller,
     Server,
+    approve_as,
     audit_rows,
     checked_id,
     gate_call,
@@ -161,9 +161,7 @@ def _login_form(server: Server) -> Callable[[Request], Any]:
 def _logout_form(server: Server, request: Request, caller: Caller, _f: dict[str, str]) -> Response:
     server.sessions.drop(caller.session)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(
-        server.config.cookie_name, path="/", httponly=True, samesite="strict"
-    )
+    response.delete_cookie(server.config.cookie_name, path="/", httponly=True, samesite="strict")
     return response
 
 
@@ -378,7 +376,11 @@ def _audit_page(server: Server, request: Request, caller: Caller) -> Response:
     report = gate_call(gate.verify_audit)
     entries = gate_call(gate.audit)
     return server.render(
-        "audit.html", caller=caller, csrf=server.csrf(caller), report=report, rows=audit_rows(entries)
+        "audit.html",
+        caller=caller,
+        csrf=server.csrf(caller),
+        report=report,
+        rows=audit_rows(entries),
     )
 
 
@@ -405,4 +407,3 @@ def _static(server: Server) -> Callable[[Request], Any]:
         return Response(data, media_type=media, headers={"cache-control": "no-cache"})
 
     return endpoint
-
