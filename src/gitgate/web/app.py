@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -46,7 +47,7 @@ from gitgate.ids import ALPHABET, ID_LENGTH, MIN_PREFIX
 from gitgate.records import STATUSES, AuditEntry, Proposal, RecordError, decode_proposal
 from gitgate.redaction import redact, redact_data
 from gitgate.web import auth
-from gitgate.web.diffview import highlight_css
+from gitgate.web.diffview import FileSection, highlight_css, render_diff
 from gitgate.workflow import Gate
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,42 @@ def _with_headers(response: Response) -> Response:
     return response
 
 
+class DiffCache:
+    """Rendered diffs by (base, commit), least recently used first out.
+
+    A proposal's diff is a function of two immutable commits, so a rendering never goes stale;
+    highlighting a large diff costs far more than reading it (pygments lexes ~5,000 lines a
+    second), and a proposal is viewed again and again while it waits. Bounded by lines.
+    """
+
+    def __init__(self, max_lines: int = 400_000, max_entries: int = 256) -> None:
+        self.max_lines = max_lines
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], list[FileSection]] = OrderedDict()
+        self._lines = 0
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: tuple[str, str], render: Callable[[], list[FileSection]]
+    ) -> list[FileSection]:
+        """The cached sections of ``key``, rendering (outside the lock) on a miss."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        sections = render()
+        size = sum(len(section.lines) for section in sections) + 1
+        with self._lock:
+            if key not in self._entries and size <= self.max_lines:
+                self._entries[key] = sections
+                self._lines += size
+                while self._lines > self.max_lines or len(self._entries) > self.max_entries:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._lines -= sum(len(section.lines) for section in dropped) + 1
+        return sections
+
+
 class Server:
     """The state of one running ``gitgate serve``: config, sessions, templates, gates."""
 
@@ -207,6 +244,7 @@ class Server:
         self.templates.filters["r"] = _redacted
         self.templates.filters["short"] = lambda sha: str(sha or "")[:12]
         self.static = _load_static()
+        self.diffs = DiffCache()
 
     @property
     def gate(self) -> Gate:
@@ -360,6 +398,16 @@ def body_string(body: Mapping[str, Any], key: str, hint: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ApiError(400, f"{key!r} is required", hint)
     return value
+
+
+def rendered_diff(server: Server, p: Proposal) -> list[FileSection]:
+    """The proposal's diff as ``gitgate show --diff`` shows it (redacted), cut and highlighted."""
+
+    def render() -> list[FileSection]:
+        raw = server.gate.store.diff_text(p.base, p.commit, binary=False)
+        return render_diff(redact(raw.decode("utf-8", "replace")))
+
+    return server.diffs.get((p.base, p.commit), render)
 
 
 def approve_as(gate: Gate, proposal_id: str, who: str, reviewed: str) -> Proposal:

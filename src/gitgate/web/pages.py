@@ -16,7 +16,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from gitgate.records import Proposal
-from gitgate.redaction import redact
 from gitgate.web.app import (
     MAX_BODY,
     MAX_REASON,
@@ -30,10 +29,10 @@ from gitgate.web.app import (
     gate_call,
     list_url,
     proposal_title,
+    rendered_diff,
     sse_response,
     waits_for,
 )
-from gitgate.web.diffview import render_diff
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 DONE_MESSAGES = {"rejected": "Rejected."}
@@ -257,8 +256,7 @@ def _render_proposal(
     gate = server.gate
     p = gate_call(lambda: gate.get(checked_id(raw_id)))
     policy = gate_call(gate.policy)
-    diff = gate.store.diff_text(p.base, p.commit, binary=False).decode("utf-8", "replace")
-    sections = render_diff(redact(diff))
+    sections = rendered_diff(server, p)
     may = waits_for(p, caller.identity, policy.approvers)
     return server.render(
         "proposal.html",
