@@ -420,3 +420,27 @@ def test_page_errors_are_pages(browser) -> None:  # type: ignore[no-untyped-def]
     response = browser.get("/nothing-here")
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
     assert "no such page" in response.text
+
+
+def test_diff_cache_is_bounded_and_least_recently_used_first_out() -> None:
+    from gitgate.web.app import DiffCache
+    from gitgate.web.diffview import render_diff
+
+    one = "diff --git a/f.txt b/f.txt\n--- a/f.txt\n+++ b/f.txt\n@@ -1 +1 @@\n-a\n+b\n"
+    calls: list[str] = []
+
+    def render(name: str):  # type: ignore[no-untyped-def]
+        def run():  # type: ignore[no-untyped-def]
+            calls.append(name)
+            return render_diff(one)
+        return run
+
+    cache = DiffCache(max_lines=8, max_entries=10)  # each entry costs 3 lines + 1
+    for name in ("a", "b", "a", "c", "a", "b"):
+        cache.get((name, name), render(name))
+    # a, b cached; a used again; c pushes out b (least recent); b is rendered again
+    assert calls == ["a", "b", "c", "b"]
+    huge = DiffCache(max_lines=2)
+    huge.get(("x", "x"), render("x"))
+    huge.get(("x", "x"), render("x"))
+    assert calls[-2:] == ["x", "x"]  # larger than the whole cache: never kept
