@@ -83,6 +83,16 @@ ERROR_STATUS: dict[type[errors.GitgateError], int] = {
     errors.NotAGitgateRepo: 500,
     errors.PolicyError: 500,
 }
+CODE_BY_STATUS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "too-large",
+    500: "internal",
+}
 HINT_BY_STATUS = {
     400: "check the request against docs/SERVE.md",
     401: "send `Authorization: Bearer <token>`, or open the URL `gitgate serve` printed",
@@ -128,9 +138,7 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.hint = hint or HINT_BY_STATUS.get(status, "")
-        self.code = code or {401: "unauthorized", 403: "forbidden", 404: "not-found"}.get(
-            status, "bad-request"
-        )
+        self.code = code or CODE_BY_STATUS.get(status, "error")
 
     @classmethod
     def from_gitgate(cls, err: errors.GitgateError) -> ApiError:
