@@ -213,6 +213,8 @@ def main() -> int:
     print()
     for name, took in http_rows:
         print(f"{name:<40} {took * 1000:>7.1f}ms")
+    print("(a running `gitgate serve` renders pending diffs in the background, so an approver's"
+          " first view is normally the cached one)")
     print(f"{'python -m gitgate list':<40} {proc_list * 1000:>7.1f}ms  (a process each)")
     print(f"{'python -m gitgate show --diff':<40} {proc_show * 1000:>7.1f}ms  (a process each)")
     return 0

@@ -444,3 +444,26 @@ def test_diff_cache_is_bounded_and_least_recently_used_first_out() -> None:
     huge.get(("x", "x"), render("x"))
     huge.get(("x", "x"), render("x"))
     assert calls[-2:] == ["x", "x"]  # larger than the whole cache: never kept
+
+
+def test_prewarm_renders_pending_diffs_in_the_background(world: World) -> None:
+    import time
+
+    config = token_config(world.repo, prewarm=True, poll_interval=0.05)
+    with client(config) as c:
+        server = c.app.state.server
+        pending = {(p.base, p.commit) for p in world.gate.list(status="pending")}
+
+        def warmed() -> set[tuple[str, str]]:
+            return set(server.diffs._entries)
+
+        deadline = time.monotonic() + 20
+        while warmed() != pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert warmed() == pending
+        fresh = world.gate.propose_create("LATE.md", b"late\n", actor=AGENT)
+        while (fresh.base, fresh.commit) not in warmed() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (fresh.base, fresh.commit) in warmed()
+        # what the page shows is what it would have rendered itself
+        assert "LATE.md" in c.get(f"/p/{fresh.id}", headers=bearer(APPROVER)).text

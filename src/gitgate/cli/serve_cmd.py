@@ -105,6 +105,7 @@ def serve(
         allowed_hosts=auth.LOOPBACK_HOSTS if loopback and not proxy_header else None,
         cookie_name=f"gitgate_session_{bound_port}",
         poll_interval=poll_interval,
+        prewarm=True,
     )
     app = create_app(config)
     _announce(host, bound_port, who, shown_token, loopback)
@@ -176,7 +177,7 @@ def _run(app: Any, sock: socket.socket) -> None:
     config = uvicorn.Config(
         app,
         log_level="warning",
-        lifespan="off",
+        lifespan="on",
         timeout_graceful_shutdown=2,
         server_header=False,
     )

@@ -11,6 +11,7 @@ thread keeps its own :class:`Gate` (a pygit2 repository is not shared between th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -118,6 +119,8 @@ class ServeConfig:
         poll_interval: seconds between two looks at the notes ref for live events.
         stream_seconds: an event stream ends after this; browsers reconnect by themselves.
         page_size: proposals per list page.
+        prewarm: render the diffs of pending proposals in the background while the server
+            runs, so that an approver's first look at a big diff is fast.
     """
 
     repo: str
@@ -128,6 +131,7 @@ class ServeConfig:
     poll_interval: float = 1.0
     stream_seconds: float = 300.0
     page_size: int = 200
+    prewarm: bool = False
 
 
 class ApiError(Exception):
@@ -418,6 +422,57 @@ def rendered_diff(server: Server, p: Proposal) -> list[FileSection]:
     return server.diffs.get((p.base, p.commit), render)
 
 
+PREWARM_PROPOSALS = 50  # the newest pending proposals whose diffs are rendered ahead
+
+
+class Prewarmer:
+    """A background thread rendering the diffs of pending proposals whenever the notes move.
+
+    Highlighting is the cost of a big proposal page; an approver usually opens a proposal
+    seconds after it appears, so the rendering is done then, not while they wait.
+    """
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="gitgate-prewarm", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop and wait a moment for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        last: str | None = None
+        while not self._stop.is_set():
+            try:
+                last = self._warm_if_moved(last)
+            except Exception:  # noqa: BLE001 - a failed warm-up only costs a slower page
+                log.debug("prewarming diffs failed", exc_info=True)
+            self._stop.wait(self.server.config.poll_interval)
+
+    def _warm_if_moved(self, last: str | None) -> str | None:
+        gate = self.server.gate
+        tip = gate.store.resolve(gate.policy().refs.notes)
+        if tip == last:
+            return tip
+        pending = sorted(
+            gate.list(status="pending"), key=lambda p: (p.created_at, p.id), reverse=True
+        )
+        for proposal in pending[:PREWARM_PROPOSALS]:
+            if self._stop.is_set():
+                break
+            rendered_diff(self.server, proposal)
+        return tip
+
+
 def approve_as(gate: Gate, proposal_id: str, who: str, reviewed: str) -> Proposal:
     """Approve through the Gate, bound to the reviewed commit.
 
@@ -459,8 +514,21 @@ def create_app(config: ServeConfig) -> Starlette:
 
     server = Server(config)
     routes = [*pages.routes(server), *api.routes(server)]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        warmer = Prewarmer(server) if config.prewarm else None
+        if warmer is not None:
+            warmer.start()
+        try:
+            yield
+        finally:
+            if warmer is not None:
+                await anyio.to_thread.run_sync(warmer.stop)
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, allowed_hosts=config.allowed_hosts)],
         exception_handlers={
             ApiError: lambda request, exc: _error_response(server, request, exc),
