@@ -394,3 +394,13 @@ def test_every_answer_carries_the_security_headers(world: World, api) -> None:  
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "same-origin"
         assert "access-control-allow-origin" not in headers
+
+
+def test_token_in_the_query_works_for_the_api(world: World, api) -> None:  # type: ignore[no-untyped-def]
+    listed = api.get(f"/api/proposals?token={TOKENS[APPROVER]}")
+    assert listed.status_code == 200 and "set-cookie" not in listed.headers
+    assert_error(api.get("/api/proposals?token=wrong-token-0123456789"), 401)
+    commit = world.gate.get(world.write_id).commit
+    approved = api.post(f"/api/proposals/{world.write_id}/approve?token={TOKENS[APPROVER]}",
+                        json={"commit": commit})
+    assert approved.status_code == 200 and approved.json()["status"] == "executed"

@@ -377,6 +377,12 @@ def test_events_without_since_start_from_now(world: World) -> None:
     with signed_in(config) as c:
         assert sse_events(c.get("/events").text) == []
         assert sse_events(c.get("/events?since=" + "f" * 40).text) == []
+        # a commit that is not an earlier notes tip (here: main) is not a state a page saw
+        main = rev_parse(world.repo, "main")
+        tree = run_git(world.repo, "rev-parse", "main^{tree}").strip()
+        for bogus in (main, tree):
+            response = c.get(f"/events?since={bogus}")
+            assert response.status_code == 200 and sse_events(response.text) == []
 
 
 # -- the page's own defences -------------------------------------------------------------------

@@ -277,6 +277,10 @@ class Server:
             return Caller(identity, "proxy") if identity else None
         assert cfg.tokens is not None
         header = request.headers.get("authorization")
+        if header is None and request.url.path.startswith("/api/"):
+            # Jupyter-style `?token=` works for API calls too (it never sets a cookie there).
+            query_token = request.query_params.get("token")
+            header = f"Bearer {query_token}" if query_token is not None else None
         if header is not None:
             # A bad bearer token is refused even if a cookie would have passed.
             found = cfg.tokens.identify(auth.bearer_token(header))
@@ -601,10 +605,12 @@ def changes_since(server: Server, since: str | None, identity: str) -> tuple[str
 def known_tip(server: Server, since: str | None) -> str | None:
     """``since`` when it names a notes commit here, else the current notes tip."""
     gate = server.gate
-    if since and len(since) == 40 and all(c in "0123456789abcdef" for c in since):
-        if gate.store.has_object(since):
+    tip = gate.store.resolve(gate.policy().refs.notes)
+    if since and tip and len(since) == 40 and all(c in "0123456789abcdef" for c in since):
+        # The notes ref only fast-forwards: anything else is not a state this page saw.
+        if gate.store.has_object(since) and gate.store.is_ancestor(since, tip):
             return since
-    return gate.store.resolve(gate.policy().refs.notes)
+    return tip
 
 
 async def event_stream(server: Server, since: str | None, identity: str) -> AsyncIterator[str]:
