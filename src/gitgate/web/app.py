@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import anyio
 import jinja2
@@ -45,8 +44,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gitgate import errors
 from gitgate.ids import ALPHABET, ID_LENGTH, MIN_PREFIX
-from gitgate.records import STATUSES, AuditEntry, Proposal, RecordError, decode_proposal
-from gitgate.redaction import redact, redact_data
+from gitgate.records import STATUSES, Proposal, RecordError, decode_proposal
+from gitgate.redaction import redact
 from gitgate.web import auth
 from gitgate.web.diffview import FileSection, highlight_css, render_diff
 from gitgate.workflow import Gate
@@ -560,7 +559,7 @@ def _error_response(server: Server, request: Request, exc: Exception) -> Respons
             status=401,
             error=exc.message,
             proxy=server.config.auth.proxy_header,
-            next=_safe_next(request.url.path),
+            next=safe_next(request.url.path),
             caller=None,
         )
     return server.render(
@@ -568,9 +567,11 @@ def _error_response(server: Server, request: Request, exc: Exception) -> Respons
     )
 
 
-def _safe_next(path: str) -> str:
+def safe_next(path: str) -> str:
     """A path to return to after signing in: only our own absolute paths."""
-    return path if path.startswith("/") and not path.startswith("//") else "/"
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/"
 
 
 # -- live events ----------------------------------------------------------------------------
@@ -662,35 +663,6 @@ def export_response(server: Server, proposal_id: str, who: str) -> Response:
         headers={"x-gitgate-sha256": result.sha256},
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
-
-
-def list_url(**params: str | int | None) -> str:
-    """The list page URL with these filters (empty ones left out)."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", 0)}
-    return "/" + ("?" + urlencode(kept) if kept else "")
-
-
-def audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
-    """The audit log for the page, newest first, every value redacted."""
-    rows = []
-    for entry in reversed(entries):
-        what = ""
-        if "merge" in entry.commits:
-            what = f"-> {entry.commits['merge'][:12]}"
-        elif "reason" in entry.details:
-            what = str(entry.details["reason"])
-        rows.append(
-            {
-                "seq": entry.seq,
-                "time": entry.time,
-                "event": entry.event,
-                "proposal": entry.proposal,
-                "actor": entry.actor,
-                "what": what,
-                "details": redact_data(entry.details),
-            }
-        )
-    return rows
 
 
 VALID_STATUSES = STATUSES

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from gitgate.records import Proposal
+from gitgate.records import AuditEntry, Proposal
 from gitgate.web.app import (
     MAX_BODY,
     MAX_REASON,
@@ -24,12 +24,11 @@ from gitgate.web.app import (
     Caller,
     Server,
     approve_as,
-    audit_rows,
     checked_id,
     gate_call,
-    list_url,
     proposal_title,
     rendered_diff,
+    safe_next,
     sse_response,
     waits_for,
 )
@@ -131,7 +130,7 @@ def _login_page(server: Server) -> Callable[[Request], Any]:
             "login.html",
             error=None,
             proxy=server.config.auth.proxy_header,
-            next=_safe_next(next_path),
+            next=safe_next(next_path),
             caller=None,
         )
 
@@ -152,7 +151,7 @@ def _login_form(server: Server) -> Callable[[Request], Any]:
         identity = tokens.identify(fields.get("token", "").strip()) if tokens else None
         if identity is None:
             raise ApiError(401, "bad token", "paste the token gitgate serve printed")
-        return _signed_in(server, identity, _safe_next(fields.get("next", "/")))
+        return _signed_in(server, identity, safe_next(fields.get("next", "/")))
 
     return endpoint
 
@@ -164,13 +163,35 @@ def _logout_form(server: Server, request: Request, caller: Caller, _f: dict[str,
     return response
 
 
-def _safe_next(path: str) -> str:
-    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/"
-
-
 # -- the list -------------------------------------------------------------------------------
+
+
+def list_url(**params: str | int | None) -> str:
+    """The list page URL with these filters (empty ones left out)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", 0)}
+    return "/" + ("?" + urlencode(kept) if kept else "")
+
+
+def audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """The audit log for the page, newest first, every value redacted."""
+    rows = []
+    for entry in reversed(entries):
+        what = ""
+        if "merge" in entry.commits:
+            what = f"-> {entry.commits['merge'][:12]}"
+        elif "reason" in entry.details:
+            what = str(entry.details["reason"])
+        rows.append(
+            {
+                "seq": entry.seq,
+                "time": entry.time,
+                "event": entry.event,
+                "proposal": entry.proposal,
+                "actor": entry.actor,
+                "what": what,
+            }
+        )
+    return rows
 
 
 def _list_page(server: Server, request: Request, caller: Caller) -> Response:
