@@ -201,6 +201,16 @@ def test_approve_with_a_click(browser: Any, site: Site, tmp_path: Path) -> None:
     assert css(browser, "#status").text == "executed"
     assert site.gate.get(site.proposal).approvals[0].by == APPROVER
     shot(browser, tmp_path, "approved")
+
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.LINK_TEXT, "Audit log").click()
+    banner = css(browser, "#verify")
+    assert banner.text == "audit log OK: 4 entries, 1 proposals"
+    events = [row.find_elements(By.TAG_NAME, "td")[2].text
+              for row in browser.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")]
+    assert events == ["executed", "approved", "proposed", "init"]
+    shot(browser, tmp_path, "audit")
     assert_no_browser_errors(browser)
 
 
