@@ -15,6 +15,8 @@ from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     redact_cmd,
     run_cmds,
     safety_cmds,
+    serve_cmd,
+    serve_cmd,
 )
 from gitgate.cli._base import main
 
