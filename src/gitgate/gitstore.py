@@ -84,20 +84,23 @@ def _update_ref_command(update: RefUpdate) -> str:
     return f"update {update.name}\0{update.new}\0{update.old}\0"
 
 
+# How git and libgit2 say that a ref moved or is locked (a race to retry, not a fault).
+_CONTENTION = (
+    "but expected",
+    "already exists",
+    "File exists",
+    "exists",
+    "lock",
+    "unable to resolve",
+    "does not exist",
+    # `git pack-refs` removes emptied ref directories while libgit2 is creating a ref in one
+    "failed to make directory",
+)
+
+
 def _ref_update_error(stderr: str) -> GitgateError:
     first = _first_lines(stderr.encode(), 2)
-    if any(
-        marker in stderr
-        for marker in (
-            "but expected",
-            "already exists",
-            "File exists",
-            "reference already",
-            "unable to resolve",
-            "does not exist",
-            "cannot lock ref",
-        )
-    ) and not any(
+    if any(marker in stderr for marker in _CONTENTION) and not any(
         m in stderr for m in ("No space left", "Read-only file system", "Permission denied")
     ):
         return ConcurrentUpdate(
@@ -233,6 +236,7 @@ class GitStore:
         """Wrap an open pygit2 repository (use :meth:`open` or :meth:`open_from_env`)."""
         self._repo = repo
         self._lock_fd: int | None = None
+        self._intent_written = False
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -805,14 +809,13 @@ class GitStore:
         return None
 
     def update_refs(self, updates: Sequence[RefUpdate], *, reason: str, who: Identity) -> None:
-        """Apply the updates as one ``git update-ref --stdin`` transaction, each only if its
-        ref still has its ``old`` value.
+        """Apply the updates as one transaction, each only if its ref still has its ``old``.
 
-        git, not libgit2, moves refs: git locks ``packed-refs`` when it deletes a ref, so a
-        ``git pack-refs`` running alongside can never resurrect a deleted one (libgit2 let it),
-        and git uses whatever ref backend the repository has (files, packed, reftable). The
-        refs of one transaction move all or none *unless the process dies* mid-commit, so
-        callers never rely on several refs moving together: gitgate's journal makes one ref
+        Creations and updates go through libgit2 in process; a transaction with a deletion goes
+        through ``git update-ref --stdin``, because git locks ``packed-refs`` when it deletes a
+        ref, so a ``git pack-refs`` running alongside can never resurrect a deleted one (with
+        libgit2 it could). The refs of one transaction move all or none *unless the process
+        dies* mid-commit, so callers never rely on several refs moving together: gitgate's journal makes one ref
         (the audit log) the commit point and derives the rest. While the gitgate write lock is
         held, the refs being updated are recorded in it first, so that the next gitgate
         process can remove the ``.lock`` files a crashed one left (:meth:`clear_stale_locks`).
@@ -826,6 +829,41 @@ class GitStore:
         self._record_intent(ordered)
         names = " ".join(u.name for u in ordered)
         fault_point(f"before {names}")
+        if all(u.new is not None for u in ordered):
+            self._set_refs_in_process(ordered, reason)
+        else:
+            self._update_refs_with_git(ordered, reason)
+        fault_point(f"after {names}")
+        self._record_intent(())
+
+    def _set_refs_in_process(self, ordered: Sequence[RefUpdate], reason: str) -> None:
+        """Creations and updates through libgit2 (no process to start): lock every ref,
+        compare its value *after* the locks are held (pygit2's transaction does not), set.
+        Only deletions need git itself (:meth:`_update_refs_with_git`)."""
+        try:
+            with self._repo.transaction() as txn:
+                for update in ordered:
+                    txn.lock_ref(update.name)
+                fault_point("locked " + " ".join(u.name for u in ordered))
+                for update in ordered:
+                    current = self.resolve(update.name)
+                    if current != update.old:
+                        raise ConcurrentUpdate(
+                            f"{update.name} moved meanwhile "
+                            f"(expected {_short(update.old)}, found {_short(current)})",
+                            hint="someone else changed it at the same time; try again",
+                        )
+                for update in ordered:
+                    assert update.new is not None
+                    txn.set_target(update.name, update.new, message=reason)
+        except pygit2.GitError as err:
+            raise _ref_update_error(str(err)) from err
+        except OSError as err:
+            raise environment_error("cannot update refs", err) from err
+
+    def _update_refs_with_git(self, ordered: Sequence[RefUpdate], reason: str) -> None:
+        """Any transaction with a deletion: git locks ``packed-refs`` when it deletes a ref,
+        so a ``git pack-refs`` alongside cannot resurrect it (with libgit2 it could)."""
         commands = "".join(_update_ref_command(u) for u in ordered)
         proc = self.run_git(
             ["update-ref", "--stdin", "-z", "-m", reason],
@@ -835,8 +873,6 @@ class GitStore:
         )
         if proc.returncode != 0:
             raise _ref_update_error(proc.stderr.decode("utf-8", "replace"))
-        fault_point(f"after {names}")
-        self._record_intent(())
 
     def update_ref(self, name: str, new: str | None, old: str | None, *, reason: str) -> None:
         """One compare-and-swap ref update (see :meth:`update_refs`)."""
@@ -873,10 +909,14 @@ class GitStore:
         if self._lock_fd is None:
             return
         text = "".join(f"{u.name}\n" for u in updates)
+        if not text and not self._intent_written:
+            return
+        self._intent_written = bool(text)
         os.ftruncate(self._lock_fd, 0)
         if text:
+            # No fsync: the record must outlive the process (kill -9), not the machine; after
+            # a reboot, git's lock files are judged by age (doctor).
             os.pwrite(self._lock_fd, f"{os.getpid()} {time.time():.3f}\n{text}".encode(), 0)
-            os.fsync(self._lock_fd)
 
     def _clear_crashed_intent(self) -> None:
         """A non-empty lock file means its last holder died while updating refs: remove the

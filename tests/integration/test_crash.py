@@ -104,7 +104,7 @@ def _settled(repo: Path, pid: str, action: str) -> None:
 def test_crash_after_every_step(tmp_path: Path, action: str) -> None:
     repo, pid = _fresh(tmp_path, "probe")
     steps = _steps(lambda gate: ACTIONS[action](gate, pid), repo)
-    assert len(steps) >= 6, steps  # the audit CAS, then the derived refs and notes
+    assert len(steps) >= 4, steps  # the audit CAS, then the derived refs and notes
     for k in range(1, len(steps) + 1):
         repo, pid = _fresh(tmp_path, f"{action}-{k}")
         before = {p.id for p in Gate(repo).list()}

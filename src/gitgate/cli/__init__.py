@@ -16,7 +16,6 @@ from gitgate.cli import (  # noqa: E402,F401  (imported for their side effect)
     run_cmds,
     safety_cmds,
     serve_cmd,
-    serve_cmd,
 )
 from gitgate.cli._base import main
 

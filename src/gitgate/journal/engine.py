@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from gitgate.audit import LoggedEntry, actor_identity, append_entries
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
-from gitgate.gitstore import GitStore
+from gitgate.gitstore import GitStore, RefUpdate
 from gitgate.journal.index import IndexRow, load_index
 from gitgate.journal.replay import NetMove, fold, net_moves, proposals_touched, state_of
 from gitgate.policy import RefNames
@@ -34,6 +34,7 @@ from gitgate.records import (
 
 log = logging.getLogger(__name__)
 
+_GITGATE = actor_identity("gitgate")
 APPLIED_REF = "refs/gitgate/applied"  # local only: the last entry whose effects are complete
 MAX_BLIND_WALK = 10_000  # entries read back when the marker is missing (a fresh clone)
 MAX_SETTLE_TRIES = (
@@ -178,6 +179,23 @@ class Journal:
         return derived is not None and raw == encode_proposal(derived)
 
     def _apply(self, logged: Sequence[LoggedEntry], *, dry_run: bool, strict: bool) -> RollForward:
+        """Bring every ref and note the entries name in line, in one ref transaction.
+
+        git holds some locks briefly on its own (``git pack-refs`` locks ``packed-refs`` and
+        every loose ref it packs): a lost race recomputes from the refs as they now are.
+        """
+        for attempt in range(MAX_SETTLE_TRIES):
+            try:
+                return self._apply_once(logged, dry_run=dry_run, strict=strict)
+            except ConcurrentUpdate:
+                if attempt == MAX_SETTLE_TRIES - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _apply_once(
+        self, logged: Sequence[LoggedEntry], *, dry_run: bool, strict: bool
+    ) -> RollForward:
         entries = [item.entry for item in logged]
         try:
             moves = net_moves(entries)
@@ -185,34 +203,32 @@ class Journal:
             raise JournalConflict(
                 f"the journal contradicts itself: {err}", hint="run `gitgate audit verify`"
             ) from err
-        moved, conflicts = self._move_refs(moves, dry_run=dry_run)
-        notes = self._update_notes(entries, dry_run=dry_run)
+        updates, moved, conflicts = self._ref_updates(moves)
         if conflicts and strict:
             raise JournalConflict(
                 "gitgate's refs disagree with the audit log: " + "; ".join(conflicts[:3]),
                 hint="run `gitgate doctor` to see and repair it",
             )
-        if not dry_run and not conflicts:
-            self._mark_applied(logged[-1].commit)
+        changed = self._derived_notes(entries)
+        if not dry_run:
+            if changed:
+                updates.append(self._notes_update(changed))
+            if not conflicts:
+                marker = self.store.resolve(APPLIED_REF)
+                if marker != logged[-1].commit:
+                    updates.append(RefUpdate(APPLIED_REF, logged[-1].commit, marker))
+            if updates:
+                self.store.update_refs(updates, reason="gitgate journal", who=_GITGATE)
+        notes = [f"note of {commit[:12]}" for commit in sorted(changed)]
         return RollForward(len(entries), tuple(moved), tuple(notes), tuple(conflicts))
 
-    def _mark_applied(self, commit: str) -> None:
-        for attempt in range(MAX_SETTLE_TRIES):
-            marker = self.store.resolve(APPLIED_REF)
-            try:
-                self.store.update_ref(APPLIED_REF, commit, marker, reason="gitgate applied")
-                return
-            except ConcurrentUpdate:
-                time.sleep(0.005 * (attempt + 1))
-        # The marker only saves work; without it the next command checks the newest entry.
-
-    def _move_refs(
-        self, moves: dict[str, NetMove], *, dry_run: bool
-    ) -> tuple[list[str], list[str]]:
+    def _ref_updates(
+        self, moves: dict[str, NetMove]
+    ) -> tuple[list[RefUpdate], list[str], list[str]]:
+        updates: list[RefUpdate] = []
         moved: list[str] = []
         conflicts: list[str] = []
-        # Creations before deletions, so a proposal commit is reachable at every instant.
-        for move in sorted(moves.values(), key=lambda m: m.final is None):
+        for move in moves.values():
             current = self.store.resolve(move.ref)
             state = state_of(moves, move.ref, current)
             if state == "off" and self._built_upon(move, current):
@@ -221,27 +237,10 @@ class Journal:
                 conflicts.append(
                     f"{move.ref} is at {_short(current)}, the journal says {_short(move.final)}"
                 )
-                continue
-            if state == "behind":
+            elif state == "behind":
                 moved.append(f"{move.ref}: {_short(current)} -> {_short(move.final)}")
-                if not dry_run:
-                    self._settle(move, moves)
-        return moved, conflicts
-
-    def _settle(self, move: NetMove, moves: dict[str, NetMove]) -> None:
-        """Move one ref to the journal's value, riding out locks that git itself holds
-        briefly (``git pack-refs`` locks ``packed-refs`` and every loose ref it packs)."""
-        for attempt in range(MAX_SETTLE_TRIES):
-            current = self.store.resolve(move.ref)
-            if state_of(moves, move.ref, current) != "behind":
-                return
-            try:
-                self.store.update_ref(move.ref, move.final, current, reason="gitgate journal")
-                return
-            except ConcurrentUpdate:
-                if attempt == MAX_SETTLE_TRIES - 1:
-                    raise
-                time.sleep(0.005 * (attempt + 1))
+                updates.append(RefUpdate(move.ref, move.final, current))
+        return updates, moved, conflicts
 
     def _built_upon(self, move: NetMove, current: str | None) -> bool:
         return self._built_upon_ref(move.ref, move.final, current)
@@ -257,21 +256,31 @@ class Journal:
             and self.store.is_ancestor(final, current)
         )
 
-    def _update_notes(self, entries: Sequence[AuditEntry], *, dry_run: bool) -> list[str]:
-        """Write each touched proposal's note as the journal derives it (a note found in the
-        repository is never built upon: someone may have edited it)."""
+    def _derived_notes(self, entries: Sequence[AuditEntry]) -> dict[str, bytes]:
+        """Each touched proposal's note as the journal derives it, where the stored one
+        differs (a note found in the repository is never built upon: someone may edit it)."""
         changed: dict[str, bytes] = {}
         index = load_index(self.store, self.refs.audit)
+        tip = self.store.resolve(self.refs.notes)
         for commit, about in proposals_touched(entries).items():
             after = self._derived(index.rows.get(about[0].proposal or ""), commit)
             if after is None:
                 continue
             wanted = encode_proposal(after)
-            if self.store.read_note(self.store.resolve(self.refs.notes), commit) != wanted:
+            if self.store.read_note(tip, commit) != wanted:
                 changed[commit] = wanted
-        if changed and not dry_run:
-            self.write_notes(changed)
-        return [f"note of {commit[:12]}" for commit in sorted(changed)]
+        return changed
+
+    def _notes_update(self, changed: dict[str, bytes]) -> RefUpdate:
+        tip = self.store.resolve(self.refs.notes)
+        new = self.store.write_notes(
+            tip,
+            changed,
+            message="gitgate: notes derived from the journal\n",
+            who=actor_identity("gitgate"),
+            when=_now(),
+        )
+        return RefUpdate(self.refs.notes, new, tip)
 
     def _derived(self, row: IndexRow | None, commit: str) -> Proposal | None:
         if row is None or row.commit != commit:
@@ -282,20 +291,14 @@ class Journal:
             return None
 
     def write_notes(self, changed: dict[str, bytes]) -> None:
+        """Write these notes onto the notes ref (used by doctor)."""
         for attempt in range(MAX_SETTLE_TRIES):
-            tip = self.store.resolve(self.refs.notes)
-            new = self.store.write_notes(
-                tip,
-                changed,
-                message="gitgate: notes derived from the journal\n",
-                who=actor_identity("gitgate"),
-                when=_now(),
-            )
             try:
-                self.store.update_ref(self.refs.notes, new, tip, reason="gitgate notes")
+                self.store.update_refs(
+                    [self._notes_update(changed)], reason="gitgate notes", who=_GITGATE
+                )
                 return
             except ConcurrentUpdate:
-                # a lock git holds briefly, or a `git notes` outside gitgate: write on its tip
                 time.sleep(0.005 * (attempt + 1))
         raise ConcurrentUpdate("the notes ref kept moving", hint="try again")
 
