@@ -496,11 +496,17 @@ class GitStore:
             env={"GIT_INDEX_FILE": index_path},
             check=False,
         )
-        if proc.returncode != 0:
+        if proc.returncode == 0:
+            return
+        if b"No valid patches in input" in proc.stderr:
             raise PatchDoesNotApply(
-                "the patch does not apply: " + _first_lines(proc.stderr),
-                hint="regenerate it against the current target (gitgate show / git diff)",
+                "the patch cannot be parsed: " + _first_lines(proc.stderr),
+                hint="give a unified diff as `git diff --binary -M` writes it",
             )
+        raise PatchDoesNotApply(
+            "the patch does not apply: " + _first_lines(proc.stderr),
+            hint="regenerate it against the current target (gitgate show / git diff)",
+        )
 
     # -- diffs and merges ------------------------------------------------------------------
 
