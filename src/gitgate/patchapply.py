@@ -334,15 +334,23 @@ def _named_path(line: bytes) -> list[str]:
             raw = line[len(prefix) :]
             if side is None:
                 return [unquote_c_path(raw)]
-            if not raw.startswith(b'"'):
-                raw = raw.split(b"\t", 1)[0]  # git adds a tab after names with spaces
-            name = unquote_c_path(raw)
+            name = _side_name(raw)
             if name == "/dev/null":
                 return []
             if not name.startswith(side.decode()):
                 raise _Unsupported
             return [name[2:]]
     return []
+
+
+def _side_name(raw: bytes) -> str:
+    """The name of a ``---``/``+++`` line; git adds a tab after names with spaces."""
+    if not raw.startswith(b'"'):
+        return raw.split(b"\t", 1)[0].decode("utf-8")
+    name, used = _unquote_prefix(raw)
+    if raw[used:] and not raw[used:].startswith(b"\t"):
+        raise ValueError("text after a quoted name")
+    return name
 
 
 def _header_names(rest: bytes) -> list[str]:
