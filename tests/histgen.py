@@ -421,10 +421,13 @@ def generate_history(repo: Path, commits: int, seed: int) -> History:
     made = [_commit_all(repo, "root")]
     titles = ["root"]
     weights = [w for _, _, w in CHANGES]
+    # every kind of change comes first, once each, so even a short history covers them all
+    first = rng.sample(CHANGES, len(CHANGES))
     while len(made) <= commits:
         done: list[str] = []
-        for _ in range(rng.choice((1, 1, 2, 3))):
-            name, change, _weight = rng.choices(CHANGES, weights)[0]
+        for n in range(rng.choice((1, 1, 2, 3))):
+            forced = n == 0 and len(made) <= len(first)
+            name, change, _weight = first[len(made) - 1] if forced else rng.choices(CHANGES, weights)[0]
             if change(tree):
                 done.append(name)
         if not done or not run_git(repo, "status", "--porcelain"):
