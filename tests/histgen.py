@@ -83,7 +83,7 @@ class _Tree:
     def dirs(self, *, nonempty: bool = False) -> list[str]:
         """Real directories ('' is the root), never symlinks to directories."""
         out = [""]
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, _filenames in os.walk(self.root):
             dirnames[:] = sorted(
                 d for d in dirnames if d != ".git" and not os.path.islink(os.path.join(dirpath, d))
             )

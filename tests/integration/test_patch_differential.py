@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 
 from gitgate.errors import GitgateError, UnsafePath
 from gitgate.gitstore import GitStore, TreeEntry
-from gitgate.pathpolicy import check_path, check_symlink_target
 from gitgate.patchapply import patch_paths
+from gitgate.pathpolicy import check_path, check_symlink_target
 from gitgate.workflow import Gate
 from gitutil import (
     AGENT,
