@@ -320,7 +320,7 @@ class GitStore:
         Only the trees on the changed paths are read and rewritten, so the cost depends on the
         touched paths, not on the size of the repository. A file and a directory may swap in
         one change, as in any ``git diff``: a file (or symlink) written at ``p`` replaces the
-        directory ``p`` when every path edited below ``p`` is deleted, and files written below
+        directory ``p`` when the changes delete everything in it, and files written below
         ``p`` replace the file ``p`` when ``p`` is deleted.
 
         Raises:
@@ -346,7 +346,7 @@ class GitStore:
             if child.is_leaf and child.entry is not None:
                 if child.children and _writes_below(child):
                     raise TreeConflict(f"{path} would be both a file and a directory")
-                # deletions below a path that becomes a file are the old directory going away
+                self._check_directory_emptied(existing, child, path)
                 builder.insert(name, pygit2.Oid(hex=child.entry.oid), child.entry.mode)
             elif child.children:
                 self._write_subdir(builder, name, existing, child, path)
@@ -357,6 +357,21 @@ class GitStore:
         if len(builder) == 0:
             return None
         return str(builder.write())
+
+    def _check_directory_emptied(
+        self, existing: pygit2.Object | None, child: _Node, path: str
+    ) -> None:
+        """A file may replace a directory only when the edits delete all that was in it.
+
+        Nothing leaves the tree unless an edit names it, so every removed path passes the
+        same checks as any other edit.
+        """
+        if existing is None or int(existing.filemode) != MODE_TREE:
+            return
+        subtree = self._repo[existing.id]
+        assert isinstance(subtree, pygit2.Tree)
+        if self._write_node(subtree, child, path + "/") is not None:
+            raise TreeConflict(f"{path} is a directory; cannot write a file there")
 
     def _write_subdir(
         self,
