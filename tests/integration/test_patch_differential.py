@@ -284,30 +284,6 @@ def test_patch_paths_read_gits_quoting(tmp_path: Path, quote_path: str) -> None:
     assert set(patch_paths(patch) or []) == set(old) | set(new)
 
 
-@pytest.mark.parametrize(
-    ("quoted", "name"),
-    [
-        (b'"a\\tb"', "a\tb"),
-        (b'"a\\"b\\\\c"', 'a"b\\c'),
-        (b'"\\303\\274ber"', "über"),
-        (b'"\\a\\b\\f\\n\\r\\v"', "\a\b\f\n\r\v"),
-        (b"plain name", "plain name"),
-    ],
-)
-def test_unquote(quoted: bytes, name: str) -> None:
-    from gitgate.patchapply import unquote_c_path
-
-    assert unquote_c_path(quoted) == name
-
-
-@pytest.mark.parametrize("bad", [b'"open', b'"bad \\x escape"', b'"\\777"', b'"a"b', b'"\\3"'])
-def test_unquote_refuses_malformed_names(bad: bytes) -> None:
-    from gitgate.patchapply import unquote_c_path
-
-    with pytest.raises(ValueError):
-        unquote_c_path(bad)
-
-
 def test_unreadable_headers_fall_back_to_the_whole_tree(tmp_path: Path) -> None:
     # `diff -ru` output has no `diff --git` headers; git applies it all the same
     repo_dir = create_repo(tmp_path / "fallback")
@@ -321,13 +297,6 @@ def test_unreadable_headers_fall_back_to_the_whole_tree(tmp_path: Path) -> None:
     assert store.apply_patch(old_tree, patch, full_index=True) == edits
     with pytest.raises(GitgateError, match="does not apply"):
         store.apply_patch(old_tree, patch.replace(b"-one", b"-ONE"))
-
-
-def test_a_malformed_quoted_header_is_not_guessed(tmp_path: Path) -> None:
-    patch = (b'diff --git "a/x y/z" "b/x y/z\n--- "a/x y/z"\n+++ "b/x y/z"\n'
-             b"@@ -1 +1 @@\n-one\n+two\n")
-    assert patch_paths(patch) is None
-    assert patch_paths(patch.replace(b'"b/x y/z\n', b'"b/x y/z"\n')) == ["x y/z"]
 
 
 # -- names the policy refuses -------------------------------------------------------------------
