@@ -190,12 +190,28 @@ def _apply_all(sections: list[_Section], lookup: Lookup) -> dict[str, FileState 
             raise _Unsupported
         if sec.is_rename and new_path and lookup(new_path) is not None:
             raise _Unsupported
+        if new_path and _below_a_file(new_path, lookup, result):
+            raise _Unsupported  # a file or symlink becomes a directory: git's ordering rules
         after = _apply_section(sec, before)
         if old_path and old_path != new_path:
             result[old_path] = None
         if new_path:
             result[new_path] = after
     return result
+
+
+def _below_a_file(path: str, lookup: Lookup, result: dict[str, FileState | None]) -> bool:
+    """Whether a leading directory of ``path`` is a file or symlink, before or in the patch.
+
+    git refuses a path "beyond a symbolic link" depending on the order of the patch's
+    sections; such patches are left to git.
+    """
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        if result.get(prefix) is not None or lookup(prefix) is not None:
+            return True
+    return False
 
 
 def _paths(sec: _Section) -> tuple[str | None, str | None]:

@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitgate.errors import GitgateError, UnsafePath
+from gitgate.errors import GitgateError, PatchDoesNotApply, UnsafePath
 from gitgate.gitstore import GitStore, TreeEntry
 from gitgate.patchapply import patch_paths
 from gitgate.pathpolicy import check_path, check_symlink_target
@@ -147,6 +147,8 @@ def _apply_op(draw: st.DrawFn, tree: dict[str, tuple[int, bytes]], op: str) -> N
         target = draw(paths)
         if mode != LINK and draw(st.booleans()):
             mode = EXEC if mode == BLOB else BLOB  # with a mode change
+        if mode == LINK and not check_symlink_target(target, data.decode()).safe:
+            data = _link_to(target, tree, pick)  # the old target would leave the repository
         if _consistent(tree, target):
             tree[target] = (mode, data + (b"x\n" if draw(st.booleans()) and mode != LINK else b""))
     elif op == "chmod":
@@ -193,12 +195,18 @@ def _patch(repo_dir: Path, old: str, new: str) -> bytes:
     return run_git_raw(repo_dir, "diff", "--binary", "--full-index", "-M", old, new).stdout
 
 
-def _git_apply_index(repo_dir: Path, base_commit: str, patch: bytes) -> str:
-    """The oracle: ``git apply --index`` in a work tree at ``base_commit``; the tree it gives."""
+def _git_apply_index(repo_dir: Path, base_commit: str, patch: bytes) -> str | None:
+    """The oracle: ``git apply --index`` in a work tree at ``base_commit``; the tree it gives.
+
+    None when git refuses the patch (``git diff`` can write patches git cannot apply: a rename
+    listed after a file created below the renamed symlink is "beyond a symbolic link").
+    """
     run_git(repo_dir, "checkout", "-q", "-f", "--detach", base_commit)
     run_git(repo_dir, "clean", "-qfdx")
-    run_git(repo_dir, "apply", "--index", "-", input=patch)
-    return run_git(repo_dir, "write-tree").strip()
+    applied = run_git_raw(repo_dir, "apply", "--index", "-", input=patch, check=False)
+    tree = run_git(repo_dir, "write-tree").strip() if applied.returncode == 0 else None
+    run_git(repo_dir, "reset", "-q", "--hard")
+    return tree
 
 
 def _fresh(tmp_path: Path, name: str) -> Path:
@@ -228,9 +236,15 @@ def test_every_way_of_applying_gives_gits_tree(tmp_path: Path, change: Change) -
     old_commit = _commit(repo, old_tree, [])
     new_commit = _commit(repo, new_tree, [old_commit])
     patch = _patch(repo_dir, old_commit, new_commit)
-    assert _git_apply_index(repo_dir, old_commit, patch) == new_tree
-
     store = GitStore.open(repo_dir)
+    oracle = _git_apply_index(repo_dir, old_commit, patch)
+    if oracle is None:  # git refuses: so must gitgate, every way
+        for full_index in (False, True):
+            with pytest.raises(PatchDoesNotApply):
+                store.apply_patch(old_tree, patch, full_index=full_index)
+        return
+    assert oracle == new_tree
+
     auto = store.apply_patch(old_tree, patch)
     full = store.apply_patch(old_tree, patch, full_index=True)
     named = patch_paths(patch)
@@ -248,10 +262,17 @@ def test_propose_and_approve_give_gits_tree(tmp_path: Path, change: Change) -> N
     old_commit = _commit(repo, _write_tree(repo, change.old), [])
     new_commit = _commit(repo, _write_tree(repo, change.new), [old_commit])
     patch = _patch(repo_dir, old_commit, new_commit)
+    oracle = _git_apply_index(repo_dir, old_commit, patch)
     run_git(repo_dir, "update-ref", "refs/heads/main", old_commit)
-    run_git(repo_dir, "reset", "-q", "--hard", "main")
+    run_git(repo_dir, "checkout", "-q", "-f", "main")
     gate = Gate(repo_dir)
     gate.init(["main"], [APPROVER], actor=APPROVER)
+    if oracle is None:  # git refuses: gitgate refuses too, cleanly, and nothing moves
+        before = rev_parse(repo_dir, "main")
+        with pytest.raises(PatchDoesNotApply):
+            gate.propose_patch(patch, message="generated", actor=AGENT)
+        assert rev_parse(repo_dir, "main") == before
+        return
 
     proposal = gate.propose_patch(patch, message="generated", actor=AGENT)
     assert tree_listing(repo_dir, proposal.commit) == tree_listing(repo_dir, new_commit)
@@ -297,6 +318,24 @@ def test_unreadable_headers_fall_back_to_the_whole_tree(tmp_path: Path) -> None:
     assert store.apply_patch(old_tree, patch, full_index=True) == edits
     with pytest.raises(GitgateError, match="does not apply"):
         store.apply_patch(old_tree, patch.replace(b"-one", b"-ONE"))
+
+
+def test_a_patch_git_refuses_is_refused_the_same_way(tmp_path: Path) -> None:
+    # found by the property test: git diff lists the rename of symlink d/l after the new file
+    # d/l/x, and git apply refuses the file as "beyond a symbolic link"; so does gitgate
+    repo_dir = create_repo(tmp_path / "beyond")
+    repo = pygit2.Repository(str(repo_dir))
+    old = {"d/l": (LINK, b"missing"), "keep": (BLOB, b"k\n")}
+    new = {"d/l/x": (BLOB, b""), "top": (LINK, b"missing"), "keep": (BLOB, b"k\n")}
+    old_tree = _write_tree(repo, old)
+    old_commit = _commit(repo, old_tree, [])
+    patch = _patch(repo_dir, old_commit, _commit(repo, _write_tree(repo, new), [old_commit]))
+    assert b"rename to top" in patch
+    assert _git_apply_index(repo_dir, old_commit, patch) is None
+    store = GitStore.open(repo_dir)
+    for full_index in (False, True):
+        with pytest.raises(PatchDoesNotApply, match="'d/l/x' is beyond a symbolic link"):
+            store.apply_patch(old_tree, patch, full_index=full_index)
 
 
 # -- names the policy refuses -------------------------------------------------------------------
