@@ -1,7 +1,7 @@
 """History replay: every commit of a varied history, proposed as a patch and approved, must
 give exactly the tree git itself recorded.
 
-A source repository gets ~25 commits exercising what `git diff --binary` can express: renames,
+A source repository gets ~35 commits exercising what `git diff --binary` can express: renames,
 copies, mode changes, binary files, symlinks (added, retargeted, replacing a file and replaced
 by one), deletions, empty files, missing final newlines, names git quotes, nested directories,
 file/directory swaps. A second repository starts from the same root commit with gitgate set up;
