@@ -50,11 +50,24 @@ def check_edits(
         UnsafePath / SecretDetected.
     """
 
-    def is_symlink(path: str) -> bool:
+    def was_symlink(path: str) -> bool:
         entry = store.tree_entry(base_tree, path)
         return entry is not None and entry.mode == MODE_LINK
 
-    check_paths(sorted(edits), extra_sensitive=policy.sensitive_paths, is_symlink=is_symlink)
+    def will_be_symlink(path: str) -> bool:
+        if path in edits:
+            entry = edits[path]
+            return entry is not None and entry.mode == MODE_LINK
+        return was_symlink(path)
+
+    # A deleted path is judged against the tree before the change, a written path against the
+    # tree after it: deleting files under a directory that becomes a symlink writes nothing
+    # through the link, and files written where a symlink was removed land in a real directory.
+    deleted = sorted(p for p, e in edits.items() if e is None)
+    written = sorted(p for p, e in edits.items() if e is not None)
+    extra = policy.sensitive_paths
+    check_paths(deleted, extra_sensitive=extra, is_symlink=was_symlink)
+    check_paths(written, extra_sensitive=extra, is_symlink=will_be_symlink)
     links = [
         NewContent(p, e.mode, store.read_blob(e.oid))
         for p, e in edits.items()

@@ -37,7 +37,7 @@ from gitgate.errors import (
     PatchDoesNotApply,
     environment_fault,
 )
-from gitgate.patchapply import apply_simple_patch
+from gitgate.patchapply import apply_simple_patch, patch_paths
 
 log = logging.getLogger(__name__)
 
@@ -409,7 +409,10 @@ class GitStore:
         """Return the id of ``base_tree`` with ``changes`` applied (None deletes the path).
 
         Only the trees on the changed paths are read and rewritten, so the cost depends on the
-        touched paths, not on the size of the repository.
+        touched paths, not on the size of the repository. A file and a directory may swap in
+        one change, as in any ``git diff``: a file (or symlink) written at ``p`` replaces the
+        directory ``p`` when the changes delete everything in it, and files written below
+        ``p`` replace the file ``p`` when ``p`` is deleted.
 
         Raises:
             TreeConflict: when a path would have to be a file and a directory at once.
@@ -431,20 +434,35 @@ class GitStore:
         for name, child in node.children.items():
             existing = builder.get(name)
             path = prefix + name
-            if child.children:
-                self._write_subdir(builder, name, existing, child, path)
-            elif child.entry is None:
-                if existing is not None:
-                    if int(existing.filemode) == MODE_TREE:
-                        raise TreeConflict(f"{path} is a directory, not a file")
-                    builder.remove(name)
-            else:
-                if existing is not None and int(existing.filemode) == MODE_TREE:
-                    raise TreeConflict(f"{path} is a directory; cannot write a file there")
+            if child.is_leaf and child.entry is not None:
+                if child.children and _writes_below(child):
+                    raise TreeConflict(f"{path} would be both a file and a directory")
+                self._check_directory_emptied(existing, child, path)
                 builder.insert(name, pygit2.Oid(hex=child.entry.oid), child.entry.mode)
+            elif child.children:
+                self._write_subdir(builder, name, existing, child, path)
+            elif existing is not None:
+                if int(existing.filemode) == MODE_TREE:
+                    raise TreeConflict(f"{path} is a directory, not a file")
+                builder.remove(name)
         if len(builder) == 0:
             return None
         return str(builder.write())
+
+    def _check_directory_emptied(
+        self, existing: pygit2.Object | None, child: _Node, path: str
+    ) -> None:
+        """A file may replace a directory only when the edits delete all that was in it.
+
+        Nothing leaves the tree unless an edit names it, so every removed path passes the
+        same checks as any other edit.
+        """
+        if existing is None or int(existing.filemode) != MODE_TREE:
+            return
+        subtree = self._repo[existing.id]
+        assert isinstance(subtree, pygit2.Tree)
+        if self._write_node(subtree, child, path + "/") is not None:
+            raise TreeConflict(f"{path} is a directory; cannot write a file there")
 
     def _write_subdir(
         self,
@@ -454,8 +472,6 @@ class GitStore:
         child: _Node,
         path: str,
     ) -> None:
-        if child.is_leaf and child.entry is not None:
-            raise TreeConflict(f"{path} would be both a file and a directory")
         subtree: pygit2.Tree | None = None
         if existing is not None:
             if int(existing.filemode) == MODE_TREE:
@@ -473,27 +489,37 @@ class GitStore:
 
     # -- patches ---------------------------------------------------------------------------
 
-    def apply_patch(self, base_tree: str, patch: bytes) -> dict[str, TreeEntry | None]:
+    def apply_patch(
+        self, base_tree: str, patch: bytes, *, full_index: bool = False
+    ) -> dict[str, TreeEntry | None]:
         """Apply a ``git diff --binary`` style patch to ``base_tree``; return the tree edits.
 
-        Runs ``git apply --cached`` on a temporary index holding only the paths the patch
-        touches, so the work does not grow with the size of the repository.
+        Plain text patches that match exactly are applied in-process. Others go to ``git apply
+        --cached`` on a temporary index holding only what the patch can touch: the paths its
+        own headers name (rename and copy sources included), the files that sit where those
+        paths need a directory, and the files under a directory one of them replaces. When
+        that narrow index does not take the patch, git tries once more on an index of the
+        whole tree and has the last word. All three give git's result.
+
+        Args:
+            base_tree: the tree the patch applies to.
+            patch: the patch bytes.
+            full_index: go straight to the whole-tree index (the tests compare the ways).
 
         Raises:
             PatchDoesNotApply: with git's own reason.
         """
-        fast = self._apply_in_process(base_tree, patch)
-        if fast is not None:
-            return fast
-        paths = self._patch_paths_libgit2(patch)
-        try:
-            return self._apply_on_temp_index(base_tree, patch, paths)
-        except PatchDoesNotApply:
-            # libgit2 may have misread the patch's paths; ask git itself and try once more.
-            git_paths = self.patch_paths(patch)
-            if paths is not None and set(git_paths) == set(paths):
-                raise
-            return self._apply_on_temp_index(base_tree, patch, git_paths)
+        if not full_index:
+            fast = self._apply_in_process(base_tree, patch)
+            if fast is not None:
+                return fast
+            paths = patch_paths(patch)
+            if paths is not None:
+                try:
+                    return self._apply_on_temp_index(base_tree, patch, paths)
+                except PatchDoesNotApply as err:
+                    log.debug("narrow index refused the patch (%s); trying the whole tree", err)
+        return self._apply_on_full_index(base_tree, patch)
 
     def _apply_in_process(self, base_tree: str, patch: bytes) -> dict[str, TreeEntry | None] | None:
         """Plain text patches that match exactly are applied here, saving a git process."""
@@ -514,67 +540,79 @@ class GitStore:
                 edits[path] = new
         return edits
 
-    def patch_paths(self, patch: bytes) -> list[str]:
-        """Every path a patch touches (old and new names), as git itself parses them.
+    def _apply_on_temp_index(
+        self, base_tree: str, patch: bytes, paths: list[str]
+    ) -> dict[str, TreeEntry | None]:
+        entries = self._entries_a_patch_can_touch(base_tree, paths)
+        with tempfile.TemporaryDirectory(prefix="gitgate-apply-") as tmp:
+            index_path = os.path.join(tmp, "index")
+            index = pygit2.Index(index_path)
+            for path, entry in entries.items():
+                index.add(pygit2.IndexEntry(path, pygit2.Oid(hex=entry.oid), FileMode(entry.mode)))
+            index.write()
+            self._git_apply_cached(patch, index_path)
+            result = pygit2.Index(index_path)
+            after = {e.path: TreeEntry(mode=int(e.mode), oid=str(e.id)) for e in result}
+        edits: dict[str, TreeEntry | None] = {}
+        for path in entries.keys() | after.keys():
+            if entries.get(path) != after.get(path):
+                edits[path] = after.get(path)
+        return edits
 
-        Raises:
-            PatchDoesNotApply: when git cannot parse the patch at all.
+    def _entries_a_patch_can_touch(self, base_tree: str, paths: list[str]) -> dict[str, TreeEntry]:
+        """The named paths' entries, plus what git replaces when a file and a directory swap.
+
+        ``git apply --cached`` silently drops index entries that conflict with a path it
+        writes (a file where a directory goes, the files under a directory a file replaces),
+        so those must be in the narrow index for it to give the whole-tree result.
         """
-        proc = self.run_git(["apply", "--numstat", "-z", "-"], stdin=patch, check=False)
-        if proc.returncode != 0:
+        entries: dict[str, TreeEntry] = {}
+        for path in paths:
+            parts = path.split("/")
+            for depth in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:depth])
+                entry = self.tree_entry(base_tree, prefix)
+                if entry is None:
+                    break
+                if entry.mode != MODE_TREE:
+                    entries[prefix] = entry
+                    break
+                if depth == len(parts):
+                    for sub, sub_entry in self.iter_tree(entry.oid, prefix + "/"):
+                        entries[sub] = sub_entry
+        return entries
+
+    def _apply_on_full_index(self, base_tree: str, patch: bytes) -> dict[str, TreeEntry | None]:
+        with tempfile.TemporaryDirectory(prefix="gitgate-apply-") as tmp:
+            index_path = os.path.join(tmp, "index")
+            env = {"GIT_INDEX_FILE": index_path}
+            self.run_git(["read-tree", base_tree], env=env)
+            self._git_apply_cached(patch, index_path)
+            new_tree = self.run_git(["write-tree"], env=env).stdout.decode().strip()
+        edits: dict[str, TreeEntry | None] = {}
+        for path in self.changed_paths(base_tree, new_tree):
+            entry = self.tree_entry(new_tree, path)
+            edits[path] = entry if entry is not None and entry.mode != MODE_TREE else None
+        return edits
+
+    def _git_apply_cached(self, patch: bytes, index_path: str) -> None:
+        proc = self.run_git(
+            ["apply", "--cached", "--whitespace=nowarn", "--recount", "-"],
+            stdin=patch,
+            env={"GIT_INDEX_FILE": index_path},
+            check=False,
+        )
+        if proc.returncode == 0:
+            return
+        if b"No valid patches in input" in proc.stderr:
             raise PatchDoesNotApply(
                 "the patch cannot be parsed: " + _first_lines(proc.stderr),
                 hint="give a unified diff as `git diff --binary -M` writes it",
             )
-        return _parse_numstat_z(proc.stdout)
-
-    def _patch_paths_libgit2(self, patch: bytes) -> list[str] | None:
-        try:
-            diff = pygit2.Diff.parse_diff(patch)
-        except (pygit2.GitError, ValueError, UnicodeDecodeError):
-            return None
-        paths: list[str] = []
-        for delta in diff.deltas:
-            for f in (delta.old_file, delta.new_file):
-                if f.path and f.path not in paths:
-                    paths.append(f.path)
-        return paths or None
-
-    def _apply_on_temp_index(
-        self, base_tree: str, patch: bytes, paths: list[str] | None
-    ) -> dict[str, TreeEntry | None]:
-        if paths is None:
-            paths = self.patch_paths(patch)
-        with tempfile.TemporaryDirectory(prefix="gitgate-apply-") as tmp:
-            index_path = os.path.join(tmp, "index")
-            index = pygit2.Index(index_path)
-            for path in paths:
-                entry = self.tree_entry(base_tree, path)
-                if entry is not None and entry.mode != MODE_TREE:
-                    index.add(
-                        pygit2.IndexEntry(path, pygit2.Oid(hex=entry.oid), FileMode(entry.mode))
-                    )
-            index.write()
-            proc = self.run_git(
-                ["apply", "--cached", "--whitespace=nowarn", "--recount", "-"],
-                stdin=patch,
-                env={"GIT_INDEX_FILE": index_path},
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise PatchDoesNotApply(
-                    "the patch does not apply: " + _first_lines(proc.stderr),
-                    hint="regenerate it against the current target (gitgate show / git diff)",
-                )
-            result = pygit2.Index(index_path)
-            after = {e.path: TreeEntry(mode=int(e.mode), oid=str(e.id)) for e in result}
-        edits: dict[str, TreeEntry | None] = {}
-        for path in set(paths) | set(after):
-            before = self.tree_entry(base_tree, path)
-            now = after.get(path)
-            if before != now:
-                edits[path] = now
-        return edits
+        raise PatchDoesNotApply(
+            "the patch does not apply: " + _first_lines(proc.stderr),
+            hint="regenerate it against the current target (gitgate show / git diff)",
+        )
 
     # -- diffs and merges ------------------------------------------------------------------
 
@@ -815,8 +853,8 @@ class GitStore:
         through ``git update-ref --stdin``, because git locks ``packed-refs`` when it deletes a
         ref, so a ``git pack-refs`` running alongside can never resurrect a deleted one (with
         libgit2 it could). The refs of one transaction move all or none *unless the process
-        dies* mid-commit, so callers never rely on several refs moving together: gitgate's journal makes one ref
-        (the audit log) the commit point and derives the rest. While the gitgate write lock is
+        dies* mid-commit, so callers never rely on several refs moving together: gitgate's
+        journal makes one ref (the audit log) the commit point and derives the rest. While the gitgate write lock is
         held, the refs being updated are recorded in it first, so that the next gitgate
         process can remove the ``.lock`` files a crashed one left (:meth:`clear_stale_locks`).
 
@@ -1454,30 +1492,6 @@ def _note_paths(annotated: str) -> tuple[str, ...]:
     )
 
 
-def _parse_numstat_z(out: bytes) -> list[str]:
-    """Paths from ``git apply --numstat -z``: ``A\\tD\\tpath\\0`` or ``A\\tD\\t\\0old\\0new\\0``."""
-    fields = out.split(b"\0")
-    paths: list[str] = []
-    i = 0
-    while i < len(fields):
-        item = fields[i]
-        if not item:
-            i += 1
-            continue
-        parts = item.split(b"\t", 2)
-        if len(parts) == 3 and parts[2]:
-            names = [parts[2]]
-            i += 1
-        else:
-            names = fields[i + 1 : i + 3]
-            i += 3
-        for raw in names:
-            name = raw.decode("utf-8", "surrogateescape")
-            if name and name not in paths:
-                paths.append(name)
-    return paths
-
-
 def _first_lines(stderr: bytes, limit: int = 4) -> str:
     lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     # every line of git's stderr may start with "error: "; the CLI adds its own prefix
@@ -1486,6 +1500,17 @@ def _first_lines(stderr: bytes, limit: int = 4) -> str:
 
 def _short(oid: str | None) -> str:
     return oid[:12] if oid else "nothing"
+
+
+def _writes_below(node: _Node) -> bool:
+    """Whether any edit below ``node`` writes an entry (rather than deleting one)."""
+    stack = list(node.children.values())
+    while stack:
+        child = stack.pop()
+        if child.is_leaf and child.entry is not None:
+            return True
+        stack.extend(child.children.values())
+    return False
 
 
 def _is_subtree(item: pygit2.Object) -> bool:

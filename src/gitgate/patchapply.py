@@ -190,12 +190,28 @@ def _apply_all(sections: list[_Section], lookup: Lookup) -> dict[str, FileState 
             raise _Unsupported
         if sec.is_rename and new_path and lookup(new_path) is not None:
             raise _Unsupported
+        if new_path and _below_a_file(new_path, lookup, result):
+            raise _Unsupported  # a file or symlink becomes a directory: git's ordering rules
         after = _apply_section(sec, before)
         if old_path and old_path != new_path:
             result[old_path] = None
         if new_path:
             result[new_path] = after
     return result
+
+
+def _below_a_file(path: str, lookup: Lookup, result: dict[str, FileState | None]) -> bool:
+    """Whether a leading directory of ``path`` is a file or symlink, before or in the patch.
+
+    git refuses a path "beyond a symbolic link" depending on the order of the patch's
+    sections; such patches are left to git.
+    """
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        if result.get(prefix) is not None or lookup(prefix) is not None:
+            return True
+    return False
 
 
 def _paths(sec: _Section) -> tuple[str | None, str | None]:
@@ -267,3 +283,157 @@ def _strip_last_newline(targets: tuple[list[bytes], ...]) -> None:
     for side in targets:
         if side and side[-1].endswith(b"\n"):
             side[-1] = side[-1][:-1]
+
+
+# -- the names a patch touches -----------------------------------------------------------------
+
+_C_ESCAPES = {
+    ord("a"): 7,
+    ord("b"): 8,
+    ord("t"): 9,
+    ord("n"): 10,
+    ord("v"): 11,
+    ord("f"): 12,
+    ord("r"): 13,
+    ord('"'): ord('"'),
+    ord("\\"): ord("\\"),
+}
+_HEADER_END = (b"@@", b"GIT binary patch", b"Binary files ")
+_NAME_HEADERS = (
+    (b"rename from ", None),
+    (b"rename to ", None),
+    (b"copy from ", None),
+    (b"copy to ", None),
+    (b"--- ", b"a/"),
+    (b"+++ ", b"b/"),
+)
+
+
+def patch_paths(patch: bytes) -> list[str] | None:
+    """Every path a ``git diff`` patch names (old and new), from its own headers.
+
+    Reads ``diff --git a/X b/Y``, ``rename from``/``rename to``, ``copy from``/``copy to`` and
+    the ``---``/``+++`` lines of each file section, undoing git's C-quoting (``"…"`` with
+    ``\\t \\n \\" \\\\`` and octal ``\\ooo`` bytes). ``git apply --numstat`` prints only the new
+    name of a rename, and libgit2 cannot parse every patch git writes; this can.
+
+    Returns:
+        The names in order of first appearance, or None when a header cannot be read (the
+        caller then works on the whole tree instead of the named paths).
+    """
+    try:
+        return _collect_paths(patch)
+    except (_Unsupported, ValueError, UnicodeDecodeError):
+        return None
+
+
+def _collect_paths(patch: bytes) -> list[str] | None:
+    names: list[str] = []
+    in_header = False
+    for line in patch.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            in_header = True
+            names.extend(_header_names(line[len(b"diff --git ") :]))
+        elif in_header and line.startswith(_HEADER_END):
+            in_header = False  # hunks follow; their lines are content, not headers
+        elif in_header:
+            names.extend(_named_path(line))
+    if not names:
+        return None
+    return list(dict.fromkeys(names))
+
+
+def _named_path(line: bytes) -> list[str]:
+    line = line.rstrip(b"\r")
+    for prefix, side in _NAME_HEADERS:
+        if line.startswith(prefix):
+            raw = line[len(prefix) :]
+            if side is None:
+                return [unquote_c_path(raw)]
+            name = _side_name(raw)
+            if name == "/dev/null":
+                return []
+            if not name.startswith(side.decode()):
+                raise _Unsupported
+            return [name[2:]]
+    return []
+
+
+def _side_name(raw: bytes) -> str:
+    """The name of a ``---``/``+++`` line; git adds a tab after names with spaces."""
+    if not raw.startswith(b'"'):
+        return raw.split(b"\t", 1)[0].decode("utf-8")
+    name, used = _unquote_prefix(raw)
+    if raw[used:] and not raw[used:].startswith(b"\t"):
+        raise ValueError("text after a quoted name")
+    return name
+
+
+def _header_names(rest: bytes) -> list[str]:
+    """The names of ``diff --git a/X b/Y``; [] when unquoted and ambiguous (spaces)."""
+    if rest.startswith(b'"'):
+        first, used = _unquote_prefix(rest)
+        second = rest[used:].lstrip(b" ")
+        return _strip_sides(first, unquote_c_path(second))
+    if rest.endswith(b'"'):
+        start = rest.rfind(b' "')
+        if start < 0:
+            raise _Unsupported
+        return _strip_sides(rest[:start].decode("utf-8"), unquote_c_path(rest[start + 1 :]))
+    text = rest.decode("utf-8")
+    if len(text) % 2 == 1:
+        half = (len(text) - 1) // 2
+        a, b = text[:half], text[half + 1 :]
+        if text[half] == " " and a[2:] == b[2:]:
+            return _strip_sides(a, b)
+    if text.count(" ") == 1:
+        a, b = text.split(" ")
+        return _strip_sides(a, b)
+    return []  # "a/x y b/z": the ---/+++ or rename lines name the files
+
+
+def _strip_sides(a: str, b: str) -> list[str]:
+    if not (a.startswith("a/") and b.startswith("b/")):
+        raise _Unsupported
+    return [a[2:], b[2:]]
+
+
+def unquote_c_path(raw: bytes) -> str:
+    """A name as git writes it in a patch: as is, or C-quoted in double quotes.
+
+    Raises:
+        ValueError: a malformed quoted name, or one that is not UTF-8.
+    """
+    if not raw.startswith(b'"'):
+        return raw.decode("utf-8")
+    name, used = _unquote_prefix(raw)
+    if used != len(raw):
+        raise ValueError("text after a quoted name")
+    return name
+
+
+def _unquote_prefix(raw: bytes) -> tuple[str, int]:
+    """Unquote the quoted name at the start of ``raw``; return it and the bytes it used."""
+    out = bytearray()
+    i = 1
+    while i < len(raw):
+        byte = raw[i]
+        if byte == ord('"'):
+            return out.decode("utf-8"), i + 1
+        if byte != ord("\\"):
+            out.append(byte)
+            i += 1
+            continue
+        code = raw[i + 1] if i + 1 < len(raw) else -1
+        if code in _C_ESCAPES:
+            out.append(_C_ESCAPES[code])
+            i += 2
+        elif ord("0") <= code <= ord("3"):
+            digits = raw[i + 1 : i + 4]
+            if len(digits) != 3 or not all(ord("0") <= d <= ord("7") for d in digits):
+                raise ValueError("bad octal escape in a quoted name")
+            out.append(int(digits, 8))
+            i += 4
+        else:
+            raise ValueError("bad escape in a quoted name")
+    raise ValueError("unterminated quoted name")

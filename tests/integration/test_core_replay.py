@@ -1,7 +1,7 @@
 """History replay: every commit of a varied history, proposed as a patch and approved, must
 give exactly the tree git itself recorded.
 
-A source repository gets ~25 commits exercising what `git diff --binary` can express: renames,
+A source repository gets ~35 commits exercising what `git diff --binary` can express: renames,
 copies, mode changes, binary files, symlinks (added, retargeted, replacing a file and replaced
 by one), deletions, empty files, missing final newlines, names git quotes, nested directories,
 file/directory swaps. A second repository starts from the same root commit with gitgate set up;
@@ -90,6 +90,11 @@ def _step_root(r: Path) -> None:
     _write(r, "scripts/run.sh", "#!/bin/sh\necho run\n")
     _write(r, "file-then-dir", "a file for now\n")
     _write(r, "crlf.txt", "one\r\ntwo\r\nthree\r\n")
+    _write(r, "tree-then-file/x.txt", "x\n")
+    _write(r, "tree-then-file/deeper/y.txt", "y\n")
+    _write(r, "tree-then-link/z.txt", "z\n")
+    _write(r, "swap-a", "a file that becomes a directory\n")
+    _write(r, "swap-b/inside.txt", "a directory that becomes a file\n" * 3)
 
 
 STEPS: list[tuple[str, Step]] = [
@@ -139,6 +144,20 @@ STEPS: list[tuple[str, Step]] = [
         _move(r, "ünïcödé.txt", "ü/ñ.txt"), _remove(r, "日本/ファイル.md"))),
     ("executable binary", lambda r: (_write(r, "bin/tool", _binary(500, 9)),
                                      os.chmod(r / "bin/tool", 0o755))),
+    ("directory becomes a file", lambda r: (
+        _remove(r, "tree-then-file"), _write(r, "tree-then-file", "now a file\n"))),
+    ("directory becomes a symlink, its files deleted", lambda r: (
+        _link(r, "tree-then-link", "README.md"))),
+    ("symlink becomes a directory", lambda r: (
+        _remove(r, "tree-then-link"), _write(r, "tree-then-link/back.txt", "a dir again\n"))),
+    ("file and directory swap in one change, with renames into and out of them", lambda r: (
+        _move(r, "swap-b/inside.txt", "swap-b.tmp"), _remove(r, "swap-b"),
+        _move(r, "swap-b.tmp", "swap-b"),
+        _move(r, "swap-a", "swap-a.tmp"), _move(r, "swap-a.tmp", "swap-a/moved-in.txt"))),
+    ("renames of names git quotes, with mode changes", lambda r: (
+        _move(r, "with space.txt", "-lead ^caret/é \"q\".txt"),
+        os.chmod(r / "-lead ^caret/é \"q\".txt", 0o755),
+        _move(r, "it's.txt", "日本 語/it's ^.txt"))),
 ]
 
 

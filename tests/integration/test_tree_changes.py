@@ -145,3 +145,72 @@ def test_deeply_nested_tree(store: GitStore) -> None:
     old = store.update_tree(None, {"top": TreeEntry(0o100644, store.write_blob(b"x"))})
     new = store.update_tree(old, {deep: TreeEntry(0o100644, store.write_blob(b"y"))})
     assert [f.path for f in store.iter_changes(old, new)] == [deep]
+
+
+# -- update_tree: a file and a directory swap in one change ------------------------------------
+
+
+def _listing(store: GitStore, tree: str) -> dict[str, TreeEntry]:
+    return dict(store.iter_tree(tree))
+
+
+def test_update_tree_swaps_files_and_directories_both_ways(store: GitStore) -> None:
+    blob = TreeEntry(0o100644, store.write_blob(b"x\n"))
+    link = TreeEntry(MODE_LINK, store.write_blob(b"f"))
+    old = store.update_tree(
+        None, {"f": blob, "d/a": blob, "d/sub/b": blob, "s": link, "keep/c": blob}
+    )
+    edits: dict[str, TreeEntry | None] = {
+        "f": None, "f/inside": blob,                 # file -> directory
+        "d": link, "d/a": None, "d/sub/b": None,     # directory -> symlink, deletions under it
+        "s": None, "s/x": blob,                      # symlink -> directory
+    }
+    new = store.update_tree(old, edits)
+    assert _listing(store, new) == {"d": link, "f/inside": blob, "keep/c": blob, "s/x": blob}
+    # and back again, in the other direction
+    back = store.update_tree(new, {"d": None, "d/a": blob, "d/sub/b": blob, "f/inside": None,
+                                   "f": blob, "s/x": None, "s": link})
+    assert back == old
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        ({"d": "file", "d/new": "file"}, "d would be both a file and a directory"),
+        ({"d": "file", "d/a": None}, r"d is a directory; cannot write a file there"),
+        ({"d": "file"}, r"d is a directory; cannot write a file there"),
+        ({"f/x": "file"}, "f is a file; cannot create files below it"),
+        ({"d": None}, "d is a directory, not a file"),
+    ],
+)
+def test_update_tree_still_refuses_real_conflicts(
+    store: GitStore, edits: dict[str, str | None], message: str
+) -> None:
+    from gitgate.gitstore import TreeConflict
+
+    blob = TreeEntry(0o100644, store.write_blob(b"x\n"))
+    old = store.update_tree(None, {"f": blob, "d/a": blob, "d/b": blob})
+    changes = {p: (blob if e else None) for p, e in edits.items()}
+    with pytest.raises(TreeConflict, match=message):
+        store.update_tree(old, changes)
+
+
+def test_checks_judge_deletions_before_and_writes_after(store: GitStore) -> None:
+    from gitgate.changes import check_edits
+    from gitgate.errors import UnsafePath
+    from gitgate.policy import Policy
+
+    blob = TreeEntry(0o100644, store.write_blob(b"x\n"))
+    link = TreeEntry(MODE_LINK, store.write_blob(b"keep"))
+    base = store.update_tree(None, {"d/a": blob, "s": link, "keep/c": blob, "t": link})
+    policy = Policy()
+    # a directory becoming a symlink: its files are deleted, nothing is written through it
+    assert check_edits(store, base, {"d": link, "d/a": None}, policy, allow_secret=False) == []
+    # a symlink becoming a directory: the files land in a real directory
+    assert check_edits(store, base, {"s": None, "s/x": blob}, policy, allow_secret=False) == []
+    # but a write through a symlink that stays, or one the same change creates, is refused
+    with pytest.raises(UnsafePath, match="parent 't' is a symlink"):
+        check_edits(store, base, {"t/x": blob}, policy, allow_secret=False)
+    with pytest.raises(UnsafePath, match="parent 'keep' is a symlink"):
+        check_edits(store, base, {"keep": link, "keep/c": None, "keep/y": blob}, policy,
+                    allow_secret=False)
