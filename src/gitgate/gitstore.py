@@ -314,6 +314,12 @@ class GitStore:
             else:
                 yield path, TreeEntry(mode=int(item.filemode), oid=str(item.id))
 
+    def list_tree(self, tree: str) -> list[tuple[str, TreeEntry]]:
+        """The entries of one tree, one level deep (names as stored, subtrees included)."""
+        obj = self._repo[tree]
+        assert isinstance(obj, pygit2.Tree)
+        return [(item.name or "", TreeEntry(int(item.filemode), str(item.id))) for item in obj]
+
     def update_tree(self, base_tree: str | None, changes: Mapping[str, TreeEntry | None]) -> str:
         """Return the id of ``base_tree`` with ``changes`` applied (None deletes the path).
 

@@ -76,11 +76,11 @@ def test_parse_updates_refuses_malformed_input(text: str, message: str) -> None:
     ("env", "expected"),
     [
         ({}, None),
-        ({"REMOTE_USER": "  "}, None),
+        ({"REMOTE_USER": "  "}, "  "),  # taken as given; decide() refuses it
         ({"REMOTE_USER": "web"}, "web"),
         ({"REMOTE_USER": "web", "GL_USERNAME": "gitlab-user"}, "gitlab-user"),
         ({"GITEA_PUSHER_NAME": "gitea", "GL_USER": "gitolite"}, "gitea"),
-        ({"GL_USERNAME": "", "SOFT_SERVE_USERNAME": " soft "}, "soft"),
+        ({"GL_USERNAME": "", "SOFT_SERVE_USERNAME": " soft "}, " soft "),
         ({"USER": "root"}, None),
     ],
 )
