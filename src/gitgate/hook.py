@@ -487,7 +487,6 @@ class _Push:
             self._check_entry(logged, prev_seq, prev_time, creating=update.old is None)
             prev_time = logged.entry.time
         self.entries = entries  # only well-formed entries inform the other rules
-        self._scan_entries(entries)
         for proposal_id in {e.entry.proposal for e in self.entries if e.entry.proposal}:
             self._check_entries_match_note(proposal_id)
 
@@ -499,6 +498,7 @@ class _Push:
         if entry.seq != seq:
             raise _Refused(f"{where} breaks the sequence (expected #{seq})", _FETCH_HINT)
         _check_entry_form(self.store, logged, self.home.policy, prev_time, self.now)
+        _refuse_secrets({where: iter_strings(entry.details)}, "gitgate writes entries redacted")
         if not self.same(entry.actor, self.pusher or ""):
             raise _Refused(
                 f"{where} names {entry.actor} as its actor, but {self.pusher} is pushing",
@@ -584,15 +584,6 @@ class _Push:
                 f"the audit log says {proposal_id} is {status}, its note says {found}",
                 "push the notes ref together with the audit log",
             )
-
-    def _scan_entries(self, entries: Sequence[LoggedEntry]) -> None:
-        texts = {
-            f"audit entry #{logged.entry.seq} ({logged.entry.event})": list(
-                iter_strings(logged.entry.details)
-            )
-            for logged in entries
-        }
-        _refuse_secrets(texts, "audit entries are written redacted by gitgate")
 
     # -- the notes -------------------------------------------------------------------------
 
