@@ -341,16 +341,20 @@ def ref_kind(policy: Policy, ref: str) -> str:
     return "other"
 
 
-def ref_refusal(policy: Policy, ref: str) -> str | None:
-    """Why ``ref`` is refused by name alone, whatever the push does (None: judge it)."""
+def ref_refusal(policy: Policy, ref: str) -> tuple[str, str] | None:
+    """Why ``ref`` is refused by name alone, and a hint (None: judge what the push does)."""
     problem = ref_name_problem(ref) or shadow_problem(policy, ref)
     if problem is not None:
-        return problem
+        return problem, _NAME_HINT
     if ref_kind(policy, ref) == "other" and not policy.hook.allows_ref(ref):
-        return "the policy allows no pushes to this ref (deny by default)"
+        return "the policy allows no pushes to this ref (deny by default)", _OTHER_REFS_HINT
     return None
 
 
+_NAME_HINT = (
+    "refused whatever the policy says: such names would hide, shadow or block gitgate's refs "
+    "and protected branches"
+)
 _OTHER_REFS_HINT = (
     "only gitgate's refs and protected branches are pushed here; an admin may allow more "
     'by name: [hook] allow_refs = ["refs/heads/feature/*"] in .gitgate.toml'
@@ -446,7 +450,7 @@ class _Push:
     def _dispatch(self, update: Update) -> None:
         refusal = ref_refusal(self.home.policy, update.ref)
         if refusal is not None:
-            raise _Refused(refusal, _OTHER_REFS_HINT)
+            raise _Refused(*refusal)
         kind = ref_kind(self.home.policy, update.ref)
         if kind == "other":
             return

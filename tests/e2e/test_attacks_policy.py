@@ -7,7 +7,6 @@ server's refs as they were.
 from __future__ import annotations
 
 import pytest
-
 from attack_helpers import (
     AUDIT,
     PENDING,
@@ -15,11 +14,11 @@ from attack_helpers import (
     disable_hook,
     enable_hook,
     land_policy,
-    propose,
     refused,
     rev,
     server_policy,
 )
+
 from conftest import World
 from gitgate import hook
 from gitgate.gitstore import GitStore
