@@ -225,7 +225,9 @@ def _commits_problem(entry: AuditEntry, shape: EventShape, policy: Policy) -> st
     names = set(entry.commits)
     if names != shape.commits:
         missing, extra = sorted(shape.commits - names), sorted(names - shape.commits)
-        return f"commits {'lack ' + missing[0] if missing else 'hold unknown ' + extra[0]!r}"
+        if missing:
+            return f"commits lack {missing[0]!r}"
+        return f"commits hold unknown {extra[0][:80]!r}"
     for name, value in entry.commits.items():
         if name == "target":
             if not policy.is_protected(value):

@@ -184,7 +184,15 @@ def test_not_empty_is_not_a_bootstrap(world: World) -> None:
     store = _empty_server(world)
     _set_up_clone(world)
     admin = world.root / "admin"
-    run_git(admin, "push", "-q", str(store.git_dir), "main:refs/heads/x", check=False, env={"REMOTE_USER": APPROVER})
+    run_git(
+        admin,
+        "push",
+        "-q",
+        str(store.git_dir),
+        "main:refs/heads/x",
+        check=False,
+        env={"REMOTE_USER": APPROVER},
+    )
     assert "refs/heads/x" not in _new_refs(world)  # refused: not a set-up push
     hook_file = store.git_dir / "hooks/pre-receive"
     hook_file.rename(hook_file.with_suffix(".off"))
@@ -207,7 +215,10 @@ def _toml_with(world: World, old: str, new: str) -> str:
     ("action", "reason"),
     [
         (("delete", ".gitgate.toml"), "it deletes .gitgate.toml"),
-        (("write", "approvers = ["), "it makes the policy invalid: .gitgate.toml is not valid TOML"),
+        (
+            ("write", "approvers = ["),
+            "it makes the policy invalid: .gitgate.toml is not valid TOML",
+        ),
         (("write", "approvers = []\n"), "it leaves .gitgate.toml with no approvers"),
         (("write", 'protected = ["dev"]\napprovers = ["a"]\n'), "it stops protecting main"),
         (
@@ -226,7 +237,9 @@ def test_a_proposal_breaking_the_policy_is_refused_at_the_hook(
     else:
         src = world.root / "policy.toml"
         src.write_text(arg)
-        out = world.gitgate("agent", "propose", "write", ".gitgate.toml", "--from", str(src), "--push")
+        out = world.gitgate(
+            "agent", "propose", "write", ".gitgate.toml", "--from", str(src), "--push"
+        )
     # gitgate may refuse it first (propose-time check_policy_change); else the hook must.
     assert out.code == 1, f"a proposal breaking the policy was accepted: {out.stdout}"
     assert reason in out.stderr, out.stderr
@@ -251,7 +264,12 @@ def test_a_policy_breaking_proposal_that_got_in_before_the_hook_never_lands(worl
 def test_removed_approver_cannot_create_a_protected_branch_at_an_old_commit(
     world: World,
 ) -> None:
-    land_policy(world, _toml_with(world, 'protected = [\n    "main",\n]', 'protected = [\n    "main",\n    "release",\n]'))
+    land_policy(
+        world,
+        _toml_with(
+            world, 'protected = [\n    "main",\n]', 'protected = [\n    "main",\n    "release",\n]'
+        ),
+    )
     old = rev(world, "bob", "main")  # its policy still names bob
     land_policy(world, _toml_with(world, f'    "{APPROVER2}",\n', ""))
     assert APPROVER2 not in server_policy(world)

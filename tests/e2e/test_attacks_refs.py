@@ -23,29 +23,32 @@ def _allow(world: World, hook_lines: str) -> None:
 
 
 ALWAYS_REFUSED = [
-        ("refs/replace/{main}", "replace refs change what everyone sees of other commits"),
-        ("refs/tags/main", "the name shadows the protected branch main"),
-        ("refs/tags/MAIN", "the name shadows the protected branch main"),
-        ("refs/main", "the name shadows the protected branch main"),
-        ("refs/heads/MAIN", "the name case-folds onto refs/heads/main"),
-        ("refs/heads/Main", "the name case-folds onto refs/heads/main"),
-        ("refs/remotes/origin/main", "remote-tracking refs are not pushed to a gitgate server"),
-        ("refs/gitgate/audit/x", "the name nests under refs/gitgate/audit (it would block it)"),
-        ("refs/notes/gitgate/x", "the name nests under refs/notes/gitgate (it would block it)"),
-        ("refs/heads/main/x", "the name nests under refs/heads/main (it would block it)"),
-        ("refs/heads/gitgate/pending", "the name would block gitgate's namespace refs/heads/gitgate/pending/"),
-        ("refs/heads/gitgate", "the name would block gitgate's namespace refs/heads/gitgate/pending/"),
-        ("refs/gitgate/archive", "the name would block gitgate's namespace refs/gitgate/archive/"),
-        ("refs/notes", "the name is a directory of refs/notes/gitgate (it would block it)"),
-        ("refs/Gitgate/Audit", "the name case-folds onto refs/gitgate/audit"),
-        (
-            "refs/heads/GitGate/Pending/abcdefghjk",
-            "the name case-folds into gitgate's namespace refs/heads/gitgate/pending/",
-        ),
-        ("refs/tags/gitgate/pending/abcdefghjk", "the name shadows gitgate's pending branches"),
-        ("refs/heads/x@y", "'refs/heads/x@y' is not an acceptable ref name"),
-        ("refs/heads/_x/HEAD", "'refs/heads/_x/HEAD' is not an acceptable ref name"),
-        ("refs/heads/a+b", "'refs/heads/a+b' is not an acceptable ref name"),
+    ("refs/replace/{main}", "replace refs change what everyone sees of other commits"),
+    ("refs/tags/main", "the name shadows the protected branch main"),
+    ("refs/tags/MAIN", "the name shadows the protected branch main"),
+    ("refs/main", "the name shadows the protected branch main"),
+    ("refs/heads/MAIN", "the name case-folds onto refs/heads/main"),
+    ("refs/heads/Main", "the name case-folds onto refs/heads/main"),
+    ("refs/remotes/origin/main", "remote-tracking refs are not pushed to a gitgate server"),
+    ("refs/gitgate/audit/x", "the name nests under refs/gitgate/audit (it would block it)"),
+    ("refs/notes/gitgate/x", "the name nests under refs/notes/gitgate (it would block it)"),
+    ("refs/heads/main/x", "the name nests under refs/heads/main (it would block it)"),
+    (
+        "refs/heads/gitgate/pending",
+        "the name would block gitgate's namespace refs/heads/gitgate/pending/",
+    ),
+    ("refs/heads/gitgate", "the name would block gitgate's namespace refs/heads/gitgate/pending/"),
+    ("refs/gitgate/archive", "the name would block gitgate's namespace refs/gitgate/archive/"),
+    ("refs/notes", "the name is a directory of refs/notes/gitgate (it would block it)"),
+    ("refs/Gitgate/Audit", "the name case-folds onto refs/gitgate/audit"),
+    (
+        "refs/heads/GitGate/Pending/abcdefghjk",
+        "the name case-folds into gitgate's namespace refs/heads/gitgate/pending/",
+    ),
+    ("refs/tags/gitgate/pending/abcdefghjk", "the name shadows gitgate's pending branches"),
+    ("refs/heads/x@y", "'refs/heads/x@y' is not an acceptable ref name"),
+    ("refs/heads/_x/HEAD", "'refs/heads/_x/HEAD' is not an acceptable ref name"),
+    ("refs/heads/a+b", "'refs/heads/a+b' is not an acceptable ref name"),
 ]
 NAME_HINT = (
     "gitgate: hint: refused whatever the policy says: such names would hide, shadow or block "
@@ -108,7 +111,9 @@ def test_deleting_a_protected_branch_carries_a_hint(world: World) -> None:
 
 
 def test_one_reason_per_ref_and_each_hint_once(world: World) -> None:
-    lines = refused(world, "mallory", "main:refs/heads/a", "main:refs/heads/b", ":refs/gitgate/audit")
+    lines = refused(
+        world, "mallory", "main:refs/heads/a", "main:refs/heads/b", ":refs/gitgate/audit"
+    )
     reasons = [ln for ln in lines if not ln.startswith("gitgate: hint:")]
     hints = [ln for ln in lines if ln.startswith("gitgate: hint:")]
     assert sorted(reasons) == [
