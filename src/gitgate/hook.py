@@ -41,6 +41,7 @@ from gitgate.hookrules import (
     is_fanout_name,
     is_note_name,
     iter_strings,
+    parse_time,
     ref_name_problem,
     shadow_problem,
     time_problem,
@@ -55,7 +56,9 @@ from gitgate.policy import (
     parse_policy,
 )
 from gitgate.records import (
+    KINDS,
     STATUS_EVENTS,
+    STATUSES,
     AuditEntry,
     Proposal,
     RecordError,
@@ -685,8 +688,15 @@ class _Push:
         _refuse_secrets({f"the note of {new.id}": fresh}, _NOTES_HINT)
 
     def _is_public(self, text: str) -> bool:
-        """Strings the repository shows anyway: object ids, branch and proposal names."""
-        if self.home.policy.is_protected(text) or is_valid_id(text):
+        """Strings that cannot hide a secret: what the repository or the record format shows.
+
+        Object ids present here, branch and proposal names, statuses and kinds, entry times
+        and the pusher's own identity. Skipping them keeps the secret scanner (slow to load)
+        off the common path of an approval, whose note only gains such strings.
+        """
+        if text in _RECORD_WORDS or self.home.policy.is_protected(text) or is_valid_id(text):
+            return True
+        if text == self.pusher or parse_time(text) is not None:
             return True
         return _is_oid(text) and self.store.has_object(text)
 
@@ -798,8 +808,9 @@ class _Push:
     def _check_merge_message(self, commit: str, message: str, note: Proposal) -> None:
         if len(message) > MAX_COMMIT_MESSAGE:
             raise _Refused(f"the message of merge {commit[:12]} is too long")
+        paths = [f.path for f in note.changed_files]
         known = [note.message, note.id, note.commit, note.requester, self.pusher or ""]
-        known += [f.path for f in note.changed_files]
+        known += [*paths, f"{note.kind} " + ", ".join(paths[:3])]
         rest = [line for line in message.splitlines() if not _is_known_line(line, known)]
         _refuse_secrets({f"the message of merge {commit[:12]}": rest}, _PROPOSE_HINT)
 
@@ -1177,6 +1188,7 @@ def _is_known_line(line: str, known: Sequence[str]) -> bool:
     return any(text in item for item in known if item)
 
 
+_RECORD_WORDS = frozenset({*STATUSES, *KINDS, "merge", "target"})
 _TRAILERS = frozenset({"Gitgate-Proposal", "Gitgate-Commit", "Requested-by", "Approved-by"})
 
 

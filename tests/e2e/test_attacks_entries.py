@@ -268,3 +268,26 @@ def test_a_case_variant_of_an_approver_is_someone_else(world: World, user: str) 
     refspecs = ["main", AUDIT, "refs/notes/gitgate", f":{PENDING}{pid}"]
     lines = refused(world, "alice", *refspecs, user=user)
     assert any(f"(approved): {user} is not an approver of main" in ln for ln in lines), lines
+
+
+def test_the_hook_takes_its_time_from_gitgate_clock(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judged in-process with the clock frozen in 2020: an entry of today is in the future."""
+    from gitgate import hook
+    from gitgate.gitstore import GitStore
+    from gitgate.policy import parse_policy
+    from gitutil import freeze_clock
+
+    entry = _entry(world, "command.denied", details={"command": "rm -rf /", "reason": "x"})
+    new = append_forged(world, "mallory", entry)
+    store = GitStore.open(world.clone("mallory"))
+    text = store.read_path(rev(world, "mallory", "origin/main"), ".gitgate.toml")
+    assert text is not None
+    home = hook.Home("main", parse_policy(text.decode()), text)
+    update = hook.Update(rev(world, "mallory", AUDIT), new, AUDIT)
+    assert hook.decide(store, [update], MALLORY, home=home) == [hook.Verdict(AUDIT, True)]
+    freeze_clock(monkeypatch, "2020-01-01T00:00:00Z")
+    (verdict,) = hook.decide(store, [update], MALLORY, home=home)
+    assert not verdict.allowed
+    assert "is ahead of the server's clock (2020-01-01T00:00:00Z)" in verdict.reason
