@@ -270,7 +270,8 @@ def judge_push(
 ) -> list[Verdict]:
     """Judge one push as the hook does: find the policy, the pusher, then every ref."""
     branch = store.config_get(CONFIG_BRANCH)
-    if branch and _is_empty(store):
+    # The emptiness scan lists every ref: only when the policy branch is missing anyway.
+    if branch and store.resolve(f"refs/heads/{branch}") is None and _is_empty(store):
         return _Bootstrap(store, branch, updates, env, now or clock.now()).judge()
     try:
         home = load_home(store, updates)
@@ -1093,6 +1094,7 @@ class _Bootstrap:
         logged = chain[0]
         entry = logged.entry
         _check_entry_form(self.store, logged, policy, None, self.now)
+        _refuse_secrets({"the init entry": iter_strings(entry.details)}, _BOOTSTRAP_HINT)
         if entry.event != "init" or entry.seq != 1:
             raise _Refused("the set-up audit log must start with init", _BOOTSTRAP_HINT)
         if not policy.same_identity(entry.actor, pusher):

@@ -13,8 +13,6 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import tomli_w
-
 from gitgate.errors import PolicyError
 
 POLICY_PATH = ".gitgate.toml"
@@ -251,6 +249,8 @@ def parse_policy(text: str) -> Policy:
 
 def render_policy(policy: Policy) -> str:
     """Render a policy as TOML text (what ``gitgate init`` commits)."""
+    import tomli_w  # only gitgate init renders; the hook on every push never does
+
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "protected": list(policy.protected),
