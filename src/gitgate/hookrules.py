@@ -262,6 +262,7 @@ _KIND_NAMES = {
     "num": "number",
     "bool": "true or false",
     "sha256": "SHA-256 hex digest",
+    "object": "JSON object",
 }
 
 
@@ -282,6 +283,8 @@ def _value_fits(kind: str, value: Any, output_limit: int) -> bool:
         return isinstance(value, bool)
     if kind == "sha256":
         return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+    if kind == "object":  # a nested record, bounded by the entry's size (e.g. a proposal)
+        return isinstance(value, dict)
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if kind == "int":
         return is_int
