@@ -32,7 +32,7 @@ ENTRY_KEYS = frozenset(
 
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z")
 _REF_COMPONENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._\-]*")
 _HEX = frozenset("0123456789abcdef")
 
@@ -312,10 +312,11 @@ def time_problem(time: str, previous: str | None, now: datetime) -> str | None:
 
 def parse_time(text: str) -> datetime | None:
     """Parse an entry time, or None when it is not in gitgate's format."""
-    if not _TIME.fullmatch(text):
+    match = _TIME.fullmatch(text)
+    if match is None:
         return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    try:  # not strptime: its first call imports _strptime and builds locale tables (slow)
+        return datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
     except ValueError:
         return None
 
