@@ -316,7 +316,8 @@ def parse_time(text: str) -> datetime | None:
     if match is None:
         return None
     try:  # not strptime: its first call imports _strptime and builds locale tables (slow)
-        return datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
 
