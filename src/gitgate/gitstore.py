@@ -405,6 +405,12 @@ class GitStore:
             else:
                 yield path, TreeEntry(mode=int(item.filemode), oid=str(item.id))
 
+    def list_tree(self, tree: str) -> list[tuple[str, TreeEntry]]:
+        """The entries of one tree, one level deep (names as stored, subtrees included)."""
+        obj = self._repo[tree]
+        assert isinstance(obj, pygit2.Tree)
+        return [(item.name or "", TreeEntry(int(item.filemode), str(item.id))) for item in obj]
+
     def update_tree(self, base_tree: str | None, changes: Mapping[str, TreeEntry | None]) -> str:
         """Return the id of ``base_tree`` with ``changes`` applied (None deletes the path).
 
@@ -854,9 +860,10 @@ class GitStore:
         ref, so a ``git pack-refs`` running alongside can never resurrect a deleted one (with
         libgit2 it could). The refs of one transaction move all or none *unless the process
         dies* mid-commit, so callers never rely on several refs moving together: gitgate's
-        journal makes one ref (the audit log) the commit point and derives the rest. While the gitgate write lock is
-        held, the refs being updated are recorded in it first, so that the next gitgate
-        process can remove the ``.lock`` files a crashed one left (:meth:`clear_stale_locks`).
+        journal makes one ref (the audit log) the commit point and derives the rest. While
+        the gitgate write lock is held, the refs being updated are recorded in it first, so
+        that the next gitgate process can remove the ``.lock`` files a crashed one left
+        (:meth:`clear_stale_locks`).
 
         Raises:
             ConcurrentUpdate: when a ref moved or is locked; nothing is changed then.

@@ -1,4 +1,4 @@
-"""The pre-receive hook: judge a whole push against the policy before any ref moves.
+"""The pre-receive hook: a reference monitor that judges a whole push before any ref moves.
 
 git runs pre-receive once per push, with one ``<old> <new> <ref>`` line per updated ref on
 stdin, while the pushed objects still sit in a quarantine directory. The hook opens the
@@ -6,28 +6,59 @@ repository from git's environment (so it sees them), reads notes and audit entri
 pushed commits (the refs have not moved yet), and never writes a ref or an object. If any ref
 is refused the whole push is refused, which is what git does anyway when the hook fails.
 
+Deny by default: the policy is read only from the branch the server's git config pins
+(``gitgate.branch``, written by ``gitgate hook install``), at its OLD tip; without it every
+ref is refused. Every ref passes one decision (:meth:`_Push.judge`): a strict name check,
+the names that shadow gitgate's refs, then the rule of its kind; a ref of no kind is refused
+unless the policy allows it by name.
+
 Split like pre-commit's ``hook_impl``: :func:`parse_updates` (pure), :func:`decide` (reads the
-store) and :func:`run` (environment and output). Imports stay light: this runs on every push,
-so nothing here loads the workflow (bashlex), click or the secret scanner unless it must.
+store; the pure rules are in :mod:`gitgate.hookrules`) and :func:`run` (environment and
+output). Imports stay light: this runs on every push, so nothing here loads the workflow
+(bashlex), click or the secret scanner unless what was pushed needs it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import stat
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from gitgate import clock
 from gitgate.audit import LoggedEntry, iter_log
 from gitgate.errors import GitgateError
-from gitgate.gitstore import EMPTY_TREE, GitStore
+from gitgate.gitstore import EMPTY_TREE, MODE_BLOB, MODE_TREE, GitStore
+from gitgate.hookrules import (
+    MAX_COMMIT_MESSAGE,
+    MAX_NOTE_BYTES,
+    entry_problem,
+    is_fanout_name,
+    is_note_name,
+    iter_strings,
+    parse_time,
+    ref_name_problem,
+    shadow_problem,
+    time_problem,
+)
 from gitgate.ids import is_valid_id
-from gitgate.policy import POLICY_PATH, Policy, RefNames, parse_policy, same_identity
+from gitgate.policy import (
+    POLICY_PATH,
+    Policy,
+    RefNames,
+    check_policy_change,
+    identity_problem,
+    parse_policy,
+)
 from gitgate.records import (
+    KINDS,
     STATUS_EVENTS,
+    STATUSES,
     AuditEntry,
     Proposal,
     RecordError,
@@ -40,6 +71,7 @@ HOOK_ID = "gitgate-hook-id: 6c1f0e9a4b7d4e2f8a3c5b9d0e1f2a7c"
 LEGACY_SUFFIX = ".legacy"
 GITLAB_PREFIX = "GL-HOOK-ERR: "
 MAX_PENDING_COMMITS = 20_000  # a pending branch is a proposal, not a history import
+MAX_NOTES_COMMITS = 10_000  # notes commits one push may bring
 MAX_APPROVAL_LOOKBACK = 100_000  # audit entries read back to find an approval pushed earlier
 CONFIG_BRANCH = "gitgate.branch"  # as in gitgate.workflow, which the hook must not import
 
@@ -59,6 +91,8 @@ if [ -x "$hooks_dir/pre-receive.legacy" ]; then
 fi
 exec "$GITGATE_PYTHON" -m gitgate hook pre-receive
 """
+
+WITH_THE_REST = "refused with the rest of this push (judged as a unit)"
 
 
 class HookError(GitgateError):
@@ -92,6 +126,7 @@ class Home:
 
     branch: str
     policy: Policy
+    policy_text: bytes = b""
 
 
 class _Refused(Exception):
@@ -133,9 +168,13 @@ def parse_updates(text: str) -> list[Update]:
 
 
 def pusher_from_env(env: Mapping[str, str], names: Sequence[str]) -> str | None:
-    """The pusher's identity: the first of ``names`` set (non-blank) in ``env``."""
+    """The pusher's identity: the first of ``names`` set (non-empty) in ``env``, unaltered.
+
+    Nothing is trimmed or folded: an identity with surrounding whitespace is a different
+    account to the forge, and :func:`decide` refuses it (see ``policy.identity_problem``).
+    """
     for name in names:
-        value = env.get(name, "").strip()
+        value = env.get(name, "")
         if value:
             return value
     return None
@@ -147,13 +186,18 @@ def is_gitlab(env: Mapping[str, str]) -> bool:
 
 
 def format_verdicts(verdicts: Sequence[Verdict], *, gitlab: bool = False) -> list[str]:
-    """The stderr lines for a refused push: one per refused ref, each followed by its hint."""
+    """The stderr lines for a refused push: one per refused ref, then its hint.
+
+    A hint is printed once, after the first ref it applies to.
+    """
     lines: list[str] = []
+    hints: set[str] = set()
     for verdict in verdicts:
         if verdict.allowed:
             continue
         lines.append(f"gitgate: refused {verdict.ref}: {verdict.reason}")
-        if verdict.hint:
+        if verdict.hint and verdict.hint not in hints:
+            hints.add(verdict.hint)
             lines.append(f"gitgate: hint: {verdict.hint}")
     prefix = GITLAB_PREFIX if gitlab else ""
     return [prefix + line for line in lines]
@@ -167,33 +211,90 @@ def _none_if_zero(oid: str) -> str | None:
     return None if oid in ZERO_OIDS else oid
 
 
+# -- where the policy comes from -------------------------------------------------------------
+
+_INSTALL_HINT = (
+    "the server's admin pins the policy branch: `gitgate hook install --branch BRANCH` "
+    "in the server's repository"
+)
+
+
+def _restore_hint(branch: str) -> str:
+    return (
+        f"the server's admin restores a valid {POLICY_PATH} on {branch} (or re-pins the "
+        "branch with `gitgate hook install --branch BRANCH`)"
+    )
+
+
+def load_home(store: GitStore, updates: Sequence[Update] = ()) -> Home:
+    """Read ``.gitgate.toml`` at the OLD tip of the pinned branch (``gitgate.branch``).
+
+    Nothing else is ever consulted (no HEAD, no main/master guessing), and a pushed new tip
+    is never read: a push cannot choose or change the policy that judges it.
+
+    Raises:
+        HookError: when the branch is not pinned, or its policy is missing or invalid; the
+            hint names the admin's fix.
+    """
+    branch = store.config_get(CONFIG_BRANCH)
+    if not branch:
+        raise HookError(f"the server has no policy branch ({CONFIG_BRANCH})", hint=_INSTALL_HINT)
+    ref = f"refs/heads/{branch}"
+    old_tips = {u.ref: u.old for u in updates}
+    tip = old_tips[ref] if ref in old_tips else store.resolve(ref)
+    text = store.read_path(tip, POLICY_PATH) if tip else None
+    if text is None:
+        raise HookError(f"there is no {POLICY_PATH} on {branch}", hint=_restore_hint(branch))
+    try:
+        policy = parse_policy(text.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise HookError(
+            f"{POLICY_PATH} on {branch} is not UTF-8", hint=_restore_hint(branch)
+        ) from err
+    except GitgateError as err:
+        message = f"the policy on {branch} is invalid: {err.message}"
+        raise HookError(message, hint=_restore_hint(branch)) from err
+    if not policy.is_protected(branch):
+        raise HookError(
+            f"the policy on {branch} does not protect {branch}", hint=_restore_hint(branch)
+        )
+    return Home(branch, policy, text)
+
+
+def judge_push(
+    store: GitStore,
+    updates: Sequence[Update],
+    env: Mapping[str, str],
+    *,
+    now: datetime | None = None,
+) -> list[Verdict]:
+    """Judge one push as the hook does: find the policy, the pusher, then every ref."""
+    branch = store.config_get(CONFIG_BRANCH)
+    # The emptiness scan lists every ref: only when the policy branch is missing anyway.
+    if branch and store.resolve(f"refs/heads/{branch}") is None and _is_empty(store):
+        return _Bootstrap(store, branch, updates, env, now or clock.now()).judge()
+    try:
+        home = load_home(store, updates)
+    except HookError as err:
+        return [Verdict(u.ref, False, err.message, err.hint or "") for u in updates]
+    pusher = pusher_from_env(env, home.policy.hook.identity_env)
+    return decide(store, updates, pusher, home=home, now=now)
+
+
+def _is_empty(store: GitStore) -> bool:
+    return not store.list_refs("refs/")
+
+
 # -- deciding --------------------------------------------------------------------------------
 
 
-def load_home(store: GitStore, updates: Sequence[Update] = ()) -> Home | None:
-    """Find the policy branch and read ``.gitgate.toml`` at its OLD tip (None: not set up).
-
-    A push cannot change the policy that judges it: a pushed new tip is never read here.
-
-    Raises:
-        PolicyError: when the committed policy cannot be parsed (the push is refused).
-    """
-    old_tips = {u.ref: u.old for u in updates}
-    configured = store.config_get(CONFIG_BRANCH)
-    candidates = [configured] if configured else [store.head_branch(), "main", "master"]
-    for branch in candidates:
-        if not branch:
-            continue
-        ref = f"refs/heads/{branch}"
-        tip = old_tips[ref] if ref in old_tips else store.resolve(ref)
-        text = store.read_path(tip, POLICY_PATH) if tip else None
-        if text is not None:
-            return Home(branch, parse_policy(text.decode("utf-8", "replace")))
-    return None
-
-
 def decide(
-    store: GitStore, updates: Sequence[Update], pusher: str | None, *, home: Home | None = None
+    store: GitStore,
+    updates: Sequence[Update],
+    pusher: str | None,
+    *,
+    home: Home | None = None,
+    now: datetime | None = None,
 ) -> list[Verdict]:
     """Judge every ref update of one push, with the whole push in view.
 
@@ -201,15 +302,23 @@ def decide(
         store: the repository, opened so that quarantined objects are visible.
         updates: the push, as :func:`parse_updates` returns it.
         pusher: the authenticated identity of the pusher, or None when unknown.
-        home: the policy branch (read with :func:`load_home` when not given).
+        home: the pinned policy (read with :func:`load_home` when not given).
+        now: the server's time (default: :func:`gitgate.clock.now`).
 
     Returns:
         One verdict per update, in order. When any ref is refused, every ref is.
+
+    Raises:
+        HookError: when ``home`` is not given and the policy cannot be read.
     """
     home = home if home is not None else load_home(store, updates)
-    if home is None:
-        return [Verdict(u.ref, True) for u in updates]
-    push = _Push(store, home, {u.ref: u for u in updates}, pusher)
+    if pusher is not None:
+        problem = identity_problem(pusher)
+        if problem is not None:
+            reason = f"the pusher's identity {pusher[:80]!r} is refused: {problem}"
+            hint = "identities are taken exactly as the forge supplies them; fix the account"
+            return [Verdict(u.ref, False, reason, hint) for u in updates]
+    push = _Push(store, home, {u.ref: u for u in updates}, pusher, now or clock.now())
     by_ref = {u.ref: push.judge(u) for u in push.in_judging_order()}
     if all(v.allowed for v in by_ref.values()):
         by_ref.update(_judge_journal(store, home, updates, push.entries))
@@ -243,12 +352,43 @@ def _judge_journal(
 def _as_unit(verdicts: list[Verdict]) -> list[Verdict]:
     if all(v.allowed for v in verdicts):
         return verdicts
-    return [
-        v
-        if not v.allowed
-        else Verdict(v.ref, False, "refused with the rest of this push (judged as a unit)")
-        for v in verdicts
-    ]
+    return [v if not v.allowed else Verdict(v.ref, False, WITH_THE_REST) for v in verdicts]
+
+
+def ref_kind(policy: Policy, ref: str) -> str:
+    """``protected``, ``audit``, ``notes``, ``pending``, ``archive`` or ``other``."""
+    refs = policy.refs
+    if ref.startswith("refs/heads/") and policy.is_protected(ref[len("refs/heads/") :]):
+        return "protected"
+    if ref == refs.audit:
+        return "audit"
+    if ref == refs.notes:
+        return "notes"
+    if ref.startswith(refs.pending_prefix):
+        return "pending"
+    if ref.startswith(refs.archive_prefix):
+        return "archive"
+    return "other"
+
+
+def ref_refusal(policy: Policy, ref: str) -> tuple[str, str] | None:
+    """Why ``ref`` is refused by name alone, and a hint (None: judge what the push does)."""
+    problem = ref_name_problem(ref) or shadow_problem(policy, ref)
+    if problem is not None:
+        return problem, _NAME_HINT
+    if ref_kind(policy, ref) == "other" and not policy.hook.allows_ref(ref):
+        return "the policy allows no pushes to this ref (deny by default)", _OTHER_REFS_HINT
+    return None
+
+
+_NAME_HINT = (
+    "refused whatever the policy says: such names would hide, shadow or block gitgate's refs "
+    "and protected branches"
+)
+_OTHER_REFS_HINT = (
+    "only gitgate's refs and protected branches are pushed here; an admin may allow more "
+    'by name: [hook] allow_refs = ["refs/heads/feature/*"] in .gitgate.toml'
+)
 
 
 @dataclass
@@ -259,6 +399,7 @@ class _Push:
     home: Home
     updates: dict[str, Update]
     pusher: str | None
+    now: datetime
     entries: list[LoggedEntry] = field(default_factory=list)
     _policies: dict[str, Policy] = field(default_factory=dict)
     _notes: dict[tuple[str | None, str], Proposal | None] = field(default_factory=dict)
@@ -267,6 +408,10 @@ class _Push:
     def refs(self) -> RefNames:
         """Where the policy keeps gitgate's refs."""
         return self.home.policy.refs
+
+    def same(self, a: str, b: str) -> bool:
+        """Compare identities as the pinned policy says the forge does."""
+        return self.home.policy.same_identity(a, b)
 
     # -- reading the two states ------------------------------------------------------------
 
@@ -321,19 +466,23 @@ class _Push:
         return sorted(self.updates.values(), key=lambda u: u.ref != self.refs.audit)
 
     def judge(self, update: Update) -> Verdict:
-        """Apply the rule for one ref."""
+        """Apply the rule for one ref: every ref update passes through here."""
         try:
             self._dispatch(update)
         except _Refused as refused:
             return Verdict(update.ref, False, refused.reason, refused.hint)
         except RecordError as err:
             return Verdict(update.ref, False, f"unreadable gitgate record: {err}")
+        except GitgateError as err:
+            return Verdict(update.ref, False, err.message, err.hint or "")
         return Verdict(update.ref, True)
 
     def _dispatch(self, update: Update) -> None:
+        refusal = ref_refusal(self.home.policy, update.ref)
+        if refusal is not None:
+            raise _Refused(*refusal)
         kind = ref_kind(self.home.policy, update.ref)
         if kind == "other":
-            self._judge_other(update)
             return
         if self.pusher is None:
             raise _Refused(
@@ -350,60 +499,41 @@ class _Push:
         }
         judges[kind](update)
 
-    def _judge_other(self, update: Update) -> None:
-        if self.home.policy.hook.other_refs == "deny":
-            raise _Refused(
-                "the policy allows pushes only to gitgate's refs and protected branches",
-                'other_refs = "deny" in [hook] of .gitgate.toml',
-            )
-
     # -- the audit log ---------------------------------------------------------------------
 
     def _judge_audit(self, update: Update) -> None:
         if update.new is None:
             raise _Refused("the audit log is never deleted", "it is append-only")
+        if update.old is None and not self.home.policy.is_approver(self.pusher or ""):
+            raise _Refused(
+                "the audit log is started at set-up, not by a push",
+                "fetch the server's log (gitgate fetch) and append to it",
+            )
         if update.old is not None and not self.store.is_ancestor(update.old, update.new):
             raise _Refused(
                 "the audit log only fast-forwards (this push rewrites it)",
                 "fetch (gitgate fetch) and append your entries on top of the server's log",
             )
-        entries = self._new_entries(update.old, update.new)
-        prev_seq = _seq_at(self.store, update.old)
+        entries = _new_entries(self.store, update.old, update.new)
+        prev_seq, prev_time = _seq_and_time_at(self.store, update.old)
         for logged in entries:
             prev_seq += 1
-            self._check_entry(logged.entry, prev_seq, creating=update.old is None)
+            self._check_entry(logged, prev_seq, prev_time, creating=update.old is None)
+            prev_time = logged.entry.time
         self.entries = entries  # only well-formed entries inform the other rules
         for proposal_id in {e.entry.proposal for e in self.entries if e.entry.proposal}:
             self._check_entries_match_note(proposal_id)
 
-    def _new_entries(self, old: str | None, new: str) -> list[LoggedEntry]:
-        """The entries from ``old`` (exclusive) to ``new``: one linear chain of entries."""
-        limit = sum(1 for _ in self.store.walk(new, hide=[old] if old else []))
-        chain: list[LoggedEntry] = []
-        current: str | None = new
-        while current != old:
-            assert current is not None
-            info = self.store.commit(current)
-            if len(chain) >= limit or len(info.parents) > 1 or info.tree != EMPTY_TREE:
-                raise _Refused(
-                    f"audit entry {current[:12]} is not a plain link of the chain "
-                    "(one parent, empty tree)",
-                    "append entries with gitgate; never edit refs/gitgate/audit by hand",
-                )
-            try:
-                entry = decode_audit(info.message)
-            except RecordError as err:
-                raise _Refused(f"audit entry {current[:12]} is malformed: {err}") from err
-            chain.append(LoggedEntry(current, entry))
-            current = info.parents[0] if info.parents else None
-        chain.reverse()
-        return chain
-
-    def _check_entry(self, entry: AuditEntry, seq: int, *, creating: bool) -> None:
+    def _check_entry(
+        self, logged: LoggedEntry, seq: int, prev_time: str | None, *, creating: bool
+    ) -> None:
+        entry = logged.entry
         where = f"audit entry #{entry.seq} ({entry.event})"
         if entry.seq != seq:
             raise _Refused(f"{where} breaks the sequence (expected #{seq})", _FETCH_HINT)
-        if not same_identity(entry.actor, self.pusher or ""):
+        _check_entry_form(self.store, logged, self.home.policy, prev_time, self.now)
+        _refuse_secrets({where: iter_strings(entry.details)}, "gitgate writes entries redacted")
+        if not self.same(entry.actor, self.pusher or ""):
             raise _Refused(
                 f"{where} names {entry.actor} as its actor, but {self.pusher} is pushing",
                 "every pushed audit entry must be written by the pusher",
@@ -417,6 +547,10 @@ class _Push:
             self._check_decider(entry, approver_only=True)
         elif entry.event == "rejected":
             self._check_decider(entry, approver_only=False)
+        elif entry.event == "exported":
+            self._check_exported(entry)
+        elif entry.event in ("command.auto", "command.denied"):
+            self._check_command_claim(entry)
         if entry.event == "executed":
             self._check_executed_landed(entry)
 
@@ -427,7 +561,7 @@ class _Push:
             raise _Refused(f"{where} names no proposal commit with a gitgate note")
         policy = self.policy_for(note.target)
         pusher = self.pusher or ""
-        is_requester = same_identity(pusher, note.requester)
+        is_requester = self.same(pusher, note.requester)
         if approver_only and is_requester:
             raise _Refused(
                 f"{where}: {pusher} requested {note.id} and cannot approve it",
@@ -437,6 +571,29 @@ class _Push:
             raise _Refused(
                 f"{where}: {pusher} is not an approver of {note.target}",
                 "approvers: " + (", ".join(policy.approvers) or "(none in the policy)"),
+            )
+
+    def _check_exported(self, entry: AuditEntry) -> None:
+        note = self.note(entry.commits.get("proposal"))
+        if note is None or note.id != entry.proposal:
+            raise _Refused(
+                f"audit entry #{entry.seq} (exported) names no proposal commit of {entry.proposal}",
+                "export entries are written by `gitgate export`",
+            )
+
+    def _check_command_claim(self, entry: AuditEntry) -> None:
+        """``command.auto`` claims the policy let a command run; ``command.denied`` the opposite."""
+        from gitgate.classify import CommandRules, classify_command  # bashlex: only here
+
+        commands = self.home.policy.commands
+        rules = CommandRules(allow=commands.allow, deny=commands.deny)
+        verdict = classify_command(str(entry.details.get("command", "")), rules)
+        claimed = "allow" if entry.event == "command.auto" else "deny"
+        if verdict.decision != claimed:
+            raise _Refused(
+                f"audit entry #{entry.seq} ({entry.event}) records a command the policy "
+                f"classifies {verdict.decision!r}, not {claimed!r}",
+                "command entries are written by `gitgate run`",
             )
 
     def _check_executed_landed(self, entry: AuditEntry) -> None:
@@ -472,14 +629,60 @@ class _Push:
                 "the notes ref only fast-forwards (this push rewrites it)",
                 "fetch (gitgate fetch merges notes) and push again",
             )
+        self._check_notes_history(update.old, update.new)
+        self._check_notes_layout(update.old, update.new)
         for annotated, old_raw, new_raw in self.store.diff_notes(update.old, update.new):
             if new_raw is None:
                 raise _Refused(f"the note on {annotated[:12]} is removed", "notes are permanent")
+            if len(new_raw) > MAX_NOTE_BYTES:
+                raise _Refused(f"the note on {annotated[:12]} is larger than {MAX_NOTE_BYTES}")
             new = _decode_note(new_raw, annotated)
             if new is None:
                 raise _Refused(f"the note on {annotated[:12]} is not a valid gitgate proposal")
             old = _decode_note(old_raw, annotated) if old_raw is not None else None
             self._check_note_change(old, new)
+            self._scan_note(old, new)
+
+    def _check_notes_history(self, old: str | None, new: str) -> None:
+        """A linear chain of notes commits: one parent each (none only for the first)."""
+        for count, commit in enumerate(self.store.walk(new, hide=[old] if old else [])):
+            if count >= MAX_NOTES_COMMITS:
+                raise _Refused(f"the push brings more than {MAX_NOTES_COMMITS} notes commits")
+            parents = self.store.commit(commit).parents
+            if len(parents) > 1 or (not parents and old is not None):
+                raise _Refused(
+                    f"notes commit {commit[:12]} has {len(parents)} parents; notes grow by "
+                    "single-parent commits",
+                    "fetch with gitgate (it rebuilds the notes on the server's) and push again",
+                )
+
+    def _check_notes_layout(self, old: str | None, new: str) -> None:
+        """git's ``xx/38`` fan-out exactly, nothing else: what the hook reads, readers read."""
+        oid_length = len(new)
+        old_top = self._tree_map(self.store.commit(old).tree) if old else {}
+        for name, entry in self._tree_map(self.store.commit(new).tree).items():
+            if not is_fanout_name(name) or entry.mode != MODE_TREE:
+                raise _Refused(
+                    f"the notes tree holds {name[:80]!r} at its top, where only two-hex-digit "
+                    "fan-out directories belong",
+                    _NOTES_HINT,
+                )
+            before = old_top.get(name)
+            if before == entry:
+                continue  # unchanged since it was last judged
+            old_sub = self._tree_map(before.oid) if before and before.mode == MODE_TREE else {}
+            for leaf, item in self._tree_map(entry.oid).items():
+                if old_sub.get(leaf) == item:
+                    continue
+                if not is_note_name(leaf, oid_length) or item.mode != MODE_BLOB:
+                    raise _Refused(
+                        f"the notes tree holds {name}/{leaf[:80]!r}, which is not a note in "
+                        f"git's {name}/<{oid_length - 2} hex digits> layout",
+                        _NOTES_HINT,
+                    )
+
+    def _tree_map(self, tree: str) -> dict[str, TreeItem]:
+        return {name: TreeItem(e.mode, e.oid) for name, e in self.store.list_tree(tree)}
 
     def _check_note_change(self, old: Proposal | None, new: Proposal) -> None:
         status = self.last_status(new.id)
@@ -490,7 +693,7 @@ class _Push:
                     f"the new note of {new.id} comes without its `proposed` audit entry",
                     "propose with gitgate and push the audit log too (propose --push)",
                 )
-            if not same_identity(new.requester, proposed[0].actor):
+            if not self.same(new.requester, proposed[0].actor):
                 raise _Refused(f"the note of {new.id} names a requester other than the pusher")
         elif _identity_fields(old) != _identity_fields(new):
             raise _Refused(f"the note of {new.id} changes who or what was proposed")
@@ -504,12 +707,36 @@ class _Push:
                 f"the note of {new.id} says {new.status}, this push's audit entries say {status}"
             )
 
+    def _scan_note(self, old: Proposal | None, new: Proposal) -> None:
+        """Secrets in a note: every string a new note holds, only what changed otherwise."""
+        seen = set(iter_strings(old.to_dict())) if old is not None else set()
+        fresh = [s for s in iter_strings(new.to_dict()) if s not in seen]
+        fresh = [s for s in fresh if not self._is_public(s)]
+        _refuse_secrets({f"the note of {new.id}": fresh}, _NOTES_HINT)
+
+    def _is_public(self, text: str) -> bool:
+        """Strings that cannot hide a secret: what the repository or the record format shows.
+
+        Object ids present here, branch and proposal names, statuses and kinds, entry times
+        and the pusher's own identity. Skipping them keeps the secret scanner (slow to load)
+        off the common path of an approval, whose note only gains such strings.
+        """
+        if text in _RECORD_WORDS or self.home.policy.is_protected(text) or is_valid_id(text):
+            return True
+        if text == self.pusher or parse_time(text) is not None:
+            return True
+        return _is_oid(text) and self.store.has_object(text)
+
     # -- protected branches ----------------------------------------------------------------
 
     def _judge_protected(self, update: Update) -> None:
         branch = update.ref.removeprefix("refs/heads/")
         if update.new is None:
-            raise _Refused(f"{branch} is protected and is never deleted")
+            raise _Refused(
+                f"{branch} is protected and is never deleted",
+                "protected branches are listed in `protected` of .gitgate.toml; removing one "
+                "from that list is itself a proposal",
+            )
         if update.old is None:
             self._judge_new_protected(branch, update.new)
             return
@@ -519,6 +746,24 @@ class _Push:
             self._check_landing(branch, commit)
 
     def _judge_new_protected(self, branch: str, new: str) -> None:
+        """Create a listed protected branch: judged by the CURRENT pinned policy only.
+
+        The pusher must be an approver now; the commit must already be protected history
+        (on an existing protected branch), and carry exactly the current policy, so a branch
+        cannot be started at an old commit whose policy still names someone since removed.
+        """
+        pusher = self.pusher or ""
+        if not self.home.policy.is_approver(pusher):
+            raise _Refused(
+                f"only an approver may create the protected branch {branch}",
+                "approvers: " + (", ".join(self.home.policy.approvers) or "(none)"),
+            )
+        if self.store.read_path(new, POLICY_PATH) != self.home.policy_text:
+            raise _Refused(
+                f"{branch} may only be created at a commit carrying the current policy of "
+                f"{self.home.branch}",
+                f"create it at the tip of {self.home.branch}",
+            )
         for other in self.home.policy.protected:
             tip = self.tip(f"refs/heads/{other}")
             if tip is not None and self.store.is_ancestor(new, tip):
@@ -565,6 +810,36 @@ class _Push:
         self._check_approval(branch, note)
         if merged != commit and note.kind != "command":
             self._check_merge_tree(info.tree, info.parents[0], note)
+        self._check_policy_file(commit, info.parents[0], branch)
+        if merged != commit:
+            self._check_merge_message(commit, info.message, note)
+
+    def _check_policy_file(self, commit: str, parent: str, branch: str) -> None:
+        """A commit that changes ``.gitgate.toml`` must leave a usable policy behind."""
+        store = self.store
+        before = store.tree_entry(store.commit(parent).tree, POLICY_PATH)
+        after = store.tree_entry(store.commit(commit).tree, POLICY_PATH)
+        if before == after:
+            return
+        problem = check_policy_change(
+            store.read_path(commit, POLICY_PATH),
+            old_text=store.read_path(parent, POLICY_PATH),
+            branch=branch if branch == self.home.branch else None,
+        )
+        if problem is not None:
+            raise _Refused(
+                f"commit {commit[:12]} changes {POLICY_PATH}: {problem}",
+                f"a policy change must keep {POLICY_PATH} valid, with approvers",
+            )
+
+    def _check_merge_message(self, commit: str, message: str, note: Proposal) -> None:
+        if len(message) > MAX_COMMIT_MESSAGE:
+            raise _Refused(f"the message of merge {commit[:12]} is too long")
+        paths = [f.path for f in note.changed_files]
+        known = [note.message, note.id, note.commit, note.requester, self.pusher or ""]
+        known += [*paths, f"{note.kind} " + ", ".join(paths[:3])]
+        rest = [line for line in message.splitlines() if not _is_known_line(line, known)]
+        _refuse_secrets({f"the message of merge {commit[:12]}": rest}, _PROPOSE_HINT)
 
     def _check_approval(self, branch: str, note: Proposal) -> None:
         approval = self._find_approval(note)
@@ -574,7 +849,7 @@ class _Push:
                 f"{note.id} has no approval of commit {note.commit[:12]} in the audit log",
                 "an approver must run `gitgate approve " + note.id + " --push`",
             )
-        if not same_identity(approval.actor, pusher):
+        if not self.same(approval.actor, pusher):
             raise _Refused(
                 f"{note.id} was approved by {approval.actor}; only they can push its merge",
                 "the approver pushes their own approval (gitgate approve --push)",
@@ -585,7 +860,7 @@ class _Push:
                 f"{pusher} is not an approver of {branch}",
                 "approvers: " + (", ".join(policy.approvers) or "(none in the policy)"),
             )
-        if same_identity(pusher, note.requester):
+        if self.same(pusher, note.requester):
             raise _Refused(f"{pusher} requested {note.id} and cannot approve it")
 
     def _find_approval(self, note: Proposal) -> AuditEntry | None:
@@ -656,7 +931,7 @@ class _Push:
         pusher = self.pusher or ""
         target = note.target if note is not None else None
         if self.policy_for(target).is_approver(pusher) or any(
-            same_identity(pusher, r) for r in requesters
+            self.same(pusher, r) for r in requesters
         ):
             return
         raise _Refused(
@@ -677,7 +952,10 @@ class _Push:
         if len(commits) > MAX_PENDING_COMMITS:
             raise _Refused(f"the pending branch brings more than {MAX_PENDING_COMMITS} commits")
         allowed = self._allowed_secrets(proposal_id)
-        scan = _PendingScan(self.store, self.policy_for(target), set(commits), hide, allowed)
+        home_branch = self.home.branch if target == self.home.branch else None
+        scan = _PendingScan(
+            self.store, self.policy_for(target), set(commits), hide, allowed, home_branch
+        )
         for commit in commits:
             scan.check(commit, target)
 
@@ -704,20 +982,12 @@ class _Push:
             )
 
 
-def ref_kind(policy: Policy, ref: str) -> str:
-    """``protected``, ``audit``, ``notes``, ``pending``, ``archive`` or ``other``."""
-    refs = policy.refs
-    if ref.startswith("refs/heads/") and policy.is_protected(ref[len("refs/heads/") :]):
-        return "protected"
-    if ref == refs.audit:
-        return "audit"
-    if ref == refs.notes:
-        return "notes"
-    if ref.startswith(refs.pending_prefix):
-        return "pending"
-    if ref.startswith(refs.archive_prefix):
-        return "archive"
-    return "other"
+@dataclass(frozen=True, slots=True)
+class TreeItem:
+    """One entry of a tree as the notes layout check compares it."""
+
+    mode: int
+    oid: str
 
 
 @dataclass
@@ -729,6 +999,7 @@ class _PendingScan:
     new_commits: set[str]
     on_history: list[str]  # tips whose history a parent may come from
     allowed_secrets: frozenset[str]
+    home_branch: str | None = None  # set when the target carries the pinned policy
 
     def check(self, commit: str, target: str) -> None:
         """Refuse ``commit`` if it grows from outside ``target`` or adds unsafe content."""
@@ -748,8 +1019,11 @@ class _PendingScan:
                     f"commit {commit[:12]} does not sit on the history of {target}",
                     "propose against the current target (gitgate fetch, then propose)",
                 )
+        self._check_message(commit, info.message)
         base_tree = self.store.commit(info.parents[0]).tree
         paths = self.store.changed_paths(base_tree, info.tree)
+        if POLICY_PATH in paths:
+            self._check_policy(commit, info.parents[0])
         edits = {path: self.store.tree_entry(info.tree, path) for path in paths}
         try:
             hits = check_edits(self.store, base_tree, edits, self.policy, allow_secret=True)
@@ -762,12 +1036,188 @@ class _PendingScan:
                 "remove it; a false alarm is proposed with --allow-secret (audited)",
             )
 
+    def _check_message(self, commit: str, message: str) -> None:
+        if len(message) > MAX_COMMIT_MESSAGE:
+            raise _Refused(
+                f"the message of commit {commit[:12]} is longer than {MAX_COMMIT_MESSAGE} "
+                "characters"
+            )
+        _refuse_secrets({f"the message of commit {commit[:12]}": [message]}, _PROPOSE_HINT)
+
+    def _check_policy(self, commit: str, parent: str) -> None:
+        problem = check_policy_change(
+            self.store.read_path(commit, POLICY_PATH),
+            old_text=self.store.read_path(parent, POLICY_PATH),
+            branch=self.home_branch,
+        )
+        if problem is not None:
+            raise _Refused(
+                f"commit {commit[:12]} changes {POLICY_PATH}: {problem}",
+                f"a policy change must keep {POLICY_PATH} valid, with approvers",
+            )
+
+
+# -- the first push of a new server ----------------------------------------------------------
+
+
+@dataclass
+class _Bootstrap:
+    """An empty repository whose policy branch is pinned receives its set-up push.
+
+    Accepted only as a unit: the pinned branch created with a valid policy, and the audit
+    log created with exactly one entry, ``init``, written by the pusher about that commit.
+    Nothing else may come with it; everything after it is judged by that policy.
+    """
+
+    store: GitStore
+    branch: str
+    updates: Sequence[Update]
+    env: Mapping[str, str]
+    now: datetime
+
+    def judge(self) -> list[Verdict]:
+        """Verdicts for the set-up push: all allowed, or all refused."""
+        try:
+            self._check()
+        except _Refused as refused:
+            return [Verdict(u.ref, False, refused.reason, refused.hint) for u in self.updates]
+        except (RecordError, GitgateError) as err:
+            reason = f"the set-up push is malformed: {err}"
+            return [Verdict(u.ref, False, reason, _BOOTSTRAP_HINT) for u in self.updates]
+        return [Verdict(u.ref, True) for u in self.updates]
+
+    def _check(self) -> None:
+        pinned = f"refs/heads/{self.branch}"
+        by_ref = {u.ref: u for u in self.updates}
+        head = by_ref.get(pinned)
+        if head is None or head.new is None:
+            raise _Refused(
+                f"this server has no gitgate data yet; the first push must create {self.branch} "
+                f"with {POLICY_PATH}",
+                _BOOTSTRAP_HINT,
+            )
+        text = self.store.read_path(head.new, POLICY_PATH)
+        problem = check_policy_change(text, branch=self.branch)
+        if problem is not None or text is None:
+            raise _Refused(f"the set-up push's policy is not usable: {problem}", _BOOTSTRAP_HINT)
+        policy = parse_policy(text.decode("utf-8"))
+        if set(by_ref) != {pinned, policy.refs.audit}:
+            raise _Refused(
+                f"the set-up push carries exactly {self.branch} and {policy.refs.audit}",
+                _BOOTSTRAP_HINT,
+            )
+        pusher = pusher_from_env(self.env, policy.hook.identity_env)
+        if pusher is None or identity_problem(pusher) is not None:
+            raise _Refused("the set-up push needs an authenticated pusher", _BOOTSTRAP_HINT)
+        self._check_init(by_ref[policy.refs.audit], policy, pusher, head.new)
+
+    def _check_init(self, update: Update, policy: Policy, pusher: str, tip: str) -> None:
+        if update.new is None:
+            raise _Refused("the set-up push must create the audit log", _BOOTSTRAP_HINT)
+        chain = _new_entries(self.store, None, update.new)
+        if len(chain) != 1:
+            raise _Refused("the set-up audit log holds exactly one entry, init", _BOOTSTRAP_HINT)
+        logged = chain[0]
+        entry = logged.entry
+        _check_entry_form(self.store, logged, policy, None, self.now)
+        _refuse_secrets({"the init entry": iter_strings(entry.details)}, _BOOTSTRAP_HINT)
+        if entry.event != "init" or entry.seq != 1:
+            raise _Refused("the set-up audit log must start with init", _BOOTSTRAP_HINT)
+        if not policy.same_identity(entry.actor, pusher):
+            raise _Refused(f"the init entry names {entry.actor}, but {pusher} is pushing")
+        if entry.commits.get("policy") != tip or entry.commits.get("target") != self.branch:
+            raise _Refused(
+                f"the init entry does not name the tip of {self.branch} as its policy commit",
+                _BOOTSTRAP_HINT,
+            )
+
+
+_BOOTSTRAP_HINT = (
+    "set up with `gitgate init` in a clone and push the policy branch and refs/gitgate/audit "
+    "together as the first push (or set up first and install the hook afterwards)"
+)
 
 _PROPOSE_HINT = (
     "propose the change (gitgate propose ... --push) and have an approver run "
     "`gitgate approve ID --push`"
 )
 _FETCH_HINT = "run `gitgate fetch`, then push again"
+_NOTES_HINT = "notes are written by gitgate; fetch with gitgate and push again"
+
+
+def _new_entries(store: GitStore, old: str | None, new: str) -> list[LoggedEntry]:
+    """The entries from ``old`` (exclusive) to ``new``: one linear chain of entries."""
+    limit = sum(1 for _ in store.walk(new, hide=[old] if old else []))
+    chain: list[LoggedEntry] = []
+    current: str | None = new
+    while current != old:
+        assert current is not None
+        info = store.commit(current)
+        if len(chain) >= limit or len(info.parents) > 1 or info.tree != EMPTY_TREE:
+            raise _Refused(
+                f"audit entry {current[:12]} is not a plain link of the chain "
+                "(one parent, empty tree)",
+                "append entries with gitgate; never edit refs/gitgate/audit by hand",
+            )
+        try:
+            entry = decode_audit(info.message)
+        except RecordError as err:
+            raise _Refused(f"audit entry {current[:12]} is malformed: {err}") from err
+        chain.append(LoggedEntry(current, entry))
+        current = info.parents[0] if info.parents else None
+    chain.reverse()
+    return chain
+
+
+def _check_entry_form(
+    store: GitStore, logged: LoggedEntry, policy: Policy, prev_time: str | None, now: datetime
+) -> None:
+    """Well-formed for its event, bounded, and dated truthfully (see :mod:`hookrules`)."""
+    entry = logged.entry
+    where = f"audit entry #{entry.seq} ({entry.event})"
+    message = store.commit(logged.commit).message
+    problem = entry_problem(entry, _body_keys(message), len(message.encode()), policy)
+    problem = problem or time_problem(entry.time, prev_time, now)
+    if problem is None:
+        problem = identity_problem(entry.actor)
+        problem = f"its actor {entry.actor[:80]!r} is refused: {problem}" if problem else None
+    if problem is not None:
+        raise _Refused(f"{where} is refused: {problem}", "audit entries are written by gitgate")
+
+
+def _body_keys(message: str) -> frozenset[str]:
+    body = message.partition("\n\n")[2]
+    obj = json.loads(body)  # decode_audit parsed it already
+    return frozenset(obj) if isinstance(obj, dict) else frozenset()
+
+
+def _refuse_secrets(texts: Mapping[str, Iterable[str]], hint: str) -> None:
+    """Refuse when any text holds a secret; the scanner is imported only if there is text."""
+    pending = {where: [t for t in items if t] for where, items in texts.items()}
+    if not any(pending.values()):
+        return
+    from gitgate.redaction import find_secrets  # slow to import: only when there is text
+
+    for where, items in pending.items():
+        kinds = sorted({f.kind for text in items for f in find_secrets(text)})
+        if kinds:
+            raise _Refused(f"{where} holds what looks like a secret: {', '.join(kinds)}", hint)
+
+
+def _is_known_line(line: str, known: Sequence[str]) -> bool:
+    """A merge message line that only repeats what was checked already (note, trailers)."""
+    text = line.strip()
+    if not text:
+        return True
+    if text.startswith("Merge gitgate proposal ") and ": " in text:
+        text = text.split(": ", 1)[1]
+    elif ": " in text and text.split(": ", 1)[0] in _TRAILERS:
+        text = text.split(": ", 1)[1]
+    return any(text in item for item in known if item)
+
+
+_RECORD_WORDS = frozenset({*STATUSES, *KINDS, "merge", "target"})
+_TRAILERS = frozenset({"Gitgate-Proposal", "Gitgate-Commit", "Requested-by", "Approved-by"})
 
 
 def _decode_note(raw: bytes | None, commit: str) -> Proposal | None:
@@ -797,13 +1247,14 @@ def _has_trailers(message: str, note: Proposal) -> bool:
     return {f"Gitgate-Proposal: {note.id}", f"Gitgate-Commit: {note.commit}"} <= lines
 
 
-def _seq_at(store: GitStore, tip: str | None) -> int:
+def _seq_and_time_at(store: GitStore, tip: str | None) -> tuple[int, str | None]:
     if tip is None:
-        return 0
+        return 0, None
     try:
-        return decode_audit(store.commit(tip).message).seq
+        entry = decode_audit(store.commit(tip).message)
     except RecordError as err:
         raise _Refused(f"the server's audit log tip is malformed: {err}") from err
+    return entry.seq, entry.time
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -822,12 +1273,7 @@ def run(
         if not updates:
             return 0, []
         store = GitStore.open_from_env(path)
-        home = load_home(store, updates)
-        if home is None:
-            note = "gitgate: no .gitgate.toml on the server yet; push accepted unchecked"
-            return 0, [prefix + note]
-        pusher = pusher_from_env(env, home.policy.hook.identity_env)
-        verdicts = decide(store, updates, pusher, home=home)
+        verdicts = judge_push(store, updates, env)
     except GitgateError as err:
         lines = [f"gitgate: push refused: {err.message}"]
         lines += [f"gitgate: hint: {err.hint}"] if err.hint else []

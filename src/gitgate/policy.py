@@ -7,12 +7,11 @@ judges it. This module is pure: it parses and renders text, the caller fetches t
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-import tomli_w
 
 from gitgate.errors import PolicyError
 
@@ -29,6 +28,7 @@ DEFAULT_IDENTITY_ENV = (
 
 # A conservative subset of git's check-ref-format: enough to keep hostile names out.
 _REF_COMPONENT = re.compile(r"[A-Za-z0-9._\-]+")
+_GLOB_COMPONENT = re.compile(r"[A-Za-z0-9._\-*]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,18 @@ class HookPolicy:
     """Server-side enforcement settings (the pre-receive hook)."""
 
     identity_env: tuple[str, ...] = DEFAULT_IDENTITY_ENV
-    other_refs: str = "allow"  # "allow" | "deny": refs gitgate does not own
+    # Refs that are neither gitgate's nor protected: refused ("deny") unless one of
+    # ``allow_refs`` matches; "allow" lets any such ref through (the hook still refuses the
+    # names that shadow gitgate's, whatever this says).
+    other_refs: str = "deny"
+    allow_refs: tuple[str, ...] = ()  # globs: ``*`` within one path component, ``**`` any depth
+    # The forge compares user names case-insensitively (ASCII letters only, never Unicode
+    # folding); off, identities compare exactly as the forge supplies them.
+    case_insensitive_identities: bool = False
+
+    def allows_ref(self, ref: str) -> bool:
+        """Tell whether a ref outside gitgate's namespaces may be pushed at all."""
+        return self.other_refs == "allow" or any(ref_glob_matches(g, ref) for g in self.allow_refs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +98,14 @@ class Policy:
         return self.protected[0]
 
     def is_approver(self, actor: str) -> bool:
-        """Tell whether ``actor`` is named as an approver (case-insensitive)."""
-        return same_identity_in(actor, self.approvers)
+        """Tell whether ``actor`` is named as an approver (see :func:`same_identity`)."""
+        return same_identity_in(
+            actor, self.approvers, case_insensitive=self.hook.case_insensitive_identities
+        )
+
+    def same_identity(self, a: str, b: str) -> bool:
+        """Compare two identities the way this policy says the forge does."""
+        return same_identity(a, b, case_insensitive=self.hook.case_insensitive_identities)
 
     def is_protected(self, branch: str) -> bool:
         """Tell whether ``branch`` (short name) is protected."""
@@ -99,14 +116,94 @@ class Policy:
         return replace(self, **changes)
 
 
-def same_identity(a: str, b: str) -> bool:
-    """Compare two actor identities the way gitgate does everywhere (trimmed, case-folded)."""
-    return a.strip().casefold() == b.strip().casefold()
+MAX_IDENTITY = 200
+# ASCII letters only: str.lower()/casefold() would fold U+212A KELVIN SIGN onto "k" and "ß"
+# onto "ss", so two accounts the forge keeps apart would become one approver.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def same_identity_in(actor: str, names: tuple[str, ...]) -> bool:
+def identity_problem(identity: str) -> str | None:
+    """Why ``identity`` cannot name anyone (None: it can).
+
+    Identities are taken exactly as the forge supplies them, so anything a forge would not
+    produce for a real account is refused rather than cleaned: surrounding whitespace,
+    control, format (zero-width, bidi) and other non-printable characters, and over-long text.
+    """
+    if not identity:
+        return "it is empty"
+    if len(identity) > MAX_IDENTITY:
+        return f"it is longer than {MAX_IDENTITY} characters"
+    if identity != identity.strip():
+        return "it has surrounding whitespace"
+    for char in identity:
+        if not char.isprintable():
+            return f"it holds the non-printable character U+{ord(char):04X}"
+    return None
+
+
+def same_identity(a: str, b: str, *, case_insensitive: bool = False) -> bool:
+    """Compare two identities the way gitgate does everywhere.
+
+    Exact, character for character (no trimming, no Unicode normalisation or folding); with
+    ``case_insensitive`` (``[hook] case_insensitive_identities``) ASCII letters match either
+    case. An identity that :func:`identity_problem` refuses equals nothing, not even itself.
+    """
+    if identity_problem(a) is not None or identity_problem(b) is not None:
+        return False
+    if case_insensitive:
+        return a.translate(_ASCII_LOWER) == b.translate(_ASCII_LOWER)
+    return a == b
+
+
+def same_identity_in(actor: str, names: tuple[str, ...], *, case_insensitive: bool = False) -> bool:
     """Tell whether ``actor`` equals one of ``names``."""
-    return any(same_identity(actor, name) for name in names)
+    return any(same_identity(actor, name, case_insensitive=case_insensitive) for name in names)
+
+
+def ref_glob_matches(pattern: str, ref: str) -> bool:
+    """Match a ref against an ``allow_refs`` glob (``*``: one component, ``**``: any depth)."""
+    return _compile_glob(pattern).fullmatch(ref) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_glob(pattern: str) -> re.Pattern[str]:
+    parts = re.split(r"(\*\*|\*)", pattern)
+    body = "".join(
+        "(?:[^/]+/)*[^/]+" if p == "**" else "[^/]*" if p == "*" else re.escape(p) for p in parts
+    )
+    return re.compile(body)
+
+
+def check_policy_change(
+    new_text: bytes | None, *, old_text: bytes | None = None, branch: str | None = None
+) -> str | None:
+    """Why a change of ``.gitgate.toml`` to ``new_text`` must be refused (None: acceptable).
+
+    A policy change that lands must leave gitgate able to judge the next one, so the file may
+    not be deleted (``None``), nor become unreadable or invalid, nor leave nobody to approve.
+    With ``old_text`` its ``[refs]`` may not move (gitgate's data would be orphaned and a new,
+    empty log could be started); with ``branch`` that branch must stay protected.
+    """
+    if new_text is None:
+        return f"it deletes {POLICY_PATH}, which would leave the repository without a policy"
+    try:
+        policy = parse_policy(new_text.decode("utf-8"))
+    except UnicodeDecodeError:
+        return f"{POLICY_PATH} would not be UTF-8 text"
+    except PolicyError as err:
+        return f"it makes the policy invalid: {err.message}"
+    if not policy.approvers:
+        return f"it leaves {POLICY_PATH} with no approvers, so nothing could be approved again"
+    if branch is not None and not policy.is_protected(branch):
+        return f"it stops protecting {branch}, the branch that carries the policy"
+    if old_text is not None:
+        try:
+            old = parse_policy(old_text.decode("utf-8", "replace"))
+        except PolicyError:
+            return None  # any valid policy is better than a broken one
+        if old.refs != policy.refs:
+            return "it moves gitgate's refs ([refs]); their history would be orphaned"
+    return None
 
 
 def parse_policy(text: str) -> Policy:
@@ -133,9 +230,16 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError(f"{POLICY_PATH}: 'protected' must name at least one branch")
     for branch in protected:
         _check_branch_name(branch)
+    approvers = _str_tuple(data, "approvers", ())
+    for approver in approvers:
+        problem = identity_problem(approver)
+        if problem is not None:
+            raise PolicyError(
+                f"{POLICY_PATH}: approver {approver!r} cannot be an identity: {problem}"
+            )
     return Policy(
         protected=protected,
-        approvers=_str_tuple(data, "approvers", ()),
+        approvers=approvers,
         sensitive_paths=_sensitive_paths(data),
         export_exclude=_str_tuple(_table(data, "export"), "exclude", ()),
         refs=_parse_refs(_table(data, "refs")),
@@ -146,6 +250,8 @@ def parse_policy(text: str) -> Policy:
 
 def render_policy(policy: Policy) -> str:
     """Render a policy as TOML text (what ``gitgate init`` commits)."""
+    import tomli_w  # only gitgate init renders; the hook on every push never does
+
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "protected": list(policy.protected),
@@ -168,6 +274,8 @@ def render_policy(policy: Policy) -> str:
         "hook": {
             "identity_env": list(policy.hook.identity_env),
             "other_refs": policy.hook.other_refs,
+            "allow_refs": list(policy.hook.allow_refs),
+            "case_insensitive_identities": policy.hook.case_insensitive_identities,
         },
     }
     header = (
@@ -285,7 +393,30 @@ def _parse_commands(data: dict[str, Any]) -> CommandPolicy:
 
 
 def _parse_hook(data: dict[str, Any]) -> HookPolicy:
+    globs = _str_tuple(data, "allow_refs", ())
+    for glob in globs:
+        _check_ref_glob(glob)
+    insensitive = data.get("case_insensitive_identities", False)
+    if not isinstance(insensitive, bool):
+        raise PolicyError(f"{POLICY_PATH}: 'case_insensitive_identities' must be true or false")
     return HookPolicy(
         identity_env=_str_tuple(data, "identity_env", DEFAULT_IDENTITY_ENV),
-        other_refs=_choice(data, "other_refs", "allow", ("allow", "deny")),
+        other_refs=_choice(data, "other_refs", "deny", ("allow", "deny")),
+        allow_refs=globs,
+        case_insensitive_identities=insensitive,
     )
+
+
+def _check_ref_glob(glob: str) -> None:
+    parts = glob.split("/")
+    ok = (
+        glob.startswith("refs/")
+        and len(parts) >= 2
+        and all(_GLOB_COMPONENT.fullmatch(p) and not p.startswith(".") for p in parts)
+        and ".." not in glob
+    )
+    if not ok:
+        raise PolicyError(
+            f"{POLICY_PATH}: allow_refs entry {glob!r} is not a ref glob under refs/",
+            hint='e.g. allow_refs = ["refs/heads/feature/*", "refs/tags/v*"]',
+        )

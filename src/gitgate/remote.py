@@ -270,8 +270,9 @@ def _plan_notes(
 def merge_notes(store: GitStore, ours: str, theirs: str, *, who: Identity, when: int) -> str:
     """Merge two notes commits: the union of both, the longer status history on overlap.
 
-    Returns ``theirs`` when ours adds nothing, else a merge commit (parents: theirs, ours) so
-    that the result fast-forwards the remote's notes ref.
+    Returns ``theirs`` when ours adds nothing, else one commit on top of ``theirs`` (a single
+    parent: the server's hook refuses notes merge commits), so that the result fast-forwards
+    the remote's notes ref.
     """
     chosen: dict[str, bytes] = {}
     for annotated, their_note, our_note in store.diff_notes(theirs, ours):
@@ -279,11 +280,7 @@ def merge_notes(store: GitStore, ours: str, theirs: str, *, who: Identity, when:
             chosen[annotated] = our_note
     if not chosen:
         return theirs
-    written = store.write_notes(
-        theirs, chosen, message="gitgate: merge notes\n", who=who, when=when
-    )
-    tree = store.commit(written).tree
-    return store.create_commit(tree, [theirs, ours], "gitgate: merge notes\n", who, when)
+    return store.write_notes(theirs, chosen, message="gitgate: merge notes\n", who=who, when=when)
 
 
 def _prefer(ours: bytes, theirs: bytes) -> bool:

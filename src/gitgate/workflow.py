@@ -58,7 +58,14 @@ if TYPE_CHECKING:
     from gitgate.verify import VerifyReport
 from gitgate.journal.index import IndexRow, ProposalIndex, load_index
 from gitgate.journal.replay import apply_entry, fold, implied_refs
-from gitgate.policy import POLICY_PATH, Policy, parse_policy, render_policy, same_identity
+from gitgate.policy import (
+    POLICY_PATH,
+    Policy,
+    check_policy_change,
+    identity_problem,
+    parse_policy,
+    render_policy,
+)
 from gitgate.records import (
     AuditEntry,
     ChangedFile,
@@ -175,10 +182,13 @@ class Gate:
                 "no actor identity",
                 hint="set GITGATE_ACTOR, or `git config user.email you@example.com`",
             )
-        cleaned = chosen.strip()
-        if any(ord(c) < 32 for c in cleaned) or len(cleaned) > 200:
-            raise GitgateError("the actor identity contains control characters or is too long")
-        return cleaned
+        problem = identity_problem(chosen)
+        if problem is not None:
+            raise GitgateError(
+                f"the actor identity {chosen[:80]!r} is refused: {problem}",
+                hint="identities are used exactly as the forge spells them; fix GITGATE_ACTOR",
+            )
+        return chosen
 
     def home_branch(self) -> str:
         """The branch whose policy configures gitgate here (``gitgate.branch`` in git config)."""
@@ -452,6 +462,7 @@ class Gate:
         base_tree = self.store.commit(ctx.tip).tree
         try:
             edits = make_edits(ctx)
+            self._check_policy_edit(ctx, base_tree, edits)
             secrets = check_edits(
                 self.store, base_tree, edits, ctx.policy, allow_secret=allow_secret
             )
@@ -478,6 +489,25 @@ class Gate:
             details=details,
         )
         return self._store_proposal(ctx, who, draft)
+
+    def _check_policy_edit(
+        self, ctx: Context, base_tree: str, edits: dict[str, TreeEntry | None]
+    ) -> None:
+        """A proposal may change ``.gitgate.toml`` only into another usable policy (the hook
+        refuses the same): never delete it, break it, or leave nobody to approve."""
+        if POLICY_PATH not in edits:
+            return
+        entry = edits[POLICY_PATH]
+        new = self.store.read_blob(entry.oid) if entry is not None else None
+        old = self.store.read_path(ctx.tip, POLICY_PATH)
+        home = ctx.branch if ctx.branch == self.home_branch() else None
+        problem = check_policy_change(new, old_text=old, branch=home)
+        if problem is not None:
+            raise PolicyError(
+                f"this proposal would break the policy: {problem}",
+                hint=f"propose a {POLICY_PATH} that still parses, protects {ctx.branch} "
+                "and names approvers",
+            )
 
     def _store_proposal(self, ctx: Context, who: str, draft: _Draft) -> Proposal:
         """Write the proposal commit and journal its ``proposed`` entry (which carries the
@@ -760,7 +790,7 @@ class Gate:
                 f"{who} is not an approver of {ctx.branch}",
                 hint="approvers: " + (", ".join(ctx.policy.approvers) or "(none in the policy)"),
             )
-        if same_identity(who, proposal.requester):
+        if ctx.policy.same_identity(who, proposal.requester):
             raise SelfApproval(
                 f"{who} requested {proposal.id} and cannot approve it",
                 hint="another approver must review it",
@@ -866,7 +896,7 @@ class Gate:
         proposal = self.get(proposal_id)
         ctx = self.context(proposal.target)
         self._check_decidable(ctx, proposal)
-        if not (ctx.policy.is_approver(who) or same_identity(who, proposal.requester)):
+        if not (ctx.policy.is_approver(who) or ctx.policy.same_identity(who, proposal.requester)):
             raise NotAnApprover(
                 f"{who} may not reject {proposal.id}",
                 hint="only an approver, or the requester withdrawing it, can reject",
@@ -1031,7 +1061,7 @@ def _preview(diff: TreeDiff) -> dict[str, Any]:
 # Notes and audit entries must stay small whatever the proposal's size (a note over
 # records.MAX_RECORD_BYTES is refused as hostile): past these counts only totals are kept;
 # the full list is always in the proposal commit itself.
-MAX_NOTED_FILES = 2000
+MAX_NOTED_FILES = 500
 MAX_LISTED_PATHS = 200
 
 

@@ -132,6 +132,8 @@ def _seal(mp: pytest.MonkeyPatch, home: Path) -> None:
 def _build(root: Path) -> None:
     server = make_gated_repo(root / "server.git", bare=True, files=FILES)
     hook.install(GitStore.open(server))
+    # The hook reads the policy only from the branch the server pins (hook install writes it).
+    run_git(server, "config", "gitgate.branch", "main")
     world = World(root)
     for name, actor in CLONES.items():
         run_git(root, "clone", "-q", str(server), name)

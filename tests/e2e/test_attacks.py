@@ -313,9 +313,10 @@ def test_no_identity(world: World) -> None:
 
 
 def test_one_refused_ref_refuses_the_whole_push(world: World) -> None:
-    run_git(world.clone("mallory"), "branch", "feature", "main")
-    lines = _refused(world, "mallory", "feature", ":refs/gitgate/audit")
-    assert (
-        "gitgate: refused refs/heads/feature: refused with the rest of this push "
-        "(judged as a unit)" in lines
-    )
+    pending = "refs/heads/gitgate/pending/abcdefghjk"
+    lines = _refused(world, "mallory", f"main:{pending}", ":refs/gitgate/audit")
+    assert lines == [
+        "gitgate: refused refs/gitgate/audit: the audit log is never deleted",
+        "gitgate: hint: it is append-only",
+        f"gitgate: refused {pending}: refused with the rest of this push (judged as a unit)",
+    ]

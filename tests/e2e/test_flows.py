@@ -121,10 +121,11 @@ def test_losing_approver_decides_again_on_the_new_tip(
     _verify_server(world)
 
 
-def test_other_refs_follow_the_policy_default_allow(world: World) -> None:
+def test_other_refs_are_denied_by_default(world: World) -> None:
     run_git(world.clone("mallory"), "branch", "feature", "main")
-    assert world.push("mallory", "feature").code == 0
-    assert world.push("mallory", "main:refs/tags/v1", user=None).code == 0
+    assert world.push("mallory", "feature").code != 0
+    assert world.push("mallory", "main:refs/tags/v1", user=None).code != 0
+    assert "refs/heads/feature" not in world.server_refs()
 
 
 def test_gitlab_sees_prefixed_lines(world: World) -> None:
@@ -169,7 +170,7 @@ def test_install_keeps_a_foreign_hook_and_runs_it_first(world: World) -> None:
     assert refused.code != 0 and "legacy: blocked is frozen" in refused.stderr
     refused = world.push("mallory", ":refs/gitgate/audit")  # gitgate still judges after it
     assert refused.code != 0 and "the audit log is never deleted" in refused.stderr
-    assert world.push("mallory", "main:refs/heads/feature").code == 0
+    assert world.push("mallory", "main:refs/heads/gitgate/pending/abcdefghjk").code == 0
     proc = gitgate_subprocess(world.server, "hook", "uninstall")
     assert proc.returncode == 0, proc.stderr
     assert "legacy: blocked" in (hooks / "pre-receive").read_text()

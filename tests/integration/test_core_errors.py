@@ -131,9 +131,9 @@ def test_self_approval(repo: Path) -> None:
     assert_error(gitgate(repo, "approve", pid, actor=APPROVER),
                  f"{APPROVER} requested {pid} and cannot approve it",
                  "another approver must review it")
-    # identities compare case-insensitively, ignoring surrounding space
-    assert_error(gitgate(repo, "approve", pid, actor=" Alice@Example.COM "),
-                 f"Alice@Example.COM requested {pid} and cannot approve it")
+    # identities compare exactly as given: a case variant is another account, not an approver
+    assert_error(gitgate(repo, "approve", pid, actor="Alice@Example.COM"),
+                 "Alice@Example.COM is not an approver of main")
     assert gitgate_ok(repo, "approve", pid, actor=APPROVER2).startswith(f"{pid} executed")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from gitgate.hook import (
@@ -15,9 +17,12 @@ from gitgate.hook import (
     parse_updates,
     pusher_from_env,
     ref_kind,
+    ref_refusal,
     render_script,
 )
-from gitgate.policy import DEFAULT_IDENTITY_ENV, Policy
+from gitgate.hookrules import entry_problem, is_fanout_name, is_note_name, time_problem
+from gitgate.policy import DEFAULT_IDENTITY_ENV, HookPolicy, Policy
+from gitgate.records import AuditEntry
 from gitgate.remote import parse_push_porcelain
 
 A = "a" * 40
@@ -76,11 +81,11 @@ def test_parse_updates_refuses_malformed_input(text: str, message: str) -> None:
     ("env", "expected"),
     [
         ({}, None),
-        ({"REMOTE_USER": "  "}, None),
+        ({"REMOTE_USER": "  "}, "  "),  # taken as given; decide() refuses it
         ({"REMOTE_USER": "web"}, "web"),
         ({"REMOTE_USER": "web", "GL_USERNAME": "gitlab-user"}, "gitlab-user"),
         ({"GITEA_PUSHER_NAME": "gitea", "GL_USER": "gitolite"}, "gitea"),
-        ({"GL_USERNAME": "", "SOFT_SERVE_USERNAME": " soft "}, "soft"),
+        ({"GL_USERNAME": "", "SOFT_SERVE_USERNAME": " soft "}, " soft "),
         ({"USER": "root"}, None),
     ],
 )
@@ -161,3 +166,268 @@ def test_parse_push_porcelain() -> None:
         ("!", "(delete):refs/heads/gitgate/pending/x", "[rejected] (atomic push failed)"),
         ("*", "abc:refs/gitgate/audit", "[new reference]"),
     ]
+
+
+# -- deny by default: names ----------------------------------------------------------------------
+
+POLICY = Policy(protected=("main", "release/1.x"))
+
+
+@pytest.mark.parametrize(
+    ("ref", "refusal"),
+    [
+        ("refs/heads/main", None),
+        ("refs/heads/release/1.x", None),
+        ("refs/gitgate/audit", None),
+        ("refs/notes/gitgate", None),
+        ("refs/heads/gitgate/pending/abcdefghjk", None),
+        ("refs/gitgate/archive/abcdefghjk", None),
+        ("refs/heads/feature", "the policy allows no pushes to this ref (deny by default)"),
+        ("refs/tags/v1", "the policy allows no pushes to this ref (deny by default)"),
+        ("refs/replace/" + A, "replace refs change what everyone sees of other commits"),
+        ("refs/remotes/origin/main", "remote-tracking refs are not pushed to a gitgate server"),
+        ("refs/heads/MAIN", "the name case-folds onto refs/heads/main"),
+        ("refs/heads/Release/1.X", "the name case-folds onto refs/heads/release/1.x"),
+        (
+            "refs/heads/release",
+            "the name is a directory of refs/heads/release/1.x (it would block it)",
+        ),
+        (
+            "refs/heads/release/1.x/y",
+            "the name nests under refs/heads/release/1.x (it would block it)",
+        ),
+        ("refs/tags/main", "the name shadows the protected branch main"),
+        ("refs/tags/release/1.x", "the name shadows the protected branch release/1.x"),
+        ("refs/main", "the name shadows the protected branch main"),
+        ("refs/gitgate/audit/x", "the name nests under refs/gitgate/audit (it would block it)"),
+        ("refs/gitgate", "the name is a directory of refs/gitgate/audit (it would block it)"),
+        ("refs/notes/gitgate/x", "the name nests under refs/notes/gitgate (it would block it)"),
+        ("refs/notes/GITGATE", "the name case-folds onto refs/notes/gitgate"),
+        (
+            "refs/heads/gitgate/pending",
+            "the name would block gitgate's namespace refs/heads/gitgate/pending/",
+        ),
+        (
+            "refs/heads/gitgate",
+            "the name would block gitgate's namespace refs/heads/gitgate/pending/",
+        ),
+        ("refs/gitgate/archive", "the name would block gitgate's namespace refs/gitgate/archive/"),
+        (
+            "refs/heads/Gitgate/pending/abcdefghjk",
+            "the name case-folds into gitgate's namespace refs/heads/gitgate/pending/",
+        ),
+        ("refs/tags/gitgate/pending/abcdefghjk", "the name shadows gitgate's pending branches"),
+        ("refs/heads/a b", "'refs/heads/a b' is not an acceptable ref name"),
+        ("refs/heads/x.lock", "'refs/heads/x.lock' is not an acceptable ref name"),
+        ("refs/heads/.x", "'refs/heads/.x' is not an acceptable ref name"),
+        ("refs/heads/-x", "'refs/heads/-x' is not an acceptable ref name"),
+        ("refs/heads/x.", "'refs/heads/x.' is not an acceptable ref name"),
+        ("refs/heads/a..b", "'refs/heads/a..b' is not an acceptable ref name"),
+        ("refs/heads/a//b", "'refs/heads/a//b' is not an acceptable ref name"),
+        ("refs/heads/HEAD", "'refs/heads/HEAD' is not an acceptable ref name"),
+        ("refs/heads/x@{1}", "'refs/heads/x@{1}' is not an acceptable ref name"),
+        ("refs/heads/caf\u00e9", "'refs/heads/caf\u00e9' is not an acceptable ref name"),
+        ("refs/heads/\u212aelvin", "'refs/heads/\u212aelvin' is not an acceptable ref name"),
+        ("refs/heads/x\x7f", "'refs/heads/x\\x7f' is not an acceptable ref name"),
+        ("refs/" + "x" * 300, "the ref name is longer than 255 characters"),
+    ],
+)
+def test_ref_refusal(ref: str, refusal: str | None) -> None:
+    found = ref_refusal(POLICY, ref)
+    assert (found[0] if found else None) == refusal
+
+
+def test_allowed_other_refs_still_refuse_shadows() -> None:
+    policy = POLICY.with_changes(
+        hook=HookPolicy(other_refs="deny", allow_refs=("refs/tags/*", "refs/heads/**"))
+    )
+    assert ref_refusal(policy, "refs/tags/v1") is None
+    assert ref_refusal(policy, "refs/heads/feature/x") is None
+    assert ref_refusal(policy, "refs/tags/main") is not None
+    assert ref_refusal(policy, "refs/heads/MAIN") is not None
+    assert ref_refusal(policy, "refs/heads/gitgate") is not None
+    assert ref_refusal(policy, "refs/replace/" + A) is not None
+    wide = POLICY.with_changes(hook=HookPolicy(other_refs="allow"))
+    assert ref_refusal(wide, "refs/heads/anything") is None
+    assert ref_refusal(wide, "refs/remotes/x") is not None
+
+
+def test_each_hint_is_printed_once() -> None:
+    verdicts = [
+        Verdict("refs/heads/a", False, "no", "the hint"),
+        Verdict("refs/heads/b", False, "no", "the hint"),
+        Verdict("refs/heads/c", False, "other", "another hint"),
+        Verdict("refs/heads/d", False, "refused with the rest of this push (judged as a unit)"),
+    ]
+    assert format_verdicts(verdicts) == [
+        "gitgate: refused refs/heads/a: no",
+        "gitgate: hint: the hint",
+        "gitgate: refused refs/heads/b: no",
+        "gitgate: refused refs/heads/c: other",
+        "gitgate: hint: another hint",
+        "gitgate: refused refs/heads/d: refused with the rest of this push (judged as a unit)",
+    ]
+
+
+# -- entries ------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
+KEYS = frozenset({"schema", "seq", "event", "actor", "time", "proposal", "details", "commits"})
+
+
+def _entry(event: str, **fields: object) -> AuditEntry:
+    base: dict[str, object] = {
+        "seq": 2,
+        "event": event,
+        "actor": "a",
+        "time": "2026-06-01T12:00:00Z",
+    }
+    base.update(fields)
+    return AuditEntry(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (
+            _entry("approved", proposal="abcdefghjk", commits={"proposal": A, "target": "main"}),
+            None,
+        ),
+        (_entry("approved", commits={"proposal": A, "target": "main"}), "it must name a proposal"),
+        (
+            _entry("approved", proposal="abcdefghjk", commits={"proposal": A}),
+            "commits lack 'target'",
+        ),
+        (
+            _entry(
+                "approved", proposal="abcdefghjk", commits={"proposal": "abc", "target": "main"}
+            ),
+            "commits.proposal is not a full commit id",
+        ),
+        (
+            _entry("approved", proposal="abcdefghjk", commits={"proposal": A, "target": "dev"}),
+            "its target 'dev' is not a protected branch",
+        ),
+        (
+            _entry(
+                "approved",
+                proposal="abcdefghjk",
+                details={"x": 1},
+                commits={"proposal": A, "target": "main"},
+            ),
+            "details hold the unknown field 'x'",
+        ),
+        (
+            _entry("rejected", proposal="abcdefghjk", commits={"proposal": A}),
+            "details lack 'reason'",
+        ),
+        (
+            _entry(
+                "rejected",
+                proposal="abcdefghjk",
+                details={"reason": "x" * 5000},
+                commits={"proposal": A},
+            ),
+            "details.reason is not a string of at most 4096 characters",
+        ),
+        (
+            _entry(
+                "exported",
+                proposal="abcdefghjk",
+                details={"bundle_sha256": "x"},
+                commits={"proposal": A},
+            ),
+            "details.bundle_sha256 is not a SHA-256 hex digest",
+        ),
+        (
+            _entry(
+                "command.auto",
+                details={"command": "ls", "exit_code": None, "timed_out": True, "output": ""},
+            ),
+            None,
+        ),
+        (
+            _entry(
+                "command.auto",
+                details={"command": "ls", "exit_code": True, "timed_out": True, "output": ""},
+            ),
+            "details.exit_code is not a whole number or null",
+        ),
+        (
+            _entry(
+                "command.auto",
+                details={"command": "ls", "exit_code": 0, "timed_out": 1, "output": ""},
+            ),
+            "details.timed_out is not a true or false",
+        ),
+        (
+            _entry(
+                "command.auto",
+                details={
+                    "command": "ls",
+                    "exit_code": 0,
+                    "timed_out": False,
+                    "output": "x" * 40_000,
+                },
+            ),
+            "details.output is not a bounded output string",
+        ),
+        (
+            _entry(
+                "proposed",
+                proposal="abcdefghjk",
+                details={"kind": "write", "tool": "t", "paths": ["a", 1]},
+                commits={"proposal": A, "base": B, "target": "main"},
+            ),
+            "details.paths is not a list of at most 1000 short strings",
+        ),
+        (
+            _entry(
+                "init",
+                details={"protected": ["main"], "approvers": []},
+                commits={"policy": A, "target": "main"},
+            ),
+            None,
+        ),
+    ],
+)
+def test_entry_problem(entry: AuditEntry, problem: str | None) -> None:
+    assert entry_problem(entry, KEYS, 500, Policy()) == problem
+
+
+def test_entry_size_and_keys() -> None:
+    entry = _entry("command.denied", details={"command": "x", "reason": "y"})
+    assert entry_problem(entry, KEYS, 65_536, Policy()) is None
+    assert entry_problem(entry, KEYS, 65_537, Policy()) == "it is 65537 bytes long (limit 65536)"
+    auto = _entry(
+        "command.auto", details={"command": "x", "exit_code": 0, "timed_out": False, "output": ""}
+    )
+    assert entry_problem(auto, KEYS, 65_537, Policy()) is None  # + 2 x output_limit
+    assert entry_problem(entry, KEYS | {"extra"}, 10, Policy()) == "unknown field 'extra'"
+    assert entry_problem(entry, KEYS | {"refs"}, 10, Policy()) is None  # the journal's ref list
+
+
+@pytest.mark.parametrize(
+    ("time", "previous", "problem"),
+    [
+        ("2026-06-01T12:00:00Z", None, None),
+        ("2026-06-01T12:09:59Z", None, None),
+        ("2026-06-01T12:10:01Z", None, "ahead of the server's clock (2026-06-01T12:00:00Z)"),
+        ("2026-06-01T11:56:00Z", "2026-06-01T12:00:00Z", None),  # skew between clones
+        ("2026-06-01T11:54:59Z", "2026-06-01T12:00:00Z", "is before the previous entry's"),
+        ("2026-06-01 12:00:00", None, "is not YYYY-MM-DDTHH:MM:SSZ"),
+        ("2026-13-01T12:00:00Z", None, "is not YYYY-MM-DDTHH:MM:SSZ"),
+    ],
+)
+def test_time_problem(time: str, previous: str | None, problem: str | None) -> None:
+    found = time_problem(time, previous, NOW)
+    assert (found is None) == (problem is None), found
+    if problem is not None:
+        assert found is not None and problem in found
+
+
+def test_notes_tree_names() -> None:
+    assert is_fanout_name("ab") and not is_fanout_name("AB") and not is_fanout_name("abc")
+    assert is_note_name("c" * 38, 40) and is_note_name("c" * 62, 64)
+    assert not is_note_name("c" * 38, 64) and not is_note_name("C" * 38, 40)
+    assert not is_note_name("g" * 38, 40)
