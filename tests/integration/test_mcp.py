@@ -52,9 +52,10 @@ TOOLS = {
     "list_files",
 }
 # Committed straight into the fixture repository (not through gitgate), so that reading it
-# back shows redaction at work. AWS's documented example key: not a live credential.
-AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
-GITHUB_TOKEN = "ghp_" + "x1Y2z3W4v5U6t7S8r9Q0p1O2n3M4l5K6j7I8"
+# back shows redaction at work. Made-up values in the real formats (AWS's documented example
+# key and tokens with a bad checksum count as placeholders, and are not redacted).
+AWS_KEY = "AKIAQ3EGHT5KLMNWPZ7R"
+GITHUB_TOKEN = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A"  # valid CRC32
 AGENT2 = "agent2@bots.example"
 
 

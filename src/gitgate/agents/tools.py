@@ -20,6 +20,7 @@ from typing import Any
 from gitgate.errors import CommandDenied, GitgateError, UnsafePath
 from gitgate.ids import ID_LENGTH
 from gitgate.pathpolicy import check_path
+from gitgate.policy import same_identity_in
 from gitgate.records import STATUSES, Proposal
 from gitgate.redaction import redact, redact_data
 from gitgate.workflow import Context, Gate
@@ -101,7 +102,9 @@ class AgentTools:
         if home not in policies:
             policies[home] = gate.policy()
         for branch, policy in policies.items():
-            if policy.is_approver(self.actor):
+            # Conservative on purpose: an agent's identity may not even be a case variant of
+            # an approver's (a forge that folds case would make them one account).
+            if same_identity_in(self.actor, policy.approvers, case_insensitive=True):
                 raise ApproverIdentity(
                     f"{self.actor} is an approver in the policy on {branch}: "
                     "an agent must not hold an approver's identity",
