@@ -177,7 +177,7 @@ def test_install_keeps_a_foreign_hook_and_runs_it_first(world: World) -> None:
 
 
 def test_repository_hook_file_is_the_rendered_template() -> None:
-    from gitgate.hook import render_script
+    from gitgate.hookinstall import render_script
 
     script = Path(__file__).parents[2] / "hooks" / "pre-receive"
     assert script.read_text() == render_script("python3")

@@ -6,7 +6,6 @@ import pytest
 
 from gitgate.hook import (
     GITLAB_PREFIX,
-    HOOK_ID,
     HookError,
     Update,
     Verdict,
@@ -15,8 +14,8 @@ from gitgate.hook import (
     parse_updates,
     pusher_from_env,
     ref_kind,
-    render_script,
 )
+from gitgate.hookinstall import HOOK_ID, render_script
 from gitgate.policy import DEFAULT_IDENTITY_ENV, Policy
 from gitgate.remote import parse_push_porcelain
 
