@@ -557,7 +557,7 @@ def _forge_checks(store: GitStore, forge: str) -> list[Check]:
         return [_gitolite_check(store)]
     if forge == "gitea":
         driver = store.git_dir / "hooks" / "pre-receive"
-        ok = _mentions(driver, "pre-receive.d")
+        ok = _mentions(driver, ".d/*")  # Gitea's driver loops over ${hookname}.d/*
         return [
             Check(
                 "forge driver",
