@@ -38,6 +38,7 @@ MAX_PENDING_COMMITS = 20_000  # a pending branch is a proposal, not a history im
 MAX_APPROVAL_LOOKBACK = 100_000  # audit entries read back to find an approval pushed earlier
 CONFIG_BRANCH = "gitgate.branch"  # as in gitgate.workflow, which the hook must not import
 
+
 class HookError(GitgateError):
     """The hook's input or installation is not what it should be."""
 

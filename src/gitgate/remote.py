@@ -463,9 +463,9 @@ def _push_hint(stderr: str) -> str:
         for line in said
         if line.startswith("gitgate:") and line.removeprefix("gitgate:").strip().startswith("hint:")
     ]
-    unique = list(dict.fromkeys(h for h in hints if h))
+    first = [h for h in hints if h][:1]  # the first refused ref's hint: the others follow from it
     if any(line.startswith("gitgate:") for line in said):
-        return "; ".join([*unique, "nothing was changed on the server (the rules: docs/SERVER.md)"])
+        return "; ".join([*first, "nothing was changed on the server (the rules: docs/SERVER.md)"])
     return (
         "nothing was changed on the server; it was refused before gitgate's hook judged it: "
         "check the pusher's rights at the forge (the refs each role must be able to push)"
