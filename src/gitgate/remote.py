@@ -178,8 +178,8 @@ def _adopt_policy_branch(store: GitStore, remote: str) -> bool:
     ``init`` entry there, which the server refuses. Looks at the remote's HEAD, then ``main``
     and ``master``; creates the local branch (tracking the remote's) only when it is missing.
     """
-    head = store.run_git(["symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD"], check=False)
-    named = head.stdout.decode("utf-8", "replace").strip().rpartition("/")[2]
+    remote_head = store.run_git(["symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD"], check=False)
+    named = remote_head.stdout.decode("utf-8", "replace").strip().rpartition("/")[2]
     for branch in dict.fromkeys(b for b in (named, "main", "master") if b):
         tip = store.resolve(f"refs/remotes/{remote}/{branch}")
         if tip is None or store.read_path(tip, POLICY_PATH) is None:
