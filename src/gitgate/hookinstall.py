@@ -67,7 +67,7 @@ FORGE_HOOK_TEMPLATE = """\
 exec {python} -m gitgate hook pre-receive
 """
 
-_PYTHON_LINE = re.compile(r"^(?:GITGATE_PYTHON=|exec )(\S+|'[^']*')", re.MULTILINE)
+_PYTHON_LINE = re.compile(r"^(?:GITGATE_PYTHON=|exec )(.+)$", re.MULTILINE)  # the first
 _DRY_RUN_TIMEOUT = 60.0
 
 
@@ -156,7 +156,10 @@ def script_python(path: Path) -> str | None:
         return None
     if match is None:
         return None
-    words = shlex.split(match.group(1))
+    try:
+        words = shlex.split(match.group(1))
+    except ValueError:  # not quoted as gitgate quotes: not a script it wrote
+        return None
     return words[0] if words else None
 
 

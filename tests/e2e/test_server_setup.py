@@ -284,3 +284,25 @@ def test_a_push_the_forge_refuses_does_not_point_at_gitgate(world: World) -> Non
     assert "docs/SERVER.md" not in out.stderr
     assert "check the pusher's rights at the forge" in out.stderr
 
+
+
+def test_script_python_reads_back_what_was_rendered() -> None:
+    from gitgate.hookinstall import render_forge_script, render_script, script_python
+
+    for python in ("/opt/gitgate/bin/python", "/opt/my python/bin/python3"):
+        for text in (render_script(python), render_forge_script(python, "gitea")):
+            path = Path(os.environ["HOME"]) / "hook"
+            path.write_text(text)
+            assert script_python(path) == python
+
+
+def test_a_foreign_script_in_a_forge_directory_is_left_alone(tmp_path: Path) -> None:
+    server, _admin = _server_as_docs_say(tmp_path)
+    run_git(server, "symbolic-ref", "HEAD", "refs/heads/main")
+    theirs = server / "custom_hooks" / "pre-receive.d" / "gitgate"
+    theirs.parent.mkdir(parents=True)
+    theirs.write_text("#!/bin/sh\necho site policy\n")
+    proc = _gitgate(server, "hook", "install", "--forge", "gitlab")
+    assert proc.returncode == 1
+    assert f"error: {theirs} exists and is not gitgate's; left it alone" in proc.stderr
+    assert theirs.read_text() == "#!/bin/sh\necho site policy\n"
