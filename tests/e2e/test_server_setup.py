@@ -306,3 +306,28 @@ def test_a_foreign_script_in_a_forge_directory_is_left_alone(tmp_path: Path) -> 
     assert proc.returncode == 1
     assert f"error: {theirs} exists and is not gitgate's; left it alone" in proc.stderr
     assert theirs.read_text() == "#!/bin/sh\necho site policy\n"
+
+
+@needs_root
+def test_root_trusting_every_repository_gives_written_files_back_to_the_owner(
+    tmp_path: Path,
+) -> None:
+    server, _admin = _server_as_docs_say(tmp_path)
+    for dirpath, _dirs, files in os.walk(server):
+        os.chown(dirpath, 65534, 65534)
+        for name in files:
+            os.chown(os.path.join(dirpath, name), 65534, 65534)
+    home = tmp_path / "root-home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[safe]\n\tdirectory = *\n")
+    env = dict(os.environ, HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
+    proc = subprocess.run(
+        ["python3", "-m", "gitgate", "-C", str(server), "hook", "install", "--python", "/bin/sh"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for name in ("hooks/pre-receive", "config", "HEAD"):
+        assert (server / name).stat().st_uid == 65534, name
