@@ -221,7 +221,7 @@ def test_a_refused_proposal_is_taken_back_locally(world: World) -> None:
         "agent", "propose", "write", "docs/new.md", "--from", str(src), "--push", user="mallory"
     )
     assert out.code == 1
-    assert out.stderr.startswith("error: origin refused the push: gitgate: refused ")
+    assert out.stderr.startswith("error: origin refused the push:\n  refused refs/")
     assert "names agent@example.com as its actor, but mallory is pushing" in out.stderr
     assert agent.store.list_refs("refs/heads/gitgate/pending/") == {}
     assert agent.store.resolve("refs/gitgate/audit") == audit_before

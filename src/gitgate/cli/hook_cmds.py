@@ -129,8 +129,11 @@ def hook_status(ctx: click.Context, repo: str | None, forge: str | None, as_json
 
 
 def _status_text(report: hookinstall.HookStatus) -> str:
-    lines = [f"{'ok' if c.ok else 'FAIL':4}  {c.name}: {c.detail}" for c in report.checks]
-    lines += [f"      hint: {c.hint}" for c in report.checks if not c.ok and c.hint]
+    lines = []
+    for check in report.checks:
+        lines.append(f"{'ok' if check.ok else 'FAIL':4}  {check.name}: {check.detail}")
+        if not check.ok and check.hint:
+            lines.append(f"      hint: {check.hint}")
     verdict = "active" if report.active else "NOT active"
     lines.append(f"the gitgate hook is {verdict} ({report.forge}) in {report.repo}")
     return "\n".join(lines)
