@@ -440,8 +440,8 @@ def _check_python_reachable(store: GitStore, python: str) -> None:
             f"the hook would run {python}, but {user}, who owns the repository and so runs "
             f"its hooks, cannot reach it: {blocked}",
             hint="install gitgate in a virtualenv every user can read, e.g. "
-            "`python3 -m venv /opt/gitgate && /opt/gitgate/bin/pip install gitgate-approvals`, "
-            "and run `/opt/gitgate/bin/gitgate hook install`",
+            "`python3 -m venv /opt/gitgate && /opt/gitgate/bin/pip install CHECKOUT`, and run "
+            "`/opt/gitgate/bin/gitgate hook install` (docs/SERVER.md, Install)",
         )
 
 
