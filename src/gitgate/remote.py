@@ -419,7 +419,7 @@ def parse_push_porcelain(text: str) -> list[tuple[str, str, str]]:
 
 
 def _push_message(rejected: list[str], stderr: str) -> str:
-    """What the server said, one line per reason (the hints are kept apart, in _push_hints)."""
+    """What the server said, one line per reason (the hint is kept apart: _push_hint)."""
     said = _remote_lines(stderr)
     ours = [line.removeprefix("gitgate:").strip() for line in said if line.startswith("gitgate:")]
     if ours:
@@ -456,7 +456,7 @@ def _remote_lines(stderr: str) -> list[str]:
 
 
 def _push_hint(stderr: str) -> str:
-    """One hint: gitgate's own (each said once) when its hook refused; else the forge's fault."""
+    """One hint: the first refused ref's when gitgate's hook refused; else the forge's fault."""
     said = _remote_lines(stderr)
     hints = [
         line.removeprefix("gitgate:").strip().removeprefix("hint:").strip()
@@ -468,7 +468,8 @@ def _push_hint(stderr: str) -> str:
         return "; ".join([*first, "nothing was changed on the server (the rules: docs/SERVER.md)"])
     return (
         "nothing was changed on the server; it was refused before gitgate's hook judged it: "
-        "check the pusher's rights at the forge (the refs each role must be able to push)"
+        "check the pusher's rights at the forge (the refs each role must be able to push) "
+        "and that the server can be reached"
     )
 
 
