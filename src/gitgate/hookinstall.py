@@ -248,6 +248,9 @@ def choose_branch(store: GitStore, branch: str | None = None) -> str:
         HookError: when that branch (or every default) carries no ``.gitgate.toml``.
     """
     if branch:
+        valid = store.run_git(["check-ref-format", f"refs/heads/{branch}"], check=False)
+        if valid.returncode != 0 or branch.startswith("-"):
+            raise HookError(f"{branch!r} is not a valid branch name", hint="name a branch")
         if not _has_policy(store, branch):
             raise HookError(
                 f"the branch {branch!r} carries no {POLICY_PATH} here",

@@ -126,6 +126,9 @@ def test_hook_install_refuses_a_named_branch_without_policy(tmp_path: Path) -> N
     assert proc.returncode == 1
     assert "error: the branch 'release' carries no .gitgate.toml here" in proc.stderr
     assert run_git(server, "symbolic-ref", "HEAD").strip() == "refs/heads/master"
+    for hostile in ("../../config", "main..x", "-x"):
+        proc = _gitgate(server, "hook", "install", f"--branch={hostile}")
+        assert proc.returncode == 1 and "is not a valid branch name" in proc.stderr, proc.stderr
 
 
 def test_hook_status_notices_when_the_hook_is_undone(tmp_path: Path) -> None:
