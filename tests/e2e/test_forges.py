@@ -201,16 +201,25 @@ HOOK_OPTION = "    option hook.pre-receive = gitgate\n"
 def gitolite(base: Path, gitgate_venv: Path) -> Iterator[Gitolite]:
     user = f"gg{os.getpid() % 100000}gl"
     home = base / "gitolite"
-    run(["useradd", "--system", "--home-dir", str(home), "--create-home", "--shell", "/bin/sh",
-         user])
+    run(
+        [
+            "useradd",
+            "--system",
+            "--home-dir",
+            str(home),
+            "--create-home",
+            "--shell",
+            "/bin/sh",
+            user,
+        ]
+    )
     run(["usermod", "-p", "*", user])  # not locked: sshd refuses locked accounts
     sshd_proc: subprocess.Popen[bytes] | None = None
     try:
         keys = base / "keys"
         keys.mkdir()
         for who in ("admin", *PEOPLE):
-            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f",
-                 str(keys / who)])
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(keys / who)])
         shutil.copy(keys / "admin.pub", home / "admin.pub")
         os.chown(home / "admin.pub", pwd.getpwnam(user).pw_uid, -1)
         gl = Gitolite(user, home, Client(base / "gl-clients", "", {}))
@@ -218,8 +227,10 @@ def gitolite(base: Path, gitgate_venv: Path) -> Iterator[Gitolite]:
         gl.as_host("gitolite", "setup", "-pk", str(home / "admin.pub"))
         rc = home / ".gitolite.rc"
         text = rc.read_text()
-        text = text.replace('# LOCAL_CODE                =>  "$ENV{HOME}/local",',
-                            'LOCAL_CODE                =>  "$ENV{HOME}/local",')
+        text = text.replace(
+            '# LOCAL_CODE                =>  "$ENV{HOME}/local",',
+            'LOCAL_CODE                =>  "$ENV{HOME}/local",',
+        )
         text = text.replace("# 'repo-specific-hooks',", "'repo-specific-hooks',")
         rc.write_text(text)
         gl.as_host("mkdir", "-p", str(home / "local" / "hooks" / "repo-specific"))
@@ -260,17 +271,39 @@ def gitolite(base: Path, gitgate_venv: Path) -> Iterator[Gitolite]:
 
         gl.ssh_command = ssh_command  # type: ignore[attr-defined]
         admin = clients / "admin"
-        run(["git", "-c", f"core.sshCommand={ssh_command('admin')}", "clone", "-q",
-             f"{gl.client.url}/gitolite-admin", str(admin)], env=gl.client.env)
-        run(["git", "-C", str(admin), "config", "core.sshCommand", ssh_command("admin")],
-            env=gl.client.env)
+        run(
+            [
+                "git",
+                "-c",
+                f"core.sshCommand={ssh_command('admin')}",
+                "clone",
+                "-q",
+                f"{gl.client.url}/gitolite-admin",
+                str(admin),
+            ],
+            env=gl.client.env,
+        )
+        run(
+            ["git", "-C", str(admin), "config", "core.sshCommand", ssh_command("admin")],
+            env=gl.client.env,
+        )
         for who in PEOPLE:
             shutil.copy(keys / f"{who}.pub", admin / "keydir" / f"{who}.pub")
         (admin / "conf" / "gitolite.conf").write_text(GITOLITE_CONF)
         _push_admin(gl, "users and the project")
         for who in PEOPLE:
-            run(["git", "-c", f"core.sshCommand={ssh_command(who)}", "clone", "-q",
-                 f"{gl.client.url}/project", str(clients / who)], env=gl.client.env)
+            run(
+                [
+                    "git",
+                    "-c",
+                    f"core.sshCommand={ssh_command(who)}",
+                    "clone",
+                    "-q",
+                    f"{gl.client.url}/project",
+                    str(clients / who),
+                ],
+                env=gl.client.env,
+            )
             gl.client.git(who, "config", "core.sshCommand", ssh_command(who))
         yield gl
     finally:
@@ -305,10 +338,16 @@ def http(base: Path, gitgate_venv: Path) -> Iterator[HttpServer]:
     www_home = root / "www-home"
     www_home.mkdir()
     shutil.chown(www_home, "www-data", "www-data")
-    run(["git", "init", "-q", "--bare", str(repos / "project.git")], as_user="www-data",
-        home=www_home)
-    run(["git", "--git-dir", str(repos / "project.git"), "config", "http.receivepack", "true"],
-        as_user="www-data", home=www_home)
+    run(
+        ["git", "init", "-q", "--bare", str(repos / "project.git")],
+        as_user="www-data",
+        home=www_home,
+    )
+    run(
+        ["git", "--git-dir", str(repos / "project.git"), "config", "http.receivepack", "true"],
+        as_user="www-data",
+        home=www_home,
+    )
     (root / "users").write_text("".join(f"{who}:{who}-secret\n" for who in PEOPLE))
     (root / "docroot").mkdir()
     (root / "run").mkdir()  # lighttpd opens its logs after dropping to www-data
@@ -319,9 +358,9 @@ def http(base: Path, gitgate_venv: Path) -> Iterator[HttpServer]:
         f"""server.modules = ("mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv")
 server.bind = "127.0.0.1"
 server.port = {port}
-server.document-root = "{root / 'docroot'}"
-server.errorlog = "{root / 'run' / 'error.log'}"
-server.pid-file = "{root / 'run' / 'pid'}"
+server.document-root = "{root / "docroot"}"
+server.errorlog = "{root / "run" / "error.log"}"
+server.pid-file = "{root / "run" / "pid"}"
 server.username = "www-data"
 server.groupname = "www-data"
 alias.url = ( "/git" => "{HTTP_BACKEND}" )
@@ -334,14 +373,15 @@ $HTTP["url"] =~ "^/git" {{
     )
 }}
 auth.backend = "plain"
-auth.backend.plain.userfile = "{root / 'users'}"
+auth.backend.plain.userfile = "{root / "users"}"
 auth.require = ( "/git" => ( "method" => "basic", "realm" => "git", "require" => "valid-user" ) )
 """
     )
     lighttpd = shutil.which("lighttpd") or "/usr/sbin/lighttpd"
     log = root / "stdout.log"
-    proc = subprocess.Popen([lighttpd, "-D", "-f", str(conf)], stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [lighttpd, "-D", "-f", str(conf)], stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
     try:
         wait_for_port(port, proc, log)
         clients = root / "clients"
@@ -390,8 +430,17 @@ def server_tip(client: Client, ref: str) -> str:
 def propose_approve_land(client: Client) -> None:
     change = client.root / "change.md"
     change.write_text("a change\n")
-    proposed = client.gitgate("agent", "propose", "write", "docs/change.md", "--from",
-                              str(change), "-m", "add docs", "--push")
+    proposed = client.gitgate(
+        "agent",
+        "propose",
+        "write",
+        "docs/change.md",
+        "--from",
+        str(change),
+        "-m",
+        "add docs",
+        "--push",
+    )
     assert proposed.returncode == 0, proposed.stderr
     pid = proposed.stdout.strip()
     before = server_tip(client, "refs/heads/main")
@@ -459,11 +508,18 @@ def test_http_backend_behind_lighttpd(http: HttpServer, gitgate_venv: Path) -> N
     set_up_policy(client)
     gitgate = str(gitgate_venv / "bin" / "gitgate")
     www_home = http.repo.parent.parent / "www-home"
-    installed = run([gitgate, "hook", "install", "--forge", "http-backend", "--repo",
-                     str(http.repo)], as_user="www-data", home=www_home)
+    installed = run(
+        [gitgate, "hook", "install", "--forge", "http-backend", "--repo", str(http.repo)],
+        as_user="www-data",
+        home=www_home,
+    )
     assert "policy branch: main" in installed.stdout
-    status = run([gitgate, "hook", "status", "--repo", str(http.repo)], as_user="www-data",
-                 home=www_home, check=False)
+    status = run(
+        [gitgate, "hook", "status", "--repo", str(http.repo)],
+        as_user="www-data",
+        home=www_home,
+        check=False,
+    )
     assert status.returncode == 0, status.stdout + status.stderr
 
     join_clones(client)

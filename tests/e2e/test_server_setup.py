@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,7 +245,17 @@ def test_hook_install_refuses_a_python_the_hosting_user_cannot_run(tmp_path: Pat
     (home / ".gitconfig").write_text("[safe]\n\tdirectory = *\n")
     env = dict(os.environ, HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
     proc = subprocess.run(
-        ["python3", "-m", "gitgate", "-C", str(server), "hook", "install", "--python", str(python)],
+        [
+            sys.executable,
+            "-m",
+            "gitgate",
+            "-C",
+            str(server),
+            "hook",
+            "install",
+            "--python",
+            str(python),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -288,7 +299,6 @@ def test_a_push_the_forge_refuses_does_not_point_at_gitgate(world: World) -> Non
     assert "check the pusher's rights at the forge" in out.stderr
 
 
-
 def test_script_python_reads_back_what_was_rendered() -> None:
     from gitgate.hookinstall import render_forge_script, render_script, script_python
 
@@ -325,7 +335,17 @@ def test_root_trusting_every_repository_gives_written_files_back_to_the_owner(
     (home / ".gitconfig").write_text("[safe]\n\tdirectory = *\n")
     env = dict(os.environ, HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"))
     proc = subprocess.run(
-        ["python3", "-m", "gitgate", "-C", str(server), "hook", "install", "--python", "/bin/sh"],
+        [
+            sys.executable,
+            "-m",
+            "gitgate",
+            "-C",
+            str(server),
+            "hook",
+            "install",
+            "--python",
+            "/bin/sh",
+        ],
         capture_output=True,
         text=True,
         env=env,
