@@ -62,7 +62,7 @@ def seal(home: Path) -> None:
 
 def make_world(root: Path) -> tuple[Path, Path, Path]:
     """A bare server with gitgate and the hook; an agent clone and an approver clone."""
-    from gitgate import hook
+    from gitgate import hookinstall
     from gitgate.gitstore import GitStore
     from gitgate.remote import prepare_clone
     from gitgate.workflow import Gate
@@ -78,7 +78,7 @@ def make_world(root: Path) -> tuple[Path, Path, Path]:
     git(seed, "commit", "-qm", "seed")
     git(seed, "push", "-q", str(server), "main")
     Gate(server).init(["main"], [ALICE, BOB], actor=ALICE)
-    hook.install(GitStore.open(server))
+    hookinstall.install(GitStore.open(server))
     clones = []
     for name, actor in (("agent", AGENT), ("alice", ALICE)):
         clone = root / name

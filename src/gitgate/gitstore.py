@@ -253,7 +253,12 @@ class GitStore:
                 f"not a git repository: {path}",
                 hint="run gitgate inside a repository, or pass -C PATH",
             )
-        return cls(pygit2.Repository(found))
+        try:
+            return cls(pygit2.Repository(found))
+        except pygit2.GitError as err:
+            if "not owned by current user" not in str(err):
+                raise
+            raise _not_owned(Path(found)) from err
 
     @classmethod
     def open_from_env(cls, path: str | os.PathLike[str]) -> GitStore:
@@ -1522,3 +1527,22 @@ def _writes_below(node: _Node) -> bool:
 
 def _is_subtree(item: pygit2.Object) -> bool:
     return int(item.filemode) == MODE_TREE
+
+
+def _not_owned(git_dir: Path) -> NotARepository:
+    """git's "dubious ownership" refusal, said plainly: who owns it, and what to run instead."""
+    import pwd  # only here: Unix-only, and only needed for this message
+
+    uid = git_dir.stat().st_uid
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        owner = f"#{uid}"
+    path = str(git_dir).rstrip("/")
+    return NotARepository(
+        f"{path} belongs to {owner} (uid {uid}), not to the user running gitgate: "
+        "git refuses to work in a repository another user owns (dubious ownership)",
+        hint=f"run gitgate as its owner: `sudo -u {owner} gitgate ...` (files written as "
+        f"another user can lock {owner} out of its own repository); to only read it, "
+        f"`git config --global --add safe.directory {path}`",
+    )

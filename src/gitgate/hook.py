@@ -22,13 +22,10 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from gitgate import clock
 from gitgate.audit import LoggedEntry, iter_log
@@ -67,30 +64,11 @@ from gitgate.records import (
 )
 
 ZERO_OIDS = frozenset({"0" * 40, "0" * 64})
-HOOK_ID = "gitgate-hook-id: 6c1f0e9a4b7d4e2f8a3c5b9d0e1f2a7c"
-LEGACY_SUFFIX = ".legacy"
 GITLAB_PREFIX = "GL-HOOK-ERR: "
 MAX_PENDING_COMMITS = 20_000  # a pending branch is a proposal, not a history import
 MAX_NOTES_COMMITS = 10_000  # notes commits one push may bring
 MAX_APPROVAL_LOOKBACK = 100_000  # audit entries read back to find an approval pushed earlier
 CONFIG_BRANCH = "gitgate.branch"  # as in gitgate.workflow, which the hook must not import
-
-HOOK_TEMPLATE = """\
-#!/bin/sh
-# gitgate pre-receive hook: every push is judged against .gitgate.toml (docs/SERVER.md).
-# {marker}
-# Installed by `gitgate hook install`; `gitgate hook uninstall` restores a previous hook,
-# which was kept as pre-receive.legacy and still runs first.
-GITGATE_PYTHON={python}
-hooks_dir=$(dirname -- "$0")
-if [ -x "$hooks_dir/pre-receive.legacy" ]; then
-    input=$(cat)
-    printf '%s\\n' "$input" | "$hooks_dir/pre-receive.legacy" "$@" || exit $?
-    printf '%s\\n' "$input" | "$GITGATE_PYTHON" -m gitgate hook pre-receive
-    exit $?
-fi
-exec "$GITGATE_PYTHON" -m gitgate hook pre-receive
-"""
 
 WITH_THE_REST = "refused with the rest of this push (judged as a unit)"
 
@@ -1291,81 +1269,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in lines:
         print(line, file=sys.stderr)
     return code
-
-
-# -- installing ------------------------------------------------------------------------------
-
-
-def render_script(python: str) -> str:
-    """The hook script that runs gitgate with ``python`` (quoted for sh)."""
-    return HOOK_TEMPLATE.format(marker=HOOK_ID, python=shlex.quote(python))
-
-
-def hooks_dir(store: GitStore) -> Path:
-    """The repository's hooks directory (``core.hooksPath`` when set)."""
-    configured = store.config_get("core.hooksPath")
-    if configured:
-        path = Path(os.path.expanduser(configured))
-        return path if path.is_absolute() else (store.workdir or store.git_dir) / path
-    return store.git_dir / "hooks"
-
-
-def is_gitgate_script(path: Path) -> bool:
-    """Tell whether the file at ``path`` is a hook script gitgate installed."""
-    try:
-        return HOOK_ID in path.read_text("utf-8", "replace")
-    except OSError:
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class InstallResult:
-    """What ``gitgate hook install`` / ``uninstall`` did."""
-
-    hook: Path
-    legacy: Path | None = None
-    action: str = "installed"
-
-
-def install(store: GitStore, *, python: str | None = None) -> InstallResult:
-    """Install the pre-receive hook; a foreign hook is kept as ``pre-receive.legacy``.
-
-    Raises:
-        HookError: when a foreign hook and a legacy hook both exist already.
-    """
-    directory = hooks_dir(store)
-    directory.mkdir(parents=True, exist_ok=True)
-    hook = directory / "pre-receive"
-    legacy = directory / ("pre-receive" + LEGACY_SUFFIX)
-    moved: Path | None = None
-    if hook.exists() and not is_gitgate_script(hook):
-        if legacy.exists():
-            raise HookError(
-                f"{hook} is not gitgate's and {legacy.name} exists too",
-                hint=f"merge them by hand, or remove {legacy}",
-            )
-        hook.rename(legacy)
-        moved = legacy
-    elif legacy.exists():
-        moved = legacy
-    hook.write_text(render_script(python or sys.executable))
-    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return InstallResult(hook, moved, "installed")
-
-
-def uninstall(store: GitStore) -> InstallResult:
-    """Remove gitgate's hook and put back the hook it replaced, if any.
-
-    Raises:
-        HookError: when the pre-receive hook there is not gitgate's.
-    """
-    directory = hooks_dir(store)
-    hook = directory / "pre-receive"
-    legacy = directory / ("pre-receive" + LEGACY_SUFFIX)
-    if hook.exists() and not is_gitgate_script(hook):
-        raise HookError(f"{hook} is not gitgate's hook; left it alone")
-    hook.unlink(missing_ok=True)
-    if legacy.exists():
-        legacy.rename(hook)
-        return InstallResult(hook, legacy, "restored")
-    return InstallResult(hook, None, "removed")

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, TypeVar
 from gitgate import clock
 from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
-from gitgate.gitstore import GitStore, Identity, RefUpdate
-from gitgate.policy import Policy
+from gitgate.gitstore import EMPTY_TREE, GitStore, Identity, RefUpdate
+from gitgate.policy import POLICY_PATH, Policy
 from gitgate.records import Proposal, RecordError, decode_proposal
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 TRACKING_ROOT = "refs/gitgate-remote/"
 CONFIG_REMOTE = "gitgate.remote"
 DEFAULT_REMOTE = "origin"
+CONFIG_BRANCH = "gitgate.branch"  # as in gitgate.workflow
 MAX_PUSH_TRIES = 8
 T = TypeVar("T")
 
@@ -80,6 +81,7 @@ class PushResult:
     ok: bool
     stale: bool = False
     message: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,9 @@ def prepare_clone(gate: Gate, remote: str | None = None) -> SyncReport | None:
     try:
         policy = gate.policy()
     except GitgateError:
-        return None
+        if not _adopt_policy_branch(store, name):
+            return None
+        policy = gate.policy()
     try:
         listed = store.run_git(["ls-remote", name, policy.refs.audit]).stdout
     except GitError as err:
@@ -164,6 +168,39 @@ def prepare_clone(gate: Gate, remote: str | None = None) -> SyncReport | None:
         store.config_add(f"remote.{name}.fetch", spec)
     store.config_set(CONFIG_REMOTE, name)
     return fetch(gate, name)
+
+
+def _adopt_policy_branch(store: GitStore, remote: str) -> bool:
+    """Take the remote's policy branch when the clone did not check it out.
+
+    A clone of a server whose HEAD names another branch (git's default ``master``, say) has
+    no local policy; without this, ``gitgate init`` would write a second policy and a second
+    ``init`` entry there, which the server refuses. Looks at the remote's HEAD, then ``main``
+    and ``master``; creates the local branch (tracking the remote's) only when it is missing.
+    """
+    remote_head = store.run_git(["symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD"], check=False)
+    named = remote_head.stdout.decode("utf-8", "replace").strip().rpartition("/")[2]
+    for branch in dict.fromkeys(b for b in (named, "main", "master") if b):
+        tip = store.resolve(f"refs/remotes/{remote}/{branch}")
+        if tip is None or store.read_path(tip, POLICY_PATH) is None:
+            continue
+        if store.resolve(f"refs/heads/{branch}") is not None:
+            return False  # a local branch of that name exists: never move it behind its back
+        store.update_refs(
+            [RefUpdate(f"refs/heads/{branch}", tip, None)],
+            reason=f"gitgate init: {branch} from {remote}",
+            who=actor_identity("gitgate"),
+        )
+        store.config_set(f"branch.{branch}.remote", remote)
+        store.config_set(f"branch.{branch}.merge", f"refs/heads/{branch}")
+        store.config_set(CONFIG_BRANCH, branch)
+        head = store.head_branch()
+        unborn = head is not None and store.resolve(f"refs/heads/{head}") is None
+        if unborn and not store.is_bare:  # the clone checked out nothing
+            store.run_git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"])
+            store.sync_checkout(branch, EMPTY_TREE, tip)
+        return True
+    return False
 
 
 # -- fetching --------------------------------------------------------------------------------
@@ -368,7 +405,9 @@ def push_moves(store: GitStore, remote: str, moves: Sequence[Move]) -> PushResul
     err = proc.stderr.decode("utf-8", "replace")
     rejected = [reason for flag, _, reason in parse_push_porcelain(out) if flag == "!"]
     stale = bool(rejected) and all(any(s in r for s in _STALE_REASONS) for r in rejected)
-    return PushResult(ok=False, stale=stale, message=_push_message(rejected, err))
+    return PushResult(
+        ok=False, stale=stale, message=_push_message(rejected, err), hint=_push_hint(err)
+    )
 
 
 def parse_push_porcelain(text: str) -> list[tuple[str, str, str]]:
@@ -382,25 +421,63 @@ def parse_push_porcelain(text: str) -> list[tuple[str, str, str]]:
 
 
 def _push_message(rejected: list[str], stderr: str) -> str:
-    remote_lines = [
-        line.removeprefix("remote:").strip()
-        for line in stderr.splitlines()
-        if line.startswith("remote:") and line.removeprefix("remote:").strip()
-    ]
-    if remote_lines:
-        return "; ".join(remote_lines)
+    """What the server said, one line per reason (the hint is kept apart: _push_hint)."""
+    said = _remote_lines(stderr)
+    ours = [line.removeprefix("gitgate:").strip() for line in said if line.startswith("gitgate:")]
+    if ours:
+        reasons = [line for line in ours if not line.startswith("hint:")]
+        real = [line for line in reasons if _WITH_THE_REST not in line]
+        others = len(reasons) - len(real)
+        lines = real or reasons
+        if real and others:
+            lines.append(f"({others} other ref(s) refused with them: the push is all or nothing)")
+        return "\n".join(dict.fromkeys(lines))
+    if said:
+        return "\n".join(dict.fromkeys(said))
     reasons = sorted(set(rejected))
     if reasons:
-        return "; ".join(reasons)
+        return "\n".join(reasons)
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    return "; ".join(lines[:3]) or "git push failed"
+    return "\n".join(lines[:3]) or "git push failed"
+
+
+_WITH_THE_REST = "with the rest of this push"
+_GITLAB_PREFIX = "GL-HOOK-ERR:"
+
+
+def _remote_lines(stderr: str) -> list[str]:
+    """The server's own lines (``remote: ...``), without git's and GitLab's prefixes."""
+    lines = []
+    for line in stderr.splitlines():
+        if not line.startswith("remote:"):
+            continue
+        text = line.removeprefix("remote:").strip().removeprefix(_GITLAB_PREFIX).strip()
+        if text:
+            lines.append(text)
+    return lines
+
+
+def _push_hint(stderr: str) -> str:
+    """One hint: the first refused ref's when gitgate's hook refused; else the forge's fault."""
+    said = _remote_lines(stderr)
+    hints = [
+        line.removeprefix("gitgate:").strip().removeprefix("hint:").strip()
+        for line in said
+        if line.startswith("gitgate:") and line.removeprefix("gitgate:").strip().startswith("hint:")
+    ]
+    first = [h for h in hints if h][:1]  # the first refused ref's hint: the others follow from it
+    if any(line.startswith("gitgate:") for line in said):
+        return "; ".join([*first, "nothing was changed on the server (the rules: docs/SERVER.md)"])
+    return (
+        "nothing was changed on the server; it was refused before gitgate's hook judged it: "
+        "check the pusher's rights at the forge (the refs each role must be able to push) "
+        "and that the server can be reached"
+    )
 
 
 def _refused(remote: str, result: PushResult) -> PushRefused:
-    return PushRefused(
-        f"{remote} refused the push: {result.message}",
-        hint="nothing was changed on the server; see docs/SERVER.md for the hook's rules",
-    )
+    reasons = "\n".join(f"  {line}" for line in result.message.splitlines())
+    return PushRefused(f"{remote} refused the push:\n{reasons}", hint=result.hint)
 
 
 def _gave_up(remote: str) -> ConcurrentUpdate:

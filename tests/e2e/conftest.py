@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitgate import hook
+from gitgate import hookinstall
 from gitgate.gitstore import GitStore
 from gitutil import AGENT, APPROVER, APPROVER2, make_gated_repo, run_git, sealed_libgit2
 
@@ -131,9 +131,7 @@ def _seal(mp: pytest.MonkeyPatch, home: Path) -> None:
 
 def _build(root: Path) -> None:
     server = make_gated_repo(root / "server.git", bare=True, files=FILES)
-    hook.install(GitStore.open(server))
-    # The hook reads the policy only from the branch the server pins (hook install writes it).
-    run_git(server, "config", "gitgate.branch", "main")
+    hookinstall.install(GitStore.open(server))
     world = World(root)
     for name, actor in CLONES.items():
         run_git(root, "clone", "-q", str(server), name)

@@ -178,7 +178,7 @@ def test_install_keeps_a_foreign_hook_and_runs_it_first(world: World) -> None:
 
 
 def test_repository_hook_file_is_the_rendered_template() -> None:
-    from gitgate.hook import render_script
+    from gitgate.hookinstall import render_script
 
     script = Path(__file__).parents[2] / "hooks" / "pre-receive"
     assert script.read_text() == render_script("python3")
@@ -222,7 +222,7 @@ def test_a_refused_proposal_is_taken_back_locally(world: World) -> None:
         "agent", "propose", "write", "docs/new.md", "--from", str(src), "--push", user="mallory"
     )
     assert out.code == 1
-    assert out.stderr.startswith("error: origin refused the push: gitgate: refused ")
+    assert out.stderr.startswith("error: origin refused the push:\n  refused refs/")
     assert "names agent@example.com as its actor, but mallory is pushing" in out.stderr
     assert agent.store.list_refs("refs/heads/gitgate/pending/") == {}
     assert agent.store.resolve("refs/gitgate/audit") == audit_before

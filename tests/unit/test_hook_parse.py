@@ -8,7 +8,6 @@ import pytest
 
 from gitgate.hook import (
     GITLAB_PREFIX,
-    HOOK_ID,
     HookError,
     Update,
     Verdict,
@@ -18,8 +17,8 @@ from gitgate.hook import (
     pusher_from_env,
     ref_kind,
     ref_refusal,
-    render_script,
 )
+from gitgate.hookinstall import HOOK_ID, render_script
 from gitgate.hookrules import entry_problem, is_fanout_name, is_note_name, time_problem
 from gitgate.policy import DEFAULT_IDENTITY_ENV, HookPolicy, Policy
 from gitgate.records import AuditEntry

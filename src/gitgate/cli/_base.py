@@ -134,7 +134,7 @@ def emit_json_line(payload: Any) -> None:
     help="Run as if gitgate was started in this directory (a repository or inside one).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-@click.version_option(package_name="gitgate")
+@click.version_option(package_name="gitgate-approvals")
 @click.pass_context
 def main(ctx: click.Context, repo: str, debug: bool) -> None:
     """gitgate: every change an automated actor asks for waits for a human.

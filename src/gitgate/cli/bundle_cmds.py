@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def _export_text(result: ExportResult) -> str:
 @contextlib.contextmanager
 def _progress_bar() -> Iterator[Progress | None]:
     """A progress bar on stderr, only when stderr is a terminal."""
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr
     if not stream.isatty():
         yield None
         return
@@ -93,7 +94,7 @@ def _review_text(report: ReviewReport) -> str:
         *summary_lines(report.manifest),
         "",
     ]
-    color = click.get_text_stream("stdout").isatty()
+    color = sys.stdout.isatty()
     diff = report.patch.decode("utf-8", "replace")
     lines += [_color_line(line, color) for line in diff.splitlines()]
     if report.patch_truncated:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from gitgate.cli._base import emit, json_option, main
@@ -53,7 +55,7 @@ def _read(file: str) -> str:
     """Read FILE ("-" is stdin) as UTF-8, keeping undecodable bytes visible but harmless."""
     try:
         if file == "-":
-            data = click.get_binary_stream("stdin").read()
+            data = sys.stdin.buffer.read()
         else:
             with open(file, "rb") as fh:
                 data = fh.read()

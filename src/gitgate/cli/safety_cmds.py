@@ -7,6 +7,7 @@ repository policy's extra rules can be passed in later), and print.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 
 import click
@@ -73,7 +74,7 @@ def _path_text(verdict: PathVerdict) -> str:
 
 
 def _stdin_lines() -> Iterator[str]:
-    for line in click.get_text_stream("stdin"):
+    for line in sys.stdin:
         line = line.rstrip("\r\n")
         if line.strip():
             yield line
@@ -83,7 +84,7 @@ def _stdin_records(nul: bool) -> Iterator[str]:
     if not nul:
         yield from _stdin_lines()
         return
-    data = click.get_text_stream("stdin").read()
+    data = sys.stdin.read()
     yield from (record for record in data.split("\0") if record)
 
 
