@@ -20,7 +20,7 @@ from typing import Any
 import anyio
 import pytest
 
-pytest.importorskip("mcp.server.mcpserver")  # the 2.x SDK (gitgate[mcp])
+pytest.importorskip("mcp.server.mcpserver")  # the 2.x SDK (gitgate-approvals[mcp])
 
 from mcp.client.session import ClientSession  # noqa: E402
 from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
@@ -604,7 +604,7 @@ def test_without_the_sdk_the_command_says_how_to_install_it(repo: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr == (
         "error: `gitgate mcp` needs the MCP Python SDK (the `mcp` package, 2.x)\n"
-        "hint: pip install 'gitgate[mcp]'\n"
+        "hint: pip install 'gitgate-approvals[mcp]'\n"
     )
 
 

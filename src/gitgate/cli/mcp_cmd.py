@@ -39,7 +39,7 @@ def mcp_cmd(ctx: click.Context, actor: str, target: str | None) -> None:
             raise
         raise GitgateError(
             "`gitgate mcp` needs the MCP Python SDK (the `mcp` package, 2.x)",
-            hint="pip install 'gitgate[mcp]'",
+            hint="pip install 'gitgate-approvals[mcp]'",
         ) from err
     root = ctx.find_root().obj
     serve(root["repo"], actor, target, debug=root["debug"])

@@ -119,7 +119,7 @@ def _require_extra() -> None:
         if importlib.util.find_spec(name) is None:
             raise GitgateError(
                 f"gitgate serve needs {name}, which is not installed",
-                hint="pip install 'gitgate[serve]'",
+                hint="pip install 'gitgate-approvals[serve]'",
             )
 
 

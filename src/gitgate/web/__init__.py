@@ -6,6 +6,6 @@
   highlights them with pygments. Pure.
 - :mod:`gitgate.web.app` is the Starlette application: pages, JSON API, server-sent events.
 
-Starlette, uvicorn, Jinja2 and pygments are the optional extra ``gitgate[serve]``; nothing
+Starlette, uvicorn, Jinja2 and pygments are the optional extra ``gitgate-approvals[serve]``; nothing
 outside this package imports them.
 """
