@@ -28,7 +28,6 @@ from gitgate.records import (
     Proposal,
     RecordError,
     decode_audit,
-    decode_proposal,
     encode_proposal,
 )
 
@@ -303,17 +302,6 @@ class Journal:
         raise ConcurrentUpdate("the notes ref kept moving", hint="try again")
 
     # -- reading ---------------------------------------------------------------------------
-
-    def read_note(self, commit: str) -> Proposal | None:
-        """The stored note on ``commit``, when it is a well-formed note of that commit."""
-        raw = self.store.read_note(self.store.resolve(self.refs.notes), commit)
-        if raw is None:
-            return None
-        try:
-            proposal = decode_proposal(raw)
-        except RecordError:
-            return None
-        return proposal if proposal.commit == commit else None
 
     def derive_note(self, commit: str) -> Proposal | None:
         """The note the whole journal implies for ``commit`` (reads every entry: slow path)."""
