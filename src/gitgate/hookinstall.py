@@ -251,7 +251,9 @@ def choose_branch(store: GitStore, branch: str | None = None) -> str:
         valid = store.run_git(["check-ref-format", f"refs/heads/{branch}"], check=False)
         if valid.returncode != 0 or branch.startswith("-"):
             raise HookError(f"{branch!r} is not a valid branch name", hint="name a branch")
-        if not _has_policy(store, branch):
+        # An empty repository may be pinned before its first push: the hook then accepts only
+        # the set-up push (that branch with a usable policy, and an audit log starting `init`).
+        if not _has_policy(store, branch) and store.list_refs("refs/"):
             raise HookError(
                 f"the branch {branch!r} carries no {POLICY_PATH} here",
                 hint="run `gitgate init` in a clone and push the branch and refs/gitgate/audit "

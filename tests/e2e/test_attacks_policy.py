@@ -20,8 +20,9 @@ from attack_helpers import (
 )
 
 from conftest import World
-from gitgate import hook
+from gitgate import hookinstall, remote
 from gitgate.gitstore import GitStore
+from gitgate.workflow import Gate
 from gitutil import APPROVER, APPROVER2, commit, create_repo, make_gated_repo, run_git
 
 INSTALL_HINT = (
@@ -100,7 +101,7 @@ def _empty_server(world: World) -> GitStore:
     server = world.root / "new.git"
     create_repo(server, bare=True)
     store = GitStore.open(server)
-    hook.install(store)
+    hookinstall.install(store, branch="main")
     run_git(server, "config", "gitgate.branch", "main")
     return store
 
@@ -250,7 +251,12 @@ def test_a_policy_breaking_proposal_that_got_in_before_the_hook_never_lands(worl
     """Pushed while the hook was off; the approval that would land it is refused at main."""
     parked = disable_hook(world.server)
     try:
-        pid = world.gitgate("agent", "propose", "delete", ".gitgate.toml", "--push").ok()
+        # gitgate refuses this at propose time; an older or hostile client would not
+        gate = Gate(world.clone("agent"))
+        gate._check_policy_edit = lambda *args: None  # type: ignore[method-assign]
+        pid = remote.propose_and_push(
+            gate, lambda: gate.propose_delete(".gitgate.toml", actor="agent@example.com")
+        ).id
     finally:
         enable_hook(world.server)
     assert parked.parent.joinpath("pre-receive").exists()

@@ -170,7 +170,9 @@ def test_install_keeps_a_foreign_hook_and_runs_it_first(world: World) -> None:
     assert refused.code != 0 and "legacy: blocked is frozen" in refused.stderr
     refused = world.push("mallory", ":refs/gitgate/audit")  # gitgate still judges after it
     assert refused.code != 0 and "the audit log is never deleted" in refused.stderr
-    assert world.push("mallory", "main:refs/heads/gitgate/pending/abcdefghjk").code == 0
+    src = world.root / "legacy-ok.txt"
+    src.write_text("ok\n")
+    world.gitgate("agent", "propose", "write", "ok.txt", "--from", str(src), "--push").ok()
     proc = gitgate_subprocess(world.server, "hook", "uninstall")
     assert proc.returncode == 0, proc.stderr
     assert "legacy: blocked" in (hooks / "pre-receive").read_text()

@@ -165,6 +165,16 @@ def _check_moves(push: PushView) -> list[Refusal]:
         if not _governed(push, ref):
             continue
         move = moves.get(ref)
+        if (
+            move is None
+            and old is None
+            and ref.startswith("refs/heads/")
+            and not ref.startswith(push.names.pending_prefix)
+        ):
+            # Creating a listed protected branch that does not exist yet: judged by the
+            # protected-branch rule (approver now, a commit already protected, the current
+            # policy), since no decision of the journal creates a branch.
+            continue
         if move is None:
             out.append(
                 Refusal(
