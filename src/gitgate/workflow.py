@@ -130,6 +130,14 @@ class Review:
     tree: str
     preview: dict[str, Any]
 
+    def to_dict(self) -> dict[str, Any]:
+        """What ``gitgate show --json`` prints (and the web API returns): the proposal with
+        the preview computed from its commit, and the tree an approval would merge."""
+        return {
+            **dataclasses.replace(self.proposal, preview=self.preview).to_dict(),
+            "tree": self.tree,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class RunReport:

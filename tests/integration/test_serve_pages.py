@@ -19,7 +19,7 @@ from gitgate.web.app import CSP
 from gitgate.web.diffview import HUGE_FILE_LINES
 from gitutil import AGENT, APPROVER, APPROVER2, commit, freeze_clock, rev_parse, run_git
 
-SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+SECRET = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A"  # valid CRC32
 ORIGIN = {"Origin": "http://testserver"}
 
 
@@ -231,7 +231,7 @@ def test_command_proposal_shows_command_and_verdict(world: World, browser) -> No
     assert '<section class="command" id="command">' in html
     assert '<pre class="mono">make test</pre>' in html
     assert "Classification: <strong>approve</strong>. Reason: " in html
-    assert "Reason: &#39;make test&#39;: make is not a known read-only command" in html
+    assert "Reason: &#39;make test&#39;: make test is not a read-only use" in html
     assert "A command proposal changes nothing until it is approved and run." in html
 
 

@@ -229,7 +229,9 @@ def test_recursion_error_in_the_parser_fails_closed(monkeypatch: pytest.MonkeyPa
     command = "echo " + "$(" * 2000 + "ls" + ")" * 2000
     for verdict in (classify_command(command), _in_thread(lambda: classify_command(command))):
         assert verdict.decision == "approve"
-        assert "RecursionError" in verdict.reason
+        # Off the main thread the call budget may run out before the recursion limit: either
+        # way the parse is abandoned and a human reads the command.
+        assert "RecursionError" in verdict.reason or "the parser gave up" in verdict.reason
 
 
 def test_memory_error_in_the_parser_fails_closed(tmp_path: Path) -> None:

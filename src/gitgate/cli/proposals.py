@@ -318,7 +318,7 @@ def show(ctx: click.Context, proposal_id: str, full_diff: bool, as_json: bool) -
         diff = gate.store.diff_text(proposal.base, proposal.commit, binary=False).decode(
             "utf-8", "replace"
         )
-    payload = {**proposal.to_dict(), "tree": review.tree}
+    payload = review.to_dict()
     if diff is not None:
         from gitgate.redaction import redact
 

@@ -98,8 +98,9 @@ def _list(server: Server, request: Request, caller: Caller) -> Any:
 
 def _show(server: Server, request: Request, caller: Caller) -> Any:
     gate = server.gate
-    p = gate_call(lambda: gate.get(checked_id(request.path_params["pid"])))
-    payload = p.to_dict()
+    review = gate_call(lambda: gate.review(checked_id(request.path_params["pid"])))
+    p = review.proposal
+    payload = review.to_dict()
     if request.query_params.get("diff") in ("1", "true"):
         # As `gitgate show --diff --json`.
         text = gate.store.diff_text(p.base, p.commit, binary=False).decode("utf-8", "replace")
@@ -113,7 +114,7 @@ def _approve(server: Server, request: Request, caller: Caller, body: dict[str, A
         body, "commit", 'send {"commit": "<the proposal commit you reviewed>"} (GET the proposal)'
     )
     approved = gate_call(lambda: approve_as(server.gate, pid, caller.identity, reviewed.strip()))
-    return _shown(approved.to_dict())
+    return _shown(gate_call(lambda: server.gate.review(approved.id)).to_dict())
 
 
 def _reject(server: Server, request: Request, caller: Caller, body: dict[str, Any]) -> Any:
@@ -122,7 +123,7 @@ def _reject(server: Server, request: Request, caller: Caller, body: dict[str, An
     if len(reason) > MAX_REASON:
         raise ApiError(400, f"the reason is longer than {MAX_REASON} characters")
     rejected = gate_call(lambda: server.gate.reject(pid, reason, actor=caller.identity))
-    return _shown(rejected.to_dict())
+    return _shown(gate_call(lambda: server.gate.review(rejected.id)).to_dict())
 
 
 def _export(server: Server) -> Callable[[Request], Any]:

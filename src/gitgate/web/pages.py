@@ -6,6 +6,7 @@ JavaScript off; ``app.js`` only adds live rows and notifications.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -275,7 +276,8 @@ def _render_proposal(
     error: ApiError | None = None,
 ) -> Response:
     gate = server.gate
-    p = gate_call(lambda: gate.get(checked_id(raw_id)))
+    review = gate_call(lambda: gate.review(checked_id(raw_id)))
+    p = dataclasses.replace(review.proposal, preview=review.preview)
     policy = gate_call(gate.policy)
     sections = rendered_diff(server, p)
     may = waits_for(p, caller.identity, policy.approvers)
@@ -289,7 +291,7 @@ def _render_proposal(
         page_proposal=p.id,
         p=p,
         title=proposal_title(p),
-        tree=gate.store.commit(p.commit).tree,
+        tree=review.tree,
         result_rows=_result_rows(p),
         command=p.preview.get("command") or p.arguments.get("command", ""),
         classification=p.arguments.get("classification", ""),
