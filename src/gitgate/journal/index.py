@@ -38,10 +38,12 @@ class IndexRow:
 class ProposalIndex:
     """The proposals of one journal, by id."""
 
-    def __init__(self, rows: dict[str, IndexRow], tip: str | None) -> None:
-        """Wrap rows built from the journal up to ``tip``."""
+    def __init__(self, rows: dict[str, IndexRow], tip: str | None, unsaved: int = 0) -> None:
+        """Wrap rows built from the journal up to ``tip`` (``unsaved``: entries read since
+        the file on disk was written)."""
         self.rows = rows
         self.tip = tip
+        self.unsaved = unsaved
 
     def matching(self, prefix: str) -> list[IndexRow]:
         """Rows whose id starts with ``prefix``."""
@@ -55,19 +57,35 @@ class ProposalIndex:
         return sorted(rows, key=lambda r: (r.created_at, r.id))
 
 
+# One index per repository per process: a command asks for it several times, and a
+# long-running server (MCP, serve) for every call.
+_MEMORY: dict[str, ProposalIndex] = {}
+SAVE_EVERY = 64  # entries: the file is rewritten (O(proposals)) at most this often
+
+
 def load_index(store: GitStore, audit_ref: str) -> ProposalIndex:
-    """The index at the audit log's current tip (updated, and saved when possible)."""
+    """The index at the audit log's current tip.
+
+    Kept in memory per process and on disk, where it may lag the log by fewer than
+    :data:`SAVE_EVERY` entries: bringing it up to date reads only the entries added since.
+    """
     tip = store.resolve(audit_ref)
-    cached = _read(store.git_dir / INDEX_FILE)
+    path = store.git_dir / INDEX_FILE
+    key = str(path)
+    cached = _MEMORY.get(key) or _read(path)
     if cached is not None and cached.tip == tip:
+        _MEMORY[key] = cached
         return cached
     if cached is not None and cached.tip is not None and tip is not None:
         if store.is_ancestor(cached.tip, tip):
             index = _extend(store, cached, tip)
-            _write(store.git_dir / INDEX_FILE, index)
+            _MEMORY[key] = index
+            if index.unsaved >= SAVE_EVERY:
+                _write(path, index)
             return index
     index = _extend(store, ProposalIndex({}, None), tip)
-    _write(store.git_dir / INDEX_FILE, index)
+    _write(path, index)
+    _MEMORY[key] = index
     return index
 
 
@@ -95,7 +113,7 @@ def _extend(store: GitStore, index: ProposalIndex, tip: str | None) -> ProposalI
             status = STATUS_EVENTS.get(entry.event, row.status)
             entries = (*row.entries, logged.commit)
             rows[pid] = IndexRow(row.id, row.commit, status, row.created_at, entries)
-    return ProposalIndex(rows, tip)
+    return ProposalIndex(rows, tip, index.unsaved + len(new))
 
 
 def _read(path: Path) -> ProposalIndex | None:
@@ -116,6 +134,7 @@ def _read(path: Path) -> ProposalIndex | None:
 
 def _write(path: Path, index: ProposalIndex) -> None:
     """Save the cache atomically; a read-only repository simply goes without it."""
+    index.unsaved = 0
     lines = [f"gitgate-index {INDEX_VERSION} {index.tip or '-'}"]
     lines += [
         f"{r.id} {r.commit} {r.status} {r.created_at} {','.join(r.entries)}"
