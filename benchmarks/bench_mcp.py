@@ -38,29 +38,17 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SRC))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import _seal_environment  # noqa: E402
 
 AGENT = "agent@example.com"
 APPROVER = "alice@example.com"
 
 
 def seal_environment(home: Path) -> dict[str, str]:
-    """The user's git configuration kept out; this checkout's gitgate first on the path."""
-    os.environ.update(
-        {
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-            "GIT_AUTHOR_NAME": "Bench",
-            "GIT_AUTHOR_EMAIL": "bench@example.com",
-            "GIT_COMMITTER_NAME": "Bench",
-            "GIT_COMMITTER_EMAIL": "bench@example.com",
-            "GIT_TERMINAL_PROMPT": "0",
-            "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
-        }
-    )
-    os.environ.pop("GITGATE_ACTOR", None)
-    (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
+    """The user's git configuration kept out (as bench_core); this checkout's gitgate first."""
+    _seal_environment(home)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])
     return dict(os.environ)
 
 
