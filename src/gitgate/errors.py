@@ -181,6 +181,20 @@ def environment_fault(exc: BaseException) -> EnvironmentFault | None:
             "mark it safe: `git config --global --add safe.directory PATH`",
         )
     if module.startswith(("pygit2", "_pygit2")):
+        if "unsupported extension" in text and "refstorage" in text.lower():
+            # libgit2 (and so pygit2) has no reftable backend yet; git >= 2.45 can write one.
+            return EnvironmentFault(
+                f"this repository keeps its refs in the reftable format, which libgit2 cannot "
+                f"read yet: {text}",
+                hint="convert it to the files format with `git refs migrate --ref-format=files` "
+                "(git >= 2.46), or clone it with `git clone --ref-format=files`",
+            )
+        if "unsupported extension" in text:
+            return EnvironmentFault(
+                f"git: {text}",
+                hint="the repository uses a git feature libgit2 does not support; "
+                "use a repository without that extension (see `git config --list | grep extensions`)",
+            )
         # libgit2 reports OS faults as text, not errno.
         for marker, code in _OS_TEXTS.items():
             if marker in text:

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from gitgate import clock
 from gitgate.audit import LoggedEntry, iter_log
-from gitgate.errors import GitgateError
+from gitgate.errors import GitgateError, environment_fault
 from gitgate.gitstore import EMPTY_TREE, MODE_BLOB, MODE_TREE, GitStore
 from gitgate.hookrules import (
     MAX_COMMIT_MESSAGE,
@@ -1257,7 +1257,13 @@ def run(
         lines += [f"gitgate: hint: {err.hint}"] if err.hint else []
         return 1, [prefix + line for line in lines]
     except Exception as err:  # noqa: BLE001 - fail closed, whatever went wrong
-        return 1, [prefix + f"gitgate: push refused: internal error: {type(err).__name__}: {err}"]
+        fault = environment_fault(err)
+        if fault is None:
+            lines = [f"gitgate: push refused: internal error: {type(err).__name__}: {err}"]
+        else:  # the server's repository or disk: say what the admin can do about it
+            lines = [f"gitgate: push refused: {fault.message}"]
+            lines += [f"gitgate: hint (for the server's admin): {fault.hint}"] if fault.hint else []
+        return 1, [prefix + line for line in lines]
     refused = not all(v.allowed for v in verdicts)
     return (1 if refused else 0), format_verdicts(verdicts, gitlab=bool(prefix))
 

@@ -351,6 +351,22 @@ def test_garbage_in_packed_refs_is_an_error_not_a_crash(repo: Path) -> None:
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
 
 
+def test_a_reftable_repository_names_the_way_out(repo: Path) -> None:
+    # libgit2 cannot read reftable yet; git >= 2.45 can create such repositories. Simulated
+    # with the extension alone (this machine's git may be older than reftable).
+    run_git(repo, "config", "core.repositoryformatversion", "1")
+    run_git(repo, "config", "extensions.refStorage", "reftable")
+    for args in (("list",), ("doctor",), ("approve", "abcd000001")):
+        proc = gitgate_subprocess(repo, *args)
+        assert proc.returncode == 1, proc.stderr
+        lines = proc.stderr.splitlines()
+        assert lines[0].startswith("error: this repository keeps its refs in the reftable format")
+        assert lines[1] == (
+            "hint: convert it to the files format with `git refs migrate --ref-format=files` "
+            "(git >= 2.46), or clone it with `git clone --ref-format=files`"
+        )
+
+
 def _unshare_works() -> bool:
     import shutil
     import subprocess
