@@ -27,13 +27,19 @@ def hermetic_seal(
     monkeypatch.setenv("GIT_EDITOR", "false")
     monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
-    for var in ("GITGATE_ACTOR", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE",
-                "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"):
+    for var in (
+        "GITGATE_ACTOR",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    ):
         monkeypatch.delenv(var, raising=False)
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = user@example.com\n"
         "[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     # libgit2 ignores GIT_CONFIG_GLOBAL/NOSYSTEM and fixed its search path at import time.
     with sealed_libgit2():

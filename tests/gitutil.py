@@ -84,8 +84,9 @@ def commit(
     git_dir = Path(run_git(repo, "rev-parse", "--absolute-git-dir").strip())
     index = git_dir / "gitutil-index"
     env = {"GIT_INDEX_FILE": str(index)}
-    parent = run_git(repo, "rev-parse", "-q", "--verify", f"refs/heads/{branch}^{{commit}}",
-                     check=False).strip()
+    parent = run_git(
+        repo, "rev-parse", "-q", "--verify", f"refs/heads/{branch}^{{commit}}", check=False
+    ).strip()
     try:
         if parent:
             run_git(repo, "read-tree", parent, env=env)
@@ -95,8 +96,9 @@ def commit(
             if content is None:
                 # --index-info with mode 0 removes the entry; it works without a work tree,
                 # unlike --force-remove, so bare repositories can delete files too.
-                run_git(repo, "update-index", "--index-info", env=env,
-                        input=f"0 {'0' * 40}\t{path}\n")
+                run_git(
+                    repo, "update-index", "--index-info", env=env, input=f"0 {'0' * 40}\t{path}\n"
+                )
                 continue
             data = content.encode() if isinstance(content, str) else content
             oid = run_git(repo, "hash-object", "-w", "--stdin", input=data).strip()
@@ -224,8 +226,13 @@ def gitgate_subprocess(
     )
 
 
-def make_gated_repo(path: Path, *, bare: bool = False, files: Mapping[str, str] | None = None,
-                    approvers: Sequence[str] = (APPROVER, APPROVER2)) -> Path:
+def make_gated_repo(
+    path: Path,
+    *,
+    bare: bool = False,
+    files: Mapping[str, str] | None = None,
+    approvers: Sequence[str] = (APPROVER, APPROVER2),
+) -> Path:
     """A repository with one commit on main and gitgate initialised (via the API)."""
     from gitgate.workflow import Gate
 

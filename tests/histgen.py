@@ -427,7 +427,9 @@ def generate_history(repo: Path, commits: int, seed: int) -> History:
         done: list[str] = []
         for n in range(rng.choice((1, 1, 2, 3))):
             forced = n == 0 and len(made) <= len(first)
-            name, change, _weight = first[len(made) - 1] if forced else rng.choices(CHANGES, weights)[0]
+            name, change, _weight = (
+                first[len(made) - 1] if forced else rng.choices(CHANGES, weights)[0]
+            )
             if change(tree):
                 done.append(name)
         if not done or not run_git(repo, "status", "--porcelain"):
@@ -442,8 +444,9 @@ _DATES = {"GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026
 
 def _commit_all(repo: Path, message: str) -> str:
     run_git(repo, "add", "-A")
-    run_git(repo, "-c", "core.fileMode=true", "commit", "-q", "--allow-empty", "-m", message,
-            env=_DATES)
+    run_git(
+        repo, "-c", "core.fileMode=true", "commit", "-q", "--allow-empty", "-m", message, env=_DATES
+    )
     return rev_parse(repo, "HEAD")
 
 
@@ -456,8 +459,9 @@ def commit_patch(history: History, index: int) -> bytes:
     """``git diff --binary --full-index`` of commit ``index`` against its parent."""
     parent, child = history.commits[index - 1], history.commits[index]
     args = diff_args_for(index)
-    return run_git_raw(history.repo, "diff", "--binary", "--full-index", *args, parent,
-                       child).stdout
+    return run_git_raw(
+        history.repo, "diff", "--binary", "--full-index", *args, parent, child
+    ).stdout
 
 
 # -- the replay --------------------------------------------------------------------------------
@@ -501,8 +505,7 @@ def replay_through_api(history: History, path: Path, limit: int | None = None) -
     for index in _indices(history, limit):
         title = f"{index}: {history.titles[index]}"
         try:
-            proposal = gate.propose_patch(commit_patch(history, index), message=title,
-                                          actor=AGENT)
+            proposal = gate.propose_patch(commit_patch(history, index), message=title, actor=AGENT)
             gate.approve(proposal.id, actor=APPROVER)
         except GitgateError as err:
             report.failures.append(f"{title}: refused: {err.message}")
@@ -520,18 +523,21 @@ def replay_through_cli(history: History, path: Path, limit: int | None = None) -
         title = f"{index}: {history.titles[index]}"
         patch_file = path.parent / f"{path.name}-{index}.patch"
         patch_file.write_bytes(commit_patch(history, index))
-        proposed = _gitgate(replay, AGENT, "propose", "patch", str(patch_file), "-m", title,
-                            "--json")
+        proposed = _gitgate(
+            replay, AGENT, "propose", "patch", str(patch_file), "-m", title, "--json"
+        )
         if proposed.returncode != 0:
-            report.failures.append(f"{title}: propose exit {proposed.returncode}: "
-                                   f"{proposed.stderr.strip()}")
+            report.failures.append(
+                f"{title}: propose exit {proposed.returncode}: {proposed.stderr.strip()}"
+            )
             _resync(history, replay, index)
             continue
         proposal_id = json.loads(proposed.stdout)["id"]
         approved = _gitgate(replay, APPROVER, "approve", proposal_id)
         if approved.returncode != 0:
-            report.failures.append(f"{title}: approve exit {approved.returncode}: "
-                                   f"{approved.stderr.strip()}")
+            report.failures.append(
+                f"{title}: approve exit {approved.returncode}: {approved.stderr.strip()}"
+            )
             _resync(history, replay, index)
             continue
         _judge(history, replay, index, title, report)
@@ -560,8 +566,9 @@ def _resync(history: History, replay: Path, index: int) -> None:
     config = run_git(replay, "rev-parse", "main:.gitgate.toml").strip()
     env = {"GIT_INDEX_FILE": str(replay / ".git" / "resync-index")}
     run_git(replay, "read-tree", wanted, env=env)
-    run_git(replay, "update-index", "--add", "--cacheinfo", f"100644,{config},.gitgate.toml",
-            env=env)
+    run_git(
+        replay, "update-index", "--add", "--cacheinfo", f"100644,{config},.gitgate.toml", env=env
+    )
     tree = run_git(replay, "write-tree", env=env).strip()
     new = run_git(replay, "commit-tree", tree, "-p", "main", "-m", "resync").strip()
     run_git(replay, "update-ref", "-d", "refs/heads/resync")
@@ -575,5 +582,9 @@ def _gitgate(repo: Path, actor: str, *args: str) -> subprocess.CompletedProcess[
     env = {**os.environ, "GITGATE_ACTOR": actor}
     return subprocess.run(
         [sys.executable, "-m", "gitgate", "-C", str(repo), *args],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )

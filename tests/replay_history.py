@@ -55,8 +55,11 @@ def _seal(root: Path) -> None:
         "[user]\n\tname = Replay\n\temail = replay@example.com\n[init]\n\tdefaultBranch = main\n"
     )
     os.environ.update(
-        HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_ALLOW_PROTOCOL="file",
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        GIT_ALLOW_PROTOCOL="file",
     )
 
 

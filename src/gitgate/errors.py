@@ -192,8 +192,8 @@ def environment_fault(exc: BaseException) -> EnvironmentFault | None:
         if "unsupported extension" in text:
             return EnvironmentFault(
                 f"git: {text}",
-                hint="the repository uses a git feature libgit2 does not support; "
-                "use a repository without that extension (see `git config --list | grep extensions`)",
+                hint="the repository uses a git feature libgit2 does not support; use one "
+                "without that extension (see `git config --list | grep extensions`)",
             )
         # libgit2 reports OS faults as text, not errno.
         for marker, code in _OS_TEXTS.items():

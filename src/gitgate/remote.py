@@ -4,8 +4,11 @@ Every clone keeps its own notes, audit log and pending branches; the server (gua
 pre-receive hook) holds the shared truth. gitgate's refs are fetched into a namespace of their
 own, ``refs/gitgate-remote/<remote>/...``, then folded into the local refs:
 
-* audit log: fast-forwarded; when the clone wrote entries that the server lacks and the server
-  moved meanwhile, those entries are appended again on top of the server's tip (renumbered);
+* audit log: fast-forwarded. When the clone wrote entries that the server lacks, they go again
+  on top of the server's tip (renumbered, and stamped no earlier than the entry before them),
+  each judged against the state the server's journal left: one that no longer fits (a local
+  approval while the server's branch moved on) is dropped with a warning, and its proposal is
+  pending again. Every other gitgate ref is then derived from the combined journal;
 * notes: merged, deterministically: the union of both notes trees and, for a commit noted on
   both sides, the record whose status history is longer (ties: the larger encoded record);
 * pending branches: mirrored (a local proposal that was never pushed is kept);
@@ -22,15 +25,17 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from gitgate import clock
-from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log
+from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log, read_log
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
 from gitgate.gitstore import EMPTY_TREE, GitStore, Identity, RefUpdate
+from gitgate.journal.doctor import align_with_journal
+from gitgate.journal.replay import JournalState, replay
 from gitgate.policy import POLICY_PATH, Policy
-from gitgate.records import Proposal, RecordError, decode_proposal
+from gitgate.records import AuditEntry, Proposal, RecordError, decode_proposal
 
 if TYPE_CHECKING:
     from gitgate.workflow import Gate
@@ -242,6 +247,10 @@ def _integrate_locked(gate: Gate, policy: Policy, remote: str) -> SyncReport:
     who = _identity(gate)
     when = int(clock.now().timestamp())
     plan = _Plan()
+    ref = policy.refs.audit
+    local, theirs = store.resolve(ref), store.resolve(tracking_ref(remote, ref))
+    if local is not None and theirs is not None and not store.is_ancestor(local, theirs):
+        return _integrate_by_journal(gate, policy, remote, plan, (local, theirs), when)
     _plan_audit(store, policy, remote, plan, when)
     notes = _plan_notes(store, policy, remote, plan, who, when)
     _plan_pending(store, policy, remote, plan, notes)
@@ -249,11 +258,148 @@ def _integrate_locked(gate: Gate, policy: Policy, remote: str) -> SyncReport:
     _plan_branches(store, policy, remote, plan)
     if plan.updates:
         store.update_refs(plan.updates, reason=f"gitgate fetch {remote}", who=who)
+    _sync_checkouts(store, plan)
+    return SyncReport(remote, tuple(plan.changes), tuple(plan.warnings))
+
+
+def _sync_checkouts(store: GitStore, plan: _Plan) -> None:
     for branch, old, new in plan.checkouts:
         warning = store.sync_checkout(branch, old, new)
         if warning:
             plan.warnings.append(warning)
+
+
+# -- a clone with entries the server lacks -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rebased:
+    """The local journal rebuilt on the server's: the new tip, what stayed, what was dropped."""
+
+    tip: str
+    state: JournalState
+    kept: int
+    dropped: tuple[tuple[AuditEntry, str], ...]  # (entry, why it no longer fits)
+
+
+def _integrate_by_journal(
+    gate: Gate, policy: Policy, remote: str, plan: _Plan, tips: tuple[str, str], when: int
+) -> SyncReport:
+    """Fold the server's journal in when this clone wrote entries the server lacks.
+
+    The local entries go again on top of the server's tip, each judged against the state the
+    server's journal (and the local entries kept before it) left: an entry that no longer fits
+    (an approval made locally while the server's branch moved on, a decision the server already
+    has) is dropped, and its proposal is decided again from the server's state. Every other
+    gitgate ref is then derived from the combined journal, so nothing is left contradicting it.
+    """
+    store = gate.store
+    local, theirs = tips
+    rebased = _rebase_entries(store, local, theirs, when)
+    if rebased.tip != local:
+        plan.move(policy.refs.audit, rebased.tip, local, _rebase_change(theirs, local, rebased))
+    for entry, why in rebased.dropped:
+        what = f"{entry.event} of {entry.proposal}" if entry.proposal else entry.event
+        plan.warnings.append(
+            f"your {what} was not pushed and no longer fits {remote}'s audit log ({why}): "
+            "it was taken back; decide again"
+        )
+    dropped_values = {
+        ref: {
+            new
+            for entry, _why in rebased.dropped
+            for r, (_o, new) in entry.refs.items()
+            if r == ref
+        }
+        for ref in {r for entry, _why in rebased.dropped for r in entry.refs}
+    }
+    # Notes are derived from the journal: build them on the server's notes (its notes ref only
+    # fast-forwards), then rewrite from the combined journal whatever differs.
+    notes_ref = policy.refs.notes
+    ours_notes, their_notes = (
+        store.resolve(notes_ref),
+        store.resolve(tracking_ref(remote, notes_ref)),
+    )
+    if their_notes is not None and ours_notes != their_notes:
+        if ours_notes is None or not store.is_ancestor(their_notes, ours_notes):
+            plan.move(notes_ref, their_notes, ours_notes, "notes: rebuilt on the remote's")
+    for branch in policy.protected:
+        _plan_branch_by_journal(store, branch, rebased.state, dropped_values, remote, plan)
+    who = _identity(gate)
+    if plan.updates:
+        store.update_refs(plan.updates, reason=f"gitgate fetch {remote}", who=who)
+    _sync_checkouts(store, plan)
+    plan.changes.extend(align_with_journal(store, policy, reason=f"gitgate fetch {remote}"))
     return SyncReport(remote, tuple(plan.changes), tuple(plan.warnings))
+
+
+def _rebase_change(theirs: str, local: str, rebased: _Rebased) -> str:
+    if rebased.tip == theirs and not rebased.kept:
+        return "audit log: set to the remote's (no local entry still fits)"
+    return f"audit log: {rebased.kept} local entries re-appended"
+
+
+def _rebase_entries(store: GitStore, local: str, theirs: str, when: int) -> _Rebased:
+    server_log = read_log(store, theirs)
+    state = replay(logged.entry for logged in server_log)
+    ours = _entries_since(store, local, theirs)
+    if store.is_ancestor(theirs, local):  # only ahead: nothing of ours needs moving
+        for logged in ours:
+            state.advance(logged.entry)
+        return _Rebased(local, state, len(ours), ())
+    last_time = server_log[-1].entry.time if server_log else None
+    kept: list[AuditEntry] = []
+    dropped: list[tuple[AuditEntry, str]] = []
+    for logged in ours:
+        entry = logged.entry
+        why = state.misfit(entry)
+        if why is not None:
+            dropped.append((entry, why))
+            continue
+        entry = _not_before(entry, last_time)
+        state.advance(entry)
+        kept.append(entry)
+        last_time = entry.time
+    tip = append_entries(store, theirs, kept, when=when) if kept else theirs
+    return _Rebased(tip, state, len(kept), tuple(dropped))
+
+
+def _not_before(entry: AuditEntry, earliest: str | None) -> AuditEntry:
+    """``entry`` stamped no earlier than ``earliest``: an entry enters the shared journal when
+    it is appended there, and the server refuses entries older than the one before them. A
+    ``proposed`` entry's record carries the same time (its ``created_at``)."""
+    if earliest is None or entry.time >= earliest:  # ISO times in one format sort as text
+        return entry
+    details = dict(entry.details)
+    record = details.get("proposal")
+    if entry.event == "proposed" and isinstance(record, dict):
+        details["proposal"] = {**record, "created_at": earliest}
+    return replace(entry, time=earliest, details=details)
+
+
+def _plan_branch_by_journal(
+    store: GitStore,
+    branch: str,
+    state: JournalState,
+    dropped_values: dict[str, set[str | None]],
+    remote: str,
+    plan: _Plan,
+) -> None:
+    ref = f"refs/heads/{branch}"
+    final, current = state.refs.get(ref), store.resolve(ref)
+    if final is None or current == final:
+        return
+    if current is None or store.is_ancestor(current, final):
+        plan.move(ref, final, current, f"{branch}: fast-forwarded")
+    elif current in dropped_values.get(ref, set()):
+        plan.move(
+            ref, final, current, f"{branch}: set to {remote}'s (an unpushed merge was taken back)"
+        )
+    else:
+        plan.warnings.append(f"{branch} has diverged from {remote}'s; left it as it is")
+        return
+    if current is not None:
+        plan.checkouts.append((branch, current, final))
 
 
 def _identity(gate: Gate) -> Identity:

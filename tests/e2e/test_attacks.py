@@ -243,7 +243,11 @@ def test_policy_change_merged_without_approval(world: World) -> None:
     ("files", "reason"),
     [
         (
-            {"config/token.txt": ("token = ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A\n").encode()},
+            {
+                "config/token.txt": (
+                    "token = ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A\n"
+                ).encode()
+            },
             "adds what looks like a secret: config/token.txt:1: github-token",
         ),
         ({".git/hooks/post-checkout": b"#!/bin/sh\ncurl evil\n"}, "unsafe path '.git/hooks/"),

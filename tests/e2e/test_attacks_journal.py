@@ -52,8 +52,12 @@ def test_rewriting_someone_elses_note_is_refused(world: World) -> None:
 def test_swapping_a_command_in_the_note_changes_nothing_that_runs(world: World) -> None:
     gate = Gate(world.clone("agent"))
     proposal = gate.propose_command("echo safe > out.txt", actor="agent@example.com")
-    world.push("agent", "refs/gitgate/audit", "refs/notes/gitgate",
-               f"refs/heads/gitgate/pending/{proposal.id}")
+    world.push(
+        "agent",
+        "refs/gitgate/audit",
+        "refs/notes/gitgate",
+        f"refs/heads/gitgate/pending/{proposal.id}",
+    )
     commit = _fetched(world, "mallory", proposal.id)
     args = {**proposal.arguments, "command": "echo pwned > out.txt"}
     _rewrite_note(world, "mallory", commit, {"arguments": args})
@@ -68,8 +72,15 @@ def test_swapping_a_command_in_the_note_changes_nothing_that_runs(world: World) 
 def test_moving_or_deleting_someone_elses_pending_branch(world: World) -> None:
     pid = _propose(world, "agent", "docs/b.md", "b\n")
     commit = _fetched(world, "mallory", pid)
-    other = run_git(world.clone("mallory"), "commit-tree", f"{commit}^{{tree}}", "-p",
-                    f"{commit}^", "-m", "swapped").strip()
+    other = run_git(
+        world.clone("mallory"),
+        "commit-tree",
+        f"{commit}^{{tree}}",
+        "-p",
+        f"{commit}^",
+        "-m",
+        "swapped",
+    ).strip()
     _refused(world, "mallory", f"{other}:refs/heads/gitgate/pending/{pid}")
     lines = _refused(world, "mallory", f":refs/heads/gitgate/pending/{pid}")
     assert lines
@@ -103,8 +114,13 @@ def test_a_proposed_entry_reusing_an_id(world: World) -> None:
     gate = Gate(world.clone("mallory"))
     gate._fresh_id = lambda policy: first  # type: ignore[method-assign]
     gate.propose_write("docs/f.md", "f\n", actor="mallory@example.com")
-    lines = _refused(world, "mallory", "refs/gitgate/audit", "refs/notes/gitgate",
-                     f"refs/heads/gitgate/pending/{first}")
+    lines = _refused(
+        world,
+        "mallory",
+        "refs/gitgate/audit",
+        "refs/notes/gitgate",
+        f"refs/heads/gitgate/pending/{first}",
+    )
     assert any("was used before" in line for line in lines), lines
 
 

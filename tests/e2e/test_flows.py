@@ -231,3 +231,58 @@ def test_a_refused_proposal_is_taken_back_locally(world: World) -> None:
     assert agent.list() == []
     _propose(world, "agent", "docs/new.md", "new\n")  # the clone is not stuck
     assert len(_server_list(world)) == 1
+
+
+# -- a clone that wrote entries the server lacks ------------------------------------------
+
+
+def test_a_local_approval_overtaken_by_the_server_is_taken_back_not_stuck(world: World) -> None:
+    first = _propose(world, "agent", "docs/one.md", "one\n")
+    second = _propose(world, "agent", "docs/two.md", "two\n")
+    world.gitgate("alice", "fetch").ok()
+    world.gitgate("alice", "approve", second).ok()  # local only: not pushed
+    world.gitgate("bob", "approve", first, "--push").ok()  # the server's main moves meanwhile
+    fetched = world.gitgate("alice", "fetch")
+    assert fetched.code == 0, fetched.stderr
+    assert f"your executed of {second} was not pushed and no longer fits" in fetched.stderr
+    alice = world.clone("alice")
+    assert gitgate_subprocess(alice, "audit", "verify").returncode == 0
+    doctor = gitgate_subprocess(alice, "doctor", "--dry-run")
+    assert doctor.returncode == 0 and "nothing to repair" in doctor.stdout, doctor.stdout
+    local = Gate(alice)
+    assert local.get(second).status == "pending"  # back to pending, never stuck
+    assert local.store.resolve("refs/heads/main") == world.server_refs()["refs/heads/main"]
+    world.gitgate("alice", "approve", second, "--push").ok()
+    assert _server_list(world) == {first: "executed", second: "executed"}
+    assert run_git(world.server, "show", "main:docs/one.md") == "one\n"
+    assert run_git(world.server, "show", "main:docs/two.md") == "two\n"
+    _verify_server(world)
+
+
+def test_an_old_local_proposal_is_restamped_when_it_joins_the_servers_log(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from gitgate import clock
+
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() - timedelta(hours=2))
+    src = world.root / "offline.md"
+    src.write_text("written offline\n")
+    offline = world.gitgate("agent", "propose", "write", "docs/offline.md", "--from", str(src))
+    pid = offline.ok()
+    monkeypatch.setattr(clock, "now", real_now)
+    other = _propose(world, "agent2", "docs/other.md", "other\n")  # the server's log moves on
+    world.gitgate("agent", "fetch").ok()
+    agent = world.clone("agent")
+    assert gitgate_subprocess(agent, "audit", "verify").returncode == 0
+    pushed = world.push(
+        "agent",
+        "refs/gitgate/audit",
+        "refs/notes/gitgate",
+        f"refs/heads/gitgate/pending/{pid}",
+    )
+    assert pushed.code == 0, pushed.stderr
+    assert _server_list(world) == {other: "pending", pid: "pending"}
+    _verify_server(world)

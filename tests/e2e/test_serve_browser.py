@@ -67,16 +67,28 @@ def site(tmp_path: Path) -> Iterator[Site]:
     gate.init(["main"], [APPROVER, APPROVER2], actor=APPROVER)
     new_app = (
         '"""The app."""\n\nimport os\n\n\ndef main() -> str:\n'
-        '    # read the greeting <b>from</b> the environment\n'
+        "    # read the greeting <b>from</b> the environment\n"
         '    return os.environ.get("GREETING", "two")\n'
     )
-    p = gate.propose_write("src/app.py", new_app.encode(), message="Greeting from env",
-                           actor=AGENT)
+    p = gate.propose_write("src/app.py", new_app.encode(), message="Greeting from env", actor=AGENT)
     env = {**os.environ, "GITGATE_ACTOR": APPROVER}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gitgate", "-C", str(repo), "serve", "--port", "0",
-         "--poll-interval", "0.2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gitgate",
+            "-C",
+            str(repo),
+            "serve",
+            "--port",
+            "0",
+            "--poll-interval",
+            "0.2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -104,14 +116,23 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,1000",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
+    service = Service(
+        executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log")
+    )
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(WAIT)
     try:
@@ -175,7 +196,9 @@ def test_list_and_highlighted_diff(browser: Any, site: Site, tmp_path: Path) -> 
     assert comment.text == "# read the greeting <b>from</b> the environment"  # escaped, shown
     added = section.find_elements(By.CSS_SELECTOR, "tr.l-add")
     assert len(added) == 8
-    color = added[0].find_element(By.CSS_SELECTOR, "td.src").value_of_css_property("background-color")
+    color = (
+        added[0].find_element(By.CSS_SELECTOR, "td.src").value_of_css_property("background-color")
+    )
     assert color == "rgba(230, 255, 236, 1)"  # the stylesheet applies under the strict CSP
     commit_shown = browser.find_element(By.ID, "commit").text
     assert commit_shown == site.gate.get(site.proposal).commit
@@ -207,8 +230,10 @@ def test_approve_with_a_click(browser: Any, site: Site, tmp_path: Path) -> None:
     browser.find_element(By.LINK_TEXT, "Audit log").click()
     banner = css(browser, "#verify")
     assert banner.text == "audit log OK: 4 entries, 1 proposals"
-    events = [row.find_elements(By.TAG_NAME, "td")[2].text
-              for row in browser.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")]
+    events = [
+        row.find_elements(By.TAG_NAME, "td")[2].text
+        for row in browser.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
+    ]
     assert events == ["executed", "approved", "proposed", "init"]
     shot(browser, tmp_path, "audit")
     assert_no_browser_errors(browser)
@@ -228,7 +253,9 @@ def test_reject_with_a_reason(browser: Any, site: Site, tmp_path: Path) -> None:
     assert css(browser, "#status").text == "rejected"
     assert css(browser, "#done").text == "Rejected."
     p = site.gate.get(site.proposal)
-    assert p.status == "rejected" and p.result == {"reason": "Needs a test for the default greeting"}
+    assert p.status == "rejected" and p.result == {
+        "reason": "Needs a test for the default greeting"
+    }
     assert rev_parse(site.repo, "refs/gitgate/archive/" + p.id) == p.commit
     shot(browser, tmp_path, "rejected")
     assert_no_browser_errors(browser)
@@ -248,13 +275,17 @@ def test_a_new_proposal_appears_live(browser: Any, site: Site, tmp_path: Path) -
         "  window.__raised.push([title, options.body]); return new Real(title, options); };"
         "window.Notification.permission = Real.permission;"
     )
-    wait_for(browser, lambda d: d.execute_script("return document.body.dataset.liveState") == "open",
-             "event stream open")
+    wait_for(
+        browser,
+        lambda d: d.execute_script("return document.body.dataset.liveState") == "open",
+        "event stream open",
+    )
     rows_before = len(browser.find_elements(By.CSS_SELECTOR, "#proposals tbody tr"))
     shot(browser, tmp_path, "live-before")
 
-    fresh = site.gate.propose_create("CHANGELOG.md", b"- greeting from env\n",
-                                     message="Changelog entry", actor=AGENT)
+    fresh = site.gate.propose_create(
+        "CHANGELOG.md", b"- greeting from env\n", message="Changelog entry", actor=AGENT
+    )
     row = css(browser, f'tr[data-id="{fresh.id}"]')
     assert "Changelog entry" in row.text and "pending" in row.text
     assert "waits" in row.get_attribute("class")
@@ -266,13 +297,19 @@ def test_a_new_proposal_appears_live(browser: Any, site: Site, tmp_path: Path) -
 
     # a change of status shows up in place
     site.gate.reject(fresh.id, "duplicate", actor=APPROVER2)
-    wait_for(browser, lambda d: "rejected" in d.find_element(By.CSS_SELECTOR, f'tr[data-id="{fresh.id}"]').text,
-             "status updated live")
+    wait_for(
+        browser,
+        lambda d: "rejected" in d.find_element(By.CSS_SELECTOR, f'tr[data-id="{fresh.id}"]').text,
+        "status updated live",
+    )
 
     # and on a proposal's own page, a banner says it changed
     browser.get(f"{site.base}/p/{site.proposal}")
-    wait_for(browser, lambda d: d.execute_script("return document.body.dataset.liveState") == "open",
-             "event stream open on the proposal page")
+    wait_for(
+        browser,
+        lambda d: d.execute_script("return document.body.dataset.liveState") == "open",
+        "event stream open on the proposal page",
+    )
     site.gate.reject(site.proposal, "superseded", actor=APPROVER2)
     banner = css(browser, "#live-banner")
     wait_for(browser, lambda d: banner.is_displayed(), "banner")
@@ -288,12 +325,22 @@ def test_pages_work_without_javascript(tmp_path: Path, site: Site) -> None:
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage",
-                 f"--user-data-dir={tmp_path / 'nojs-profile'}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'nojs-profile'}",
+    ):
         options.add_argument(flag)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.add_experimental_option(
+        "prefs", {"profile.managed_default_content_settings.javascript": 2}
+    )
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
         open_signed_in(driver, site)

@@ -57,7 +57,9 @@ def make_world(tmp_path: Path) -> World:
 def token_config(repo: Path, **extra: object) -> ServeConfig:
     """A config whose token table is TOKENS."""
     entries = tuple((auth.digest(token), who) for who, token in TOKENS.items())
-    return ServeConfig(repo=str(repo), auth=auth.AuthConfig(tokens=auth.TokenTable(entries)), **extra)  # type: ignore[arg-type]
+    return ServeConfig(
+        repo=str(repo), auth=auth.AuthConfig(tokens=auth.TokenTable(entries)), **extra
+    )  # type: ignore[arg-type]
 
 
 def bearer(identity: str) -> dict[str, str]:
@@ -100,7 +102,10 @@ def serve_process(repo: Path, *args: str, actor: str = APPROVER) -> Iterator[Run
     env = {**os.environ, "GITGATE_ACTOR": actor}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gitgate", "-C", str(repo), "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         banner: list[str] = []
@@ -110,7 +115,9 @@ def serve_process(repo: Path, *args: str, actor: str = APPROVER) -> Iterator[Run
         while url is None and time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
-                raise AssertionError(f"serve exited: {proc.wait()} {proc.stderr.read() if proc.stderr else ''}")
+                raise AssertionError(
+                    f"serve exited: {proc.wait()} {proc.stderr.read() if proc.stderr else ''}"
+                )
             banner.append(line.rstrip("\n"))
             found = re.search(r"(http://[^/\s]+)/(\?token=(\S+))?", line)
             if found:

@@ -311,9 +311,7 @@ def test_patch_of_additions_is_gits_diff(
     assert generated == ([] if attributes else [1])
 
 
-def test_executed_command_bundle_shows_what_the_command_changed(
-    repo: Path, tmp_path: Path
-) -> None:
+def test_executed_command_bundle_shows_what_the_command_changed(repo: Path, tmp_path: Path) -> None:
     gate = Gate(repo)
     proposal = gate.propose_command("echo generated > out.txt", actor=AGENT)
     pending = gate.export(proposal.id, tmp_path / "pending.tar.gz", actor=BOSS)

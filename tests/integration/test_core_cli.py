@@ -96,7 +96,10 @@ def test_init_twice_is_safe(repo: Path) -> None:
         "warning: .gitgate.toml already exists on main; kept it as it is "
         "(use --force to overwrite, or propose a change to it)\n"
     )
-    assert (rev_parse(repo, "main"), rev_parse(repo, "refs/gitgate/audit")) == (policy_commit, audit)
+    assert (rev_parse(repo, "main"), rev_parse(repo, "refs/gitgate/audit")) == (
+        policy_commit,
+        audit,
+    )
 
 
 def test_init_force_overwrites_and_is_audited(repo: Path) -> None:
@@ -105,7 +108,9 @@ def test_init_force_overwrites_and_is_audited(repo: Path) -> None:
     assert (out.exit_code, out.stderr) == (0, "")
     assert out.stdout == init_line(repo, True, "carol@example.com")
     assert rev_parse(repo, "main^") == first
-    assert 'approvers = [\n    "carol@example.com",\n]' in run_git(repo, "show", "main:.gitgate.toml")
+    assert 'approvers = [\n    "carol@example.com",\n]' in run_git(
+        repo, "show", "main:.gitgate.toml"
+    )
     assert status_porcelain(repo) == ""
     assert gitgate_ok(repo, "audit", "log") == (
         f"#1    {T}  init           by {APPROVER}\n#2    {T}  policy         by {APPROVER}\n"
@@ -143,14 +148,17 @@ def test_init_without_approvers_warns(tmp_path: Path) -> None:
     out = gitgate(repo, "init", actor=APPROVER)
     assert out.exit_code == 0
     assert out.stdout == init_line(repo, True, "none")
-    assert out.stderr == "warning: the policy names no approvers: nobody can approve proposals yet\n"
+    assert (
+        out.stderr == "warning: the policy names no approvers: nobody can approve proposals yet\n"
+    )
 
 
 def test_init_json(tmp_path: Path) -> None:
     repo = create_repo(tmp_path / "repo")
     commit(repo, {"a": "a\n"}, "initial")
-    out = gitgate_ok(repo, "init", "--approver", APPROVER, "--protect", "main", "--json",
-                     actor=APPROVER)
+    out = gitgate_ok(
+        repo, "init", "--approver", APPROVER, "--protect", "main", "--json", actor=APPROVER
+    )
     assert json.loads(out) == {
         "branch": "main",
         "policy_commit": rev_parse(repo, "main"),
@@ -180,7 +188,9 @@ def test_propose_each_kind_then_list(repo: Path, tmp_path: Path) -> None:
     assert len({w, c, d, p}) == 4
 
     for pid, changes in [
-        (w, "M\tREADME.md\n"), (c, "A\tdocs/new.md\n"), (d, "D\tnotes.txt\n"),
+        (w, "M\tREADME.md\n"),
+        (c, "A\tdocs/new.md\n"),
+        (d, "D\tnotes.txt\n"),
         (p, "M\tsrc/app.py\n"),
     ]:
         branch = f"refs/heads/gitgate/pending/{pid}"
@@ -222,9 +232,12 @@ def test_propose_write_from_file_and_exec_bit_kept(repo: Path, tmp_path: Path) -
     pid = gitgate_ok(repo, "propose", "write", "src/app.py", "--from", str(source)).strip()
     listing = run_git(repo, "ls-tree", f"refs/heads/gitgate/pending/{pid}", "src/app.py")
     assert listing.startswith("100755 blob ")
-    assert run_git(repo, "cat-file", "blob", f"gitgate/pending/{pid}:src/app.py",) == (
-        "\x00\x01binary\udcff"
-    )
+    assert run_git(
+        repo,
+        "cat-file",
+        "blob",
+        f"gitgate/pending/{pid}:src/app.py",
+    ) == ("\x00\x01binary\udcff")
 
 
 def test_proposal_commit_message_and_author(repo: Path) -> None:
@@ -266,7 +279,8 @@ def test_show_text_json_and_diff(repo: Path) -> None:
     assert gitgate_ok(repo, "show", pid) == head + diff
     full = gitgate_ok(repo, "show", pid[:5], "--diff")
     assert full == head + diff.replace(
-        "ce01362..3b18e51", "ce013625030ba8dba906f756967f9e9ca394464a..3b18e512dba79e4c8300dd08aeb37f8e728b8dad"
+        "ce01362..3b18e51",
+        "ce013625030ba8dba906f756967f9e9ca394464a..3b18e512dba79e4c8300dd08aeb37f8e728b8dad",
     )
     data = json.loads(gitgate_ok(repo, "show", pid, "--json", "--diff"))
     assert data["id"] == pid and data["status"] == "pending" and data["commit"] == pcommit
@@ -361,8 +375,10 @@ def test_approve_conflict_is_recorded_failed(repo: Path) -> None:
     data = json.loads(gitgate_ok(repo, "show", second, "--json"))
     assert data["status"] == "failed"
     assert data["result"] == {"error": "merge conflict", "conflicts": ["notes.txt"]}
-    assert gitgate_ok(repo, "list", "--status", "failed").splitlines()[1].startswith(
-        f"{second}  failed "
+    assert (
+        gitgate_ok(repo, "list", "--status", "failed")
+        .splitlines()[1]
+        .startswith(f"{second}  failed ")
     )
     log = gitgate_ok(repo, "audit", "log").splitlines()
     assert log[-2:] == [
@@ -398,8 +414,12 @@ def test_reject_records_reason_and_archives(repo: Path) -> None:
     assert not ref_exists(repo, f"refs/heads/gitgate/pending/{pid}")
     data = json.loads(gitgate_ok(repo, "show", pid, "--json"))
     assert (data["status"], data["result"]) == ("rejected", {"reason": "not needed"})
-    assert data["history"][-1] == {"status": "rejected", "at": T, "by": APPROVER,
-                                   "note": "not needed"}
+    assert data["history"][-1] == {
+        "status": "rejected",
+        "at": T,
+        "by": APPROVER,
+        "note": "not needed",
+    }
     assert "reason:    not needed\n" in gitgate_ok(repo, "show", pid)
     assert gitgate_ok(repo, "audit", "log").splitlines()[-1] == (
         f"#3    {T}  rejected       {pid} by {APPROVER}: not needed"
@@ -470,11 +490,22 @@ def test_verify_detects_audit_reset_and_forged_entry(repo: Path) -> None:
     entries = run_git(repo, "rev-list", "--reverse", "refs/gitgate/audit").split()
     assert len(entries) == 5  # init, proposed, approved, executed, proposed
     # rewind to "proposed" of the first proposal and forge a rejection of it as entry #5
-    forged_entry = AuditEntry(seq=5, event="rejected", actor=APPROVER, time=T, proposal=done,
-                              details={"reason": "forged"}, commits={})
+    forged_entry = AuditEntry(
+        seq=5,
+        event="rejected",
+        actor=APPROVER,
+        time=T,
+        proposal=done,
+        details={"reason": "forged"},
+        commits={},
+    )
     ident = actor_identity(APPROVER)
     forged = run_git(
-        repo, "commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-p", entries[1],
+        repo,
+        "commit-tree",
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "-p",
+        entries[1],
         input=encode_audit(forged_entry),
         env={"GIT_AUTHOR_NAME": ident.name, "GIT_AUTHOR_EMAIL": ident.email},
     ).strip()
@@ -522,7 +553,8 @@ def test_audit_log_json(repo: Path) -> None:
     pid = propose_write(repo, "a.txt", "a\n")
     data = json.loads(gitgate_ok(repo, "audit", "log", "--json"))
     assert [(e["seq"], e["event"], e["proposal"]) for e in data] == [
-        (1, "init", None), (2, "proposed", pid)
+        (1, "init", None),
+        (2, "proposed", pid),
     ]
     details = data[1]["details"]
     assert details["proposal"]["id"] == pid  # the immutable record travels in the entry

@@ -64,11 +64,14 @@ def test_concurrent_approvals_lose_no_entry(tmp_path: Path, bare: bool) -> None:
     files = {f"f{i}.txt": f"{i}\n" for i in range(WORKERS)}
     repo = make_gated_repo(tmp_path / "repo", bare=bare, files=files)
     gate = Gate(repo)
-    pids = [gate.propose_write(f"f{i}.txt", f"changed {i}\n", actor=AGENT).id
-            for i in range(WORKERS)]
+    pids = [
+        gate.propose_write(f"f{i}.txt", f"changed {i}\n", actor=AGENT).id for i in range(WORKERS)
+    ]
     # all processes start before any finishes: they race for the same refs
-    procs = [(_start(repo, (APPROVER, APPROVER2)[i % 2], "approve", pid, "--json"), None)
-             for i, pid in enumerate(pids)]
+    procs = [
+        (_start(repo, (APPROVER, APPROVER2)[i % 2], "approve", pid, "--json"), None)
+        for i, pid in enumerate(pids)
+    ]
     results = _run_all(procs)
     for code, out, err in results:
         assert code == 0, err
@@ -79,7 +82,10 @@ def test_concurrent_approvals_lose_no_entry(tmp_path: Path, bare: bool) -> None:
     assert len(entries) == 1 + WORKERS * 3
     for pid in pids:
         assert [event for _, event, p in entries if p == pid] == [
-            "proposed", "approved", "executed"]
+            "proposed",
+            "approved",
+            "executed",
+        ]
         assert gate.get(pid).status == "executed"
     merges = run_git(repo, "rev-list", "--first-parent", "--merges", "main").split()
     assert len(merges) == WORKERS
@@ -95,8 +101,10 @@ def test_concurrent_approvals_lose_no_entry(tmp_path: Path, bare: bool) -> None:
 
 def test_concurrent_proposals_lose_no_entry(tmp_path: Path) -> None:
     repo = make_gated_repo(tmp_path / "repo.git", bare=True)
-    procs = [(_start(repo, AGENT, "propose", "write", f"new{i}.txt"), f"content {i}\n")
-             for i in range(WORKERS)]
+    procs = [
+        (_start(repo, AGENT, "propose", "write", f"new{i}.txt"), f"content {i}\n")
+        for i in range(WORKERS)
+    ]
     results = _run_all(procs)
     pids = []
     for code, out, err in results:
@@ -119,8 +127,7 @@ def test_concurrent_mixed_decisions(tmp_path: Path) -> None:
             procs.append((_start(repo, APPROVER, "reject", pid, "-r", f"no {i}"), None))
         else:
             procs.append((_start(repo, APPROVER2, "approve", pid), None))
-    procs += [(_start(repo, AGENT, "propose", "write", f"late{i}.txt"), "late\n")
-              for i in range(2)]
+    procs += [(_start(repo, AGENT, "propose", "write", f"late{i}.txt"), "late\n") for i in range(2)]
     for code, _, err in _run_all(procs):
         assert code == 0, err
     entries = _check_log(gate)

@@ -60,12 +60,19 @@ def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def test_unknown_id(repo: Path) -> None:
-    assert_error(gitgate(repo, "show", "zzzz"), "no proposal 'zzzz'",
-                 "list proposals with `gitgate list`")
-    assert_error(gitgate(repo, "approve", "zzzz000000", actor=APPROVER),
-                 "no proposal 'zzzz000000'", "list proposals with `gitgate list`")
-    assert_error(gitgate(repo, "reject", "zzzz000000", "-r", "x", actor=APPROVER),
-                 "no proposal 'zzzz000000'", "list proposals with `gitgate list`")
+    assert_error(
+        gitgate(repo, "show", "zzzz"), "no proposal 'zzzz'", "list proposals with `gitgate list`"
+    )
+    assert_error(
+        gitgate(repo, "approve", "zzzz000000", actor=APPROVER),
+        "no proposal 'zzzz000000'",
+        "list proposals with `gitgate list`",
+    )
+    assert_error(
+        gitgate(repo, "reject", "zzzz000000", "-r", "x", actor=APPROVER),
+        "no proposal 'zzzz000000'",
+        "list proposals with `gitgate list`",
+    )
 
 
 def test_malformed_id(repo: Path) -> None:
@@ -81,11 +88,15 @@ def test_malformed_id(repo: Path) -> None:
 def test_ambiguous_prefix(repo: Path, fixed_ids: list[str]) -> None:
     for _ in range(3):
         propose(repo, f"f{_}.txt")
-    assert_error(gitgate(repo, "show", "abcd"),
-                 "'abcd' matches 2 proposals: abcd000001, abcd000002",
-                 "give more characters of the id")
-    assert_error(gitgate(repo, "approve", "ABCD", actor=APPROVER),
-                 "'ABCD' matches 2 proposals: abcd000001, abcd000002")
+    assert_error(
+        gitgate(repo, "show", "abcd"),
+        "'abcd' matches 2 proposals: abcd000001, abcd000002",
+        "give more characters of the id",
+    )
+    assert_error(
+        gitgate(repo, "approve", "ABCD", actor=APPROVER),
+        "'ABCD' matches 2 proposals: abcd000001, abcd000002",
+    )
     # one more character is enough; prefixes are case-insensitive
     assert json.loads(gitgate_ok(repo, "show", "ABCD000002", "--json"))["id"] == "abcd000002"
     assert json.loads(gitgate_ok(repo, "show", "abce", "--json"))["id"] == "abce000003"
@@ -111,29 +122,38 @@ def test_ambiguous_prefix_api(repo: Path, fixed_ids: list[str]) -> None:
 
 def test_not_an_approver(repo: Path) -> None:
     pid = propose(repo)
-    assert_error(gitgate(repo, "approve", pid, actor="mallory@example.com"),
-                 "mallory@example.com is not an approver of main",
-                 f"approvers: {APPROVER}, {APPROVER2}")
-    assert_error(gitgate(repo, "reject", pid, "-r", "no", actor="mallory@example.com"),
-                 f"mallory@example.com may not reject {pid}",
-                 "only an approver, or the requester withdrawing it, can reject")
+    assert_error(
+        gitgate(repo, "approve", pid, actor="mallory@example.com"),
+        "mallory@example.com is not an approver of main",
+        f"approvers: {APPROVER}, {APPROVER2}",
+    )
+    assert_error(
+        gitgate(repo, "reject", pid, "-r", "no", actor="mallory@example.com"),
+        f"mallory@example.com may not reject {pid}",
+        "only an approver, or the requester withdrawing it, can reject",
+    )
 
 
 def test_default_actor_is_git_user_email(repo: Path) -> None:
     pid = propose(repo)
     # no GITGATE_ACTOR: git's user.email (user@example.com, from the sealed config) acts
-    assert_error(gitgate(repo, "approve", pid, actor=None),
-                 "user@example.com is not an approver of main")
+    assert_error(
+        gitgate(repo, "approve", pid, actor=None), "user@example.com is not an approver of main"
+    )
 
 
 def test_self_approval(repo: Path) -> None:
     pid = propose(repo, actor=APPROVER)
-    assert_error(gitgate(repo, "approve", pid, actor=APPROVER),
-                 f"{APPROVER} requested {pid} and cannot approve it",
-                 "another approver must review it")
+    assert_error(
+        gitgate(repo, "approve", pid, actor=APPROVER),
+        f"{APPROVER} requested {pid} and cannot approve it",
+        "another approver must review it",
+    )
     # identities compare exactly as given: a case variant is another account, not an approver
-    assert_error(gitgate(repo, "approve", pid, actor="Alice@Example.COM"),
-                 "Alice@Example.COM is not an approver of main")
+    assert_error(
+        gitgate(repo, "approve", pid, actor="Alice@Example.COM"),
+        "Alice@Example.COM is not an approver of main",
+    )
     assert gitgate_ok(repo, "approve", pid, actor=APPROVER2).startswith(f"{pid} executed")
 
 
@@ -144,8 +164,11 @@ def test_already_decided(repo: Path, decision: str) -> None:
     gitgate_ok(repo, decision, pid, *extra, actor=APPROVER)
     status = "executed" if decision == "approve" else "rejected"
     for again in (("approve", pid), ("reject", pid, "-r", "again")):
-        assert_error(gitgate(repo, *again, actor=APPROVER2), f"{pid} is already {status}",
-                     f"see `gitgate show {pid}`")
+        assert_error(
+            gitgate(repo, *again, actor=APPROVER2),
+            f"{pid} is already {status}",
+            f"see `gitgate show {pid}`",
+        )
 
 
 def test_pending_branch_moved_after_proposal_is_refused(repo: Path) -> None:
@@ -155,9 +178,11 @@ def test_pending_branch_moved_after_proposal_is_refused(repo: Path) -> None:
     other = run_git(repo, "commit-tree", tree, "-p", branch, "-m", "swap").strip()
     run_git(repo, "update-ref", branch, other)
     before = rev_parse(repo, "main")
-    assert_error(gitgate(repo, "approve", pid, actor=APPROVER),
-                 f"the pending branch of {pid} no longer points at the proposed commit",
-                 "someone rewrote it; reject this proposal and propose again")
+    assert_error(
+        gitgate(repo, "approve", pid, actor=APPROVER),
+        f"the pending branch of {pid} no longer points at the proposed commit",
+        "someone rewrote it; reject this proposal and propose again",
+    )
     assert rev_parse(repo, "main") == before
 
 
@@ -178,8 +203,10 @@ def test_patch_does_not_apply(repo: Path) -> None:
 
 def test_patch_for_a_missing_file(repo: Path) -> None:
     patch = "diff --git a/nope b/nope\n--- a/nope\n+++ b/nope\n@@ -1 +1 @@\n-a\n+b\n"
-    assert_error(gitgate(repo, "propose", "patch", "-", input=patch),
-                 "the patch does not apply: nope: does not exist in index")
+    assert_error(
+        gitgate(repo, "propose", "patch", "-", input=patch),
+        "the patch does not apply: nope: does not exist in index",
+    )
 
 
 def test_patch_garbage_and_empty(repo: Path) -> None:
@@ -188,14 +215,19 @@ def test_patch_garbage_and_empty(repo: Path) -> None:
         'the patch cannot be parsed: No valid patches in input (allow with "--allow-empty")',
         "give a unified diff as `git diff --binary -M` writes it",
     )
-    assert_error(gitgate(repo, "propose", "patch", "-", input="  \n"), "the patch is empty",
-                 "give a unified diff (git diff output)")
+    assert_error(
+        gitgate(repo, "propose", "patch", "-", input="  \n"),
+        "the patch is empty",
+        "give a unified diff (git diff output)",
+    )
 
 
 def test_patch_file_missing(repo: Path, tmp_path: Path) -> None:
-    assert_error(gitgate(repo, "propose", "patch", str(tmp_path / "none.diff")),
-                 f"cannot read {tmp_path / 'none.diff'}: No such file or directory",
-                 "check the path")
+    assert_error(
+        gitgate(repo, "propose", "patch", str(tmp_path / "none.diff")),
+        f"cannot read {tmp_path / 'none.diff'}: No such file or directory",
+        "check the path",
+    )
 
 
 @pytest.mark.parametrize(
@@ -212,8 +244,11 @@ def test_patch_file_missing(repo: Path, tmp_path: Path) -> None:
 )
 def test_unsafe_paths(repo: Path, path: str, reason: str) -> None:
     shown = path.removeprefix("./")
-    assert_error(gitgate(repo, "propose", "write", path, input="x\n"),
-                 f"unsafe path {shown!r}: {reason}", UNSAFE_HINT)
+    assert_error(
+        gitgate(repo, "propose", "write", path, input="x\n"),
+        f"unsafe path {shown!r}: {reason}",
+        UNSAFE_HINT,
+    )
     assert_error(gitgate(repo, "propose", "create", path), f"unsafe path {shown!r}: {reason}")
 
 
@@ -222,24 +257,33 @@ def test_unsafe_path_in_a_patch(repo: Path) -> None:
         "diff --git a/.env b/.env\nnew file mode 100644\n--- /dev/null\n+++ b/.env\n"
         "@@ -0,0 +1 @@\n+X=1\n"
     )
-    assert_error(gitgate(repo, "propose", "patch", "-", input=patch),
-                 "unsafe path '.env': sensitive file (.env): may hold secrets", UNSAFE_HINT)
+    assert_error(
+        gitgate(repo, "propose", "patch", "-", input=patch),
+        "unsafe path '.env': sensitive file (.env): may hold secrets",
+        UNSAFE_HINT,
+    )
 
 
 def test_create_existing_and_delete_missing(repo: Path) -> None:
-    assert_error(gitgate(repo, "propose", "create", "README.md"),
-                 "'README.md' already exists on main",
-                 "use `gitgate propose write` to replace it")
-    assert_error(gitgate(repo, "propose", "delete", "nope.txt"),
-                 "'nope.txt' is not a file on main",
-                 "check the path with `git ls-tree -r --name-only main`")
+    assert_error(
+        gitgate(repo, "propose", "create", "README.md"),
+        "'README.md' already exists on main",
+        "use `gitgate propose write` to replace it",
+    )
+    assert_error(
+        gitgate(repo, "propose", "delete", "nope.txt"),
+        "'nope.txt' is not a file on main",
+        "check the path with `git ls-tree -r --name-only main`",
+    )
     assert_error(gitgate(repo, "propose", "delete", "src"), "'src' is not a file on main")
 
 
 def test_proposal_that_changes_nothing(repo: Path) -> None:
-    assert_error(gitgate(repo, "propose", "write", "README.md", input="hello\n"),
-                 "the proposal changes nothing on main",
-                 "the target already has this content")
+    assert_error(
+        gitgate(repo, "propose", "write", "README.md", input="hello\n"),
+        "the proposal changes nothing on main",
+        "the target already has this content",
+    )
 
 
 def test_file_where_a_directory_is(repo: Path) -> None:
@@ -255,8 +299,11 @@ def test_file_where_a_directory_is(repo: Path) -> None:
 
 
 def test_unknown_target(repo: Path) -> None:
-    assert_error(gitgate(repo, "propose", "write", "a", "--target", "dev", input="x"),
-                 "'dev' is not a protected branch", "protected branches: main")
+    assert_error(
+        gitgate(repo, "propose", "write", "a", "--target", "dev", input="x"),
+        "'dev' is not a protected branch",
+        "protected branches: main",
+    )
 
 
 # -- repositories -------------------------------------------------------------------------
@@ -276,8 +323,11 @@ def test_not_a_gitgate_repository(tmp_path: Path) -> None:
 def test_not_a_git_repository(tmp_path: Path) -> None:
     folder = tmp_path / "nothing"
     folder.mkdir()
-    assert_error(gitgate(folder, "list"), f"not a git repository: {folder}",
-                 "run gitgate inside a repository, or pass -C PATH")
+    assert_error(
+        gitgate(folder, "list"),
+        f"not a git repository: {folder}",
+        "run gitgate inside a repository, or pass -C PATH",
+    )
 
 
 def test_missing_audit_log(repo: Path) -> None:
@@ -328,7 +378,11 @@ def test_exit_codes_of_the_real_entry_point(repo: Path, tmp_path: Path) -> None:
 def test_a_corrupt_newest_audit_entry_is_an_error_not_a_crash(repo: Path) -> None:
     tip = rev_parse(repo, "refs/gitgate/audit")
     junk = run_git(
-        repo, "commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-p", tip,
+        repo,
+        "commit-tree",
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "-p",
+        tip,
         input="gitgate audit junk\n",
     ).strip()
     run_git(repo, "update-ref", "refs/gitgate/audit", junk)
@@ -399,6 +453,9 @@ def test_a_read_only_repository_gives_an_error_line(repo: Path) -> None:
     # and reading still works on it
     listed = subprocess.run(
         ["unshare", "-rm", "sh", "-c", script.replace("propose delete README.md", "list")],
-        capture_output=True, text=True, env={**os.environ, "GITGATE_ACTOR": AGENT}, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GITGATE_ACTOR": AGENT},
+        check=False,
     )
     assert listed.returncode == 0, listed.stderr

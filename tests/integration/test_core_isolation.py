@@ -49,7 +49,9 @@ def _snapshot(repo: Path) -> dict[str, object]:
                 st = path.lstat()
                 files[str(path.relative_to(repo))] = (
                     f"{st.st_mode:o} {st.st_mtime_ns} "
-                    + hashlib.sha256(path.read_bytes() if not path.is_symlink() else b"").hexdigest()
+                    + hashlib.sha256(
+                        path.read_bytes() if not path.is_symlink() else b""
+                    ).hexdigest()
                 )
     return {
         "HEAD": run_git(repo, "symbolic-ref", "-q", "HEAD", check=False),
@@ -158,7 +160,11 @@ def test_full_flow_on_a_bare_repository_through_the_api(tmp_path: Path) -> None:
     assert gate.store.is_bare
     init = gate.init(["main"], [APPROVER, APPROVER2], actor=APPROVER)
     assert (init.branch, init.wrote_policy, init.started_audit, init.warnings) == (
-        "main", True, True, ())
+        "main",
+        True,
+        True,
+        (),
+    )
 
     write = gate.propose_write("README.md", "hello, bare\n", message="Greet", actor=AGENT)
     create = gate.propose_create("docs/a.md", "# A\n", actor=AGENT, executable=True)
@@ -172,7 +178,13 @@ def test_full_flow_on_a_bare_repository_through_the_api(tmp_path: Path) -> None:
     withdrawn = gate.propose_write("README.md", "never\n", actor=AGENT)
     assert [p.status for p in gate.list()] == ["pending"] * 6
     assert {p.id for p in gate.list("pending")} == {
-        write.id, create.id, delete.id, patch.id, doomed.id, withdrawn.id}
+        write.id,
+        create.id,
+        delete.id,
+        patch.id,
+        doomed.id,
+        withdrawn.id,
+    }
 
     for p in (write, create, delete, patch):
         decision = gate.approve(p.id, actor=APPROVER2)

@@ -66,8 +66,9 @@ def _move(root: Path, old: str, new: str) -> None:
 
 def _lines(n: int, seed: int, prefix: str = "line") -> str:
     rnd = random.Random(seed)
-    return "".join(f"{prefix} {i}: {rnd.choice(['alpha', 'beta', 'gamma', 'delta'])}\n"
-                   for i in range(n))
+    return "".join(
+        f"{prefix} {i}: {rnd.choice(['alpha', 'beta', 'gamma', 'delta'])}\n" for i in range(n)
+    )
 
 
 def _binary(size: int, seed: int) -> bytes:
@@ -98,17 +99,32 @@ def _step_root(r: Path) -> None:
 
 
 STEPS: list[tuple[str, Step]] = [
-    ("edit text in several hunks", lambda r: _write(
-        r, "src/app.py", PYTHON.replace("x + 3\n", "x * 3\n").replace("x + 30\n", "x - 30\n"))),
-    ("rename with a small edit", lambda r: (
-        _move(r, "docs/guide.md", "docs/manual/guide.md"),
-        _write(r, "docs/manual/guide.md",
-               (r / "docs/manual/guide.md").read_text().replace("guide 7:", "GUIDE 7:")))),
-    ("copy of a file, kept original", lambda r: _write(
-        r, "src/app_copy.py", PYTHON.replace("x + 39\n", "x + 390\n"))),
+    (
+        "edit text in several hunks",
+        lambda r: _write(
+            r, "src/app.py", PYTHON.replace("x + 3\n", "x * 3\n").replace("x + 30\n", "x - 30\n")
+        ),
+    ),
+    (
+        "rename with a small edit",
+        lambda r: (
+            _move(r, "docs/guide.md", "docs/manual/guide.md"),
+            _write(
+                r,
+                "docs/manual/guide.md",
+                (r / "docs/manual/guide.md").read_text().replace("guide 7:", "GUIDE 7:"),
+            ),
+        ),
+    ),
+    (
+        "copy of a file, kept original",
+        lambda r: _write(r, "src/app_copy.py", PYTHON.replace("x + 39\n", "x + 390\n")),
+    ),
     ("chmod +x", lambda r: os.chmod(r / "scripts/run.sh", 0o755)),
-    ("binary modified", lambda r: _write(r, "assets/blob.bin", _binary(3000, 2)[:2000]
-                                         + _binary(1500, 3))),
+    (
+        "binary modified",
+        lambda r: _write(r, "assets/blob.bin", _binary(3000, 2)[:2000] + _binary(1500, 3)),
+    ),
     ("binary added, with NUL bytes only", lambda r: _write(r, "assets/zeros.bin", b"\0" * 64)),
     ("symlink added", lambda r: _link(r, "link", "target.txt")),
     ("symlink retargeted", lambda r: _link(r, "link", "other.txt")),
@@ -122,42 +138,88 @@ STEPS: list[tuple[str, Step]] = [
     ("no final newline", lambda r: _write(r, "nonl.txt", "first\nno newline at the end")),
     ("final newline added", lambda r: _write(r, "nonl.txt", "first\nno newline at the end\n")),
     ("final newline removed again", lambda r: _write(r, "nonl.txt", "first\nchanged")),
-    ("unicode names", lambda r: (_write(r, "ünïcödé.txt", "ünïcödé content ✓\n"),
-                                 _write(r, "日本/ファイル.md", "こんにちは\n"))),
-    ("names git quotes", lambda r: (_write(r, "with space.txt", "spaces\n"),
-                                    _write(r, 'quote"d.txt', "quotes\n"),
-                                    _write(r, "it's.txt", "apostrophe\n"),
-                                    _write(r, "star*and?.txt", "globs\n"))),
+    (
+        "unicode names",
+        lambda r: (
+            _write(r, "ünïcödé.txt", "ünïcödé content ✓\n"),
+            _write(r, "日本/ファイル.md", "こんにちは\n"),
+        ),
+    ),
+    (
+        "names git quotes",
+        lambda r: (
+            _write(r, "with space.txt", "spaces\n"),
+            _write(r, 'quote"d.txt', "quotes\n"),
+            _write(r, "it's.txt", "apostrophe\n"),
+            _write(r, "star*and?.txt", "globs\n"),
+        ),
+    ),
     ("rename of a quoted name", lambda r: _move(r, 'quote"d.txt', 'dir with space/quote"d 2.txt')),
-    ("deeply nested dirs", lambda r: [
-        _write(r, f"a/b/c/d/e/f{i}.txt", f"nested {i}\n") for i in range(5)]),
+    (
+        "deeply nested dirs",
+        lambda r: [_write(r, f"a/b/c/d/e/f{i}.txt", f"nested {i}\n") for i in range(5)],
+    ),
     ("nested dir deleted", lambda r: _remove(r, "a/b/c")),
-    ("file becomes a directory", lambda r: (
-        _remove(r, "file-then-dir"), _write(r, "file-then-dir/inside.txt", "now a dir\n"))),
-    ("rename with mode change", lambda r: (
-        _move(r, "scripts/run.sh", "bin/run"), os.chmod(r / "bin/run", 0o644))),
-    ("binary renamed and modified", lambda r: (
-        _move(r, "assets/blob.bin", "assets/moved.bin"),
-        _write(r, "assets/moved.bin", (r / "assets/moved.bin").read_bytes()[:2800] + b"\0tail"))),
+    (
+        "file becomes a directory",
+        lambda r: (
+            _remove(r, "file-then-dir"),
+            _write(r, "file-then-dir/inside.txt", "now a dir\n"),
+        ),
+    ),
+    (
+        "rename with mode change",
+        lambda r: (_move(r, "scripts/run.sh", "bin/run"), os.chmod(r / "bin/run", 0o644)),
+    ),
+    (
+        "binary renamed and modified",
+        lambda r: (
+            _move(r, "assets/blob.bin", "assets/moved.bin"),
+            _write(r, "assets/moved.bin", (r / "assets/moved.bin").read_bytes()[:2800] + b"\0tail"),
+        ),
+    ),
     ("crlf edited", lambda r: _write(r, "crlf.txt", "one\r\nTWO\r\nthree\r\nfour\r\n")),
-    ("unicode file renamed and deleted elsewhere", lambda r: (
-        _move(r, "ünïcödé.txt", "ü/ñ.txt"), _remove(r, "日本/ファイル.md"))),
-    ("executable binary", lambda r: (_write(r, "bin/tool", _binary(500, 9)),
-                                     os.chmod(r / "bin/tool", 0o755))),
-    ("directory becomes a file", lambda r: (
-        _remove(r, "tree-then-file"), _write(r, "tree-then-file", "now a file\n"))),
-    ("directory becomes a symlink, its files deleted", lambda r: (
-        _link(r, "tree-then-link", "README.md"))),
-    ("symlink becomes a directory", lambda r: (
-        _remove(r, "tree-then-link"), _write(r, "tree-then-link/back.txt", "a dir again\n"))),
-    ("file and directory swap in one change, with renames into and out of them", lambda r: (
-        _move(r, "swap-b/inside.txt", "swap-b.tmp"), _remove(r, "swap-b"),
-        _move(r, "swap-b.tmp", "swap-b"),
-        _move(r, "swap-a", "swap-a.tmp"), _move(r, "swap-a.tmp", "swap-a/moved-in.txt"))),
-    ("renames of names git quotes, with mode changes", lambda r: (
-        _move(r, "with space.txt", "-lead ^caret/é \"q\".txt"),
-        os.chmod(r / "-lead ^caret/é \"q\".txt", 0o755),
-        _move(r, "it's.txt", "日本 語/it's ^.txt"))),
+    (
+        "unicode file renamed and deleted elsewhere",
+        lambda r: (_move(r, "ünïcödé.txt", "ü/ñ.txt"), _remove(r, "日本/ファイル.md")),
+    ),
+    (
+        "executable binary",
+        lambda r: (_write(r, "bin/tool", _binary(500, 9)), os.chmod(r / "bin/tool", 0o755)),
+    ),
+    (
+        "directory becomes a file",
+        lambda r: (_remove(r, "tree-then-file"), _write(r, "tree-then-file", "now a file\n")),
+    ),
+    (
+        "directory becomes a symlink, its files deleted",
+        lambda r: _link(r, "tree-then-link", "README.md"),
+    ),
+    (
+        "symlink becomes a directory",
+        lambda r: (
+            _remove(r, "tree-then-link"),
+            _write(r, "tree-then-link/back.txt", "a dir again\n"),
+        ),
+    ),
+    (
+        "file and directory swap in one change, with renames into and out of them",
+        lambda r: (
+            _move(r, "swap-b/inside.txt", "swap-b.tmp"),
+            _remove(r, "swap-b"),
+            _move(r, "swap-b.tmp", "swap-b"),
+            _move(r, "swap-a", "swap-a.tmp"),
+            _move(r, "swap-a.tmp", "swap-a/moved-in.txt"),
+        ),
+    ),
+    (
+        "renames of names git quotes, with mode changes",
+        lambda r: (
+            _move(r, "with space.txt", '-lead ^caret/é "q".txt'),
+            os.chmod(r / '-lead ^caret/é "q".txt', 0o755),
+            _move(r, "it's.txt", "日本 語/it's ^.txt"),
+        ),
+    ),
 ]
 
 
@@ -176,8 +238,9 @@ def source_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list
 
 def _commit_all(repo: Path, message: str, env: dict[str, str]) -> str:
     run_git(repo, "add", "-A")
-    run_git(repo, "-c", "core.fileMode=true", "commit", "-q", "--allow-empty", "-m", message,
-            env=env)
+    run_git(
+        repo, "-c", "core.fileMode=true", "commit", "-q", "--allow-empty", "-m", message, env=env
+    )
     return rev_parse(repo, "HEAD")
 
 
@@ -185,8 +248,14 @@ def test_history_covers_what_it_claims(source_history: tuple[Path, list[str]]) -
     repo, commits = source_history
     assert len(commits) == len(STEPS) + 1 >= 25
     summary = run_git(repo, "log", "--format=", "--summary", "-M", "-C", "--find-copies-harder")
-    for marker in ("rename ", "copy ", "mode change 100644 => 100755", "create mode 120000",
-                   "delete mode 120000", "create mode 100755"):
+    for marker in (
+        "rename ",
+        "copy ",
+        "mode change 100644 => 100755",
+        "create mode 120000",
+        "delete mode 120000",
+        "create mode 100755",
+    ):
         assert marker in summary, marker
     raw = run_git(repo, "log", "--format=", "--raw", "--no-renames")
     assert ":100644 120000 " in raw  # file replaced by symlink (typechange)
@@ -205,7 +274,9 @@ def test_history_covers_what_it_claims(source_history: tuple[Path, list[str]]) -
     ids=["renames-worktree", "copies-bare", "no-renames-bare"],
 )
 def test_replay_history_through_proposals(
-    source_history: tuple[Path, list[str]], tmp_path: Path, diff_args: tuple[str, ...],
+    source_history: tuple[Path, list[str]],
+    tmp_path: Path,
+    diff_args: tuple[str, ...],
     bare: bool,
 ) -> None:
     source, commits = source_history
@@ -261,7 +332,9 @@ def test_replay_patch_with_tab_in_a_name_is_refused(tmp_path: Path) -> None:
     gate.init(["main"], [APPROVER], actor=APPROVER)
     run_git(repo, "rm", "-q", "tab\there.txt")
     run_git(repo, "commit", "-qm", "remove it again")
-    with pytest.raises(UnsafePath, match=r"unsafe path 'tab\\there.txt': control character U\+0009"):
+    with pytest.raises(
+        UnsafePath, match=r"unsafe path 'tab\\there.txt': control character U\+0009"
+    ):
         gate.propose_patch(patch, actor=AGENT)
 
 

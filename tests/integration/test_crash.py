@@ -188,9 +188,7 @@ def test_pack_refs_alongside_loses_nothing(tmp_path: Path) -> None:
     packer = threading.Thread(target=pack)
     packer.start()
     try:
-        ids = [
-            Gate(repo).propose_write(f"f{i}.txt", f"{i}\n", actor=AGENT).id for i in range(12)
-        ]
+        ids = [Gate(repo).propose_write(f"f{i}.txt", f"{i}\n", actor=AGENT).id for i in range(12)]
         for pid in ids[:6]:
             Gate(repo).approve(pid, actor=APPROVER)
         for pid in ids[6:9]:

@@ -22,7 +22,15 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     gate = Gate(target)
     assert gate.verify_audit().ok
     events = [entry.event for entry in gate.audit()]
-    assert events == ["init", "proposed", "proposed", "approved", "executed", "rejected", "exported"]
+    assert events == [
+        "init",
+        "proposed",
+        "proposed",
+        "approved",
+        "executed",
+        "rejected",
+        "exported",
+    ]
     (bundle,) = target.glob("review-*.tar.gz")
     assert review_bundle(bundle).ok
 

@@ -44,8 +44,15 @@ def test_generated_history_covers_what_it_claims(history: History) -> None:
     for change in (":100644 100755 ", ":100644 120000 ", ":120000 100644 "):
         assert change in plain, change  # chmod +x, file <-> symlink
     summary = run_git(history.repo, "log", "--format=%s")
-    for kind in ("file to directory", "directory to file", "directory to symlink",
-                 "symlink to directory", "rename", "copy", "edit binary"):
+    for kind in (
+        "file to directory",
+        "directory to file",
+        "directory to symlink",
+        "symlink to directory",
+        "rename",
+        "copy",
+        "edit binary",
+    ):
         assert kind in summary, kind
     quoted = run_git(history.repo, "-c", "core.quotePath=true", "log", "--format=", "--name-only")
     assert '"' in quoted  # names git quotes

@@ -239,14 +239,33 @@ def test_every_propose_tool_makes_a_pending_proposal_and_applies_nothing(repo: P
 
 def test_refusals_are_tool_errors_with_the_clis_message_and_hint(repo: Path) -> None:
     cases: list[tuple[str, dict[str, Any], tuple[str, ...], str | None]] = [
-        ("write_file", {"path": "../x.txt", "content": "x\n"}, ("propose", "write", "../x.txt"), "x\n"),
-        ("write_file", {"path": ".git/config", "content": "x\n"}, ("propose", "write", ".git/config"), "x\n"),
+        (
+            "write_file",
+            {"path": "../x.txt", "content": "x\n"},
+            ("propose", "write", "../x.txt"),
+            "x\n",
+        ),
+        (
+            "write_file",
+            {"path": ".git/config", "content": "x\n"},
+            ("propose", "write", ".git/config"),
+            "x\n",
+        ),
         ("write_file", {"path": ".env", "content": "A=1\n"}, ("propose", "write", ".env"), "A=1\n"),
-        ("create_file", {"path": "README.md", "content": "x\n"}, ("propose", "create", "README.md", "--from", "-"), "x\n"),
+        (
+            "create_file",
+            {"path": "README.md", "content": "x\n"},
+            ("propose", "create", "README.md", "--from", "-"),
+            "x\n",
+        ),
         ("delete_file", {"path": "nope.txt"}, ("propose", "delete", "nope.txt"), None),
         ("apply_patch", {"patch": "not a diff\n"}, ("propose", "patch", "-"), "not a diff\n"),
-        ("apply_patch", {"patch": "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"},
-         ("propose", "patch", "-"), "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"),
+        (
+            "apply_patch",
+            {"patch": "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"},
+            ("propose", "patch", "-"),
+            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n",
+        ),
         ("get_proposal", {"id": "zzzzzzzzzz"}, ("show", "zzzzzzzzzz"), None),
         ("get_proposal", {"id": "x!"}, ("show", "x!"), None),
         ("run_command", {"command": "rm -rf /"}, ("propose", "command", "--", "rm -rf /"), None),
@@ -350,7 +369,9 @@ def test_a_proposal_made_through_mcp_approved_with_the_cli_reads_executed(repo: 
     assert (before["id"], before["status"], before["kind"]) == (pid, "pending", "write")
     assert before["message"] == "add a guide" and before["files"] == ["docs/guide.md"]
     assert before["result"] == {} and "+# Guide" in before["diff"]
-    assert made["pending"] == [{"id": pid, "status": "pending", "kind": "write", "message": "add a guide"}]
+    assert made["pending"] == [
+        {"id": pid, "status": "pending", "kind": "write", "message": "add a guide"}
+    ]
 
     gitgate_ok(repo, "approve", pid, actor=APPROVER)
 
@@ -385,7 +406,12 @@ def test_list_proposals_shows_everyone_and_filters_by_status(repo: Path) -> None
 
     drive(repo, scenario)
     rows = {
-        mine.id: {"id": mine.id, "status": "pending", "kind": "write", "message": "first\nsecond line"},
+        mine.id: {
+            "id": mine.id,
+            "status": "pending",
+            "kind": "write",
+            "message": "first\nsecond line",
+        },
         theirs.id: {"id": theirs.id, "status": "rejected", "kind": "write", "message": "theirs"},
     }
     # oldest first, as `gitgate list` orders them (within one second, the id decides)
@@ -409,8 +435,13 @@ def test_read_file_shows_the_target_redacted_and_refuses_hidden_paths(repo: Path
         out["binary"] = await ok(s, "read_file", path="assets/logo.bin")
         out["at_proposal"] = await ok(s, "read_file", path="README.md", ref=pending.id)
         out["at_branch"] = await ok(s, "read_file", path="README.md", ref="main")
-        for name, path in [("env", ".env"), ("key", "secrets/prod.key"), ("up", "../etc/passwd"),
-                           ("git", ".git/config"), ("abs", "/etc/passwd")]:
+        for name, path in [
+            ("env", ".env"),
+            ("key", "secrets/prod.key"),
+            ("up", "../etc/passwd"),
+            ("git", ".git/config"),
+            ("abs", "/etc/passwd"),
+        ]:
             out[name] = texts(await refused(s, "read_file", path=path))
         out["dir"] = texts(await refused(s, "read_file", path="src"))
         out["missing"] = texts(await refused(s, "read_file", path="nope.md"))
@@ -574,13 +605,19 @@ def test_startup_errors_are_clean(repo: Path, tmp_path: Path) -> None:
     def start(*args: str, cwd_repo: Path = repo) -> subprocess.CompletedProcess[str]:
         params = server_params(cwd_repo, AGENT, *args)
         return subprocess.run(
-            [sys.executable, *params.args], env=params.env, capture_output=True, text=True,
-            stdin=subprocess.DEVNULL, timeout=60, check=False,
+            [sys.executable, *params.args],
+            env=params.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
         )
 
     proc = start("--target", "dev")
     assert (proc.returncode, proc.stderr) == (
-        1, "error: 'dev' is not a protected branch\nhint: protected branches: main\n"
+        1,
+        "error: 'dev' is not a protected branch\nhint: protected branches: main\n",
     )
     plain = create_repo(tmp_path / "plain")
     commit(plain, {"a": "a\n"}, "a")
@@ -590,8 +627,13 @@ def test_startup_errors_are_clean(repo: Path, tmp_path: Path) -> None:
     )
     params = server_params(repo, AGENT)
     proc = subprocess.run(
-        [sys.executable, "-m", "gitgate", "-C", str(repo), "mcp"], env=params.env,
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60, check=False,
+        [sys.executable, "-m", "gitgate", "-C", str(repo), "mcp"],
+        env=params.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 2 and "Missing option '--actor'" in proc.stderr
 
@@ -603,8 +645,15 @@ def test_without_the_sdk_the_command_says_how_to_install_it(repo: Path) -> None:
         f"main(['-C', {str(repo)!r}, 'mcp', '--actor', {AGENT!r}], prog_name='gitgate')"
     )
     params = server_params(repo, AGENT)
-    proc = subprocess.run([sys.executable, "-c", code], env=params.env, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=params.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1
     assert proc.stderr == (
         "error: `gitgate mcp` needs the MCP Python SDK (the `mcp` package, 2.x)\n"
@@ -618,8 +667,14 @@ def test_help_does_not_load_the_sdk(repo: Path) -> None:
         "try:\n    main(['mcp', '--help'], prog_name='gitgate')\nexcept SystemExit:\n    pass\n"
         "print('loaded' if 'mcp' in sys.modules else 'not loaded')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=server_params(repo, AGENT).env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env=server_params(repo, AGENT).env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "--actor ID" in proc.stdout
     assert "one server per agent identity" in " ".join(proc.stdout.split())
@@ -640,7 +695,9 @@ def test_an_agent_made_approver_after_start_is_refused_from_then_on(repo: Path) 
 
     drive(repo, scenario)
     assert out["before"] == {"result": []}
-    assert out["after"]["error"] == "approver-identity" and out["read"]["error"] == "approver-identity"
+    assert (
+        out["after"]["error"] == "approver-identity" and out["read"]["error"] == "approver-identity"
+    )
     assert Gate(repo).list() == []
 
 
@@ -660,8 +717,9 @@ def test_an_unforeseen_failure_is_a_clean_tool_error_and_the_server_carries_on(
 
     drive(repo, scenario)
     assert out["text"].startswith("error: internal error: ")
-    assert out["text"].endswith("hint: this is a bug in gitgate; rerun `gitgate --debug mcp …` "
-                                "and please report it")
+    assert out["text"].endswith(
+        "hint: this is a bug in gitgate; rerun `gitgate --debug mcp …` and please report it"
+    )
     assert out["data"]["error"] == "internal"
     assert out["next"]["content"] == "print('a')\nprint('b')\n"
 
@@ -670,8 +728,17 @@ def test_target_names_the_branch_proposals_go_to_and_files_are_read_from(tmp_pat
     repo = create_repo(tmp_path / "repo")
     commit(repo, {"README.md": "main\n"}, "initial")
     commit(repo, {"README.md": "release\n"}, "release", branch="release")
-    gitgate_ok(repo, "init", "--protect", "main", "--protect", "release", "--approver", APPROVER,
-               actor=APPROVER)
+    gitgate_ok(
+        repo,
+        "init",
+        "--protect",
+        "main",
+        "--protect",
+        "release",
+        "--approver",
+        APPROVER,
+        actor=APPROVER,
+    )
     out: dict[str, Any] = {}
 
     async def main() -> None:

@@ -54,7 +54,7 @@ LINK, BLOB, EXEC = 0o120000, 0o100644, 0o100755
 
 # Every class of character git quotes or that shells and tools find awkward, and plain letters
 # so that names collide into shared directories often enough.
-NAME_CHARS = "abcab" + ' "\'^-*?[]#~$&;|`=é日😀'
+NAME_CHARS = "abcab" + " \"'^-*?[]#~$&;|`=é日😀"
 REFUSED_NAMES = ("tab\there", "new\nline", "bell\x07", "del\x7f", "back\\slash", "zero\u200bw")
 
 
@@ -118,8 +118,19 @@ def changes(draw: st.DrawFn) -> Change:
         if _consistent(old, path):
             old[path] = draw(entries(old, path))
     new = dict(old)
-    ops = ["edit", "delete", "rename", "copy", "chmod", "add", "kind", "file-dir", "dir-file",
-           "dir-link", "link-dir"]
+    ops = [
+        "edit",
+        "delete",
+        "rename",
+        "copy",
+        "chmod",
+        "add",
+        "kind",
+        "file-dir",
+        "dir-file",
+        "dir-link",
+        "link-dir",
+    ]
     for op in draw(st.lists(st.sampled_from(ops), min_size=1, max_size=4)):
         _apply_op(draw, new, op)
     if new == old:
@@ -187,8 +198,11 @@ def _write_tree(repo: pygit2.Repository, tree: dict[str, tuple[int, bytes]]) -> 
 
 def _commit(repo: pygit2.Repository, tree: str, parents: list[str]) -> str:
     sig = pygit2.Signature("Test", "test@example.com", 1_700_000_000, 0)
-    return str(repo.create_commit(None, sig, sig, "c", pygit2.Oid(hex=tree),
-                                  [pygit2.Oid(hex=p) for p in parents]))
+    return str(
+        repo.create_commit(
+            None, sig, sig, "c", pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+        )
+    )
 
 
 def _patch(repo_dir: Path, old: str, new: str) -> bytes:
@@ -219,8 +233,11 @@ def _settings(default: int) -> settings:
         deadline=None,
         derandomize=True,
         database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+        ],
     )
 
 
@@ -285,8 +302,19 @@ def test_propose_and_approve_give_gits_tree(tmp_path: Path, change: Change) -> N
 # -- names git quotes ---------------------------------------------------------------------------
 
 
-QUOTED = ["with space", 'quo"te', "ünïcödé", "car^et", "-dash", "--double", "日本/語",
-          "a b/c d", "it's", "star*?", "😀"]
+QUOTED = [
+    "with space",
+    'quo"te',
+    "ünïcödé",
+    "car^et",
+    "-dash",
+    "--double",
+    "日本/語",
+    "a b/c d",
+    "it's",
+    "star*?",
+    "😀",
+]
 
 
 @pytest.mark.parametrize("quote_path", ["true", "false"])
@@ -299,8 +327,17 @@ def test_patch_paths_read_gits_quoting(tmp_path: Path, quote_path: str) -> None:
     new["back\\slash"] = (BLOB, b"quoted too\n")
     old_commit = _commit(repo, _write_tree(repo, old), [])
     new_commit = _commit(repo, _write_tree(repo, new), [old_commit])
-    patch = run_git_raw(repo_dir, "-c", f"core.quotePath={quote_path}", "diff", "--binary",
-                        "--full-index", "-M", old_commit, new_commit).stdout
+    patch = run_git_raw(
+        repo_dir,
+        "-c",
+        f"core.quotePath={quote_path}",
+        "diff",
+        "--binary",
+        "--full-index",
+        "-M",
+        old_commit,
+        new_commit,
+    ).stdout
     assert b"rename from" in patch and b'"' in patch
     assert set(patch_paths(patch) or []) == set(old) | set(new)
 

@@ -20,7 +20,9 @@ from gitgate.runner import RunResult, run_command
 MARKER = re.compile(rb"\n\xe2\x80\xa6 \[(\d+) bytes truncated\]\n\Z")  # "\n… [N bytes truncated]\n"
 
 
-def _run(command: str, cwd: Path, *, timeout: float = 20, limit: int = 4096) -> tuple[RunResult, float]:
+def _run(
+    command: str, cwd: Path, *, timeout: float = 20, limit: int = 4096
+) -> tuple[RunResult, float]:
     started = time.monotonic()
     result = run_command(command, cwd=cwd, timeout=timeout, output_limit=limit)
     return result, time.monotonic() - started
@@ -167,7 +169,9 @@ def test_grandchild_holding_the_pipe_is_killed_at_the_timeout(tmp_path: Path) ->
 
 
 def test_grandchild_in_a_subshell_holding_the_pipe_is_killed(tmp_path: Path) -> None:
-    result, seconds = _run("(sh -c 'echo $$; exec sleep 100' &); echo shell done", tmp_path, timeout=1)
+    result, seconds = _run(
+        "(sh -c 'echo $$; exec sleep 100' &); echo shell done", tmp_path, timeout=1
+    )
     assert result.timed_out
     assert seconds < 4
     pid = next(int(line) for line in result.output.split() if line.isdigit())

@@ -120,7 +120,10 @@ def test_audit_verify(world: World, api) -> None:  # type: ignore[no-untyped-def
 
 def test_whoami(api) -> None:  # type: ignore[no-untyped-def]
     assert api.get("/api/whoami", headers=bearer(APPROVER)).json() == {
-        "identity": APPROVER, "via": "bearer", "approver": True}
+        "identity": APPROVER,
+        "via": "bearer",
+        "approver": True,
+    }
     assert api.get("/api/whoami", headers=bearer(MALLORY)).json()["approver"] is False
 
 
@@ -141,33 +144,46 @@ def test_approve_executes_and_moves_main(world: World, api) -> None:  # type: ig
     assert body["commit"] == proposal["commit"]
     after = rev_parse(world.repo, "main")
     assert after != before and body["result"]["merge"] == after
-    assert rev_parse(world.repo, "main^1") == before and rev_parse(world.repo, "main^2") == body["commit"]
+    assert (
+        rev_parse(world.repo, "main^1") == before
+        and rev_parse(world.repo, "main^2") == body["commit"]
+    )
     assert [a["by"] for a in body["approvals"]] == [APPROVER]
     assert body == cli_json(world.repo, "show", world.write_id)
     # deciding again: already decided
-    again = api.post(f"/api/proposals/{world.write_id}/approve", headers=bearer(APPROVER2),
-                     json={"commit": proposal["commit"]})
+    again = api.post(
+        f"/api/proposals/{world.write_id}/approve",
+        headers=bearer(APPROVER2),
+        json={"commit": proposal["commit"]},
+    )
     assert_error(again, 409, "already-decided")
 
 
 def test_approve_by_a_non_approver_is_403(world: World, api) -> None:  # type: ignore[no-untyped-def]
     commit = world.gate.get(world.write_id).commit
     for who in (MALLORY, AGENT):
-        response = api.post(f"/api/proposals/{world.write_id}/approve", headers=bearer(who),
-                            json={"commit": commit})
+        response = api.post(
+            f"/api/proposals/{world.write_id}/approve", headers=bearer(who), json={"commit": commit}
+        )
         body = assert_error(response, 403, "not-an-approver")
         assert body["error"] == f"{who} is not an approver of main"
     # a non-approver learns nothing about the commit either: 403 before 409
-    stale = api.post(f"/api/proposals/{world.write_id}/approve", headers=bearer(MALLORY),
-                     json={"commit": "0" * 40})
+    stale = api.post(
+        f"/api/proposals/{world.write_id}/approve",
+        headers=bearer(MALLORY),
+        json={"commit": "0" * 40},
+    )
     assert_error(stale, 403, "not-an-approver")
     assert world.gate.get(world.write_id).status == "pending"
 
 
 def test_self_approval_is_403(world: World, api) -> None:  # type: ignore[no-untyped-def]
     commit = world.gate.get(world.by_bob_id).commit
-    response = api.post(f"/api/proposals/{world.by_bob_id}/approve", headers=bearer(APPROVER2),
-                        json={"commit": commit})
+    response = api.post(
+        f"/api/proposals/{world.by_bob_id}/approve",
+        headers=bearer(APPROVER2),
+        json={"commit": commit},
+    )
     body = assert_error(response, 403, "self-approval")
     assert body["hint"] == "another approver must review it"
     assert world.gate.get(world.by_bob_id).status == "pending"
@@ -176,8 +192,11 @@ def test_self_approval_is_403(world: World, api) -> None:  # type: ignore[no-unt
 @pytest.mark.parametrize("reviewed", ["0" * 40, "deadbeef"])
 def test_approve_of_another_commit_is_409(world: World, api, reviewed: str) -> None:  # type: ignore[no-untyped-def]
     before = rev_parse(world.repo, "main")
-    response = api.post(f"/api/proposals/{world.write_id}/approve", headers=bearer(APPROVER),
-                        json={"commit": reviewed})
+    response = api.post(
+        f"/api/proposals/{world.write_id}/approve",
+        headers=bearer(APPROVER),
+        json={"commit": reviewed},
+    )
     body = assert_error(response, 409, "stale-proposal")
     assert "not the reviewed" in body["error"]
     assert rev_parse(world.repo, "main") == before
@@ -186,8 +205,11 @@ def test_approve_of_another_commit_is_409(world: World, api, reviewed: str) -> N
 
 def test_approve_by_commit_prefix(world: World, api) -> None:  # type: ignore[no-untyped-def]
     commit = world.gate.get(world.write_id).commit
-    response = api.post(f"/api/proposals/{world.write_id}/approve", headers=bearer(APPROVER),
-                        json={"commit": commit[:12]})
+    response = api.post(
+        f"/api/proposals/{world.write_id}/approve",
+        headers=bearer(APPROVER),
+        json={"commit": commit[:12]},
+    )
     assert response.status_code == 200 and response.json()["status"] == "executed"
 
 
@@ -196,21 +218,26 @@ def test_approve_by_commit_prefix(world: World, api) -> None:  # type: ignore[no
     [b"", b"{}", b'{"commit": ""}', b'{"commit": 5}', b"[1]", b"not json", b'{"commit": null}'],
 )
 def test_approve_needs_the_reviewed_commit(world: World, api, body: bytes) -> None:  # type: ignore[no-untyped-def]
-    response = api.post(f"/api/proposals/{world.write_id}/approve", headers=bearer(APPROVER),
-                        content=body)
+    response = api.post(
+        f"/api/proposals/{world.write_id}/approve", headers=bearer(APPROVER), content=body
+    )
     assert_error(response, 400)
     assert world.gate.get(world.write_id).status == "pending"
 
 
 def test_approve_unknown_id_is_404(api) -> None:  # type: ignore[no-untyped-def]
-    response = api.post("/api/proposals/zzzzzzzzzz/approve", headers=bearer(APPROVER),
-                        json={"commit": "0" * 40})
+    response = api.post(
+        "/api/proposals/zzzzzzzzzz/approve", headers=bearer(APPROVER), json={"commit": "0" * 40}
+    )
     assert_error(response, 404, "unknown-proposal")
 
 
 def test_huge_body_is_413(world: World, api) -> None:  # type: ignore[no-untyped-def]
-    response = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(APPROVER),
-                        content=b'{"reason": "' + b"x" * 100_000 + b'"}')
+    response = api.post(
+        f"/api/proposals/{world.write_id}/reject",
+        headers=bearer(APPROVER),
+        content=b'{"reason": "' + b"x" * 100_000 + b'"}',
+    )
     assert_error(response, 413)
 
 
@@ -218,51 +245,66 @@ def test_huge_body_is_413(world: World, api) -> None:  # type: ignore[no-untyped
 
 
 def test_reject_records_the_reason(world: World, api) -> None:  # type: ignore[no-untyped-def]
-    response = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(APPROVER2),
-                        json={"reason": "tests are missing"})
+    response = api.post(
+        f"/api/proposals/{world.write_id}/reject",
+        headers=bearer(APPROVER2),
+        json={"reason": "tests are missing"},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "rejected" and body["result"] == {"reason": "tests are missing"}
     assert body == cli_json(world.repo, "show", world.write_id)
     audit = api.get("/api/audit", headers=bearer(APPROVER)).json()
     assert audit[-1]["event"] == "rejected" and audit[-1]["actor"] == APPROVER2
-    again = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(APPROVER),
-                     json={"reason": "again"})
+    again = api.post(
+        f"/api/proposals/{world.write_id}/reject",
+        headers=bearer(APPROVER),
+        json={"reason": "again"},
+    )
     assert_error(again, 409, "already-decided")
 
 
 def test_reject_redacts_the_reason(world: World, api) -> None:  # type: ignore[no-untyped-def]
     secret = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A"  # valid CRC32
-    body = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(APPROVER),
-                    json={"reason": f"it leaks {secret}"}).json()
+    body = api.post(
+        f"/api/proposals/{world.write_id}/reject",
+        headers=bearer(APPROVER),
+        json={"reason": f"it leaks {secret}"},
+    ).json()
     assert secret not in json.dumps(body)
     assert body["result"]["reason"].startswith("it leaks [REDACTED:")
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": 3}])
 def test_reject_needs_a_reason(world: World, api, body: dict) -> None:  # type: ignore[no-untyped-def]
-    response = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(APPROVER),
-                        json=body)
+    response = api.post(
+        f"/api/proposals/{world.write_id}/reject", headers=bearer(APPROVER), json=body
+    )
     assert_error(response, 400)
 
 
 def test_reject_by_a_non_approver_is_403(world: World, api) -> None:  # type: ignore[no-untyped-def]
-    response = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(MALLORY),
-                        json={"reason": "spite"})
+    response = api.post(
+        f"/api/proposals/{world.write_id}/reject", headers=bearer(MALLORY), json={"reason": "spite"}
+    )
     assert_error(response, 403, "not-an-approver")
     assert world.gate.get(world.write_id).status == "pending"
 
 
 def test_requester_may_withdraw(world: World, api) -> None:  # type: ignore[no-untyped-def]
     # The Gate's rule: the requester may reject (withdraw) their own proposal.
-    response = api.post(f"/api/proposals/{world.write_id}/reject", headers=bearer(AGENT),
-                        json={"reason": "withdrawn"})
+    response = api.post(
+        f"/api/proposals/{world.write_id}/reject",
+        headers=bearer(AGENT),
+        json={"reason": "withdrawn"},
+    )
     assert response.status_code == 200 and response.json()["status"] == "rejected"
 
 
 def test_reject_unknown_id_is_404(api) -> None:  # type: ignore[no-untyped-def]
-    response = api.post("/api/proposals/zzzzzzzzzz/reject", headers=bearer(APPROVER),
-                        json={"reason": "x"})
+    response = api.post(
+        "/api/proposals/zzzzzzzzzz/reject", headers=bearer(APPROVER), json={"reason": "x"}
+    )
     assert_error(response, 404)
 
 
@@ -319,8 +361,12 @@ def test_export_unknown_id_is_404(api) -> None:  # type: ignore[no-untyped-def]
     ],
 )
 def test_no_or_bad_token_is_401(world: World, api, headers: dict, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
-    response = api.request(method, path.format(id=world.write_id), headers=headers,
-                           json={"commit": "0" * 40, "reason": "x"} if method == "POST" else None)
+    response = api.request(
+        method,
+        path.format(id=world.write_id),
+        headers=headers,
+        json={"commit": "0" * 40, "reason": "x"} if method == "POST" else None,
+    )
     assert_error(response, 401, "unauthorized")
     assert response.headers["www-authenticate"] == "Bearer"
     assert world.gate.get(world.write_id).status == "pending"
@@ -335,15 +381,24 @@ def test_unknown_route_and_method(api) -> None:  # type: ignore[no-untyped-def]
 
 def test_cross_origin_post_is_refused_even_with_a_token(world: World, api) -> None:  # type: ignore[no-untyped-def]
     commit = world.gate.get(world.write_id).commit
-    for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
-                    {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}):
-        response = api.post(f"/api/proposals/{world.write_id}/approve",
-                            headers={**bearer(APPROVER), **headers}, json={"commit": commit})
+    for headers in (
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
+        response = api.post(
+            f"/api/proposals/{world.write_id}/approve",
+            headers={**bearer(APPROVER), **headers},
+            json={"commit": commit},
+        )
         assert_error(response, 403, "forbidden")
     assert world.gate.get(world.write_id).status == "pending"
-    same = api.post(f"/api/proposals/{world.write_id}/approve",
-                    headers={**bearer(APPROVER), "Origin": "http://testserver"},
-                    json={"commit": commit})
+    same = api.post(
+        f"/api/proposals/{world.write_id}/approve",
+        headers={**bearer(APPROVER), "Origin": "http://testserver"},
+        json={"commit": commit},
+    )
     assert same.status_code == 200
 
 
@@ -372,7 +427,9 @@ def test_proxy_header_names_the_user(world: World) -> None:
         assert_error(api.get("/api/proposals", headers=bearer(APPROVER)), 401)
         commit = world.gate.get(world.write_id).commit
         url = f"/api/proposals/{world.write_id}/approve"
-        assert_error(api.post(url, headers={"X-Remote-User": MALLORY}, json={"commit": commit}), 403)
+        assert_error(
+            api.post(url, headers={"X-Remote-User": MALLORY}, json={"commit": commit}), 403
+        )
         # a browser (Origin sent) must carry the CSRF token even on the API
         browser = {"X-Remote-User": APPROVER, "Origin": "http://testserver"}
         assert_error(api.post(url, headers=browser, json={"commit": commit}), 403)
@@ -389,7 +446,9 @@ def test_every_answer_carries_the_security_headers(world: World, api) -> None:  
         api.get("/static/app.js"),
     ):
         headers = response.headers
-        assert headers["content-security-policy"].startswith("default-src 'none'; script-src 'self'")
+        assert headers["content-security-policy"].startswith(
+            "default-src 'none'; script-src 'self'"
+        )
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "same-origin"
@@ -401,6 +460,7 @@ def test_token_in_the_query_works_for_the_api(world: World, api) -> None:  # typ
     assert listed.status_code == 200 and "set-cookie" not in listed.headers
     assert_error(api.get("/api/proposals?token=wrong-token-0123456789"), 401)
     commit = world.gate.get(world.write_id).commit
-    approved = api.post(f"/api/proposals/{world.write_id}/approve?token={TOKENS[APPROVER]}",
-                        json={"commit": commit})
+    approved = api.post(
+        f"/api/proposals/{world.write_id}/approve?token={TOKENS[APPROVER]}", json={"commit": commit}
+    )
     assert approved.status_code == 200 and approved.json()["status"] == "executed"

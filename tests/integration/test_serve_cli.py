@@ -101,8 +101,11 @@ def test_a_real_server_with_the_printed_token(tmp_path: Path) -> None:
         status, error = request(f"{server.base}/api/proposals", "wrong-token-0123456789")
         assert status == 401 and set(error) == {"error", "hint", "code"}  # type: ignore[arg-type]
         commit = world.gate.get(world.write_id).commit
-        status, approved = request(f"{server.base}/api/proposals/{world.write_id}/approve",
-                                   server.token, {"commit": commit})
+        status, approved = request(
+            f"{server.base}/api/proposals/{world.write_id}/approve",
+            server.token,
+            {"commit": commit},
+        )
         assert status == 200 and approved["status"] == "executed"  # type: ignore[index]
         assert rev_parse(world.repo, "main") == approved["result"]["merge"]  # type: ignore[index]
         # the local identity acted: the audit says who

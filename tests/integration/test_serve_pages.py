@@ -85,14 +85,26 @@ def test_a_bad_token_in_the_url_is_401(world: World) -> None:
 def test_login_form(world: World) -> None:
     with client(token_config(world.repo)) as c:
         assert c.get("/login").status_code == 200
-        bad = c.post("/login", data={"token": "nope", "next": "/audit"}, headers=ORIGIN,
-                     follow_redirects=False)
+        bad = c.post(
+            "/login",
+            data={"token": "nope", "next": "/audit"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
         assert bad.status_code == 401
-        cross = c.post("/login", data={"token": TOKENS[APPROVER2]},
-                       headers={"Origin": "http://evil.example"}, follow_redirects=False)
+        cross = c.post(
+            "/login",
+            data={"token": TOKENS[APPROVER2]},
+            headers={"Origin": "http://evil.example"},
+            follow_redirects=False,
+        )
         assert cross.status_code == 403
-        good = c.post("/login", data={"token": TOKENS[APPROVER2], "next": "//evil.example/"},
-                      headers=ORIGIN, follow_redirects=False)
+        good = c.post(
+            "/login",
+            data={"token": TOKENS[APPROVER2], "next": "//evil.example/"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
         assert good.status_code == 303 and good.headers["location"] == "/"
         assert f"signed in as <strong>{APPROVER2}</strong>" in c.get("/audit").text
 
@@ -101,8 +113,9 @@ def test_logout_ends_the_session(browser) -> None:  # type: ignore[no-untyped-de
     page = browser.get("/").text
     bad = browser.post("/logout", data={"csrf": "0" * 64}, headers=ORIGIN, follow_redirects=False)
     assert bad.status_code == 403
-    out = browser.post("/logout", data={"csrf": csrf_of(page)}, headers=ORIGIN,
-                       follow_redirects=False)
+    out = browser.post(
+        "/logout", data={"csrf": csrf_of(page)}, headers=ORIGIN, follow_redirects=False
+    )
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert browser.get("/").status_code == 401
 
@@ -110,7 +123,9 @@ def test_logout_ends_the_session(browser) -> None:  # type: ignore[no-untyped-de
 def test_bearer_works_on_pages_too(world: World) -> None:
     with client(token_config(world.repo)) as c:
         assert c.get("/", headers=bearer(MALLORY)).status_code == 200
-        assert c.get("/", headers={"Authorization": "Bearer wrong-token-xxxxxxxx"}).status_code == 401
+        assert (
+            c.get("/", headers={"Authorization": "Bearer wrong-token-xxxxxxxx"}).status_code == 401
+        )
 
 
 # -- the list ----------------------------------------------------------------------------------
@@ -120,7 +135,9 @@ def row_ids(html: str) -> list[str]:
     return re.findall(r'<tr data-id="([0-9a-z]{10})"', html)
 
 
-def test_list_newest_first_with_filters(world: World, browser, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_list_newest_first_with_filters(
+    world: World, browser, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     freeze_clock(monkeypatch, "2026-03-05T00:00:00Z")
     later = world.gate.propose_create("LATER.md", b"x\n", message="later", actor=AGENT)
     world.gate.reject(world.by_bob_id, "no", actor=APPROVER)
@@ -129,7 +146,10 @@ def test_list_newest_first_with_filters(world: World, browser, monkeypatch: pyte
     assert row_ids(html) == [later.id, *oldest]
     assert "3 proposals; 2 waiting for you." in text_of(html)
     assert row_ids(browser.get("/?status=rejected").text) == [world.by_bob_id]
-    assert row_ids(browser.get("/?status=pending&requester=AGENT@").text) == [later.id, world.write_id]
+    assert row_ids(browser.get("/?status=pending&requester=AGENT@").text) == [
+        later.id,
+        world.write_id,
+    ]
     assert row_ids(browser.get(f"/?q={world.write_id[:5].upper()}").text) == [world.write_id]
     assert row_ids(browser.get("/?target=main&requester=bob").text) == [world.by_bob_id]
     assert row_ids(browser.get("/?target=other").text) == []
@@ -153,8 +173,9 @@ def test_list_pages(world: World) -> None:
 
 
 def test_list_escapes_and_redacts(world: World, browser) -> None:  # type: ignore[no-untyped-def]
-    p = world.gate.propose_create("x.md", b"x\n", message=f"<img src=x onerror=alert(1)> {SECRET}",
-                                  actor=AGENT)
+    p = world.gate.propose_create(
+        "x.md", b"x\n", message=f"<img src=x onerror=alert(1)> {SECRET}", actor=AGENT
+    )
     html = browser.get("/").text
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert SECRET not in html and "[REDACTED:" in html
@@ -202,8 +223,9 @@ def test_renames_modes_binary_and_huge_files(world: World, browser) -> None:  # 
     assert "mode 100644 &rarr; 100755" in html
     assert '<span class="change c-mode">mode</span>' in html
 
-    binary = world.gate.propose_create("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)),
-                                       actor=AGENT)
+    binary = world.gate.propose_create(
+        "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)), actor=AGENT
+    )
     html = browser.get(f"/p/{binary.id}").text
     assert "binary file: not shown" in html and '<details class="file" id="file-1">' in html
 
@@ -250,8 +272,9 @@ def test_approve_with_the_form(world: World, browser) -> None:  # type: ignore[n
     page = browser.get(f"/p/{world.write_id}").text
     before = rev_parse(world.repo, "main")
     form = {"csrf": csrf_of(page), "commit": world.gate.get(world.write_id).commit}
-    response = browser.post(f"/p/{world.write_id}/approve", data=form, headers=ORIGIN,
-                            follow_redirects=False)
+    response = browser.post(
+        f"/p/{world.write_id}/approve", data=form, headers=ORIGIN, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == f"/p/{world.write_id}?done=approved"
     after = rev_parse(world.repo, "main")
@@ -267,25 +290,35 @@ def test_forms_need_csrf_and_same_origin(world: World, browser) -> None:  # type
     commit_id = world.gate.get(world.write_id).commit
     url = f"/p/{world.write_id}/approve"
     assert browser.post(url, data={"commit": commit_id}, headers=ORIGIN).status_code == 403
-    assert browser.post(url, data={"commit": commit_id, "csrf": "0" * 64},
-                        headers=ORIGIN).status_code == 403
-    cross = browser.post(url, data={"commit": commit_id, "csrf": csrf_of(page)},
-                         headers={"Origin": "http://evil.example"})
+    assert (
+        browser.post(url, data={"commit": commit_id, "csrf": "0" * 64}, headers=ORIGIN).status_code
+        == 403
+    )
+    cross = browser.post(
+        url,
+        data={"commit": commit_id, "csrf": csrf_of(page)},
+        headers={"Origin": "http://evil.example"},
+    )
     assert cross.status_code == 403 and "cross-origin request refused" in cross.text
     not_form = browser.post(url, content=json.dumps({"commit": commit_id}), headers=ORIGIN)
     assert not_form.status_code == 400
     # another session's token is not this one's
     with signed_in(token_config(world.repo)) as other:
         foreign = csrf_of(other.get("/").text)
-    assert browser.post(url, data={"commit": commit_id, "csrf": foreign},
-                        headers=ORIGIN).status_code == 403
+    assert (
+        browser.post(url, data={"commit": commit_id, "csrf": foreign}, headers=ORIGIN).status_code
+        == 403
+    )
     assert world.gate.get(world.write_id).status == "pending"
 
 
 def test_approve_form_of_a_stale_commit_shows_409(world: World, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.get(f"/p/{world.write_id}").text
-    response = browser.post(f"/p/{world.write_id}/approve",
-                            data={"csrf": csrf_of(page), "commit": "1" * 40}, headers=ORIGIN)
+    response = browser.post(
+        f"/p/{world.write_id}/approve",
+        data={"csrf": csrf_of(page), "commit": "1" * 40},
+        headers=ORIGIN,
+    )
     assert response.status_code == 409
     assert 'id="error"' in response.text and "not the reviewed 111111111111" in response.text
     assert world.gate.get(world.write_id).status == "pending"
@@ -296,8 +329,11 @@ def test_approve_form_by_non_approver_and_self_is_403(world: World) -> None:
     for who in (MALLORY, APPROVER2):
         with signed_in(token_config(world.repo), who) as c:
             token = csrf_of(c.get("/").text)
-            response = c.post(f"/p/{world.by_bob_id}/approve",
-                              data={"csrf": token, "commit": commit_id}, headers=ORIGIN)
+            response = c.post(
+                f"/p/{world.by_bob_id}/approve",
+                data={"csrf": token, "commit": commit_id},
+                headers=ORIGIN,
+            )
             assert response.status_code == 403
             expected = "not an approver" if who == MALLORY else "cannot approve it"
             assert expected in response.text
@@ -306,19 +342,26 @@ def test_approve_form_by_non_approver_and_self_is_403(world: World) -> None:
 
 def test_reject_with_the_form(world: World, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.get(f"/p/{world.write_id}").text
-    empty = browser.post(f"/p/{world.write_id}/reject", data={"csrf": csrf_of(page), "reason": " "},
-                         headers=ORIGIN)
+    empty = browser.post(
+        f"/p/{world.write_id}/reject", data={"csrf": csrf_of(page), "reason": " "}, headers=ORIGIN
+    )
     assert empty.status_code == 400 and "a reason is required" in empty.text
-    response = browser.post(f"/p/{world.write_id}/reject",
-                            data={"csrf": csrf_of(page), "reason": "needs <tests>"},
-                            headers=ORIGIN, follow_redirects=False)
+    response = browser.post(
+        f"/p/{world.write_id}/reject",
+        data={"csrf": csrf_of(page), "reason": "needs <tests>"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     p = world.gate.get(world.write_id)
     assert p.status == "rejected" and p.result == {"reason": "needs <tests>"}
     shown = browser.get(response.headers["location"]).text
     assert "Rejected." in shown and "needs &lt;tests&gt;" in shown
-    again = browser.post(f"/p/{world.write_id}/reject",
-                         data={"csrf": csrf_of(page), "reason": "again"}, headers=ORIGIN)
+    again = browser.post(
+        f"/p/{world.write_id}/reject",
+        data={"csrf": csrf_of(page), "reason": "again"},
+        headers=ORIGIN,
+    )
     assert again.status_code == 409
 
 
@@ -342,7 +385,11 @@ def test_audit_page_with_verify_banner(world: World, browser) -> None:  # type: 
 def sse_events(text: str) -> list[tuple[str, dict]]:
     events = []
     for block in text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        fields = dict(
+            line.split(": ", 1)
+            for line in block.splitlines()
+            if ": " in line and not line.startswith(":")
+        )
         if fields.get("event"):
             events.append((fields["event"], json.loads(fields["data"])))
     return events
@@ -360,9 +407,16 @@ def test_events_tell_what_changed_since_the_page(world: World) -> None:
         events = dict((p["id"], p) for _, p in sse_events(response.text))
         assert set(events) == {new.id, world.by_bob_id}
         assert events[new.id] == {
-            "id": new.id, "status": "pending", "kind": "create", "target": "main",
-            "requester": AGENT, "created_at": new.created_at, "commit": new.commit,
-            "title": "brand new", "url": f"/p/{new.id}", "waits_for_you": True,
+            "id": new.id,
+            "status": "pending",
+            "kind": "create",
+            "target": "main",
+            "requester": AGENT,
+            "created_at": new.created_at,
+            "commit": new.commit,
+            "title": "brand new",
+            "url": f"/p/{new.id}",
+            "waits_for_you": True,
         }
         assert events[world.by_bob_id]["status"] == "rejected"
         assert events[world.by_bob_id]["waits_for_you"] is False
@@ -439,6 +493,7 @@ def test_diff_cache_is_bounded_and_least_recently_used_first_out() -> None:
         def run():  # type: ignore[no-untyped-def]
             calls.append(name)
             return render_diff(one)
+
         return run
 
     cache = DiffCache(max_lines=8, max_entries=10)  # each entry costs 3 lines + 1

@@ -161,15 +161,29 @@ def test_update_tree_swaps_files_and_directories_both_ways(store: GitStore) -> N
         None, {"f": blob, "d/a": blob, "d/sub/b": blob, "s": link, "keep/c": blob}
     )
     edits: dict[str, TreeEntry | None] = {
-        "f": None, "f/inside": blob,                 # file -> directory
-        "d": link, "d/a": None, "d/sub/b": None,     # directory -> symlink, deletions under it
-        "s": None, "s/x": blob,                      # symlink -> directory
+        "f": None,
+        "f/inside": blob,  # file -> directory
+        "d": link,
+        "d/a": None,
+        "d/sub/b": None,  # directory -> symlink, deletions under it
+        "s": None,
+        "s/x": blob,  # symlink -> directory
     }
     new = store.update_tree(old, edits)
     assert _listing(store, new) == {"d": link, "f/inside": blob, "keep/c": blob, "s/x": blob}
     # and back again, in the other direction
-    back = store.update_tree(new, {"d": None, "d/a": blob, "d/sub/b": blob, "f/inside": None,
-                                   "f": blob, "s/x": None, "s": link})
+    back = store.update_tree(
+        new,
+        {
+            "d": None,
+            "d/a": blob,
+            "d/sub/b": blob,
+            "f/inside": None,
+            "f": blob,
+            "s/x": None,
+            "s": link,
+        },
+    )
     assert back == old
 
 
@@ -212,5 +226,6 @@ def test_checks_judge_deletions_before_and_writes_after(store: GitStore) -> None
     with pytest.raises(UnsafePath, match="parent 't' is a symlink"):
         check_edits(store, base, {"t/x": blob}, policy, allow_secret=False)
     with pytest.raises(UnsafePath, match="parent 'keep' is a symlink"):
-        check_edits(store, base, {"keep": link, "keep/c": None, "keep/y": blob}, policy,
-                    allow_secret=False)
+        check_edits(
+            store, base, {"keep": link, "keep/c": None, "keep/y": blob}, policy, allow_secret=False
+        )

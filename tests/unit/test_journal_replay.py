@@ -20,23 +20,41 @@ NAMES = RefNames()
 
 def _record() -> dict[str, object]:
     proposal = Proposal(
-        id=PID, kind="write", tool="write_file", target="main", base=B, commit=C,
-        requester="agent", created_at=T1, status="pending", message="m",
+        id=PID,
+        kind="write",
+        tool="write_file",
+        target="main",
+        base=B,
+        commit=C,
+        requester="agent",
+        created_at=T1,
+        status="pending",
+        message="m",
     )
     return proposal_record(proposal)
 
 
 def _proposed(**changes: object) -> AuditEntry:
     entry = AuditEntry(
-        seq=2, event="proposed", actor="agent", time=T1, proposal=PID,
-        details={"proposal": _record()}, commits={"proposal": C, "base": B, "target": "main"},
+        seq=2,
+        event="proposed",
+        actor="agent",
+        time=T1,
+        proposal=PID,
+        details={"proposal": _record()},
+        commits={"proposal": C, "base": B, "target": "main"},
     )
     return dataclasses.replace(entry, **changes)
 
 
 def _decision(event: str, **details: object) -> AuditEntry:
     return AuditEntry(
-        seq=3, event=event, actor="alice", time=T2, proposal=PID, details=dict(details),
+        seq=3,
+        event=event,
+        actor="alice",
+        time=T2,
+        proposal=PID,
+        details=dict(details),
         commits={"proposal": C, "target": "main", "merge": M, "target_before": B},
     )
 
@@ -101,7 +119,9 @@ def test_net_moves_chain_and_refuse_contradictions() -> None:
     second = dataclasses.replace(_decision("rejected"), refs={"refs/x": (C, None)})
     moves = net_moves([first, second])
     assert (moves["refs/x"].first, moves["refs/x"].final, moves["refs/x"].seen) == (
-        None, None, (None, C, None)
+        None,
+        None,
+        (None, C, None),
     )
     wrong = dataclasses.replace(second, refs={"refs/x": (M, None)})
     with pytest.raises(RecordError, match="the journal left it at"):

@@ -106,8 +106,16 @@ new file mode 100644
         (NEW_FILE_HALF_QUOTED, ["plain", 'new "q"']),
         (b"From 123 Mon Sep 17 00:00:00 2001\nSubject: x\n---\n" + MODE_ONLY_SPACES, ["a b c"]),
     ],
-    ids=["rename-quoted", "copy-spaces", "mode-only", "hunk-lines", "binary", "tab",
-         "half-quoted", "format-patch"],
+    ids=[
+        "rename-quoted",
+        "copy-spaces",
+        "mode-only",
+        "hunk-lines",
+        "binary",
+        "tab",
+        "half-quoted",
+        "format-patch",
+    ],
 )
 def test_patch_paths(patch: bytes, names: list[str]) -> None:
     assert patch_paths(patch) == names

@@ -32,8 +32,9 @@ FULL = Policy(
         notes="refs/notes/review",
         audit="refs/review/audit",
     ),
-    commands=CommandPolicy(allow=("make test",), deny=("curl *",), timeout=60,
-                           sandbox="require", output_limit=1024),
+    commands=CommandPolicy(
+        allow=("make test",), deny=("curl *",), timeout=60, sandbox="require", output_limit=1024
+    ),
     hook=HookPolicy(
         identity_env=("REMOTE_USER",),
         other_refs="allow",
@@ -43,8 +44,11 @@ FULL = Policy(
 )
 
 
-@pytest.mark.parametrize("policy", [Policy(), Policy(approvers=("a@example.com",)), FULL],
-                         ids=["default", "approver", "full"])
+@pytest.mark.parametrize(
+    "policy",
+    [Policy(), Policy(approvers=("a@example.com",)), FULL],
+    ids=["default", "approver", "full"],
+)
 def test_render_parse_round_trip(policy: Policy) -> None:
     text = render_policy(policy)
     assert parse_policy(text) == policy
@@ -154,53 +158,94 @@ def test_with_changes() -> None:
         ('protected = ["ma~in"]', ".gitgate.toml: 'ma~in' is not a valid branch name"),
         ('protected = ["a\\nb"]', ".gitgate.toml: 'a\\nb' is not a valid branch name"),
         # ref names
-        ('[refs]\naudit = "gitgate/audit"',
-         ".gitgate.toml: 'gitgate/audit' is not a ref name under refs/"),
-        ('[refs]\naudit = "refs/gitgate/audit/"',
-         ".gitgate.toml: 'refs/gitgate/audit/' is not a ref name under refs/"),
-        ('[refs]\nnotes = "refs/../HEAD"',
-         ".gitgate.toml: 'refs/../HEAD' is not a ref name under refs/"),
-        ('[refs]\nnotes = "refs/notes/x.lock"',
-         ".gitgate.toml: 'refs/notes/x.lock' is not a ref name under refs/"),
+        (
+            '[refs]\naudit = "gitgate/audit"',
+            ".gitgate.toml: 'gitgate/audit' is not a ref name under refs/",
+        ),
+        (
+            '[refs]\naudit = "refs/gitgate/audit/"',
+            ".gitgate.toml: 'refs/gitgate/audit/' is not a ref name under refs/",
+        ),
+        (
+            '[refs]\nnotes = "refs/../HEAD"',
+            ".gitgate.toml: 'refs/../HEAD' is not a ref name under refs/",
+        ),
+        (
+            '[refs]\nnotes = "refs/notes/x.lock"',
+            ".gitgate.toml: 'refs/notes/x.lock' is not a ref name under refs/",
+        ),
         ('[refs]\nnotes = "refs"', ".gitgate.toml: 'refs' is not a ref name under refs/"),
-        ('[refs]\npending_prefix = "refs/heads/pending"',
-         ".gitgate.toml: 'refs/heads/pending' is not a ref prefix ending in '/' under refs/"),
-        ('[refs]\narchive_prefix = "refs/a b/"',
-         ".gitgate.toml: 'refs/a b/' is not a ref prefix ending in '/' under refs/"),
+        (
+            '[refs]\npending_prefix = "refs/heads/pending"',
+            ".gitgate.toml: 'refs/heads/pending' is not a ref prefix ending in '/' under refs/",
+        ),
+        (
+            '[refs]\narchive_prefix = "refs/a b/"',
+            ".gitgate.toml: 'refs/a b/' is not a ref prefix ending in '/' under refs/",
+        ),
         # overlaps
-        ('[refs]\narchive_prefix = "refs/heads/gitgate/"',
-         ".gitgate.toml: [refs] names overlap: 'refs/heads/gitgate/pending/' and "
-         "'refs/heads/gitgate/'"),
-        ('[refs]\naudit = "refs/gitgate/archive/audit"',
-         ".gitgate.toml: [refs] names overlap: 'refs/gitgate/archive/' and "
-         "'refs/gitgate/archive/audit/'"),
-        ('[refs]\nnotes = "refs/gitgate/audit"',
-         ".gitgate.toml: [refs] names overlap: 'refs/gitgate/audit/' and 'refs/gitgate/audit/'"),
+        (
+            '[refs]\narchive_prefix = "refs/heads/gitgate/"',
+            ".gitgate.toml: [refs] names overlap: 'refs/heads/gitgate/pending/' and "
+            "'refs/heads/gitgate/'",
+        ),
+        (
+            '[refs]\naudit = "refs/gitgate/archive/audit"',
+            ".gitgate.toml: [refs] names overlap: 'refs/gitgate/archive/' and "
+            "'refs/gitgate/archive/audit/'",
+        ),
+        (
+            '[refs]\nnotes = "refs/gitgate/audit"',
+            ".gitgate.toml: [refs] names overlap: 'refs/gitgate/audit/' and 'refs/gitgate/audit/'",
+        ),
         # commands and hook
-        ("[commands]\ntimeout = 0", ".gitgate.toml: 'timeout' must be a whole number from 1 to 86400"),
-        ("[commands]\ntimeout = true",
-         ".gitgate.toml: 'timeout' must be a whole number from 1 to 86400"),
-        ('[commands]\ntimeout = "5"',
-         ".gitgate.toml: 'timeout' must be a whole number from 1 to 86400"),
-        ("[commands]\noutput_limit = 10",
-         ".gitgate.toml: 'output_limit' must be a whole number from 256 to 10000000"),
-        ('[commands]\nsandbox = "maybe"',
-         ".gitgate.toml: 'sandbox' must be one of never, auto, require"),
+        (
+            "[commands]\ntimeout = 0",
+            ".gitgate.toml: 'timeout' must be a whole number from 1 to 86400",
+        ),
+        (
+            "[commands]\ntimeout = true",
+            ".gitgate.toml: 'timeout' must be a whole number from 1 to 86400",
+        ),
+        (
+            '[commands]\ntimeout = "5"',
+            ".gitgate.toml: 'timeout' must be a whole number from 1 to 86400",
+        ),
+        (
+            "[commands]\noutput_limit = 10",
+            ".gitgate.toml: 'output_limit' must be a whole number from 256 to 10000000",
+        ),
+        (
+            '[commands]\nsandbox = "maybe"',
+            ".gitgate.toml: 'sandbox' must be one of never, auto, require",
+        ),
         ('[commands]\nallow = "ls"', ".gitgate.toml: 'allow' must be a list of strings"),
         ('[hook]\nother_refs = "ignore"', ".gitgate.toml: 'other_refs' must be one of allow, deny"),
-        ('[hook]\nallow_refs = ["heads/x"]',
-         ".gitgate.toml: allow_refs entry 'heads/x' is not a ref glob under refs/"),
-        ('[hook]\nallow_refs = ["refs/../x"]',
-         ".gitgate.toml: allow_refs entry 'refs/../x' is not a ref glob under refs/"),
-        ('[hook]\nallow_refs = ["refs/heads/a b"]',
-         ".gitgate.toml: allow_refs entry 'refs/heads/a b' is not a ref glob under refs/"),
-        ('[hook]\ncase_insensitive_identities = "yes"',
-         ".gitgate.toml: 'case_insensitive_identities' must be true or false"),
-        ('approvers = [" alice"]',
-         ".gitgate.toml: approver ' alice' cannot be an identity: it has surrounding whitespace"),
-        ('approvers = ["al\\u200bice"]',
-         ".gitgate.toml: approver 'al\\u200bice' cannot be an identity: it holds the "
-         "non-printable character U+200B"),
+        (
+            '[hook]\nallow_refs = ["heads/x"]',
+            ".gitgate.toml: allow_refs entry 'heads/x' is not a ref glob under refs/",
+        ),
+        (
+            '[hook]\nallow_refs = ["refs/../x"]',
+            ".gitgate.toml: allow_refs entry 'refs/../x' is not a ref glob under refs/",
+        ),
+        (
+            '[hook]\nallow_refs = ["refs/heads/a b"]',
+            ".gitgate.toml: allow_refs entry 'refs/heads/a b' is not a ref glob under refs/",
+        ),
+        (
+            '[hook]\ncase_insensitive_identities = "yes"',
+            ".gitgate.toml: 'case_insensitive_identities' must be true or false",
+        ),
+        (
+            'approvers = [" alice"]',
+            ".gitgate.toml: approver ' alice' cannot be an identity: it has surrounding whitespace",
+        ),
+        (
+            'approvers = ["al\\u200bice"]',
+            ".gitgate.toml: approver 'al\\u200bice' cannot be an identity: it holds the "
+            "non-printable character U+200B",
+        ),
         ("[hook]\nidentity_env = [1]", ".gitgate.toml: 'identity_env' must be a list of strings"),
     ],
 )
@@ -218,7 +263,7 @@ def test_invalid_toml_has_a_hint() -> None:
 
 
 def test_unknown_keys_are_ignored() -> None:
-    assert parse_policy('future_option = 1\n[future]\nx = 2') == Policy()
+    assert parse_policy("future_option = 1\n[future]\nx = 2") == Policy()
 
 
 def test_other_refs_are_denied_by_default() -> None:
@@ -257,22 +302,36 @@ GOOD = b'approvers = ["alice"]\n'
         (GOOD, {}, None),
         (None, {}, "it deletes .gitgate.toml, which would leave the repository without a policy"),
         (b"approvers = [", {}, "it makes the policy invalid: .gitgate.toml is not valid TOML"),
-        (b'protected = "main"', {},
-         "it makes the policy invalid: .gitgate.toml: 'protected' must be a list of strings"),
+        (
+            b'protected = "main"',
+            {},
+            "it makes the policy invalid: .gitgate.toml: 'protected' must be a list of strings",
+        ),
         (b"\xff\xfe", {}, ".gitgate.toml would not be UTF-8 text"),
-        (b"approvers = []", {},
-         "it leaves .gitgate.toml with no approvers, so nothing could be approved again"),
+        (
+            b"approvers = []",
+            {},
+            "it leaves .gitgate.toml with no approvers, so nothing could be approved again",
+        ),
         (b"", {}, "it leaves .gitgate.toml with no approvers, so nothing could be approved again"),
-        (b'protected = ["dev"]\napprovers = ["a"]', {"branch": "main"},
-         "it stops protecting main, the branch that carries the policy"),
+        (
+            b'protected = ["dev"]\napprovers = ["a"]',
+            {"branch": "main"},
+            "it stops protecting main, the branch that carries the policy",
+        ),
         (GOOD, {"branch": "main"}, None),
-        (GOOD + b'[refs]\naudit = "refs/x/audit"', {"old_text": GOOD},
-         "it moves gitgate's refs ([refs]); their history would be orphaned"),
+        (
+            GOOD + b'[refs]\naudit = "refs/x/audit"',
+            {"old_text": GOOD},
+            "it moves gitgate's refs ([refs]); their history would be orphaned",
+        ),
         (GOOD + b"sensitive_paths = ['x']", {"old_text": GOOD}, None),
         (GOOD, {"old_text": b"not [ toml"}, None),
     ],
 )
-def test_check_policy_change(new: bytes | None, kwargs: dict[str, bytes | str], problem: str | None) -> None:
+def test_check_policy_change(
+    new: bytes | None, kwargs: dict[str, bytes | str], problem: str | None
+) -> None:
     found = check_policy_change(new, **kwargs)  # type: ignore[arg-type]
     if problem is None:
         assert found is None

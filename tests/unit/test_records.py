@@ -71,10 +71,14 @@ def as_bytes(data: Any) -> bytes:
     "proposal",
     [
         make_proposal(),
-        make_proposal(status="executed", result={"merge": SHA_A, "target": "main"},
-                      approvals=(Approval("alice@example.com", "2026-01-02T04:00:00Z", SHA_B),)),
-        make_proposal(status="rejected", message="", arguments={}, preview={}, history=(),
-                      changed_files=()),
+        make_proposal(
+            status="executed",
+            result={"merge": SHA_A, "target": "main"},
+            approvals=(Approval("alice@example.com", "2026-01-02T04:00:00Z", SHA_B),),
+        ),
+        make_proposal(
+            status="rejected", message="", arguments={}, preview={}, history=(), changed_files=()
+        ),
         make_proposal(kind="delete", commit="d" * 64, base=SHA256),
     ],
     ids=["pending", "executed", "minimal", "sha256"],
@@ -95,11 +99,13 @@ def test_proposal_encoding_is_stable_json_with_schema_first_class() -> None:
 
 def test_with_status_appends_history() -> None:
     p = make_proposal()
-    q = p.with_status("rejected", "2026-01-03T00:00:00Z", "alice@example.com", "no",
-                      result={"reason": "no"})
+    q = p.with_status(
+        "rejected", "2026-01-03T00:00:00Z", "alice@example.com", "no", result={"reason": "no"}
+    )
     assert q.status == "rejected" and not q.is_pending and p.is_pending
-    assert q.history[-1] == StatusChange("rejected", "2026-01-03T00:00:00Z", "alice@example.com",
-                                         "no")
+    assert q.history[-1] == StatusChange(
+        "rejected", "2026-01-03T00:00:00Z", "alice@example.com", "no"
+    )
     assert q.result == {"reason": "no"}
     assert decode_proposal(encode_proposal(q)) == q
 
@@ -112,12 +118,25 @@ def test_unknown_fields_are_ignored_in_nested_records() -> None:
 @pytest.mark.parametrize(
     "entry",
     [
-        AuditEntry(1, "init", "alice@example.com", "2026-01-02T03:04:05Z",
-                   details={"protected": ["main"]}, commits={"policy": SHA_A, "target": "main"}),
-        AuditEntry(42, "executed", "alice@example.com", "2026-01-02T03:04:05Z",
-                   proposal="abcdefghjk", commits={"merge": SHA_A, "proposal": SHA_B}),
-        AuditEntry(7, "rejected", "x\ny", "t", proposal="0000000000",
-                   details={"reason": "multi\nline ✓"}),
+        AuditEntry(
+            1,
+            "init",
+            "alice@example.com",
+            "2026-01-02T03:04:05Z",
+            details={"protected": ["main"]},
+            commits={"policy": SHA_A, "target": "main"},
+        ),
+        AuditEntry(
+            42,
+            "executed",
+            "alice@example.com",
+            "2026-01-02T03:04:05Z",
+            proposal="abcdefghjk",
+            commits={"merge": SHA_A, "proposal": SHA_B},
+        ),
+        AuditEntry(
+            7, "rejected", "x\ny", "t", proposal="0000000000", details={"reason": "multi\nline ✓"}
+        ),
     ],
 )
 def test_audit_round_trip(entry: AuditEntry) -> None:
@@ -146,8 +165,10 @@ def test_audit_summary() -> None:
         (b'"a string"', "record is not a JSON object"),
         (b"null", "record is not a JSON object"),
         (as_bytes(proposal_dict(schema="gitgate.proposal/2")), "unknown proposal schema"),
-        (as_bytes({k: v for k, v in proposal_dict().items() if k != "schema"}),
-         "unknown proposal schema None"),
+        (
+            as_bytes({k: v for k, v in proposal_dict().items() if k != "schema"}),
+            "unknown proposal schema None",
+        ),
         (as_bytes(proposal_dict(id="../../etc")), "malformed proposal id"),
         (as_bytes(proposal_dict(id="0123456789a")), "malformed proposal id"),
         (as_bytes(proposal_dict(id="ABCDEFGHJK")), "malformed proposal id"),
@@ -169,14 +190,22 @@ def test_audit_summary() -> None:
         (as_bytes(proposal_dict(approvals=[1])), "malformed Approval"),
         (as_bytes(proposal_dict(changed_files=[None])), "malformed ChangedFile"),
         (as_bytes(proposal_dict(history=[{"status": "pending"}])), "malformed proposal note"),
-        (as_bytes(proposal_dict(changed_files=[{"path": 5, "change": "added"}])),
-         "malformed ChangedFile"),
-        (as_bytes(proposal_dict(changed_files=[{"path": "a", "change": "added", "mode": "x"}])),
-         "malformed ChangedFile"),
-        (as_bytes(proposal_dict(history=[{"status": [], "at": "t", "by": "x"}])),
-         "malformed StatusChange"),
-        (as_bytes(proposal_dict(approvals=[{"by": {}, "at": "t", "commit": SHA_A}])),
-         "malformed Approval"),
+        (
+            as_bytes(proposal_dict(changed_files=[{"path": 5, "change": "added"}])),
+            "malformed ChangedFile",
+        ),
+        (
+            as_bytes(proposal_dict(changed_files=[{"path": "a", "change": "added", "mode": "x"}])),
+            "malformed ChangedFile",
+        ),
+        (
+            as_bytes(proposal_dict(history=[{"status": [], "at": "t", "by": "x"}])),
+            "malformed StatusChange",
+        ),
+        (
+            as_bytes(proposal_dict(approvals=[{"by": {}, "at": "t", "commit": SHA_A}])),
+            "malformed Approval",
+        ),
         (as_bytes(proposal_dict(approvals=[{"by": "x"}])), "malformed proposal note"),
     ],
 )
@@ -206,8 +235,9 @@ def test_record_error_is_a_value_error() -> None:
 
 
 def audit_message(**changes: Any) -> str:
-    entry = AuditEntry(3, "approved", "alice@example.com", "t", proposal="abcdefghjk",
-                       commits={"proposal": SHA_A})
+    entry = AuditEntry(
+        3, "approved", "alice@example.com", "t", proposal="abcdefghjk", commits={"proposal": SHA_A}
+    )
     subject, _, body = encode_audit(entry).partition("\n\n")
     data = json.loads(body)
     data.update(changes)

@@ -75,11 +75,29 @@ def test_renames_copies_modes_adds_deletes() -> None:
     )
     renamed, mode_only, both, added, deleted, copied = render_diff(text)
     assert (renamed.path, renamed.old_path, renamed.change, renamed.similarity) == (
-        "new name.md", "old name.md", "renamed", "91%")
-    assert (mode_only.change, mode_only.old_mode, mode_only.new_mode) == ("mode", "100644", "100755")
+        "new name.md",
+        "old name.md",
+        "renamed",
+        "91%",
+    )
+    assert (mode_only.change, mode_only.old_mode, mode_only.new_mode) == (
+        "mode",
+        "100644",
+        "100755",
+    )
     assert mode_only.lines == () and mode_only.collapsed
-    assert (both.change, both.old_mode, both.new_mode, both.added) == ("modified", "100644", "100755", 1)
-    assert (added.path, added.change, added.new_mode, added.old_path) == ("new.txt", "added", "100755", None)
+    assert (both.change, both.old_mode, both.new_mode, both.added) == (
+        "modified",
+        "100644",
+        "100755",
+        1,
+    )
+    assert (added.path, added.change, added.new_mode, added.old_path) == (
+        "new.txt",
+        "added",
+        "100755",
+        None,
+    )
     assert (deleted.path, deleted.change, deleted.old_mode) == ("gone.txt", "deleted", "100644")
     assert (copied.path, copied.old_path, copied.change) == ("c.md", "a.md", "copied")
 
@@ -108,7 +126,8 @@ def test_binary_and_huge_are_placeholders() -> None:
     assert binary.binary and binary.placeholder and binary.placeholder.startswith("binary file")
     assert binary.lines == () and binary.collapsed and (binary.added, binary.removed) == (0, 0)
     assert huge.placeholder and huge.placeholder.startswith(
-        f"large diff not shown ({diffview.HUGE_FILE_LINES + 2:,} lines")
+        f"large diff not shown ({diffview.HUGE_FILE_LINES + 2:,} lines"
+    )
     assert huge.lines == () and huge.added == diffview.HUGE_FILE_LINES + 1
     assert small.placeholder is None and len(small.lines) == 3
 
@@ -136,4 +155,6 @@ def test_nothing_before_the_first_section_and_empty_input() -> None:
 def test_highlight_css_is_scoped() -> None:
     css = diffview.highlight_css(".code")
     rules = [r for r in re.findall(r"^([^{]+)\{", css, re.M) if r.strip()]
-    assert rules and all(".code" in r or r.strip().startswith(("pre", "td.linenos", "span.linenos")) for r in rules)
+    assert rules and all(
+        ".code" in r or r.strip().startswith(("pre", "td.linenos", "span.linenos")) for r in rules
+    )

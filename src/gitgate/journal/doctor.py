@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from gitgate.audit import read_log
 from gitgate.gitstore import GitStore
 from gitgate.journal.engine import APPLIED_REF, Journal
-from gitgate.journal.replay import replay
-from gitgate.policy import Policy
+from gitgate.journal.replay import JournalState, replay
+from gitgate.policy import Policy, RefNames
 from gitgate.records import encode_proposal
 
 ORPHAN_PREFIX = "refs/gitgate/orphans/"
@@ -83,18 +83,36 @@ def _repair(store: GitStore, policy: Policy, journal: Journal, actions: list[str
     done = journal.roll_forward()
     actions += [f"completed: {what}" for what in (*done.moved, *done.notes)]
     fixes, problems = _plan(store, policy)
-    for text, ref, new, old in fixes:
-        store.update_ref(ref, new, old, reason="gitgate doctor")
-        actions.append(text)
-    notes = _rewrite_notes(store, policy)
-    actions += notes
+    actions += _apply_fixes(store, fixes, reason="gitgate doctor")
+    actions += _rewrite_notes(store, policy)
     conflicts = [c for c in done.conflicts if not _fixed_by(c, fixes)]
-    tip = store.resolve(policy.refs.audit)
-    if tip is not None and not conflicts:
-        marker = store.resolve(APPLIED_REF)
-        if marker != tip:
-            store.update_ref(APPLIED_REF, tip, marker, reason="gitgate doctor")
+    if not conflicts:
+        _mark_applied(store, policy, reason="gitgate doctor")
     return DoctorReport(tuple(actions), (*conflicts, *problems), False)
+
+
+def align_with_journal(store: GitStore, policy: Policy, *, reason: str) -> list[str]:
+    """Set the pending and archive refs and the notes to what the journal implies and mark the
+    journal applied; return what changed. The caller holds the write lock and has already
+    put the protected branches where the journal says (a fetch that rewrote local entries)."""
+    fixes, _problems = _plan(store, policy)
+    changes = _apply_fixes(store, fixes, reason=reason)
+    changes += _rewrite_notes(store, policy)
+    _mark_applied(store, policy, reason=reason)
+    return changes
+
+
+def _apply_fixes(store: GitStore, fixes: list[Fix], *, reason: str) -> list[str]:
+    for _text, ref, new, old in fixes:
+        store.update_ref(ref, new, old, reason=reason)
+    return [text for text, _ref, _new, _old in fixes]
+
+
+def _mark_applied(store: GitStore, policy: Policy, *, reason: str) -> None:
+    tip = store.resolve(policy.refs.audit)
+    marker = store.resolve(APPLIED_REF)
+    if tip is not None and marker != tip:
+        store.update_ref(APPLIED_REF, tip, marker, reason=reason)
 
 
 def _fixed_by(conflict: str, fixes: list[tuple[str, str, str | None, str | None]]) -> bool:
@@ -118,6 +136,9 @@ def _plan(store: GitStore, policy: Policy) -> tuple[list[Fix], list[str]]:
             continue
         if want is None:
             assert have is not None
+            if _decided_here(state, ref, have, refs):
+                fixes.append((f"remove {ref} (decided in the journal)", ref, None, have))
+                continue
             keep = ORPHAN_PREFIX + ref.removeprefix("refs/")
             if store.resolve(keep) is None:
                 fixes.append((f"keep orphan {ref} as {keep}", keep, have, None))
@@ -136,6 +157,13 @@ def _plan(store: GitStore, policy: Policy) -> tuple[list[Fix], list[str]]:
                 f"`git update-ref refs/heads/{branch} {final[:12]}`)"
             )
     return fixes, problems
+
+
+def _decided_here(state: JournalState, ref: str, commit: str, refs: RefNames) -> bool:
+    """A pending ref left on a proposal the journal has decided is no orphan: its commit stays
+    reachable through the merge or the archive ref the decision made."""
+    proposal = state.states.get(commit)
+    return proposal is not None and not proposal.is_pending and ref == refs.pending(proposal.id)
 
 
 def _rewrite_notes(store: GitStore, policy: Policy) -> list[str]:

@@ -188,31 +188,55 @@ class JournalState:
                 out[refs.archive(state.id)] = state.commit
         return out
 
+    def advance(self, entry: AuditEntry) -> list[str]:
+        """Apply one entry; return why it does not fit (its ref moves are applied anyway:
+        the journal's word on refs stands, and every later entry is judged against it)."""
+        problems = self.misfit_refs(entry)
+        for ref, (_old, new) in entry.refs.items():
+            self.refs[ref] = new
+        if entry.event not in PROPOSAL_EVENTS:
+            return problems
+        commit = entry.commits.get("proposal", "")
+        pid = entry.proposal or ""
+        if entry.event == "proposed" and pid in self.ids:
+            return [*problems, f"audit entry #{entry.seq} reuses the proposal id {pid}"]
+        try:
+            self.states[commit] = apply_entry(self.states.get(commit), entry)
+        except RecordError as err:
+            return [*problems, f"audit entry #{entry.seq} ({entry.event} {pid}): {err}"]
+        self.ids.setdefault(pid, commit)
+        return problems
+
+    def misfit_refs(self, entry: AuditEntry) -> list[str]:
+        """Each of ``entry``'s ref moves that does not start where the journal left the ref."""
+        return [
+            f"audit entry #{entry.seq} moves {ref} from {_short(old)}, but the "
+            f"journal left it at {_short(self.refs[ref])}"
+            for ref, (old, _new) in entry.refs.items()
+            if ref in self.refs and self.refs[ref] != old
+        ]
+
+    def misfit(self, entry: AuditEntry) -> str | None:
+        """Why ``entry`` cannot follow this state (refs or proposal status), without applying
+        it; None when it fits."""
+        problems = self.misfit_refs(entry)
+        if problems or entry.event not in PROPOSAL_EVENTS:
+            return problems[0] if problems else None
+        pid = entry.proposal or ""
+        if entry.event == "proposed" and pid in self.ids:
+            return f"the proposal id {pid} is taken"
+        try:
+            apply_entry(self.states.get(entry.commits.get("proposal", "")), entry)
+        except RecordError as err:
+            return str(err)
+        return None
+
 
 def replay(entries: Iterable[AuditEntry]) -> JournalState:
     """Replay the whole journal, oldest entry first, noting every entry that does not fit."""
     result = JournalState()
     for entry in entries:
-        for ref, (old, new) in entry.refs.items():
-            if ref in result.refs and result.refs[ref] != old:
-                result.problems.append(
-                    f"audit entry #{entry.seq} moves {ref} from {_short(old)}, but the "
-                    f"journal left it at {_short(result.refs[ref])}"
-                )
-            result.refs[ref] = new
-        if entry.event not in PROPOSAL_EVENTS:
-            continue
-        commit = entry.commits.get("proposal", "")
-        pid = entry.proposal or ""
-        if entry.event == "proposed" and pid in result.ids:
-            result.problems.append(f"audit entry #{entry.seq} reuses the proposal id {pid}")
-            continue
-        try:
-            result.states[commit] = apply_entry(result.states.get(commit), entry)
-        except RecordError as err:
-            result.problems.append(f"audit entry #{entry.seq} ({entry.event} {pid}): {err}")
-            continue
-        result.ids.setdefault(pid, commit)
+        result.problems.extend(result.advance(entry))
     return result
 
 
