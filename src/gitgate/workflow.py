@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -165,6 +166,13 @@ class _Draft:
     command: str | None = None
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed_policy(text: bytes) -> Policy:
+    """The policy in ``text``; cached by content (an operation reads it several times, and a
+    Policy is immutable). A parse error is raised again on each call: errors are not cached."""
+    return parse_policy(text.decode("utf-8", "replace"))
+
+
 class Gate:
     """gitgate on one repository.
 
@@ -249,11 +257,11 @@ class Gate:
                 f"no {POLICY_PATH} committed on {branch!r}",
                 hint="run `gitgate init` (or fetch the branch that carries the policy)",
             )
-        return parse_policy(text.decode("utf-8", "replace"))
+        return _parsed_policy(text)
 
     def _load_policy_at(self, tip: str, fallback: Policy) -> Policy:
         text = self.store.read_path(tip, POLICY_PATH)
-        return parse_policy(text.decode("utf-8", "replace")) if text is not None else fallback
+        return _parsed_policy(text) if text is not None else fallback
 
     # -- init ------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,17 +50,19 @@ class ProposalIndex:
         """Rows whose id starts with ``prefix``."""
         if prefix in self.rows:
             return [self.rows[prefix]]
-        return [row for pid, row in self.rows.items() if pid.startswith(prefix)]
+        # list() copies in one step under the GIL: another thread may extend the rows
+        return [row for pid, row in list(self.rows.items()) if pid.startswith(prefix)]
 
     def with_status(self, status: str | None) -> list[IndexRow]:
         """Rows with ``status`` (every row for None), oldest first."""
-        rows = [r for r in self.rows.values() if status in (None, r.status)]
+        rows = [r for r in list(self.rows.values()) if status in (None, r.status)]
         return sorted(rows, key=lambda r: (r.created_at, r.id))
 
 
 # One index per repository per process: a command asks for it several times, and a
 # long-running server (MCP, serve) for every call.
 _MEMORY: dict[str, ProposalIndex] = {}
+_LOCK = threading.Lock()  # serve and MCP answer from threads; the rows are extended in place
 SAVE_EVERY = 64  # entries: the file is rewritten (O(proposals)) at most this often
 
 
@@ -69,6 +72,11 @@ def load_index(store: GitStore, audit_ref: str) -> ProposalIndex:
     Kept in memory per process and on disk, where it may lag the log by fewer than
     :data:`SAVE_EVERY` entries: bringing it up to date reads only the entries added since.
     """
+    with _LOCK:
+        return _load(store, audit_ref)
+
+
+def _load(store: GitStore, audit_ref: str) -> ProposalIndex:
     tip = store.resolve(audit_ref)
     path = store.git_dir / INDEX_FILE
     key = str(path)
@@ -99,7 +107,9 @@ def _extend(store: GitStore, index: ProposalIndex, tip: str | None) -> ProposalI
         except RecordError:
             pass  # a malformed entry is audit verify's business; it indexes nothing
         current = info.parents[0] if info.parents else None
-    rows = dict(index.rows)
+    # In place: the index is extended after every decision, and copying 10,000 rows each time
+    # made an approval cost O(proposals). Readers ask load_index again rather than keep one.
+    rows = index.rows
     for logged in reversed(new):
         entry = logged.entry
         pid = entry.proposal
@@ -113,7 +123,9 @@ def _extend(store: GitStore, index: ProposalIndex, tip: str | None) -> ProposalI
             status = STATUS_EVENTS.get(entry.event, row.status)
             entries = (*row.entries, logged.commit)
             rows[pid] = IndexRow(row.id, row.commit, status, row.created_at, entries)
-    return ProposalIndex(rows, tip, index.unsaved + len(new))
+    index.tip = tip
+    index.unsaved += len(new)
+    return index
 
 
 def _read(path: Path) -> ProposalIndex | None:
