@@ -7,6 +7,7 @@ repository policy's extra rules can be passed in later), and print.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -33,12 +34,56 @@ def classify_one(command: str, rules: CommandRules = _DEFAULT_RULES) -> Verdict:
 
 def repo_policy(ctx: click.Context) -> Policy | None:
     """The policy of the repository gitgate runs in, or None outside a gitgate repository."""
+    repo = ctx.find_root().obj["repo"]
+    if not may_be_in_repository(repo):
+        return None  # certainly no repository: answer without loading git (pygit2) at all
     from gitgate.workflow import Gate
 
     try:
-        return Gate(ctx.find_root().obj["repo"]).policy()
+        return Gate(repo).policy()
     except GitgateError:
         return None
+
+
+def may_be_in_repository(path: str) -> bool:
+    """False only when git's discovery from ``path`` cannot find a repository.
+
+    Discovery (``GitStore.open``) looks at ``path`` and each directory above it (of the path
+    as given and of its real path) for a ``.git`` entry or a git directory, which always has
+    a ``HEAD``. When none of them has either, there is no repository. Anything unsure (a
+    path that does not exist, an unreadable directory, GIT_DIR set) answers True, and the
+    caller then asks git itself: a wrong True costs time, a wrong False would drop the
+    repository's policy.
+    """
+    if any(os.environ.get(name) for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
+        return True
+    try:
+        if not os.path.isdir(path):
+            return True
+        starts = {os.path.abspath(path), os.path.realpath(path)}
+    except (OSError, ValueError):
+        return True
+    for start in starts:
+        directory = start
+        while True:
+            if _holds(directory, ".git") or _holds(directory, "HEAD"):
+                return True
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    return False
+
+
+def _holds(directory: str, name: str) -> bool:
+    """Whether ``directory`` has an entry ``name`` (True when that cannot be known)."""
+    try:
+        os.lstat(os.path.join(directory, name))
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
 
 
 def policy_rules(ctx: click.Context) -> CommandRules:
