@@ -466,6 +466,7 @@ class Gate:
         allow_secret: bool,
     ) -> Proposal:
         from gitgate.changes import check_edits
+
         who = self.resolve_actor(actor)
         _check_tool_and_message(tool, message)
         ctx = self.context(target)
@@ -570,6 +571,7 @@ class Gate:
     def classify(self, command: str, target: str | None = None) -> Verdict:
         """Classify a shell command with the baseline rules plus the policy's own."""
         from gitgate.classify import classify_command
+
         policy = self.context(target).policy
         return classify_command(command, _command_rules(policy))
 
@@ -589,6 +591,7 @@ class Gate:
             SecretDetected: the command text holds a secret.
         """
         from gitgate.classify import classify_command
+
         who = self.resolve_actor(actor)
         _check_tool_and_message(tool, message)
         ctx = self.context(target)
@@ -623,6 +626,7 @@ class Gate:
         Every outcome is an audit entry (``command.auto``, ``command.denied``, ``proposed``).
         """
         from gitgate.classify import classify_command
+
         who = self.resolve_actor(actor)
         ctx = self.context(target)
         verdict = classify_command(command, _command_rules(ctx.policy))
@@ -813,6 +817,7 @@ class Gate:
 
     def _merge_outcome(self, ctx: Context, proposal: Proposal) -> Outcome:
         from gitgate.commands import Outcome
+
         if ctx.tip == proposal.base:
             return Outcome(tree=self.store.commit(proposal.commit).tree)
         merged = self.store.merge_trees(ctx.tip, proposal.commit)
@@ -829,6 +834,7 @@ class Gate:
         """
         from gitgate.classify import classify_command
         from gitgate.commands import Outcome, execute_command
+
         command = command_from_message(self.store.commit(proposal.commit).message)
         if command is None:
             return Outcome.failed("the proposal commit carries no command")
@@ -840,6 +846,7 @@ class Gate:
     def _carry_outcome(self, ran_at: str, tip: str, ran: Outcome) -> Outcome:
         """Move a command's result onto a target that moved while the command ran."""
         from gitgate.commands import Outcome
+
         if ran.tree is None or ran_at == tip:
             return ran
         result = self.store.create_commit(
@@ -942,6 +949,7 @@ class Gate:
     def _check_proposal_commit(self, ctx: Context, proposal: Proposal) -> None:
         """The approval binds to the exact commit proposed: refuse if anything drifted."""
         from gitgate.changes import check_edits, edits_between
+
         pending = self.store.resolve(ctx.policy.refs.pending(proposal.id))
         if pending != proposal.commit:
             raise GitgateError(
@@ -1016,6 +1024,7 @@ class Gate:
     ) -> ExportResult:
         """Write the offline-review bundle of a proposal in any state (see gitgate.bundle)."""
         from gitgate.bundle import export_proposal
+
         return export_proposal(self, proposal_id, dest, actor=actor, progress=progress)
 
     def record_export(self, proposal: Proposal, checksum: str, actor: str | None = None) -> None:
@@ -1147,6 +1156,7 @@ def _check_tool_and_message(tool: str, message: str) -> None:
 
 def _command_rules(policy: Policy) -> CommandRules:
     from gitgate.classify import CommandRules
+
     return CommandRules(
         allow=policy.commands.allow,
         deny=policy.commands.deny,
