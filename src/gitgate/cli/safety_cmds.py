@@ -10,26 +10,28 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
-from gitgate.classify import CommandRules, Verdict, classify_command, to_json
 from gitgate.cli._base import emit, emit_json_line, json_option, main
 from gitgate.errors import ExitCode, GitgateError
 from gitgate.pathpolicy import PathVerdict, check_path, export_exclusion_reason
-from gitgate.policy import Policy
+
+if TYPE_CHECKING:  # the classifier is imported by `classify` only: check-path starts lighter
+    from gitgate.classify import CommandRules, Verdict
+    from gitgate.policy import Policy
 
 # --------------------------------------------------------------------------------------------
 # Helpers (the rules are parameters: the policy will supply them)
 # --------------------------------------------------------------------------------------------
 
 
-_DEFAULT_RULES = CommandRules()
+def classify_one(command: str, rules: CommandRules | None = None) -> Verdict:
+    """Classify one command with the given rules (the baseline rules by default)."""
+    from gitgate.classify import CommandRules, classify_command
 
-
-def classify_one(command: str, rules: CommandRules = _DEFAULT_RULES) -> Verdict:
-    """Classify one command with the given rules (the default rules for now)."""
-    return classify_command(command, rules)
+    return classify_command(command, rules if rules is not None else CommandRules())
 
 
 def repo_policy(ctx: click.Context) -> Policy | None:
@@ -88,9 +90,11 @@ def _holds(directory: str, name: str) -> bool:
 
 def policy_rules(ctx: click.Context) -> CommandRules:
     """Command rules: the baseline plus, inside a gitgate repository, the policy's own."""
+    from gitgate.classify import CommandRules
+
     policy = repo_policy(ctx)
     if policy is None:
-        return _DEFAULT_RULES
+        return CommandRules()
     return CommandRules(allow=policy.commands.allow, deny=policy.commands.deny)
 
 
@@ -167,6 +171,8 @@ def classify_cmd(as_json: bool, command: tuple[str, ...]) -> None:
             "no command to classify",
             hint="pass the command as one quoted argument, or `-` to read lines from stdin",
         )
+    from gitgate.classify import to_json
+
     rules = policy_rules(click.get_current_context())
     if command == ("-",):
         for line in _stdin_lines():
