@@ -94,7 +94,9 @@ def _from_tables(yacc: ModuleType, original: Callable[..., Any]) -> Callable[...
         module = sys.modules.get(str(caller.get("__name__")))
         if args or module is None or set(kwargs) - {"outputdir", "debug"}:
             source = "built"  # not the call bashlex 0.18 makes: build as it asks
-            return original(*args, module=module, **kwargs)
+            if len(args) < 3 and module is not None:  # yacc(method, debug, module, ...)
+                kwargs.setdefault("module", module)  # (this frame now sits between them)
+            return original(*args, **kwargs)
         try:
             key, pinfo = _grammar_key(yacc, module)
         except Exception:  # noqa: BLE001 - bashlex's internals moved: build as usual
