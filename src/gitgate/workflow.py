@@ -24,10 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitgate import clock
 from gitgate.audit import actor_identity, read_log
-from gitgate.bundle import ExportResult, Progress, export_proposal
-from gitgate.changes import check_edits, edits_between
-from gitgate.classify import CommandRules, Verdict, classify_command
-from gitgate.commands import Outcome, execute_command
 from gitgate.errors import (
     AlreadyDecided,
     AmbiguousProposal,
@@ -55,6 +51,11 @@ from gitgate.ids import new_id, parse_prefix
 from gitgate.journal.engine import Journal, RollForward
 
 if TYPE_CHECKING:
+    # Imported where used: `list` and `show` start without the bundle writer, the change
+    # checks, the command classifier (bashlex) and the runner.
+    from gitgate.bundle import ExportResult, Progress
+    from gitgate.classify import CommandRules, Verdict
+    from gitgate.commands import Outcome
     from gitgate.journal.doctor import DoctorReport
     from gitgate.verify import VerifyReport
 from gitgate.journal.index import IndexRow, ProposalIndex, load_index
@@ -472,6 +473,8 @@ class Gate:
         actor: str | None,
         allow_secret: bool,
     ) -> Proposal:
+        from gitgate.changes import check_edits
+
         who = self.resolve_actor(actor)
         _check_tool_and_message(tool, message)
         ctx = self.context(target)
@@ -575,6 +578,8 @@ class Gate:
 
     def classify(self, command: str, target: str | None = None) -> Verdict:
         """Classify a shell command with the baseline rules plus the policy's own."""
+        from gitgate.classify import classify_command
+
         policy = self.context(target).policy
         return classify_command(command, _command_rules(policy))
 
@@ -593,6 +598,8 @@ class Gate:
             CommandDenied: the command is classified ``deny`` (audited as ``command.denied``).
             SecretDetected: the command text holds a secret.
         """
+        from gitgate.classify import classify_command
+
         who = self.resolve_actor(actor)
         _check_tool_and_message(tool, message)
         ctx = self.context(target)
@@ -626,6 +633,8 @@ class Gate:
 
         Every outcome is an audit entry (``command.auto``, ``command.denied``, ``proposed``).
         """
+        from gitgate.classify import classify_command
+
         who = self.resolve_actor(actor)
         ctx = self.context(target)
         verdict = classify_command(command, _command_rules(ctx.policy))
@@ -815,6 +824,8 @@ class Gate:
         return ctx, proposal
 
     def _merge_outcome(self, ctx: Context, proposal: Proposal) -> Outcome:
+        from gitgate.commands import Outcome
+
         if ctx.tip == proposal.base:
             return Outcome(tree=self.store.commit(proposal.commit).tree)
         merged = self.store.merge_trees(ctx.tip, proposal.commit)
@@ -829,6 +840,9 @@ class Gate:
         the rules may have changed since it was proposed, so a command now denied is not run.
         The command runs exactly once: a retry only re-records its result on new tips.
         """
+        from gitgate.classify import classify_command
+        from gitgate.commands import Outcome, execute_command
+
         command = command_from_message(self.store.commit(proposal.commit).message)
         if command is None:
             return Outcome.failed("the proposal commit carries no command")
@@ -839,6 +853,8 @@ class Gate:
 
     def _carry_outcome(self, ran_at: str, tip: str, ran: Outcome) -> Outcome:
         """Move a command's result onto a target that moved while the command ran."""
+        from gitgate.commands import Outcome
+
         if ran.tree is None or ran_at == tip:
             return ran
         result = self.store.create_commit(
@@ -940,6 +956,8 @@ class Gate:
 
     def _check_proposal_commit(self, ctx: Context, proposal: Proposal) -> None:
         """The approval binds to the exact commit proposed: refuse if anything drifted."""
+        from gitgate.changes import check_edits, edits_between
+
         pending = self.store.resolve(ctx.policy.refs.pending(proposal.id))
         if pending != proposal.commit:
             raise GitgateError(
@@ -1013,6 +1031,8 @@ class Gate:
         progress: Progress | None = None,
     ) -> ExportResult:
         """Write the offline-review bundle of a proposal in any state (see gitgate.bundle)."""
+        from gitgate.bundle import export_proposal
+
         return export_proposal(self, proposal_id, dest, actor=actor, progress=progress)
 
     def record_export(self, proposal: Proposal, checksum: str, actor: str | None = None) -> None:
@@ -1143,6 +1163,8 @@ def _check_tool_and_message(tool: str, message: str) -> None:
 
 
 def _command_rules(policy: Policy) -> CommandRules:
+    from gitgate.classify import CommandRules
+
     return CommandRules(
         allow=policy.commands.allow,
         deny=policy.commands.deny,

@@ -64,7 +64,10 @@ def parse(text: str, budget: ParseBudget) -> list[Any]:
     parse about 2.5 times slower. Either way a loop that calls nothing (not even a builtin) is
     the only thing that escapes, and only on other threads.
     """
-    import bashlex  # imported here: its parser tables cost ~60 ms at every CLI start
+    # Imported here, and with its parser tables loaded rather than rebuilt (~90 ms).
+    from gitgate.classify.bashlex_tables import import_bashlex
+
+    bashlex = import_bashlex()
 
     parse: Callable[[str], list[Any]] = bashlex.parse
     if _alarm_usable():

@@ -3,16 +3,24 @@
 Command modules (``gitgate.cli.*``) register their commands on :data:`main`. They parse,
 call the library, and print through :func:`emit`; they never catch errors themselves: the
 boundary in :class:`GitgateGroup` maps every error to one message and an exit code.
+
+The group is lazy: :data:`COMMANDS` names the module(s) defining each command, and a module
+is imported only when its command runs. ``gitgate classify`` then never loads pygit2 or the
+workflow, and ``gitgate --help`` lists every command from the short help kept here as data
+(a test checks it against each command's real help).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+from gettext import gettext as _
 from typing import Any, TypeVar
 
 import click
@@ -24,8 +32,113 @@ F = TypeVar("F", bound=Callable[..., Any])
 _JSON_FLAG = "gitgate_json"
 
 
+@dataclass(frozen=True, slots=True)
+class LazyCommand:
+    """Where a top-level command is defined, and the short help ``gitgate --help`` shows."""
+
+    modules: tuple[str, ...]  # imported in order; each registers its commands on `main`
+    short_help: str  # the first paragraph of the command's help, as click would shorten it
+
+
+_PROPOSALS = "gitgate.cli.proposals"
+_HOOKS = "gitgate.cli.hook_cmds"
+_SAFETY = "gitgate.cli.safety_cmds"
+_BUNDLES = "gitgate.cli.bundle_cmds"
+
+#: Every top-level command. `propose` also needs run_cmds, which adds `propose command`.
+COMMANDS: dict[str, LazyCommand] = {
+    "approve": LazyCommand(
+        (_PROPOSALS,),
+        "Approve proposals: each is merged into its target, or recorded failed on a conflict.",
+    ),
+    "audit": LazyCommand((_PROPOSALS,), "Read and verify the append-only audit log."),
+    "check-path": LazyCommand(
+        (_SAFETY,),
+        "Check whether actors may write PATHs (git tree paths, relative, `/`-separated).",
+    ),
+    "classify": LazyCommand(
+        (_SAFETY,), "Say whether a shell command would run now, never, or after approval."
+    ),
+    "demo": LazyCommand(
+        ("gitgate.cli.demo_cmd",),
+        "Walk the whole gitgate flow in a throw-away repository, with explanations.",
+    ),
+    "doctor": LazyCommand(
+        ("gitgate.cli.doctor_cmd",),
+        "Check and repair the repository against its journal (the audit log).",
+    ),
+    "export": LazyCommand(
+        (_BUNDLES,), "Write a proposal's bundle for offline review and print its sha256."
+    ),
+    "fetch": LazyCommand(
+        (_HOOKS,),
+        "Fetch gitgate's refs from REMOTE and fold them in (audit, notes, pending branches).",
+    ),
+    "hook": LazyCommand(
+        (_HOOKS,), "Server-side enforcement: the pre-receive hook (see docs/SERVER.md)."
+    ),
+    "init": LazyCommand(
+        (_PROPOSALS,), "Set up gitgate: commit .gitgate.toml and start the audit log."
+    ),
+    "list": LazyCommand((_PROPOSALS,), "List proposals, oldest first."),
+    "mcp": LazyCommand(
+        ("gitgate.cli.mcp_cmd",), "Serve the gated agent tools to an MCP client over stdin/stdout."
+    ),
+    "propose": LazyCommand(
+        (_PROPOSALS, "gitgate.cli.run_cmds"),
+        "Propose a change; it waits on a pending branch until approved.",
+    ),
+    "redact": LazyCommand(
+        ("gitgate.cli.redact_cmd",),
+        "Print FILE (or stdin) with every secret replaced by [REDACTED:<kind>].",
+    ),
+    "reject": LazyCommand(
+        (_PROPOSALS,), "Reject proposals, recording why. The commit stays under an archive ref."
+    ),
+    "review": LazyCommand(
+        (_BUNDLES,), "Verify an exported bundle and show what it proposes; needs no repository."
+    ),
+    "run": LazyCommand(("gitgate.cli.run_cmds",), "Run a command through the gate."),
+    "serve": LazyCommand(
+        ("gitgate.cli.serve_cmd",), "Serve the review pages and the approvals JSON API."
+    ),
+    "show": LazyCommand(
+        (_PROPOSALS,),
+        "Show one proposal: metadata, status, history, and the diff of the exact commit (and"
+        " tree) an approval would merge — computed from that commit, never from stored"
+        " metadata. Approve exactly what you saw with `gitgate approve ID --commit SHA`.",
+    ),
+}
+
+
 class GitgateGroup(click.Group):
-    """A click group whose ``main`` is the one error boundary of gitgate."""
+    """A click group whose ``main`` is the one error boundary of gitgate.
+
+    Its commands are loaded on first use (:data:`COMMANDS`); help lists them without loading.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            load_command_modules(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, from :data:`COMMANDS` for commands not loaded yet (no imports)."""
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name) or click.Command(
+                name, short_help=None, help=COMMANDS[name].short_help
+            )
+            if not command.hidden:
+                rows.append((name, command))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section(_("Commands")):  # as click words it
+            formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, turning every error into a message and an exit code."""
@@ -147,3 +260,9 @@ def main(ctx: click.Context, repo: str, debug: bool) -> None:
     ctx.obj["debug"] = debug
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+
+
+def load_command_modules(name: str) -> None:
+    """Import the modules defining top-level command ``name``; they register it on main."""
+    for module in COMMANDS[name].modules:
+        importlib.import_module(module)

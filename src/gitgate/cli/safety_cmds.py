@@ -7,45 +7,94 @@ repository policy's extra rules can be passed in later), and print.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
-from gitgate.classify import CommandRules, Verdict, classify_command, to_json
 from gitgate.cli._base import emit, emit_json_line, json_option, main
 from gitgate.errors import ExitCode, GitgateError
 from gitgate.pathpolicy import PathVerdict, check_path, export_exclusion_reason
-from gitgate.policy import Policy
+
+if TYPE_CHECKING:  # the classifier is imported by `classify` only: check-path starts lighter
+    from gitgate.classify import CommandRules, Verdict
+    from gitgate.policy import Policy
 
 # --------------------------------------------------------------------------------------------
 # Helpers (the rules are parameters: the policy will supply them)
 # --------------------------------------------------------------------------------------------
 
 
-_DEFAULT_RULES = CommandRules()
+def classify_one(command: str, rules: CommandRules | None = None) -> Verdict:
+    """Classify one command with the given rules (the baseline rules by default)."""
+    from gitgate.classify import CommandRules, classify_command
 
-
-def classify_one(command: str, rules: CommandRules = _DEFAULT_RULES) -> Verdict:
-    """Classify one command with the given rules (the default rules for now)."""
-    return classify_command(command, rules)
+    return classify_command(command, rules if rules is not None else CommandRules())
 
 
 def repo_policy(ctx: click.Context) -> Policy | None:
     """The policy of the repository gitgate runs in, or None outside a gitgate repository."""
+    repo = ctx.find_root().obj["repo"]
+    if not may_be_in_repository(repo):
+        return None  # certainly no repository: answer without loading git (pygit2) at all
     from gitgate.workflow import Gate
 
     try:
-        return Gate(ctx.find_root().obj["repo"]).policy()
+        return Gate(repo).policy()
     except GitgateError:
         return None
 
 
+def may_be_in_repository(path: str) -> bool:
+    """False only when git's discovery from ``path`` cannot find a repository.
+
+    Discovery (``GitStore.open``) looks at ``path`` and each directory above it (of the path
+    as given and of its real path) for a ``.git`` entry or a git directory, which always has
+    a ``HEAD``. When none of them has either, there is no repository. Anything unsure (a
+    path that does not exist, an unreadable directory, GIT_DIR set) answers True, and the
+    caller then asks git itself: a wrong True costs time, a wrong False would drop the
+    repository's policy.
+    """
+    if any(os.environ.get(name) for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
+        return True
+    try:
+        if not os.path.isdir(path):
+            return True
+        starts = {os.path.abspath(path), os.path.realpath(path)}
+    except (OSError, ValueError):
+        return True
+    for start in starts:
+        directory = start
+        while True:
+            if _holds(directory, ".git") or _holds(directory, "HEAD"):
+                return True
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    return False
+
+
+def _holds(directory: str, name: str) -> bool:
+    """Whether ``directory`` has an entry ``name`` (True when that cannot be known)."""
+    try:
+        os.lstat(os.path.join(directory, name))
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
 def policy_rules(ctx: click.Context) -> CommandRules:
     """Command rules: the baseline plus, inside a gitgate repository, the policy's own."""
+    from gitgate.classify import CommandRules
+
     policy = repo_policy(ctx)
     if policy is None:
-        return _DEFAULT_RULES
+        return CommandRules()
     return CommandRules(allow=policy.commands.allow, deny=policy.commands.deny)
 
 
@@ -122,6 +171,8 @@ def classify_cmd(as_json: bool, command: tuple[str, ...]) -> None:
             "no command to classify",
             hint="pass the command as one quoted argument, or `-` to read lines from stdin",
         )
+    from gitgate.classify import to_json
+
     rules = policy_rules(click.get_current_context())
     if command == ("-",):
         for line in _stdin_lines():
