@@ -377,6 +377,26 @@ def _not_before(entry: AuditEntry, earliest: str | None) -> AuditEntry:
     return replace(entry, time=earliest, details=details)
 
 
+MAX_UNPUSHED_MERGES = 64
+
+
+def _only_gitgate_merges_over(
+    store: GitStore, current: str, final: str, state: JournalState
+) -> bool:
+    """Tell whether ``current`` is ``final``'s history plus only merges of proposals the journal
+    knows (what an unpushed local approval leaves, e.g. after a fetch was interrupted half-way):
+    then setting the branch to the journal's ``final`` loses nobody's own commit."""
+    commit = current
+    for _ in range(MAX_UNPUSHED_MERGES):
+        if store.is_ancestor(commit, final):
+            return True
+        parents = store.commit(commit).parents
+        if len(parents) != 2 or parents[1] not in state.states:
+            return False
+        commit = parents[0]
+    return False
+
+
 def _plan_branch_by_journal(
     store: GitStore,
     branch: str,
@@ -391,7 +411,9 @@ def _plan_branch_by_journal(
         return
     if current is None or store.is_ancestor(current, final):
         plan.move(ref, final, current, f"{branch}: fast-forwarded")
-    elif current in dropped_values.get(ref, set()):
+    elif current in dropped_values.get(ref, set()) or _only_gitgate_merges_over(
+        store, current, final, state
+    ):
         plan.move(
             ref, final, current, f"{branch}: set to {remote}'s (an unpushed merge was taken back)"
         )

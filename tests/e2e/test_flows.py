@@ -286,3 +286,56 @@ def test_an_old_local_proposal_is_restamped_when_it_joins_the_servers_log(
     assert pushed.code == 0, pushed.stderr
     assert _server_list(world) == {other: "pending", pid: "pending"}
     _verify_server(world)
+
+
+class _Crash(BaseException):
+    """Stops a command the way a crash would (nothing in gitgate catches a BaseException)."""
+
+
+def test_a_fetch_that_crashes_half_way_is_completed_by_the_next_fetch(world: World) -> None:
+    from gitgate import gitstore
+
+    def overtaken() -> tuple[str, str]:
+        first = _propose(world, "agent", "docs/one.md", f"one {overtaken.round}\n")
+        second = _propose(world, "agent", "docs/two.md", f"two {overtaken.round}\n")
+        overtaken.round += 1  # type: ignore[attr-defined]
+        world.gitgate("alice", "fetch").ok()
+        world.gitgate("alice", "approve", second).ok()  # local only
+        world.gitgate("bob", "approve", first, "--push").ok()
+        return first, second
+
+    overtaken.round = 0  # type: ignore[attr-defined]
+    seen: list[str] = []
+    _first, second = overtaken()
+    gitstore.FAULTS = seen.append
+    try:
+        world.gitgate("alice", "fetch").ok()
+    finally:
+        gitstore.FAULTS = None
+    assert seen, "fetch passes no fault point"
+    world.gitgate("alice", "approve", second, "--push").ok()
+    for k in range(1, len(seen) + 1):
+        _first, second = overtaken()
+        count = [0]
+
+        def fault(step: str, k: int = k, count: list[int] = count) -> None:
+            count[0] += 1
+            if count[0] == k:
+                raise _Crash(step)
+
+        gitstore.FAULTS = fault
+        try:
+            with pytest.raises(_Crash):
+                world.gitgate("alice", "fetch")
+        finally:
+            gitstore.FAULTS = None
+        world.gitgate("alice", "fetch").ok()  # the next command completes it
+        alice = world.clone("alice")
+        verify = gitgate_subprocess(alice, "audit", "verify")
+        assert verify.returncode == 0, (k, verify.stdout)
+        assert Gate(alice).get(second).status == "pending", k
+        assert (
+            Gate(alice).store.resolve("refs/heads/main") == world.server_refs()["refs/heads/main"]
+        )
+        world.gitgate("alice", "approve", second, "--push").ok()
+    _verify_server(world)
