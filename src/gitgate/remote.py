@@ -350,18 +350,39 @@ def _rebase_entries(store: GitStore, local: str, theirs: str, when: int) -> _Reb
     last_time = server_log[-1].entry.time if server_log else None
     kept: list[AuditEntry] = []
     dropped: list[tuple[AuditEntry, str]] = []
-    for logged in ours:
-        entry = logged.entry
-        why = state.misfit(entry)
+    for unit in _decision_units([logged.entry for logged in ours]):
+        # an approval and the decision written with it stand or fall together: an approval
+        # kept alone would be given again when the proposal is decided anew
+        why = next((w for w in map(state.misfit, unit) if w is not None), None)
         if why is not None:
-            dropped.append((entry, why))
+            dropped += [(entry, why) for entry in unit if entry.event != "approved"]
             continue
-        entry = _not_before(entry, last_time)
-        state.advance(entry)
-        kept.append(entry)
-        last_time = entry.time
+        for entry in unit:
+            entry = _not_before(entry, last_time)
+            state.advance(entry)
+            kept.append(entry)
+            last_time = entry.time
     tip = append_entries(store, theirs, kept, when=when) if kept else theirs
     return _Rebased(tip, state, len(kept), tuple(dropped))
+
+
+def _decision_units(entries: list[AuditEntry]) -> list[list[AuditEntry]]:
+    """The entries in the groups they were written in: an ``approved`` entry with the decision
+    right after it (same proposal, same actor), every other entry alone."""
+    units: list[list[AuditEntry]] = []
+    for entry in entries:
+        last = units[-1] if units else None
+        if (
+            last is not None
+            and len(last) == 1
+            and last[0].event == "approved"
+            and entry.event in ("executed", "failed")
+            and (entry.proposal, entry.actor) == (last[0].proposal, last[0].actor)
+        ):
+            last.append(entry)
+        else:
+            units.append([entry])
+    return units
 
 
 def _not_before(entry: AuditEntry, earliest: str | None) -> AuditEntry:
