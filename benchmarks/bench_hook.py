@@ -28,6 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import ensure_bytecode  # noqa: E402
+
 if TYPE_CHECKING:
     from gitgate.records import Proposal
     from gitgate.workflow import Gate
@@ -200,6 +203,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--commits", type=int, default=1000)
     args = parser.parse_args()
+    ensure_bytecode()  # as an installed copy has it
     with tempfile.TemporaryDirectory(prefix="gitgate-bench-hook-") as tmp:
         root = Path(tmp)
         (root / "home").mkdir()

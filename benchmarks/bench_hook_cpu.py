@@ -53,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
+    bench.ensure_bytecode()  # as an installed copy has it
     from gitgate.remote import fetch, propose_and_push
     from gitgate.workflow import Gate
 

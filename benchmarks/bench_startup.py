@@ -39,7 +39,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 sys.path.insert(0, str(SRC))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import _seal_environment  # noqa: E402
+from bench_core import _seal_environment, ensure_bytecode  # noqa: E402
 
 PY = sys.executable
 CLI = "import sys; from gitgate.cli import main; sys.argv[0] = 'gitgate'; sys.exit(main())"
@@ -132,6 +132,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="rounds (>= 5)")
     args = parser.parse_args()
+    ensure_bytecode()  # as an installed copy has it
     runs = max(5, args.runs)
     with tempfile.TemporaryDirectory(prefix="gitgate-bench-startup-") as tmp:
         root = Path(tmp).resolve()
