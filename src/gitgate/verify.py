@@ -13,20 +13,26 @@ proposal's state, where every ref it moved must be — then compares the reposit
 * every commit on a protected branch since set-up is a merge or policy commit the journal names;
 * entries whose effects were never completed (a crash: `gitgate doctor` finishes them) and
   ``.lock`` files left behind.
+
+Cost is linear in the entries (measured by ``benchmarks/bench_journal.py``): each entry's commit
+is read and decoded once; notes are compared by blob id (the hash of the derived note's bytes
+against the id in the notes tree), so no note blob is read unless it differs; each protected
+branch's first-parent history is walked once, shared by the merge and branch checks.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gitgate.audit import LoggedEntry, check_chain
-from gitgate.gitstore import GitStore
+from gitgate.errors import GitgateError
+from gitgate.gitstore import MODE_BLOB, GitStore, NoteEntry
 from gitgate.journal.engine import Journal
+from gitgate.journal.notebytes import note_bytes
 from gitgate.journal.replay import JournalState
 from gitgate.journal.replay import replay as replay_journal
 from gitgate.policy import Policy
-from gitgate.records import RecordError, decode_proposal
+from gitgate.records import Proposal, RecordError, decode_proposal, encode_proposal
 
 TRAILER = "Gitgate-Proposal: "
 STALE_LOCK_SECONDS = 60.0
@@ -53,8 +59,9 @@ def verify_repository(store: GitStore, policy: Policy) -> VerifyReport:
     problems += state.problems
     problems += _check_refs(store, policy, state)
     problems += _check_notes(store, policy, state)
-    problems += _check_executed(store, entries)
-    problems += _check_branches(store, policy, entries)
+    histories = _Histories(store)
+    problems += _check_executed(store, entries, histories)
+    problems += _check_branches(store, policy, entries, histories)
     problems += _check_completion(store, policy)
     return VerifyReport(len(entries), len(state.states), tuple(problems))
 
@@ -78,52 +85,95 @@ def _check_refs(store: GitStore, policy: Policy, replay: JournalState) -> list[s
 
 
 def _check_notes(store: GitStore, policy: Policy, replay: JournalState) -> list[str]:
+    """Every note must be, byte for byte, the note the journal derives for its proposal.
+
+    Compared by blob id: the stored note's id (from the notes tree) against the id of the
+    derived bytes (hashed, not written). Equal ids are equal bytes; only a differing note's
+    blob is read, to say how it differs.
+    """
     problems: list[str] = []
     seen: set[str] = set()
-    for annotated, raw in store.iter_notes(store.resolve(policy.refs.notes)):
-        derived = replay.states.get(annotated)
+    for note in store.note_blob_ids(store.resolve(policy.refs.notes)):
+        derived = replay.states.get(note.annotated)
         if derived is None:
-            problems.append(f"the note on {annotated[:12]} belongs to no proposal in the journal")
+            problems.append(
+                f"the note on {note.annotated[:12]} belongs to no proposal in the journal"
+            )
             continue
-        seen.add(annotated)
-        # Compared as parsed JSON: the same test as the bytes (gitgate writes notes in one
-        # canonical form), at the C parser's speed rather than the pretty-printer's.
-        if _parsed(raw) != derived.to_dict():
-            problems.append(f"the note of {derived.id} differs from the journal: {_how(raw)}")
+        seen.add(note.annotated)
+        if note.mode != MODE_BLOB or note.blob != store.blob_id(note_bytes(derived)):
+            problems.append(
+                f"the note of {derived.id} differs from the journal: "
+                f"{_how(store, note, derived)}"
+            )
     for commit, state in replay.states.items():
         if commit not in seen:
             problems.append(f"proposal {state.id} has no note")
     return problems
 
 
-def _parsed(raw: bytes) -> object:
+def _how(store: GitStore, note: NoteEntry, derived: Proposal) -> str:
+    """Why a note differs (only differing notes get here, so reading the blob is cheap)."""
+    if note.mode != MODE_BLOB:
+        return f"it is not a plain file in the notes tree (mode {note.mode:o})"
+    if not store.has_object(note.blob):
+        return "its blob is missing"
     try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _how(raw: bytes) -> str:
-    try:
-        decode_proposal(raw)
+        raw = store.read_blob(note.blob)
+        stored = decode_proposal(raw)
     except RecordError as err:
         return f"it is malformed ({err})"
+    except GitgateError:
+        return "its blob cannot be read"
+    if encode_proposal(stored) == encode_proposal(derived):
+        return "same content in other bytes (not written by gitgate)"
     return "rewritten, or left stale"
 
 
-def _check_executed(store: GitStore, entries: list[LoggedEntry]) -> list[str]:
+@dataclass
+class _Histories:
+    """Each branch's first-parent history (tip first), walked at most once per verify run."""
+
+    store: GitStore
+    tips: dict[str, str | None] = field(default_factory=dict)
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    members: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def tip(self, branch: str) -> str | None:
+        """The branch's tip, resolved once (both checks then judge the same commit)."""
+        if branch not in self.tips:
+            self.tips[branch] = self.store.resolve(f"refs/heads/{branch}")
+        return self.tips[branch]
+
+    def line(self, branch: str) -> list[str]:
+        """The branch's first-parent history, newest first (empty for no branch)."""
+        if branch not in self.lines:
+            tip = self.tip(branch)
+            self.lines[branch] = list(self.store.walk(tip, first_parent=True)) if tip else []
+        return self.lines[branch]
+
+    def contains(self, branch: str, commit: str) -> bool:
+        """Tell whether ``commit`` is on the branch's first-parent history."""
+        if branch not in self.members:
+            self.members[branch] = frozenset(self.line(branch))
+        return commit in self.members[branch]
+
+
+def _check_executed(
+    store: GitStore, entries: list[LoggedEntry], histories: _Histories
+) -> list[str]:
     problems: list[str] = []
-    on_branch: dict[str, set[str]] = {}
-    for logged in entries:
-        entry = logged.entry
-        if entry.event != "executed" or not entry.proposal:
-            continue
+    executed = [e.entry for e in entries if e.entry.event == "executed" and e.entry.proposal]
+    # Every merge read once, without signatures; a missing one (or not a commit) is left out.
+    merges = store.read_commit_links(e.commits.get("merge", "") for e in executed)
+    for entry in executed:
+        assert entry.proposal is not None
         merge = entry.commits.get("merge", "")
         target = entry.commits.get("target", "")
-        if not merge or not store.has_object(merge):
+        info = merges.get(merge)
+        if info is None:
             problems.append(f"executed entry #{entry.seq} names a merge that does not exist")
             continue
-        info = store.commit(merge)
         commit = entry.commits.get("proposal")
         if len(info.parents) != 2 or info.parents[1] != commit:
             problems.append(
@@ -131,15 +181,14 @@ def _check_executed(store: GitStore, entries: list[LoggedEntry]) -> list[str]:
             )
         if TRAILER + entry.proposal not in info.message:
             problems.append(f"merge {merge[:12]} lacks its Gitgate-Proposal trailer")
-        if target not in on_branch:
-            tip = store.resolve(f"refs/heads/{target}")
-            on_branch[target] = set(store.walk(tip, first_parent=True)) if tip else set()
-        if merge not in on_branch[target]:
+        if not histories.contains(target, merge):
             problems.append(f"merge {merge[:12]} of {entry.proposal} is not on {target!r}")
     return problems
 
 
-def _check_branches(store: GitStore, policy: Policy, entries: list[LoggedEntry]) -> list[str]:
+def _check_branches(
+    store: GitStore, policy: Policy, entries: list[LoggedEntry], histories: _Histories
+) -> list[str]:
     merges = {e.entry.commits.get("merge") for e in entries if e.entry.event == "executed"}
     policy_commits = {
         e.entry.commits.get("policy") for e in entries if e.entry.event in ("init", "policy")
@@ -151,20 +200,40 @@ def _check_branches(store: GitStore, policy: Policy, entries: list[LoggedEntry])
     }
     problems: list[str] = []
     for branch in policy.protected:
-        tip = store.resolve(f"refs/heads/{branch}")
+        tip = histories.tip(branch)
         start = starts.get(branch)
         if tip is None or start is None:
             continue
-        if not store.is_ancestor(start, tip):
+        since = since_start(store, histories.line(branch), tip, start)
+        if since is None:
             problems.append(f"{branch} does not contain the commit gitgate was set up on")
             continue
-        for commit in store.walk(tip, hide=[start], first_parent=True):
+        for commit in since:
             if commit in merges or commit in policy_commits:
                 continue
             problems.append(
                 f"commit {commit[:12]} on {branch} did not come through an approved proposal"
             )
     return problems
+
+
+def since_start(store: GitStore, line: list[str], tip: str, start: str) -> list[str] | None:
+    """The commits of ``tip``'s first-parent history that ``start`` does not reach, newest
+    first: ``walk(tip, hide=[start], first_parent=True)``. None when ``start`` is not an
+    ancestor of ``tip``.
+
+    ``line`` is ``tip``'s first-parent history. When ``start`` is on it (the usual case) the
+    answer is the part above it: those commits descend from ``start`` so cannot be hidden by
+    it, and everything below it is its ancestor. That needs no ``descendant_of`` (a graph
+    walk per call); otherwise the general walk decides.
+    """
+    try:
+        return line[: line.index(start)]
+    except ValueError:
+        pass
+    if not store.is_ancestor(start, tip):
+        return None
+    return list(store.walk(tip, hide=[start], first_parent=True))
 
 
 def _check_completion(store: GitStore, policy: Policy) -> list[str]:
