@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from gitgate.audit import LoggedEntry, check_chain
 from gitgate.errors import GitgateError
-from gitgate.gitstore import MODE_BLOB, GitStore, NoteEntry
+from gitgate.gitstore import MODE_BLOB, ChainLink, GitStore, NoteEntry
 from gitgate.journal.engine import Journal
 from gitgate.journal.notebytes import note_bytes
 from gitgate.journal.replay import JournalState
@@ -59,9 +59,9 @@ def verify_repository(store: GitStore, policy: Policy) -> VerifyReport:
     problems += state.problems
     problems += _check_refs(store, policy, state)
     problems += _check_notes(store, policy, state)
-    histories = _Histories(store)
-    problems += _check_executed(store, entries, histories)
-    problems += _check_branches(store, policy, entries, histories)
+    lines = _Lines(store, _starts(entries))
+    problems += _check_executed(store, entries, lines)
+    problems += _check_branches(store, policy, entries, lines)
     problems += _check_completion(store, policy)
     return VerifyReport(len(entries), len(state.states), tuple(problems))
 
@@ -130,14 +130,35 @@ def _how(store: GitStore, note: NoteEntry, derived: Proposal) -> str:
     return "rewritten, or left stale"
 
 
+MAX_UNNAMED_READS = 10_000  # commits the journal does not name, read one by one on a line
+
+
+def _starts(entries: list[LoggedEntry]) -> dict[str, str | None]:
+    """Each protected branch's commit at set-up (its last ``init`` entry's policy commit)."""
+    starts: dict[str, str | None] = {}
+    for logged in entries:
+        target = logged.entry.commits.get("target")
+        if logged.entry.event == "init" and target is not None:
+            starts[target] = logged.entry.commits.get("policy")
+    return starts
+
+
 @dataclass
-class _Histories:
-    """Each branch's first-parent history (tip first), walked at most once per verify run."""
+class _Lines:
+    """Branches' first-parent lines, each walked once and shared by the merge and branch checks.
+
+    A line is walked from the tip down to the branch's set-up commit through the merges the
+    journal names (read once, for the merge check: so the walk itself reads almost nothing),
+    and only further (libgit2's walk, to the root) when a question needs it.
+    """
 
     store: GitStore
+    starts: dict[str, str | None]
+    known: dict[str, ChainLink] = field(default_factory=dict)
     tips: dict[str, str | None] = field(default_factory=dict)
-    lines: dict[str, list[str]] = field(default_factory=dict)
-    members: dict[str, frozenset[str]] = field(default_factory=dict)
+    lines: dict[str, tuple[list[str], frozenset[str], bool]] = field(default_factory=dict)
+    full: dict[str, frozenset[str]] = field(default_factory=dict)
+    max_unnamed: int = MAX_UNNAMED_READS
 
     def tip(self, branch: str) -> str | None:
         """The branch's tip, resolved once (both checks then judge the same commit)."""
@@ -146,26 +167,52 @@ class _Histories:
         return self.tips[branch]
 
     def line(self, branch: str) -> list[str]:
-        """The branch's first-parent history, newest first (empty for no branch)."""
-        if branch not in self.lines:
-            tip = self.tip(branch)
-            self.lines[branch] = list(self.store.walk(tip, first_parent=True)) if tip else []
-        return self.lines[branch]
+        """The branch's first-parent line from its tip, newest first, down to and including
+        its set-up commit (or to the root, or to where it stopped: see :meth:`contains`)."""
+        return self._walked(branch)[0]
 
     def contains(self, branch: str, commit: str) -> bool:
-        """Tell whether ``commit`` is on the branch's first-parent history."""
-        if branch not in self.members:
-            self.members[branch] = frozenset(self.line(branch))
-        return commit in self.members[branch]
+        """Tell whether ``commit`` is on the branch's first-parent line."""
+        _, members, complete = self._walked(branch)
+        if commit in members:
+            return True
+        if complete:
+            return False
+        if branch not in self.full:  # below the set-up commit: the whole line, in C
+            tip = self.tip(branch)
+            self.full[branch] = frozenset(self.store.walk(tip, first_parent=True) if tip else ())
+        return commit in self.full[branch]
+
+    def _walked(self, branch: str) -> tuple[list[str], frozenset[str], bool]:
+        if branch not in self.lines:
+            line, complete = self._walk(self.tip(branch), self.starts.get(branch))
+            self.lines[branch] = (line, frozenset(line), complete)
+        return self.lines[branch]
+
+    def _walk(self, tip: str | None, stop: str | None) -> tuple[list[str], bool]:
+        """(commits from ``tip`` down to ``stop`` included, True when that reached the root)."""
+        line: list[str] = []
+        current, unnamed = tip, 0
+        while current is not None:
+            line.append(current)
+            if current == stop:
+                return line, False
+            link = self.known.get(current)
+            if link is None:
+                unnamed += 1
+                link = self.store.read_commit_links([current]).get(current)
+                if link is None or unnamed > self.max_unnamed:
+                    return line, False  # a missing commit, or a long foreign history
+            current = link.parents[0] if link.parents else None
+        return line, True
 
 
-def _check_executed(
-    store: GitStore, entries: list[LoggedEntry], histories: _Histories
-) -> list[str]:
+def _check_executed(store: GitStore, entries: list[LoggedEntry], lines: _Lines) -> list[str]:
     problems: list[str] = []
     executed = [e.entry for e in entries if e.entry.event == "executed" and e.entry.proposal]
     # Every merge read once, without signatures; a missing one (or not a commit) is left out.
     merges = store.read_commit_links(e.commits.get("merge", "") for e in executed)
+    lines.known.update(merges)
     for entry in executed:
         assert entry.proposal is not None
         merge = entry.commits.get("merge", "")
@@ -181,30 +228,25 @@ def _check_executed(
             )
         if TRAILER + entry.proposal not in info.message:
             problems.append(f"merge {merge[:12]} lacks its Gitgate-Proposal trailer")
-        if not histories.contains(target, merge):
+        if not lines.contains(target, merge):
             problems.append(f"merge {merge[:12]} of {entry.proposal} is not on {target!r}")
     return problems
 
 
 def _check_branches(
-    store: GitStore, policy: Policy, entries: list[LoggedEntry], histories: _Histories
+    store: GitStore, policy: Policy, entries: list[LoggedEntry], lines: _Lines
 ) -> list[str]:
     merges = {e.entry.commits.get("merge") for e in entries if e.entry.event == "executed"}
     policy_commits = {
         e.entry.commits.get("policy") for e in entries if e.entry.event in ("init", "policy")
     }
-    starts = {
-        e.entry.commits.get("target"): e.entry.commits.get("policy")
-        for e in entries
-        if e.entry.event == "init"
-    }
     problems: list[str] = []
     for branch in policy.protected:
-        tip = histories.tip(branch)
-        start = starts.get(branch)
+        tip = lines.tip(branch)
+        start = lines.starts.get(branch)
         if tip is None or start is None:
             continue
-        since = since_start(store, histories.line(branch), tip, start)
+        since = since_start(store, lines.line(branch), tip, start)
         if since is None:
             problems.append(f"{branch} does not contain the commit gitgate was set up on")
             continue
@@ -222,10 +264,10 @@ def since_start(store: GitStore, line: list[str], tip: str, start: str) -> list[
     first: ``walk(tip, hide=[start], first_parent=True)``. None when ``start`` is not an
     ancestor of ``tip``.
 
-    ``line`` is ``tip``'s first-parent history. When ``start`` is on it (the usual case) the
-    answer is the part above it: those commits descend from ``start`` so cannot be hidden by
-    it, and everything below it is its ancestor. That needs no ``descendant_of`` (a graph
-    walk per call); otherwise the general walk decides.
+    ``line`` is the start of ``tip``'s first-parent line (tip first). When ``start`` is on it
+    (the usual case) the answer is the part above it: those commits descend from ``start`` so
+    cannot be hidden by it, and everything below it is its ancestor. That needs no
+    ``descendant_of`` (a graph walk per call); otherwise the general walk decides.
     """
     try:
         return line[: line.index(start)]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from gitgate.gitstore import MODE_EXEC, GitStore, Identity
 from gitgate.journal.notebytes import note_bytes, value_text
 from gitgate.records import Approval, ChangedFile, Proposal, StatusChange, encode_proposal
-from gitgate.verify import since_start
+from gitgate.verify import _Lines, since_start
 from gitgate.workflow import Gate
 from gitutil import APPROVER, AGENT, freeze_clock, make_gated_repo, rev_parse, run_git
 
@@ -193,7 +193,7 @@ def _shape(store: GitStore, oid: str) -> tuple[str, tuple[str, ...], str]:
 def test_a_merge_named_by_prefix_is_not_found(gate: Gate) -> None:
     """An executed entry names its merge by full id: a prefix must not resolve."""
     from gitgate.audit import check_chain
-    from gitgate.verify import _check_executed, _Histories
+    from gitgate.verify import _check_executed, _Lines
 
     entries, _ = check_chain(gate.store, gate.store.resolve("refs/gitgate/audit"))
     executed = [e for e in entries if e.entry.event == "executed"]
@@ -203,7 +203,7 @@ def test_a_merge_named_by_prefix_is_not_found(gate: Gate) -> None:
     import dataclasses
 
     forged = dataclasses.replace(logged, entry=dataclasses.replace(logged.entry, commits=short))
-    assert _check_executed(gate.store, [forged], _Histories(gate.store)) == [
+    assert _check_executed(gate.store, [forged], _Lines(gate.store, {})) == [
         f"executed entry #{logged.entry.seq} names a merge that does not exist"
     ]
 
@@ -237,6 +237,12 @@ def test_since_start_equals_the_hidden_walk(tmp_path_factory: pytest.TempPathFac
             else None
         )
         assert since_start(store, line, tip, start) == expected
+        # verify's own walk: down to the set-up commit, through commits already read
+        store.update_ref("refs/heads/b", tip, store.resolve("refs/heads/b"), reason="test")
+        lines = _Lines(store, {"b": start}, max_unnamed=rng.choice([0, 1, 3, 100]))
+        lines.known.update(store.read_commit_links(rng.sample(commits, len(commits) // 2)))
+        assert since_start(store, lines.line("b"), tip, start) == expected
+        assert [c for c in commits if lines.contains("b", c)] == [c for c in commits if c in line]
 
 
 # -- the note encoder, against json.dumps --------------------------------------------------------
