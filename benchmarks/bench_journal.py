@@ -119,7 +119,10 @@ def _fill_clone(root: Path, n: int) -> Path:
         )
         swaps[commit0] = commit
         merge = store.create_commit(
-            tree, [tip, commit], swap(merge_info.message, swaps), merge_info.author,
+            tree,
+            [tip, commit],
+            swap(merge_info.message, swaps),
+            merge_info.author,
             merge_info.time,
         )
         swaps[merge0] = merge
@@ -206,7 +209,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument(
-        "--fill", choices=("clone", "real"), default="clone",
+        "--fill",
+        choices=("clone", "real"),
+        default="clone",
         help="copy one real proposal N-1 times (default), or make all N through the API",
     )
     args = parser.parse_args()

@@ -103,8 +103,7 @@ def _check_notes(store: GitStore, policy: Policy, replay: JournalState) -> list[
         seen.add(note.annotated)
         if note.mode != MODE_BLOB or note.blob != store.blob_id(note_bytes(derived)):
             problems.append(
-                f"the note of {derived.id} differs from the journal: "
-                f"{_how(store, note, derived)}"
+                f"the note of {derived.id} differs from the journal: {_how(store, note, derived)}"
             )
     for commit, state in replay.states.items():
         if commit not in seen:

@@ -18,7 +18,7 @@ from gitgate.journal.notebytes import note_bytes, value_text
 from gitgate.records import Approval, ChangedFile, Proposal, StatusChange, encode_proposal
 from gitgate.verify import _Lines, since_start
 from gitgate.workflow import Gate
-from gitutil import APPROVER, AGENT, freeze_clock, make_gated_repo, rev_parse, run_git
+from gitutil import AGENT, APPROVER, freeze_clock, make_gated_repo, rev_parse
 
 NOTES = "refs/notes/gitgate"
 WHO = Identity("t", "t@example.com")
@@ -213,8 +213,9 @@ def test_a_merge_named_by_prefix_is_not_found(gate: Gate) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(seed=st.integers(0, 2**32 - 1))
-def test_since_start_equals_the_hidden_walk(tmp_path_factory: pytest.TempPathFactory,
-                                            seed: int) -> None:
+def test_since_start_equals_the_hidden_walk(
+    tmp_path_factory: pytest.TempPathFactory, seed: int
+) -> None:
     """Random DAGs (merges either way, side branches, unrelated roots): the fast path (start
     on the first-parent line) and the fallback both give ``walk(tip, hide=[start])``."""
     rng = random.Random(seed)
@@ -260,10 +261,12 @@ SCALARS = (
 KEYS = TEXT | st.integers(-5, 5) | st.booleans() | st.none()
 JSONISH = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.tuples(inner, inner)
-    | st.dictionaries(TEXT, inner, max_size=4)
-    | st.dictionaries(KEYS, inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(TEXT, inner, max_size=4)
+        | st.dictionaries(KEYS, inner, max_size=3)
+    ),
     max_leaves=30,
 )
 

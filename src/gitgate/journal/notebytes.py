@@ -12,6 +12,7 @@ output is the reference's by construction; a hypothesis test compares the two.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from json.encoder import encode_basestring_ascii as _quote  # the reference's own escaper
 from typing import Any
@@ -171,18 +172,30 @@ def _changed(c: ChangedFile) -> str:
 def _layout_holds() -> bool:
     """Tell whether the records still have the fields this module writes, and one sample
     note comes out as the reference writes it (else every note takes the reference path)."""
-    fields = {
-        Proposal: (*RECORD_ORDER,),
-        StatusChange: ("status", "at", "by", "note"),
-        Approval: ("by", "at", "commit"),
-        ChangedFile: ("path", "change", "old_path", "mode"),
-    }
-    if any(tuple(cls.__dataclass_fields__) != names for cls, names in fields.items()):
+    fields: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+        (tuple(f.name for f in dataclasses.fields(Proposal)), _PROPOSAL_FIELDS),
+        (tuple(f.name for f in dataclasses.fields(StatusChange)), ("status", "at", "by", "note")),
+        (tuple(f.name for f in dataclasses.fields(Approval)), ("by", "at", "commit")),
+        (
+            tuple(f.name for f in dataclasses.fields(ChangedFile)),
+            ("path", "change", "old_path", "mode"),
+        ),
+    ]
+    if any(have != want for have, want in fields):
         return False
     sample = Proposal(
-        id="0123456789", kind="write", tool="t\u00e9", target="main", base="b" * 40,
-        commit="c" * 40, requester="r", created_at="2026-01-01T00:00:00Z", status="executed",
-        message="m\n", arguments={"b": [1, None, {"x": True}], "a": {}}, preview={"p": []},
+        id="0123456789",
+        kind="write",
+        tool="t\u00e9",
+        target="main",
+        base="b" * 40,
+        commit="c" * 40,
+        requester="r",
+        created_at="2026-01-01T00:00:00Z",
+        status="executed",
+        message="m\n",
+        arguments={"b": [1, None, {"x": True}], "a": {}},
+        preview={"p": []},
         history=(StatusChange("pending", "t1", "r"), StatusChange("executed", "t2", "s", "n")),
         approvals=(Approval("s", "t2", "c" * 40),),
         changed_files=(ChangedFile("a", "added", None, 0o100644),),
@@ -194,7 +207,7 @@ def _layout_holds() -> bool:
         return False
 
 
-RECORD_ORDER = (
+_PROPOSAL_FIELDS = (
     "id", "kind", "tool", "target", "base", "commit", "requester", "created_at", "status",
     "message", "arguments", "preview", "history", "approvals", "changed_files", "result",
 )  # fmt: skip
