@@ -32,7 +32,13 @@ from gitgate.journal.notebytes import note_bytes
 from gitgate.journal.replay import JournalState
 from gitgate.journal.replay import replay as replay_journal
 from gitgate.policy import Policy
-from gitgate.records import Proposal, RecordError, decode_proposal, encode_proposal
+from gitgate.records import (
+    MAX_RECORD_BYTES,
+    Proposal,
+    RecordError,
+    decode_proposal,
+    encode_proposal,
+)
 
 TRAILER = "Gitgate-Proposal: "
 STALE_LOCK_SECONDS = 60.0
@@ -117,6 +123,8 @@ def _how(store: GitStore, note: NoteEntry, derived: Proposal) -> str:
         return f"it is not a plain file in the notes tree (mode {note.mode:o})"
     if not store.has_object(note.blob):
         return "its blob is missing"
+    if store.blob_size(note.blob) > MAX_RECORD_BYTES:
+        return "it is too large to be a note"  # not read into memory: it may be huge
     try:
         raw = store.read_blob(note.blob)
         stored = decode_proposal(raw)

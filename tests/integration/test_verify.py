@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 
 from gitgate.gitstore import MODE_EXEC, GitStore, Identity
 from gitgate.journal.notebytes import note_bytes, value_text
-from gitgate.records import Approval, ChangedFile, Proposal, StatusChange, encode_proposal
+from gitgate.records import (
+    MAX_RECORD_BYTES,
+    Approval,
+    ChangedFile,
+    Proposal,
+    StatusChange,
+    encode_proposal,
+)
 from gitgate.verify import _Lines, since_start
 from gitgate.workflow import Gate
 from gitutil import AGENT, APPROVER, freeze_clock, make_gated_repo, rev_parse
@@ -94,6 +101,14 @@ def test_a_malformed_note_is_reported(gate: Gate) -> None:
     _overwrite_note(gate, waiting.commit, b"{not json")
     (problem,) = gate.verify_audit().problems
     assert problem.startswith(f"the note of {waiting.id} differs from the journal: it is malformed")
+
+
+def test_a_huge_note_is_reported_without_being_read(gate: Gate) -> None:
+    waiting = _pending(gate)
+    _overwrite_note(gate, waiting.commit, b" " * (MAX_RECORD_BYTES + 1))
+    assert gate.verify_audit().problems == (
+        f"the note of {waiting.id} differs from the journal: it is too large to be a note",
+    )
 
 
 def test_a_note_that_is_not_a_plain_file_is_reported(gate: Gate) -> None:
