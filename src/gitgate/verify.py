@@ -22,6 +22,9 @@ branch's first-parent history is walked once, shared by the merge and branch che
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gitgate.audit import LoggedEntry, check_chain
@@ -60,6 +63,29 @@ class VerifyReport:
 
 def verify_repository(store: GitStore, policy: Policy) -> VerifyReport:
     """Run every check and collect the problems."""
+    with _no_cycle_collection():
+        return _verify(store, policy)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while verify builds its objects.
+
+    Decoding 30,000 entries allocates millions of dicts and lists, none of them in cycles;
+    the collector still ran every 700 allocations over an ever larger heap, ~20 % of verify at
+    10,000 proposals (and the reason it grew faster than the journal). Memory is the same:
+    reference counting frees everything; the collector runs again when verify returns.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _verify(store: GitStore, policy: Policy) -> VerifyReport:
     entries, problems = check_chain(store, store.resolve(policy.refs.audit))
     state = replay_journal(e.entry for e in entries)
     problems += state.problems
