@@ -6,11 +6,18 @@ Usage::
     python benchmarks/bench_journal.py                 # 1,000 and 10,000 executed proposals
     python benchmarks/bench_journal.py --sizes 200,2000 # quicker
 
-For each size a repository is filled through the real API (``Gate.propose_write`` +
-``Gate.approve``: each an executed merge, so the journal holds 3 entries per proposal), plus 20
-pending proposals. Then it times, median of several runs:
+For each size a repository holds N executed proposals (3 journal entries each: proposed,
+approved, executed, with a real merge on main and a note), plus 20 pending proposals made through
+the real API. ``--fill real`` makes all N through ``Gate.propose_write`` + ``Gate.approve`` (~20
+minutes at 10,000); the default ``--fill clone`` makes one that way and copies it N-1 times:
+its entries, commits and note with the id, commits and path replaced, written with gitgate's own
+writers (``append_entries``, ``write_notes``) — seconds, and ``audit verify`` must pass on the
+result before anything is timed, so the copies are what the real flow writes. Then it times,
+median of several runs:
 
-* ``Gate.verify_audit()`` (the whole journal replayed, every ref and note checked);
+* ``Gate.verify_audit()`` (the whole journal replayed, every ref and note checked), wall and
+  CPU time (the CPU figure is steadier on a shared machine);
+* ``gitgate audit verify``, the real CLI in a fresh process (start-up and imports included);
 * one more ``propose`` + ``approve`` (should stay flat in the number of earlier merges);
 * ``Gate.get(prefix)`` by a 5-character prefix, and ``Gate.list(status="pending")``.
 
@@ -22,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,18 +45,18 @@ AGENT = "agent@example.com"
 APPROVER = "alice@example.com"
 
 
-def _median(fn: Callable[[], object], runs: int) -> float:
+def _median(
+    fn: Callable[[], object], runs: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
-def _fill(root: Path, n: int) -> Path:
-    import subprocess
-
+def _new_gated_repo(root: Path, n: int) -> Path:
     from gitgate.workflow import Gate
 
     repo = root / f"repo-{n}"
@@ -55,8 +64,101 @@ def _fill(root: Path, n: int) -> Path:
     (repo / "README.md").write_text("hello\n")
     subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
     subprocess.run(["git", "-C", str(repo), "commit", "-qm", "initial"], check=True)
+    Gate(repo).init(["main"], [APPROVER], actor=APPROVER)
+    return repo
+
+
+def _add_pending(repo: Path) -> None:
+    from gitgate.workflow import Gate
+
     gate = Gate(repo)
-    gate.init(["main"], [APPROVER], actor=APPROVER)
+    for i in range(20):
+        gate.propose_write(f"pending/p{i}.txt", f"{i}\n", actor=AGENT)
+
+
+def _fill_clone(root: Path, n: int) -> Path:
+    """N executed proposals: one through the API, N-1 copies of it (see the module doc)."""
+    from gitgate.audit import actor_identity, append_entries, read_log
+    from gitgate.gitstore import MODE_BLOB, RefUpdate, TreeEntry
+    from gitgate.ids import new_id
+    from gitgate.journal.engine import APPLIED_REF
+    from gitgate.records import decode_audit, encode_audit
+    from gitgate.workflow import Gate
+
+    repo = _new_gated_repo(root, n)
+    gate = Gate(repo)
+    path0 = "d0/f0.txt"
+    pid0 = gate.propose_write(path0, "x\n", actor=AGENT).id
+    gate.approve(pid0, actor=APPROVER)
+    store, refs = gate.store, gate.policy().refs
+    audit_tip = store.resolve(refs.audit)
+    template = [logged.entry for logged in read_log(store, audit_tip)][-3:]
+    assert [e.event for e in template] == ["proposed", "approved", "executed"], template
+    merge0 = template[2].commits["merge"]
+    commit0, base0 = template[0].commits["proposal"], template[0].commits["base"]
+    proposal0, merge_info = store.commit(commit0), store.commit(merge0)
+    note0 = store.read_note(store.resolve(refs.notes), commit0)
+    assert note0 is not None and merge_info.parents == (base0, commit0)
+    texts = [encode_audit(e) for e in template]
+    blob = store.write_blob(b"x\n")
+    tip, tree = merge0, merge_info.tree
+    entries, notes = [], {}
+    started = time.perf_counter()
+    for i in range(1, n):
+        path, pid = f"d{i % 97}/f{i}.txt", new_id()
+        tree = store.update_tree(tree, {path: TreeEntry(MODE_BLOB, blob)})
+
+        def swap(text: str, known: dict[str, str]) -> str:
+            # all at once: the new base is the previous merge, itself a key of the template
+            pattern = re.compile("|".join(re.escape(old) for old in known))
+            return pattern.sub(lambda m: known[m.group(0)], text)
+
+        swaps = {pid0: pid, path0: path, base0: tip}
+        commit = store.create_commit(
+            tree, [tip], swap(proposal0.message, swaps), proposal0.author, proposal0.time
+        )
+        swaps[commit0] = commit
+        merge = store.create_commit(
+            tree,
+            [tip, commit],
+            swap(merge_info.message, swaps),
+            merge_info.author,
+            merge_info.time,
+        )
+        swaps[merge0] = merge
+        entries += [decode_audit(swap(text, swaps)) for text in texts]
+        notes[commit] = swap(note0.decode(), swaps).encode()
+        tip = merge
+        if i % 2000 == 0:
+            rate = i / (time.perf_counter() - started)
+            print(f"  cloned {i}/{n} ({rate:.0f}/s)", file=sys.stderr)
+    if entries:
+        new_audit = append_entries(store, audit_tip, entries, when=merge_info.time)
+        notes_tip = store.resolve(refs.notes)
+        new_notes = store.write_notes(
+            notes_tip, notes, message="bench\n", who=actor_identity("gitgate"), when=0
+        )
+        store.update_refs(
+            [
+                RefUpdate("refs/heads/main", tip, merge0),
+                RefUpdate(refs.audit, new_audit, audit_tip),
+                RefUpdate(APPLIED_REF, new_audit, store.resolve(APPLIED_REF)),
+                RefUpdate(refs.notes, new_notes, notes_tip),
+            ],
+            reason="bench",
+            who=actor_identity("gitgate"),
+        )
+        if not store.is_bare:
+            subprocess.run(["git", "-C", str(repo), "reset", "-q", "--hard", "main"], check=True)
+    _add_pending(repo)
+    return repo
+
+
+def _fill(root: Path, n: int) -> Path:
+    from gitgate.workflow import Gate
+
+    repo = _new_gated_repo(root, n)
+    gate = Gate(repo)
     started = time.perf_counter()
     for i in range(n):
         pid = gate.propose_write(f"d{i % 97}/f{i}.txt", f"{i}\n", actor=AGENT).id
@@ -64,8 +166,7 @@ def _fill(root: Path, n: int) -> Path:
         if (i + 1) % 1000 == 0:
             rate = (i + 1) / (time.perf_counter() - started)
             print(f"  filled {i + 1}/{n} ({rate:.0f}/s)", file=sys.stderr)
-    for i in range(20):
-        gate.propose_write(f"pending/p{i}.txt", f"{i}\n", actor=AGENT)
+    _add_pending(repo)
     return repo
 
 
@@ -84,21 +185,35 @@ def _measure(repo: Path, runs: int) -> dict[str, float]:
 
     report = gate.verify_audit()
     assert report.ok, report.problems[:5]
+    cli = [sys.executable, "-m", "gitgate", "-C", str(repo), "audit", "verify"]
+
+    def verify_cli() -> None:
+        proc = subprocess.run(cli, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0 and proc.stdout.startswith("audit log OK"), proc
+
     return {
         "verify": _median(gate.verify_audit, max(1, runs // 2)),
+        "verify (cpu)": _median(gate.verify_audit, max(1, runs // 2), clock=time.process_time),
+        "verify (CLI)": _median(verify_cli, max(1, runs // 2)),
         "propose+approve": _median(round_trip, runs),
         "show by prefix": _median(lambda: gate.get(prefix), runs),
         "list pending": _median(lambda: gate.list(status="pending"), runs),
     }
 
 
-TARGETS = {"verify": 2.0, "show by prefix": 0.3, "list pending": 0.3}
+TARGETS = {"verify": 2.0, "verify (CLI)": 2.0, "show by prefix": 0.3, "list pending": 0.3}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--fill",
+        choices=("clone", "real"),
+        default="clone",
+        help="copy one real proposal N-1 times (default), or make all N through the API",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +225,10 @@ def main() -> int:
         results = {}
         for n in sizes:
             print(f"filling {n} executed proposals…", file=sys.stderr)
-            results[n] = _measure(_fill(root, n), args.runs)
+            started = time.perf_counter()
+            repo = (_fill_clone if args.fill == "clone" else _fill)(root, n)
+            print(f"  filled in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            results[n] = _measure(repo, args.runs)
     base = results[sizes[0]]
     print(f"{'measure':<18}" + "".join(f"{n:>12,}" for n in sizes) + "   ratio (largest/smallest)")
     ok = True

@@ -90,18 +90,18 @@ def check_chain(store: GitStore, tip: str | None) -> tuple[list[LoggedEntry], li
     """
     problems: list[str] = []
     entries: list[LoggedEntry] = []
-    current = tip
-    while current is not None:
-        info = store.commit(current)
-        if len(info.parents) > 1:
-            problems.append(f"audit entry {current[:12]} has {len(info.parents)} parents")
-        if info.tree != EMPTY_TREE:
+    # Each entry's commit is read once, without its signatures, and decoded once: at 30,000
+    # entries this walk is most of `audit verify`.
+    for link in store.first_parent_chain(tip):
+        current = link.oid
+        if len(link.parents) > 1:
+            problems.append(f"audit entry {current[:12]} has {len(link.parents)} parents")
+        if link.tree != EMPTY_TREE:
             problems.append(f"audit entry {current[:12]} carries files (tree is not empty)")
         try:
-            entries.append(LoggedEntry(commit=current, entry=decode_audit(info.message)))
+            entries.append(LoggedEntry(commit=current, entry=decode_audit(link.message)))
         except RecordError as err:
             problems.append(f"audit entry {current[:12]} is malformed: {err}")
-        current = info.parents[0] if info.parents else None
     entries.reverse()
     for expected, logged in enumerate(entries, start=1):
         if logged.entry.seq != expected:

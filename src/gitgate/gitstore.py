@@ -22,7 +22,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1368,6 +1368,80 @@ class GitStore:
         assert isinstance(tree, pygit2.Tree)
         return tree
 
+    # -- bulk reads for `audit verify`: each object read once, no signature decoded ------------
+
+    def first_parent_chain(self, tip: str | None) -> Iterator[ChainLink]:
+        """Yield ``tip`` and its first-parent ancestors, newest first, as :class:`ChainLink`.
+
+        The audit log's shape. ~10x cheaper a commit than :meth:`commit`, which decodes both
+        signatures: at 30,000 entries that was a third of `audit verify`.
+
+        Raises:
+            GitError: when an object on the chain is missing or not a commit.
+        """
+        current = tip
+        while current is not None:
+            link = self._chain_link(current)
+            if link is None:
+                raise GitError(f"no such commit: {current}")
+            yield link
+            current = link.parents[0] if link.parents else None
+
+    def read_commit_links(self, oids: Iterable[str]) -> dict[str, ChainLink]:
+        """The commits among ``oids`` that exist, as :class:`ChainLink` (others left out)."""
+        found: dict[str, ChainLink] = {}
+        for oid in oids:
+            if oid not in found:
+                link = self._chain_link(oid)
+                if link is not None:
+                    found[oid] = link
+        return found
+
+    def _chain_link(self, oid: str) -> ChainLink | None:
+        # Full ids only: a hostile entry's "abc1" must not resolve as a prefix.
+        if len(oid) not in (40, 64) or oid.strip("0123456789abcdef"):
+            return None
+        try:
+            obj = self._repo[oid]
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        if not isinstance(obj, pygit2.Commit):
+            return None
+        return ChainLink(
+            oid=str(obj.id),
+            tree=str(obj.tree_id),
+            parents=tuple(str(p) for p in obj.parent_ids),
+            message=obj.message,
+        )
+
+    def note_blob_ids(self, notes_commit: str | None) -> Iterator[NoteEntry]:
+        """Every note of a notes commit with its blob id and mode, reading trees only.
+
+        The same notes :meth:`iter_notes` yields (any fan-out; a 40-character path is a note),
+        plus entries of other kinds there, so a caller can refuse them. Comparing blob ids with
+        the hash of the expected bytes is the byte-for-byte test without reading 10,000 blobs.
+        """
+        if notes_commit is None:
+            return
+        root = self._repo[self.commit(notes_commit).tree]
+        assert isinstance(root, pygit2.Tree)
+        # An explicit stack: a hostile notes tree may nest deep (names are bounded by 40 chars).
+        stack: list[tuple[pygit2.Tree, str]] = [(root, "")]
+        while stack:
+            tree, prefix = stack.pop()
+            for item in tree:
+                name = prefix + (item.name or "")
+                mode = int(item.filemode)
+                if mode == MODE_TREE:
+                    if len(name) < 40:
+                        stack.append((self._note_subtree(item.id), name))
+                elif len(name) == 40:
+                    yield NoteEntry(annotated=name, blob=str(item.id), mode=mode)
+
+    def blob_id(self, data: bytes) -> str:
+        """The id ``data`` has (or would have) as a blob here, without writing it."""
+        return str(pygit2.hash(data))
+
 
 MAX_STAT_FILES = 100
 # Narrowing costs ~40 µs a changed path; a full tree diff ~55 ns a file: past this many
@@ -1546,3 +1620,22 @@ def _not_owned(git_dir: Path) -> NotARepository:
         f"another user can lock {owner} out of its own repository); to only read it, "
         f"`git config --global --add safe.directory {path}`",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """A commit as a chain walk needs it: id, tree, parents, message (no signatures)."""
+
+    oid: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One note in a notes tree: the object it annotates, its blob's id, and its mode."""
+
+    annotated: str
+    blob: str
+    mode: int

@@ -13,20 +13,35 @@ proposal's state, where every ref it moved must be — then compares the reposit
 * every commit on a protected branch since set-up is a merge or policy commit the journal names;
 * entries whose effects were never completed (a crash: `gitgate doctor` finishes them) and
   ``.lock`` files left behind.
+
+Cost is linear in the entries (measured by ``benchmarks/bench_journal.py``): each entry's commit
+is read and decoded once; notes are compared by blob id (the hash of the derived note's bytes
+against the id in the notes tree), so no note blob is read unless it differs; each protected
+branch's first-parent history is walked once, shared by the merge and branch checks.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import contextlib
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from gitgate.audit import LoggedEntry, check_chain
-from gitgate.gitstore import GitStore
+from gitgate.errors import GitgateError
+from gitgate.gitstore import MODE_BLOB, ChainLink, GitStore, NoteEntry
 from gitgate.journal.engine import Journal
+from gitgate.journal.notebytes import note_bytes
 from gitgate.journal.replay import JournalState
 from gitgate.journal.replay import replay as replay_journal
 from gitgate.policy import Policy
-from gitgate.records import RecordError, decode_proposal
+from gitgate.records import (
+    MAX_RECORD_BYTES,
+    Proposal,
+    RecordError,
+    decode_proposal,
+    encode_proposal,
+)
 
 TRAILER = "Gitgate-Proposal: "
 STALE_LOCK_SECONDS = 60.0
@@ -48,13 +63,37 @@ class VerifyReport:
 
 def verify_repository(store: GitStore, policy: Policy) -> VerifyReport:
     """Run every check and collect the problems."""
+    with _no_cycle_collection():
+        return _verify(store, policy)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while verify builds its objects.
+
+    Decoding 30,000 entries allocates millions of dicts and lists, none of them in cycles;
+    the collector still ran every 700 allocations over an ever larger heap, ~20 % of verify at
+    10,000 proposals (and the reason it grew faster than the journal). Memory is the same:
+    reference counting frees everything; the collector runs again when verify returns.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _verify(store: GitStore, policy: Policy) -> VerifyReport:
     entries, problems = check_chain(store, store.resolve(policy.refs.audit))
     state = replay_journal(e.entry for e in entries)
     problems += state.problems
     problems += _check_refs(store, policy, state)
     problems += _check_notes(store, policy, state)
-    problems += _check_executed(store, entries)
-    problems += _check_branches(store, policy, entries)
+    lines = _Lines(store, _starts(entries))
+    problems += _check_executed(store, entries, lines)
+    problems += _check_branches(store, policy, entries, lines)
     problems += _check_completion(store, policy)
     return VerifyReport(len(entries), len(state.states), tuple(problems))
 
@@ -78,52 +117,143 @@ def _check_refs(store: GitStore, policy: Policy, replay: JournalState) -> list[s
 
 
 def _check_notes(store: GitStore, policy: Policy, replay: JournalState) -> list[str]:
+    """Every note must be, byte for byte, the note the journal derives for its proposal.
+
+    Compared by blob id: the stored note's id (from the notes tree) against the id of the
+    derived bytes (hashed, not written). Equal ids are equal bytes; only a differing note's
+    blob is read, to say how it differs.
+    """
     problems: list[str] = []
     seen: set[str] = set()
-    for annotated, raw in store.iter_notes(store.resolve(policy.refs.notes)):
-        derived = replay.states.get(annotated)
+    for note in store.note_blob_ids(store.resolve(policy.refs.notes)):
+        derived = replay.states.get(note.annotated)
         if derived is None:
-            problems.append(f"the note on {annotated[:12]} belongs to no proposal in the journal")
+            problems.append(
+                f"the note on {note.annotated[:12]} belongs to no proposal in the journal"
+            )
             continue
-        seen.add(annotated)
-        # Compared as parsed JSON: the same test as the bytes (gitgate writes notes in one
-        # canonical form), at the C parser's speed rather than the pretty-printer's.
-        if _parsed(raw) != derived.to_dict():
-            problems.append(f"the note of {derived.id} differs from the journal: {_how(raw)}")
+        seen.add(note.annotated)
+        if note.mode != MODE_BLOB or note.blob != store.blob_id(note_bytes(derived)):
+            problems.append(
+                f"the note of {derived.id} differs from the journal: {_how(store, note, derived)}"
+            )
     for commit, state in replay.states.items():
         if commit not in seen:
             problems.append(f"proposal {state.id} has no note")
     return problems
 
 
-def _parsed(raw: bytes) -> object:
+def _how(store: GitStore, note: NoteEntry, derived: Proposal) -> str:
+    """Why a note differs (only differing notes get here, so reading the blob is cheap)."""
+    if note.mode != MODE_BLOB:
+        return f"it is not a plain file in the notes tree (mode {note.mode:o})"
+    if not store.has_object(note.blob):
+        return "its blob is missing"
+    if store.blob_size(note.blob) > MAX_RECORD_BYTES:
+        return "it is too large to be a note"  # not read into memory: it may be huge
     try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _how(raw: bytes) -> str:
-    try:
-        decode_proposal(raw)
+        raw = store.read_blob(note.blob)
+        stored = decode_proposal(raw)
     except RecordError as err:
         return f"it is malformed ({err})"
+    except GitgateError:
+        return "its blob cannot be read"
+    if encode_proposal(stored) == encode_proposal(derived):
+        return "same content in other bytes (not written by gitgate)"
     return "rewritten, or left stale"
 
 
-def _check_executed(store: GitStore, entries: list[LoggedEntry]) -> list[str]:
-    problems: list[str] = []
-    on_branch: dict[str, set[str]] = {}
+MAX_UNNAMED_READS = 10_000  # commits the journal does not name, read one by one on a line
+
+
+def _starts(entries: list[LoggedEntry]) -> dict[str, str | None]:
+    """Each protected branch's commit at set-up (its last ``init`` entry's policy commit)."""
+    starts: dict[str, str | None] = {}
     for logged in entries:
-        entry = logged.entry
-        if entry.event != "executed" or not entry.proposal:
-            continue
+        target = logged.entry.commits.get("target")
+        if logged.entry.event == "init" and target is not None:
+            starts[target] = logged.entry.commits.get("policy")
+    return starts
+
+
+@dataclass
+class _Lines:
+    """Branches' first-parent lines, each walked once and shared by the merge and branch checks.
+
+    A line is walked from the tip down to the branch's set-up commit through the merges the
+    journal names (read once, for the merge check: so the walk itself reads almost nothing),
+    and only further (libgit2's walk, to the root) when a question needs it.
+    """
+
+    store: GitStore
+    starts: dict[str, str | None]
+    known: dict[str, ChainLink] = field(default_factory=dict)
+    tips: dict[str, str | None] = field(default_factory=dict)
+    lines: dict[str, tuple[list[str], frozenset[str], bool]] = field(default_factory=dict)
+    full: dict[str, frozenset[str]] = field(default_factory=dict)
+    max_unnamed: int = MAX_UNNAMED_READS
+
+    def tip(self, branch: str) -> str | None:
+        """The branch's tip, resolved once (both checks then judge the same commit)."""
+        if branch not in self.tips:
+            self.tips[branch] = self.store.resolve(f"refs/heads/{branch}")
+        return self.tips[branch]
+
+    def line(self, branch: str) -> list[str]:
+        """The branch's first-parent line from its tip, newest first, down to and including
+        its set-up commit (or to the root, or to where it stopped: see :meth:`contains`)."""
+        return self._walked(branch)[0]
+
+    def contains(self, branch: str, commit: str) -> bool:
+        """Tell whether ``commit`` is on the branch's first-parent line."""
+        _, members, complete = self._walked(branch)
+        if commit in members:
+            return True
+        if complete:
+            return False
+        if branch not in self.full:  # below the set-up commit: the whole line, in C
+            tip = self.tip(branch)
+            self.full[branch] = frozenset(self.store.walk(tip, first_parent=True) if tip else ())
+        return commit in self.full[branch]
+
+    def _walked(self, branch: str) -> tuple[list[str], frozenset[str], bool]:
+        if branch not in self.lines:
+            line, complete = self._walk(self.tip(branch), self.starts.get(branch))
+            self.lines[branch] = (line, frozenset(line), complete)
+        return self.lines[branch]
+
+    def _walk(self, tip: str | None, stop: str | None) -> tuple[list[str], bool]:
+        """(commits from ``tip`` down to ``stop`` included, True when that reached the root)."""
+        line: list[str] = []
+        current, unnamed = tip, 0
+        while current is not None:
+            line.append(current)
+            if current == stop:
+                return line, False
+            link = self.known.get(current)
+            if link is None:
+                unnamed += 1
+                link = self.store.read_commit_links([current]).get(current)
+                if link is None or unnamed > self.max_unnamed:
+                    return line, False  # a missing commit, or a long foreign history
+            current = link.parents[0] if link.parents else None
+        return line, True
+
+
+def _check_executed(store: GitStore, entries: list[LoggedEntry], lines: _Lines) -> list[str]:
+    problems: list[str] = []
+    executed = [e.entry for e in entries if e.entry.event == "executed" and e.entry.proposal]
+    # Every merge read once, without signatures; a missing one (or not a commit) is left out.
+    merges = store.read_commit_links(e.commits.get("merge", "") for e in executed)
+    lines.known.update(merges)
+    for entry in executed:
+        assert entry.proposal is not None
         merge = entry.commits.get("merge", "")
         target = entry.commits.get("target", "")
-        if not merge or not store.has_object(merge):
+        info = merges.get(merge)
+        if info is None:
             problems.append(f"executed entry #{entry.seq} names a merge that does not exist")
             continue
-        info = store.commit(merge)
         commit = entry.commits.get("proposal")
         if len(info.parents) != 2 or info.parents[1] != commit:
             problems.append(
@@ -131,40 +261,54 @@ def _check_executed(store: GitStore, entries: list[LoggedEntry]) -> list[str]:
             )
         if TRAILER + entry.proposal not in info.message:
             problems.append(f"merge {merge[:12]} lacks its Gitgate-Proposal trailer")
-        if target not in on_branch:
-            tip = store.resolve(f"refs/heads/{target}")
-            on_branch[target] = set(store.walk(tip, first_parent=True)) if tip else set()
-        if merge not in on_branch[target]:
+        if not lines.contains(target, merge):
             problems.append(f"merge {merge[:12]} of {entry.proposal} is not on {target!r}")
     return problems
 
 
-def _check_branches(store: GitStore, policy: Policy, entries: list[LoggedEntry]) -> list[str]:
+def _check_branches(
+    store: GitStore, policy: Policy, entries: list[LoggedEntry], lines: _Lines
+) -> list[str]:
     merges = {e.entry.commits.get("merge") for e in entries if e.entry.event == "executed"}
     policy_commits = {
         e.entry.commits.get("policy") for e in entries if e.entry.event in ("init", "policy")
     }
-    starts = {
-        e.entry.commits.get("target"): e.entry.commits.get("policy")
-        for e in entries
-        if e.entry.event == "init"
-    }
     problems: list[str] = []
     for branch in policy.protected:
-        tip = store.resolve(f"refs/heads/{branch}")
-        start = starts.get(branch)
+        tip = lines.tip(branch)
+        start = lines.starts.get(branch)
         if tip is None or start is None:
             continue
-        if not store.is_ancestor(start, tip):
+        since = since_start(store, lines.line(branch), tip, start)
+        if since is None:
             problems.append(f"{branch} does not contain the commit gitgate was set up on")
             continue
-        for commit in store.walk(tip, hide=[start], first_parent=True):
+        for commit in since:
             if commit in merges or commit in policy_commits:
                 continue
             problems.append(
                 f"commit {commit[:12]} on {branch} did not come through an approved proposal"
             )
     return problems
+
+
+def since_start(store: GitStore, line: list[str], tip: str, start: str) -> list[str] | None:
+    """The commits of ``tip``'s first-parent history that ``start`` does not reach, newest
+    first: ``walk(tip, hide=[start], first_parent=True)``. None when ``start`` is not an
+    ancestor of ``tip``.
+
+    ``line`` is the start of ``tip``'s first-parent line (tip first). When ``start`` is on it
+    (the usual case) the answer is the part above it: those commits descend from ``start`` so
+    cannot be hidden by it, and everything below it is its ancestor. That needs no
+    ``descendant_of`` (a graph walk per call); otherwise the general walk decides.
+    """
+    try:
+        return line[: line.index(start)]
+    except ValueError:
+        pass
+    if not store.is_ancestor(start, tip):
+        return None
+    return list(store.walk(tip, hide=[start], first_parent=True))
 
 
 def _check_completion(store: GitStore, policy: Policy) -> list[str]:
