@@ -238,6 +238,7 @@ class GitStore:
         self._repo = repo
         self._lock_fd: int | None = None
         self._intent_written = False
+        self._flat_trees: dict[str, bool] = {}
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -792,11 +793,27 @@ class GitStore:
         return out
 
     def _level_diff(self, old: str, new: str) -> list[tuple[str, _Keyed | None, _Keyed | None]]:
-        """The entries of one level of two trees that differ (not below it), compared by git.
+        """The entries of one level of two wide trees that differ (not below it).
 
-        Without ``-r`` git lists a changed subtree as one entry and does not descend, so the
-        caller's walk goes on exactly as it does from its own comparison.
+        Two levels of files alone (no subtree on either side) go to libgit2's diff, in
+        process, on the parsed trees it caches: nothing below them for it to walk. A level
+        with subtrees goes to git (without ``-r`` it lists a changed subtree as one entry and
+        does not descend), never to libgit2, which would walk every file of every *equal*
+        subtree too: a hostile tree of 2,000 entries naming one big subtree would cost
+        millions of steps. Either way the caller's walk goes on as from its own comparison.
         """
+        if self._has_no_subtrees(old) and self._has_no_subtrees(new):
+            a, b = self._tree(old), self._tree(new)
+            assert a is not None and b is not None
+            sides: dict[str, list[_Keyed | None]] = {}
+            for delta in a.diff_to_tree(b).deltas:
+                if delta.status != DeltaStatus.ADDED:
+                    f = delta.old_file
+                    sides.setdefault(f.path, [None, None])[0] = (f.id, int(f.mode), f.path)
+                if delta.status != DeltaStatus.DELETED:
+                    f = delta.new_file
+                    sides.setdefault(f.path, [None, None])[1] = (f.id, int(f.mode), f.path)
+            return [(name, x, y) for name, (x, y) in sorted(sides.items())]
         proc = self.run_git(["diff-tree", "-z", "--no-renames", "-O/dev/null", old, new])
         records = []
         for header, record in _raw_diff_records(proc.stdout):
@@ -804,6 +821,19 @@ class GitStore:
                 raise GitError("git diff-tree: unexpected header")
             records.append(record)
         return _level_entries(records)
+
+    def _has_no_subtrees(self, tree: str) -> bool:
+        """Whether a tree holds no subtree (remembered: a tree never changes)."""
+        known = self._flat_trees.get(tree)
+        if known is None:
+            obj = self._tree(tree)
+            assert obj is not None
+            # map/set run in C: ~10 ms for 100,000 entries, where reading modes costs 0.2 s
+            known = pygit2.Tree not in set(map(type, obj))
+            if len(self._flat_trees) >= 256:
+                self._flat_trees.clear()
+            self._flat_trees[tree] = known
+        return known
 
     def _tree(self, oid: str | None) -> pygit2.Tree | None:
         if oid is None:
