@@ -54,8 +54,9 @@ def build_flat(path: Path, files: int) -> Path:
         data = b"file %d\nsome content line\n" % i
         stream.write(b"M 100644 inline f%06d.txt\ndata %d\n%s\n" % (i, len(data), data))
     stream.write(b"M 100644 inline %s\ndata 2\n0\n" % BENCH_FILE.encode())
-    subprocess.run(["git", f"--git-dir={path}", "fast-import", "--quiet"],
-                   input=stream.getvalue(), check=True)
+    subprocess.run(
+        ["git", f"--git-dir={path}", "fast-import", "--quiet"], input=stream.getvalue(), check=True
+    )
     return path
 
 
@@ -125,7 +126,9 @@ def measure(what: Callable[[], float], reps: int) -> list[float]:
     return [what() for _ in range(reps)]
 
 
-def alternate(a: Callable[[], float], b: Callable[[], float], reps: int) -> tuple[list[float], list[float]]:
+def alternate(
+    a: Callable[[], float], b: Callable[[], float], reps: int
+) -> tuple[list[float], list[float]]:
     """Run two measurements turn about, so a change of machine load hits both alike."""
     a(), b()
     xs: list[float] = []
@@ -149,18 +152,24 @@ def bench_flat(root: Path, files: int, reps: int) -> list[tuple[str, float, floa
     value = [0]
     ours, theirs = alternate(bench.round_trip, lambda: plumbing(bare, value), reps)
     rt, pl = median_ms(ours), median_ms(theirs)
-    print(f"  round trip (propose patch + approve) {rt:7.1f} ms | plumbing {pl:7.1f} ms | "
-          f"ratio {rt / pl:.2f}")
+    print(
+        f"  round trip (propose patch + approve) {rt:7.1f} ms | plumbing {pl:7.1f} ms | "
+        f"ratio {rt / pl:.2f}"
+    )
     goals = [("flat round trip <= 1x plumbing", rt / pl, 1.0, rt)]
 
     worked = Counter(checkout)  # cloned before gitgate came: set up on its own
-    bare_ms, co_ms = (median_ms(s) for s in alternate(bench.timed_approve,
-                                                      worked.timed_approve, reps))
-    status = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain"],
-                            capture_output=True, check=True).stdout
+    bare_ms, co_ms = (
+        median_ms(s) for s in alternate(bench.timed_approve, worked.timed_approve, reps)
+    )
+    status = subprocess.run(
+        ["git", "-C", str(checkout), "status", "--porcelain"], capture_output=True, check=True
+    ).stdout
     assert status == b"", status[:500]
-    print(f"  approve: checkout {co_ms:7.1f} ms | bare {bare_ms:7.1f} ms | "
-          f"ratio {co_ms / bare_ms:.2f} (working tree clean afterwards)")
+    print(
+        f"  approve: checkout {co_ms:7.1f} ms | bare {bare_ms:7.1f} ms | "
+        f"ratio {co_ms / bare_ms:.2f} (working tree clean afterwards)"
+    )
     goals.append(("approve in a checkout <= 1.5x bare", co_ms / bare_ms, 1.5, co_ms))
     return goals
 
@@ -199,9 +208,11 @@ def bench_hook_scan(root: Path, commits: int) -> list[tuple[str, float, float, f
     # Every commit passes the scan; only the journal check (no entry moves the ref) refuses.
     assert [v.reason for v in verdicts] == ["no pushed journal entry moves this ref"], verdicts
     scan = statistics.median(scans)
-    print(f"pending branch of {commits} commits: plain push {push * 1000:7.1f} ms | "
-          f"hook scan {scan * 1000:7.1f} ms ({scan / commits * 1e6:.0f} us a commit) | "
-          f"ratio {scan / push:.2f}")
+    print(
+        f"pending branch of {commits} commits: plain push {push * 1000:7.1f} ms | "
+        f"hook scan {scan * 1000:7.1f} ms ({scan / commits * 1e6:.0f} us a commit) | "
+        f"ratio {scan / push:.2f}"
+    )
     return [("hook scan <= 1x plain push", scan / push, 1.0, scan * 1000)]
 
 
@@ -221,9 +232,11 @@ def main() -> int:
         root = Path(tmp)
         (root / "home").mkdir()
         _seal_environment(root / "home")
-        print(f"gitgate from {Path(gitgate.__file__).parent}, git "
-              f"{git(root, 'version').split()[-1]}, python {sys.version.split()[0]}, "
-              f"load {os.getloadavg()[0]:.1f}, {reps} repetitions (medians)\n")
+        print(
+            f"gitgate from {Path(gitgate.__file__).parent}, git "
+            f"{git(root, 'version').split()[-1]}, python {sys.version.split()[0]}, "
+            f"load {os.getloadavg()[0]:.1f}, {reps} repetitions (medians)\n"
+        )
         goals = bench_flat(root, files, reps)
         goals += bench_hook_scan(root, commits)
     print("\ngoals:")

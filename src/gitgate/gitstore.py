@@ -1130,13 +1130,43 @@ class GitStore:
         # Move to the branch's tip as it is now, not to `new`: when two approvals race, the
         # later sync then still ends at the final tip whatever order the two run in.
         latest = self.resolve(f"refs/heads/{branch}") or new
-        proc = self.run_git(["read-tree", "-m", "-u", old, latest], cwd=self.workdir, check=False)
+        trees = self._two_way_trees(old, latest, self.workdir)
+        if trees is None:
+            return None  # nothing differs: nothing to bring along
+        proc = self.run_git(["read-tree", "-m", "-u", *trees], cwd=self.workdir, check=False)
         if proc.returncode != 0:
             return (
                 f"{branch} is checked out here and has local changes; its working tree was "
                 f"not updated (run `git status`, then `git reset --keep {branch}`)"
             )
         return None
+
+    def _two_way_trees(self, old: str, new: str, workdir: Path) -> tuple[str, str] | None:
+        """The two trees ``git read-tree -m -u`` merges to take the checkout from old to new.
+
+        Not the whole trees but trees of just the paths that differ: for every path in
+        neither of them git's two-way merge keeps the index entry and the file as they are
+        (cases 4 and 5 of its table), which is what it does with the whole trees for a path
+        both hold alike, so each path comes out exactly as with the whole trees, local
+        changes refused alike; yet git no longer reads two trees of 100,000 entries and
+        compares them with the index. With no index yet, git checks out everything
+        ("initial checkout"): the whole trees then, as when very many paths differ.
+        Returns None when nothing differs.
+        """
+        old_tree, new_tree = self._peeled_tree(old), self._peeled_tree(new)
+        changed = self.changed_paths(old_tree, new_tree)
+        if not changed:
+            return None
+        index = self.git_dir / "index"
+        if os.environ.get("GIT_INDEX_FILE"):  # git reads it relative to the working tree
+            index = workdir / os.environ["GIT_INDEX_FILE"]
+        if len(changed) > NARROW_LIMIT or not index.exists():
+            return old, new
+        return self._subset_tree(old_tree, changed), self._subset_tree(new_tree, changed)
+
+    def _peeled_tree(self, rev: str) -> str:
+        obj = self._repo[rev].peel(pygit2.Tree)
+        return str(obj.id)
 
     # -- notes (always written with git's xx/38 fan-out) --------------------------------------
 
@@ -1598,8 +1628,10 @@ def _raw_diff_records(
         if len(parts) != 5 or not meta.startswith(b":") or i + 1 >= len(fields):
             raise GitError("git diff-tree: unexpected output")
         old_mode, new_mode = int(parts[0][1:], 8), int(parts[1], 8)
-        yield None, (old_mode, new_mode, parts[2].decode(), parts[3].decode(),
-                     os.fsdecode(fields[i + 1]))
+        yield (
+            None,
+            (old_mode, new_mode, parts[2].decode(), parts[3].decode(), os.fsdecode(fields[i + 1])),
+        )
         i += 2
 
 
