@@ -7,7 +7,11 @@ blobs as bytes. The git CLI is used where libgit2 falls short, each time for a m
   parser rejects some valid ``git diff`` output, and pygit2 can only apply to the real index.
 * ``git merge-tree --write-tree``: a three-way tree merge in milliseconds where libgit2's
   ``merge_commits`` needs a full index (395 ms at 100k files).
-* ``git read-tree -m -u``: bring a checked-out branch's working tree along, safely.
+* ``git read-tree -m -u``: bring a checked-out branch's working tree along, safely (given
+  trees of just the changed paths: the same per-path result without reading whole trees).
+* ``git diff-tree``: one level of two wide directories compared in C when either holds a
+  subtree (libgit2's diff would walk every equal subtree below), and the changed paths of
+  every commit of a pushed branch in one process (``--stdin``).
 * pushes and fetches, which must run server hooks (libgit2 runs none).
 """
 
