@@ -777,7 +777,7 @@ class GitStore:
             return []
         stdin = "".join(f"{old} {new}\n" for old, new in pairs).encode()
         proc = self.run_git(
-            ["diff-tree", "--stdin", "-r", "-z", "--always", "--no-renames", "-O/dev/null"],
+            ["diff-tree", "--stdin", "-r", "-z", "--always", *_PINNED_TREE_DIFF],
             stdin=stdin,
         )
         out: list[list[str]] = []
@@ -818,7 +818,7 @@ class GitStore:
                     f = delta.new_file
                     sides.setdefault(f.path, [None, None])[1] = (f.id, int(f.mode), f.path)
             return [(name, x, y) for name, (x, y) in sorted(sides.items())]
-        proc = self.run_git(["diff-tree", "-z", "--no-renames", "-O/dev/null", old, new])
+        proc = self.run_git(["diff-tree", "-z", *_PINNED_TREE_DIFF, old, new])
         records = []
         for header, record in _raw_diff_records(proc.stdout):
             if header is not None or record is None:
@@ -1602,6 +1602,12 @@ def _keyed_entries(obj: pygit2.Tree | None) -> dict[str, _Keyed]:
         name = entry.name or ""
         keyed[name + "/" if mode == MODE_TREE else name] = (entry.id, mode, name)
     return keyed
+
+
+# `git diff-tree` must list every changed entry whatever the configuration: no renames, no
+# order file, and no submodule hidden by an `ignore` setting (.gitmodules in a working tree
+# or HEAD can say `ignore = all`, which would hide a gitlink being added or moved).
+_PINNED_TREE_DIFF = ("--no-renames", "-O/dev/null", "--ignore-submodules=none")
 
 
 def _raw_diff_records(

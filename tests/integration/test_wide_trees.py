@@ -131,3 +131,19 @@ def test_raw_output_of_another_shape_is_refused() -> None:
         list(gitstore._raw_diff_records(b":100644 100644 abc\0path\0"))
     with pytest.raises(gitstore.GitError):
         list(gitstore._raw_diff_records(b"garbage\0"))
+
+
+def test_a_submodule_marked_ignored_is_still_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # .gitmodules may say `ignore = all`; git's diff would then hide the gitlink's change.
+    repo = tmp_path / "work"
+    store = GitStore.init_repository(repo)
+    monkeypatch.chdir(repo)  # git takes the working tree (and its .gitmodules) from here
+    (repo / ".gitmodules").write_text('[submodule "g"]\n\tpath = g\n\turl = ./g\n\tignore = all\n')
+    blob = TreeEntry(0o100644, store.write_blob(b"x\n"))
+    files = {f"f{i:05d}": blob for i in range(gitstore.WIDE_TREE + 5)}
+    old = store.update_tree(None, {**files, "sub/x": blob})  # a level with a subtree: git's way
+    new = store.update_tree(old, {"g": TreeEntry(MODE_GITLINK, "2" * 40)})
+    assert store.changed_paths(old, new) == ["g"]
+    assert store.changed_paths_of_pairs([(old, new)]) == [["g"]]
