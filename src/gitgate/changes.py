@@ -33,10 +33,12 @@ Edits = Mapping[str, TreeEntry | None]
 
 
 def edits_between(store: GitStore, old_tree: str, new_tree: str) -> dict[str, TreeEntry | None]:
-    """The edits that turn ``old_tree`` into ``new_tree`` (renames as delete + add)."""
-    diff = store.diff_trees(old_tree, new_tree)
-    paths = {f.path for f in diff.files} | {f.old_path for f in diff.files if f.old_path}
-    return {p: store.tree_entry(new_tree, p) for p in sorted(paths)}
+    """The edits that turn ``old_tree`` into ``new_tree`` (renames as delete + add).
+
+    Every changed path, from the walk that skips equal subtrees (and leaves wide directories
+    to git): no rename detection, stats or patch text, which an edit list does not use.
+    """
+    return {p: store.tree_entry(new_tree, p) for p in store.changed_paths(old_tree, new_tree)}
 
 
 def check_edits(

@@ -934,6 +934,7 @@ class _Push:
         scan = _PendingScan(
             self.store, self.policy_for(target), set(commits), hide, allowed, home_branch
         )
+        scan.find_changed_paths(commits)
         for commit in commits:
             scan.check(commit, target)
 
@@ -978,6 +979,22 @@ class _PendingScan:
     on_history: list[str]  # tips whose history a parent may come from
     allowed_secrets: frozenset[str]
     home_branch: str | None = None  # set when the target carries the pinned policy
+    changed: dict[str, list[str]] = field(default_factory=dict)  # by commit, vs its parent
+
+    def find_changed_paths(self, commits: Sequence[str]) -> None:
+        """What each commit changes against its first parent, for all of them at once.
+
+        One ``git diff-tree --stdin`` walks every pair in C (equal subtrees skipped by id):
+        walking each pair in Python read every entry of each changed directory again, most
+        of a 1,000-commit branch's scan when each commit adds a file to one directory.
+        """
+        pairs: dict[str, tuple[str, str]] = {}
+        for commit in commits:
+            info = self.store.commit(commit)
+            if info.parents:  # a root commit is refused by check() before its paths count
+                pairs[commit] = (self.store.commit(info.parents[0]).tree, info.tree)
+        found = self.store.changed_paths_of_pairs(list(pairs.values()))
+        self.changed.update(zip(pairs, found, strict=True))
 
     def check(self, commit: str, target: str) -> None:
         """Refuse ``commit`` if it grows from outside ``target`` or adds unsafe content."""
@@ -999,7 +1016,9 @@ class _PendingScan:
                 )
         self._check_message(commit, info.message)
         base_tree = self.store.commit(info.parents[0]).tree
-        paths = self.store.changed_paths(base_tree, info.tree)
+        paths = self.changed.get(commit)
+        if paths is None:
+            paths = self.store.changed_paths(base_tree, info.tree)
         if POLICY_PATH in paths:
             self._check_policy(commit, info.parents[0])
         edits = {path: self.store.tree_entry(info.tree, path) for path in paths}
