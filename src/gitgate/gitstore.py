@@ -1293,6 +1293,13 @@ class GitStore:
 
     # -- the git CLI -----------------------------------------------------------------------
 
+    def gc_auto(self) -> None:
+        """Let git pack loose objects when it thinks it should (`git gc --auto`, which returns
+        at once below its thresholds and otherwise detaches into the background). Best effort:
+        housekeeping never fails a decision."""
+        with contextlib.suppress(OSError, subprocess.SubprocessError, GitError):
+            self.run_git(["gc", "--auto", "--quiet"], check=False, timeout=60)
+
     def run_git(
         self,
         args: Sequence[str],

@@ -34,6 +34,7 @@ from gitgate.records import (
 log = logging.getLogger(__name__)
 
 _GITGATE = actor_identity("gitgate")
+GC_EVERY = 256  # entries between two `git gc --auto` (a no-op until git's thresholds are met)
 APPLIED_REF = "refs/gitgate/applied"  # local only: the last entry whose effects are complete
 MAX_BLIND_WALK = 10_000  # entries read back when the marker is missing (a fresh clone)
 MAX_SETTLE_TRIES = (
@@ -103,7 +104,12 @@ class Journal:
                     f"the decision is recorded, but completing it failed: {message}",
                     hint="run `gitgate doctor` (any gitgate command also completes it)",
                 ) from err
-            return written
+        if any(logged.entry.seq % GC_EVERY == 0 for logged in written):
+            # libgit2 writes loose objects and never packs them; git's own commands run
+            # `gc --auto` as they write, so gitgate does too (10,000 proposals are ~180,000
+            # loose objects otherwise, and every full read of the journal pays for them).
+            self.store.gc_auto()
+        return written
 
     # -- completing ------------------------------------------------------------------------
 
