@@ -2,17 +2,19 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/bench_hook.py [--runs N] [--commits N]
+    python benchmarks/bench_hook.py [--runs N]
 
 1. One approved proposal (target, audit log, notes, pending-branch deletion in one atomic
    push) pushed with the hook and the very same push without it, alternating, N times each
    (default 10): medians, the ratio and the overhead in milliseconds. Between the two pushes
    the server's refs are put back with ``git update-ref`` so both push the same objects.
-2. A pending branch of 1,000 commits (each adds a small file): the push with the hook, the
-   push without it, and the hook's scan alone (``hook.decide`` in-process, no interpreter
-   start-up).
 
-Targets: hook overhead under 150 ms per push; the scan of 1,000 commits under 3 s.
+The scan of a 1,000-commit pending branch against a plain push is in ``bench_widedir.py``
+(since the journal, a pending ref pushed without its ``proposed`` entry is refused outright,
+so it is measured on the hook's scan itself). ``bench_hook_cpu.py`` gives the hook's CPU time,
+which survives a busy machine better than these wall times.
+
+Targets: hook overhead under 150 ms per push (issue 9); aim for 80 ms (issue 14).
 """
 
 from __future__ import annotations
@@ -165,43 +167,9 @@ def bench_approval(server: Path, agent: Path, alice: Path, runs: int) -> None:
     print(f"  ratio        {hooked_ms / plain_ms:8.2f}x   overhead {hooked_ms - plain_ms:.1f} ms")
 
 
-def bench_pending_scan(server: Path, agent: Path, commits: int) -> None:
-    from gitgate import hook
-    from gitgate.audit import actor_identity
-    from gitgate.gitstore import GitStore, TreeEntry
-
-    store = GitStore.open(agent)
-    tip = store.resolve("refs/heads/main")
-    assert tip is not None
-    who = actor_identity(AGENT)
-    for i in range(commits):
-        blob = store.write_blob(f"# note {i}\nvalue_{i} = {i * 7919}\n".encode())
-        tree = store.update_tree(
-            store.commit(tip).tree, {f"notes/n{i:04d}.py": TreeEntry(0o100644, blob)}
-        )
-        tip = store.create_commit(tree, [tip], f"step {i}\n", who, 1_700_000_000 + i)
-    ref = "refs/heads/gitgate/pending/abcdefghjk"
-    timings = {}
-    for hooked in (False, True):
-        hook_toggle(server, hooked)
-        timings[hooked] = timed_push(agent, [f"{tip}:{ref}"], AGENT)
-        git(server, "update-ref", "-d", ref)
-    hook_toggle(server, True)
-    server_store = GitStore.open(server)  # the objects are in the server now
-    start = time.perf_counter()
-    verdicts = hook.decide(server_store, [hook.Update(None, tip, ref)], AGENT)
-    scan = time.perf_counter() - start
-    assert all(v.allowed for v in verdicts), verdicts
-    print(f"pending branch of {commits} commits:")
-    print(f"  push with hook    {timings[True] * 1000:8.1f} ms")
-    print(f"  push without hook {timings[False] * 1000:8.1f} ms")
-    print(f"  hook scan alone   {scan * 1000:8.1f} ms ({scan / commits * 1e6:.0f} us per commit)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--commits", type=int, default=1000)
     args = parser.parse_args()
     ensure_bytecode()  # as an installed copy has it
     with tempfile.TemporaryDirectory(prefix="gitgate-bench-hook-") as tmp:
@@ -213,7 +181,6 @@ def main() -> None:
             f"python {sys.version.split()[0]}, {git(root, 'version').strip()}, load {os.getloadavg()[0]:.1f}"
         )
         bench_approval(server, agent, alice, args.runs)
-        bench_pending_scan(server, agent, args.commits)
 
 
 if __name__ == "__main__":
