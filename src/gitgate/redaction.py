@@ -158,7 +158,7 @@ def _provider_handler(provider: _Provider) -> _Handler:
         body = value[len(hit) :] if provider.group == 0 and not provider.before else value
         if _is_token_placeholder(body):
             return
-        if provider.check_random and not _looks_random(body, min_len=12):
+        if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
             return
         out.append((start, end, provider.kind, _PRIO_PROVIDER))
 
@@ -166,7 +166,8 @@ def _provider_handler(provider: _Provider) -> _Handler:
 
 
 _TOKEN_PLACEHOLDER_RE = re.compile(
-    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here",
+    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here"
+    r"|[_\-]here\b|fake|123456789|abcdefgh",
     re.I,
 )
 
@@ -178,6 +179,21 @@ def _is_token_placeholder(body: str) -> bool:
     core = [c for c in body if c.isalnum()]
     # Generated bodies use most of their alphabet; a fill pattern ("abcabc", "1111") does not.
     return len(core) >= 12 and len(set(core)) < 6
+
+
+def _dense_random(body: str) -> bool:
+    """A long body with the spread of a generated token, even when ``_looks_random`` balks.
+
+    ``_looks_random`` rejects runs of capitals ("WTOXIWUHAJVSDMG" reads as words to it); after
+    a vendor prefix, a long high-entropy body with digits is what generated tokens look like.
+    """
+    return (
+        len(body) >= 20
+        and any(c.isdigit() for c in body)
+        and len(set(body)) >= 12
+        and _TOKEN_CHARS_RE.fullmatch(body) is not None
+        and _entropy(body) >= 3.8
+    )
 
 
 def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -244,7 +260,7 @@ _URL_CRED_RE = re.compile(r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>]{1,1024})@[A
 _AUTH_HEADER_RE = re.compile(
     r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)"
 )
-_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{1,256}:([^\s'\"]{1,1024})")
+_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024})")
 
 
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -400,6 +416,8 @@ def _name_strength(name: str) -> int:
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
+    if words[-2:] == ["site", "key"]:
+        return 0  # reCAPTCHA/hCaptcha site keys are public by design
     if any(t in _NEVER_TOKENS for t in words):
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
@@ -437,6 +455,8 @@ _SEP_RE = re.compile(
 )
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
+_HEADER_FLAG_RE = re.compile(r"(?:-H|--header)[ \t=]*\Z")
+_DEFINE_RE = re.compile(r"[ \t+]*#[ \t]*define[ \t]+\Z")
 _PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
 _PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
 _COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
@@ -445,13 +465,14 @@ _LINE_PREFIX_RE = re.compile(
     r"[\"']?"
 )
 _ENV_PREFIX_RE = re.compile(
-    r"[+\- ]?(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+    r"(?:[ \t]*-[ \t]+|[+\- ]?)(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
 )
 _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
 # Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
 _ANY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
-_PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
+# Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
+_PY_STR_PREFIX_RE = re.compile(r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
 _QUOTED_RES = {
     '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
     "'": re.compile(r"'((?:[^'\\\n]|\\.){0,4096})'"),
@@ -535,8 +556,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
             return value
     if sep is not None and name_quoted and sep.group("close") is None:
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
-        return _value_at(text, sep.end(), mode="token", literal=False)
+        # After curl's -H it is a header for sure, so the value is literal whatever its shape.
+        header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
+        return _value_at(text, sep.end(), mode="token", literal=header)
     if sep is None:
+        if end < len(text) and text[end] in " \t" and _defines(text, start):
+            vpos = end
+            while vpos < len(text) and text[vpos] in " \t":
+                vpos += 1
+            return _value_at(text, vpos, mode="token", literal=False)
         if is_flag and end < len(text) and text[end] in " \t":
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
@@ -581,6 +609,12 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+def _defines(text: str, start: int) -> bool:
+    """``#define NAME value``: a C preprocessor constant (not a ``#`` comment)."""
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return _DEFINE_RE.fullmatch(text, line_start, start) is not None
 
 
 def _value_at(
@@ -646,7 +680,10 @@ _PLACEHOLDER_RE = re.compile(
 _PLACEHOLDER_SUB_RE = re.compile(
     r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
-    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.",
+    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\."
+    r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
+    # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
+    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
     re.I,
 )
 _PUBLIC_PREFIX_RE = re.compile(
@@ -902,7 +939,8 @@ _ORACLE_THIN_RE = re.compile(r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
 
 def _dsn(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     before = _line_before(text, pos)
-    cut = max(before.rfind(c) for c in " \t\"'`=(,;")
+    # Not cut at "=": passwords contain it, and the user name before the ":" cannot.
+    cut = max(before.rfind(c) for c in " \t\"'`(,;")
     m = _DSN_HEAD_RE.search(before[cut + 1 :])
     if m is not None:
         start = pos - len(before) + cut + 1 + m.start(2)
@@ -913,6 +951,20 @@ def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _ORACLE_THIN_RE.match(text, pos)
     if m is not None:
         _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
+
+
+# ~/.pgpass: hostname:port:database:username:password, one entry per line.
+_PGPASS_RE = re.compile(
+    r"[+\- ]?[A-Za-z0-9_.\-*\[\]]{1,253}:(?:\d{1,5}|\*):[^:\s]{1,128}:[^:\s]{1,128}:(\S{1,256})[ \t]*\r?$",
+    re.M,
+)
+
+
+def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    m = _PGPASS_RE.match(text, line_start)
+    if m is not None and m.start(1) > pos:
+        _add_literal(out, m.start(1), m.end(1), "pgpass-password", m.group(1))
 
 
 # auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
@@ -1043,6 +1095,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         _auth_tuple,
     )  # fmt: skip
     add(("machine ", "default login"), _netrc)
+    add((":5432:", ":*:"), _pgpass)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
@@ -1061,6 +1114,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
     add(_case_variants("signature"), _assignment)
+    # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
+    add(("_pat", "_PAT", "Pat"), _assignment)
     return table
 
 
