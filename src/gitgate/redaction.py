@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import TypeAlias
 
 __all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
@@ -87,6 +85,10 @@ class _Provider:
 
 def _load_providers() -> tuple[_Provider, ...]:
     """The vendor token table, kept as data in ``gitgate/data/secret_tokens.toml``."""
+    # Imported here: only the first scan needs them, not every importer of this module.
+    import tomllib
+    from importlib import resources
+
     raw = resources.files("gitgate").joinpath("data/secret_tokens.toml").read_text("utf-8")
     out: list[_Provider] = []
     for entry in tomllib.loads(raw)["token"]:
@@ -132,8 +134,6 @@ _CHECKSUMMED_RE = re.compile(r"gh[pousr]_[A-Za-z0-9]{36}")
 def _fails_checksum(value: str) -> bool:
     return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
 
-
-_PROVIDERS: tuple[_Provider, ...] = _load_providers()
 
 # Discord bot tokens have no literal prefix (base64 of a numeric id), so they get one
 # whole-text scan; the uppercase first letter keeps it cheap.
@@ -465,7 +465,8 @@ _LINE_PREFIX_RE = re.compile(
     r"[\"']?"
 )
 _ENV_PREFIX_RE = re.compile(
-    r"(?:[ \t]*-[ \t]+|[+\- ]?)(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+    r"(?:[ \t]*-[ \t]+|[+\- ]?)"  # "- NAME=value" (a compose list item), or a diff marker
+    r"(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
 )
 _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
@@ -955,7 +956,8 @@ def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 # ~/.pgpass: hostname:port:database:username:password, one entry per line.
 _PGPASS_RE = re.compile(
-    r"[+\- ]?[A-Za-z0-9_.\-*\[\]]{1,253}:(?:\d{1,5}|\*):[^:\s]{1,128}:[^:\s]{1,128}:(\S{1,256})[ \t]*\r?$",
+    r"[+\- ]?[A-Za-z0-9_.\-*\[\]]{1,253}:(?:\d{1,5}|\*)"
+    r":[^:\s]{1,128}:[^:\s]{1,128}:(\S{1,256})[ \t]*\r?$",
     re.M,
 )
 
@@ -1078,7 +1080,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         for t in triggers:
             table.setdefault(t, []).append(handler)
 
-    for provider in _PROVIDERS:
+    for provider in _load_providers():
         add(provider.triggers, _provider_handler(provider))
     add((":AA",), _telegram)
     add(_DISCORD_PREFIXES, _discord_bot)
@@ -1201,45 +1203,56 @@ def _build_dispatch() -> dict[str, list[_Entry]]:
     return dispatch
 
 
-_DISPATCH = _build_dispatch()
-_TRIGGER_RE = re.compile(_trie_pattern(_DISPATCH))
-_ENTRIES_FOR_HIT: dict[str, list[_Entry]] = {}
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    """The compiled trigger set: built on first use, not at import (``gitgate --help`` and
+    every command that never redacts would otherwise pay for ~100 vendor patterns and the
+    trigger trie)."""
+
+    trigger_re: re.Pattern[str]
+    dispatch: dict[str, list[_Entry]]
+    # Per-hit caches, filled as hits are met.
+    entries_for_hit: dict[str, list[_Entry]]
+    overlaps: dict[str, bool]
+
+    def overlaps_another(self, hit: str) -> bool:
+        """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
+        found = self.overlaps.get(hit)
+        if found is None:
+            tails = [hit[i:] for i in range(1, len(hit))]
+            found = any(a.startswith(s) or s.startswith(a) for s in tails for a in self.dispatch)
+            self.overlaps[hit] = found
+        return found
+
+    def entries_for(self, hit: str) -> list[_Entry]:
+        """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
+        found = self.entries_for_hit.get(hit)
+        if found is None:
+            found = [e for a, es in self.dispatch.items() if hit.startswith(a) for e in es]
+            self.entries_for_hit[hit] = found
+        return found
 
 
-_OVERLAPS: dict[str, bool] = {}
-
-
-def _overlaps_another(hit: str) -> bool:
-    """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
-    found = _OVERLAPS.get(hit)
-    if found is None:
-        tails = [hit[i:] for i in range(1, len(hit))]
-        found = any(a.startswith(s) or s.startswith(a) for s in tails for a in _DISPATCH)
-        _OVERLAPS[hit] = found
-    return found
-
-
-def _entries_for(hit: str) -> list[_Entry]:
-    """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
-    found = _ENTRIES_FOR_HIT.get(hit)
-    if found is None:
-        found = [e for anchor, es in _DISPATCH.items() if hit.startswith(anchor) for e in es]
-        _ENTRIES_FOR_HIT[hit] = found
-    return found
+@lru_cache(maxsize=1)
+def _scanner() -> _Scanner:
+    dispatch = _build_dispatch()
+    return _Scanner(re.compile(_trie_pattern(dispatch)), dispatch, {}, {})
 
 
 def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     cands: list[_Cand] = []
     markers: list[tuple[int, int]] = []
     skip_until = 0
-    search = _TRIGGER_RE.search
+    scanner = _scanner()
+    search = scanner.trigger_re.search
+    overlaps_another, entries_for = scanner.overlaps_another, scanner.entries_for
     m = search(text)
     while m is not None:
         anchor, hit = m.start(), m.group()
         # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside the
         # hit only when another trigger could start there.
-        m = search(text, anchor + 1 if _overlaps_another(hit) else m.end())
-        for literal, off, handlers in _entries_for(hit):
+        m = search(text, anchor + 1 if overlaps_another(hit) else m.end())
+        for literal, off, handlers in entries_for(hit):
             pos = anchor - off
             if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
                 continue  # inside an existing [REDACTED:...] marker, or not the full trigger
