@@ -135,8 +135,7 @@ def _fails_checksum(value: str) -> bool:
     return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
 
 
-# Discord bot tokens have no literal prefix (base64 of a numeric id), so they get one
-# whole-text scan; the uppercase first letter keeps it cheap.
+# Discord bot tokens have no literal prefix: their first part is base64 of a numeric id.
 _DISCORD_BOT_RE = re.compile(
     r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
     r"(?![A-Za-z0-9_\-.])"
@@ -456,7 +455,9 @@ _SEP_RE = re.compile(
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
 _HEADER_FLAG_RE = re.compile(r"(?:-H|--header)[ \t=]*\Z")
+# Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = re.compile(r"[ \t+]*#[ \t]*define[ \t]+\Z")
+_FISH_SET_RE = re.compile(r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
 _PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
 _PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
 _COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
@@ -561,11 +562,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
         return _value_at(text, sep.end(), mode="token", literal=header)
     if sep is None:
-        if end < len(text) and text[end] in " \t" and _defines(text, start):
+        positional = _positional_assignment(text, start) if end < len(text) else None
+        if positional is not None and text[end] in " \t":
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
                 vpos += 1
-            return _value_at(text, vpos, mode="token", literal=False)
+            if text.startswith("(", vpos):
+                return None  # fish command substitution: (read -s), (cat token)
+            # A C constant is an expression unless quoted; a shell word is a literal.
+            return _value_at(text, vpos, mode="env", literal=positional == "shell")
         if is_flag and end < len(text) and text[end] in " \t":
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
@@ -612,10 +617,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
 
 
-def _defines(text: str, start: int) -> bool:
-    """``#define NAME value``: a C preprocessor constant (not a ``#`` comment)."""
+def _positional_assignment(text: str, start: int) -> str | None:
+    """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
+    lo = max(0, start - 24)
+    if text.rfind("define", lo, start) < 0 and text.rfind("set ", lo, start) < 0:
+        return None  # the common case, decided without finding the line start
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
-    return _DEFINE_RE.fullmatch(text, line_start, start) is not None
+    if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
+        return "c"
+    return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
 
 
 def _value_at(
@@ -675,6 +685,7 @@ _PLACEHOLDER_RE = re.compile(
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
+      | [A-Za-z_$][\w$.]*[\[(]                # ENV[, getenv( : an expression cut at a quote
     )$""",
     re.X,
 )
@@ -722,7 +733,7 @@ _TEMPLATE_RE = re.compile(
 )
 # [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
 _MASK_RE = re.compile(
-    r"^(?:\[[A-Za-z _\-]{1,32}\]|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
+    r"^(?:\[[A-Za-z _\-]{1,32}\]?|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
     r"|<[^<>]{0,64}>)$"
 )
 
@@ -1083,7 +1094,6 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     for provider in _load_providers():
         add(provider.triggers, _provider_handler(provider))
     add((":AA",), _telegram)
-    add(_DISCORD_PREFIXES, _discord_bot)
     add(("-----BEGIN ",), _pem)
     add(("Private-Lines:",), _putty)
     add((" -p", "\t-p", " -a", "\t-a"), _cli_password)
@@ -1117,24 +1127,29 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
     add(_case_variants("signature"), _assignment)
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
-    add(("_pat", "_PAT", "Pat"), _assignment)
+    # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
+    add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
     return table
 
 
-# Discord bot tokens start with base64 of a decimal user id, so their first four characters
-# come from a small set: that set is their trigger.
-_DISCORD_PREFIXES = tuple(
-    a + b + c
-    for a in ("MT", "Mj", "Mz", "ND", "NT", "Nj", "Nz", "OD", "OT")
-    for b in "AEIMQUYcgk"
-    for c in "wxyz012345"
-)
+# Discord bot tokens have no literal to trigger on, and their first characters vary too much
+# to serve as one (other scanners' examples use any letters after M/N/O). Their middle does
+# not: ".xxxxxx." then 27+ characters. One whole-text scan for that middle costs about 1% of
+# a scan; each hit then looks back for the id part.
+_DISCORD_MID_RE = re.compile(r"\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}")
 
 
-def _discord_bot(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-    m = _DISCORD_BOT_RE.match(text, pos)
-    if m is not None and _looks_random(m.group(), min_len=50):
-        out.append((m.start(), m.end(), "discord-bot-token", _PRIO_PROVIDER))
+def _discord_bots(text: str, out: list[_Cand]) -> None:
+    for mid in _DISCORD_MID_RE.finditer(text):
+        dot = mid.start()
+        for start in range(max(0, dot - 28), dot - 23):  # the id part: 24 to 28 characters
+            if text[start] not in "MNO":
+                continue
+            m = _DISCORD_BOT_RE.match(text, start)
+            if m is not None:
+                if _looks_random(m.group(), min_len=50):
+                    out.append((m.start(), m.end(), "discord-bot-token", _PRIO_PROVIDER))
+                break  # the leftmost match is the token; a later M/N/O is inside it
 
 
 # Rough character frequencies (percent) in code and prose. Each trigger is scanned for from
@@ -1264,6 +1279,7 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
                 continue
             for handler in handlers:
                 handler(text, pos, literal, cands)
+    _discord_bots(text, cands)
     return cands, markers
 
 
