@@ -457,6 +457,7 @@ _SEP_RE = re.compile(
 _HEADER_FLAG_RE = re.compile(r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = re.compile(r"[ \t+]*#[ \t]*define[ \t]+\Z")
+_COMMENT_OP_RE = re.compile(r"[ \t]+(?:is|was)[ \t]+|==[ \t]*")
 _FISH_SET_RE = re.compile(r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
 _PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
 _PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
@@ -562,6 +563,14 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
         return _value_at(text, sep.end(), mode="token", literal=header)
     if sep is None:
+        said = _COMMENT_OP_RE.match(text, end)
+        if said is not None and _in_comment(text, start):
+            # "# root password is hunter2!x", "REM password==...": prose in a comment, so only
+            # a password-shaped word counts.
+            value = _value_at(text, said.end(), mode="token", literal=True)
+            if value is not None:
+                value.comment = True
+            return value
         positional = _positional_assignment(text, start) if end < len(text) else None
         if positional is not None and text[end] in " \t":
             vpos = end
@@ -615,6 +624,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+def _in_comment(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return _COMMENT_LINE_RE.match(text, line_start, start) is not None
 
 
 def _positional_assignment(text: str, start: int) -> str | None:
@@ -692,7 +706,7 @@ _PLACEHOLDER_RE = re.compile(
 _PLACEHOLDER_SUB_RE = re.compile(
     r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
-    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\."
+    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
     r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
     # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
     r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
