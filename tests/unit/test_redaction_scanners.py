@@ -57,7 +57,8 @@ TOKENS = {
     "harness": f"pat.{rnd(B64URL, 22)}.{rnd(ALNUM, 24)}.{rnd(ALNUM, 20)}",
     "maxmind": f"{rnd(ALNUM, 6)}_{rnd(ALNUM, 29)}_mmk",
     # capitals with few digits read as words to the generic randomness test
-    "newrelic-capitals": "NRAK-" + "".join(_rng.choice(string.ascii_uppercase) for _ in range(24))
+    "newrelic-capitals": "NRAK-"
+    + "".join(_rng.choice(string.ascii_uppercase) for _ in range(24))
     + "7Q2",
     "dropbox-short-lived": "sl.u." + rnd(B64URL, 140),
     "discord-any-id": DISCORD,
