@@ -72,11 +72,18 @@ def _seal_environment(home: Path) -> None:
     (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
 
 
-def git(repo: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
-        ) -> str:
+def git(
+    repo: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     proc = subprocess.run(
-        ["git", f"--git-dir={repo}", *args], input=input, capture_output=True,
-        env={**os.environ, **(env or {})}, check=False,
+        ["git", f"--git-dir={repo}", *args],
+        input=input,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.decode()}")
@@ -85,8 +92,7 @@ def git(repo: Path, *args: str, input: bytes | None = None, env: dict[str, str] 
 
 def build_repo(path: Path, files: int) -> Path:
     """A bare repository whose main holds ``files`` small files in ~100 x 20 directories."""
-    subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", str(path)],
-                   check=True)
+    subprocess.run(["git", "init", "-q", "--bare", "--initial-branch=main", str(path)], check=True)
     stream = io.BytesIO()
     message = b"initial"
     stream.write(b"commit refs/heads/main\n")
@@ -98,8 +104,9 @@ def build_repo(path: Path, files: int) -> Path:
         stream.write(b"M 100644 inline %s\ndata %d\n%s\n" % (name, len(data), data))
     data = b"0\n"
     stream.write(b"M 100644 inline %s\ndata %d\n%s\n" % (BENCH_FILE.encode(), len(data), data))
-    subprocess.run(["git", f"--git-dir={path}", "fast-import", "--quiet"],
-                   input=stream.getvalue(), check=True)
+    subprocess.run(
+        ["git", f"--git-dir={path}", "fast-import", "--quiet"], input=stream.getvalue(), check=True
+    )
     return path
 
 
@@ -142,12 +149,20 @@ class Bench:
         patch = counter_patch(self.value)
         base = [sys.executable, "-m", "gitgate", "-C", str(self.repo)]
         start = time.perf_counter()
-        proposed = subprocess.run([*base, "propose", "patch", "-"], input=patch,
-                                  capture_output=True, env={**os.environ, "GITGATE_ACTOR": AGENT},
-                                  check=True)
+        proposed = subprocess.run(
+            [*base, "propose", "patch", "-"],
+            input=patch,
+            capture_output=True,
+            env={**os.environ, "GITGATE_ACTOR": AGENT},
+            check=True,
+        )
         pid = proposed.stdout.decode().strip()
-        subprocess.run([*base, "approve", pid], capture_output=True, check=True,
-                       env={**os.environ, "GITGATE_ACTOR": APPROVER})
+        subprocess.run(
+            [*base, "approve", pid],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "GITGATE_ACTOR": APPROVER},
+        )
         elapsed = time.perf_counter() - start
         self.value += 1
         return elapsed
@@ -202,8 +217,11 @@ def bench_list(repo: Path, proposals: int, reps: int) -> tuple[float, float, flo
     cli = []
     for _ in range(max(3, reps // 2)):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "gitgate", "-C", str(repo), "list"],
-                       capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "gitgate", "-C", str(repo), "list"],
+            capture_output=True,
+            check=True,
+        )
         cli.append(time.perf_counter() - start)
     return setup, median_ms(in_process), median_ms(cli)
 
@@ -222,8 +240,10 @@ def main() -> int:
         root = Path(tmp)
         (root / "home").mkdir()
         _seal_environment(root / "home")
-        print(f"git {git(root, 'version').split()[-1]}, python {sys.version.split()[0]}, "
-              f"{reps} repetitions (medians)\n")
+        print(
+            f"git {git(root, 'version').split()[-1]}, python {sys.version.split()[0]}, "
+            f"{reps} repetitions (medians)\n"
+        )
         results: dict[int, dict[str, float]] = {}
         benches: dict[int, Bench] = {}
         for size in sizes:
@@ -237,34 +257,55 @@ def main() -> int:
                 "cli": median_ms(bench.measure(bench.cli, max(3, reps // 2))),
             }
             results[size] = row
-            print(f"{size:>7} files (built in {built:.1f} s): "
-                  f"in-process {row['in-process']:6.1f} ms | CLI {row['cli']:6.1f} ms | "
-                  f"plumbing {row['plumbing']:6.1f} ms | "
-                  f"in-process/plumbing {row['in-process'] / row['plumbing']:.2f}")
+            print(
+                f"{size:>7} files (built in {built:.1f} s): "
+                f"in-process {row['in-process']:6.1f} ms | CLI {row['cli']:6.1f} ms | "
+                f"plumbing {row['plumbing']:6.1f} ms | "
+                f"in-process/plumbing {row['in-process'] / row['plumbing']:.2f}"
+            )
             gate = bench.gate
             assert gate.verify_audit().ok, gate.verify_audit().problems
 
         verdicts = []
         for size, row in results.items():
-            verdicts.append((f"in-process round trip at {size} files <= 20 ms",
-                             row["in-process"] <= 20.0, f"{row['in-process']:.1f} ms"))
-            verdicts.append((f"in-process faster than plumbing at {size} files",
-                             row["in-process"] < row["plumbing"],
-                             f"{row['in-process']:.1f} vs {row['plumbing']:.1f} ms"))
+            verdicts.append(
+                (
+                    f"in-process round trip at {size} files <= 20 ms",
+                    row["in-process"] <= 20.0,
+                    f"{row['in-process']:.1f} ms",
+                )
+            )
+            verdicts.append(
+                (
+                    f"in-process faster than plumbing at {size} files",
+                    row["in-process"] < row["plumbing"],
+                    f"{row['in-process']:.1f} vs {row['plumbing']:.1f} ms",
+                )
+            )
         if len(sizes) >= 2:
             small, big = results[sizes[0]], results[sizes[-1]]
             ratio = big["in-process"] / small["in-process"]
-            print(f"\n{sizes[-1]}/{sizes[0]} ratio: in-process {ratio:.2f}, "
-                  f"CLI {big['cli'] / small['cli']:.2f}, "
-                  f"plumbing {big['plumbing'] / small['plumbing']:.2f}")
-            verdicts.append((f"{sizes[-1]}/{sizes[0]} in-process ratio <= 1.3", ratio <= 1.3,
-                             f"{ratio:.2f}"))
+            print(
+                f"\n{sizes[-1]}/{sizes[0]} ratio: in-process {ratio:.2f}, "
+                f"CLI {big['cli'] / small['cli']:.2f}, "
+                f"plumbing {big['plumbing'] / small['plumbing']:.2f}"
+            )
+            verdicts.append(
+                (f"{sizes[-1]}/{sizes[0]} in-process ratio <= 1.3", ratio <= 1.3, f"{ratio:.2f}")
+            )
 
         setup, list_in, list_cli = bench_list(benches[sizes[0]].repo, list_size, reps)
-        print(f"\n`gitgate list` over {list_size} proposals (created in {setup:.1f} s): "
-              f"in-process {list_in:.1f} ms | CLI {list_cli:.1f} ms")
-        verdicts.append((f"`gitgate list` over {list_size} proposals < 0.5 s (CLI)",
-                         list_cli < 500.0, f"{list_cli:.0f} ms"))
+        print(
+            f"\n`gitgate list` over {list_size} proposals (created in {setup:.1f} s): "
+            f"in-process {list_in:.1f} ms | CLI {list_cli:.1f} ms"
+        )
+        verdicts.append(
+            (
+                f"`gitgate list` over {list_size} proposals < 0.5 s (CLI)",
+                list_cli < 500.0,
+                f"{list_cli:.0f} ms",
+            )
+        )
 
         print("\ntargets:")
         for name, ok, value in verdicts:

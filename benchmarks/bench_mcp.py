@@ -107,8 +107,18 @@ def cli_samples(repo: Path, env: dict[str, str], calls: int) -> list[float]:
     for n in range(calls):
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "gitgate", "-C", str(repo), "propose", "write",
-             f"notes/cli-{n}.md", "-m", "bench"],
+            [
+                sys.executable,
+                "-m",
+                "gitgate",
+                "-C",
+                str(repo),
+                "propose",
+                "write",
+                f"notes/cli-{n}.md",
+                "-m",
+                "bench",
+            ],
             input=content(n).encode(),
             capture_output=True,
             env={**env, "GITGATE_ACTOR": AGENT},
@@ -157,10 +167,14 @@ def main() -> int:
     mcp_ms, cli_ms, api_ms = ms(mcp), ms(cli), ms(api)
     print(f"repository: {args.files} files; {calls} calls each; {made} proposals made")
     print(f"in-process Gate.propose_write      median {api_ms:8.1f} ms")
-    print(f"MCP write_file tool call           median {mcp_ms:8.1f} ms"
-          f"   (min {min(mcp) * 1000:.1f}, max {max(mcp) * 1000:.1f})")
-    print(f"CLI `gitgate propose write` process median {cli_ms:7.1f} ms"
-          f"   (min {min(cli) * 1000:.1f}, max {max(cli) * 1000:.1f})")
+    print(
+        f"MCP write_file tool call           median {mcp_ms:8.1f} ms"
+        f"   (min {min(mcp) * 1000:.1f}, max {max(mcp) * 1000:.1f})"
+    )
+    print(
+        f"CLI `gitgate propose write` process median {cli_ms:7.1f} ms"
+        f"   (min {min(cli) * 1000:.1f}, max {max(cli) * 1000:.1f})"
+    )
     print(f"MCP server start + initialize      once   {started * 1000:8.1f} ms")
     print(f"ratio CLI / MCP: {cli_ms / mcp_ms:.1f}x   MCP / in-process: {mcp_ms / api_ms:.2f}x")
     saved = cli_ms - mcp_ms

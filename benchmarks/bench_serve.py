@@ -46,13 +46,19 @@ TOKEN = "bench-token-0123456789abcdef"
 
 def seal(home: Path) -> None:
     """Keep the user's git configuration out of the numbers."""
-    os.environ.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-        "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
-        "GIT_TERMINAL_PROMPT": "0",
-    })
+    os.environ.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+            "GIT_AUTHOR_NAME": "Bench",
+            "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "Bench",
+            "GIT_COMMITTER_EMAIL": "bench@example.com",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+    )
     os.environ.pop("GITGATE_ACTOR", None)
     (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
 
@@ -70,17 +76,19 @@ def build(root: Path, proposals: int, lines: int) -> tuple[Path, str]:
     gate.init(["main"], [APPROVER], actor=APPROVER)
     started = time.perf_counter()
     for n in range(proposals):
-        gate.propose_create(f"notes/n{n:05d}.md", f"note {n}\n".encode(),
-                            message=f"note number {n}", actor=AGENT)
+        gate.propose_create(
+            f"notes/n{n:05d}.md", f"note {n}\n".encode(), message=f"note number {n}", actor=AGENT
+        )
     took = time.perf_counter() - started
     print(f"built {proposals} proposals in {took:.1f} s", flush=True)
     body = "".join(
-        f"def function_{n}(value: int) -> str:\n    \"\"\"Doc {n}.\"\"\"\n"
-        f"    return f\"{{value}} and {n}\"  # comment {n}\n\n"
+        f'def function_{n}(value: int) -> str:\n    """Doc {n}."""\n'
+        f'    return f"{{value}} and {n}"  # comment {n}\n\n'
         for n in range(lines // 4)
     )
-    big = gate.propose_create("src/big_module.py", body.encode(), message="a big module",
-                              actor=AGENT)
+    big = gate.propose_create(
+        "src/big_module.py", body.encode(), message="a big module", actor=AGENT
+    )
     return repo, big.id
 
 
@@ -100,8 +108,11 @@ def in_process_server(repo: Path, page_size: int):  # type: ignore[no-untyped-de
     from gitgate.web import auth
     from gitgate.web.app import ServeConfig, create_app
 
-    config = ServeConfig(repo=str(repo), page_size=page_size,
-                         auth=auth.AuthConfig(tokens=auth.TokenTable.single(TOKEN, APPROVER)))
+    config = ServeConfig(
+        repo=str(repo),
+        page_size=page_size,
+        auth=auth.AuthConfig(tokens=auth.TokenTable.single(TOKEN, APPROVER)),
+    )
     return TestClient(create_app(config), headers={"Authorization": f"Bearer {TOKEN}"})
 
 
@@ -122,15 +133,20 @@ def cli_in_process(repo: Path, *args: str) -> str:
 
 
 def cli_process(repo: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "gitgate", "-C", str(repo), *args],
-                   stdout=subprocess.DEVNULL, check=True,
-                   env={**os.environ, "GITGATE_ACTOR": APPROVER})
+    subprocess.run(
+        [sys.executable, "-m", "gitgate", "-C", str(repo), *args],
+        stdout=subprocess.DEVNULL,
+        check=True,
+        env={**os.environ, "GITGATE_ACTOR": APPROVER},
+    )
 
 
 def http_server(repo: Path) -> tuple[subprocess.Popen[str], str, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gitgate", "-C", str(repo), "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "GITGATE_ACTOR": APPROVER},
     )
     assert proc.stdout is not None
@@ -165,8 +181,10 @@ def main() -> int:
         seal(root / "home")
         repo, big = build(root, proposals, args.lines)
         diff_lines = cli_in_process(repo, "show", big, "--diff").count("\n+")
-        print(f"proposal {big}: {diff_lines} added lines in its diff; {reps} repetitions\n",
-              flush=True)
+        print(
+            f"proposal {big}: {diff_lines} added lines in its diff; {reps} repetitions\n",
+            flush=True,
+        )
 
         paged = in_process_server(repo, page_size=200)
         whole = in_process_server(repo, page_size=proposals + 10)
@@ -178,26 +196,62 @@ def main() -> int:
         cli_list = median_time(lambda: cli_in_process(repo, "list"), reps)
         cli_list_json = median_time(lambda: cli_in_process(repo, "list", "--json"), reps)
         cli_show = median_time(lambda: cli_in_process(repo, "show", big, "--diff"), reps)
-        rows.append(("GET / (200-row page)", median_time(lambda: fetch(paged, "/"), reps),
-                     "gitgate list", cli_list))
-        rows.append((f"GET / (all {proposals + 1} rows)", median_time(lambda: fetch(whole, "/"), reps),
-                     "gitgate list", cli_list))
-        rows.append(("GET /api/proposals", median_time(lambda: fetch(paged, "/api/proposals"), reps),
-                     "gitgate list --json", cli_list_json))
-        rows.append((f"GET /p/{big} ({diff_lines}-line diff), first view",
-                     median_time(lambda: fetch(in_process_server(repo, 200), f"/p/{big}"), reps),
-                     "gitgate show --diff", cli_show))
-        rows.append((f"GET /p/{big}, seen before (cached)",
-                     median_time(lambda: fetch(paged, f"/p/{big}"), reps),
-                     "gitgate show --diff", cli_show))
+        rows.append(
+            (
+                "GET / (200-row page)",
+                median_time(lambda: fetch(paged, "/"), reps),
+                "gitgate list",
+                cli_list,
+            )
+        )
+        rows.append(
+            (
+                f"GET / (all {proposals + 1} rows)",
+                median_time(lambda: fetch(whole, "/"), reps),
+                "gitgate list",
+                cli_list,
+            )
+        )
+        rows.append(
+            (
+                "GET /api/proposals",
+                median_time(lambda: fetch(paged, "/api/proposals"), reps),
+                "gitgate list --json",
+                cli_list_json,
+            )
+        )
+        rows.append(
+            (
+                f"GET /p/{big} ({diff_lines}-line diff), first view",
+                median_time(lambda: fetch(in_process_server(repo, 200), f"/p/{big}"), reps),
+                "gitgate show --diff",
+                cli_show,
+            )
+        )
+        rows.append(
+            (
+                f"GET /p/{big}, seen before (cached)",
+                median_time(lambda: fetch(paged, f"/p/{big}"), reps),
+                "gitgate show --diff",
+                cli_show,
+            )
+        )
 
         proc, base, token = http_server(repo)
         try:
             http_rows = [
-                ("HTTP GET / (200-row page)", median_time(lambda: http_get(base, token, "/"), reps)),
-                ("HTTP GET /api/proposals",
-                 median_time(lambda: http_get(base, token, "/api/proposals"), reps)),
-                (f"HTTP GET /p/{big}", median_time(lambda: http_get(base, token, f"/p/{big}"), reps)),
+                (
+                    "HTTP GET / (200-row page)",
+                    median_time(lambda: http_get(base, token, "/"), reps),
+                ),
+                (
+                    "HTTP GET /api/proposals",
+                    median_time(lambda: http_get(base, token, "/api/proposals"), reps),
+                ),
+                (
+                    f"HTTP GET /p/{big}",
+                    median_time(lambda: http_get(base, token, f"/p/{big}"), reps),
+                ),
             ]
         finally:
             proc.send_signal(signal.SIGINT)
@@ -206,15 +260,21 @@ def main() -> int:
         proc_list = median_time(lambda: cli_process(repo, "list"), process_reps)
         proc_show = median_time(lambda: cli_process(repo, "show", big, "--diff"), process_reps)
 
-    print(f"{'server (in process)':<52} {'median':>9}   {'CLI (in process)':<22} {'median':>9}  ratio")
+    print(
+        f"{'server (in process)':<52} {'median':>9}   {'CLI (in process)':<22} {'median':>9}  ratio"
+    )
     for name, server_time, cli_name, cli_time in rows:
-        print(f"{name:<52} {server_time * 1000:>7.1f}ms   {cli_name:<22} {cli_time * 1000:>7.1f}ms"
-              f"  {server_time / cli_time:.2f}x")
+        print(
+            f"{name:<52} {server_time * 1000:>7.1f}ms   {cli_name:<22} {cli_time * 1000:>7.1f}ms"
+            f"  {server_time / cli_time:.2f}x"
+        )
     print()
     for name, took in http_rows:
         print(f"{name:<40} {took * 1000:>7.1f}ms")
-    print("(a running `gitgate serve` renders pending diffs in the background, so an approver's"
-          " first view is normally the cached one)")
+    print(
+        "(a running `gitgate serve` renders pending diffs in the background, so an approver's"
+        " first view is normally the cached one)"
+    )
     print(f"{'python -m gitgate list':<40} {proc_list * 1000:>7.1f}ms  (a process each)")
     print(f"{'python -m gitgate show --diff':<40} {proc_show * 1000:>7.1f}ms  (a process each)")
     return 0

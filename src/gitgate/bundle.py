@@ -524,11 +524,11 @@ def _bundled_content(data: bytes) -> tuple[bytes | bytearray, int, bool]:
     if b"\0" in data[:BINARY_SNIFF]:
         from gitgate.secretscan import redact_blob, text_encoding
 
-        if text_encoding(data)[0] == "utf-8":
-            return data, 0, True
-        # UTF-16/32 text has NULs but is text: redacted in its own encoding, never raw.
+        # UTF-16/32 text has NULs but is text: redacted in its own encoding. Other binaries
+        # are redacted too (fail closed): their bytes survive except a secret's own, which
+        # push protection would have flagged in the same file.
         blob, count = redact_blob(data)
-        return blob, count, False
+        return blob, count, text_encoding(data)[0] == "utf-8"
     redacted, count = redact_bytes(data)
     return redacted, count, False
 

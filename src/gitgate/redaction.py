@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import TypeAlias
 
 __all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
@@ -87,6 +85,10 @@ class _Provider:
 
 def _load_providers() -> tuple[_Provider, ...]:
     """The vendor token table, kept as data in ``gitgate/data/secret_tokens.toml``."""
+    # Imported here: only the first scan needs them, not every importer of this module.
+    import tomllib
+    from importlib import resources
+
     raw = resources.files("gitgate").joinpath("data/secret_tokens.toml").read_text("utf-8")
     out: list[_Provider] = []
     for entry in tomllib.loads(raw)["token"]:
@@ -133,10 +135,7 @@ def _fails_checksum(value: str) -> bool:
     return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
 
 
-_PROVIDERS: tuple[_Provider, ...] = _load_providers()
-
-# Discord bot tokens have no literal prefix (base64 of a numeric id), so they get one
-# whole-text scan; the uppercase first letter keeps it cheap.
+# Discord bot tokens have no literal prefix: their first part is base64 of a numeric id.
 _DISCORD_BOT_RE = re.compile(
     r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
     r"(?![A-Za-z0-9_\-.])"
@@ -158,7 +157,7 @@ def _provider_handler(provider: _Provider) -> _Handler:
         body = value[len(hit) :] if provider.group == 0 and not provider.before else value
         if _is_token_placeholder(body):
             return
-        if provider.check_random and not _looks_random(body, min_len=12):
+        if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
             return
         out.append((start, end, provider.kind, _PRIO_PROVIDER))
 
@@ -166,7 +165,8 @@ def _provider_handler(provider: _Provider) -> _Handler:
 
 
 _TOKEN_PLACEHOLDER_RE = re.compile(
-    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here",
+    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here"
+    r"|[_\-]here\b|fake|123456789|abcdefgh",
     re.I,
 )
 
@@ -178,6 +178,21 @@ def _is_token_placeholder(body: str) -> bool:
     core = [c for c in body if c.isalnum()]
     # Generated bodies use most of their alphabet; a fill pattern ("abcabc", "1111") does not.
     return len(core) >= 12 and len(set(core)) < 6
+
+
+def _dense_random(body: str) -> bool:
+    """A long body with the spread of a generated token, even when ``_looks_random`` balks.
+
+    ``_looks_random`` rejects runs of capitals ("WTOXIWUHAJVSDMG" reads as words to it); after
+    a vendor prefix, a long high-entropy body with digits is what generated tokens look like.
+    """
+    return (
+        len(body) >= 20
+        and any(c.isdigit() for c in body)
+        and len(set(body)) >= 12
+        and _TOKEN_CHARS_RE.fullmatch(body) is not None
+        and _entropy(body) >= 3.8
+    )
 
 
 def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -244,7 +259,7 @@ _URL_CRED_RE = re.compile(r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>]{1,1024})@[A
 _AUTH_HEADER_RE = re.compile(
     r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)"
 )
-_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{1,256}:([^\s'\"]{1,1024})")
+_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024})")
 
 
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -400,6 +415,8 @@ def _name_strength(name: str) -> int:
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
+    if words[-2:] == ["site", "key"]:
+        return 0  # reCAPTCHA/hCaptcha site keys are public by design
     if any(t in _NEVER_TOKENS for t in words):
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
@@ -437,6 +454,11 @@ _SEP_RE = re.compile(
 )
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
+_HEADER_FLAG_RE = re.compile(r"(?:-H|--header)[ \t=]*\Z")
+# Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
+_DEFINE_RE = re.compile(r"[ \t+]*#[ \t]*define[ \t]+\Z")
+_COMMENT_OP_RE = re.compile(r"[ \t]+(?:is|was)[ \t]+|==[ \t]*")
+_FISH_SET_RE = re.compile(r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
 _PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
 _PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
 _COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
@@ -445,13 +467,15 @@ _LINE_PREFIX_RE = re.compile(
     r"[\"']?"
 )
 _ENV_PREFIX_RE = re.compile(
-    r"[+\- ]?(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+    r"(?:[ \t]*-[ \t]+|[+\- ]?)"  # "- NAME=value" (a compose list item), or a diff marker
+    r"(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
 )
 _FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
 _SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
 # Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
 _ANY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
-_PY_STR_PREFIX_RE = re.compile(r"[rRbBuUfF]{1,2}(?=[\"'])")
+# Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
+_PY_STR_PREFIX_RE = re.compile(r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
 _QUOTED_RES = {
     '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
     "'": re.compile(r"'((?:[^'\\\n]|\\.){0,4096})'"),
@@ -535,8 +559,27 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
             return value
     if sep is not None and name_quoted and sep.group("close") is None:
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
-        return _value_at(text, sep.end(), mode="token", literal=False)
+        # After curl's -H it is a header for sure, so the value is literal whatever its shape.
+        header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
+        return _value_at(text, sep.end(), mode="token", literal=header)
     if sep is None:
+        said = _COMMENT_OP_RE.match(text, end)
+        if said is not None and _in_comment(text, start):
+            # "# root password is hunter2!x", "REM password==...": prose in a comment, so only
+            # a password-shaped word counts.
+            value = _value_at(text, said.end(), mode="token", literal=True)
+            if value is not None:
+                value.comment = True
+            return value
+        positional = _positional_assignment(text, start) if end < len(text) else None
+        if positional is not None and text[end] in " \t":
+            vpos = end
+            while vpos < len(text) and text[vpos] in " \t":
+                vpos += 1
+            if text.startswith("(", vpos):
+                return None  # fish command substitution: (read -s), (cat token)
+            # A C constant is an expression unless quoted; a shell word is a literal.
+            return _value_at(text, vpos, mode="env", literal=positional == "shell")
         if is_flag and end < len(text) and text[end] in " \t":
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
@@ -581,6 +624,22 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+def _in_comment(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return _COMMENT_LINE_RE.match(text, line_start, start) is not None
+
+
+def _positional_assignment(text: str, start: int) -> str | None:
+    """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
+    lo = max(0, start - 24)
+    if text.rfind("define", lo, start) < 0 and text.rfind("set ", lo, start) < 0:
+        return None  # the common case, decided without finding the line start
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
+        return "c"
+    return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
 
 
 def _value_at(
@@ -640,13 +699,17 @@ _PLACEHOLDER_RE = re.compile(
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
+      | [A-Za-z_$][\w$.]*[\[(]                # ENV[, getenv( : an expression cut at a quote
     )$""",
     re.X,
 )
 _PLACEHOLDER_SUB_RE = re.compile(
     r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
-    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.",
+    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
+    r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
+    # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
+    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
     re.I,
 )
 _PUBLIC_PREFIX_RE = re.compile(
@@ -684,7 +747,7 @@ _TEMPLATE_RE = re.compile(
 )
 # [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
 _MASK_RE = re.compile(
-    r"^(?:\[[A-Za-z _\-]{1,32}\]|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
+    r"^(?:\[[A-Za-z _\-]{1,32}\]?|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
     r"|<[^<>]{0,64}>)$"
 )
 
@@ -902,7 +965,8 @@ _ORACLE_THIN_RE = re.compile(r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
 
 def _dsn(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     before = _line_before(text, pos)
-    cut = max(before.rfind(c) for c in " \t\"'`=(,;")
+    # Not cut at "=": passwords contain it, and the user name before the ":" cannot.
+    cut = max(before.rfind(c) for c in " \t\"'`(,;")
     m = _DSN_HEAD_RE.search(before[cut + 1 :])
     if m is not None:
         start = pos - len(before) + cut + 1 + m.start(2)
@@ -913,6 +977,21 @@ def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _ORACLE_THIN_RE.match(text, pos)
     if m is not None:
         _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
+
+
+# ~/.pgpass: hostname:port:database:username:password, one entry per line.
+_PGPASS_RE = re.compile(
+    r"[+\- ]?[A-Za-z0-9_.\-*\[\]]{1,253}:(?:\d{1,5}|\*)"
+    r":[^:\s]{1,128}:[^:\s]{1,128}:(\S{1,256})[ \t]*\r?$",
+    re.M,
+)
+
+
+def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    m = _PGPASS_RE.match(text, line_start)
+    if m is not None and m.start(1) > pos:
+        _add_literal(out, m.start(1), m.end(1), "pgpass-password", m.group(1))
 
 
 # auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
@@ -1026,10 +1105,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         for t in triggers:
             table.setdefault(t, []).append(handler)
 
-    for provider in _PROVIDERS:
+    for provider in _load_providers():
         add(provider.triggers, _provider_handler(provider))
     add((":AA",), _telegram)
-    add(_DISCORD_PREFIXES, _discord_bot)
     add(("-----BEGIN ",), _pem)
     add(("Private-Lines:",), _putty)
     add((" -p", "\t-p", " -a", "\t-a"), _cli_password)
@@ -1043,6 +1121,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         _auth_tuple,
     )  # fmt: skip
     add(("machine ", "default login"), _netrc)
+    add((":5432:", ":*:"), _pgpass)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
@@ -1061,23 +1140,30 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
     add(_case_variants("signature"), _assignment)
+    # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
+    # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
+    add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
     return table
 
 
-# Discord bot tokens start with base64 of a decimal user id, so their first four characters
-# come from a small set: that set is their trigger.
-_DISCORD_PREFIXES = tuple(
-    a + b + c
-    for a in ("MT", "Mj", "Mz", "ND", "NT", "Nj", "Nz", "OD", "OT")
-    for b in "AEIMQUYcgk"
-    for c in "wxyz012345"
-)
+# Discord bot tokens have no literal to trigger on, and their first characters vary too much
+# to serve as one (other scanners' examples use any letters after M/N/O). Their middle does
+# not: ".xxxxxx." then 27+ characters. One whole-text scan for that middle costs about 1% of
+# a scan; each hit then looks back for the id part.
+_DISCORD_MID_RE = re.compile(r"\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}")
 
 
-def _discord_bot(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-    m = _DISCORD_BOT_RE.match(text, pos)
-    if m is not None and _looks_random(m.group(), min_len=50):
-        out.append((m.start(), m.end(), "discord-bot-token", _PRIO_PROVIDER))
+def _discord_bots(text: str, out: list[_Cand]) -> None:
+    for mid in _DISCORD_MID_RE.finditer(text):
+        dot = mid.start()
+        for start in range(max(0, dot - 28), dot - 23):  # the id part: 24 to 28 characters
+            if text[start] not in "MNO":
+                continue
+            m = _DISCORD_BOT_RE.match(text, start)
+            if m is not None:
+                if _looks_random(m.group(), min_len=50):
+                    out.append((m.start(), m.end(), "discord-bot-token", _PRIO_PROVIDER))
+                break  # the leftmost match is the token; a later M/N/O is inside it
 
 
 # Rough character frequencies (percent) in code and prose. Each trigger is scanned for from
@@ -1146,45 +1232,56 @@ def _build_dispatch() -> dict[str, list[_Entry]]:
     return dispatch
 
 
-_DISPATCH = _build_dispatch()
-_TRIGGER_RE = re.compile(_trie_pattern(_DISPATCH))
-_ENTRIES_FOR_HIT: dict[str, list[_Entry]] = {}
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    """The compiled trigger set: built on first use, not at import (``gitgate --help`` and
+    every command that never redacts would otherwise pay for ~100 vendor patterns and the
+    trigger trie)."""
+
+    trigger_re: re.Pattern[str]
+    dispatch: dict[str, list[_Entry]]
+    # Per-hit caches, filled as hits are met.
+    entries_for_hit: dict[str, list[_Entry]]
+    overlaps: dict[str, bool]
+
+    def overlaps_another(self, hit: str) -> bool:
+        """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
+        found = self.overlaps.get(hit)
+        if found is None:
+            tails = [hit[i:] for i in range(1, len(hit))]
+            found = any(a.startswith(s) or s.startswith(a) for s in tails for a in self.dispatch)
+            self.overlaps[hit] = found
+        return found
+
+    def entries_for(self, hit: str) -> list[_Entry]:
+        """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
+        found = self.entries_for_hit.get(hit)
+        if found is None:
+            found = [e for a, es in self.dispatch.items() if hit.startswith(a) for e in es]
+            self.entries_for_hit[hit] = found
+        return found
 
 
-_OVERLAPS: dict[str, bool] = {}
-
-
-def _overlaps_another(hit: str) -> bool:
-    """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
-    found = _OVERLAPS.get(hit)
-    if found is None:
-        tails = [hit[i:] for i in range(1, len(hit))]
-        found = any(a.startswith(s) or s.startswith(a) for s in tails for a in _DISPATCH)
-        _OVERLAPS[hit] = found
-    return found
-
-
-def _entries_for(hit: str) -> list[_Entry]:
-    """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
-    found = _ENTRIES_FOR_HIT.get(hit)
-    if found is None:
-        found = [e for anchor, es in _DISPATCH.items() if hit.startswith(anchor) for e in es]
-        _ENTRIES_FOR_HIT[hit] = found
-    return found
+@lru_cache(maxsize=1)
+def _scanner() -> _Scanner:
+    dispatch = _build_dispatch()
+    return _Scanner(re.compile(_trie_pattern(dispatch)), dispatch, {}, {})
 
 
 def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     cands: list[_Cand] = []
     markers: list[tuple[int, int]] = []
     skip_until = 0
-    search = _TRIGGER_RE.search
+    scanner = _scanner()
+    search = scanner.trigger_re.search
+    overlaps_another, entries_for = scanner.overlaps_another, scanner.entries_for
     m = search(text)
     while m is not None:
         anchor, hit = m.start(), m.group()
         # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside the
         # hit only when another trigger could start there.
-        m = search(text, anchor + 1 if _overlaps_another(hit) else m.end())
-        for literal, off, handlers in _entries_for(hit):
+        m = search(text, anchor + 1 if overlaps_another(hit) else m.end())
+        for literal, off, handlers in entries_for(hit):
             pos = anchor - off
             if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
                 continue  # inside an existing [REDACTED:...] marker, or not the full trigger
@@ -1196,6 +1293,7 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
                 continue
             for handler in handlers:
                 handler(text, pos, literal, cands)
+    _discord_bots(text, cands)
     return cands, markers
 
 

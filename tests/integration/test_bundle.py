@@ -260,6 +260,25 @@ def test_secrets_are_redacted(repo: Path, tmp_path: Path) -> None:
     assert review_bundle(result.path).ok
 
 
+def test_binary_files_are_redacted_too(repo: Path, tmp_path: Path) -> None:
+    # A binary (NULs, not UTF-16) carrying a token: push protection flags it, so the export
+    # must not carry it raw either (fail closed); the other bytes survive untouched.
+    head, tail = b"\x7fELF\x02\x01\x00\x00" + BINARY[:64], b"\x00\xff\xfe" + BINARY[64:128]
+    data = head + f"token={FAKE_TOKEN}\n".encode() + tail
+
+    def add_binary(r: Path) -> None:
+        (r / "tool.bin").write_bytes(data)
+
+    proposal = propose_worktree_change(repo, add_binary, allow_secret=True)
+    result = Gate(repo).export(proposal.id, tmp_path / "b.tar.gz", actor=BOSS)
+    assert FAKE_TOKEN.encode() not in gzip.decompress(result.path.read_bytes())
+    entry = by_path(manifest_of(result.path))["tool.bin"]
+    assert entry["binary"] is True and entry["redacted"] == 1
+    with tarfile.open(result.path) as tar:
+        content = tar.extractfile("files/tool.bin").read()  # type: ignore[union-attr]
+    assert content == head + b"token=[REDACTED:github-token]\n" + tail
+
+
 def test_executed_and_rejected_proposals_export(repo: Path, tmp_path: Path) -> None:
     gate = Gate(repo)
     executed = gate.propose_write("n.txt", "n\n", actor=AGENT)
