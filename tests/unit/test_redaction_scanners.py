@@ -219,3 +219,14 @@ def test_k8s_data_value_base64_of_password_is_found() -> None:
     value = base64.b64encode(P[7].encode()).decode()
     text = f"apiVersion: v1\ndata:\n\tpassword: {value}\nkind: Secret\nmetadata:\n\tname: db\n"
     assert value not in redact(text)
+
+
+def test_every_vendor_pattern_compiles() -> None:
+    # They are compiled lazily, at their first trigger hit: a broken one must fail here, not
+    # in some user's scan.
+    import re
+
+    from gitgate import redaction
+
+    for provider in redaction._load_providers():
+        assert isinstance(re.compile(provider.source), re.Pattern), provider.kind
