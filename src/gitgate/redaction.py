@@ -28,12 +28,42 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import TypeAlias
+from typing import Any, TypeAlias, cast
 
 __all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
 
 MARKER_PREFIX = "[REDACTED:"
-_MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
+
+
+class _LazyPattern:
+    """A module-level regex compiled at its first use, which then takes its global's place.
+
+    This module has ~70 of them; compiling them at import cost every short-lived process that
+    imports redaction (the hook, `gitgate list`) ~25 ms, mostly for patterns it never uses.
+    """
+
+    __slots__ = ("_name", "_pattern", "_flags", "_compiled")
+
+    def __init__(self, name: str, pattern: str, flags: int = 0) -> None:
+        self._name, self._pattern, self._flags = name, pattern, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def _real(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern, self._flags)
+            if globals().get(self._name) is self:  # later lookups get the pattern itself
+                globals()[self._name] = self._compiled
+        return self._compiled
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._real(), attr)
+
+
+def _lazy(name: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _LazyPattern(name, pattern, flags))
+
+
+_MARKER_RE = _lazy("_MARKER_RE", r"\[REDACTED:[a-z0-9-]+\]")
 _DATA_MARKER = "[REDACTED:secret-value]"
 
 
@@ -128,7 +158,7 @@ def _github_checksum_ok(token: str) -> bool:
 _CHECKSUMS: dict[str, Callable[[str], bool]] = {"github-crc32": _github_checksum_ok}
 # A token-shaped value that fails its format's checksum is a look-alike (documentation examples,
 # typos), not a credential: the assignment detector must not report it either.
-_CHECKSUMMED_RE = re.compile(r"gh[pousr]_[A-Za-z0-9]{36}")
+_CHECKSUMMED_RE = _lazy("_CHECKSUMMED_RE", r"gh[pousr]_[A-Za-z0-9]{36}")
 
 
 def _fails_checksum(value: str) -> bool:
@@ -136,11 +166,12 @@ def _fails_checksum(value: str) -> bool:
 
 
 # Discord bot tokens have no literal prefix: their first part is base64 of a numeric id.
-_DISCORD_BOT_RE = re.compile(
+_DISCORD_BOT_RE = _lazy(
+    "_DISCORD_BOT_RE",
     r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
-    r"(?![A-Za-z0-9_\-.])"
+    r"(?![A-Za-z0-9_\-.])",
 )
-_TELEGRAM_RE = re.compile(r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
+_TELEGRAM_RE = _lazy("_TELEGRAM_RE", r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
 
 
 @cache
@@ -171,7 +202,8 @@ def _provider_handler(provider: _Provider) -> _Handler:
     return handle
 
 
-_TOKEN_PLACEHOLDER_RE = re.compile(
+_TOKEN_PLACEHOLDER_RE = _lazy(
+    "_TOKEN_PLACEHOLDER_RE",
     r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here"
     r"|[_\-]here\b|fake|123456789|abcdefgh",
     re.I,
@@ -215,11 +247,12 @@ def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # ---------------------------------------------------------------------------------------------
 # PEM / OpenSSH private keys, raw or with JSON-escaped newlines.
 # ---------------------------------------------------------------------------------------------
-_PEM_HEAD_RE = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+_PEM_HEAD_RE = _lazy("_PEM_HEAD_RE", r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
 # Used only when the END line is missing (a truncated key): eat the base64 body lines.
-_PEM_BODY_RE = re.compile(
+_PEM_BODY_RE = _lazy(
+    "_PEM_BODY_RE",
     r"(?:(?:\\r)?(?:\\n|\r?\n)[ \t+\-\"]*"
-    r"(?:[A-Za-z0-9+/=]{8,1024}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*"
+    r"(?:[A-Za-z0-9+/=]{8,1024}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*",
 )
 _PEM_MAX_BODY = 32768
 
@@ -240,8 +273,8 @@ def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # Key material: a run of base64 (escaped newlines \n end a run too).
-_PEM_MATERIAL_RE = re.compile(r"[A-Za-z0-9+/=]{24}")
-_PUTTY_RE = re.compile(r"Private-Lines:[ \t]*(\d{1,3})[ \t]*\r?\n")
+_PEM_MATERIAL_RE = _lazy("_PEM_MATERIAL_RE", r"[A-Za-z0-9+/=]{24}")
+_PUTTY_RE = _lazy("_PUTTY_RE", r"Private-Lines:[ \t]*(\d{1,3})[ \t]*\r?\n")
 
 
 def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -262,11 +295,16 @@ def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # ---------------------------------------------------------------------------------------------
 # The password may contain '@' (people do write that); the greedy class backtracks to the last
 # '@' before the host, so the whole password is covered.
-_URL_CRED_RE = re.compile(r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>]{1,1024})@[A-Za-z0-9\[._\-]")
-_AUTH_HEADER_RE = re.compile(
-    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)"
+_URL_CRED_RE = _lazy(
+    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>]{1,1024})@[A-Za-z0-9\[._\-]"
 )
-_CURL_USER_RE = re.compile(r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024})")
+_AUTH_HEADER_RE = _lazy(
+    "_AUTH_HEADER_RE",
+    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
+)
+_CURL_USER_RE = _lazy(
+    "_CURL_USER_RE", r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024})"
+)
 
 
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -311,13 +349,16 @@ def _has_credential_shape(value: str) -> bool:
 # 32 hex digits) counts as a secret when a provider name appears near it on the same line.
 # ---------------------------------------------------------------------------------------------
 _CONTEXT_WINDOW = 200
-_AWS_SECRET_RE = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_UUID_RE = re.compile(
+_AWS_SECRET_RE = _lazy("_AWS_SECRET_RE", r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_UUID_RE = _lazy(
+    "_UUID_RE",
     r"(?<![0-9A-Fa-f-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"(?![0-9A-Fa-f-])"
+    r"(?![0-9A-Fa-f-])",
 )
-_HEX32_40_RE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])")
-_VAULT_LEGACY_RE = re.compile(r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
+_HEX32_40_RE = _lazy(
+    "_HEX32_40_RE", r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
+)
+_VAULT_LEGACY_RE = _lazy("_VAULT_LEGACY_RE", r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
 
 
 def _aws_secret_shape(value: str) -> bool:
@@ -411,7 +452,7 @@ _QUALIFIER_TOKENS = frozenset(
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
     }
 )  # fmt: skip
-_NAME_SPLIT_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 @lru_cache(maxsize=4096)
@@ -448,41 +489,50 @@ def _assignment_kind(name: str) -> str:
 # Bounds keep every hit's work constant, so one huge line cannot make a scan quadratic.
 _MAX_NAME = 128
 _MAX_LOOKBACK = 256
-_IDENT_TAIL_RE = re.compile(r"[A-Za-z0-9_.\-]{0,128}")
+_IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
 # the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
-_SEP_RE = re.compile(
+_SEP_RE = _lazy(
+    "_SEP_RE",
     r"(?P<close>\\?[\"'`])?\]?[ \t]*"
     r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
     r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
     r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
-    r"[ \t]*"
+    r"[ \t]*",
 )
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
-_HEADER_FLAG_RE = re.compile(r"(?:-H|--header)[ \t=]*\Z")
+_HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
-_DEFINE_RE = re.compile(r"[ \t+]*#[ \t]*define[ \t]+\Z")
-_COMMENT_OP_RE = re.compile(r"[ \t]+(?:is|was)[ \t]+|==[ \t]*")
-_FISH_SET_RE = re.compile(r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
-_PAIR_OPENER_RE = re.compile(r"[(=][ \t]*\Z")  # f("NAME", …) or key="NAME": not a list of names
-_PAIR_RE = re.compile(r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
-_COMMENT_LINE_RE = re.compile(r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
-_LINE_PREFIX_RE = re.compile(
+_DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
+_COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*")
+_FISH_SET_RE = _lazy("_FISH_SET_RE", r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
+_PAIR_OPENER_RE = _lazy(
+    "_PAIR_OPENER_RE", r"[(=][ \t]*\Z"
+)  # f("NAME", …) or key="NAME": not a list of names
+_PAIR_RE = _lazy("_PAIR_RE", r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
+_COMMENT_LINE_RE = _lazy("_COMMENT_LINE_RE", r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
+_LINE_PREFIX_RE = _lazy(
+    "_LINE_PREFIX_RE",
     r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
-    r"[\"']?"
+    r"[\"']?",
 )
-_ENV_PREFIX_RE = re.compile(
+_ENV_PREFIX_RE = _lazy(
+    "_ENV_PREFIX_RE",
     r"(?:[ \t]*-[ \t]+|[+\- ]?)"  # "- NAME=value" (a compose list item), or a diff marker
-    r"(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+    r"(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?",
 )
-_FLAG_CONTEXT_RE = re.compile(r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$")
-_SCHEME_RE = re.compile(r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+")
+_FLAG_CONTEXT_RE = _lazy(
+    "_FLAG_CONTEXT_RE", r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$"
+)
+_SCHEME_RE = _lazy(
+    "_SCHEME_RE", r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+"
+)
 # Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
-_ANY_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
+_ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
 # Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
-_PY_STR_PREFIX_RE = re.compile(r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
+_PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
 _QUOTED_RES = {
     '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
     "'": re.compile(r"'((?:[^'\\\n]|\\.){0,4096})'"),
@@ -491,12 +541,12 @@ _QUOTED_RES = {
     "\\'": re.compile(r"\\'(.{0,4096}?)\\'"),
 }
 # Unquoted values: where a value ends depends on the syntax around it.
-_TOKEN_RE = re.compile(r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
-_ENV_TOKEN_RE = re.compile(r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
-_REST_RE = re.compile(r"[^\n\r]{0,4096}")
+_TOKEN_RE = _lazy("_TOKEN_RE", r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
+_ENV_TOKEN_RE = _lazy("_ENV_TOKEN_RE", r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
+_REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
-_XML_VALUE_RE = re.compile(r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
-_TRAILING_COMMENT_RE = re.compile(r"[ \t]+(?:#|//|;).*$")
+_XML_VALUE_RE = _lazy("_XML_VALUE_RE", r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
+_TRAILING_COMMENT_RE = _lazy("_TRAILING_COMMENT_RE", r"[ \t]+(?:#|//|;).*$")
 
 
 @dataclass(slots=True)
@@ -695,7 +745,8 @@ _PLACEHOLDER_WORDS = frozenset(
         "str | none", "optional[str]", "string?", "char", "text",
     }
 )  # fmt: skip
-_PLACEHOLDER_RE = re.compile(
+_PLACEHOLDER_RE = _lazy(
+    "_PLACEHOLDER_RE",
     r"""^(?:
         [xX*.\-_#•?~=]+                       # xxx, ****, ..., ---
       | <[^<>]*>                              # <your-key>
@@ -710,7 +761,8 @@ _PLACEHOLDER_RE = re.compile(
     )$""",
     re.X,
 )
-_PLACEHOLDER_SUB_RE = re.compile(
+_PLACEHOLDER_SUB_RE = _lazy(
+    "_PLACEHOLDER_SUB_RE",
     r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
@@ -719,27 +771,32 @@ _PLACEHOLDER_SUB_RE = re.compile(
     r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
     re.I,
 )
-_PUBLIC_PREFIX_RE = re.compile(
+_PUBLIC_PREFIX_RE = _lazy(
+    "_PUBLIC_PREFIX_RE",
     r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-|sk-ssh-|-----BEGIN (?:PUBLIC KEY|CERTIFICATE|"
-    r"RSA PUBLIC KEY|PGP PUBLIC)|sha(?:1|224|256|384|512)[-:=]|md5[-:]|data:|blake2b?[-:])"
+    r"RSA PUBLIC KEY|PGP PUBLIC)|sha(?:1|224|256|384|512)[-:=]|md5[-:]|data:|blake2b?[-:])",
 )
-_PATH_OR_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:|/|\./|\.\./|~/|[A-Za-z]:\\)")
+_PATH_OR_URL_RE = _lazy(
+    "_PATH_OR_URL_RE", r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:|/|\./|\.\./|~/|[A-Za-z]:\\)"
+)
 # Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
-_HARD_CODE_RE = re.compile(
-    r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)"
+_HARD_CODE_RE = _lazy(
+    "_HARD_CODE_RE",
+    r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)",
 )
 # Code-looking values that are plain literals in env and YAML files.
-_SOFT_CODE_RE = re.compile(
+_SOFT_CODE_RE = _lazy(
+    "_SOFT_CODE_RE",
     r"^(?:(?:await|new|lambda|function|yield|not|require|import|typeof|this|self)\b"
     r"|[(\[{<&*!@]"
     r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$"
-    r"|[A-Za-z_$][\w$.]*[ \t]+(?:\|\||\?\?|&&|or|and|if|\+|-|\*|/|%|\?|:|=)(?:[ \t]|$))"
+    r"|[A-Za-z_$][\w$.]*[ \t]+(?:\|\||\?\?|&&|or|and|if|\+|-|\*|/|%|\?|:|=)(?:[ \t]|$))",
 )
-_IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$]*")
-_DOTTED_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
-_NUMBER_RE = re.compile(r"[-+]?\d+(?:\.\d+)?")
-_WORDY_PIECE_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+_IDENTIFIER_RE = _lazy("_IDENTIFIER_RE", r"[A-Za-z_$][\w$]*")
+_DOTTED_RE = _lazy("_DOTTED_RE", r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_NUMBER_RE = _lazy("_NUMBER_RE", r"[-+]?\d+(?:\.\d+)?")
+_WORDY_PIECE_RE = _lazy("_WORDY_PIECE_RE", r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_HEX_RE = _lazy("_HEX_RE", r"[0-9a-fA-F]+")
 _SECRET_WORDS = frozenset(
     {"password", "passwd", "pass", "pwd", "secret", "token", "key", "auth", "credential",
      "credentials", "apikey", "access"}
@@ -747,15 +804,17 @@ _SECRET_WORDS = frozenset(
 
 
 # Template expressions: what they stand for is filled in elsewhere.
-_TEMPLATE_RE = re.compile(
+_TEMPLATE_RE = _lazy(
+    "_TEMPLATE_RE",
     r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
     r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?|%[A-Za-z_]\w{0,128}%"
-    r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{"
+    r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{",
 )
 # [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
-_MASK_RE = re.compile(
+_MASK_RE = _lazy(
+    "_MASK_RE",
     r"^(?:\[[A-Za-z _\-]{1,32}\]?|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
-    r"|<[^<>]{0,64}>)$"
+    r"|<[^<>]{0,64}>)$",
 )
 
 
@@ -799,8 +858,8 @@ def _is_wordy(value: str) -> bool:
     return mean >= 3.5 and digit_runs <= 2
 
 
-_TOKEN_CHARS_RE = re.compile(r"[A-Za-z0-9+/=_\-.~%]+")
-_ALNUM_RUN_RE = re.compile(r"[A-Za-z0-9]+")
+_TOKEN_CHARS_RE = _lazy("_TOKEN_CHARS_RE", r"[A-Za-z0-9+/=_\-.~%]+")
+_ALNUM_RUN_RE = _lazy("_ALNUM_RUN_RE", r"[A-Za-z0-9]+")
 
 
 def _longest_alnum_run(value: str) -> int:
@@ -857,7 +916,7 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     return len(v) >= 4
 
 
-_PASSWORD_NAME_RE = re.compile(r"pass|pwd", re.I)
+_PASSWORD_NAME_RE = _lazy("_PASSWORD_NAME_RE", r"pass|pwd", re.I)
 # Words of a form label or a message about a password, never of a passphrase.
 _LABEL_WORDS = frozenset(
     {
@@ -892,7 +951,7 @@ def _password_shaped(value: str) -> bool:
     return kinds >= 3 or (kinds == 2 and _entropy(value) >= 3.0)
 
 
-_YAML_SYNTAX_RE = re.compile(r"[!&*][A-Za-z_][\w.\-]*(?:[ \t].*)?")
+_YAML_SYNTAX_RE = _lazy("_YAML_SYNTAX_RE", r"[!&*][A-Za-z_][\w.\-]*(?:[ \t].*)?")
 
 
 def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
@@ -936,17 +995,19 @@ def _add_literal(out: list[_Cand], start: int, end: int, kind: str, value: str) 
 
 # mysql -p'secret' / -psecret (glued: mysql's own syntax); sshpass -p / docker login -p /
 # redis-cli -a (spaced).
-_GLUED_P_RE = re.compile(
-    r"[ \t]-p(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))"
+_GLUED_P_RE = _lazy(
+    "_GLUED_P_RE", r"[ \t]-p(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))"
 )
-_SPACED_P_RE = re.compile(
-    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))"
+_SPACED_P_RE = _lazy(
+    "_SPACED_P_RE",
+    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))",
 )
-_MYSQL_CMD_RE = re.compile(r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
-_SPACED_P_CMD_RE = re.compile(
-    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras)\b[^|;&\n]*\blogin\b"
+_MYSQL_CMD_RE = _lazy("_MYSQL_CMD_RE", r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
+_SPACED_P_CMD_RE = _lazy(
+    "_SPACED_P_CMD_RE",
+    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras)\b[^|;&\n]*\blogin\b",
 )
-_SPACED_A_CMD_RE = re.compile(r"\bredis-cli\b")
+_SPACED_A_CMD_RE = _lazy("_SPACED_A_CMD_RE", r"\bredis-cli\b")
 
 
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -966,8 +1027,8 @@ def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
-_DSN_HEAD_RE = re.compile(r"([\w.\-]{0,64}):([^\s\"'`:@]{1,256})$")
-_ORACLE_THIN_RE = re.compile(r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
+_DSN_HEAD_RE = _lazy("_DSN_HEAD_RE", r"([\w.\-]{0,64}):([^\s\"'`:@]{1,256})$")
+_ORACLE_THIN_RE = _lazy("_ORACLE_THIN_RE", r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
 
 
 def _dsn(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -987,7 +1048,8 @@ def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # ~/.pgpass: hostname:port:database:username:password, one entry per line.
-_PGPASS_RE = re.compile(
+_PGPASS_RE = _lazy(
+    "_PGPASS_RE",
     r"[+\- ]?[A-Za-z0-9_.\-*\[\]]{1,253}:(?:\d{1,5}|\*)"
     r":[^:\s]{1,128}:[^:\s]{1,128}:(\S{1,256})[ \t]*\r?$",
     re.M,
@@ -1003,8 +1065,9 @@ def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 # auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
 # NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
-_TUPLE_RE = re.compile(
-    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],]"
+_TUPLE_RE = _lazy(
+    "_TUPLE_RE",
+    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],]",
 )
 
 
@@ -1028,10 +1091,11 @@ def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
 # .netrc: "machine host login user password secret" (one line or several), anchored at the
 # entry keyword so that the common word "password" costs nothing.
 # The .netrc grammar: tokens separated by white space, each keyword followed by its value.
-_NETRC_ENTRY_RE = re.compile(
+_NETRC_ENTRY_RE = _lazy(
+    "_NETRC_ENTRY_RE",
     r"(?:machine[ \t]+\S{1,256}(?:\s{1,64}(?:login|account|port|protocol)[ \t]+\S{1,256}){0,4}"
     r"|default(?:\s{1,64}(?:login|account)[ \t]+\S{1,256}){1,3})"
-    r"\s{1,64}password[ \t]+(\S{1,256})"
+    r"\s{1,64}password[ \t]+(\S{1,256})",
 )
 
 
@@ -1044,8 +1108,8 @@ def _netrc(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # Terraform: variable "db_password" { default = "…" }, anchored at the block head.
-_TF_DEFAULT_RE = re.compile(r"(?<![\w.])default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
-_TF_VARIABLE_RE = re.compile(r"variable[ \t]+\"([\w\-]{1,128})\"[ \t]*\{")
+_TF_DEFAULT_RE = _lazy("_TF_DEFAULT_RE", r"(?<![\w.])default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
+_TF_VARIABLE_RE = _lazy("_TF_VARIABLE_RE", r"variable[ \t]+\"([\w\-]{1,128})\"[ \t]*\{")
 _TF_BLOCK_SPAN = 4096
 
 
@@ -1063,7 +1127,9 @@ def _terraform_default(text: str, pos: int, _hit: str, out: list[_Cand]) -> None
 
 
 # JWK: the private members of a key object with "kty".
-_JWK_PRIVATE_RE = re.compile(r"\"(d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"([A-Za-z0-9_\-]{16,8192})\"")
+_JWK_PRIVATE_RE = _lazy(
+    "_JWK_PRIVATE_RE", r"\"(d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"([A-Za-z0-9_\-]{16,8192})\""
+)
 _JWK_SPAN = 16384
 
 
@@ -1078,8 +1144,8 @@ def _jwk(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 # Kubernetes Secret manifests: every value under data: / stringData:.
 _K8S_DOC_SPAN = 65536
-_K8S_BLOCK_RE = re.compile(r"^(?:data|stringData):[ \t]*\r?$", re.M)
-_K8S_ITEM_RE = re.compile(r"([ \t]+)[\w.\-]{1,253}:[ \t]*(.*?)[ \t]*\r?$", re.M)
+_K8S_BLOCK_RE = _lazy("_K8S_BLOCK_RE", r"^(?:data|stringData):[ \t]*\r?$", re.M)
+_K8S_ITEM_RE = _lazy("_K8S_ITEM_RE", r"([ \t]+)[\w.\-]{1,253}:[ \t]*(.*?)[ \t]*\r?$", re.M)
 
 
 def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -1157,7 +1223,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
 # to serve as one (other scanners' examples use any letters after M/N/O). Their middle does
 # not: ".xxxxxx." then 27+ characters. One whole-text scan for that middle costs about 1% of
 # a scan; each hit then looks back for the id part.
-_DISCORD_MID_RE = re.compile(r"\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}")
+_DISCORD_MID_RE = _lazy("_DISCORD_MID_RE", r"\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}")
 
 
 def _discord_bots(text: str, out: list[_Cand]) -> None:
