@@ -507,6 +507,7 @@ _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
 _COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*")
+_MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 _FISH_SET_RE = _lazy("_FISH_SET_RE", r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
 _PAIR_OPENER_RE = _lazy(
     "_PAIR_OPENER_RE", r"[(=][ \t]*\Z"
@@ -620,6 +621,17 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
         return _value_at(text, sep.end(), mode="token", literal=header)
     if sep is None:
+        prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
+        if prose is not None:
+            # Markdown prose: "Set `API_KEY` to `value`": the value is a literal in backticks.
+            return _value_at(text, prose.end(), mode="token", literal=True)
+        if end < len(text) and text[end] == "," and _at_line_start(text, start):
+            # A CSV row "name,value,...": a name there could as well head a column of names,
+            # so the value counts only when it looks generated (loose).
+            row = _value_at(text, end + 1, mode="token", literal=True)
+            if row is not None:
+                row.loose = True
+            return row
         said = _COMMENT_OP_RE.match(text, end)
         if said is not None and _in_comment(text, start):
             # "# root password is hunter2!x", "REM password==...": prose in a comment, so only
@@ -681,6 +693,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+def _at_line_start(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return not text[line_start:start].strip()
 
 
 def _in_comment(text: str, start: int) -> bool:

@@ -230,3 +230,36 @@ def test_every_vendor_pattern_compiles() -> None:
 
     for provider in redaction._load_providers():
         assert isinstance(re.compile(provider.source), re.Pattern), provider.kind
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            "Set `MISTRAL_API_KEY` to `YKodkkg2ftuGqrmxy1D0EfNahy8tLOeu` before the job.",
+            "YKodkkg2ftuGqrmxy1D0EfNahy8tLOeu",
+        ),
+        ("Use `DB_PASSWORD` as `Wq8#rT2vLp9!xZ4m` in staging.", "Wq8#rT2vLp9!xZ4m"),
+        (
+            "gocardless_access_token,live_vDwNYb-beQO6QWyqdtq8E7r5tmy7WywBcuqOD7pl,production",
+            "live_vDwNYb-beQO6QWyqdtq8E7r5tmy7WywBcuqOD7pl",
+        ),
+    ],
+)
+def test_markdown_prose_and_csv_rows(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Set `API_KEY` to `your-key-here` first.",
+        "Set `TOKEN_TTL` to `3600` seconds.",
+        "Set `secret_name` to `prod-db-password`.",
+        "password,username,email",
+        "token,page_size,limit",
+        "secret,SECRET_KEY_BASE,prod",
+    ],
+)
+def test_markdown_prose_and_csv_look_alikes_stay(text: str) -> None:
+    assert redact(text) == text
