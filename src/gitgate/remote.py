@@ -304,15 +304,6 @@ def _integrate_by_journal(
             f"your {what} was not pushed and no longer fits {remote}'s audit log ({why}): "
             "it was taken back; decide again"
         )
-    dropped_values = {
-        ref: {
-            new
-            for entry, _why in rebased.dropped
-            for r, (_o, new) in entry.refs.items()
-            if r == ref
-        }
-        for ref in {r for entry, _why in rebased.dropped for r in entry.refs}
-    }
     # Notes are derived from the journal: build them on the server's notes (its notes ref only
     # fast-forwards), then rewrite from the combined journal whatever differs.
     notes_ref = policy.refs.notes
@@ -324,7 +315,7 @@ def _integrate_by_journal(
         if ours_notes is None or not store.is_ancestor(their_notes, ours_notes):
             plan.move(notes_ref, their_notes, ours_notes, "notes: rebuilt on the remote's")
     for branch in policy.protected:
-        _plan_branch_by_journal(store, branch, rebased.state, dropped_values, remote, plan)
+        _plan_branch_by_journal(store, branch, rebased.state, remote, plan)
     who = _identity(gate)
     if plan.updates:
         store.update_refs(plan.updates, reason=f"gitgate fetch {remote}", who=who)
@@ -422,7 +413,6 @@ def _plan_branch_by_journal(
     store: GitStore,
     branch: str,
     state: JournalState,
-    dropped_values: dict[str, set[str | None]],
     remote: str,
     plan: _Plan,
 ) -> None:
@@ -432,9 +422,7 @@ def _plan_branch_by_journal(
         return
     if current is None or store.is_ancestor(current, final):
         plan.move(ref, final, current, f"{branch}: fast-forwarded")
-    elif current in dropped_values.get(ref, set()) or _only_gitgate_merges_over(
-        store, current, final, state
-    ):
+    elif _only_gitgate_merges_over(store, current, final, state):
         plan.move(
             ref, final, current, f"{branch}: set to {remote}'s (an unpushed merge was taken back)"
         )
