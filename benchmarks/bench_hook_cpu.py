@@ -7,9 +7,10 @@ Usage (from the repository root)::
 Wall-clock push timings (bench_hook.py) swing with the load of a shared machine; the CPU time
 a process consumes barely does. This builds the same world as bench_hook.py, pushes one
 approved proposal (target, audit log, notes, pending deletion) through the hook, puts the
-server's refs back, and then runs ``python -m gitgate hook pre-receive`` on exactly that push's
-input N times (default 20), measuring each child's user+system CPU time. For scale it also
-measures ``python -c pass`` and ``python -c "import pygit2"``. Reported: medians, and the
+server's refs back, and then runs the installed hook script (``hooks/pre-receive``, as git runs
+it) and ``python -m gitgate hook pre-receive`` on exactly that push's input N times (default
+20), measuring each child's user+system CPU time. For scale it also measures ``python -c pass``
+and ``python -c "import pygit2"``. Reported: medians, and the
 hook's CPU above a bare interpreter start (the overhead a push pays).
 """
 
@@ -86,7 +87,12 @@ def main() -> None:
         bench.restore_refs(server, before)
         env = {**os.environ, "REMOTE_USER": bench.ALICE, "GIT_DIR": str(server)}
         python = sys.executable
-        samples: dict[str, list[float]] = {"python -c pass": [], "import pygit2": [], "hook": []}
+        samples: dict[str, list[float]] = {
+            "python -c pass": [],
+            "import pygit2": [],
+            "hook": [],
+            "python -m gitgate hook": [],
+        }
         for _ in range(args.runs):
             samples["python -c pass"].append(
                 run_cpu([python, "-c", "pass"], cwd=server, stdin="", env=env)
@@ -95,6 +101,9 @@ def main() -> None:
                 run_cpu([python, "-c", "import pygit2"], cwd=server, stdin="", env=env)
             )
             samples["hook"].append(
+                run_cpu([str(server / "hooks" / "pre-receive")], cwd=server, stdin=lines, env=env)
+            )
+            samples["python -m gitgate hook"].append(
                 run_cpu(
                     [python, "-m", "gitgate", "hook", "pre-receive"],
                     cwd=server,
@@ -106,7 +115,7 @@ def main() -> None:
         print(f"push judged ({len(lines.splitlines())} refs):\n" + lines.rstrip())
         medians = {k: statistics.median(v) * 1000 for k, v in samples.items()}
         for name, ms in medians.items():
-            print(f"  {name:16} {ms:7.1f} ms CPU (median; min {min(samples[name]) * 1000:.1f})")
+            print(f"  {name:22} {ms:7.1f} ms CPU (median; min {min(samples[name]) * 1000:.1f})")
         print(
             f"  hook above a bare interpreter: {medians['hook'] - medians['python -c pass']:.1f} ms CPU"
         )

@@ -20,15 +20,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
-import logging
 import os
 import signal
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygit2
 from pygit2.enums import DeltaStatus, DiffStatsFormat, FileMode, RepositoryOpenFlag
@@ -41,9 +39,19 @@ from gitgate.errors import (
     PatchDoesNotApply,
     environment_fault,
 )
-from gitgate.patchapply import apply_simple_patch, patch_paths
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import subprocess
+    from logging import Logger
+
+
+def _log() -> Logger:
+    # logging, subprocess, tempfile and the patch applier are imported where they are used:
+    # the pre-receive hook, which runs on every push, needs none of them on its usual path.
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 MODE_TREE = 0o040000
 MODE_BLOB = 0o100644
@@ -526,6 +534,8 @@ class GitStore:
         Raises:
             PatchDoesNotApply: with git's own reason.
         """
+        from gitgate.patchapply import patch_paths
+
         if not full_index:
             fast = self._apply_in_process(base_tree, patch)
             if fast is not None:
@@ -535,11 +545,12 @@ class GitStore:
                 try:
                     return self._apply_on_temp_index(base_tree, patch, paths)
                 except PatchDoesNotApply as err:
-                    log.debug("narrow index refused the patch (%s); trying the whole tree", err)
+                    _log().debug("narrow index refused the patch (%s); trying the whole tree", err)
         return self._apply_on_full_index(base_tree, patch)
 
     def _apply_in_process(self, base_tree: str, patch: bytes) -> dict[str, TreeEntry | None] | None:
         """Plain text patches that match exactly are applied here, saving a git process."""
+        from gitgate.patchapply import apply_simple_patch
 
         def lookup(path: str) -> tuple[int, bytes] | None:
             entry = self.tree_entry(base_tree, path)
@@ -560,6 +571,8 @@ class GitStore:
     def _apply_on_temp_index(
         self, base_tree: str, patch: bytes, paths: list[str]
     ) -> dict[str, TreeEntry | None]:
+        import tempfile
+
         entries = self._entries_a_patch_can_touch(base_tree, paths)
         with tempfile.TemporaryDirectory(prefix="gitgate-apply-") as tmp:
             index_path = os.path.join(tmp, "index")
@@ -600,6 +613,8 @@ class GitStore:
         return entries
 
     def _apply_on_full_index(self, base_tree: str, patch: bytes) -> dict[str, TreeEntry | None]:
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="gitgate-apply-") as tmp:
             index_path = os.path.join(tmp, "index")
             env = {"GIT_INDEX_FILE": index_path}
@@ -1065,7 +1080,7 @@ class GitStore:
         names = [line for line in rest.splitlines() if line.startswith("refs/")]
         removed = self.clear_stale_locks(names, not_before=started - 1, older_than=0.0)
         for path in removed:
-            log.warning("removed %s, left by a gitgate process that stopped mid-update", path)
+            _log().warning("removed %s, left by a gitgate process that stopped mid-update", path)
         os.ftruncate(self._lock_fd, 0)
 
     def clear_stale_locks(
@@ -1260,6 +1275,8 @@ class GitStore:
 
         Yields the worktree and its administrative directory inside the git dir.
         """
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="gitgate-run-") as tmp:
             worktree = Path(tmp) / "worktree"
             self.run_git(["worktree", "add", "--detach", "--quiet", str(worktree), commit])
@@ -1297,6 +1314,8 @@ class GitStore:
         """Let git pack loose objects when it thinks it should (`git gc --auto`, which returns
         at once below its thresholds and otherwise detaches into the background). Best effort:
         housekeeping never fails a decision."""
+        import subprocess
+
         with contextlib.suppress(OSError, subprocess.SubprocessError, GitError):
             self.run_git(["gc", "--auto", "--quiet"], check=False, timeout=60)
 
@@ -1311,6 +1330,8 @@ class GitStore:
         timeout: float | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
         """Run ``git`` against this repository (also for push/fetch/hook plumbing)."""
+        import subprocess
+
         full_env = dict(os.environ)
         full_env.update(env or {})
         full_env.setdefault("GIT_TERMINAL_PROMPT", "0")
@@ -1318,7 +1339,7 @@ class GitStore:
         if cwd is None:
             cmd.append(f"--git-dir={self.git_dir}")
         cmd.extend(args)
-        log.debug("running %s", cmd)
+        _log().debug("running %s", cmd)
         try:
             proc = subprocess.run(
                 cmd,
@@ -1379,6 +1400,9 @@ class GitStore:
         Raises:
             GitError: when git fails.
         """
+        import subprocess
+        import tempfile
+
         if paths is not None and not paths:
             return
         pathspecs = [f":(literal){p}" for p in paths or ()]

@@ -40,32 +40,58 @@ SCRIPT_NAME = "gitgate"  # the file name inside a forge's hook directory
 #: How each forge runs a repository's pre-receive hooks.
 FORGES = ("plain", "gitolite", "gitlab", "gitea", "http-backend")
 
-HOOK_TEMPLATE = """\
+# The hook starts Python without its site initialisation (-S): on a server with many .pth
+# files that step costs more than the push itself. The import path is the one gitgate was
+# installed with (GITGATE_PATH, written by `gitgate hook install`); when gitgate cannot be
+# imported from it (an empty path, a moved virtualenv), the hook starts the usual way.
+_START = """\
+GITGATE_START='import os, sys
+sys.path[:1] = [p for p in sys.argv.pop(1).split(os.pathsep) if p]
+try:
+    from gitgate.hook import main
+except ImportError:
+    os.execv(sys.executable, [sys.executable, "-m", "gitgate", "hook", "pre-receive"])
+sys.exit(main())'"""
+
+HOOK_TEMPLATE = (
+    """\
 #!/bin/sh
 # gitgate pre-receive hook: every push is judged against .gitgate.toml (docs/SERVER.md).
 # {marker}
 # Installed by `gitgate hook install`; `gitgate hook uninstall` restores a previous hook,
 # which was kept as pre-receive.legacy and still runs first.
 GITGATE_PYTHON={python}
-hooks_dir=$(dirname -- "$0")
+GITGATE_PATH={path}
+"""
+    + _START
+    + """
+case $0 in */*) hooks_dir=${{0%/*}} ;; *) hooks_dir=. ;; esac
 if [ -x "$hooks_dir/pre-receive.legacy" ]; then
     input=$(cat)
     printf '%s\\n' "$input" | "$hooks_dir/pre-receive.legacy" "$@" || exit $?
-    printf '%s\\n' "$input" | "$GITGATE_PYTHON" -m gitgate hook pre-receive
+    printf '%s\\n' "$input" | "$GITGATE_PYTHON" -S -c "$GITGATE_START" "$GITGATE_PATH"
     exit $?
 fi
-exec "$GITGATE_PYTHON" -m gitgate hook pre-receive
+exec "$GITGATE_PYTHON" -S -c "$GITGATE_START" "$GITGATE_PATH"
 """
+)
 
 # In a forge's hook directory the forge runs every script itself: no legacy chaining.
-FORGE_HOOK_TEMPLATE = """\
+FORGE_HOOK_TEMPLATE = (
+    """\
 #!/bin/sh
 # gitgate pre-receive hook: every push is judged against .gitgate.toml (docs/SERVER.md).
 # {marker}
 # Installed by `gitgate hook install --forge {forge}`; run by the forge with the other hooks
 # of this directory; `gitgate hook uninstall --forge {forge}` removes it.
-exec {python} -m gitgate hook pre-receive
+GITGATE_PYTHON={python}
+GITGATE_PATH={path}
 """
+    + _START
+    + """
+exec "$GITGATE_PYTHON" -S -c "$GITGATE_START" "$GITGATE_PATH"
+"""
+)
 
 _PYTHON_LINE = re.compile(r"^(?:GITGATE_PYTHON=|exec )(.+)$", re.MULTILINE)  # the first
 _DRY_RUN_TIMEOUT = 60.0
@@ -130,14 +156,38 @@ class HookStatus:
 # -- scripts ---------------------------------------------------------------------------------
 
 
-def render_script(python: str) -> str:
-    """The hook script that runs gitgate with ``python`` (quoted for sh)."""
-    return HOOK_TEMPLATE.format(marker=HOOK_ID, python=shlex.quote(python))
+def render_script(python: str, path: Sequence[str] = ()) -> str:
+    """The hook script that runs gitgate with ``python`` (quoted for sh), importing it from
+    ``path`` (see :func:`import_path`; empty: the hook starts Python the usual way)."""
+    return HOOK_TEMPLATE.format(
+        marker=HOOK_ID, python=shlex.quote(python), path=shlex.quote(os.pathsep.join(path))
+    )
 
 
-def render_forge_script(python: str, forge: str) -> str:
+def render_forge_script(python: str, forge: str, path: Sequence[str] = ()) -> str:
     """The script a forge runs from its own hook directory (no legacy chaining)."""
-    return FORGE_HOOK_TEMPLATE.format(marker=HOOK_ID, python=shlex.quote(python), forge=forge)
+    return FORGE_HOOK_TEMPLATE.format(
+        marker=HOOK_ID,
+        python=shlex.quote(python),
+        forge=forge,
+        path=shlex.quote(os.pathsep.join(path)),
+    )
+
+
+def import_path() -> tuple[str, ...]:
+    """The directories this process imports from (gitgate, pygit2, cffi...), for the hook.
+
+    The first entry of ``sys.path`` is left out unless Python was started with -P: it is the
+    installing command's own directory or working directory, nothing the hook should import
+    from. Entries that are not absolute, or cannot hold modules, are left out too.
+    """
+    entries = sys.path if sys.flags.safe_path else sys.path[1:]
+    out: list[str] = []
+    for entry in entries:
+        if entry and os.path.isabs(entry) and os.pathsep not in entry and entry not in out:
+            if os.path.isdir(entry) or os.path.isfile(entry):  # a directory or a zip
+                out.append(entry)
+    return tuple(out)
 
 
 def is_gitgate_script(path: Path) -> bool:
@@ -338,10 +388,12 @@ def install(
     interpreter = python or sys.executable
     _check_python_reachable(store, interpreter)
     pin_branch(store, chosen, chosen_forge)
+    # Another interpreter than this one may not import from this one's directories.
+    path = import_path() if interpreter == sys.executable else ()
     if chosen_forge in ("plain", "http-backend"):
-        result = _install_plain(store, interpreter)
+        result = _install_plain(store, interpreter, path)
     else:
-        result = _install_forge_script(store, interpreter, chosen_forge)
+        result = _install_forge_script(store, interpreter, chosen_forge, path)
     _give_back_to_owner(store, [result.hook])
     return InstallResult(
         result.hook,
@@ -353,7 +405,7 @@ def install(
     )
 
 
-def _install_plain(store: GitStore, python: str) -> InstallResult:
+def _install_plain(store: GitStore, python: str, path: Sequence[str]) -> InstallResult:
     directory = hooks_dir(store)
     directory.mkdir(parents=True, exist_ok=True)
     hook = directory / "pre-receive"
@@ -369,16 +421,18 @@ def _install_plain(store: GitStore, python: str) -> InstallResult:
         moved = legacy
     elif legacy.exists():
         moved = legacy
-    _write_executable(hook, render_script(python))
+    _write_executable(hook, render_script(python, path))
     return InstallResult(hook, moved)
 
 
-def _install_forge_script(store: GitStore, python: str, forge: str) -> InstallResult:
+def _install_forge_script(
+    store: GitStore, python: str, forge: str, path: Sequence[str]
+) -> InstallResult:
     hook = forge_hook_path(store, forge)
     if hook.exists() and not is_gitgate_script(hook):
         raise HookError(f"{hook} exists and is not gitgate's; left it alone", hint="move it away")
     hook.parent.mkdir(parents=True, exist_ok=True)
-    _write_executable(hook, render_forge_script(python, forge))
+    _write_executable(hook, render_forge_script(python, forge, path))
     return InstallResult(hook)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -115,13 +116,11 @@ class _Provider:
 
 def _load_providers() -> tuple[_Provider, ...]:
     """The vendor token table, kept as data in ``gitgate/data/secret_tokens.toml``."""
-    # Imported here: only the first scan needs them, not every importer of this module.
-    import tomllib
-    from importlib import resources
+    # Imported here: only the first scan needs the table, not every importer of this module.
+    from gitgate.tokentable import load_tokens
 
-    raw = resources.files("gitgate").joinpath("data/secret_tokens.toml").read_text("utf-8")
     out: list[_Provider] = []
-    for entry in tomllib.loads(raw)["token"]:
+    for entry in load_tokens():
         pattern = str(entry["pattern"])
         if entry.get("left", True):
             pattern = _B + pattern
@@ -1322,17 +1321,28 @@ def _build_dispatch() -> dict[str, list[_Entry]]:
     return dispatch
 
 
-@dataclass(frozen=True, slots=True)
-class _Scanner:
-    """The compiled trigger set: built on first use, not at import (``gitgate --help`` and
-    every command that never redacts would otherwise pay for ~100 vendor patterns and the
-    trigger trie)."""
+# Below this many characters scanned in a process, anchors are found with ``str.find`` (one
+# pass per anchor, ~1 us each on a short text); past it, the trigger trie is compiled (~7 ms,
+# then one pass over the text for all anchors). A pre-receive hook scans a few short entries,
+# notes and messages per push and never pays for the trie; an export or a large diff does.
+_FIND_BUDGET = 64 * 1024
 
-    trigger_re: re.Pattern[str]
-    dispatch: dict[str, list[_Entry]]
-    # Per-hit caches, filled as hits are met.
-    entries_for_hit: dict[str, list[_Entry]]
-    overlaps: dict[str, bool]
+
+class _Scanner:
+    """The trigger set: built on first use, not at import (``gitgate --help`` and every
+    command that never redacts would otherwise pay for ~100 vendor patterns). The trie regex
+    over every anchor is compiled only once enough text has been scanned to repay it."""
+
+    __slots__ = ("dispatch", "entries_for_hit", "overlaps", "_trigger_re", "_found_chars", "_lock")
+
+    def __init__(self, dispatch: dict[str, list[_Entry]]) -> None:
+        self.dispatch = dispatch
+        # Per-hit caches, filled as hits are met.
+        self.entries_for_hit: dict[str, list[_Entry]] = {}
+        self.overlaps: dict[str, bool] = {}
+        self._trigger_re: re.Pattern[str] | None = None
+        self._found_chars = 0
+        self._lock = threading.Lock()
 
     def overlaps_another(self, hit: str) -> bool:
         """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
@@ -1351,11 +1361,52 @@ class _Scanner:
             self.entries_for_hit[hit] = found
         return found
 
+    def trigger_re(self) -> re.Pattern[str]:
+        if self._trigger_re is None:
+            with self._lock:
+                if self._trigger_re is None:
+                    self._trigger_re = re.compile(_trie_pattern(self.dispatch))
+        return self._trigger_re
+
+    def hits(self, text: str) -> list[tuple[int, str]]:
+        """Every position where an anchor occurs, ascending, with the longest anchor there.
+
+        Each anchor occurring at a position is a prefix of the longest one there, so
+        :meth:`entries_for` of the longest covers them all: both ways of searching (the trie,
+        or ``str.find`` per anchor) give the same list.
+        """
+        if self._trigger_re is None and self._found_chars + len(text) <= _FIND_BUDGET:
+            self._found_chars += len(text)
+            return self._hits_by_find(text)
+        return self._hits_by_trie(text)
+
+    def _hits_by_find(self, text: str) -> list[tuple[int, str]]:
+        longest: dict[int, str] = {}
+        find = text.find
+        for anchor in self.dispatch:
+            at = find(anchor)
+            while at >= 0:
+                if len(anchor) > len(longest.get(at, "")):
+                    longest[at] = anchor
+                at = find(anchor, at + 1)
+        return sorted(longest.items())
+
+    def _hits_by_trie(self, text: str) -> list[tuple[int, str]]:
+        out: list[tuple[int, str]] = []
+        search = self.trigger_re().search
+        m = search(text)
+        while m is not None:
+            anchor, hit = m.start(), m.group()
+            out.append((anchor, hit))
+            # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside
+            # the hit only when another trigger could start there.
+            m = search(text, anchor + 1 if self.overlaps_another(hit) else m.end())
+        return out
+
 
 @lru_cache(maxsize=1)
 def _scanner() -> _Scanner:
-    dispatch = _build_dispatch()
-    return _Scanner(re.compile(_trie_pattern(dispatch)), dispatch, {}, {})
+    return _Scanner(_build_dispatch())
 
 
 def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
@@ -1363,14 +1414,8 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     markers: list[tuple[int, int]] = []
     skip_until = 0
     scanner = _scanner()
-    search = scanner.trigger_re.search
-    overlaps_another, entries_for = scanner.overlaps_another, scanner.entries_for
-    m = search(text)
-    while m is not None:
-        anchor, hit = m.start(), m.group()
-        # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside the
-        # hit only when another trigger could start there.
-        m = search(text, anchor + 1 if overlaps_another(hit) else m.end())
+    entries_for = scanner.entries_for
+    for anchor, hit in scanner.hits(text):
         for literal, off, handlers in entries_for(hit):
             pos = anchor - off
             if pos < skip_until or pos < 0 or not text.startswith(literal, pos):

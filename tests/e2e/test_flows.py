@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,6 +180,29 @@ def test_install_keeps_a_foreign_hook_and_runs_it_first(world: World) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "legacy: blocked" in (hooks / "pre-receive").read_text()
     assert not (hooks / "pre-receive.legacy").exists()
+
+
+@pytest.mark.parametrize("start", ["installed", "no path", "stale path"])
+def test_the_hook_judges_however_python_starts(world: World, start: str) -> None:
+    """The installed hook imports gitgate from the path it was installed with, Python's site
+    initialisation skipped; a script without that path (the repository's template) or with a
+    path that no longer holds gitgate starts Python the usual way. Each judges pushes."""
+    import gitgate
+    from gitgate.hookinstall import render_script
+
+    hook = world.server / "hooks" / "pre-receive"
+    if start == "installed":
+        line = next(x for x in hook.read_text().splitlines() if x.startswith("GITGATE_PATH="))
+        holds_gitgate = str(Path(gitgate.__file__).resolve().parents[1])
+        assert holds_gitgate in shlex.split(line.partition("=")[2])[0].split(os.pathsep)
+    else:
+        path = [] if start == "no path" else [str(world.root / "gone" / "site-packages")]
+        hook.write_text(render_script(sys.executable, path))
+    refused = world.push("mallory", ":refs/gitgate/audit")
+    assert refused.code != 0 and "the audit log is never deleted" in refused.stderr
+    src = world.root / "started.txt"
+    src.write_text("ok\n")
+    world.gitgate("agent", "propose", "write", "ok.txt", "--from", str(src), "--push").ok()
 
 
 def test_repository_hook_file_is_the_rendered_template() -> None:

@@ -148,8 +148,11 @@ def test_render_script_embeds_the_python_quoted_and_the_marker() -> None:
     assert script.startswith("#!/bin/sh\n")
     assert HOOK_ID in script
     assert "GITGATE_PYTHON='/opt/my python/bin/python3'\n" in script
-    assert 'exec "$GITGATE_PYTHON" -m gitgate hook pre-receive\n' in script
+    assert 'exec "$GITGATE_PYTHON" -S -c "$GITGATE_START" "$GITGATE_PATH"\n' in script
     assert "GITGATE_PYTHON=python3\n" in render_script("python3")
+    assert "GITGATE_PATH=''\n" in render_script("python3")
+    with_path = render_script("python3", ["/opt/my venv/lib/site-packages", "/srv/src"])
+    assert "GITGATE_PATH='/opt/my venv/lib/site-packages:/srv/src'\n" in with_path
 
 
 def test_parse_push_porcelain() -> None:

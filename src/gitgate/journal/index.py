@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +145,8 @@ def _read(path: Path) -> ProposalIndex | None:
 
 def _write(path: Path, index: ProposalIndex) -> None:
     """Save the cache atomically; a read-only repository simply goes without it."""
+    import tempfile  # here: most runs (every hook run) only read the cache
+
     index.unsaved = 0
     lines = [f"gitgate-index {INDEX_VERSION} {index.tip or '-'}"]
     lines += [
