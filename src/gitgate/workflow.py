@@ -13,9 +13,7 @@ import builtins
 import dataclasses
 import functools
 import hashlib
-import logging
 import os
-import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -79,9 +77,6 @@ from gitgate.records import (
     proposal_record,
 )
 from gitgate.redaction import find_secrets, redact, redact_data
-from gitgate.runner import run_command
-
-log = logging.getLogger(__name__)
 
 PREVIEW_CHARS = 4000
 MAX_TRIES = 8
@@ -645,6 +640,8 @@ class Gate:
         if verdict.decision == "deny":
             self._audit_only(ctx.policy, who, "command.denied", command, {"reason": verdict.reason})
             return RunReport(verdict)
+        from gitgate.runner import run_command
+
         ran = run_command(
             command,
             cwd=self.store.workdir or self.store.git_dir,
@@ -708,7 +705,10 @@ class Gate:
             try:
                 return attempt()
             except ConcurrentUpdate as err:
-                log.debug("concurrent update (try %d): %s", n + 1, err)
+                import logging
+                import random
+
+                logging.getLogger(__name__).debug("concurrent update (try %d): %s", n + 1, err)
                 time.sleep(random.uniform(0.01, 0.05) * (n + 1))
         raise ConcurrentUpdate(
             f"gave up after {MAX_TRIES} tries: other processes kept changing gitgate's refs",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import os
 import sys
 import traceback
@@ -259,6 +258,8 @@ def main(ctx: click.Context, repo: str, debug: bool) -> None:
     ctx.obj["repo"] = repo
     ctx.obj["debug"] = debug
     if debug:
+        import logging  # only for --debug: every other start skips it
+
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
 
 

@@ -12,7 +12,6 @@ local ref) and completes them before doing anything else. All writers hold gitga
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,8 +29,6 @@ from gitgate.records import (
     decode_audit,
     encode_proposal,
 )
-
-log = logging.getLogger(__name__)
 
 _GITGATE = actor_identity("gitgate")
 GC_EVERY = 256  # entries between two `git gc --auto` (a no-op until git's thresholds are met)
