@@ -1279,8 +1279,8 @@ def _char_cost(ch: str) -> float:
 
 def _anchor_offset(literal: str) -> int:
     """Offset of the rarest character of ``literal`` that still leaves >= 2 chars to match."""
-    last = max(1, len(literal) - 1)
-    return min(range(last), key=lambda i: (_char_cost(literal[i]), i))
+    costs = [_char_cost(ch) for ch in literal[: max(1, len(literal) - 1)]]
+    return costs.index(min(costs))  # the first of the rarest
 
 
 _Trie: TypeAlias = "dict[str, _Trie]"
