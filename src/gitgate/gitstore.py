@@ -241,6 +241,23 @@ class TreeConflict(GitError):
     code = "tree-conflict"
 
 
+CHECKOUT_INTENT = "gitgate-checkout"  # in the git dir: see GitStore.begin_checkout_move
+
+
+def _is_full_oid(text: str) -> bool:
+    return len(text) in (40, 64) and not text.strip("0123456789abcdef")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: alive
+    return True
+
+
 class GitStore:
     """Access to one repository: objects, refs, notes, and the few git commands gitgate runs."""
 
@@ -953,6 +970,64 @@ class GitStore:
         if isinstance(target, str) and target.startswith("refs/heads/"):
             return target[len("refs/heads/") :]
         return None
+
+    # -- a checked-out branch's working tree follows the branch, even across a crash ------
+
+    def begin_checkout_move(self, branch: str, old: str | None) -> None:
+        """Before gitgate moves ``branch``: when it is checked out here, record the commit its
+        working tree holds, so that a crash before the tree follows is finished by the next
+        gitgate command (:meth:`unfinished_checkout_move`)."""
+        if old is None or self.workdir is None or self.head_branch() != branch:
+            return
+        with contextlib.suppress(OSError):
+            (self.git_dir / CHECKOUT_INTENT).write_text(f"{os.getpid()} {branch} {old}\n")
+
+    def end_checkout_move(self) -> None:
+        """The working tree followed (or there was nothing to follow): forget the record."""
+        with contextlib.suppress(OSError):
+            (self.git_dir / CHECKOUT_INTENT).unlink(missing_ok=True)
+
+    def unfinished_checkout_move(self) -> tuple[str, str] | None:
+        """(branch, commit its working tree holds) left by a gitgate process that stopped
+        before the working tree followed the branch; None when there is none, or its writer
+        is still running."""
+        try:
+            words = (self.git_dir / CHECKOUT_INTENT).read_text("ascii").split()
+        except (OSError, UnicodeError):
+            return None
+        if len(words) != 3 or not words[0].isdigit() or not _is_full_oid(words[2]):
+            self.end_checkout_move()  # not ours to read: a torn write
+            return None
+        pid = int(words[0])
+        if pid != os.getpid() and _process_alive(pid):
+            return None
+        return words[1], words[2]
+
+    def last_move(self, ref: str) -> tuple[str | None, str, str] | None:
+        """The newest reflog entry of ``ref``: (old value or None, new value, message), or
+        None when the ref has no reflog."""
+        try:
+            reference = self._repo.references.get(ref)
+            entries = reference.log() if reference is not None else iter(())
+            entry = next(iter(entries), None)
+        except (pygit2.GitError, KeyError, ValueError, OSError):
+            return None
+        if entry is None:
+            return None
+        old = str(entry.oid_old)
+        return (None if old.strip("0") == "" else old), str(entry.oid_new), entry.message or ""
+
+    def checkout_holds(self, commit: str) -> bool:
+        """Tell whether the index holds ``commit``'s tree and the working tree the index."""
+        if self.workdir is None:
+            return False
+        # stat data first (a copied or touched file is not a change), then the two compares
+        self.run_git(["update-index", "-q", "--refresh"], cwd=self.workdir, check=False)
+        staged = ["diff-index", "--cached", "--quiet", "--ignore-submodules", commit, "--"]
+        if self.run_git(staged, cwd=self.workdir, check=False).returncode != 0:
+            return False
+        unstaged = ["diff-files", "--quiet", "--ignore-submodules"]
+        return self.run_git(unstaged, cwd=self.workdir, check=False).returncode == 0
 
     def update_refs(self, updates: Sequence[RefUpdate], *, reason: str, who: Identity) -> None:
         """Apply the updates as one transaction, each only if its ref still has its ``old``.

@@ -32,7 +32,7 @@ from gitgate import clock
 from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log, read_log
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
 from gitgate.gitstore import EMPTY_TREE, GitStore, Identity, RefUpdate
-from gitgate.journal.doctor import align_with_journal
+from gitgate.journal.doctor import align_with_journal, only_gitgate_merges_over
 from gitgate.journal.replay import JournalState, replay
 from gitgate.policy import POLICY_PATH, Policy
 from gitgate.records import AuditEntry, Proposal, RecordError, decode_proposal
@@ -256,6 +256,7 @@ def _integrate_locked(gate: Gate, policy: Policy, remote: str) -> SyncReport:
     _plan_pending(store, policy, remote, plan, notes)
     _plan_archive(store, policy, remote, plan)
     _plan_branches(store, policy, remote, plan)
+    _note_checkout_moves(store, plan)
     if plan.updates:
         store.update_refs(plan.updates, reason=f"gitgate fetch {remote}", who=who)
     _sync_checkouts(store, plan)
@@ -267,6 +268,14 @@ def _sync_checkouts(store: GitStore, plan: _Plan) -> None:
         warning = store.sync_checkout(branch, old, new)
         if warning:
             plan.warnings.append(warning)
+    store.end_checkout_move()
+
+
+def _note_checkout_moves(store: GitStore, plan: _Plan) -> None:
+    """Before the refs move: the working tree of a checked-out branch the plan moves follows
+    it even if this fetch stops half-way (the next gitgate command finishes it)."""
+    for branch, old, _new in plan.checkouts:
+        store.begin_checkout_move(branch, old)
 
 
 # -- a clone with entries the server lacks -----------------------------------------------------
@@ -317,6 +326,7 @@ def _integrate_by_journal(
     for branch in policy.protected:
         _plan_branch_by_journal(store, branch, rebased.state, remote, plan)
     who = _identity(gate)
+    _note_checkout_moves(store, plan)
     if plan.updates:
         store.update_refs(plan.updates, reason=f"gitgate fetch {remote}", who=who)
     _sync_checkouts(store, plan)
@@ -389,26 +399,6 @@ def _not_before(entry: AuditEntry, earliest: str | None) -> AuditEntry:
     return replace(entry, time=earliest, details=details)
 
 
-MAX_UNPUSHED_MERGES = 64
-
-
-def _only_gitgate_merges_over(
-    store: GitStore, current: str, final: str, state: JournalState
-) -> bool:
-    """Tell whether ``current`` is ``final``'s history plus only merges of proposals the journal
-    knows (what an unpushed local approval leaves, e.g. after a fetch was interrupted half-way):
-    then setting the branch to the journal's ``final`` loses nobody's own commit."""
-    commit = current
-    for _ in range(MAX_UNPUSHED_MERGES):
-        if store.is_ancestor(commit, final):
-            return True
-        parents = store.commit(commit).parents
-        if len(parents) != 2 or parents[1] not in state.states:
-            return False
-        commit = parents[0]
-    return False
-
-
 def _plan_branch_by_journal(
     store: GitStore,
     branch: str,
@@ -422,7 +412,7 @@ def _plan_branch_by_journal(
         return
     if current is None or store.is_ancestor(current, final):
         plan.move(ref, final, current, f"{branch}: fast-forwarded")
-    elif _only_gitgate_merges_over(store, current, final, state):
+    elif only_gitgate_merges_over(store, current, final, state):
         plan.move(
             ref, final, current, f"{branch}: set to {remote}'s (an unpushed merge was taken back)"
         )

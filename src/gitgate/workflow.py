@@ -694,9 +694,24 @@ class Gate:
             journal = self.journal()
         except GitgateError:
             return None  # not set up yet: nothing to complete
-        if not journal.needs_completion() or not self.store.is_writable():
-            return None
-        return journal.roll_forward()
+        done = None
+        if journal.needs_completion() and self.store.is_writable():
+            done = journal.roll_forward()
+        self._finish_checkout_move()
+        return done
+
+    def _finish_checkout_move(self) -> None:
+        """A gitgate process moved a checked-out branch and stopped before its working tree
+        followed: bring the tree along now (a two-way merge: local changes are kept, and
+        then the tree is left for the user, as after any decision)."""
+        unfinished = self.store.unfinished_checkout_move()
+        if unfinished is None:
+            return
+        branch, old = unfinished
+        tip = self.store.resolve(f"refs/heads/{branch}")
+        if tip is not None and tip != old and self.store.head_branch() == branch:
+            self.store.sync_checkout(branch, old, tip)
+        self.store.end_checkout_move()
 
     def _retry(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` again when a ref moved under it; give up after a bounded number."""
@@ -911,8 +926,10 @@ class Gate:
                 "target_before": ctx.tip,
             },
         )
+        self.store.begin_checkout_move(ctx.branch, ctx.tip)
         self._commit(ctx.policy, who, [approved, entry])
         warning = self.store.sync_checkout(ctx.branch, ctx.tip, merge)
+        self.store.end_checkout_move()
         return Decision(
             fold(proposal, [approved, entry]) or proposal, (warning,) if warning else ()
         )

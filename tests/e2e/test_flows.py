@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
@@ -363,5 +364,57 @@ def test_a_fetch_that_crashes_half_way_is_completed_by_the_next_fetch(world: Wor
         assert (
             Gate(alice).store.resolve("refs/heads/main") == world.server_refs()["refs/heads/main"]
         )
+        assert run_git(alice, "status", "--porcelain") == "", k  # the checkout followed
         world.gitgate("alice", "approve", second, "--push").ok()
     _verify_server(world)
+
+
+def test_doctor_completes_a_fetch_that_crashed_half_way(world: World) -> None:
+    """Another command may run before the next fetch: it must not fail with an internal
+    error, and `gitgate doctor` (which that command's warning names) completes the fetch's
+    work from the journal: the branch is set back, the overtaken proposal is pending."""
+    from gitgate import gitstore
+
+    seen: list[str] = []
+    first = _propose(world, "agent", "docs/one.md", "one\n")
+    second = _propose(world, "agent", "docs/two.md", "two\n")
+    world.gitgate("alice", "fetch").ok()
+    world.gitgate("alice", "approve", second).ok()
+    world.gitgate("bob", "approve", first, "--push").ok()
+    alice = world.clone("alice")
+    snapshot = world.root / "alice-before"
+    shutil.copytree(alice, snapshot, symlinks=True)
+    gitstore.FAULTS = seen.append
+    try:
+        world.gitgate("alice", "fetch").ok()
+    finally:
+        gitstore.FAULTS = None
+    for k in range(1, len(seen) + 1):
+        shutil.rmtree(alice)
+        shutil.copytree(snapshot, alice, symlinks=True)
+        run_git(alice, "update-index", "-q", "--refresh")  # the copy's files have new stat data
+        count = [0]
+
+        def fault(step: str, k: int = k, count: list[int] = count) -> None:
+            count[0] += 1
+            if count[0] == k:
+                raise _Crash(step)
+
+        gitstore.FAULTS = fault
+        try:
+            with pytest.raises(_Crash):
+                world.gitgate("alice", "fetch")
+        finally:
+            gitstore.FAULTS = None
+        listed = gitgate_subprocess(alice, "list")
+        assert listed.returncode in (0, 1), (k, listed.stderr)
+        assert "Traceback" not in listed.stderr, (k, listed.stderr)
+        doctor = gitgate_subprocess(alice, "doctor")
+        assert doctor.returncode == 0, (k, seen[k - 1], doctor.stdout, doctor.stderr)
+        verify = gitgate_subprocess(alice, "audit", "verify")
+        assert verify.returncode == 0, (k, verify.stdout)
+        world.gitgate("alice", "fetch").ok()
+        local = Gate(alice)
+        assert local.get(second).status == "pending", k
+        assert local.store.resolve("refs/heads/main") == world.server_refs()["refs/heads/main"]
+        assert run_git(alice, "status", "--porcelain") == "", k

@@ -83,6 +83,8 @@ def _settled(repo: Path, pid: str, action: str) -> None:
     gate.complete()
     report = gate.verify_audit()
     assert report.ok, report.problems
+    # main is checked out: its working tree followed whatever the journal did to it
+    assert run_git(repo, "status", "--porcelain") == ""
     status = gate.get(pid).status
     pending = ref_exists(repo, f"refs/heads/gitgate/pending/{pid}")
     archived = ref_exists(repo, f"refs/gitgate/archive/{pid}")
@@ -200,3 +202,26 @@ def test_pack_refs_alongside_loses_nothing(tmp_path: Path) -> None:
     assert gate.verify_audit().ok, gate.verify_audit().problems
     statuses = [gate.get(pid).status for pid in ids]
     assert statuses == ["executed"] * 6 + ["rejected"] * 3 + ["pending"] * 3
+
+
+def test_the_checkout_record_of_a_running_or_garbled_writer_is_not_acted_on(
+    tmp_path: Path,
+) -> None:
+    from gitgate.gitstore import CHECKOUT_INTENT, GitStore
+
+    repo = make_gated_repo(tmp_path / "repo")
+    store = GitStore.open(repo)
+    record = store.git_dir / CHECKOUT_INTENT
+    tip = rev_parse(repo, "main")
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as alive:
+        try:
+            record.write_text(f"{alive.pid} main {tip}\n")
+            assert store.unfinished_checkout_move() is None  # its writer is still at work
+            assert record.exists()
+        finally:
+            alive.kill()
+    alive.wait()
+    assert store.unfinished_checkout_move() == ("main", tip)  # its writer is gone
+    record.write_text("12 main not-a-commit\n")
+    assert store.unfinished_checkout_move() is None
+    assert not record.exists()  # a torn record is dropped, not trusted

@@ -9,10 +9,15 @@ In order, each step reported (``--dry-run`` reports without changing anything):
    to the journal's commit; one the journal never made (an orphan) is moved to
    ``refs/gitgate/orphans/…`` so that its commit stays reachable and can be looked at;
 4. notes that differ from what the journal derives: rewritten from the journal;
-5. the ``applied`` marker set to the journal's tip.
+5. the ``applied`` marker set to the journal's tip;
+6. a checked-out protected branch whose working tree still holds the commit gitgate moved the
+   branch from (the branch's last reflog entry is gitgate's): the tree is brought along.
 
 A protected branch the journal cannot explain (moved outside gitgate) is reported, not
-changed: that needs a person to decide which commits to keep.
+changed: that needs a person to decide which commits to keep. One exception: a branch whose
+commits above the journal's are only merges of proposals the journal knows (what a `gitgate
+fetch` interrupted after it took back an overtaken local approval leaves) is set back to the
+journal's commit, as that fetch would have done; the proposals stay pending.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from gitgate.policy import Policy, RefNames
 from gitgate.records import encode_proposal
 
 ORPHAN_PREFIX = "refs/gitgate/orphans/"
+MAX_UNPUSHED_MERGES = 64
 LOCK_AGE = 5.0  # seconds: a ref lock git holds for longer than this is not a live update
 
 
@@ -76,6 +82,9 @@ def _diagnose(
     actions += [f"complete: {what}" for what in (*done.moved, *done.notes)]
     fixes, problems = _plan(store, policy)
     actions += [text for text, _ref, _new, _old in fixes]
+    stale = _stale_checkout(store, policy)
+    if stale is not None:
+        actions.append(_follow_text(*stale))
     return DoctorReport(tuple(actions), (*done.conflicts, *problems), True)
 
 
@@ -85,6 +94,7 @@ def _repair(store: GitStore, policy: Policy, journal: Journal, actions: list[str
     fixes, problems = _plan(store, policy)
     actions += _apply_fixes(store, fixes, reason="gitgate doctor")
     actions += _rewrite_notes(store, policy)
+    actions += follow_checkout(store, policy)
     conflicts = [c for c in done.conflicts if not _fixed_by(c, fixes)]
     if not conflicts:
         _mark_applied(store, policy, reason="gitgate doctor")
@@ -102,10 +112,53 @@ def align_with_journal(store: GitStore, policy: Policy, *, reason: str) -> list[
     return changes
 
 
+def follow_checkout(store: GitStore, policy: Policy) -> list[str]:
+    """Bring a checked-out protected branch's working tree to the branch when gitgate moved
+    the branch and stopped (a crash) before the working tree followed; return what was done.
+
+    Only when the branch's last reflog entry is gitgate's and the index and working tree
+    still hold exactly the commit that move started from: nothing of the user's is there to
+    lose, and the two-way merge refuses anything else.
+    """
+    stale = _stale_checkout(store, policy)
+    if stale is None:
+        return []
+    branch, old, tip = stale
+    warning = store.sync_checkout(branch, old, tip)
+    return [f"warning: {warning}"] if warning else [_follow_text(branch, old, tip)]
+
+
+def _stale_checkout(store: GitStore, policy: Policy) -> tuple[str, str, str] | None:
+    branch = None if store.is_bare else store.head_branch()
+    if branch is None or branch not in policy.protected:
+        return None
+    ref = f"refs/heads/{branch}"
+    tip, move = store.resolve(ref), store.last_move(ref)
+    if tip is None or move is None:
+        return None
+    old, new, message = move
+    if old is None or old == tip or new != tip or not message.startswith("gitgate"):
+        return None
+    return (branch, old, tip) if store.checkout_holds(old) else None
+
+
+def _follow_text(branch: str, old: str, tip: str) -> str:
+    return (
+        f"bring the working tree of {branch} from {old[:12]} to {tip[:12]}, where gitgate moved it"
+    )
+
+
 def _apply_fixes(store: GitStore, fixes: list[Fix], *, reason: str) -> list[str]:
-    for _text, ref, new, old in fixes:
+    done: list[str] = []
+    for text, ref, new, old in fixes:
         store.update_ref(ref, new, old, reason=reason)
-    return [text for text, _ref, _new, _old in fixes]
+        done.append(text)
+        if ref.startswith("refs/heads/") and new is not None and old is not None:
+            # a branch set back: its working tree follows, as after any decision
+            warning = store.sync_checkout(ref.removeprefix("refs/heads/"), old, new)
+            if warning:
+                done.append(f"warning: {warning}")
+    return done
 
 
 def _mark_applied(store: GitStore, policy: Policy, *, reason: str) -> None:
@@ -151,12 +204,36 @@ def _plan(store: GitStore, policy: Policy) -> tuple[list[Fix], list[str]]:
         final = state.refs.get(f"refs/heads/{branch}")
         tip = store.resolve(f"refs/heads/{branch}")
         if final and tip and not store.is_ancestor(final, tip):
+            if only_gitgate_merges_over(store, tip, final, state):
+                what = (
+                    f"set {branch} back to {final[:12]} as the journal says (above it only "
+                    "merges of proposals the journal has not merged: an interrupted fetch)"
+                )
+                fixes.append((what, f"refs/heads/{branch}", final, tip))
+                continue
             problems.append(
                 f"{branch} is at {tip[:12]}, which does not contain the journal's {final[:12]}: "
                 "it was moved outside gitgate (decide which commits to keep, then "
                 f"`git update-ref refs/heads/{branch} {final[:12]}`)"
             )
     return fixes, problems
+
+
+def only_gitgate_merges_over(
+    store: GitStore, current: str, final: str, state: JournalState
+) -> bool:
+    """Tell whether ``current`` is ``final``'s history plus only merges of proposals the journal
+    knows (what an unpushed local approval leaves, e.g. after a fetch was interrupted half-way):
+    then setting the branch to the journal's ``final`` loses nobody's own commit."""
+    commit = current
+    for _ in range(MAX_UNPUSHED_MERGES):
+        if store.is_ancestor(commit, final):
+            return True
+        parents = store.commit(commit).parents
+        if len(parents) != 2 or parents[1] not in state.states:
+            return False
+        commit = parents[0]
+    return False
 
 
 def _decided_here(state: JournalState, ref: str, commit: str, refs: RefNames) -> bool:
