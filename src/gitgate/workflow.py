@@ -297,9 +297,12 @@ class Gate:
         if not policy.approvers:
             warnings.append("the policy names no approvers: nobody can approve proposals yet")
         self.store.config_set(CONFIG_BRANCH, branch)
+        if wrote:
+            self.store.begin_checkout_move(branch, tip)
         started = self._start_audit(policy, branch, tip, policy_commit, who)
         if wrote:
             warning = self.store.sync_checkout(branch, tip or EMPTY_TREE, policy_commit)
+            self.store.end_checkout_move()
             if warning:
                 warnings.append(warning)
         return InitResult(branch, policy_commit, wrote, started, policy, tuple(warnings))
