@@ -319,6 +319,25 @@ class _Crash(BaseException):
     """Stops a command the way a crash would (nothing in gitgate catches a BaseException)."""
 
 
+def _fetch_crashing_at(world: World, k: int) -> None:
+    """alice's fetch, stopped at its k-th fault point."""
+    from gitgate import gitstore
+
+    count = [0]
+
+    def fault(step: str) -> None:
+        count[0] += 1
+        if count[0] == k:
+            raise _Crash(step)
+
+    gitstore.FAULTS = fault
+    try:
+        with pytest.raises(_Crash):
+            world.gitgate("alice", "fetch")
+    finally:
+        gitstore.FAULTS = None
+
+
 def test_a_fetch_that_crashes_half_way_is_completed_by_the_next_fetch(world: World) -> None:
     from gitgate import gitstore
 
@@ -343,19 +362,7 @@ def test_a_fetch_that_crashes_half_way_is_completed_by_the_next_fetch(world: Wor
     world.gitgate("alice", "approve", second, "--push").ok()
     for k in range(1, len(seen) + 1):
         _first, second = overtaken()
-        count = [0]
-
-        def fault(step: str, k: int = k, count: list[int] = count) -> None:
-            count[0] += 1
-            if count[0] == k:
-                raise _Crash(step)
-
-        gitstore.FAULTS = fault
-        try:
-            with pytest.raises(_Crash):
-                world.gitgate("alice", "fetch")
-        finally:
-            gitstore.FAULTS = None
+        _fetch_crashing_at(world, k)
         world.gitgate("alice", "fetch").ok()  # the next command completes it
         alice = world.clone("alice")
         verify = gitgate_subprocess(alice, "audit", "verify")
@@ -393,19 +400,7 @@ def test_doctor_completes_a_fetch_that_crashed_half_way(world: World) -> None:
         shutil.rmtree(alice)
         shutil.copytree(snapshot, alice, symlinks=True)
         run_git(alice, "update-index", "-q", "--refresh")  # the copy's files have new stat data
-        count = [0]
-
-        def fault(step: str, k: int = k, count: list[int] = count) -> None:
-            count[0] += 1
-            if count[0] == k:
-                raise _Crash(step)
-
-        gitstore.FAULTS = fault
-        try:
-            with pytest.raises(_Crash):
-                world.gitgate("alice", "fetch")
-        finally:
-            gitstore.FAULTS = None
+        _fetch_crashing_at(world, k)
         listed = gitgate_subprocess(alice, "list")
         assert listed.returncode in (0, 1), (k, listed.stderr)
         assert "Traceback" not in listed.stderr, (k, listed.stderr)
