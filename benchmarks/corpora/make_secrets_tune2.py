@@ -67,7 +67,6 @@ GAPS = {
     "deno": "GitHub secret scanning: ddp_/ddw_<36 alnum>",
     "netlify": "GitHub secret scanning: nfp_<36 alnum>",
     "launchdarkly": "LaunchDarkly docs: api-<uuid>, sdk-<uuid>",
-    "sidekiq": "gitleaks: BUNDLE_ENTERPRISE__CONTRIBSYS__COM=<8 hex>:<8 hex>",
     "authress": "gitleaks / Authress docs: sc_<id>.<4>.acc_<id>.<key>",
     "scaleway": "Scaleway docs: SCW<17 upper/digits> access key id",
     "airtable": "gitleaks: pat<14>.<64 hex>",
