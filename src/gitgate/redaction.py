@@ -296,7 +296,7 @@ def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # The password may contain '@' (people do write that); the greedy class backtracks to the last
 # '@' before the host, so the whole password is covered.
 _URL_CRED_RE = _lazy(
-    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>]{1,1024})@[A-Za-z0-9\[._\-]"
+    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<>]{1,1024})@[A-Za-z0-9\[._\-]"
 )
 _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
@@ -452,6 +452,8 @@ _QUALIFIER_TOKENS = frozenset(
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
     }
 )  # fmt: skip
+# Secret words that end a name written as one word (``PGPASSWORD``, ``MYAPITOKEN``).
+_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase")
 _NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -469,6 +471,8 @@ def _name_strength(name: str) -> int:
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
         return _STRONG
+    if words[-1].endswith(_GLUED_SUFFIXES):
+        return _STRONG  # one word without separators: PGPASSWORD, APITOKEN, clientsecret
     for i, t in enumerate(words):
         if t == "key" and i > 0 and words[i - 1] in _STRONG_KEY_PREFIXES:
             return _STRONG
@@ -506,7 +510,9 @@ _SEP_RE = _lazy(
 _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
-_COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*")
+_DOCKER_ENV_RE = _lazy("_DOCKER_ENV_RE", r"[ \t+]*ENV[ \t]+\Z")  # Dockerfile: ENV NAME value
+# In a comment a name and its value may be separated by words or just a space.
+_COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 _FISH_SET_RE = _lazy("_FISH_SET_RE", r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
 _PAIR_OPENER_RE = _lazy(
@@ -570,13 +576,18 @@ def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
 
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
-    if start > 0 and text[start - 1] in "${" and not _php_variable(text, start):
-        return  # ${CLIENT_SECRET:-x}, $TOKEN: a reference, not an assignment
     raw = text[start:end]
     is_flag = raw.startswith("--")
     name = raw.strip(".-")
     strength = _name_strength(name)
+    if strength == _KEYISH and name.lower() == "key":
+        strength = _two_word_strength(text, start)
     if not strength:
+        return
+    if start > 0 and text[start - 1] in "${" and not _php_variable(text, start):
+        # ${CLIENT_SECRET}, $TOKEN: a reference, not an assignment; but the default of
+        # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
+        _reference_default(text, start, end, strength, name, out)
         return
     value = _parse_value(text, start, end, is_flag, name)
     if value is None:
@@ -595,6 +606,30 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
 
 
+# ${X:-default}, ${X:=default}, ${x:default}; not ${X:?error message} nor ${X:+alternative}.
+_DEFAULT_RE = _lazy("_DEFAULT_RE", r":[-=]?(?![?+])([^}\s\"'`]{1,1024})\}")
+_WORD_BEFORE_RE = _lazy("_WORD_BEFORE_RE", r"([A-Za-z]{2,16})[ \t]+\Z")
+
+
+def _reference_default(
+    text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
+) -> None:
+    if start < 2 or text[start - 2 : start] != "${":
+        return
+    m = _DEFAULT_RE.match(text, end)
+    if m is None:
+        return
+    ctx = _Value(m.start(1), m.end(1), False, True)
+    if _value_is_secret(m.group(1), ctx, strength, name):
+        out.append((m.start(1), m.end(1), _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _two_word_strength(text: str, start: int) -> int:
+    """``api key``, ``Secret Key``: a strong name written as two words, else ``key`` alone."""
+    m = _WORD_BEFORE_RE.search(text, max(0, start - 24), start)
+    return _STRONG if m is not None and m.group(1).lower() in _STRONG_KEY_PREFIXES else _KEYISH
+
+
 def _php_variable(text: str, start: int) -> bool:
     """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
     if text[start - 1] != "$":
@@ -604,6 +639,9 @@ def _php_variable(text: str, start: int) -> bool:
 
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
+    pair = _name_value_pair(text, start, end)
+    if pair is not None:
+        return pair
     sep = _SEP_RE.match(text, end)
     name_quoted = start > 0 and text[start - 1] in "\"'`"
     if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
@@ -619,7 +657,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
         # After curl's -H it is a header for sure, so the value is literal whatever its shape.
         header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
-        return _value_at(text, sep.end(), mode="token", literal=header)
+        # 'name=value' in one string (ansible -e, conninfo, a query): the value is literal.
+        glued = sep.group("op") == "=" and sep.group() == "="
+        if text.startswith(text[start - 1], sep.end()):
+            return None  # "…password=" + pw: the string ends there, the value is code
+        return _value_at(text, sep.end(), mode="token", literal=header or glued)
     if sep is None:
         prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
         if prose is not None:
@@ -653,12 +695,18 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
                 vpos += 1
-            return _value_at(text, vpos, mode="env", literal=True)
+            value = _value_at(text, vpos, mode="env", literal=True)
+            if value is not None and _MYSQL_CMD_RE.search(_line_before(text, start)):
+                # mysql's --password takes its value only after "=" (else it prompts and the
+                # next word is the database), but a password-shaped word there was meant as one.
+                value.comment = True
+            return value
         return None
     op = sep.group("op")
     if op == ">":
-        # Only XML: <password>value</password>
-        if start == 0 or text[start - 1] != "<":
+        # Only XML: <password>value</password>, <entry key="password">value</entry>
+        xml_attr = name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1)
+        if (start == 0 or text[start - 1] != "<") and not xml_attr:
             return None
         m = _XML_VALUE_RE.match(text, sep.end())
         if m is None:
@@ -681,18 +729,51 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
     if at_line_start and op == ":" and not name_quoted:
         # YAML: unquoted values are literal strings and run to the end of the line.
         return _value_at(text, vpos, mode="rest", literal=True)
-    if op == "=" and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
+    if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
         # An unindented NAME=value line: .env, .properties, .npmrc, shell.
         return _value_at(text, vpos, mode="env", literal=True)
-    if at_line_start and op == "=" and spaced:
+    if at_line_start and op in _ASSIGN_OPS and spaced:
         # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
-        return _value_at(text, vpos, mode="rest", literal=True, loose=True)
+        # Make's ?= and ::= assign text, never an expression.
+        return _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
     before = text[line_start:start]
     if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
+        return _value_at(text, vpos, mode="token", literal=True)
+    if op == "=" and not spaced and _KV_BEFORE_RE.search(before) is not None:
+        # "host=db user=app password=x": a conninfo or option string, whose values are literal.
         return _value_at(text, vpos, mode="token", literal=True)
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+# Operators that assign a literal at the start of a line: INI/.env "=", Make "?=", ":=", "::=".
+_ASSIGN_OPS = frozenset({"=", "?=", ":=", "::=", ":::="})
+_XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
+# A word "name=value" then a space before this name: not a keyword argument (no comma).
+_KV_BEFORE_RE = _lazy("_KV_BEFORE_RE", r"(?:^|[\s\"'])[\w.\-]{1,64}=[^\s=,()\"']{1,256}[ \t]+\Z")
+# {"name": "API_KEY", "value": "…"}, "- name: DB_PASSWORD / value: …" (Kubernetes env),
+# {"ParameterKey": "DbPassword", "ParameterValue": "…"}, {"Key": "password", "Value": "…"}.
+_NAME_FIELD_RE = _lazy(
+    "_NAME_FIELD_RE",
+    r"(?:name|Name|NAME|key|Key|KEY|ParameterKey|ParameterName)[\"']?[ \t]*[:=][ \t]*[\"']?\Z",
+)
+_VALUE_FIELD_RE = _lazy(
+    "_VALUE_FIELD_RE",
+    r"[\"']?[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?[\"']?(?:value|Value|VALUE|ParameterValue)[\"']?"
+    r"[ \t]*[:=][ \t]*",
+)
+
+
+def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
+    """The value of a name/value pair whose name field holds a secret-like name."""
+    if _NAME_FIELD_RE.search(text, max(0, start - 24), start) is None:
+        return None
+    m = _VALUE_FIELD_RE.match(text, end)
+    if m is None:
+        return None
+    # Loose: {name: "password", value: form.password} is code, an identifier there a variable.
+    return _value_at(text, m.end(), mode="token", literal=True, loose=True)
 
 
 def _at_line_start(text: str, start: int) -> bool:
@@ -708,11 +789,17 @@ def _in_comment(text: str, start: int) -> bool:
 def _positional_assignment(text: str, start: int) -> str | None:
     """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
     lo = max(0, start - 24)
-    if text.rfind("define", lo, start) < 0 and text.rfind("set ", lo, start) < 0:
+    if (
+        text.rfind("define", lo, start) < 0
+        and text.rfind("set ", lo, start) < 0
+        and text.rfind("ENV", lo, start) < 0
+    ):
         return None  # the common case, decided without finding the line start
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
     if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
         return "c"
+    if _DOCKER_ENV_RE.fullmatch(text, line_start, start) is not None:
+        return "shell"
     return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
 
 
@@ -770,7 +857,7 @@ _PLACEHOLDER_RE = _lazy(
       | \$[A-Za-z_]\w*                        # $DB_PASSWORD
       | \$\{[^}]*\}?                          # ${DB_PASSWORD}
       | \$\(.*\)?                             # $(cat secret)
-      | %[A-Za-z_]\w*%                        # %PASSWORD% (Windows)
+      | %(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*|(?:[A-Z][a-z]+)+)%   # %PASSWORD% (Windows)
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
@@ -824,7 +911,8 @@ _SECRET_WORDS = frozenset(
 _TEMPLATE_RE = _lazy(
     "_TEMPLATE_RE",
     r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
-    r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?|%[A-Za-z_]\w{0,128}%"
+    r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?"
+    r"|%(?:[A-Z_][A-Z0-9_]{0,128}|[a-z_][a-z0-9_]{0,128}|(?:[A-Z][a-z]{1,32}){1,8})%"
     r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{",
 )
 # [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
@@ -1022,9 +1110,97 @@ _SPACED_P_RE = _lazy(
 _MYSQL_CMD_RE = _lazy("_MYSQL_CMD_RE", r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
 _SPACED_P_CMD_RE = _lazy(
     "_SPACED_P_CMD_RE",
-    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras)\b[^|;&\n]*\blogin\b",
+    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras|az)\b[^|;&\n]*\blogin\b"
+    r"|\bmongo\w*\b",
 )
 _SPACED_A_CMD_RE = _lazy("_SPACED_A_CMD_RE", r"\bredis-cli\b")
+
+
+# (trigger, the command that must start the line's segment, what follows the trigger).
+_CLI_WORD = r"(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$%][^\s]{0,255}))"
+_CLI_VALUE_RE = _lazy("_CLI_VALUE_RE", r"[ \t]*" + _CLI_WORD)
+_CLI_FLAGS: dict[str, str] = {
+    " -P": r"\b(?:sqlcmd|bcp|osql|isql)\b",
+    " -w": r"\bldap\w*\b",
+    " --password": r"\bmongo\w*\b",
+    " -srcstorepass": r"\bkeytool\b",
+    " -deststorepass": r"\bkeytool\b",
+    " -storepass": r"\bkeytool\b",
+    " -keypass": r"\bkeytool\b",
+    " -srckeypass": r"\bkeytool\b",
+    " -destkeypass": r"\bkeytool\b",
+    " add_user": r"\brabbitmqctl\b",
+    " change_password": r"\brabbitmqctl\b",
+}
+_CLI_CMD_RES = {k: _lazy(f"_CLI_CMD_{i}", v) for i, (k, v) in enumerate(_CLI_FLAGS.items())}
+# openssl -passin pass:x / -passout pass:x / -pass pass:x (env:, file:, fd: are references).
+_OPENSSL_PASS_RE = _lazy("_OPENSSL_PASS_RE", r"-pass(?:in|out|word)?[ \t]+\Z")
+# smbclient/rpcclient -U 'DOMAIN\\user%password'.
+_SMB_USER_RE = _lazy(
+    "_SMB_USER_RE", r"-U[ \t]+['\"]?[^\s%'\"]{1,256}%([^\s'\"]{1,256})"
+)
+_SMB_CMD_RE = _lazy("_SMB_CMD_RE", r"\b(?:smbclient|rpcclient|smbmap|smbget|net)\b")
+# net use Z: \\server\share PASSWORD /user:DOMAIN\name
+_NET_USE_RE = _lazy(
+    "_NET_USE_RE", r"\bnet[ \t]+use\b[^\n]*?\\\\[^\s]+[ \t]+([^\s/*][^\s]{0,255})[ \t]+\Z", re.I
+)
+# htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD.
+_HTPASSWD_RE = _lazy(
+    "_HTPASSWD_RE", r"htpasswd((?:[ \t]+-[A-Za-z]{1,6})+)((?:[ \t]+(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s|;&]+)){2,3})"
+)
+_HT_WORD_RE = _lazy("_HT_WORD_RE", r"'([^'\n]*)'|\"([^\"\n]*)\"|([^\s|;&]+)")
+
+
+def _cli_flag(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A password flag or argument of a known command (sqlcmd -P, ldapsearch -w, keytool...)."""
+    if _CLI_CMD_RES[hit].search(_line_before(text, pos)) is None:
+        return
+    at = pos + len(hit)
+    if hit in (" add_user", " change_password"):
+        word = _CLI_VALUE_RE.match(text, at)  # the user name; the password follows it
+        if word is None:
+            return
+        at = word.end()
+    m = _CLI_VALUE_RE.match(text, at)
+    if m is not None and m.start() < m.end() and text[at : at + 1] in " \t":
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+def _openssl_pass(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if _OPENSSL_PASS_RE.search(text, max(0, pos - 16), pos) is None:
+        return
+    m = _CLI_VALUE_RE.match(text, pos + len(hit))
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+def _smb_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _SMB_USER_RE.match(text, pos + 1)
+    if m is not None and _SMB_CMD_RE.search(_line_before(text, pos)) is not None:
+        _add_literal(out, m.start(1), m.end(1), "password-flag", m.group(1))
+
+
+def _net_use(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = max(0, pos - _LINE_WINDOW)
+    lo = text.rfind("\n", lo, pos) + 1 or lo
+    m = _NET_USE_RE.search(text, lo, pos)
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "password-flag", m.group(1))
+
+
+def _htpasswd(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _HTPASSWD_RE.match(text, pos)
+    if m is None or "b" not in m.group(1):
+        return  # without -b the password is prompted for
+    words = list(_HT_WORD_RE.finditer(text, m.start(2), m.end(2)))
+    need = 2 if "n" in m.group(1) else 3  # -n prints instead of writing a file
+    if len(words) < need:
+        return
+    w = words[need - 1]
+    g = next(i for i in (1, 2, 3) if w.group(i) is not None)
+    _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g))
 
 
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -1084,7 +1260,7 @@ def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
 _TUPLE_RE = _lazy(
     "_TUPLE_RE",
-    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],]",
+    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],.]",
 )
 
 
@@ -1103,6 +1279,42 @@ def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     value = m.group(3)
     if len(value) >= 4 and not _is_prose(value) and not _names_a_secret(value):
         _add_literal(out, m.start(3), m.end(3), "password-in-code", value)
+
+
+# PowerShell: ConvertTo-SecureString "literal" -AsPlainText: the literal is the secret.
+_SECURE_STRING_RE = _lazy(
+    "_SECURE_STRING_RE",
+    r"ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?([\"'])([^\"'\n]{1,1024})\1[^\n]{0,64}?-AsPlainText",
+    re.I,
+)
+# Ruby: Net::SMTP.start(address, port, helo, user, password, authtype).
+_SMTP_START_RE = _lazy(
+    "_SMTP_START_RE", r"SMTP\.start\((?:[^,()\n]{1,256},){4}[ \t]*([\"'])([^\"'\n]{1,256})\1"
+)
+# A DSN-named value "user:password@host/...": the Go MySQL, Snowflake and ODBC driver forms
+# without a scheme (URLs with one are handled by _url_credentials).
+_KEYWORD_DSN_RE = _lazy(
+    "_KEYWORD_DSN_RE",
+    r"[\w.\-]{0,64}[\"']?[ \t]*(?::=|=|:)[ \t]*[\"'`]?([\w.\-]{1,64}):([^\s\"'`:@/]{1,256})@[\w.\-\[(]",
+)
+
+
+def _secure_string(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _SECURE_STRING_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(2), m.end(2), "password-in-code", m.group(2))
+
+
+def _smtp_start(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _SMTP_START_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(2), m.end(2), "password-in-code", m.group(2))
+
+
+def _keyword_dsn(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    m = _KEYWORD_DSN_RE.match(text, pos + len(hit))
+    if m is not None and not m.group(2).startswith(("$", "%")):
+        _add_literal(out, m.start(2), m.end(2), "dsn-credentials", m.group(2))
 
 
 # .netrc: "machine host login user password secret" (one line or several), anchored at the
@@ -1201,16 +1413,24 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("-----BEGIN ",), _pem)
     add(("Private-Lines:",), _putty)
     add((" -p", "\t-p", " -a", "\t-a"), _cli_password)
+    add(_CLI_FLAGS, _cli_flag)
+    add(("pass:",), _openssl_pass)
+    add((" -U",), _smb_user)
+    add(("/user:", "/USER:"), _net_use)
+    add(("htpasswd",), _htpasswd)
+    add(("ConvertTo-SecureString",), _secure_string)
+    add(("SMTP.start(",), _smtp_start)
+    add(("DSN", "Dsn", "dsn"), _keyword_dsn)
     add(("@tcp(", "@unix(", "@udp("), _dsn)
     add(("thin:",), _oracle_thin)
     add(
         (
             "auth=", "auth =", "Auth(", "auth(", "login(", "Login(", "Credential(",
-            "Credentials(", "bind_s(", "simple_bind(",
+            "Credentials(", "bind_s(", "simple_bind(", "Authentication(",
         ),
         _auth_tuple,
     )  # fmt: skip
-    add(("machine ", "default login"), _netrc)
+    add(("machine ", "default login", "default\n", "default\r\n"), _netrc)
     add((":5432:", ":*:"), _pgpass)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
