@@ -738,6 +738,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         return _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
     before = text[line_start:start]
     if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
+        if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
+            return None  # "…?password=" + pw: the URL string ends there, the value is code
         return _value_at(text, vpos, mode="token", literal=True)
     if op == "=" and not spaced and _KV_BEFORE_RE.search(before) is not None:
         # "host=db user=app password=x": a conninfo or option string, whose values are literal.
@@ -772,8 +774,10 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
     m = _VALUE_FIELD_RE.match(text, end)
     if m is None:
         return None
-    # Loose: {name: "password", value: form.password} is code, an identifier there a variable.
-    return _value_at(text, m.end(), mode="token", literal=True, loose=True)
+    # {name: "password", value: form.password} is code, an identifier there a variable; a
+    # YAML list item (value on the next line) holds a literal.
+    yaml = "\n" in m.group()
+    return _value_at(text, m.end(), mode="token", literal=True, loose=not yaml)
 
 
 def _at_line_start(text: str, start: int) -> bool:
