@@ -580,7 +580,7 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     is_flag = raw.startswith("--")
     name = raw.strip(".-")
     strength = _name_strength(name)
-    if strength == _KEYISH and name.lower() == "key":
+    if strength == _KEYISH and start > 0 and text[start - 1] == " " and name.lower() == "key":
         strength = _two_word_strength(text, start)
     if not strength:
         return
@@ -589,7 +589,7 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
         _reference_default(text, start, end, strength, name, out)
         return
-    value = _parse_value(text, start, end, is_flag, name)
+    value = _parse_value(text, start, end, is_flag, strength)
     if value is None:
         return
     vstart, vend = value.start, value.end
@@ -608,7 +608,7 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 # ${X:-default}, ${X:=default}, ${x:default}; not ${X:?error message} nor ${X:+alternative}.
 _DEFAULT_RE = _lazy("_DEFAULT_RE", r":[-=]?(?![?+])([^}\s\"'`]{1,1024})\}")
-_WORD_BEFORE_RE = _lazy("_WORD_BEFORE_RE", r"([A-Za-z]{2,16})[ \t]+\Z")
+_WORD8_RE = _lazy("_WORD8_RE", r"[^\s]{8,}")
 
 
 def _reference_default(
@@ -626,8 +626,16 @@ def _reference_default(
 
 def _two_word_strength(text: str, start: int) -> int:
     """``api key``, ``Secret Key``: a strong name written as two words, else ``key`` alone."""
-    m = _WORD_BEFORE_RE.search(text, max(0, start - 24), start)
-    return _STRONG if m is not None and m.group(1).lower() in _STRONG_KEY_PREFIXES else _KEYISH
+    lo = max(0, start - 18)
+    space = text.rfind(" ", lo, start - 1)
+    word = text[space + 1 if space >= 0 else lo : start - 1]
+    return _STRONG if word.isalpha() and word.lower() in _STRONG_KEY_PREFIXES else _KEYISH
+
+
+def _maybe_password_word(text: str, pos: int) -> bool:
+    """A cheap first look at the word at ``pos``: 8+ characters, not a lowercase word."""
+    m = _WORD8_RE.match(text, pos)
+    return m is not None and not m.group().isalpha()
 
 
 def _php_variable(text: str, start: int) -> bool:
@@ -638,10 +646,11 @@ def _php_variable(text: str, start: int) -> bool:
     return not text[line_start : start - 1].strip()
 
 
-def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _Value | None:
-    pair = _name_value_pair(text, start, end)
-    if pair is not None:
-        return pair
+def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
+    if text.startswith(_PAIR_FOLLOW, end):  # cheap test first: most names are followed by = or :
+        pair = _name_value_pair(text, start, end)
+        if pair is not None:
+            return pair
     sep = _SEP_RE.match(text, end)
     name_quoted = start > 0 and text[start - 1] in "\"'`"
     if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
@@ -675,6 +684,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
                 row.loose = True
             return row
         said = _COMMENT_OP_RE.match(text, end)
+        # "key fingerprint", "token expiry": a bare space counts only after a strong name (and
+        # is tested first: nearly every name in prose is followed by one).
+        bare = said is not None and said.group().isspace()
+        if bare and (strength != _STRONG or not _maybe_password_word(text, said.end())):
+            said = None
         if said is not None and _in_comment(text, start):
             # "# root password is hunter2!x", "REM password==...": prose in a comment, so only
             # a password-shaped word counts.
@@ -741,7 +755,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
         if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
             return None  # "…?password=" + pw: the URL string ends there, the value is code
         return _value_at(text, vpos, mode="token", literal=True)
-    if op == "=" and not spaced and _KV_BEFORE_RE.search(before) is not None:
+    if op == "=" and not spaced and _kv_before(before):
         # "host=db user=app password=x": a conninfo or option string, whose values are literal.
         return _value_at(text, vpos, mode="token", literal=True)
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
@@ -753,7 +767,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, name: str) -> _
 _ASSIGN_OPS = frozenset({"=", "?=", ":=", "::=", ":::="})
 _XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
 # A word "name=value" then a space before this name: not a keyword argument (no comma).
-_KV_BEFORE_RE = _lazy("_KV_BEFORE_RE", r"(?:^|[\s\"'])[\w.\-]{1,64}=[^\s=,()\"']{1,256}[ \t]+\Z")
+_KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
+
+
+def _kv_before(before: str) -> bool:
+    """Whether the word before (after a space) is ``name=value``: an option string."""
+    if not before.endswith((" ", "\t")):
+        return False
+    words = before[-320:].split()
+    return bool(words) and _KV_WORD_RE.fullmatch(words[-1]) is not None
 # {"name": "API_KEY", "value": "…"}, "- name: DB_PASSWORD / value: …" (Kubernetes env),
 # {"ParameterKey": "DbPassword", "ParameterValue": "…"}, {"Key": "password", "Value": "…"}.
 _NAME_FIELD_RE = _lazy(
@@ -767,12 +789,13 @@ _VALUE_FIELD_RE = _lazy(
 )
 
 
+_PAIR_FOLLOW = ('"', "'", ",", "\n", "\r")
+
+
 def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
     """The value of a name/value pair whose name field holds a secret-like name."""
-    if _NAME_FIELD_RE.search(text, max(0, start - 24), start) is None:
-        return None
-    m = _VALUE_FIELD_RE.match(text, end)
-    if m is None:
+    m = _VALUE_FIELD_RE.match(text, end)  # first: it fails at the first character mostly
+    if m is None or _NAME_FIELD_RE.search(text, max(0, start - 24), start) is None:
         return None
     # {name: "password", value: form.password} is code, an identifier there a variable; a
     # YAML list item (value on the next line) holds a literal.
@@ -1133,8 +1156,6 @@ _CLI_FLAGS: dict[str, str] = {
     " -keypass": r"\bkeytool\b",
     " -srckeypass": r"\bkeytool\b",
     " -destkeypass": r"\bkeytool\b",
-    " add_user": r"\brabbitmqctl\b",
-    " change_password": r"\brabbitmqctl\b",
 }
 _CLI_CMD_RES = {k: _lazy(f"_CLI_CMD_{i}", v) for i, (k, v) in enumerate(_CLI_FLAGS.items())}
 # openssl -passin pass:x / -passout pass:x / -pass pass:x (env:, file:, fd: are references).
@@ -1160,13 +1181,24 @@ def _cli_flag(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     if _CLI_CMD_RES[hit].search(_line_before(text, pos)) is None:
         return
     at = pos + len(hit)
-    if hit in (" add_user", " change_password"):
-        word = _CLI_VALUE_RE.match(text, at)  # the user name; the password follows it
-        if word is None:
-            return
-        at = word.end()
     m = _CLI_VALUE_RE.match(text, at)
     if m is not None and m.start() < m.end() and text[at : at + 1] in " \t":
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+# rabbitmqctl add_user NAME PASSWORD / change_password NAME PASSWORD (anchored at the command:
+# a trigger on " add_user" would stop the scan at every "_" of the text).
+_RABBITMQCTL_RE = _lazy(
+    "_RABBITMQCTL_RE",
+    r"rabbitmqctl(?:[ \t]+-\S+(?:[ \t]+[^\s-]\S*)?)*[ \t]+(?:add_user|change_password)"
+    r"[ \t]+(?:'[^'\n]{1,256}'|\"[^\"\n]{1,256}\"|\S{1,256})[ \t]+" + _CLI_WORD,
+)
+
+
+def _rabbitmqctl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _RABBITMQCTL_RE.match(text, pos)
+    if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
         _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
 
@@ -1303,6 +1335,29 @@ _KEYWORD_DSN_RE = _lazy(
 )
 
 
+# Authress service client keys: sc_<id>.<key id>.acc_<account>.<secret>; anchored at "acc_"
+# (the prefixes sc_/ext_ are met at every "sc_", "text_" of a text).
+_AUTHRESS_HEAD_RE = _lazy(
+    "_AUTHRESS_HEAD_RE", r"(?<![A-Za-z0-9])(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\Z"
+)
+_AUTHRESS_RE = _lazy(
+    "_AUTHRESS_RE",
+    r"(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_\-][a-z0-9\-]{10,32}"
+    r"\.[A-Za-z0-9+/_=\-]{30,120}(?![A-Za-z0-9+/_=\-])",
+)
+
+
+def _authress(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos == 0 or text[pos - 1] != ".":
+        return
+    head = _AUTHRESS_HEAD_RE.search(text, max(0, pos - 49), pos - 1)
+    if head is None:
+        return
+    m = _AUTHRESS_RE.match(text, head.start())
+    if m is not None:
+        _add_literal(out, m.start(), m.end(), "authress-key", m.group())
+
+
 def _secure_string(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _SECURE_STRING_RE.match(text, pos)
     if m is not None:
@@ -1422,9 +1477,12 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add((" -U",), _smb_user)
     add(("/user:", "/USER:"), _net_use)
     add(("htpasswd",), _htpasswd)
+    add(("rabbitmqctl",), _rabbitmqctl)
     add(("ConvertTo-SecureString",), _secure_string)
     add(("SMTP.start(",), _smtp_start)
-    add(("DSN", "Dsn", "dsn"), _keyword_dsn)
+    add(("acc_", "acc-"), _authress)  # not ".acc": "." would be a new scan stop
+    # Not lowercase "dsn": a scan stop at every "d" (the Go form is caught by "@tcp(").
+    add(("DSN", "Dsn"), _keyword_dsn)
     add(("@tcp(", "@unix(", "@udp("), _dsn)
     add(("thin:",), _oracle_thin)
     add(
@@ -1434,7 +1492,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         ),
         _auth_tuple,
     )  # fmt: skip
-    add(("machine ", "default login", "default\n", "default\r\n"), _netrc)
+    add(("machine ", "default login", "default\n", "default\r"), _netrc)
     add((":5432:", ":*:"), _pgpass)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
