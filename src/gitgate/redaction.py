@@ -452,8 +452,24 @@ _QUALIFIER_TOKENS = frozenset(
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
     }
 )  # fmt: skip
-# Secret words that end a name written as one word (``PGPASSWORD``, ``MYAPITOKEN``).
+# A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
+# word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
 _GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase")
+_GLUED_PREFIXES = _STRONG_KEY_PREFIXES | frozenset(
+    {
+        "pg", "mysql", "mongo", "redis", "db", "database", "root", "user", "bot", "refresh",
+        "bearer", "oauth", "github", "gitlab", "slack", "npm", "pypi", "docker", "registry",
+        "smtp", "mail", "ldap", "vault", "ssh", "ftp", "keystore", "truststore", "store", "id",
+        "my", "sa", "pw", "ci", "deploy",
+    }
+)  # fmt: skip
+
+
+def _glued_secret_word(word: str) -> bool:
+    for suffix in _GLUED_SUFFIXES:
+        if word.endswith(suffix) and word[: -len(suffix)] in _GLUED_PREFIXES:
+            return True
+    return False
 _NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -471,7 +487,7 @@ def _name_strength(name: str) -> int:
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
         return _STRONG
-    if words[-1].endswith(_GLUED_SUFFIXES):
+    if _glued_secret_word(words[-1]):
         return _STRONG  # one word without separators: PGPASSWORD, APITOKEN, clientsecret
     for i, t in enumerate(words):
         if t == "key" and i > 0 and words[i - 1] in _STRONG_KEY_PREFIXES:
@@ -511,6 +527,8 @@ _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
 _DOCKER_ENV_RE = _lazy("_DOCKER_ENV_RE", r"[ \t+]*ENV[ \t]+\Z")  # Dockerfile: ENV NAME value
+# aws configure set NAME VALUE, npm/yarn/pip config set NAME VALUE.
+_CONFIG_SET_RE = _lazy("_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z")
 # In a comment a name and its value may be separated by words or just a space.
 _COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
@@ -518,6 +536,10 @@ _FISH_SET_RE = _lazy("_FISH_SET_RE", r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+
 _PAIR_OPENER_RE = _lazy(
     "_PAIR_OPENER_RE", r"[(=][ \t]*\Z"
 )  # f("NAME", …) or key="NAME": not a list of names
+_SETTER_RE = _lazy(
+    "_SETTER_RE",
+    r"\b(?:define|setProperty|[Ss]etenv|putenv|SetEnvironmentVariable|set_env)[ \t]*\([ \t]*\Z",
+)
 _PAIR_RE = _lazy("_PAIR_RE", r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
 _COMMENT_LINE_RE = _lazy("_COMMENT_LINE_RE", r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
 _LINE_PREFIX_RE = _lazy(
@@ -657,10 +679,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         pair = _PAIR_RE.match(text, end)
         if pair is not None:
             # ("NAME", "value") could as well be a list of names ('token', 'page_size'): an
-            # identifier there counts only when it looks generated.
+            # identifier there counts only when it looks generated. Not after a setter whose
+            # first argument is a name and second its value: define(), setProperty(), Setenv().
             value = _value_at(text, pair.end(), mode="token", literal=True)
             if value is not None:
-                value.loose = True
+                value.loose = _SETTER_RE.search(text, max(0, start - 40), start - 1) is None
             return value
     if sep is not None and name_quoted and sep.group("close") is None:
         # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
@@ -670,7 +693,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         glued = sep.group("op") == "=" and sep.group() == "="
         if text.startswith(text[start - 1], sep.end()):
             return None  # "…password=" + pw: the string ends there, the value is code
-        return _value_at(text, sep.end(), mode="token", literal=header or glued)
+        # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
+        return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
     if sep is None:
         prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
         if prose is not None:
@@ -826,6 +850,8 @@ def _positional_assignment(text: str, start: int) -> str | None:
     if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
         return "c"
     if _DOCKER_ENV_RE.fullmatch(text, line_start, start) is not None:
+        return "shell"
+    if _CONFIG_SET_RE.search(text, max(line_start, start - 64), start) is not None:
         return "shell"
     return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
 
@@ -1203,6 +1229,52 @@ def _rabbitmqctl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
 
 
+# A literal piped into a command that reads a password from stdin.
+_ECHO_PIPE_RE = _lazy(
+    "_ECHO_PIPE_RE",
+    r"\b(?:echo|printf)[ \t]+(?:-[ne]{1,2}[ \t]+)?" + _CLI_WORD + r"[ \t]*\|[^|\n]{0,200}\Z",
+)
+# Commands whose value argument is stored as a secret: gh secret set NAME --body V, az keyvault
+# secret set --value V, aws secretsmanager ... --secret-string V, aws ssm put-parameter
+# --type SecureString --value V.
+_SECRET_CLI_VALUE_RE = _lazy(
+    "_SECRET_CLI_VALUE_RE",
+    r"[^\n|;&]{0,256}?(?<!\S)(?:--value|--body|-b|--secret-string)(?:[ \t]+|=)" + _CLI_WORD,
+)
+_FROM_LITERAL_RE = _lazy("_FROM_LITERAL_RE", r"--from-literal=['\"]?[\w.\-]{1,253}=" + _CLI_WORD)
+
+
+def _echo_pipe(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """``echo hunter2 | sudo -S …``, ``echo pw | docker login --password-stdin``."""
+    lo = max(0, pos - _LINE_WINDOW)
+    lo = text.rfind("\n", lo, pos) + 1 or lo
+    m = _ECHO_PIPE_RE.search(text, lo, pos)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+def _secret_cli(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if hit == "put-parameter":
+        nl = text.find("\n", pos)
+        if "SecureString" not in text[pos : nl if nl >= 0 else len(text)]:
+            return  # a plain String parameter is configuration
+    m = _SECRET_CLI_VALUE_RE.match(text, pos + len(hit))
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "secret-value", m.group(g))
+
+
+def _from_literal(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """kubectl create secret … --from-literal=KEY=VALUE: every value of a Secret is secret."""
+    if "create secret" not in _line_before(text, pos):
+        return
+    m = _FROM_LITERAL_RE.match(text, pos)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "kubernetes-secret", m.group(g))
+
+
 def _openssl_pass(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     if _OPENSSL_PASS_RE.search(text, max(0, pos - 16), pos) is None:
         return
@@ -1478,6 +1550,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("/user:", "/USER:"), _net_use)
     add(("htpasswd",), _htpasswd)
     add(("rabbitmqctl",), _rabbitmqctl)
+    add(("sudo -S", "--password-stdin", "passwd --stdin", "chpasswd"), _echo_pipe)
+    add(("secret set", "secretsmanager", "put-parameter"), _secret_cli)
+    add(("--from-literal=",), _from_literal)
     add(("ConvertTo-SecureString",), _secure_string)
     add(("SMTP.start(",), _smtp_start)
     add(("acc_", "acc-"), _authress)  # not ".acc": "." would be a new scan stop
