@@ -470,6 +470,8 @@ def _glued_secret_word(word: str) -> bool:
         if word.endswith(suffix) and word[: -len(suffix)] in _GLUED_PREFIXES:
             return True
     return False
+
+
 _NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -528,7 +530,9 @@ _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 _DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
 _DOCKER_ENV_RE = _lazy("_DOCKER_ENV_RE", r"[ \t+]*ENV[ \t]+\Z")  # Dockerfile: ENV NAME value
 # aws configure set NAME VALUE, npm/yarn/pip config set NAME VALUE.
-_CONFIG_SET_RE = _lazy("_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z")
+_CONFIG_SET_RE = _lazy(
+    "_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z"
+)
 # In a comment a name and its value may be separated by words or just a space.
 _COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
@@ -670,9 +674,9 @@ def _php_variable(text: str, start: int) -> bool:
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
     if text.startswith(_PAIR_FOLLOW, end):  # cheap test first: most names are followed by = or :
-        pair = _name_value_pair(text, start, end)
-        if pair is not None:
-            return pair
+        listed = _name_value_pair(text, start, end)
+        if listed is not None:
+            return listed
     sep = _SEP_RE.match(text, end)
     name_quoted = start > 0 and text[start - 1] in "\"'`"
     if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
@@ -710,9 +714,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         said = _COMMENT_OP_RE.match(text, end)
         # "key fingerprint", "token expiry": a bare space counts only after a strong name (and
         # is tested first: nearly every name in prose is followed by one).
-        bare = said is not None and said.group().isspace()
-        if bare and (strength != _STRONG or not _maybe_password_word(text, said.end())):
-            said = None
+        if said is not None and said.group().isspace():
+            if strength != _STRONG or not _maybe_password_word(text, said.end()):
+                said = None
         if said is not None and _in_comment(text, start):
             # "# root password is hunter2!x", "REM password==...": prose in a comment, so only
             # a password-shaped word counts.
@@ -800,6 +804,8 @@ def _kv_before(before: str) -> bool:
         return False
     words = before[-320:].split()
     return bool(words) and _KV_WORD_RE.fullmatch(words[-1]) is not None
+
+
 # {"name": "API_KEY", "value": "…"}, "- name: DB_PASSWORD / value: …" (Kubernetes env),
 # {"ParameterKey": "DbPassword", "ParameterValue": "…"}, {"Key": "password", "Value": "…"}.
 _NAME_FIELD_RE = _lazy(
@@ -1187,9 +1193,7 @@ _CLI_CMD_RES = {k: _lazy(f"_CLI_CMD_{i}", v) for i, (k, v) in enumerate(_CLI_FLA
 # openssl -passin pass:x / -passout pass:x / -pass pass:x (env:, file:, fd: are references).
 _OPENSSL_PASS_RE = _lazy("_OPENSSL_PASS_RE", r"-pass(?:in|out|word)?[ \t]+\Z")
 # smbclient/rpcclient -U 'DOMAIN\\user%password'.
-_SMB_USER_RE = _lazy(
-    "_SMB_USER_RE", r"-U[ \t]+['\"]?[^\s%'\"]{1,256}%([^\s'\"]{1,256})"
-)
+_SMB_USER_RE = _lazy("_SMB_USER_RE", r"-U[ \t]+['\"]?[^\s%'\"]{1,256}%([^\s'\"]{1,256})")
 _SMB_CMD_RE = _lazy("_SMB_CMD_RE", r"\b(?:smbclient|rpcclient|smbmap|smbget|net)\b")
 # net use Z: \\server\share PASSWORD /user:DOMAIN\name
 _NET_USE_RE = _lazy(
@@ -1197,7 +1201,8 @@ _NET_USE_RE = _lazy(
 )
 # htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD.
 _HTPASSWD_RE = _lazy(
-    "_HTPASSWD_RE", r"htpasswd((?:[ \t]+-[A-Za-z]{1,6})+)((?:[ \t]+(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s|;&]+)){2,3})"
+    "_HTPASSWD_RE",
+    r"htpasswd((?:[ \t]+-[A-Za-z]{1,6})+)((?:[ \t]+(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s|;&]+)){2,3})",
 )
 _HT_WORD_RE = _lazy("_HT_WORD_RE", r"'([^'\n]*)'|\"([^\"\n]*)\"|([^\s|;&]+)")
 
@@ -1368,7 +1373,8 @@ def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
 _TUPLE_RE = _lazy(
     "_TUPLE_RE",
-    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],.]",
+    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,"
+    r"[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],.]",
 )
 
 
@@ -1392,7 +1398,8 @@ def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
 # PowerShell: ConvertTo-SecureString "literal" -AsPlainText: the literal is the secret.
 _SECURE_STRING_RE = _lazy(
     "_SECURE_STRING_RE",
-    r"ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?([\"'])([^\"'\n]{1,1024})\1[^\n]{0,64}?-AsPlainText",
+    r"ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?([\"'])([^\"'\n]{1,1024})\1"
+    r"[^\n]{0,64}?-AsPlainText",
     re.I,
 )
 # Ruby: Net::SMTP.start(address, port, helo, user, password, authtype).
@@ -1403,14 +1410,16 @@ _SMTP_START_RE = _lazy(
 # without a scheme (URLs with one are handled by _url_credentials).
 _KEYWORD_DSN_RE = _lazy(
     "_KEYWORD_DSN_RE",
-    r"[\w.\-]{0,64}[\"']?[ \t]*(?::=|=|:)[ \t]*[\"'`]?([\w.\-]{1,64}):([^\s\"'`:@/]{1,256})@[\w.\-\[(]",
+    r"[\w.\-]{0,64}[\"']?[ \t]*(?::=|=|:)[ \t]*[\"'`]?"
+    r"([\w.\-]{1,64}):([^\s\"'`:@/]{1,256})@[\w.\-\[(]",
 )
 
 
 # Authress service client keys: sc_<id>.<key id>.acc_<account>.<secret>; anchored at "acc_"
 # (the prefixes sc_/ext_ are met at every "sc_", "text_" of a text).
 _AUTHRESS_HEAD_RE = _lazy(
-    "_AUTHRESS_HEAD_RE", r"(?<![A-Za-z0-9])(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\Z"
+    "_AUTHRESS_HEAD_RE",
+    r"(?<![A-Za-z0-9])(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\Z",
 )
 _AUTHRESS_RE = _lazy(
     "_AUTHRESS_RE",
