@@ -213,3 +213,22 @@ NEGATIVES = [
 @pytest.mark.parametrize("text", NEGATIVES)
 def test_negative_is_not_flagged(text: str) -> None:
     assert find_secrets(text) == [], [(f.kind, text[f.start : f.end]) for f in find_secrets(text)]
+
+
+def test_trigger_trie_matches_like_a_plain_alternation() -> None:
+    """The factored trigger regex (tries, leaf character classes) against the reference: an
+    alternation of the same words, longest first, on random text built from their pieces."""
+    import re
+
+    from gitgate.redaction import _build_dispatch, _trie_pattern
+
+    words = sorted(_build_dispatch(), key=len, reverse=True)
+    fast = re.compile(_trie_pattern(words))
+    slow = re.compile("|".join(re.escape(w) for w in words))
+    rng = random.Random(7)
+    pieces = [w[: rng.randint(1, len(w))] for w in words] + list(" \n\t=:_.-/aZ9")
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        got = [(m.start(), m.group()) for m in fast.finditer(text)]
+        want = [(m.start(), m.group()) for m in slow.finditer(text)]
+        assert got == want, text
