@@ -715,7 +715,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         # "key fingerprint", "token expiry": a bare space counts only after a strong name (and
         # is tested first: nearly every name in prose is followed by one).
         if said is not None and said.group().isspace():
-            if strength != _STRONG or not _maybe_password_word(text, said.end()):
+            # Not after a --flag either: its line starts with "--", which is no SQL comment.
+            if is_flag or strength != _STRONG or not _maybe_password_word(text, said.end()):
                 said = None
         if said is not None and _in_comment(text, start):
             # "# root password is hunter2!x", "REM password==...": prose in a comment, so only

@@ -163,6 +163,8 @@ POSITIVES = {
     "comment-bare": (f"REM service password {P[32]}", P[32]),
     "comment-api-key": (f"<!-- api key {P[33]} (staging) -->", P[33]),
     "define": ("define('DB_PASSWORD', 'hunter2');", "hunter2"),
+    # A line starting with "--" is a flag list here, not an SQL comment.
+    "flag-after-flag": ("--master-username master --master-user-password secret99", "secret99"),
     "setenv": ('os.Setenv("DB_PASSWORD", "hunter2")', "hunter2"),
     "windows-percent": (f'auth=("svc", "a%{P[34]}%b")', f"a%{P[34]}%b"),
     "url-hash": (
