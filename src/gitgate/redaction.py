@@ -327,6 +327,22 @@ def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     out.append((m.start(1), m.end(1), "authorization-header", _PRIO_GENERIC))
 
 
+_COOKIE_PAIR_RE = _lazy("_COOKIE_PAIR_RE", r"[ \t]*([^=;,\s]{1,128})=([^;,\s\"']{1,4096});?")
+
+
+def _cookie_header(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """``Cookie: session=…; csrftoken=…``: a value that looks generated is a bearer secret."""
+    at = pos + len(hit)
+    while True:
+        m = _COOKIE_PAIR_RE.match(text, at)
+        if m is None:
+            return
+        value = m.group(2)
+        if (_looks_random(value) or _dense_random(value)) and not _is_placeholder(value):
+            out.append((m.start(2), m.end(2), "cookie", _PRIO_GENERIC))
+        at = m.end()
+
+
 def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _CURL_USER_RE.match(text, pos)
     if m is None or (pos > 0 and not text[pos - 1].isspace()):
@@ -380,7 +396,7 @@ def _context_handler(
         nl = text.find("\n", pos, hi)
         hi = hi if nl < 0 else nl
         for m in pattern.finditer(text, lo, hi):
-            if accept is None or accept(m.group()):
+            if (accept is None or accept(m.group())) and not _is_token_placeholder(m.group()):
                 out.append((m.start(), m.end(), kind, _PRIO_CONTEXT))
 
     return handle
@@ -536,7 +552,10 @@ _CONFIG_SET_RE = _lazy(
 # In a comment a name and its value may be separated by words or just a space.
 _COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
-_FISH_SET_RE = _lazy("_FISH_SET_RE", r"[ \t+]*set(?:[ \t]+-[A-Za-z]{1,4})+[ \t]+\Z")
+# fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
+_FISH_SET_RE = _lazy(
+    "_FISH_SET_RE", r"[ \t+]*(?:set(?:[ \t]+-[A-Za-z]{1,4})+|setx(?:[ \t]+/[Mm])?)[ \t]+\Z"
+)
 _PAIR_OPENER_RE = _lazy(
     "_PAIR_OPENER_RE", r"[(=][ \t]*\Z"
 )  # f("NAME", …) or key="NAME": not a list of names
@@ -770,6 +789,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op == ":" and not name_quoted:
+        block = _YAML_BLOCK_RE.match(text, vpos)
+        if block is not None:
+            # "password: |" then the value, indented, on the next line.
+            return _Value(block.start(1), block.end(1), False, True)
         # YAML: unquoted values are literal strings and run to the end of the line.
         return _value_at(text, vpos, mode="rest", literal=True)
     if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
@@ -834,6 +857,11 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
     return _value_at(text, m.end(), mode="token", literal=True, loose=not yaml)
 
 
+_YAML_BLOCK_RE = _lazy(
+    "_YAML_BLOCK_RE", r"[|>][-+]?[ \t]*\r?\n[ \t]+(\S[^\r\n]{0,4095}?)[ \t]*\r?$", re.M
+)
+
+
 def _at_line_start(text: str, start: int) -> bool:
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
     return not text[line_start:start].strip()
@@ -849,7 +877,7 @@ def _positional_assignment(text: str, start: int) -> str | None:
     lo = max(0, start - 24)
     if (
         text.rfind("define", lo, start) < 0
-        and text.rfind("set ", lo, start) < 0
+        and text.rfind("set", lo, start) < 0
         and text.rfind("ENV", lo, start) < 0
     ):
         return None  # the common case, decided without finding the line start
@@ -1585,6 +1613,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("://",), _url_credentials)
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
+    add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
     add(
         _case_variants("aws"),
         _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),

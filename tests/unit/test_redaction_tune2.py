@@ -163,6 +163,12 @@ POSITIVES = {
     "comment-bare": (f"REM service password {P[32]}", P[32]),
     "comment-api-key": (f"<!-- api key {P[33]} (staging) -->", P[33]),
     "define": ("define('DB_PASSWORD', 'hunter2');", "hunter2"),
+    "yaml-block": (f"  password: |\n    {P[36]}\n", P[36]),
+    "setx": (f"setx API_TOKEN {P[37]}", P[37]),
+    "cookie": (
+        f"Cookie: theme=dark; session={P[38][:4]}{'Zk3q9XwL0pVb7TnR'}",
+        P[38][:4] + "Zk3q9XwL0pVb7TnR",
+    ),
     # A line starting with "--" is a flag list here, not an SQL comment.
     "flag-after-flag": ("--master-username master --master-user-password secret99", "secret99"),
     "setenv": ('os.Setenv("DB_PASSWORD", "hunter2")', "hunter2"),
@@ -209,6 +215,10 @@ NEGATIVES = [
     "# the key fingerprint is SHA256:abcDEF123xyz456",
     "password = %UserProfile%",
     'MY_DSN = "${USER}:${PASS}@tcp(db)/x"',
+    "Cookie: theme=dark; lang=en",
+    "description: |\n  This is a long text",
+    "password: |\n  ${DB_PASSWORD}\n",
+    "aws_secret_access_key = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY",
 ]
 
 
