@@ -1207,16 +1207,13 @@ _SPACED_A_CMD_RE = _lazy("_SPACED_A_CMD_RE", r"\bredis-cli\b")
 # (trigger, the command that must start the line's segment, what follows the trigger).
 _CLI_WORD = r"(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$%][^\s]{0,255}))"
 _CLI_VALUE_RE = _lazy("_CLI_VALUE_RE", r"[ \t]*" + _CLI_WORD)
+# keytool's -storepass/-srcstorepass/-keypass... are triggered without their dash: anchored at
+# "pass" they share the assignment detector's scan stop instead of adding to the "-" ones.
 _CLI_FLAGS: dict[str, str] = {
     " -P": r"\b(?:sqlcmd|bcp|osql|isql)\b",
     " -w": r"\bldap\w*\b",
-    " --password": r"\bmongo\w*\b",
-    " -srcstorepass": r"\bkeytool\b",
-    " -deststorepass": r"\bkeytool\b",
-    " -storepass": r"\bkeytool\b",
-    " -keypass": r"\bkeytool\b",
-    " -srckeypass": r"\bkeytool\b",
-    " -destkeypass": r"\bkeytool\b",
+    "storepass": r"\bkeytool\b",
+    "keypass": r"\bkeytool\b",
 }
 _CLI_CMD_RES = {k: _lazy(f"_CLI_CMD_{i}", v) for i, (k, v) in enumerate(_CLI_FLAGS.items())}
 # openssl -passin pass:x / -passout pass:x / -pass pass:x (env:, file:, fd: are references).
@@ -1238,6 +1235,8 @@ _HT_WORD_RE = _lazy("_HT_WORD_RE", r"'([^'\n]*)'|\"([^\"\n]*)\"|([^\s|;&]+)")
 
 def _cli_flag(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     """A password flag or argument of a known command (sqlcmd -P, ldapsearch -w, keytool...)."""
+    if hit[0] != " " and (pos == 0 or text[pos - 1] not in "-tc"):
+        return  # keytool: -storepass, -srcstorepass, -deststorepass, -keypass, -srckeypass...
     if _CLI_CMD_RES[hit].search(_line_before(text, pos)) is None:
         return
     at = pos + len(hit)
@@ -1289,11 +1288,12 @@ def _echo_pipe(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 def _secret_cli(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
-    if hit == "put-parameter":
-        nl = text.find("\n", pos)
-        if "SecureString" not in text[pos : nl if nl >= 0 else len(text)]:
-            return  # a plain String parameter is configuration
-    m = _SECRET_CLI_VALUE_RE.match(text, pos + len(hit))
+    at = pos + len(hit)
+    if hit == "SecureString":
+        at = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+        if "put-parameter" not in text[at:pos]:
+            return
+    m = _SECRET_CLI_VALUE_RE.match(text, at)
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
         _add_literal(out, m.start(g), m.end(g), "secret-value", m.group(g))
@@ -1588,8 +1588,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("/user:", "/USER:"), _net_use)
     add(("htpasswd",), _htpasswd)
     add(("rabbitmqctl",), _rabbitmqctl)
-    add(("sudo -S", "--password-stdin", "passwd --stdin", "chpasswd"), _echo_pipe)
-    add(("secret set", "secretsmanager", "put-parameter"), _secret_cli)
+    add(("sudo -S", "--password-stdin", "chpasswd"), _echo_pipe)
+    # aws ssm put-parameter is anchored at "SecureString" (a plain String is configuration).
+    add(("secret set", "secretsmanager", "SecureString"), _secret_cli)
     add(("--from-literal=",), _from_literal)
     add(("ConvertTo-SecureString",), _secure_string)
     add(("SMTP.start(",), _smtp_start)
