@@ -4,13 +4,15 @@ Run from the repository root::
 
     python benchmarks/bench_redaction.py
     python benchmarks/bench_redaction.py --show   # also list the misses on the TUNING corpora
+    python benchmarks/bench_redaction.py --tune-only --show   # tuning corpora only, no frozen
     python benchmarks/bench_redaction.py --baseline /work/main/src   # + throughput of another
                                                   # checkout's gitgate, same blob, same run
 
 Prints, for both tools in the same run, recall and false-positive rate on
 
-* the *tuning* corpora, which the detectors were tuned on: ``secrets_corpus.py`` and
-  ``secrets_tuning.py``;
+* the *tuning* corpora, which the detectors were tuned on: ``secrets_corpus.py``,
+  ``secrets_tuning.py`` and ``corpora/secrets_tune2.jsonl`` (see
+  ``corpora/make_secrets_tune2.py``);
 * the *frozen evaluation* corpus ``corpora/secrets_eval.jsonl``, written from public format
   documentation before tuning and never tuned against (see ``corpora/make_secrets_eval.py``);
 * the "other scanners" pair from ``corpora/make_secrets_scanners.py``: formats and contexts of
@@ -177,6 +179,7 @@ CORPORA = ROOT / "benchmarks" / "corpora"
 EVAL_PATH = CORPORA / "secrets_eval.jsonl"
 SCANNERS_TUNE = CORPORA / "secrets_scanners_tune.jsonl"
 SCANNERS_EVAL = CORPORA / "secrets_scanners_eval.jsonl"
+TUNE2 = CORPORA / "secrets_tune2.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -198,6 +201,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "tuning: secrets_corpus.py": generate(),
         "tuning: secrets_tuning.py": [_as_sample(c) for c in tuning_cases()],
         "tuning: secrets_scanners_tune.jsonl": _load_jsonl(SCANNERS_TUNE),
+        "tuning: secrets_tune2.jsonl": _load_jsonl(TUNE2),
         "FROZEN eval: secrets_eval.jsonl": _load_jsonl(EVAL_PATH),
         "FROZEN eval: secrets_scanners_eval.jsonl": _load_jsonl(SCANNERS_EVAL),
     }
@@ -315,6 +319,9 @@ def _row(name: str, recall: float, fp: float, mbps: float | None, note: str = ""
 def main() -> None:
     t_start = time.perf_counter()
     corpora = load_corpora()
+    if "--tune-only" in sys.argv:
+        # While tuning: the frozen sets are scored only before and after, never in between.
+        corpora = {k: v for k, v in corpora.items() if k.startswith("tuning")}
     corpus = corpora["tuning: secrets_corpus.py"]
     for name, samples in corpora.items():
         n_pos = sum(s.positive for s in samples)
