@@ -22,11 +22,12 @@ import fcntl
 import io
 import logging
 import os
+import re
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1561,6 +1562,81 @@ class GitStore:
         """The id ``data`` has (or would have) as a blob here, without writing it."""
         return str(pygit2.hash(data))
 
+    def first_parent_chain_batched(self, tip: str | None) -> Iterator[ChainLink]:
+        """:meth:`first_parent_chain`, the same links, read by git in a process of its own.
+
+        Reading 30,000 audit commits through libgit2 (inflating each from the pack) was half
+        a second of `audit verify`'s one core; ``git rev-list --first-parent | git cat-file
+        --batch`` does it on another while the caller decodes. Nothing is taken on git's
+        word: each link comes from the commit's own bytes (replace refs off), and its first
+        parent must be the next commit git sends. When it is not (grafts, a commit-graph
+        out of step, a missing object), or a commit is not in git's plain layout (other
+        headers, a message not UTF-8), that commit and the rest of the walk are libgit2's.
+        """
+        if tip is None:
+            return
+        expected: str | None = tip
+        if _is_full_hex(tip) and not self._has_grafts():
+            expected = yield from self._batched_links(tip)
+        if expected is not None:
+            yield from self.first_parent_chain(expected)
+
+    def _has_grafts(self) -> bool:
+        """Tell whether libgit2 would rewrite parents here (``info/grafts``, ``shallow``)."""
+        return (self.git_dir / "info" / "grafts").exists() or (self.git_dir / "shallow").exists()
+
+    def _batched_links(self, tip: str) -> Generator[ChainLink, None, str | None]:
+        """Yield links from git's walk while they agree with the commits; return the commit
+        to go on from (None: the walk reached the root)."""
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
+        git = ["git", "--no-replace-objects", f"--git-dir={self.git_dir}"]
+        expected: str | None = tip
+        try:
+            lister = subprocess.Popen(
+                [*git, "rev-list", "--first-parent", tip, "--"],
+                cwd=self.git_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return expected
+        with lister:
+            try:
+                reader = subprocess.Popen(
+                    [*git, "cat-file", "--batch"],
+                    cwd=self.git_dir,
+                    stdin=lister.stdout,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+            except OSError:
+                lister.kill()
+                return expected
+            assert lister.stdout is not None
+            lister.stdout.close()  # the reader holds it now
+            with reader:
+                out = reader.stdout
+                assert out is not None
+                try:
+                    while expected is not None:
+                        header = out.readline().split()
+                        if len(header) != 3 or header[0] != expected.encode():
+                            break  # the end of git's walk, a missing object, or another path
+                        raw = out.read(int(header[2]) + 1)[:-1]
+                        link = _plain_commit(expected, raw) if header[1] == b"commit" else None
+                        link = link or self._chain_link(expected)
+                        if link is None:
+                            break  # not a commit: first_parent_chain says so
+                        yield link
+                        expected = link.parents[0] if link.parents else None
+                finally:
+                    reader.kill()
+                    lister.kill()
+        return expected
+
 
 MAX_STAT_FILES = 100
 # Narrowing costs ~40 µs a changed path; a full tree diff ~55 ns a file: past this many
@@ -1869,3 +1945,46 @@ class NoteEntry:
     annotated: str
     blob: str
     mode: int
+
+
+def _is_full_hex(oid: str) -> bool:
+    return len(oid) in (40, 64) and not oid.strip("0123456789abcdef")
+
+
+def _plain_commit(oid: str, raw: bytes) -> ChainLink | None:
+    """The link libgit2 reads from a commit in git's plain layout (tree, parents, author,
+    committer, a UTF-8 message), or None for anything else (libgit2 then reads it).
+
+    libgit2's message is everything after the first empty line, up to a NUL, without
+    leading newlines; pygit2 decodes it as UTF-8 (strictly: errors are libgit2's to raise).
+    """
+    head, blank, body = raw.partition(b"\n\n")
+    lines = head.split(b"\n")
+    if not blank or len(lines) < 3 or not lines[0].startswith(b"tree "):
+        return None
+    ids = [lines[0][5:]]
+    count = 1
+    while count < len(lines) and lines[count].startswith(b"parent "):
+        ids.append(lines[count][7:])
+        count += 1
+    if len(lines) != count + 2:
+        return None
+    if not (
+        _SIGNATURE.fullmatch(lines[count], 7)
+        and lines[count].startswith(b"author ")
+        and _SIGNATURE.fullmatch(lines[count + 1], 10)
+        and lines[count + 1].startswith(b"committer ")
+    ):
+        return None
+    try:
+        hexes = [item.decode("ascii") for item in ids]
+        message = body.split(b"\0", 1)[0].lstrip(b"\n").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not all(len(item) == len(oid) and _is_full_hex(item) for item in hexes):
+        return None
+    return ChainLink(oid=oid, tree=hexes[0], parents=tuple(hexes[1:]), message=message)
+
+
+# A signature libgit2 surely parses: "Name <email> seconds +hhmm" (odd ones go to libgit2).
+_SIGNATURE = re.compile(rb"[^<>\n]+ <[^<>\n]+> [0-9]{1,12} [+-](?:0[0-9]|1[0-4])[0-5][0-9]")
