@@ -1,0 +1,154 @@
+"""GitStore.first_parent_chain_batched (git reads the chain) against first_parent_chain
+(libgit2 reads it), on real repositories with random and hostile commits."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from tests.gitutil import run_git
+
+from gitgate.gitstore import ChainLink, GitStore
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+SIG = b"A U Thor <a@example.com> 1700000000 +0000"
+
+
+def _write(repo: Path, raw: bytes) -> str:
+    """Store ``raw`` as a commit object as it is (no format check: hostile clones do not
+    check either)."""
+    return run_git(
+        repo, "hash-object", "-t", "commit", "--literally", "-w", "--stdin", input=raw
+    ).strip()
+
+
+def _commit(parents: list[str], message: bytes, *, header: bytes = b"") -> bytes:
+    lines = [b"tree " + EMPTY_TREE.encode()]
+    lines += [b"parent " + p.encode() for p in parents]
+    lines += [b"author " + SIG, b"committer " + SIG]
+    return b"\n".join(lines) + b"\n" + header + b"\n" + message
+
+
+def _messages(rng: random.Random) -> Iterator[bytes]:
+    """Messages gitgate writes, and others: invalid UTF-8, NULs, leading newlines, CRs."""
+    plain = b'gitgate audit #1 init by a\n\n{\n "seq": 1\n}\n'
+    odd = [
+        b"",
+        b"\n\n\nleading newlines",
+        b"nul\x00after",
+        b"\xff\xfe invalid utf-8",
+        "unicode \u00e9\U0001f600".encode(),
+        b"cr\r\nlf",
+        b"\n",
+    ]
+    while True:
+        if rng.random() < 0.6:
+            yield plain
+        else:
+            yield rng.choice(odd) + bytes(rng.randrange(256) for _ in range(rng.randrange(4)))
+
+
+# Headers libgit2 may read differently from the plain layout (the batched path leaves them to
+# libgit2): an encoding, a signature, extra headers, odd or broken signatures.
+ODD_HEADERS = [
+    b"encoding ISO-8859-1\n",
+    b"encoding no-such-codec\n",
+    b"gpgsig -----BEGIN PGP SIGNATURE-----\n \n -----END PGP SIGNATURE-----\n",
+    b"x-extra value\n",
+]
+
+
+def _odd_commit(rng: random.Random, parents: list[str], message: bytes) -> bytes:
+    kind = rng.randrange(6)
+    if kind < len(ODD_HEADERS):
+        return _commit(parents, message, header=ODD_HEADERS[kind])
+    if kind == 4:  # a broken committer
+        return _commit(parents, message).replace(b"committer " + SIG, b"committer nobody")
+    # upper-case ids, which libgit2 reads and prints in lower case
+    return _commit([p.upper() for p in parents], message)
+
+
+def _chain(repo: Path, rng: random.Random, length: int, *, odd: float = 0.08) -> list[str]:
+    """A first-parent chain with merges (a second parent), odd commits and odd messages."""
+    commits: list[str] = []
+    side = _write(repo, _commit([], b"side\n"))
+    messages = _messages(rng)
+    for _ in range(length):
+        parents = commits[-1:]
+        if parents and rng.random() < 0.1:
+            parents.append(side)
+        message = next(messages)
+        if rng.random() < odd:
+            commits.append(_write(repo, _odd_commit(rng, parents, message)))
+        else:
+            commits.append(_write(repo, _commit(parents, message)))
+    return commits
+
+
+def _walk(walk: Callable[[str | None], Iterator[ChainLink]], tip: str | None) -> object:
+    links: list[ChainLink] = []
+    try:
+        for link in walk(tip):
+            links.append(link)
+    except Exception as err:  # noqa: BLE001 - both walks must fail the same way, at the same link
+        return links, type(err).__name__, str(err)
+    return links, None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batched_chain_is_libgit2s_chain(repo_dir: Path, seed: int) -> None:
+    run_git(repo_dir, "init", "-q")
+    rng = random.Random(seed)
+    commits = _chain(repo_dir, rng, 120)
+    if seed % 2:
+        run_git(repo_dir, "gc", "-q")  # packed (deltas) as well as loose
+    store = GitStore.open(repo_dir)
+    tips = [None, *rng.sample(commits, 12), commits[-1], commits[0]]
+    for tip in tips:
+        assert _walk(store.first_parent_chain_batched, tip) == _walk(
+            store.first_parent_chain, tip
+        ), tip
+
+
+def test_missing_objects_and_non_commits_fail_as_libgit2_does(repo_dir: Path) -> None:
+    run_git(repo_dir, "init", "-q")
+    root = _write(repo_dir, _commit([], b"root\n"))
+    dangling = _write(repo_dir, _commit(["1" * 40], b"parent missing\n"))
+    on_blob = _write(repo_dir, _commit([EMPTY_TREE], b"parent is a tree\n"))
+    top = _write(repo_dir, _commit([root], b"top\n"))
+    blob = run_git(repo_dir, "hash-object", "-w", "--stdin", input=b"x").strip()
+    store = GitStore.open(repo_dir)
+    for tip in (dangling, on_blob, top, blob, "2" * 40, "abc"):
+        batched = _walk(store.first_parent_chain_batched, tip)
+        assert batched == _walk(store.first_parent_chain, tip), tip
+    assert _walk(store.first_parent_chain_batched, dangling)[-1] == "no such commit: " + "1" * 40
+
+
+def test_replace_refs_and_grafts_do_not_change_the_chain(repo_dir: Path) -> None:
+    """git would show a replacement or a graft; the chain is the objects' own (libgit2's)."""
+    run_git(repo_dir, "init", "-q")
+    commits = _chain(repo_dir, random.Random(7), 30, odd=0)
+    store = GitStore.open(repo_dir)
+    before = _walk(store.first_parent_chain, commits[-1])
+    forged = _write(repo_dir, _commit([commits[5]], b"forged\n"))
+    run_git(repo_dir, "replace", commits[20], forged)
+    assert _walk(store.first_parent_chain_batched, commits[-1]) == before
+    grafts = repo_dir / ".git" / "info" / "grafts"
+    grafts.parent.mkdir(exist_ok=True)
+    grafts.write_text(f"{commits[10]} {commits[2]}\n")
+    fresh = GitStore.open(repo_dir)
+    assert _walk(fresh.first_parent_chain_batched, commits[-1]) == _walk(
+        fresh.first_parent_chain, commits[-1]
+    )
+
+
+def test_a_walk_stopped_early_leaves_no_process(repo_dir: Path) -> None:
+    run_git(repo_dir, "init", "-q")
+    commits = _chain(repo_dir, random.Random(3), 50, odd=0)
+    store = GitStore.open(repo_dir)
+    walk = store.first_parent_chain_batched(commits[-1])
+    assert next(walk).oid == commits[-1]
+    walk.close()  # the finally kills and reaps both git processes
+    assert [link.oid for link in store.first_parent_chain_batched(commits[-1])][-1] == commits[0]
