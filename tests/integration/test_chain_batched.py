@@ -87,6 +87,11 @@ def _chain(repo: Path, rng: random.Random, length: int, *, odd: float = 0.08) ->
     return commits
 
 
+def batched(store: GitStore) -> Callable[[str | None], Iterator[ChainLink]]:
+    """The batched walk from the first commit (a short chain is otherwise read directly)."""
+    return lambda tip: store.first_parent_chain_batched(tip, direct=0)
+
+
 def _walk(walk: Callable[[str | None], Iterator[ChainLink]], tip: str | None) -> object:
     links: list[ChainLink] = []
     try:
@@ -107,9 +112,10 @@ def test_batched_chain_is_libgit2s_chain(repo_dir: Path, seed: int) -> None:
     store = GitStore.open(repo_dir)
     tips = [None, *rng.sample(commits, 12), commits[-1], commits[0]]
     for tip in tips:
-        assert _walk(store.first_parent_chain_batched, tip) == _walk(
-            store.first_parent_chain, tip
-        ), tip
+        reference = _walk(store.first_parent_chain, tip)
+        assert _walk(batched(store), tip) == reference, tip
+        mixed = store.first_parent_chain_batched(tip, direct=rng.randrange(5))
+        assert _walk(lambda _tip, mixed=mixed: mixed, tip) == reference, tip
 
 
 def test_missing_objects_and_non_commits_fail_as_libgit2_does(repo_dir: Path) -> None:
@@ -121,9 +127,8 @@ def test_missing_objects_and_non_commits_fail_as_libgit2_does(repo_dir: Path) ->
     blob = run_git(repo_dir, "hash-object", "-w", "--stdin", input=b"x").strip()
     store = GitStore.open(repo_dir)
     for tip in (dangling, on_blob, top, blob, "2" * 40, "abc"):
-        batched = _walk(store.first_parent_chain_batched, tip)
-        assert batched == _walk(store.first_parent_chain, tip), tip
-    assert _walk(store.first_parent_chain_batched, dangling)[-1] == "no such commit: " + "1" * 40
+        assert _walk(batched(store), tip) == _walk(store.first_parent_chain, tip), tip
+    assert _walk(batched(store), dangling)[-1] == "no such commit: " + "1" * 40
 
 
 def test_replace_refs_and_grafts_do_not_change_the_chain(repo_dir: Path) -> None:
@@ -134,12 +139,12 @@ def test_replace_refs_and_grafts_do_not_change_the_chain(repo_dir: Path) -> None
     before = _walk(store.first_parent_chain, commits[-1])
     forged = _write(repo_dir, _commit([commits[5]], b"forged\n"))
     run_git(repo_dir, "replace", commits[20], forged)
-    assert _walk(store.first_parent_chain_batched, commits[-1]) == before
+    assert _walk(batched(store), commits[-1]) == before
     grafts = repo_dir / ".git" / "info" / "grafts"
     grafts.parent.mkdir(exist_ok=True)
     grafts.write_text(f"{commits[10]} {commits[2]}\n")
     fresh = GitStore.open(repo_dir)
-    assert _walk(fresh.first_parent_chain_batched, commits[-1]) == _walk(
+    assert _walk(batched(fresh), commits[-1]) == _walk(
         fresh.first_parent_chain, commits[-1]
     )
 
@@ -148,7 +153,54 @@ def test_a_walk_stopped_early_leaves_no_process(repo_dir: Path) -> None:
     run_git(repo_dir, "init", "-q")
     commits = _chain(repo_dir, random.Random(3), 50, odd=0)
     store = GitStore.open(repo_dir)
-    walk = store.first_parent_chain_batched(commits[-1])
+    walk = store.first_parent_chain_batched(commits[-1], direct=0)
     assert next(walk).oid == commits[-1]
     walk.close()  # the finally kills and reaps both git processes
-    assert [link.oid for link in store.first_parent_chain_batched(commits[-1])][-1] == commits[0]
+    assert [link.oid for link in batched(store)(commits[-1])][-1] == commits[0]
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        b"A <a@b> 1 +9999",  # libgit2 reads odd offsets
+        b"A <a@b> 1 +12345",
+        b"A <a@b> 99999999999999999999 +0000",  # libgit2 refuses the timestamp
+        b"A a@b 1 +0000",  # and a signature without <>
+        b"<a@b> 1 +0000",
+        b"A <> 1 +0000",
+        b"A <a@b>",
+        b"A <a@b> 1 +0100",
+    ],
+)
+def test_odd_signatures_are_read_as_libgit2_reads_them(repo_dir: Path, signature: bytes) -> None:
+    run_git(repo_dir, "init", "-q")
+    root = _write(repo_dir, _commit([], b"root\n"))
+    odd = _write(repo_dir, _commit([root], b"odd\n").replace(b"author " + SIG, b"author " + signature))
+    top = _write(repo_dir, _commit([odd], b"top\n"))
+    store = GitStore.open(repo_dir)
+    assert _walk(batched(store), top) == _walk(store.first_parent_chain, top)
+
+
+def test_commits_read_later_are_the_commits_read_now(repo_dir: Path) -> None:
+    run_git(repo_dir, "init", "-q")
+    rng = random.Random(11)
+    commits = _chain(repo_dir, rng, 60)
+    blob = run_git(repo_dir, "hash-object", "-w", "--stdin", input=b"x").strip()
+    store = GitStore.open(repo_dir)
+    names = [
+        *commits,
+        blob,
+        EMPTY_TREE,
+        "0" * 40,
+        commits[3][:12],
+        commits[4].upper(),
+        "HEAD",
+        f"{commits[5]}\n{commits[6]}",
+        "",
+    ]
+    for _ in range(6):
+        asked = rng.sample(names, rng.randrange(len(names))) * rng.choice([1, 2])
+        expected = _walk(lambda _tip: iter(store.read_commit_links(asked).items()), None)
+        for direct in (0, 10**6):
+            later = store.read_commit_links_later(asked, direct=direct)
+            assert _walk(lambda _tip: iter(later().items()), None) == expected
