@@ -1576,8 +1576,12 @@ class GitStore:
         out of step, a missing object), or a commit is not in git's plain layout (other
         headers, a message not UTF-8), that commit and the rest of the walk are libgit2's.
         The first ``direct`` links (:data:`BATCH_AFTER`) are read here: starting two
-        processes costs more than reading a short chain.
+        processes costs more than reading a short chain; so is all of it when libgit2's
+        cache is likely warm (see :meth:`_git_reads_faster`).
         """
+        if not self._git_reads_faster("chain"):
+            yield from self.first_parent_chain(tip)
+            return
         expected = tip
         for _ in range(BATCH_AFTER if direct is None else direct):
             if expected is None:
@@ -1591,6 +1595,22 @@ class GitStore:
             expected = yield from self._batched_links(expected)
         if expected is not None:
             yield from self.first_parent_chain(expected)
+
+    # What git has read for this store in batches (each kind once; see below).
+    _read_by_git: frozenset[str] = frozenset()
+
+    def _git_reads_faster(self, kind: str) -> bool:
+        """Tell whether to let git read many commits of ``kind`` (True once per store).
+
+        In a new process libgit2's object cache is cold and inflating each commit is the
+        cost, which git pays on another core. Once libgit2 has read them (the next time),
+        its cache answers faster than any pipe: a long-running server verifies from it.
+        Objects git may find elsewhere than libgit2 (environment overrides) rule it out.
+        """
+        if kind in self._read_by_git or any(os.environ.get(name) for name in _OBJECT_ENV):
+            return False
+        self._read_by_git = self._read_by_git | {kind}
+        return True
 
     def _has_grafts(self) -> bool:
         """Tell whether libgit2 would rewrite parents here (``info/grafts``, ``shallow``)."""
@@ -1658,11 +1678,13 @@ class GitStore:
         caller works meanwhile), each link from the commit's own bytes as in
         :meth:`first_parent_chain_batched`; what git does not answer plainly (a missing
         object, another type, another layout) libgit2 reads. Fewer than ``direct``
-        (:data:`BATCH_AFTER`) commits are read here, at once.
+        (:data:`BATCH_AFTER`) commits, or any when libgit2's cache is likely warm (see
+        :meth:`_git_reads_faster`), are read here, at once.
         """
         wanted = list(dict.fromkeys(oids))
         asked = [oid for oid in wanted if _is_full_hex(oid)]  # a name would be a revision
-        if len(asked) < (BATCH_AFTER if direct is None else direct) or self._has_grafts():
+        few = len(asked) < (BATCH_AFTER if direct is None else direct)
+        if few or self._has_grafts() or not self._git_reads_faster("commits"):
             return lambda: self.read_commit_links(wanted)
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
         git = ["git", "--no-replace-objects", f"--git-dir={self.git_dir}"]
@@ -2007,6 +2029,17 @@ class NoteEntry:
     annotated: str
     blob: str
     mode: int
+
+
+# Environment that makes git read objects from elsewhere than libgit2 (a hook's quarantine,
+# alternates, another repository): batched reads are then left to libgit2.
+_OBJECT_ENV = (
+    "GIT_DIR",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_QUARANTINE_PATH",
+)
 
 
 def _is_full_hex(oid: str) -> bool:

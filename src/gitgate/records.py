@@ -231,6 +231,7 @@ _RECORD_FIELD_SET = frozenset(RECORD_FIELDS)
 _NOTE_WRAPPER_BYTES = 128
 _MAX_PLAIN_DEPTH = 64  # far deeper than any record; deeper ones take the reference path
 _INT_BOUND = 1 << 63  # smaller ints are far below json.dumps's digit limit
+_SMALL = range(1 - _INT_BOUND, _INT_BOUND).__contains__  # one C call per int
 
 
 def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
@@ -240,7 +241,7 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
     ``budget[0]`` is lowered by an upper bound of the bytes ``json.dumps`` writes for the
     value (a character escapes to at most 12 bytes, a scalar to at most 24, a separator to
     2), so a record that might exceed :data:`MAX_RECORD_BYTES` as a note is left to the
-    reference, which refuses it exactly as before. Strings, most of a record, are handled
+    reference, which refuses it exactly as before. Scalars, most of a record, are handled
     in the loops rather than by a call each.
     """
     kind = type(value)
@@ -256,9 +257,10 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
             if type(key) is not str:
                 return None  # json.dumps converts int, float, bool and None keys itself
             size += 12 * len(key) + 4
-            if type(item) is str:
+            kind = type(item)
+            if kind is str:
                 size += 12 * len(item) + 4
-            elif item is None:
+            elif item is None or kind is bool or (kind is int and _SMALL(item)):
                 size += 24
             else:
                 item = _plain_copy(item, depth + 1, budget)
@@ -271,9 +273,10 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
         items: list[Any] = []
         size = 4
         for item in value:
-            if type(item) is str:
+            kind = type(item)
+            if kind is str:
                 size += 12 * len(item) + 4
-            elif item is None:
+            elif item is None or kind is bool or (kind is int and _SMALL(item)):
                 size += 24
             else:
                 item = _plain_copy(item, depth + 1, budget)
@@ -283,7 +286,7 @@ def _plain_copy(value: Any, depth: int, budget: list[int]) -> Any:
         budget[0] -= size
         return items
     budget[0] -= 24
-    if kind is bool or (kind is int and -_INT_BOUND < value < _INT_BOUND):
+    if kind is bool or (kind is int and _SMALL(value)):
         return value
     # floats (a NaN is unequal to its copy), huge ints (json's digit limit), subclasses, None
     # at the top (never a record: the caller passes a dict)

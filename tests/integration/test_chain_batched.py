@@ -88,8 +88,9 @@ def _chain(repo: Path, rng: random.Random, length: int, *, odd: float = 0.08) ->
 
 
 def batched(store: GitStore) -> Callable[[str | None], Iterator[ChainLink]]:
-    """The batched walk from the first commit (a short chain is otherwise read directly)."""
-    return lambda tip: store.first_parent_chain_batched(tip, direct=0)
+    """The batched walk from the first commit (a short chain is otherwise read directly), by
+    a store of its own (a store lets git read its history once)."""
+    return lambda tip: GitStore.open(store.git_dir).first_parent_chain_batched(tip, direct=0)
 
 
 def _walk(walk: Callable[[str | None], Iterator[ChainLink]], tip: str | None) -> object:
@@ -114,7 +115,7 @@ def test_batched_chain_is_libgit2s_chain(repo_dir: Path, seed: int) -> None:
     for tip in tips:
         reference = _walk(store.first_parent_chain, tip)
         assert _walk(batched(store), tip) == reference, tip
-        mixed = store.first_parent_chain_batched(tip, direct=rng.randrange(5))
+        mixed = GitStore.open(repo_dir).first_parent_chain_batched(tip, direct=rng.randrange(5))
         assert _walk(lambda _tip, mixed=mixed: mixed, tip) == reference, tip
 
 
@@ -202,5 +203,16 @@ def test_commits_read_later_are_the_commits_read_now(repo_dir: Path) -> None:
         asked = rng.sample(names, rng.randrange(len(names))) * rng.choice([1, 2])
         expected = _walk(lambda _tip: iter(store.read_commit_links(asked).items()), None)
         for direct in (0, 10**6):
-            later = store.read_commit_links_later(asked, direct=direct)
+            later = GitStore.open(repo_dir).read_commit_links_later(asked, direct=direct)
             assert _walk(lambda _tip: iter(later().items()), None) == expected
+
+
+def test_git_reads_a_stores_history_once(repo_dir: Path) -> None:
+    """The second walk of a store is libgit2's (its cache is warm by then): same links."""
+    run_git(repo_dir, "init", "-q")
+    commits = _chain(repo_dir, random.Random(5), 40, odd=0)
+    store = GitStore.open(repo_dir)
+    walks = [_walk(lambda t: store.first_parent_chain_batched(t, direct=0), commits[-1])]
+    walks.append(_walk(lambda t: store.first_parent_chain_batched(t, direct=0), commits[-1]))
+    assert walks[0] == walks[1] == _walk(store.first_parent_chain, commits[-1])
+    assert store._read_by_git == {"chain"}
