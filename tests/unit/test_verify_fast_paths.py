@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitgate import records
-
 from gitgate.journal.replay import JournalState, apply_entry, replay
 from gitgate.records import (
     MAX_RECORD_BYTES,
@@ -59,9 +58,11 @@ _scalars = (
 _keys = _text | st.integers(-3, 3) | st.none() | st.booleans()
 _values = st.recursive(
     _scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.lists(inner, max_size=4).map(tuple)
-    | st.dictionaries(_keys, inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(_keys, inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
