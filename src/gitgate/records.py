@@ -8,10 +8,12 @@ arrive from other clones and may be hostile.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from gitgate.ids import is_valid_id
 
@@ -167,6 +169,62 @@ class AuditEntry:
         return f"#{self.seq} {self.event}{what} by {self.actor}"
 
 
+def _positional_builder(cls: type[_R], names: tuple[str, ...]) -> Callable[..., _R]:
+    """``cls(*values)``, the values in field order, without the frozen dataclass's
+    ``__init__``.
+
+    That ``__init__`` sets each field through ``object.__setattr__`` (frozen), ~0.7 µs a
+    field: building 30,000 entries and 20,000 proposals was ~0.25 s of `audit verify`. This
+    sets the slots directly, ~2x faster, to the same object. It holds only for the layout
+    it is made for: plain fields named ``names`` in that order, no ``__post_init__``;
+    anything else fails here, at import, not quietly later.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if tuple(f.name for f in fields) != names or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} is not laid out as its builder expects")
+    if not all(f.init for f in fields) or "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} is not laid out as its builder expects")
+    setters = tuple(cls.__dict__[name].__set__ for name in names)
+    make = object.__new__
+
+    def build(*values: Any) -> _R:
+        if len(values) != len(setters):
+            raise TypeError(f"{cls.__name__} takes {len(setters)} values")
+        obj = make(cls)
+        for set_field, value in zip(setters, values):  # noqa: B905 - lengths checked above
+            set_field(obj, value)
+        return obj
+
+    return build
+
+
+_R = TypeVar("_R")
+new_audit_entry = _positional_builder(
+    AuditEntry, ("seq", "event", "actor", "time", "proposal", "details", "commits", "refs")
+)
+new_proposal = _positional_builder(
+    Proposal,
+    (
+        "id",
+        "kind",
+        "tool",
+        "target",
+        "base",
+        "commit",
+        "requester",
+        "created_at",
+        "status",
+        "message",
+        "arguments",
+        "preview",
+        "history",
+        "approvals",
+        "changed_files",
+        "result",
+    ),
+)
+
+
 # What a proposal is, fixed when it is made: the ``proposed`` journal entry carries exactly these
 # fields, and a note's copy of them must never differ (only status, history, approvals and
 # result move, each through a later entry).
@@ -312,25 +370,23 @@ def _proposal_from_obj(obj: dict[str, Any]) -> Proposal:
     if obj.get("schema") != PROPOSAL_SCHEMA:
         raise RecordError(f"unknown proposal schema {obj.get('schema')!r}")
     try:
-        proposal = Proposal(
-            id=_req_str(obj, "id"),
-            kind=_req_choice(obj, "kind", KINDS),
-            tool=_req_str(obj, "tool"),
-            target=_req_str(obj, "target"),
-            base=_req_oid(obj, "base"),
-            commit=_req_oid(obj, "commit"),
-            requester=_req_str(obj, "requester"),
-            created_at=_req_str(obj, "created_at"),
-            status=_req_choice(obj, "status", STATUSES),
-            message=_opt_str(obj, "message"),
-            arguments=_opt_dict(obj, "arguments"),
-            preview=_opt_dict(obj, "preview"),
-            history=tuple(StatusChange(**_fields(h, StatusChange)) for h in _list(obj, "history")),
-            approvals=tuple(Approval(**_fields(a, Approval)) for a in _list(obj, "approvals")),
-            changed_files=tuple(
-                ChangedFile(**_fields(c, ChangedFile)) for c in _list(obj, "changed_files")
-            ),
-            result=_opt_dict(obj, "result"),
+        proposal = new_proposal(  # the fields in order, each checked in that order
+            _req_str(obj, "id"),
+            _req_choice(obj, "kind", KINDS),
+            _req_str(obj, "tool"),
+            _req_str(obj, "target"),
+            _req_oid(obj, "base"),
+            _req_oid(obj, "commit"),
+            _req_str(obj, "requester"),
+            _req_str(obj, "created_at"),
+            _req_choice(obj, "status", STATUSES),
+            _opt_str(obj, "message"),
+            _opt_dict(obj, "arguments"),
+            _opt_dict(obj, "preview"),
+            tuple(StatusChange(**_fields(h, StatusChange)) for h in _list(obj, "history")),
+            tuple(Approval(**_fields(a, Approval)) for a in _list(obj, "approvals")),
+            tuple(ChangedFile(**_fields(c, ChangedFile)) for c in _list(obj, "changed_files")),
+            _opt_dict(obj, "result"),
         )
     except TypeError as err:
         raise RecordError(f"malformed proposal note: {err}") from err
@@ -392,15 +448,15 @@ def decode_audit(message: str) -> AuditEntry:
     if not all(isinstance(v, str) for v in commits.values()):
         raise RecordError("audit entry 'commits' must map names to commit ids")
     refs = _ref_moves(obj.get("refs", []))
-    return AuditEntry(
-        seq=seq,
-        event=_req_choice(obj, "event", EVENTS),
-        actor=_req_str(obj, "actor"),
-        time=_req_str(obj, "time"),
-        proposal=proposal,
-        details=_opt_dict(obj, "details"),
-        commits=cast(dict[str, str], commits),
-        refs=refs,
+    return new_audit_entry(  # the fields in order, each checked in that order
+        seq,
+        _req_choice(obj, "event", EVENTS),
+        _req_str(obj, "actor"),
+        _req_str(obj, "time"),
+        proposal,
+        _opt_dict(obj, "details"),
+        cast(dict[str, str], commits),
+        refs,
     )
 
 

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -285,3 +286,32 @@ def test_apply_entry_leaves_its_input_alone() -> None:
     approved = apply_entry(pending, dataclasses.replace(proposed, seq=2, event="approved"))
     assert pending.approvals == () and len(approved.approvals) == 1
     assert approved.history == pending.history and approved.status == "pending"
+
+
+# -- records built without their __init__ --------------------------------------------------
+
+
+@settings(max_examples=100)
+@given(st.lists(_values, min_size=16, max_size=16))
+def test_built_records_are_the_dataclasses(values: list[Any]) -> None:
+    entry = records.new_audit_entry(*values[:8])
+    assert entry == AuditEntry(*values[:8]) and type(entry) is AuditEntry
+    assert repr(entry) == repr(AuditEntry(*values[:8]))
+    proposal = records.new_proposal(*values)
+    assert repr(proposal) == repr(Proposal(*values)) and type(proposal) is Proposal
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        proposal.status = "executed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        records.new_proposal(*values[:15])
+
+
+def test_a_builder_refuses_a_layout_it_was_not_made_for() -> None:
+    with pytest.raises(TypeError, match="not laid out"):
+        records._positional_builder(AuditEntry, ("event", "seq"))
+
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    with pytest.raises(TypeError, match="not laid out"):
+        records._positional_builder(NoSlots, ("a",))

@@ -25,6 +25,7 @@ from gitgate.records import (
     Proposal,
     RecordError,
     StatusChange,
+    new_proposal,
     proposal_from_record,
 )
 
@@ -72,23 +73,23 @@ class _Draft:
     def freeze(self) -> Proposal:
         """The proposal as the entries applied so far left it."""
         base = self.base
-        return Proposal(
-            id=base.id,
-            kind=base.kind,
-            tool=base.tool,
-            target=base.target,
-            base=base.base,
-            commit=base.commit,
-            requester=base.requester,
-            created_at=base.created_at,
-            status=self.status,
-            message=base.message,
-            arguments=base.arguments,
-            preview=base.preview,
-            history=self.history,
-            approvals=self.approvals,
-            changed_files=base.changed_files,
-            result=self.result,
+        return new_proposal(
+            base.id,
+            base.kind,
+            base.tool,
+            base.target,
+            base.base,
+            base.commit,
+            base.requester,
+            base.created_at,
+            self.status,
+            base.message,
+            base.arguments,
+            base.preview,
+            self.history,
+            self.approvals,
+            base.changed_files,
+            self.result,
         )
 
     def move(self, status: str, at: str, by: str, note: str = "") -> None:
