@@ -1656,8 +1656,12 @@ class GitStore:
                         header = out.readline().split()
                         if len(header) != 3 or header[0] != expected.encode():
                             break  # the end of git's walk, a missing object, or another path
-                        raw = out.read(int(header[2]) + 1)[:-1]
-                        link = _plain_commit(expected, raw) if header[1] == b"commit" else None
+                        size = int(header[2]) if header[2].isdigit() else -1
+                        raw = out.read(size + 1) if size >= 0 else b""
+                        if len(raw) != size + 1 or not raw.endswith(b"\n"):
+                            break  # cut short (git stopped): libgit2 reads from here
+                        plain = header[1] == b"commit"
+                        link = _plain_commit(expected, raw[:-1]) if plain else None
                         link = link or self._chain_link(expected)
                         if link is None:
                             break  # not a commit: first_parent_chain says so
@@ -2059,12 +2063,15 @@ def _batch_commits(output: bytes, asked: Sequence[str]) -> dict[str, ChainLink]:
         if len(header) != 3:  # "<oid> missing" and the like
             at = eol + 1
             continue
-        size = int(header[2])
+        size = int(header[2]) if header[2].isdigit() else -1
+        end = eol + 1 + size
+        if size < 0 or output[end : end + 1] != b"\n":
+            break  # cut short (git stopped): libgit2 reads the rest
         if header[1] == b"commit":
-            link = _plain_commit(oid, output[eol + 1 : eol + 1 + size])
+            link = _plain_commit(oid, output[eol + 1 : end])
             if link is not None:
                 found[oid] = link
-        at = eol + 1 + size + 1
+        at = end + 1
     return found
 
 

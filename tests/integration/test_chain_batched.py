@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from tests.gitutil import run_git
+from tests.gitutil import run_git, run_git_raw
 
 from gitgate.gitstore import ChainLink, GitStore
 
@@ -224,3 +224,17 @@ def test_git_reads_a_stores_history_once(repo_dir: Path) -> None:
     walks.append(_walk(lambda t: store.first_parent_chain_batched(t, direct=0), commits[-1]))
     assert walks[0] == walks[1] == _walk(store.first_parent_chain, commits[-1])
     assert store._read_by_git == {"chain"}
+
+
+def test_answers_cut_short_are_left_to_libgit2(repo_dir: Path) -> None:
+    """git stopping mid-object (killed, out of memory) must not yield a truncated message."""
+    from gitgate.gitstore import _batch_commits
+
+    run_git(repo_dir, "init", "-q")
+    commits = _chain(repo_dir, random.Random(9), 12, odd=0)
+    answer = run_git_raw(repo_dir, "cat-file", "--batch", input="\n".join(commits) + "\n").stdout
+    whole = _batch_commits(answer, commits)
+    assert whole and set(whole) <= set(commits)  # odd messages are left to libgit2
+    for cut in range(0, len(answer), 37):
+        partial_read = _batch_commits(answer[:cut], commits)
+        assert all(whole[oid] == link for oid, link in partial_read.items())
