@@ -5,6 +5,8 @@ Usage::
 
     python benchmarks/bench_journal.py                 # 1,000 and 10,000 executed proposals
     python benchmarks/bench_journal.py --sizes 200,2000 # quicker
+    git archive BASE src | tar -x -C /tmp/base          # before/after, in the same run:
+    python benchmarks/bench_journal.py --baseline-src /tmp/base/src
 
 For each size a repository holds N executed proposals (3 journal entries each: proposed,
 approved, executed, with a real merge on main and a note), plus 20 pending proposals made through
@@ -15,9 +17,10 @@ writers (``append_entries``, ``write_notes``) — seconds, and ``audit verify`` 
 result before anything is timed, so the copies are what the real flow writes. Then it times,
 median of several runs:
 
-* ``Gate.verify_audit()`` (the whole journal replayed, every ref and note checked), wall and
-  CPU time (the CPU figure is steadier on a shared machine);
-* ``gitgate audit verify``, the real CLI in a fresh process (start-up and imports included);
+* ``Gate.verify_audit()`` (the whole journal replayed, every ref and note checked) in a warm
+  process, wall and CPU time (the CPU figure is steadier on a shared machine);
+* ``gitgate audit verify``, the real CLI in a fresh process (start-up and imports included,
+  with the modules' bytecode compiled once beforehand, as in an installed copy);
 * one more ``propose`` + ``approve`` (should stay flat in the number of earlier merges);
 * ``Gate.get(prefix)`` by a 5-character prefix, and ``Gate.list(status="pending")``.
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -172,7 +176,7 @@ def _fill(root: Path, n: int) -> Path:
     return repo
 
 
-def _measure(repo: Path, runs: int) -> dict[str, float]:
+def _measure(repo: Path, runs: int, baseline_src: Path | None = None) -> dict[str, float]:
     from gitgate.workflow import Gate
 
     gate = Gate(repo)
@@ -187,16 +191,39 @@ def _measure(repo: Path, runs: int) -> dict[str, float]:
 
     report = gate.verify_audit()
     assert report.ok, report.problems[:5]
+    # `verify` is the API in a warm process (a server's): the first call in a process lets git
+    # read the journal beside it (libgit2's cache is cold); the second reads it through
+    # libgit2, which the timed calls then find in its cache. Both untimed.
+    gate.verify_audit()
     cli = [sys.executable, "-m", "gitgate", "-C", str(repo), "audit", "verify"]
+    # The CLI as installed: its modules' bytecode compiled once (a run before the timed ones),
+    # kept outside the source tree. With PYTHONDONTWRITEBYTECODE set and a source checkout,
+    # every run would compile gitgate again (~0.1-0.2 s of start-up no installed copy pays).
+    cli_env = {**os.environ, "PYTHONPYCACHEPREFIX": str(repo.parent / "pycache")}
+    cli_env.pop("PYTHONDONTWRITEBYTECODE", None)
 
-    def verify_cli() -> None:
-        proc = subprocess.run(cli, capture_output=True, text=True, check=False)
+    def verify_cli(env: dict[str, str]) -> None:
+        proc = subprocess.run(cli, capture_output=True, text=True, check=False, env=env)
         assert proc.returncode == 0 and proc.stdout.startswith("audit log OK"), proc
 
+    verify_cli(cli_env)  # compiles the bytecode; untimed
+    # Another gitgate's source (`--baseline-src`, e.g. `git archive` of an earlier commit):
+    # its CLI on the same repository, timed in turn with this one's.
+    base_env = {
+        **cli_env,
+        "PYTHONPATH": str(baseline_src),
+        "PYTHONPYCACHEPREFIX": str(repo.parent / "pycache-baseline"),
+    }
+    if baseline_src is not None:
+        verify_cli(base_env)
+
+    cli_runs = {"verify (CLI)": cli_env}
+    if baseline_src is not None:
+        cli_runs["verify (CLI, base)"] = base_env
     results = {
         "verify": _median(gate.verify_audit, max(1, runs // 2)),
         "verify (cpu)": _median(gate.verify_audit, max(1, runs // 2), clock=time.process_time),
-        "verify (CLI)": _median(verify_cli, max(1, runs // 2)),
+        **_cli_medians(verify_cli, cli_runs, max(1, runs // 2)),
         "propose+approve": _median(round_trip, runs),
         "show by prefix": _median(lambda: gate.get(prefix), runs),
         "list pending": _median(lambda: gate.list(status="pending"), runs),
@@ -216,6 +243,31 @@ def _measure(repo: Path, runs: int) -> dict[str, float]:
     return results
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cli_medians(
+    run: Callable[[dict[str, str]], None], envs: dict[str, dict[str, str]], runs: int
+) -> dict[str, float]:
+    """Wall time and CPU time (the process and the git it starts: steadier on a shared
+    machine) of each CLI, the CLIs taking turns so that both see the same load."""
+    walls: dict[str, list[float]] = {name: [] for name in envs}
+    cpus: dict[str, list[float]] = {name: [] for name in envs}
+    for _ in range(runs):
+        for name, env in envs.items():
+            wall, cpu = time.perf_counter(), _children_cpu()
+            run(env)
+            walls[name].append(time.perf_counter() - wall)
+            cpus[name].append(_children_cpu() - cpu)
+    out: dict[str, float] = {}
+    for name in envs:
+        out[name] = statistics.median(walls[name])
+        out[name.replace("(CLI", "(CLI cpu")] = statistics.median(cpus[name])
+    return out
+
+
 TARGETS = {"verify": 2.0, "verify (CLI)": 2.0, "show by prefix": 0.3, "list pending": 0.3}
 
 
@@ -228,6 +280,11 @@ def main() -> int:
         choices=("clone", "real"),
         default="clone",
         help="copy one real proposal N-1 times (default), or make all N through the API",
+    )
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also time the CLI of the gitgate package under this src directory (before/after)",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -249,7 +306,7 @@ def main() -> int:
                 check=True,
             )
             print(f"  filled in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            results[n] = _measure(repo, args.runs)
+            results[n] = _measure(repo, args.runs, args.baseline_src)
     base = results[sizes[0]]
     print(f"{'measure':<18}" + "".join(f"{n:>12,}" for n in sizes) + "   ratio (largest/smallest)")
     ok = True
@@ -274,6 +331,13 @@ def main() -> int:
             # which bench_widedir.py measures on its own (issue 14).
             verdict = "  (grows with the checkout's files too: see bench_widedir.py)"
         print(f"{name:<18}{row}   {ratio:.2f}x{verdict}")
+    if args.baseline_src is not None:
+        for kind in ("CLI", "CLI cpu"):
+            after = " ".join(
+                f"{n:,}: {results[n][f'verify ({kind})'] / results[n][f'verify ({kind}, base)']:.2f}x"
+                for n in sizes
+            )
+            print(f"verify ({kind}) against the baseline's, same run: {after}")
     return 0 if ok else 1
 
 

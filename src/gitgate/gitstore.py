@@ -21,9 +21,11 @@ import contextlib
 import fcntl
 import io
 import os
+import re
 import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1660,8 +1662,174 @@ class GitStore:
         """The id ``data`` has (or would have) as a blob here, without writing it."""
         return str(pygit2.hash(data))
 
+    def first_parent_chain_batched(
+        self, tip: str | None, *, direct: int | None = None
+    ) -> Iterator[ChainLink]:
+        """:meth:`first_parent_chain`, the same links, read by git in a process of its own.
+
+        Reading 30,000 audit commits through libgit2 (inflating each from the pack) was half
+        a second of `audit verify`'s one core; ``git rev-list --first-parent | git cat-file
+        --batch`` does it on another while the caller decodes. Nothing is taken on git's
+        word: each link comes from the commit's own bytes (replace refs off), and its first
+        parent must be the next commit git sends. When it is not (grafts, a commit-graph
+        out of step, a missing object), or a commit is not in git's plain layout (other
+        headers, a message not UTF-8), that commit and the rest of the walk are libgit2's.
+        The first ``direct`` links (:data:`BATCH_AFTER`) are read here: starting two
+        processes costs more than reading a short chain; so is all of it when libgit2's
+        cache is likely warm (see :meth:`_git_reads_faster`).
+        """
+        if not self._git_reads_faster("chain"):
+            yield from self.first_parent_chain(tip)
+            return
+        expected = tip
+        for _ in range(BATCH_AFTER if direct is None else direct):
+            if expected is None:
+                return
+            link = self._chain_link(expected)
+            if link is None:
+                raise GitError(f"no such commit: {expected}")
+            yield link
+            expected = link.parents[0] if link.parents else None
+        if expected is not None and _is_full_hex(expected) and not self._has_grafts():
+            expected = yield from self._batched_links(expected)
+        if expected is not None:
+            yield from self.first_parent_chain(expected)
+
+    # What git has read for this store in batches (each kind once; see below).
+    _read_by_git: frozenset[str] = frozenset()
+
+    def _git_reads_faster(self, kind: str) -> bool:
+        """Tell whether to let git read many commits of ``kind`` (True once per store).
+
+        In a new process libgit2's object cache is cold and inflating each commit is the
+        cost, which git pays on another core. Once libgit2 has read them (the next time),
+        its cache answers faster than any pipe: a long-running server verifies from it.
+        Objects git may find elsewhere than libgit2 (environment overrides) rule it out.
+        """
+        if kind in self._read_by_git or any(os.environ.get(name) for name in _OBJECT_ENV):
+            return False
+        self._read_by_git = self._read_by_git | {kind}
+        return True
+
+    def _has_grafts(self) -> bool:
+        """Tell whether libgit2 would rewrite parents here (``info/grafts``, ``shallow``)."""
+        return (self.git_dir / "info" / "grafts").exists() or (self.git_dir / "shallow").exists()
+
+    def _batched_links(self, tip: str) -> Generator[ChainLink, None, str | None]:
+        """Yield links from git's walk while they agree with the commits; return the commit
+        to go on from (None: the walk reached the root)."""
+        import subprocess
+
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
+        git = ["git", "--no-replace-objects", f"--git-dir={self.git_dir}"]
+        expected: str | None = tip
+        try:
+            lister = subprocess.Popen(
+                [*git, "rev-list", "--first-parent", tip, "--"],
+                cwd=self.git_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return expected
+        with lister:
+            try:
+                reader = subprocess.Popen(
+                    [*git, "cat-file", "--batch", "--buffer"],
+                    cwd=self.git_dir,
+                    stdin=lister.stdout,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+            except OSError:
+                lister.kill()
+                return expected
+            assert lister.stdout is not None
+            lister.stdout.close()  # the reader holds it now
+            with reader:
+                out = reader.stdout
+                assert out is not None
+                try:
+                    while expected is not None:
+                        header = out.readline().split()
+                        if len(header) != 3 or header[0] != expected.encode():
+                            break  # the end of git's walk, a missing object, or another path
+                        size = int(header[2]) if header[2].isdigit() else -1
+                        raw = out.read(size + 1) if size >= 0 else b""
+                        if len(raw) != size + 1 or not raw.endswith(b"\n"):
+                            break  # cut short (git stopped): libgit2 reads from here
+                        plain = header[1] == b"commit"
+                        link = _plain_commit(expected, raw[:-1]) if plain else None
+                        link = link or self._chain_link(expected)
+                        if link is None:
+                            break  # not a commit: first_parent_chain says so
+                        yield link
+                        expected = link.parents[0] if link.parents else None
+                finally:
+                    reader.kill()
+                    lister.kill()
+        return expected
+
+    def read_commit_links_later(
+        self, oids: Iterable[str], *, direct: int | None = None
+    ) -> Callable[[], dict[str, ChainLink]]:
+        """Start reading commits; the function returned waits and gives what
+        :meth:`read_commit_links` gives for ``oids``.
+
+        Many commits are read by ``git cat-file --batch`` in a process of its own (so the
+        caller works meanwhile), each link from the commit's own bytes as in
+        :meth:`first_parent_chain_batched`; what git does not answer plainly (a missing
+        object, another type, another layout) libgit2 reads. Fewer than ``direct``
+        (:data:`BATCH_AFTER`) commits, or any when libgit2's cache is likely warm (see
+        :meth:`_git_reads_faster`), are read here, at once.
+        """
+        import subprocess
+
+        wanted = list(dict.fromkeys(oids))
+        asked = [oid for oid in wanted if _is_full_hex(oid)]  # a name would be a revision
+        few = len(asked) < (BATCH_AFTER if direct is None else direct)
+        if few or self._has_grafts() or not self._git_reads_faster("commits"):
+            return lambda: self.read_commit_links(wanted)
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
+        git = ["git", "--no-replace-objects", f"--git-dir={self.git_dir}"]
+        try:
+            proc = subprocess.Popen(
+                [*git, "cat-file", "--batch", "--buffer"],
+                cwd=self.git_dir,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return lambda: self.read_commit_links(wanted)
+        answer: list[bytes] = []
+        request = "".join(f"{oid}\n" for oid in asked).encode()
+        worker = threading.Thread(
+            target=lambda: answer.append(proc.communicate(request)[0]), daemon=True
+        )
+        worker.start()
+
+        def result() -> dict[str, ChainLink]:
+            worker.join()
+            plain = _batch_commits(answer[0] if answer else b"", asked)
+            found: dict[str, ChainLink] = {}
+            for oid in wanted:
+                link = plain.get(oid) or self._chain_link(oid)
+                if link is not None:
+                    found[oid] = link
+            return found
+
+        return result
+
 
 MAX_STAT_FILES = 100
+# Commits a chain walk reads through libgit2 before it asks git for the rest (~5 ms to start
+# two processes, ~15 µs a commit read here).
+BATCH_AFTER = 512
 # Narrowing costs ~40 µs a changed path; a full tree diff ~55 ns a file: past this many
 # changed paths narrowing only pays in very large trees, and a big change costs more anyway.
 NARROW_LIMIT = 1_000
@@ -1968,3 +2136,78 @@ class NoteEntry:
     annotated: str
     blob: str
     mode: int
+
+
+# Environment that makes git read objects from elsewhere than libgit2 (a hook's quarantine,
+# alternates, another repository): batched reads are then left to libgit2.
+_OBJECT_ENV = (
+    "GIT_DIR",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_QUARANTINE_PATH",
+)
+
+
+def _is_full_hex(oid: str) -> bool:
+    return len(oid) in (40, 64) and not oid.strip("0123456789abcdef")
+
+
+def _batch_commits(output: bytes, asked: Sequence[str]) -> dict[str, ChainLink]:
+    """The commits in plain layout among ``git cat-file --batch``'s answers to ``asked``
+    (in order; it stops at the first answer that is not about the id asked)."""
+    found: dict[str, ChainLink] = {}
+    at = 0
+    for oid in asked:
+        eol = output.find(b"\n", at)
+        header = output[at:eol].split() if eol >= 0 else []
+        if not header or header[0] != oid.encode():
+            break
+        if len(header) != 3:  # "<oid> missing" and the like
+            at = eol + 1
+            continue
+        size = int(header[2]) if header[2].isdigit() else -1
+        end = eol + 1 + size
+        if size < 0 or output[end : end + 1] != b"\n":
+            break  # cut short (git stopped): libgit2 reads the rest
+        if header[1] == b"commit":
+            link = _plain_commit(oid, output[eol + 1 : end])
+            if link is not None:
+                found[oid] = link
+        at = end + 1
+    return found
+
+
+def _plain_commit(oid: str, raw: bytes) -> ChainLink | None:
+    """The link libgit2 reads from a commit in git's plain layout (tree, parents, author,
+    committer, a UTF-8 message), or None for anything else (libgit2 then reads it).
+
+    libgit2's message is everything after the first empty line, up to a NUL, without
+    leading newlines; pygit2 decodes it as UTF-8 (strictly: errors are libgit2's to raise).
+    """
+    header = _PLAIN_HEADER.get(len(oid))
+    match = header.match(raw) if header is not None else None
+    if match is None:
+        return None
+    end = match.end()
+    nul = raw.find(b"\0", end)
+    try:
+        message = (raw[end:] if nul < 0 else raw[end:nul]).lstrip(b"\n").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    step = len(oid) + 8  # "parent " + id + "\n"
+    block = match.group(2)
+    parents = tuple(block[at + 7 : at + step - 1].decode() for at in range(0, len(block), step))
+    return ChainLink(oid=oid, tree=match.group(1).decode(), parents=parents, message=message)
+
+
+# A header libgit2 surely parses as written, whose signatures are "Name <email> seconds
+# +hhmm" (anything else, libgit2 reads itself), by the length of the repository's ids.
+_SIGNATURE = rb"[^<>\n]+ <[^<>\n]+> [0-9]{1,12} [+-](?:0[0-9]|1[0-4])[0-5][0-9]"
+_PLAIN_HEADER = {
+    size: re.compile(
+        rb"tree ([0-9a-f]{%d})\n((?:parent [0-9a-f]{%d}\n)*)author %s\ncommitter %s\n\n"
+        % (size, size, _SIGNATURE, _SIGNATURE)
+    )
+    for size in (40, 64)
+}

@@ -37,6 +37,7 @@ from gitgate.journal.replay import replay as replay_journal
 from gitgate.policy import Policy
 from gitgate.records import (
     MAX_RECORD_BYTES,
+    AuditEntry,
     Proposal,
     RecordError,
     decode_proposal,
@@ -87,12 +88,16 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def _verify(store: GitStore, policy: Policy) -> VerifyReport:
     entries, problems = check_chain(store, store.resolve(policy.refs.audit))
+    executed = [e.entry for e in entries if e.entry.event == "executed" and e.entry.proposal]
+    # Every merge read once, without signatures (a missing one, or not a commit, left out):
+    # by git, while the journal is replayed and the notes are compared here.
+    merges = store.read_commit_links_later(e.commits.get("merge", "") for e in executed)
     state = replay_journal(e.entry for e in entries)
     problems += state.problems
     problems += _check_refs(store, policy, state)
     problems += _check_notes(store, policy, state)
     lines = _Lines(store, _starts(entries))
-    problems += _check_executed(store, entries, lines)
+    problems += _check_executed(executed, merges(), lines)
     problems += _check_branches(store, policy, entries, lines)
     problems += _check_completion(store, policy)
     return VerifyReport(len(entries), len(state.states), tuple(problems))
@@ -240,11 +245,10 @@ class _Lines:
         return line, True
 
 
-def _check_executed(store: GitStore, entries: list[LoggedEntry], lines: _Lines) -> list[str]:
+def _check_executed(
+    executed: list[AuditEntry], merges: dict[str, ChainLink], lines: _Lines
+) -> list[str]:
     problems: list[str] = []
-    executed = [e.entry for e in entries if e.entry.event == "executed" and e.entry.proposal]
-    # Every merge read once, without signatures; a missing one (or not a commit) is left out.
-    merges = store.read_commit_links(e.commits.get("merge", "") for e in executed)
     lines.known.update(merges)
     for entry in executed:
         assert entry.proposal is not None

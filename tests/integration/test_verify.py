@@ -218,7 +218,8 @@ def test_a_merge_named_by_prefix_is_not_found(gate: Gate) -> None:
     import dataclasses
 
     forged = dataclasses.replace(logged, entry=dataclasses.replace(logged.entry, commits=short))
-    assert _check_executed(gate.store, [forged], _Lines(gate.store, {})) == [
+    merges = gate.store.read_commit_links_later([short["merge"]], direct=0)()
+    assert _check_executed([forged.entry], merges, _Lines(gate.store, {})) == [
         f"executed entry #{logged.entry.seq} names a merge that does not exist"
     ]
 

@@ -14,7 +14,7 @@ the refs and notes they imply), so the four can never disagree about what an ent
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitgate.policy import RefNames
@@ -24,6 +24,8 @@ from gitgate.records import (
     AuditEntry,
     Proposal,
     RecordError,
+    StatusChange,
+    new_proposal,
     proposal_from_record,
 )
 
@@ -47,24 +49,77 @@ def apply_entry(state: Proposal | None, entry: AuditEntry) -> Proposal:
         RecordError: when the entry cannot follow ``state`` (a status moving backwards, an
             approval of another commit, an entry about an unknown proposal).
     """
-    status = state.status if state is not None else None
+    return _advance(_Draft(state) if state is not None else None, entry).freeze()
+
+
+class _Draft:
+    """A proposal being folded: the fields entries change, held apart until :meth:`freeze`.
+
+    Each entry used to rebuild the frozen proposal (16 fields, ``dataclasses.replace``): 40 %
+    of replaying 30,000 entries. A replay keeps one draft per proposal and freezes it once.
+    The fields hold what the rebuilt proposals held (tuples grown by one), so the frozen
+    result is the same value; ``apply_entry`` is this very code, one entry long.
+    """
+
+    __slots__ = ("approvals", "base", "history", "result", "status")
+
+    def __init__(self, base: Proposal) -> None:
+        self.base = base
+        self.status = base.status
+        self.history = base.history
+        self.approvals = base.approvals
+        self.result = base.result
+
+    def freeze(self) -> Proposal:
+        """The proposal as the entries applied so far left it."""
+        base = self.base
+        return new_proposal(
+            base.id,
+            base.kind,
+            base.tool,
+            base.target,
+            base.base,
+            base.commit,
+            base.requester,
+            base.created_at,
+            self.status,
+            base.message,
+            base.arguments,
+            base.preview,
+            self.history,
+            self.approvals,
+            base.changed_files,
+            self.result,
+        )
+
+    def move(self, status: str, at: str, by: str, note: str = "") -> None:
+        """What :meth:`Proposal.with_status` does: the status, one more history step."""
+        self.status = status
+        self.history = (*self.history, StatusChange(status=status, at=at, by=by, note=note))
+
+
+def _advance(draft: _Draft | None, entry: AuditEntry) -> _Draft:
+    """Apply ``entry`` to ``draft`` (a new draft for a ``proposed`` entry); checks first, so
+    a refused entry leaves the draft as it was. The rules of :func:`apply_entry`."""
+    status = draft.status if draft is not None else None
     if entry.event not in PROPOSAL_EVENTS or status not in _MAY_FOLLOW[entry.event]:
         raise RecordError(
             f"entry #{entry.seq} ({entry.event}) cannot follow status {status or 'none'}"
         )
     if entry.event == "proposed":
         return _proposed(entry)
-    assert state is not None
-    if entry.commits.get("proposal") != state.commit or entry.proposal != state.id:
-        raise RecordError(f"entry #{entry.seq} names another commit than proposal {state.id}")
+    assert draft is not None
+    commit = draft.base.commit
+    if entry.commits.get("proposal") != commit or entry.proposal != draft.base.id:
+        raise RecordError(f"entry #{entry.seq} names another commit than proposal {draft.base.id}")
     if entry.event == "approved":
-        approval = Approval(by=entry.actor, at=entry.time, commit=state.commit)
-        return replace(state, approvals=(*state.approvals, approval))
+        draft.approvals = (*draft.approvals, Approval(by=entry.actor, at=entry.time, commit=commit))
+        return draft
     result = _result(entry)
     note = str(result.get("reason", result.get("error", ""))) if entry.event != "executed" else ""
-    return state.with_status(
-        STATUS_EVENTS[entry.event], entry.time, entry.actor, note, result=result
-    )
+    draft.move(STATUS_EVENTS[entry.event], entry.time, entry.actor, note)
+    draft.result = result
+    return draft
 
 
 def reflects(state: Proposal | None, entry: AuditEntry) -> bool:
@@ -90,7 +145,7 @@ def fold(state: Proposal | None, entries: Iterable[AuditEntry]) -> Proposal | No
     return state
 
 
-def _proposed(entry: AuditEntry) -> Proposal:
+def _proposed(entry: AuditEntry) -> _Draft:
     proposal = proposal_from_record(entry.details.get("proposal"))
     if (
         proposal.id != entry.proposal
@@ -99,7 +154,9 @@ def _proposed(entry: AuditEntry) -> Proposal:
         or proposal.created_at != entry.time
     ):
         raise RecordError(f"proposed entry #{entry.seq} does not match the record it carries")
-    return proposal.with_status("pending", entry.time, entry.actor)
+    draft = _Draft(proposal)
+    draft.move("pending", entry.time, entry.actor)
+    return draft
 
 
 def _result(entry: AuditEntry) -> dict[str, Any]:
@@ -233,10 +290,33 @@ class JournalState:
 
 
 def replay(entries: Iterable[AuditEntry]) -> JournalState:
-    """Replay the whole journal, oldest entry first, noting every entry that does not fit."""
+    """Replay the whole journal, oldest entry first, noting every entry that does not fit.
+
+    The same as :meth:`JournalState.advance` on each entry (a hypothesis test compares the
+    two), with each proposal kept as a :class:`_Draft` and frozen once at the end.
+    """
     result = JournalState()
+    drafts: dict[str, _Draft] = {}
+    refs, ids, problems = result.refs, result.ids, result.problems
     for entry in entries:
-        result.problems.extend(result.advance(entry))
+        if entry.refs:
+            problems += result.misfit_refs(entry)
+            for ref, (_old, new) in entry.refs.items():
+                refs[ref] = new
+        if entry.event not in PROPOSAL_EVENTS:
+            continue
+        commit = entry.commits.get("proposal", "")
+        pid = entry.proposal or ""
+        if entry.event == "proposed" and pid in ids:
+            problems.append(f"audit entry #{entry.seq} reuses the proposal id {pid}")
+            continue
+        try:
+            drafts[commit] = _advance(drafts.get(commit), entry)
+        except RecordError as err:
+            problems.append(f"audit entry #{entry.seq} ({entry.event} {pid}): {err}")
+            continue
+        ids.setdefault(pid, commit)
+    result.states = {commit: draft.freeze() for commit, draft in drafts.items()}
     return result
 
 

@@ -1,0 +1,317 @@
+"""The fast paths `audit verify` takes, each against its reference on random valid and hostile
+input: loading an entry's JSON as text, building a proposal from a ``proposed`` record without
+a JSON round trip, and replaying the journal with drafts instead of one rebuild per entry."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from gitgate import records
+from gitgate.journal.replay import JournalState, apply_entry, replay
+from gitgate.records import (
+    MAX_RECORD_BYTES,
+    RECORD_FIELDS,
+    AuditEntry,
+    Proposal,
+    RecordError,
+    _load_json,
+    _load_json_text,
+    decode_audit,
+    encode_audit,
+    proposal_from_record,
+    proposal_record,
+    reference_proposal_from_record,
+)
+
+SHAS = ["a" * 40, "b" * 40, "c" * 40, "d" * 40, "e" * 64]
+IDS = ["abcd234567", "bcde345678", "cdef456789"]
+
+
+def outcome(fn: Callable[[], Any]) -> tuple[str, str]:
+    """What a call does, comparable across paths: its value's repr (tuples and lists differ,
+    a NaN equals itself) or its exception's type and text."""
+    try:
+        return ("value", repr(fn()))
+    except Exception as err:  # noqa: BLE001 - any difference between the paths matters
+        return (type(err).__name__, str(err))
+
+
+# -- JSON values, plain and not ------------------------------------------------------------
+
+_text = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["", "x", "\x00", "\ufeff", "é", "\U0001f600", "\ud800", '"', "\\", "\n"]
+)
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _text
+)
+_keys = _text | st.integers(-3, 3) | st.none() | st.booleans()
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(_keys, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _valid_record(seed: int) -> dict[str, Any]:
+    proposal = Proposal(
+        id=IDS[seed % 3],
+        kind=("write", "patch", "delete")[seed % 3],
+        tool="write_file",
+        target="main",
+        base=SHAS[seed % 5],
+        commit=SHAS[(seed + 1) % 5],
+        requester="agent@example.com",
+        created_at="2026-01-01T00:00:00Z",
+        status="pending",
+        message="m\u00e9" * (seed % 4),
+        arguments={"paths": ["a", "b/c"], "bytes": seed, "nested": {"ok": [True, None]}},
+        changed_files=(),
+    )
+    record = proposal_record(proposal)
+    record["changed_files"] = [
+        {"path": "a", "change": "added", "old_path": None, "mode": 33188},
+        {"path": "b", "change": "renamed", "old_path": "c", "mode": 33261},
+    ][: seed % 3]
+    return record
+
+
+@st.composite
+def record_inputs(draw: st.DrawFn) -> Any:
+    """A record gitgate writes, then perhaps damaged: fields replaced by any value, dropped,
+    added; tuples for lists (in memory); or no record at all."""
+    choice = draw(st.integers(0, 9))
+    if choice == 0:
+        return draw(_values)
+    record: dict[Any, Any] = _valid_record(draw(st.integers(0, 30)))
+    if choice == 1:
+        record["changed_files"] = tuple(
+            {**item, "mode": draw(st.integers(0, 2**64))} for item in record["changed_files"]
+        )
+    if choice == 2:
+        record["arguments"] = {"paths": tuple(["x"] * draw(st.integers(0, 3)))}
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.sampled_from([*RECORD_FIELDS, "status", "schema", "history", 1]))
+        if draw(st.booleans()):
+            record[key] = draw(_values)
+        else:
+            record.pop(key, None)
+    return record
+
+
+def test_the_fast_record_path_is_taken_for_real_records() -> None:
+    record = _valid_record(5)
+    fast = proposal_from_record(record)
+    assert fast == reference_proposal_from_record(record)
+    # a copy, as the round trip gives: nothing shared with the entry's mutable values
+    assert fast.arguments == record["arguments"] and fast.arguments is not record["arguments"]
+    assert fast.arguments["nested"] is not record["arguments"]["nested"]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(record_inputs())
+@example({**_valid_record(1), "message": "x" * (MAX_RECORD_BYTES // 12)})  # near the limit
+@example({**_valid_record(1), "message": "\U0001f600" * (MAX_RECORD_BYTES // 11)})  # over it
+@example({**_valid_record(1), "arguments": {"n": math.nan, "big": 10**5000}})
+@example({**_valid_record(1), "arguments": {1: "a", "1": "b"}})
+@example({**_valid_record(1), "arguments": {"deep": [[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]}})
+def test_proposal_from_record_is_the_json_round_trip(record: Any) -> None:
+    assert outcome(lambda: proposal_from_record(record)) == outcome(
+        lambda: reference_proposal_from_record(record)
+    )
+
+
+def test_a_deep_record_takes_the_reference_path() -> None:
+    deep: Any = []
+    for _ in range(5000):
+        deep = [deep]
+    record = {**_valid_record(2), "arguments": {"x": deep}}
+    assert outcome(lambda: proposal_from_record(record)) == outcome(
+        lambda: reference_proposal_from_record(record)
+    )
+
+
+# -- an entry's JSON as text ---------------------------------------------------------------
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> str:
+    """JSON texts gitgate writes (indented, ASCII), others, and damaged ones."""
+    value = draw(_values | st.dictionaries(_text, _values, max_size=5))
+    try:
+        text = json.dumps(
+            value,
+            indent=draw(st.sampled_from([None, 1])),
+            ensure_ascii=draw(st.booleans()),
+            sort_keys=False,
+        )
+    except (ValueError, TypeError):  # huge ints, mixed keys: then some text of its own
+        text = draw(_text)
+    cut = draw(st.integers(0, 3))
+    if cut == 1:
+        text = text[: draw(st.integers(0, len(text)))]
+    elif cut == 2:
+        text = draw(st.sampled_from(["\ufeff", "\x00", " ", "{\x00", "\x00\x00"])) + text
+    return text
+
+
+@settings(max_examples=250)
+@given(json_texts())
+@example('{"a": 1}')
+@example("{\x00}")
+@example("\ufeff{}")
+@example('{"s": "\ud800"}')
+@example("[" * 100_000)
+@example("{" + " " * MAX_RECORD_BYTES + "}")
+def test_loading_text_is_loading_its_bytes(text: str) -> None:
+    def reference() -> dict[str, Any]:
+        return _load_json(text.encode())
+
+    assert outcome(lambda: _load_json_text(text)) == outcome(reference)
+
+
+@settings(max_examples=200)
+@given(json_texts(), st.sampled_from(["gitgate audit #1 x", "gitgate audit \u00fc", "other"]))
+def test_decode_audit_judges_any_body(body: str, subject: str) -> None:
+    message = f"{subject}\n\n{body}"
+    fast = outcome(lambda: decode_audit(message))
+    # decode_audit as it was: every body parsed from its UTF-8 bytes
+    saved = records._load_json_text
+    records._load_json_text = lambda text: _load_json(text.encode())
+    try:
+        assert fast == outcome(lambda: decode_audit(message))
+    finally:
+        records._load_json_text = saved
+
+
+# -- replay with drafts --------------------------------------------------------------------
+
+EVENTS = ["proposed", "approved", "executed", "failed", "rejected", "init", "exported"]
+
+
+@st.composite
+def journals(draw: st.DrawFn) -> list[AuditEntry]:
+    """Entries about a few proposals in any order, right and wrong: decisions before
+    proposals, reused ids, records that do not match, results of the wrong type, ref moves
+    that contradict the journal."""
+    entries = []
+    for seq in range(1, draw(st.integers(0, 14)) + 1):
+        event = draw(st.sampled_from(EVENTS))
+        n = draw(st.integers(0, 2))
+        pid, commit = IDS[n], SHAS[n + draw(st.sampled_from([0, 0, 0, 1]))]
+        details: dict[str, Any] = {}
+        actor, time = "agent@example.com", "2026-01-01T00:00:00Z"
+        if event == "proposed":
+            record = _valid_record(n)
+            record.update(id=pid, commit=commit)
+            if draw(st.integers(0, 5)) == 0:
+                record["requester"] = "mallory"
+            details["proposal"] = record if draw(st.integers(0, 9)) else draw(_values)
+        elif event != "approved":
+            actor = "alice@example.com"
+            time = draw(st.sampled_from(["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]))
+            result = draw(
+                st.sampled_from([{}, {"reason": "no"}, {"error": "boom"}, {"merge": SHAS[3]}])
+            )
+            details["result"] = result if draw(st.integers(0, 7)) else draw(_values)
+        refs = {}
+        for _ in range(draw(st.integers(0, 2))):
+            ref = draw(st.sampled_from(["refs/heads/main", f"refs/heads/gitgate/pending/{pid}"]))
+            old, new = draw(st.sampled_from([(None, SHAS[0]), (SHAS[0], SHAS[1]), (SHAS[1], None)]))
+            refs[ref] = (old, new)
+        entries.append(
+            AuditEntry(
+                seq=seq,
+                event=event,
+                actor=actor,
+                time=time,
+                proposal=pid if draw(st.integers(0, 9)) else None,
+                details=details,
+                commits={"proposal": commit, "target": "main"},
+                refs=refs,
+            )
+        )
+    return entries
+
+
+def _reference_replay(entries: list[AuditEntry]) -> JournalState:
+    state = JournalState()
+    for entry in entries:
+        state.problems.extend(state.advance(entry))
+    return state
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(journals())
+def test_replay_is_advance_entry_by_entry(entries: list[AuditEntry]) -> None:
+    fast, reference = replay(entries), _reference_replay(entries)
+    assert repr(fast) == repr(reference)
+    # and the same again from entries as they come back from their commit messages
+    decoded = []
+    for entry in entries:
+        try:
+            decoded.append(decode_audit(encode_audit(entry)))
+        except (RecordError, ValueError, TypeError):
+            continue
+    assert repr(replay(decoded)) == repr(_reference_replay(decoded))
+
+
+def test_apply_entry_leaves_its_input_alone() -> None:
+    record = _valid_record(0)
+    proposed = AuditEntry(
+        1,
+        "proposed",
+        record["requester"],
+        record["created_at"],
+        proposal=record["id"],
+        details={"proposal": record},
+        commits={"proposal": record["commit"]},
+    )
+    pending = apply_entry(None, proposed)
+    approved = apply_entry(pending, dataclasses.replace(proposed, seq=2, event="approved"))
+    assert pending.approvals == () and len(approved.approvals) == 1
+    assert approved.history == pending.history and approved.status == "pending"
+
+
+# -- records built without their __init__ --------------------------------------------------
+
+
+@settings(max_examples=100)
+@given(st.lists(_values, min_size=16, max_size=16))
+def test_built_records_are_the_dataclasses(values: list[Any]) -> None:
+    entry = records.new_audit_entry(*values[:8])
+    assert entry == AuditEntry(*values[:8]) and type(entry) is AuditEntry
+    assert repr(entry) == repr(AuditEntry(*values[:8]))
+    proposal = records.new_proposal(*values)
+    assert repr(proposal) == repr(Proposal(*values)) and type(proposal) is Proposal
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        proposal.status = "executed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        records.new_proposal(*values[:15])
+
+
+def test_a_builder_refuses_a_layout_it_was_not_made_for() -> None:
+    with pytest.raises(TypeError, match="not laid out"):
+        records._positional_builder(AuditEntry, ("event", "seq"))
+
+    @dataclasses.dataclass(frozen=True)
+    class NoSlots:
+        a: int
+
+    with pytest.raises(TypeError, match="not laid out"):
+        records._positional_builder(NoSlots, ("a",))
