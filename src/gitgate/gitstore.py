@@ -260,6 +260,26 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _message_of(commit: pygit2.Commit) -> str:
+    """A commit's message as text. An ``encoding`` header Python does not know (or bytes that
+    are not what it names) would raise from pygit2: such a message is read as UTF-8 with
+    replacement characters instead, as one without the header is, and judged by its content
+    (an audit entry that is not valid JSON of its schema is reported as malformed)."""
+    try:
+        return commit.message
+    except (LookupError, UnicodeDecodeError, ValueError):
+        return bytes(commit.raw_message).decode("utf-8", "replace")
+
+
+def _identity_of(signature: pygit2.Signature) -> Identity:
+    """A signature's name and e-mail, read as :func:`_message_of` reads a message."""
+    try:
+        return Identity(signature.name, signature.email)
+    except (LookupError, UnicodeDecodeError, ValueError):
+        raw_name, raw_email = bytes(signature.raw_name), bytes(signature.raw_email)
+        return Identity(raw_name.decode("utf-8", "replace"), raw_email.decode("utf-8", "replace"))
+
+
 class GitStore:
     """Access to one repository: objects, refs, notes, and the few git commands gitgate runs."""
 
@@ -388,9 +408,9 @@ class GitStore:
             oid=str(obj.id),
             tree=str(obj.tree_id),
             parents=tuple(str(p) for p in obj.parent_ids),
-            message=obj.message,
-            author=Identity(obj.author.name, obj.author.email),
-            committer=Identity(obj.committer.name, obj.committer.email),
+            message=_message_of(obj),
+            author=_identity_of(obj.author),
+            committer=_identity_of(obj.committer),
             time=int(obj.commit_time),
         )
 
@@ -1631,7 +1651,7 @@ class GitStore:
             oid=str(obj.id),
             tree=str(obj.tree_id),
             parents=tuple(str(p) for p in obj.parent_ids),
-            message=obj.message,
+            message=_message_of(obj),
         )
 
     def note_blob_ids(self, notes_commit: str | None) -> Iterator[NoteEntry]:

@@ -291,3 +291,22 @@ def test_the_hook_takes_its_time_from_gitgate_clock(
     (verdict,) = hook.decide(store, [update], MALLORY, home=home)
     assert not verdict.allowed
     assert "is ahead of the server's clock (2020-01-01T00:00:00Z)" in verdict.reason
+
+
+@pytest.mark.parametrize("header", ["encoding x-no-such-charset", "encoding utf-8"])
+def test_an_entry_commit_with_an_odd_encoding_is_refused_not_a_crash(
+    world: World, header: str
+) -> None:
+    """pygit2 raises on a commit whose `encoding` header Python does not know, or whose bytes
+    are not what it names: the hook (and every reader) must judge such a commit, not crash."""
+    world.gitgate("mallory", "fetch").ok()
+    clone = world.clone("mallory")
+    tip = rev(world, "mallory", AUDIT)
+    tree = run_git(clone, "rev-parse", f"{tip}^{{tree}}").strip()
+    raw = (
+        f"tree {tree}\nparent {tip}\nauthor m\xff <m@example.com> 1800000000 +0000\n"
+        f"committer m <m@example.com> 1800000000 +0000\n{header}\n\n"
+    ).encode("latin-1") + b'{"seq": 1, "event": "\xff"}\n'
+    odd = run_git(clone, "hash-object", "-t", "commit", "-w", "--stdin", input=raw).strip()
+    lines = refused(world, "mallory", f"{odd}:{AUDIT}", user=MALLORY)
+    assert not any("internal error" in line for line in lines), lines

@@ -459,3 +459,20 @@ def test_a_read_only_repository_gives_an_error_line(repo: Path) -> None:
         check=False,
     )
     assert listed.returncode == 0, listed.stderr
+
+
+def test_a_journal_commit_with_an_unknown_encoding_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    repo = make_gated_repo(tmp_path / "repo")
+    tip = run_git(repo, "rev-parse", "refs/gitgate/audit").strip()
+    tree = run_git(repo, "rev-parse", f"{tip}^{{tree}}").strip()
+    raw = (
+        f"tree {tree}\nparent {tip}\nauthor a <a@example.com> 1800000000 +0000\n"
+        f"committer a <a@example.com> 1800000000 +0000\nencoding x-no-such-charset\n\n"
+        '{"x": 1}\n'
+    )
+    odd = run_git(repo, "hash-object", "-t", "commit", "-w", "--stdin", input=raw).strip()
+    run_git(repo, "update-ref", "refs/gitgate/audit", odd, tip)
+    for args in (["audit", "verify"], ["list"], ["doctor", "--dry-run"]):
+        proc = gitgate_subprocess(repo, *args)
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert "internal error" not in proc.stderr, (args, proc.stderr)
