@@ -381,3 +381,18 @@ def test_damaged_tables_are_refused(damage: object) -> None:
     with pytest.raises((ValueError, KeyError)):
         bashlex_tables._parser_from(bashlex.yacc, tables, pinfo, bashlex.parser)
     importlib.import_module("bashlex")  # still importable as ever
+
+
+def test_a_command_split_over_modules_is_whole_whichever_module_came_first() -> None:
+    """`propose` is registered by proposals.py and `propose command` by run_cmds.py: a process
+    that imported proposals.py itself (the MCP server does) still gets `propose command`."""
+    script = (
+        "import gitgate.cli.proposals\n"
+        "from gitgate.cli import main\n"
+        "main(['propose', 'command', '--help'], prog_name='gitgate')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage: gitgate propose command" in proc.stdout

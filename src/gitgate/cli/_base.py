@@ -120,7 +120,11 @@ class GitgateGroup(click.Group):
         return sorted({*COMMANDS, *self.commands})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
+        lazy = COMMANDS.get(cmd_name)
+        # Every module of the command, not just the one that registered it: `propose` comes
+        # from proposals.py and `propose command` from run_cmds.py, and a process that
+        # imported proposals.py on its own (the MCP server, a test) must still get both.
+        if lazy is not None and any(m not in sys.modules for m in lazy.modules):
             load_command_modules(cmd_name)
         return self.commands.get(cmd_name)
 
