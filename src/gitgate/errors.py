@@ -189,6 +189,14 @@ def environment_fault(exc: BaseException) -> EnvironmentFault | None:
                 hint="convert it to the files format with `git refs migrate --ref-format=files` "
                 "(git >= 2.46), or clone it with `git clone --ref-format=files`",
             )
+        if "mandatory extension" in text and "'link'" in text:
+            # git's split index (core.splitIndex): libgit2 reads no split index.
+            return EnvironmentFault(
+                f"this repository's index is split (core.splitIndex), which libgit2 cannot "
+                f"read: {text}",
+                hint="join it with `git update-index --no-split-index` and set "
+                "`git config core.splitIndex false`",
+            )
         if "unsupported extension" in text:
             return EnvironmentFault(
                 f"git: {text}",

@@ -476,3 +476,14 @@ def test_a_journal_commit_with_an_unknown_encoding_is_an_error_not_a_crash(tmp_p
         proc = gitgate_subprocess(repo, *args)
         assert proc.returncode == 1, (args, proc.stderr)
         assert "internal error" not in proc.stderr, (args, proc.stderr)
+
+
+def test_a_split_index_is_an_error_that_names_the_way_out(tmp_path: Path) -> None:
+    repo = make_gated_repo(tmp_path / "repo")
+    run_git(repo, "update-index", "--split-index")  # libgit2 cannot read it
+    src = tmp_path / "x.txt"
+    src.write_text("x\n")
+    proc = gitgate_subprocess(repo, "propose", "write", "b.txt", "--from", str(src))
+    assert proc.returncode == 1, proc.stderr
+    assert "index is split" in proc.stderr
+    assert "git update-index --no-split-index" in proc.stderr
