@@ -127,10 +127,20 @@ def test_the_fast_record_path_is_taken_for_real_records() -> None:
 @given(record_inputs())
 @example({**_valid_record(1), "message": "x" * (MAX_RECORD_BYTES // 12)})  # near the limit
 @example({**_valid_record(1), "message": "\U0001f600" * (MAX_RECORD_BYTES // 11)})  # over it
-@example({**_valid_record(1), "arguments": {"n": math.nan, "big": 10**5000}})
+@example({**_valid_record(1), "arguments": {"n": math.nan}})
 @example({**_valid_record(1), "arguments": {1: "a", "1": "b"}})
 @example({**_valid_record(1), "arguments": {"deep": [[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]}})
 def test_proposal_from_record_is_the_json_round_trip(record: Any) -> None:
+    assert outcome(lambda: proposal_from_record(record)) == outcome(
+        lambda: reference_proposal_from_record(record)
+    )
+
+
+def test_an_int_too_long_for_text_is_judged_alike() -> None:
+    """Python refuses to write an int of over 4,300 digits as text, so the JSON round trip
+    fails on one: the fast path must fail alike. (A plain test, not an @example: hypothesis
+    6.100, our oldest, cannot repr such an int when it reports an explicit example.)"""
+    record = {**_valid_record(1), "arguments": {"big": 10**5000}}
     assert outcome(lambda: proposal_from_record(record)) == outcome(
         lambda: reference_proposal_from_record(record)
     )
