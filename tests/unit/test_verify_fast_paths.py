@@ -123,7 +123,7 @@ def test_the_fast_record_path_is_taken_for_real_records() -> None:
     assert fast.arguments["nested"] is not record["arguments"]["nested"]
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(record_inputs())
 @example({**_valid_record(1), "message": "x" * (MAX_RECORD_BYTES // 12)})  # near the limit
 @example({**_valid_record(1), "message": "\U0001f600" * (MAX_RECORD_BYTES // 11)})  # over it
@@ -180,7 +180,7 @@ def json_texts(draw: st.DrawFn) -> str:
     return text
 
 
-@settings(max_examples=250)
+@settings(max_examples=250, deadline=None)
 @given(json_texts())
 @example('{"a": 1}')
 @example("{\x00}")
@@ -195,7 +195,7 @@ def test_loading_text_is_loading_its_bytes(text: str) -> None:
     assert outcome(lambda: _load_json_text(text)) == outcome(reference)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(json_texts(), st.sampled_from(["gitgate audit #1 x", "gitgate audit \u00fc", "other"]))
 def test_decode_audit_judges_any_body(body: str, subject: str) -> None:
     message = f"{subject}\n\n{body}"
@@ -266,7 +266,7 @@ def _reference_replay(entries: list[AuditEntry]) -> JournalState:
     return state
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(journals())
 def test_replay_is_advance_entry_by_entry(entries: list[AuditEntry]) -> None:
     fast, reference = replay(entries), _reference_replay(entries)
@@ -301,7 +301,7 @@ def test_apply_entry_leaves_its_input_alone() -> None:
 # -- records built without their __init__ --------------------------------------------------
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(_values, min_size=16, max_size=16))
 def test_built_records_are_the_dataclasses(values: list[Any]) -> None:
     entry = records.new_audit_entry(*values[:8])
