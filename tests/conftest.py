@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from tests.gitutil import sealed_libgit2
+
+# Performance is measured in benchmarks, never in tests: a property is judged on what it
+# returns, not on how long one example took on a busy machine (with -n auto, CI runs a test
+# per CPU, and a cold first call can take far over hypothesis's default 200 ms deadline).
+settings.register_profile("gitgate", deadline=None)
+settings.load_profile("gitgate")
 
 
 @pytest.fixture(autouse=True)
