@@ -246,10 +246,6 @@ class TreeConflict(GitError):
 CHECKOUT_INTENT = "gitgate-checkout"  # in the git dir: see GitStore.begin_checkout_move
 
 
-def _is_full_oid(text: str) -> bool:
-    return len(text) in (40, 64) and not text.strip("0123456789abcdef")
-
-
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -1017,13 +1013,26 @@ class GitStore:
             words = (self.git_dir / CHECKOUT_INTENT).read_text("ascii").split()
         except (OSError, UnicodeError):
             return None
-        if len(words) != 3 or not words[0].isdigit() or not _is_full_oid(words[2]):
+        if len(words) != 3 or not words[0].isdigit() or not _is_full_hex(words[2]):
             self.end_checkout_move()  # not ours to read: a torn write
             return None
         pid = int(words[0])
         if pid != os.getpid() and _process_alive(pid):
             return None
         return words[1], words[2]
+
+    def finish_checkout_move(self) -> None:
+        """A gitgate process moved a checked-out branch and stopped before its working tree
+        followed: bring the tree along now (a two-way merge: local changes are kept, and
+        then the tree is left for the user, as after any decision)."""
+        unfinished = self.unfinished_checkout_move()
+        if unfinished is None:
+            return
+        branch, old = unfinished
+        tip = self.resolve(f"refs/heads/{branch}")
+        if tip is not None and tip != old:
+            self.sync_checkout(branch, old, tip)  # a no-op unless it is checked out here
+        self.end_checkout_move()
 
     def last_move(self, ref: str) -> tuple[str | None, str, str] | None:
         """The newest reflog entry of ``ref``: (old value or None, new value, message), or
@@ -1639,7 +1648,7 @@ class GitStore:
 
     def _chain_link(self, oid: str) -> ChainLink | None:
         # Full ids only: a hostile entry's "abc1" must not resolve as a prefix.
-        if len(oid) not in (40, 64) or oid.strip("0123456789abcdef"):
+        if not _is_full_hex(oid):
             return None
         try:
             obj = self._repo[oid]

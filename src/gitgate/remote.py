@@ -268,7 +268,8 @@ def _sync_checkouts(store: GitStore, plan: _Plan) -> None:
         warning = store.sync_checkout(branch, old, new)
         if warning:
             plan.warnings.append(warning)
-    store.end_checkout_move()
+    if plan.checkouts:  # only a record this fetch wrote (another's is the next command's)
+        store.end_checkout_move()
 
 
 def _note_checkout_moves(store: GitStore, plan: _Plan) -> None:

@@ -700,21 +700,8 @@ class Gate:
         done = None
         if journal.needs_completion() and self.store.is_writable():
             done = journal.roll_forward()
-        self._finish_checkout_move()
+        self.store.finish_checkout_move()
         return done
-
-    def _finish_checkout_move(self) -> None:
-        """A gitgate process moved a checked-out branch and stopped before its working tree
-        followed: bring the tree along now (a two-way merge: local changes are kept, and
-        then the tree is left for the user, as after any decision)."""
-        unfinished = self.store.unfinished_checkout_move()
-        if unfinished is None:
-            return
-        branch, old = unfinished
-        tip = self.store.resolve(f"refs/heads/{branch}")
-        if tip is not None and tip != old and self.store.head_branch() == branch:
-            self.store.sync_checkout(branch, old, tip)
-        self.store.end_checkout_move()
 
     def _retry(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` again when a ref moved under it; give up after a bounded number."""

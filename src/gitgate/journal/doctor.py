@@ -90,6 +90,7 @@ def _diagnose(
 
 def _repair(store: GitStore, policy: Policy, journal: Journal, actions: list[str]) -> DoctorReport:
     done = journal.roll_forward()
+    store.finish_checkout_move()  # before any fix of its own overwrites the record
     actions += [f"completed: {what}" for what in (*done.moved, *done.notes)]
     fixes, problems = _plan(store, policy)
     actions += _apply_fixes(store, fixes, reason="gitgate doctor")
@@ -151,13 +152,20 @@ def _follow_text(branch: str, old: str, tip: str) -> str:
 def _apply_fixes(store: GitStore, fixes: list[Fix], *, reason: str) -> list[str]:
     done: list[str] = []
     for text, ref, new, old in fixes:
+        branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+        if branch is None or new is None or old is None:
+            store.update_ref(ref, new, old, reason=reason)
+            done.append(text)
+            continue
+        # A branch set back: its working tree follows, as after any decision, and a crash in
+        # between is finished by the next command (the record names where the tree is).
+        store.begin_checkout_move(branch, old)
         store.update_ref(ref, new, old, reason=reason)
         done.append(text)
-        if ref.startswith("refs/heads/") and new is not None and old is not None:
-            # a branch set back: its working tree follows, as after any decision
-            warning = store.sync_checkout(ref.removeprefix("refs/heads/"), old, new)
-            if warning:
-                done.append(f"warning: {warning}")
+        warning = store.sync_checkout(branch, old, new)
+        store.end_checkout_move()
+        if warning:
+            done.append(f"warning: {warning}")
     return done
 
 
