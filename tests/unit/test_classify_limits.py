@@ -182,6 +182,48 @@ def test_callers_alarm_handler_and_timer_are_restored() -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_the_alarm_never_raises_into_an_unraisable_report() -> None:
+    # pytest 9 formats an unraisable exception inside its hook, reading source files: the
+    # repeating alarm landed there, and the test run failed ("Failed to process unraisable
+    # exception"). Reports run undisturbed; ours, lost in a finaliser, is not reported at all.
+    seen: list[str] = []
+
+    def slow_report(unraisable: sys.UnraisableHookArgs) -> None:
+        seen.append(type(unraisable.exc_value).__name__)
+        _spin(0.3)  # several repeats of the alarm land in here
+
+    class FailsWhenFinalised:
+        def __del__(self) -> None:
+            raise ValueError("finaliser")
+
+    class SlowToFinalise:
+        def __del__(self) -> None:
+            _spin(0.15)  # the alarm lands in a finaliser: raised there, it is lost
+
+    def runaway(_text: str) -> list[object]:
+        FailsWhenFinalised()
+        for _ in range(3):
+            SlowToFinalise()
+        while True:
+            pass
+
+    before = sys.unraisablehook
+    sys.unraisablehook = slow_report
+    try:
+        with pytest.raises(parser.ParserGaveUp):
+            parser._parse_under_alarm(runaway, "x", parser.ParseBudget(seconds=0.1))
+        assert sys.unraisablehook is slow_report
+    finally:
+        sys.unraisablehook = before
+    assert seen == ["ValueError"]
+
+
 def test_someone_elses_alarm_arriving_as_the_guard_starts_is_passed_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -100,14 +100,30 @@ def _parse_under_alarm(
     """Parse with an ITIMER_REAL alarm; the caller's SIGALRM handler and timer are restored."""
     if budget.seconds < 0.001:
         raise ParserGaveUp(f"took more than {_PARSE_SECONDS:g} s")
-    state = {"armed": False, "early": False}
+    state = {"armed": False, "early": False, "reporting": 0}
+    previous_unraisable = sys.unraisablehook
 
-    def on_alarm(_signum: int, _frame: Any) -> None:
-        if state["armed"]:
+    def on_alarm(_signum: int, frame: Any) -> None:
+        if not state["armed"]:
+            state["early"] = True  # before ours was armed: someone else's, or ours very late
+        elif not state["reporting"] and getattr(frame, "f_code", None) is not own_hook_code:
             # Stays armed: the timer repeats (see below) and so does the exception, because
-            # one raised while a finaliser (__del__, a GC callback) runs is printed and lost.
+            # one raised while a finaliser (__del__, a GC callback) runs is lost. Never raised
+            # while an unraisable exception is being reported (that report is someone else's
+            # code, pytest's for one, and fails if we raise in it); the next repeat raises.
             raise ParserGaveUp(f"took more than {_PARSE_SECONDS:g} s")
-        state["early"] = True  # before ours was armed: someone else's, or ours very late
+
+    def report_unraisable(unraisable: Any) -> None:
+        # Ours, raised in a finaliser, is dropped: the repeating alarm raises it again in the
+        # parse, where it counts. Anything else goes to the hook that was there before.
+        state["reporting"] += 1
+        try:
+            if not isinstance(unraisable.exc_value, ParserGaveUp):
+                previous_unraisable(unraisable)
+        finally:
+            state["reporting"] -= 1
+
+    own_hook_code = report_unraisable.__code__
 
     try:
         previous_handler = signal.signal(signal.SIGALRM, on_alarm)
@@ -116,6 +132,7 @@ def _parse_under_alarm(
     started = time.monotonic()
     previous_timer = (0.0, 0.0)
     theirs = False
+    sys.unraisablehook = report_unraisable
     try:
         previous_timer = signal.setitimer(signal.ITIMER_REAL, budget.seconds, _ALARM_REPEAT)
         state["armed"] = True
@@ -135,6 +152,8 @@ def _parse_under_alarm(
         elapsed = time.monotonic() - started
         budget.seconds -= elapsed
         signal.signal(signal.SIGALRM, previous_handler)
+        if sys.unraisablehook is report_unraisable:  # not if someone replaced it meanwhile
+            sys.unraisablehook = previous_unraisable
         delay, interval = previous_timer
         if delay > 0:  # someone else's timer: re-arm it with what is left (at once if overdue)
             signal.setitimer(signal.ITIMER_REAL, max(delay - elapsed, 1e-6), interval)
