@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from gitgate.gitstore import EMPTY_TREE, GitStore, Identity
+from gitgate.gitobjects import EMPTY_TREE, Identity, RepoReader
 from gitgate.records import AuditEntry, RecordError, decode_audit, encode_audit
+
+if TYPE_CHECKING:
+    from gitgate.gitstore import GitStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +33,7 @@ def actor_identity(actor: str) -> Identity:
     return Identity(name=actor, email=email)
 
 
-def last_seq(store: GitStore, tip: str | None) -> int:
+def last_seq(store: RepoReader, tip: str | None) -> int:
     """The sequence number of the entry at ``tip`` (0 for an empty log).
 
     Raises:
@@ -63,7 +67,7 @@ def append_entries(
     return current
 
 
-def iter_log(store: GitStore, tip: str | None) -> Iterator[LoggedEntry]:
+def iter_log(store: RepoReader, tip: str | None) -> Iterator[LoggedEntry]:
     """Yield the log newest first, following first parents; stops at malformed entries.
 
     Raises:
@@ -76,14 +80,14 @@ def iter_log(store: GitStore, tip: str | None) -> Iterator[LoggedEntry]:
         current = info.parents[0] if info.parents else None
 
 
-def read_log(store: GitStore, tip: str | None) -> list[LoggedEntry]:
+def read_log(store: RepoReader, tip: str | None) -> list[LoggedEntry]:
     """The whole log, oldest first."""
     entries = list(iter_log(store, tip))
     entries.reverse()
     return entries
 
 
-def check_chain(store: GitStore, tip: str | None) -> tuple[list[LoggedEntry], list[str]]:
+def check_chain(store: RepoReader, tip: str | None) -> tuple[list[LoggedEntry], list[str]]:
     """Walk the chain and report structural problems (linearity, schema, numbering).
 
     Returns the entries that could be read (oldest first) and the problems found.

@@ -18,13 +18,13 @@ from gitgate.checks import (
     refuse_secrets,
 )
 from gitgate.errors import UnsafePath
-from gitgate.gitstore import (
+from gitgate.gitobjects import (
     MODE_BLOB,
     MODE_EXEC,
     MODE_GITLINK,
     MODE_LINK,
     MODE_TREE,
-    GitStore,
+    RepoReader,
     TreeEntry,
 )
 from gitgate.policy import Policy
@@ -32,7 +32,7 @@ from gitgate.policy import Policy
 Edits = Mapping[str, TreeEntry | None]
 
 
-def edits_between(store: GitStore, old_tree: str, new_tree: str) -> dict[str, TreeEntry | None]:
+def edits_between(store: RepoReader, old_tree: str, new_tree: str) -> dict[str, TreeEntry | None]:
     """The edits that turn ``old_tree`` into ``new_tree`` (renames as delete + add).
 
     Every changed path, from the walk that skips equal subtrees (and leaves wide directories
@@ -42,7 +42,7 @@ def edits_between(store: GitStore, old_tree: str, new_tree: str) -> dict[str, Tr
 
 
 def check_edits(
-    store: GitStore, base_tree: str, edits: Edits, policy: Policy, *, allow_secret: bool
+    store: RepoReader, base_tree: str, edits: Edits, policy: Policy, *, allow_secret: bool
 ) -> list[SecretHit]:
     """Refuse unsafe paths, escaping symlinks and (unless allowed) added secrets.
 
@@ -83,7 +83,7 @@ def check_edits(
     return hits
 
 
-def _contents(store: GitStore, base_tree: str, edits: Edits) -> list[NewContent]:
+def _contents(store: RepoReader, base_tree: str, edits: Edits) -> list[NewContent]:
     out: list[NewContent] = []
     for path, entry in sorted(edits.items()):
         if entry is None or entry.mode not in (MODE_BLOB, MODE_EXEC):
@@ -94,7 +94,7 @@ def _contents(store: GitStore, base_tree: str, edits: Edits) -> list[NewContent]
     return out
 
 
-def _refuse_new_gitlinks(store: GitStore, base_tree: str, edits: Edits) -> None:
+def _refuse_new_gitlinks(store: RepoReader, base_tree: str, edits: Edits) -> None:
     # A submodule entry makes clones fetch another repository; adding one needs .gitmodules,
     # which is refused anyway, so a new gitlink can only be a smuggled embedded repository.
     for path, entry in edits.items():

@@ -21,7 +21,6 @@ import contextlib
 import fcntl
 import io
 import os
-import re
 import signal
 import threading
 import time
@@ -41,6 +40,25 @@ from gitgate.errors import (
     PatchDoesNotApply,
     environment_fault,
 )
+from gitgate.gitobjects import EMPTY_TREE as EMPTY_TREE
+from gitgate.gitobjects import MODE_BLOB as MODE_BLOB
+from gitgate.gitobjects import MODE_EXEC as MODE_EXEC
+from gitgate.gitobjects import MODE_GITLINK as MODE_GITLINK
+from gitgate.gitobjects import MODE_LINK as MODE_LINK
+from gitgate.gitobjects import MODE_TREE as MODE_TREE
+from gitgate.gitobjects import PAIRS_DIFF_ARGS, paths_of_pairs
+from gitgate.gitobjects import PINNED_TREE_DIFF as _PINNED_TREE_DIFF
+from gitgate.gitobjects import ZERO_OID as ZERO_OID
+from gitgate.gitobjects import ChainLink as ChainLink
+from gitgate.gitobjects import CommitInfo as CommitInfo
+from gitgate.gitobjects import Identity as Identity
+from gitgate.gitobjects import NoteEntry as NoteEntry
+from gitgate.gitobjects import TreeEntry as TreeEntry
+from gitgate.gitobjects import first_lines as _first_lines
+from gitgate.gitobjects import is_full_hex as _is_full_hex
+from gitgate.gitobjects import note_paths as _note_paths
+from gitgate.gitobjects import plain_commit as _plain_commit
+from gitgate.gitobjects import raw_diff_records as _raw_diff_records
 
 if TYPE_CHECKING:
     import subprocess
@@ -55,13 +73,6 @@ def _log() -> Logger:
     return logging.getLogger(__name__)
 
 
-MODE_TREE = 0o040000
-MODE_BLOB = 0o100644
-MODE_EXEC = 0o100755
-MODE_LINK = 0o120000
-MODE_GITLINK = 0o160000
-ZERO_OID = "0" * 40
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 LOCK_FILE = "gitgate.lock"
 
 # The crash seam: tests set FAULTS to a callable that raises (or kill the process) at a named
@@ -150,35 +161,6 @@ _STATUS_NAMES = {
     DeltaStatus.COPIED: "copied",
     DeltaStatus.TYPECHANGE: "typechange",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class TreeEntry:
-    """A blob (or symlink, or submodule) entry as it sits in a tree."""
-
-    mode: int
-    oid: str
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who a commit is attributed to."""
-
-    name: str
-    email: str
-
-
-@dataclass(frozen=True, slots=True)
-class CommitInfo:
-    """What gitgate needs to know about one commit."""
-
-    oid: str
-    tree: str
-    parents: tuple[str, ...]
-    message: str
-    author: Identity
-    committer: Identity
-    time: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -826,25 +808,8 @@ class GitStore:
         if not pairs:
             return []
         stdin = "".join(f"{old} {new}\n" for old, new in pairs).encode()
-        proc = self.run_git(
-            ["diff-tree", "--stdin", "-r", "-z", "--always", *_PINNED_TREE_DIFF],
-            stdin=stdin,
-        )
-        out: list[list[str]] = []
-        for header, record in _raw_diff_records(proc.stdout):
-            if header is not None:
-                if len(out) >= len(pairs) or header.decode() != " ".join(pairs[len(out)]):
-                    raise GitError("git diff-tree: output does not match its input")
-                out.append([])
-            elif record is not None:
-                if not out:
-                    raise GitError("git diff-tree: a change before any header")
-                path = record[4]
-                if not out[-1] or out[-1][-1] != path:  # a kind change comes out once
-                    out[-1].append(path)
-        if len(out) != len(pairs):
-            raise GitError("git diff-tree: output does not match its input")
-        return out
+        proc = self.run_git(list(PAIRS_DIFF_ARGS), stdin=stdin)
+        return paths_of_pairs(proc.stdout, pairs)
 
     def _level_diff(self, old: str, new: str) -> list[tuple[str, _Keyed | None, _Keyed | None]]:
         """The entries of one level of two wide trees that differ (not below it).
@@ -1984,42 +1949,6 @@ def _keyed_entries(obj: pygit2.Tree | None) -> dict[str, _Keyed]:
 # `git diff-tree` must list every changed entry whatever the configuration: no renames, no
 # order file, and no submodule hidden by an `ignore` setting (.gitmodules in a working tree
 # or HEAD can say `ignore = all`, which would hide a gitlink being added or moved).
-_PINNED_TREE_DIFF = ("--no-renames", "-O/dev/null", "--ignore-submodules=none")
-
-
-def _raw_diff_records(
-    out: bytes,
-) -> Iterator[tuple[bytes | None, tuple[int, int, str, str, str] | None]]:
-    """Parse ``git diff-tree -z`` raw output (no renames): header lines and records.
-
-    Yields ``(header, None)`` for each ``--stdin`` header line (``"<a> <b>"``) and
-    ``(None, (old mode, new mode, old id, new id, path))`` for each changed entry. Records
-    are ``:<mode> <mode> <id> <id> <status>\0<path>\0``; a header ends with a newline and
-    holds no NUL, so it is glued to the record that follows it. Paths decode as pygit2
-    decodes names (the filesystem encoding, undecodable bytes escaped).
-
-    Raises:
-        GitError: on output of any other shape (fail closed: a change must not go unseen).
-    """
-    fields = out.split(b"\0")
-    i = 0
-    while i < len(fields):
-        *headers, meta = fields[i].split(b"\n")
-        for header in headers:
-            yield header, None
-        if not meta:
-            if i != len(fields) - 1:
-                raise GitError("git diff-tree: unexpected output")
-            return
-        parts = meta.split(b" ")
-        if len(parts) != 5 or not meta.startswith(b":") or i + 1 >= len(fields):
-            raise GitError("git diff-tree: unexpected output")
-        old_mode, new_mode = int(parts[0][1:], 8), int(parts[1], 8)
-        yield (
-            None,
-            (old_mode, new_mode, parts[2].decode(), parts[3].decode(), os.fsdecode(fields[i + 1])),
-        )
-        i += 2
 
 
 def _level_entries(
@@ -2096,20 +2025,6 @@ def _file_diff(delta: pygit2.DiffDelta) -> FileDiff:
     )
 
 
-def _note_paths(annotated: str) -> tuple[str, ...]:
-    return (
-        f"{annotated[:2]}/{annotated[2:]}",
-        annotated,
-        f"{annotated[:2]}/{annotated[2:4]}/{annotated[4:]}",
-    )
-
-
-def _first_lines(stderr: bytes, limit: int = 4) -> str:
-    lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    # every line of git's stderr may start with "error: "; the CLI adds its own prefix
-    return "; ".join(ln.removeprefix("error: ") for ln in lines[:limit]) or "(git said nothing)"
-
-
 def _short(oid: str | None) -> str:
     return oid[:12] if oid else "nothing"
 
@@ -2148,25 +2063,6 @@ def _not_owned(git_dir: Path) -> NotARepository:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ChainLink:
-    """A commit as a chain walk needs it: id, tree, parents, message (no signatures)."""
-
-    oid: str
-    tree: str
-    parents: tuple[str, ...]
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class NoteEntry:
-    """One note in a notes tree: the object it annotates, its blob's id, and its mode."""
-
-    annotated: str
-    blob: str
-    mode: int
-
-
 # Environment that makes git read objects from elsewhere than libgit2 (a hook's quarantine,
 # alternates, another repository): batched reads are then left to libgit2.
 _OBJECT_ENV = (
@@ -2176,10 +2072,6 @@ _OBJECT_ENV = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_QUARANTINE_PATH",
 )
-
-
-def _is_full_hex(oid: str) -> bool:
-    return len(oid) in (40, 64) and not oid.strip("0123456789abcdef")
 
 
 def _batch_commits(output: bytes, asked: Sequence[str]) -> dict[str, ChainLink]:
@@ -2205,38 +2097,3 @@ def _batch_commits(output: bytes, asked: Sequence[str]) -> dict[str, ChainLink]:
                 found[oid] = link
         at = end + 1
     return found
-
-
-def _plain_commit(oid: str, raw: bytes) -> ChainLink | None:
-    """The link libgit2 reads from a commit in git's plain layout (tree, parents, author,
-    committer, a UTF-8 message), or None for anything else (libgit2 then reads it).
-
-    libgit2's message is everything after the first empty line, up to a NUL, without
-    leading newlines; pygit2 decodes it as UTF-8 (strictly: errors are libgit2's to raise).
-    """
-    header = _PLAIN_HEADER.get(len(oid))
-    match = header.match(raw) if header is not None else None
-    if match is None:
-        return None
-    end = match.end()
-    nul = raw.find(b"\0", end)
-    try:
-        message = (raw[end:] if nul < 0 else raw[end:nul]).lstrip(b"\n").decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    step = len(oid) + 8  # "parent " + id + "\n"
-    block = match.group(2)
-    parents = tuple(block[at + 7 : at + step - 1].decode() for at in range(0, len(block), step))
-    return ChainLink(oid=oid, tree=match.group(1).decode(), parents=parents, message=message)
-
-
-# A header libgit2 surely parses as written, whose signatures are "Name <email> seconds
-# +hhmm" (anything else, libgit2 reads itself), by the length of the repository's ids.
-_SIGNATURE = rb"[^<>\n]+ <[^<>\n]+> [0-9]{1,12} [+-](?:0[0-9]|1[0-4])[0-5][0-9]"
-_PLAIN_HEADER = {
-    size: re.compile(
-        rb"tree ([0-9a-f]{%d})\n((?:parent [0-9a-f]{%d}\n)*)author %s\ncommitter %s\n\n"
-        % (size, size, _SIGNATURE, _SIGNATURE)
-    )
-    for size in (40, 64)
-}

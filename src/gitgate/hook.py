@@ -30,7 +30,7 @@ from datetime import datetime
 from gitgate import clock
 from gitgate.audit import LoggedEntry, iter_log
 from gitgate.errors import GitgateError, environment_fault
-from gitgate.gitstore import EMPTY_TREE, MODE_BLOB, MODE_TREE, GitStore
+from gitgate.gitobjects import EMPTY_TREE, MODE_BLOB, MODE_TREE, RepoReader
 from gitgate.hookrules import (
     MAX_COMMIT_MESSAGE,
     MAX_NOTE_BYTES,
@@ -204,7 +204,7 @@ def _restore_hint(branch: str) -> str:
     )
 
 
-def load_home(store: GitStore, updates: Sequence[Update] = ()) -> Home:
+def load_home(store: RepoReader, updates: Sequence[Update] = ()) -> Home:
     """Read ``.gitgate.toml`` at the OLD tip of the pinned branch (``gitgate.branch``).
 
     Nothing else is ever consulted (no HEAD, no main/master guessing), and a pushed new tip
@@ -240,7 +240,7 @@ def load_home(store: GitStore, updates: Sequence[Update] = ()) -> Home:
 
 
 def judge_push(
-    store: GitStore,
+    store: RepoReader,
     updates: Sequence[Update],
     env: Mapping[str, str],
     *,
@@ -259,7 +259,7 @@ def judge_push(
     return decide(store, updates, pusher, home=home, now=now)
 
 
-def _is_empty(store: GitStore) -> bool:
+def _is_empty(store: RepoReader) -> bool:
     return not store.list_refs("refs/")
 
 
@@ -267,7 +267,7 @@ def _is_empty(store: GitStore) -> bool:
 
 
 def decide(
-    store: GitStore,
+    store: RepoReader,
     updates: Sequence[Update],
     pusher: str | None,
     *,
@@ -304,7 +304,7 @@ def decide(
 
 
 def _judge_journal(
-    store: GitStore, home: Home, updates: Sequence[Update], entries: Sequence[LoggedEntry]
+    store: RepoReader, home: Home, updates: Sequence[Update], entries: Sequence[LoggedEntry]
 ) -> dict[str, Verdict]:
     """The reference monitor's core: replay the pushed entries on the old state; every
     governed ref change and note must be exactly what they imply (gitgate.journal.admit)."""
@@ -373,7 +373,7 @@ _OTHER_REFS_HINT = (
 class _Push:
     """One push under judgement: the old tips, the pushed tips, and what the push adds."""
 
-    store: GitStore
+    store: RepoReader
     home: Home
     updates: dict[str, Update]
     pusher: str | None
@@ -973,7 +973,7 @@ class TreeItem:
 class _PendingScan:
     """Push protection for the commits of a pending branch: paths, secrets, where it sits."""
 
-    store: GitStore
+    store: RepoReader
     policy: Policy
     new_commits: set[str]
     on_history: list[str]  # tips whose history a parent may come from
@@ -1066,7 +1066,7 @@ class _Bootstrap:
     Nothing else may come with it; everything after it is judged by that policy.
     """
 
-    store: GitStore
+    store: RepoReader
     branch: str
     updates: Sequence[Update]
     env: Mapping[str, str]
@@ -1142,7 +1142,7 @@ _FETCH_HINT = "run `gitgate fetch`, then push again"
 _NOTES_HINT = "notes are written by gitgate; fetch with gitgate and push again"
 
 
-def _new_entries(store: GitStore, old: str | None, new: str) -> list[LoggedEntry]:
+def _new_entries(store: RepoReader, old: str | None, new: str) -> list[LoggedEntry]:
     """The entries from ``old`` (exclusive) to ``new``: one linear chain of entries."""
     limit = sum(1 for _ in store.walk(new, hide=[old] if old else []))
     chain: list[LoggedEntry] = []
@@ -1167,7 +1167,7 @@ def _new_entries(store: GitStore, old: str | None, new: str) -> list[LoggedEntry
 
 
 def _check_entry_form(
-    store: GitStore, logged: LoggedEntry, policy: Policy, prev_time: str | None, now: datetime
+    store: RepoReader, logged: LoggedEntry, policy: Policy, prev_time: str | None, now: datetime
 ) -> None:
     """Well-formed for its event, bounded, and dated truthfully (see :mod:`hookrules`)."""
     entry = logged.entry
@@ -1244,7 +1244,7 @@ def _has_trailers(message: str, note: Proposal) -> bool:
     return {f"Gitgate-Proposal: {note.id}", f"Gitgate-Commit: {note.commit}"} <= lines
 
 
-def _seq_and_time_at(store: GitStore, tip: str | None) -> tuple[int, str | None]:
+def _seq_and_time_at(store: RepoReader, tip: str | None) -> tuple[int, str | None]:
     if tip is None:
         return 0, None
     try:
@@ -1269,8 +1269,10 @@ def run(
         updates = parse_updates(text)
         if not updates:
             return 0, []
-        store = GitStore.open_from_env(path)
-        verdicts = judge_push(store, updates, env)
+        from gitgate.gitread import GitReader  # git's plumbing: no pygit2 to import
+
+        with GitReader.open_from_env(path) as store:
+            verdicts = judge_push(store, updates, env)
     except GitgateError as err:
         lines = [f"gitgate: push refused: {err.message}"]
         lines += [f"gitgate: hint: {err.hint}"] if err.hint else []

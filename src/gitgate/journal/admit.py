@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gitgate.gitstore import GitStore
+from gitgate.gitobjects import RepoReader
 from gitgate.journal.index import IndexRow, load_index
 from gitgate.journal.replay import fold, implied_refs, net_moves, proposals_touched
 from gitgate.policy import RefNames
@@ -59,7 +59,7 @@ class PushView:
     entries: Sequence[AuditEntry]  # the entries it appends, oldest first (already well-formed)
 
 
-def judge(store: GitStore, push: PushView) -> list[Refusal]:
+def judge(store: RepoReader, push: PushView) -> list[Refusal]:
     """Every refusal the journal rule finds in ``push`` (empty: admitted)."""
     refusals = _check_entries(store, push)
     if refusals:
@@ -69,7 +69,7 @@ def judge(store: GitStore, push: PushView) -> list[Refusal]:
     return refusals
 
 
-def _check_entries(store: GitStore, push: PushView) -> list[Refusal]:
+def _check_entries(store: RepoReader, push: PushView) -> list[Refusal]:
     audit = push.names.audit
     out: list[Refusal] = []
     used = load_index(store, audit).rows  # the server's journal as it stands (the old tip)
@@ -102,7 +102,7 @@ def _check_entries(store: GitStore, push: PushView) -> list[Refusal]:
 
 
 def _proposed_problem(
-    store: GitStore, push: PushView, entry: AuditEntry, used: Mapping[str, IndexRow]
+    store: RepoReader, push: PushView, entry: AuditEntry, used: Mapping[str, IndexRow]
 ) -> str | None:
     pid = entry.proposal or ""
     if (
@@ -123,7 +123,7 @@ def _proposed_problem(
     return None
 
 
-def _merge_problem(store: GitStore, entry: AuditEntry) -> str | None:
+def _merge_problem(store: RepoReader, entry: AuditEntry) -> str | None:
     merge = entry.commits.get("merge", "")
     if not merge or not store.has_object(merge):
         return "it names a merge commit that the push does not bring"
@@ -136,7 +136,7 @@ def _merge_problem(store: GitStore, entry: AuditEntry) -> str | None:
     return None
 
 
-def _journal_state(store: GitStore, used: Mapping[str, IndexRow], pid: str) -> Proposal | None:
+def _journal_state(store: RepoReader, used: Mapping[str, IndexRow], pid: str) -> Proposal | None:
     """A proposal as the server's journal has it (its entries, never its note)."""
     row = used.get(pid)
     entries = row.entries if row is not None else ()
@@ -198,7 +198,7 @@ def _check_moves(push: PushView) -> list[Refusal]:
     return out
 
 
-def _check_notes(store: GitStore, push: PushView) -> list[Refusal]:
+def _check_notes(store: RepoReader, push: PushView) -> list[Refusal]:
     notes_ref = push.names.notes
     old_tip, new_tip = push.updates.get(notes_ref, (store.resolve(notes_ref),) * 2)
     touched = proposals_touched(push.entries)

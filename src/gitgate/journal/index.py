@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitgate.audit import LoggedEntry
-from gitgate.gitstore import GitStore
+from gitgate.gitobjects import RepoReader
 from gitgate.journal.replay import PROPOSAL_EVENTS
 from gitgate.records import STATUS_EVENTS, RecordError, decode_audit
 
@@ -123,7 +123,7 @@ _LOCK = threading.Lock()  # serve and MCP answer from threads; the rows are exte
 SAVE_EVERY = 64  # entries: the file is rewritten (O(proposals)) at most this often
 
 
-def load_index(store: GitStore, audit_ref: str) -> ProposalIndex:
+def load_index(store: RepoReader, audit_ref: str) -> ProposalIndex:
     """The index at the audit log's current tip.
 
     Kept in memory per process and on disk, where it may lag the log by fewer than
@@ -133,7 +133,7 @@ def load_index(store: GitStore, audit_ref: str) -> ProposalIndex:
         return _load(store, audit_ref)
 
 
-def _load(store: GitStore, audit_ref: str) -> ProposalIndex:
+def _load(store: RepoReader, audit_ref: str) -> ProposalIndex:
     tip = store.resolve(audit_ref)
     path = store.git_dir / INDEX_FILE
     key = str(path)
@@ -154,7 +154,7 @@ def _load(store: GitStore, audit_ref: str) -> ProposalIndex:
     return index
 
 
-def _extend(store: GitStore, index: ProposalIndex, tip: str | None) -> ProposalIndex:
+def _extend(store: RepoReader, index: ProposalIndex, tip: str | None) -> ProposalIndex:
     new: list[LoggedEntry] = []
     current = tip
     while current is not None and current != index.tip:

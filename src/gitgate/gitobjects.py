@@ -1,0 +1,330 @@
+"""Git's objects as plain values, and the parsing of their raw bytes: no git access here.
+
+gitstore.py (pygit2, and the git CLI) and gitread.py (git's plumbing alone, for the
+pre-receive hook, which must start fast) both hand these out, so the code that judges a push
+does not care which one read the repository. Parsing here is deliberately narrow: it reads an
+object only when it is in git's plain layout, where libgit2 surely reads the same; anything
+else is left to libgit2 (see :func:`plain_commit`, :func:`plain_tree`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gitgate.errors import GitError
+
+MODE_TREE = 0o040000
+MODE_BLOB = 0o100644
+MODE_EXEC = 0o100755
+MODE_LINK = 0o120000
+MODE_GITLINK = 0o160000
+ZERO_OID = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    """A blob (or symlink, or submodule) entry as it sits in a tree."""
+
+    mode: int
+    oid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a commit is attributed to."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    """What gitgate needs to know about one commit."""
+
+    oid: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+    author: Identity
+    committer: Identity
+    time: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """A commit as a chain walk needs it: id, tree, parents, message (no signatures)."""
+
+    oid: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One note in a notes tree: the object it annotates, its blob's id, and its mode."""
+
+    annotated: str
+    blob: str
+    mode: int
+
+
+def is_full_hex(oid: str) -> bool:
+    return len(oid) in (40, 64) and not oid.strip("0123456789abcdef")
+
+
+def note_paths(annotated: str) -> tuple[str, ...]:
+    return (
+        f"{annotated[:2]}/{annotated[2:]}",
+        annotated,
+        f"{annotated[:2]}/{annotated[2:4]}/{annotated[4:]}",
+    )
+
+
+def plain_commit(oid: str, raw: bytes) -> ChainLink | None:
+    """The link libgit2 reads from a commit in git's plain layout (tree, parents, author,
+    committer, a UTF-8 message), or None for anything else (libgit2 then reads it).
+
+    libgit2's message is everything after the first empty line, up to a NUL, without
+    leading newlines; pygit2 decodes it as UTF-8 (strictly: errors are libgit2's to raise).
+    """
+    header = _PLAIN_HEADER.get(len(oid))
+    match = header.match(raw) if header is not None else None
+    if match is None:
+        return None
+    end = match.end()
+    nul = raw.find(b"\0", end)
+    try:
+        message = (raw[end:] if nul < 0 else raw[end:nul]).lstrip(b"\n").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    step = len(oid) + 8  # "parent " + id + "\n"
+    block = match.group(2)
+    parents = tuple(block[at + 7 : at + step - 1].decode() for at in range(0, len(block), step))
+    return ChainLink(oid=oid, tree=match.group(1).decode(), parents=parents, message=message)
+
+
+# A header libgit2 surely parses as written, whose signatures are "Name <email> seconds
+# +hhmm" (anything else, libgit2 reads itself), by the length of the repository's ids.
+_SIGNATURE = rb"[^<>\n]+ <[^<>\n]+> [0-9]{1,12} [+-](?:0[0-9]|1[0-4])[0-5][0-9]"
+_PLAIN_HEADER = {
+    size: re.compile(
+        rb"tree ([0-9a-f]{%d})\n((?:parent [0-9a-f]{%d}\n)*)author (%s)\ncommitter (%s)\n\n"
+        % (size, size, _SIGNATURE, _SIGNATURE)
+    )
+    for size in (40, 64)
+}
+
+
+PINNED_TREE_DIFF = ("--no-renames", "-O/dev/null", "--ignore-submodules=none")
+
+
+def raw_diff_records(
+    out: bytes,
+) -> Iterator[tuple[bytes | None, tuple[int, int, str, str, str] | None]]:
+    """Parse ``git diff-tree -z`` raw output (no renames): header lines and records.
+
+    Yields ``(header, None)`` for each ``--stdin`` header line (``"<a> <b>"``) and
+    ``(None, (old mode, new mode, old id, new id, path))`` for each changed entry. Records
+    are ``:<mode> <mode> <id> <id> <status>\0<path>\0``; a header ends with a newline and
+    holds no NUL, so it is glued to the record that follows it. Paths decode as pygit2
+    decodes names (the filesystem encoding, undecodable bytes escaped).
+
+    Raises:
+        GitError: on output of any other shape (fail closed: a change must not go unseen).
+    """
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        *headers, meta = fields[i].split(b"\n")
+        for header in headers:
+            yield header, None
+        if not meta:
+            if i != len(fields) - 1:
+                raise GitError("git diff-tree: unexpected output")
+            return
+        parts = meta.split(b" ")
+        if len(parts) != 5 or not meta.startswith(b":") or i + 1 >= len(fields):
+            raise GitError("git diff-tree: unexpected output")
+        old_mode, new_mode = int(parts[0][1:], 8), int(parts[1], 8)
+        yield (
+            None,
+            (old_mode, new_mode, parts[2].decode(), parts[3].decode(), os.fsdecode(fields[i + 1])),
+        )
+        i += 2
+
+
+# ``git diff-tree`` over many (old tree, new tree) pairs read from stdin, in one process.
+PAIRS_DIFF_ARGS = ("diff-tree", "--stdin", "-r", "-z", "--always", *PINNED_TREE_DIFF)
+
+
+def paths_of_pairs(output: bytes, pairs: Sequence[tuple[str, str]]) -> list[list[str]]:
+    """The changed paths of each pair, from ``git diff-tree`` run with :data:`PAIRS_DIFF_ARGS`.
+
+    Raises:
+        GitError: when the output does not account for every pair, in order.
+    """
+    out: list[list[str]] = []
+    for header, record in raw_diff_records(output):
+        if header is not None:
+            if len(out) >= len(pairs) or header.decode() != " ".join(pairs[len(out)]):
+                raise GitError("git diff-tree: output does not match its input")
+            out.append([])
+        elif record is not None:
+            if not out:
+                raise GitError("git diff-tree: a change before any header")
+            path = record[4]
+            if not out[-1] or out[-1][-1] != path:  # a kind change comes out once
+                out[-1].append(path)
+    if len(out) != len(pairs):
+        raise GitError("git diff-tree: output does not match its input")
+    return out
+
+
+def first_lines(stderr: bytes, limit: int = 4) -> str:
+    lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    # every line of git's stderr may start with "error: "; the CLI adds its own prefix
+    return "; ".join(ln.removeprefix("error: ") for ln in lines[:limit]) or "(git said nothing)"
+
+
+# The parts of a plain signature: libgit2 trims the name and e-mail (git__isspace, which
+# bytes.strip() strips too) and takes the committer's seconds as the commit's time.
+_SIGNATURE_PARTS = re.compile(rb"([^<>\n]+)<([^<>\n]+)> ([0-9]{1,12}) ")
+
+
+def plain_commit_info(oid: str, raw: bytes) -> CommitInfo | None:
+    """:class:`CommitInfo` of a commit in git's plain layout (see :func:`plain_commit`), or
+    None when libgit2 must read it (another layout, names or e-mails that are not UTF-8)."""
+    link = plain_commit(oid, raw)
+    if link is None:
+        return None
+    match = _PLAIN_HEADER[len(oid)].match(raw)
+    assert match is not None  # plain_commit matched the same
+    people = []
+    for group in (3, 4):
+        parts = _SIGNATURE_PARTS.match(match.group(group))
+        if parts is None:
+            return None
+        try:
+            name, email = (parts.group(i).strip().decode("utf-8") for i in (1, 2))
+        except UnicodeDecodeError:
+            return None
+        people.append((Identity(name, email), int(parts.group(3))))
+    (author, _), (committer, when) = people
+    return CommitInfo(
+        oid=oid,
+        tree=link.tree,
+        parents=link.parents,
+        message=link.message,
+        author=author,
+        committer=committer,
+        time=when,
+    )
+
+
+# Tree entry modes as git writes them today, and what libgit2's filemode reports for each.
+_PLAIN_MODES = {
+    b"100644": MODE_BLOB,
+    b"100755": MODE_EXEC,
+    b"120000": MODE_LINK,
+    b"160000": MODE_GITLINK,
+    b"40000": MODE_TREE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlainTreeItem:
+    """One entry of a tree read by :func:`plain_tree`."""
+
+    name: str
+    mode: int
+    oid: str
+
+
+def plain_tree(raw: bytes, oid_size: int) -> list[PlainTreeItem] | None:
+    """The entries of a tree in git's plain layout, in stored order, or None for libgit2.
+
+    Plain means what git itself writes: modes from git's five, names that are non-empty
+    UTF-8 without ``/`` and not ``.`` or ``..``, and entries strictly in git's order (a
+    subtree sorts as its name plus ``/``), so no name occurs twice. libgit2 finds an entry by
+    bisecting on that order; in a tree out of order it may miss one a dict would find, so
+    such trees, like every other oddity, are left to libgit2 to read.
+    """
+    width = oid_size // 2
+    items: list[PlainTreeItem] = []
+    at, end = 0, len(raw)
+    previous = b""
+    names: set[bytes] = set()
+    while at < end:
+        space = raw.find(b" ", at, at + 7)
+        nul = raw.find(b"\0", space + 1) if space > 0 else -1
+        if nul < 0 or nul + 1 + width > end:
+            return None
+        mode = _PLAIN_MODES.get(raw[at:space])
+        name = raw[space + 1 : nul]
+        if mode is None or not name or b"/" in name or name in (b".", b".."):
+            return None
+        key = name + b"/" if mode == MODE_TREE else name
+        if (items and key <= previous) or name in names:  # a file and a tree of one name too
+            return None
+        names.add(name)
+        try:
+            text = name.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        items.append(PlainTreeItem(text, mode, raw[nul + 1 : nul + 1 + width].hex()))
+        previous = key
+        at = nul + 1 + width
+    return items
+
+
+class RepoReader(Protocol):
+    """What judging a push reads from a repository: :class:`gitgate.gitstore.GitStore` and
+    :class:`gitgate.gitread.GitReader` both give it, with the same answers."""
+
+    @property
+    def git_dir(self) -> Path: ...
+
+    def config_get(self, key: str) -> str | None: ...
+
+    def resolve(self, ref: str) -> str | None: ...
+
+    def list_refs(self, prefix: str) -> dict[str, str]: ...
+
+    def has_object(self, oid: str) -> bool: ...
+
+    def read_blob(self, oid: str) -> bytes: ...
+
+    def commit(self, oid: str) -> CommitInfo: ...
+
+    def tree_entry(self, tree: str, path: str) -> TreeEntry | None: ...
+
+    def read_path(self, commit: str, path: str) -> bytes | None: ...
+
+    def list_tree(self, tree: str) -> list[tuple[str, TreeEntry]]: ...
+
+    def changed_paths(self, old: str, new: str) -> list[str]: ...
+
+    def changed_paths_of_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[list[str]]: ...
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool: ...
+
+    def walk(
+        self, tip: str, *, hide: Sequence[str] = (), first_parent: bool = False
+    ) -> Iterator[str]: ...
+
+    def read_note(self, notes_commit: str | None, annotated: str) -> bytes | None: ...
+
+    def diff_notes(
+        self, old: str | None, new: str | None
+    ) -> list[tuple[str, bytes | None, bytes | None]]: ...
+
+    def first_parent_chain_batched(
+        self, tip: str | None, *, direct: int | None = None
+    ) -> Iterator[ChainLink]: ...
