@@ -12,10 +12,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from gitgate.gitobjects import EMPTY_TREE, Identity, RepoReader
+from gitgate.gitobjects import EMPTY_TREE, Identity
 from gitgate.records import AuditEntry, RecordError, decode_audit, encode_audit
 
 if TYPE_CHECKING:
+    from gitgate.gitobjects import RepoReader
     from gitgate.gitstore import GitStore
 
 

@@ -8,6 +8,7 @@ pass :func:`check_edits` — one gate, whatever the way in.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from gitgate.checks import (
     NewContent,
@@ -24,10 +25,12 @@ from gitgate.gitobjects import (
     MODE_GITLINK,
     MODE_LINK,
     MODE_TREE,
-    RepoReader,
     TreeEntry,
 )
 from gitgate.policy import Policy
+
+if TYPE_CHECKING:
+    from gitgate.gitobjects import RepoReader
 
 Edits = Mapping[str, TreeEntry | None]
 

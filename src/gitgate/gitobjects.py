@@ -9,12 +9,12 @@ else is left to libgit2 (see :func:`plain_commit`, :func:`plain_tree`).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from gitgate.errors import GitError
 
@@ -94,7 +94,7 @@ def plain_commit(oid: str, raw: bytes) -> ChainLink | None:
     libgit2's message is everything after the first empty line, up to a NUL, without
     leading newlines; pygit2 decodes it as UTF-8 (strictly: errors are libgit2's to raise).
     """
-    header = _PLAIN_HEADER.get(len(oid))
+    header = _plain_header(len(oid))
     match = header.match(raw) if header is not None else None
     if match is None:
         return None
@@ -113,13 +113,17 @@ def plain_commit(oid: str, raw: bytes) -> ChainLink | None:
 # A header libgit2 surely parses as written, whose signatures are "Name <email> seconds
 # +hhmm" (anything else, libgit2 reads itself), by the length of the repository's ids.
 _SIGNATURE = rb"[^<>\n]+ <[^<>\n]+> [0-9]{1,12} [+-](?:0[0-9]|1[0-4])[0-5][0-9]"
-_PLAIN_HEADER = {
-    size: re.compile(
+
+
+@functools.cache
+def _plain_header(size: int) -> re.Pattern[bytes] | None:
+    """The header regex for ids of ``size`` hex digits (compiled on first use)."""
+    if size not in (40, 64):
+        return None
+    return re.compile(
         rb"tree ([0-9a-f]{%d})\n((?:parent [0-9a-f]{%d}\n)*)author (%s)\ncommitter (%s)\n\n"
         % (size, size, _SIGNATURE, _SIGNATURE)
     )
-    for size in (40, 64)
-}
 
 
 PINNED_TREE_DIFF = ("--no-renames", "-O/dev/null", "--ignore-submodules=none")
@@ -204,7 +208,8 @@ def plain_commit_info(oid: str, raw: bytes) -> CommitInfo | None:
     link = plain_commit(oid, raw)
     if link is None:
         return None
-    match = _PLAIN_HEADER[len(oid)].match(raw)
+    header = _plain_header(len(oid))
+    match = header.match(raw) if header is not None else None
     assert match is not None  # plain_commit matched the same
     people = []
     for group in (3, 4):
@@ -284,47 +289,51 @@ def plain_tree(raw: bytes, oid_size: int) -> list[PlainTreeItem] | None:
     return items
 
 
-class RepoReader(Protocol):
-    """What judging a push reads from a repository: :class:`gitgate.gitstore.GitStore` and
-    :class:`gitgate.gitread.GitReader` both give it, with the same answers."""
+if TYPE_CHECKING:  # only annotations use it: a Protocol class costs ~1 ms to create
+    from pathlib import Path
+    from typing import Protocol
 
-    @property
-    def git_dir(self) -> Path: ...
+    class RepoReader(Protocol):
+        """What judging a push reads from a repository: :class:`gitgate.gitstore.GitStore` and
+        :class:`gitgate.gitread.GitReader` both give it, with the same answers."""
 
-    def config_get(self, key: str) -> str | None: ...
+        @property
+        def git_dir(self) -> Path: ...
 
-    def resolve(self, ref: str) -> str | None: ...
+        def config_get(self, key: str) -> str | None: ...
 
-    def list_refs(self, prefix: str) -> dict[str, str]: ...
+        def resolve(self, ref: str) -> str | None: ...
 
-    def has_object(self, oid: str) -> bool: ...
+        def list_refs(self, prefix: str) -> dict[str, str]: ...
 
-    def read_blob(self, oid: str) -> bytes: ...
+        def has_object(self, oid: str) -> bool: ...
 
-    def commit(self, oid: str) -> CommitInfo: ...
+        def read_blob(self, oid: str) -> bytes: ...
 
-    def tree_entry(self, tree: str, path: str) -> TreeEntry | None: ...
+        def commit(self, oid: str) -> CommitInfo: ...
 
-    def read_path(self, commit: str, path: str) -> bytes | None: ...
+        def tree_entry(self, tree: str, path: str) -> TreeEntry | None: ...
 
-    def list_tree(self, tree: str) -> list[tuple[str, TreeEntry]]: ...
+        def read_path(self, commit: str, path: str) -> bytes | None: ...
 
-    def changed_paths(self, old: str, new: str) -> list[str]: ...
+        def list_tree(self, tree: str) -> list[tuple[str, TreeEntry]]: ...
 
-    def changed_paths_of_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[list[str]]: ...
+        def changed_paths(self, old: str, new: str) -> list[str]: ...
 
-    def is_ancestor(self, ancestor: str, descendant: str) -> bool: ...
+        def changed_paths_of_pairs(self, pairs: Sequence[tuple[str, str]]) -> list[list[str]]: ...
 
-    def walk(
-        self, tip: str, *, hide: Sequence[str] = (), first_parent: bool = False
-    ) -> Iterator[str]: ...
+        def is_ancestor(self, ancestor: str, descendant: str) -> bool: ...
 
-    def read_note(self, notes_commit: str | None, annotated: str) -> bytes | None: ...
+        def walk(
+            self, tip: str, *, hide: Sequence[str] = (), first_parent: bool = False
+        ) -> Iterator[str]: ...
 
-    def diff_notes(
-        self, old: str | None, new: str | None
-    ) -> list[tuple[str, bytes | None, bytes | None]]: ...
+        def read_note(self, notes_commit: str | None, annotated: str) -> bytes | None: ...
 
-    def first_parent_chain_batched(
-        self, tip: str | None, *, direct: int | None = None
-    ) -> Iterator[ChainLink]: ...
+        def diff_notes(
+            self, old: str | None, new: str | None
+        ) -> list[tuple[str, bytes | None, bytes | None]]: ...
+
+        def first_parent_chain_batched(
+            self, tip: str | None, *, direct: int | None = None
+        ) -> Iterator[ChainLink]: ...

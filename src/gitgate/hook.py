@@ -26,11 +26,12 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gitgate import clock
 from gitgate.audit import LoggedEntry, iter_log
 from gitgate.errors import GitgateError, environment_fault
-from gitgate.gitobjects import EMPTY_TREE, MODE_BLOB, MODE_TREE, RepoReader
+from gitgate.gitobjects import EMPTY_TREE, MODE_BLOB, MODE_TREE
 from gitgate.hookrules import (
     MAX_COMMIT_MESSAGE,
     MAX_NOTE_BYTES,
@@ -62,6 +63,9 @@ from gitgate.records import (
     decode_audit,
     decode_proposal,
 )
+
+if TYPE_CHECKING:
+    from gitgate.gitobjects import RepoReader
 
 ZERO_OIDS = frozenset({"0" * 40, "0" * 64})
 GITLAB_PREFIX = "GL-HOOK-ERR: "

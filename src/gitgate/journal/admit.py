@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gitgate.gitobjects import RepoReader
 from gitgate.journal.index import IndexRow, load_index
 from gitgate.journal.replay import fold, implied_refs, net_moves, proposals_touched
 from gitgate.policy import RefNames
@@ -34,6 +34,9 @@ from gitgate.records import (
     encode_proposal,
     proposal_from_record,
 )
+
+if TYPE_CHECKING:
+    from gitgate.gitobjects import RepoReader
 
 Move = tuple[str | None, str | None]  # (old, new); None: absent
 

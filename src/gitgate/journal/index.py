@@ -15,11 +15,14 @@ import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitgate.audit import LoggedEntry
-from gitgate.gitobjects import RepoReader
 from gitgate.journal.replay import PROPOSAL_EVENTS
 from gitgate.records import STATUS_EVENTS, RecordError, decode_audit
+
+if TYPE_CHECKING:
+    from gitgate.gitobjects import RepoReader
 
 INDEX_FILE = "gitgate-index"
 INDEX_VERSION = 2
