@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 ZERO_OIDS = frozenset({"0" * 40, "0" * 64})
 GITLAB_PREFIX = "GL-HOOK-ERR: "
+_SHORT_LINE = 64  # first-parent steps taken before a line's length is bounded by a walk
 MAX_PENDING_COMMITS = 20_000  # a pending branch is a proposal, not a history import
 MAX_NOTES_COMMITS = 10_000  # notes commits one push may bring
 MAX_APPROVAL_LOOKBACK = 100_000  # audit entries read back to find an approval pushed earlier
@@ -756,12 +757,17 @@ class _Push:
         )
 
     def _first_parent_chain(self, old: str, new: str, branch: str) -> list[str]:
-        limit = sum(1 for _ in self.store.walk(new, hide=[old]))
+        # The line from new down to old is part of walk(new, hide=[old]) (each commit on it
+        # descends from old), so that walk's size bounds it. Counted only for a long line:
+        # the usual push lands one merge, and the walk costs a git process.
+        limit: int | None = None
         chain: list[str] = []
         current = new
         while current != old:
+            if limit is None and len(chain) >= _SHORT_LINE:
+                limit = sum(1 for _ in self.store.walk(new, hide=[old]))
             parents = self.store.commit(current).parents
-            if len(chain) >= limit or not parents:
+            if (limit is not None and len(chain) >= limit) or not parents:
                 raise _Refused(
                     f"the old tip of {branch} is not on the first-parent line of the new one",
                     _PROPOSE_HINT,

@@ -90,6 +90,22 @@ def test_direct_push_to_main(world: World) -> None:
     assert lines[1].startswith("gitgate: hint: propose the change")
 
 
+@pytest.mark.parametrize("side_length", [1, 70])
+def test_old_tip_only_as_a_second_parent(world: World, side_length: int) -> None:
+    # main's old tip is merged in, but the first-parent line runs down a side line of
+    # commits to the root: main would not be a fast-forward of itself. A side line longer
+    # than the hook's short-line step (64) makes it bound the line by a walk.
+    clone = world.clone("alice")
+    old = _main(world, "alice")
+    tree = run_git(clone, "rev-parse", "main^{tree}").strip()
+    side = run_git(clone, "commit-tree", tree, "-m", "side root").strip()
+    for i in range(side_length - 1):
+        side = run_git(clone, "commit-tree", tree, "-p", side, "-m", f"side {i}").strip()
+    merge = run_git(clone, "commit-tree", tree, "-p", side, "-p", old, "-m", "merge").strip()
+    lines = _refused(world, "alice", f"{merge}:refs/heads/main")
+    assert "the old tip of main is not on the first-parent line of the new one" in lines[0]
+
+
 def test_direct_push_by_an_approver(world: World) -> None:
     run_git(world.clone("alice"), "commit", "-q", "--allow-empty", "-m", "direct")
     lines = _refused(world, "alice", "main")
