@@ -740,8 +740,22 @@ def decide_and_push(
         _undo(gate, before, proposal.target)
         if not result.stale:
             raise _refused(name, result)
+        if _ran_a_command(proposal, outcome):
+            # Deciding again would run the command again: that is a person's call, not ours.
+            raise ConcurrentUpdate(
+                f"{name} moved while {proposal.id}'s command ran here; its result was not "
+                "pushed, and the command is not run a second time on its own",
+                hint=f"approve {proposal.id} with --push again to run it on the new tips, "
+                "or reject it",
+            )
         _backoff(attempt)
     raise _gave_up(name)
+
+
+def _ran_a_command(proposal: Proposal, outcome: object) -> bool:
+    decided = getattr(outcome, "proposal", None)
+    status = getattr(decided, "status", None)
+    return proposal.kind == "command" and status in ("executed", "failed")
 
 
 def _decision_refs(gate: Gate, proposal: Proposal) -> list[str]:

@@ -13,8 +13,9 @@ import pytest
 
 from conftest import AGENT2, World
 from gitgate import remote
+from gitgate.errors import ConcurrentUpdate
 from gitgate.workflow import Gate
-from gitutil import APPROVER, gitgate_subprocess, run_git
+from gitutil import AGENT, APPROVER, gitgate_subprocess, run_git
 
 
 def _verify_server(world: World) -> None:
@@ -237,6 +238,36 @@ def test_command_proposal_approved_with_push(world: World, monkeypatch: pytest.M
         gate, lambda: gate.propose_command("echo built > out.txt", actor="agent@example.com")
     )
     world.gitgate("alice", "approve", proposal.id, "--push").ok()
+    assert run_git(world.server, "show", "main:out.txt") == "built\n"
+    _verify_server(world)
+
+
+def test_a_command_is_not_run_twice_when_its_push_loses_a_race(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent = Gate(world.clone("agent"))
+    monkeypatch.setenv("REMOTE_USER", AGENT)
+    command = remote.propose_and_push(
+        agent, lambda: agent.propose_command("echo built > out.txt", actor=AGENT)
+    )
+    other = _propose(world, "agent2", "docs/b.md", "b\n")
+    gate = Gate(world.clone("alice"))
+    runs: list[str] = []
+
+    def decide(pid: str) -> object:
+        if not runs:  # bob lands another approval while alice's command runs
+            world.gitgate("bob", "approve", other, "--push").ok()
+        runs.append(pid)
+        return gate.approve(pid, actor=APPROVER)
+
+    monkeypatch.setenv("REMOTE_USER", APPROVER)
+    with pytest.raises(ConcurrentUpdate) as raised:
+        remote.decide_and_push(gate, command.id, decide)
+    assert runs == [command.id]  # ran once, not again on the new tips
+    assert "not run a second time" in raised.value.message
+    assert gate.get(command.id).status == "pending"  # taken back here, as on the server
+    assert _server_list(world) == {command.id: "pending", other: "executed"}
+    world.gitgate("alice", "approve", command.id, "--push").ok()  # a person asks again
     assert run_git(world.server, "show", "main:out.txt") == "built\n"
     _verify_server(world)
 
