@@ -227,12 +227,12 @@ class GitReader:
             raise GitError(f"no such commit: {oid}")
         if found[0] != b"commit":
             raise GitError(f"{oid} is not a commit")
-        info = plain_commit_info(oid, found[1])
-        return info if info is not None else self._libgit2().commit(oid)
+        info = plain_commit_info(oid, found[1]) if not self._grafts else None
+        return info if info is not None else self._libgit2().commit(oid)  # grafts: parents
 
     def _link(self, oid: str) -> ChainLink:
         """A commit's tree, parents and message; raises _NotPlain when libgit2 must read it."""
-        found = self._read(oid)
+        found = self._read(oid) if not self._grafts else None  # grafts rewrite parents
         link = plain_commit(oid, found[1]) if found and found[0] == b"commit" else None
         if link is None:
             raise _NotPlain(oid)

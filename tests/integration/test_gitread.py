@@ -392,3 +392,25 @@ def test_notes_read_and_diffed_alike(repo: Path) -> None:
     with reader:
         _same(store, reader, "diff_notes", old_commit, odd_commit)
         _same(store, reader, "read_note", odd_commit, ids[2])
+
+
+@pytest.mark.parametrize("kind", ["grafts", "shallow"])
+def test_grafted_and_shallow_histories_are_libgit2s(tmp_path: Path, kind: str) -> None:
+    repo = _init(tmp_path / "r.git")
+    commits = _random_history(repo, 7, 12)
+    if kind == "grafts":  # the deprecated file libgit2 still honours: parents rewritten
+        (repo / "info").mkdir(exist_ok=True)
+        (repo / "info" / "grafts").write_text(f"{commits[8]} {commits[2]}\n{commits[5]}\n")
+    else:
+        (repo / "shallow").write_text(f"{commits[6]}\n")
+    store, reader = _pair(repo)
+    with reader:
+        for oid in commits:
+            _same(store, reader, "commit", oid)
+            _same(store, reader, "walk", oid)
+            _same(store, reader, "walk", oid, hide=[commits[3]])
+            for other in commits[::3]:
+                _same(store, reader, "is_ancestor", other, oid)
+        assert _outcome(lambda: reader.first_parent_chain_batched(commits[-1])) == _outcome(
+            lambda: store.first_parent_chain(commits[-1])
+        )
