@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from gitgate.errors import GitError
 from gitgate.gitobjects import (
@@ -49,12 +49,41 @@ if TYPE_CHECKING:
 ANCESTRY_STEPS = 64
 # Ref names read from the files here (others: libgit2); see _is_plain_ref_name.
 _PLAIN_REF = re.compile(r"refs/[A-Za-z0-9_./-]+")
+# Objects read through the pipe before libgit2 reads the rest (see _past_budget_to_libgit2):
+# ~70 ms to import it, and then ~60 us less a commit of a big push.
+READ_BUDGET = 600
 # Objects kept once read (a push judgement reads the same commits and trees many times).
 _CACHE_OBJECTS = 4096
 _CACHE_BYTES = 64 << 10  # larger objects are read again when asked again
 # Trees larger than this (~5,000 entries) are libgit2's: it parses a wide directory in C
 # about a hundred times faster than Python would, which pays for importing it.
 _PLAIN_TREE_BYTES = 256 << 10
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _past_budget_to_libgit2(
+    method: Callable[Concatenate[GitReader, _P], _R],
+) -> Callable[Concatenate[GitReader, _P], _R]:
+    """Past :data:`READ_BUDGET` objects read through the pipe, the same call goes to libgit2.
+
+    A big push (a pending branch of hundreds of commits) reads thousands of objects, each a
+    round trip through the pipe and a parse in Python, where libgit2 reads one in C in a
+    fraction of that: once importing it is the cheaper way, every further read is its. Both
+    answer alike, so the judgement does not change when the reader switches.
+    """
+    name = method.__name__
+
+    def dispatch(self: GitReader, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if self._reads > READ_BUDGET:
+            result: _R = getattr(self._libgit2(), name)(*args, **kwargs)
+            return result
+        return method(self, *args, **kwargs)
+
+    dispatch.__name__, dispatch.__doc__ = name, method.__doc__
+    return dispatch
 
 
 class _NotPlain(Exception):
@@ -71,6 +100,8 @@ class GitReader:
         self._refs: dict[str, str | None] = {}
         self._config: dict[str, str | None] = {}
         self._trees: dict[str, dict[str, PlainTreeItem] | None] = {}
+        self._commits: dict[str, CommitInfo] = {}
+        self._reads = 0
         self._store: GitStore | None = None
         self._files_backend: bool | None = None
         self._packed: bytes | None = None
@@ -203,10 +234,12 @@ class GitReader:
 
     # -- objects -------------------------------------------------------------------------------
 
+    @_past_budget_to_libgit2
     def has_object(self, oid: str) -> bool:
         """Tell whether an object exists (quarantined ones too, inside a hook)."""
         return self._read(oid) is not None
 
+    @_past_budget_to_libgit2
     def read_blob(self, oid: str) -> bytes:
         """Return a blob's content."""
         found = self._read(oid)
@@ -216,19 +249,28 @@ class GitReader:
             raise GitError(f"{oid} is not a blob")
         return found[1]
 
+    @_past_budget_to_libgit2
     def commit(self, oid: str) -> CommitInfo:
         """Describe a commit.
 
         Raises:
             GitError: when ``oid`` is not a commit.
         """
+        info = self._commits.get(oid)
+        if info is not None:
+            return info
         found = self._read(oid)
         if found is None:
             raise GitError(f"no such commit: {oid}")
         if found[0] != b"commit":
             raise GitError(f"{oid} is not a commit")
         info = plain_commit_info(oid, found[1]) if not self._grafts else None
-        return info if info is not None else self._libgit2().commit(oid)  # grafts: parents
+        if info is None:
+            return self._libgit2().commit(oid)  # and with grafts, its parents
+        if len(self._commits) >= _CACHE_OBJECTS:
+            self._commits.clear()
+        self._commits[oid] = info
+        return info
 
     def _link(self, oid: str) -> ChainLink:
         """A commit's tree, parents and message; raises _NotPlain when libgit2 must read it."""
@@ -238,6 +280,7 @@ class GitReader:
             raise _NotPlain(oid)
         return link
 
+    @_past_budget_to_libgit2
     def first_parent_chain_batched(
         self, tip: str | None, *, direct: int | None = None
     ) -> Iterator[ChainLink]:
@@ -258,6 +301,7 @@ class GitReader:
 
     # -- trees ---------------------------------------------------------------------------------
 
+    @_past_budget_to_libgit2
     def tree_entry(self, tree: str, path: str) -> TreeEntry | None:
         """Return the entry at ``path`` inside ``tree``, or None."""
         try:
@@ -281,7 +325,7 @@ class GitReader:
             found = self._tree(current.oid).get(part)
             if found is None:
                 return None
-            current = TreeEntry(found.mode, found.oid)
+            current = TreeEntry(found[1], found[2])
         return current
 
     def _kind(self, oid: str) -> bytes | None:
@@ -298,12 +342,13 @@ class GitReader:
             listed = plain_tree(found[1], len(oid)) if len(found[1]) <= _PLAIN_TREE_BYTES else None
             if len(self._trees) >= _CACHE_OBJECTS:
                 self._trees.clear()
-            self._trees[oid] = {item.name: item for item in listed} if listed is not None else None
+            self._trees[oid] = listed
         items = self._trees[oid]
         if items is None:
             raise _NotPlain(oid)
         return items
 
+    @_past_budget_to_libgit2
     def read_path(self, commit: str, path: str) -> bytes | None:
         """Return the content of ``path`` at ``commit``, or None when absent or not a file."""
         entry = self.tree_entry(self.commit(commit).tree, path)
@@ -311,14 +356,16 @@ class GitReader:
             return None
         return self.read_blob(entry.oid)
 
+    @_past_budget_to_libgit2
     def list_tree(self, tree: str) -> list[tuple[str, TreeEntry]]:
         """The entries of one tree, one level deep (names as stored, subtrees included)."""
         try:
             items = self._tree(tree)
         except _NotPlain:
             return self._libgit2().list_tree(tree)
-        return [(item.name, TreeEntry(item.mode, item.oid)) for item in items.values()]
+        return [(name, TreeEntry(mode, oid)) for name, mode, oid in items.values()]
 
+    @_past_budget_to_libgit2
     def changed_paths(self, old: str, new: str) -> list[str]:
         """Paths of the non-tree entries that differ between two trees, in path order (full
         paths sort as git sorts entries), each once; equal subtrees skipped by id."""
@@ -336,8 +383,8 @@ class GitReader:
                 stack.pop()
                 continue
             path, x, y = item
-            if MODE_TREE in (x.mode if x else 0, y.mode if y else 0):  # both, or one alone
-                old_sub, new_sub = (x.oid if x else None), (y.oid if y else None)
+            if MODE_TREE in (x[1] if x else 0, y[1] if y else 0):  # both, or one alone
+                old_sub, new_sub = (x[2] if x else None), (y[2] if y else None)
                 stack.append(self._differing_entries(old_sub, new_sub, path + "/"))
             elif not out or out[-1] != path:
                 out.append(path)
@@ -351,7 +398,7 @@ class GitReader:
         a, b = (_keyed(self._plain_items(t)) for t in (old, new))
         for key in sorted(a.keys() | b.keys()):
             x, y = a.get(key), b.get(key)
-            if x is not None and y is not None and x.oid == y.oid and x.mode == y.mode:
+            if x is not None and y is not None and x[1:] == y[1:]:
                 continue
             yield prefix + key.removesuffix("/"), x, y
 
@@ -366,6 +413,7 @@ class GitReader:
 
     # -- history -------------------------------------------------------------------------------
 
+    @_past_budget_to_libgit2
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """Tell whether ``ancestor`` is ``descendant`` or one of its ancestors."""
         if ancestor == descendant:
@@ -403,6 +451,7 @@ class GitReader:
                     frontier.append(parent)
         return None if frontier else False
 
+    @_past_budget_to_libgit2
     def walk(
         self, tip: str, *, hide: Sequence[str] = (), first_parent: bool = False
     ) -> Iterator[str]:
@@ -455,6 +504,7 @@ class GitReader:
 
     # -- notes ---------------------------------------------------------------------------------
 
+    @_past_budget_to_libgit2
     def read_note(self, notes_commit: str | None, annotated: str) -> bytes | None:
         """Return the note attached to ``annotated`` in a notes commit, or None."""
         if notes_commit is None:
@@ -466,6 +516,7 @@ class GitReader:
                 return self.read_blob(entry.oid)
         return None
 
+    @_past_budget_to_libgit2
     def diff_notes(
         self, old: str | None, new: str | None
     ) -> list[tuple[str, bytes | None, bytes | None]]:
@@ -495,11 +546,11 @@ class GitReader:
         olds, news = self._plain_items(old), self._plain_items(new)
         for name in sorted(olds.keys() | news.keys()):
             a, b = olds.get(name), news.get(name)
-            if a is not None and b is not None and a.oid == b.oid:
+            if a is not None and b is not None and a[2] == b[2]:
                 continue
             path = prefix + name
-            if a is not None and b is not None and a.mode == MODE_TREE == b.mode:
-                self._diff_note_trees(a.oid, b.oid, path, sides)
+            if a is not None and b is not None and a[1] == MODE_TREE == b[1]:
+                self._diff_note_trees(a[2], b[2], path, sides)
                 continue
             for side, item in enumerate((a, b)):
                 for annotated, blob in self._note_blobs(item, path):
@@ -508,12 +559,13 @@ class GitReader:
     def _note_blobs(self, item: PlainTreeItem | None, path: str) -> Iterator[tuple[str, str]]:
         if item is None:
             return
-        if item.mode == MODE_TREE:
+        _name, mode, oid = item
+        if mode == MODE_TREE:
             if len(path) < 40:
-                for child in self._plain_items(item.oid).values():
-                    yield from self._note_blobs(child, path + child.name)
+                for child in self._plain_items(oid).values():
+                    yield from self._note_blobs(child, path + child[0])
         elif len(path) in (40, 64):
-            yield path, item.oid
+            yield path, oid
 
     # -- git -----------------------------------------------------------------------------------
 
@@ -525,6 +577,7 @@ class GitReader:
         if cached is not None:
             return cached
         stdin, stdout = self._batch_pipes()
+        self._reads += 1
         try:
             stdin.write(oid.encode() + b"\n")
             stdin.flush()
@@ -593,7 +646,7 @@ def _run(
 
 def _keyed(items: dict[str, PlainTreeItem]) -> dict[str, PlainTreeItem]:
     # "a.txt" < "a/" < "a0": git's order of entries, and the order of full paths.
-    return {(i.name + "/" if i.mode == MODE_TREE else i.name): i for i in items.values()}
+    return {(i[0] + "/" if i[1] == MODE_TREE else i[0]): i for i in items.values()}
 
 
 def _is_plain_ref_name(ref: str) -> bool:

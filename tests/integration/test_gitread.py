@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.gitutil import run_git, run_git_raw
 
+from gitgate import gitread
 from gitgate.gitread import ANCESTRY_STEPS, GitReader
 from gitgate.gitstore import GitStore
 
@@ -76,6 +77,14 @@ def _same(
     got = _outcome(lambda: getattr(reader, method)(*args, **kwargs))
     assert got == expected, f"{method}{args}{kwargs}: reader {got}, libgit2 {expected}"
     return got
+
+
+@pytest.fixture(autouse=True, params=["plumbing", "switching"])
+def read_budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test twice: reading through the pipe, and switching to libgit2 after 3 objects
+    (as a big push does), so that answers agree across the switch too."""
+    if request.param == "switching":
+        monkeypatch.setattr(gitread, "READ_BUDGET", 3)
 
 
 @pytest.fixture
