@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from gitgate.errors import GitError
@@ -42,6 +41,8 @@ from gitgate.gitobjects import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gitgate.gitstore import GitStore
 
 # Commits a breadth-first ancestry check reads here before it asks ``git merge-base``, which
@@ -93,8 +94,10 @@ class _NotPlain(Exception):
 class GitReader:
     """Read-only repository access through git's plumbing (see the module docstring)."""
 
-    def __init__(self, git_dir: Path) -> None:
-        self._git_dir = git_dir
+    def __init__(self, git_dir: str | os.PathLike[str]) -> None:
+        # A str, not a Path: pathlib (and the urllib and ipaddress it imports) is ~5 ms of
+        # a hook's start-up.
+        self._git_dir = os.path.abspath(git_dir)
         self._batch: subprocess.Popen[bytes] | None = None
         self._objects: dict[str, tuple[bytes, bytes]] = {}
         self._refs: dict[str, str | None] = {}
@@ -105,7 +108,7 @@ class GitReader:
         self._store: GitStore | None = None
         self._files_backend: bool | None = None
         self._packed: bytes | None = None
-        self._grafts = (git_dir / "info" / "grafts").exists() or (git_dir / "shallow").exists()
+        self._grafts = self._exists("info/grafts") or self._exists("shallow")
 
     @classmethod
     def open_from_env(cls, path: str | os.PathLike[str] = ".") -> GitReader:
@@ -114,11 +117,11 @@ class GitReader:
         else the repository at or above ``path``."""
         named = os.environ.get("GIT_DIR")
         if named:
-            return cls(Path(named).absolute())
+            return cls(named)
         proc = _run(["git", "rev-parse", "--absolute-git-dir"], cwd=path)
         if proc.returncode != 0:
             raise GitError(f"not a git repository: {path}: {first_lines(proc.stderr)}")
-        return cls(Path(os.fsdecode(proc.stdout.rstrip(b"\n"))))
+        return cls(os.fsdecode(proc.stdout.rstrip(b"\n")))
 
     def close(self) -> None:
         """Stop the object reader (also done when the process ends)."""
@@ -137,9 +140,14 @@ class GitReader:
         self.close()
 
     @property
-    def git_dir(self) -> Path:
+    def git_dir(self) -> Path:  # a Path only when asked for
         """The repository's git directory."""
-        return self._git_dir
+        from pathlib import Path
+
+        return Path(self._git_dir)
+
+    def _exists(self, name: str) -> bool:
+        return os.path.exists(os.path.join(self._git_dir, name))
 
     # -- the reference reader: libgit2, for whatever is not plain ---------------------------
 
@@ -187,14 +195,15 @@ class GitReader:
             raise _NotPlain(ref)
         if self._files_backend is None:
             odd = ("reftable", "commondir")
-            self._files_backend = not any((self._git_dir / name).exists() for name in odd)
+            self._files_backend = not any(self._exists(name) for name in odd)
         if not self._files_backend:
             raise _NotPlain(ref)
-        path = self._git_dir / ref
+        path = os.path.join(self._git_dir, ref)
         try:
-            if path.is_symlink():
+            if os.path.islink(path):
                 raise _NotPlain(ref)
-            loose = path.read_bytes()
+            with open(path, "rb") as file:
+                loose = file.read()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return self._packed_ref(ref)
         value = loose.removesuffix(b"\n")
@@ -210,7 +219,8 @@ class GitReader:
     def _packed_ref(self, ref: str) -> str | None:
         if self._packed is None:
             try:
-                self._packed = (self._git_dir / "packed-refs").read_bytes()
+                with open(os.path.join(self._git_dir, "packed-refs"), "rb") as file:
+                    self._packed = file.read()
             except FileNotFoundError:
                 self._packed = b""
             first = self._packed.split(b"\n", 1)[0]
