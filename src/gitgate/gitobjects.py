@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -85,6 +85,22 @@ def note_paths(annotated: str) -> tuple[str, ...]:
         annotated,
         f"{annotated[:2]}/{annotated[2:4]}/{annotated[4:]}",
     )
+
+
+def note_changes(
+    sides: Mapping[str, Sequence[str | None]], read_blob: Callable[[str], bytes]
+) -> list[tuple[str, bytes | None, bytes | None]]:
+    """(annotated id, old note, new note) of each note whose blob differs between the two
+    sides (blob ids, None where absent), in id order."""
+    return [
+        (
+            annotated,
+            read_blob(before) if before else None,
+            read_blob(after) if after else None,
+        )
+        for annotated, (before, after) in sorted(sides.items())
+        if before != after
+    ]
 
 
 def plain_commit(oid: str, raw: bytes) -> ChainLink | None:

@@ -33,6 +33,7 @@ from gitgate.gitobjects import (
     TreeEntry,
     first_lines,
     is_full_hex,
+    note_changes,
     note_paths,
     paths_of_pairs,
     plain_commit,
@@ -537,15 +538,7 @@ class GitReader:
             self._diff_note_trees(trees[0], trees[1], "", sides)
         except _NotPlain:
             return self._libgit2().diff_notes(old, new)
-        return [
-            (
-                annotated,
-                self.read_blob(before) if before else None,
-                self.read_blob(after) if after else None,
-            )
-            for annotated, (before, after) in sorted(sides.items())
-            if before != after
-        ]
+        return note_changes(sides, self.read_blob)
 
     def _plain_items(self, tree: str | None) -> dict[str, PlainTreeItem]:
         return self._tree(tree) if tree is not None else {}

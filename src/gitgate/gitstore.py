@@ -46,7 +46,7 @@ from gitgate.gitobjects import MODE_EXEC as MODE_EXEC
 from gitgate.gitobjects import MODE_GITLINK as MODE_GITLINK
 from gitgate.gitobjects import MODE_LINK as MODE_LINK
 from gitgate.gitobjects import MODE_TREE as MODE_TREE
-from gitgate.gitobjects import PAIRS_DIFF_ARGS, paths_of_pairs
+from gitgate.gitobjects import PAIRS_DIFF_ARGS, note_changes, paths_of_pairs
 from gitgate.gitobjects import PINNED_TREE_DIFF as _PINNED_TREE_DIFF
 from gitgate.gitobjects import ZERO_OID as ZERO_OID
 from gitgate.gitobjects import ChainLink as ChainLink
@@ -1527,15 +1527,7 @@ class GitStore:
         """
         sides: dict[str, list[str | None]] = {}
         self._diff_note_trees(self._notes_tree(old), self._notes_tree(new), "", sides)
-        return [
-            (
-                annotated,
-                self.read_blob(before) if before else None,
-                self.read_blob(after) if after else None,
-            )
-            for annotated, (before, after) in sorted(sides.items())
-            if before != after
-        ]
+        return note_changes(sides, self.read_blob)
 
     def _notes_tree(self, notes_commit: str | None) -> pygit2.Tree | None:
         if notes_commit is None:
