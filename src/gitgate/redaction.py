@@ -584,16 +584,51 @@ _SCHEME_RE = _lazy(
 _ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
 # Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
 _PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
+# A backslash-newline inside a double- or single-quoted string continues it on the next line
+# (shell, YAML double quotes, Python): the value runs on to the closing quote.
 _QUOTED_RES = {
-    '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
-    "'": re.compile(r"'((?:[^'\\\n]|\\.){0,4096})'"),
-    "`": re.compile(r"`([^`\n]{0,4096})`"),
-    '\\"': re.compile(r'\\"(.{0,4096}?)\\"'),
-    "\\'": re.compile(r"\\'(.{0,4096}?)\\'"),
+    '"': _lazy("_DQ_RE", r'"((?:[^"\\\n]|\\(?:\r?\n|.)){0,4096})"'),
+    "'": _lazy("_SQ_RE", r"'((?:[^'\\\n]|\\(?:\r?\n|.)){0,4096})'"),
+    "`": _lazy("_BQ_RE", r"`([^`\n]{0,4096})`"),
+    # JSON inside a string ("{\"password\": \"a\\\"b\"}"): one inner character is an outer
+    # escaped backslash pair (4 backslashes), an inner escaped quote (3 and a quote), another
+    # inner escape, an outer escape or a plain character; the inner string ends at \".
+    '\\"': _lazy(
+        "_EDQ_RE",
+        r'\\"((?:\\\\\\\\|\\\\\\"|\\\\[^\\"]|\\[^\\"]|[^\\"\n]){0,4096}?)\\"',
+    ),
+    "\\'": _lazy("_ESQ_RE", r"\\'(.{0,4096}?)\\'"),
 }
-# Unquoted values: where a value ends depends on the syntax around it.
-_TOKEN_RE = _lazy("_TOKEN_RE", r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
-_ENV_TOKEN_RE = _lazy("_ENV_TOKEN_RE", r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
+# Shell single quotes take a backslash literally ('abc\' is "abc\"): tried when the escape-
+# aware form finds no closing quote.
+_RAW_SQ_RE = _lazy("_RAW_SQ_RE", r"'([^'\n]{0,4096})'")
+# A doubled quote is one quote character inside the value: YAML single-quoted scalars, SQL
+# and PowerShell strings ('it''s'), C# verbatim and VB strings ("a""b").
+_DOUBLED_RES = {
+    '"': _lazy("_DOUBLED_DQ_RE", r'"((?:[^"\n]|""){0,4096})"'),
+    "'": _lazy("_DOUBLED_SQ_RE", r"'((?:[^'\n]|''){0,4096})'"),
+}
+# Python/TOML/Java/C# triple-quoted strings: the value may span lines.
+_TRIPLE_SPAN = 4096
+# Python implicit concatenation in parentheses: KEY = ("part one" "part two").
+_CONCAT_RE = _lazy(
+    "_CONCAT_RE",
+    r"\(\s{0,64}((?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')"
+    r"(?:\s{0,64}(?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')){1,16})\s{0,64}\)",
+)
+# Unquoted values: where a value ends depends on the syntax around it. A closing bracket
+# glued to more value characters is part of the value (generated passwords use them).
+_TOKEN_RE = _lazy(
+    "_TOKEN_RE",
+    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~+=@])|\\(?![\"'nrt])){1,4096}",
+)
+# In .env files ;, & and | glued inside a word are literal (in shell they are operators, but
+# then followed by a space or another operator); a \n there is literal unless a NAME= follows
+# (an env file escaped into a JSON string).
+_ENV_TOKEN_RE = _lazy(
+    "_ENV_TOKEN_RE",
+    r"(?:[^\s\"'`;&|\\]|[;&|](?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+)
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
 _XML_VALUE_RE = _lazy("_XML_VALUE_RE", r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
@@ -608,6 +643,7 @@ class _Value:
     literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
     loose: bool = False  # literal, but a bare name there is still a variable (f(password=pw))
     comment: bool = False  # in a comment: only a password-shaped value counts
+    content: str | None = None  # what to judge when it is not the span's text (joined parts)
 
 
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -646,7 +682,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         vstart, strength = scheme.end(), _STRONG
         m = _TOKEN_RE.match(text, vstart, vend)
         vend = m.end() if m else vend
-    if _value_is_secret(text[vstart:vend], value, strength, name):
+    judged = value.content if value.content is not None else text[vstart:vend]
+    if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
 
 
@@ -788,14 +825,18 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op == ":" and not name_quoted:
-        block = _YAML_BLOCK_RE.match(text, vpos)
+        block = _yaml_block(text, vpos)
         if block is not None:
-            # "password: |" then the value, indented, on the next line.
-            return _Value(block.start(1), block.end(1), False, True)
+            # "password: |" then the value, indented, on the next lines.
+            return block
         # YAML: unquoted values are literal strings and run to the end of the line.
         return _value_at(text, vpos, mode="rest", literal=True)
     if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
-        # An unindented NAME=value line: .env, .properties, .npmrc, shell.
+        if op == "=" and "." in text[start:end] and line_start == head:
+            # A dotted name cannot be a shell variable: a .properties line, whose value is the
+            # rest of the line (";", "&", "#" and spaces included), continued by a backslash.
+            return _value_at(text, vpos, mode="props", literal=True)
+        # An unindented NAME=value line: .env, .npmrc, shell.
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op in _ASSIGN_OPS and spaced:
         # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
@@ -856,9 +897,42 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
     return _value_at(text, m.end(), mode="token", literal=True, loose=not yaml)
 
 
-_YAML_BLOCK_RE = _lazy(
-    "_YAML_BLOCK_RE", r"[|>][-+]?[ \t]*\r?\n[ \t]+(\S[^\r\n]{0,4095}?)[ \t]*\r?$", re.M
-)
+_YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
+_YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
+_YAML_BLOCK_LINES = 256
+
+
+def _yaml_block(text: str, vpos: int) -> _Value | None:
+    """A YAML literal/folded block scalar (``|``, ``>-``): every line indented like its first.
+
+    Judged as one word when each line is one (a key, a certificate body), else as the text.
+    """
+    head = _YAML_BLOCK_HEAD_RE.match(text, vpos)
+    if head is None:
+        return None
+    at, indent, start, end = head.end(), -1, -1, -1
+    words: list[str] = []
+    for _ in range(_YAML_BLOCK_LINES):
+        m = _YAML_LINE_RE.match(text, at)
+        if m is None or m.end() == at:
+            break
+        if m.group(2):
+            width = len(m.group(1))
+            if indent < 0:
+                indent = width
+            if width < indent or width == 0:
+                break
+            start = m.start(2) if start < 0 else start
+            end = m.end(2)
+            words.append(m.group(2))
+        at = m.end()
+    if start < 0:
+        return None
+    value = _Value(start, end, False, True)
+    if len(words) > 1:
+        one_word_lines = not any(" " in w or "\t" in w for w in words)
+        value.content = "".join(words) if one_word_lines else " ".join(words)
+    return value
 
 
 def _at_line_start(text: str, start: int) -> bool:
@@ -903,21 +977,92 @@ def _value_at(
     ch = text[vpos]
     if ch == "\\" and text.startswith(('\\"', "\\'"), vpos):
         ch = text[vpos : vpos + 2]
+    if ch in "\"'" and text.startswith(ch * 3, vpos):
+        return _triple_quoted(text, vpos, ch)
     quoted = _QUOTED_RES.get(ch)
     if quoted is not None:
-        qm = quoted.match(text, vpos)
-        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
-        return _Value(qm.start(1), qm.end(1), True, True) if qm is not None else None
-    if mode == "rest":
+        return _quoted_value(text, vpos, ch, quoted)
+    if ch == "(" and mode != "env":
+        return _concatenated(text, vpos)
+    if mode in ("rest", "props"):
         rest = _REST_RE.match(text, vpos)
         assert rest is not None
         chunk = _TRAILING_COMMENT_RE.sub("", rest.group()).rstrip().rstrip(",;")
-        return _Value(vpos, vpos + len(chunk), False, literal, loose) if chunk else None
+        if not chunk:
+            return None
+        end = vpos + len(chunk)
+        value = _Value(vpos, end, False, literal, loose)
+        if mode == "props" and chunk.endswith("\\"):
+            value.end = _continued_lines(text, end)
+            value.content = _CONTINUATION_RE.sub("", text[vpos : value.end])
+        return value
     token_re = _ENV_TOKEN_RE if mode == "env" else _TOKEN_RE
     tm = token_re.match(text, vpos)
     if tm is None or tm.end() == vpos:
         return None
     return _Value(vpos, tm.end(), False, literal, loose)
+
+
+def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Value | None:
+    qm = quoted.match(text, vpos)
+    if qm is None and ch == "'":
+        qm = _RAW_SQ_RE.match(text, vpos)
+    if qm is None:
+        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
+        return None
+    doubled = _DOUBLED_RES.get(ch)
+    if doubled is not None and text.startswith(ch, qm.end()):
+        # 'it''s' (YAML, SQL, PowerShell), @"a""b" (C#), or Python's 'a' 'b' glued: one value.
+        dm = doubled.match(text, vpos)
+        if dm is not None and dm.end() > qm.end():
+            qm = dm
+    return _Value(qm.start(1), qm.end(1), True, True)
+
+
+def _triple_quoted(text: str, vpos: int, ch: str) -> _Value | None:
+    """A triple-quoted value (Python, TOML, Java/C# text blocks): its content, stripped."""
+    close = text.find(ch * 3, vpos + 3, vpos + 3 + _TRIPLE_SPAN)
+    if close < 0:
+        return None
+    start, end = vpos + 3, close
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Value(start, end, True, True) if end > start else None
+
+
+def _concatenated(text: str, vpos: int) -> _Value | None:
+    """``("part one"\n "part two")``: adjacent literals in parentheses are one string."""
+    m = _CONCAT_RE.match(text, vpos)
+    if m is None:
+        return None
+    parts = _QUOTED_PART_RE.findall(m.group(1))
+    value = _Value(m.start(1), m.end(1), True, True)
+    value.content = "".join(a or b for a, b in parts)
+    return value
+
+
+_CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
+_QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
+_MAX_CONTINUED = 32
+
+
+def _continued_lines(text: str, end: int) -> int:
+    """Java properties: a line ending in a backslash continues on the next line."""
+    for _ in range(_MAX_CONTINUED):
+        if end == 0 or text[end - 1] != "\\":
+            break
+        nl = text.find("\n", end)
+        if nl < 0:
+            break
+        nxt = _REST_RE.match(text, nl + 1)
+        assert nxt is not None
+        line = nxt.group().rstrip()
+        if not line.strip():
+            break
+        end = nl + 1 + len(line)
+    return end
 
 
 # ---------------------------------------------------------------------------------------------
