@@ -301,15 +301,28 @@ _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
     r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
 )
+# A quoted user:password runs to the closing quote (spaces and shell operators included).
 _CURL_USER_RE = _lazy(
-    "_CURL_USER_RE", r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024})"
+    "_CURL_USER_RE",
+    r"(?:-u|--user)[ =]+(?:'[^\s:'\"]{0,256}:([^'\n]{1,1024})'|\"[^\s:'\"]{0,256}:([^\"\n]{1,1024})\""
+    r"|['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024}))",
+)
+
+
+# A password with "/" (generated base64 ones have it): only when it cannot be a port and path
+# (host:8443/users/@alice) nor a repository (github.com:org/repo.git@v1), see _url_credentials.
+_URL_CRED_SLASH_RE = _lazy(
+    "_URL_CRED_SLASH_RE",
+    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s?#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-]",
 )
 
 
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _URL_CRED_RE.match(text, pos)
     if m is None:
-        return
+        m = _URL_CRED_SLASH_RE.match(text, pos)
+        if m is None or not _password_shaped(m.group(1)) or m.group(1).split("/")[0].isdigit():
+            return
     password = m.group(1)
     if _is_placeholder(password):
         return
@@ -346,9 +359,10 @@ def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _CURL_USER_RE.match(text, pos)
     if m is None or (pos > 0 and not text[pos - 1].isspace()):
         return
-    if _is_placeholder(m.group(1)):
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    if _is_placeholder(m.group(g)):
         return
-    out.append((m.start(1), m.end(1), "basic-auth-credentials", _PRIO_GENERIC))
+    out.append((m.start(g), m.end(g), "basic-auth-credentials", _PRIO_GENERIC))
 
 
 def _has_credential_shape(value: str) -> bool:
@@ -469,7 +483,7 @@ _QUALIFIER_TOKENS = frozenset(
 )  # fmt: skip
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
-_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase")
+_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
 _GLUED_PREFIXES = _STRONG_KEY_PREFIXES | frozenset(
     {
         "pg", "mysql", "mongo", "redis", "db", "database", "root", "user", "bot", "refresh",
@@ -664,13 +678,15 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         strength = _two_word_strength(text, start)
     if not strength:
         return
-    if start > 0 and text[start - 1] in "${" and not _php_variable(text, start):
+    # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
+    braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
+    if start > 0 and text[start - 1] in "${" and not braced and not _php_variable(text, start):
         # ${CLIENT_SECRET}, $TOKEN: a reference, not an assignment; but the default of
         # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
         _reference_default(text, start, end, strength, name, out)
         return
     value = _parse_value(text, start, end, is_flag, strength)
-    if value is None:
+    if value is None or (braced and not value.quoted):
         return
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
@@ -780,6 +796,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if value is not None:
                 value.comment = True
             return value
+        if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
+            # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
+            return _value_at(text, said.end(), mode="token", literal=True)
         positional = _positional_assignment(text, start) if end < len(text) else None
         if positional is not None and text[end] in " \t":
             vpos = end
@@ -787,6 +806,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 vpos += 1
             if text.startswith("(", vpos):
                 return None  # fish command substitution: (read -s), (cat token)
+            if positional == "docker":
+                # Dockerfile's "ENV NAME value": the value is the rest of the line, spaces too.
+                return _value_at(text, vpos, mode="rest", literal=True)
             # A C constant is an expression unless quoted; a shell word is a literal.
             return _value_at(text, vpos, mode="env", literal=positional == "shell")
         if is_flag and end < len(text) and text[end] in " \t":
@@ -945,6 +967,13 @@ def _in_comment(text: str, start: int) -> bool:
     return _COMMENT_LINE_RE.match(text, line_start, start) is not None
 
 
+_SQL_ROLE_RE = _lazy("_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b", re.I)
+
+
+def _sql_role(text: str, start: int) -> bool:
+    return _SQL_ROLE_RE.search(_line_before(text, start)) is not None
+
+
 def _positional_assignment(text: str, start: int) -> str | None:
     """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
     lo = max(0, start - 24)
@@ -958,7 +987,7 @@ def _positional_assignment(text: str, start: int) -> str | None:
     if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
         return "c"
     if _DOCKER_ENV_RE.fullmatch(text, line_start, start) is not None:
-        return "shell"
+        return "docker"
     if _CONFIG_SET_RE.search(text, max(line_start, start - 64), start) is not None:
         return "shell"
     return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
@@ -1078,7 +1107,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "inherit", "hidden", "masked", "mask", "unset", "tbd", "todo", "n/a", "na", "redacted",
         "placeholder", "sample", "foo", "bar", "baz", "foobar", "secret_key", "access_token",
         "auth_token", "mypassword", "my_password", "yourpassword", "your_password",
-        "str | none", "optional[str]", "string?", "char", "text",
+        "str | none", "optional[str]", "string?", "char", "text", "your",
     }
 )  # fmt: skip
 _PLACEHOLDER_RE = _lazy(
@@ -1156,7 +1185,7 @@ _MASK_RE = _lazy(
 
 
 def _is_placeholder(value: str) -> bool:
-    v = value.strip().strip("\"'")
+    v = value.strip().strip("\"'\\")
     low = v.lower()
     if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
         return True
@@ -1421,6 +1450,34 @@ _SECRET_CLI_VALUE_RE = _lazy(
 _FROM_LITERAL_RE = _lazy("_FROM_LITERAL_RE", r"--from-literal=['\"]?[\w.\-]{1,253}=" + _CLI_WORD)
 
 
+# cmd --password-stdin <<< "pw": a here-string feeds the password.
+_HERE_STRING_RE = _lazy("_HERE_STRING_RE", r"[^\n|;&]{0,256}?<<<[ \t]*" + _CLI_WORD)
+# chpasswd <<EOF / user:password lines / EOF.
+_HEREDOC_HEAD_RE = _lazy("_HEREDOC_HEAD_RE", r"[^\n]{0,256}?<<-?[ \t]*['\"]?(\w{1,32})['\"]?[^\n]*\n")
+_CHPASSWD_LINE_RE = _lazy("_CHPASSWD_LINE_RE", r"[ \t]*[\w.\-]{1,64}:([^\s:]{1,256})[ \t]*\r?\n")
+_HEREDOC_LINES = 64
+
+
+def _heredoc_input(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A password fed to a stdin reader by a here-string or (chpasswd) a heredoc."""
+    at = pos + len(hit)
+    m = _HERE_STRING_RE.match(text, at)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        return
+    head = _HEREDOC_HEAD_RE.match(text, at) if hit == "chpasswd" else None
+    if head is None:
+        return
+    at = head.end()
+    for _ in range(_HEREDOC_LINES):
+        line = _CHPASSWD_LINE_RE.match(text, at)
+        if line is None:
+            return
+        _add_literal(out, line.start(1), line.end(1), "password-flag", line.group(1))
+        at = line.end()
+
+
 def _echo_pipe(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     """``echo hunter2 | sudo -S …``, ``echo pw | docker login --password-stdin``."""
     lo = max(0, pos - _LINE_WINDOW)
@@ -1506,7 +1563,8 @@ def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
-_DSN_HEAD_RE = _lazy("_DSN_HEAD_RE", r"([\w.\-]{0,64}):([^\s\"'`:@]{1,256})$")
+# The password may contain "@" (the last one before "tcp(" ends it), never ":" or a quote.
+_DSN_HEAD_RE = _lazy("_DSN_HEAD_RE", r"([\w.\-]{0,64}):([^\s\"'`:]{1,256})$")
 _ORACLE_THIN_RE = _lazy("_ORACLE_THIN_RE", r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
 
 
@@ -1704,7 +1762,14 @@ def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
                 break
             indent = m.group(1)
             value = m.group(2).strip("\"'")
-            if value and value not in ("|", ">", "|-", ">-"):
+            block = _yaml_block(text, m.start(2)) if value[:1] in ("|", ">") else None
+            if block is not None:
+                # key.pem: | then the value's lines, more indented: the whole block is secret.
+                judged = block.content or text[block.start : block.end]
+                _add_literal(out, block.start, block.end, "kubernetes-secret", judged)
+                at = text.find("\n", block.end) + 1 or hi
+                continue
+            if value:
                 vstart = text.find(value, m.start(2), m.end(2) + 1)
                 _add_literal(out, vstart, vstart + len(value), "kubernetes-secret", value)
             at = m.end() + 1
@@ -1733,6 +1798,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("htpasswd",), _htpasswd)
     add(("rabbitmqctl",), _rabbitmqctl)
     add(("sudo -S", "--password-stdin", "chpasswd"), _echo_pipe)
+    add(("--password-stdin", "chpasswd"), _heredoc_input)
     # aws ssm put-parameter is anchored at "SecureString" (a plain String is configuration).
     add(("secret set", "secretsmanager", "SecureString"), _secret_cli)
     add(("--from-literal=",), _from_literal)
