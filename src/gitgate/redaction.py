@@ -868,7 +868,16 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
         if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
             return None  # "…?password=" + pw: the URL string ends there, the value is code
+        if text[start - 1] == ";" and text.startswith("{", vpos):
+            braced = _ODBC_BRACED_RE.match(text, vpos)
+            if braced is not None:
+                # ODBC: Pwd={a;b}}c} — braces quote a value with ";", "}}" is a brace in it.
+                return _Value(braced.start(1), braced.end(1), True, True)
         return _value_at(text, vpos, mode="token", literal=True)
+    if op == ":" and _YAML_FLOW_RE.match(text, line_start, start) is not None:
+        # "db: {user: app, password: x}": a YAML flow mapping, whose plain values are
+        # literals (an identifier there still has to look generated: it could be JS).
+        return _value_at(text, vpos, mode="token", literal=True, loose=True)
     if op == "=" and not spaced and _kv_before(before):
         # "host=db user=app password=x": a conninfo or option string, whose values are literal.
         return _value_at(text, vpos, mode="token", literal=True)
@@ -882,6 +891,10 @@ _ASSIGN_OPS = frozenset({"=", "?=", ":=", "::=", ":::="})
 _XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
 # A word "name=value" then a space before this name: not a keyword argument (no comma).
 _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
+
+
+_ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
+_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
 
 
 def _kv_before(before: str) -> bool:
