@@ -124,7 +124,7 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         ("python", '{k} = "{v}"\n'),
         ("python", 'conn = psycopg2.connect(host="db", user="app", password="{v}")\n'),
         ("js", "const {k} = '{v}';\n"),
-        ("yaml", "database:\n  host: db\n  {k}: \"{v}\"\n"),
+        ("yaml", 'database:\n  host: db\n  {k}: "{v}"\n'),
         ("yaml", "auth:\n  {k}: '{v}'\n  user: admin\n"),
         ("toml", '[db]\nuser = "app"\n{k} = "{v}"\n'),
         ("ini", "[database]\nuser = app\n{k} = {v}\n"),
@@ -142,7 +142,7 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         ("ruby", 'config = {{ {k}: "{v}" }}\n'),
         ("php", "$config = ['{k}' => '{v}'];\n"),
         ("log", '2026-11-30 12:00:01 DEBUG login user=bob {k}="{v}" ok\n'),
-        ("k8s", "env:\n  - name: {K}\n    value: \"{v}\"\n"),
+        ("k8s", 'env:\n  - name: {K}\n    value: "{v}"\n'),
     ]
     for syntax, tpl in spaced_tpls:
         for make in (spaced, phrase):
@@ -162,19 +162,19 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
     # Prose, labels and references in the same syntaxes: not secrets.
     for tpl in [
         'password_label = "Enter your password"\n',
-        "password: \"must be at least 12 characters\"\n",
-        "{\"error\": \"invalid token: please log in again\"}",
+        'password: "must be at least 12 characters"\n',
+        '{"error": "invalid token: please log in again"}',
         "<password>see the vault entry for this host</password>\n",
         'const tokenHelp = "Paste the token from your profile page";\n',
         "[database]\npassword = see the team vault\n",
         'PASSWORD="$(cat /run/secrets/db_password)"\n',
-        "export API_KEY=\"${API_KEY:?set API_KEY first}\"\n",
+        'export API_KEY="${API_KEY:?set API_KEY first}"\n',
         'password = "{{ vault_db_password }}"\n',
-        "password: \"{{ .Values.db.password }}\"\n",
+        'password: "{{ .Values.db.password }}"\n',
         'ENV DB_PASSWORD=""\n',
-        "curl -u \"$CI_USER:$CI_PASSWORD\" https://ci.example.net/job\n",
+        'curl -u "$CI_USER:$CI_PASSWORD" https://ci.example.net/job\n',
         "curl -u 'admin:<password>' https://api.example.net\n",
-        '$config = [\'password\' => getenv(\'DB_PASSWORD\')];\n',
+        "$config = ['password' => getenv('DB_PASSWORD')];\n",
         'var password = Environment.GetEnvironmentVariable("DB_PASSWORD");\n',
         '2026-11-30 12:00:01 WARN login failed user=bob reason="bad password"\n',
         "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db\n",
@@ -228,7 +228,11 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
     for _ in range(3):
         v = pw("\\")
         p("backslash:yaml", f"ldap:\n  bind_password: {v}\n", v)
-        p("backslash:json", '{"password": "' + v.replace("\\", "\\\\") + '"}', v.replace("\\", "\\\\"))
+        p(
+            "backslash:json",
+            '{"password": "' + v.replace("\\", "\\\\") + '"}',
+            v.replace("\\", "\\\\"),
+        )
         v = pw("\\")
         p("backslash:xml", f"<Password>{v}</Password>\n", v)
         v = s(ALNUM, 10) + "\\"
@@ -237,7 +241,10 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         p("backslash:env", f"SMTP_PASSWORD={v}\nSMTP_HOST=mail\n", v)
         v = pw("\\")
         p("backslash:ini", f"[ldap]\nbind_dn = CORP\\svc-ldap\nbind_pw = {v}\n", v)
-    n("backslash-negative", "[ldap]\nbind_dn = CORP\\svc-ldap\npassword_file = C:\\secrets\\ldap.txt\n")
+    n(
+        "backslash-negative",
+        "[ldap]\nbind_dn = CORP\\svc-ldap\npassword_file = C:\\secrets\\ldap.txt\n",
+    )
     n("backslash-negative", 'export DB_PASSWORD_FILE="C:\\\\run\\\\secrets\\\\db"\n')
     n("backslash-negative", "password_regex = ^[^\\s]{12,}$\n")
 
@@ -250,7 +257,11 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         v = pw(";&")
         p("special:env", f"{pick(PW_NAMES).upper()}={v}\nDB_HOST=db\n", v)
         v = pw("#;&%")
-        p("special:properties", f"spring.datasource.password={v}\nspring.datasource.username=app\n", v)
+        p(
+            "special:properties",
+            f"spring.datasource.password={v}\nspring.datasource.username=app\n",
+            v,
+        )
         v = pw(";#")
         p("special:ini", f"[client]\nuser = app\npassword = {v}\n", v)
         v = pw(";")
@@ -293,7 +304,11 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         p("wrapped:python-concat", f'API_KEY = (\n    "{a}"\n    "{b}"\n)\n', a, b)
         lines = [s(B64, 64) for _ in range(3)]
         body = "\n".join("    " + ln for ln in lines)
-        p("wrapped:yaml-literal", f"tls:\n  private_key: |\n{body}\n  cert_file: /etc/tls.crt\n", *lines)
+        p(
+            "wrapped:yaml-literal",
+            f"tls:\n  private_key: |\n{body}\n  cert_file: /etc/tls.crt\n",
+            *lines,
+        )
         lines = [key(24) for _ in range(2)]
         body = "\n".join("  " + ln for ln in lines)
         p("wrapped:yaml-folded", f"client_secret: >-\n{body}\nclient_id: web\n", *lines)
@@ -331,9 +346,17 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
     # -----------------------------------------------------------------------------------------
     for _ in range(3):
         v = pw()
-        p("heredoc:netrc", f"cat > ~/.netrc <<EOF\nmachine git.example.net\nlogin ci\npassword {v}\nEOF\n", v)
+        p(
+            "heredoc:netrc",
+            f"cat > ~/.netrc <<EOF\nmachine git.example.net\nlogin ci\npassword {v}\nEOF\n",
+            v,
+        )
         v = pw()
-        p("heredoc:here-string", f'docker login -u ci --password-stdin registry.example.net <<< "{v}"\n', v)
+        p(
+            "heredoc:here-string",
+            f'docker login -u ci --password-stdin registry.example.net <<< "{v}"\n',
+            v,
+        )
         v = pw()
         p("heredoc:chpasswd", f"chpasswd <<EOF\ndeploy:{v}\nEOF\n", v)
         v, k = pw(), key()
@@ -345,7 +368,10 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         )
         v = pw()
         p("heredoc:psql", f"psql <<SQL\nALTER ROLE app PASSWORD '{v}';\nSQL\n", v)
-    n("heredoc-negative", 'docker login -u ci --password-stdin registry.example.net <<< "$CI_TOKEN"\n')
+    n(
+        "heredoc-negative",
+        'docker login -u ci --password-stdin registry.example.net <<< "$CI_TOKEN"\n',
+    )
     n("heredoc-negative", "chpasswd <<EOF\ndeploy:$(openssl rand -base64 12)\nEOF\n")
     n("heredoc-negative", "cat <<EOF\nUsage: login --password-stdin\nEOF\n")
 
@@ -468,7 +494,7 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         p(
             "k8s:stringdata",
             f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n"
-            f"  password: \"{v}\"\n  username: app\n",
+            f'  password: "{v}"\n  username: app\n',
             v,
         )
         lines = [s(B64, 60) for _ in range(2)]
@@ -526,7 +552,10 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         ("swift", 'let apiSecret = "{v}"\n'),
         ("ruby-env", "ENV['SMTP_PASSWORD'] = '{v}'\n"),
         ("php-define", "define('DB_PASSWORD', '{v}');\n"),
-        ("csharp-conn", '"ConnectionStrings": {{"Db": "Server=db;Database=app;User Id=sa;Password={v};"}}\n'),
+        (
+            "csharp-conn",
+            '"ConnectionStrings": {{"Db": "Server=db;Database=app;User Id=sa;Password={v};"}}\n',
+        ),
         ("java-props", 'props.put("mail.smtp.password", "{v}");\n'),
         ("hcl-tfvars", 'db_password = "{v}"\nregion      = "eu-west-1"\n'),
         ("makefile", "DB_PASSWORD ?= {v}\n"),
@@ -553,7 +582,7 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         "ENV['SMTP_PASSWORD'] = ENV.fetch('MAIL_PASS')\n",
         "define('DB_PASSWORD', getenv('DB_PASSWORD'));\n",
         'props.put("mail.smtp.password", password);\n',
-        'db_password = var.db_password\n',
+        "db_password = var.db_password\n",
         "DB_PASSWORD ?= $(shell cat .dbpass)\n",
         "$env:API_TOKEN = $secret.GetNetworkCredential().Password\n",
         "set DB_PASSWORD=%DB_PASSWORD%\n",
@@ -561,7 +590,7 @@ def build() -> list[dict[str, object]]:  # noqa: C901, PLR0915 - one flat list o
         '<datasource user="app" password="${db.password}" url="jdbc:pg://db/app"/>\n',
         "const cfg = { password: process.env.DB_PASSWORD, host: 'db' };\n",
         '{"level":"debug","msg":"connect","password":"[FILTERED]","ms":12}\n',
-        "./migrate --db-password=\"$DB_PASSWORD\" --host db\n",
+        './migrate --db-password="$DB_PASSWORD" --host db\n',
         "./migrate --db-password-file /run/secrets/db --host db\n",
         "password_min_length = 12\n",
         "token_ttl: 3600  # seconds\n",

@@ -304,7 +304,8 @@ _AUTH_HEADER_RE = _lazy(
 # A quoted user:password runs to the closing quote (spaces and shell operators included).
 _CURL_USER_RE = _lazy(
     "_CURL_USER_RE",
-    r"(?:-u|--user)[ =]+(?:'[^\s:'\"]{0,256}:([^'\n]{1,1024})'|\"[^\s:'\"]{0,256}:([^\"\n]{1,1024})\""
+    r"(?:-u|--user)[ =]+(?:'[^\s:'\"]{0,256}:([^'\n]{1,1024})'"
+    r"|\"[^\s:'\"]{0,256}:([^\"\n]{1,1024})\""
     r"|['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024}))",
 )
 
@@ -641,7 +642,7 @@ _TOKEN_RE = _lazy(
 # (an env file escaped into a JSON string).
 _ENV_TOKEN_RE = _lazy(
     "_ENV_TOKEN_RE",
-    r"(?:[^\s\"'`;&|\\]|[;&|](?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+    r"(?:[^\s\"'`;&|\\]|[;&|]+(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
 )
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
@@ -1466,7 +1467,9 @@ _FROM_LITERAL_RE = _lazy("_FROM_LITERAL_RE", r"--from-literal=['\"]?[\w.\-]{1,25
 # cmd --password-stdin <<< "pw": a here-string feeds the password.
 _HERE_STRING_RE = _lazy("_HERE_STRING_RE", r"[^\n|;&]{0,256}?<<<[ \t]*" + _CLI_WORD)
 # chpasswd <<EOF / user:password lines / EOF.
-_HEREDOC_HEAD_RE = _lazy("_HEREDOC_HEAD_RE", r"[^\n]{0,256}?<<-?[ \t]*['\"]?(\w{1,32})['\"]?[^\n]*\n")
+_HEREDOC_HEAD_RE = _lazy(
+    "_HEREDOC_HEAD_RE", r"[^\n]{0,256}?<<-?[ \t]*['\"]?(\w{1,32})['\"]?[^\n]*\n"
+)
 _CHPASSWD_LINE_RE = _lazy("_CHPASSWD_LINE_RE", r"[ \t]*[\w.\-]{1,64}:([^\s:]{1,256})[ \t]*\r?\n")
 _HEREDOC_LINES = 64
 
@@ -1775,12 +1778,12 @@ def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
                 break
             indent = m.group(1)
             value = m.group(2).strip("\"'")
-            block = _yaml_block(text, m.start(2)) if value[:1] in ("|", ">") else None
-            if block is not None:
+            scalar = _yaml_block(text, m.start(2)) if value[:1] in ("|", ">") else None
+            if scalar is not None:
                 # key.pem: | then the value's lines, more indented: the whole block is secret.
-                judged = block.content or text[block.start : block.end]
-                _add_literal(out, block.start, block.end, "kubernetes-secret", judged)
-                at = text.find("\n", block.end) + 1 or hi
+                judged = scalar.content or text[scalar.start : scalar.end]
+                _add_literal(out, scalar.start, scalar.end, "kubernetes-secret", judged)
+                at = text.find("\n", scalar.end) + 1 or hi
                 continue
             if value:
                 vstart = text.find(value, m.start(2), m.end(2) + 1)

@@ -1,0 +1,183 @@
+"""Unit tests of where a secret value ends (issue 10, fourth round, ``secrets_tune3``).
+
+Each mechanism gets positives (the whole value is covered, not a prefix of it) and the
+negatives it must leave alone. Values are random at import time (seeded), so no
+credential-shaped literal lives here.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from gitgate.redaction import find_secrets, redact
+
+_rng = random.Random(20261201)
+ALNUM = string.ascii_letters + string.digits
+
+
+def rnd(n: int) -> str:
+    while True:
+        v = "".join(_rng.choice(ALNUM) for _ in range(n))
+        if (
+            any(c.isdigit() for c in v)
+            and any(c.isupper() for c in v)
+            and any(c.islower() for c in v)
+        ):
+            return v
+
+
+def pw(inner: str = "") -> str:
+    """A generated password with ``inner`` characters inside it."""
+    return rnd(6) + inner + rnd(6) + "!"
+
+
+def covered(text: str, secret: str) -> bool:
+    """Every character of every occurrence of ``secret`` lies inside a finding."""
+    mask = bytearray(len(text))
+    for f in find_secrets(text):
+        mask[f.start : f.end] = b"\x01" * (f.end - f.start)
+    at = text.find(secret)
+    assert at >= 0
+    while at >= 0:
+        if not all(mask[at : at + len(secret)]):
+            return False
+        at = text.find(secret, at + 1)
+    return True
+
+
+def a_p(n: int) -> str:
+    return rnd(n)
+
+
+P1, P2, P3 = pw("''"), pw('""'), pw("\\")
+K1, K2 = rnd(24), rnd(20)
+B1, B2, B3 = rnd(60), rnd(60), rnd(60)
+S1 = f"{rnd(4)}! {rnd(5)}# {rnd(4)}%"
+Q1, Q2 = pw(";&"), pw("#;&%")
+
+POSITIVES = [
+    # doubled quotes: YAML single-quoted, SQL, PowerShell, C# verbatim
+    (f"smtp:\n  password: '{P1}'\n", P1),
+    (f"ALTER USER app WITH PASSWORD '{P1}';\n", P1),
+    (f"$password = '{P1}'\n", P1),
+    (f'var password = @"{P2}";\n', P2),
+    # shell single quotes keep a trailing backslash
+    (f"export DB_PASSWORD='{K1}\\'\nexport DB_USER=app\n", K1 + "\\"),
+    # backslash-newline continues a double-quoted string
+    (f'export API_TOKEN="{K1}\\\n{K2}"\n', K2),
+    # JSON inside a string, with an escaped quote in the value
+    (f'payload = "{{\\"password\\": \\"{K1}\\\\\\"{K2}\\"}}"\n', f'{K1}\\\\\\"{K2}'),
+    # triple quotes (Python, TOML multi-line, Java text block)
+    (f'SECRET_KEY = """{K1}{K2}"""\n', K1 + K2),
+    (f'[db]\npassword = """\n{P3}"""\n', P3),
+    (f'String token = """\n    {K1}\n    """;\n', K1),
+    # parenthesised implicit concatenation
+    (f'API_KEY = (\n    "{K1}"\n    "{K2}"\n)\n', K2),
+    # .properties: the rest of the line, and backslash continuations
+    (f"spring.datasource.password={Q2}\nspring.datasource.username=app\n", Q2),
+    (f"app.api.secret={K1}\\\n    {K2}\napp.api.url=https://x.example\n", K2),
+    # .env: ; & | glued in a value, a literal \n
+    (f"ADMIN_PASSWORD={Q1}\nDB_HOST=db\n", Q1),
+    (f"SMTP_PASSWORD={K1[:6]}\\n{K2[:6]}\nSMTP_HOST=mail\n", f"{K1[:6]}\\n{K2[:6]}"),
+    # YAML block scalars of several lines, also in a Kubernetes Secret
+    (f"tls:\n  private_key: |\n    {B1}\n    {B2}\n    {B3}\n  cert_file: /x\n", B3),
+    (f"client_secret: >-\n  {K1}\n  {K2}\nclient_id: web\n", K2),
+    (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\nstringData:\n"
+        f"  key.pem: |\n    {B1}\n    {B2}\n  other: {K1}\n",
+        B2,
+    ),
+    # Dockerfile legacy ENV: the rest of the line
+    (f"FROM debian\nENV DB_PASSWORD {S1}\nRUN ./setup\n", S1),
+    # curl -u quoted, spaces and operators inside
+    (f"curl -u 'admin:{S1}' https://api.example.net\n", S1),
+    (f'curl --user "ci:{Q1}" https://api.example.net\n', Q1),
+    # URL and DSN passwords with / and @
+    (
+        f"REDIS_URL=redis://default:{K1[:8]}/{K2[:8]}+@redis.internal:6379/0\n",
+        f"{K1[:8]}/{K2[:8]}+",
+    ),
+    (f'dsn := "app:{pw("@")}@tcp(db:3306)/shop"\n', None),
+    # here-string and chpasswd heredoc
+    (f'docker login -u ci --password-stdin registry.example.net <<< "{P3}"\n', P3),
+    (f"chpasswd <<EOF\ndeploy:{K1}\nEOF\n", K1),
+    # ODBC braces, YAML flow mapping, Go struct literal, a closing bracket inside a value
+    (f'"Driver={{ODBC Driver 18}};Server=db;Uid=app;Pwd={{{Q1}}};"\n', Q1),
+    (f"db: {{user: app, password: {K1[:8]}*{K2[:6]}}}\n", f"{K1[:8]}*{K2[:6]}"),
+    (f'cfg := Config{{Password: "{K1}", Host: "db"}}\n', K1),
+    (f"auth ok user=svc password={K1[:6]}){K2[:6]} ip=10.0.0.7\n", f"{K1[:6]}){K2[:6]}"),
+    # a glued name ending in "pass"
+    (f'{{"user": "app", "dbpass": "{S1}"}}', S1),
+]
+
+
+@pytest.mark.parametrize("text, secret", POSITIVES)
+def test_whole_value_is_covered(text: str, secret: str | None) -> None:
+    if secret is None:  # the DSN case: its password is the part between "app:" and "@tcp("
+        secret = text[text.index("app:") + 4 : text.index("@tcp(")]
+    assert covered(text, secret), (text, find_secrets(text))
+    assert secret not in redact(text)
+
+
+NEGATIVES = [
+    "password = ''  # set at deploy time\n",
+    "SELECT * FROM users WHERE password = '' OR name = ''\n",
+    '{"password": "\\"\\"", "note": "empty"}',
+    "spring.datasource.password=${DB_PASSWORD}\n",
+    "password.hint=Your password must\\\n    contain a digit\n",
+    'password_help = """Enter the password\nyou were sent by email."""\n',
+    "description: |\n  The token is rotated every day\n  by the operator job.\n",
+    "private_key: |\n  ${PRIVATE_KEY}\n",
+    'API_KEY = (\n    os.environ["API_KEY"]\n)\n',
+    "ENV DB_PASSWORD_FILE /run/secrets/db\n",
+    "DB_PASSWORD=$DB_PASS && ./start.sh\n",
+    'curl -u "$CI_USER:$CI_PASSWORD" https://ci.example.net/job\n',
+    "curl -u 'admin:<password>' https://api.example.net\n",
+    "https://git.example.net:8443/users/@alice\n",
+    "pip install git+ssh://github.com:acme/tools.git@v1.2.0\n",
+    "see http://localhost:8080/@fs/src/main.ts for the module\n",
+    'docker login -u ci --password-stdin registry.example.net <<< "$CI_TOKEN"\n',
+    "chpasswd <<EOF\ndeploy:$(openssl rand -base64 12)\nEOF\n",
+    'conn = "Driver={ODBC Driver 18};Server=db;Uid=app;Pwd={0};"\n',
+    "db: {user: app, password: null}\n",
+    "const cfg = { db: {user: app, password: dbPassword} };\n",
+    'print(f"{password}")\n',
+    "'{password:>12}'.format(password=x)\n",
+    "ALTER USER app WITH PASSWORD '';\n",
+    "./migrate --db-password=your password here --host db\n",
+    "DB_PASSWORD=abc\\nDB_USER=x",
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_not_a_secret(text: str) -> None:
+    assert find_secrets(text) == [], text
+
+
+def test_crlf_and_eof_do_not_change_the_extent() -> None:
+    value = pw("#")
+    for text in (
+        f"db:\r\n  user: app\r\n  password: {value}\r\n",
+        f"db.user=app\r\ndb.password={value}",
+        f"[db]\r\npassword = {value}",
+        f"db:\n\tpassword: |\n\t\t{value}\n",
+    ):
+        assert covered(text, value), text
+
+
+def test_block_scalar_stops_at_the_next_key() -> None:
+    text = f"token: |\n  {K1}\nname: visible-name\n"
+    assert "visible-name" in redact(text)
+    assert K1 not in redact(text)
+
+
+def test_extent_is_bounded_on_hostile_input() -> None:
+    # A huge block or continued properties value: bounded work, and still covered at its head.
+    text = "private_key: |\n" + "".join(f"  {rnd(60)}\n" for _ in range(2000))
+    found = find_secrets(text)
+    assert found and found[0].start == text.index("  ") + 2
+    text = "a.secret=" + "\\\n".join(rnd(20) for _ in range(500)) + "\n"
+    assert find_secrets(text)
