@@ -642,7 +642,7 @@ _TOKEN_RE = _lazy(
 # (an env file escaped into a JSON string).
 _ENV_TOKEN_RE = _lazy(
     "_ENV_TOKEN_RE",
-    r"(?:[^\s\"'`;&|\\]|[;&|]+(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+    r"(?:[^\s\"'`;&|\\]|[;&|]{1,8}(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
 )
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
@@ -935,7 +935,10 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
 
 _YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
 _YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
-_YAML_BLOCK_LINES = 256
+# Bounds per hit (a PEM key of 4096 bits is ~51 lines, ~3.3 KB): a text of nested
+# "password: |" heads must not make each of them read far.
+_YAML_BLOCK_LINES = 64
+_YAML_BLOCK_CHARS = 8192
 
 
 def _yaml_block(text: str, vpos: int) -> _Value | None:
@@ -948,15 +951,16 @@ def _yaml_block(text: str, vpos: int) -> _Value | None:
         return None
     at, indent, start, end = head.end(), -1, -1, -1
     words: list[str] = []
+    limit = min(len(text), head.end() + _YAML_BLOCK_CHARS)
     for _ in range(_YAML_BLOCK_LINES):
-        m = _YAML_LINE_RE.match(text, at)
+        m = _YAML_LINE_RE.match(text, at, limit)
         if m is None or m.end() == at:
             break
         if m.group(2):
             width = len(m.group(1))
             if indent < 0:
                 indent = width
-            if width < indent or width == 0:
+            if width < indent or width == 0 or _KEY_LINE_RE.match(m.group(2)) is not None:
                 break
             start = m.start(2) if start < 0 else start
             end = m.end(2)
@@ -1086,6 +1090,10 @@ def _concatenated(text: str, vpos: int) -> _Value | None:
     return value
 
 
+# A line that starts a new entry (YAML "key:", properties "key="): it ends a block scalar or
+# continued value. Real secret blocks (key bodies, tokens) never hold one, and stopping there
+# keeps a text of nested heads from making each head read the lines of all the others.
+_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\Z)|=)")
 _CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
 _QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
 _MAX_CONTINUED = 32
@@ -1102,8 +1110,8 @@ def _continued_lines(text: str, end: int) -> int:
         nxt = _REST_RE.match(text, nl + 1)
         assert nxt is not None
         line = nxt.group().rstrip()
-        if not line.strip():
-            break
+        if not line.strip() or _KEY_LINE_RE.match(line.lstrip()) is not None:
+            break  # a new "key=" line: the value (or a hostile run of heads) ends here
         end = nl + 1 + len(line)
     return end
 

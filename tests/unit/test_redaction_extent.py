@@ -181,3 +181,14 @@ def test_extent_is_bounded_on_hostile_input() -> None:
     assert found and found[0].start == text.index("  ") + 2
     text = "a.secret=" + "\\\n".join(rnd(20) for _ in range(500)) + "\n"
     assert find_secrets(text)
+
+
+def test_a_key_line_ends_a_block_or_a_continued_value() -> None:
+    # A block scalar's content never starts another entry; stopping there also keeps a text
+    # of nested "password: |" heads from making every head read all the following lines.
+    text = f"password: |\n  {K1}\n  visible: keep-me\n"
+    assert K1 not in redact(text) and "keep-me" in redact(text)
+    text = f"app.secret={K1}\\\nother.name=keep-me\n"
+    assert K1 not in redact(text) and "keep-me" in redact(text)
+    nested = "root:\n" + "  password: |\n" * 2000
+    assert find_secrets(nested) == []
