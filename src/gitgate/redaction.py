@@ -533,7 +533,7 @@ def _assignment_kind(name: str) -> str:
     low = name.lower()
     if "aws" in low and "secret" in low:
         return "aws-secret-access-key"
-    if "pass" in low or "pwd" in low:
+    if "pass" in low or "pwd" in low or low.endswith("pw"):
         return "password-assignment"
     return "secret-assignment"
 
@@ -736,12 +736,23 @@ def _maybe_password_word(text: str, pos: int) -> bool:
     return m is not None and not m.group().isalpha()
 
 
+def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
+    """``set "NAME=a&b;c"``, ``'password=a#b'``: a string holding one assignment and no space
+    keeps ``&;#`` in the value, up to its closing quote."""
+    close = text.find(text[quote_at], vpos, vpos + 1024)
+    if close <= vpos or text[close - 1] == "\\":
+        return None
+    if any(c.isspace() for c in text[vpos:close]):
+        return None  # "host=db password=x user=y": a conninfo, its values end at a space
+    return _Value(vpos, close, False, True, True)
+
+
 def _php_variable(text: str, start: int) -> bool:
     """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
     if text[start - 1] != "$":
         return False
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
-    return not text[line_start : start - 1].strip()
+    return text[line_start : start - 1].strip() in ("", "my", "our", "local")  # Perl
 
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
@@ -769,6 +780,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         glued = sep.group("op") == "=" and sep.group() == "="
         if text.startswith(text[start - 1], sep.end()):
             return None  # "…password=" + pw: the string ends there, the value is code
+        if glued:
+            whole = _whole_string_value(text, start - 1, sep.end())
+            if whole is not None:
+                return whole
         # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
         return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
     if sep is None:
@@ -829,6 +844,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         xml_attr = name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1)
         if (start == 0 or text[start - 1] != "<") and not xml_attr:
             return None
+        cdata = _CDATA_RE.match(text, sep.end())
+        if cdata is not None:
+            # <password><![CDATA[a<b&c]]></password>: the value is the CDATA's content.
+            return _Value(cdata.start(1), cdata.end(1), True, True)
         m = _XML_VALUE_RE.match(text, sep.end())
         if m is None:
             return None
@@ -848,6 +867,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op == ":" and not name_quoted:
+        props = _YAML_PROPS_RE.match(text, vpos)
+        if props is not None and props.end() < len(text) and text[props.end()] not in "\r\n":
+            vpos = props.end()  # "password: &pw value", "password: !!str value": syntax first
         block = _yaml_block(text, vpos)
         if block is not None:
             # "password: |" then the value, indented, on the next lines.
@@ -880,8 +902,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         # literals (an identifier there still has to look generated: it could be JS).
         return _value_at(text, vpos, mode="token", literal=True, loose=True)
     if op == "=" and not spaced and _kv_before(before):
-        # "host=db user=app password=x": a conninfo or option string, whose values are literal.
-        return _value_at(text, vpos, mode="token", literal=True)
+        # "host=db user=app password=x": a conninfo or option string, whose values are literal
+        # and end at a space (a glued "&" or ";" is part of them: no query string has spaces).
+        return _value_at(text, vpos, mode="env", literal=True)
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
@@ -889,6 +912,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
 
 # Operators that assign a literal at the start of a line: INI/.env "=", Make "?=", ":=", "::=".
 _ASSIGN_OPS = frozenset({"=", "?=", ":=", "::=", ":::="})
+_CDATA_RE = _lazy("_CDATA_RE", r"\s{0,256}<!\[CDATA\[(.{1,4096}?)\]\]>", re.S)
 _XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
 # A word "name=value" then a space before this name: not a keyword argument (no comma).
 _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
@@ -933,6 +957,9 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
     return _value_at(text, m.end(), mode="token", literal=True, loose=not yaml)
 
 
+# A YAML node's properties: an anchor (&name) and/or a core tag (!!str), then the value. Not
+# local tags: !vault holds ciphertext, CloudFormation's !Ref and !Sub name other values.
+_YAML_PROPS_RE = _lazy("_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary))[ \t]+){1,2}")
 _YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
 _YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
 # Bounds per hit (a PEM key of 4096 bits is ~51 lines, ~3.3 KB): a text of nested
@@ -1864,6 +1891,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
+    # bind_pw, LDAP_PW, bindPw: "pw" ends the name (a trigger on "pw" alone would stop the scan
+    # at every "pw" of a text).
+    add((p + e for p in ("_pw", "_PW", "Pw") for e in ("=", " ", ":", '"', "'")), _assignment)
     return table
 
 

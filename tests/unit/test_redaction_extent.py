@@ -192,3 +192,50 @@ def test_a_key_line_ends_a_block_or_a_continued_value() -> None:
     assert K1 not in redact(text) and "keep-me" in redact(text)
     nested = "root:\n" + "  password: |\n" * 2000
     assert find_secrets(nested) == []
+
+
+V = pw("&;#")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'set "DB_PASSWORD={V}"\n',  # cmd: the quotes hold the whole assignment
+        f"smtp:\n  password: &smtp_pw {V}\n",  # a YAML anchor before the value
+        f"password: !!str {V}\n",  # a YAML core tag
+        f"<Password><![CDATA[{V}]]></Password>\n",
+        f"my $password = '{V}';\n",  # Perl
+        f"conn = 'host=db user=app password={V} sslmode=require'\n",  # libpq conninfo
+        f"bind_pw = {V}\n",
+        f"LDAP_PW={V}\n",
+        f'bindPw: "{V}"\n',
+    ],
+)
+def test_more_value_syntaxes(text: str) -> None:
+    assert covered(text, V), (text, find_secrets(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  36383764623136\n",  # ciphertext
+        "DbPassword: !Ref DbPasswordParam\n",  # CloudFormation: names another value
+        "password: *smtp_pw\n",  # an alias
+        "password: &smtp_pw\n",
+        "x = 'password=' + pw\n",
+        "pw_hash = abc\n",
+        "hide_pw = true\n",
+        "use_pw: yes\n",
+        'set "DB_PASSWORD=%DB_PASSWORD%"\n',
+        "<Password><![CDATA[${DB_PASSWORD}]]></Password>\n",
+    ],
+)
+def test_more_value_syntaxes_negatives(text: str) -> None:
+    assert find_secrets(text) == [], text
+
+
+def test_query_string_values_still_end_at_ampersand() -> None:
+    # In a URL query "&" separates parameters (a password there must be %-encoded).
+    secret = rnd(12)
+    text = f"jdbc:postgresql://db/app?user=app&password={secret}&ssl=true\n"
+    assert covered(text, secret) and "ssl=true" in redact(text)
