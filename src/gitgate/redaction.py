@@ -1306,9 +1306,16 @@ def _looks_random(value: str, min_len: int = 16) -> bool:
     return _entropy(value) >= 3.0
 
 
+# A regular expression (a character class then a quantifier, a non-capturing group): the
+# pattern of a secret (cl_pw = r'([0-9a-f]{64})' in a scanner), never a chosen password.
+_REGEX_SHAPE_RE = _lazy("_REGEX_SHAPE_RE", r"\[[^\]\s]{1,64}\][{*+?]|\(\?[:=!<]")
+
+
 def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+        return False
+    if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _fails_checksum(v):
         return False

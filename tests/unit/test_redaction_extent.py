@@ -239,3 +239,10 @@ def test_query_string_values_still_end_at_ampersand() -> None:
     secret = rnd(12)
     text = f"jdbc:postgresql://db/app?user=app&password={secret}&ssl=true\n"
     assert covered(text, secret) and "ssl=true" in redact(text)
+
+
+def test_a_regex_under_a_secret_name_is_not_a_secret() -> None:
+    assert find_secrets("    cl_pw = r'([0-9a-f]{64})'\n") == []
+    assert find_secrets("password_re = '(?:[A-Za-z0-9]+)'\n") == []
+    secret = pw("[")  # a bracket alone is fine in a password
+    assert covered(f"password = '{secret}'\n", secret)
