@@ -246,3 +246,23 @@ def test_a_regex_under_a_secret_name_is_not_a_secret() -> None:
     assert find_secrets("password_re = '(?:[A-Za-z0-9]+)'\n") == []
     secret = pw("[")  # a bracket alone is fine in a password
     assert covered(f"password = '{secret}'\n", secret)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "assert f(password=pw)==expected\n",
+        "r = call(token=tok)+1\n",
+        "x = [dict(secret=s)].pop()\n",
+    ],
+)
+def test_a_closing_bracket_of_code_does_not_join_the_value(text: str) -> None:
+    assert find_secrets(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PASSWORD=secret|base64 -d\n", "DB_PASSWORD=$DB_PASS&&./start.sh\n", "TOKEN=$X;echo done\n"],
+)
+def test_shell_operators_after_a_reference_are_not_a_value(text: str) -> None:
+    assert find_secrets(text) == [], text
