@@ -736,6 +736,13 @@ def _maybe_password_word(text: str, pos: int) -> bool:
     return m is not None and not m.group().isalpha()
 
 
+def _spaces(text: str, pos: int) -> int:
+    n = 0
+    while pos + n < len(text) and text[pos + n] in " \t":
+        n += 1
+    return n
+
+
 def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
     """``set "NAME=a&b;c"``, ``'password=a#b'``: a string holding one assignment and no space
     keeps ``&;#`` in the value, up to its closing quote."""
@@ -812,6 +819,14 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if value is not None:
                 value.comment = True
             return value
+        if said is not None and strength == _STRONG and said.group().strip() in ("is", "was"):
+            # Prose outside a comment (a commit message, a PR text): "the password is X." —
+            # again only a password-shaped word counts ("is incorrect", "is stored" do not),
+            # and the word runs to a space (prose has no ";" or "&" separators).
+            value = _value_at(text, said.end(), mode="env", literal=True)
+            if value is not None:
+                value.comment = True  # (a full stop after it is covered too: it may be its own)
+            return value
         if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
             # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
             return _value_at(text, said.end(), mode="token", literal=True)
@@ -853,6 +868,16 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             return None
         return _Value(m.start(1), m.end(1), False, True)
     vpos = sep.end()
+    if (
+        op == ":"
+        and text.startswith(("**", "__"), vpos)
+        and text[start - 2 : start] in ("**", "__")
+    ):
+        # Markdown "**Password:** value": a label in prose, its value a literal word.
+        value = _value_at(text, vpos + 2 + _spaces(text, vpos + 2), mode="env", literal=True)
+        if value is not None:
+            value.comment = True
+        return value
     floor = max(0, start - _MAX_LOOKBACK)
     line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
@@ -1604,6 +1629,27 @@ def _htpasswd(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g))
 
 
+# SQL (MySQL, Oracle, Snowflake...): CREATE/ALTER USER x IDENTIFIED [WITH plugin] BY 'pw'.
+# Not "BY PASSWORD '*hash'" nor Oracle's "BY VALUES 'hash'" (hashes), nor EXTERNALLY.
+_IDENTIFIED_RE = _lazy(
+    "_IDENTIFIED_RE",
+    r"IDENTIFIED[ \t]+(?:WITH[ \t]+[\w'\"]{1,64}[ \t]+)?(?:BY|AS)[ \t]+(?!(?:PASSWORD|VALUES)\b)"
+    r"(?:'((?:[^'\n]|''){1,256})'|\"([^\"\n]{1,256})\"|([^\s;'\"]{1,256}))",
+    re.I,
+)
+
+
+def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _IDENTIFIED_RE.match(text, pos)
+    if m is None or (pos > 0 and text[pos - 1].isalnum()):
+        return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    value = m.group(g)
+    if g == 3 and not (_password_shaped(value) or _sql_role(text, pos)):
+        return  # "identified by the team": prose, unless in a CREATE/ALTER USER statement
+    _add_literal(out, m.start(g), m.end(g), "password-in-code", value)
+
+
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     before = _line_before(text, pos)
     m = _GLUED_P_RE.match(text, pos)
@@ -1861,6 +1907,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("secret set", "secretsmanager", "SecureString"), _secret_cli)
     add(("--from-literal=",), _from_literal)
     add(("ConvertTo-SecureString",), _secure_string)
+    add(("IDENTIFIED ", "identified ", "Identified "), _identified_by)
     add(("SMTP.start(",), _smtp_start)
     add(("acc_", "acc-"), _authress)  # not ".acc": "." would be a new scan stop
     # Not lowercase "dsn": a scan stop at every "d" (the Go form is caught by "@tcp(").

@@ -266,3 +266,43 @@ def test_a_closing_bracket_of_code_does_not_join_the_value(text: str) -> None:
 )
 def test_shell_operators_after_a_reference_are_not_a_value(text: str) -> None:
     assert find_secrets(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "ALTER USER a IDENTIFIED BY '{v}';\n",
+        'CREATE USER b IDENTIFIED BY "{v}";\n',
+        "CREATE USER x IDENTIFIED WITH mysql_native_password BY '{v}'\n",
+        "The password is {v}.\n",  # prose outside a comment: a password-shaped word
+        "* **Password:** {v}\n",  # a Markdown label
+    ],
+)
+def test_sql_identified_by_prose_and_markdown_labels(template: str) -> None:
+    text = template.format(v=V)
+    assert covered(text, V), (text, find_secrets(text))
+
+
+def test_sql_identified_by_an_unquoted_word_ends_at_the_semicolon() -> None:
+    secret = pw("#")
+    text = f"CREATE USER scott IDENTIFIED BY {secret};\nSELECT 1;\n"
+    assert covered(text, secret) and "SELECT 1" in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GRANT ALL ON *.* TO 'u'@'%' IDENTIFIED BY PASSWORD '*6BB4837EB74329105EE4568DDA7DC67ED2CA2AD9';\n",
+        "ALTER USER x IDENTIFIED EXTERNALLY;\n",
+        "The caller is identified by the token header.\n",
+        "CREATE USER x IDENTIFIED BY '${DB_PASSWORD}'\n",
+        "The password is incorrect.\n",
+        "The password is stored in vault.\n",
+        "the token was rotated yesterday\n",
+        "* **Password:** see the wiki\n",
+        "password is required\n",
+        "The secret is base64url-encoded.\n",
+    ],
+)
+def test_sql_prose_and_markdown_negatives(text: str) -> None:
+    assert find_secrets(text) == [], text
