@@ -625,11 +625,12 @@ _DOUBLED_RES = {
 }
 # Python/TOML/Java/C# triple-quoted strings: the value may span lines.
 _TRIPLE_SPAN = 4096
-# Python implicit concatenation in parentheses: KEY = ("part one" "part two").
+# A string in parentheses (black wraps long ones so), or adjacent literals concatenated:
+# KEY = ("part one" "part two").
 _CONCAT_RE = _lazy(
     "_CONCAT_RE",
     r"\(\s{0,64}((?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')"
-    r"(?:\s{0,64}(?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')){1,16})\s{0,64}\)",
+    r"(?:\s{0,64}(?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')){0,16})\s{0,64}\)",
 )
 # Unquoted values: where a value ends depends on the syntax around it. A closing bracket
 # glued to more value characters is part of the value (generated passwords use them).
@@ -734,6 +735,24 @@ def _maybe_password_word(text: str, pos: int) -> bool:
     """A cheap first look at the word at ``pos``: 8+ characters, not a lowercase word."""
     m = _WORD8_RE.match(text, pos)
     return m is not None and not m.group().isalpha()
+
+
+_NEXT_LINE_RE = _lazy("_NEXT_LINE_RE", r"\r?\n([ \t]{1,64})(?=\S)")
+# What starts a YAML node that is not a plain scalar: a list item, comment, collection,
+# anchor, alias, tag or block scalar.
+_NOT_PLAIN_STARTS = "-#{[&*!|>%@`"
+
+
+def _next_line_value(text: str, vpos: int, line_start: int, yaml: bool) -> _Value | None:
+    nxt = _NEXT_LINE_RE.match(text, vpos)
+    if nxt is None or len(nxt.group(1)) <= _spaces(text, line_start):
+        return None
+    at = nxt.end()
+    if text[at] in "\"'":
+        return _value_at(text, at, mode="token", literal=True)
+    if not yaml or text[at] in _NOT_PLAIN_STARTS or _KEY_LINE_RE.match(text, at) is not None:
+        return None  # a nested mapping, a list, code: not this key's scalar
+    return _value_at(text, at, mode="rest", literal=True)
 
 
 def _spaces(text: str, pos: int) -> int:
@@ -882,6 +901,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
     at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
+    if vpos < len(text) and text[vpos] in "\r\n":
+        # Nothing after the operator: the value may be on the next, more indented line
+        # ('"password":\n  "x"', 'password =\n    "x"', YAML's 'password:\n  x').
+        return _next_line_value(text, vpos, line_start, at_line_start and op == ":")
     spaced = " " in sep.group() or "\t" in sep.group()
     if not at_line_start and _COMMENT_LINE_RE.match(text, line_start, head) is not None:
         # "# prod db password: hunter2!": in a comment, a password-shaped word is the value.

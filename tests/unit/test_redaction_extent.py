@@ -306,3 +306,34 @@ def test_sql_identified_by_an_unquoted_word_ends_at_the_semicolon() -> None:
 )
 def test_sql_prose_and_markdown_negatives(text: str) -> None:
     assert find_secrets(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '"password":\n  "{v}"\n',  # pretty-printed JSON with the value on its own line
+        "password =\n    '{v}'\n",
+        "db:\n  password:\n    {v}\n",  # a YAML plain scalar on the next line
+        'password = (\n    "{v}"\n)\n',  # black's wrapping of a long string
+    ],
+)
+def test_value_on_the_next_line(template: str) -> None:
+    text = template.format(v=V)
+    assert covered(text, V), (text, find_secrets(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "db:\n  password:\n    nested: x\n",
+        "password:\n  - a\n  - b\n",
+        "password:\nuser: x\n",
+        "def f(password=\n    None):\n",
+        'password:\n  "${DB_PASSWORD}"\n',
+        "password:\n  # comment\n",
+        "token =\n    get_token()\n",
+        'password = ("a", "b")\n',
+    ],
+)
+def test_value_on_the_next_line_negatives(text: str) -> None:
+    assert find_secrets(text) == [], text
