@@ -749,6 +749,8 @@ def _next_line_value(text: str, vpos: int, line_start: int, yaml: bool) -> _Valu
         return None
     at = nxt.end()
     if text[at] in "\"'":
+        if text.startswith(text[at] * 3, at):
+            return None  # a docstring after "def f(...) -> Authorization:", not a value
         return _value_at(text, at, mode="token", literal=True)
     if not yaml or text[at] in _NOT_PLAIN_STARTS or _KEY_LINE_RE.match(text, at) is not None:
         return None  # a nested mapping, a list, code: not this key's scalar
@@ -901,7 +903,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
     at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
-    if vpos < len(text) and text[vpos] in "\r\n":
+    if at_line_start and vpos < len(text) and text[vpos] in "\r\n":
         # Nothing after the operator: the value may be on the next, more indented line
         # ('"password":\n  "x"', 'password =\n    "x"', YAML's 'password:\n  x').
         return _next_line_value(text, vpos, line_start, at_line_start and op == ":")

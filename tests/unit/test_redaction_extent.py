@@ -337,3 +337,10 @@ def test_value_on_the_next_line(template: str) -> None:
 )
 def test_value_on_the_next_line_negatives(text: str) -> None:
     assert find_secrets(text) == [], text
+
+
+def test_a_docstring_after_a_colon_is_not_a_value() -> None:
+    text = '    def match(self) -> ConfigAuthorization:\n        """Return config instance."""\n'
+    assert find_secrets(text) == []
+    text = 'class Token:\n    """Holds a token."""\n'
+    assert find_secrets(text) == []
