@@ -757,6 +757,9 @@ def _next_line_value(text: str, vpos: int, line_start: int, yaml: bool) -> _Valu
     return _value_at(text, at, mode="rest", literal=True)
 
 
+_BRACKETS_RE = _lazy("_BRACKETS_RE", r"[{}()\[\]<>]")
+
+
 def _spaces(text: str, pos: int) -> int:
     n = 0
     while pos + n < len(text) and text[pos + n] in " \t":
@@ -845,8 +848,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             # again only a password-shaped word counts ("is incorrect", "is stored" do not),
             # and the word runs to a space (prose has no ";" or "&" separators).
             value = _value_at(text, said.end(), mode="env", literal=True)
-            if value is not None:
-                value.comment = True  # (a full stop after it is covered too: it may be its own)
+            if value is None or _BRACKETS_RE.search(text, value.start, value.end) is not None:
+                return None  # "the key is {len(key)} bytes": an f-string or call, not a word
+            value.comment = True  # (a full stop after it is covered too: it may be its own)
             return value
         if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
             # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
@@ -1664,15 +1668,22 @@ _IDENTIFIED_RE = _lazy(
 )
 
 
+# The statement a SQL IDENTIFIED BY belongs to, possibly begun on an earlier line.
+_SQL_USER_STMT_RE = _lazy(
+    "_SQL_USER_STMT_RE", r"\b(?:(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)|GRANT)\b[^;]*\Z", re.I
+)
+
+
 def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _IDENTIFIED_RE.match(text, pos)
     if m is None or (pos > 0 and text[pos - 1].isalnum()):
         return
+    # Only in a CREATE/ALTER USER or GRANT statement: "a library identified by 'name'" in a
+    # docstring is prose.
+    if _SQL_USER_STMT_RE.search(text, max(0, pos - _MAX_LOOKBACK), pos) is None:
+        return
     g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-    value = m.group(g)
-    if g == 3 and not (_password_shaped(value) or _sql_role(text, pos)):
-        return  # "identified by the team": prose, unless in a CREATE/ALTER USER statement
-    _add_literal(out, m.start(g), m.end(g), "password-in-code", value)
+    _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g))
 
 
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:

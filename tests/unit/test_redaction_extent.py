@@ -344,3 +344,20 @@ def test_a_docstring_after_a_colon_is_not_a_value() -> None:
     assert find_secrets(text) == []
     text = 'class Token:\n    """Holds a token."""\n'
     assert find_secrets(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'def dlopen(self, name):\n    """Load a library identified by \'name\'."""\n',
+        "    Returns the style of a node identified by ``nodeId``.\n",
+        'return f"The HMAC key is {len(key)} bytes long"\n',
+    ],
+)
+def test_identified_by_and_is_in_docstrings_are_prose(text: str) -> None:
+    assert find_secrets(text) == [], text
+
+
+def test_identified_by_in_a_statement_over_two_lines() -> None:
+    text = f"CREATE USER 'app'@'%'\n  IDENTIFIED BY '{V}';\n"
+    assert covered(text, V)
