@@ -1683,6 +1683,8 @@ def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if _SQL_USER_STMT_RE.search(text, max(0, pos - _MAX_LOOKBACK), pos) is None:
         return
     g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    if g == 3 and not _password_shaped(m.group(3)):
+        return  # "grant access to a user identified by their ID": an unquoted word of prose
     _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g))
 
 

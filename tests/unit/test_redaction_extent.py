@@ -352,6 +352,7 @@ def test_a_docstring_after_a_colon_is_not_a_value() -> None:
         'def dlopen(self, name):\n    """Load a library identified by \'name\'."""\n',
         "    Returns the style of a node identified by ``nodeId``.\n",
         'return f"The HMAC key is {len(key)} bytes long"\n',
+        "to grant read access to all users identified\nby URI and a user identified by their ID\n",
     ],
 )
 def test_identified_by_and_is_in_docstrings_are_prose(text: str) -> None:
