@@ -601,28 +601,39 @@ _ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+
 _PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
 # A backslash-newline inside a double- or single-quoted string continues it on the next line
 # (shell, YAML double quotes, Python): the value runs on to the closing quote.
-_QUOTED_RES = {
-    '"': _lazy("_DQ_RE", r'"((?:[^"\\\n]|\\(?:\r?\n|.)){0,4096})"'),
-    "'": _lazy("_SQ_RE", r"'((?:[^'\\\n]|\\(?:\r?\n|.)){0,4096})'"),
-    "`": _lazy("_BQ_RE", r"`([^`\n]{0,4096})`"),
+_QUOTED_SOURCES = {
+    '"': r'"((?:[^"\\\n]|\\(?:\r?\n|.)){0,4096})"',
+    "'": r"'((?:[^'\\\n]|\\(?:\r?\n|.)){0,4096})'",
+    "`": r"`([^`\n]{0,4096})`",
     # JSON inside a string ("{\"password\": \"a\\\"b\"}"): one inner character is an outer
     # escaped backslash pair (4 backslashes), an inner escaped quote (3 and a quote), another
     # inner escape, an outer escape or a plain character; the inner string ends at \".
-    '\\"': _lazy(
-        "_EDQ_RE",
-        r'\\"((?:\\\\\\\\|\\\\\\"|\\\\[^\\"]|\\[^\\"]|[^\\"\n]){0,4096}?)\\"',
-    ),
-    "\\'": _lazy("_ESQ_RE", r"\\'(.{0,4096}?)\\'"),
+    '\\"': r'\\"((?:\\\\\\\\|\\\\\\"|\\\\[^\\"]|\\[^\\"]|[^\\"\n]){0,4096}?)\\"',
+    "\\'": r"\\'(.{0,4096}?)\\'",
 }
 # Shell single quotes take a backslash literally ('abc\' is "abc\"): tried when the escape-
 # aware form finds no closing quote.
 _RAW_SQ_RE = _lazy("_RAW_SQ_RE", r"'([^'\n]{0,4096})'")
 # A doubled quote is one quote character inside the value: YAML single-quoted scalars, SQL
 # and PowerShell strings ('it''s'), C# verbatim and VB strings ("a""b").
-_DOUBLED_RES = {
-    '"': _lazy("_DOUBLED_DQ_RE", r'"((?:[^"\n]|""){0,4096})"'),
-    "'": _lazy("_DOUBLED_SQ_RE", r"'((?:[^'\n]|''){0,4096})'"),
+_DOUBLED_SOURCES = {
+    '"': r'"((?:[^"\n]|""){0,4096})"',
+    "'": r"'((?:[^'\n]|''){0,4096})'",
 }
+
+
+@cache
+def _quoted_res() -> dict[str, re.Pattern[str]]:
+    """The quoted-string patterns by opening quote, compiled at the first quoted value (held in
+    a dict, a lazy pattern would pay an attribute lookup per use)."""
+    return {k: re.compile(v) for k, v in _QUOTED_SOURCES.items()}
+
+
+@cache
+def _doubled_res() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v) for k, v in _DOUBLED_SOURCES.items()}
+
+
 # Python/TOML/Java/C# triple-quoted strings: the value may span lines.
 _TRIPLE_SPAN = 4096
 # A string in parentheses (black wraps long ones so), or adjacent literals concatenated:
@@ -1107,7 +1118,7 @@ def _value_at(
         ch = text[vpos : vpos + 2]
     if ch in "\"'" and text.startswith(ch * 3, vpos):
         return _triple_quoted(text, vpos, ch)
-    quoted = _QUOTED_RES.get(ch)
+    quoted = _quoted_res().get(ch)
     if quoted is not None:
         return _quoted_value(text, vpos, ch, quoted)
     if ch == "(" and mode != "env":
@@ -1138,7 +1149,7 @@ def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Va
     if qm is None:
         # An unterminated quote is a multi-line string or prose: not a value we can delimit.
         return None
-    doubled = _DOUBLED_RES.get(ch)
+    doubled = _doubled_res().get(ch)
     if doubled is not None and text.startswith(ch, qm.end()):
         # 'it''s' (YAML, SQL, PowerShell), @"a""b" (C#), or Python's 'a' 'b' glued: one value.
         dm = doubled.match(text, vpos)
@@ -1983,9 +1994,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
-    # bind_pw, LDAP_PW, bindPw: "pw" ends the name (a trigger on "pw" alone would stop the scan
-    # at every "pw" of a text).
-    add((p + e for p in ("_pw", "_PW", "Pw") for e in ("=", " ", ":", '"', "'")), _assignment)
+    # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
+    # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
+    add(("_pw", "_PW", "Pw"), _assignment)
     return table
 
 
