@@ -301,15 +301,29 @@ _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
     r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
 )
+# A quoted user:password runs to the closing quote (spaces and shell operators included).
 _CURL_USER_RE = _lazy(
-    "_CURL_USER_RE", r"(?:-u|--user)[ =]+['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024})"
+    "_CURL_USER_RE",
+    r"(?:-u|--user)[ =]+(?:'[^\s:'\"]{0,256}:([^'\n]{1,1024})'"
+    r"|\"[^\s:'\"]{0,256}:([^\"\n]{1,1024})\""
+    r"|['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024}))",
+)
+
+
+# A password with "/" (generated base64 ones have it): only when it cannot be a port and path
+# (host:8443/users/@alice) nor a repository (github.com:org/repo.git@v1), see _url_credentials.
+_URL_CRED_SLASH_RE = _lazy(
+    "_URL_CRED_SLASH_RE",
+    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s?#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-]",
 )
 
 
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _URL_CRED_RE.match(text, pos)
     if m is None:
-        return
+        m = _URL_CRED_SLASH_RE.match(text, pos)
+        if m is None or not _password_shaped(m.group(1)) or m.group(1).split("/")[0].isdigit():
+            return
     password = m.group(1)
     if _is_placeholder(password):
         return
@@ -346,9 +360,10 @@ def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _CURL_USER_RE.match(text, pos)
     if m is None or (pos > 0 and not text[pos - 1].isspace()):
         return
-    if _is_placeholder(m.group(1)):
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    if _is_placeholder(m.group(g)):
         return
-    out.append((m.start(1), m.end(1), "basic-auth-credentials", _PRIO_GENERIC))
+    out.append((m.start(g), m.end(g), "basic-auth-credentials", _PRIO_GENERIC))
 
 
 def _has_credential_shape(value: str) -> bool:
@@ -469,7 +484,7 @@ _QUALIFIER_TOKENS = frozenset(
 )  # fmt: skip
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
-_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase")
+_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
 _GLUED_PREFIXES = _STRONG_KEY_PREFIXES | frozenset(
     {
         "pg", "mysql", "mongo", "redis", "db", "database", "root", "user", "bot", "refresh",
@@ -518,7 +533,7 @@ def _assignment_kind(name: str) -> str:
     low = name.lower()
     if "aws" in low and "secret" in low:
         return "aws-secret-access-key"
-    if "pass" in low or "pwd" in low:
+    if "pass" in low or "pwd" in low or low.endswith("pw"):
         return "password-assignment"
     return "secret-assignment"
 
@@ -584,16 +599,63 @@ _SCHEME_RE = _lazy(
 _ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
 # Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
 _PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
-_QUOTED_RES = {
-    '"': re.compile(r'"((?:[^"\\\n]|\\.){0,4096})"'),
-    "'": re.compile(r"'((?:[^'\\\n]|\\.){0,4096})'"),
-    "`": re.compile(r"`([^`\n]{0,4096})`"),
-    '\\"': re.compile(r'\\"(.{0,4096}?)\\"'),
-    "\\'": re.compile(r"\\'(.{0,4096}?)\\'"),
+# A backslash-newline inside a double- or single-quoted string continues it on the next line
+# (shell, YAML double quotes, Python): the value runs on to the closing quote.
+_QUOTED_SOURCES = {
+    '"': r'"((?:[^"\\\n]|\\(?:\r?\n|.)){0,4096})"',
+    "'": r"'((?:[^'\\\n]|\\(?:\r?\n|.)){0,4096})'",
+    "`": r"`([^`\n]{0,4096})`",
+    # JSON inside a string ("{\"password\": \"a\\\"b\"}"): one inner character is an outer
+    # escaped backslash pair (4 backslashes), an inner escaped quote (3 and a quote), another
+    # inner escape, an outer escape or a plain character; the inner string ends at \".
+    '\\"': r'\\"((?:\\\\\\\\|\\\\\\"|\\\\[^\\"]|\\[^\\"]|[^\\"\n]){0,4096}?)\\"',
+    "\\'": r"\\'(.{0,4096}?)\\'",
 }
-# Unquoted values: where a value ends depends on the syntax around it.
-_TOKEN_RE = _lazy("_TOKEN_RE", r"(?:[^\s\"'`,;&)}\]>|<\\]|\\(?![\"'nrt])){1,4096}")
-_ENV_TOKEN_RE = _lazy("_ENV_TOKEN_RE", r"(?:[^\s\"'`;&|\\]|\\(?![\"'nrt])){1,4096}")
+# Shell single quotes take a backslash literally ('abc\' is "abc\"): tried when the escape-
+# aware form finds no closing quote.
+_RAW_SQ_RE = _lazy("_RAW_SQ_RE", r"'([^'\n]{0,4096})'")
+# A doubled quote is one quote character inside the value: YAML single-quoted scalars, SQL
+# and PowerShell strings ('it''s'), C# verbatim and VB strings ("a""b").
+_DOUBLED_SOURCES = {
+    '"': r'"((?:[^"\n]|""){0,4096})"',
+    "'": r"'((?:[^'\n]|''){0,4096})'",
+}
+
+
+@cache
+def _quoted_res() -> dict[str, re.Pattern[str]]:
+    """The quoted-string patterns by opening quote, compiled at the first quoted value (held in
+    a dict, a lazy pattern would pay an attribute lookup per use)."""
+    return {k: re.compile(v) for k, v in _QUOTED_SOURCES.items()}
+
+
+@cache
+def _doubled_res() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v) for k, v in _DOUBLED_SOURCES.items()}
+
+
+# Python/TOML/Java/C# triple-quoted strings: the value may span lines.
+_TRIPLE_SPAN = 4096
+# A string in parentheses (black wraps long ones so), or adjacent literals concatenated:
+# KEY = ("part one" "part two").
+_CONCAT_RE = _lazy(
+    "_CONCAT_RE",
+    r"\(\s{0,64}((?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')"
+    r"(?:\s{0,64}(?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')){0,16})\s{0,64}\)",
+)
+# Unquoted values: where a value ends depends on the syntax around it. A closing bracket
+# glued to more value characters is part of the value (generated passwords use them).
+_TOKEN_RE = _lazy(
+    "_TOKEN_RE",
+    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~@])|\\(?![\"'nrt])){1,4096}",
+)
+# In .env files ; and & glued inside a word are literal (in shell they are operators, but
+# then followed by a space or another operator); a \n there is literal unless a NAME= follows
+# (an env file escaped into a JSON string).
+_ENV_TOKEN_RE = _lazy(
+    "_ENV_TOKEN_RE",
+    r"(?:[^\s\"'`;&|\\]|[;&]{1,8}(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+)
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
 _XML_VALUE_RE = _lazy("_XML_VALUE_RE", r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
@@ -608,6 +670,7 @@ class _Value:
     literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
     loose: bool = False  # literal, but a bare name there is still a variable (f(password=pw))
     comment: bool = False  # in a comment: only a password-shaped value counts
+    content: str | None = None  # what to judge when it is not the span's text (joined parts)
 
 
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -628,13 +691,15 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         strength = _two_word_strength(text, start)
     if not strength:
         return
-    if start > 0 and text[start - 1] in "${" and not _php_variable(text, start):
+    # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
+    braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
+    if start > 0 and text[start - 1] in "${" and not braced and not _php_variable(text, start):
         # ${CLIENT_SECRET}, $TOKEN: a reference, not an assignment; but the default of
         # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
         _reference_default(text, start, end, strength, name, out)
         return
     value = _parse_value(text, start, end, is_flag, strength)
-    if value is None:
+    if value is None or (braced and not value.quoted):
         return
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
@@ -646,7 +711,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         vstart, strength = scheme.end(), _STRONG
         m = _TOKEN_RE.match(text, vstart, vend)
         vend = m.end() if m else vend
-    if _value_is_secret(text[vstart:vend], value, strength, name):
+    judged = value.content if value.content is not None else text[vstart:vend]
+    if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
 
 
@@ -682,12 +748,53 @@ def _maybe_password_word(text: str, pos: int) -> bool:
     return m is not None and not m.group().isalpha()
 
 
+_NEXT_LINE_RE = _lazy("_NEXT_LINE_RE", r"\r?\n([ \t]{1,64})(?=\S)")
+# What starts a YAML node that is not a plain scalar: a list item, comment, collection,
+# anchor, alias, tag or block scalar.
+_NOT_PLAIN_STARTS = "-#{[&*!|>%@`"
+
+
+def _next_line_value(text: str, vpos: int, line_start: int, yaml: bool) -> _Value | None:
+    nxt = _NEXT_LINE_RE.match(text, vpos)
+    if nxt is None or len(nxt.group(1)) <= _spaces(text, line_start):
+        return None
+    at = nxt.end()
+    if text[at] in "\"'":
+        if text.startswith(text[at] * 3, at):
+            return None  # a docstring after "def f(...) -> Authorization:", not a value
+        return _value_at(text, at, mode="token", literal=True)
+    if not yaml or text[at] in _NOT_PLAIN_STARTS or _KEY_LINE_RE.match(text, at) is not None:
+        return None  # a nested mapping, a list, code: not this key's scalar
+    return _value_at(text, at, mode="rest", literal=True)
+
+
+_BRACKETS_RE = _lazy("_BRACKETS_RE", r"[{}()\[\]<>]")
+
+
+def _spaces(text: str, pos: int) -> int:
+    n = 0
+    while pos + n < len(text) and text[pos + n] in " \t":
+        n += 1
+    return n
+
+
+def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
+    """``set "NAME=a&b;c"``, ``'password=a#b'``: a string holding one assignment and no space
+    keeps ``&;#`` in the value, up to its closing quote."""
+    close = text.find(text[quote_at], vpos, vpos + 1024)
+    if close <= vpos or text[close - 1] == "\\":
+        return None
+    if any(c.isspace() for c in text[vpos:close]):
+        return None  # "host=db password=x user=y": a conninfo, its values end at a space
+    return _Value(vpos, close, False, True, True)
+
+
 def _php_variable(text: str, start: int) -> bool:
     """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
     if text[start - 1] != "$":
         return False
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
-    return not text[line_start : start - 1].strip()
+    return text[line_start : start - 1].strip() in ("", "my", "our", "local")  # Perl
 
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
@@ -715,6 +822,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         glued = sep.group("op") == "=" and sep.group() == "="
         if text.startswith(text[start - 1], sep.end()):
             return None  # "…password=" + pw: the string ends there, the value is code
+        if glued:
+            whole = _whole_string_value(text, start - 1, sep.end())
+            if whole is not None:
+                return whole
         # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
         return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
     if sep is None:
@@ -743,6 +854,18 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if value is not None:
                 value.comment = True
             return value
+        if said is not None and strength == _STRONG and said.group().strip() in ("is", "was"):
+            # Prose outside a comment (a commit message, a PR text): "the password is X." —
+            # again only a password-shaped word counts ("is incorrect", "is stored" do not),
+            # and the word runs to a space (prose has no ";" or "&" separators).
+            value = _value_at(text, said.end(), mode="env", literal=True)
+            if value is None or _BRACKETS_RE.search(text, value.start, value.end) is not None:
+                return None  # "the key is {len(key)} bytes": an f-string or call, not a word
+            value.comment = True  # (a full stop after it is covered too: it may be its own)
+            return value
+        if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
+            # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
+            return _value_at(text, said.end(), mode="token", literal=True)
         positional = _positional_assignment(text, start) if end < len(text) else None
         if positional is not None and text[end] in " \t":
             vpos = end
@@ -750,6 +873,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 vpos += 1
             if text.startswith("(", vpos):
                 return None  # fish command substitution: (read -s), (cat token)
+            if positional == "docker":
+                # Dockerfile's "ENV NAME value": the value is the rest of the line, spaces too.
+                return _value_at(text, vpos, mode="rest", literal=True)
             # A C constant is an expression unless quoted; a shell word is a literal.
             return _value_at(text, vpos, mode="env", literal=positional == "shell")
         if is_flag and end < len(text) and text[end] in " \t":
@@ -769,15 +895,33 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         xml_attr = name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1)
         if (start == 0 or text[start - 1] != "<") and not xml_attr:
             return None
+        cdata = _CDATA_RE.match(text, sep.end())
+        if cdata is not None:
+            # <password><![CDATA[a<b&c]]></password>: the value is the CDATA's content.
+            return _Value(cdata.start(1), cdata.end(1), True, True)
         m = _XML_VALUE_RE.match(text, sep.end())
         if m is None:
             return None
         return _Value(m.start(1), m.end(1), False, True)
     vpos = sep.end()
+    if (
+        op == ":"
+        and text.startswith(("**", "__"), vpos)
+        and text[start - 2 : start] in ("**", "__")
+    ):
+        # Markdown "**Password:** value": a label in prose, its value a literal word.
+        value = _value_at(text, vpos + 2 + _spaces(text, vpos + 2), mode="env", literal=True)
+        if value is not None:
+            value.comment = True
+        return value
     floor = max(0, start - _MAX_LOOKBACK)
     line_start = text.rfind("\n", floor, start) + 1 or floor
     head = start - 1 if name_quoted else start
     at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
+    if at_line_start and vpos < len(text) and text[vpos] in "\r\n":
+        # Nothing after the operator: the value may be on the next, more indented line
+        # ('"password":\n  "x"', 'password =\n    "x"', YAML's 'password:\n  x').
+        return _next_line_value(text, vpos, line_start, at_line_start and op == ":")
     spaced = " " in sep.group() or "\t" in sep.group()
     if not at_line_start and _COMMENT_LINE_RE.match(text, line_start, head) is not None:
         # "# prod db password: hunter2!": in a comment, a password-shaped word is the value.
@@ -788,14 +932,21 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     if is_flag:
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op == ":" and not name_quoted:
-        block = _YAML_BLOCK_RE.match(text, vpos)
+        props = _YAML_PROPS_RE.match(text, vpos)
+        if props is not None and props.end() < len(text) and text[props.end()] not in "\r\n":
+            vpos = props.end()  # "password: &pw value", "password: !!str value": syntax first
+        block = _yaml_block(text, vpos)
         if block is not None:
-            # "password: |" then the value, indented, on the next line.
-            return _Value(block.start(1), block.end(1), False, True)
+            # "password: |" then the value, indented, on the next lines.
+            return block
         # YAML: unquoted values are literal strings and run to the end of the line.
         return _value_at(text, vpos, mode="rest", literal=True)
     if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
-        # An unindented NAME=value line: .env, .properties, .npmrc, shell.
+        if op == "=" and "." in text[start:end] and line_start == head:
+            # A dotted name cannot be a shell variable: a .properties line, whose value is the
+            # rest of the line (";", "&", "#" and spaces included), continued by a backslash.
+            return _value_at(text, vpos, mode="props", literal=True)
+        # An unindented NAME=value line: .env, .npmrc, shell.
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op in _ASSIGN_OPS and spaced:
         # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
@@ -805,10 +956,20 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
         if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
             return None  # "…?password=" + pw: the URL string ends there, the value is code
+        if text[start - 1] == ";" and text.startswith("{", vpos):
+            braced = _ODBC_BRACED_RE.match(text, vpos)
+            if braced is not None:
+                # ODBC: Pwd={a;b}}c} — braces quote a value with ";", "}}" is a brace in it.
+                return _Value(braced.start(1), braced.end(1), True, True)
         return _value_at(text, vpos, mode="token", literal=True)
+    if op == ":" and _YAML_FLOW_RE.match(text, line_start, start) is not None:
+        # "db: {user: app, password: x}": a YAML flow mapping, whose plain values are
+        # literals (an identifier there still has to look generated: it could be JS).
+        return _value_at(text, vpos, mode="token", literal=True, loose=True)
     if op == "=" and not spaced and _kv_before(before):
-        # "host=db user=app password=x": a conninfo or option string, whose values are literal.
-        return _value_at(text, vpos, mode="token", literal=True)
+        # "host=db user=app password=x": a conninfo or option string, whose values are literal
+        # and end at a space (a glued "&" or ";" is part of them: no query string has spaces).
+        return _value_at(text, vpos, mode="env", literal=True)
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
@@ -816,9 +977,14 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
 
 # Operators that assign a literal at the start of a line: INI/.env "=", Make "?=", ":=", "::=".
 _ASSIGN_OPS = frozenset({"=", "?=", ":=", "::=", ":::="})
+_CDATA_RE = _lazy("_CDATA_RE", r"\s{0,256}<!\[CDATA\[(.{1,4096}?)\]\]>", re.S)
 _XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
 # A word "name=value" then a space before this name: not a keyword argument (no comma).
 _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
+
+
+_ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
+_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
 
 
 def _kv_before(before: str) -> bool:
@@ -856,9 +1022,49 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
     return _value_at(text, m.end(), mode="token", literal=True, loose=not yaml)
 
 
-_YAML_BLOCK_RE = _lazy(
-    "_YAML_BLOCK_RE", r"[|>][-+]?[ \t]*\r?\n[ \t]+(\S[^\r\n]{0,4095}?)[ \t]*\r?$", re.M
-)
+# A YAML node's properties: an anchor (&name) and/or a core tag (!!str), then the value. Not
+# local tags: !vault holds ciphertext, CloudFormation's !Ref and !Sub name other values.
+_YAML_PROPS_RE = _lazy("_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary))[ \t]+){1,2}")
+_YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
+_YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
+# Bounds per hit (a PEM key of 4096 bits is ~51 lines, ~3.3 KB): a text of nested
+# "password: |" heads must not make each of them read far.
+_YAML_BLOCK_LINES = 64
+_YAML_BLOCK_CHARS = 8192
+
+
+def _yaml_block(text: str, vpos: int) -> _Value | None:
+    """A YAML literal/folded block scalar (``|``, ``>-``): every line indented like its first.
+
+    Judged as one word when each line is one (a key, a certificate body), else as the text.
+    """
+    head = _YAML_BLOCK_HEAD_RE.match(text, vpos)
+    if head is None:
+        return None
+    at, indent, start, end = head.end(), -1, -1, -1
+    words: list[str] = []
+    limit = min(len(text), head.end() + _YAML_BLOCK_CHARS)
+    for _ in range(_YAML_BLOCK_LINES):
+        m = _YAML_LINE_RE.match(text, at, limit)
+        if m is None or m.end() == at:
+            break
+        if m.group(2):
+            width = len(m.group(1))
+            if indent < 0:
+                indent = width
+            if width < indent or width == 0 or _KEY_LINE_RE.match(m.group(2)) is not None:
+                break
+            start = m.start(2) if start < 0 else start
+            end = m.end(2)
+            words.append(m.group(2))
+        at = m.end()
+    if start < 0:
+        return None
+    value = _Value(start, end, False, True)
+    if len(words) > 1:
+        one_word_lines = not any(" " in w or "\t" in w for w in words)
+        value.content = "".join(words) if one_word_lines else " ".join(words)
+    return value
 
 
 def _at_line_start(text: str, start: int) -> bool:
@@ -869,6 +1075,13 @@ def _at_line_start(text: str, start: int) -> bool:
 def _in_comment(text: str, start: int) -> bool:
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
     return _COMMENT_LINE_RE.match(text, line_start, start) is not None
+
+
+_SQL_ROLE_RE = _lazy("_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b", re.I)
+
+
+def _sql_role(text: str, start: int) -> bool:
+    return _SQL_ROLE_RE.search(_line_before(text, start)) is not None
 
 
 def _positional_assignment(text: str, start: int) -> str | None:
@@ -884,7 +1097,7 @@ def _positional_assignment(text: str, start: int) -> str | None:
     if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
         return "c"
     if _DOCKER_ENV_RE.fullmatch(text, line_start, start) is not None:
-        return "shell"
+        return "docker"
     if _CONFIG_SET_RE.search(text, max(line_start, start - 64), start) is not None:
         return "shell"
     return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
@@ -903,21 +1116,96 @@ def _value_at(
     ch = text[vpos]
     if ch == "\\" and text.startswith(('\\"', "\\'"), vpos):
         ch = text[vpos : vpos + 2]
-    quoted = _QUOTED_RES.get(ch)
+    if ch in "\"'" and text.startswith(ch * 3, vpos):
+        return _triple_quoted(text, vpos, ch)
+    quoted = _quoted_res().get(ch)
     if quoted is not None:
-        qm = quoted.match(text, vpos)
-        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
-        return _Value(qm.start(1), qm.end(1), True, True) if qm is not None else None
-    if mode == "rest":
+        return _quoted_value(text, vpos, ch, quoted)
+    if ch == "(" and mode != "env":
+        return _concatenated(text, vpos)
+    if mode in ("rest", "props"):
         rest = _REST_RE.match(text, vpos)
         assert rest is not None
         chunk = _TRAILING_COMMENT_RE.sub("", rest.group()).rstrip().rstrip(",;")
-        return _Value(vpos, vpos + len(chunk), False, literal, loose) if chunk else None
+        if not chunk:
+            return None
+        end = vpos + len(chunk)
+        value = _Value(vpos, end, False, literal, loose)
+        if mode == "props" and chunk.endswith("\\"):
+            value.end = _continued_lines(text, end)
+            value.content = _CONTINUATION_RE.sub("", text[vpos : value.end])
+        return value
     token_re = _ENV_TOKEN_RE if mode == "env" else _TOKEN_RE
     tm = token_re.match(text, vpos)
     if tm is None or tm.end() == vpos:
         return None
     return _Value(vpos, tm.end(), False, literal, loose)
+
+
+def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Value | None:
+    qm = quoted.match(text, vpos)
+    if qm is None and ch == "'":
+        qm = _RAW_SQ_RE.match(text, vpos)
+    if qm is None:
+        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
+        return None
+    doubled = _doubled_res().get(ch)
+    if doubled is not None and text.startswith(ch, qm.end()):
+        # 'it''s' (YAML, SQL, PowerShell), @"a""b" (C#), or Python's 'a' 'b' glued: one value.
+        dm = doubled.match(text, vpos)
+        if dm is not None and dm.end() > qm.end():
+            qm = dm
+    return _Value(qm.start(1), qm.end(1), True, True)
+
+
+def _triple_quoted(text: str, vpos: int, ch: str) -> _Value | None:
+    """A triple-quoted value (Python, TOML, Java/C# text blocks): its content, stripped."""
+    close = text.find(ch * 3, vpos + 3, vpos + 3 + _TRIPLE_SPAN)
+    if close < 0:
+        return None
+    start, end = vpos + 3, close
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Value(start, end, True, True) if end > start else None
+
+
+def _concatenated(text: str, vpos: int) -> _Value | None:
+    """``("part one"\n "part two")``: adjacent literals in parentheses are one string."""
+    m = _CONCAT_RE.match(text, vpos)
+    if m is None:
+        return None
+    parts = _QUOTED_PART_RE.findall(m.group(1))
+    value = _Value(m.start(1), m.end(1), True, True)
+    value.content = "".join(a or b for a, b in parts)
+    return value
+
+
+# A line that starts a new entry (YAML "key:", properties "key="): it ends a block scalar or
+# continued value. Real secret blocks (key bodies, tokens) never hold one, and stopping there
+# keeps a text of nested heads from making each head read the lines of all the others.
+_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\Z)|=)")
+_CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
+_QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
+_MAX_CONTINUED = 32
+
+
+def _continued_lines(text: str, end: int) -> int:
+    """Java properties: a line ending in a backslash continues on the next line."""
+    for _ in range(_MAX_CONTINUED):
+        if end == 0 or text[end - 1] != "\\":
+            break
+        nl = text.find("\n", end)
+        if nl < 0:
+            break
+        nxt = _REST_RE.match(text, nl + 1)
+        assert nxt is not None
+        line = nxt.group().rstrip()
+        if not line.strip() or _KEY_LINE_RE.match(line.lstrip()) is not None:
+            break  # a new "key=" line: the value (or a hostile run of heads) ends here
+        end = nl + 1 + len(line)
+    return end
 
 
 # ---------------------------------------------------------------------------------------------
@@ -933,7 +1221,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "inherit", "hidden", "masked", "mask", "unset", "tbd", "todo", "n/a", "na", "redacted",
         "placeholder", "sample", "foo", "bar", "baz", "foobar", "secret_key", "access_token",
         "auth_token", "mypassword", "my_password", "yourpassword", "your_password",
-        "str | none", "optional[str]", "string?", "char", "text",
+        "str | none", "optional[str]", "string?", "char", "text", "your",
     }
 )  # fmt: skip
 _PLACEHOLDER_RE = _lazy(
@@ -1011,7 +1299,7 @@ _MASK_RE = _lazy(
 
 
 def _is_placeholder(value: str) -> bool:
-    v = value.strip().strip("\"'")
+    v = value.strip().strip("\"'\\")
     low = v.lower()
     if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
         return True
@@ -1083,9 +1371,16 @@ def _looks_random(value: str, min_len: int = 16) -> bool:
     return _entropy(value) >= 3.0
 
 
+# A regular expression (a character class then a quantifier, a non-capturing group): the
+# pattern of a secret (cl_pw = r'([0-9a-f]{64})' in a scanner), never a chosen password.
+_REGEX_SHAPE_RE = _lazy("_REGEX_SHAPE_RE", r"\[[^\]\s]{1,64}\][{*+?]|\(\?[:=!<]")
+
+
 def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+        return False
+    if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _fails_checksum(v):
         return False
@@ -1276,6 +1571,36 @@ _SECRET_CLI_VALUE_RE = _lazy(
 _FROM_LITERAL_RE = _lazy("_FROM_LITERAL_RE", r"--from-literal=['\"]?[\w.\-]{1,253}=" + _CLI_WORD)
 
 
+# cmd --password-stdin <<< "pw": a here-string feeds the password.
+_HERE_STRING_RE = _lazy("_HERE_STRING_RE", r"[^\n|;&]{0,256}?<<<[ \t]*" + _CLI_WORD)
+# chpasswd <<EOF / user:password lines / EOF.
+_HEREDOC_HEAD_RE = _lazy(
+    "_HEREDOC_HEAD_RE", r"[^\n]{0,256}?<<-?[ \t]*['\"]?(\w{1,32})['\"]?[^\n]*\n"
+)
+_CHPASSWD_LINE_RE = _lazy("_CHPASSWD_LINE_RE", r"[ \t]*[\w.\-]{1,64}:([^\s:]{1,256})[ \t]*\r?\n")
+_HEREDOC_LINES = 64
+
+
+def _heredoc_input(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A password fed to a stdin reader by a here-string or (chpasswd) a heredoc."""
+    at = pos + len(hit)
+    m = _HERE_STRING_RE.match(text, at)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        return
+    head = _HEREDOC_HEAD_RE.match(text, at) if hit == "chpasswd" else None
+    if head is None:
+        return
+    at = head.end()
+    for _ in range(_HEREDOC_LINES):
+        line = _CHPASSWD_LINE_RE.match(text, at)
+        if line is None:
+            return
+        _add_literal(out, line.start(1), line.end(1), "password-flag", line.group(1))
+        at = line.end()
+
+
 def _echo_pipe(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     """``echo hunter2 | sudo -S …``, ``echo pw | docker login --password-stdin``."""
     lo = max(0, pos - _LINE_WINDOW)
@@ -1344,6 +1669,36 @@ def _htpasswd(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g))
 
 
+# SQL (MySQL, Oracle, Snowflake...): CREATE/ALTER USER x IDENTIFIED [WITH plugin] BY 'pw'.
+# Not "BY PASSWORD '*hash'" nor Oracle's "BY VALUES 'hash'" (hashes), nor EXTERNALLY.
+_IDENTIFIED_RE = _lazy(
+    "_IDENTIFIED_RE",
+    r"IDENTIFIED[ \t]+(?:WITH[ \t]+[\w'\"]{1,64}[ \t]+)?(?:BY|AS)[ \t]+(?!(?:PASSWORD|VALUES)\b)"
+    r"(?:'((?:[^'\n]|''){1,256})'|\"([^\"\n]{1,256})\"|([^\s;'\"]{1,256}))",
+    re.I,
+)
+
+
+# The statement a SQL IDENTIFIED BY belongs to, possibly begun on an earlier line.
+_SQL_USER_STMT_RE = _lazy(
+    "_SQL_USER_STMT_RE", r"\b(?:(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)|GRANT)\b[^;]*\Z", re.I
+)
+
+
+def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _IDENTIFIED_RE.match(text, pos)
+    if m is None or (pos > 0 and text[pos - 1].isalnum()):
+        return
+    # Only in a CREATE/ALTER USER or GRANT statement: "a library identified by 'name'" in a
+    # docstring is prose.
+    if _SQL_USER_STMT_RE.search(text, max(0, pos - _MAX_LOOKBACK), pos) is None:
+        return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    if g == 3 and not _password_shaped(m.group(3)):
+        return  # "grant access to a user identified by their ID": an unquoted word of prose
+    _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g))
+
+
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     before = _line_before(text, pos)
     m = _GLUED_P_RE.match(text, pos)
@@ -1361,7 +1716,8 @@ def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
-_DSN_HEAD_RE = _lazy("_DSN_HEAD_RE", r"([\w.\-]{0,64}):([^\s\"'`:@]{1,256})$")
+# The password may contain "@" (the last one before "tcp(" ends it), never ":" or a quote.
+_DSN_HEAD_RE = _lazy("_DSN_HEAD_RE", r"([\w.\-]{0,64}):([^\s\"'`:]{1,256})$")
 _ORACLE_THIN_RE = _lazy("_ORACLE_THIN_RE", r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
 
 
@@ -1559,7 +1915,14 @@ def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
                 break
             indent = m.group(1)
             value = m.group(2).strip("\"'")
-            if value and value not in ("|", ">", "|-", ">-"):
+            scalar = _yaml_block(text, m.start(2)) if value[:1] in ("|", ">") else None
+            if scalar is not None:
+                # key.pem: | then the value's lines, more indented: the whole block is secret.
+                judged = scalar.content or text[scalar.start : scalar.end]
+                _add_literal(out, scalar.start, scalar.end, "kubernetes-secret", judged)
+                at = text.find("\n", scalar.end) + 1 or hi
+                continue
+            if value:
                 vstart = text.find(value, m.start(2), m.end(2) + 1)
                 _add_literal(out, vstart, vstart + len(value), "kubernetes-secret", value)
             at = m.end() + 1
@@ -1588,10 +1951,12 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("htpasswd",), _htpasswd)
     add(("rabbitmqctl",), _rabbitmqctl)
     add(("sudo -S", "--password-stdin", "chpasswd"), _echo_pipe)
+    add(("--password-stdin", "chpasswd"), _heredoc_input)
     # aws ssm put-parameter is anchored at "SecureString" (a plain String is configuration).
     add(("secret set", "secretsmanager", "SecureString"), _secret_cli)
     add(("--from-literal=",), _from_literal)
     add(("ConvertTo-SecureString",), _secure_string)
+    add(("IDENTIFIED ", "identified ", "Identified "), _identified_by)
     add(("SMTP.start(",), _smtp_start)
     add(("acc_", "acc-"), _authress)  # not ".acc": "." would be a new scan stop
     # Not lowercase "dsn": a scan stop at every "d" (the Go form is caught by "@tcp(").
@@ -1629,6 +1994,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
+    # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
+    # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
+    add(("_pw", "_PW", "Pw"), _assignment)
     return table
 
 
