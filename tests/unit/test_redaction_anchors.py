@@ -77,14 +77,14 @@ def test_a_long_scan_switches_to_the_trie_and_finds_the_same_secrets() -> None:
 
 def test_the_shipped_token_table_copy_is_current() -> None:
     """`python -m gitgate.tokentable` refreshes it after secret_tokens.toml is edited."""
-    raw = tokentable.SOURCE.read_bytes()
-    assert tokentable.COPY.read_text(encoding="utf-8") == tokentable.render_copy(raw)
+    raw = Path(tokentable.SOURCE).read_bytes()
+    assert Path(tokentable.COPY).read_text(encoding="utf-8") == tokentable.render_copy(raw)
     assert tokentable.load_tokens() == tokentable.parse_tokens(raw)
 
 
 def test_a_stale_token_table_copy_is_ignored(tmp_path: Path) -> None:
     source, copy = tmp_path / "t.toml", tmp_path / "t.json"
-    source.write_bytes(tokentable.SOURCE.read_bytes())
+    source.write_bytes(Path(tokentable.SOURCE).read_bytes())
     tokentable.write_copy(source, copy)
     edited = (
         source.read_text()
