@@ -169,7 +169,7 @@ class AuditEntry:
         return f"#{self.seq} {self.event}{what} by {self.actor}"
 
 
-def _positional_builder(cls: type[_R], names: tuple[str, ...]) -> Callable[..., _R]:
+def positional_builder(cls: type[_R], names: tuple[str, ...]) -> Callable[..., _R]:
     """``cls(*values)``, the values in field order, without the frozen dataclass's
     ``__init__``.
 
@@ -200,13 +200,13 @@ def _positional_builder(cls: type[_R], names: tuple[str, ...]) -> Callable[..., 
 
 
 _R = TypeVar("_R")
-new_audit_entry = _positional_builder(
+new_audit_entry = positional_builder(
     AuditEntry, ("seq", "event", "actor", "time", "proposal", "details", "commits", "refs")
 )
-new_status_change = _positional_builder(StatusChange, ("status", "at", "by", "note"))
-new_approval = _positional_builder(Approval, ("by", "at", "commit"))
-new_changed_file = _positional_builder(ChangedFile, ("path", "change", "old_path", "mode"))
-new_proposal = _positional_builder(
+new_status_change = positional_builder(StatusChange, ("status", "at", "by", "note"))
+new_approval = positional_builder(Approval, ("by", "at", "commit"))
+new_changed_file = positional_builder(ChangedFile, ("path", "change", "old_path", "mode"))
+new_proposal = positional_builder(
     Proposal,
     (
         "id",

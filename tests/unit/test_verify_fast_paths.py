@@ -317,14 +317,14 @@ def test_built_records_are_the_dataclasses(values: list[Any]) -> None:
 
 def test_a_builder_refuses_a_layout_it_was_not_made_for() -> None:
     with pytest.raises(TypeError, match="not laid out"):
-        records._positional_builder(AuditEntry, ("event", "seq"))
+        records.positional_builder(AuditEntry, ("event", "seq"))
 
     @dataclasses.dataclass(frozen=True)
     class NoSlots:
         a: int
 
     with pytest.raises(TypeError, match="not laid out"):
-        records._positional_builder(NoSlots, ("a",))
+        records.positional_builder(NoSlots, ("a",))
 
 
 # -- a note's object validated in one pass -------------------------------------------------
