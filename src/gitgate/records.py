@@ -273,6 +273,9 @@ def proposal_from_record(record: Any) -> Proposal:
     """
     if not isinstance(record, dict) or not set(record) <= _RECORD_FIELD_SET:
         raise RecordError("malformed proposal record in a proposed entry")
+    proposal = _record_proposal(record)
+    if proposal is not None:
+        return proposal
     budget = [MAX_RECORD_BYTES - _NOTE_WRAPPER_BYTES]
     copied = _plain_copy(record, 0, budget)
     if copied is None or budget[0] < 0:
@@ -280,12 +283,95 @@ def proposal_from_record(record: Any) -> Proposal:
     return _proposal_from_obj({"schema": PROPOSAL_SCHEMA, **copied, "status": "pending"})
 
 
+def _record_proposal(record: dict[str, Any]) -> Proposal | None:
+    """:func:`proposal_from_record` for a record in the shape gitgate writes, else None.
+
+    The shape: all eleven fields, each a plain string but ``arguments`` (a plain object) and
+    ``changed_files`` (a list of the four-field objects gitgate writes), valid as a note's.
+    Then the copy and the size bound are :func:`_plain_copy`'s, but only ``arguments`` is
+    copied (the strings are kept and each changed file becomes a :class:`ChangedFile`, as
+    the general path does), and the fields are checked in one pass. Anything else (or a
+    record that might be too large) is None: the general path judges it.
+    """
+    if type(record) is not dict or len(record) != len(RECORD_FIELDS):
+        return None  # the caller checked that every key is a record field: all are here
+    pid, kind, tool, target = record["id"], record["kind"], record["tool"], record["target"]
+    base, commit, requester = record["base"], record["commit"], record["requester"]
+    created_at, message = record["created_at"], record["message"]
+    arguments, changed = record["arguments"], record["changed_files"]
+    strings = (pid, kind, tool, target, base, commit, requester, created_at, message)
+    if set(map(type, strings)) != _STR_ONLY or type(changed) is not list:
+        return None
+    if not (
+        tool
+        and target
+        and requester
+        and created_at
+        and kind in _KIND_SET
+        and _OID.fullmatch(base) is not None
+        and _OID.fullmatch(commit) is not None
+        and is_valid_id(pid)
+    ):
+        return None
+    # the bytes _plain_copy would count for the record's own object, its strings, and the
+    # changed files' list and objects; arguments count theirs as they are copied
+    budget = [MAX_RECORD_BYTES - _NOTE_WRAPPER_BYTES - _RECORD_KEYS_BYTES - 8]
+    budget[0] -= sum(map(len, strings)) * 12 + 4 * len(strings)
+    copied = _plain_copy(arguments, 1, budget) if type(arguments) is dict else None
+    if copied is None:
+        return None
+    files = []
+    for item in changed:
+        if type(item) is not dict or item.keys() != _CHANGED_KEYS:
+            return None
+        path, change, old_path, mode = item["path"], item["change"], item["old_path"], item["mode"]
+        if not (
+            type(path) is str
+            and type(change) is str
+            and (old_path is None or type(old_path) is str)
+            and (mode is None or (type(mode) is int and _SMALL(mode)))
+        ):
+            return None
+        # its object (4), path and change (12 a character, 4 around), old path, mode (24)
+        budget[0] -= _CHANGED_KEYS_BYTES + 4 + 12 * (len(path) + len(change)) + 8 + 24
+        budget[0] -= 24 if old_path is None else 12 * len(old_path) + 4
+        files.append(new_changed_file(path, change, old_path, mode))
+    if budget[0] < 0:
+        return None
+    return new_proposal(
+        pid,
+        kind,
+        tool,
+        target,
+        base,
+        commit,
+        requester,
+        created_at,
+        "pending",
+        message,
+        copied,
+        {},
+        (),
+        (),
+        tuple(files),
+        {},
+    )
+
+
+_STR_ONLY = {str}
+# _plain_copy's count for the keys: 12 bytes a character and 4 around, in the record's
+# object and in each changed file's
+_RECORD_KEYS_BYTES = sum(12 * len(key) + 4 for key in RECORD_FIELDS)
+_CHANGED_KEYS_BYTES = sum(12 * len(key) + 4 for key in ("path", "change", "old_path", "mode"))
+
+
 def reference_proposal_from_record(record: Any) -> Proposal:
     """:func:`proposal_from_record` by its definition: the record as a note, decoded."""
     if not isinstance(record, dict) or not set(record) <= _RECORD_FIELD_SET:
         raise RecordError("malformed proposal record in a proposed entry")
     body = {"schema": PROPOSAL_SCHEMA, **record, "status": "pending"}
-    return decode_proposal(json.dumps(body).encode())
+    # decode_proposal, by the checked path alone: the fast paths are tested against this
+    return checked_proposal_from_obj(_load_json(json.dumps(body).encode()))
 
 
 _RECORD_FIELD_SET = frozenset(RECORD_FIELDS)

@@ -456,3 +456,64 @@ def _assert_alike(note: dict[str, Any]) -> None:
     assert outcome(lambda: records._proposal_from_obj(note)) == outcome(
         lambda: records.checked_proposal_from_obj(note)
     ), note
+
+
+# -- a proposed entry's record in gitgate's own shape --------------------------------------
+
+
+def test_every_field_of_a_record_set_to_odd_values_is_judged_alike() -> None:
+    """Each field of a record, and of its changed files, left out or set to each odd value:
+    the one-pass record path, the copying path and the JSON round trip agree."""
+    cases = 0
+    for seed in (1, 2, 4, 5):
+        record = _valid_record(seed)
+        assert records._record_proposal(record) is not None  # the shape gitgate writes
+        for key in [*record, "extra"]:
+            for value in [_EMPTY_MARK, *_ODD_VALUES, -(2**63), 2**63]:
+                damaged = {k: v for k, v in record.items() if k != key}
+                if value is not _EMPTY_MARK:
+                    damaged[key] = value
+                _assert_record_alike(damaged)
+                cases += 1
+        for item in record["changed_files"]:
+            for key in [*item, "extra"]:
+                for value in [_EMPTY_MARK, *_ODD_VALUES, -(2**63), 2**63 - 1, 2**63, 10**5000]:
+                    changed = {k: v for k, v in item.items() if k != key}
+                    if value is not _EMPTY_MARK:
+                        changed[key] = value
+                    _assert_record_alike({**record, "changed_files": [item, changed]})
+                    _assert_record_alike({**record, "changed_files": [_Dict(changed)]})
+                    cases += 2
+    assert cases > 500
+
+
+def test_the_record_path_takes_a_record_exactly_when_its_copy_fits() -> None:
+    """Near the size limit: the one-pass path counts the bytes as the copy does, so it takes
+    a record exactly when the copying path would (and both agree with the round trip)."""
+    record = _valid_record(2)  # with changed files, one with an old path
+    budget = [MAX_RECORD_BYTES - records._NOTE_WRAPPER_BYTES]
+    records._plain_copy(record, 0, budget)
+    room = budget[0] // 12  # characters the message can still grow by
+    for extra in range(room - 2, room + 3):
+        grown = {**record, "message": record["message"] + "x" * extra}
+        budget = [MAX_RECORD_BYTES - records._NOTE_WRAPPER_BYTES]
+        records._plain_copy(grown, 0, budget)
+        assert (records._record_proposal(grown) is not None) == (budget[0] >= 0), extra
+        _assert_record_alike(grown)
+
+
+def _assert_record_alike(record: dict[str, Any]) -> None:
+    fast = outcome(lambda: proposal_from_record(record))
+    reference = outcome(lambda: reference_proposal_from_record(record))
+    assert fast == reference, record
+    if reference[0] != "value":  # (a repr can fail too: an int of 5,000 digits)
+        try:
+            reference_proposal_from_record(record)
+        except Exception:  # noqa: BLE001 - refused: the one-pass path must not have taken it
+            assert records._record_proposal(record) is None
+    saved = records._record_proposal
+    records._record_proposal = lambda record: None  # the copying path alone
+    try:
+        assert fast == outcome(lambda: proposal_from_record(record)), record
+    finally:
+        records._record_proposal = saved
