@@ -62,10 +62,17 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_repository(store: GitStore, policy: Policy) -> VerifyReport:
-    """Run every check and collect the problems."""
+def verify_repository(
+    store: GitStore, policy: Policy, *, keep: list[object] | None = None
+) -> VerifyReport:
+    """Run every check and collect the problems.
+
+    ``keep``: a list to put what verify built in (the decoded journal, the replayed
+    proposals, the merges read), for a caller that ends the process right after and need
+    not free a million objects one by one (the CLI); without it all is freed on return.
+    """
     with _no_cycle_collection():
-        return _verify(store, policy)
+        return _verify(store, policy, keep)
 
 
 @contextlib.contextmanager
@@ -86,7 +93,7 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _verify(store: GitStore, policy: Policy) -> VerifyReport:
+def _verify(store: GitStore, policy: Policy, keep: list[object] | None) -> VerifyReport:
     entries, problems = check_chain(store, store.resolve(policy.refs.audit))
     named = _Named.of(entries)
     # Every merge read once, without signatures (a missing one, or not a commit, left out):
@@ -97,9 +104,12 @@ def _verify(store: GitStore, policy: Policy) -> VerifyReport:
     problems += _check_refs(store, policy, state)
     problems += _check_notes(store, policy, state)
     lines = _Lines(store, named.starts)
-    problems += _check_executed(named.executed, merges(), lines)
+    read = merges()
+    problems += _check_executed(named.executed, read, lines)
     problems += _check_branches(store, policy, named, lines)
     problems += _check_completion(store, policy)
+    if keep is not None:
+        keep += (entries, named, state, read, lines)
     return VerifyReport(len(entries), len(state.states), tuple(problems))
 
 
