@@ -9,6 +9,7 @@ arrive from other clones and may be hostile.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -649,9 +650,60 @@ def encode_audit(entry: AuditEntry) -> str:
 def decode_audit(message: str) -> AuditEntry:
     """Parse and validate an audit entry from its commit message.
 
+    The checks, their order and their errors are those of :func:`reference_decode_audit`,
+    written inline: `audit verify` decodes every entry of the journal (30,000 at 10,000
+    proposals), and a call per field was ~1 µs of the ~6 µs the checks take beside the JSON
+    parse. JSON gives values of exact types (an ``int`` is never a subclass but ``bool``), so
+    ``type(x) is int`` is the reference's ``isinstance`` test here. A hypothesis test
+    compares the two on valid, damaged and hostile entries.
+
     Raises:
         RecordError: when the message is not a well-formed audit entry.
     """
+    subject, sep, body = message.partition("\n\n")
+    if not sep or not subject.startswith(AUDIT_SUBJECT_PREFIX):
+        raise RecordError("not a gitgate audit entry")
+    obj = _load_json_text(body)
+    get = obj.get
+    if get("schema") != AUDIT_SCHEMA:
+        raise RecordError(f"unknown audit schema {get('schema')!r}")
+    seq = get("seq")
+    if type(seq) is not int or seq < 1:  # a bool is refused too, as by the reference
+        raise RecordError("audit entry has no valid sequence number")
+    proposal = get("proposal")
+    if proposal is not None and (type(proposal) is not str or not is_valid_id(proposal)):
+        raise RecordError("audit entry names a malformed proposal id")
+    commits = get("commits", {})
+    if type(commits) is not dict:
+        raise RecordError("field 'commits' must be an object")
+    if not all(map(isinstance, commits.values(), _STR_TYPES)):
+        raise RecordError("audit entry 'commits' must map names to commit ids")
+    refs = get("refs", _NO_REFS)
+    refs = {} if refs is _NO_REFS else _ref_moves(refs)
+    event = get("event")
+    if type(event) is not str or not event:
+        raise RecordError("field 'event' must be a non-empty string")
+    if event not in _EVENT_SET:
+        raise RecordError(f"field 'event' has unknown value {event!r}")
+    actor = get("actor")
+    if type(actor) is not str or not actor:
+        raise RecordError("field 'actor' must be a non-empty string")
+    time = get("time")
+    if type(time) is not str or not time:
+        raise RecordError("field 'time' must be a non-empty string")
+    details = get("details", {})
+    if type(details) is not dict:
+        raise RecordError("field 'details' must be an object")
+    return new_audit_entry(seq, event, actor, time, proposal, details, commits, refs)
+
+
+_STR_TYPES = itertools.repeat(str)  # ``isinstance(value, str)`` for each value, in C
+_EVENT_SET = frozenset(EVENTS)
+_NO_REFS: Any = object()  # "refs" absent (null is present, and refused)
+
+
+def reference_decode_audit(message: str) -> AuditEntry:
+    """:func:`decode_audit` as it is defined: each check a call of its own, in this order."""
     subject, sep, body = message.partition("\n\n")
     if not sep or not subject.startswith(AUDIT_SUBJECT_PREFIX):
         raise RecordError("not a gitgate audit entry")

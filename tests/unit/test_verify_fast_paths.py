@@ -517,3 +517,75 @@ def _assert_record_alike(record: dict[str, Any]) -> None:
         assert fast == outcome(lambda: proposal_from_record(record)), record
     finally:
         records._record_proposal = saved
+
+
+# -- an audit entry decoded inline ---------------------------------------------------------
+
+
+def _valid_entry_text(seed: int) -> dict[str, Any]:
+    entry = AuditEntry(
+        seq=seed + 1,
+        event=EVENTS[seed % len(EVENTS)],
+        actor="agent@example.com",
+        time="2026-01-01T00:00:00Z",
+        proposal=IDS[seed % 3] if seed % 4 else None,
+        details={"proposal": _valid_record(seed)} if seed % 2 else {},
+        commits={"proposal": SHAS[seed % 5], "target": "main"},
+        refs={f"refs/heads/gitgate/pending/{IDS[0]}": (None, SHAS[1])} if seed % 3 else {},
+    )
+    body: dict[str, Any] = json.loads(encode_audit(entry).partition("\n\n")[2])
+    return body
+
+
+_ENTRY_ODD_VALUES: list[Any] = [
+    *_ODD_VALUES, -1, 1 + 2**70, "refs/x", [["refs/a", None, SHAS[0]]],
+    [["refs/a", None, SHAS[0]], ["refs/a", SHAS[0], None]], [["refs/a", SHAS[0], SHAS[0]]],
+    [["heads/a", None, SHAS[0]]], [["refs/a", None]], [[1, None, SHAS[0]]],
+    [["refs/a", None, SHAS[0][:39]]], [["refs/a", None, SHAS[4]]], {"a": 1}, {"a": "b"},
+    "proposed", "approved", "init",
+]  # fmt: skip
+
+
+def _assert_entry_alike(body: Any, subject: str = "gitgate audit #1 x") -> None:
+    message = f"{subject}\n\n{json.dumps(body, indent=1)}\n"
+    assert outcome(lambda: decode_audit(message)) == outcome(
+        lambda: records.reference_decode_audit(message)
+    ), message
+
+
+def test_every_field_of_an_entry_set_to_odd_values_is_judged_alike() -> None:
+    cases = 0
+    for seed in range(8):
+        body = _valid_entry_text(seed)
+        for key in [*body, "refs", "proposal", "details", "extra"]:
+            for value in [_EMPTY_MARK, *_ENTRY_ODD_VALUES]:
+                damaged = {k: v for k, v in body.items() if k != key}
+                if value is not _EMPTY_MARK:
+                    damaged[key] = value
+                _assert_entry_alike(damaged)
+                cases += 1
+        _assert_entry_alike(body, "gitgate audit")
+        _assert_entry_alike(body, "other")
+    assert cases > 1000
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 40),
+    st.lists(
+        st.tuples(st.sampled_from(["schema", "seq", "event", "actor", "time", "proposal",
+                                   "details", "commits", "refs", "extra"]), _values),
+        max_size=3,
+    ),
+)  # fmt: skip
+def test_decode_audit_is_its_reference_on_damaged_entries(
+    seed: int, changes: list[tuple[str, Any]]
+) -> None:
+    body = _valid_entry_text(seed)
+    for key, value in changes:
+        body[key] = value
+    try:
+        json.dumps(body)
+    except (TypeError, ValueError):
+        return  # not JSON: no entry carries it
+    _assert_entry_alike(body)
