@@ -424,7 +424,7 @@ def audit_verify(ctx: click.Context, as_json: bool) -> None:
     from gitgate.verify import verify_repository
 
     gate = open_gate(ctx, complete=False)
-    built: list[object] = []
+    built: list[object] = []  # held until the process ends (see exit_without_teardown)
     report = verify_repository(gate.store, gate.policy(), keep=built)
     payload = {
         "ok": report.ok,
