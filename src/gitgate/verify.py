@@ -62,10 +62,17 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_repository(store: GitStore, policy: Policy) -> VerifyReport:
-    """Run every check and collect the problems."""
+def verify_repository(
+    store: GitStore, policy: Policy, *, keep: list[object] | None = None
+) -> VerifyReport:
+    """Run every check and collect the problems.
+
+    ``keep``: a list to put what verify built in (the decoded journal, the replayed
+    proposals, the merges read), for a caller that ends the process right after and need
+    not free a million objects one by one (the CLI); without it all is freed on return.
+    """
     with _no_cycle_collection():
-        return _verify(store, policy)
+        return _verify(store, policy, keep)
 
 
 @contextlib.contextmanager
@@ -86,20 +93,23 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _verify(store: GitStore, policy: Policy) -> VerifyReport:
+def _verify(store: GitStore, policy: Policy, keep: list[object] | None) -> VerifyReport:
     entries, problems = check_chain(store, store.resolve(policy.refs.audit))
-    executed = [e.entry for e in entries if e.entry.event == "executed" and e.entry.proposal]
+    named = _Named.of(entries)
     # Every merge read once, without signatures (a missing one, or not a commit, left out):
     # by git, while the journal is replayed and the notes are compared here.
-    merges = store.read_commit_links_later(e.commits.get("merge", "") for e in executed)
+    merges = store.read_commit_links_later(e.commits.get("merge", "") for e in named.executed)
     state = replay_journal(e.entry for e in entries)
     problems += state.problems
     problems += _check_refs(store, policy, state)
     problems += _check_notes(store, policy, state)
-    lines = _Lines(store, _starts(entries))
-    problems += _check_executed(executed, merges(), lines)
-    problems += _check_branches(store, policy, entries, lines)
+    lines = _Lines(store, named.starts)
+    read = merges()
+    problems += _check_executed(named.executed, read, lines)
+    problems += _check_branches(store, policy, named, lines)
     problems += _check_completion(store, policy)
+    if keep is not None:
+        keep += (entries, named, state, read, lines)
     return VerifyReport(len(entries), len(state.states), tuple(problems))
 
 
@@ -171,14 +181,34 @@ def _how(store: GitStore, note: NoteEntry, derived: Proposal) -> str:
 MAX_UNNAMED_READS = 10_000  # commits the journal does not name, read one by one on a line
 
 
-def _starts(entries: list[LoggedEntry]) -> dict[str, str | None]:
-    """Each protected branch's commit at set-up (its last ``init`` entry's policy commit)."""
-    starts: dict[str, str | None] = {}
-    for logged in entries:
-        target = logged.entry.commits.get("target")
-        if logged.entry.event == "init" and target is not None:
-            starts[target] = logged.entry.commits.get("policy")
-    return starts
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """The commits the journal names for the merge and branch checks, in one pass over it."""
+
+    executed: list[AuditEntry]  # the ``executed`` entries about a proposal
+    merges: set[str | None]  # the merge of every ``executed`` entry
+    policy_commits: set[str | None]  # the policy commit of every ``init`` and ``policy`` entry
+    starts: dict[str, str | None]  # each branch's commit at set-up (its last ``init``'s policy)
+
+    @classmethod
+    def of(cls, entries: list[LoggedEntry]) -> _Named:
+        executed: list[AuditEntry] = []
+        merges: set[str | None] = set()
+        policy_commits: set[str | None] = set()
+        starts: dict[str, str | None] = {}
+        for logged in entries:
+            entry = logged.entry
+            event = entry.event
+            if event == "executed":
+                merges.add(entry.commits.get("merge"))
+                if entry.proposal:
+                    executed.append(entry)
+            elif event == "init" or event == "policy":
+                policy_commits.add(entry.commits.get("policy"))
+                target = entry.commits.get("target")
+                if event == "init" and target is not None:
+                    starts[target] = entry.commits.get("policy")
+        return cls(executed, merges, policy_commits, starts)
 
 
 @dataclass
@@ -270,13 +300,8 @@ def _check_executed(
     return problems
 
 
-def _check_branches(
-    store: GitStore, policy: Policy, entries: list[LoggedEntry], lines: _Lines
-) -> list[str]:
-    merges = {e.entry.commits.get("merge") for e in entries if e.entry.event == "executed"}
-    policy_commits = {
-        e.entry.commits.get("policy") for e in entries if e.entry.event in ("init", "policy")
-    }
+def _check_branches(store: GitStore, policy: Policy, named: _Named, lines: _Lines) -> list[str]:
+    merges, policy_commits = named.merges, named.policy_commits
     problems: list[str] = []
     for branch in policy.protected:
         tip = lines.tip(branch)

@@ -25,7 +25,7 @@ from gitgate.records import (
 )
 from gitgate.verify import _Lines, since_start
 from gitgate.workflow import Gate
-from gitutil import AGENT, APPROVER, freeze_clock, make_gated_repo, rev_parse
+from gitutil import AGENT, APPROVER, freeze_clock, gitgate_subprocess, make_gated_repo, rev_parse
 
 NOTES = "refs/notes/gitgate"
 WHO = Identity("t", "t@example.com")
@@ -359,3 +359,38 @@ def test_note_bytes_of_real_notes(gate: Gate) -> None:
     assert len(notes) == 2
     for proposal in [*gate.list(status="pending"), *gate.list(status="executed")]:
         assert note_bytes(proposal) == notes[proposal.commit]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_cli_process_ends_with_its_verdict_and_all_its_output(
+    gate: Gate, as_json: bool
+) -> None:
+    """The real entry point, which ends its process without tearing the heap down: all of
+    its output arrives, the same verdict as the API's, and the exit code, clean and tampered."""
+    flag = ["--json"] if as_json else []
+    report = gate.verify_audit()
+    clean = gitgate_subprocess(gate.store.git_dir, "audit", "verify", *flag)
+    assert clean.returncode == 0, clean.stderr
+    if as_json:
+        assert json.loads(clean.stdout) == {
+            "ok": True,
+            "entries": report.entries,
+            "proposals": report.proposals,
+            "problems": [],
+        }
+    else:
+        assert clean.stdout == (
+            f"audit log OK: {report.entries} entries, {report.proposals} proposals\n"
+        )
+    pending = _pending(gate)
+    forged = json.loads(note_bytes(pending))
+    forged["requester"] = "mallory@example.com"
+    _overwrite_note(gate, pending.commit, json.dumps(forged).encode())
+    problems = gate.verify_audit().problems
+    assert len(problems) == 1 and pending.id in problems[0]
+    tampered = gitgate_subprocess(gate.store.git_dir, "audit", "verify", *flag)
+    assert tampered.returncode == 1, tampered.stderr
+    if as_json:
+        assert json.loads(tampered.stdout)["problems"] == list(problems)
+    else:
+        assert tampered.stdout == "".join(f"problem: {p}\n" for p in problems)

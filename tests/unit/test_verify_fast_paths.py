@@ -317,11 +317,275 @@ def test_built_records_are_the_dataclasses(values: list[Any]) -> None:
 
 def test_a_builder_refuses_a_layout_it_was_not_made_for() -> None:
     with pytest.raises(TypeError, match="not laid out"):
-        records._positional_builder(AuditEntry, ("event", "seq"))
+        records.positional_builder(AuditEntry, ("event", "seq"))
 
     @dataclasses.dataclass(frozen=True)
     class NoSlots:
         a: int
 
     with pytest.raises(TypeError, match="not laid out"):
-        records._positional_builder(NoSlots, ("a",))
+        records.positional_builder(NoSlots, ("a",))
+
+
+# -- a note's object validated in one pass -------------------------------------------------
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    """A dict subclass: the one-pass check leaves it to the checked path."""
+
+
+def _valid_note(seed: int) -> dict[str, Any]:
+    record = _valid_record(seed)
+    note: dict[str, Any] = {"schema": records.PROPOSAL_SCHEMA, **record, "status": "executed"}
+    note["history"] = [
+        {"status": "pending", "at": "t1", "by": "agent@example.com", "note": ""},
+        {"status": "executed", "at": "t2", "by": "alice@example.com", "note": "n" * (seed % 2)},
+    ][: seed % 3]
+    note["approvals"] = [{"by": "alice@example.com", "at": "t2", "commit": SHAS[1]}][: seed % 2]
+    note["preview"] = {"diff": "x"} if seed % 2 else {}
+    note["result"] = {"merge": SHAS[2]}
+    for key in ("message", "arguments", "preview", "result", "history", "approvals"):
+        if seed % 7 == len(key) % 7:
+            note.pop(key)  # optional fields may be left out
+    return note
+
+
+@st.composite
+def note_objects(draw: st.DrawFn) -> Any:
+    """A note's JSON object as gitgate writes it, then perhaps damaged anywhere: top-level and
+    nested fields replaced by any value, dropped or added, items of the wrong kind, dict
+    subclasses, ints of other types."""
+    note = _valid_note(draw(st.integers(0, 40)))
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.sampled_from(["top", "history", "approvals", "changed_files"]))
+        if where == "top":
+            key = draw(st.sampled_from([*note, "schema", "status", "extra", "history"]))
+            choice = draw(st.integers(0, 3))
+            if choice == 0:
+                note.pop(key, None)
+            elif choice == 1:
+                note[key] = draw(_values)
+            elif choice == 2:
+                note[key] = draw(st.sampled_from(["", "x", "write", "pending", SHAS[0], None]))
+            else:
+                value = note.get(key)
+                note[key] = _Dict(value) if isinstance(value, dict) else IDS[0].upper()
+            continue
+        items = note.get(where)
+        if not isinstance(items, list) or not items:
+            note[where] = draw(st.sampled_from([[], [{}], [None], ["x"], [[]]]))
+            continue
+        picked = items[draw(st.integers(0, len(items) - 1))]
+        item = dict(picked) if isinstance(picked, dict) else {}
+        key = draw(st.sampled_from([*item, "extra", "mode"]))
+        choice = draw(st.integers(0, 3))
+        if choice == 0:
+            item.pop(key, None)
+        elif choice == 1:
+            item[key] = draw(_values)
+        elif choice == 2:
+            item[key] = draw(st.sampled_from([True, 0, 2**80, None, "", "s"]))
+        else:
+            item = _Dict(item)
+        note[where] = [*items, item] if draw(st.booleans()) else [item]
+    return note
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(note_objects())
+@example(_valid_note(0))
+@example({**_valid_note(1), "changed_files": [{"path": "a", "change": "added", "mode": True}]})
+@example({**_valid_note(2), "arguments": _Dict()})
+def test_a_note_object_is_judged_as_the_checked_path_judges_it(note: Any) -> None:
+    assert outcome(lambda: records._proposal_from_obj(note)) == outcome(
+        lambda: records.checked_proposal_from_obj(note)
+    )
+    # and the same note as it comes back from its bytes (JSON types only)
+    try:
+        data = json.dumps(note).encode()
+    except (TypeError, ValueError):
+        return
+    assert outcome(lambda: records.decode_proposal(data)) == outcome(
+        lambda: records.checked_proposal_from_obj(json.loads(data))
+    )
+
+
+def test_notes_gitgate_writes_take_the_one_pass_path() -> None:
+    for seed in range(40):
+        note = _valid_note(seed)
+        fast = records._plain_proposal(note)
+        assert fast is not None and fast == records.checked_proposal_from_obj(note)
+        assert records._plain_proposal({**note, "arguments": _Dict()}) is None
+
+
+_ODD_VALUES: list[Any] = [
+    None, "", "x", "write", "pending", SHAS[0], SHAS[4][:41], IDS[0], IDS[0].upper(), True,
+    False, 0, 1, 2**80, 1.5, math.nan, [], [{}], {}, _Dict(), _Dict(a=1), ["x"],
+]  # fmt: skip
+
+
+def test_every_field_of_a_note_set_to_odd_values_is_judged_alike() -> None:
+    """Each field, top-level and nested, left out or set to each odd value in turn."""
+    cases = 0
+    for seed in (4, 5, 10, 11):
+        note = _valid_note(seed)
+        for key in [*note, "history", "approvals", "changed_files", "preview", "extra"]:
+            for value in [_EMPTY_MARK, *_ODD_VALUES]:
+                damaged = {k: v for k, v in note.items() if k != key}
+                if value is not _EMPTY_MARK:
+                    damaged[key] = value
+                _assert_alike(damaged)
+                cases += 1
+        for where in ("history", "approvals", "changed_files"):
+            for item in note.get(where) or []:
+                for key in [*item, "extra"]:
+                    for value in [_EMPTY_MARK, *_ODD_VALUES]:
+                        changed = {k: v for k, v in item.items() if k != key}
+                        if value is not _EMPTY_MARK:
+                            changed[key] = value
+                        _assert_alike({**note, where: [item, changed]})
+                        _assert_alike({**note, where: [_Dict(changed)]})
+                        cases += 2
+    assert cases > 1000
+
+
+_EMPTY_MARK = object()
+
+
+def _assert_alike(note: dict[str, Any]) -> None:
+    assert outcome(lambda: records._proposal_from_obj(note)) == outcome(
+        lambda: records.checked_proposal_from_obj(note)
+    ), note
+
+
+# -- a proposed entry's record in gitgate's own shape --------------------------------------
+
+
+def test_every_field_of_a_record_set_to_odd_values_is_judged_alike() -> None:
+    """Each field of a record, and of its changed files, left out or set to each odd value:
+    the one-pass record path, the copying path and the JSON round trip agree."""
+    cases = 0
+    for seed in (1, 2, 4, 5):
+        record = _valid_record(seed)
+        assert records._record_proposal(record) is not None  # the shape gitgate writes
+        for key in [*record, "extra"]:
+            for value in [_EMPTY_MARK, *_ODD_VALUES, -(2**63), 2**63]:
+                damaged = {k: v for k, v in record.items() if k != key}
+                if value is not _EMPTY_MARK:
+                    damaged[key] = value
+                _assert_record_alike(damaged)
+                cases += 1
+        for item in record["changed_files"]:
+            for key in [*item, "extra"]:
+                for value in [_EMPTY_MARK, *_ODD_VALUES, -(2**63), 2**63 - 1, 2**63, 10**5000]:
+                    changed = {k: v for k, v in item.items() if k != key}
+                    if value is not _EMPTY_MARK:
+                        changed[key] = value
+                    _assert_record_alike({**record, "changed_files": [item, changed]})
+                    _assert_record_alike({**record, "changed_files": [_Dict(changed)]})
+                    cases += 2
+    assert cases > 500
+
+
+def test_the_record_path_takes_a_record_exactly_when_its_copy_fits() -> None:
+    """Near the size limit: the one-pass path counts the bytes as the copy does, so it takes
+    a record exactly when the copying path would (and both agree with the round trip)."""
+    record = _valid_record(2)  # with changed files, one with an old path
+    budget = [MAX_RECORD_BYTES - records._NOTE_WRAPPER_BYTES]
+    records._plain_copy(record, 0, budget)
+    room = budget[0] // 12  # characters the message can still grow by
+    for extra in range(room - 2, room + 3):
+        grown = {**record, "message": record["message"] + "x" * extra}
+        budget = [MAX_RECORD_BYTES - records._NOTE_WRAPPER_BYTES]
+        records._plain_copy(grown, 0, budget)
+        assert (records._record_proposal(grown) is not None) == (budget[0] >= 0), extra
+        _assert_record_alike(grown)
+
+
+def _assert_record_alike(record: dict[str, Any]) -> None:
+    fast = outcome(lambda: proposal_from_record(record))
+    reference = outcome(lambda: reference_proposal_from_record(record))
+    assert fast == reference, record
+    if reference[0] != "value":  # (a repr can fail too: an int of 5,000 digits)
+        try:
+            reference_proposal_from_record(record)
+        except Exception:  # noqa: BLE001 - refused: the one-pass path must not have taken it
+            assert records._record_proposal(record) is None
+    saved = records._record_proposal
+    records._record_proposal = lambda record: None  # the copying path alone
+    try:
+        assert fast == outcome(lambda: proposal_from_record(record)), record
+    finally:
+        records._record_proposal = saved
+
+
+# -- an audit entry decoded inline ---------------------------------------------------------
+
+
+def _valid_entry_text(seed: int) -> dict[str, Any]:
+    entry = AuditEntry(
+        seq=seed + 1,
+        event=EVENTS[seed % len(EVENTS)],
+        actor="agent@example.com",
+        time="2026-01-01T00:00:00Z",
+        proposal=IDS[seed % 3] if seed % 4 else None,
+        details={"proposal": _valid_record(seed)} if seed % 2 else {},
+        commits={"proposal": SHAS[seed % 5], "target": "main"},
+        refs={f"refs/heads/gitgate/pending/{IDS[0]}": (None, SHAS[1])} if seed % 3 else {},
+    )
+    body: dict[str, Any] = json.loads(encode_audit(entry).partition("\n\n")[2])
+    return body
+
+
+_ENTRY_ODD_VALUES: list[Any] = [
+    *_ODD_VALUES, -1, 1 + 2**70, "refs/x", [["refs/a", None, SHAS[0]]],
+    [["refs/a", None, SHAS[0]], ["refs/a", SHAS[0], None]], [["refs/a", SHAS[0], SHAS[0]]],
+    [["heads/a", None, SHAS[0]]], [["refs/a", None]], [[1, None, SHAS[0]]],
+    [["refs/a", None, SHAS[0][:39]]], [["refs/a", None, SHAS[4]]], {"a": 1}, {"a": "b"},
+    "proposed", "approved", "init",
+]  # fmt: skip
+
+
+def _assert_entry_alike(body: Any, subject: str = "gitgate audit #1 x") -> None:
+    message = f"{subject}\n\n{json.dumps(body, indent=1)}\n"
+    assert outcome(lambda: decode_audit(message)) == outcome(
+        lambda: records.reference_decode_audit(message)
+    ), message
+
+
+def test_every_field_of_an_entry_set_to_odd_values_is_judged_alike() -> None:
+    cases = 0
+    for seed in range(8):
+        body = _valid_entry_text(seed)
+        for key in [*body, "refs", "proposal", "details", "extra"]:
+            for value in [_EMPTY_MARK, *_ENTRY_ODD_VALUES]:
+                damaged = {k: v for k, v in body.items() if k != key}
+                if value is not _EMPTY_MARK:
+                    damaged[key] = value
+                _assert_entry_alike(damaged)
+                cases += 1
+        _assert_entry_alike(body, "gitgate audit")
+        _assert_entry_alike(body, "other")
+    assert cases > 1000
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 40),
+    st.lists(
+        st.tuples(st.sampled_from(["schema", "seq", "event", "actor", "time", "proposal",
+                                   "details", "commits", "refs", "extra"]), _values),
+        max_size=3,
+    ),
+)  # fmt: skip
+def test_decode_audit_is_its_reference_on_damaged_entries(
+    seed: int, changes: list[tuple[str, Any]]
+) -> None:
+    body = _valid_entry_text(seed)
+    for key, value in changes:
+        body[key] = value
+    try:
+        json.dumps(body)
+    except (TypeError, ValueError):
+        return  # not JSON: no entry carries it
+    _assert_entry_alike(body)

@@ -421,7 +421,11 @@ def audit_log(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context, as_json: bool) -> None:
     """Check the audit log, notes and protected branches agree; exit 1 on any problem."""
-    report = open_gate(ctx, complete=False).verify_audit()
+    from gitgate.verify import verify_repository
+
+    gate = open_gate(ctx, complete=False)
+    built: list[object] = []  # held until the process ends (see exit_without_teardown)
+    report = verify_repository(gate.store, gate.policy(), keep=built)
     payload = {
         "ok": report.ok,
         "entries": report.entries,
@@ -434,5 +438,23 @@ def audit_verify(ctx: click.Context, as_json: bool) -> None:
         else "\n".join(f"problem: {p}" for p in report.problems)
     )
     emit(as_json, payload, summary)
-    if not report.ok:
-        ctx.exit(1)
+    exit_without_teardown(ctx, 0 if report.ok else 1)
+
+
+def exit_without_teardown(ctx: click.Context, code: int) -> None:
+    """End the process now, as the CLI would, but without freeing its objects one by one.
+
+    After `audit verify` at 10,000 proposals, the journal it decoded is a million objects:
+    freeing them and then the interpreter took ~0.1 s of a 1.6 s run, for a process about
+    to end (mypy's CLI exits this way too). Only in the CLI's own process (its standard
+    streams its own, not a test's or an embedding program's): anywhere else, click's
+    ordinary exit.
+    """
+    import os
+
+    out, err = sys.__stdout__, sys.__stderr__
+    if out is not None and err is not None and sys.stdout is out and sys.stderr is err:
+        out.flush()  # a closed pipe raises here, and the CLI's usual handling follows
+        err.flush()
+        os._exit(code)
+    ctx.exit(code)

@@ -20,12 +20,12 @@ from typing import Any
 from gitgate.policy import RefNames
 from gitgate.records import (
     STATUS_EVENTS,
-    Approval,
     AuditEntry,
     Proposal,
     RecordError,
-    StatusChange,
+    new_approval,
     new_proposal,
+    new_status_change,
     proposal_from_record,
 )
 
@@ -95,7 +95,7 @@ class _Draft:
     def move(self, status: str, at: str, by: str, note: str = "") -> None:
         """What :meth:`Proposal.with_status` does: the status, one more history step."""
         self.status = status
-        self.history = (*self.history, StatusChange(status=status, at=at, by=by, note=note))
+        self.history = (*self.history, new_status_change(status, at, by, note))
 
 
 def _advance(draft: _Draft | None, entry: AuditEntry) -> _Draft:
@@ -113,7 +113,7 @@ def _advance(draft: _Draft | None, entry: AuditEntry) -> _Draft:
     if entry.commits.get("proposal") != commit or entry.proposal != draft.base.id:
         raise RecordError(f"entry #{entry.seq} names another commit than proposal {draft.base.id}")
     if entry.event == "approved":
-        draft.approvals = (*draft.approvals, Approval(by=entry.actor, at=entry.time, commit=commit))
+        draft.approvals = (*draft.approvals, new_approval(entry.actor, entry.time, commit))
         return draft
     result = _result(entry)
     note = str(result.get("reason", result.get("error", ""))) if entry.event != "executed" else ""
@@ -299,10 +299,15 @@ def replay(entries: Iterable[AuditEntry]) -> JournalState:
     drafts: dict[str, _Draft] = {}
     refs, ids, problems = result.refs, result.ids, result.problems
     for entry in entries:
-        if entry.refs:
-            problems += result.misfit_refs(entry)
-            for ref, (_old, new) in entry.refs.items():
-                refs[ref] = new
+        # misfit_refs, then the moves, in one pass: an entry names each ref once, so each
+        # ref is judged where the entries before this one left it
+        for ref, (old, new) in entry.refs.items():
+            if ref in refs and refs[ref] != old:
+                problems.append(
+                    f"audit entry #{entry.seq} moves {ref} from {_short(old)}, but the "
+                    f"journal left it at {_short(refs[ref])}"
+                )
+            refs[ref] = new
         if entry.event not in PROPOSAL_EVENTS:
             continue
         commit = entry.commits.get("proposal", "")
