@@ -456,5 +456,7 @@ def exit_without_teardown(ctx: click.Context, code: int) -> None:
     if out is not None and err is not None and sys.stdout is out and sys.stderr is err:
         out.flush()  # a closed pipe raises here, and the CLI's usual handling follows
         err.flush()
+        if "logging" in sys.modules:  # a log file (--verbose, GITGATE_LOG) keeps its last lines
+            sys.modules["logging"].shutdown()
         os._exit(code)
     ctx.exit(code)
