@@ -308,7 +308,6 @@ def plain_tree(raw: bytes, oid_size: int) -> dict[str, PlainTreeItem] | None:
 
 
 if TYPE_CHECKING:  # only annotations use it: a Protocol class costs ~1 ms to create
-    from pathlib import Path
     from typing import Protocol
 
     class RepoReader(Protocol):
@@ -316,7 +315,7 @@ if TYPE_CHECKING:  # only annotations use it: a Protocol class costs ~1 ms to cr
         :class:`gitgate.gitread.GitReader` both give it, with the same answers."""
 
         @property
-        def git_dir(self) -> Path: ...
+        def git_dir(self) -> str | os.PathLike[str]: ...
 
         def config_get(self, key: str) -> str | None: ...
 

@@ -42,8 +42,6 @@ from gitgate.gitobjects import (
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from gitgate.gitstore import GitStore
 
 # Commits a breadth-first ancestry check reads here before it asks ``git merge-base``, which
@@ -141,11 +139,9 @@ class GitReader:
         self.close()
 
     @property
-    def git_dir(self) -> Path:  # a Path only when asked for
-        """The repository's git directory."""
-        from pathlib import Path
-
-        return Path(self._git_dir)
+    def git_dir(self) -> str:
+        """The repository's git directory (a str: see __init__)."""
+        return self._git_dir
 
     def _exists(self, name: str) -> bool:
         return os.path.exists(os.path.join(self._git_dir, name))

@@ -14,7 +14,6 @@ import os
 import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitgate.audit import LoggedEntry
@@ -138,7 +137,7 @@ def load_index(store: RepoReader, audit_ref: str) -> ProposalIndex:
 
 def _load(store: RepoReader, audit_ref: str) -> ProposalIndex:
     tip = store.resolve(audit_ref)
-    path = store.git_dir / INDEX_FILE
+    path = os.path.join(store.git_dir, INDEX_FILE)  # no pathlib: the hook reads this
     key = str(path)
     cached = _MEMORY.get(key) or _read(path)
     if cached is not None and cached.tip == tip:
@@ -188,10 +187,11 @@ def _extend(store: RepoReader, index: ProposalIndex, tip: str | None) -> Proposa
     return index
 
 
-def _read(path: Path) -> ProposalIndex | None:
+def _read(path: str) -> ProposalIndex | None:
     """Load the cache: a header line, then one space-separated line per proposal."""
     try:
-        lines = path.read_text("ascii").splitlines()
+        with open(path, encoding="ascii") as file:
+            lines = file.read().splitlines()
         magic, version, tip = lines[0].split(" ")
         if magic != "gitgate-index" or version != str(INDEX_VERSION):
             return None
@@ -205,7 +205,7 @@ def _read(path: Path) -> ProposalIndex | None:
         return None
 
 
-def _write(path: Path, index: ProposalIndex) -> None:
+def _write(path: str, index: ProposalIndex) -> None:
     """Save the cache atomically; a read-only repository simply goes without it."""
     import tempfile  # here: most runs (every hook run) only read the cache
 
@@ -213,7 +213,7 @@ def _write(path: Path, index: ProposalIndex) -> None:
     lines = [f"gitgate-index {INDEX_VERSION} {index.tip or '-'}"]
     lines += index.rows.file_lines()
     with contextlib.suppress(OSError, UnicodeError):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gitgate-index.")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".gitgate-index.")
         try:
             with os.fdopen(fd, "w", encoding="ascii") as handle:
                 handle.write("\n".join(lines) + "\n")
