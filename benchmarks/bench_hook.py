@@ -146,6 +146,28 @@ def hook_toggle(server: Path, on: bool) -> None:
         active.rename(parked)
 
 
+# Floors: the same push through hooks that do nothing, to show what any pre-receive hook
+# costs (git running a script) and what any Python hook costs (the interpreter's start).
+FLOOR_HOOKS = {
+    "sh hook (cat)": "#!/bin/sh\ncat >/dev/null\n",
+    "python -S hook": f'#!/bin/sh\nexec "{sys.executable}" -S -c "import sys; sys.stdin.read()"\n',
+}
+
+
+def use_floor_hook(server: Path, script: str | None) -> None:
+    """Park gitgate's hook and put ``script`` in its place (None: put gitgate's back)."""
+    active, parked = server / "hooks/pre-receive", server / "hooks/pre-receive.off"
+    if active.exists() and not parked.exists():
+        active.rename(parked)
+    elif active.exists():
+        active.unlink()
+    if script is None:
+        parked.rename(active)
+    else:
+        active.write_text(script)
+        active.chmod(0o755)
+
+
 def _proposer(gate: Gate, n: int) -> Callable[[], Proposal]:
     return lambda: gate.propose_write(f"docs/n{n}.md", f"{n}\n", actor=AGENT)
 
@@ -159,6 +181,7 @@ def bench_approval(server: Path, agent: Path, alice: Path, runs: int) -> None:
     without: list[float] = []
     cpu_with: list[float] = []
     cpu_without: list[float] = []
+    floors: dict[str, list[tuple[float, float]]] = {}
     for n in range(runs):
         os.environ["REMOTE_USER"] = AGENT
         agent_gate = Gate(agent)
@@ -173,6 +196,11 @@ def bench_approval(server: Path, agent: Path, alice: Path, runs: int) -> None:
             f":refs/heads/gitgate/pending/{proposal.id}",
         ]
         before = server_refs(server)
+        for name, script in FLOOR_HOOKS.items():  # first: the refs are put back after each
+            use_floor_hook(server, script)
+            floors.setdefault(name, []).append(timed_push_cpu(alice, refspecs, ALICE))
+            restore_refs(server, before)
+        use_floor_hook(server, None)
         order = (True, False) if n % 2 == 0 else (False, True)
         for hooked in order:
             hook_toggle(server, hooked)
@@ -195,6 +223,10 @@ def bench_approval(server: Path, agent: Path, alice: Path, runs: int) -> None:
     print(f"  with hook    {cpu_hooked:8.1f} ms CPU")
     print(f"  without hook {cpu_plain:8.1f} ms CPU")
     print(f"  overhead     {overhead:8.1f} ms CPU")
+    for name, samples in floors.items():
+        wall = statistics.median(t for t, _ in samples) * 1000 - plain_ms
+        cpu = statistics.median(c for _, c in samples) * 1000 - cpu_plain
+        print(f"  floor: {name:15} overhead {wall:6.1f} ms wall, {cpu:6.1f} ms CPU")
     for goal, issue in ((150, 9), (80, 14)):
         wall_met = hooked_ms - plain_ms <= goal
         print(
