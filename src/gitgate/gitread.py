@@ -22,7 +22,7 @@ import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from gitgate.errors import GitError
+from gitgate.errors import GitError, NotARepository
 from gitgate.gitobjects import (
     MODE_GITLINK,
     MODE_TREE,
@@ -122,6 +122,25 @@ class GitReader:
             raise GitError(f"not a git repository: {path}: {first_lines(proc.stderr)}")
         return cls(os.fsdecode(proc.stdout.rstrip(b"\n")))
 
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> GitReader:
+        """The repository at or above ``path``, found as :meth:`GitStore.open` finds it
+        (the environment's ``GIT_DIR`` is not consulted).
+
+        Raises:
+            NotARepository: when there is none.
+        """
+        env = {k: v for k, v in _env().items() if k not in _DISCOVERY_ENV}
+        proc = None
+        if os.path.isdir(path):
+            proc = _run(["git", "rev-parse", "--absolute-git-dir"], cwd=path, env=env)
+        if proc is None or proc.returncode != 0:
+            raise NotARepository(
+                f"not a git repository: {path}",
+                hint="run gitgate inside a repository, or pass -C PATH",
+            )
+        return cls(os.fsdecode(proc.stdout.rstrip(b"\n")))
+
     def close(self) -> None:
         """Stop the object reader (also done when the process ends)."""
         batch, self._batch = self._batch, None
@@ -190,10 +209,7 @@ class GitReader:
         """
         if depth > 2 or not _is_plain_ref_name(ref):
             raise _NotPlain(ref)
-        if self._files_backend is None:
-            odd = ("reftable", "commondir")
-            self._files_backend = not any(self._exists(name) for name in odd)
-        if not self._files_backend:
+        if not self._is_files_backend():
             raise _NotPlain(ref)
         path = os.path.join(self._git_dir, ref)
         try:
@@ -212,6 +228,14 @@ class GitReader:
         if not is_full_hex(value.decode("ascii", "replace")):
             raise _NotPlain(ref)
         return value.decode()
+
+    def _is_files_backend(self) -> bool:
+        """Refs as loose files and packed-refs, in this git dir (not reftable, no worktree's
+        common dir)."""
+        if self._files_backend is None:
+            odd = ("reftable", "commondir")
+            self._files_backend = not any(self._exists(name) for name in odd)
+        return self._files_backend
 
     def _packed_ref(self, ref: str) -> str | None:
         if self._packed is None:
@@ -232,6 +256,31 @@ class GitReader:
         if not is_full_hex(value):
             raise _NotPlain(ref)
         return value
+
+    def head_branch(self) -> str | None:
+        """The branch HEAD points at (short name), even when it has no commits yet."""
+        try:
+            return self._head_from_file()
+        except _NotPlain:
+            return self._libgit2().head_branch()
+
+    def _head_from_file(self) -> str | None:
+        if not self._is_files_backend():
+            raise _NotPlain("HEAD")
+        path = os.path.join(self._git_dir, "HEAD")
+        try:
+            if os.path.islink(path):
+                raise _NotPlain("HEAD")
+            with open(path, "rb") as file:
+                value = file.read().removesuffix(b"\n")
+        except OSError as err:
+            raise _NotPlain("HEAD") from err
+        if is_full_hex(value.decode("ascii", "replace")):
+            return None  # detached
+        target = value.removeprefix(b"ref: ").decode("ascii", "replace")
+        if not value.startswith(b"ref: ") or not _is_plain_ref_name(target):
+            raise _NotPlain("HEAD")
+        return target.removeprefix("refs/heads/") if target.startswith("refs/heads/") else None
 
     def list_refs(self, prefix: str) -> dict[str, str]:
         """All refs whose names start with ``prefix``, with their targets: libgit2's answer
@@ -632,12 +681,25 @@ def _env() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
 
 
+# What git would take from the environment instead of discovering the repository.
+_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE")
+
+
 def _run(
-    cmd: list[str], *, stdin: bytes | None = None, cwd: str | os.PathLike[str] | None = None
+    cmd: list[str],
+    *,
+    stdin: bytes | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
-            cmd, input=stdin or b"", capture_output=True, env=_env(), cwd=cwd, check=False
+            cmd,
+            input=stdin or b"",
+            capture_output=True,
+            env=env if env is not None else _env(),
+            cwd=cwd,
+            check=False,
         )
     except FileNotFoundError as err:
         raise GitError("git is not installed or not on PATH", hint="install git") from err

@@ -32,6 +32,7 @@ from gitgate import clock
 from gitgate.audit import LoggedEntry, iter_log
 from gitgate.errors import GitgateError, environment_fault
 from gitgate.gitobjects import EMPTY_TREE, MODE_BLOB, MODE_TREE
+from gitgate.homepolicy import CONFIG_BRANCH
 from gitgate.hookrules import (
     MAX_COMMIT_MESSAGE,
     MAX_NOTE_BYTES,
@@ -73,7 +74,6 @@ _SHORT_LINE = 64  # first-parent steps taken before a line's length is bounded b
 MAX_PENDING_COMMITS = 20_000  # a pending branch is a proposal, not a history import
 MAX_NOTES_COMMITS = 10_000  # notes commits one push may bring
 MAX_APPROVAL_LOOKBACK = 100_000  # audit entries read back to find an approval pushed earlier
-CONFIG_BRANCH = "gitgate.branch"  # as in gitgate.workflow, which the hook must not import
 
 WITH_THE_REST = "refused with the rest of this push (judged as a unit)"
 

@@ -30,11 +30,11 @@ from pathlib import Path
 
 from gitgate.errors import GitgateError
 from gitgate.gitstore import GitStore
+from gitgate.homepolicy import CONFIG_BRANCH
 from gitgate.policy import POLICY_PATH
 
 HOOK_ID = "gitgate-hook-id: 6c1f0e9a4b7d4e2f8a3c5b9d0e1f2a7c"
 LEGACY_SUFFIX = ".legacy"
-CONFIG_BRANCH = "gitgate.branch"  # read by the hook; the only place it looks for the policy
 SCRIPT_NAME = "gitgate"  # the file name inside a forge's hook directory
 
 #: How each forge runs a repository's pre-receive hooks.

@@ -32,6 +32,7 @@ from gitgate import clock
 from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log, read_log
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
 from gitgate.gitstore import EMPTY_TREE, GitStore, Identity, RefUpdate
+from gitgate.homepolicy import CONFIG_BRANCH
 from gitgate.journal.doctor import align_with_journal, only_gitgate_merges_over
 from gitgate.journal.replay import JournalState, replay
 from gitgate.policy import POLICY_PATH, Policy
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 TRACKING_ROOT = "refs/gitgate-remote/"
 CONFIG_REMOTE = "gitgate.remote"
 DEFAULT_REMOTE = "origin"
-CONFIG_BRANCH = "gitgate.branch"  # as in gitgate.workflow
 MAX_PUSH_TRIES = 8
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gitgate import clock
+from gitgate import clock, homepolicy
 from gitgate.audit import actor_identity, read_log
 from gitgate.errors import (
     AlreadyDecided,
@@ -44,6 +44,7 @@ from gitgate.gitstore import (
     TreeDiff,
     TreeEntry,
 )
+from gitgate.homepolicy import CONFIG_BRANCH
 from gitgate.ids import new_id, parse_prefix
 from gitgate.journal.engine import Journal, RollForward
 
@@ -79,7 +80,6 @@ from gitgate.redaction import find_secrets, redact, redact_data
 
 PREVIEW_CHARS = 4000
 MAX_TRIES = 8
-CONFIG_BRANCH = "gitgate.branch"
 T = TypeVar("T")
 
 
@@ -203,16 +203,7 @@ class Gate:
 
     def home_branch(self) -> str:
         """The branch whose policy configures gitgate here (``gitgate.branch`` in git config)."""
-        configured = self.store.config_get(CONFIG_BRANCH)
-        if configured:
-            return configured
-        for candidate in (self.store.head_branch(), "main", "master"):
-            if candidate and self._policy_text(candidate) is not None:
-                return candidate
-        raise NotAGitgateRepo(
-            "this repository is not set up for gitgate",
-            hint="run `gitgate init --approver you@example.com` (or `gitgate init` in a clone)",
-        )
+        return homepolicy.home_branch(self.store)
 
     def context(self, target: str | None = None) -> Context:
         """Read the target branch tip and the policy committed there.
@@ -242,8 +233,7 @@ class Gate:
         return self._load_policy(self.home_branch())
 
     def _policy_text(self, branch: str) -> bytes | None:
-        tip = self.store.resolve(f"refs/heads/{branch}")
-        return self.store.read_path(tip, POLICY_PATH) if tip else None
+        return homepolicy.policy_text(self.store, branch)
 
     def _load_policy(self, branch: str) -> Policy:
         text = self._policy_text(branch)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tests.gitutil import run_git, run_git_raw
 
 from gitgate import gitread
+from gitgate.errors import NotARepository
 from gitgate.gitread import ANCESTRY_STEPS, GitReader
 from gitgate.gitstore import GitStore
 
@@ -423,3 +424,29 @@ def test_grafted_and_shallow_histories_are_libgit2s(tmp_path: Path, kind: str) -
         assert _outcome(lambda: reader.first_parent_chain_batched(commits[-1])) == _outcome(
             lambda: store.first_parent_chain(commits[-1])
         )
+
+
+def test_head_branch_and_opening_by_discovery(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    run_git(work, "init", "-q", "-b", "trunk")
+    (work / "sub" / "dir").mkdir(parents=True)
+    store, reader = GitStore.open(work / "sub" / "dir"), GitReader.open(work / "sub" / "dir")
+    assert Path(reader.git_dir) == Path(store.git_dir)
+    with reader:
+        _same(store, reader, "head_branch")  # unborn: named all the same
+    run_git(work, "commit", "-q", "--allow-empty", "-m", "one")
+    for head in ("refs/heads/feature/x", "refs/remotes/origin/main", "refs/heads/a..b"):
+        (work / ".git" / "HEAD").write_text(f"ref: {head}\n")
+        with GitReader.open(work) as again:
+            _same(GitStore.open(work), again, "head_branch")
+    (work / ".git" / "HEAD").write_text("ref: refs/heads/trunk\n")
+    run_git(work, "checkout", "-q", "--detach")
+    with GitReader.open(work) as detached:
+        _same(GitStore.open(work), detached, "head_branch")
+    with pytest.raises(NotARepository):
+        GitStore.open(tmp_path)
+    # Not a directory at all: no repository (libgit2 would look from elsewhere).
+    for nowhere in (tmp_path, tmp_path / "absent", work / ".git" / "HEAD"):
+        with pytest.raises(NotARepository):
+            GitReader.open(nowhere)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 __all__ = ["AllowSpec", "DenyRule", "Tables", "tables"]
@@ -189,7 +187,13 @@ def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
 
 def load_tables(text: str) -> Tables:
     """Parse the data file's text into :class:`Tables` (raises ValueError when malformed)."""
-    data = tomllib.loads(text)
+    import tomllib  # here: the packaged tables are read from their JSON copy
+
+    return tables_from_data(tomllib.loads(text))
+
+
+def tables_from_data(data: dict[str, Any]) -> Tables:
+    """:class:`Tables` from the parsed data file (raises ValueError when malformed)."""
     names, deny, env, secrets = data["names"], data["deny"], data["environment"], data["secrets"]
     decode = data["decode"]
     rules = tuple(_deny_rule(rule) for rule in deny.get("rules", []))
@@ -243,5 +247,6 @@ def load_tables(text: str) -> Tables:
 @lru_cache(maxsize=1)
 def tables() -> Tables:
     """The packaged tables (read and checked once per process)."""
-    text = resources.files("gitgate").joinpath("data/commands.toml").read_text("utf-8")
-    return load_tables(text)
+    from gitgate import datacopy  # the TOML through its JSON copy: ~30 ms less a start
+
+    return tables_from_data(datacopy.load("commands"))

@@ -39,10 +39,16 @@ def repo_policy(ctx: click.Context) -> Policy | None:
     repo = ctx.find_root().obj["repo"]
     if not may_be_in_repository(repo):
         return None  # certainly no repository: answer without loading git (pygit2) at all
-    from gitgate.workflow import Gate
+    # Read through git's plumbing, as Gate would read it with libgit2 (the same home branch
+    # and file): a command classified inside a repository need not import pygit2.
+    from gitgate.gitread import GitReader
+    from gitgate.homepolicy import home_branch, policy_text
+    from gitgate.policy import parse_policy
 
     try:
-        return Gate(repo).policy()
+        with GitReader.open(repo) as store:
+            text = policy_text(store, home_branch(store))
+        return parse_policy(text.decode("utf-8", "replace")) if text is not None else None
     except GitgateError:
         return None
 
