@@ -209,17 +209,9 @@ class GitReader:
         """
         if depth > 2 or not _is_plain_ref_name(ref):
             raise _NotPlain(ref)
-        if not self._is_files_backend():
-            raise _NotPlain(ref)
-        path = os.path.join(self._git_dir, ref)
-        try:
-            if os.path.islink(path):
-                raise _NotPlain(ref)
-            with open(path, "rb") as file:
-                loose = file.read()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        value = self._loose_file(ref)
+        if value is None:
             return self._packed_ref(ref)
-        value = loose.removesuffix(b"\n")
         if value.startswith(b"ref: "):
             target = self._ref_from_files(value[5:].decode("ascii", "replace"), depth + 1)
             if target is None:  # as libgit2, which cannot resolve it
@@ -228,6 +220,20 @@ class GitReader:
         if not is_full_hex(value.decode("ascii", "replace")):
             raise _NotPlain(ref)
         return value.decode()
+
+    def _loose_file(self, name: str) -> bytes | None:
+        """A ref file of the files backend (its content, without the newline), or None when
+        there is none; raises _NotPlain where this reader does not read refs as files."""
+        if not self._is_files_backend():
+            raise _NotPlain(name)
+        path = os.path.join(self._git_dir, name)
+        try:
+            if os.path.islink(path):  # a symbolic ref of old: libgit2's to follow
+                raise _NotPlain(name)
+            with open(path, "rb") as file:
+                return file.read().removesuffix(b"\n")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
 
     def _is_files_backend(self) -> bool:
         """Refs as loose files and packed-refs, in this git dir (not reftable, no worktree's
@@ -265,16 +271,12 @@ class GitReader:
             return self._libgit2().head_branch()
 
     def _head_from_file(self) -> str | None:
-        if not self._is_files_backend():
-            raise _NotPlain("HEAD")
-        path = os.path.join(self._git_dir, "HEAD")
         try:
-            if os.path.islink(path):
-                raise _NotPlain("HEAD")
-            with open(path, "rb") as file:
-                value = file.read().removesuffix(b"\n")
+            value = self._loose_file("HEAD")
         except OSError as err:
             raise _NotPlain("HEAD") from err
+        if value is None:
+            raise _NotPlain("HEAD")
         if is_full_hex(value.decode("ascii", "replace")):
             return None  # detached
         target = value.removeprefix(b"ref: ").decode("ascii", "replace")
