@@ -40,7 +40,8 @@ BENCH_FILE = "d42/s07/bench.txt"  # a file deep in the tree, edited by every pat
 
 
 def ensure_bytecode() -> None:
-    """Compile gitgate's modules to bytecode, as `pip install` does.
+    """Compile gitgate's modules to bytecode, as `pip install` does (and its dataclass methods,
+    as its first run or `gitgate hook install` does).
 
     A process started with PYTHONDONTWRITEBYTECODE (some CI and sandbox images set it) never
     writes ``__pycache__``, so an editable checkout would recompile every gitgate module from
@@ -51,6 +52,9 @@ def ensure_bytecode() -> None:
     import gitgate
 
     compileall.compile_dir(str(Path(gitgate.__file__).parent), quiet=1)
+    from gitgate import methodcache
+
+    methodcache.warm()  # the dataclass methods kept beside the bytecode (methodcache.py)
 
 
 def _seal_environment(home: Path) -> None:

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gitgate import methodcache
+
+methodcache.install()  # before any gitgate dataclass is defined
+
 __version__ = "0.1.0"
 
 __all__ = [

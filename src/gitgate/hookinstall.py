@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitgate import methodcache
 from gitgate.errors import GitgateError
 from gitgate.gitstore import GitStore
 from gitgate.homepolicy import CONFIG_BRANCH
@@ -43,9 +44,12 @@ FORGES = ("plain", "gitolite", "gitlab", "gitea", "http-backend")
 # The hook starts Python without its site initialisation (-S): on a server with many .pth
 # files that step costs more than the push itself. The import path is the one gitgate was
 # installed with (GITGATE_PATH, written by `gitgate hook install`); when gitgate cannot be
-# imported from it (an empty path, a moved virtualenv), the hook starts the usual way.
+# imported from it (an empty path, a moved virtualenv), the hook starts the usual way. The
+# collector is off while gitgate is imported (nothing made then is garbage); hook.main turns
+# it back on.
 _START = """\
-GITGATE_START='import os, sys
+GITGATE_START='import gc, os, sys
+gc.disable()
 sys.path[:1] = [p for p in sys.argv.pop(1).split(os.pathsep) if p]
 try:
     from gitgate.hook import main
@@ -395,6 +399,10 @@ def install(
     else:
         result = _install_forge_script(store, interpreter, chosen_forge, path)
     _give_back_to_owner(store, [result.hook])
+    if interpreter == sys.executable:
+        # The hook runs as the repository's owner, who may not write gitgate's directory:
+        # compile the dataclass methods it keeps there now, as the installing user.
+        methodcache.warm()
     return InstallResult(
         result.hook,
         result.legacy,

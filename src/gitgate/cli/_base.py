@@ -12,6 +12,7 @@ workflow, and ``gitgate --help`` lists every command from the short help kept he
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -126,6 +127,7 @@ class GitgateGroup(click.Group):
         # imported proposals.py on its own (the MCP server, a test) must still get both.
         if lazy is not None and any(m not in sys.modules for m in lazy.modules):
             load_command_modules(cmd_name)
+        freeze_imported_objects()
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -265,6 +267,19 @@ def main(ctx: click.Context, repo: str, debug: bool) -> None:
         import logging  # only for --debug: every other start skips it
 
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+
+
+def freeze_imported_objects() -> None:
+    """Move everything made so far (modules, classes, tables: it all lives to the end) out of
+    the garbage collector's reach, once per process.
+
+    The collector otherwise walks those objects again at every full collection and at exit:
+    ~15 ms of a short command like `gitgate list`, about a tenth of its start. Objects made
+    afterwards are collected as usual; only the first call freezes (a process that runs many
+    commands, like the test suite, pins one snapshot, not one per command).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
 
 
 def load_command_modules(name: str) -> None:
