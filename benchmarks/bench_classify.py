@@ -1,4 +1,4 @@
-"""Benchmark gitgate.classify: accuracy on two corpora, and speed against bashlex alone.
+"""Benchmark gitgate.safety.classify: accuracy on two corpora, and speed against bashlex alone.
 
 Run from the repository root::
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import bashlex  # noqa: E402
 
-from gitgate.classify import classify_command, paths  # noqa: E402
+from gitgate.safety.classify import classify_command, paths  # noqa: E402
 
 CORPORA = {
     "tuning (commands_tune.tsv)": ROOT / "benchmarks" / "corpora" / "commands_tune.tsv",

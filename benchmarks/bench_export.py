@@ -107,7 +107,7 @@ def child(argv: list[str]) -> None:
             check=True,
         )
     else:
-        import gitgate.bundle  # noqa: F401
+        import gitgate.export.bundle  # noqa: F401
         import gitgate.workflow  # noqa: F401
 
         imported = time.perf_counter()

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import ensure_bytecode  # noqa: E402
 
 if TYPE_CHECKING:
-    from gitgate.records import Proposal
+    from gitgate.journal.records import Proposal
     from gitgate.workflow import Gate
 
 ALICE = "alice@example.com"
@@ -67,9 +67,9 @@ def seal(home: Path) -> None:
 
 def make_world(root: Path) -> tuple[Path, Path, Path]:
     """A bare server with gitgate and the hook; an agent clone and an approver clone."""
-    from gitgate import hookinstall
-    from gitgate.gitstore import GitStore
     from gitgate.remote import prepare_clone
+    from gitgate.server import hookinstall
+    from gitgate.store.gitstore import GitStore
     from gitgate.workflow import Gate
 
     server = root / "server.git"

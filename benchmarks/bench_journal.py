@@ -84,11 +84,11 @@ def _add_pending(repo: Path) -> None:
 
 def _fill_clone(root: Path, n: int) -> Path:
     """N executed proposals: one through the API, N-1 copies of it (see the module doc)."""
-    from gitgate.audit import actor_identity, append_entries, read_log
-    from gitgate.gitstore import MODE_BLOB, RefUpdate, TreeEntry
     from gitgate.ids import new_id
+    from gitgate.journal.audit import actor_identity, append_entries, read_log
     from gitgate.journal.engine import APPLIED_REF
-    from gitgate.records import decode_audit, encode_audit
+    from gitgate.journal.records import decode_audit, encode_audit
+    from gitgate.store.gitstore import MODE_BLOB, RefUpdate, TreeEntry
     from gitgate.workflow import Gate
 
     repo = _new_gated_repo(root, n)

@@ -1,4 +1,4 @@
-"""Benchmark gitgate.pathpolicy: the fast path against the reference matcher, same run.
+"""Benchmark gitgate.safety.pathpolicy: the fast path against the reference matcher, same run.
 
 Run from the repository root::
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
 import test_pathpolicy_fast as reference  # noqa: E402
 
-from gitgate import pathpolicy  # noqa: E402
+from gitgate.safety import pathpolicy  # noqa: E402
 
 EXTRA_EXCLUDES = ("*.tmp", "docs/private/")
 TARGET_US = 10.0

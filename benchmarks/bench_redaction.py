@@ -1,4 +1,4 @@
-"""Benchmark gitgate.redaction against detect-secrets on the labeled corpora.
+"""Benchmark gitgate.safety.redaction against detect-secrets on the labeled corpora.
 
 Run from the repository root::
 
@@ -53,8 +53,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from secrets_corpus import Sample, generate  # noqa: E402
 from secrets_tuning import cases as tuning_cases  # noqa: E402
 
-from gitgate.redaction import find_secrets, redact  # noqa: E402
-from gitgate.secretscan import scan_blob  # noqa: E402
+from gitgate.safety.redaction import find_secrets, redact  # noqa: E402
+from gitgate.safety.secretscan import scan_blob  # noqa: E402
 
 BLOB_MB = 8.0
 DS_SLICE_BYTES = 300_000
@@ -242,7 +242,7 @@ def throughput(func: Callable[[str], object], text: str, repeat: int = 3) -> flo
 _BASELINE_CODE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from gitgate.redaction import redact
+from gitgate.safety.redaction import redact
 text = open(sys.argv[2], encoding="utf-8").read()
 redact("warm up")
 best = min(

@@ -218,9 +218,9 @@ def in_worktree(checkout: Path, *args: str) -> str:
 def bench_hook_scan(root: Path, commits: int) -> list[Goal]:
     import bench_hook
 
-    from gitgate import hook
-    from gitgate.audit import actor_identity
-    from gitgate.gitstore import GitStore, TreeEntry
+    from gitgate.journal.audit import actor_identity
+    from gitgate.server import hook
+    from gitgate.store.gitstore import GitStore, TreeEntry
 
     hook_root = root / "hook"
     hook_root.mkdir()
@@ -239,7 +239,7 @@ def bench_hook_scan(root: Path, commits: int) -> list[Goal]:
     bench_hook.hook_toggle(server, False)
     push = bench_hook.timed_push(agent, [f"{tip}:{ref}"], AGENT)
     bench_hook.hook_toggle(server, True)
-    from gitgate.gitread import GitReader
+    from gitgate.store.gitread import GitReader
 
     git(server, "update-ref", "-d", ref)  # the objects are in the server now
 

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from gitgate.pathpolicy import check_path, export_exclusion_reason  # noqa: E402
+from gitgate.safety.pathpolicy import check_path, export_exclusion_reason  # noqa: E402
 
 CORPORA = ROOT / "benchmarks" / "corpora"
 DEFAULT = (CORPORA / "paths_tune.tsv", CORPORA / "paths_eval.tsv")

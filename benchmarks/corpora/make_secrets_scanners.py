@@ -30,7 +30,7 @@ How it was built (and why the two sets differ):
   keys, UUIDs, digests, base64 of ordinary data, variable and template references, names of
   secrets, ExternalSecret/SopsSecret manifests) each have a few template variants per set.
 * Evasions: a secret after NUL bytes, UTF-16 (with and without BOM). Those cases carry an
-  ``encoding``; scorers must scan the encoded bytes as a file (``gitgate.secretscan``).
+  ``encoding``; scorers must scan the encoded bytes as a file (``gitgate.safety.secretscan``).
 
 Usage::
 

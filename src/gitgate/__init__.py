@@ -39,21 +39,21 @@ __all__ = [
 _LAZY = {
     "Gate": ("gitgate.workflow", "Gate"),
     "GitgateError": ("gitgate.errors", "GitgateError"),
-    "Proposal": ("gitgate.records", "Proposal"),
-    "AuditEntry": ("gitgate.records", "AuditEntry"),
-    "redact": ("gitgate.redaction", "redact"),
-    "find_secrets": ("gitgate.redaction", "find_secrets"),
-    "check_path": ("gitgate.pathpolicy", "check_path"),
-    "is_exportable": ("gitgate.pathpolicy", "is_exportable"),
-    "classify_command": ("gitgate.classify", "classify_command"),
+    "Proposal": ("gitgate.journal.records", "Proposal"),
+    "AuditEntry": ("gitgate.journal.records", "AuditEntry"),
+    "redact": ("gitgate.safety.redaction", "redact"),
+    "find_secrets": ("gitgate.safety.redaction", "find_secrets"),
+    "check_path": ("gitgate.safety.pathpolicy", "check_path"),
+    "is_exportable": ("gitgate.safety.pathpolicy", "is_exportable"),
+    "classify_command": ("gitgate.safety.classify", "classify_command"),
 }
 
 if TYPE_CHECKING:
-    from gitgate.classify import classify_command
     from gitgate.errors import GitgateError
-    from gitgate.pathpolicy import check_path, is_exportable
-    from gitgate.records import AuditEntry, Proposal
-    from gitgate.redaction import find_secrets, redact
+    from gitgate.journal.records import AuditEntry, Proposal
+    from gitgate.safety.classify import classify_command
+    from gitgate.safety.pathpolicy import check_path, is_exportable
+    from gitgate.safety.redaction import find_secrets, redact
     from gitgate.workflow import Gate
 
 

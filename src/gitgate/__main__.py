@@ -5,7 +5,7 @@ import sys
 if __name__ == "__main__":
     if sys.argv[1:3] == ["hook", "pre-receive"]:
         # Every push runs this: skip the CLI's imports (click, bashlex, the workflow).
-        from gitgate.hook import main as run_hook
+        from gitgate.server.hook import main as run_hook
 
         sys.exit(run_hook(sys.argv[3:]))
     from gitgate.cli import main

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from gitgate.checks import (
+from gitgate.errors import UnsafePath
+from gitgate.policy import Policy
+from gitgate.safety.checks import (
     NewContent,
     SecretHit,
     check_paths,
@@ -18,8 +20,7 @@ from gitgate.checks import (
     find_added_secrets,
     refuse_secrets,
 )
-from gitgate.errors import UnsafePath
-from gitgate.gitobjects import (
+from gitgate.store.gitobjects import (
     MODE_BLOB,
     MODE_EXEC,
     MODE_GITLINK,
@@ -27,10 +28,9 @@ from gitgate.gitobjects import (
     MODE_TREE,
     TreeEntry,
 )
-from gitgate.policy import Policy
 
 if TYPE_CHECKING:
-    from gitgate.gitobjects import RepoReader
+    from gitgate.store.gitobjects import RepoReader
 
 Edits = Mapping[str, TreeEntry | None]
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from gitgate.changes import check_edits, edits_between
 from gitgate.errors import GitgateError
-from gitgate.gitstore import GitStore
 from gitgate.policy import Policy
-from gitgate.redaction import redact
 from gitgate.runner import RunResult, SandboxUnavailable, run_command
+from gitgate.safety.redaction import redact
+from gitgate.store.gitstore import GitStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from gitgate import render
 from gitgate.errors import GitgateError
-from gitgate.gitstore import MODE_BLOB, GitStore, Identity, RefUpdate, TreeEntry
-from gitgate.review import review_bundle
+from gitgate.export.review import review_bundle
+from gitgate.store.gitstore import MODE_BLOB, GitStore, Identity, RefUpdate, TreeEntry
 from gitgate.workflow import Gate
 
 AGENT = "agent@bots.example"

@@ -2,7 +2,7 @@
 
 The home branch is the one pinned in git config (``gitgate.branch``, set by ``gitgate init``
 and ``gitgate hook install``), else the first of HEAD's branch, ``main`` and ``master`` that
-carries a policy. Read through any :class:`~gitgate.gitobjects.RepoReader`: ``Gate`` reads it
+carries a policy. Read through any :class:`~gitgate.store.gitobjects.RepoReader`: ``Gate`` reads it
 with libgit2; ``classify`` and ``check-path`` inside a repository read it through git's
 plumbing (``gitread``), so they answer without importing pygit2. (The pre-receive hook looks
 only at the pinned branch: see ``hook.load_home``.)
@@ -16,7 +16,7 @@ from gitgate.errors import NotAGitgateRepo
 from gitgate.policy import POLICY_PATH
 
 if TYPE_CHECKING:
-    from gitgate.gitobjects import RepoReader
+    from gitgate.store.gitobjects import RepoReader
 
 CONFIG_BRANCH = "gitgate.branch"  # the one place every reader of the policy looks first
 

@@ -29,14 +29,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from gitgate import clock
-from gitgate.audit import LoggedEntry, actor_identity, append_entries, iter_log, read_log
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
-from gitgate.gitstore import EMPTY_TREE, GitStore, Identity, RefUpdate
 from gitgate.homepolicy import CONFIG_BRANCH
+from gitgate.journal.audit import LoggedEntry, actor_identity, append_entries, iter_log, read_log
 from gitgate.journal.doctor import align_with_journal, only_gitgate_merges_over
+from gitgate.journal.records import AuditEntry, Proposal, RecordError, decode_proposal
 from gitgate.journal.replay import JournalState, replay
 from gitgate.policy import POLICY_PATH, Policy
-from gitgate.records import AuditEntry, Proposal, RecordError, decode_proposal
+from gitgate.store.gitstore import EMPTY_TREE, GitStore, Identity, RefUpdate
 
 if TYPE_CHECKING:
     from gitgate.workflow import Gate

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitgate.records import AuditEntry, Proposal
-from gitgate.redaction import redact
+from gitgate.journal.records import AuditEntry, Proposal
+from gitgate.safety.redaction import redact
 
 _STATUS_MARK = {"pending": "…", "executed": "✓", "failed": "✗", "rejected": "-"}
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitgate import clock, homepolicy
-from gitgate.audit import actor_identity, read_log
 from gitgate.errors import (
     AlreadyDecided,
     AmbiguousProposal,
@@ -35,7 +34,11 @@ from gitgate.errors import (
     StaleProposal,
     UnknownProposal,
 )
-from gitgate.gitstore import (
+from gitgate.homepolicy import CONFIG_BRANCH
+from gitgate.ids import new_id, parse_prefix
+from gitgate.journal.audit import actor_identity, read_log
+from gitgate.journal.engine import Journal, RollForward
+from gitgate.store.gitstore import (
     EMPTY_TREE,
     MODE_BLOB,
     MODE_TREE,
@@ -44,29 +47,17 @@ from gitgate.gitstore import (
     TreeDiff,
     TreeEntry,
 )
-from gitgate.homepolicy import CONFIG_BRANCH
-from gitgate.ids import new_id, parse_prefix
-from gitgate.journal.engine import Journal, RollForward
 
 if TYPE_CHECKING:
     # Imported where used: `list` and `show` start without the bundle writer, the change
     # checks, the command classifier (bashlex) and the runner.
-    from gitgate.bundle import ExportResult, Progress
-    from gitgate.classify import CommandRules, Verdict
     from gitgate.commands import Outcome
+    from gitgate.export.bundle import ExportResult, Progress
     from gitgate.journal.doctor import DoctorReport
-    from gitgate.verify import VerifyReport
+    from gitgate.journal.verify import VerifyReport
+    from gitgate.safety.classify import CommandRules, Verdict
 from gitgate.journal.index import IndexRow, ProposalIndex, load_index
-from gitgate.journal.replay import apply_entry, fold, implied_refs
-from gitgate.policy import (
-    POLICY_PATH,
-    Policy,
-    check_policy_change,
-    identity_problem,
-    parse_policy,
-    render_policy,
-)
-from gitgate.records import (
+from gitgate.journal.records import (
     AuditEntry,
     ChangedFile,
     Proposal,
@@ -76,7 +67,16 @@ from gitgate.records import (
     decode_audit,
     proposal_record,
 )
-from gitgate.redaction import find_secrets, redact, redact_data
+from gitgate.journal.replay import apply_entry, fold, implied_refs
+from gitgate.policy import (
+    POLICY_PATH,
+    Policy,
+    check_policy_change,
+    identity_problem,
+    parse_policy,
+    render_policy,
+)
+from gitgate.safety.redaction import find_secrets, redact, redact_data
 
 PREVIEW_CHARS = 4000
 MAX_TRIES = 8
@@ -565,7 +565,7 @@ class Gate:
 
     def classify(self, command: str, target: str | None = None) -> Verdict:
         """Classify a shell command with the baseline rules plus the policy's own."""
-        from gitgate.classify import classify_command
+        from gitgate.safety.classify import classify_command
 
         policy = self.context(target).policy
         return classify_command(command, _command_rules(policy))
@@ -585,7 +585,7 @@ class Gate:
             CommandDenied: the command is classified ``deny`` (audited as ``command.denied``).
             SecretDetected: the command text holds a secret.
         """
-        from gitgate.classify import classify_command
+        from gitgate.safety.classify import classify_command
 
         who = self.resolve_actor(actor)
         _check_tool_and_message(tool, message)
@@ -620,7 +620,7 @@ class Gate:
 
         Every outcome is an audit entry (``command.auto``, ``command.denied``, ``proposed``).
         """
-        from gitgate.classify import classify_command
+        from gitgate.safety.classify import classify_command
 
         who = self.resolve_actor(actor)
         ctx = self.context(target)
@@ -834,8 +834,8 @@ class Gate:
         the rules may have changed since it was proposed, so a command now denied is not run.
         The command runs exactly once: a retry only re-records its result on new tips.
         """
-        from gitgate.classify import classify_command
         from gitgate.commands import Outcome, execute_command
+        from gitgate.safety.classify import classify_command
 
         command = command_from_message(self.store.commit(proposal.commit).message)
         if command is None:
@@ -1005,8 +1005,8 @@ class Gate:
         return [logged.entry for logged in read_log(self.store, tip)]
 
     def verify_audit(self) -> VerifyReport:
-        """Replay the journal and check every ref and note against it (see gitgate.verify)."""
-        from gitgate.verify import verify_repository
+        """Replay the journal and check every ref and note against it (journal.verify)."""
+        from gitgate.journal.verify import verify_repository
 
         return verify_repository(self.store, self.policy())
 
@@ -1026,8 +1026,8 @@ class Gate:
         actor: str | None = None,
         progress: Progress | None = None,
     ) -> ExportResult:
-        """Write the offline-review bundle of a proposal in any state (see gitgate.bundle)."""
-        from gitgate.bundle import export_proposal
+        """Write the offline-review bundle of a proposal in any state (export.bundle)."""
+        from gitgate.export.bundle import export_proposal
 
         return export_proposal(self, proposal_id, dest, actor=actor, progress=progress)
 
@@ -1159,7 +1159,7 @@ def _check_tool_and_message(tool: str, message: str) -> None:
 
 
 def _command_rules(policy: Policy) -> CommandRules:
-    from gitgate.classify import CommandRules
+    from gitgate.safety.classify import CommandRules
 
     return CommandRules(
         allow=policy.commands.allow,

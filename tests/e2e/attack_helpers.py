@@ -11,8 +11,8 @@ import secrets
 from pathlib import Path
 
 from conftest import World
-from gitgate.audit import append_entries
-from gitgate.records import AuditEntry, encode_audit
+from gitgate.journal.audit import append_entries
+from gitgate.journal.records import AuditEntry, encode_audit
 from gitgate.workflow import Gate
 from gitutil import run_git
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitgate import hookinstall
-from gitgate.gitstore import GitStore
+from gitgate.server import hookinstall
+from gitgate.store.gitstore import GitStore
 from gitutil import AGENT, APPROVER, APPROVER2, make_gated_repo, run_git, sealed_libgit2
 
 MALLORY = "mallory@example.com"

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import AGENT2, MALLORY, World
 from gitgate.commands import Outcome
-from gitgate.gitstore import MODE_BLOB, TreeEntry
+from gitgate.store.gitstore import MODE_BLOB, TreeEntry
 from gitgate.workflow import Gate
 from gitutil import AGENT, APPROVER, APPROVER2, run_git
 
@@ -174,8 +174,8 @@ def test_note_flipped_to_executed_without_an_entry(world: World) -> None:
     pid = _propose(world, "agent", "docs/a.md", "a\n")
     gate = Gate(world.clone("agent"))
     proposal = gate.get(pid).with_status("executed", "2026-01-01T00:00:00Z", APPROVER)
-    from gitgate.audit import actor_identity
-    from gitgate.records import encode_proposal
+    from gitgate.journal.audit import actor_identity
+    from gitgate.journal.records import encode_proposal
 
     notes = gate.store.resolve("refs/notes/gitgate")
     forged = gate.store.write_notes(

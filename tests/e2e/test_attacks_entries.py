@@ -25,7 +25,7 @@ from attack_helpers import (
 from conftest import MALLORY, World
 from gitgate import clock
 from gitgate.commands import Outcome
-from gitgate.records import AuditEntry
+from gitgate.journal.records import AuditEntry
 from gitgate.workflow import Gate
 from gitutil import APPROVER, run_git
 
@@ -274,9 +274,9 @@ def test_the_hook_takes_its_time_from_gitgate_clock(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Judged in-process with the clock frozen in 2020: an entry of today is in the future."""
-    from gitgate import hook
-    from gitgate.gitstore import GitStore
     from gitgate.policy import parse_policy
+    from gitgate.server import hook
+    from gitgate.store.gitstore import GitStore
     from gitutil import freeze_clock
 
     entry = _entry(world, "command.denied", details={"command": "rm -rf /", "reason": "x"})

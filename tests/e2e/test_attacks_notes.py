@@ -10,7 +10,7 @@ import pytest
 from attack_helpers import NOTES, TOKEN, propose, refused, rev
 
 from conftest import World
-from gitgate.records import decode_proposal, encode_proposal
+from gitgate.journal.records import decode_proposal, encode_proposal
 from gitgate.workflow import Gate
 from gitutil import APPROVER, run_git
 
@@ -124,7 +124,7 @@ def test_a_secret_in_a_new_note_is_refused(world: World) -> None:
     proposal = gate.list()[-1]
     from dataclasses import replace
 
-    from gitgate.audit import actor_identity
+    from gitgate.journal.audit import actor_identity
 
     notes = gate.store.resolve(NOTES)
     parents = gate.store.commit(notes or "").parents

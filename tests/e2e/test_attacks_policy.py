@@ -20,8 +20,9 @@ from attack_helpers import (
 )
 
 from conftest import World
-from gitgate import hookinstall, remote
-from gitgate.gitstore import GitStore
+from gitgate import remote
+from gitgate.server import hookinstall
+from gitgate.store.gitstore import GitStore
 from gitgate.workflow import Gate
 from gitutil import APPROVER, APPROVER2, commit, create_repo, make_gated_repo, run_git
 

@@ -190,7 +190,7 @@ def test_the_hook_judges_however_python_starts(world: World, start: str) -> None
     initialisation skipped; a script without that path (the repository's template) or with a
     path that no longer holds gitgate starts Python the usual way. Each judges pushes."""
     import gitgate
-    from gitgate.hookinstall import render_script
+    from gitgate.server.hookinstall import render_script
 
     hook = world.server / "hooks" / "pre-receive"
     if start == "installed":
@@ -208,7 +208,7 @@ def test_the_hook_judges_however_python_starts(world: World, start: str) -> None
 
 
 def test_repository_hook_file_is_the_rendered_template() -> None:
-    from gitgate.hookinstall import render_script
+    from gitgate.server.hookinstall import render_script
 
     script = Path(__file__).parents[2] / "hooks" / "pre-receive"
     assert script.read_text() == render_script("python3")
@@ -352,7 +352,7 @@ class _Crash(BaseException):
 
 def _fetch_crashing_at(world: World, k: int) -> None:
     """alice's fetch, stopped at its k-th fault point."""
-    from gitgate import gitstore
+    from gitgate.store import gitstore
 
     count = [0]
 
@@ -370,7 +370,7 @@ def _fetch_crashing_at(world: World, k: int) -> None:
 
 
 def test_a_fetch_that_crashes_half_way_is_completed_by_the_next_fetch(world: World) -> None:
-    from gitgate import gitstore
+    from gitgate.store import gitstore
 
     def overtaken() -> tuple[str, str]:
         first = _propose(world, "agent", "docs/one.md", f"one {overtaken.round}\n")
@@ -411,7 +411,7 @@ def test_doctor_completes_a_fetch_that_crashed_half_way(world: World) -> None:
     """Another command may run before the next fetch: it must not fail with an internal
     error, and `gitgate doctor` (which that command's warning names) completes the fetch's
     work from the journal: the branch is set back, the overtaken proposal is pending."""
-    from gitgate import gitstore
+    from gitgate.store import gitstore
 
     seen: list[str] = []
     first = _propose(world, "agent", "docs/one.md", "one\n")

@@ -13,7 +13,7 @@ import zlib
 import pytest
 
 from conftest import World
-from gitgate.gitstore import MODE_BLOB, TreeEntry
+from gitgate.store.gitstore import MODE_BLOB, TreeEntry
 from gitgate.workflow import Gate
 from gitutil import run_git
 

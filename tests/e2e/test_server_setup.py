@@ -300,7 +300,7 @@ def test_a_push_the_forge_refuses_does_not_point_at_gitgate(world: World) -> Non
 
 
 def test_script_python_reads_back_what_was_rendered() -> None:
-    from gitgate.hookinstall import render_forge_script, render_script, script_python
+    from gitgate.server.hookinstall import render_forge_script, render_script, script_python
 
     for python in ("/opt/gitgate/bin/python", "/opt/my python/bin/python3"):
         for text in (render_script(python), render_forge_script(python, "gitea")):

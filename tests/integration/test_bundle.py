@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from gitgate.cli import main
-from gitgate.gitstore import GitStore
-from gitgate.records import Proposal
-from gitgate.review import review_bundle
+from gitgate.export.review import review_bundle
+from gitgate.journal.records import Proposal
+from gitgate.store.gitstore import GitStore
 from gitgate.workflow import Gate
 
 BOSS = "boss@example.com"

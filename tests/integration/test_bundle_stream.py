@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from gitgate import bundle, bundlepatch, targz
 from gitgate.errors import GitError
-from gitgate.records import Proposal
-from gitgate.review import review_bundle
+from gitgate.export import bundle, bundlepatch, targz
+from gitgate.export.review import review_bundle
+from gitgate.journal.records import Proposal
 from gitgate.workflow import Gate
 
 BOSS = "boss@example.com"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tests.gitutil import run_git, run_git_raw
 
-from gitgate.gitstore import ChainLink, GitStore
+from gitgate.store.gitstore import ChainLink, GitStore
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 SIG = b"A U Thor <a@example.com> 1700000000 +0000"
@@ -228,7 +228,7 @@ def test_git_reads_a_stores_history_once(repo_dir: Path) -> None:
 
 def test_answers_cut_short_are_left_to_libgit2(repo_dir: Path) -> None:
     """git stopping mid-object (killed, out of memory) must not yield a truncated message."""
-    from gitgate.gitstore import _batch_commits
+    from gitgate.store.gitstore import _batch_commits
 
     run_git(repo_dir, "init", "-q")
     commits = _chain(repo_dir, random.Random(9), 12, odd=0)

@@ -26,7 +26,7 @@ from tests.gitutil import (
 )
 from tests.integration.test_tree_changes import random_pair
 
-from gitgate.gitstore import MODE_GITLINK, GitStore, Identity
+from gitgate.store.gitstore import MODE_GITLINK, GitStore, Identity
 
 WHO = Identity("Test", "test@example.com")
 

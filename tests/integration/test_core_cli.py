@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gitgate.audit import actor_identity
-from gitgate.records import AuditEntry, encode_audit
+from gitgate.journal.audit import actor_identity
+from gitgate.journal.records import AuditEntry, encode_audit
 from gitutil import (
     AGENT,
     APPROVER,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitgate import gitstore
+from gitgate.store import gitstore
 from gitgate.workflow import Gate
 from gitutil import (
     AGENT,
@@ -207,7 +207,7 @@ def test_pack_refs_alongside_loses_nothing(tmp_path: Path) -> None:
 def test_the_checkout_record_of_a_running_or_garbled_writer_is_not_acted_on(
     tmp_path: Path,
 ) -> None:
-    from gitgate.gitstore import CHECKOUT_INTENT, GitStore
+    from gitgate.store.gitstore import CHECKOUT_INTENT, GitStore
 
     repo = make_gated_repo(tmp_path / "repo")
     store = GitStore.open(repo)

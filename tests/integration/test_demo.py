@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from gitgate.cli import main
-from gitgate.review import review_bundle
+from gitgate.export.review import review_bundle
 from gitgate.workflow import Gate
 
 

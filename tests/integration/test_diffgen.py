@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitgate.diffgen import added_section, git_quoted
-from gitgate.gitstore import _PINNED_DIFF_CONFIG, _PINNED_DIFF_OPTIONS, GitStore, TreeEntry
+from gitgate.export.diffgen import added_section, git_quoted
+from gitgate.store.gitstore import _PINNED_DIFF_CONFIG, _PINNED_DIFF_OPTIONS, GitStore, TreeEntry
 
 NAME_PIECES = [
     "a",

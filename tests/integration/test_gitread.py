@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.gitutil import run_git, run_git_raw
 
-from gitgate import gitread
 from gitgate.errors import NotARepository
-from gitgate.gitread import ANCESTRY_STEPS, GitReader
-from gitgate.gitstore import GitStore
+from gitgate.store import gitread
+from gitgate.store.gitread import ANCESTRY_STEPS, GitReader
+from gitgate.store.gitstore import GitStore
 
 ZERO_SIG = b"A U Thor <a@example.com> 1700000000 +0000"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gitgate.pathpolicy import check_path, check_symlink_target
+from gitgate.safety.pathpolicy import check_path, check_symlink_target
 from gitutil import run_git
 from histgen import (
     NAME_PARTS,

@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitgate.gitstore import GitStore
 from gitgate.journal import index as journal_index
 from gitgate.journal.index import INDEX_FILE, IndexRow, IndexRows, load_index
+from gitgate.store.gitstore import GitStore
 from gitgate.workflow import Gate
 from gitutil import AGENT, APPROVER, make_gated_repo
 

@@ -32,9 +32,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitgate.errors import GitgateError, PatchDoesNotApply, UnsafePath
-from gitgate.gitstore import GitStore, TreeEntry
 from gitgate.patchapply import patch_paths
-from gitgate.pathpolicy import check_path, check_symlink_target
+from gitgate.safety.pathpolicy import check_path, check_symlink_target
+from gitgate.store.gitstore import GitStore, TreeEntry
 from gitgate.workflow import Gate
 from gitutil import (
     AGENT,

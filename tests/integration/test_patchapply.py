@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from tests.gitutil import commit, create_repo, run_git, run_git_raw
 
-from gitgate.gitstore import GitStore, TreeEntry
 from gitgate.patchapply import apply_simple_patch
+from gitgate.store.gitstore import GitStore, TreeEntry
 
 WORDS = ["alpha", "beta", "gamma", "delta", "", "  indented", "tab\there", "ünïcödé", "x" * 80]
 

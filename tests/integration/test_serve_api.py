@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from serve_support import MALLORY, TOKENS, World, bearer, client, make_world, token_config
 
-from gitgate.review import review_bundle
+from gitgate.export.review import review_bundle
 from gitgate.web import auth
 from gitgate.web.app import ServeConfig
 from gitutil import AGENT, APPROVER, APPROVER2, freeze_clock, gitgate_ok, rev_parse

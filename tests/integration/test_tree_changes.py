@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitgate.gitstore import MODE_GITLINK, MODE_LINK, GitStore, TreeEntry
+from gitgate.store.gitstore import MODE_GITLINK, MODE_LINK, GitStore, TreeEntry
 
 NAMES = ["a", "a.txt", "a-b", "a0", "b", "dir", "dir.x", "z", "é", "Z", "x y", "deep"]
 MODES = [0o100644, 0o100644, 0o100644, 0o100755, MODE_LINK, MODE_GITLINK]
@@ -200,7 +200,7 @@ def test_update_tree_swaps_files_and_directories_both_ways(store: GitStore) -> N
 def test_update_tree_still_refuses_real_conflicts(
     store: GitStore, edits: dict[str, str | None], message: str
 ) -> None:
-    from gitgate.gitstore import TreeConflict
+    from gitgate.store.gitstore import TreeConflict
 
     blob = TreeEntry(0o100644, store.write_blob(b"x\n"))
     old = store.update_tree(None, {"f": blob, "d/a": blob, "d/b": blob})

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitgate.gitstore import MODE_EXEC, GitStore, Identity
 from gitgate.journal.notebytes import note_bytes, value_text
-from gitgate.records import (
+from gitgate.journal.records import (
     MAX_RECORD_BYTES,
     Approval,
     ChangedFile,
@@ -23,7 +22,8 @@ from gitgate.records import (
     StatusChange,
     encode_proposal,
 )
-from gitgate.verify import _Lines, since_start
+from gitgate.journal.verify import _Lines, since_start
+from gitgate.store.gitstore import MODE_EXEC, GitStore, Identity
 from gitgate.workflow import Gate
 from gitutil import AGENT, APPROVER, freeze_clock, gitgate_subprocess, make_gated_repo, rev_parse
 
@@ -145,7 +145,7 @@ def test_a_note_without_proposal_and_a_proposal_without_note(gate: Gate) -> None
 
 
 def _entry(mode: int, oid: str) -> Any:
-    from gitgate.gitstore import TreeEntry
+    from gitgate.store.gitstore import TreeEntry
 
     return TreeEntry(mode=mode, oid=oid)
 
@@ -207,8 +207,8 @@ def _shape(store: GitStore, oid: str) -> tuple[str, tuple[str, ...], str]:
 
 def test_a_merge_named_by_prefix_is_not_found(gate: Gate) -> None:
     """An executed entry names its merge by full id: a prefix must not resolve."""
-    from gitgate.audit import check_chain
-    from gitgate.verify import _check_executed, _Lines
+    from gitgate.journal.audit import check_chain
+    from gitgate.journal.verify import _check_executed, _Lines
 
     entries, _ = check_chain(gate.store, gate.store.resolve("refs/gitgate/audit"))
     executed = [e for e in entries if e.entry.event == "executed"]

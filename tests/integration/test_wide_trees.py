@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from tests.integration.test_tree_changes import random_pair
 
-from gitgate import gitstore
-from gitgate.gitstore import MODE_GITLINK, MODE_LINK, MODE_TREE, GitStore, TreeEntry
+from gitgate.store import gitstore
+from gitgate.store.gitstore import MODE_GITLINK, MODE_LINK, MODE_TREE, GitStore, TreeEntry
 
 
 @pytest.fixture

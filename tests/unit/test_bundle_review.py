@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitgate.bundle import plan_export
-from gitgate.bundleformat import SCHEMA, name_problem
 from gitgate.cli import main
-from gitgate.gitstore import FileDiff
-from gitgate.review import Limits, review_bundle
+from gitgate.export.bundle import plan_export
+from gitgate.export.bundleformat import SCHEMA, name_problem
+from gitgate.export.review import Limits, review_bundle
+from gitgate.store.gitstore import FileDiff
 
 OID = "1" * 40
 CONTENT = b"print('hello')\n"

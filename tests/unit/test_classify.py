@@ -1,10 +1,10 @@
-"""Table-driven tests of gitgate.classify."""
+"""Table-driven tests of gitgate.safety.classify."""
 
 from __future__ import annotations
 
 import pytest
 
-from gitgate.classify import CommandRules, Verdict, classify_command, to_json
+from gitgate.safety.classify import CommandRules, Verdict, classify_command, to_json
 
 ALLOW = [
     "docker ps",

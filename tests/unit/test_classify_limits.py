@@ -16,8 +16,8 @@ from types import FrameType
 
 import pytest
 
-from gitgate import classify
-from gitgate.classify import Verdict, classify_command, parser
+from gitgate.safety import classify
+from gitgate.safety.classify import Verdict, classify_command, parser
 
 # Current verdicts of ordinary commands: the guard must not change any of them.
 ORDINARY = [
@@ -281,8 +281,8 @@ def test_memory_error_in_the_parser_fails_closed(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import re, resource
-        from gitgate import classify
-        from gitgate.classify import parser
+        from gitgate.safety import classify
+        from gitgate.safety.classify import parser
         import bashlex
         parser._UNCLOSED_BRACE_PARAMETER = re.compile(r"(?!)")
         parser._PARSE_SECONDS = 120.0

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gitgate.classify import CommandRules, classify_command
-from gitgate.classify.lookalike import fold, lookalike_problem
-from gitgate.classify.tables import load_tables, tables
+from gitgate.safety.classify import CommandRules, classify_command
+from gitgate.safety.classify.lookalike import fold, lookalike_problem
+from gitgate.safety.classify.tables import load_tables, tables
 
 CORPORA = Path(__file__).resolve().parents[2] / "benchmarks" / "corpora"
 
@@ -325,7 +325,9 @@ def test_the_packaged_tables_load_and_are_consistent() -> None:
 
 
 def test_malformed_tables_are_refused() -> None:
-    text = (Path(__file__).resolve().parents[2] / "src/gitgate/data/commands.toml").read_text()
+    text = (
+        Path(__file__).resolve().parents[2] / "src/gitgate/safety/data/commands.toml"
+    ).read_text()
     load_tables(text)  # the real one parses
     with pytest.raises(ValueError):
         load_tables(text.replace('operands = "files"', 'operands = "everything"', 1))

@@ -1,4 +1,4 @@
-"""The packaged TOML tables and their JSON copies (gitgate.datacopy)."""
+"""The packaged TOML tables and their JSON copies (gitgate.safety.datacopy)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gitgate import datacopy
+from gitgate.safety import datacopy
 
 
 @pytest.mark.parametrize("name", datacopy.TABLES)
 def test_every_shipped_copy_is_current_and_in_the_tables_order(name: str) -> None:
-    """`python -m gitgate.datacopy` refreshes the copies after a table is edited."""
+    """`python -m gitgate.safety.datacopy` refreshes the copies after a table is edited."""
     raw = Path(datacopy.source_path(name)).read_bytes()
     assert Path(datacopy.copy_path(name)).read_text(encoding="utf-8") == datacopy.render(raw)
     # The same values in the same order (rules are tried in the order they are written).

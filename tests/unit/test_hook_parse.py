@@ -6,7 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gitgate.hook import (
+from gitgate.journal.records import AuditEntry
+from gitgate.policy import DEFAULT_IDENTITY_ENV, HookPolicy, Policy
+from gitgate.remote import parse_push_porcelain
+from gitgate.server.hook import (
     GITLAB_PREFIX,
     HookError,
     Update,
@@ -18,11 +21,8 @@ from gitgate.hook import (
     ref_kind,
     ref_refusal,
 )
-from gitgate.hookinstall import HOOK_ID, render_script
-from gitgate.hookrules import entry_problem, is_fanout_name, is_note_name, time_problem
-from gitgate.policy import DEFAULT_IDENTITY_ENV, HookPolicy, Policy
-from gitgate.records import AuditEntry
-from gitgate.remote import parse_push_porcelain
+from gitgate.server.hookinstall import HOOK_ID, render_script
+from gitgate.server.hookrules import entry_problem, is_fanout_name, is_note_name, time_problem
 
 A = "a" * 40
 B = "b" * 40
@@ -201,7 +201,10 @@ POLICY = Policy(protected=("main", "release/1.x"))
         ("refs/tags/main", "the name shadows the protected branch main"),
         ("refs/tags/release/1.x", "the name shadows the protected branch release/1.x"),
         ("refs/main", "the name shadows the protected branch main"),
-        ("refs/gitgate/audit/x", "the name nests under refs/gitgate/audit (it would block it)"),
+        (
+            "refs/gitgate/audit/x",
+            "the name nests under refs/gitgate/audit (it would block it)",
+        ),
         ("refs/gitgate", "the name is a directory of refs/gitgate/audit (it would block it)"),
         ("refs/notes/gitgate/x", "the name nests under refs/notes/gitgate (it would block it)"),
         ("refs/notes/GITGATE", "the name case-folds onto refs/notes/gitgate"),

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from gitgate.journal.records import AuditEntry, Proposal, RecordError, proposal_record
 from gitgate.journal.replay import apply_entry, fold, implied_refs, net_moves, reflects, replay
 from gitgate.policy import RefNames
-from gitgate.records import AuditEntry, Proposal, RecordError, proposal_record
 
 C = "c" * 40
 B = "b" * 40

@@ -82,7 +82,7 @@ def test_every_gitgate_dataclass_gets_the_same_methods_cold_warm_and_without(
     assert isinstance(classes, dict) and len(classes) > 60  # the whole package, not a few
     assert cold["classes"] == classes
     assert warm["classes"] == classes
-    assert any(name.startswith("gitgate.records.") for name in files), files
+    assert any(name.startswith("gitgate.journal.records.") for name in files), files
     assert warm["fresh"] == []  # served from the files: nothing compiled again
 
 

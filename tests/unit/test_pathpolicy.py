@@ -1,10 +1,10 @@
-"""Table-driven tests of gitgate.pathpolicy."""
+"""Table-driven tests of gitgate.safety.pathpolicy."""
 
 from __future__ import annotations
 
 import pytest
 
-from gitgate.pathpolicy import (
+from gitgate.safety.pathpolicy import (
     EXPORT_EXCLUDES,
     SENSITIVE_PATTERNS,
     check_no_symlink_parent,

@@ -1,4 +1,4 @@
-"""The catalogue of sensitive paths (gitgate/data/sensitive.toml) and the rules of issue 10."""
+"""The catalogue of sensitive paths (gitgate/safety/data/sensitive.toml) and the rules of issue 10."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gitgate import pathpolicy
 from gitgate.errors import PolicyError
-from gitgate.pathpolicy import (
+from gitgate.policy import parse_policy
+from gitgate.safety import pathpolicy
+from gitgate.safety.pathpolicy import (
     CATALOGUE,
     SENSITIVE_PATTERNS,
     CatalogueError,
@@ -23,7 +24,6 @@ from gitgate.pathpolicy import (
     is_sensitive_name,
     parse_catalogue,
 )
-from gitgate.policy import parse_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -46,7 +46,7 @@ def sample_path(pattern: str) -> str:
 
 
 def test_catalogue_is_packaged_data() -> None:
-    data = resources.files("gitgate").joinpath("data", "sensitive.toml")
+    data = resources.files("gitgate.safety").joinpath("data", "sensitive.toml")
     assert data.is_file()
     assert parse_catalogue(data.read_text("utf-8")) == CATALOGUE
 

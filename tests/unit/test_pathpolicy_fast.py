@@ -1,6 +1,6 @@
 """Differential tests: the fast path policy against a frozen copy of the reference algorithm.
 
-``gitgate.pathpolicy`` answers ``export_exclusion_reason``, ``check_path``,
+``gitgate.safety.pathpolicy`` answers ``export_exclusion_reason``, ``check_path``,
 ``is_sensitive_name`` and ``check_symlink_target`` through per-component caches and regex
 prefilters. Those are security checks, so the fast versions must return exactly what the
 original, straightforward implementation returned for every input. The original algorithm
@@ -33,8 +33,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gitgate import pathpolicy
-from gitgate.pathpolicy import (
+from gitgate.safety import pathpolicy
+from gitgate.safety.pathpolicy import (
     _DRIVE,
     _ENCODED_SEPARATOR,
     _EXPORT_RULES,
@@ -55,7 +55,7 @@ from gitgate.pathpolicy import (
 )
 
 # --------------------------------------------------------------------------------------------
-# The reference: gitgate.pathpolicy as it was before the fast path (commit 93ccb32)
+# The reference: gitgate.safety.pathpolicy as it was before the fast path (commit 93ccb32)
 # --------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gitgate.records import (
+from gitgate.journal.records import (
     AUDIT_SCHEMA,
     MAX_RECORD_BYTES,
     PROPOSAL_SCHEMA,

@@ -1,4 +1,4 @@
-"""Unit tests of gitgate.redaction: what must be caught, what must be left alone, invariants.
+"""Unit tests of gitgate.safety.redaction: what must be caught, what must be left alone, invariants.
 
 Fake secrets are generated at import time from a seeded RNG (right prefix, length, alphabet),
 so no token-shaped literal lives in this file.
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitgate.redaction import SecretFinding, find_secrets, redact, redact_data
+from gitgate.safety.redaction import SecretFinding, find_secrets, redact, redact_data
 
 _rng = random.Random(1234)
 ALNUM = string.ascii_letters + string.digits

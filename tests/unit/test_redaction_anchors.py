@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitgate import redaction, tokentable
+from gitgate.safety import redaction, tokentable
 
 CORPORA = Path(__file__).resolve().parents[2] / "benchmarks" / "corpora"
 
@@ -76,7 +76,7 @@ def test_a_long_scan_switches_to_the_trie_and_finds_the_same_secrets() -> None:
 
 
 def test_the_shipped_token_table_copy_is_current() -> None:
-    """`python -m gitgate.tokentable` refreshes it after secret_tokens.toml is edited."""
+    """`python -m gitgate.safety.tokentable` refreshes it after secret_tokens.toml is edited."""
     raw = Path(tokentable.SOURCE).read_bytes()
     assert Path(tokentable.COPY).read_text(encoding="utf-8") == tokentable.render_copy(raw)
     assert tokentable.load_tokens() == tokentable.parse_tokens(raw)

@@ -12,7 +12,7 @@ import string
 
 import pytest
 
-from gitgate.redaction import find_secrets, redact
+from gitgate.safety.redaction import find_secrets, redact
 
 _rng = random.Random(20261201)
 ALNUM = string.ascii_letters + string.digits

@@ -14,7 +14,7 @@ import zlib
 
 import pytest
 
-from gitgate.redaction import find_secrets, redact
+from gitgate.safety.redaction import find_secrets, redact
 
 _rng = random.Random(4321)
 ALNUM = string.ascii_letters + string.digits

@@ -1,6 +1,6 @@
 """Secret scanning of whole files for push protection: encodings, NUL bytes, any size.
 
-Pure tests of gitgate.redaction.scan_blob / gitgate.checks.find_added_secrets, then one real
+Pure tests of gitgate.safety.redaction.scan_blob / gitgate.safety.checks.find_added_secrets, then one real
 repository test of the proposal path (refused without --allow-secret, recorded with it).
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from gitgate.checks import NewContent, find_added_secrets
 from gitgate.errors import SecretDetected
-from gitgate.redaction import find_secrets, redact
-from gitgate.secretscan import iter_secrets, redact_blob, scan_blob, text_encoding
+from gitgate.safety.checks import NewContent, find_added_secrets
+from gitgate.safety.redaction import find_secrets, redact
+from gitgate.safety.secretscan import iter_secrets, redact_blob, scan_blob, text_encoding
 from gitgate.workflow import Gate
 
 _rng = random.Random(99)

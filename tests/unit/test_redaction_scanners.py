@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitgate import redaction
-from gitgate.redaction import find_secrets, redact
+from gitgate.safety import redaction
+from gitgate.safety.redaction import find_secrets, redact
 
 _rng = random.Random(97531)
 ALNUM = string.ascii_letters + string.digits
@@ -133,7 +133,7 @@ def test_import_compiles_no_pattern_set() -> None:
     # Start-up cost: importing the module must not build the vendor patterns or the trigger
     # trie; the first scan does, once.
     code = (
-        "import sys; import gitgate.redaction as r; "
+        "import sys; import gitgate.safety.redaction as r; "
         "before = r._scanner.cache_info().currsize; toml = 'tomllib' in sys.modules; "
         "r.find_secrets('x'); print(before, toml, r._scanner.cache_info().currsize)"
     )
@@ -226,7 +226,7 @@ def test_every_vendor_pattern_compiles() -> None:
     # in some user's scan.
     import re
 
-    from gitgate import redaction
+    from gitgate.safety import redaction
 
     for provider in redaction._load_providers():
         assert isinstance(re.compile(provider.source), re.Pattern), provider.kind

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from gitgate.redaction import find_secrets, redact
+from gitgate.safety.redaction import find_secrets, redact
 
 _rng = random.Random(20261130)
 ALNUM = string.ascii_letters + string.digits
@@ -232,7 +232,7 @@ def test_trigger_trie_matches_like_a_plain_alternation() -> None:
     alternation of the same words, longest first, on random text built from their pieces."""
     import re
 
-    from gitgate.redaction import _build_dispatch, _trie_pattern
+    from gitgate.safety.redaction import _build_dispatch, _trie_pattern
 
     words = sorted(_build_dispatch(), key=len, reverse=True)
     fast = re.compile(_trie_pattern(words))

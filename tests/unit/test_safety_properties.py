@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitgate.classify import classify_command
-from gitgate.pathpolicy import check_path, check_symlink_target, export_exclusion_reason
+from gitgate.safety.classify import classify_command
+from gitgate.safety.pathpolicy import check_path, check_symlink_target, export_exclusion_reason
 
 # Shell-flavoured fragments find parser corner cases much faster than random text.
 FRAGMENTS = st.sampled_from(

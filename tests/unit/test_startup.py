@@ -18,11 +18,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from gitgate.classify import bashlex_tables
 from gitgate.cli import _base, main
 from gitgate.cli.safety_cmds import may_be_in_repository
 from gitgate.errors import GitgateError
-from gitgate.gitstore import GitStore
+from gitgate.safety.classify import bashlex_tables
+from gitgate.store.gitstore import GitStore
 
 CORPORA = Path(__file__).resolve().parents[2] / "benchmarks" / "corpora"
 
@@ -90,7 +90,7 @@ def test_light_commands_do_not_load_git(outside: Path, args: list[str]) -> None:
     modules = report["modules"]
     assert isinstance(modules, list)
     assert "pygit2" not in modules
-    assert "gitgate.gitstore" not in modules and "gitgate.workflow" not in modules
+    assert "gitgate.store.gitstore" not in modules and "gitgate.workflow" not in modules
     if args[0] != "classify":
         assert not any(m.startswith("bashlex") for m in modules)
 
@@ -124,7 +124,13 @@ def test_hook_process_loads_neither_cli_nor_classifier(tmp_path: Path) -> None:
         env=_env(),
     )
     modules = json.loads(proc.stderr.strip().splitlines()[-1])
-    for heavy in ("click", "bashlex", "gitgate.workflow", "gitgate.bundle", "gitgate.classify"):
+    for heavy in (
+        "click",
+        "bashlex",
+        "gitgate.workflow",
+        "gitgate.export.bundle",
+        "gitgate.safety.classify",
+    ):
         assert heavy not in modules
 
 
@@ -262,7 +268,7 @@ def test_fast_repository_check_is_unsure_when_it_cannot_know(tmp_path: Path) -> 
 BUILD = """
 import json, sys
 from pathlib import Path
-from gitgate.classify import bashlex_tables as bt
+from gitgate.safety.classify import bashlex_tables as bt
 bt.PACKAGED = Path("/nonexistent/bashlex_tables.json")
 bt.import_bashlex()
 import bashlex.parser, bashlex.yacc
@@ -288,7 +294,7 @@ def test_packaged_tables_are_exactly_what_bashlex_builds(tmp_path: Path) -> None
     assert built["source"] == "built"
     packaged = json.loads(bashlex_tables.PACKAGED.read_text())
     assert built["cached"] == packaged, (
-        "bashlex changed: run `python -m gitgate.classify.bashlex_tables` to refresh the file"
+        "bashlex changed: run `python -m gitgate.safety.classify.bashlex_tables` to refresh the file"
     )
 
 
@@ -306,7 +312,7 @@ def test_a_miss_writes_a_private_cache_that_the_next_start_uses(tmp_path: Path) 
 PARSE_ALL = """
 import json, sys
 from pathlib import Path
-from gitgate.classify import bashlex_tables as bt
+from gitgate.safety.classify import bashlex_tables as bt
 if sys.argv[1] == "built":
     bt.PACKAGED = Path("/nonexistent/bashlex_tables.json")
 bashlex = bt.import_bashlex()

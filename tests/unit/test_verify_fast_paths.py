@@ -14,9 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gitgate import records
-from gitgate.journal.replay import JournalState, apply_entry, replay
-from gitgate.records import (
+from gitgate.journal import records
+from gitgate.journal.records import (
     MAX_RECORD_BYTES,
     RECORD_FIELDS,
     AuditEntry,
@@ -30,6 +29,7 @@ from gitgate.records import (
     proposal_record,
     reference_proposal_from_record,
 )
+from gitgate.journal.replay import JournalState, apply_entry, replay
 
 SHAS = ["a" * 40, "b" * 40, "c" * 40, "d" * 40, "e" * 64]
 IDS = ["abcd234567", "bcde345678", "cdef456789"]

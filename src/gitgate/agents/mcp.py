@@ -11,7 +11,7 @@ the one boundary that turns every outcome into a tool result:
   error object;
 * a bug: a tool error naming the exception type, never a traceback.
 
-Everything that leaves passes through :func:`gitgate.redaction.redact`.
+Everything that leaves passes through :func:`gitgate.safety.redaction.redact`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing_extensions import TypedDict  # pydantic needs this one below Python 
 from gitgate import __version__
 from gitgate.agents.tools import AgentTools, ToolOutput, one_line, proposal_detail
 from gitgate.errors import GitgateError, UnknownProposal
-from gitgate.redaction import redact, redact_data
+from gitgate.safety.redaction import redact, redact_data
 from gitgate.workflow import Gate
 
 log = logging.getLogger(__name__)

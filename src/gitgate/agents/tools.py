@@ -19,10 +19,10 @@ from typing import Any
 
 from gitgate.errors import CommandDenied, GitgateError, UnsafePath
 from gitgate.ids import ID_LENGTH
-from gitgate.pathpolicy import check_path
+from gitgate.journal.records import STATUSES, Proposal
 from gitgate.policy import same_identity_in
-from gitgate.records import STATUSES, Proposal
-from gitgate.redaction import redact, redact_data
+from gitgate.safety.pathpolicy import check_path
+from gitgate.safety.redaction import redact, redact_data
 from gitgate.workflow import Context, Gate
 
 # How much an agent gets back in one result: enough to work with, bounded so that a huge file

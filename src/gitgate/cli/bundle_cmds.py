@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from gitgate.bundle import ExportResult, Progress
 from gitgate.cli._base import emit, json_option, main
 from gitgate.cli.proposals import open_gate
-from gitgate.review import ReviewReport, review_bundle, summary_lines
+from gitgate.export.bundle import ExportResult, Progress
+from gitgate.export.review import ReviewReport, review_bundle, summary_lines
 
 
 @main.command("export")

@@ -7,10 +7,10 @@ from typing import Any, TypeVar
 
 import click
 
-from gitgate import hookinstall
 from gitgate.cli._base import emit, json_option, main
 from gitgate.cli.proposals import open_gate
-from gitgate.gitstore import GitStore
+from gitgate.server import hookinstall
+from gitgate.store.gitstore import GitStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -143,7 +143,7 @@ def _status_text(report: hookinstall.HookStatus) -> str:
 @click.pass_context
 def hook_pre_receive(ctx: click.Context) -> None:
     """Run the hook: read git's ref updates on stdin, refuse the push on stderr (exit 1)."""
-    from gitgate.hook import main as run_hook
+    from gitgate.server.hook import main as run_hook
 
     ctx.exit(run_hook())
 

@@ -13,7 +13,7 @@ import click
 from gitgate import render
 from gitgate.cli._base import F, emit, json_option, main
 from gitgate.errors import GitgateError
-from gitgate.records import STATUSES, Proposal
+from gitgate.journal.records import STATUSES, Proposal
 from gitgate.workflow import Gate
 
 T = TypeVar("T")
@@ -320,7 +320,7 @@ def show(ctx: click.Context, proposal_id: str, full_diff: bool, as_json: bool) -
         )
     payload = review.to_dict()
     if diff is not None:
-        from gitgate.redaction import redact
+        from gitgate.safety.redaction import redact
 
         payload["diff"] = redact(diff)
     emit(as_json, payload, lambda: render.proposal_detail(proposal, diff=diff, tree=review.tree))
@@ -421,7 +421,7 @@ def audit_log(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context, as_json: bool) -> None:
     """Check the audit log, notes and protected branches agree; exit 1 on any problem."""
-    from gitgate.verify import verify_repository
+    from gitgate.journal.verify import verify_repository
 
     gate = open_gate(ctx, complete=False)
     built: list[object] = []  # held until the process ends (see exit_without_teardown)

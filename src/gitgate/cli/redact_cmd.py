@@ -8,7 +8,7 @@ import click
 
 from gitgate.cli._base import emit, json_option, main
 from gitgate.errors import GitgateError
-from gitgate.redaction import SecretFinding, find_secrets, redact
+from gitgate.safety.redaction import SecretFinding, find_secrets, redact
 
 
 @main.command("redact")

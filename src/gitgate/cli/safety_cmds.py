@@ -1,7 +1,7 @@
 """``gitgate classify`` and ``gitgate check-path``: the safety rules, from the command line.
 
-Both commands are thin: they read their input, call :mod:`gitgate.classify` or
-:mod:`gitgate.pathpolicy` through a small helper taking the rules as a parameter (so the
+Both commands are thin: they read their input, call :mod:`gitgate.safety.classify` or
+:mod:`gitgate.safety.pathpolicy` through a small helper taking the rules as a parameter (so the
 repository policy's extra rules can be passed in later), and print.
 """
 
@@ -16,11 +16,11 @@ import click
 
 from gitgate.cli._base import emit, emit_json_line, json_option, main
 from gitgate.errors import ExitCode, GitgateError
-from gitgate.pathpolicy import PathVerdict, check_path, export_exclusion_reason
+from gitgate.safety.pathpolicy import PathVerdict, check_path, export_exclusion_reason
 
 if TYPE_CHECKING:  # the classifier is imported by `classify` only: check-path starts lighter
-    from gitgate.classify import CommandRules, Verdict
     from gitgate.policy import Policy
+    from gitgate.safety.classify import CommandRules, Verdict
 
 # --------------------------------------------------------------------------------------------
 # Helpers (the rules are parameters: the policy will supply them)
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the classifier is imported by `classify` only: check-path s
 
 def classify_one(command: str, rules: CommandRules | None = None) -> Verdict:
     """Classify one command with the given rules (the baseline rules by default)."""
-    from gitgate.classify import CommandRules, classify_command
+    from gitgate.safety.classify import CommandRules, classify_command
 
     return classify_command(command, rules if rules is not None else CommandRules())
 
@@ -41,9 +41,9 @@ def repo_policy(ctx: click.Context) -> Policy | None:
         return None  # certainly no repository: answer without loading git (pygit2) at all
     # Read through git's plumbing, as Gate would read it with libgit2 (the same home branch
     # and file): a command classified inside a repository need not import pygit2.
-    from gitgate.gitread import GitReader
     from gitgate.homepolicy import home_branch, policy_text
     from gitgate.policy import parse_policy
+    from gitgate.store.gitread import GitReader
 
     try:
         with GitReader.open(repo) as store:
@@ -96,7 +96,7 @@ def _holds(directory: str, name: str) -> bool:
 
 def policy_rules(ctx: click.Context) -> CommandRules:
     """Command rules: the baseline plus, inside a gitgate repository, the policy's own."""
-    from gitgate.classify import CommandRules
+    from gitgate.safety.classify import CommandRules
 
     policy = repo_policy(ctx)
     if policy is None:
@@ -177,7 +177,7 @@ def classify_cmd(as_json: bool, command: tuple[str, ...]) -> None:
             "no command to classify",
             hint="pass the command as one quoted argument, or `-` to read lines from stdin",
         )
-    from gitgate.classify import to_json
+    from gitgate.safety.classify import to_json
 
     rules = policy_rules(click.get_current_context())
     if command == ("-",):

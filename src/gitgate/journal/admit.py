@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitgate.journal.index import IndexRow, load_index
-from gitgate.journal.replay import fold, implied_refs, net_moves, proposals_touched
-from gitgate.policy import RefNames
-from gitgate.records import (
+from gitgate.journal.records import (
     AuditEntry,
     Proposal,
     RecordError,
@@ -34,9 +32,11 @@ from gitgate.records import (
     encode_proposal,
     proposal_from_record,
 )
+from gitgate.journal.replay import fold, implied_refs, net_moves, proposals_touched
+from gitgate.policy import RefNames
 
 if TYPE_CHECKING:
-    from gitgate.gitobjects import RepoReader
+    from gitgate.store.gitobjects import RepoReader
 
 Move = tuple[str | None, str | None]  # (old, new); None: absent
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitgate.audit import read_log
-from gitgate.gitstore import GitStore
+from gitgate.journal.audit import read_log
 from gitgate.journal.engine import APPLIED_REF, Journal
+from gitgate.journal.records import encode_proposal
 from gitgate.journal.replay import JournalState, replay
 from gitgate.policy import Policy, RefNames
-from gitgate.records import encode_proposal
+from gitgate.store.gitstore import GitStore
 
 ORPHAN_PREFIX = "refs/gitgate/orphans/"
 MAX_UNPUSHED_MERGES = 64

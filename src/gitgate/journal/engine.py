@@ -16,19 +16,19 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from gitgate.audit import LoggedEntry, actor_identity, append_entries
 from gitgate.errors import ConcurrentUpdate, GitError, GitgateError
-from gitgate.gitstore import GitStore, RefUpdate
+from gitgate.journal.audit import LoggedEntry, actor_identity, append_entries
 from gitgate.journal.index import IndexRow, load_index
-from gitgate.journal.replay import NetMove, fold, net_moves, proposals_touched, state_of
-from gitgate.policy import RefNames
-from gitgate.records import (
+from gitgate.journal.records import (
     AuditEntry,
     Proposal,
     RecordError,
     decode_audit,
     encode_proposal,
 )
+from gitgate.journal.replay import NetMove, fold, net_moves, proposals_touched, state_of
+from gitgate.policy import RefNames
+from gitgate.store.gitstore import GitStore, RefUpdate
 
 _GITGATE = actor_identity("gitgate")
 GC_EVERY = 256  # entries between two `git gc --auto` (a no-op until git's thresholds are met)

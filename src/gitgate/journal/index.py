@@ -16,12 +16,12 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gitgate.audit import LoggedEntry
+from gitgate.journal.audit import LoggedEntry
+from gitgate.journal.records import STATUS_EVENTS, RecordError, decode_audit
 from gitgate.journal.replay import PROPOSAL_EVENTS
-from gitgate.records import STATUS_EVENTS, RecordError, decode_audit
 
 if TYPE_CHECKING:
-    from gitgate.gitobjects import RepoReader
+    from gitgate.store.gitobjects import RepoReader
 
 INDEX_FILE = "gitgate-index"
 INDEX_VERSION = 2

@@ -2,7 +2,7 @@
 
 `audit verify` serialises the note the journal derives for every proposal (10,000 at the target
 size) and compares it byte for byte with the stored one. The reference,
-:func:`gitgate.records.encode_proposal`, is ``json.dumps(..., sort_keys=True, indent=1)``:
+:func:`gitgate.journal.records.encode_proposal`, is ``json.dumps(..., sort_keys=True, indent=1)``:
 with an indent, CPython uses its pure-Python encoder (the C one cannot indent), and that was a
 third of verify's time. This module writes the same text for the values JSON decoding produces
 (dicts with string keys, lists, strings, ints, booleans, null); for anything else (a float, a
@@ -17,7 +17,7 @@ import json
 from json.encoder import encode_basestring_ascii as _quote  # the reference's own escaper
 from typing import Any
 
-from gitgate.records import (
+from gitgate.journal.records import (
     PROPOSAL_SCHEMA,
     Approval,
     ChangedFile,

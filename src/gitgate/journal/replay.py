@@ -17,8 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitgate.policy import RefNames
-from gitgate.records import (
+from gitgate.journal.records import (
     STATUS_EVENTS,
     AuditEntry,
     Proposal,
@@ -28,6 +27,7 @@ from gitgate.records import (
     new_status_change,
     proposal_from_record,
 )
+from gitgate.policy import RefNames
 
 # Events that concern one proposal, and the status each may follow (a status only moves forward).
 PROPOSAL_EVENTS: frozenset[str] = frozenset(

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gitgate.redaction import redact, redact_data
+from gitgate.safety.redaction import redact, redact_data
 from gitgate.web.app import (
     MAX_BODY,
     MAX_REASON,

@@ -2,7 +2,7 @@
 
 Every decision goes through :class:`gitgate.workflow.Gate` exactly as the CLI's: approvers
 only, no self-approval, and an approval bound to the commit the page (or the API caller)
-reviewed. Everything shown passes through :func:`gitgate.redaction.redact` and is escaped by
+reviewed. Everything shown passes through :func:`gitgate.safety.redaction.redact` and is escaped by
 Jinja2's autoescaping (the diff is escaped by :mod:`gitgate.web.diffview`).
 
 Endpoints that touch git are plain functions: Starlette runs them on its thread pool, and each
@@ -44,8 +44,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gitgate import errors
 from gitgate.ids import ALPHABET, ID_LENGTH, MIN_PREFIX
-from gitgate.records import STATUSES, Proposal, RecordError, decode_proposal
-from gitgate.redaction import redact
+from gitgate.journal.records import STATUSES, Proposal, RecordError, decode_proposal
+from gitgate.safety.redaction import redact
 from gitgate.web import auth
 from gitgate.web.diffview import FileSection, highlight_css, render_diff
 from gitgate.workflow import Gate

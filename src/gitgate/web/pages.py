@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from gitgate.records import AuditEntry, Proposal
+from gitgate.journal.records import AuditEntry, Proposal
 from gitgate.web.app import (
     MAX_BODY,
     MAX_REASON,

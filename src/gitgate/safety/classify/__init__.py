@@ -1,0 +1,115 @@
+"""Classify a shell command an actor wants to run: ``allow``, ``deny`` or ``approve``.
+
+* ``allow``: read-only diagnostics (``git status``, ``docker ps``, ``cat README.md``) that may
+  run at once: every part is a known read-only tool used in a read-only, bounded way, every
+  file it can read is inside the repository and not sensitive, and nothing in it runs another
+  program.
+* ``deny``: never run: destructive commands, reading secrets (``.env``, ``~/.pgpass``,
+  ``/etc/shadow``, ``$AWS_SECRET_ACCESS_KEY``, ``gh auth token``), options or environment that
+  make a read-only tool run programs (``git -c core.pager=...``, ``PAGER=...``,
+  ``find -exec``), decode-and-execute (``... | base64 -d | sh``, ``eval "$(...)"``).
+* ``approve``: everything else; a human decides.
+
+The command is parsed with a real shell parser (``bashlex``), never by prefix; see
+:mod:`gitgate.safety.classify.walker`. The rule tables are data
+(``gitgate/safety/data/commands.toml``, :mod:`gitgate.safety.classify.tables`); file names
+inside the repository are judged by the shared sensitive-path catalogue
+(:mod:`gitgate.safety.pathpolicy`). Anything the classifier does not understand, cannot
+parse, or finds too big is ``approve``, or ``deny`` when a rough scan of
+the text finds a deny rule. ``classify_command`` never raises and its work is bounded: input
+is capped before parsing, recursion is depth-limited, and the parser runs under a hard bound
+(:mod:`gitgate.safety.classify.parser`); a parse that hits it is ``approve``.
+
+Known limits of bashlex, handled conservatively (``approve``): ``case``, ``[[ ]]``,
+``$(( ))``, ``select``, ``coproc``, ``time`` as a reserved word, arrays and here-documents
+with a quoted delimiter do not parse; ``$'...'`` (ANSI-C quoting) and ``${x:-$(cmd)}`` are
+not expanded, so words holding them are treated as computed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gitgate.safety.classify.lookalike import fold, lookalike_problem
+from gitgate.safety.classify.model import CommandRules, Ctx, Decision, Finding, approve, deny, worst
+from gitgate.safety.classify.parser import MAX_COMMAND_BYTES
+from gitgate.safety.classify.walker import classify_text, rough_scan
+
+__all__ = [
+    "MAX_COMMAND_BYTES",
+    "CommandRules",
+    "Decision",
+    "Verdict",
+    "classify_command",
+    "to_json",
+]
+
+_NO_RULES = CommandRules()
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The decision about one command.
+
+    Attributes:
+        command: the command as given.
+        decision: ``allow``, ``deny`` or ``approve``.
+        reason: one line saying why; for ``deny``/``approve`` it names the offending part.
+    """
+
+    command: str
+    decision: Decision
+    reason: str
+
+
+def to_json(v: Verdict) -> dict[str, str]:
+    """The verdict as a JSON-ready dict with keys ``command``, ``decision``, ``reason``."""
+    return {"command": v.command, "decision": v.decision, "reason": v.reason}
+
+
+def classify_command(command: str, rules: CommandRules = _NO_RULES) -> Verdict:
+    """Decide whether a shell command may run now, never, or after a human approves it.
+
+    Args:
+        command: the shell command text (bash syntax), as the actor sent it.
+        rules: extra allow/deny rules from the repository policy (``[commands]``).
+
+    Returns:
+        A :class:`Verdict`. Never raises, for any input.
+    """
+    if not isinstance(command, str):  # defensive: typed callers never do this
+        return Verdict(repr(command), "approve", "command is not text")
+    try:
+        finding = _classify(command, rules)
+    except Exception as exc:  # noqa: BLE001 - a classifier bug must not let a command through
+        fallback = approve(f"could not classify ({type(exc).__name__}): a human must read it")
+        finding = worst([*_safe_rough_scan(command, rules), fallback]) or fallback
+    return Verdict(command, finding.decision, _one_line(finding.reason))
+
+
+def _classify(command: str, rules: CommandRules) -> Finding:
+    finding = classify_text(command, Ctx(rules))
+    odd = lookalike_problem(command)
+    if odd is None:
+        return finding
+    findings = [finding, approve(f"{odd}: the command may not be what it looks like")]
+    folded = fold(command)
+    if folded != command:
+        as_read = classify_text(folded, Ctx(rules))
+        if as_read.decision == "deny":
+            findings.append(deny(f"read as ASCII, {as_read.reason}"))
+    return worst(findings) or findings[1]
+
+
+def _one_line(reason: str) -> str:
+    """Escape control characters: a reason is one line, and must not drive a terminal."""
+    return _CONTROL_OR_NEWLINE.sub(lambda m: repr(m.group(0))[1:-1], reason)
+
+
+def _safe_rough_scan(command: str, rules: CommandRules) -> list[Finding]:
+    try:
+        return rough_scan(command, Ctx(rules))
+    except Exception:  # noqa: BLE001 - the last line of defence
+        return []

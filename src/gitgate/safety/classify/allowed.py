@@ -1,0 +1,716 @@
+"""Read-only commands: is this use of an allowed tool really read-only and bounded?
+
+Each validator gets the arguments (quotes removed) and returns why the command is *not* a
+read-only diagnostic, or None. Simple tools are described in ``data/commands.toml``
+(``[allow.*]``) and judged by :func:`validate_spec`; tools with subcommands and their own
+option grammars (git, docker, kubectl, grep, find...) have code here, reading their
+subcommand tables from the same data file. Files the tools read are judged elsewhere
+(:mod:`gitgate.safety.classify.paths`); deny rules and options that run programs too
+(:mod:`gitgate.safety.classify.walker`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from gitgate.safety.classify.paths import locate
+from gitgate.safety.classify.tables import AllowSpec, tables
+
+Validator = Callable[[list[str], "str | None"], "str | None"]
+
+
+def short_flags(text: str, allowed: str) -> bool:
+    """Whether ``text`` is a cluster of short flags (``-tlnp``) all in ``allowed``."""
+    return bool(re.fullmatch(r"-[A-Za-z0-9]+", text)) and all(c in allowed for c in text[1:])
+
+
+def first_operand(args: list[str]) -> str | None:
+    """The first argument that is not an option."""
+    return next((arg for arg in args if not arg.startswith("-")), None)
+
+
+def _option_hit(arg: str, table: dict[str, str] | frozenset[str]) -> str | None:
+    """The key of ``table`` that option ``arg`` uses (``-o``, ``-oFILE``, ``--out=X``)."""
+    for key in table:
+        if arg == key or (key.endswith("=") and arg.startswith(key)):
+            return key
+        if key.startswith("--") and arg.startswith(key + "="):
+            return key
+        if len(key) == 2 and key.startswith("-") and not arg.startswith("--"):
+            if arg.startswith(key) and len(arg) > 2:
+                return key
+    return None
+
+
+def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
+    """Judge ``args`` against a data-described read-only tool."""
+    operands: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            operands.extend(args[index:])
+            break
+        if not arg.startswith("-") or arg == "-" or (spec.operands == "text" and operands):
+            operands.append(arg)
+            continue
+        problem = _option_problem(spec, arg)
+        if problem is not None:
+            return problem
+        if arg in spec.valued:
+            index += 1
+    if spec.subcommands and (not operands or operands[0] not in spec.subcommands):
+        shown = operands[0] if operands else "(nothing)"
+        return f"{shown} is not a read-only use"
+    if spec.read_verbs and len(operands) > 1 and operands[1] not in spec.read_verbs:
+        return f"{operands[1]!r} may change something"
+    if spec.numeric_operands and not all(re.fullmatch(r"\d+(\.\d+)?[smhd]?", o) for o in operands):
+        return "only a number of seconds is bounded"
+    if spec.operands == "none" and operands:
+        return f"unexpected argument {operands[0]!r}"
+    if spec.max_operands is not None and len(operands) > spec.max_operands:
+        return f"{len(operands)} operands: the last may be written"
+    return None
+
+
+def _option_problem(spec: AllowSpec, arg: str) -> str | None:
+    if _option_hit(arg, spec.unbounded_options) or (
+        not arg.startswith("--")
+        and any(len(o) == 1 and o in arg[1:] for o in spec.unbounded_options)
+    ):
+        return f"{arg} never ends: it would hang"
+    denied = _option_hit(arg, spec.deny_options)
+    if denied is not None:
+        return f"{arg}: {spec.deny_options[denied]}"
+    approved = _option_hit(arg, spec.approve_options)
+    if approved is not None:
+        return f"{arg}: {spec.approve_options[approved]}"
+    if spec.options == "any":
+        return None
+    if arg in spec.flags or arg in spec.valued or arg.partition("=")[0] in spec.valued:
+        return None
+    if spec.numeric and re.fullmatch(r"-[0-9]+", arg):
+        return None
+    if short_flags(arg, spec.letters) if spec.letters else False:
+        return None
+    if arg[:2] in spec.valued and len(arg) > 2 and not arg.startswith("--"):
+        return None
+    return f"option {arg!r} is not known to be read-only"
+
+
+# -- recursion -------------------------------------------------------------------------------
+
+
+def _recursive_root(operands: list[str], cwd: str | None) -> str | None:
+    """Why reading every file under ``operands`` is not fine (the root holds .env), or None."""
+    for operand in operands or ["."]:
+        place = locate(operand, cwd)
+        if place.where == "inside" and place.path in (".", ""):
+            return f"reads every file under {operand!r}, the repository root (.env, keys)"
+    return None
+
+
+# -- grep, rg, ag ----------------------------------------------------------------------------
+
+_GREP_VALUED = frozenset("efmABCdD")
+
+
+def validate_grep(args: list[str], cwd: str | None) -> str | None:
+    """grep/egrep/fgrep: recursion into the repository root is not allowed."""
+    operands: list[str] = []
+    recursive = pattern_given = False
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            operands.extend(args[index:])
+            break
+        if arg.startswith("--"):
+            if arg in ("--recursive", "--dereference-recursive") or arg.startswith(
+                "--directories=recurse"
+            ):
+                recursive = True
+            if arg.startswith("--devices=read"):
+                return "grep --devices=read reads device files"
+            if arg in ("--regexp", "--file", "--max-count", "--directories", "--devices"):
+                pattern_given = pattern_given or arg in ("--regexp", "--file")
+                index += 1
+            pattern_given = pattern_given or arg.startswith(("--regexp=", "--file="))
+            continue
+        if arg.startswith("-") and arg != "-":
+            for position, letter in enumerate(arg[1:], start=1):
+                if letter in "rR":
+                    recursive = True
+                if letter in _GREP_VALUED:
+                    pattern_given = pattern_given or letter in "ef"
+                    attached = arg[position + 1 :]
+                    value = attached or (args[index] if index < len(args) else "")
+                    if letter == "d" and value == "recurse":
+                        recursive = True
+                    if not attached:
+                        index += 1
+                    break
+            continue
+        operands.append(arg)
+    files = operands if pattern_given else operands[1:]
+    if recursive:
+        return _recursive_root(files, cwd)
+    return None
+
+
+_RG_HIDDEN = ("--hidden", "--no-ignore", "-u", "-uu", "-uuu", "--unrestricted", "-.", "-L")
+
+
+def validate_rg(args: list[str], cwd: str | None) -> str | None:
+    """ripgrep/ag: recursive, but skip hidden and ignored files unless told otherwise."""
+    for arg in args:
+        if arg.startswith("--pre") or arg in ("-z", "--search-zip"):
+            return f"{arg} runs other programs on the files"
+        if arg in _RG_HIDDEN or arg.startswith("--no-ignore") or re.fullmatch(r"-[a-zA-Z]*u", arg):
+            operands = [a for a in args if not a.startswith("-")][1:]
+            return _recursive_root(operands, cwd)
+    return None
+
+
+# -- find --------------------------------------------------------------------------------------
+
+
+def validate_find(args: list[str], cwd: str | None) -> str | None:
+    """find: actions are judged (denied) by the walker; here only the start points matter."""
+    return None
+
+
+# -- jq ----------------------------------------------------------------------------------------
+
+
+def validate_jq(args: list[str], cwd: str | None) -> str | None:
+    """jq: its options may only read files; those files are judged as operands."""
+    return None
+
+
+# -- sed and awk: the walker denies what runs programs or writes; here in-place edits -----------
+
+
+def validate_sed(args: list[str], cwd: str | None) -> str | None:
+    """sed without -i (its e/w commands are denied by the walker)."""
+    for arg in args:
+        if (
+            arg in ("-i", "--in-place")
+            or arg.startswith("--in-place=")
+            or re.fullmatch(r"-[nEsrzu]*i.*", arg)
+        ):
+            return "sed -i edits files in place"
+    return None
+
+
+def validate_awk(args: list[str], cwd: str | None) -> str | None:
+    """awk: writes in the program need a human (system() and pipes are denied elsewhere)."""
+    program = _awk_program(args)
+    if program is None:
+        return "awk without an inline program"
+    if _AWK_WRITES.search(program) or re.search(r"getline\s*<", program):
+        return "the awk program writes or reads files itself"
+    return None
+
+
+# print/printf redirected to a file (print > "out"), not a comparison ($3 > 100).
+_AWK_WRITES = re.compile(r"\b(print|printf)\b[^;{}]*?>>?\s*[\"$A-Za-z_(]")
+
+
+def _awk_program(args: list[str]) -> str | None:
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-F", "-v", "--assign", "--field-separator"):
+            index += 2
+            continue
+        if arg in ("-f", "--file") or arg.startswith("-f"):
+            return None
+        if arg.startswith("-") and arg != "-":
+            index += 1
+            continue
+        return arg
+    return None
+
+
+# -- date, ps, journalctl, systemctl ------------------------------------------------------------
+
+
+def validate_date(args: list[str], cwd: str | None) -> str | None:
+    """date prints; date -s sets the clock and -f reads a file of dates."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith("+") or arg in ("-u", "--utc", "-R", "--rfc-email", "--universal"):
+            continue
+        if arg in ("-d", "--date"):
+            index += 1
+            continue
+        if arg.startswith(("--date=", "-I", "--iso-8601", "--rfc-3339=", "-d")):
+            continue
+        return f"date {arg!r} may set the clock or read files"
+    return None
+
+
+def validate_ps(args: list[str], cwd: str | None) -> str | None:
+    """ps, without BSD ``e`` (prints each process's environment: secrets)."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-u", "-U", "-p", "-o", "-C", "-g", "-G", "--sort", "-q", "--pid", "--ppid"):
+            index += 2
+            continue
+        if arg.startswith(("--sort=", "--format=", "-o")) or arg in ("--forest", "-H", "-w"):
+            index += 1
+            continue
+        if re.fullmatch(r"-[AaedfFjlLMTwxyHN]+[oOpuUCgG]", arg):  # ps -eo pid,cmd
+            index += 2
+            continue
+        if not arg.startswith("-") and re.fullmatch(r"[auxwfjlvmrsTcgnhHZ]+", arg):
+            index += 1
+            continue
+        if short_flags(arg, "AaedfFjlLMTwxyHN"):
+            index += 1
+            continue
+        return f"unexpected ps argument {arg!r}"
+    return None
+
+
+def validate_journalctl(args: list[str], cwd: str | None) -> str | None:
+    """journalctl reading a bounded part of the journal."""
+    valued = {"-u", "--unit", "-n", "--lines", "--since", "-S", "--until", "-U", "-p"}
+    valued |= {"--priority", "-o", "--output", "-b", "--boot", "-g", "--grep", "-t"}
+    valued |= {"--identifier", "--user-unit"}
+    flags = {"--no-pager", "-r", "--reverse", "-x", "--catalog", "-k", "--dmesg", "-q"}
+    flags |= {"--quiet", "--utc", "--no-hostname", "-a", "--all", "-l", "--full", "-e"}
+    flags |= {"--pager-end", "--no-full", "-m", "--merge", "--list-boots", "--disk-usage"}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-f", "--follow") or (short_flags(arg, "frxkqalem") and "f" in arg):
+            return "journalctl -f follows forever: it would hang"
+        if arg in valued:
+            optional = arg in ("-n", "-b")
+            if not optional or (index < len(args) and re.fullmatch(r"-?\d+|all", args[index])):
+                index += 1
+        elif arg.partition("=")[0] in valued or arg in flags:
+            continue
+        elif arg[:2] in valued and len(arg) > 2 and not arg.startswith("--"):
+            continue
+        elif short_flags(arg, "rxkqalem"):
+            continue
+        else:
+            return f"journalctl option {arg!r} is not known to be read-only"
+    return None
+
+
+def validate_systemctl(args: list[str], cwd: str | None) -> str | None:
+    """systemctl status and listings."""
+    read_only = {"status", "is-active", "is-enabled", "is-failed", "list-units", "list-timers"}
+    read_only |= {"list-unit-files", "list-sockets"}
+    flags = {"--no-pager", "-l", "--full", "-a", "--all", "--plain", "--no-legend", "-q"}
+    flags |= {"--quiet", "--user", "--system", "--failed"}
+    operand = first_operand(args)
+    if operand is None or operand not in read_only:
+        return f"systemctl {operand or ''} is not a read-only subcommand".replace("  ", " ")
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if not arg.startswith("-"):
+            continue
+        if arg in ("-n", "--lines", "-t", "--type", "--state"):
+            index += 1
+        elif arg.partition("=")[0] in ("--lines", "--type", "--state") or arg in flags:
+            continue
+        elif re.fullmatch(r"-n\d+", arg):
+            continue
+        else:
+            return f"systemctl option {arg!r} (remote hosts, containers) needs a human"
+    return None
+
+
+# -- docker ------------------------------------------------------------------------------------
+
+
+def _bounded_logs(args: list[str], what: str) -> str | None:
+    """docker/kubectl logs: refuse --follow; docker needs --tail N."""
+    has_tail = False
+    for index, arg in enumerate(args):
+        if arg in ("-f", "--follow") or arg.startswith("--follow="):
+            return f"{what} -f follows forever: it would hang"
+        if arg in ("--tail", "-n") and index + 1 < len(args) and args[index + 1].isdigit():
+            has_tail = True
+        if arg.startswith(("--tail=", "-n=")) and arg.partition("=")[2].isdigit():
+            has_tail = True
+    return None if has_tail else f"{what} without --tail N prints the whole log"
+
+
+_DOCKER_READ_ONLY = frozenset(["ps", "images", "version", "info", "top", "port", "diff"])
+_DOCKER_LISTS = frozenset(["container", "image", "network", "volume", "context", "node", "service"])
+
+
+def validate_docker(args: list[str], cwd: str | None) -> str | None:
+    """docker: listings, bounded logs, stats without streaming."""
+    if not args:
+        return "docker without a subcommand"
+    if args[0].startswith("-"):
+        if args[0] in ("-v", "--version"):
+            return None
+        return "docker global options (other hosts or contexts) need a human"
+    sub, rest = args[0], args[1:]
+    if sub in _DOCKER_READ_ONLY:
+        return None
+    if sub == "logs":
+        return _bounded_logs(rest, "docker logs")
+    if sub == "stats":
+        return None if "--no-stream" in rest else "docker stats streams forever"
+    if sub == "compose":
+        return validate_compose(rest, cwd)
+    if sub in _DOCKER_LISTS and rest[:1] in (["ls"], ["list"]):
+        return None
+    if sub == "system" and rest[:1] == ["df"]:
+        return None
+    return f"docker {sub} is not a read-only diagnostic"
+
+
+def validate_compose(args: list[str], cwd: str | None) -> str | None:
+    """docker compose ps / bounded logs."""
+    index = 0
+    while index < len(args) and args[index] in ("-f", "--file", "-p", "--project-name"):
+        index += 2
+    sub, rest = (args[index], args[index + 1 :]) if index < len(args) else ("", [])
+    if sub in ("ps", "ls", "images", "version", "top"):
+        return None
+    if sub == "logs":
+        return _bounded_logs(rest, "docker compose logs")
+    return f"docker compose {sub or '(nothing)'} is not a read-only diagnostic"
+
+
+# -- kubectl -----------------------------------------------------------------------------------
+
+_KUBECTL_READ = frozenset(["get", "describe", "logs", "top", "version", "cluster-info"])
+_KUBECTL_READ |= frozenset(["api-resources", "api-versions", "explain", "events"])
+_KUBECTL_CONFIG_READ = frozenset(["current-context", "get-contexts", "get-clusters", "view"])
+_KUBECTL_VALUED = frozenset(["-n", "--namespace", "--context", "--cluster", "--user", "-l"])
+_KUBECTL_VALUED |= frozenset(["--selector", "-o", "--output", "-c", "--container", "--tail"])
+_KUBECTL_VALUED |= frozenset(["--since", "--sort-by", "--field-selector", "--kubeconfig"])
+
+
+def validate_kubectl(args: list[str], cwd: str | None) -> str | None:
+    """kubectl reads (get, describe, bounded logs...), never watching or following."""
+    words: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-w", "--watch", "--watch-only", "-f", "--follow") or arg.startswith(
+            ("--watch=", "--follow=")
+        ):
+            return f"kubectl {arg} never ends: it would hang"
+        if arg in ("-s", "--server", "--token", "--as", "--as-group") or arg.startswith(
+            ("--server=", "--token=", "--as=")
+        ):
+            return f"kubectl {arg} talks to another cluster or as someone else"
+        if arg in _KUBECTL_VALUED:
+            index += 1
+            continue
+        if arg.startswith("-"):
+            continue
+        words.append(arg)
+    if not words:
+        return "kubectl without a subcommand"
+    sub = words[0]
+    if sub == "config":
+        return None if words[1:2] and words[1] in _KUBECTL_CONFIG_READ else "kubectl config changes"
+    if sub == "auth":
+        return None if words[1:2] == ["can-i"] else "kubectl auth needs a human"
+    if sub == "rollout":
+        return None if words[1:2] and words[1] in ("status", "history") else "kubectl rollout"
+    if sub not in _KUBECTL_READ:
+        return f"kubectl {sub} is not a read-only diagnostic"
+    if sub == "logs" and not any(
+        arg.startswith(("--tail", "--since", "--limit-bytes")) for arg in args
+    ):
+        return "kubectl logs without --tail N prints the whole log"
+    return None
+
+
+# -- curl --------------------------------------------------------------------------------------
+
+_CURL_FLAGS = frozenset(
+    ["-I", "--head", "-s", "--silent", "-S", "--show-error", "-f", "--fail", "-v", "--verbose"]
+    + ["-i", "--include", "-k", "--insecure", "-g", "--globoff", "--compressed", "-4", "-6"]
+    + ["--fail-with-body", "--no-progress-meter"]
+)
+_CURL_VALUED = frozenset(
+    ["-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-H", "--header", "-A"]
+    + ["--user-agent", "--retry", "--retry-delay", "-X", "--request"]
+)
+_LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1"])
+
+
+def validate_curl(args: list[str], cwd: str | None) -> str | None:
+    """curl: GET/HEAD of a localhost URL only (health checks)."""
+    urls: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in _CURL_FLAGS or short_flags(arg, "IsSfvik46g"):
+            continue
+        option, equals, value = arg.partition("=")
+        if arg in _CURL_VALUED or (equals and option in _CURL_VALUED and option.startswith("--")):
+            if not equals:
+                value = args[index] if index < len(args) else ""
+                index += 1
+            if arg.startswith(("-X", "--request")) and value.upper() not in ("GET", "HEAD"):
+                return f"curl -X {value} changes state"
+            if arg in ("-w", "--write-out") and "@" in value:
+                return "curl -w @FILE reads a file"
+            continue
+        if arg.startswith("-X") and len(arg) > 2:
+            if arg[2:].upper() not in ("GET", "HEAD"):
+                return f"curl {arg} changes state"
+            continue
+        if arg.startswith("-"):
+            return f"curl option {arg!r} may send data or write files"
+        urls.append(arg)
+    if not urls:
+        return "curl without a URL"
+    bad = next((url for url in urls if not _is_local_url(url)), None)
+    return None if bad is None else f"curl to {bad!r}: only localhost health checks are allowed"
+
+
+def _is_local_url(url: str) -> bool:
+    candidate = url if "://" in url else "http://" + url
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+        _ = parts.port  # raises on garbage ports
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password:
+        return False
+    # curl expands [1-9] and {a,b} in URLs: refuse them outside the host brackets.
+    if any(char in parts.path + parts.query for char in "[]{}"):
+        return False
+    return host in _LOCAL_HOSTS
+
+
+# -- git ---------------------------------------------------------------------------------------
+
+
+def validate_git(args: list[str], cwd: str | None) -> str | None:
+    """git read-only subcommands (global options that run programs are denied elsewhere)."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        arg = args[index]
+        if arg in ("--no-pager", "-P", "--no-optional-locks", "--no-replace-objects"):
+            index += 1
+            continue
+        if arg in ("--version", "--help"):
+            return None if index == len(args) - 1 else f"git option {arg!r}"
+        # -c sets config, -C/--git-dir may point at a repository whose config runs programs.
+        return f"git option {arg!r} can change what git runs"
+    if index >= len(args):
+        return "git without a subcommand"
+    sub, rest = args[index], args[index + 1 :]
+    validator = _GIT_SUBCOMMANDS.get(sub)
+    if validator is None:
+        return f"git {sub} is not a read-only subcommand"
+    return _git_output_flags(rest) or validator(rest)
+
+
+def _git_output_flags(args: list[str]) -> str | None:
+    for arg in args:
+        if arg == "--":
+            break
+        if arg.startswith("--output") or arg in ("--ext-diff", "--textconv", "--filters"):
+            return f"git {arg} writes files or runs configured programs"
+        if arg.startswith(("--exec-path", "--upload-pack", "--receive-pack", "--open-files")):
+            return f"git {arg} runs external programs"
+        if arg == "-O" or (arg.startswith("-O") and not arg.startswith("--")):
+            return f"git {arg} runs a pager program"
+    return None
+
+
+def _git_any(args: list[str]) -> str | None:
+    return None
+
+
+def _git_branch(args: list[str]) -> str | None:
+    listing = {"-a", "--all", "-r", "--remotes", "-v", "-vv", "--verbose", "--list", "-l"}
+    listing |= {"--show-current", "--no-color", "--color", "-i", "--ignore-case", "--column"}
+    listing |= {"--no-column", "--omit-empty", "-av", "-avv", "-rv", "-vva", "-va"}
+    valued = {"--contains", "--no-contains", "--merged", "--no-merged", "--points-at"}
+    valued |= {"--sort", "--format", "--abbrev"}
+    is_list = any(arg in ("--list", "-l") for arg in args)
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in listing or arg.partition("=")[0] in valued and "=" in arg:
+            continue
+        if arg.startswith("--color=") or arg.startswith("--column="):
+            continue
+        if arg in valued:
+            index += 1
+            continue
+        if not arg.startswith("-") and is_list:
+            continue
+        if arg.startswith("-"):
+            return f"git branch {arg} changes branches"
+        return f"git branch {arg} creates a branch"
+    return None
+
+
+def _git_tag(args: list[str]) -> str | None:
+    if not args or any(arg in ("-l", "--list") for arg in args):
+        return None
+    if all(
+        arg.startswith(("-n", "--sort", "--contains", "--points-at", "--merged")) for arg in args
+    ):
+        return None
+    return "git tag creates or deletes tags"
+
+
+def _git_remote(args: list[str]) -> str | None:
+    if all(arg in ("-v", "--verbose") for arg in args) or args[:1] == ["get-url"]:
+        return None
+    return "git remote changes remotes or contacts them"
+
+
+def _git_stash(args: list[str]) -> str | None:
+    return None if args[:1] in (["list"], ["show"]) else "git stash changes the working tree"
+
+
+def _git_config(args: list[str]) -> str | None:
+    reading = {"--get", "--get-all", "--get-regexp", "get", "--type", "--default"}
+    if args and args[0] in reading and len(args) <= 3:
+        return None
+    scopes = {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope"}
+    operands = [arg for arg in args if arg not in scopes]
+    if len(operands) == 1 and "." in operands[0] and not operands[0].startswith("-"):
+        return None  # git config user.name: one key, read
+    return "git config may change or print configuration (credentials)"
+
+
+def _git_worktree(args: list[str]) -> str | None:
+    return None if args[:1] == ["list"] else "git worktree changes worktrees"
+
+
+def _git_notes(args: list[str]) -> str | None:
+    return None if args[:1] in (["list"], ["show"], []) else "git notes changes notes"
+
+
+def _git_cat_file(args: list[str]) -> str | None:
+    return None if any(a in ("-p", "-t", "-s", "-e") for a in args) else "git cat-file option"
+
+
+def _git_reflog(args: list[str]) -> str | None:
+    return None if not args or args[0] in ("show",) or args[0].startswith("-") else "reflog"
+
+
+_GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
+    "status": _git_any,
+    "log": _git_any,
+    "diff": _git_any,
+    "show": _git_any,
+    "branch": _git_branch,
+    "rev-parse": _git_any,
+    "ls-files": _git_any,
+    "ls-tree": _git_any,
+    "blame": _git_any,
+    "annotate": _git_any,
+    "tag": _git_tag,
+    "remote": _git_remote,
+    "describe": _git_any,
+    "shortlog": _git_any,
+    "stash": _git_stash,
+    "grep": _git_any,
+    "config": _git_config,
+    "cat-file": _git_cat_file,
+    "reflog": _git_reflog,
+    "rev-list": _git_any,
+    "count-objects": _git_any,
+    "for-each-ref": _git_any,
+    "show-ref": _git_any,
+    "name-rev": _git_any,
+    "merge-base": _git_any,
+    "whatchanged": _git_any,
+    "worktree": _git_worktree,
+    "notes": _git_notes,
+    "version": _git_any,
+    "diff-tree": _git_any,
+    "diff-index": _git_any,
+    "diff-files": _git_any,
+    "range-diff": _git_any,
+    "cherry": _git_any,
+    "check-ignore": _git_any,
+    "check-attr": _git_any,
+    "verify-commit": _git_any,
+    "var": _git_any,
+}
+
+
+def validate_subcommand_tool(name: str) -> Validator:
+    """Tools judged by their first operand (``pip list``, ``npm ls``, ``python3 --version``)."""
+
+    def validate(args: list[str], cwd: str | None) -> str | None:
+        if name.startswith("python") and args[:2] == ["-m", "pip"]:
+            return validate_subcommand_tool("pip")(args[2:], cwd)  # python3 -m pip list
+        if name == "go" and args[:1] == ["env"] and any(a in ("-w", "-u") for a in args):
+            return "go env -w changes the Go environment"
+        allowed = tables().subcommands.get(name, frozenset())
+        if args and args[0] in allowed:
+            if args[0].startswith("-") and len(args) > 1:
+                return f"{name} {args[0]} followed by more arguments"
+            return None
+        return f"{name} {args[0] if args else ''} is not a read-only use".replace("  ", " ")
+
+    return validate
+
+
+CODE_VALIDATORS: dict[str, Validator] = {
+    "git": validate_git,
+    "docker": validate_docker,
+    "docker-compose": validate_compose,
+    "kubectl": validate_kubectl,
+    "systemctl": validate_systemctl,
+    "journalctl": validate_journalctl,
+    "ps": validate_ps,
+    "curl": validate_curl,
+    "grep": validate_grep,
+    "egrep": validate_grep,
+    "fgrep": validate_grep,
+    "rg": validate_rg,
+    "ag": validate_rg,
+    "find": validate_find,
+    "jq": validate_jq,
+    "sed": validate_sed,
+    "awk": validate_awk,
+    "gawk": validate_awk,
+    "mawk": validate_awk,
+    "nawk": validate_awk,
+    "date": validate_date,
+}
+
+
+def validator_for(name: str) -> Validator | None:
+    """The validator of a read-only command, or None when ``name`` is not one."""
+    found = CODE_VALIDATORS.get(name)
+    if found is not None:
+        return found
+    spec = tables().allow.get(name)
+    if spec is not None:
+        return lambda args, _cwd: validate_spec(spec, args)
+    if name in tables().subcommands:
+        return validate_subcommand_tool(name)
+    return None

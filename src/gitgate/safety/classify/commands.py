@@ -1,0 +1,416 @@
+"""Simple commands: unwrap wrappers, apply the deny rules, then decide whether the command is a
+read-only diagnostic.
+
+``judge_argv`` is the one entry point for a simple command given as words: wrappers
+(``env``, ``nice``, ``timeout``, ``xargs``, ``watch``, ``eval``...) are stripped, findings about
+them kept; then policy deny rules, built-in deny rules (:mod:`gitgate.safety.classify.denies`),
+programs the command runs (:mod:`gitgate.safety.classify.execs`), the files it reads
+(:mod:`gitgate.safety.classify.arguments`), and finally the read-only validators
+(:mod:`gitgate.safety.classify.allowed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+# A module, not names: walker imports this module too (watch and eval classify texts).
+from gitgate.safety.classify import walker  # noqa: E402
+from gitgate.safety.classify.allowed import validator_for
+from gitgate.safety.classify.arguments import argument_findings
+from gitgate.safety.classify.denies import baseline_deny, in_order, judge_assignments
+from gitgate.safety.classify.execs import exec_findings
+from gitgate.safety.classify.model import (
+    MAX_TEXT_DEPTH,
+    PYTHON_NAME,
+    CommandRules,
+    Ctx,
+    Finding,
+    Word,
+    allow,
+    approve,
+    argv_text,
+    command_name,
+    deny,
+    has_deny,
+    has_escaped_metachar,
+    is_assignment,
+    plain_words,
+    short,
+    split_words,
+)
+from gitgate.safety.classify.paths import judge_path, locate
+from gitgate.safety.classify.tables import tables
+
+
+def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
+    """Findings for one simple command given as words (wrappers included)."""
+    findings: list[Finding] = []
+    words = list(words)
+    for _ in range(16):  # wrappers nest (`nice timeout 5 env X=1 cmd`): bounded
+        if not words:
+            return findings
+        head = words[0]
+        if head.dynamic:
+            return findings + [approve(f"command name is computed: {argv_text(words)!r}")]
+        name = command_name(head.text)[0]
+        unwrapped = _unwrap(name, words, ctx)
+        if unwrapped is None:
+            break
+        words, extra = unwrapped
+        findings.extend(extra)
+    else:
+        return findings + [approve("too many nested command wrappers")]
+    return findings + judge_simple(words, ctx, rough=rough)
+
+
+def unwrap_quietly(words: list[Word]) -> list[Word]:
+    """``words`` with wrappers (env, nice, timeout...) removed; findings discarded."""
+    ctx = Ctx(CommandRules(), MAX_TEXT_DEPTH + 1)
+    for _ in range(16):
+        if not words or words[0].dynamic:
+            return words
+        unwrapped = _unwrap(command_name(words[0].text)[0], words, ctx)
+        if unwrapped is None:
+            return words
+        words = unwrapped[0]
+    return words
+
+
+def _skip_options(
+    args: list[Word], with_value: Iterable[str], flags: Iterable[str] = ()
+) -> list[Word] | None:
+    """Drop leading options; None when an option is unknown (the caller then gives up)."""
+    valued, plain = set(with_value), set(flags)
+    index = 0
+    while index < len(args):
+        text = args[index].text
+        if text == "--":
+            return args[index + 1 :]
+        if not text.startswith("-") or text == "-":
+            return args[index:]
+        if text in plain:
+            index += 1
+        elif text in valued:
+            index += 2
+        elif text.split("=", 1)[0] in valued or (text[:2] in valued and len(text) > 2):
+            index += 1
+        else:
+            return None
+    return []
+
+
+_Unwrapped = tuple[list[Word], list[Finding]]
+
+
+def _unwrap(name: str, words: list[Word], ctx: Ctx) -> _Unwrapped | None:
+    """Strip one wrapper command; None when ``name`` is not a wrapper."""
+    handler = _WRAPPERS.get(name)
+    return None if handler is None else handler(words, ctx)
+
+
+def _unwrap_env(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    args = words[1:]
+    findings: list[Finding] = []
+    while args:
+        text = args[0].text
+        if text in ("-S", "--split-string") and len(args) > 1:
+            inner = plain_words(split_words(args[1].text))
+            return inner + args[2:], [approve(f"env -S splits {args[1].raw!r}")]
+        if text.startswith("--split-string=") or (text.startswith("-S") and len(text) > 2):
+            value = text.split("=", 1)[1] if text.startswith("--") else text[2:]
+            return plain_words(split_words(value)) + args[1:], [approve(f"env -S splits {value!r}")]
+        if text in ("-C", "--chdir") or text.startswith(("--chdir=", "-C")):
+            # The command runs elsewhere: its relative paths are no longer the repository's.
+            return [], [approve(f"env {text}: runs the command in another directory")]
+        if text in ("-u", "--unset"):
+            args = args[2:]
+        elif text in ("-i", "-", "--ignore-environment", "-0", "--null", "-v", "--debug"):
+            args = args[1:]
+        elif text == "--":
+            args = args[1:]
+            break
+        elif text.startswith(("--unset=", "-u")):
+            args = args[1:]
+        elif text.startswith("-"):
+            return [], [approve(f"unknown env option {text!r}")]
+        else:
+            break
+    while args and is_assignment(args[0].text):
+        findings.extend(judge_assignments([args[0]], has_command=True))
+        args = args[1:]
+    if not args:
+        return [], findings + [deny("env without a command prints the environment (secrets)")]
+    return args, findings
+
+
+def _unwrap_simple(
+    with_value: Iterable[str] = (), flags: Iterable[str] = (), note: str = ""
+) -> Callable[[list[Word], Ctx], _Unwrapped]:
+    """A wrapper that takes options and then the command (nice, nohup, stdbuf...)."""
+
+    def unwrap(words: list[Word], _ctx: Ctx) -> _Unwrapped:
+        rest = _skip_options(words[1:], with_value, flags)
+        if rest is None:
+            return [], [approve(f"unknown option in {argv_text(words)!r}")]
+        extra = [approve(f"{words[0].text} {note}")] if note else []
+        return rest, extra
+
+    return unwrap
+
+
+def _unwrap_timeout(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    rest = _skip_options(
+        words[1:],
+        ("-s", "--signal", "-k", "--kill-after"),
+        ("--preserve-status", "--foreground", "-v", "--verbose"),
+    )
+    if rest is None:
+        return [], [approve(f"unknown option in {argv_text(words)!r}")]
+    return rest[1:], []  # the first operand is the duration
+
+
+def _unwrap_time(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    args = words[1:]
+    if any(w.text in ("-o", "--output") or w.text.startswith("--output=") for w in args[:4]):
+        return [], [approve(f"time -o writes a file: {argv_text(words)!r}")]
+    rest = _skip_options(args, ("-f", "--format"), ("-p", "-v", "--verbose", "-a", "--append"))
+    if rest is None:
+        return [], [approve(f"unknown option in {argv_text(words)!r}")]
+    return rest, []
+
+
+def _unwrap_command(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    args = words[1:]
+    if args and args[0].text in ("-v", "-V"):
+        ctx.allowed.append("command -v")
+        return [], [allow("looks up a command")]
+    rest = _skip_options(args, (), ("-p",))
+    if rest is None:
+        return [], [approve(f"unknown option in {argv_text(words)!r}")]
+    return rest, []
+
+
+def _unwrap_exec(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    rest = _skip_options(words[1:], ("-a",), ("-c", "-l", "-cl", "-lc"))
+    if rest is None:
+        return [], [approve(f"unknown option in {argv_text(words)!r}")]
+    return rest, [approve("exec replaces the shell")]
+
+
+def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    rest = _skip_options(
+        words[1:],
+        ("-I", "-L", "-l", "-n", "-P", "-s", "-d", "-E", "-e", "-a", "--arg-file", "-i"),
+        ("-0", "-r", "-t", "-x", "-p", "-o", "--null", "--no-run-if-empty", "--verbose")
+        + ("--open-tty", "--interactive", "--exit"),
+    )
+    if rest is None:
+        return [], [approve(f"unknown option in {argv_text(words)!r}")]
+    read = _xargs_input_finding(words, ctx)
+    if read is not None and read.decision == "deny":
+        return [], [read]
+    if not rest:
+        rest = [Word("echo", "echo")]
+    inner = command_name(rest[0].text)[0].lower()
+    data = tables()
+    if inner in data.shells or PYTHON_NAME.fullmatch(inner) or inner in data.interpreters:
+        return [], [deny(f"xargs runs {argv_text(rest)!r}: code built from its input")]
+    note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
+    return rest, [note]
+
+
+def _xargs_input_finding(words: list[Word], ctx: Ctx) -> Finding | None:
+    """xargs -a FILE / --arg-file=FILE reads FILE."""
+    for index, word in enumerate(words[1:], start=1):
+        value = None
+        if word.text in ("-a", "--arg-file") and index + 1 < len(words):
+            value = words[index + 1].text
+        elif word.text.startswith("--arg-file="):
+            value = word.text.partition("=")[2]
+        elif word.text.startswith("-a") and len(word.text) > 2:
+            value = word.text[2:]
+        if value is not None:
+            where = ctx.cwd[0]
+            return judge_path(
+                f"xargs -a {value}", value, where, contents=True, extra=ctx.rules.sensitive
+            )
+    return None
+
+
+def _unwrap_watch(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    rest = _skip_options(
+        words[1:],
+        ("-n", "--interval", "-d", "--differences", "-q", "--equexit"),
+        ("-t", "--no-title", "-b", "--beep", "-e", "--errexit", "-g", "--chgexit", "-c")
+        + ("--color", "-x", "--exec", "-p", "--precise", "-w", "--no-wrap"),
+    )
+    hang = approve("watch repeats forever: it would hang")
+    if rest is None:
+        return [], [hang]
+    inner = walker.classify_text(" ".join(w.text for w in rest), ctx.deeper())  # runs via `sh -c`
+    return [], [inner, hang]
+
+
+def _unwrap_eval(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    text = " ".join(word.text for word in words[1:])
+    if any(word.dynamic for word in words[1:]):
+        return [], [approve(f"eval of computed text: {argv_text(words)!r}")]
+    inner = walker.classify_text(text, ctx.deeper())
+    return [], [inner, approve(f"eval runs {short(text)!r} as shell code")]
+
+
+_WRAPPERS: dict[str, Callable[[list[Word], Ctx], _Unwrapped]] = {
+    "env": _unwrap_env,
+    "command": _unwrap_command,
+    "builtin": _unwrap_simple(),
+    "nice": _unwrap_simple(("-n", "--adjustment"), [f"-{n}" for n in range(-20, 20)]),
+    "nohup": _unwrap_simple(note="detaches the command from the session"),
+    "setsid": _unwrap_simple((), ("-f", "--fork", "-w", "--wait", "-c", "--ctty")),
+    "ionice": _unwrap_simple(("-c", "--class", "-n", "--classdata"), ("-t", "--ignore")),
+    "stdbuf": _unwrap_simple(("-i", "-o", "-e", "--input", "--output", "--error")),
+    "timeout": _unwrap_timeout,
+    "time": _unwrap_time,
+    "exec": _unwrap_exec,
+    "xargs": _unwrap_xargs,
+    "watch": _unwrap_watch,
+    "eval": _unwrap_eval,
+    "busybox": _unwrap_simple(),
+    "chronic": _unwrap_simple(),
+    "caffeinate": _unwrap_simple(),
+}
+
+
+@lru_cache(maxsize=1)
+def _all_command_names() -> tuple[str, ...]:
+    """Every command name the tables know: what a globbed command name could match."""
+    data = tables()
+    names = set(data.always_deny) | data.shells | data.readers | data.downloaders
+    names |= data.system_packages | data.interactive | set(data.allow) | set(data.subcommands)
+    names |= set(data.interpreters) | set(data.decoders) | set(_WRAPPERS) | {"dd", "kill"}
+    names |= {rule.words[0] for rule in data.deny_rules} | {"python", "python3", "mkfs"}
+    return tuple(sorted(names, key=lambda name: (name not in data.always_deny, name)))
+
+
+def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
+    """``/bin/r? -rf /``: judge the command as every known program its name could match."""
+    base = command_name(words[0].text)[0]
+    matches = [name for name in _all_command_names() if fnmatchcase(name, base)]
+    findings: list[Finding] = [approve(f"glob in command position: {argv_text(words)!r}")]
+    for name in matches[:40]:
+        judged = judge_argv([Word(name, name), *words[1:]], ctx.deeper(), rough=True)
+        if has_deny(judged):
+            reason = next(f.reason for f in judged if f.decision == "deny")
+            findings.append(deny(f"{words[0].text!r} may be {name}: {reason}"))
+            break
+    return findings
+
+
+def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
+    """Deny rules, then allow rules, for one unwrapped simple command."""
+    head = words[0]
+    name, trusted = command_name(head.text)
+    lowered = name.lower()
+    text = argv_text(words)
+    if any(char in name for char in "*?["):
+        return _glob_name_findings(words, ctx)
+    denied = _policy_deny(words, ctx.rules) or baseline_deny(lowered, words)
+    if denied is not None:
+        return [denied]
+    code = exec_findings(lowered, words, ctx)
+    if has_deny(code):
+        return code
+    findings = argument_findings(lowered, words, ctx)
+    if has_deny(findings) or rough:
+        return findings
+    if not trusted:
+        return findings + [approve(f"runs a program by path: {text!r}")]
+    computed = next((w for w in words[1:] if w.dynamic and not w.soft), None)
+    if computed is None and lowered not in tables().string_only:
+        computed = next((w for w in words[1:] if w.dynamic), None)
+    if computed is not None:
+        return findings + [approve(f"{name}: argument {computed.raw!r} is computed")]
+    escaped = next((w for w in words if has_escaped_metachar(w.raw)), None)
+    if escaped is not None:
+        return findings + [approve(f"{name}: escaped shell character in {escaped.raw!r}")]
+    if _policy_allow(words, ctx.rules):
+        # The policy widens what needs a human (a read outside the repository), never a deny.
+        ctx.allowed.append(text)
+        return [allow("allowed by policy")]
+    if ctx.cwd[0] is None or locate(".", ctx.cwd[0]).where != "inside":
+        if lowered not in ("cd", "pushd", "popd", "echo", "printf", "true", "pwd"):
+            return findings + [approve(f"{text!r} runs outside the repository")]
+    return findings + baseline_allow(name, words, ctx, code)
+
+
+# -- policy rules ----------------------------------------------------------------------------
+
+
+def _subcommand(args: list[str]) -> str:
+    """The subcommand of ``git -C x log`` / ``kubectl -n prod get`` for reasons."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        takes_value = args[index] in ("-n", "--namespace", "-C", "-c", "--context", "-H")
+        index += 2 if takes_value else 1
+    return args[index] if index < len(args) else args[0]
+
+
+def _rule_words(rule: str) -> list[str]:
+    parts = split_words(rule)
+    if parts:
+        parts[0] = command_name(parts[0])[0]
+    return parts
+
+
+def _policy_deny(words: list[Word], rules: CommandRules) -> Finding | None:
+    """A policy deny rule matching ``words`` (name, then the rule's words in order)."""
+    name = command_name(words[0].text)[0].lower()
+    rest = [word.text.lower() for word in words[1:]]
+    for rule in rules.deny:
+        parts = [part.lower() for part in _rule_words(rule)]
+        if parts and parts[0] == name and in_order(rest, parts[1:]):
+            return deny(f"{argv_text(words)!r} matches the policy deny rule {rule!r}")
+    return None
+
+
+def _policy_allow(words: list[Word], rules: CommandRules) -> bool:
+    argv = [command_name(words[0].text)[0]] + [word.text for word in words[1:]]
+    for rule in rules.allow:
+        parts = _rule_words(rule)
+        if parts and argv[: len(parts)] == parts:
+            return True
+    return False
+
+
+# -- read-only commands ----------------------------------------------------------------------
+
+
+def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) -> list[Finding]:
+    """Allow read-only diagnostics; everything else needs a human."""
+    data = tables()
+    text = argv_text(words)
+    args = [word.text for word in words[1:]]
+    lowered = name.lower()
+    if code:
+        return code
+    if lowered in data.interactive:
+        return [approve(f"{text!r}: interactive program, it would hang")]
+    if lowered in data.unbounded:
+        return [approve(f"{text!r}: never stops by itself")]
+    if lowered in ("cd", "pushd", "popd"):
+        ctx.allowed.append(lowered)
+        return [allow("changes directory")]
+    validator = validator_for(lowered)
+    if validator is None:
+        return [approve(f"{text!r}: {name} is not a known read-only command")]
+    problem = validator(args, ctx.cwd[0])
+    if problem is not None:
+        return [approve(f"{text!r}: {problem}")]
+    label = (
+        name
+        if name not in ("git", "docker", "kubectl", "systemctl") or not args
+        else f"{name} {_subcommand(args)}"
+    )
+    ctx.allowed.append(label)
+    return [allow(f"{label} is read-only")]

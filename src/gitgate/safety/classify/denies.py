@@ -1,0 +1,193 @@
+"""Built-in deny rules (from ``[deny]`` in the data file), writes, and variable assignments."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+from typing import Any
+
+from gitgate.safety.classify.allowed import first_operand
+from gitgate.safety.classify.model import (
+    Finding,
+    Word,
+    approve,
+    argv_text,
+    deny,
+    short,
+)
+from gitgate.safety.classify.paths import secret_reason
+from gitgate.safety.classify.tables import tables
+
+
+def in_order(rest: list[str], parts: Sequence[str]) -> bool:
+    """Whether ``parts`` appear in ``rest`` in this order (not necessarily adjacent)."""
+    position = 0
+    for part in parts:
+        try:
+            position = rest.index(part, position) + 1
+        except ValueError:
+            return False
+    return True
+
+
+# -- built-in deny rules ---------------------------------------------------------------------
+
+
+def baseline_deny(name: str, words: list[Word]) -> Finding | None:
+    """The built-in deny rules; ``name`` is the lower-cased basename."""
+    data = tables()
+    text = argv_text(words)
+    args = [word.text for word in words[1:]]
+    if name in data.always_deny:
+        return deny(f"{text!r}: {name} {data.always_deny[name]}")
+    if name.startswith("mkfs"):
+        return deny(f"{text!r}: formats a filesystem")
+    if name in data.system_packages:
+        operand = first_operand(args)
+        if operand is None or operand not in data.system_packages_harmless:
+            return deny(f"{text!r}: the system package manager changes the machine")
+    for rule in data.rules_by_name.get(name, ()):
+        if _deny_rule_matches(rule, name, args):
+            return deny(f"{text!r}: {rule.reason}")
+    for check in (_deny_env_dump, _deny_kill, _deny_dd, _deny_network_shell):
+        reason = check(name, args)
+        if reason is not None:
+            return deny(f"{text!r}: {reason}")
+    return None
+
+
+def _word_hits(pattern: str, args: list[str]) -> bool:
+    for arg in args:
+        low = arg.lower()
+        if fnmatchcase(low, pattern.lower()) or low.startswith(pattern.lower() + "="):
+            return True
+        if (
+            len(pattern) == 2
+            and pattern.startswith("-")
+            and re.fullmatch(r"-[a-zA-Z]+", arg)
+            and pattern[1] in arg[1:]
+        ):
+            return True
+    return False
+
+
+def _deny_rule_matches(rule: Any, name: str, args: list[str]) -> bool:
+    if rule.words[0] != name:
+        return False
+    lowered = [arg.lower() for arg in args]
+    if not in_order(lowered, rule.words[1:]):
+        return False
+    if rule.any and not any(_word_hits(p, args) for p in rule.any):
+        return False
+    return not any(_word_hits(p, args) for p in rule.unless)
+
+
+def _deny_env_dump(name: str, args: list[str]) -> str | None:
+    if name == "ps" and any(
+        not arg.startswith("-") and re.fullmatch(r"[a-zA-Z]+", arg) and "e" in arg for arg in args
+    ):
+        return "ps e prints every process's environment (secrets)"
+    if name == "export" and (not args or args == ["-p"]):
+        return "prints the exported environment (secrets)"
+    if name == "set" and (not args or args in (["-o", "posix"], ["--"])):
+        return "prints every shell variable (secrets)"
+    if name == "export":
+        for arg in args:
+            key, equals, value = arg.partition("=")
+            if equals and runs_programs(key, value):
+                return f"exports {key}: makes tools run programs"
+    return None
+
+
+def _deny_kill(name: str, args: list[str]) -> str | None:
+    if name != "kill":
+        return None
+    targets = args[1:] if args and args[0].startswith("-") and args[0] != "--" else args
+    if args[:1] == ["-s"] or args[:1] == ["-n"]:
+        targets = args[2:]
+    if any(target in ("1", "-1", "0", "--1") for target in targets if target != "--"):
+        return "kills init, the process group or every process"
+    return None
+
+
+def _deny_dd(name: str, args: list[str]) -> str | None:
+    if name != "dd":
+        return None
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key == "of" and posixpath.normpath(value or ".").startswith("/dev/"):
+            if value not in tables().harmless_sinks:
+                return f"writes the device {value}"
+        if key == "if" and tables().raw_devices.match(posixpath.normpath(value or ".")):
+            return f"reads the raw device {value}"
+    return None
+
+
+def _deny_network_shell(name: str, args: list[str]) -> str | None:
+    if name in ("nc", "ncat", "netcat"):
+        for arg in args:
+            if arg in ("-e", "-c", "--exec", "--sh-exec", "--lua-exec") or (
+                arg.startswith("-") and not arg.startswith("--") and ("e" in arg or "c" in arg)
+            ):
+                return "netcat executing a program: a reverse shell"
+    if name == "socat" and any(
+        arg.lower().startswith(("exec:", "system:")) or ",exec:" in arg.lower() for arg in args
+    ):
+        return "socat executing a program: a reverse shell"
+    return None
+
+
+def judge_write_target(target: str, what: str) -> list[Finding]:
+    """Findings for a redirection or ``tee`` writing ``target``."""
+    data = tables()
+    if target in data.harmless_sinks:
+        return []
+    normal = posixpath.normpath(target) if target else target
+    if data.raw_devices.match(normal):
+        return [deny(f"{what!r} writes a raw device")]
+    sensitive = secret_reason(normal) or secret_reason(target)
+    if sensitive:
+        return [deny(f"{what!r} overwrites {sensitive}")]
+    if normal.startswith(data.system_dirs):
+        return [deny(f"{what!r} overwrites a system file")]
+    if normal == ".git" or normal.startswith(".git/") or "/.git/" in normal:
+        return [deny(f"{what!r} writes git's own files (hooks and config run programs)")]
+    return [approve(f"{what!r} writes a file")]
+
+
+def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Finding]:
+    """Variable assignments: pager, loader and GIT_* variables run programs (deny);
+    locale settings pass; anything else needs a human."""
+    findings: list[Finding] = []
+    for word in assignments:
+        name, _, value = word.text.partition("=")
+        name = name.rstrip("+")
+        where = "for the command" if has_command else "in the shell"
+        if runs_programs(name, value, dynamic=word.dynamic):
+            findings.append(deny(f"sets {short(word.raw, 40)!r} {where}: makes tools run programs"))
+        elif word.dynamic or not _harmless_env(name):
+            findings.append(approve(f"sets {short(word.raw, 40)!r} {where}"))
+    return findings
+
+
+def runs_programs(name: str, value: str, *, dynamic: bool = False) -> bool:
+    """Whether setting the variable ``name`` makes a tool run a program or load code."""
+    data = tables()
+    upper = name.upper()
+    if name in data.env_harmless:
+        return False  # GIT_TERMINAL_PROMPT=0, LANG=C: harmless whatever the value
+    if upper in data.env_harmless_value_names and not dynamic:
+        if value.strip() in data.env_harmless_values:
+            return False
+    return upper in data.env_exec or upper.startswith(data.env_exec_prefixes)
+
+
+def _harmless_env(name: str) -> bool:
+    data = tables()
+    return (
+        name in data.env_harmless
+        or name.startswith(data.env_harmless_prefixes)
+        or (name.upper() in data.env_harmless_value_names)
+    )

@@ -1,0 +1,401 @@
+"""Programs a command runs: options (``find -exec``, ``git -c core.pager=...``), scripts
+(``sed e``, awk ``system()``), shells' ``-c`` strings, interpreters' inline code, and
+decode-and-execute producers (``base64 -d``, ``xxd -r``)."""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+# Modules, not names: commands and walker import this module too (nested texts recurse).
+from gitgate.safety.classify import commands, walker  # noqa: E402
+from gitgate.safety.classify.arguments import pattern_operand
+from gitgate.safety.classify.model import (
+    PYTHON_NAME,
+    Ctx,
+    Finding,
+    Word,
+    approve,
+    command_name,
+    deny,
+    short,
+)
+from gitgate.safety.classify.paths import join_cwd, secret_reason
+from gitgate.safety.classify.tables import tables
+
+# Code in `python -c` & co. that obviously deletes files or opens a reverse shell.
+_CODE_DELETES = re.compile(
+    r"rmtree|os\.(remove|unlink|rmdir|removedirs)\b|\bunlink(Sync)?\b|\brm(dir)?Sync\b|"
+    r"fs\.(promises\.)?rm\b|FileUtils\.rm|File\.delete|\brm\s+-[a-zA-Z]*[rRf]|rimraf|"
+    r"Remove-Item|\.unlink\(|\.rmdir\(",
+)
+_CODE_REVERSE_SHELL = re.compile(r"socket.*(dup2|pty\.spawn|subprocess|/bin/(ba)?sh)", re.DOTALL)
+_CODE_SHELL_STRING = re.compile(
+    r"(?:system|popen|exec|execSync|spawnSync|call|run|check_output|check_call|Popen)"
+    r"\s*\(\s*(?:r|f|b)?(['\"])(.*?)\1",
+    re.DOTALL,
+)
+# awk programs that run commands: system(), print | "cmd", "cmd" | getline, |&.
+_AWK_RUNS = re.compile(r"system\s*\(|\|\s*\"|\"\s*\|\s*getline|\|&|\|\s*[a-zA-Z_]+\s*;?\s*$")
+
+
+# -- options and code that run programs ------------------------------------------------------
+
+
+def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
+    """Findings about programs a command runs: options (``find -exec``, ``git -c core.pager``),
+    scripts (``sed e``, awk ``system()``), shells' ``-c`` strings, interpreters' inline code."""
+    args = [word.text for word in words[1:]]
+    findings: list[Finding] = []
+    option = _exec_option(name, args)
+    if option is not None:
+        findings.append(deny(f"{name} {option} makes it run programs or write files"))
+    if name == "git":
+        findings.extend(_git_config_findings(args))
+    if name == "alias":
+        for arg in args:  # alias ls='rm -rf /': the body runs later as shell code
+            body = arg.partition("=")[2]
+            if body:
+                findings.append(walker.classify_text(body, ctx.deeper()))
+                findings.append(approve(f"alias {short(arg, 40)!r} changes what a name runs"))
+    if name == "find":
+        findings.extend(_find_exec_findings(words, ctx))
+    elif name in ("sed", "gsed"):
+        findings.extend(_sed_findings(args))
+    elif name in ("awk", "gawk", "mawk", "nawk"):
+        program = pattern_operand(name, args)
+        if program is not None and _AWK_RUNS.search(program):
+            findings.append(deny(f"the awk program {short(program, 40)!r} runs commands"))
+    elif name in ("less", "more", "man") and any(
+        a.startswith("+") and ("!" in a or "|" in a) for a in args
+    ):
+        findings.append(deny(f"{name} +COMMAND runs a shell command"))
+    elif name in tables().shells:
+        findings.extend(_shell_findings(words, ctx))
+    else:
+        code = inline_code(name, words)
+        if code is not None:
+            findings.extend(_code_findings(code, ctx))
+    return findings
+
+
+def _exec_option(name: str, args: list[str]) -> str | None:
+    options = tables().exec_options.get(name, ())
+    if name == "git" and "grep" in args:
+        options = (*options, "-O", "--open-files-in-pager")
+    for arg in args:
+        if arg == "--" and name != "find":
+            return None
+        for option in options:
+            if arg == option or (option.endswith("=") and arg.startswith(option)):
+                return arg
+            if option.startswith("--") and arg.startswith(option + "="):
+                return arg
+            if len(option) == 2 and option.startswith("-") and arg.startswith(option):
+                if not arg.startswith("--") and name not in ("find",):
+                    return arg
+            if option.startswith("+") and arg.startswith(option):
+                return arg
+    return None
+
+
+def _git_config_findings(args: list[str]) -> list[Finding]:
+    """``git -c KEY=VALUE``, ``git config KEY VALUE``: keys that run programs are denied."""
+    findings: list[Finding] = []
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        arg = args[index]
+        value: str | None = None
+        if arg == "-c" and index + 1 < len(args):
+            value = args[index + 1]
+            index += 1
+        elif arg.startswith("-c") and len(arg) > 2:
+            value = arg[2:]
+        elif arg in ("-C", "--git-dir", "--work-tree", "--namespace"):
+            index += 1
+        index += 1
+        if value is not None:
+            key, _, setting = value.partition("=")
+            findings.extend(_git_key_findings(key, setting, f"git -c {key}"))
+    if args[index : index + 1] == ["config"]:
+        assigned = _git_config_setting(args[index + 1 :])
+        if assigned is not None:
+            key, value = assigned
+            findings.extend(_git_key_findings(key, value, f"git config {key}"))
+    return findings
+
+
+def _git_config_setting(args: list[str]) -> tuple[str, str] | None:
+    """(key, value) that ``git config ... KEY VALUE`` sets, or None when it only reads."""
+    operands: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-f", "--file", "--blob", "--type", "--default", "--comment"):
+            index += 1
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if operands[:1] == ["set"]:
+        operands = operands[1:]
+    if len(operands) >= 2 and "." in operands[0]:
+        return operands[0], operands[1]
+    return None
+
+
+def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
+    lowered = key.lower()
+    for pattern in tables().git_exec_config:
+        if fnmatchcase(lowered, pattern):
+            if pattern == "alias.*" and not setting.startswith("!"):
+                return [approve(f"{shown}: an alias changes what git runs")]
+            return [deny(f"{shown}=... makes git run a program")]
+    return []
+
+
+def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
+    """``find -exec CMD ;``: the commands are judged too (the action itself is denied)."""
+    findings: list[Finding] = []
+    index = 1
+    while index < len(words):
+        if words[index].text not in ("-exec", "-execdir", "-ok", "-okdir"):
+            index += 1
+            continue
+        end = index + 1
+        while end < len(words) and words[end].text not in (";", "+"):
+            end += 1
+        inner = words[index + 1 : end]
+        if inner:
+            findings.extend(commands.judge_argv(inner, ctx.deeper()))
+        index = end + 1
+    return findings
+
+
+def _sed_findings(args: list[str]) -> list[Finding]:
+    """GNU sed's ``e`` command and ``s///e`` flag run programs; ``w``/``W`` write files."""
+    if "--sandbox" in args:
+        return []
+    scripts = _sed_scripts(args)
+    for script in scripts:
+        problem = _sed_script_problem(script)
+        if problem is not None:
+            return [deny(f"sed script {short(script, 40)!r} {problem}")]
+    return []
+
+
+def _sed_scripts(args: list[str]) -> list[str]:
+    scripts: list[str] = []
+    index = 0
+    explicit = False
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-e", "--expression") and index < len(args):
+            scripts.append(args[index])
+            explicit = True
+            index += 1
+        elif arg.startswith("--expression="):
+            scripts.append(arg.partition("=")[2])
+            explicit = True
+        elif re.fullmatch(r"-[nEsruz]*e.+", arg):
+            scripts.append(arg[arg.index("e") + 1 :])
+            explicit = True
+        elif arg in ("-f", "--file", "-l", "--line-length"):
+            explicit = explicit or arg in ("-f", "--file")
+            index += 1
+        elif not arg.startswith("-") and not explicit:
+            scripts.append(arg)
+            explicit = True
+    return scripts
+
+
+_SED_ADDRESS = re.compile(r"^\s*(\d+|\$|/(?:[^/\\]|\\.)*/[IM]*|\\(.)(?:(?!\2).)*\2)?")
+
+
+def _sed_script_problem(script: str) -> str | None:
+    for command in re.split(r"[;\n]", script):
+        body = command.strip()
+        for _ in range(2):  # address, optional ",address"
+            body = _SED_ADDRESS.sub("", body, count=1).lstrip()
+            if body.startswith(","):
+                body = body[1:]
+        body = body.lstrip("!").lstrip()
+        if not body:
+            continue
+        letter = body[0]
+        if letter == "e":
+            return "runs a command (e)"
+        if letter in "wW":
+            return "writes a file (w)"
+        if letter == "s" and len(body) > 1:
+            flags = _sed_s_flags(body)
+            if "e" in flags:
+                return "runs the replacement as a command (s///e)"
+            if "w" in flags:
+                return "writes a file (s///w)"
+    return None
+
+
+def _sed_s_flags(body: str) -> str:
+    delimiter = body[1]
+    count = 0
+    index = 2
+    while index < len(body) and count < 2:
+        if body[index] == "\\":
+            index += 2
+            continue
+        if body[index] == delimiter:
+            count += 1
+        index += 1
+    return re.match(r"[a-zA-Z0-9]*", body[index:]).group(0) if count == 2 else ""  # type: ignore[union-attr]
+
+
+def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
+    """Findings for ``sh``/``bash``/... invocations (the -c string classified recursively)."""
+    args = words[1:]
+    index = 0
+    command_mode = False
+    findings: list[Finding] = []
+    while index < len(args):
+        text = args[index].text
+        if text in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+            index += 2
+            continue
+        if text == "--":
+            index += 1
+            break
+        if not text.startswith(("-", "+")) or text in ("-", "+"):
+            break
+        if text.startswith("-") and not text.startswith("--") and "c" in text:
+            command_mode = True
+        if text in ("-i", "-l", "--login", "--interactive") or (
+            text.startswith("-") and not text.startswith("--") and ("i" in text or "l" in text)
+        ):
+            findings.append(approve(f"{words[0].text} {text}: reads startup files"))
+        index += 1
+    operands = args[index:]
+    if command_mode and operands:
+        findings.append(walker.classify_text(operands[0].text, ctx.deeper()))
+        if operands[0].dynamic:
+            findings.append(approve(f"{words[0].text} -c of computed text"))
+    elif operands:
+        findings.append(approve(f"runs the script {operands[0].text!r}"))
+    else:
+        findings.append(approve(f"{words[0].text} reads commands from its input"))
+    return findings
+
+
+def inline_code(name: str, words: list[Word]) -> str | None:
+    """The inline program of ``python -c CODE``, ``perl -e CODE``..., if any."""
+    key = "python" if PYTHON_NAME.fullmatch(name) else name
+    flags = tables().interpreters.get(key)
+    if flags is None:
+        return None
+    args = [word.text for word in words[1:]]
+    if key == "deno":
+        return args[1] if args[:1] == ["eval"] and len(args) > 1 else None
+    letters = "".join(flag[1] for flag in flags if len(flag) == 2)
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else ""
+        if arg.lower() in flags:
+            return following
+        if not arg.startswith("-") or arg == "-":
+            return None  # a script name: the rest are its arguments
+        if key == "python" and arg.startswith("-c") and len(arg) > 2:
+            return arg[2:]  # python -cCODE
+        # perl -ne / -pe, python -Sc: the code flag ends a cluster of short options.
+        if letters and re.fullmatch(r"-[a-zA-Z]+", arg) and arg[-1] in letters:
+            return following
+    return None
+
+
+def _code_findings(code: str, ctx: Ctx) -> list[Finding]:
+    data = tables()
+    snippet = short(code, 40)
+    findings: list[Finding] = [approve(f"runs inline code {snippet!r}")]
+    deletes = _CODE_DELETES.search(code)
+    if deletes:
+        findings.append(deny(f"inline code deletes files ({deletes.group(0)!r})"))
+    if _CODE_REVERSE_SHELL.search(code):
+        findings.append(deny("inline code opens a socket and runs a shell: a reverse shell"))
+    if data.code_env_dump.search(code):
+        findings.append(deny("inline code prints the whole environment (secrets)"))
+    secret_name = next((n for n in _ENV_NAME.findall(code) if data.secret_variable.search(n)), None)
+    if secret_name is not None:
+        findings.append(deny(f"inline code reads the secret variable {secret_name}"))
+    decode = data.code_decode.search(code)
+    if decode and data.code_exec.search(code):
+        findings.append(deny(f"inline code decodes or downloads ({decode.group(0)!r}) and runs it"))
+    for match in list(_CODE_SHELL_STRING.finditer(code))[:8]:
+        findings.append(walker.classify_text(match.group(2), ctx.deeper()))
+    # open(".env"), File.read("~/.pgpass"): a secret named in the code is read by it.
+    for literal in list(_CODE_STRING.finditer(code))[:32]:
+        path = literal.group(2)
+        if path and secret_reason(join_cwd(ctx.cwd[0], path) or path):
+            findings.append(
+                deny(f"inline code names {path!r}: {secret_reason(path) or 'a secret'}")
+            )
+            break
+    return findings
+
+
+_ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY
+_CODE_STRING = re.compile(r"(['\"])([^'\"\s]{1,200})\1")
+
+
+def reads_code_from_stdin(argv: list[Word]) -> bool:
+    """Whether the (unwrapped) command executes what it reads on stdin."""
+    if not argv or argv[0].dynamic:
+        return False
+    name = command_name(argv[0].text)[0].lower()
+    args = [word.text for word in argv[1:]]
+    if name in tables().shells:
+        operands = [arg for arg in args if not arg.startswith(("-", "+"))]
+        has_c = any(a.startswith("-") and not a.startswith("--") and "c" in a for a in args)
+        return "-s" in args or (not operands and not has_c) or operands[:1] == ["-"]
+    if PYTHON_NAME.fullmatch(name) or name in ("perl", "ruby", "node", "nodejs", "php", "lua"):
+        return (
+            not args
+            or args == ["-"]
+            or all(arg.startswith("-") for arg in args)
+            and (inline_code(name, argv) is None)
+        )
+    return name in ("source", ".") and args[:1] in (["/dev/stdin"], ["-"])
+
+
+def is_decoder(argv: list[Word]) -> bool:
+    """Whether a stage turns opaque text into other text (``base64 -d``, ``xxd -r``)."""
+    words = commands.unwrap_quietly(argv)
+    if not words:
+        return False
+    name = command_name(words[0].text)[0].lower()
+    data = tables()
+    if name in ("echo", "printf"):
+        # printf '\x72\x6d' and echo -e '\162\155' decode escapes.
+        return any(
+            re.search(r"\\(x[0-9a-fA-F]{2}|[0-7]{3}|u[0-9a-fA-F]{4})", w.text) for w in words
+        )
+    flags = data.decoders.get(name)
+    if flags is None:
+        return False
+    if not flags:
+        return True
+    args = [word.text for word in words[1:]]
+    for arg in args:
+        if arg in flags:
+            return True
+        if re.fullmatch(r"-[a-zA-Z]+", arg) and any(
+            len(flag) == 2 and flag[1] in arg[1:] for flag in flags if flag.startswith("-")
+        ):
+            return True
+    return False
+
+
+def literal_echo(argv: list[Word]) -> str | None:
+    """The text an ``echo``/``printf`` of literal words prints, if that is all."""
+    if len(argv) < 1 or any(word.dynamic for word in argv):
+        return None
+    if command_name(argv[0].text)[0] not in ("echo", "printf"):
+        return None
+    words = [word.text for word in argv[1:] if not word.text.startswith("-")]
+    return " ".join(words).replace("\\n", "\n")

@@ -1,0 +1,173 @@
+"""The classifier's small types: decisions, findings, shell words and the walk's context."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gitgate.safety.classify.parser import ParseBudget
+
+Decision = Literal["allow", "deny", "approve"]
+RANK: dict[Decision, int] = {"allow": 0, "approve": 1, "deny": 2}
+MAX_TEXT_DEPTH = 4  # nested `sh -c`, `eval`, `xargs`... strings classified recursively
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRules:
+    """Extra rules from the repository policy.
+
+    Attributes:
+        allow: argv prefixes that are allowed (``"make test"``, ``"npm run lint"``).
+        deny: argv prefixes that are denied (``"terraform"``, ``"kubectl delete"``); a deny
+            rule matches when its words appear in order after the command name, so
+            ``kubectl -n prod delete pod`` matches ``"kubectl delete"``. Deny wins.
+        sensitive: more sensitive-path patterns (the policy's ``sensitive_paths``): reading a
+            file that matches one is denied like reading ``.env``.
+    """
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One observation about a part of a command; the worst one decides."""
+
+    decision: Decision
+    reason: str
+
+
+def allow(reason: str) -> Finding:
+    """A finding that lets the part run."""
+    return Finding("allow", reason)
+
+
+def approve(reason: str) -> Finding:
+    """A finding that needs a human."""
+    return Finding("approve", reason)
+
+
+def deny(reason: str) -> Finding:
+    """A finding that refuses the command."""
+    return Finding("deny", reason)
+
+
+def worst(findings: Iterable[Finding]) -> Finding | None:
+    """The first finding of the highest rank, or None for no findings."""
+    best: Finding | None = None
+    for finding in findings:
+        if best is None or RANK[finding.decision] > RANK[best.decision]:
+            best = finding
+    return best
+
+
+def has_deny(findings: Iterable[Finding]) -> bool:
+    """Whether any finding denies."""
+    return any(finding.decision == "deny" for finding in findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One shell word: its unquoted text, its source text, and whether it is computed."""
+
+    text: str
+    raw: str
+    dynamic: bool = False  # expands variables or command output: its value is unknown
+    soft: bool = False  # dynamic only through harmless variables ($HOME, $PATH): fine to print
+
+    @property
+    def has_glob(self) -> bool:
+        """Whether the word holds glob or brace characters."""
+        return any(char in self.text for char in "*?[{")
+
+
+def plain_words(texts: Iterable[str]) -> list[Word]:
+    """Words from plain strings (``sh -c`` splits, rough scans)."""
+    return [Word(text, text, "$" in text or "`" in text) for text in texts]
+
+
+def short(text: str, limit: int = 60) -> str:
+    """A one-line excerpt of ``text`` for reasons."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def argv_text(words: Sequence[Word]) -> str:
+    """The words' source text, shortened, for reasons."""
+    return short(" ".join(word.raw for word in words))
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What the recursive analysis carries around.
+
+    ``cwd`` is where the shell is, as far as the walk knows: ``""`` for the repository root
+    (commands start there), a repository-relative path after ``cd src``, an absolute or
+    ``~``-path after ``cd /etc``, or None when it cannot be known (``cd "$X"``).
+    """
+
+    rules: CommandRules
+    depth: int = 0  # nesting of re-parsed strings (sh -c, eval, ...)
+    allowed: list[str] = field(default_factory=list)  # names of allowed commands, for reasons
+    budget: ParseBudget = field(default_factory=ParseBudget)  # shared by nested texts
+    cwd: list[str | None] = field(default_factory=lambda: [""])  # shared, so `cd` carries over
+
+    def deeper(self) -> Ctx:
+        """The context for a nested text (``sh -c``); it shares budget, names and cwd."""
+        return Ctx(self.rules, self.depth + 1, self.allowed, self.budget, self.cwd)
+
+
+_STD_BIN_DIRS = frozenset(
+    ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin"]
+)
+PYTHON_NAME = re.compile(r"python[0-9.]*")
+
+
+def command_name(text: str) -> tuple[str, bool]:
+    """(basename, trusted location) of a command word: ``/bin/rm`` -> ``("rm", True)``."""
+    if "/" not in text:
+        return text, True
+    directory, _, base = text.rpartition("/")
+    return base, posixpath.normpath(directory or "/") in _STD_BIN_DIRS
+
+
+def split_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def is_assignment(token: str) -> bool:
+    """Whether ``token`` is a shell variable assignment (``X=1``, ``a[0]=x``, ``X+=y``)."""
+    return re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=", token) is not None
+
+
+def has_escaped_metachar(raw: str) -> bool:
+    """Whether ``raw`` holds a backslash-escaped shell operator outside quotes (``\\;``).
+
+    An escaped operator means a command was glued to text that looked like a separator:
+    ``ls \\`` followed by ``; rm -rf x`` is one harmless ``ls``, but no longer what it seems.
+    """
+    quote = ""
+    index = 0
+    while index < len(raw):
+        char = raw[index]
+        if quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"':
+                index += 1
+        elif char in "'\"":
+            quote = char
+        elif char == "\\" and index + 1 < len(raw) and raw[index + 1] in ";&|<>()`$#\n":
+            return True
+        elif char == "\\":
+            index += 1
+        index += 1
+    return False

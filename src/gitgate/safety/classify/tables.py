@@ -1,0 +1,252 @@
+"""The classifier's rule tables, read once from the packaged ``data/commands.toml``.
+
+The walker (:mod:`gitgate.safety.classify.walker`) holds no command names of its own beyond the
+shell's syntax: what is read-only, what is denied, which options run programs, which files
+are secret, all live in the data file, typed and checked here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["AllowSpec", "DenyRule", "Tables", "tables"]
+
+
+@dataclass(frozen=True, slots=True)
+class AllowSpec:
+    """How one read-only command's arguments are judged (see the comment in the data file)."""
+
+    operands: str = "files"  # none | files | names | text
+    max_operands: int | None = None
+    options: str = "known"  # known | any
+    flags: frozenset[str] = frozenset()
+    valued: frozenset[str] = frozenset()
+    letters: str = ""
+    numeric: bool = False
+    pattern_first: bool = False
+    approve_options: dict[str, str] = field(default_factory=dict)
+    deny_options: dict[str, str] = field(default_factory=dict)
+    unbounded_options: frozenset[str] = frozenset()
+    subcommands: frozenset[str] = frozenset()
+    read_verbs: frozenset[str] = frozenset()
+    numeric_operands: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DenyRule:
+    """A built-in deny rule on arguments (``git push`` with ``--force``)."""
+
+    words: tuple[str, ...]
+    any: tuple[str, ...]
+    unless: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PatternGrammar:
+    """Where a pattern-first command's pattern is (see ``[pattern_commands]``)."""
+
+    valued: str
+    long_valued: frozenset[str]
+    two_valued: frozenset[str]
+    text: frozenset[str]
+    file: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """Every table the classifier uses."""
+
+    shells: frozenset[str]
+    downloaders: frozenset[str]
+    interactive: frozenset[str]
+    unbounded: frozenset[str]
+    string_only: frozenset[str]
+    name_only: frozenset[str]
+    pattern_first: frozenset[str]
+    text_options: frozenset[str]
+    readers: frozenset[str]
+    git_name_only: frozenset[str]
+    git_patch_options: tuple[str, ...]
+    secret_variable: re.Pattern[str]
+    harmless_variables: frozenset[str]
+    interpreters: dict[str, tuple[str, ...]]
+    decoders: dict[str, tuple[str, ...]]
+    code_decode: re.Pattern[str]
+    code_exec: re.Pattern[str]
+    code_env_dump: re.Pattern[str]
+    always_deny: dict[str, str]
+    system_packages: frozenset[str]
+    system_packages_harmless: frozenset[str]
+    deny_rules: tuple[DenyRule, ...]
+    git_exec_config: tuple[str, ...]
+    exec_options: dict[str, tuple[str, ...]]
+    env_exec: frozenset[str]
+    env_exec_prefixes: tuple[str, ...]
+    env_harmless_values: frozenset[str]
+    env_harmless_value_names: frozenset[str]
+    env_harmless: frozenset[str]
+    env_harmless_prefixes: tuple[str, ...]
+    secret_locations: tuple[str, ...]
+    home_secrets: tuple[str, ...]
+    raw_devices: re.Pattern[str]
+    harmless_sinks: frozenset[str]
+    harmless_sources: frozenset[str]
+    system_dirs: tuple[str, ...]
+    allow: dict[str, AllowSpec]
+    subcommands: dict[str, frozenset[str]]
+    samples: tuple[str, ...]
+    secret_names: tuple[str, ...]
+    secret_name_res: tuple[re.Pattern[str] | None, ...]  # by component count - 1
+    rules_by_name: dict[str, tuple[DenyRule, ...]]
+    pattern_grammar: dict[str, PatternGrammar]
+
+
+def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"commands.toml: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, str]:
+    value = data.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"commands.toml: {key} must map strings to strings")
+    return {str(k): v for k, v in value.items()}
+
+
+def _allow_spec(name: str, data: dict[str, Any]) -> AllowSpec:
+    operands = str(data.get("operands", "files"))
+    options = str(data.get("options", "known"))
+    if operands not in ("none", "files", "names", "text") or options not in ("known", "any"):
+        raise ValueError(f"commands.toml: bad [allow.{name}]")
+    maximum = data.get("max_operands")
+    return AllowSpec(
+        operands=operands,
+        max_operands=int(maximum) if maximum is not None else None,
+        options=options,
+        flags=frozenset(_strings(data, "flags")),
+        valued=frozenset(_strings(data, "valued")),
+        letters=str(data.get("letters", "")),
+        numeric=bool(data.get("numeric", False)),
+        pattern_first=bool(data.get("pattern_first", False)),
+        approve_options=_mapping(data, "approve_options"),
+        deny_options=_mapping(data, "deny_options"),
+        unbounded_options=frozenset(_strings(data, "unbounded_options")),
+        subcommands=frozenset(_strings(data, "subcommands")),
+        read_verbs=frozenset(_strings(data, "read_verbs")),
+        numeric_operands=bool(data.get("numeric_operands", False)),
+    )
+
+
+def _deny_rule(data: dict[str, Any]) -> DenyRule:
+    words = tuple(str(data["rule"]).lower().split())
+    if not words or not isinstance(data.get("reason"), str):
+        raise ValueError(f"commands.toml: bad deny rule {data!r}")
+    return DenyRule(words, _strings(data, "any"), _strings(data, "unless"), data["reason"])
+
+
+def _glob_res(patterns: Iterable[str]) -> tuple[re.Pattern[str] | None, ...]:
+    """One regex per number of path components (1, 2, 3) matching any of ``patterns``."""
+    groups: list[list[str]] = [[], [], []]
+    for pattern in patterns:
+        groups[min(pattern.count("/"), 2)].append(fnmatch.translate(pattern))
+    return tuple(re.compile("|".join(group)) if group else None for group in groups)
+
+
+def _by_name(rules: tuple[DenyRule, ...]) -> dict[str, tuple[DenyRule, ...]]:
+    grouped: dict[str, list[DenyRule]] = {}
+    for rule in rules:
+        grouped.setdefault(rule.words[0], []).append(rule)
+    return {name: tuple(found) for name, found in grouped.items()}
+
+
+def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
+    grammars = {
+        name: PatternGrammar(
+            valued=str(spec.get("valued", "")),
+            long_valued=frozenset(_strings(spec, "long_valued")),
+            two_valued=frozenset(_strings(spec, "two_valued")),
+            text=frozenset(_strings(spec, "text")),
+            file=frozenset(_strings(spec, "file")),
+        )
+        for name, spec in data.items()
+    }
+    for alias, name in (("egrep", "grep"), ("fgrep", "grep"), ("ack", "grep")):
+        grammars[alias] = grammars[name]
+    for alias in ("gawk", "mawk", "nawk"):
+        grammars[alias] = grammars["awk"]
+    return grammars
+
+
+def load_tables(text: str) -> Tables:
+    """Parse the data file's text into :class:`Tables` (raises ValueError when malformed)."""
+    import tomllib  # here: the packaged tables are read from their JSON copy
+
+    return tables_from_data(tomllib.loads(text))
+
+
+def tables_from_data(data: dict[str, Any]) -> Tables:
+    """:class:`Tables` from the parsed data file (raises ValueError when malformed)."""
+    names, deny, env, secrets = data["names"], data["deny"], data["environment"], data["secrets"]
+    decode = data["decode"]
+    rules = tuple(_deny_rule(rule) for rule in deny.get("rules", []))
+    return Tables(
+        shells=frozenset(_strings(names, "shells")),
+        downloaders=frozenset(_strings(names, "downloaders")),
+        interactive=frozenset(_strings(names, "interactive")),
+        unbounded=frozenset(_strings(names, "unbounded")),
+        string_only=frozenset(_strings(names, "string_only")),
+        name_only=frozenset(_strings(names, "name_only")),
+        pattern_first=frozenset(_strings(names, "pattern_first")),
+        text_options=frozenset(_strings(names, "text_options")),
+        readers=frozenset(_strings(names, "readers")),
+        git_name_only=frozenset(_strings(names, "git_name_only")),
+        git_patch_options=_strings(names, "git_patch_options"),
+        secret_variable=re.compile(str(names["secret_variable"])),
+        harmless_variables=frozenset(_strings(names, "harmless_variables")),
+        interpreters={k: tuple(v) for k, v in data["interpreters"].items()},
+        decoders={k: tuple(v) for k, v in decode["commands"].items()},
+        code_decode=re.compile(str(decode["code_decode"])),
+        code_exec=re.compile(str(decode["code_exec"])),
+        code_env_dump=re.compile(str(decode["code_env_dump"]), re.MULTILINE),
+        always_deny=_mapping(deny, "always"),
+        system_packages=frozenset(_strings(deny["system_packages"], "names")),
+        system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),
+        deny_rules=rules,
+        git_exec_config=_strings(data["git"], "exec_config"),
+        exec_options={k: tuple(v) for k, v in data["exec_options"].items()},
+        env_exec=frozenset(_strings(env, "exec")),
+        env_exec_prefixes=_strings(env, "exec_prefixes"),
+        env_harmless_values=frozenset(_strings(env, "harmless_values")),
+        env_harmless_value_names=frozenset(_strings(env, "harmless_value_names")),
+        env_harmless=frozenset(_strings(env, "harmless")),
+        env_harmless_prefixes=_strings(env, "harmless_prefixes"),
+        secret_locations=_strings(secrets, "locations"),
+        home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
+        raw_devices=re.compile(str(secrets["raw_devices"])),
+        harmless_sinks=frozenset(_strings(secrets, "harmless_sinks")),
+        harmless_sources=frozenset(_strings(secrets, "harmless_sources")),
+        system_dirs=_strings(secrets, "system_dirs"),
+        allow={name: _allow_spec(name, spec) for name, spec in data["allow"].items()},
+        subcommands={k: frozenset(v) for k, v in data["subcommands"].items()},
+        samples=_strings(secrets, "samples"),
+        secret_names=tuple(name.lower() for name in _strings(secrets, "names")),
+        secret_name_res=_glob_res(name.lower() for name in _strings(secrets, "names")),
+        rules_by_name=_by_name(rules),
+        pattern_grammar=_pattern_grammars(data["pattern_commands"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    """The packaged tables (read and checked once per process)."""
+    from gitgate.safety import datacopy  # the TOML through its JSON copy: ~30 ms less a start
+
+    return tables_from_data(datacopy.load("commands"))

@@ -1,0 +1,512 @@
+"""The walker: from a command's text to findings, part by part.
+
+A text is parsed by bashlex (under a bound, :mod:`gitgate.safety.classify.parser`) and every node
+is visited: lists, pipelines, subshells, compound commands, functions, ``$(...)``, backticks,
+process substitutions, redirections, here-documents. Each simple command is unwrapped
+(``env``, ``nice``, ``timeout``, ``xargs``...), then judged: policy deny rules, built-in deny
+rules, options and environment that run programs, code it runs (``sh -c``, ``python -c``,
+decode-and-execute), the files it reads, and finally whether it is a read-only tool used in a
+read-only way. All names and options come from the data tables
+(:mod:`gitgate.safety.classify.tables`); this module only knows the shell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from gitgate.safety.classify.commands import judge_argv, unwrap_quietly
+from gitgate.safety.classify.denies import judge_assignments, judge_write_target
+from gitgate.safety.classify.execs import is_decoder, literal_echo, reads_code_from_stdin
+from gitgate.safety.classify.model import (
+    MAX_TEXT_DEPTH,
+    PYTHON_NAME,
+    Ctx,
+    Finding,
+    Word,
+    allow,
+    approve,
+    argv_text,
+    command_name,
+    deny,
+    has_escaped_metachar,
+    is_assignment,
+    plain_words,
+    short,
+    split_words,
+    worst,
+)
+from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
+from gitgate.safety.classify.paths import join_cwd, judge_path
+from gitgate.safety.classify.tables import tables
+
+_SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan looks at
+_MAX_NODE_DEPTH = 64  # AST nesting walked before giving up
+
+# Shell-level patterns, whatever the syntax around them.
+_METADATA = re.compile(
+    r"169\.254\.169\.254|169\.254\.170\.2(?![0-9])|metadata\.google\.internal|"
+    r"metadata\.goog(?![a-z])|fd00:ec2::254|100\.100\.100\.200|2852039166|0xa9fea9fe|"
+    r"0251\.0376\.0251\.0376|0xa9\.0xfe\.0xa9\.0xfe|instance-data\.ec2\.internal",
+    re.IGNORECASE,
+)
+_RAW_SOCKET = re.compile(r"/dev/(tcp|udp)/", re.IGNORECASE)
+_FORK_BOMB = re.compile(r"([\w:.]+)\s*\(\s*\)\s*\{[^}]*\1\s*\|\s*\1")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+# --------------------------------------------------------------------------------------------
+# Texts
+# --------------------------------------------------------------------------------------------
+
+
+def classify_text(text: str, ctx: Ctx) -> Finding:
+    """Classify one command string (the top level, or a string from ``sh -c``, ``eval``...)."""
+    findings = classify_findings(text, ctx)
+    found = worst(findings)
+    if found is None:
+        return approve(f"empty command: {short(text) or 'nothing to run'}")
+    if found.decision == "allow":
+        names = ", ".join(dict.fromkeys(ctx.allowed)) or "nothing to run"
+        return allow(f"read-only diagnostics: {short(names, 80)}")
+    return found
+
+
+def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
+    """All findings about ``text``, with the pre-parse guards applied."""
+    if ctx.depth > MAX_TEXT_DEPTH:
+        return rough_scan(text, ctx) + [approve(f"nested too deeply: {short(text)}")]
+    guard = pre_parse_problem(text)
+    if guard is not None:
+        return rough_scan(text, ctx) + [approve(guard)]
+    if not text.strip():
+        return []
+    text_level = text_level_findings(text)
+    try:
+        trees = parse(text, ctx.budget)
+    except ParserGaveUp as stopped:
+        reason = f"the parser gave up ({stopped}): a human must read it"
+        return text_level + rough_scan(text, ctx) + [approve(reason)]
+    except Exception as exc:  # noqa: BLE001 - bashlex raises many types, even RecursionError
+        reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
+        return text_level + rough_scan(text, ctx) + [approve(reason)]
+    findings = text_level + _comment_findings(text, trees)
+    if has_escaped_metachar(text):
+        findings.append(
+            approve("escaped shell operator (like '\\;'): the text is not what it seems")
+        )
+    walker = Walker(text, ctx)
+    for tree in trees:
+        findings.extend(walker.node(tree, 0))
+    return findings
+
+
+def text_level_findings(text: str) -> list[Finding]:
+    """Deny patterns found anywhere in the text, whatever the syntax around them."""
+    findings: list[Finding] = []
+    metadata = _METADATA.search(text)
+    if metadata:
+        findings.append(deny(f"cloud metadata address {metadata.group(0)!r}: leaks credentials"))
+    if _RAW_SOCKET.search(text):
+        findings.append(deny("/dev/tcp or /dev/udp: raw network connection (reverse shell)"))
+    if _FORK_BOMB.search(text):
+        findings.append(deny("fork bomb: a function that pipes into itself"))
+    control = _CONTROL.search(text)
+    if control:
+        code = f"U+{ord(control.group(0)):04X}"
+        findings.append(approve(f"control character {code}: may hide text from the reviewer"))
+    return findings
+
+
+def _comment_findings(text: str, trees: Sequence[Any]) -> list[Finding]:
+    """Text after '#' is invisible to the shell but visible to people."""
+    if "#" not in text:
+        return []
+    covered = _leaf_spans(trees)
+    for index, char in enumerate(text):
+        if char == "#" and not any(start <= index < end for start, end in covered):
+            return [approve(f"comment {short(text[index:], 40)!r}: hidden from the shell")]
+    return []
+
+
+def _leaf_spans(trees: Sequence[Any]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    stack: list[Any] = list(trees)
+    while stack:
+        node = stack.pop()
+        kind = getattr(node, "kind", "")
+        pos = getattr(node, "pos", None)
+        if kind in ("word", "assignment", "heredoc", "redirect") and pos is not None:
+            spans.append((int(pos[0]), int(pos[1])))
+        for attr in ("parts", "list", "redirects"):
+            stack.extend(getattr(node, attr, None) or [])
+        for attr in ("command", "output", "heredoc"):
+            child = getattr(node, attr, None)
+            if child is not None and hasattr(child, "kind"):
+                stack.append(child)
+    return spans
+
+
+# --------------------------------------------------------------------------------------------
+# Rough scan: used when the parser cannot help. It can only raise the verdict to deny.
+# --------------------------------------------------------------------------------------------
+
+_ROUGH_SEPARATORS = re.compile(r"\$\(|[;&|()\n`<>{}]")
+_RESERVED = frozenset(
+    ["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case"]
+) | frozenset(["esac", "time", "coproc", "select", "function", "!", "[[", "]]", "in"])
+
+
+def rough_scan(text: str, ctx: Ctx) -> list[Finding]:
+    """Deny findings from a quote-blind scan of ``text``; never returns allow."""
+    text = text[:_SCAN_LIMIT].replace("\x00", " ")
+    findings = [f for f in text_level_findings(text) if f.decision == "deny"]
+    if ctx.depth > MAX_TEXT_DEPTH:
+        return findings
+    # Quotes and backslashes are dropped so r''m, "r"m and \rm all read as rm.
+    unquoted = re.sub(r"\$'|['\"\\]", "", text)
+    for segment in _ROUGH_SEPARATORS.split(unquoted):
+        tokens = segment.split()
+        while tokens and (tokens[0] in _RESERVED or is_assignment(tokens[0])):
+            tokens.pop(0)
+        if not tokens:
+            continue
+        judged = judge_argv(plain_words(tokens), ctx.deeper(), rough=True)
+        findings.extend(f for f in judged if f.decision == "deny")
+    return findings
+
+
+# --------------------------------------------------------------------------------------------
+# AST walker
+# --------------------------------------------------------------------------------------------
+
+
+class Walker:
+    """Walks bashlex nodes, returning findings for every part."""
+
+    def __init__(self, source: str, ctx: Ctx) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.handlers: dict[str, Callable[[Any, int], list[Finding]]] = {
+            "list": self._children,
+            "pipeline": self._pipeline,
+            "command": self._command,
+            "compound": self._compound,
+            "function": self._function,
+            "if": self._children,
+            "for": self._children,
+            "while": self._loop,
+            "until": self._loop,
+            "operator": self._operator,
+            "pipe": self._nothing,
+            "reservedword": self._nothing,
+            "commandsubstitution": self._substitution,
+            "processsubstitution": self._substitution,
+        }
+
+    def node(self, node: Any, depth: int) -> list[Finding]:
+        """Findings for one node and everything under it."""
+        if depth > _MAX_NODE_DEPTH:
+            return [approve("command is nested too deeply")]
+        kind = getattr(node, "kind", None)
+        handler = self.handlers.get(str(kind))
+        if handler is None:
+            return [approve(f"unsupported shell construct ({kind})")]
+        return handler(node, depth + 1)
+
+    def _nothing(self, _node: Any, _depth: int) -> list[Finding]:
+        return []
+
+    def _children(self, node: Any, depth: int) -> list[Finding]:
+        findings: list[Finding] = []
+        for child in getattr(node, "parts", None) or getattr(node, "list", None) or []:
+            findings.extend(self.node(child, depth))
+        return findings
+
+    def _operator(self, node: Any, _depth: int) -> list[Finding]:
+        if getattr(node, "op", "") == "&":
+            return [approve("'&' runs a command in the background")]
+        return []
+
+    def _loop(self, node: Any, depth: int) -> list[Finding]:
+        return [*self._children(node, depth), approve("loop: may run forever")]
+
+    def _compound(self, node: Any, depth: int) -> list[Finding]:
+        findings: list[Finding] = []
+        for child in getattr(node, "list", None) or []:
+            findings.extend(self.node(child, depth))
+        for redirect in getattr(node, "redirects", None) or []:
+            findings.extend(self._redirect(redirect, depth, reads_code=False))
+        return findings
+
+    def _function(self, node: Any, depth: int) -> list[Finding]:
+        parts = getattr(node, "parts", None) or []
+        name = next((p.word for p in parts if getattr(p, "kind", "") == "word"), "?")
+        body = [p for p in parts if getattr(p, "kind", "") not in ("word", "reservedword")]
+        findings: list[Finding] = []
+        for child in body:
+            findings.extend(self.node(child, depth))
+        if any(name in _command_names(child) for child in body):
+            findings.append(deny(f"function {name!r} calls itself: fork bomb"))
+        return [*findings, approve(f"defines a shell function {name!r}")]
+
+    def _substitution(self, node: Any, depth: int) -> list[Finding]:
+        return self.node(node.command, depth)
+
+    def _pipeline(self, node: Any, depth: int) -> list[Finding]:
+        findings: list[Finding] = []
+        commands = [p for p in node.parts if getattr(p, "kind", "") not in ("pipe", "reservedword")]
+        stages: list[list[Word]] = []
+        for index, part in enumerate(commands):
+            argv = self._argv_of(part)
+            if index > 0 and argv and reads_code_from_stdin(argv):
+                findings.extend(self._pipe_into_interpreter(stages, argv, part))
+            findings.extend(self.node(part, depth))
+            stages.append(argv)
+        return findings
+
+    def _pipe_into_interpreter(
+        self, stages: list[list[Word]], argv: list[Word], part: Any
+    ) -> list[Finding]:
+        sink = argv_text(argv)
+        upstream = " | ".join(argv_text(stage) for stage in stages)
+        names = {command_name(stage[0].text)[0].lower() for stage in stages if stage}
+        names |= {name.lower() for name in _command_names_of_stages(self, stages)}
+        data = tables()
+        if names & data.downloaders:
+            pipeline = short(f"{upstream} | {sink}")
+            return [deny(f"{pipeline!r}: downloads code and pipes it into {sink!r}")]
+        decoder = next((stage for stage in stages if is_decoder(stage)), None)
+        if decoder is not None:
+            what = short(upstream + " | " + sink)
+            return [deny(f"{what!r}: decodes text ({argv_text(decoder)}) and runs it")]
+        findings = [approve(f"pipes into {sink!r}: runs whatever the left side prints")]
+        # `echo 'rm -rf /' | sh`: judge the literal text the shell will run.
+        literal = literal_echo(stages[-1]) if stages else None
+        if literal is not None:
+            findings.append(classify_text(literal, self.ctx.deeper()))
+        return findings
+
+    def _argv_of(self, node: Any) -> list[Word]:
+        if getattr(node, "kind", "") != "command":
+            return []
+        words = [self._word(p) for p in node.parts if getattr(p, "kind", "") == "word"]
+        return unwrap_quietly(words)
+
+    # -- simple commands --------------------------------------------------------------------
+
+    def _command(self, node: Any, depth: int) -> list[Finding]:
+        findings: list[Finding] = []
+        words: list[Word] = []
+        assignments: list[Word] = []
+        redirects: list[Any] = []
+        for part in node.parts:
+            kind = getattr(part, "kind", "")
+            if kind == "word":
+                findings.extend(self._expansions(part, depth))
+                words.append(self._word(part))
+            elif kind == "assignment":
+                findings.extend(self._expansions(part, depth))
+                assignments.append(self._word(part))
+            elif kind == "redirect":
+                redirects.append(part)
+            else:
+                findings.append(approve(f"unsupported shell construct ({kind})"))
+        unwrapped = unwrap_quietly(words) if words else []
+        reads_code = bool(unwrapped) and reads_code_from_stdin(unwrapped)
+        for redirect in redirects:
+            findings.extend(self._redirect(redirect, depth, reads_code=reads_code))
+        findings.extend(judge_assignments(assignments, has_command=bool(words)))
+        if words and command_name(words[0].text)[0] == "eval":
+            findings.extend(self._computed_code(node, words))
+        elif unwrapped:
+            findings.extend(self._computed_code(node, unwrapped))
+        if words:
+            findings.extend(judge_argv(words, self.ctx))
+            self._track_cd(words)
+        return findings
+
+    def _computed_code(self, node: Any, argv: list[Word]) -> list[Finding]:
+        """``bash <(curl ...)``, ``python -c "$(curl ...)"``, ``eval "$(...)"``: code whose text
+        comes from another command. Denied when that command downloads or decodes."""
+        name = command_name(argv[0].text)[0].lower()
+        data = tables()
+        runs_code = (
+            name in data.shells
+            or name in ("source", ".", "eval")
+            or PYTHON_NAME.fullmatch(name) is not None
+            or name in data.interpreters
+        )
+        if not runs_code:
+            return []
+        for part in node.parts:
+            for sub in getattr(part, "parts", None) or []:
+                if getattr(sub, "kind", "") not in ("commandsubstitution", "processsubstitution"):
+                    continue
+                inner = sub.command
+                producers = _command_names(inner)
+                text = self._raw(sub)
+                if name == "eval":
+                    return [deny(f"eval of command output {short(text)!r}: runs unseen code")]
+                if producers & data.downloaders:
+                    return [deny(f"{name} runs code downloaded by {short(text)!r}")]
+                if any(is_decoder(plain_words(split_words(t))) for t in _simple_texts(self, inner)):
+                    return [deny(f"{name} runs code decoded by {short(text)!r}")]
+        return []
+
+    def _track_cd(self, words: list[Word]) -> None:
+        """Follow ``cd``: later relative paths are judged from where the shell went."""
+        name = command_name(words[0].text)[0]
+        if name not in ("cd", "pushd", "popd"):
+            return
+        operands = [w for w in words[1:] if not w.text.startswith("-") or w.text == "-"]
+        if name == "popd" or not operands:
+            self.ctx.cwd[0] = None if name == "popd" else "~"
+            return
+        target = operands[0]
+        if target.dynamic or target.text == "-":
+            self.ctx.cwd[0] = None
+            return
+        self.ctx.cwd[0] = join_cwd(self.ctx.cwd[0], target.text)
+
+    def _word(self, node: Any) -> Word:
+        start, end = node.pos
+        raw = self.source[start:end]
+        text = str(node.word)
+        parts = getattr(node, "parts", None) or []
+        kinds = [getattr(part, "kind", "") for part in parts]
+        if kinds == ["processsubstitution"] and raw.startswith("<("):
+            # diff <(sort a) <(sort b): the command reads a pipe; the inner one is judged.
+            return Word("/dev/fd/63", raw, False)
+        if any(kind in ("commandsubstitution", "processsubstitution") for kind in kinds):
+            return Word(text, raw, True)
+        params = [
+            str(getattr(p, "value", "")) for p in parts if getattr(p, "kind", "") == "parameter"
+        ]
+        dynamic = "$'" in raw or '$"' in raw
+        if params and all(p == "HOME" for p in params) and not dynamic:
+            # $HOME/x and ${HOME}/x are ~/x: judge the path, do not give up on it.
+            text = re.sub(r"\$\{HOME\}|\$HOME(?![A-Za-z0-9_])", "~", text)
+            return Word(text, raw, False)
+        if params:
+            harmless = all(p in tables().harmless_variables for p in params)
+            return Word(text, raw, True, soft=harmless and not dynamic)
+        return Word(text, raw, dynamic)
+
+    def _expansions(self, node: Any, depth: int) -> list[Finding]:
+        """Findings for command and process substitutions and variables inside a word."""
+        findings: list[Finding] = []
+        for part in getattr(node, "parts", None) or []:
+            kind = getattr(part, "kind", "")
+            if kind in ("commandsubstitution", "processsubstitution"):
+                findings.extend(self.node(part, depth))
+                raw = self._raw(part)
+                if not (kind == "processsubstitution" and raw.startswith("<(")):
+                    findings.append(approve(f"uses command output: {short(raw)!r}"))
+            elif kind == "parameter":
+                value = str(getattr(part, "value", ""))
+                if "$(" in value or "`" in value:
+                    # bashlex leaves ${x:-$(cmd)} unparsed: judge the text roughly.
+                    findings.extend(rough_scan(value, self.ctx))
+                name = re.match(r"[!#]?([A-Za-z_][A-Za-z0-9_]*)", value)
+                if name and tables().secret_variable.search(name.group(1)):
+                    findings.append(deny(f"expands ${name.group(1)}: prints a secret"))
+        return findings
+
+    def _raw(self, node: Any) -> str:
+        start, end = node.pos
+        return self.source[start:end]
+
+    def _redirect(self, node: Any, depth: int, *, reads_code: bool) -> list[Finding]:
+        kind = str(getattr(node, "type", ""))
+        target = getattr(node, "output", None)
+        findings: list[Finding] = []
+        if kind in ("<<", "<<-"):
+            body = str(getattr(getattr(node, "heredoc", None), "value", ""))
+            return findings + self._heredoc(body, reads_code=reads_code)
+        if target is None or isinstance(target, int) or not hasattr(target, "kind"):
+            return findings  # fd duplication like 2>&1
+        findings.extend(self._expansions(target, depth))
+        word = self._word(target)
+        if kind == "<<<":
+            if reads_code:
+                findings.append(classify_text(word.text, self.ctx.deeper()))
+                findings.append(approve(f"feeds a here-string to {short(word.raw)!r}"))
+            return findings
+        if word.dynamic:
+            findings.append(approve(f"redirection to a computed target {word.raw!r}"))
+            return findings
+        if kind == "<":
+            found = judge_path(
+                f"< {word.text}",
+                word.text,
+                self.ctx.cwd[0],
+                contents=True,
+                extra=self.ctx.rules.sensitive,
+            )
+            if found is not None:
+                findings.append(found)
+            if reads_code:
+                findings.append(approve(f"runs the script {word.text!r} from stdin"))
+            return findings
+        if kind in (">&", "<&") and (word.text.isdigit() or word.text == "-"):
+            return findings  # fd duplication or closing, spelled as a word
+        return findings + judge_write_target(word.text, f"{kind} {word.text}")
+
+    def _heredoc(self, body: str, *, reads_code: bool) -> list[Finding]:
+        findings: list[Finding] = []
+        text = body.rsplit("\n", 1)[0] if "\n" in body else ""  # drop the delimiter line
+        if reads_code:
+            findings.append(classify_text(text, self.ctx.deeper()))
+            findings.append(approve("feeds a here-document to an interpreter"))
+        elif "$(" in text or "`" in text:
+            findings.extend(rough_scan(text, self.ctx))
+            findings.append(approve("here-document runs command substitutions"))
+        return findings
+
+
+def _simple_texts(walker: Walker, node: Any) -> list[str]:
+    """The source text of every simple command under ``node``."""
+    texts: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if getattr(current, "kind", "") == "command":
+            words = [p for p in current.parts if getattr(p, "kind", "") == "word"]
+            if words:
+                texts.append(" ".join(walker._raw(w) for w in words))
+        for attr in ("parts", "list"):
+            stack.extend(getattr(current, attr, None) or [])
+        command = getattr(current, "command", None)
+        if command is not None and hasattr(command, "kind"):
+            stack.append(command)
+    return texts
+
+
+def _command_names_of_stages(walker: Walker, stages: list[list[Word]]) -> set[str]:
+    """Command names hidden inside the stages' substitutions (``echo $(curl x) | sh``)."""
+    names: set[str] = set()
+    for stage in stages:
+        for word in stage:
+            if any(mark in word.raw for mark in ("$(", "`", "<(", ">(")):
+                for token in re.split(r"[\s$()`|;&<>]+", word.raw):
+                    names.add(command_name(token)[0])
+    return names
+
+
+def _command_names(node: Any) -> set[str]:
+    """Every command name used inside ``node`` (fork bombs, producers of code)."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if getattr(current, "kind", "") == "command":
+            words = [p for p in current.parts if getattr(p, "kind", "") == "word"]
+            if words:
+                names.add(command_name(str(words[0].word))[0])
+        for attr in ("parts", "list"):
+            stack.extend(getattr(current, attr, None) or [])
+        command = getattr(current, "command", None)
+        if command is not None and hasattr(command, "kind"):
+            stack.append(command)
+    return names

@@ -1,0 +1,2411 @@
+"""Find secrets in text and replace them with ``[REDACTED:<kind>]`` markers.
+
+Everything gitgate stores (git notes, audit log entries, commit messages) and prints goes through
+this module, so it has two jobs pulling in opposite directions: never let a credential through,
+and never hide the ordinary text a human reviewer has to read.
+
+How it works, and why it is fast enough to run on every diff:
+
+1. One compiled regular expression (a trie of literal *trigger* strings such as ``ghp_``,
+   ``AKIA``, ``://``, ``-----BEGIN `` and secret-ish words such as ``password`` or ``token``) is
+   scanned over the text. Almost all text contains few triggers, so this pass dominates.
+2. Each trigger hit runs only the detectors registered for that trigger, anchored at the hit:
+   provider token formats, PEM blocks, URL credentials, ``Authorization`` headers, and the
+   assignment detector that parses ``name = value`` / ``name: value`` / ``--name value``.
+3. Candidate spans are merged (overlaps become one span, so no fragment of a secret survives)
+   and candidates touching an existing marker are dropped, which makes :func:`redact`
+   idempotent.
+
+The module is pure: standard library only, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any, TypeAlias, cast
+
+__all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
+
+MARKER_PREFIX = "[REDACTED:"
+
+
+class _LazyPattern:
+    """A module-level regex compiled at its first use, which then takes its global's place.
+
+    This module has ~70 of them; compiling them at import cost every short-lived process that
+    imports redaction (the hook, `gitgate list`) ~25 ms, mostly for patterns it never uses.
+    """
+
+    __slots__ = ("_name", "_pattern", "_flags", "_compiled")
+
+    def __init__(self, name: str, pattern: str, flags: int = 0) -> None:
+        self._name, self._pattern, self._flags = name, pattern, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def _real(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._pattern, self._flags)
+            if globals().get(self._name) is self:  # later lookups get the pattern itself
+                globals()[self._name] = self._compiled
+        return self._compiled
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._real(), attr)
+
+
+def _lazy(name: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _LazyPattern(name, pattern, flags))
+
+
+_MARKER_RE = _lazy("_MARKER_RE", r"\[REDACTED:[a-z0-9-]+\]")
+_DATA_MARKER = "[REDACTED:secret-value]"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretFinding:
+    """One secret found in a text.
+
+    Attributes:
+        kind: short label of what was found, e.g. ``"github-token"``.
+        start: offset of the first character of the secret value (the key name, ``Bearer ``
+            or ``://user:`` prefix is not part of the span).
+        end: offset one past the last character of the secret value.
+        line: 1-based line number of ``start``.
+    """
+
+    kind: str
+    start: int
+    end: int
+    line: int
+
+
+# A candidate span: (start, end, kind, priority). Higher priority names the merged span.
+_Cand = tuple[int, int, str, int]
+_Handler = Callable[[str, int, str, list[_Cand]], None]
+
+_PRIO_CONTEXT = 10
+_PRIO_GENERIC = 20
+_PRIO_PROVIDER = 50
+_PRIO_PEM = 60
+
+# ---------------------------------------------------------------------------------------------
+# Provider token formats. Each is anchored at its trigger literal; ``_B`` keeps a trigger inside
+# a longer word (``disk-``) from matching.
+# ---------------------------------------------------------------------------------------------
+_B = r"(?<![A-Za-z0-9])"
+_E = r"(?![A-Za-z0-9])"
+
+
+@dataclass(frozen=True, slots=True)
+class _Provider:
+    kind: str
+    triggers: tuple[str, ...]
+    source: str  # the regex, compiled at its first trigger hit (see _compiled)
+    group: int = 0
+    check_random: bool = False
+    checksum: str = ""
+    before: int = 0
+
+
+def _load_providers() -> tuple[_Provider, ...]:
+    """The vendor token table, kept as data in ``gitgate/safety/data/secret_tokens.toml``."""
+    # Imported here: only the first scan needs the table, not every importer of this module.
+    from gitgate.safety.tokentable import load_tokens
+
+    out: list[_Provider] = []
+    for entry in load_tokens():
+        pattern = str(entry["pattern"])
+        if entry.get("left", True):
+            pattern = _B + pattern
+        if entry.get("right", True):
+            pattern += _E
+        out.append(
+            _Provider(
+                kind=str(entry["kind"]),
+                triggers=tuple(entry["triggers"]),
+                source=pattern,
+                group=int(entry.get("group", 0)),
+                check_random=bool(entry.get("random", False)),
+                checksum=str(entry.get("checksum", "")),
+                before=int(entry.get("before", 0)),
+            )
+        )
+    return tuple(out)
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _github_checksum_ok(token: str) -> bool:
+    """GitHub's documented format: prefix, 30 random base62 chars, base62 CRC32 of them (6)."""
+    body, check = token[4:34], token[34:40]
+    n = zlib.crc32(body.encode("ascii"))
+    digits = ""
+    while n:
+        n, r = divmod(n, 62)
+        digits = _BASE62[r] + digits
+    return digits.rjust(6, "0") == check
+
+
+_CHECKSUMS: dict[str, Callable[[str], bool]] = {"github-crc32": _github_checksum_ok}
+# A token-shaped value that fails its format's checksum is a look-alike (documentation examples,
+# typos), not a credential: the assignment detector must not report it either.
+_CHECKSUMMED_RE = _lazy("_CHECKSUMMED_RE", r"gh[pousr]_[A-Za-z0-9]{36}")
+
+
+def _fails_checksum(value: str) -> bool:
+    return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
+
+
+# Discord bot tokens have no literal prefix: their first part is base64 of a numeric id.
+_DISCORD_BOT_RE = _lazy(
+    "_DISCORD_BOT_RE",
+    r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
+    r"(?![A-Za-z0-9_\-.])",
+)
+_TELEGRAM_RE = _lazy("_TELEGRAM_RE", r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
+
+
+@cache
+def _compiled(source: str) -> re.Pattern[str]:
+    """A vendor pattern, compiled when its trigger is first met: a scan meets few of the ~200,
+    and compiling them all cost every short-lived process (the hook, `gitgate list`) ~40 ms."""
+    return re.compile(source)
+
+
+def _provider_handler(provider: _Provider) -> _Handler:
+    def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+        if pos < provider.before:
+            return
+        m = _compiled(provider.source).match(text, pos - provider.before)
+        if m is None:
+            return
+        start, end = m.span(provider.group)
+        value = text[start:end]
+        if provider.checksum and not _CHECKSUMS[provider.checksum](value):
+            return
+        body = value[len(hit) :] if provider.group == 0 and not provider.before else value
+        if _is_token_placeholder(body):
+            return
+        if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
+            return
+        out.append((start, end, provider.kind, _PRIO_PROVIDER))
+
+    return handle
+
+
+_TOKEN_PLACEHOLDER_RE = _lazy(
+    "_TOKEN_PLACEHOLDER_RE",
+    r"example|sample|dummy|your|placeholder|redacted|xxxx|\*\*\*|\.\.\.|<|>|0000000|token_?here"
+    r"|[_\-]here\b|fake|123456789|abcdefgh",
+    re.I,
+)
+
+
+def _is_token_placeholder(body: str) -> bool:
+    """``ghp_xxxx…``, ``AKIA…EXAMPLE``, ``xoxb-your-token``: a real prefix on a fake body."""
+    if _TOKEN_PLACEHOLDER_RE.search(body) is not None:
+        return True
+    core = [c for c in body if c.isalnum()]
+    # Generated bodies use most of their alphabet; a fill pattern ("abcabc", "1111") does not.
+    return len(core) >= 12 and len(set(core)) < 6
+
+
+def _dense_random(body: str) -> bool:
+    """A long body with the spread of a generated token, even when ``_looks_random`` balks.
+
+    ``_looks_random`` rejects runs of capitals ("WTOXIWUHAJVSDMG" reads as words to it); after
+    a vendor prefix, a long high-entropy body with digits is what generated tokens look like.
+    """
+    return (
+        len(body) >= 20
+        and any(c.isdigit() for c in body)
+        and len(set(body)) >= 12
+        and _TOKEN_CHARS_RE.fullmatch(body) is not None
+        and _entropy(body) >= 3.8
+    )
+
+
+def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    # The trigger is ":AA"; the bot id is the run of digits just before it.
+    start = pos
+    while start > 0 and pos - start < 12 and text[start - 1].isdigit():
+        start -= 1
+    m = _TELEGRAM_RE.match(text, start)
+    if m is not None:
+        out.append((m.start(), m.end(), "telegram-bot-token", _PRIO_PROVIDER))
+
+
+# ---------------------------------------------------------------------------------------------
+# PEM / OpenSSH private keys, raw or with JSON-escaped newlines.
+# ---------------------------------------------------------------------------------------------
+_PEM_HEAD_RE = _lazy("_PEM_HEAD_RE", r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
+# Used only when the END line is missing (a truncated key): eat the base64 body lines.
+_PEM_BODY_RE = _lazy(
+    "_PEM_BODY_RE",
+    r"(?:(?:\\r)?(?:\\n|\r?\n)[ \t+\-\"]*"
+    r"(?:[A-Za-z0-9+/=]{8,1024}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*",
+)
+_PEM_MAX_BODY = 32768
+
+
+def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _PEM_HEAD_RE.match(text, pos)
+    if m is None:
+        return
+    footer = f"-----END {m.group(1)}-----"
+    idx = text.find(footer, m.end(), m.end() + _PEM_MAX_BODY)
+    end = idx + len(footer) if idx >= 0 else _PEM_BODY_RE.match(text, m.end()).end()  # type: ignore[union-attr]
+    body_end = idx if idx >= 0 else end
+    # A header with no key material ("-----BEGIN RSA PRIVATE KEY-----" in code that looks for
+    # one, "..." in documentation) is not a key.
+    if _PEM_MATERIAL_RE.search(text, m.end(), body_end) is None:
+        return
+    out.append((pos, end, "private-key", _PRIO_PEM))
+
+
+# Key material: a run of base64 (escaped newlines \n end a run too).
+_PEM_MATERIAL_RE = _lazy("_PEM_MATERIAL_RE", r"[A-Za-z0-9+/=]{24}")
+_PUTTY_RE = _lazy("_PUTTY_RE", r"Private-Lines:[ \t]*(\d{1,3})[ \t]*\r?\n")
+
+
+def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """PuTTY .ppk files: the private part is the base64 lines after ``Private-Lines: N``."""
+    m = _PUTTY_RE.match(text, pos)
+    if m is None:
+        return
+    end = m.end()
+    for _ in range(int(m.group(1))):
+        nl = text.find("\n", end, end + 1024)
+        end = len(text) if nl < 0 else nl + 1
+    if end > m.end():
+        out.append((m.end(), end, "private-key", _PRIO_PEM))
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials in URLs, Authorization headers, curl -u.
+# ---------------------------------------------------------------------------------------------
+# The password may contain '@' (people do write that); the greedy class backtracks to the last
+# '@' before the host, so the whole password is covered.
+_URL_CRED_RE = _lazy(
+    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<>]{1,1024})@[A-Za-z0-9\[._\-]"
+)
+_AUTH_HEADER_RE = _lazy(
+    "_AUTH_HEADER_RE",
+    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
+)
+# A quoted user:password runs to the closing quote (spaces and shell operators included).
+_CURL_USER_RE = _lazy(
+    "_CURL_USER_RE",
+    r"(?:-u|--user)[ =]+(?:'[^\s:'\"]{0,256}:([^'\n]{1,1024})'"
+    r"|\"[^\s:'\"]{0,256}:([^\"\n]{1,1024})\""
+    r"|['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024}))",
+)
+
+
+# A password with "/" (generated base64 ones have it): only when it cannot be a port and path
+# (host:8443/users/@alice) nor a repository (github.com:org/repo.git@v1), see _url_credentials.
+_URL_CRED_SLASH_RE = _lazy(
+    "_URL_CRED_SLASH_RE",
+    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s?#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-]",
+)
+
+
+def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _URL_CRED_RE.match(text, pos)
+    if m is None:
+        m = _URL_CRED_SLASH_RE.match(text, pos)
+        if m is None or not _password_shaped(m.group(1)) or m.group(1).split("/")[0].isdigit():
+            return
+    password = m.group(1)
+    if _is_placeholder(password):
+        return
+    out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
+
+
+def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _AUTH_HEADER_RE.match(text, pos)
+    if m is None or (pos > 0 and text[pos - 1].isalnum()):
+        return
+    value = m.group(1)
+    if len(value) < 8 or _is_placeholder(value) or not _has_credential_shape(value):
+        return
+    out.append((m.start(1), m.end(1), "authorization-header", _PRIO_GENERIC))
+
+
+_COOKIE_PAIR_RE = _lazy("_COOKIE_PAIR_RE", r"[ \t]*([^=;,\s]{1,128})=([^;,\s\"']{1,4096});?")
+
+
+def _cookie_header(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """``Cookie: session=…; csrftoken=…``: a value that looks generated is a bearer secret."""
+    at = pos + len(hit)
+    while True:
+        m = _COOKIE_PAIR_RE.match(text, at)
+        if m is None:
+            return
+        value = m.group(2)
+        if (_looks_random(value) or _dense_random(value)) and not _is_placeholder(value):
+            out.append((m.start(2), m.end(2), "cookie", _PRIO_GENERIC))
+        at = m.end()
+
+
+def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _CURL_USER_RE.match(text, pos)
+    if m is None or (pos > 0 and not text[pos - 1].isspace()):
+        return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    if _is_placeholder(m.group(g)):
+        return
+    out.append((m.start(g), m.end(g), "basic-auth-credentials", _PRIO_GENERIC))
+
+
+def _has_credential_shape(value: str) -> bool:
+    """True unless ``value`` reads like a word ("Bearer token", "Basic authentication")."""
+    has_digit = any(c.isdigit() for c in value)
+    has_upper = any(c.isupper() for c in value)
+    has_lower = any(c.islower() for c in value)
+    return has_digit or (has_upper and has_lower and not value.istitle()) or value.endswith("=")
+
+
+# ---------------------------------------------------------------------------------------------
+# Context detectors: a value whose shape alone is ambiguous (a 40-char base64 string, a UUID,
+# 32 hex digits) counts as a secret when a provider name appears near it on the same line.
+# ---------------------------------------------------------------------------------------------
+_CONTEXT_WINDOW = 200
+_AWS_SECRET_RE = _lazy("_AWS_SECRET_RE", r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_UUID_RE = _lazy(
+    "_UUID_RE",
+    r"(?<![0-9A-Fa-f-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"(?![0-9A-Fa-f-])",
+)
+_HEX32_40_RE = _lazy(
+    "_HEX32_40_RE", r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
+)
+_VAULT_LEGACY_RE = _lazy("_VAULT_LEGACY_RE", r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
+
+
+def _aws_secret_shape(value: str) -> bool:
+    # Real keys mix cases and digits; a git object id (hex) or a word run does not.
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() or c in "+/" for c in value)
+    )
+
+
+def _context_handler(
+    kind: str, pattern: re.Pattern[str], accept: Callable[[str], bool] | None = None
+) -> _Handler:
+    def handle(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+        lo = max(0, pos - _CONTEXT_WINDOW)
+        lo = text.rfind("\n", lo, pos) + 1 or lo
+        hi = min(len(text), pos + _CONTEXT_WINDOW)
+        nl = text.find("\n", pos, hi)
+        hi = hi if nl < 0 else nl
+        for m in pattern.finditer(text, lo, hi):
+            if (accept is None or accept(m.group())) and not _is_token_placeholder(m.group()):
+                out.append((m.start(), m.end(), kind, _PRIO_CONTEXT))
+
+    return handle
+
+
+def _case_variants(*words: str) -> tuple[str, ...]:
+    return tuple(v for w in words for v in (w.lower(), w.upper(), w.capitalize()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignments: ``name = value``, ``name: value``, ``"name": "value"``, ``--name value``,
+# ``<name>value</name>`` where the name is secret-like.
+# ---------------------------------------------------------------------------------------------
+_STRONG, _KEYISH = 2, 1
+
+_STRONG_TOKENS = frozenset(
+    {
+        "password", "passwd", "passphrase", "passcode", "secret", "token",
+        "credential", "credentials", "creds", "cred", "apikey", "privatekey", "accesskey",
+        "secretkey", "pat",
+    }
+)  # fmt: skip
+# Too common inside other names (pass_through, bypass_cache) unless they end the name.
+_STRONG_LAST_TOKENS = frozenset({"pass", "pwd", "pw"})
+_STRONG_KEY_PREFIXES = frozenset(
+    {
+        "api", "access", "secret", "private", "app", "application", "master", "encryption",
+        "signing", "sign", "client", "consumer", "auth", "service", "account", "storage",
+        "subscription", "shared", "admin", "deploy", "hmac", "jwt", "session", "aes", "webhook",
+        "license", "rsa", "ssh", "secure", "crypt", "crypto", "cipher", "decryption", "dd",
+        "datadog", "mailgun", "sendgrid", "stripe", "twilio", "heroku", "openai", "anthropic",
+    }
+)  # fmt: skip
+_KEYISH_TOKENS = frozenset(
+    {"key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session"}
+)
+# A name with one of these anywhere is about something public or not a credential at all.
+_NEVER_TOKENS = frozenset(
+    {
+        "public", "pub", "publishable", "page", "next", "continuation", "pagination", "cursor",
+        "sort", "primary", "foreign", "partition", "cache", "idempotency", "dedup", "lookup",
+        "routing", "index", "row", "column", "hash", "hashed", "digest", "checksum", "sha",
+        "commit", "revision", "etag", "fingerprint", "i18n", "translation", "label", "hint",
+        "placeholder", "description", "desc", "message", "msg", "prompt", "help", "title",
+        "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "old", "is",
+        "has", "use", "should", "can", "want", "no", "input", "button", "form", "field",
+    }
+)  # fmt: skip
+# A name ending with one of these describes a secret (its length, type, file) but is not one.
+_QUALIFIER_TOKENS = frozenset(
+    {
+        "type", "types", "url", "uri", "urls", "endpoint", "host", "hostname", "port", "length",
+        "len", "size", "count", "min", "max", "limit", "file", "filename", "path", "dir",
+        "directory", "name", "names", "id", "ids", "expiry", "expires", "expiration", "expire",
+        "exp", "ttl", "timeout", "lifetime", "age", "header", "prefix", "suffix", "format",
+        "fields", "env", "var", "variable", "policy", "regex", "pattern", "enabled", "enable",
+        "disabled", "required", "rotation", "version", "algorithm", "alg", "method", "mode",
+        "scheme", "strategy", "kind", "source", "provider", "store", "manager", "ref",
+        "reference", "location", "generator", "validator", "changed", "updated", "at", "time",
+        "date", "timestamp", "schema", "class", "list", "mask", "flag", "mixin", "display",
+        "visible", "style", "strength", "rules", "valid", "verified", "usage", "used", "budget",
+        "server", "service", "handler", "factory", "client", "stdin", "cmd", "command", "script",
+        "helper", "chars", "complexity", "attempts", "retries", "level",
+        "bits", "bytes", "encoding", "param", "parameter", "arg", "option", "options",
+        "config", "settings", "key_id", "secrets", "keys", "tokens", "state", "status",
+        "audience", "issuer", "scope", "scopes", "grant", "response", "request",
+        "callback", "hook", "info", "window", "loader", "resolver", "bucket", "refresh",
+        "sourcer", "cls", "seconds", "secs", "ms", "interval", "delay", "dict", "map", "buffer",
+        "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
+    }
+)  # fmt: skip
+# A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
+# word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
+_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
+_GLUED_PREFIXES = _STRONG_KEY_PREFIXES | frozenset(
+    {
+        "pg", "mysql", "mongo", "redis", "db", "database", "root", "user", "bot", "refresh",
+        "bearer", "oauth", "github", "gitlab", "slack", "npm", "pypi", "docker", "registry",
+        "smtp", "mail", "ldap", "vault", "ssh", "ftp", "keystore", "truststore", "store", "id",
+        "my", "sa", "pw", "ci", "deploy",
+    }
+)  # fmt: skip
+
+
+def _glued_secret_word(word: str) -> bool:
+    for suffix in _GLUED_SUFFIXES:
+        if word.endswith(suffix) and word[: -len(suffix)] in _GLUED_PREFIXES:
+            return True
+    return False
+
+
+_NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+@lru_cache(maxsize=4096)
+def _name_strength(name: str) -> int:
+    """How secret-like an identifier is: ``_STRONG``, ``_KEYISH`` or 0."""
+    # For dotted names only the attribute itself counts: self.password yes, Token.Number no.
+    tokens = [t.lower() for t in _NAME_SPLIT_RE.findall(name.rsplit(".", 1)[-1])]
+    words = [t for t in tokens if not t.isdigit()]
+    if not words or words[-1] in _QUALIFIER_TOKENS:
+        return 0
+    if words[-2:] == ["site", "key"]:
+        return 0  # reCAPTCHA/hCaptcha site keys are public by design
+    if any(t in _NEVER_TOKENS for t in words):
+        return 0
+    if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
+        return _STRONG
+    if _glued_secret_word(words[-1]):
+        return _STRONG  # one word without separators: PGPASSWORD, APITOKEN, clientsecret
+    for i, t in enumerate(words):
+        if t == "key" and i > 0 and words[i - 1] in _STRONG_KEY_PREFIXES:
+            return _STRONG
+    if any(t in _KEYISH_TOKENS for t in words):
+        return _KEYISH
+    return 0
+
+
+def _assignment_kind(name: str) -> str:
+    low = name.lower()
+    if "aws" in low and "secret" in low:
+        return "aws-secret-access-key"
+    if "pass" in low or "pwd" in low or low.endswith("pw"):
+        return "password-assignment"
+    return "secret-assignment"
+
+
+# Bounds keep every hit's work constant, so one huge line cannot make a scan quadratic.
+_MAX_NAME = 128
+_MAX_LOOKBACK = 256
+_IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
+_IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+# After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
+# the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
+_SEP_RE = _lazy(
+    "_SEP_RE",
+    r"(?P<close>\\?[\"'`])?\]?[ \t]*"
+    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
+    r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
+    r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
+    r"[ \t]*",
+)
+# ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
+# attribute pairs key="NAME" value="value".
+_HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
+# Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
+_DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
+_DOCKER_ENV_RE = _lazy("_DOCKER_ENV_RE", r"[ \t+]*ENV[ \t]+\Z")  # Dockerfile: ENV NAME value
+# aws configure set NAME VALUE, npm/yarn/pip config set NAME VALUE.
+_CONFIG_SET_RE = _lazy(
+    "_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z"
+)
+# In a comment a name and its value may be separated by words or just a space.
+_COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
+_MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
+# fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
+_FISH_SET_RE = _lazy(
+    "_FISH_SET_RE", r"[ \t+]*(?:set(?:[ \t]+-[A-Za-z]{1,4})+|setx(?:[ \t]+/[Mm])?)[ \t]+\Z"
+)
+_PAIR_OPENER_RE = _lazy(
+    "_PAIR_OPENER_RE", r"[(=][ \t]*\Z"
+)  # f("NAME", …) or key="NAME": not a list of names
+_SETTER_RE = _lazy(
+    "_SETTER_RE",
+    r"\b(?:define|setProperty|[Ss]etenv|putenv|SetEnvironmentVariable|set_env)[ \t]*\([ \t]*\Z",
+)
+_PAIR_RE = _lazy("_PAIR_RE", r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
+_COMMENT_LINE_RE = _lazy("_COMMENT_LINE_RE", r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
+_LINE_PREFIX_RE = _lazy(
+    "_LINE_PREFIX_RE",
+    r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
+    r"[\"']?",
+)
+_ENV_PREFIX_RE = _lazy(
+    "_ENV_PREFIX_RE",
+    r"(?:[ \t]*-[ \t]+|[+\- ]?)"  # "- NAME=value" (a compose list item), or a diff marker
+    r"(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?",
+)
+_FLAG_CONTEXT_RE = _lazy(
+    "_FLAG_CONTEXT_RE", r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$"
+)
+_SCHEME_RE = _lazy(
+    "_SCHEME_RE", r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+"
+)
+# Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
+_ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
+# Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
+_PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
+# A backslash-newline inside a double- or single-quoted string continues it on the next line
+# (shell, YAML double quotes, Python): the value runs on to the closing quote.
+_QUOTED_SOURCES = {
+    '"': r'"((?:[^"\\\n]|\\(?:\r?\n|.)){0,4096})"',
+    "'": r"'((?:[^'\\\n]|\\(?:\r?\n|.)){0,4096})'",
+    "`": r"`([^`\n]{0,4096})`",
+    # JSON inside a string ("{\"password\": \"a\\\"b\"}"): one inner character is an outer
+    # escaped backslash pair (4 backslashes), an inner escaped quote (3 and a quote), another
+    # inner escape, an outer escape or a plain character; the inner string ends at \".
+    '\\"': r'\\"((?:\\\\\\\\|\\\\\\"|\\\\[^\\"]|\\[^\\"]|[^\\"\n]){0,4096}?)\\"',
+    "\\'": r"\\'(.{0,4096}?)\\'",
+}
+# Shell single quotes take a backslash literally ('abc\' is "abc\"): tried when the escape-
+# aware form finds no closing quote.
+_RAW_SQ_RE = _lazy("_RAW_SQ_RE", r"'([^'\n]{0,4096})'")
+# A doubled quote is one quote character inside the value: YAML single-quoted scalars, SQL
+# and PowerShell strings ('it''s'), C# verbatim and VB strings ("a""b").
+_DOUBLED_SOURCES = {
+    '"': r'"((?:[^"\n]|""){0,4096})"',
+    "'": r"'((?:[^'\n]|''){0,4096})'",
+}
+
+
+@cache
+def _quoted_res() -> dict[str, re.Pattern[str]]:
+    """The quoted-string patterns by opening quote, compiled at the first quoted value (held in
+    a dict, a lazy pattern would pay an attribute lookup per use)."""
+    return {k: re.compile(v) for k, v in _QUOTED_SOURCES.items()}
+
+
+@cache
+def _doubled_res() -> dict[str, re.Pattern[str]]:
+    return {k: re.compile(v) for k, v in _DOUBLED_SOURCES.items()}
+
+
+# Python/TOML/Java/C# triple-quoted strings: the value may span lines.
+_TRIPLE_SPAN = 4096
+# A string in parentheses (black wraps long ones so), or adjacent literals concatenated:
+# KEY = ("part one" "part two").
+_CONCAT_RE = _lazy(
+    "_CONCAT_RE",
+    r"\(\s{0,64}((?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')"
+    r"(?:\s{0,64}(?:\"[^\"\\\n]{1,1024}\"|'[^'\\\n]{1,1024}')){0,16})\s{0,64}\)",
+)
+# Unquoted values: where a value ends depends on the syntax around it. A closing bracket
+# glued to more value characters is part of the value (generated passwords use them).
+_TOKEN_RE = _lazy(
+    "_TOKEN_RE",
+    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~@])|\\(?![\"'nrt])){1,4096}",
+)
+# In .env files ; and & glued inside a word are literal (in shell they are operators, but
+# then followed by a space or another operator); a \n there is literal unless a NAME= follows
+# (an env file escaped into a JSON string).
+_ENV_TOKEN_RE = _lazy(
+    "_ENV_TOKEN_RE",
+    r"(?:[^\s\"'`;&|\\]|[;&]{1,8}(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+)
+_REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
+# <name>value</name>, the value possibly on its own line.
+_XML_VALUE_RE = _lazy("_XML_VALUE_RE", r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
+_TRAILING_COMMENT_RE = _lazy("_TRAILING_COMMENT_RE", r"[ \t]+(?:#|//|;).*$")
+
+
+@dataclass(slots=True)
+class _Value:
+    start: int
+    end: int
+    quoted: bool
+    literal: bool  # the syntax makes an unquoted value a literal string (env, YAML, URL query)
+    loose: bool = False  # literal, but a bare name there is still a variable (f(password=pw))
+    comment: bool = False  # in a comment: only a password-shaped value counts
+    content: str | None = None  # what to judge when it is not the span's text (joined parts)
+
+
+def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
+    start, floor = pos, max(0, pos - _MAX_NAME)
+    while start > floor and text[start - 1] in _IDENT_CHARS:
+        start -= 1
+    m = _IDENT_TAIL_RE.match(text, pos)
+    return start, (m.end() if m else pos)
+
+
+def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    start, end = _ident_bounds(text, pos)
+    raw = text[start:end]
+    is_flag = raw.startswith("--")
+    name = raw.strip(".-")
+    strength = _name_strength(name)
+    if strength == _KEYISH and start > 0 and text[start - 1] == " " and name.lower() == "key":
+        strength = _two_word_strength(text, start)
+    if not strength:
+        return
+    # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
+    braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
+    if start > 0 and text[start - 1] in "${" and not braced and not _php_variable(text, start):
+        # ${CLIENT_SECRET}, $TOKEN: a reference, not an assignment; but the default of
+        # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
+        _reference_default(text, start, end, strength, name, out)
+        return
+    value = _parse_value(text, start, end, is_flag, strength)
+    if value is None or (braced and not value.quoted):
+        return
+    vstart, vend = value.start, value.end
+    scheme = _SCHEME_RE.match(text, vstart, vend)
+    if scheme is None and name.lower().endswith("authorization"):
+        scheme = _ANY_SCHEME_RE.match(text, vstart, vend)
+    if scheme is not None and scheme.end() < vend:
+        # "Authorization: Bearer x": keep the scheme word visible, and a scheme makes any name
+        # a credential name.
+        vstart, strength = scheme.end(), _STRONG
+        m = _TOKEN_RE.match(text, vstart, vend)
+        vend = m.end() if m else vend
+    judged = value.content if value.content is not None else text[vstart:vend]
+    if _value_is_secret(judged, value, strength, name):
+        out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# ${X:-default}, ${X:=default}, ${x:default}; not ${X:?error message} nor ${X:+alternative}.
+_DEFAULT_RE = _lazy("_DEFAULT_RE", r":[-=]?(?![?+])([^}\s\"'`]{1,1024})\}")
+_WORD8_RE = _lazy("_WORD8_RE", r"[^\s]{8,}")
+
+
+def _reference_default(
+    text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
+) -> None:
+    if start < 2 or text[start - 2 : start] != "${":
+        return
+    m = _DEFAULT_RE.match(text, end)
+    if m is None:
+        return
+    ctx = _Value(m.start(1), m.end(1), False, True)
+    if _value_is_secret(m.group(1), ctx, strength, name):
+        out.append((m.start(1), m.end(1), _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _two_word_strength(text: str, start: int) -> int:
+    """``api key``, ``Secret Key``: a strong name written as two words, else ``key`` alone."""
+    lo = max(0, start - 18)
+    space = text.rfind(" ", lo, start - 1)
+    word = text[space + 1 if space >= 0 else lo : start - 1]
+    return _STRONG if word.isalpha() and word.lower() in _STRONG_KEY_PREFIXES else _KEYISH
+
+
+def _maybe_password_word(text: str, pos: int) -> bool:
+    """A cheap first look at the word at ``pos``: 8+ characters, not a lowercase word."""
+    m = _WORD8_RE.match(text, pos)
+    return m is not None and not m.group().isalpha()
+
+
+_NEXT_LINE_RE = _lazy("_NEXT_LINE_RE", r"\r?\n([ \t]{1,64})(?=\S)")
+# What starts a YAML node that is not a plain scalar: a list item, comment, collection,
+# anchor, alias, tag or block scalar.
+_NOT_PLAIN_STARTS = "-#{[&*!|>%@`"
+
+
+def _next_line_value(text: str, vpos: int, line_start: int, yaml: bool) -> _Value | None:
+    nxt = _NEXT_LINE_RE.match(text, vpos)
+    if nxt is None or len(nxt.group(1)) <= _spaces(text, line_start):
+        return None
+    at = nxt.end()
+    if text[at] in "\"'":
+        if text.startswith(text[at] * 3, at):
+            return None  # a docstring after "def f(...) -> Authorization:", not a value
+        return _value_at(text, at, mode="token", literal=True)
+    if not yaml or text[at] in _NOT_PLAIN_STARTS or _KEY_LINE_RE.match(text, at) is not None:
+        return None  # a nested mapping, a list, code: not this key's scalar
+    return _value_at(text, at, mode="rest", literal=True)
+
+
+_BRACKETS_RE = _lazy("_BRACKETS_RE", r"[{}()\[\]<>]")
+
+
+def _spaces(text: str, pos: int) -> int:
+    n = 0
+    while pos + n < len(text) and text[pos + n] in " \t":
+        n += 1
+    return n
+
+
+def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
+    """``set "NAME=a&b;c"``, ``'password=a#b'``: a string holding one assignment and no space
+    keeps ``&;#`` in the value, up to its closing quote."""
+    close = text.find(text[quote_at], vpos, vpos + 1024)
+    if close <= vpos or text[close - 1] == "\\":
+        return None
+    if any(c.isspace() for c in text[vpos:close]):
+        return None  # "host=db password=x user=y": a conninfo, its values end at a space
+    return _Value(vpos, close, False, True, True)
+
+
+def _php_variable(text: str, start: int) -> bool:
+    """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
+    if text[start - 1] != "$":
+        return False
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return text[line_start : start - 1].strip() in ("", "my", "our", "local")  # Perl
+
+
+def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
+    if text.startswith(_PAIR_FOLLOW, end):  # cheap test first: most names are followed by = or :
+        listed = _name_value_pair(text, start, end)
+        if listed is not None:
+            return listed
+    sep = _SEP_RE.match(text, end)
+    name_quoted = start > 0 and text[start - 1] in "\"'`"
+    if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
+        pair = _PAIR_RE.match(text, end)
+        if pair is not None:
+            # ("NAME", "value") could as well be a list of names ('token', 'page_size'): an
+            # identifier there counts only when it looks generated. Not after a setter whose
+            # first argument is a name and second its value: define(), setProperty(), Setenv().
+            value = _value_at(text, pair.end(), mode="token", literal=True)
+            if value is not None:
+                value.loose = _SETTER_RE.search(text, max(0, start - 40), start - 1) is None
+            return value
+    if sep is not None and name_quoted and sep.group("close") is None:
+        # A string holding "Name: value" (an HTTP header, a conninfo) or prose ('Password: ').
+        # After curl's -H it is a header for sure, so the value is literal whatever its shape.
+        header = _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
+        # 'name=value' in one string (ansible -e, conninfo, a query): the value is literal.
+        glued = sep.group("op") == "=" and sep.group() == "="
+        if text.startswith(text[start - 1], sep.end()):
+            return None  # "…password=" + pw: the string ends there, the value is code
+        if glued:
+            whole = _whole_string_value(text, start - 1, sep.end())
+            if whole is not None:
+                return whole
+        # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
+        return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
+    if sep is None:
+        prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
+        if prose is not None:
+            # Markdown prose: "Set `API_KEY` to `value`": the value is a literal in backticks.
+            return _value_at(text, prose.end(), mode="token", literal=True)
+        if end < len(text) and text[end] == "," and _at_line_start(text, start):
+            # A CSV row "name,value,...": a name there could as well head a column of names,
+            # so the value counts only when it looks generated (loose).
+            row = _value_at(text, end + 1, mode="token", literal=True)
+            if row is not None:
+                row.loose = True
+            return row
+        said = _COMMENT_OP_RE.match(text, end)
+        # "key fingerprint", "token expiry": a bare space counts only after a strong name (and
+        # is tested first: nearly every name in prose is followed by one).
+        if said is not None and said.group().isspace():
+            # Not after a --flag either: its line starts with "--", which is no SQL comment.
+            if is_flag or strength != _STRONG or not _maybe_password_word(text, said.end()):
+                said = None
+        if said is not None and _in_comment(text, start):
+            # "# root password is hunter2!x", "REM password==...": prose in a comment, so only
+            # a password-shaped word counts.
+            value = _value_at(text, said.end(), mode="token", literal=True)
+            if value is not None:
+                value.comment = True
+            return value
+        if said is not None and strength == _STRONG and said.group().strip() in ("is", "was"):
+            # Prose outside a comment (a commit message, a PR text): "the password is X." —
+            # again only a password-shaped word counts ("is incorrect", "is stored" do not),
+            # and the word runs to a space (prose has no ";" or "&" separators).
+            value = _value_at(text, said.end(), mode="env", literal=True)
+            if value is None or _BRACKETS_RE.search(text, value.start, value.end) is not None:
+                return None  # "the key is {len(key)} bytes": an f-string or call, not a word
+            value.comment = True  # (a full stop after it is covered too: it may be its own)
+            return value
+        if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
+            # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
+            return _value_at(text, said.end(), mode="token", literal=True)
+        positional = _positional_assignment(text, start) if end < len(text) else None
+        if positional is not None and text[end] in " \t":
+            vpos = end
+            while vpos < len(text) and text[vpos] in " \t":
+                vpos += 1
+            if text.startswith("(", vpos):
+                return None  # fish command substitution: (read -s), (cat token)
+            if positional == "docker":
+                # Dockerfile's "ENV NAME value": the value is the rest of the line, spaces too.
+                return _value_at(text, vpos, mode="rest", literal=True)
+            # A C constant is an expression unless quoted; a shell word is a literal.
+            return _value_at(text, vpos, mode="env", literal=positional == "shell")
+        if is_flag and end < len(text) and text[end] in " \t":
+            vpos = end
+            while vpos < len(text) and text[vpos] in " \t":
+                vpos += 1
+            value = _value_at(text, vpos, mode="env", literal=True)
+            if value is not None and _MYSQL_CMD_RE.search(_line_before(text, start)):
+                # mysql's --password takes its value only after "=" (else it prompts and the
+                # next word is the database), but a password-shaped word there was meant as one.
+                value.comment = True
+            return value
+        return None
+    op = sep.group("op")
+    if op == ">":
+        # Only XML: <password>value</password>, <entry key="password">value</entry>
+        xml_attr = name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1)
+        if (start == 0 or text[start - 1] != "<") and not xml_attr:
+            return None
+        cdata = _CDATA_RE.match(text, sep.end())
+        if cdata is not None:
+            # <password><![CDATA[a<b&c]]></password>: the value is the CDATA's content.
+            return _Value(cdata.start(1), cdata.end(1), True, True)
+        m = _XML_VALUE_RE.match(text, sep.end())
+        if m is None:
+            return None
+        return _Value(m.start(1), m.end(1), False, True)
+    vpos = sep.end()
+    if (
+        op == ":"
+        and text.startswith(("**", "__"), vpos)
+        and text[start - 2 : start] in ("**", "__")
+    ):
+        # Markdown "**Password:** value": a label in prose, its value a literal word.
+        value = _value_at(text, vpos + 2 + _spaces(text, vpos + 2), mode="env", literal=True)
+        if value is not None:
+            value.comment = True
+        return value
+    floor = max(0, start - _MAX_LOOKBACK)
+    line_start = text.rfind("\n", floor, start) + 1 or floor
+    head = start - 1 if name_quoted else start
+    at_line_start = _LINE_PREFIX_RE.fullmatch(text, line_start, head) is not None
+    if at_line_start and vpos < len(text) and text[vpos] in "\r\n":
+        # Nothing after the operator: the value may be on the next, more indented line
+        # ('"password":\n  "x"', 'password =\n    "x"', YAML's 'password:\n  x').
+        return _next_line_value(text, vpos, line_start, at_line_start and op == ":")
+    spaced = " " in sep.group() or "\t" in sep.group()
+    if not at_line_start and _COMMENT_LINE_RE.match(text, line_start, head) is not None:
+        # "# prod db password: hunter2!": in a comment, a password-shaped word is the value.
+        value = _value_at(text, vpos, mode="token", literal=True)
+        if value is not None:
+            value.comment = True
+        return value
+    if is_flag:
+        return _value_at(text, vpos, mode="env", literal=True)
+    if at_line_start and op == ":" and not name_quoted:
+        props = _YAML_PROPS_RE.match(text, vpos)
+        if props is not None and props.end() < len(text) and text[props.end()] not in "\r\n":
+            vpos = props.end()  # "password: &pw value", "password: !!str value": syntax first
+        block = _yaml_block(text, vpos)
+        if block is not None:
+            # "password: |" then the value, indented, on the next lines.
+            return block
+        # YAML: unquoted values are literal strings and run to the end of the line.
+        return _value_at(text, vpos, mode="rest", literal=True)
+    if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
+        if op == "=" and "." in text[start:end] and line_start == head:
+            # A dotted name cannot be a shell variable: a .properties line, whose value is the
+            # rest of the line (";", "&", "#" and spaces included), continued by a backslash.
+            return _value_at(text, vpos, mode="props", literal=True)
+        # An unindented NAME=value line: .env, .npmrc, shell.
+        return _value_at(text, vpos, mode="env", literal=True)
+    if at_line_start and op in _ASSIGN_OPS and spaced:
+        # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
+        # Make's ?= and ::= assign text, never an expression.
+        return _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
+    before = text[line_start:start]
+    if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
+        if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
+            return None  # "…?password=" + pw: the URL string ends there, the value is code
+        if text[start - 1] == ";" and text.startswith("{", vpos):
+            braced = _ODBC_BRACED_RE.match(text, vpos)
+            if braced is not None:
+                # ODBC: Pwd={a;b}}c} — braces quote a value with ";", "}}" is a brace in it.
+                return _Value(braced.start(1), braced.end(1), True, True)
+        return _value_at(text, vpos, mode="token", literal=True)
+    if op == ":" and _YAML_FLOW_RE.match(text, line_start, start) is not None:
+        # "db: {user: app, password: x}": a YAML flow mapping, whose plain values are
+        # literals (an identifier there still has to look generated: it could be JS).
+        return _value_at(text, vpos, mode="token", literal=True, loose=True)
+    if op == "=" and not spaced and _kv_before(before):
+        # "host=db user=app password=x": a conninfo or option string, whose values are literal
+        # and end at a space (a glued "&" or ";" is part of them: no query string has spaces).
+        return _value_at(text, vpos, mode="env", literal=True)
+    # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
+    # value is literal unless it reads as code (checked by _unquoted_is_literal).
+    return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+# Operators that assign a literal at the start of a line: INI/.env "=", Make "?=", ":=", "::=".
+_ASSIGN_OPS = frozenset({"=", "?=", ":=", "::=", ":::="})
+_CDATA_RE = _lazy("_CDATA_RE", r"\s{0,256}<!\[CDATA\[(.{1,4096}?)\]\]>", re.S)
+_XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
+# A word "name=value" then a space before this name: not a keyword argument (no comma).
+_KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
+
+
+_ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
+_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
+
+
+def _kv_before(before: str) -> bool:
+    """Whether the word before (after a space) is ``name=value``: an option string."""
+    if not before.endswith((" ", "\t")):
+        return False
+    words = before[-320:].split()
+    return bool(words) and _KV_WORD_RE.fullmatch(words[-1]) is not None
+
+
+# {"name": "API_KEY", "value": "…"}, "- name: DB_PASSWORD / value: …" (Kubernetes env),
+# {"ParameterKey": "DbPassword", "ParameterValue": "…"}, {"Key": "password", "Value": "…"}.
+_NAME_FIELD_RE = _lazy(
+    "_NAME_FIELD_RE",
+    r"(?:name|Name|NAME|key|Key|KEY|ParameterKey|ParameterName)[\"']?[ \t]*[:=][ \t]*[\"']?\Z",
+)
+_VALUE_FIELD_RE = _lazy(
+    "_VALUE_FIELD_RE",
+    r"[\"']?[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?[\"']?(?:value|Value|VALUE|ParameterValue)[\"']?"
+    r"[ \t]*[:=][ \t]*",
+)
+
+
+_PAIR_FOLLOW = ('"', "'", ",", "\n", "\r")
+
+
+def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
+    """The value of a name/value pair whose name field holds a secret-like name."""
+    m = _VALUE_FIELD_RE.match(text, end)  # first: it fails at the first character mostly
+    if m is None or _NAME_FIELD_RE.search(text, max(0, start - 24), start) is None:
+        return None
+    # {name: "password", value: form.password} is code, an identifier there a variable; a
+    # YAML list item (value on the next line) holds a literal.
+    yaml = "\n" in m.group()
+    return _value_at(text, m.end(), mode="token", literal=True, loose=not yaml)
+
+
+# A YAML node's properties: an anchor (&name) and/or a core tag (!!str), then the value. Not
+# local tags: !vault holds ciphertext, CloudFormation's !Ref and !Sub name other values.
+_YAML_PROPS_RE = _lazy("_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary))[ \t]+){1,2}")
+_YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
+_YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
+# Bounds per hit (a PEM key of 4096 bits is ~51 lines, ~3.3 KB): a text of nested
+# "password: |" heads must not make each of them read far.
+_YAML_BLOCK_LINES = 64
+_YAML_BLOCK_CHARS = 8192
+
+
+def _yaml_block(text: str, vpos: int) -> _Value | None:
+    """A YAML literal/folded block scalar (``|``, ``>-``): every line indented like its first.
+
+    Judged as one word when each line is one (a key, a certificate body), else as the text.
+    """
+    head = _YAML_BLOCK_HEAD_RE.match(text, vpos)
+    if head is None:
+        return None
+    at, indent, start, end = head.end(), -1, -1, -1
+    words: list[str] = []
+    limit = min(len(text), head.end() + _YAML_BLOCK_CHARS)
+    for _ in range(_YAML_BLOCK_LINES):
+        m = _YAML_LINE_RE.match(text, at, limit)
+        if m is None or m.end() == at:
+            break
+        if m.group(2):
+            width = len(m.group(1))
+            if indent < 0:
+                indent = width
+            if width < indent or width == 0 or _KEY_LINE_RE.match(m.group(2)) is not None:
+                break
+            start = m.start(2) if start < 0 else start
+            end = m.end(2)
+            words.append(m.group(2))
+        at = m.end()
+    if start < 0:
+        return None
+    value = _Value(start, end, False, True)
+    if len(words) > 1:
+        one_word_lines = not any(" " in w or "\t" in w for w in words)
+        value.content = "".join(words) if one_word_lines else " ".join(words)
+    return value
+
+
+def _at_line_start(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return not text[line_start:start].strip()
+
+
+def _in_comment(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    return _COMMENT_LINE_RE.match(text, line_start, start) is not None
+
+
+_SQL_ROLE_RE = _lazy("_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b", re.I)
+
+
+def _sql_role(text: str, start: int) -> bool:
+    return _SQL_ROLE_RE.search(_line_before(text, start)) is not None
+
+
+def _positional_assignment(text: str, start: int) -> str | None:
+    """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
+    lo = max(0, start - 24)
+    if (
+        text.rfind("define", lo, start) < 0
+        and text.rfind("set", lo, start) < 0
+        and text.rfind("ENV", lo, start) < 0
+    ):
+        return None  # the common case, decided without finding the line start
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
+        return "c"
+    if _DOCKER_ENV_RE.fullmatch(text, line_start, start) is not None:
+        return "docker"
+    if _CONFIG_SET_RE.search(text, max(line_start, start - 64), start) is not None:
+        return "shell"
+    return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
+
+
+def _value_at(
+    text: str, vpos: int, *, mode: str, literal: bool, loose: bool = False
+) -> _Value | None:
+    if vpos >= len(text):
+        return None
+    m = _PY_STR_PREFIX_RE.match(text, vpos)
+    if m is not None:
+        if text[vpos : m.end()].lower().count("f"):
+            return None  # f-string: an expression, not a literal
+        vpos = m.end()
+    ch = text[vpos]
+    if ch == "\\" and text.startswith(('\\"', "\\'"), vpos):
+        ch = text[vpos : vpos + 2]
+    if ch in "\"'" and text.startswith(ch * 3, vpos):
+        return _triple_quoted(text, vpos, ch)
+    quoted = _quoted_res().get(ch)
+    if quoted is not None:
+        return _quoted_value(text, vpos, ch, quoted)
+    if ch == "(" and mode != "env":
+        return _concatenated(text, vpos)
+    if mode in ("rest", "props"):
+        rest = _REST_RE.match(text, vpos)
+        assert rest is not None
+        chunk = _TRAILING_COMMENT_RE.sub("", rest.group()).rstrip().rstrip(",;")
+        if not chunk:
+            return None
+        end = vpos + len(chunk)
+        value = _Value(vpos, end, False, literal, loose)
+        if mode == "props" and chunk.endswith("\\"):
+            value.end = _continued_lines(text, end)
+            value.content = _CONTINUATION_RE.sub("", text[vpos : value.end])
+        return value
+    token_re = _ENV_TOKEN_RE if mode == "env" else _TOKEN_RE
+    tm = token_re.match(text, vpos)
+    if tm is None or tm.end() == vpos:
+        return None
+    return _Value(vpos, tm.end(), False, literal, loose)
+
+
+def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Value | None:
+    qm = quoted.match(text, vpos)
+    if qm is None and ch == "'":
+        qm = _RAW_SQ_RE.match(text, vpos)
+    if qm is None:
+        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
+        return None
+    doubled = _doubled_res().get(ch)
+    if doubled is not None and text.startswith(ch, qm.end()):
+        # 'it''s' (YAML, SQL, PowerShell), @"a""b" (C#), or Python's 'a' 'b' glued: one value.
+        dm = doubled.match(text, vpos)
+        if dm is not None and dm.end() > qm.end():
+            qm = dm
+    return _Value(qm.start(1), qm.end(1), True, True)
+
+
+def _triple_quoted(text: str, vpos: int, ch: str) -> _Value | None:
+    """A triple-quoted value (Python, TOML, Java/C# text blocks): its content, stripped."""
+    close = text.find(ch * 3, vpos + 3, vpos + 3 + _TRIPLE_SPAN)
+    if close < 0:
+        return None
+    start, end = vpos + 3, close
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Value(start, end, True, True) if end > start else None
+
+
+def _concatenated(text: str, vpos: int) -> _Value | None:
+    """``("part one"\n "part two")``: adjacent literals in parentheses are one string."""
+    m = _CONCAT_RE.match(text, vpos)
+    if m is None:
+        return None
+    parts = _QUOTED_PART_RE.findall(m.group(1))
+    value = _Value(m.start(1), m.end(1), True, True)
+    value.content = "".join(a or b for a, b in parts)
+    return value
+
+
+# A line that starts a new entry (YAML "key:", properties "key="): it ends a block scalar or
+# continued value. Real secret blocks (key bodies, tokens) never hold one, and stopping there
+# keeps a text of nested heads from making each head read the lines of all the others.
+_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\Z)|=)")
+_CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
+_QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
+_MAX_CONTINUED = 32
+
+
+def _continued_lines(text: str, end: int) -> int:
+    """Java properties: a line ending in a backslash continues on the next line."""
+    for _ in range(_MAX_CONTINUED):
+        if end == 0 or text[end - 1] != "\\":
+            break
+        nl = text.find("\n", end)
+        if nl < 0:
+            break
+        nxt = _REST_RE.match(text, nl + 1)
+        assert nxt is not None
+        line = nxt.group().rstrip()
+        if not line.strip() or _KEY_LINE_RE.match(line.lstrip()) is not None:
+            break  # a new "key=" line: the value (or a hostile run of heads) ends here
+        end = nl + 1 + len(line)
+    return end
+
+
+# ---------------------------------------------------------------------------------------------
+# Value classification: placeholders, code, prose and public material are not secrets.
+# ---------------------------------------------------------------------------------------------
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "", "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off",
+        "password", "passwd", "pass", "pwd", "secret", "secrets", "token", "key", "apikey",
+        "api_key", "api-key", "changeme", "change_me", "change-me", "example", "dummy", "test",
+        "testing", "debug", "default", "required", "optional", "empty", "blank", "string", "str",
+        "int", "bool", "bytes", "any", "object", "number", "bearer", "basic", "digest", "bot",
+        "inherit", "hidden", "masked", "mask", "unset", "tbd", "todo", "n/a", "na", "redacted",
+        "placeholder", "sample", "foo", "bar", "baz", "foobar", "secret_key", "access_token",
+        "auth_token", "mypassword", "my_password", "yourpassword", "your_password",
+        "str | none", "optional[str]", "string?", "char", "text", "your",
+    }
+)  # fmt: skip
+_PLACEHOLDER_RE = _lazy(
+    "_PLACEHOLDER_RE",
+    r"""^(?:
+        [xX*.\-_#•?~=]+                       # xxx, ****, ..., ---
+      | <[^<>]*>                              # <your-key>
+      | \$[A-Za-z_]\w*                        # $DB_PASSWORD
+      | \$\{[^}]*\}?                          # ${DB_PASSWORD}
+      | \$\(.*\)?                             # $(cat secret)
+      | %(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*|(?:[A-Z][a-z]+)+)%   # %PASSWORD% (Windows)
+      | \{[\w.\s\-]*\}                        # {password}, {0}
+      | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
+      | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
+      | [A-Za-z_$][\w$.]*[\[(]                # ENV[, getenv( : an expression cut at a quote
+    )$""",
+    re.X,
+)
+_PLACEHOLDER_SUB_RE = _lazy(
+    "_PLACEHOLDER_SUB_RE",
+    r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
+    r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
+    r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
+    r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
+    # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
+    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
+    re.I,
+)
+_PUBLIC_PREFIX_RE = _lazy(
+    "_PUBLIC_PREFIX_RE",
+    r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-|sk-ssh-|-----BEGIN (?:PUBLIC KEY|CERTIFICATE|"
+    r"RSA PUBLIC KEY|PGP PUBLIC)|sha(?:1|224|256|384|512)[-:=]|md5[-:]|data:|blake2b?[-:])",
+)
+_PATH_OR_URL_RE = _lazy(
+    "_PATH_OR_URL_RE", r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:|/|\./|\.\./|~/|[A-Za-z]:\\)"
+)
+# Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
+_HARD_CODE_RE = _lazy(
+    "_HARD_CODE_RE",
+    r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)",
+)
+# Code-looking values that are plain literals in env and YAML files.
+_SOFT_CODE_RE = _lazy(
+    "_SOFT_CODE_RE",
+    r"^(?:(?:await|new|lambda|function|yield|not|require|import|typeof|this|self)\b"
+    r"|[(\[{<&*!@]"
+    r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$"
+    r"|[A-Za-z_$][\w$.]*[ \t]+(?:\|\||\?\?|&&|or|and|if|\+|-|\*|/|%|\?|:|=)(?:[ \t]|$))",
+)
+_IDENTIFIER_RE = _lazy("_IDENTIFIER_RE", r"[A-Za-z_$][\w$]*")
+_DOTTED_RE = _lazy("_DOTTED_RE", r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_NUMBER_RE = _lazy("_NUMBER_RE", r"[-+]?\d+(?:\.\d+)?")
+_WORDY_PIECE_RE = _lazy("_WORDY_PIECE_RE", r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_HEX_RE = _lazy("_HEX_RE", r"[0-9a-fA-F]+")
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pass", "pwd", "secret", "token", "key", "auth", "credential",
+     "credentials", "apikey", "access"}
+)  # fmt: skip
+
+
+# Template expressions: what they stand for is filled in elsewhere.
+_TEMPLATE_RE = _lazy(
+    "_TEMPLATE_RE",
+    r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
+    r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?"
+    r"|%(?:[A-Z_][A-Z0-9_]{0,128}|[a-z_][a-z0-9_]{0,128}|(?:[A-Z][a-z]{1,32}){1,8})%"
+    r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{",
+)
+# [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
+_MASK_RE = _lazy(
+    "_MASK_RE",
+    r"^(?:\[[A-Za-z _\-]{1,32}\]?|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
+    r"|<[^<>]{0,64}>)$",
+)
+
+
+def _is_placeholder(value: str) -> bool:
+    v = value.strip().strip("\"'\\")
+    low = v.lower()
+    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
+        return True
+    if _PLACEHOLDER_SUB_RE.search(v) is not None:
+        return True
+    core = [c for c in v if c.isalnum()]
+    if len(core) >= 12 and len(set(core)) < 5:
+        return True  # a fill pattern: 0000…, abab…
+    if _TEMPLATE_RE.search(v) is None:
+        return False
+    # "NFEq${x}iwJ9" keeps a secret around the template; "${USER}:${PASS}" does not.
+    rest = _TEMPLATE_RE.sub("", v)
+    rest_core = "".join(c for c in rest if c.isalnum())
+    kinds = any(c.islower() for c in rest_core) + any(c.isupper() for c in rest_core)
+    kinds += any(c.isdigit() for c in rest_core)
+    return len(rest_core) < 6 or _is_wordy(rest_core) or kinds < 2
+
+
+def _is_prose(value: str) -> bool:
+    """Several ordinary words: a label or a sentence, not a credential."""
+    words = value.split()
+    if len(words) < 2:
+        return False
+    plain = sum(1 for w in words if w.strip(".,!?:;'\"()").isalpha())
+    return plain / len(words) >= 0.6
+
+
+def _is_wordy(value: str) -> bool:
+    """An identifier-like run of words (``my-app-prod-key``), not random characters."""
+    pieces = _WORDY_PIECE_RE.findall(value)
+    letters = [p for p in pieces if not p.isdigit()]
+    if not letters:
+        return False
+    digit_runs = len(pieces) - len(letters)
+    mean = sum(len(p) for p in letters) / len(letters)
+    return mean >= 3.5 and digit_runs <= 2
+
+
+_TOKEN_CHARS_RE = _lazy("_TOKEN_CHARS_RE", r"[A-Za-z0-9+/=_\-.~%]+")
+_ALNUM_RUN_RE = _lazy("_ALNUM_RUN_RE", r"[A-Za-z0-9]+")
+
+
+def _longest_alnum_run(value: str) -> int:
+    return max((len(r) for r in _ALNUM_RUN_RE.findall(value)), default=0)
+
+
+def _entropy(value: str) -> float:
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def _looks_random(value: str, min_len: int = 16) -> bool:
+    """A high-entropy token: what generated keys look like, and identifiers do not."""
+    if len(value) < min_len or any(c.isspace() for c in value):
+        return False
+    if _UUID_RE.fullmatch(value) or _PUBLIC_PREFIX_RE.match(value):
+        return False
+    classes = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+    )
+    if classes < 2 or _is_wordy(value) or _PATH_OR_URL_RE.match(value):
+        return False
+    # Generated keys use token alphabets (base64, hex, url-safe) and have long unbroken runs;
+    # regexes, escapes and dotted config names do not.
+    if not _TOKEN_CHARS_RE.fullmatch(value) or _longest_alnum_run(value) < 8:
+        return False
+    return _entropy(value) >= 3.0
+
+
+# A regular expression (a character class then a quantifier, a non-capturing group): the
+# pattern of a secret (cl_pw = r'([0-9a-f]{64})' in a scanner), never a chosen password.
+_REGEX_SHAPE_RE = _lazy("_REGEX_SHAPE_RE", r"\[[^\]\s]{1,64}\][{*+?]|\(\?[:=!<]")
+
+
+def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
+    v = value.strip()
+    if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+        return False
+    if _REGEX_SHAPE_RE.search(v) is not None:
+        return False
+    if _fails_checksum(v):
+        return False
+    if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
+        return False
+    if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal, ctx.loose):
+        return False
+    if ctx.comment and not _password_shaped(v):
+        return False
+    if ctx.quoted and ctx.loose and _IDENTIFIER_RE.fullmatch(v) and not _looks_random(v):
+        return False
+    if _NUMBER_RE.fullmatch(v) and len(v) < 6:
+        return False
+    if _is_prose(v) and not (ctx.quoted and _is_passphrase(v, name)):
+        return False
+    if strength == _KEYISH:
+        # A weak name ("key", "signature") needs a random-looking value, and not a hex
+        # digest (git ids, md5/sha checksums are what such names usually hold).
+        return _looks_random(v) and not _HEX_RE.fullmatch(v)
+    return len(v) >= 4
+
+
+_PASSWORD_NAME_RE = _lazy("_PASSWORD_NAME_RE", r"pass|pwd", re.I)
+# Words of a form label or a message about a password, never of a passphrase.
+_LABEL_WORDS = frozenset(
+    {
+        "enter", "your", "please", "must", "invalid", "incorrect", "wrong", "required", "the",
+        "is", "are", "be", "for", "of", "to", "an", "field", "confirm", "new", "current", "reset",
+        "forgot", "password", "passwords", "not", "do", "does", "match", "at", "least",
+        "characters", "type", "here", "with", "and", "or", "this", "that", "you", "too",
+        "short", "long", "weak", "strong", "change", "set", "update", "old", "repeat", "show",
+        "a", "secret", "my",
+    }
+)  # fmt: skip
+
+
+def _is_passphrase(value: str, name: str) -> bool:
+    """A quoted multi-word value under a password name: a passphrase, unless it is a label."""
+    words = value.lower().split()
+    if not _PASSWORD_NAME_RE.search(name) or not 2 <= len(words) <= 6:
+        return False
+    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS for w in words)
+
+
+def _password_shaped(value: str) -> bool:
+    """A single word that mixes character kinds the way chosen passwords do (not a word)."""
+    if len(value) < 8 or any(c.isspace() for c in value) or _is_wordy(value):
+        return False
+    kinds = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )
+    return kinds >= 3 or (kinds == 2 and _entropy(value) >= 3.0)
+
+
+_YAML_SYNTAX_RE = _lazy("_YAML_SYNTAX_RE", r"[!&*][A-Za-z_][\w.\-]*(?:[ \t].*)?")
+
+
+def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
+    if _HARD_CODE_RE.match(value):
+        return False
+    if _DOTTED_RE.fullmatch(value):
+        return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
+    if loose and (_IDENTIFIER_RE.fullmatch(value) or _SOFT_CODE_RE.match(value)):
+        return _looks_random(value)
+    if literal_ctx:
+        # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
+        return _YAML_SYNTAX_RE.fullmatch(value) is None
+    # In code an unquoted value is an expression (a variable, a call, an operator) unless it
+    # is clearly a random token.
+    return not _SOFT_CODE_RE.match(value) and _looks_random(value)
+
+
+def _names_a_secret(value: str) -> bool:
+    """``'aws_secret_access_key'``, ``"AWSSecretKey"``: the name of a secret, not one."""
+    if not _IDENTIFIER_RE.fullmatch(value) or any(c.isdigit() for c in value):
+        return False
+    return any(t.lower() in _SECRET_WORDS for t in _NAME_SPLIT_RE.findall(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured forms: command-line passwords, non-URL DSNs, auth tuples, .netrc, Terraform
+# variable defaults, JWK private members, Kubernetes Secrets. Each is anchored at a literal.
+# ---------------------------------------------------------------------------------------------
+_LINE_WINDOW = 512
+
+
+def _line_before(text: str, pos: int) -> str:
+    lo = max(0, pos - _LINE_WINDOW)
+    return text[text.rfind("\n", lo, pos) + 1 or lo : pos]
+
+
+def _add_literal(out: list[_Cand], start: int, end: int, kind: str, value: str) -> None:
+    if end > start and not _is_placeholder(value) and MARKER_PREFIX not in value:
+        out.append((start, end, kind, _PRIO_GENERIC))
+
+
+# mysql -p'secret' / -psecret (glued: mysql's own syntax); sshpass -p / docker login -p /
+# redis-cli -a (spaced).
+_GLUED_P_RE = _lazy(
+    "_GLUED_P_RE", r"[ \t]-p(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))"
+)
+_SPACED_P_RE = _lazy(
+    "_SPACED_P_RE",
+    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))",
+)
+_MYSQL_CMD_RE = _lazy("_MYSQL_CMD_RE", r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
+_SPACED_P_CMD_RE = _lazy(
+    "_SPACED_P_CMD_RE",
+    r"\bsshpass\b|\b(?:docker|podman|buildah|helm|nerdctl|skopeo|oras|az)\b[^|;&\n]*\blogin\b"
+    r"|\bmongo\w*\b",
+)
+_SPACED_A_CMD_RE = _lazy("_SPACED_A_CMD_RE", r"\bredis-cli\b")
+
+
+# (trigger, the command that must start the line's segment, what follows the trigger).
+_CLI_WORD = r"(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$%][^\s]{0,255}))"
+_CLI_VALUE_RE = _lazy("_CLI_VALUE_RE", r"[ \t]*" + _CLI_WORD)
+# keytool's -storepass/-srcstorepass/-keypass... are triggered without their dash: anchored at
+# "pass" they share the assignment detector's scan stop instead of adding to the "-" ones.
+_CLI_FLAGS: dict[str, str] = {
+    " -P": r"\b(?:sqlcmd|bcp|osql|isql)\b",
+    " -w": r"\bldap\w*\b",
+    "storepass": r"\bkeytool\b",
+    "keypass": r"\bkeytool\b",
+}
+_CLI_CMD_RES = {k: _lazy(f"_CLI_CMD_{i}", v) for i, (k, v) in enumerate(_CLI_FLAGS.items())}
+# openssl -passin pass:x / -passout pass:x / -pass pass:x (env:, file:, fd: are references).
+_OPENSSL_PASS_RE = _lazy("_OPENSSL_PASS_RE", r"-pass(?:in|out|word)?[ \t]+\Z")
+# smbclient/rpcclient -U 'DOMAIN\\user%password'.
+_SMB_USER_RE = _lazy("_SMB_USER_RE", r"-U[ \t]+['\"]?[^\s%'\"]{1,256}%([^\s'\"]{1,256})")
+_SMB_CMD_RE = _lazy("_SMB_CMD_RE", r"\b(?:smbclient|rpcclient|smbmap|smbget|net)\b")
+# net use Z: \\server\share PASSWORD /user:DOMAIN\name
+_NET_USE_RE = _lazy(
+    "_NET_USE_RE", r"\bnet[ \t]+use\b[^\n]*?\\\\[^\s]+[ \t]+([^\s/*][^\s]{0,255})[ \t]+\Z", re.I
+)
+# htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD.
+_HTPASSWD_RE = _lazy(
+    "_HTPASSWD_RE",
+    r"htpasswd((?:[ \t]+-[A-Za-z]{1,6})+)((?:[ \t]+(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s|;&]+)){2,3})",
+)
+_HT_WORD_RE = _lazy("_HT_WORD_RE", r"'([^'\n]*)'|\"([^\"\n]*)\"|([^\s|;&]+)")
+
+
+def _cli_flag(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A password flag or argument of a known command (sqlcmd -P, ldapsearch -w, keytool...)."""
+    if hit[0] != " " and (pos == 0 or text[pos - 1] not in "-tc"):
+        return  # keytool: -storepass, -srcstorepass, -deststorepass, -keypass, -srckeypass...
+    if _CLI_CMD_RES[hit].search(_line_before(text, pos)) is None:
+        return
+    at = pos + len(hit)
+    m = _CLI_VALUE_RE.match(text, at)
+    if m is not None and m.start() < m.end() and text[at : at + 1] in " \t":
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+# rabbitmqctl add_user NAME PASSWORD / change_password NAME PASSWORD (anchored at the command:
+# a trigger on " add_user" would stop the scan at every "_" of the text).
+_RABBITMQCTL_RE = _lazy(
+    "_RABBITMQCTL_RE",
+    r"rabbitmqctl(?:[ \t]+-\S+(?:[ \t]+[^\s-]\S*)?)*[ \t]+(?:add_user|change_password)"
+    r"[ \t]+(?:'[^'\n]{1,256}'|\"[^\"\n]{1,256}\"|\S{1,256})[ \t]+" + _CLI_WORD,
+)
+
+
+def _rabbitmqctl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _RABBITMQCTL_RE.match(text, pos)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+# A literal piped into a command that reads a password from stdin.
+_ECHO_PIPE_RE = _lazy(
+    "_ECHO_PIPE_RE",
+    r"\b(?:echo|printf)[ \t]+(?:-[ne]{1,2}[ \t]+)?" + _CLI_WORD + r"[ \t]*\|[^|\n]{0,200}\Z",
+)
+# Commands whose value argument is stored as a secret: gh secret set NAME --body V, az keyvault
+# secret set --value V, aws secretsmanager ... --secret-string V, aws ssm put-parameter
+# --type SecureString --value V.
+_SECRET_CLI_VALUE_RE = _lazy(
+    "_SECRET_CLI_VALUE_RE",
+    r"[^\n|;&]{0,256}?(?<!\S)(?:--value|--body|-b|--secret-string)(?:[ \t]+|=)" + _CLI_WORD,
+)
+_FROM_LITERAL_RE = _lazy("_FROM_LITERAL_RE", r"--from-literal=['\"]?[\w.\-]{1,253}=" + _CLI_WORD)
+
+
+# cmd --password-stdin <<< "pw": a here-string feeds the password.
+_HERE_STRING_RE = _lazy("_HERE_STRING_RE", r"[^\n|;&]{0,256}?<<<[ \t]*" + _CLI_WORD)
+# chpasswd <<EOF / user:password lines / EOF.
+_HEREDOC_HEAD_RE = _lazy(
+    "_HEREDOC_HEAD_RE", r"[^\n]{0,256}?<<-?[ \t]*['\"]?(\w{1,32})['\"]?[^\n]*\n"
+)
+_CHPASSWD_LINE_RE = _lazy("_CHPASSWD_LINE_RE", r"[ \t]*[\w.\-]{1,64}:([^\s:]{1,256})[ \t]*\r?\n")
+_HEREDOC_LINES = 64
+
+
+def _heredoc_input(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A password fed to a stdin reader by a here-string or (chpasswd) a heredoc."""
+    at = pos + len(hit)
+    m = _HERE_STRING_RE.match(text, at)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        return
+    head = _HEREDOC_HEAD_RE.match(text, at) if hit == "chpasswd" else None
+    if head is None:
+        return
+    at = head.end()
+    for _ in range(_HEREDOC_LINES):
+        line = _CHPASSWD_LINE_RE.match(text, at)
+        if line is None:
+            return
+        _add_literal(out, line.start(1), line.end(1), "password-flag", line.group(1))
+        at = line.end()
+
+
+def _echo_pipe(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """``echo hunter2 | sudo -S …``, ``echo pw | docker login --password-stdin``."""
+    lo = max(0, pos - _LINE_WINDOW)
+    lo = text.rfind("\n", lo, pos) + 1 or lo
+    m = _ECHO_PIPE_RE.search(text, lo, pos)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+def _secret_cli(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = pos + len(hit)
+    if hit == "SecureString":
+        at = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+        if "put-parameter" not in text[at:pos]:
+            return
+    m = _SECRET_CLI_VALUE_RE.match(text, at)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "secret-value", m.group(g))
+
+
+def _from_literal(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """kubectl create secret … --from-literal=KEY=VALUE: every value of a Secret is secret."""
+    if "create secret" not in _line_before(text, pos):
+        return
+    m = _FROM_LITERAL_RE.match(text, pos)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "kubernetes-secret", m.group(g))
+
+
+def _openssl_pass(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if _OPENSSL_PASS_RE.search(text, max(0, pos - 16), pos) is None:
+        return
+    m = _CLI_VALUE_RE.match(text, pos + len(hit))
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+def _smb_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _SMB_USER_RE.match(text, pos + 1)
+    if m is not None and _SMB_CMD_RE.search(_line_before(text, pos)) is not None:
+        _add_literal(out, m.start(1), m.end(1), "password-flag", m.group(1))
+
+
+def _net_use(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = max(0, pos - _LINE_WINDOW)
+    lo = text.rfind("\n", lo, pos) + 1 or lo
+    m = _NET_USE_RE.search(text, lo, pos)
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "password-flag", m.group(1))
+
+
+def _htpasswd(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _HTPASSWD_RE.match(text, pos)
+    if m is None or "b" not in m.group(1):
+        return  # without -b the password is prompted for
+    words = list(_HT_WORD_RE.finditer(text, m.start(2), m.end(2)))
+    need = 2 if "n" in m.group(1) else 3  # -n prints instead of writing a file
+    if len(words) < need:
+        return
+    w = words[need - 1]
+    g = next(i for i in (1, 2, 3) if w.group(i) is not None)
+    _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g))
+
+
+# SQL (MySQL, Oracle, Snowflake...): CREATE/ALTER USER x IDENTIFIED [WITH plugin] BY 'pw'.
+# Not "BY PASSWORD '*hash'" nor Oracle's "BY VALUES 'hash'" (hashes), nor EXTERNALLY.
+_IDENTIFIED_RE = _lazy(
+    "_IDENTIFIED_RE",
+    r"IDENTIFIED[ \t]+(?:WITH[ \t]+[\w'\"]{1,64}[ \t]+)?(?:BY|AS)[ \t]+(?!(?:PASSWORD|VALUES)\b)"
+    r"(?:'((?:[^'\n]|''){1,256})'|\"([^\"\n]{1,256})\"|([^\s;'\"]{1,256}))",
+    re.I,
+)
+
+
+# The statement a SQL IDENTIFIED BY belongs to, possibly begun on an earlier line.
+_SQL_USER_STMT_RE = _lazy(
+    "_SQL_USER_STMT_RE", r"\b(?:(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)|GRANT)\b[^;]*\Z", re.I
+)
+
+
+def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _IDENTIFIED_RE.match(text, pos)
+    if m is None or (pos > 0 and text[pos - 1].isalnum()):
+        return
+    # Only in a CREATE/ALTER USER or GRANT statement: "a library identified by 'name'" in a
+    # docstring is prose.
+    if _SQL_USER_STMT_RE.search(text, max(0, pos - _MAX_LOOKBACK), pos) is None:
+        return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    if g == 3 and not _password_shaped(m.group(3)):
+        return  # "grant access to a user identified by their ID": an unquoted word of prose
+    _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g))
+
+
+def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    before = _line_before(text, pos)
+    m = _GLUED_P_RE.match(text, pos)
+    if m is not None and _MYSQL_CMD_RE.search(before) is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        return
+    m = _SPACED_P_RE.match(text, pos)
+    if m is None:
+        return
+    flag_cmd = _SPACED_A_CMD_RE if text[pos + 2] == "a" else _SPACED_P_CMD_RE
+    if flag_cmd.search(before) is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+
+
+# Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
+# The password may contain "@" (the last one before "tcp(" ends it), never ":" or a quote.
+_DSN_HEAD_RE = _lazy("_DSN_HEAD_RE", r"([\w.\-]{0,64}):([^\s\"'`:]{1,256})$")
+_ORACLE_THIN_RE = _lazy("_ORACLE_THIN_RE", r"thin:[\w.\-$]{1,64}/([^@\s\"'/]{1,256})@")
+
+
+def _dsn(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    before = _line_before(text, pos)
+    # Not cut at "=": passwords contain it, and the user name before the ":" cannot.
+    cut = max(before.rfind(c) for c in " \t\"'`(,;")
+    m = _DSN_HEAD_RE.search(before[cut + 1 :])
+    if m is not None:
+        start = pos - len(before) + cut + 1 + m.start(2)
+        _add_literal(out, start, start + len(m.group(2)), "dsn-credentials", m.group(2))
+
+
+def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _ORACLE_THIN_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
+
+
+# ~/.pgpass: hostname:port:database:username:password, one entry per line.
+_PGPASS_RE = _lazy(
+    "_PGPASS_RE",
+    r"[+\- ]?[A-Za-z0-9_.\-*\[\]]{1,253}:(?:\d{1,5}|\*)"
+    r":[^:\s]{1,128}:[^:\s]{1,128}:(\S{1,256})[ \t]*\r?$",
+    re.M,
+)
+
+
+def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    m = _PGPASS_RE.match(text, line_start)
+    if m is not None and m.start(1) > pos:
+        _add_literal(out, m.start(1), m.end(1), "pgpass-password", m.group(1))
+
+
+# auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
+# NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
+_TUPLE_RE = _lazy(
+    "_TUPLE_RE",
+    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,"
+    r"[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],.]",
+)
+
+
+def _auth_tuple(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = pos + len(hit)
+    if hit[-1] == "=":  # "auth =": the tuple follows the operator
+        while at < len(text) and text[at] in " \t":
+            at += 1
+    elif hit[-1] != "(":
+        return
+    else:
+        at -= 1
+    m = _TUPLE_RE.match(text, at)
+    if m is None:
+        return
+    value = m.group(3)
+    if len(value) >= 4 and not _is_prose(value) and not _names_a_secret(value):
+        _add_literal(out, m.start(3), m.end(3), "password-in-code", value)
+
+
+# PowerShell: ConvertTo-SecureString "literal" -AsPlainText: the literal is the secret.
+_SECURE_STRING_RE = _lazy(
+    "_SECURE_STRING_RE",
+    r"ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?([\"'])([^\"'\n]{1,1024})\1"
+    r"[^\n]{0,64}?-AsPlainText",
+    re.I,
+)
+# Ruby: Net::SMTP.start(address, port, helo, user, password, authtype).
+_SMTP_START_RE = _lazy(
+    "_SMTP_START_RE", r"SMTP\.start\((?:[^,()\n]{1,256},){4}[ \t]*([\"'])([^\"'\n]{1,256})\1"
+)
+# A DSN-named value "user:password@host/...": the Go MySQL, Snowflake and ODBC driver forms
+# without a scheme (URLs with one are handled by _url_credentials).
+_KEYWORD_DSN_RE = _lazy(
+    "_KEYWORD_DSN_RE",
+    r"[\w.\-]{0,64}[\"']?[ \t]*(?::=|=|:)[ \t]*[\"'`]?"
+    r"([\w.\-]{1,64}):([^\s\"'`:@/]{1,256})@[\w.\-\[(]",
+)
+
+
+# Authress service client keys: sc_<id>.<key id>.acc_<account>.<secret>; anchored at "acc_"
+# (the prefixes sc_/ext_ are met at every "sc_", "text_" of a text).
+_AUTHRESS_HEAD_RE = _lazy(
+    "_AUTHRESS_HEAD_RE",
+    r"(?<![A-Za-z0-9])(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\Z",
+)
+_AUTHRESS_RE = _lazy(
+    "_AUTHRESS_RE",
+    r"(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_\-][a-z0-9\-]{10,32}"
+    r"\.[A-Za-z0-9+/_=\-]{30,120}(?![A-Za-z0-9+/_=\-])",
+)
+
+
+def _authress(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos == 0 or text[pos - 1] != ".":
+        return
+    head = _AUTHRESS_HEAD_RE.search(text, max(0, pos - 49), pos - 1)
+    if head is None:
+        return
+    m = _AUTHRESS_RE.match(text, head.start())
+    if m is not None:
+        _add_literal(out, m.start(), m.end(), "authress-key", m.group())
+
+
+def _secure_string(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _SECURE_STRING_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(2), m.end(2), "password-in-code", m.group(2))
+
+
+def _smtp_start(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _SMTP_START_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(2), m.end(2), "password-in-code", m.group(2))
+
+
+def _keyword_dsn(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    m = _KEYWORD_DSN_RE.match(text, pos + len(hit))
+    if m is not None and not m.group(2).startswith(("$", "%")):
+        _add_literal(out, m.start(2), m.end(2), "dsn-credentials", m.group(2))
+
+
+# .netrc: "machine host login user password secret" (one line or several), anchored at the
+# entry keyword so that the common word "password" costs nothing.
+# The .netrc grammar: tokens separated by white space, each keyword followed by its value.
+_NETRC_ENTRY_RE = _lazy(
+    "_NETRC_ENTRY_RE",
+    r"(?:machine[ \t]+\S{1,256}(?:\s{1,64}(?:login|account|port|protocol)[ \t]+\S{1,256}){0,4}"
+    r"|default(?:\s{1,64}(?:login|account)[ \t]+\S{1,256}){1,3})"
+    r"\s{1,64}password[ \t]+(\S{1,256})",
+)
+
+
+def _netrc(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and not text[pos - 1].isspace():
+        return
+    m = _NETRC_ENTRY_RE.match(text, pos)
+    if m is not None and not m.group(1).startswith("$"):
+        _add_literal(out, m.start(1), m.end(1), "netrc-password", m.group(1))
+
+
+# Terraform: variable "db_password" { default = "…" }, anchored at the block head.
+_TF_DEFAULT_RE = _lazy("_TF_DEFAULT_RE", r"(?<![\w.])default[ \t]*=[ \t]*\"([^\"\n]{1,1024})\"")
+_TF_VARIABLE_RE = _lazy("_TF_VARIABLE_RE", r"variable[ \t]+\"([\w\-]{1,128})\"[ \t]*\{")
+_TF_BLOCK_SPAN = 4096
+
+
+def _terraform_default(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    head = _TF_VARIABLE_RE.match(text, pos)
+    if head is None or _name_strength(head.group(1)) != _STRONG:
+        return
+    close = text.find("\n}", head.end(), head.end() + _TF_BLOCK_SPAN)
+    m = _TF_DEFAULT_RE.search(text, head.end(), close if close >= 0 else head.end() + 1024)
+    if m is None:
+        return
+    ctx = _Value(m.start(1), m.end(1), True, True)
+    if _value_is_secret(m.group(1), ctx, _STRONG, head.group(1)):
+        out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
+
+
+# JWK: the private members of a key object with "kty".
+_JWK_PRIVATE_RE = _lazy(
+    "_JWK_PRIVATE_RE", r"\"(d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"([A-Za-z0-9_\-]{16,8192})\""
+)
+_JWK_SPAN = 16384
+
+
+def _jwk(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = text.rfind("{", max(0, pos - _JWK_SPAN), pos)
+    hi = text.find("}", pos, pos + _JWK_SPAN)
+    if lo < 0 or hi < 0:
+        return
+    for m in _JWK_PRIVATE_RE.finditer(text, lo, hi):
+        out.append((m.start(2), m.end(2), "jwk-private-key", _PRIO_PROVIDER))
+
+
+# Kubernetes Secret manifests: every value under data: / stringData:.
+_K8S_DOC_SPAN = 65536
+_K8S_BLOCK_RE = _lazy("_K8S_BLOCK_RE", r"^(?:data|stringData):[ \t]*\r?$", re.M)
+_K8S_ITEM_RE = _lazy("_K8S_ITEM_RE", r"([ \t]+)[\w.\-]{1,253}:[ \t]*(.*?)[ \t]*\r?$", re.M)
+
+
+def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    lo = text.rfind("\n---", max(0, pos - _K8S_DOC_SPAN), pos)
+    lo = max(0, pos - _K8S_DOC_SPAN) if lo < 0 else lo + 4
+    hi = text.find("\n---", pos, pos + _K8S_DOC_SPAN)
+    hi = min(len(text), pos + _K8S_DOC_SPAN) if hi < 0 else hi
+    for block in _K8S_BLOCK_RE.finditer(text, lo, hi):
+        at = block.end() + 1
+        indent = None
+        while at < hi:
+            m = _K8S_ITEM_RE.match(text, at, hi)
+            if m is None or (indent is not None and m.group(1) != indent):
+                break
+            indent = m.group(1)
+            value = m.group(2).strip("\"'")
+            scalar = _yaml_block(text, m.start(2)) if value[:1] in ("|", ">") else None
+            if scalar is not None:
+                # key.pem: | then the value's lines, more indented: the whole block is secret.
+                judged = scalar.content or text[scalar.start : scalar.end]
+                _add_literal(out, scalar.start, scalar.end, "kubernetes-secret", judged)
+                at = text.find("\n", scalar.end) + 1 or hi
+                continue
+            if value:
+                vstart = text.find(value, m.start(2), m.end(2) + 1)
+                _add_literal(out, vstart, vstart + len(value), "kubernetes-secret", value)
+            at = m.end() + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The trigger scanner.
+# ---------------------------------------------------------------------------------------------
+def _build_handlers() -> dict[str, list[_Handler]]:
+    table: dict[str, list[_Handler]] = {}
+
+    def add(triggers: Iterable[str], handler: _Handler) -> None:
+        for t in triggers:
+            table.setdefault(t, []).append(handler)
+
+    for provider in _load_providers():
+        add(provider.triggers, _provider_handler(provider))
+    add((":AA",), _telegram)
+    add(("-----BEGIN ",), _pem)
+    add(("Private-Lines:",), _putty)
+    add((" -p", "\t-p", " -a", "\t-a"), _cli_password)
+    add(_CLI_FLAGS, _cli_flag)
+    add(("pass:",), _openssl_pass)
+    add((" -U",), _smb_user)
+    add(("/user:", "/USER:"), _net_use)
+    add(("htpasswd",), _htpasswd)
+    add(("rabbitmqctl",), _rabbitmqctl)
+    add(("sudo -S", "--password-stdin", "chpasswd"), _echo_pipe)
+    add(("--password-stdin", "chpasswd"), _heredoc_input)
+    # aws ssm put-parameter is anchored at "SecureString" (a plain String is configuration).
+    add(("secret set", "secretsmanager", "SecureString"), _secret_cli)
+    add(("--from-literal=",), _from_literal)
+    add(("ConvertTo-SecureString",), _secure_string)
+    add(("IDENTIFIED ", "identified ", "Identified "), _identified_by)
+    add(("SMTP.start(",), _smtp_start)
+    add(("acc_", "acc-"), _authress)  # not ".acc": "." would be a new scan stop
+    # Not lowercase "dsn": a scan stop at every "d" (the Go form is caught by "@tcp(").
+    add(("DSN", "Dsn"), _keyword_dsn)
+    add(("@tcp(", "@unix(", "@udp("), _dsn)
+    add(("thin:",), _oracle_thin)
+    add(
+        (
+            "auth=", "auth =", "Auth(", "auth(", "login(", "Login(", "Credential(",
+            "Credentials(", "bind_s(", "simple_bind(", "Authentication(",
+        ),
+        _auth_tuple,
+    )  # fmt: skip
+    add(("machine ", "default login", "default\n", "default\r"), _netrc)
+    add((":5432:", ":*:"), _pgpass)
+    add(('variable "',), _terraform_default)
+    add(('"kty"',), _jwk)
+    add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
+    add(("://",), _url_credentials)
+    add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
+    add(("-u ", "--user"), _curl_user)
+    add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
+    add(
+        _case_variants("aws"),
+        _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
+    )
+    add(_case_variants("heroku"), _context_handler("heroku-api-key", _UUID_RE))
+    add(_case_variants("twilio"), _context_handler("twilio-auth-token", _HEX32_40_RE))
+    # Lowercase "datadog" would cost a scan stop at every "d"; lowercase names such as
+    # dd_api_key are strong assignment names anyway.
+    add(("DATADOG", "Datadog", "DD_"), _context_handler("datadog-key", _HEX32_40_RE))
+    add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
+    add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
+    add(_case_variants("signature"), _assignment)
+    # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
+    # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
+    add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
+    # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
+    # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
+    add(("_pw", "_PW", "Pw"), _assignment)
+    return table
+
+
+# Discord bot tokens have no literal to trigger on, and their first characters vary too much
+# to serve as one (other scanners' examples use any letters after M/N/O). Their middle does
+# not: ".xxxxxx." then 27+ characters. One whole-text scan for that middle costs about 1% of
+# a scan; each hit then looks back for the id part.
+_DISCORD_MID_RE = _lazy("_DISCORD_MID_RE", r"\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}")
+
+
+def _discord_bots(text: str, out: list[_Cand]) -> None:
+    for mid in _DISCORD_MID_RE.finditer(text):
+        dot = mid.start()
+        for start in range(max(0, dot - 28), dot - 23):  # the id part: 24 to 28 characters
+            if text[start] not in "MNO":
+                continue
+            m = _DISCORD_BOT_RE.match(text, start)
+            if m is not None:
+                if _looks_random(m.group(), min_len=50):
+                    out.append((m.start(), m.end(), "discord-bot-token", _PRIO_PROVIDER))
+                break  # the leftmost match is the token; a later M/N/O is inside it
+
+
+# Rough character frequencies (percent) in code and prose. Each trigger is scanned for from
+# its rarest character: the scanner stops at every occurrence of a trigger's first character,
+# so a trigger starting with "e" or "t" would make it stop at a third of the text.
+_CHAR_FREQ = dict(
+    zip(
+        "etaoinsrlhdcumpfgywbvkxjqz",
+        (12, 9, 8, 8, 7, 7, 7, 6.5, 4.5, 4, 4, 3.5, 3, 3, 2.5, 2.5, 2, 2, 2, 1.5, 1, 0.8, 0.3,
+         0.2, 0.1, 0.1),
+        strict=True,
+    )
+)  # fmt: skip
+_PUNCT_FREQ = {" ": 15, ".": 3, "_": 3, "-": 1.5, "=": 1.5, "(": 1.5, ")": 1.5, '"': 1.5}
+
+
+def _char_cost(ch: str) -> float:
+    if ch in _CHAR_FREQ:
+        return _CHAR_FREQ[ch]
+    if ch.isupper():
+        return 0.6
+    return 1.0 if ch.isdigit() else _PUNCT_FREQ.get(ch, 0.8)
+
+
+def _anchor_offset(literal: str) -> int:
+    """Offset of the rarest character of ``literal`` that still leaves >= 2 chars to match."""
+    costs = [_char_cost(ch) for ch in literal[: max(1, len(literal) - 1)]]
+    return costs.index(min(costs))  # the first of the rarest
+
+
+_Trie: TypeAlias = "dict[str, _Trie]"
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, factored as a trie so each position costs one test.
+
+    Terminal nodes become greedy optional groups, so the longest trigger wins.
+    """
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        # Children that end a word become one character class: a node with many of them
+        # ("pat" + 56 letters) would otherwise cost a branch test each at every "pat".
+        leaves = sorted(ch for ch, child in node.items() if ch and child == {"": {}})
+        leaves = leaves if len(leaves) > 1 else []
+        branches = [
+            re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch not in leaves
+        ]
+        branches = [b for b in branches if b]
+        if leaves:
+            branches.append("[" + "".join(re.escape(ch) for ch in leaves) + "]")
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return build(trie)
+
+
+# One dispatch entry: (full trigger literal, its anchor offset, handlers).
+_Entry = tuple[str, int, list[_Handler]]
+
+
+def _build_dispatch() -> dict[str, list[_Entry]]:
+    dispatch: dict[str, list[_Entry]] = {}
+    for literal, handlers in _build_handlers().items():
+        off = _anchor_offset(literal)
+        dispatch.setdefault(literal[off:], []).append((literal, off, handlers))
+    dispatch.setdefault(MARKER_PREFIX, []).append((MARKER_PREFIX, 0, []))
+    return dispatch
+
+
+# Below this many characters scanned in a process, anchors are found with ``str.find`` (one
+# pass per anchor, ~1 us each on a short text); past it, the trigger trie is compiled (~7 ms,
+# then one pass over the text for all anchors). A pre-receive hook scans a few short entries,
+# notes and messages per push and never pays for the trie; an export or a large diff does.
+_FIND_BUDGET = 64 * 1024
+
+
+class _Scanner:
+    """The trigger set: built on first use, not at import (``gitgate --help`` and every
+    command that never redacts would otherwise pay for ~100 vendor patterns). The trie regex
+    over every anchor is compiled only once enough text has been scanned to repay it."""
+
+    __slots__ = ("dispatch", "entries_for_hit", "overlaps", "_trigger_re", "_found_chars", "_lock")
+
+    def __init__(self, dispatch: dict[str, list[_Entry]]) -> None:
+        self.dispatch = dispatch
+        # Per-hit caches, filled as hits are met.
+        self.entries_for_hit: dict[str, list[_Entry]] = {}
+        self.overlaps: dict[str, bool] = {}
+        self._trigger_re: re.Pattern[str] | None = None
+        self._found_chars = 0
+        self._lock = threading.Lock()
+
+    def overlaps_another(self, hit: str) -> bool:
+        """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""
+        found = self.overlaps.get(hit)
+        if found is None:
+            tails = [hit[i:] for i in range(1, len(hit))]
+            found = any(a.startswith(s) or s.startswith(a) for s in tails for a in self.dispatch)
+            self.overlaps[hit] = found
+        return found
+
+    def entries_for(self, hit: str) -> list[_Entry]:
+        """Entries of ``hit`` and of every anchor that is a prefix of it (longest match wins)."""
+        found = self.entries_for_hit.get(hit)
+        if found is None:
+            found = [e for a, es in self.dispatch.items() if hit.startswith(a) for e in es]
+            self.entries_for_hit[hit] = found
+        return found
+
+    def trigger_re(self) -> re.Pattern[str]:
+        if self._trigger_re is None:
+            with self._lock:
+                if self._trigger_re is None:
+                    self._trigger_re = re.compile(_trie_pattern(self.dispatch))
+        return self._trigger_re
+
+    def hits(self, text: str) -> list[tuple[int, str]]:
+        """Every position where an anchor occurs, ascending, with the longest anchor there.
+
+        Each anchor occurring at a position is a prefix of the longest one there, so
+        :meth:`entries_for` of the longest covers them all: both ways of searching (the trie,
+        or ``str.find`` per anchor) give the same list.
+        """
+        if self._trigger_re is None and self._found_chars + len(text) <= _FIND_BUDGET:
+            self._found_chars += len(text)
+            return self._hits_by_find(text)
+        return self._hits_by_trie(text)
+
+    def _hits_by_find(self, text: str) -> list[tuple[int, str]]:
+        longest: dict[int, str] = {}
+        find = text.find
+        for anchor in self.dispatch:
+            at = find(anchor)
+            while at >= 0:
+                if len(anchor) > len(longest.get(at, "")):
+                    longest[at] = anchor
+                at = find(anchor, at + 1)
+        return sorted(longest.items())
+
+    def _hits_by_trie(self, text: str) -> list[tuple[int, str]]:
+        out: list[tuple[int, str]] = []
+        search, overlaps = self.trigger_re().search, self.overlaps
+        m = search(text)
+        while m is not None:
+            anchor, hit = m.start(), m.group()
+            out.append((anchor, hit))
+            # Triggers can overlap ("-p" of " -p" and "pass" of "--password"): resume inside
+            # the hit only when another trigger could start there.
+            again = overlaps.get(hit)
+            if again is None:
+                again = self.overlaps_another(hit)
+            m = search(text, anchor + 1 if again else m.end())
+        return out
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> _Scanner:
+    return _Scanner(_build_dispatch())
+
+
+def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
+    cands: list[_Cand] = []
+    markers: list[tuple[int, int]] = []
+    skip_until = 0
+    scanner = _scanner()
+    # The per-hit cache is read inline: a method call per hit was ~1 % of a scan.
+    entries_of = scanner.entries_for_hit
+    for anchor, hit in scanner.hits(text):
+        entries = entries_of.get(hit)
+        if entries is None:
+            entries = scanner.entries_for(hit)
+        for literal, off, handlers in entries:
+            pos = anchor - off
+            if pos < skip_until or pos < 0 or not text.startswith(literal, pos):
+                continue  # inside an existing [REDACTED:...] marker, or not the full trigger
+            if literal == MARKER_PREFIX:
+                mm = _MARKER_RE.match(text, pos)
+                if mm is not None:
+                    markers.append(mm.span())
+                    skip_until = mm.end()
+                continue
+            for handler in handlers:
+                handler(text, pos, literal, cands)
+    _discord_bots(text, cands)
+    return cands, markers
+
+
+def _overlaps_marker(start: int, end: int, markers: list[tuple[int, int]]) -> bool:
+    return any(ms < end and start < me for ms, me in markers)
+
+
+def _merge(cands: list[_Cand], markers: list[tuple[int, int]]) -> list[_Cand]:
+    """Union overlapping candidates; the highest-priority (then longest) one names the span."""
+    merged: list[_Cand] = []
+    for start, end, kind, prio in sorted(cands):
+        if start >= end or (markers and _overlaps_marker(start, end, markers)):
+            continue
+        if merged and start < merged[-1][1]:
+            ps, pe, pk, pp = merged[-1]
+            if (prio, end - start) > (pp, pe - ps):
+                pk, pp = kind, prio
+            merged[-1] = (ps, max(pe, end), pk, pp)
+        else:
+            merged.append((start, end, kind, prio))
+    return merged
+
+
+def find_secrets(text: str) -> list[SecretFinding]:
+    """Find the secrets in ``text``.
+
+    Args:
+        text: any text: a diff, a commit message, a config file, a command line.
+
+    Returns:
+        Findings sorted by ``start``, non-overlapping. Each span covers the secret value only,
+        never the key name or prefix before it. Existing ``[REDACTED:...]`` markers are not
+        reported again.
+    """
+    cands, markers = _candidates(text)
+    findings: list[SecretFinding] = []
+    line, counted = 1, 0
+    for start, end, kind, _prio in _merge(cands, markers):
+        line += text.count("\n", counted, start)
+        counted = start
+        findings.append(SecretFinding(kind, start, end, line))
+    return findings
+
+
+def redact(text: str) -> str:
+    """Replace every secret in ``text`` with ``[REDACTED:<kind>]``.
+
+    Args:
+        text: the text to clean.
+
+    Returns:
+        The text with each finding's span replaced. Idempotent: redacting the result again
+        changes nothing.
+    """
+    return redact_counted(text)[0]
+
+
+# A secret glued to another one ("ghp_…--password hunter2") can hide the second from the
+# first pass: its detector needs a boundary that only the first marker provides. Passes repeat
+# (only when one found something) until nothing more is found, so the result is a fixpoint.
+MAX_PASSES = 4
+
+
+def redact_counted(text: str) -> tuple[str, int]:
+    """Redact to a fixpoint; return the text and how many spans were replaced."""
+    total = 0
+    for _ in range(MAX_PASSES):
+        findings = find_secrets(text)
+        if not findings:
+            break
+        text = _splice(text, findings)
+        total += len(findings)
+    return text, total
+
+
+# Large texts are redacted window by window so a 50 MB file is never decoded whole: each window
+# is scanned with CONTEXT more bytes on both sides, cut at line ends, and keeps only the
+# findings that start inside it. No detector looks further than CONTEXT (the longest is a PEM
+# body of 32 KiB), so the findings are those of a scan of the whole text.
+WINDOW = 4 << 20
+CONTEXT = 64 << 10
+
+
+def redact_bytes(
+    data: bytes | bytearray, *, window: int = WINDOW, context: int = CONTEXT
+) -> tuple[bytes | bytearray, int]:
+    """Redact the secrets in text bytes; return the new bytes and how many were replaced.
+
+    Bytes that are not UTF-8 survive unchanged (surrogateescape), so only secrets change.
+    When nothing is found, ``data`` itself is returned (no copy).
+
+    Args:
+        data: the text, any size.
+        window: bytes judged per scan (tests make it small to exercise the seams).
+        context: bytes of context scanned on each side of a window.
+    """
+    if len(data) <= window + 2 * context:
+        text, count = redact_counted(data.decode("utf-8", "surrogateescape"))
+        return (text.encode("utf-8", "surrogateescape"), count) if count else (data, 0)
+    parts: list[bytes] = []
+    count = 0
+    start = done = 0  # start: where the current window begins; done: bytes already in parts
+    while start < len(data):
+        end = _line_end(data, start + window)
+        out, consumed, found = _redact_window(data, start, end, context)
+        if found:
+            parts.append(bytes(data[done:start]))
+            parts.append(out)
+            done = start + consumed
+            count += found
+        start = max(end, start + consumed)
+    if not count:
+        return data, 0
+    parts.append(bytes(data[done:]))
+    return b"".join(parts), count
+
+
+def _line_end(data: bytes | bytearray, pos: int) -> int:
+    """The offset just past the first newline at or after ``pos`` (or the end)."""
+    if pos >= len(data):
+        return len(data)
+    nl = data.find(b"\n", pos)
+    return len(data) if nl < 0 else nl + 1
+
+
+def _redact_window(
+    data: bytes | bytearray, start: int, end: int, context: int
+) -> tuple[bytes, int, int]:
+    """Redact the findings starting in ``data[start:end]``, scanning ``context`` around it.
+
+    Returns:
+        (the redacted bytes replacing ``data[start:start + consumed]``, ``consumed``, how many
+        findings). ``consumed`` passes ``end`` when the last finding runs past it.
+    """
+    lo = data.rfind(b"\n", 0, max(0, start - context)) + 1
+    hi = _line_end(data, end + context)
+    region = data[lo:hi]
+    text = region.decode("utf-8", "surrogateescape")
+    if region.isascii():  # one character per byte: offsets carry over
+        first, last = start - lo, end - lo
+    else:
+        # Window boundaries are line ends, where UTF-8 sequences never split: decoding the
+        # parts separately gives the same characters as decoding the whole.
+        first = len(data[lo:start].decode("utf-8", "surrogateescape"))
+        last = first + len(data[start:end].decode("utf-8", "surrogateescape"))
+    findings = [f for f in find_secrets(text) if first <= f.start < last]
+    if not findings:
+        return b"", 0, 0
+    stop = max(last, findings[-1].end)
+    shifted = [SecretFinding(f.kind, f.start - first, f.end - first, f.line) for f in findings]
+    piece = text[first:stop]
+    consumed = len(piece.encode("utf-8", "surrogateescape"))
+    cleaned, more = redact_counted(_splice(piece, shifted))  # the later passes, in the piece
+    return cleaned.encode("utf-8", "surrogateescape"), consumed, len(findings) + more
+
+
+def _splice(text: str, findings: list[SecretFinding]) -> str:
+    parts: list[str] = []
+    pos = 0
+    for f in findings:
+        parts.append(text[pos : f.start])
+        parts.append(f"{MARKER_PREFIX}{f.kind}]")
+        pos = f.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def redact_data(value: object) -> object:
+    """Redact every string inside a JSON-like structure.
+
+    Dict keys are kept as they are. A string value stored under a secret-named key
+    (``password``, ``api_key``, ``token``...) is replaced whole by ``[REDACTED:secret-value]``
+    unless it is a placeholder; every other string goes through :func:`redact`.
+
+    Args:
+        value: a str, dict, list or tuple (nested freely); other values are returned as is.
+
+    Returns:
+        A new structure of the same shape.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_item(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_data(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact_data(v) for v in value)
+    return value
+
+
+def _redact_item(key: object, value: object) -> object:
+    if isinstance(key, str) and isinstance(value, str):
+        strength = _name_strength(key)
+        if strength == _STRONG and not _is_placeholder(value) and value.strip():
+            return _DATA_MARKER
+        if strength == _KEYISH and _looks_random(value.strip()):
+            return _DATA_MARKER
+    return redact_data(value)

@@ -1,0 +1,53 @@
+"""The vendor token table: ``data/secret_tokens.toml``, read through its JSON copy.
+
+The copy, and why it exists, are :mod:`gitgate.safety.datacopy`'s (it serves every packaged table);
+this module names the token table's files and gives its ``[[token]]`` entries.
+Refresh the copies after editing a table: ``python -m gitgate.safety.datacopy``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gitgate.safety import datacopy
+
+SOURCE = datacopy.source_path("secret_tokens")
+COPY = datacopy.copy_path("secret_tokens")
+
+Token = dict[str, Any]
+
+
+def load_tokens(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> list[Token]:
+    """The ``[[token]]`` entries of the table, from the JSON copy when it matches the TOML."""
+    return _tokens(datacopy.load_pair(source, copy))
+
+
+def parse_tokens(raw: bytes) -> list[Token]:
+    """The table parsed from its TOML source (the reference the copy is checked against)."""
+    return _tokens(datacopy.parse(raw))
+
+
+def render_copy(raw: bytes) -> str:
+    """The JSON copy of the TOML bytes ``raw``."""
+    return datacopy.render(raw)
+
+
+def write_copy(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> None:
+    datacopy.write_pair(source, copy)
+
+
+def _tokens(table: datacopy.Table) -> list[Token]:
+    tokens = table.get("token")
+    if not isinstance(tokens, list):
+        raise ValueError("secret_tokens.toml: `token` must be an array of tables")
+    return list(tokens)
+
+
+if __name__ == "__main__":
+    write_copy()
+    print(f"wrote {COPY}")
