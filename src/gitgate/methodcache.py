@@ -41,14 +41,18 @@ _save_registered = False
 
 
 def default_directory() -> str | None:
-    """Where the cache lives: gitgate's ``__pycache__``, as Python's bytecode does.
+    """Where the cache lives: where Python keeps gitgate's bytecode (its ``__pycache__``, or
+    the mirror of its directory under ``PYTHONPYCACHEPREFIX``).
 
-    None (no cache) when Python keeps bytecode elsewhere (``PYTHONPYCACHEPREFIX``) or names no
-    cache tag: then every start compiles, as without this module.
+    None (no cache) when Python names no cache tag: then every start compiles, as without
+    this module.
     """
-    if sys.implementation.cache_tag is None or sys.pycache_prefix:
+    if sys.implementation.cache_tag is None:
         return None
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    package = os.path.dirname(os.path.abspath(__file__))
+    if sys.pycache_prefix:
+        return os.path.join(sys.pycache_prefix, package.lstrip(os.sep))
+    return os.path.join(package, "__pycache__")
 
 
 def cache_file(directory: str, module: str) -> str:

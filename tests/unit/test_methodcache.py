@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import types
@@ -218,3 +219,12 @@ def test_an_unwritable_directory_is_not_an_error(tmp_path: Path) -> None:
         assert methodcache.save(force=True) == 0
     finally:
         methodcache.install()
+
+
+def test_the_cache_follows_python_s_bytecode_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    directory = methodcache.default_directory()
+    package = os.path.dirname(os.path.abspath(methodcache.__file__))
+    assert directory == str(tmp_path / "prefix") + package
