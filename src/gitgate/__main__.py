@@ -4,7 +4,11 @@ import sys
 
 if __name__ == "__main__":
     if sys.argv[1:3] == ["hook", "pre-receive"]:
-        # Every push runs this: skip the CLI's imports (click, bashlex, the workflow).
+        # Every push runs this: skip the CLI's imports (click, bashlex, the workflow), and
+        # keep the collector off while importing (hook.main freezes what it made, turns it on).
+        import gc
+
+        gc.disable()
         from gitgate.server.hook import main as run_hook
 
         sys.exit(run_hook(sys.argv[3:]))

@@ -1307,7 +1307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # What the imports made lives to the end: keep the collector from walking it again at
     # every full collection of the judgement and at exit (~5 ms of a push). The installed
     # script turns the collector off while it imports gitgate; on from here.
-    gc.freeze()
+    if gc.get_freeze_count() == 0:  # once a process (`gitgate hook pre-receive` in a test)
+        gc.freeze()
     gc.enable()
     code, lines = run(sys.stdin.read(), os.environ)
     for line in lines:
