@@ -455,7 +455,7 @@ _NEVER_TOKENS = frozenset(
         "routing", "index", "row", "column", "hash", "hashed", "digest", "checksum", "sha",
         "commit", "revision", "etag", "fingerprint", "i18n", "translation", "label", "hint",
         "placeholder", "description", "desc", "message", "msg", "prompt", "help", "title",
-        "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "old", "is",
+        "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "is",
         "has", "use", "should", "can", "want", "no", "input", "button", "form", "field",
     }
 )  # fmt: skip
@@ -544,11 +544,12 @@ _MAX_LOOKBACK = 256
 _IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
-# the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
+# the operator. ``annot`` handles ``token: str = "..."`` (a space on one side of its "=": YAML's
+# "password: Abc=def" is a value, not a type); ``==`` is a comparison, not assignment.
 _SEP_RE = _lazy(
     "_SEP_RE",
     r"(?P<close>\\?[\"'`])?\]?[ \t]*"
-    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
+    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?(?:[ \t]+=|=(?=[ \t]))(?!=))"
     r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
     r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
     r"[ \t]*",
@@ -690,6 +691,9 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if strength == _KEYISH and start > 0 and text[start - 1] == " " and name.lower() == "key":
         strength = _two_word_strength(text, start)
     if not strength:
+        plural = _collection_strength(name)
+        if plural:
+            _collection(text, start, end, plural, name, out)
         return
     # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
     braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
@@ -714,6 +718,178 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# ---------------------------------------------------------------------------------------------
+# Collections under a plural name that says secret: ``passwords:`` lists, ``user_passwords:``
+# maps (owner -> password), ``PASSWORDS = {...}``, ``"apiKeys": {...}``, HCL ``tokens {...}``.
+# Each scalar directly inside counts when it is password-shaped or random: the keys of such a
+# map are owners, not field names, but "backend: vault" or "- db_password" (a list of secret
+# names, docker-compose's secrets:) must stay. Nested structures are not read.
+# ---------------------------------------------------------------------------------------------
+_COLLECTION_OPEN_RE = _lazy(
+    "_COLLECTION_OPEN_RE",
+    r"[\"'`]?\]?[ \t]*(?:(?P<op>:|=>|=|:=)[ \t]*)?"
+    r"(?:(?P<bracket>[{\[])|(?P<block>(?<=:)[ \t]*(?:#[^\n]{0,256})?\r?\n))",
+)
+_ENTRY_KEY_RE = _lazy(
+    "_ENTRY_KEY_RE",
+    r"[ \t]*(?:\"([^\"\n]{1,128})\"|'([^'\n]{1,128})'|([\w.@\-]{1,128}))[ \t]*(?::|=>|=)[ \t]*",
+)
+_COLLECTION_SPAN = 4096
+_COLLECTION_LINES = 64
+# Entry names that hold who or where, not a secret, even under a plural secret name.
+_COLLECTION_SKIP = frozenset({"user", "username", "login", "email", "account", "owner"})
+
+
+def _collection_strength(name: str) -> int:
+    """A plural name's strength by its singular: passwords, apiKeys, TOKENS, user_passwords."""
+    if len(name) < 5 or name[-1] not in "sS" or name[-2] in "sS":
+        return 0
+    return _name_strength(name[:-1])
+
+
+def _collection(text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]) -> None:
+    m = _COLLECTION_OPEN_RE.match(text, end)
+    if m is None:
+        return
+    if m.group("bracket") is not None:
+        if m.group("op") is None and m.group("bracket") == "[":
+            return  # passwords[i]: indexing, not a literal
+        entries = _bracket_entries(text, m.start("bracket"))
+        loose = True  # {alice: pw} in code: a bare name there is a variable
+    else:
+        if not _at_line_start(text, start - (start > 0 and text[start - 1] in "\"'")):
+            return
+        entries = _block_entries(text, m.end(), _line_indent(text, start))
+        loose = False  # YAML: plain scalars are literal strings
+    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    for key, vstart, vend in entries:
+        if key is not None and _entry_name_skipped(key):
+            continue
+        value = _value_at(text, vstart, mode="token", literal=True, loose=loose)
+        if value is None or value.end > vend:
+            continue
+        judged = text[value.start : value.end]
+        if not _collection_item_shaped(judged.strip(), passwords):
+            continue
+        if _value_is_secret(judged, value, strength, name):
+            out.append((value.start, value.end, _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _collection_item_shaped(v: str, passwords: bool) -> bool:
+    """Whether an item of a secret collection has a secret's shape.
+
+    Under ``passwords``, anything a person would choose counts (one word of 6+ characters
+    with a digit, a symbol or mixed case: "Winter2024!", "tango-rocket-7"); under
+    ``secrets``/``tokens``/``keys``, which also list the names of secrets, only a
+    password-shaped or random one.
+    """
+    if passwords:
+        return (
+            len(v) >= 6
+            and not any(c.isspace() for c in v)
+            and (not v.isalpha() or (not v.islower() and not v.isupper() and not v.istitle()))
+        )
+    return _password_shaped(v) or _looks_random(v)
+
+
+def _entry_name_skipped(key: str) -> bool:
+    words = [t.lower() for t in _NAME_SPLIT_RE.findall(key)]
+    return any(
+        w in _QUALIFIER_TOKENS or w in _NEVER_TOKENS or w in _COLLECTION_SKIP for w in words
+    )
+
+
+def _line_indent(text: str, pos: int) -> int:
+    line_start = text.rfind("\n", max(0, pos - _MAX_LOOKBACK), pos) + 1
+    return _spaces(text, line_start)
+
+
+def _entry(text: str, lo: int, hi: int) -> tuple[str | None, int, int] | None:
+    """One entry ``key: value`` / ``key = value`` / ``value`` of ``text[lo:hi]``."""
+    while lo < hi and text[lo] in " \t":
+        lo += 1
+    if lo >= hi:
+        return None
+    km = _ENTRY_KEY_RE.match(text, lo, hi)
+    if km is not None and km.end() < hi:
+        key = km.group(1) or km.group(2) or km.group(3)
+        return key, km.end(), hi
+    return None, lo, hi
+
+
+def _bracket_entries(text: str, open_at: int) -> list[tuple[str | None, int, int]]:
+    """The top-level entries of ``{...}`` / ``[...]``: split at commas and line ends, entries
+    holding a nested bracket skipped. Nothing when the bracket does not close in the span."""
+    out: list[tuple[str | None, int, int]] = []
+    depth, quote, seg, nested = 0, "", open_at + 1, False
+    hi = min(len(text), open_at + _COLLECTION_SPAN)
+    i = open_at
+    while i < hi:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "{[(":
+            depth += 1
+            nested = nested or depth > 1
+        elif ch in "}])":
+            depth -= 1
+            if depth == 0:
+                if not nested:
+                    _add_entry(text, seg, i, out)
+                return out
+        elif depth == 1 and ch in ",\n":
+            if not nested:
+                _add_entry(text, seg, i, out)
+            seg, nested = i + 1, False
+        i += 1
+    return []
+
+
+def _add_entry(text: str, lo: int, hi: int, out: list[tuple[str | None, int, int]]) -> None:
+    found = _entry(text, lo, hi)
+    if found is not None:
+        out.append(found)
+
+
+def _block_entries(text: str, at: int, parent_indent: int) -> list[tuple[str | None, int, int]]:
+    """The entries of a YAML block under a key: ``- item`` or ``key: value`` lines at the first
+    child's indentation; a child with deeper lines under it is a nested structure."""
+    out: list[tuple[str | None, int, int]] = []
+    indent = -1
+    for _ in range(_COLLECTION_LINES):
+        if at >= len(text):
+            break
+        nl = text.find("\n", at, at + _COLLECTION_SPAN)
+        line_end = len(text) if nl < 0 else nl
+        width = _spaces(text, at)
+        body = at + width
+        if body >= line_end or text[body] in "#\r":
+            at = line_end + 1
+            continue  # a blank or comment line
+        if width <= parent_indent or (indent >= 0 and width < indent):
+            break
+        if indent < 0:
+            indent = width
+        if width > indent:
+            if out and out[-1][1] >= out[-1][2]:
+                out.pop()  # the previous child heads a nested structure
+            at = line_end + 1
+            continue
+        hi = line_end - (text[line_end - 1] == "\r")
+        if text.startswith("- ", body):
+            body += 2
+        found = _entry(text, body, hi)
+        if found is not None:
+            out.append(found)
+        at = line_end + 1
+    return out
 
 
 # ${X:-default}, ${X:=default}, ${x:default}; not ${X:?error message} nor ${X:+alternative}.
@@ -1185,7 +1361,7 @@ def _concatenated(text: str, vpos: int) -> _Value | None:
 # A line that starts a new entry (YAML "key:", properties "key="): it ends a block scalar or
 # continued value. Real secret blocks (key bodies, tokens) never hold one, and stopping there
 # keeps a text of nested heads from making each head read the lines of all the others.
-_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\Z)|=)")
+_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\r?\n|\Z)|=)")
 _CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
 _QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
 _MAX_CONTINUED = 32
@@ -1242,7 +1418,7 @@ _PLACEHOLDER_RE = _lazy(
 )
 _PLACEHOLDER_SUB_RE = _lazy(
     "_PLACEHOLDER_SUB_RE",
-    r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
+    r"\[REDACTED|0{8}|<[A-Za-z][\w\s\-]{2,39}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
     r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
