@@ -1412,7 +1412,6 @@ _PLACEHOLDER_RE = _lazy(
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
-      | [A-Za-z_$][\w$.]*[\[(]                # ENV[, getenv( : an expression cut at a quote
     )$""",
     re.X,
 )
@@ -1474,10 +1473,17 @@ _MASK_RE = _lazy(
 )
 
 
-def _is_placeholder(value: str) -> bool:
+# ENV[, getenv( : an unquoted expression cut at the quote of its argument. A quoted value is
+# whole, so a password ending in "(" or "[" is not one.
+_CUT_EXPR_RE = _lazy("_CUT_EXPR_RE", r"[A-Za-z_$][\w$.]*[\[(]")
+
+
+def _is_placeholder(value: str, quoted: bool = False) -> bool:
     v = value.strip().strip("\"'\\")
     low = v.lower()
     if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
+        return True
+    if not quoted and _CUT_EXPR_RE.fullmatch(v) is not None:
         return True
     if _PLACEHOLDER_SUB_RE.search(v) is not None:
         return True
@@ -1554,7 +1560,7 @@ _REGEX_SHAPE_RE = _lazy("_REGEX_SHAPE_RE", r"\[[^\]\s]{1,64}\][{*+?]|\(\?[:=!<]"
 
 def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
     v = value.strip()
-    if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+    if not v or MARKER_PREFIX in v or _is_placeholder(v, ctx.quoted) or _names_a_secret(v):
         return False
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
@@ -1575,8 +1581,24 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     if strength == _KEYISH:
         # A weak name ("key", "signature") needs a random-looking value, and not a hex
         # digest (git ids, md5/sha checksums are what such names usually hold).
+        if ctx.quoted and _generated_string(v):
+            return True  # wp-config's salts: NONCE_KEY, AUTH_SALT
         return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
+
+
+def _generated_string(v: str) -> bool:
+    """A long string drawn from a wide alphabet, spaces and punctuation included (WordPress
+    salts, some generated keys): every kind of character, high entropy, few spaces."""
+    if len(v) < 32 or v.count(" ") * 8 > len(v):
+        return False
+    kinds = (
+        any(c.islower() for c in v)
+        + any(c.isupper() for c in v)
+        + any(c.isdigit() for c in v)
+        + any(not c.isalnum() and not c.isspace() for c in v)
+    )
+    return kinds == 4 and _entropy(v) >= 4.8
 
 
 _PASSWORD_NAME_RE = _lazy("_PASSWORD_NAME_RE", r"pass|pwd", re.I)
@@ -2386,7 +2408,48 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
             for handler in handlers:
                 handler(text, pos, literal, cands)
     _discord_bots(text, cands)
+    if cands:
+        cands.extend(_echoes(text, cands))
     return cands, markers
+
+
+# A secret found once is a secret wherever else it appears nearby: the password of
+# "MYSQL_ROOT_PASSWORD: x" again in a healthcheck's "-px", in a DSN, in a log line. Only values
+# that cannot be common text (8+ characters, password-shaped or random), and only within a
+# window around the finding (the same file, at the scale of a config file), so the extra work
+# stays bounded per finding.
+_ECHO_MIN = 8
+_ECHO_WINDOW = 4096
+
+
+def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
+    out: list[_Cand] = []
+    find = text.find
+    for start, end, kind, _prio in cands:
+        if end - start < _ECHO_MIN or end - start > 1024:
+            continue
+        value = text[start:end]
+        lo, hi = max(0, start - _ECHO_WINDOW), min(len(text), end + _ECHO_WINDOW)
+        # Searched before the value is judged: most values occur once, and the search (two
+        # C-level finds) costs less than judging the value's shape.
+        at = find(value, lo, start)
+        if at < 0:
+            at = find(value, end, hi)
+        if at < 0 or not _echo_worthy(value):
+            continue
+        while at >= 0:
+            if at != start:
+                out.append((at, at + len(value), kind, _PRIO_CONTEXT))
+            at = find(value, at + len(value), hi)
+    return out
+
+
+def _echo_worthy(value: str) -> bool:
+    return (
+        "\n" not in value
+        and MARKER_PREFIX not in value
+        and (_password_shaped(value) or _looks_random(value))
+    )
 
 
 def _overlaps_marker(start: int, end: int, markers: list[tuple[int, int]]) -> bool:
