@@ -586,7 +586,9 @@ def github_actions(f: Fill) -> str:
 
 @template("github-actions")
 def github_actions_services(f: Fill) -> str:
-    pw = f.slot(f.chosen(), ["${{ secrets.PG_PASSWORD }}", "postgres"])
+    pw = f.slot(
+        f.chosen(), ["${{ secrets.PG_PASSWORD }}", "${{ env.PG_PASSWORD }}"]
+    )  # not "postgres" (fixed after the before-figures: a default password is one)
     return (
         "jobs:\n"
         "  test:\n"

@@ -431,6 +431,8 @@ _STRONG_TOKENS = frozenset(
         "password", "passwd", "passphrase", "passcode", "secret", "token",
         "credential", "credentials", "creds", "cred", "apikey", "privatekey", "accesskey",
         "secretkey", "pat",
+        # server directives named for a password in one word (redis.conf, Sentinel)
+        "requirepass", "masterauth", "masterpass",
     }
 )  # fmt: skip
 # Too common inside other names (pass_through, bypass_cache) unless they end the name.
@@ -482,6 +484,8 @@ _QUALIFIER_TOKENS = frozenset(
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
     }
 )  # fmt: skip
+# Names whose value is public by design though they end in "key".
+_PUBLIC_NAME_TAILS = (["site", "key"], ["pusher", "app", "key"], ["pusher", "key"])
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
 _GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
@@ -513,8 +517,8 @@ def _name_strength(name: str) -> int:
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
-    if words[-2:] == ["site", "key"]:
-        return 0  # reCAPTCHA/hCaptcha site keys are public by design
+    if any(words[-len(tail) :] == tail for tail in _PUBLIC_NAME_TAILS):
+        return 0  # public by design: reCAPTCHA/hCaptcha site keys, Pusher's app key
     if any(t in _NEVER_TOKENS for t in words):
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
@@ -1004,6 +1008,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 return whole
         # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
         return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
+    if sep is None and name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1):
+        # .NET settings: <setting name="SmtpPassword" serializeAs="String"><value>x</value>
+        setting = _XML_SETTING_RE.match(text, end)
+        value_m = _XML_VALUE_RE.match(text, setting.end()) if setting is not None else None
+        return None if value_m is None else _Value(value_m.start(1), value_m.end(1), False, True)
     if sep is None:
         prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
         if prose is not None:
@@ -1039,6 +1048,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 return None  # "the key is {len(key)} bytes": an f-string or call, not a word
             value.comment = True  # (a full stop after it is covered too: it may be its own)
             return value
+        if said is not None and not name_quoted and _at_line_start(text, start):
+            # A server directive "Name value" on its own line (redis.conf's requirepass,
+            # Apache's AuthLDAPBindPassword "x"): one value, then the line ends.
+            return _directive_value(text, said.end())
         if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
             # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
             return _value_at(text, said.end(), mode="token", literal=True)
@@ -1149,6 +1162,20 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+_XML_SETTING_RE = _lazy("_XML_SETTING_RE", r"[\"'][^<>\n]{0,256}>\s{0,256}<value>")
+_LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+
+
+def _directive_value(text: str, vpos: int) -> _Value | None:
+    """The one value of a ``Directive value`` line; unquoted, it must be password-shaped (a
+    line of prose also starts with a word such as "Password")."""
+    value = _value_at(text, vpos, mode="env", literal=True)
+    if value is None or _LINE_REST_RE.match(text, value.end) is None:
+        return None
+    value.comment = not value.quoted
+    return value
 
 
 # Operators that assign a literal at the start of a line: INI/.env "=", Make "?=", ":=", "::=".
@@ -1422,7 +1449,9 @@ _PLACEHOLDER_SUB_RE = _lazy(
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
     r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
     # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
-    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
+    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://"
+    # a program or file that holds it, an environment variable (Apache, OpenSSL, rclone)
+    r"|exec:[/.~]|file:[/.~]|env:[A-Za-z_])",
     re.I,
 )
 _PUBLIC_PREFIX_RE = _lazy(
@@ -1463,6 +1492,7 @@ _TEMPLATE_RE = _lazy(
     r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
     r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?"
     r"|%(?:[A-Z_][A-Z0-9_]{0,128}|[a-z_][a-z0-9_]{0,128}|(?:[A-Z][a-z]{1,32}){1,8})%"
+    r"|%env\([\w:.\-]{1,128}\)%"  # Symfony's environment processors
     r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{",
 )
 # [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
@@ -1566,7 +1596,7 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if _fails_checksum(v):
         return False
-    if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
+    if _PUBLIC_PREFIX_RE.match(v) or (_PATH_OR_URL_RE.match(v) and not _slash_led_token(v)):
         return False
     if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal, ctx.loose):
         return False
@@ -1585,6 +1615,11 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
             return True  # wp-config's salts: NONCE_KEY, AUTH_SALT
         return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
+
+
+def _slash_led_token(v: str) -> bool:
+    """Base64 that happens to start with "/" (an AWS secret key): dense, few slashes."""
+    return v.startswith("/") and v.count("/") <= 3 and _dense_random(v)
 
 
 def _generated_string(v: str) -> bool:
@@ -1645,7 +1680,8 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
     if _DOTTED_RE.fullmatch(value):
         return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
     if loose and (_IDENTIFIER_RE.fullmatch(value) or _SOFT_CODE_RE.match(value)):
-        return _looks_random(value)
+        # A variable or call in code, unless generated-looking (pwgen's 12+ characters).
+        return _looks_random(value, min_len=12)
     if literal_ctx:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
         return _YAML_SYNTAX_RE.fullmatch(value) is None
@@ -2415,7 +2451,7 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
 
 # A secret found once is a secret wherever else it appears nearby: the password of
 # "MYSQL_ROOT_PASSWORD: x" again in a healthcheck's "-px", in a DSN, in a log line. Only values
-# that cannot be common text (8+ characters, password-shaped or random), and only within a
+# that cannot be common text (8+ characters, not a word or a number alone), and only within a
 # window around the finding (the same file, at the scale of a config file), so the extra work
 # stays bounded per finding.
 _ECHO_MIN = 8
@@ -2445,10 +2481,14 @@ def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
 
 
 def _echo_worthy(value: str) -> bool:
+    """Already judged a secret where it was found; elsewhere it only must not be common text:
+    no word or number alone, no spaces."""
     return (
-        "\n" not in value
+        not value.isalpha()
+        and not value.isdigit()
+        and not any(c.isspace() for c in value)
         and MARKER_PREFIX not in value
-        and (_password_shaped(value) or _looks_random(value))
+        and any(c.isalpha() for c in value)
     )
 
 
