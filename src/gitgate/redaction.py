@@ -485,7 +485,12 @@ _QUALIFIER_TOKENS = frozenset(
     }
 )  # fmt: skip
 # Names whose value is public by design though they end in "key".
-_PUBLIC_NAME_TAILS = (["site", "key"], ["pusher", "app", "key"], ["pusher", "key"])
+_PUBLIC_NAME_TAILS = (
+    ["site", "key"],
+    ["pusher", "app", "key"],
+    ["pusher", "key"],
+    ["dkim", "token"],  # DKIM tokens are published in DNS
+)
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
 _GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
@@ -548,16 +553,30 @@ _MAX_LOOKBACK = 256
 _IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
-# the operator. ``annot`` handles ``token: str = "..."`` (a space on one side of its "=": YAML's
-# "password: Abc=def" is a value, not a type); ``==`` is a comparison, not assignment.
-_SEP_RE = _lazy(
-    "_SEP_RE",
-    r"(?P<close>\\?[\"'`])?\]?[ \t]*"
-    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?(?:[ \t]+=|=(?=[ \t]))(?!=))"
-    r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
+# the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
+_SEP_HEAD = r"(?P<close>\\?[\"'`])?\]?[ \t]*(?:"
+_SEP_ANNOT = r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))|"
+_SEP_TAIL = (
+    r"(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
     r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
-    r"[ \t]*",
+    r"[ \t]*"
 )
+_SEP_RE = _lazy("_SEP_RE", _SEP_HEAD + _SEP_ANNOT + _SEP_TAIL)
+# ": Abc=def" (a space after the colon, none around the "=") is YAML's value; Python writes
+# "tok: Token = None" or, unannotated in a signature, "tok:Token=None".
+_SEP_NO_ANNOT_RE = _lazy("_SEP_NO_ANNOT_RE", _SEP_HEAD + _SEP_TAIL)
+
+
+def _yaml_not_annotation(sep: re.Match[str]) -> bool:
+    annot = sep.group("annot")
+    return (
+        annot is not None
+        and annot[1] in " \t"
+        and annot[-2] not in " \t"
+        and sep.group()[-1] not in " \t"
+    )
+
+
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
 _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
@@ -753,7 +772,9 @@ def _collection_strength(name: str) -> int:
     return _name_strength(name[:-1])
 
 
-def _collection(text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]) -> None:
+def _collection(
+    text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
+) -> None:
     m = _COLLECTION_OPEN_RE.match(text, end)
     if m is None:
         return
@@ -800,9 +821,7 @@ def _collection_item_shaped(v: str, passwords: bool) -> bool:
 
 def _entry_name_skipped(key: str) -> bool:
     words = [t.lower() for t in _NAME_SPLIT_RE.findall(key)]
-    return any(
-        w in _QUALIFIER_TOKENS or w in _NEVER_TOKENS or w in _COLLECTION_SKIP for w in words
-    )
+    return any(w in _QUALIFIER_TOKENS or w in _NEVER_TOKENS or w in _COLLECTION_SKIP for w in words)
 
 
 def _line_indent(text: str, pos: int) -> int:
@@ -983,6 +1002,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if listed is not None:
             return listed
     sep = _SEP_RE.match(text, end)
+    if sep is not None and _yaml_not_annotation(sep):
+        sep = _SEP_NO_ANNOT_RE.match(text, end)  # YAML "password: Abc=def", not a type
     name_quoted = start > 0 and text[start - 1] in "\"'`"
     if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
         pair = _PAIR_RE.match(text, end)
@@ -1633,7 +1654,12 @@ def _generated_string(v: str) -> bool:
         + any(c.isdigit() for c in v)
         + any(not c.isalnum() and not c.isspace() for c in v)
     )
-    return kinds == 4 and _entropy(v) >= 4.8
+    return kinds == 4 and _entropy(v) >= 4.8 and _SAME_CASE_RUN_RE.search(v) is None
+
+
+# Seven letters of one case in a row: a word or constant ("PLATFORM", "irectories"), which a
+# string drawn from ~90 characters has with a chance of about 1 in 50.
+_SAME_CASE_RUN_RE = _lazy("_SAME_CASE_RUN_RE", r"[A-Z]{7}|[a-z]{7}")
 
 
 _PASSWORD_NAME_RE = _lazy("_PASSWORD_NAME_RE", r"pass|pwd", re.I)
@@ -2461,9 +2487,9 @@ _ECHO_WINDOW = 4096
 def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
     out: list[_Cand] = []
     find = text.find
-    for start, end, kind, _prio in cands:
-        if end - start < _ECHO_MIN or end - start > 1024:
-            continue
+    for start, end, kind, prio in cands:
+        if end - start < _ECHO_MIN or end - start > 1024 or prio <= _PRIO_CONTEXT:
+            continue  # (a context guess, "a 40-character word near 'aws'", is not spread)
         value = text[start:end]
         lo, hi = max(0, start - _ECHO_WINDOW), min(len(text), end + _ECHO_WINDOW)
         # Searched before the value is judged: most values occur once, and the search (two
@@ -2481,14 +2507,18 @@ def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
 
 
 def _echo_worthy(value: str) -> bool:
-    """Already judged a secret where it was found; elsewhere it only must not be common text:
-    no word or number alone, no spaces."""
+    """Already judged a secret where it was found; elsewhere it must not be ordinary text
+    either: password-shaped, random, or all four kinds of character ("CopperNebula75*"). Not
+    a name such as "types-pywin32" (a false positive there must not spread)."""
+    if any(c.isspace() for c in value) or MARKER_PREFIX in value:
+        return False
+    if _password_shaped(value) or _looks_random(value):
+        return True
     return (
-        not value.isalpha()
-        and not value.isdigit()
-        and not any(c.isspace() for c in value)
-        and MARKER_PREFIX not in value
-        and any(c.isalpha() for c in value)
+        any(c.islower() for c in value)
+        and any(c.isupper() for c in value)
+        and any(c.isdigit() for c in value)
+        and any(not c.isalnum() for c in value)
     )
 
 
