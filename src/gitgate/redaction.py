@@ -447,8 +447,11 @@ _STRONG_KEY_PREFIXES = frozenset(
     }
 )  # fmt: skip
 _KEYISH_TOKENS = frozenset(
-    {"key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session"}
-)
+    {
+        "key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session",
+        "encrypt",  # Consul's and Nomad's gossip key: encrypt = "<base64>"
+    }
+)  # fmt: skip
 # A name with one of these anywhere is about something public or not a credential at all.
 _NEVER_TOKENS = frozenset(
     {
@@ -1634,8 +1637,26 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         # digest (git ids, md5/sha checksums are what such names usually hold).
         if ctx.quoted and _generated_string(v):
             return True  # wp-config's salts: NONCE_KEY, AUTH_SALT
+        pair = _USER_PASS_RE.fullmatch(v)
+        if pair is not None and _four_kinds(pair.group(1)):
+            return True  # npmAuthIdent: "user:password", auth: admin:pw
         return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
+
+
+# "user:password" glued into one value under an auth-ish name.
+_USER_PASS_RE = _lazy("_USER_PASS_RE", r"[\w.@\-]{1,64}:([^\s:/]{8,256})")
+
+
+def _four_kinds(v: str) -> bool:
+    """Lower and upper case, digits and symbols: a chosen password ("MapleGranite28%"), not
+    an identifier ("Ipv4IpamPoolId") nor a file name ("secp384r1.pem")."""
+    return (
+        any(c.islower() for c in v)
+        and any(c.isupper() for c in v)
+        and any(c.isdigit() for c in v)
+        and any(not c.isalnum() for c in v)
+    )
 
 
 def _slash_led_token(v: str) -> bool:
@@ -2250,7 +2271,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("DATADOG", "Datadog", "DD_"), _context_handler("datadog-key", _HEX32_40_RE))
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
-    add(_case_variants("signature"), _assignment)
+    add(_case_variants("signature", "encrypt"), _assignment)
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
@@ -2512,14 +2533,7 @@ def _echo_worthy(value: str) -> bool:
     a name such as "types-pywin32" (a false positive there must not spread)."""
     if any(c.isspace() for c in value) or MARKER_PREFIX in value:
         return False
-    if _password_shaped(value) or _looks_random(value):
-        return True
-    return (
-        any(c.islower() for c in value)
-        and any(c.isupper() for c in value)
-        and any(c.isdigit() for c in value)
-        and any(not c.isalnum() for c in value)
-    )
+    return _password_shaped(value) or _four_kinds(value) or _looks_random(value)
 
 
 def _overlaps_marker(start: int, end: int, markers: list[tuple[int, int]]) -> bool:
