@@ -819,7 +819,12 @@ def _collection_item_shaped(v: str, passwords: bool) -> bool:
             and not any(c.isspace() for c in v)
             and (not v.isalpha() or (not v.islower() and not v.isupper() and not v.istitle()))
         )
+    if _SNAKE_NAME_RE.fullmatch(v) is not None and _UUID_RE.fullmatch(v) is None:
+        return False  # api_key_v2, db-password-2: the name of a secret (not a UUID token)
     return _password_shaped(v) or _looks_random(v)
+
+
+_SNAKE_NAME_RE = _lazy("_SNAKE_NAME_RE", r"[a-z][a-z0-9]*(?:[_\-.][a-z0-9]+)+")
 
 
 def _entry_name_skipped(key: str) -> bool:
@@ -847,7 +852,8 @@ def _entry(text: str, lo: int, hi: int) -> tuple[str | None, int, int] | None:
 
 def _bracket_entries(text: str, open_at: int) -> list[tuple[str | None, int, int]]:
     """The top-level entries of ``{...}`` / ``[...]``: split at commas and line ends, entries
-    holding a nested bracket skipped. Nothing when the bracket does not close in the span."""
+    holding a nested bracket skipped. A collection longer than the span yields the entries
+    read so far (a long map still has its first secrets found)."""
     out: list[tuple[str | None, int, int]] = []
     depth, quote, seg, nested = 0, "", open_at + 1, False
     hi = min(len(text), open_at + _COLLECTION_SPAN)
@@ -875,7 +881,7 @@ def _bracket_entries(text: str, open_at: int) -> list[tuple[str | None, int, int
                 _add_entry(text, seg, i, out)
             seg, nested = i + 1, False
         i += 1
-    return []
+    return out
 
 
 def _add_entry(text: str, lo: int, hi: int, out: list[tuple[str | None, int, int]]) -> None:
