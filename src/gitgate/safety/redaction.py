@@ -431,6 +431,8 @@ _STRONG_TOKENS = frozenset(
         "password", "passwd", "passphrase", "passcode", "secret", "token",
         "credential", "credentials", "creds", "cred", "apikey", "privatekey", "accesskey",
         "secretkey", "pat",
+        # server directives named for a password in one word (redis.conf, Sentinel)
+        "requirepass", "masterauth", "masterpass",
     }
 )  # fmt: skip
 # Too common inside other names (pass_through, bypass_cache) unless they end the name.
@@ -445,8 +447,11 @@ _STRONG_KEY_PREFIXES = frozenset(
     }
 )  # fmt: skip
 _KEYISH_TOKENS = frozenset(
-    {"key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session"}
-)
+    {
+        "key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session",
+        "encrypt",  # Consul's and Nomad's gossip key: encrypt = "<base64>"
+    }
+)  # fmt: skip
 # A name with one of these anywhere is about something public or not a credential at all.
 _NEVER_TOKENS = frozenset(
     {
@@ -455,7 +460,7 @@ _NEVER_TOKENS = frozenset(
         "routing", "index", "row", "column", "hash", "hashed", "digest", "checksum", "sha",
         "commit", "revision", "etag", "fingerprint", "i18n", "translation", "label", "hint",
         "placeholder", "description", "desc", "message", "msg", "prompt", "help", "title",
-        "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "old", "is",
+        "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "is",
         "has", "use", "should", "can", "want", "no", "input", "button", "form", "field",
     }
 )  # fmt: skip
@@ -482,6 +487,13 @@ _QUALIFIER_TOKENS = frozenset(
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
     }
 )  # fmt: skip
+# Names whose value is public by design though they end in "key".
+_PUBLIC_NAME_TAILS = (
+    ["site", "key"],
+    ["pusher", "app", "key"],
+    ["pusher", "key"],
+    ["dkim", "token"],  # DKIM tokens are published in DNS
+)
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
 _GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
@@ -513,8 +525,8 @@ def _name_strength(name: str) -> int:
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
-    if words[-2:] == ["site", "key"]:
-        return 0  # reCAPTCHA/hCaptcha site keys are public by design
+    if any(words[-len(tail) :] == tail for tail in _PUBLIC_NAME_TAILS):
+        return 0  # public by design: reCAPTCHA/hCaptcha site keys, Pusher's app key
     if any(t in _NEVER_TOKENS for t in words):
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
@@ -545,14 +557,29 @@ _IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
 # the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
-_SEP_RE = _lazy(
-    "_SEP_RE",
-    r"(?P<close>\\?[\"'`])?\]?[ \t]*"
-    r"(?:(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))"
-    r"|(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
+_SEP_HEAD = r"(?P<close>\\?[\"'`])?\]?[ \t]*(?:"
+_SEP_ANNOT = r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))|"
+_SEP_TAIL = (
+    r"(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
     r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
-    r"[ \t]*",
+    r"[ \t]*"
 )
+_SEP_RE = _lazy("_SEP_RE", _SEP_HEAD + _SEP_ANNOT + _SEP_TAIL)
+# ": Abc=def" (a space after the colon, none around the "=") is YAML's value; Python writes
+# "tok: Token = None" or, unannotated in a signature, "tok:Token=None".
+_SEP_NO_ANNOT_RE = _lazy("_SEP_NO_ANNOT_RE", _SEP_HEAD + _SEP_TAIL)
+
+
+def _yaml_not_annotation(sep: re.Match[str]) -> bool:
+    annot = sep.group("annot")
+    return (
+        annot is not None
+        and annot[1] in " \t"
+        and annot[-2] not in " \t"
+        and sep.group()[-1] not in " \t"
+    )
+
+
 # ("NAME", "value") as call arguments: setProperty, put, Setenv, headers tuples; and XML
 # attribute pairs key="NAME" value="value".
 _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
@@ -690,6 +717,9 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if strength == _KEYISH and start > 0 and text[start - 1] == " " and name.lower() == "key":
         strength = _two_word_strength(text, start)
     if not strength:
+        plural = _collection_strength(name)
+        if plural:
+            _collection(text, start, end, plural, name, out)
         return
     # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
     braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
@@ -714,6 +744,184 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# ---------------------------------------------------------------------------------------------
+# Collections under a plural name that says secret: ``passwords:`` lists, ``user_passwords:``
+# maps (owner -> password), ``PASSWORDS = {...}``, ``"apiKeys": {...}``, HCL ``tokens {...}``.
+# Each scalar directly inside counts when it is password-shaped or random: the keys of such a
+# map are owners, not field names, but "backend: vault" or "- db_password" (a list of secret
+# names, docker-compose's secrets:) must stay. Nested structures are not read.
+# ---------------------------------------------------------------------------------------------
+_COLLECTION_OPEN_RE = _lazy(
+    "_COLLECTION_OPEN_RE",
+    r"[\"'`]?\]?[ \t]*(?:(?P<op>:|=>|=|:=)[ \t]*)?"
+    r"(?:(?P<bracket>[{\[])|(?P<block>(?<=:)[ \t]*(?:#[^\n]{0,256})?\r?\n))",
+)
+_ENTRY_KEY_RE = _lazy(
+    "_ENTRY_KEY_RE",
+    r"[ \t]*(?:\"([^\"\n]{1,128})\"|'([^'\n]{1,128})'|([\w.@\-]{1,128}))[ \t]*(?::|=>|=)[ \t]*",
+)
+_COLLECTION_SPAN = 4096
+_COLLECTION_LINES = 64
+# Entry names that hold who or where, not a secret, even under a plural secret name.
+_COLLECTION_SKIP = frozenset({"user", "username", "login", "email", "account", "owner"})
+
+
+def _collection_strength(name: str) -> int:
+    """A plural name's strength by its singular: passwords, apiKeys, TOKENS, user_passwords."""
+    if len(name) < 5 or name[-1] not in "sS" or name[-2] in "sS":
+        return 0
+    return _name_strength(name[:-1])
+
+
+def _collection(
+    text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
+) -> None:
+    m = _COLLECTION_OPEN_RE.match(text, end)
+    if m is None:
+        return
+    if m.group("bracket") is not None:
+        if m.group("op") is None and m.group("bracket") == "[":
+            return  # passwords[i]: indexing, not a literal
+        entries = _bracket_entries(text, m.start("bracket"))
+        loose = True  # {alice: pw} in code: a bare name there is a variable
+    else:
+        if not _at_line_start(text, start - (start > 0 and text[start - 1] in "\"'")):
+            return
+        entries = _block_entries(text, m.end(), _line_indent(text, start))
+        loose = False  # YAML: plain scalars are literal strings
+    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    for key, vstart, vend in entries:
+        if key is not None and _entry_name_skipped(key):
+            continue
+        value = _value_at(text, vstart, mode="token", literal=True, loose=loose)
+        if value is None or value.end > vend:
+            continue
+        judged = text[value.start : value.end]
+        if not _collection_item_shaped(judged.strip(), passwords):
+            continue
+        if _value_is_secret(judged, value, strength, name):
+            out.append((value.start, value.end, _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _collection_item_shaped(v: str, passwords: bool) -> bool:
+    """Whether an item of a secret collection has a secret's shape.
+
+    Under ``passwords``, anything a person would choose counts (one word of 6+ characters
+    with a digit, a symbol or mixed case: "Winter2024!", "tango-rocket-7"); under
+    ``secrets``/``tokens``/``keys``, which also list the names of secrets, only a
+    password-shaped or random one.
+    """
+    if passwords:
+        return (
+            len(v) >= 6
+            and not any(c.isspace() for c in v)
+            and (not v.isalpha() or (not v.islower() and not v.isupper() and not v.istitle()))
+        )
+    if _SNAKE_NAME_RE.fullmatch(v) is not None and _UUID_RE.fullmatch(v) is None:
+        return False  # api_key_v2, db-password-2: the name of a secret (not a UUID token)
+    return _password_shaped(v) or _looks_random(v)
+
+
+_SNAKE_NAME_RE = _lazy("_SNAKE_NAME_RE", r"[a-z][a-z0-9]*(?:[_\-.][a-z0-9]+)+")
+
+
+def _entry_name_skipped(key: str) -> bool:
+    words = [t.lower() for t in _NAME_SPLIT_RE.findall(key)]
+    return any(w in _QUALIFIER_TOKENS or w in _NEVER_TOKENS or w in _COLLECTION_SKIP for w in words)
+
+
+def _line_indent(text: str, pos: int) -> int:
+    line_start = text.rfind("\n", max(0, pos - _MAX_LOOKBACK), pos) + 1
+    return _spaces(text, line_start)
+
+
+def _entry(text: str, lo: int, hi: int) -> tuple[str | None, int, int] | None:
+    """One entry ``key: value`` / ``key = value`` / ``value`` of ``text[lo:hi]``."""
+    while lo < hi and text[lo] in " \t":
+        lo += 1
+    if lo >= hi:
+        return None
+    km = _ENTRY_KEY_RE.match(text, lo, hi)
+    if km is not None and km.end() < hi:
+        key = km.group(1) or km.group(2) or km.group(3)
+        return key, km.end(), hi
+    return None, lo, hi
+
+
+def _bracket_entries(text: str, open_at: int) -> list[tuple[str | None, int, int]]:
+    """The top-level entries of ``{...}`` / ``[...]``: split at commas and line ends, entries
+    holding a nested bracket skipped. A collection longer than the span yields the entries
+    read so far (a long map still has its first secrets found)."""
+    out: list[tuple[str | None, int, int]] = []
+    depth, quote, seg, nested = 0, "", open_at + 1, False
+    hi = min(len(text), open_at + _COLLECTION_SPAN)
+    i = open_at
+    while i < hi:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "{[(":
+            depth += 1
+            nested = nested or depth > 1
+        elif ch in "}])":
+            depth -= 1
+            if depth == 0:
+                if not nested:
+                    _add_entry(text, seg, i, out)
+                return out
+        elif depth == 1 and ch in ",\n":
+            if not nested:
+                _add_entry(text, seg, i, out)
+            seg, nested = i + 1, False
+        i += 1
+    return out
+
+
+def _add_entry(text: str, lo: int, hi: int, out: list[tuple[str | None, int, int]]) -> None:
+    found = _entry(text, lo, hi)
+    if found is not None:
+        out.append(found)
+
+
+def _block_entries(text: str, at: int, parent_indent: int) -> list[tuple[str | None, int, int]]:
+    """The entries of a YAML block under a key: ``- item`` or ``key: value`` lines at the first
+    child's indentation; a child with deeper lines under it is a nested structure."""
+    out: list[tuple[str | None, int, int]] = []
+    indent = -1
+    for _ in range(_COLLECTION_LINES):
+        if at >= len(text):
+            break
+        nl = text.find("\n", at, at + _COLLECTION_SPAN)
+        line_end = len(text) if nl < 0 else nl
+        width = _spaces(text, at)
+        body = at + width
+        if body >= line_end or text[body] in "#\r":
+            at = line_end + 1
+            continue  # a blank or comment line
+        if width <= parent_indent or (indent >= 0 and width < indent):
+            break
+        if indent < 0:
+            indent = width
+        if width > indent:
+            if out and out[-1][1] >= out[-1][2]:
+                out.pop()  # the previous child heads a nested structure
+            at = line_end + 1
+            continue
+        hi = line_end - (text[line_end - 1] == "\r")
+        if text.startswith("- ", body):
+            body += 2
+        found = _entry(text, body, hi)
+        if found is not None:
+            out.append(found)
+        at = line_end + 1
+    return out
 
 
 # ${X:-default}, ${X:=default}, ${x:default}; not ${X:?error message} nor ${X:+alternative}.
@@ -803,6 +1011,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if listed is not None:
             return listed
     sep = _SEP_RE.match(text, end)
+    if sep is not None and _yaml_not_annotation(sep):
+        sep = _SEP_NO_ANNOT_RE.match(text, end)  # YAML "password: Abc=def", not a type
     name_quoted = start > 0 and text[start - 1] in "\"'`"
     if name_quoted and _PAIR_OPENER_RE.search(text, max(0, start - 16), start - 1) is not None:
         pair = _PAIR_RE.match(text, end)
@@ -828,6 +1038,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 return whole
         # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
         return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
+    if sep is None and name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1):
+        # .NET settings: <setting name="SmtpPassword" serializeAs="String"><value>x</value>
+        setting = _XML_SETTING_RE.match(text, end)
+        value_m = _XML_VALUE_RE.match(text, setting.end()) if setting is not None else None
+        return None if value_m is None else _Value(value_m.start(1), value_m.end(1), False, True)
     if sep is None:
         prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
         if prose is not None:
@@ -863,6 +1078,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 return None  # "the key is {len(key)} bytes": an f-string or call, not a word
             value.comment = True  # (a full stop after it is covered too: it may be its own)
             return value
+        if said is not None and not name_quoted and _at_line_start(text, start):
+            # A server directive "Name value" on its own line (redis.conf's requirepass,
+            # Apache's AuthLDAPBindPassword "x"): one value, then the line ends.
+            return _directive_value(text, said.end())
         if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
             # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
             return _value_at(text, said.end(), mode="token", literal=True)
@@ -973,6 +1192,20 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     # name=value inside a line: a shell word, a conninfo string, or a keyword argument; the
     # value is literal unless it reads as code (checked by _unquoted_is_literal).
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
+
+
+_XML_SETTING_RE = _lazy("_XML_SETTING_RE", r"[\"'][^<>\n]{0,256}>\s{0,256}<value>")
+_LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+
+
+def _directive_value(text: str, vpos: int) -> _Value | None:
+    """The one value of a ``Directive value`` line; unquoted, it must be password-shaped (a
+    line of prose also starts with a word such as "Password")."""
+    value = _value_at(text, vpos, mode="env", literal=True)
+    if value is None or _LINE_REST_RE.match(text, value.end) is None:
+        return None
+    value.comment = not value.quoted
+    return value
 
 
 # Operators that assign a literal at the start of a line: INI/.env "=", Make "?=", ":=", "::=".
@@ -1185,7 +1418,7 @@ def _concatenated(text: str, vpos: int) -> _Value | None:
 # A line that starts a new entry (YAML "key:", properties "key="): it ends a block scalar or
 # continued value. Real secret blocks (key bodies, tokens) never hold one, and stopping there
 # keeps a text of nested heads from making each head read the lines of all the others.
-_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\Z)|=)")
+_KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\r?\n|\Z)|=)")
 _CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
 _QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
 _MAX_CONTINUED = 32
@@ -1236,18 +1469,19 @@ _PLACEHOLDER_RE = _lazy(
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
-      | [A-Za-z_$][\w$.]*[\[(]                # ENV[, getenv( : an expression cut at a quote
     )$""",
     re.X,
 )
 _PLACEHOLDER_SUB_RE = _lazy(
     "_PLACEHOLDER_SUB_RE",
-    r"\[REDACTED|0{8}|<[\w\s\-]{1,40}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
+    r"\[REDACTED|0{8}|<[A-Za-z][\w\s\-]{2,39}>|your[_\-\s]?(?:api|secret|key|token|pass|own|real)"
     r"|example|changeme|change[_-]me|placeholder|dummy|redacted|replace[_-]?(?:me|with|this)"
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
     r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
     # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
-    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://)",
+    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://"
+    # a program or file that holds it, an environment variable (Apache, OpenSSL, rclone)
+    r"|exec:[/.~]|file:[/.~]|env:[A-Za-z_])",
     re.I,
 )
 _PUBLIC_PREFIX_RE = _lazy(
@@ -1288,6 +1522,7 @@ _TEMPLATE_RE = _lazy(
     r"\$\{[^}\n]{0,256}\}|\{\{.{0,256}?\}\}|\{%.{0,256}?%\}|<%.{0,256}?%>|#\{[^}\n]{0,256}\}"
     r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?"
     r"|%(?:[A-Z_][A-Z0-9_]{0,128}|[a-z_][a-z0-9_]{0,128}|(?:[A-Z][a-z]{1,32}){1,8})%"
+    r"|%env\([\w:.\-]{1,128}\)%"  # Symfony's environment processors
     r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{",
 )
 # [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
@@ -1298,10 +1533,17 @@ _MASK_RE = _lazy(
 )
 
 
-def _is_placeholder(value: str) -> bool:
+# ENV[, getenv( : an unquoted expression cut at the quote of its argument. A quoted value is
+# whole, so a password ending in "(" or "[" is not one.
+_CUT_EXPR_RE = _lazy("_CUT_EXPR_RE", r"[A-Za-z_$][\w$.]*[\[(]")
+
+
+def _is_placeholder(value: str, quoted: bool = False) -> bool:
     v = value.strip().strip("\"'\\")
     low = v.lower()
     if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
+        return True
+    if not quoted and _CUT_EXPR_RE.fullmatch(v) is not None:
         return True
     if _PLACEHOLDER_SUB_RE.search(v) is not None:
         return True
@@ -1378,13 +1620,13 @@ _REGEX_SHAPE_RE = _lazy("_REGEX_SHAPE_RE", r"\[[^\]\s]{1,64}\][{*+?]|\(\?[:=!<]"
 
 def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> bool:
     v = value.strip()
-    if not v or MARKER_PREFIX in v or _is_placeholder(v) or _names_a_secret(v):
+    if not v or MARKER_PREFIX in v or _is_placeholder(v, ctx.quoted) or _names_a_secret(v):
         return False
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _fails_checksum(v):
         return False
-    if _PUBLIC_PREFIX_RE.match(v) or _PATH_OR_URL_RE.match(v):
+    if _PUBLIC_PREFIX_RE.match(v) or (_PATH_OR_URL_RE.match(v) and not _slash_led_token(v)):
         return False
     if not ctx.quoted and not _unquoted_is_literal(v, ctx.literal, ctx.loose):
         return False
@@ -1399,8 +1641,52 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     if strength == _KEYISH:
         # A weak name ("key", "signature") needs a random-looking value, and not a hex
         # digest (git ids, md5/sha checksums are what such names usually hold).
+        if ctx.quoted and _generated_string(v):
+            return True  # wp-config's salts: NONCE_KEY, AUTH_SALT
+        pair = _USER_PASS_RE.fullmatch(v)
+        if pair is not None and _four_kinds(pair.group(1)):
+            return True  # npmAuthIdent: "user:password", auth: admin:pw
         return _looks_random(v) and not _HEX_RE.fullmatch(v)
     return len(v) >= 4
+
+
+# "user:password" glued into one value under an auth-ish name.
+_USER_PASS_RE = _lazy("_USER_PASS_RE", r"[\w.@\-]{1,64}:([^\s:/]{8,256})")
+
+
+def _four_kinds(v: str) -> bool:
+    """Lower and upper case, digits and symbols: a chosen password ("MapleGranite28%"), not
+    an identifier ("Ipv4IpamPoolId") nor a file name ("secp384r1.pem")."""
+    return (
+        any(c.islower() for c in v)
+        and any(c.isupper() for c in v)
+        and any(c.isdigit() for c in v)
+        and any(not c.isalnum() for c in v)
+    )
+
+
+def _slash_led_token(v: str) -> bool:
+    """Base64 that happens to start with "/" (an AWS secret key): dense, few slashes."""
+    return v.startswith("/") and v.count("/") <= 3 and _dense_random(v)
+
+
+def _generated_string(v: str) -> bool:
+    """A long string drawn from a wide alphabet, spaces and punctuation included (WordPress
+    salts, some generated keys): every kind of character, high entropy, few spaces."""
+    if len(v) < 32 or v.count(" ") * 8 > len(v):
+        return False
+    kinds = (
+        any(c.islower() for c in v)
+        + any(c.isupper() for c in v)
+        + any(c.isdigit() for c in v)
+        + any(not c.isalnum() and not c.isspace() for c in v)
+    )
+    return kinds == 4 and _entropy(v) >= 4.8 and _SAME_CASE_RUN_RE.search(v) is None
+
+
+# Seven letters of one case in a row: a word or constant ("PLATFORM", "irectories"), which a
+# string drawn from ~90 characters has with a chance of about 1 in 50.
+_SAME_CASE_RUN_RE = _lazy("_SAME_CASE_RUN_RE", r"[A-Z]{7}|[a-z]{7}")
 
 
 _PASSWORD_NAME_RE = _lazy("_PASSWORD_NAME_RE", r"pass|pwd", re.I)
@@ -1447,7 +1733,8 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
     if _DOTTED_RE.fullmatch(value):
         return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
     if loose and (_IDENTIFIER_RE.fullmatch(value) or _SOFT_CODE_RE.match(value)):
-        return _looks_random(value)
+        # A variable or call in code, unless generated-looking (pwgen's 12+ characters).
+        return _looks_random(value, min_len=12)
     if literal_ctx:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
         return _YAML_SYNTAX_RE.fullmatch(value) is None
@@ -1990,7 +2277,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("DATADOG", "Datadog", "DD_"), _context_handler("datadog-key", _HEX32_40_RE))
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
-    add(_case_variants("signature"), _assignment)
+    add(_case_variants("signature", "encrypt"), _assignment)
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
@@ -2210,7 +2497,49 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
             for handler in handlers:
                 handler(text, pos, literal, cands)
     _discord_bots(text, cands)
+    if cands:
+        cands.extend(_echoes(text, cands))
     return cands, markers
+
+
+# A secret found once is a secret wherever else it appears nearby: the password of
+# "MYSQL_ROOT_PASSWORD: x" again in a healthcheck's "-px", in a DSN, in a log line. Only values
+# that cannot be common text (8+ characters, not a word or a number alone), and only within a
+# window around the finding (the same file, at the scale of a config file), so the extra work
+# stays bounded per finding.
+_ECHO_MIN = 8
+_ECHO_WINDOW = 4096
+
+
+def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
+    out: list[_Cand] = []
+    find = text.find
+    for start, end, kind, prio in cands:
+        if end - start < _ECHO_MIN or end - start > 1024 or prio <= _PRIO_CONTEXT:
+            continue  # (a context guess, "a 40-character word near 'aws'", is not spread)
+        value = text[start:end]
+        lo, hi = max(0, start - _ECHO_WINDOW), min(len(text), end + _ECHO_WINDOW)
+        # Searched before the value is judged: most values occur once, and the search (two
+        # C-level finds) costs less than judging the value's shape.
+        at = find(value, lo, start)
+        if at < 0:
+            at = find(value, end, hi)
+        if at < 0 or not _echo_worthy(value):
+            continue
+        while at >= 0:
+            if at != start:
+                out.append((at, at + len(value), kind, _PRIO_CONTEXT))
+            at = find(value, at + len(value), hi)
+    return out
+
+
+def _echo_worthy(value: str) -> bool:
+    """Already judged a secret where it was found; elsewhere it must not be ordinary text
+    either: password-shaped, random, or all four kinds of character ("CopperNebula75*"). Not
+    a name such as "types-pywin32" (a false positive there must not spread)."""
+    if any(c.isspace() for c in value) or MARKER_PREFIX in value:
+        return False
+    return _password_shaped(value) or _four_kinds(value) or _looks_random(value)
 
 
 def _overlaps_marker(start: int, end: int, markers: list[tuple[int, int]]) -> bool:
