@@ -1282,6 +1282,7 @@ def run(
         from gitgate.store.gitread import GitReader  # git's plumbing: no pygit2 to import
 
         with GitReader.open_from_env(path) as store:
+            store.start()  # every push reads objects: let git start while the policy is found
             verdicts = judge_push(store, updates, env)
     except GitgateError as err:
         lines = [f"gitgate: push refused: {err.message}"]

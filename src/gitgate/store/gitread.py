@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from gitgate.errors import GitError, NotARepository
+from gitgate.store import gitproc
 from gitgate.store.gitobjects import (
     MODE_GITLINK,
     MODE_TREE,
@@ -97,7 +97,7 @@ class GitReader:
         # A str, not a Path: pathlib (and the urllib and ipaddress it imports) is ~5 ms of
         # a hook's start-up.
         self._git_dir = os.path.abspath(git_dir)
-        self._batch: subprocess.Popen[bytes] | None = None
+        self._batch: gitproc.Reader | None = None
         self._objects: dict[str, tuple[bytes, bytes]] = {}
         self._refs: dict[str, str | None] = {}
         self._config: dict[str, str | None] = {}
@@ -117,7 +117,7 @@ class GitReader:
         named = os.environ.get("GIT_DIR")
         if named:
             return cls(named)
-        proc = _run(["git", "rev-parse", "--absolute-git-dir"], cwd=path)
+        proc = _run(["git", "-C", os.fspath(path), "rev-parse", "--absolute-git-dir"])
         if proc.returncode != 0:
             raise GitError(f"not a git repository: {path}: {first_lines(proc.stderr)}")
         return cls(os.fsdecode(proc.stdout.rstrip(b"\n")))
@@ -133,7 +133,7 @@ class GitReader:
         env = {k: v for k, v in _env().items() if k not in _DISCOVERY_ENV}
         proc = None
         if os.path.isdir(path):
-            proc = _run(["git", "rev-parse", "--absolute-git-dir"], cwd=path, env=env)
+            proc = _run(["git", "-C", os.fspath(path), "rev-parse", "--absolute-git-dir"], env=env)
         if proc is None or proc.returncode != 0:
             raise NotARepository(
                 f"not a git repository: {path}",
@@ -141,15 +141,16 @@ class GitReader:
             )
         return cls(os.fsdecode(proc.stdout.rstrip(b"\n")))
 
+    def start(self) -> None:
+        """Start the object reader now, not at the first read: git's own start (its config,
+        the pack indexes) then runs beside whatever the caller does before reading."""
+        self._batch_pipes()
+
     def close(self) -> None:
         """Stop the object reader (also done when the process ends)."""
         batch, self._batch = self._batch, None
         if batch is not None:
-            batch.kill()
-            batch.wait()
-            for stream in (batch.stdin, batch.stdout):
-                if stream is not None:
-                    stream.close()
+            batch.close()
 
     def __enter__(self) -> GitReader:
         return self
@@ -653,17 +654,7 @@ class GitReader:
 
     def _batch_pipes(self) -> tuple[IO[bytes], IO[bytes]]:
         if self._batch is None:
-            try:
-                self._batch = subprocess.Popen(
-                    self._git(["cat-file", "--batch"]),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=_env(),
-                )
-            except FileNotFoundError as err:
-                raise GitError("git is not installed or not on PATH", hint="install git") from err
-        assert self._batch.stdin is not None and self._batch.stdout is not None
+            self._batch = gitproc.start_reader(self._git(["cat-file", "--batch"]), _env())
         return self._batch.stdin, self._batch.stdout
 
     def _git(self, args: Sequence[str]) -> list[str]:
@@ -671,7 +662,7 @@ class GitReader:
 
     def run_git(
         self, args: Sequence[str], *, stdin: bytes | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[bytes]:
+    ) -> gitproc.Finished:
         """Run a git plumbing command against this repository."""
         proc = _run(self._git(args), stdin=stdin)
         if check and proc.returncode != 0:
@@ -688,23 +679,9 @@ _DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE"
 
 
 def _run(
-    cmd: list[str],
-    *,
-    stdin: bytes | None = None,
-    cwd: str | os.PathLike[str] | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            cmd,
-            input=stdin or b"",
-            capture_output=True,
-            env=env if env is not None else _env(),
-            cwd=cwd,
-            check=False,
-        )
-    except FileNotFoundError as err:
-        raise GitError("git is not installed or not on PATH", hint="install git") from err
+    cmd: list[str], *, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> gitproc.Finished:
+    return gitproc.run(cmd, env if env is not None else _env(), stdin or b"")
 
 
 def _keyed(items: dict[str, PlainTreeItem]) -> dict[str, PlainTreeItem]:
