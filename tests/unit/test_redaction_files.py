@@ -321,3 +321,39 @@ def test_a_collection_longer_than_its_span_still_yields_its_first_entries() -> N
     first = chosen()
     text = f'passwords = {{"alice": "{first}", ' + ('"a": "b", ' * 20000) + "}"
     assert covered(text, first)
+
+
+_ACL_PW, _ACL_PW2, _ACL_PW3 = rnd(24, ALNUM + "-_"), chosen(), rnd(12)
+_URL_PW = rnd(6) + "?" + rnd(6) + "%" + rnd(4)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"user app on >{_ACL_PW} ~app:* +@all -@dangerous\n", _ACL_PW),
+        (f"  user backup on >{_ACL_PW2} ~backup:* +@read\n", _ACL_PW2),
+        (f"redis-cli ACL SETUSER alice on >{_ACL_PW3} ~cached:* +get\n", _ACL_PW3),
+        (f"DATABASE_URL: postgres://postgres:{_URL_PW}@localhost:5432/test\n", _URL_PW),
+        (f"url = https://user:{_URL_PW}!@db.example.com/x\n", _URL_PW),
+    ],
+)
+def test_redis_acl_passwords_and_a_question_mark_in_a_url_password(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  user default on nopass ~* +@all\n",
+        f"user app on #{uuid.UUID(int=_rng.getrandbits(128)).hex * 2} ~*\n",  # a SHA-256: a hash
+        "user app on >${REDIS_APP_PASSWORD} ~app:*\n",
+        "echo turn on >/dev/null\n",
+        "if [ $x ]; then set on > out.log; fi\n",
+        "see http://host:8080?next=mailto:alice@example.org\n",
+        "redirect http://localhost:3000?redirect_uri=https://a.b/c@d.e\n",
+        "x https://github.com:Org/Repo-9.git@v1.2 y\n",  # scp-like host:path of a repository
+        "pip install git+https://github.com:psf/black.git@24.1.0\n",
+    ],
+)
+def test_what_only_looks_like_those_is_left_alone(text: str) -> None:
+    assert redact(text) == text

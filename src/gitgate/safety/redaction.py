@@ -318,16 +318,35 @@ _URL_CRED_SLASH_RE = _lazy(
 )
 
 
+# A password with an unencoded "?" (invalid in a URL, written anyway): only when it cannot be
+# a port and a query (host:8080?next=mailto:a@b.org), see _url_credentials.
+_URL_CRED_QUERY_RE = _lazy(
+    "_URL_CRED_QUERY_RE",
+    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s/#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-]",
+)
+
+
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _URL_CRED_RE.match(text, pos)
     if m is None:
-        m = _URL_CRED_SLASH_RE.match(text, pos)
-        if m is None or not _password_shaped(m.group(1)) or m.group(1).split("/")[0].isdigit():
+        m = _URL_CRED_SLASH_RE.match(text, pos) or _URL_CRED_QUERY_RE.match(text, pos)
+        if m is None or not _password_shaped(m.group(1)) or _port_first(m.group(1)):
             return
     password = m.group(1)
     if _is_placeholder(password):
         return
     out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
+
+
+def _port_first(value: str) -> bool:
+    """``8443/users`` or ``8080?next=...``: a port and a path or query; ``org/repo.git``: a
+    repository path after scp-like ``host:`` (``https://github.com:org/repo.git@v1``). Not a
+    password either way."""
+    head = value.replace("?", "/").split("/")[0]
+    return head.isdigit() or _REPO_PATH_RE.fullmatch(value) is not None
+
+
+_REPO_PATH_RE = _lazy("_REPO_PATH_RE", r"[\w.\-]+(?:/[\w.\-]+)*/[\w.\-]+\.git")
 
 
 def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -1956,6 +1975,24 @@ def _htpasswd(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g))
 
 
+# Redis ACL users: redis.conf's `user app on >password ~keys +@all` and `ACL SETUSER app on
+# >password` (any command line that says it). The word after '>' is the password; `#<sha256>`
+# (a hash) and `nopass` are not. Anchored at "on >", where the documented form puts it: a bare
+# ">" would be a new scan stop at every shell redirection.
+_REDIS_ACL_RE = _lazy("_REDIS_ACL_RE", r"on >(\S{1,1024})")
+_REDIS_ACL_USER_RE = _lazy(
+    "_REDIS_ACL_USER_RE", r"(?:[ \t]*user|.*\bacl[ \t]+setuser)[ \t]+\S+[ \t]+(?:\S+[ \t]+)*", re.I
+)
+
+
+def _redis_acl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _REDIS_ACL_RE.match(text, pos)
+    line = text.rfind("\n", 0, pos) + 1
+    if m is None or pos - line > 512 or not _REDIS_ACL_USER_RE.fullmatch(text, line, pos):
+        return
+    _add_literal(out, m.start(1), m.end(1), "password-flag", m.group(1))
+
+
 # SQL (MySQL, Oracle, Snowflake...): CREATE/ALTER USER x IDENTIFIED [WITH plugin] BY 'pw'.
 # Not "BY PASSWORD '*hash'" nor Oracle's "BY VALUES 'hash'" (hashes), nor EXTERNALLY.
 _IDENTIFIED_RE = _lazy(
@@ -2236,6 +2273,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add((" -U",), _smb_user)
     add(("/user:", "/USER:"), _net_use)
     add(("htpasswd",), _htpasswd)
+    add(("on >",), _redis_acl)
     add(("rabbitmqctl",), _rabbitmqctl)
     add(("sudo -S", "--password-stdin", "chpasswd"), _echo_pipe)
     add(("--password-stdin", "chpasswd"), _heredoc_input)
