@@ -31,6 +31,7 @@ from types import CodeType
 from typing import Any
 
 _HEADER = b"gitgate dataclass methods 1\n"
+_MAGIC: bytes | None = None
 _OWN = "gitgate"
 
 _directory: str | None = None
@@ -124,9 +125,13 @@ def _codes_of(module: str) -> dict[str, CodeType]:
 
 
 def _magic() -> bytes:
-    from importlib.util import MAGIC_NUMBER
+    """The header of every cache file: ours, then Python's bytecode magic (computed once)."""
+    global _MAGIC
+    if _MAGIC is None:
+        from importlib.util import MAGIC_NUMBER
 
-    return _HEADER + MAGIC_NUMBER
+        _MAGIC = _HEADER + MAGIC_NUMBER
+    return _MAGIC
 
 
 def _read(path: str) -> dict[str, CodeType]:

@@ -11,6 +11,7 @@ import random
 import string
 
 import pytest
+from tests.secretutil import covered
 
 from gitgate.safety.redaction import find_secrets, redact
 
@@ -32,20 +33,6 @@ def rnd(n: int) -> str:
 def pw(inner: str = "") -> str:
     """A generated password with ``inner`` characters inside it."""
     return rnd(6) + inner + rnd(6) + "!"
-
-
-def covered(text: str, secret: str) -> bool:
-    """Every character of every occurrence of ``secret`` lies inside a finding."""
-    mask = bytearray(len(text))
-    for f in find_secrets(text):
-        mask[f.start : f.end] = b"\x01" * (f.end - f.start)
-    at = text.find(secret)
-    assert at >= 0
-    while at >= 0:
-        if not all(mask[at : at + len(secret)]):
-            return False
-        at = text.find(secret, at + 1)
-    return True
 
 
 def a_p(n: int) -> str:

@@ -17,6 +17,7 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.secretutil import covered
 
 # The package-level names: they survive the move of redaction.py into gitgate/safety/.
 from gitgate import find_secrets, redact
@@ -39,20 +40,6 @@ def chosen() -> str:
     """A password a person chose: words, a number, a symbol."""
     word = _rng.choice(["Maple", "Harbor", "Copper", "Falcon", "Summit"])
     return f"{word}{_rng.choice(['Tango', 'Ember', 'Quartz'])}{_rng.randint(10, 9999)}!"
-
-
-def covered(text: str, secret: str) -> bool:
-    """Every character of every occurrence of ``secret`` lies inside a finding."""
-    mask = bytearray(len(text))
-    for f in find_secrets(text):
-        mask[f.start : f.end] = b"\x01" * (f.end - f.start)
-    at = text.find(secret)
-    assert at >= 0
-    while at >= 0:
-        if not all(mask[at : at + len(secret)]):
-            return False
-        at = text.find(secret, at + 1)
-    return True
 
 
 def hidden(text: str, fragment: str) -> bool:
