@@ -28,6 +28,8 @@ class _Unsupported(Exception):
 
 @dataclass
 class _Section:
+    """One file's part of a patch, as it is read: paths, modes, what it does, its hunks."""
+
     old_path: str | None = None
     new_path: str | None = None
     header_paths: tuple[str, str] | None = None

@@ -453,6 +453,8 @@ def _file_output(gate: Gate, path: str, label: str, commit: str, mode: int, oid:
 
 @dataclass(frozen=True, slots=True)
 class _Listing:
+    """The files an agent may see under a directory, and how many were left out."""
+
     entries: list[dict[str, str]]
     omitted: int
     truncated: bool

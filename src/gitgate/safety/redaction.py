@@ -105,6 +105,8 @@ _E = r"(?![A-Za-z0-9])"
 
 @dataclass(frozen=True, slots=True)
 class _Provider:
+    """One vendor token format from the token table: its triggers and its regex."""
+
     kind: str
     triggers: tuple[str, ...]
     source: str  # the regex, compiled at its first trigger hit (see _compiled)
@@ -710,6 +712,8 @@ _TRAILING_COMMENT_RE = _lazy("_TRAILING_COMMENT_RE", r"[ \t]+(?:#|//|;).*$")
 
 @dataclass(slots=True)
 class _Value:
+    """A candidate secret value found after a keyword: where it is and how it was written."""
+
     start: int
     end: int
     quoted: bool

@@ -62,6 +62,8 @@ class FileSection:
 
 @dataclass(frozen=True, slots=True)
 class _RawSection:
+    """One file's part of a diff, not yet highlighted: its header lines and its body."""
+
     header: tuple[str, ...]
     body: tuple[str, ...]
 
