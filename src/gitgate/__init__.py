@@ -13,11 +13,20 @@ Pure helpers are public too: :func:`redact`, :func:`check_path`, :func:`is_expor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from gitgate import deferred
 
-from gitgate import methodcache
+# dataclasses imports inspect (~6 ms) to write docstrings our classes already have, and copy
+# (with weakref, ~1 ms) for deep copies in asdict/astuple, which the hook never makes.
+deferred.defer("inspect")
+deferred.defer("copy")
+
+from gitgate import methodcache  # noqa: E402 - after the deferral: it imports dataclasses
 
 methodcache.install()  # before any gitgate dataclass is defined
+
+# typing.TYPE_CHECKING without importing typing (~4 ms of every start): see
+# docs/ARCHITECTURE.md, "Start-up". mypy reads any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -49,6 +58,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from gitgate.errors import GitgateError
     from gitgate.journal.records import AuditEntry, Proposal
     from gitgate.safety.classify import classify_command

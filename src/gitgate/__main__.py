@@ -9,9 +9,10 @@ if __name__ == "__main__":
         import gc
 
         gc.disable()
+        from gitgate.server.hook import leave
         from gitgate.server.hook import main as run_hook
 
-        sys.exit(run_hook(sys.argv[3:]))
+        leave(run_hook(sys.argv[3:]))
     from gitgate.cli import main
 
     main(prog_name="gitgate")

@@ -10,11 +10,10 @@ only at the pinned branch: see ``hook.load_home``.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gitgate.errors import NotAGitgateRepo
 from gitgate.policy import POLICY_PATH
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 if TYPE_CHECKING:
     from gitgate.store.gitobjects import RepoReader
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import NewType
 
 from gitgate.errors import GitgateError
 
-ProposalId = NewType("ProposalId", str)
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import NewType
+
+    ProposalId = NewType("ProposalId", str)
+else:  # what NewType gives at run time: the text itself
+    ProposalId = str
 
 # Crockford-style lowercase base32 without i, l, o, u: no hex look-alike confusion with shas
 # is impossible to rule out entirely, but ids are 10 characters where shas are 40.

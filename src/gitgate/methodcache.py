@@ -28,7 +28,10 @@ import marshal
 import os
 import sys
 from types import CodeType
-from typing import Any
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any
 
 _HEADER = b"gitgate dataclass methods 1\n"
 _MAGIC: bytes | None = None
@@ -90,20 +93,27 @@ def _own_module(namespace: object) -> str | None:
 
 def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     """``exec`` as dataclasses calls it, with gitgate's method texts compiled at most once."""
-    module = _own_module(globals) if isinstance(source, str) else None
-    if module is None or _directory is None:
+    if not isinstance(source, str):
         return builtins.exec(source, globals, locals)
+    module = _own_module(globals)
+    if module is None or _directory is None:
+        # Compiled here, not by exec: exec would compile the text with this module's
+        # __future__ flags, and `annotations` would turn every annotation of the methods
+        # (`a: _type_a`) into a string where dataclasses' own exec gives the type.
+        return builtins.exec(_compile(source), globals, locals)
     codes = _codes_of(module)
     code = codes.get(source)
     if code is None:
-        # dont_inherit: compiled exactly as dataclasses' own exec of the text would be (that
-        # module has no __future__ imports; this one has `annotations`, which would turn the
-        # `-> _return_type` annotation into a string).
-        code = compile(source, "<string>", "exec", dont_inherit=True)
-        codes[source] = code
+        code = codes[source] = _compile(source)
         _note_fresh(module)
     _used.setdefault(module, {})[source] = code
     return builtins.exec(code, globals, locals)
+
+
+def _compile(source: str) -> CodeType:
+    """The text compiled exactly as dataclasses' own ``exec`` compiles it (that module has no
+    ``__future__`` imports; this one has ``annotations``: hence ``dont_inherit``)."""
+    return compile(source, "<string>", "exec", dont_inherit=True)
 
 
 def _note_fresh(module: str) -> None:
@@ -128,9 +138,14 @@ def _magic() -> bytes:
     """The header of every cache file: ours, then Python's bytecode magic (computed once)."""
     global _MAGIC
     if _MAGIC is None:
-        from importlib.util import MAGIC_NUMBER
+        # importlib.util's MAGIC_NUMBER is this one; importing importlib.util is ~1 ms more.
+        bootstrap = sys.modules.get("_frozen_importlib_external")
+        magic = getattr(bootstrap, "MAGIC_NUMBER", None)
+        if not isinstance(magic, bytes):
+            from importlib.util import MAGIC_NUMBER
 
-        _MAGIC = _HEADER + MAGIC_NUMBER
+            magic = MAGIC_NUMBER
+        _MAGIC = _HEADER + magic
     return _MAGIC
 
 

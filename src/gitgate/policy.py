@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from gitgate.errors import PolicyError
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any
 
 POLICY_PATH = ".gitgate.toml"
 SCHEMA = 1
@@ -212,13 +214,30 @@ def parse_policy(text: str) -> Policy:
     Raises:
         PolicyError: naming the field that is wrong.
     """
+    return policy_from_data(load_toml(text))
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    """The TOML document ``text`` as data, unvalidated.
+
+    Raises:
+        PolicyError: when it is not TOML.
+    """
+    # Imported here: tomllib and the typing it imports are ~5 ms, and the hook reads its
+    # policies' data from a cache (gitgate.server.policycache).
+    import tomllib
+
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise PolicyError(
             f"{POLICY_PATH} is not valid TOML: {err}",
             hint="fix it through a proposal (gitgate propose write .gitgate.toml)",
         ) from err
+
+
+def policy_from_data(data: dict[str, Any]) -> Policy:
+    """The policy a parsed ``.gitgate.toml`` holds, every field validated (see parse_policy)."""
     schema = data.get("schema", SCHEMA)
     if schema != SCHEMA:
         raise PolicyError(

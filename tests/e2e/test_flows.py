@@ -207,6 +207,39 @@ def test_the_hook_judges_however_python_starts(world: World, start: str) -> None
     world.gitgate("agent", "propose", "write", "ok.txt", "--from", str(src), "--push").ok()
 
 
+def test_the_hook_judges_an_approval_without_typing_tomllib_or_inspect(world: World) -> None:
+    """What the installed hook imports to judge a real approval push, as git runs it (Python
+    reports its imports through PYTHONPROFILEIMPORTTIME, relayed as ``remote:`` lines): the
+    modules docs/ARCHITECTURE.md's "Start-up" says it does without stay out, the policy's
+    TOML parse is read from the server's cache, and the push passes."""
+    pid = _propose(world, "agent", "docs/timed.md", "timed\n")
+    world.gitgate("alice", "fetch").ok()
+    world.gitgate("alice", "approve", pid).ok()
+    refspecs = [
+        "main",
+        "refs/gitgate/audit",
+        "refs/notes/gitgate",
+        f":refs/heads/gitgate/pending/{pid}",
+    ]
+    pushed = world.push("alice", *refspecs, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert pushed.code == 0, pushed.stderr[-3000:]
+    lines = (line.partition("import time:")[2] for line in pushed.stderr.splitlines())
+    imported = {line.rpartition("|")[2].strip() for line in lines if "|" in line}
+    # the judgement ran: its reader, the secret scan, the journal check
+    for module in (
+        "gitgate.server.hook",
+        "gitgate.store.gitread",
+        "gitgate.safety.redaction",
+        "gitgate.journal.admit",
+        "gitgate.server.policycache",
+    ):
+        assert module in imported
+    for module in ("typing", "tomllib", "inspect", "ast", "threading", "pygit2", "click"):
+        assert module not in imported
+    assert list((world.server / "gitgate-cache").glob("policy-*.json"))
+    assert run_git(world.server, "show", "main:docs/timed.md") == "timed\n"
+
+
 def test_repository_hook_file_is_the_rendered_template() -> None:
     from gitgate.server.hookinstall import render_script
 

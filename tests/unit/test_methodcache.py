@@ -103,7 +103,8 @@ def _define(module_name: str, source: str) -> types.ModuleType:
     module = types.ModuleType(module_name)
     sys.modules[module_name] = module
     try:
-        exec(compile(source, f"<{module_name}>", "exec"), module.__dict__)
+        # dont_inherit: the module is compiled as a file of its own, without our __future__s
+        exec(compile(source, f"<{module_name}>", "exec", dont_inherit=True), module.__dict__)
     finally:
         del sys.modules[module_name]
     return module
@@ -148,6 +149,19 @@ def test_other_packages_dataclasses_are_left_alone(cache_dir: Path) -> None:
     _define("somebody_else", POINT)
     assert methodcache.save(force=True) == 0
     assert not cache_dir.exists()
+
+
+def test_other_packages_classes_get_exactly_what_dataclasses_gives_them(cache_dir: Path) -> None:
+    # Their texts go to exec from our frame: compiled there, they would take this package's
+    # `from __future__ import annotations` and get string annotations ('_type_x').
+    methodcache.uninstall()
+    plain = _define("somebody_else", POINT).Point
+    methodcache.install(str(cache_dir))
+    served = _define("somebody_else", POINT).Point
+    assert served.__init__.__annotations__ == plain.__init__.__annotations__
+    assert served.__init__.__annotations__["x"] is int
+    assert served.__doc__ == plain.__doc__ == "Point(x: int, y: int = 2, tags: tuple[str, ...] = <factory>)"
+    assert _exercise(served) == _exercise(plain)
 
 
 def test_a_changed_class_misses_and_its_file_keeps_only_what_is_used(cache_dir: Path) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gitgate.journal.index import IndexRow, load_index
 from gitgate.journal.records import (
@@ -35,6 +34,7 @@ from gitgate.journal.records import (
 from gitgate.journal.replay import fold, implied_refs, net_moves, proposals_touched
 from gitgate.policy import RefNames
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 if TYPE_CHECKING:
     from gitgate.store.gitobjects import RepoReader
 

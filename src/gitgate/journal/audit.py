@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from gitgate.journal.records import (
     AuditEntry,
@@ -21,6 +20,7 @@ from gitgate.journal.records import (
 )
 from gitgate.store.gitobjects import EMPTY_TREE, Identity
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 if TYPE_CHECKING:
     from gitgate.store.gitobjects import RepoReader
     from gitgate.store.gitstore import GitStore

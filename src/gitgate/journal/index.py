@@ -9,17 +9,17 @@ added since it was written. It holds nothing the journal does not, so losing it 
 
 from __future__ import annotations
 
+import _thread  # its lock is threading.Lock; threading itself is ~1 ms of the hook's start
 import contextlib
 import os
-import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gitgate.journal.audit import LoggedEntry
 from gitgate.journal.records import STATUS_EVENTS, RecordError, decode_audit
 from gitgate.journal.replay import PROPOSAL_EVENTS
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 if TYPE_CHECKING:
     from gitgate.store.gitobjects import RepoReader
 
@@ -121,7 +121,7 @@ class ProposalIndex:
 # One index per repository per process: a command asks for it several times, and a
 # long-running server (MCP, serve) for every call.
 _MEMORY: dict[str, ProposalIndex] = {}
-_LOCK = threading.Lock()  # serve and MCP answer from threads; the rows are extended in place
+_LOCK = _thread.allocate_lock()  # serve and MCP answer from threads; the rows are extended in place
 SAVE_EVERY = 64  # entries: the file is rewritten (O(proposals)) at most this often
 
 

@@ -14,15 +14,20 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal, TypeVar, cast
 
 from gitgate.ids import is_valid_id
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any, Literal, TypeVar
+
+    Kind = Literal["patch", "write", "create", "delete", "command"]
+    Status = Literal["pending", "executed", "failed", "rejected"]
+    _R = TypeVar("_R")
 
 PROPOSAL_SCHEMA = "gitgate.proposal/1"
 AUDIT_SCHEMA = "gitgate.audit/1"
 
-Kind = Literal["patch", "write", "create", "delete", "command"]
-Status = Literal["pending", "executed", "failed", "rejected"]
 KINDS: tuple[str, ...] = ("patch", "write", "create", "delete", "command")
 STATUSES: tuple[str, ...] = ("pending", "executed", "failed", "rejected")
 EVENTS: tuple[str, ...] = (
@@ -200,7 +205,6 @@ def positional_builder(cls: type[_R], names: tuple[str, ...]) -> Callable[..., _
     return build
 
 
-_R = TypeVar("_R")
 new_audit_entry = positional_builder(
     AuditEntry, ("seq", "event", "actor", "time", "proposal", "details", "commits", "refs")
 )
@@ -727,7 +731,7 @@ def reference_decode_audit(message: str) -> AuditEntry:
         _req_str(obj, "time"),
         proposal,
         _opt_dict(obj, "details"),
-        cast(dict[str, str], commits),
+        commits,  # each value checked a str just above
         refs,
     )
 

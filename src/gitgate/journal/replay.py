@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from gitgate.journal.records import (
     STATUS_EVENTS,
@@ -28,6 +27,10 @@ from gitgate.journal.records import (
     proposal_from_record,
 )
 from gitgate.policy import RefNames
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any
 
 # Events that concern one proposal, and the status each may follow (a status only moves forward).
 PROPOSAL_EVENTS: frozenset[str] = frozenset(

@@ -18,13 +18,16 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from typing import Any
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any
+
+    Table = dict[str, Any]
 
 # Paths as str: pathlib (and the urllib and ipaddress under it) is ~5 ms of a start-up.
 DATA_DIR = os.path.join(os.path.dirname(os.path.realpath(__file__)), "data")
 TABLES = ("commands", "sensitive", "secret_tokens")
-
-Table = dict[str, Any]
 
 
 def source_path(name: str) -> str:

@@ -21,15 +21,18 @@ The module is pure: standard library only, no I/O.
 
 from __future__ import annotations
 
+import _thread  # its lock is threading.Lock; threading itself is ~1 ms of the hook's start
 import math
 import re
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, TypeAlias, cast
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
 __all__ = ["SecretFinding", "find_secrets", "redact", "redact_bytes", "redact_data"]
 
@@ -61,7 +64,7 @@ class _LazyPattern:
 
 
 def _lazy(name: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return cast("re.Pattern[str]", _LazyPattern(name, pattern, flags))
+    return _LazyPattern(name, pattern, flags)  # type: ignore[return-value]  # stands in for one
 
 
 _MARKER_RE = _lazy("_MARKER_RE", r"\[REDACTED:[a-z0-9-]+\]")
@@ -2445,7 +2448,7 @@ class _Scanner:
         self.overlaps: dict[str, bool] = {}
         self._trigger_re: re.Pattern[str] | None = None
         self._found_chars = 0
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def overlaps_another(self, hit: str) -> bool:
         """Whether a trigger anchor could begin inside ``hit`` (after its first character)."""

@@ -8,14 +8,17 @@ Refresh the copies after editing a table: ``python -m gitgate.safety.datacopy``.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from gitgate.safety import datacopy
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any
+
+    Token = dict[str, Any]
+
 SOURCE = datacopy.source_path("secret_tokens")
 COPY = datacopy.copy_path("secret_tokens")
-
-Token = dict[str, Any]
 
 
 def load_tokens(

@@ -26,7 +26,6 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from gitgate import clock
 from gitgate.errors import GitgateError, environment_fault
@@ -50,6 +49,7 @@ from gitgate.policy import (
     check_policy_change,
     identity_problem,
     parse_policy,
+    policy_from_data,
 )
 from gitgate.server.hookrules import (
     MAX_COMMIT_MESSAGE,
@@ -65,7 +65,10 @@ from gitgate.server.hookrules import (
 )
 from gitgate.store.gitobjects import EMPTY_TREE, MODE_BLOB, MODE_TREE
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     from gitgate.store.gitobjects import RepoReader
 
 ZERO_OIDS = frozenset({"0" * 40, "0" * 64})
@@ -229,7 +232,7 @@ def load_home(store: RepoReader, updates: Sequence[Update] = ()) -> Home:
     if text is None:
         raise HookError(f"there is no {POLICY_PATH} on {branch}", hint=_restore_hint(branch))
     try:
-        policy = parse_policy(text.decode("utf-8"))
+        policy = _parse_cached(store, text.decode("utf-8"))
     except UnicodeDecodeError as err:
         raise HookError(
             f"{POLICY_PATH} on {branch} is not UTF-8", hint=_restore_hint(branch)
@@ -242,6 +245,14 @@ def load_home(store: RepoReader, updates: Sequence[Update] = ()) -> Home:
             f"the policy on {branch} does not protect {branch}", hint=_restore_hint(branch)
         )
     return Home(branch, policy, text)
+
+
+def _parse_cached(store: RepoReader, text: str) -> Policy:
+    """``parse_policy(text)``, its TOML parse kept in the server's git directory (the same
+    validation runs on every push): see :mod:`gitgate.server.policycache`."""
+    from gitgate.server.policycache import policy_data
+
+    return policy_from_data(policy_data(store.git_dir, text))
 
 
 def judge_push(
@@ -417,7 +428,7 @@ class _Push:
             tip = self.tip(f"refs/heads/{branch}")
             text = self.store.read_path(tip, POLICY_PATH) if tip else None
             self._policies[branch] = (
-                parse_policy(text.decode("utf-8", "replace")) if text else home.policy
+                _parse_cached(self.store, text.decode("utf-8", "replace")) if text else home.policy
             )
         return self._policies[branch]
 
@@ -1315,3 +1326,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in lines:
         print(line, file=sys.stderr)
     return code
+
+
+def leave(code: int) -> NoReturn:
+    """End the hook's own process with ``code`` at once (the installed script calls this).
+
+    Python's teardown frees every object and module one by one (~4 ms of each push) for a
+    process that is about to end anyway. The judgement is complete and its child processes
+    are reaped before :func:`main` returns; what would still run at exit is written here: the
+    dataclass method cache (an atexit hook) and the buffered streams.
+    """
+    from gitgate import methodcache
+
+    methodcache.save()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # git closed the pipe: nothing is left to say
+            pass
+    os._exit(code)

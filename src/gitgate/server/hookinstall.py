@@ -52,10 +52,10 @@ GITGATE_START='import gc, os, sys
 gc.disable()
 sys.path[:1] = [p for p in sys.argv.pop(1).split(os.pathsep) if p]
 try:
-    from gitgate.server.hook import main
+    from gitgate.server.hook import leave, main
 except ImportError:
     os.execv(sys.executable, [sys.executable, "-m", "gitgate", "hook", "pre-receive"])
-sys.exit(main())'"""
+leave(main())'"""
 
 HOOK_TEMPLATE = (
     """\

@@ -11,10 +11,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from gitgate.journal.records import AuditEntry
 from gitgate.policy import Policy
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import Any
 
 RECORD_ALLOWANCE = 262_144  # a proposed entry's record: a message up to 64 KiB, 500 files
 MAX_ENTRY_BYTES = 65_536  # one audit entry's commit message (events carrying output: + 2x limit)

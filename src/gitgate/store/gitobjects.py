@@ -14,9 +14,10 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gitgate.errors import GitError
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 
 MODE_TREE = 0o040000
 MODE_BLOB = 0o100644

@@ -18,9 +18,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
 
 from gitgate.errors import GitError
+
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 # Where this process's open descriptors are listed; without such a list (or posix_spawn),
 # subprocess starts git, as it closes what it cannot list.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from gitgate.errors import GitError, NotARepository
 from gitgate.store import gitproc
@@ -41,8 +40,14 @@ from gitgate.store.gitobjects import (
     plain_tree,
 )
 
+TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
 if TYPE_CHECKING:
+    from typing import IO, Concatenate, ParamSpec, TypeVar
+
     from gitgate.store.gitstore import GitStore
+
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
 
 # Commits a breadth-first ancestry check reads here before it asks ``git merge-base``, which
 # has the commit-graph's generation numbers: a "no" otherwise costs the whole history.
@@ -58,10 +63,6 @@ _CACHE_BYTES = 64 << 10  # larger objects are read again when asked again
 # Trees larger than this (~5,000 entries) are libgit2's: it parses a wide directory in C
 # about a hundred times faster than Python would, which pays for importing it.
 _PLAIN_TREE_BYTES = 256 << 10
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 
 def _past_budget_to_libgit2(
