@@ -48,6 +48,55 @@ def test_run_answers_as_subprocess_does(data: bytes, err_size: int, code: int) -
     assert spawned.returncode == code
 
 
+@settings(max_examples=10, deadline=None)
+@given(
+    err_size=st.sampled_from([0, 4095, 300_000]),
+    out_size=st.sampled_from([0, 1, 70_000, 2 << 20]),
+    code=st.sampled_from([0, 1, 128]),
+)
+def test_a_started_process_finishes_as_subprocess_and_run_do(
+    err_size: int, out_size: int, code: int
+) -> None:
+    # Both pipes may be full before finish() is called: the child waits, then drains.
+    script = (
+        "import sys; sys.stderr.buffer.write(b'e' * int(sys.argv[1])); sys.stderr.flush(); "
+        "sys.stdout.buffer.write(b'o' * int(sys.argv[2])); sys.exit(int(sys.argv[3]))"
+    )
+    cmd = [sys.executable, "-c", script, str(err_size), str(out_size), str(code)]
+    env = dict(os.environ)
+    before = _fds()
+    running = gitproc.start(cmd, env)
+    fallback = gitproc._start_subprocess(cmd, env)
+    finished = running.finish()
+    assert finished == fallback.finish() == gitproc.run(cmd, env)
+    assert running.finish() is finished  # asked again: the same answer, reaped once
+    assert (len(finished.stdout), len(finished.stderr), finished.returncode) == (
+        out_size,
+        err_size,
+        code,
+    )
+    assert _fds() == before
+
+
+def test_a_prefetched_config_value_is_what_config_get_reads(tmp_path: Path) -> None:
+    from gitgate.store.gitread import GitReader
+
+    repo = tmp_path / "r.git"
+    run_git(tmp_path, "init", "-q", "--bare", str(repo))
+    run_git(repo, "config", "gitgate.branch", "trunk")
+    run_git(repo, "config", "--add", "gitgate.branch", "main")  # the last one counts
+    plain, early = GitReader(repo), GitReader(repo)
+    early.prefetch_config("gitgate.branch")
+    early.prefetch_config("gitgate.nothing")
+    early.prefetch_config("core.bare")  # asked and never read: reaped at close
+    assert early.config_get("gitgate.branch") == plain.config_get("gitgate.branch") == "main"
+    assert early.config_get("gitgate.nothing") is plain.config_get("gitgate.nothing") is None
+    before = _fds()
+    early.close()
+    plain.close()
+    assert _fds() <= before
+
+
 def test_a_child_that_stops_reading_is_not_a_hang() -> None:
     cmd = [sys.executable, "-c", "import sys; sys.stdin.close(); print('bye')"]
     done = gitproc.run(cmd, dict(os.environ), b"z" * (4 << 20))
@@ -65,6 +114,8 @@ def test_no_git_is_a_gitgate_error(tmp_path: Path) -> None:
         gitproc.run(["git", "version"], env)
     with pytest.raises(GitError, match="not installed"):
         gitproc.start_reader(["git", "cat-file", "--batch"], env)
+    with pytest.raises(GitError, match="not installed"):
+        gitproc.start(["git", "version"], env)
 
 
 def test_the_reader_answers_and_is_reaped_and_nothing_leaks(tmp_path: Path) -> None:

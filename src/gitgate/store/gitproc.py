@@ -64,6 +64,47 @@ def run(cmd: Sequence[str], env: Mapping[str, str], stdin: bytes = b"") -> Finis
     return Finished(os.waitstatus_to_exitcode(status), out, err_text)
 
 
+class Running:
+    """A git process started by :func:`start`: :meth:`finish` collects what it printed."""
+
+    __slots__ = ("_pid", "_out", "_err", "_popen", "_finished")
+
+    def __init__(self, pid: int, out: int, err: int, popen: Any = None) -> None:
+        self._pid, self._out, self._err, self._popen = pid, out, err, popen
+        self._finished: Finished | None = None
+
+    def finish(self) -> Finished:
+        """Wait for the process to end: its exit status and output (asked again: the same)."""
+        if self._finished is None:
+            if self._popen is not None:
+                out, err = self._popen.communicate()
+                self._finished = Finished(self._popen.returncode, out, err)
+            else:
+                out, err = _communicate(None, self._out, self._err, b"")
+                _, status = os.waitpid(self._pid, 0)
+                self._finished = Finished(os.waitstatus_to_exitcode(status), out, err)
+        return self._finished
+
+
+def start(cmd: Sequence[str], env: Mapping[str, str]) -> Running:
+    """Start ``cmd`` (no input) and return at once; :meth:`Running.finish` waits for it.
+
+    For a short answer wanted later: git starts and answers beside what the caller does
+    meanwhile. The caller must call ``finish`` (the process is reaped there).
+
+    Raises:
+        GitError: git is not installed.
+    """
+    if _SPAWN is None:
+        return _start_subprocess(cmd, env)
+    try:
+        pid, _, from_out, from_err = _spawn(cmd, env, stdin=False, stderr=True)
+    except FileNotFoundError as err:
+        raise _no_git() from err
+    assert from_err is not None
+    return Running(pid, from_out, from_err)
+
+
 class Reader:
     """A long-lived git process (``cat-file --batch``): we write to its stdin and read its
     stdout; its stderr goes to /dev/null."""
@@ -243,6 +284,22 @@ def _run_subprocess(cmd: Sequence[str], env: Mapping[str, str], stdin: bytes) ->
     except FileNotFoundError as err:
         raise _no_git() from err
     return Finished(proc.returncode, proc.stdout, proc.stderr)
+
+
+def _start_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> Running:
+    import subprocess
+
+    try:
+        popen = subprocess.Popen(
+            list(cmd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+        )
+    except FileNotFoundError as err:
+        raise _no_git() from err
+    return Running(popen.pid, -1, -1, popen)
 
 
 def _start_reader_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> Reader:

@@ -102,6 +102,7 @@ class GitReader:
         self._objects: dict[str, tuple[bytes, bytes]] = {}
         self._refs: dict[str, str | None] = {}
         self._config: dict[str, str | None] = {}
+        self._config_asked: dict[str, gitproc.Running] = {}  # prefetch_config, not yet read
         self._trees: dict[str, dict[str, PlainTreeItem] | None] = {}
         self._commits: dict[str, CommitInfo] = {}
         self._reads = 0
@@ -147,11 +148,21 @@ class GitReader:
         the pack indexes) then runs beside whatever the caller does before reading."""
         self._batch_pipes()
 
+    def prefetch_config(self, key: str) -> None:
+        """Ask git for a config value now; :meth:`config_get` reads the answer. git then
+        reads its config files beside what the caller does before it needs the value."""
+        if key not in self._config and key not in self._config_asked:
+            self._config_asked[key] = gitproc.start(self._git(_config_args(key)), _env())
+
     def close(self) -> None:
-        """Stop the object reader (also done when the process ends)."""
+        """Stop the object reader, and reap what was prefetched and not read (also done when
+        the process ends)."""
         batch, self._batch = self._batch, None
         if batch is not None:
             batch.close()
+        asked, self._config_asked = self._config_asked, {}
+        for running in asked.values():
+            running.finish()
 
     def __enter__(self) -> GitReader:
         return self
@@ -181,7 +192,11 @@ class GitReader:
     def config_get(self, key: str) -> str | None:
         """Read a git config value (the last one, as libgit2 and ``git config`` do), or None."""
         if key not in self._config:
-            proc = self.run_git(["config", "-z", "--get", key], check=False)
+            asked = self._config_asked.pop(key, None)
+            if asked is not None:
+                proc = asked.finish()
+            else:
+                proc = self.run_git(_config_args(key), check=False)
             if proc.returncode == 1:  # not set
                 self._config[key] = None
             elif proc.returncode != 0:
@@ -669,6 +684,10 @@ class GitReader:
         if check and proc.returncode != 0:
             raise GitError(f"git {args[0]} failed: {first_lines(proc.stderr)}")
         return proc
+
+
+def _config_args(key: str) -> list[str]:
+    return ["config", "-z", "--get", key]
 
 
 def _env() -> dict[str, str]:
