@@ -161,6 +161,40 @@ def test_hook_status_notices_when_the_hook_is_undone(tmp_path: Path) -> None:
     assert [c["name"] for c in failed] == ["dry run"]
 
 
+def test_a_script_from_an_older_gitgate_still_judges_and_status_says_reinstall(
+    tmp_path: Path,
+) -> None:
+    server, admin = _server_as_docs_say(tmp_path)
+    _ok(_gitgate(server, "hook", "install"))
+    hook = server / "hooks" / "pre-receive"
+    # The start the last version wrote: main() and sys.exit, no leave().
+    older = (
+        hook.read_text()
+        .replace(
+            "from gitgate.server.hook import leave, main", "from gitgate.server.hook import main"
+        )
+        .replace("leave(main())", "sys.exit(main())")
+    )
+    assert older != hook.read_text()
+    hook.write_text(older)
+    report = json.loads(_ok(_gitgate(server, "hook", "status", "--json")))
+    [script] = [c for c in report["checks"] if c["name"] == "script"]
+    assert script["ok"] and "written by an older gitgate" in script["detail"]
+    assert "gitgate hook install --forge plain` again" in script["detail"]
+    proc = subprocess.run(
+        ["git", "-C", str(admin), "push", "origin", "HEAD:refs/heads/unsanctioned"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "gitgate: refused refs/heads/unsanctioned: the policy allows no pushes" in proc.stderr
+    _ok(_gitgate(server, "hook", "install"))
+    report = json.loads(_ok(_gitgate(server, "hook", "status", "--json")))
+    [script] = [c for c in report["checks"] if c["name"] == "script"]
+    assert script["detail"].endswith("is gitgate's, executable")
+
+
 def test_gitea_layout_runs_gitgate_from_pre_receive_d(tmp_path: Path) -> None:
     server, admin = _server_as_docs_say(tmp_path)
     hooks = server / "hooks"

@@ -616,6 +616,15 @@ def _script_check(hook: Path, forge: str) -> Check:
         return Check("script", False, f"{hook} is not gitgate's hook", hint)
     if not hook.stat().st_mode & stat.S_IXUSR:
         return Check("script", False, f"{hook} is not executable", f"chmod 755 {hook}")
+    if _START not in hook.read_text("utf-8", "replace"):
+        # An older gitgate's script still judges every push (it falls back to `python -m
+        # gitgate hook`), only with a slower start.
+        return Check(
+            "script",
+            True,
+            f"{hook} is gitgate's, executable, written by an older gitgate (it judges pushes, "
+            f"but starts slower: run `gitgate hook install --forge {forge}` again)",
+        )
     return Check("script", True, f"{hook} is gitgate's, executable")
 
 
