@@ -96,18 +96,27 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     if not isinstance(source, str):
         return builtins.exec(source, globals, locals)
     module = _own_module(globals)
-    if module is None or _directory is None:
+    if module is None:
         # Compiled here, not by exec: exec would compile the text with this module's
         # __future__ flags, and `annotations` would turn every annotation of the methods
         # (`a: _type_a`) into a string where dataclasses' own exec gives the type.
         return builtins.exec(_compile(source), globals, locals)
+    return builtins.exec(compiled(source, module), globals, locals)
+
+
+def compiled(source: str, module: str) -> CodeType:
+    """``source``, code that gitgate's module ``module`` generates (a dataclass method, a
+    record builder), compiled as dataclasses compiles it: from the module's cache file when
+    it holds this very text, else compiled now and kept for the file."""
+    if _directory is None:
+        return _compile(source)
     codes = _codes_of(module)
     code = codes.get(source)
     if code is None:
         code = codes[source] = _compile(source)
         _note_fresh(module)
     _used.setdefault(module, {})[source] = code
-    return builtins.exec(code, globals, locals)
+    return code
 
 
 def _compile(source: str) -> CodeType:

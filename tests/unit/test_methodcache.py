@@ -145,6 +145,20 @@ def test_a_class_behaves_the_same_served_from_the_cache(cache_dir: Path) -> None
     assert cold == warm
 
 
+def test_other_generated_code_is_kept_and_served_like_the_methods(cache_dir: Path) -> None:
+    # records.positional_builder compiles a function per record class through this.
+    text = "def build(v0, v1):\n    return (v1, v0)"
+    first = methodcache.compiled(text, "gitgate.fake")
+    assert methodcache.save(force=True) == 1
+    methodcache.install(str(cache_dir))  # a new process: the file is read back
+    again = methodcache.compiled(text, "gitgate.fake")
+    assert not methodcache._fresh
+    assert again.co_code == first.co_code and again.co_consts == first.co_consts
+    scope: dict[str, object] = {}
+    exec(again, scope)
+    assert scope["build"](1, 2) == (2, 1)  # type: ignore[operator]
+
+
 def test_other_packages_dataclasses_are_left_alone(cache_dir: Path) -> None:
     _define("somebody_else", POINT)
     assert methodcache.save(force=True) == 0
@@ -160,7 +174,11 @@ def test_other_packages_classes_get_exactly_what_dataclasses_gives_them(cache_di
     served = _define("somebody_else", POINT).Point
     assert served.__init__.__annotations__ == plain.__init__.__annotations__
     assert served.__init__.__annotations__["x"] is int
-    assert served.__doc__ == plain.__doc__ == "Point(x: int, y: int = 2, tags: tuple[str, ...] = <factory>)"
+    assert (
+        served.__doc__
+        == plain.__doc__
+        == "Point(x: int, y: int = 2, tags: tuple[str, ...] = <factory>)"
+    )
     assert _exercise(served) == _exercise(plain)
 
 

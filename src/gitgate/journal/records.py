@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
+from gitgate import methodcache
 from gitgate.ids import is_valid_id
 
 TYPE_CHECKING = False  # without importing typing: docs/ARCHITECTURE.md, "Start-up"
@@ -199,7 +200,8 @@ def positional_builder(cls: type[_R], names: tuple[str, ...]) -> Callable[..., _
         scope[f"set{i}"] = cls.__dict__[name].__set__  # the slot's own setter
         lines.append(f"    set{i}(obj, v{i})")
     lines.append("    return obj")
-    exec("\n".join(lines), scope)  # noqa: S102 - our own text: names are v0.., set0..
+    # Our own text (names v0.., set0..), compiled once and kept as dataclass methods are.
+    exec(methodcache.compiled("\n".join(lines), cls.__module__), scope)  # noqa: S102
     build: Callable[..., _R] = scope["build"]
     build.__qualname__ = f"new_{cls.__name__}"
     return build
