@@ -54,10 +54,7 @@ def run(cmd: Sequence[str], env: Mapping[str, str], stdin: bytes = b"") -> Finis
     """
     if _SPAWN is None:
         return _run_subprocess(cmd, env, stdin)
-    try:
-        pid, to_child, from_out, from_err = _spawn(cmd, env, stdin=bool(stdin), stderr=True)
-    except FileNotFoundError as err:
-        raise _no_git() from err
+    pid, to_child, from_out, from_err = _spawn_git(cmd, env, stdin=bool(stdin), stderr=True)
     assert from_err is not None
     out, err_text = _communicate(to_child, from_out, from_err, stdin)
     _, status = os.waitpid(pid, 0)
@@ -97,10 +94,7 @@ def start(cmd: Sequence[str], env: Mapping[str, str]) -> Running:
     """
     if _SPAWN is None:
         return _start_subprocess(cmd, env)
-    try:
-        pid, _, from_out, from_err = _spawn(cmd, env, stdin=False, stderr=True)
-    except FileNotFoundError as err:
-        raise _no_git() from err
+    pid, _, from_out, from_err = _spawn_git(cmd, env, stdin=False, stderr=True)
     assert from_err is not None
     return Running(pid, from_out, from_err)
 
@@ -143,12 +137,19 @@ def start_reader(cmd: Sequence[str], env: Mapping[str, str]) -> Reader:
     """
     if _SPAWN is None:
         return _start_reader_subprocess(cmd, env)
-    try:
-        pid, to_child, from_out, _ = _spawn(cmd, env, stdin=True, stderr=False)
-    except FileNotFoundError as err:
-        raise _no_git() from err
+    pid, to_child, from_out, _ = _spawn_git(cmd, env, stdin=True, stderr=False)
     assert to_child is not None
     return Reader(os.fdopen(to_child, "wb"), os.fdopen(from_out, "rb"), pid)
+
+
+def _spawn_git(
+    cmd: Sequence[str], env: Mapping[str, str], *, stdin: bool, stderr: bool
+) -> tuple[int, int | None, int, int | None]:
+    """:func:`_spawn`, git's absence said as a gitgate error."""
+    try:
+        return _spawn(cmd, env, stdin=stdin, stderr=stderr)
+    except FileNotFoundError as err:
+        raise _no_git() from err
 
 
 def _spawn(
@@ -286,34 +287,30 @@ def _run_subprocess(cmd: Sequence[str], env: Mapping[str, str], stdin: bytes) ->
     return Finished(proc.returncode, proc.stdout, proc.stderr)
 
 
-def _start_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> Running:
+def _popen(cmd: Sequence[str], env: Mapping[str, str], *, reader: bool) -> Any:
+    """subprocess's Popen of ``cmd``: a reader's stdin and stdout piped (stderr dropped), or
+    a started command's stdout and stderr (no stdin)."""
     import subprocess
 
+    pipe, null = subprocess.PIPE, subprocess.DEVNULL
     try:
-        popen = subprocess.Popen(
+        return subprocess.Popen(
             list(cmd),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdin=pipe if reader else null,
+            stdout=pipe,
+            stderr=null if reader else pipe,
             env=dict(env),
         )
     except FileNotFoundError as err:
         raise _no_git() from err
+
+
+def _start_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> Running:
+    popen = _popen(cmd, env, reader=False)
     return Running(popen.pid, -1, -1, popen)
 
 
 def _start_reader_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> Reader:
-    import subprocess
-
-    try:
-        popen = subprocess.Popen(
-            list(cmd),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=dict(env),
-        )
-    except FileNotFoundError as err:
-        raise _no_git() from err
+    popen = _popen(cmd, env, reader=True)
     assert popen.stdin is not None and popen.stdout is not None
     return Reader(popen.stdin, popen.stdout, popen.pid, popen)
