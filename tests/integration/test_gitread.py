@@ -299,6 +299,107 @@ def test_config_values(tmp_path: Path) -> None:
             _same(store, reader, "config_get", key)
 
 
+# Pieces of config lines, plain and not: sections (cases, subsections, the old [a.b] form,
+# include), variables (cases, spacing, comments, quotes, escapes, continuations, tabs inside,
+# no '='), comments, odd bytes.
+_CONFIG_LINES = st.sampled_from(
+    [
+        "[gitgate]",
+        "[GitGate]",
+        "[gitgate ]",
+        '[gitgate "sub"]',
+        "[gitgate.sub]",
+        "[core]",
+        "\t[gitgate] # c",
+        "[include]",
+        '[includeIf "gitdir:/x/"]',
+        "[extensions]",
+        "\tbranch = main",
+        "branch=trunk",
+        "  Branch =  dev  ",
+        "BRANCH = x ; c",
+        "branch =",
+        "branch",
+        'branch = "q uoted"',
+        "branch = a\\tb",
+        "branch = a b",
+        "branch = a\tb",
+        "branch = one \\",
+        "\tbranch = re/lease-1.2",
+        "branch = x#y",
+        "branch = a=b",
+        "other = main",
+        "path = /tmp/x.cfg",
+        "# branch = no",
+        "; comment",
+        "",
+        "   ",
+        "branch = caf\u00e9",
+        "branch = x\r",
+        "\x00",
+        "[gitgate]branch = glued",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(_CONFIG_LINES, max_size=8),
+    key=st.sampled_from(["gitgate.branch", "gitgate.sub.branch", "core.other"]),
+)
+def test_a_plain_config_reads_as_git_reads_that_file(
+    tmp_path: Path, lines: list[str], key: str
+) -> None:
+    from gitgate.store.gitobjects import plain_config_value
+
+    text = "\n".join(lines) + "\n"
+    config = tmp_path / "config"
+    config.write_text(text, encoding="utf-8")
+    git = run_git_raw(tmp_path, "config", "-f", str(config), "-z", "--get", key, check=False)
+    value = plain_config_value(text, key)
+    if value is not None:  # None: not held, or not plain (git is asked then)
+        assert git.returncode == 0 and git.stdout == value.encode() + b"\0", (text, key)
+
+
+def test_the_repository_s_own_value_wins_and_anything_else_goes_to_git(tmp_path: Path) -> None:
+    repo = _init(tmp_path / "r.git")
+    home = tmp_path / "global.cfg"
+    home.write_text("[gitgate]\n\tbranch = from-global\n\tonly = global-only\n")
+    env = {"GIT_CONFIG_GLOBAL": str(home)}
+    run_git(repo, "config", "gitgate.branch", "main")
+    included = tmp_path / "included.cfg"
+    included.write_text("[gitgate]\n\tlater = from-include\n")
+
+    def both(key: str) -> tuple[str | None, str | None]:
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in env.items():
+                mp.setenv(name, value)
+            reader = GitReader(repo)
+            with reader:
+                read = reader.config_get(key)
+            prefetched = GitReader(repo)
+            with prefetched:
+                prefetched.prefetch_config(key)
+                early = prefetched.config_get(key)
+            git = run_git_raw(repo, "config", "-z", "--get", key, check=False)
+        expected = git.stdout.removesuffix(b"\0").decode() if git.returncode == 0 else None
+        assert read == early == expected, key
+        return read, expected
+
+    assert both("gitgate.branch") == ("main", "main")  # ours, over the global file's
+    assert both("gitgate.only") == ("global-only", "global-only")  # not ours: git reads it
+    assert both("gitgate.absent") == (None, None)
+    run_git(repo, "config", "include.path", str(included))  # an include: git's to follow
+    run_git(repo, "config", "--add", "gitgate.later", "ours-first")
+    assert both("gitgate.later")[1] == "from-include"
+    env["GIT_CONFIG_COUNT"] = "1"  # `git -c` through the environment: git's
+    env["GIT_CONFIG_KEY_0"] = "gitgate.branch"
+    env["GIT_CONFIG_VALUE_0"] = "from-environment"
+    assert both("gitgate.branch")[1] == "from-environment"
+
+
 # -- history ------------------------------------------------------------------------------
 
 

@@ -308,6 +308,47 @@ def plain_tree(raw: bytes, oid_size: int) -> dict[str, PlainTreeItem] | None:
     return dict(zip(text, items, strict=True))
 
 
+# A git config file in the plain layout: every line blank or a comment, a section header
+# without the old `[a.b]` form, or `name = value` with a value of plain characters (no quotes,
+# escapes, continuation or inner whitespace, whose rules git's parser has). Anything else is
+# git's to read.
+_CONFIG_BLANK = re.compile(r"[ \t]*(?:[#;][^\n]*)?")
+_CONFIG_SECTION = re.compile(
+    r'[ \t]*\[([A-Za-z0-9-]+)(?:[ \t]+"([A-Za-z0-9._/-]*)")?\][ \t]*(?:[#;][^\n]*)?'
+)
+_CONFIG_VARIABLE = re.compile(
+    r"[ \t]*([A-Za-z][A-Za-z0-9-]*)[ \t]*=[ \t]*([A-Za-z0-9._/@+:,=-]*)[ \t]*(?:[#;][^\n]*)?"
+)
+# Sections that bring in other files or other config files (a worktree's): git's to read.
+_CONFIG_ELSEWHERE = frozenset({"include", "includeif", "extensions"})
+
+
+def plain_config_value(text: str, key: str) -> str | None:
+    """The last value of ``key`` (``section.name``) in a config file's ``text``, as
+    ``git config --get`` reads it from that file; None when the file does not hold it or
+    is not in the plain layout (then git must be asked, which also reads the other files)."""
+    section, dot, name = key.lower().partition(".")
+    if not dot or "." in name:
+        return None
+    found: str | None = None
+    current: tuple[str, str | None] | None = None
+    for line in text.split("\n"):
+        if _CONFIG_BLANK.fullmatch(line):
+            continue
+        header = _CONFIG_SECTION.fullmatch(line)
+        if header is not None:
+            current = (header[1].lower(), header[2])
+            if current[0] in _CONFIG_ELSEWHERE:
+                return None
+            continue
+        variable = _CONFIG_VARIABLE.fullmatch(line)
+        if variable is None or current is None:
+            return None
+        if current == (section, None) and variable[1].lower() == name:
+            found = variable[2]
+    return found
+
+
 if TYPE_CHECKING:  # only annotations use it: a Protocol class costs ~1 ms to create
     from typing import Protocol
 

@@ -37,6 +37,7 @@ from gitgate.store.gitobjects import (
     paths_of_pairs,
     plain_commit,
     plain_commit_info,
+    plain_config_value,
     plain_tree,
 )
 
@@ -149,10 +150,31 @@ class GitReader:
         self._batch_pipes()
 
     def prefetch_config(self, key: str) -> None:
-        """Ask git for a config value now; :meth:`config_get` reads the answer. git then
-        reads its config files beside what the caller does before it needs the value."""
-        if key not in self._config and key not in self._config_asked:
+        """Read a config value from the repository's own file when it holds it plainly,
+        else ask git for it now; :meth:`config_get` reads the answer. git then reads its
+        config files beside what the caller does before it needs the value."""
+        if key in self._config or key in self._config_asked:
+            return
+        value = self._config_from_file(key)
+        if value is not None:
+            self._config[key] = value
+        else:
             self._config_asked[key] = gitproc.start(self._git(_config_args(key)), _env())
+
+    def _config_from_file(self, key: str) -> str | None:
+        """``key`` from ``<git dir>/config`` when that file sets it in the plain layout and
+        nothing can override it: the repository's own file is the last one git reads
+        (unless the environment adds settings, or a worktree has its own); None otherwise,
+        and then git is asked."""
+        if any(name in os.environ for name in _CONFIG_ENV) or self._exists("commondir"):
+            return None
+        try:
+            with open(os.path.join(self._git_dir, "config"), "rb") as file:
+                data = file.read(_CONFIG_MAX_BYTES + 1)
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return plain_config_value(text, key) if len(data) <= _CONFIG_MAX_BYTES else None
 
     def close(self) -> None:
         """Stop the object reader, and reap what was prefetched and not read (also done when
@@ -193,6 +215,11 @@ class GitReader:
         """Read a git config value (the last one, as libgit2 and ``git config`` do), or None."""
         if key not in self._config:
             asked = self._config_asked.pop(key, None)
+            if asked is None:
+                plain = self._config_from_file(key)
+                if plain is not None:
+                    self._config[key] = plain
+                    return plain
             if asked is not None:
                 proc = asked.finish()
             else:
@@ -684,6 +711,12 @@ class GitReader:
         if check and proc.returncode != 0:
             raise GitError(f"git {args[0]} failed: {first_lines(proc.stderr)}")
         return proc
+
+
+# What makes git read config beyond the repository's own file, after it (`-c`, `git -c` of a
+# parent process) or instead of it; and the largest file read here.
+_CONFIG_ENV = ("GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG")
+_CONFIG_MAX_BYTES = 64 << 10
 
 
 def _config_args(key: str) -> list[str]:
