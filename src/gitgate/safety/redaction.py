@@ -364,6 +364,16 @@ def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 _COOKIE_PAIR_RE = _lazy("_COOKIE_PAIR_RE", r"[ \t]*([^=;,\s]{1,128})=([^;,\s\"']{1,4096});?")
 
 
+def _cookie_field(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A HAR or JSON header list's ``{"name": "Cookie", "value": "a=b; session=…"}``."""
+    m = _VALUE_FIELD_RE.match(text, pos + len(hit))
+    if m is None or not text.startswith('"', m.end()):
+        return
+    if _NAME_FIELD_RE.search(text, max(0, pos - 24), pos + 1) is None:
+        return
+    _cookie_header(text, m.end(), '"', out)
+
+
 def _cookie_header(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     """``Cookie: session=…; csrftoken=…``: a value that looks generated is a bearer secret."""
     at = pos + len(hit)
@@ -382,7 +392,7 @@ def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if m is None or (pos > 0 and not text[pos - 1].isspace()):
         return
     g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-    if _is_placeholder(m.group(g)):
+    if _is_placeholder(m.group(g), quoted=g < 3):
         return
     out.append((m.start(g), m.end(g), "basic-auth-credentials", _PRIO_GENERIC))
 
@@ -409,6 +419,8 @@ _UUID_RE = _lazy(
 _HEX32_40_RE = _lazy(
     "_HEX32_40_RE", r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
 )
+# GoCardless access tokens (gitleaks): live_ and 40 characters, named near "gocardless".
+_GOCARDLESS_RE = _lazy("_GOCARDLESS_RE", r"(?<![\w\-])live_[A-Za-z0-9\-_=]{40}(?![\w\-=])")
 _VAULT_LEGACY_RE = _lazy("_VAULT_LEGACY_RE", r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
 
 
@@ -768,9 +780,19 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
         _reference_default(text, start, end, strength, name, out)
         return
-    value = _parse_value(text, start, end, is_flag, strength)
+    # PowerShell passes parameters with one dash: -Password 'x', -ApiKey "x".
+    ps_param = (
+        not is_flag
+        and raw[:1] == "-"
+        and raw[1:2].isupper()
+        and raw[2:3].islower()
+        and text[end : end + 1] in (" ", "\t")
+    )
+    value = _parse_value(text, start, end, is_flag or ps_param, strength)
     if value is None or (braced and not value.quoted):
         return
+    if ps_param and not value.quoted:
+        value.comment = True  # an unquoted word there could be a variable's name
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
     if scheme is None and name.lower().endswith("authorization"):
@@ -1280,7 +1302,7 @@ _XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
 _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
 
 
-_QUOTE_STARTS = ("", "\"", "'", "\\", "{")
+_QUOTE_STARTS = ("", '"', "'", "\\", "{")
 _CONN_VALUE_RE = _lazy("_CONN_VALUE_RE", r"[^;\"'\s]{1,1024}(?=[;\"']|\s|\Z)")
 _ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
 _YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
@@ -1599,7 +1621,8 @@ _PATH_OR_URL_RE = _lazy(
 # Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
 _HARD_CODE_RE = _lazy(
     "_HARD_CODE_RE",
-    r"^(?:[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)",
+    r"^(?:[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*[ \t]*[(\[]"
+    r"|(?:os|process|ENV|env|System)\.)",
 )
 # Code-looking values that are plain literals in env and YAML files.
 _SOFT_CODE_RE = _lazy(
@@ -2167,6 +2190,31 @@ def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
 
 
+# Bundler's credentials for a gem server: BUNDLE_<HOST> with the host's dots as "__"
+# (BUNDLE_ENTERPRISE__CONTRIBSYS__COM: "user:password", BUNDLE_RUBYGEMS__PKG__GITHUB__COM).
+# Not BUNDLE_BUILD__<gem> (build flags) nor BUNDLE_MIRROR__<url>.
+_BUNDLER_CRED_RE = _lazy(
+    "_BUNDLER_CRED_RE",
+    r"BUNDLE_(?!BUILD__|MIRROR__)[A-Z0-9_]{0,128}[A-Z0-9]__[A-Z0-9][A-Z0-9_]{0,128}"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']?([^\s\"']{1,512})",
+)
+
+
+def _bundler_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        return
+    m = _BUNDLER_CRED_RE.match(text, pos)
+    if m is None:
+        return
+    value = m.group(1)
+    pair = _USER_PASS_RE.fullmatch(value) or _HEX_PAIR_RE.fullmatch(value)
+    if pair is not None or _looks_random(value) or _dense_random(value):
+        _add_literal(out, m.start(1), m.end(1), "bundler-credentials", value)
+
+
+_HEX_PAIR_RE = _lazy("_HEX_PAIR_RE", r"[0-9a-f]{8}:[0-9a-f]{8}")  # Sidekiq Enterprise/Pro
+
+
 # ~/.pgpass: hostname:port:database:username:password, one entry per line.
 _PGPASS_RE = _lazy(
     "_PGPASS_RE",
@@ -2454,7 +2502,8 @@ def _load_calls() -> list[tuple[str, _Handler]]:
 def _setter_argument(text: str, start: int, end: int) -> _Value | None:
     """The literal passed to a setter or builder named for a secret: ``setPassword("…")``,
     ``.password("…")``, ``withApiKey("…")``; one argument only. A bare noun (a builder, not
-    a "set") must hold a password-shaped or random literal."""
+    a "set") must hold a literal shaped like a secret (password-shaped, all four kinds of
+    character, or random)."""
     method = text[start:end].rsplit(".", 1)[-1]
     words = [t.lower() for t in _NAME_SPLIT_RE.findall(method) if not t.isdigit()]
     setter = bool(words) and words[0] in _SETTER_VERBS
@@ -2465,8 +2514,8 @@ def _setter_argument(text: str, start: int, end: int) -> _Value | None:
     if len(args) != 1:
         return None
     value = _literal_arg(text, *args[0])
-    if value is not None and not setter:
-        value.comment = True
+    if value is not None and not setter and not _echo_worthy(text[value.start : value.end]):
+        return None  # .secret("db-credentials") names a secret: only a secret's shape counts
     return value
 
 
@@ -2517,6 +2566,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     )  # fmt: skip
     add(("machine ", "default login", "default\n", "default\r"), _netrc)
     add((":5432:", ":*:"), _pgpass)
+    add(("BUNDLE_",), _bundler_credentials)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
@@ -2524,6 +2574,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
     add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
+    add(('"Cookie"', '"cookie"'), _cookie_field)
     add(
         _case_variants("aws"),
         _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
@@ -2542,7 +2593,17 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
     # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
     add(("_pw", "_PW", "Pw"), _assignment)
+    # $pat = '…' (PowerShell, PHP, Perl): anchored at the sigil, read from the name after it.
+    add(("$pat", "$PAT", "$Pat"), _sigil_assignment)
+    add(
+        (*_case_variants("gocardless"), "GoCardless"),
+        _context_handler("gocardless-token", _GOCARDLESS_RE),
+    )
     return table
+
+
+def _sigil_assignment(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    _assignment(text, pos + 1, hit[1:], out)
 
 
 # Discord bot tokens have no literal to trigger on, and their first characters vary too much
