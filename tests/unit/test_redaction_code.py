@@ -388,7 +388,6 @@ def _b64_jwt() -> str:
     [
         ("hcaik_01" + rnd(56, LOWER_DIGITS), "honeycomb-api-key"),
         ("apify_api_" + rnd(36), "apify-token"),
-        ("ddp_" + rnd(36), "deno-deploy-token"),
         ("vcp_" + rnd(56), "vercel-token"),
         ("waka_" + str(uuid.UUID(int=_rng.getrandbits(128), version=4)), "wakatime-api-key"),
         (_b64_jwt(), "jwt"),
@@ -407,7 +406,6 @@ def test_new_vendor_formats(token: str, kind: str) -> None:
         "vcp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "apify_api_YOUR_API_TOKEN_HERE_12345678901",
         "hcaik_<your-ingest-key>",
-        "ddp_example",
         "ZXlKexampleexampleexampleexampleexampleexample",
     ],
 )

@@ -782,8 +782,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     # PowerShell passes parameters with one dash: -Password 'x', -ApiKey "x".
     ps_param = (
-        not is_flag
-        and raw[:1] == "-"
+        raw[0] == "-"
+        and not is_flag
         and raw[1:2].isupper()
         and raw[2:3].islower()
         and text[end : end + 1] in (" ", "\t")
@@ -1109,7 +1109,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         setting = _XML_SETTING_RE.match(text, end)
         value_m = _XML_VALUE_RE.match(text, setting.end()) if setting is not None else None
         return None if value_m is None else _Value(value_m.start(1), value_m.end(1), False, True)
-    if sep is None and not name_quoted and text.startswith("(", end):
+    if sep is None and end < len(text) and text[end] == "(" and not name_quoted:
         return _setter_argument(text, start, end)  # setPassword("…"), .api_key("…")
     if sep is None:
         prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
@@ -1156,10 +1156,6 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if _BY_BEFORE_RE.search(text, max(0, start - 8), start) is not None:
                 return None
             return _value_at(text, said.end(), mode="token", literal=True)
-        set_for = _SET_PASSWORD_FOR_RE.match(text, end) if text[end : end + 1] == " " else None
-        if set_for is not None and _SET_BEFORE_RE.search(text, max(0, start - 8), start):
-            # MySQL/MariaDB: SET PASSWORD FOR 'app'@'%' = 'pw'.
-            return _value_at(text, set_for.end(), mode="token", literal=True)
         positional = _positional_assignment(text, start) if end < len(text) else None
         if positional is not None and text[end] in " \t":
             vpos = end
@@ -1399,10 +1395,22 @@ def _in_comment(text: str, start: int) -> bool:
 
 
 _BY_BEFORE_RE = _lazy("_BY_BEFORE_RE", r"\bBY[ \t]+\Z", re.I)
-_SET_BEFORE_RE = _lazy("_SET_BEFORE_RE", r"\bSET[ \t]+\Z", re.I)
+# MySQL/MariaDB: SET PASSWORD FOR 'app'@'%' = 'pw' (anchored at its own trigger, so that the
+# assignment detector's every "password " does not pay for it).
 _SET_PASSWORD_FOR_RE = _lazy(
-    "_SET_PASSWORD_FOR_RE", r"[ \t]+FOR[ \t]+[^=;\n]{1,256}?=[ \t]*(?=['\"])", re.I
+    "_SET_PASSWORD_FOR_RE", r"SET[ \t]+PASSWORD[ \t]+FOR[ \t]+[^=;\n]{1,256}?=[ \t]*(?=['\"])", re.I
 )
+
+
+def _set_password_for(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and text[pos - 1].isalnum():
+        return
+    m = _SET_PASSWORD_FOR_RE.match(text, pos)
+    value = _value_at(text, m.end(), mode="token", literal=True) if m is not None else None
+    if value is not None and _value_is_secret(text[value.start : value.end], value, _STRONG):
+        out.append((value.start, value.end, "password-in-code", _PRIO_GENERIC))
+
+
 _SQL_ROLE_RE = _lazy("_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b", re.I)
 
 
@@ -2567,6 +2575,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("machine ", "default login", "default\n", "default\r"), _netrc)
     add((":5432:", ":*:"), _pgpass)
     add(("BUNDLE_",), _bundler_credentials)
+    add(("SET PASSWORD FOR", "set password for", "Set Password For"), _set_password_for)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
@@ -2593,8 +2602,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
     # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
     add(("_pw", "_PW", "Pw"), _assignment)
-    # $pat = '…' (PowerShell, PHP, Perl): anchored at the sigil, read from the name after it.
-    add(("$pat", "$PAT", "$Pat"), _sigil_assignment)
+    # $pat = '…' (PowerShell, PHP, Perl): anchored at the sigil, read from the name after it
+    # (not "$PAT"/"$Pat": their anchor would be the capital, a stop at every "Path").
+    add(("$pat",), _sigil_assignment)
     add(
         (*_case_variants("gocardless"), "GoCardless"),
         _context_handler("gocardless-token", _GOCARDLESS_RE),
@@ -2674,9 +2684,11 @@ def _trie_pattern(words: Iterable[str]) -> str:
         # ("pat" + 56 letters) would otherwise cost a branch test each at every "pat".
         leaves = sorted(ch for ch, child in node.items() if ch and child == {"": {}})
         leaves = leaves if len(leaves) > 1 else []
-        branches = [
-            re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch not in leaves
-        ]
+        # Most frequent characters first: branches of a node start with distinct characters,
+        # so their order never changes the match, but the engine tries them in turn at every
+        # candidate position, and most positions hold a frequent character.
+        children = sorted(node.items(), key=lambda kv: (-_char_cost(kv[0]) if kv[0] else 0, kv[0]))
+        branches = [re.escape(ch) + build(child) for ch, child in children if ch not in leaves]
         branches = [b for b in branches if b]
         if leaves:
             branches.append("[" + "".join(re.escape(ch) for ch in leaves) + "]")
