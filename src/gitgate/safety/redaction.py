@@ -367,6 +367,16 @@ def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 _COOKIE_PAIR_RE = _lazy("_COOKIE_PAIR_RE", r"[ \t]*([^=;,\s]{1,128})=([^;,\s\"']{1,4096});?")
 
 
+def _cookie_field(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A HAR or JSON header list's ``{"name": "Cookie", "value": "a=b; session=…"}``."""
+    m = _VALUE_FIELD_RE.match(text, pos + len(hit))
+    if m is None or not text.startswith('"', m.end()):
+        return
+    if _NAME_FIELD_RE.search(text, max(0, pos - 24), pos + 1) is None:
+        return
+    _cookie_header(text, m.end(), '"', out)
+
+
 def _cookie_header(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     """``Cookie: session=…; csrftoken=…``: a value that looks generated is a bearer secret."""
     at = pos + len(hit)
@@ -385,7 +395,7 @@ def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if m is None or (pos > 0 and not text[pos - 1].isspace()):
         return
     g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-    if _is_placeholder(m.group(g)):
+    if _is_placeholder(m.group(g), quoted=g < 3):
         return
     out.append((m.start(g), m.end(g), "basic-auth-credentials", _PRIO_GENERIC))
 
@@ -412,6 +422,8 @@ _UUID_RE = _lazy(
 _HEX32_40_RE = _lazy(
     "_HEX32_40_RE", r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
 )
+# GoCardless access tokens (gitleaks): live_ and 40 characters, named near "gocardless".
+_GOCARDLESS_RE = _lazy("_GOCARDLESS_RE", r"(?<![\w\-])live_[A-Za-z0-9\-_=]{40}(?![\w\-=])")
 _VAULT_LEGACY_RE = _lazy("_VAULT_LEGACY_RE", r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
 
 
@@ -486,6 +498,8 @@ _NEVER_TOKENS = frozenset(
         "placeholder", "description", "desc", "message", "msg", "prompt", "help", "title",
         "text", "error", "forgot", "reset", "confirm", "show", "hide", "toggle", "is",
         "has", "use", "should", "can", "want", "no", "input", "button", "form", "field",
+        # a test fixture's name says it is not real: FAKE_API_KEY, DUMMY_PASSWORD, mockToken
+        "fake", "dummy", "mock", "example", "sample",
     }
 )  # fmt: skip
 # A name ending with one of these describes a secret (its length, type, file) but is not one.
@@ -529,6 +543,13 @@ _GLUED_PREFIXES = _STRONG_KEY_PREFIXES | frozenset(
         "my", "sa", "pw", "ci", "deploy",
     }
 )  # fmt: skip
+
+
+# The words a setter or builder named for a secret is made of (setPassword, withApiKey,
+# .client_secret(...)); any other word makes it something else (getPassword, hashPassword).
+_CALL_NOUNS = (
+    _STRONG_TOKENS | _STRONG_LAST_TOKENS | _STRONG_KEY_PREFIXES | frozenset({"key", "auth"})
+)
 
 
 def _glued_secret_word(word: str) -> bool:
@@ -685,6 +706,14 @@ def _doubled_res() -> dict[str, re.Pattern[str]]:
     return {k: re.compile(v) for k, v in _DOUBLED_SOURCES.items()}
 
 
+# A conversion around a literal that keeps its value (Go's []byte("…"), Rust's Some("…") and
+# String::from("…"), Pydantic's SecretStr("…"), Node's Buffer.from("…")).
+_WRAPPER_STARTS = frozenset("[SBn")
+_WRAPPER_RE = _lazy(
+    "_WRAPPER_RE",
+    r"(?:\[\]byte|Some|String::from|SecretStr|SecretString::new|Secret::new|Buffer\.from"
+    r"|new[ \t]+String)\([ \t]*(?=[\"'])",
+)
 # Python/TOML/Java/C# triple-quoted strings: the value may span lines.
 _TRIPLE_SPAN = 4096
 # A string in parentheses (black wraps long ones so), or adjacent literals concatenated:
@@ -754,9 +783,19 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
         _reference_default(text, start, end, strength, name, out)
         return
-    value = _parse_value(text, start, end, is_flag, strength)
+    # PowerShell passes parameters with one dash: -Password 'x', -ApiKey "x".
+    ps_param = (
+        raw[0] == "-"
+        and not is_flag
+        and raw[1:2].isupper()
+        and raw[2:3].islower()
+        and text[end : end + 1] in (" ", "\t")
+    )
+    value = _parse_value(text, start, end, is_flag or ps_param, strength)
     if value is None or (braced and not value.quoted):
         return
+    if ps_param and not value.quoted:
+        value.comment = True  # an unquoted word there could be a variable's name
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
     if scheme is None and name.lower().endswith("authorization"):
@@ -767,6 +806,10 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         vstart, strength = scheme.end(), _STRONG
         m = _TOKEN_RE.match(text, vstart, vend)
         vend = m.end() if m else vend
+        if value.content is not None:
+            # "Bearer " + "token": the joined literal without its scheme is what is judged.
+            joined = _SCHEME_RE.match(value.content) or _ANY_SCHEME_RE.match(value.content)
+            value.content = value.content[joined.end() :] if joined else value.content
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
@@ -1069,6 +1112,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         setting = _XML_SETTING_RE.match(text, end)
         value_m = _XML_VALUE_RE.match(text, setting.end()) if setting is not None else None
         return None if value_m is None else _Value(value_m.start(1), value_m.end(1), False, True)
+    if sep is None and end < len(text) and text[end] == "(" and not name_quoted:
+        return _setter_argument(text, start, end)  # setPassword("…"), .api_key("…")
     if sep is None:
         prose = _MD_TO_RE.match(text, end) if name_quoted and text[start - 1] == "`" else None
         if prose is not None:
@@ -1109,7 +1154,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             # Apache's AuthLDAPBindPassword "x"): one value, then the line ends.
             return _directive_value(text, said.end())
         if said is not None and text.startswith("'", said.end()) and _sql_role(text, start):
-            # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'.
+            # ALTER ROLE app WITH PASSWORD '...', CREATE USER x PASSWORD '...'; not MySQL's
+            # IDENTIFIED BY PASSWORD '*<hash>'.
+            if _BY_BEFORE_RE.search(text, max(0, start - 8), start) is not None:
+                return None
             return _value_at(text, said.end(), mode="token", literal=True)
         positional = _positional_assignment(text, start) if end < len(text) else None
         if positional is not None and text[end] in " \t":
@@ -1184,6 +1232,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if block is not None:
             # "password: |" then the value, indented, on the next lines.
             return block
+        if _CODE_FIELD_END_RE.match(text, vpos) is not None:
+            # "Password: cfg.Password," / "password: config.password,": a field of an object
+            # or struct literal in code (YAML scalars do not end in a comma), whose unquoted
+            # value is an expression unless it looks generated.
+            return _value_at(text, vpos, mode="token", literal=True, loose=True)
         # YAML: unquoted values are literal strings and run to the end of the line.
         return _value_at(text, vpos, mode="rest", literal=True)
     if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
@@ -1206,6 +1259,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if braced is not None:
                 # ODBC: Pwd={a;b}}c} — braces quote a value with ";", "}}" is a brace in it.
                 return _Value(braced.start(1), braced.end(1), True, True)
+        if text[start - 1] == ";" and text[vpos : vpos + 1] not in _QUOTE_STARTS:
+            # ADO.NET/ODBC: "…;Password=a)b;…": the value runs to the next ";" or quote.
+            conn = _CONN_VALUE_RE.match(text, vpos)
+            if conn is not None:
+                return _Value(vpos, conn.end(), False, True)
         return _value_at(text, vpos, mode="token", literal=True)
     if op == ":" and _YAML_FLOW_RE.match(text, line_start, start) is not None:
         # "db: {user: app, password: x}": a YAML flow mapping, whose plain values are
@@ -1220,6 +1278,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
     return _value_at(text, vpos, mode="token", literal=op == "=" and not spaced, loose=True)
 
 
+_CODE_FIELD_END_RE = _lazy("_CODE_FIELD_END_RE", r"[^\n]{0,1024}?,[ \t]*(?://[^\n]*)?\r?$", re.M)
 _XML_SETTING_RE = _lazy("_XML_SETTING_RE", r"[\"'][^<>\n]{0,256}>\s{0,256}<value>")
 _LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
 
@@ -1242,6 +1301,8 @@ _XML_KEY_ATTR_RE = _lazy("_XML_KEY_ATTR_RE", r"(?:key|name|Key|Name)=\Z")
 _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
 
 
+_QUOTE_STARTS = ("", '"', "'", "\\", "{")
+_CONN_VALUE_RE = _lazy("_CONN_VALUE_RE", r"[^;\"'\s]{1,1024}(?=[;\"']|\s|\Z)")
 _ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
 _YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
 
@@ -1336,6 +1397,23 @@ def _in_comment(text: str, start: int) -> bool:
     return _COMMENT_LINE_RE.match(text, line_start, start) is not None
 
 
+_BY_BEFORE_RE = _lazy("_BY_BEFORE_RE", r"\bBY[ \t]+\Z", re.I)
+# MySQL/MariaDB: SET PASSWORD FOR 'app'@'%' = 'pw' (anchored at its own trigger, so that the
+# assignment detector's every "password " does not pay for it).
+_SET_PASSWORD_FOR_RE = _lazy(
+    "_SET_PASSWORD_FOR_RE", r"SET[ \t]+PASSWORD[ \t]+FOR[ \t]+[^=;\n]{1,256}?=[ \t]*(?=['\"])", re.I
+)
+
+
+def _set_password_for(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and text[pos - 1].isalnum():
+        return
+    m = _SET_PASSWORD_FOR_RE.match(text, pos)
+    value = _value_at(text, m.end(), mode="token", literal=True) if m is not None else None
+    if value is not None and _value_is_secret(text[value.start : value.end], value, _STRONG):
+        out.append((value.start, value.end, "password-in-code", _PRIO_GENERIC))
+
+
 _SQL_ROLE_RE = _lazy("_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b", re.I)
 
 
@@ -1367,6 +1445,10 @@ def _value_at(
 ) -> _Value | None:
     if vpos >= len(text):
         return None
+    if text[vpos] in _WRAPPER_STARTS:
+        w = _WRAPPER_RE.match(text, vpos)
+        if w is not None:
+            vpos = w.end()  # []byte("…"), Some("…"): a conversion that keeps the literal
     m = _PY_STR_PREFIX_RE.match(text, vpos)
     if m is not None:
         if text[vpos : m.end()].lower().count("f"):
@@ -1414,7 +1496,36 @@ def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Va
         dm = doubled.match(text, vpos)
         if dm is not None and dm.end() > qm.end():
             qm = dm
-    return _Value(qm.start(1), qm.end(1), True, True)
+    value = _Value(qm.start(1), qm.end(1), True, True)
+    if qm.end() < len(text) and text[qm.end()] in _CONCAT_STARTS:
+        _concatenated_literals(text, qm.end(), value, qm.group(1))
+    return value
+
+
+# "part one" + "part two" (JS, Java, Go, C#), 'a' . 'b' (PHP), "a" .. "b" (Lua), "a" & "b"
+# (VB): literals joined by an operator are one value. Only literal parts: "Bearer " + token
+# stays the scheme alone.
+_CONCAT_STARTS = frozenset(" \t+.&")
+_CONCAT_OP_RE = _lazy("_CONCAT_OP_RE", r"[ \t]*(?:\+|\.\.|\.|&)\s{0,64}(?=[\"'])")
+_CONCAT_PARTS = 8
+
+
+def _concatenated_literals(text: str, at: int, value: _Value, first: str) -> None:
+    parts = [first]
+    for _ in range(_CONCAT_PARTS):
+        op = _CONCAT_OP_RE.match(text, at)
+        if op is None:
+            break
+        quote = text[op.end()]
+        if text.startswith(quote * 3, op.end()):
+            break
+        nxt = _quoted_res()[quote].match(text, op.end())
+        if nxt is None:
+            break
+        parts.append(nxt.group(1))
+        value.end, at = nxt.end(1), nxt.end()
+    if len(parts) > 1:
+        value.content = "".join(parts)
 
 
 def _triple_quoted(text: str, vpos: int, ch: str) -> _Value | None:
@@ -1521,7 +1632,8 @@ _PATH_OR_URL_RE = _lazy(
 # Code that computes a value: calls, indexing, env lookups. Checked for every unquoted value.
 _HARD_CODE_RE = _lazy(
     "_HARD_CODE_RE",
-    r"^(?:[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[ \t]*[(\[]|(?:os|process|ENV|env|System)\.)",
+    r"^(?:[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*[ \t]*[(\[]"
+    r"|(?:os|process|ENV|env|System)\.)",
 )
 # Code-looking values that are plain literals in env and YAML files.
 _SOFT_CODE_RE = _lazy(
@@ -1788,8 +1900,29 @@ def _line_before(text: str, pos: int) -> str:
     return text[text.rfind("\n", lo, pos) + 1 or lo : pos]
 
 
-def _add_literal(out: list[_Cand], start: int, end: int, kind: str, value: str) -> None:
-    if end > start and not _is_placeholder(value) and MARKER_PREFIX not in value:
+_CONTINUED_COMMAND_LINES = 8
+
+
+def _command_before(text: str, pos: int) -> str:
+    """The shell command before ``pos``, across backslash-continued lines: ``az login
+    --service-principal \\`` then ``-p secret`` on the next line is one command."""
+    lo = max(0, pos - _LINE_WINDOW)
+    start = text.rfind("\n", lo, pos) + 1 or lo
+    for _ in range(_CONTINUED_COMMAND_LINES):
+        end = start - 1  # the newline ending the previous line
+        if end <= lo:
+            break
+        tail = end - 1 if end > 0 and text[end - 1] == "\r" else end
+        if tail <= 0 or text[tail - 1] != "\\":
+            break
+        start = text.rfind("\n", lo, end) + 1 or lo
+    return text[start:pos]
+
+
+def _add_literal(
+    out: list[_Cand], start: int, end: int, kind: str, value: str, quoted: bool = False
+) -> None:
+    if end > start and not _is_placeholder(value, quoted) and MARKER_PREFIX not in value:
         out.append((start, end, kind, _PRIO_GENERIC))
 
 
@@ -1844,13 +1977,13 @@ def _cli_flag(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     """A password flag or argument of a known command (sqlcmd -P, ldapsearch -w, keytool...)."""
     if hit[0] != " " and (pos == 0 or text[pos - 1] not in "-tc"):
         return  # keytool: -storepass, -srcstorepass, -deststorepass, -keypass, -srckeypass...
-    if _CLI_CMD_RES[hit].search(_line_before(text, pos)) is None:
+    if _CLI_CMD_RES[hit].search(_command_before(text, pos)) is None:
         return
     at = pos + len(hit)
     m = _CLI_VALUE_RE.match(text, at)
     if m is not None and m.start() < m.end() and text[at : at + 1] in " \t":
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
 
 
 # rabbitmqctl add_user NAME PASSWORD / change_password NAME PASSWORD (anchored at the command:
@@ -1866,7 +1999,7 @@ def _rabbitmqctl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _RABBITMQCTL_RE.match(text, pos)
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
 
 
 # A literal piped into a command that reads a password from stdin.
@@ -1900,7 +2033,7 @@ def _heredoc_input(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     m = _HERE_STRING_RE.match(text, at)
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
         return
     head = _HEREDOC_HEAD_RE.match(text, at) if hit == "chpasswd" else None
     if head is None:
@@ -1921,7 +2054,7 @@ def _echo_pipe(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _ECHO_PIPE_RE.search(text, lo, pos)
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
 
 
 def _secret_cli(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
@@ -1933,17 +2066,17 @@ def _secret_cli(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     m = _SECRET_CLI_VALUE_RE.match(text, at)
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "secret-value", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "secret-value", m.group(g), quoted=g < 3)
 
 
 def _from_literal(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     """kubectl create secret … --from-literal=KEY=VALUE: every value of a Secret is secret."""
-    if "create secret" not in _line_before(text, pos):
+    if "create secret" not in _command_before(text, pos):
         return
     m = _FROM_LITERAL_RE.match(text, pos)
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "kubernetes-secret", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "kubernetes-secret", m.group(g), quoted=g < 3)
 
 
 def _openssl_pass(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
@@ -1952,7 +2085,7 @@ def _openssl_pass(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     m = _CLI_VALUE_RE.match(text, pos + len(hit))
     if m is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
 
 
 def _smb_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -1979,7 +2112,7 @@ def _htpasswd(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     w = words[need - 1]
     g = next(i for i in (1, 2, 3) if w.group(i) is not None)
-    _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g))
+    _add_literal(out, w.start(g), w.end(g), "password-flag", w.group(g), quoted=g < 3)
 
 
 # Redis ACL users: redis.conf's `user app on >password ~keys +@all` and `ACL SETUSER app on
@@ -2027,15 +2160,15 @@ def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     g = next(i for i in (1, 2, 3) if m.group(i) is not None)
     if g == 3 and not _password_shaped(m.group(3)):
         return  # "grant access to a user identified by their ID": an unquoted word of prose
-    _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g))
+    _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g), quoted=g < 3)
 
 
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-    before = _line_before(text, pos)
+    before = _command_before(text, pos)
     m = _GLUED_P_RE.match(text, pos)
     if m is not None and _MYSQL_CMD_RE.search(before) is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
         return
     m = _SPACED_P_RE.match(text, pos)
     if m is None:
@@ -2043,7 +2176,7 @@ def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     flag_cmd = _SPACED_A_CMD_RE if text[pos + 2] == "a" else _SPACED_P_CMD_RE
     if flag_cmd.search(before) is not None:
         g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g))
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
 
 
 # Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
@@ -2066,6 +2199,31 @@ def _oracle_thin(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _ORACLE_THIN_RE.match(text, pos)
     if m is not None:
         _add_literal(out, m.start(1), m.end(1), "dsn-credentials", m.group(1))
+
+
+# Bundler's credentials for a gem server: BUNDLE_<HOST> with the host's dots as "__"
+# (BUNDLE_ENTERPRISE__CONTRIBSYS__COM: "user:password", BUNDLE_RUBYGEMS__PKG__GITHUB__COM).
+# Not BUNDLE_BUILD__<gem> (build flags) nor BUNDLE_MIRROR__<url>.
+_BUNDLER_CRED_RE = _lazy(
+    "_BUNDLER_CRED_RE",
+    r"BUNDLE_(?!BUILD__|MIRROR__)[A-Z0-9_]{0,128}[A-Z0-9]__[A-Z0-9][A-Z0-9_]{0,128}"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']?([^\s\"']{1,512})",
+)
+
+
+def _bundler_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        return
+    m = _BUNDLER_CRED_RE.match(text, pos)
+    if m is None:
+        return
+    value = m.group(1)
+    pair = _USER_PASS_RE.fullmatch(value) or _HEX_PAIR_RE.fullmatch(value)
+    if pair is not None or _looks_random(value) or _dense_random(value):
+        _add_literal(out, m.start(1), m.end(1), "bundler-credentials", value)
+
+
+_HEX_PAIR_RE = _lazy("_HEX_PAIR_RE", r"[0-9a-f]{8}:[0-9a-f]{8}")  # Sidekiq Enterprise/Pro
 
 
 # ~/.pgpass: hostname:port:database:username:password, one entry per line.
@@ -2260,6 +2418,119 @@ def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Calls: a credential passed by position to a documented client API (the ``[[call]]`` table of
+# secret_tokens.toml: getConnection(url, user, "pw"), new PDO($dsn, "u", "pw")...), and a
+# setter or builder named for a secret (setPassword("…"), .password("…"), withApiKey("…")).
+# Only string literals count: a variable or a call there is the code done right.
+# ---------------------------------------------------------------------------------------------
+_CALL_SPAN = 1024
+_CALL_MAX_ARGS = 8
+# A string literal argument, possibly wrapped in a conversion that keeps its value.
+_ARG_LITERAL_RE = _lazy(
+    "_ARG_LITERAL_RE",
+    r"\s{0,64}(?:(?:Some|\[\]byte|String::from|SecretStr|SecretString::new|Secret::new"
+    r"|Buffer\.from|new[ \t]+String)\(\s{0,16})?(?=[rRbBuU@]?[\"'])",
+)
+# Verbs that set a value: the argument of setPassword("…") is the password, that of
+# getPassword("…"), checkPassword("…") or hash_password("…") is not.
+_SETTER_VERBS = frozenset({"set", "with", "use"})
+
+
+def _call_args(text: str, at: int) -> list[tuple[int, int]]:
+    """The top-level argument spans of a call whose arguments start at ``at``, up to its
+    closing ")"; empty when the call does not close within the bounds."""
+    out: list[tuple[int, int]] = []
+    depth, quote, seg = 0, "", at
+    hi = min(len(text), at + _CALL_SPAN)
+    i = at
+    while i < hi:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                out.append((seg, i))
+                return out
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append((seg, i))
+            seg = i + 1
+            if len(out) >= _CALL_MAX_ARGS:
+                return []
+        elif ch == ";" and depth == 0:
+            return []  # a statement ended: not an argument list
+        i += 1
+    return []
+
+
+def _literal_arg(text: str, lo: int, hi: int) -> _Value | None:
+    """The string literal that is the argument ``text[lo:hi]``, or None (code)."""
+    m = _ARG_LITERAL_RE.match(text, lo, hi)
+    if m is None:
+        return None
+    value = _value_at(text, m.end(), mode="token", literal=True)
+    if value is None or not value.quoted or value.end >= hi:
+        return None
+    return value
+
+
+def _call_handler(callee: str, arg: int, min_args: int) -> _Handler:
+    def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+        if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            return  # inside a longer name
+        args = _call_args(text, pos + len(hit))
+        if len(args) < max(min_args, arg + 1):
+            return
+        value = _literal_arg(text, *args[arg])
+        if value is None:
+            return
+        judged = text[value.start : value.end]
+        if _value_is_secret(judged, value, _STRONG, "password"):
+            out.append((value.start, value.end, "password-in-code", _PRIO_GENERIC))
+
+    return handle
+
+
+def _load_calls() -> list[tuple[str, _Handler]]:
+    """(trigger, handler) per entry of the ``[[call]]`` table."""
+    from gitgate.safety.tokentable import load_calls
+
+    out: list[tuple[str, _Handler]] = []
+    for entry in load_calls():
+        callee, arg = str(entry["callee"]), int(entry["arg"])
+        min_args = int(entry.get("min_args", arg + 1 if arg >= 0 else 1))
+        out.append((callee + str(entry.get("open", "(")), _call_handler(callee, arg, min_args)))
+    return out
+
+
+def _setter_argument(text: str, start: int, end: int) -> _Value | None:
+    """The literal passed to a setter or builder named for a secret: ``setPassword("…")``,
+    ``.password("…")``, ``withApiKey("…")``; one argument only. A bare noun (a builder, not
+    a "set") must hold a literal shaped like a secret (password-shaped, all four kinds of
+    character, or random)."""
+    method = text[start:end].rsplit(".", 1)[-1]
+    words = [t.lower() for t in _NAME_SPLIT_RE.findall(method) if not t.isdigit()]
+    setter = bool(words) and words[0] in _SETTER_VERBS
+    nouns = words[1:] if setter else words
+    if not nouns or any(w not in _CALL_NOUNS for w in nouns):
+        return None
+    args = _call_args(text, end + 1)
+    if len(args) != 1:
+        return None
+    value = _literal_arg(text, *args[0])
+    if value is not None and not setter and not _echo_worthy(text[value.start : value.end]):
+        return None  # .secret("db-credentials") names a secret: only a secret's shape counts
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
 # The trigger scanner.
 # ---------------------------------------------------------------------------------------------
 def _build_handlers() -> dict[str, list[_Handler]]:
@@ -2271,6 +2542,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
 
     for provider in _load_providers():
         add(provider.triggers, _provider_handler(provider))
+    for trigger, handler in _load_calls():
+        add((trigger,), handler)
     add((":AA",), _telegram)
     add(("-----BEGIN ",), _pem)
     add(("Private-Lines:",), _putty)
@@ -2304,6 +2577,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     )  # fmt: skip
     add(("machine ", "default login", "default\n", "default\r"), _netrc)
     add((":5432:", ":*:"), _pgpass)
+    add(("BUNDLE_",), _bundler_credentials)
+    add(("SET PASSWORD FOR", "set password for", "Set Password For"), _set_password_for)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
@@ -2311,6 +2586,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
     add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
+    add(('"Cookie"', '"cookie"'), _cookie_field)
     add(
         _case_variants("aws"),
         _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
@@ -2329,7 +2605,18 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
     # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
     add(("_pw", "_PW", "Pw"), _assignment)
+    # $pat = '…' (PowerShell, PHP, Perl): anchored at the sigil, read from the name after it
+    # (not "$PAT"/"$Pat": their anchor would be the capital, a stop at every "Path").
+    add(("$pat",), _sigil_assignment)
+    add(
+        (*_case_variants("gocardless"), "GoCardless"),
+        _context_handler("gocardless-token", _GOCARDLESS_RE),
+    )
     return table
+
+
+def _sigil_assignment(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    _assignment(text, pos + 1, hit[1:], out)
 
 
 # Discord bot tokens have no literal to trigger on, and their first characters vary too much
@@ -2400,9 +2687,11 @@ def _trie_pattern(words: Iterable[str]) -> str:
         # ("pat" + 56 letters) would otherwise cost a branch test each at every "pat".
         leaves = sorted(ch for ch, child in node.items() if ch and child == {"": {}})
         leaves = leaves if len(leaves) > 1 else []
-        branches = [
-            re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch not in leaves
-        ]
+        # Most frequent characters first: branches of a node start with distinct characters,
+        # so their order never changes the match, but the engine tries them in turn at every
+        # candidate position, and most positions hold a frequent character.
+        children = sorted(node.items(), key=lambda kv: (-_char_cost(kv[0]) if kv[0] else 0, kv[0]))
+        branches = [re.escape(ch) + build(child) for ch, child in children if ch not in leaves]
         branches = [b for b in branches if b]
         if leaves:
             branches.append("[" + "".join(re.escape(ch) for ch in leaves) + "]")

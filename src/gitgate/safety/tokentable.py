@@ -1,5 +1,7 @@
 """The vendor token table: ``data/secret_tokens.toml``, read through its JSON copy.
 
+It also holds the ``[[call]]`` table: client APIs whose positional argument is a credential.
+
 The copy, and why it exists, are :mod:`gitgate.safety.datacopy`'s (it serves every packaged table);
 this module names the token table's files and gives its ``[[token]]`` entries.
 Refresh the copies after editing a table: ``python -m gitgate.safety.datacopy``.
@@ -26,6 +28,16 @@ def load_tokens(
 ) -> list[Token]:
     """The ``[[token]]`` entries of the table, from the JSON copy when it matches the TOML."""
     return _tokens(datacopy.load_pair(source, copy))
+
+
+def load_calls(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> list[Token]:
+    """The ``[[call]]`` entries: client APIs that take a credential as a positional argument."""
+    calls = datacopy.load_pair(source, copy).get("call", [])
+    if not isinstance(calls, list):
+        raise ValueError("secret_tokens.toml: `call` must be an array of tables")
+    return list(calls)
 
 
 def parse_tokens(raw: bytes) -> list[Token]:
