@@ -87,6 +87,10 @@ VENDOR = {
     "asana": f"2/{_rng.randint(10**15, 10**16 - 1)}/{_rng.randint(10**15, 10**16 - 1)}:"
     + rnd(HEX, 32),
     "samsara": "samsara_api_" + rnd(ALNUM, 30),
+    "deno-personal": "ddp_" + rnd(ALNUM, 36),
+    "deno-organisation": "ddw_" + rnd(ALNUM, 36),
+    "onfido-live": f"api_live.{rnd(B64URL, 11)}.{rnd(B64URL, 32)}",
+    "onfido-sandbox-region": f"api_sandbox_us.{rnd(B64URL, 11)}.{rnd(B64URL, 32)}",
 }
 
 
@@ -114,6 +118,11 @@ VENDOR_LOOKALIKES = [
     "2/1234567890123456/1234567890123456:" + "x" * 32,
     "sha256-" + rnd(B64, 43) + "=",
     "request " + uid(),
+    "ddp_" + "x" * 36,  # Deno's shape, a placeholder
+    "ddp_" + "abcdefgh" * 4 + "ijkl",  # not random
+    "group_ddp_settings_for_the_whole_cluster_x",  # a name that merely contains the prefix
+    "api_live.example.com",  # Onfido's prefix on a host name
+    f"api_live.{rnd(B64URL, 11)}.{rnd(B64URL, 20)}",  # the secret part too short
 ]
 
 
