@@ -95,3 +95,21 @@ def test_a_stale_token_table_copy_is_ignored(tmp_path: Path) -> None:
     assert kinds[-1] == "x-new"
     copy.write_text("{not json")
     assert [t["kind"] for t in tokentable.load_tokens(source, copy)] == kinds
+
+
+def _rarest_offset(literal: str) -> int:
+    """The anchor offset as first written: the first of the rarest characters' costs."""
+    costs = [redaction._char_cost(ch) for ch in literal[: max(1, len(literal) - 1)]]
+    return costs.index(min(costs))
+
+
+@settings(max_examples=400, deadline=None)
+@given(literal=st.text(min_size=1, max_size=16))
+def test_the_anchor_offset_is_the_first_rarest_character(literal: str) -> None:
+    # The table-driven choice (str.translate over ASCII) and the plain one agree.
+    assert redaction._anchor_offset(literal) == _rarest_offset(literal)
+
+
+def test_every_trigger_is_anchored_at_its_first_rarest_character() -> None:
+    for literal in redaction._build_handlers():
+        assert redaction._anchor_offset(literal) == _rarest_offset(literal), literal

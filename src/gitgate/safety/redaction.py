@@ -2663,8 +2663,22 @@ def _char_cost(ch: str) -> float:
 
 def _anchor_offset(literal: str) -> int:
     """Offset of the rarest character of ``literal`` that still leaves >= 2 chars to match."""
-    costs = [_char_cost(ch) for ch in literal[: max(1, len(literal) - 1)]]
-    return costs.index(min(costs))  # the first of the rarest
+    head = literal[: max(1, len(literal) - 1)]
+    if head.isascii():
+        # The same choice through str.translate: each character replaced by one that sorts
+        # as its cost, so min() and index() run in C (~1 ms of the hook's first scan).
+        ranked = head.translate(_cost_ranks())
+        return ranked.index(min(ranked))  # the first of the rarest
+    costs = [_char_cost(ch) for ch in head]
+    return costs.index(min(costs))
+
+
+@cache
+def _cost_ranks() -> dict[int, str]:
+    """A ``str.translate`` table: every ASCII character to a character whose order is its
+    cost's order among ASCII characters' costs (equal costs, equal characters)."""
+    costs = sorted({_char_cost(chr(i)) for i in range(128)})
+    return {i: chr(0x100 + costs.index(_char_cost(chr(i)))) for i in range(128)}
 
 
 _Trie: TypeAlias = "dict[str, _Trie]"
