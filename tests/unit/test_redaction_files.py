@@ -17,7 +17,7 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.secretutil import covered
+from tests.secretutil import covered, secret_makers
 
 # The package-level names: they survive the move of redaction.py into gitgate/safety/.
 from gitgate import find_secrets, redact
@@ -27,19 +27,7 @@ ALNUM = string.ascii_letters + string.digits
 WP_CHARS = ALNUM + "!@#$%^&*()-_ []{}<>~`+=,.;:/?|"
 
 
-def rnd(n: int, alphabet: str = ALNUM) -> str:
-    """n characters of ``alphabet``, with every kind (lower, upper, digit) it has."""
-    kinds = [k for k in (str.isdigit, str.isupper, str.islower) if any(k(c) for c in alphabet)]
-    while True:
-        v = "".join(_rng.choice(alphabet) for _ in range(n))
-        if all(any(k(c) for c in v) for k in kinds):
-            return v
-
-
-def chosen() -> str:
-    """A password a person chose: words, a number, a symbol."""
-    word = _rng.choice(["Maple", "Harbor", "Copper", "Falcon", "Summit"])
-    return f"{word}{_rng.choice(['Tango', 'Ember', 'Quartz'])}{_rng.randint(10, 9999)}!"
+rnd, chosen = secret_makers(_rng)
 
 
 def hidden(text: str, fragment: str) -> bool:
