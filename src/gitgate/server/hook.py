@@ -1346,12 +1346,16 @@ def leave(code: int) -> NoReturn:
     are reaped before :func:`main` returns; what would still run at exit is written here: the
     dataclass method cache (an atexit hook) and the buffered streams.
     """
-    from gitgate import methodcache
+    try:
+        from gitgate import methodcache
 
-    methodcache.save()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # git closed the pipe: nothing is left to say
-            pass
-    os._exit(code)
+        methodcache.save()
+    except Exception:  # noqa: BLE001, S110 - a cache that cannot be written changes no verdict
+        pass
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # git closed the pipe: nothing is left to say
+                pass
+        os._exit(code)
