@@ -215,15 +215,15 @@ class GitReader:
         """Read a git config value (the last one, as libgit2 and ``git config`` do), or None."""
         if key not in self._config:
             asked = self._config_asked.pop(key, None)
-            if asked is None:
-                plain = self._config_from_file(key)
-                if plain is not None:
-                    self._config[key] = plain
-                    return plain
-            if asked is not None:
-                proc = asked.finish()
-            else:
-                proc = self.run_git(_config_args(key), check=False)
+            plain = self._config_from_file(key) if asked is None else None
+            if plain is not None:
+                self._config[key] = plain
+                return plain
+            proc = (
+                asked.finish()
+                if asked is not None
+                else self.run_git(_config_args(key), check=False)
+            )
             if proc.returncode == 1:  # not set
                 self._config[key] = None
             elif proc.returncode != 0:
