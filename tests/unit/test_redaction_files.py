@@ -106,6 +106,19 @@ def test_an_echo_is_searched_only_near_the_finding() -> None:
     assert not any(f.start <= tail < f.end for f in find_secrets(far))
 
 
+def test_a_passphrase_is_echoed_where_it_recurs() -> None:
+    # diceware words, no capital, no symbol: found under its key, then again as "-p..."
+    phrase = "-".join(
+        _rng.choice(["willow", "copper", "harbor", "saffron", "granite"]) for _ in range(3)
+    )
+    phrase += f"-{_rng.randint(10, 99)}"
+    text = (
+        f"    environment:\n      MYSQL_ROOT_PASSWORD: '{phrase}'\n    healthcheck:\n"
+        f'      test: ["CMD", "mysqladmin", "ping", "-uroot", "-p{phrase}"]\n'
+    )
+    assert phrase not in redact(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -113,6 +126,8 @@ def test_an_echo_is_searched_only_near_the_finding() -> None:
         "PASSWORD=production\nenvironment: production deploy\n",
         # a name found by a weak guess is not spread ("types-pywin32" under win32cred)
         '"win32cred": "types-pywin32",\n"win32api": "types-pywin32",\n',
+        # two words are a name, not a passphrase
+        "DB_PASSWORD=copper-harbor-42\nimage: copper-harbor-42\n",
     ],
 )
 def test_words_found_as_secrets_are_not_echoed(text: str) -> None:
@@ -300,6 +315,7 @@ def test_a_collection_longer_than_its_span_still_yields_its_first_entries() -> N
 
 _ACL_PW, _ACL_PW2, _ACL_PW3 = rnd(24, ALNUM + "-_"), chosen(), rnd(12)
 _URL_PW = rnd(6) + "?" + rnd(6) + "%" + rnd(4)
+_AMQP_PW = chosen()[:-1] + "?"  # a chosen password whose symbol is the "?"
 
 
 @pytest.mark.parametrize(
@@ -310,6 +326,9 @@ _URL_PW = rnd(6) + "?" + rnd(6) + "%" + rnd(4)
         (f"redis-cli ACL SETUSER alice on >{_ACL_PW3} ~cached:* +get\n", _ACL_PW3),
         (f"DATABASE_URL: postgres://postgres:{_URL_PW}@localhost:5432/test\n", _URL_PW),
         (f"url = https://user:{_URL_PW}!@db.example.com/x\n", _URL_PW),
+        # a "?" right before the "@" ends a password (a query there would be empty)
+        ("MAILER_DSN=smtp://mailer%40example.com:Autumn2025?@smtp.example.com:587", "Autumn2025?"),
+        (f"amqp://app:{_AMQP_PW}@rabbit:5672/vhost", _AMQP_PW),
     ],
 )
 def test_redis_acl_passwords_and_a_question_mark_in_a_url_password(text: str, secret: str) -> None:
@@ -328,6 +347,8 @@ def test_redis_acl_passwords_and_a_question_mark_in_a_url_password(text: str, se
         "redirect http://localhost:3000?redirect_uri=https://a.b/c@d.e\n",
         "x https://github.com:Org/Repo-9.git@v1.2 y\n",  # scp-like host:path of a repository
         "pip install git+https://github.com:psf/black.git@24.1.0\n",
+        "see http://host:8080?@x\n",  # a port, then "?@"
+        "ok http://a:short?@b.c\n",  # too short to be told from a typo
     ],
 )
 def test_what_only_looks_like_those_is_left_alone(text: str) -> None:

@@ -331,11 +331,19 @@ _URL_CRED_QUERY_RE = _lazy(
 )
 
 
+def _query_mark_ends(password: str) -> bool:
+    """``user:Autumn2025?@host``: a "?" right before the "@" cannot start a query (it would
+    be empty, then "@host"), so it ends a password, whatever its shape."""
+    return password.endswith("?") and "/" not in password and len(password) >= 7
+
+
 def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _URL_CRED_RE.match(text, pos)
     if m is None:
         m = _URL_CRED_SLASH_RE.match(text, pos) or _URL_CRED_QUERY_RE.match(text, pos)
-        if m is None or not _password_shaped(m.group(1)) or _port_first(m.group(1)):
+        if m is None or _port_first(m.group(1)):
+            return
+        if not (_password_shaped(m.group(1)) or _query_mark_ends(m.group(1))):
             return
     password = m.group(1)
     if _is_placeholder(password):
@@ -2887,7 +2895,17 @@ def _echo_worthy(value: str) -> bool:
     a name such as "types-pywin32" (a false positive there must not spread)."""
     if any(c.isspace() for c in value) or MARKER_PREFIX in value:
         return False
-    return _password_shaped(value) or _four_kinds(value) or _looks_random(value)
+    return (
+        _password_shaped(value)
+        or _four_kinds(value)
+        or _looks_random(value)
+        or (len(value) >= 16 and _PASSPHRASE_RE.fullmatch(value) is not None)
+    )
+
+
+# A passphrase of three or more words (diceware, "willow-copper-harbor-99"): ordinary words
+# one by one, yet not ordinary text once joined; "types-pywin32" has two parts.
+_PASSPHRASE_RE = _lazy("_PASSPHRASE_RE", r"[a-z]{3,}(?:[-_.][a-z]{3,}){2,}(?:[-_.]?[0-9]{1,6})?")
 
 
 def _overlaps_marker(start: int, end: int, markers: list[tuple[int, int]]) -> bool:
