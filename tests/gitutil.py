@@ -280,3 +280,10 @@ def freeze_clock(monkeypatch: object, when: str = FROZEN) -> None:
 
     moment = datetime.strptime(when, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     monkeypatch.setattr(clock, "now", lambda: moment)  # type: ignore[attr-defined]
+
+
+def imported_modules(stderr: str) -> set[str]:
+    """The modules ``python -X importtime`` (or PYTHONPROFILEIMPORTTIME) reported importing,
+    every one, nested or not; lines git relays as ``remote: import time: ...`` included."""
+    lines = (line.partition("import time:")[2] for line in stderr.splitlines())
+    return {line.rpartition("|")[2].strip() for line in lines if "|" in line}

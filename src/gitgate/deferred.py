@@ -38,7 +38,7 @@ def defer(name: str) -> None:
 
 
 def is_deferred(name: str) -> bool:
-    """Tell whether ``name`` is still a stand-in (for tests and ``--debug`` output)."""
+    """Tell whether ``name`` is still a stand-in, not loaded yet."""
     return isinstance(sys.modules.get(name), _Deferred) and name not in _loaded
 
 

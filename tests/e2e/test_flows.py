@@ -15,7 +15,7 @@ from conftest import AGENT2, World
 from gitgate import remote
 from gitgate.errors import ConcurrentUpdate
 from gitgate.workflow import Gate
-from gitutil import AGENT, APPROVER, gitgate_subprocess, run_git
+from gitutil import AGENT, APPROVER, gitgate_subprocess, imported_modules, run_git
 
 
 def _verify_server(world: World) -> None:
@@ -223,8 +223,7 @@ def test_the_hook_judges_an_approval_without_typing_tomllib_or_inspect(world: Wo
     ]
     pushed = world.push("alice", *refspecs, env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert pushed.code == 0, pushed.stderr[-3000:]
-    lines = (line.partition("import time:")[2] for line in pushed.stderr.splitlines())
-    imported = {line.rpartition("|")[2].strip() for line in lines if "|" in line}
+    imported = imported_modules(pushed.stderr)
     # the judgement ran: its reader, the secret scan, the journal check
     for module in (
         "gitgate.server.hook",

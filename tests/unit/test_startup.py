@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from tests.gitutil import imported_modules
 
 from gitgate.cli import _base, main
 from gitgate.cli.safety_cmds import may_be_in_repository
@@ -107,12 +108,6 @@ def test_help_loads_no_command_module(outside: Path) -> None:
     assert [m for m in modules if m.startswith("gitgate.cli.") and m != "gitgate.cli._base"] == []
 
 
-def _imported_by(stderr: str) -> set[str]:
-    """The modules ``python -X importtime`` reported importing (every one, nested or not)."""
-    lines = (line.partition("import time:")[2] for line in stderr.splitlines())
-    return {line.rpartition("|")[2].strip() for line in lines if "|" in line}
-
-
 def _python_imports(args: list[str], cwd: Path) -> set[str]:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", *args],
@@ -123,7 +118,7 @@ def _python_imports(args: list[str], cwd: Path) -> set[str]:
         env=_env(),
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return _imported_by(proc.stderr)
+    return imported_modules(proc.stderr)
 
 
 def test_hook_process_loads_neither_cli_nor_classifier(tmp_path: Path) -> None:
