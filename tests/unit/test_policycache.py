@@ -102,3 +102,58 @@ def test_an_unwritable_cache_location_is_no_error(tmp_path: Path) -> None:
     (tmp_path / policycache.CACHE_DIR).write_text("a file where the directory would be")
     assert policycache.policy_data(tmp_path, POLICY) == tomllib.loads(POLICY)
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def _policy(n: int) -> str:
+    return POLICY + f'\n[paths]\ndeny = ["generated-{n}/**"]\n'
+
+
+def test_only_the_newest_entries_stay_and_the_one_just_written_is_one_of_them(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / policycache.CACHE_DIR
+    for n in range(policycache.KEEP + 4):
+        policycache.policy_data(tmp_path, _policy(n))
+        # Entry n was written at time 1000 + n (the file times are the only clock involved).
+        path = policycache.cache_path(tmp_path, _policy(n))
+        os.utime(path, (1000 + n, 1000 + n))
+    kept = {json.loads(p.read_text())["text"] for p in _cached(tmp_path)}
+    assert kept == {_policy(n) for n in range(4, policycache.KEEP + 4)}
+    # A text seen long ago comes back: it is parsed, written and kept, though the others'
+    # times are newer than the file system's clock says its own is.
+    for p in _cached(tmp_path):
+        os.utime(p, (4_000_000_000, 4_000_000_000))
+    policycache.policy_data(tmp_path, _policy(0))
+    texts = {json.loads(p.read_text())["text"] for p in _cached(tmp_path)}
+    assert _policy(0) in texts and len(texts) == policycache.KEEP
+    assert sorted(p.name for p in cache.iterdir() if not p.name.startswith("policy-")) == []
+
+
+def test_a_killed_writer_s_temporary_file_goes_and_what_is_not_ours_stays(tmp_path: Path) -> None:
+    cache = tmp_path / policycache.CACHE_DIR
+    cache.mkdir()
+    stale = cache / "policy-0000abcd.json.123.tmp"
+    fresh = cache / "policy-0000abcd.json.456.tmp"
+    foreign = cache / "notes.txt"
+    for path in (stale, fresh, foreign):
+        path.write_text("x")
+    old = os.stat(fresh).st_mtime - policycache.STALE_TMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(foreign, (old, old))
+    policycache.policy_data(tmp_path, POLICY)
+    assert not stale.exists()
+    assert fresh.exists()  # maybe another hook writing right now
+    assert foreign.exists()
+    assert len(_cached(tmp_path)) == 1
+
+
+def test_a_cached_read_does_not_prune(tmp_path: Path) -> None:
+    policycache.policy_data(tmp_path, POLICY)
+    extra = [
+        tmp_path / policycache.CACHE_DIR / f"policy-{n:08x}.json"
+        for n in range(policycache.KEEP + 2)
+    ]
+    for path in extra:
+        path.write_text("{}")
+    policycache.policy_data(tmp_path, POLICY)  # found: the directory is not listed
+    assert all(path.exists() for path in extra)

@@ -10,6 +10,8 @@ file (torn, foreign, not JSON) is ignored and the text parsed again. Validation
 
 A document JSON cannot hold exactly (TOML dates, ``nan``) is not cached. The directory can
 be deleted at any time; nothing fails when it cannot be written (a read-only repository).
+It stays small: whenever an entry is written (a policy text not seen before), only the
+:data:`KEEP` newest entries stay, and temporary files a killed hook left behind go.
 Whoever can write the git directory can also replace the hook, so the cache adds no way in.
 """
 
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 CACHE_DIR = "gitgate-cache"
+# Entries kept: the policies of the pinned branch's last few tips. A push reads the policy at
+# the old tip and at the new one, so two are in use at a time; older ones are only history.
+KEEP = 8
+# A temporary file older than this is a killed writer's leftover, not one being written.
+STALE_TMP_SECONDS = 600.0
 
 
 def policy_data(git_dir: str | os.PathLike[str], text: str) -> dict[str, Any]:
@@ -78,3 +85,49 @@ def _write(path: str, text: str, data: dict[str, Any]) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+        return
+    prune(os.path.dirname(path), keep=path)
+
+
+def prune(directory: str, *, keep: str) -> None:
+    """Leave the :data:`KEEP` newest entries (``keep`` among them) and no stale temporary file.
+
+    Runs only after a write, so a push that finds its policy cached never lists the
+    directory. Another hook pruning at the same time is harmless: a vanished file is skipped,
+    and an entry removed under a reader is only parsed again.
+    """
+    entries: list[tuple[float, str]] = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    now = _now()
+    for name in names:
+        if not name.startswith("policy-"):
+            continue  # not ours: left alone
+        full = os.path.join(directory, name)
+        try:
+            modified = os.stat(full).st_mtime
+        except OSError:
+            continue
+        if name.endswith(".tmp"):
+            if now - modified > STALE_TMP_SECONDS:
+                _unlink(full)
+        elif name.endswith(".json") and full != keep:
+            entries.append((modified, full))
+    entries.sort(reverse=True)
+    for _modified, full in entries[KEEP - 1 :]:
+        _unlink(full)
+
+
+def _now() -> float:
+    import time  # only when writing: the hook's usual path never needs it
+
+    return time.time()
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:  # gone already, or not ours to remove
+        pass
