@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gitgate.safety.classify.allowed import first_operand
+from gitgate.safety.classify.allowed import first_operand, ps_bsd_words
 from gitgate.safety.classify.model import (
     Finding,
     Word,
@@ -85,9 +85,7 @@ def _deny_rule_matches(rule: Any, name: str, args: list[str]) -> bool:
 
 
 def _deny_env_dump(name: str, args: list[str]) -> str | None:
-    if name == "ps" and any(
-        not arg.startswith("-") and re.fullmatch(r"[a-zA-Z]+", arg) and "e" in arg for arg in args
-    ):
+    if name == "ps" and any("e" in word for word in ps_bsd_words(args)):
         return "ps e prints every process's environment (secrets)"
     if name == "export" and (not args or args == ["-p"]):
         return "prints the exported environment (secrets)"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["AllowSpec", "DenyRule", "Tables", "tables"]
+__all__ = ["AllowSpec", "DenyRule", "OptionValues", "Tables", "tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,27 @@ class PatternGrammar:
 
 
 @dataclass(frozen=True, slots=True)
+class OptionValues:
+    """What the values of one command's options are (see ``[option_values]``): free text,
+    files whose contents are read, files written. An option in none of them takes no value
+    as far as the file checks know, so the word after it is judged as a path."""
+
+    text: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+
+    def role(self, option: str) -> str | None:
+        """``text``, ``reads``, ``writes`` or None for the option spelled ``option``."""
+        if option in self.text:
+            return "text"
+        if option in self.reads:
+            return "reads"
+        if option in self.writes:
+            return "writes"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Tables:
     """Every table the classifier uses."""
 
@@ -69,7 +90,7 @@ class Tables:
     string_only: frozenset[str]
     name_only: frozenset[str]
     pattern_first: frozenset[str]
-    text_options: frozenset[str]
+    option_values: dict[str, OptionValues]
     readers: frozenset[str]
     git_name_only: frozenset[str]
     git_patch_options: tuple[str, ...]
@@ -167,6 +188,23 @@ def _by_name(rules: tuple[DenyRule, ...]) -> dict[str, tuple[DenyRule, ...]]:
     return {name: tuple(found) for name, found in grouped.items()}
 
 
+def _with_grammars(
+    values: dict[str, OptionValues], grammars: dict[str, PatternGrammar]
+) -> dict[str, OptionValues]:
+    """Pattern-first commands' option values from their grammar: a `file` option is read;
+    every other valued option (pattern, count, colour) is text, unless the command's own
+    ``[option_values]`` entry gives it another role (grep --include=GLOB names files read)."""
+    merged = dict(values)
+    for name, grammar in grammars.items():
+        own = values.get(name, OptionValues())
+        valued = {"-" + letter for letter in grammar.valued} | grammar.long_valued
+        reads = own.reads | grammar.file
+        merged[name] = OptionValues(
+            text=own.text | frozenset(valued - reads - own.writes), reads=reads, writes=own.writes
+        )
+    return merged
+
+
 def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
     grammars = {
         name: PatternGrammar(
@@ -183,6 +221,18 @@ def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
     for alias in ("gawk", "mawk", "nawk"):
         grammars[alias] = grammars["awk"]
     return grammars
+
+
+def _option_values(data: dict[str, Any]) -> dict[str, OptionValues]:
+    values: dict[str, OptionValues] = {}
+    for name, spec in data.items():
+        if not isinstance(spec, dict) or set(spec) - {"text", "reads", "writes"}:
+            raise ValueError(f"commands.toml: bad [option_values.{name}]")
+        text, reads, writes = (frozenset(_strings(spec, key)) for key in ("text", "reads", "writes"))
+        if text & reads or text & writes or reads & writes:
+            raise ValueError(f"commands.toml: [option_values.{name}] gives an option two roles")
+        values[name] = OptionValues(text, reads, writes)
+    return values
 
 
 def load_tables(text: str) -> Tables:
@@ -205,7 +255,10 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         string_only=frozenset(_strings(names, "string_only")),
         name_only=frozenset(_strings(names, "name_only")),
         pattern_first=frozenset(_strings(names, "pattern_first")),
-        text_options=frozenset(_strings(names, "text_options")),
+        option_values=_with_grammars(
+            _option_values(data.get("option_values", {})),
+            _pattern_grammars(data["pattern_commands"]),
+        ),
         readers=frozenset(_strings(names, "readers")),
         git_name_only=frozenset(_strings(names, "git_name_only")),
         git_patch_options=_strings(names, "git_patch_options"),
