@@ -6,7 +6,6 @@ import re
 
 from gitgate.safety.classify.denies import judge_write_target
 from gitgate.safety.classify.model import (
-    PYTHON_NAME,
     Ctx,
     Finding,
     Word,
@@ -25,9 +24,10 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         return []
     spec = data.allow.get(name)
     text_operands = spec is not None and spec.operands in ("none", "text")
-    contents = (name in data.readers or PYTHON_NAME.fullmatch(name) is not None) and (
-        name not in data.name_only
-    )
+    # Fail closed: a command not known to only name files (ls, stat, du...) may print or
+    # send what it is given (sha384sum, shuf, `gh gist create`, `aws s3 cp`, any tool nobody
+    # listed), so a secret among its files is a read, not a name.
+    contents = name not in data.name_only and (spec is None or spec.operands != "names")
     if name == "git" and contents:
         contents = _git_reads_contents([word.text for word in words[1:]])
     findings: list[Finding] = []

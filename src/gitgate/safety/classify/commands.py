@@ -296,7 +296,8 @@ def _all_command_names() -> tuple[str, ...]:
 def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     """``/bin/r? -rf /``: judge the command as every known program its name could match."""
     base = command_name(words[0].text)[0]
-    matches = [name for name in _all_command_names() if fnmatchcase(name, base)]
+    # A name matching itself would be judged again as a glob, for ever.
+    matches = [name for name in _all_command_names() if name != base and fnmatchcase(name, base)]
     findings: list[Finding] = [approve(f"glob in command position: {argv_text(words)!r}")]
     for name in matches[:40]:
         judged = judge_argv([Word(name, name), *words[1:]], ctx.deeper(), rough=True)
@@ -313,8 +314,8 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     name, trusted = command_name(head.text)
     lowered = name.lower()
     text = argv_text(words)
-    if any(char in name for char in "*?["):
-        return _glob_name_findings(words, ctx)
+    if name not in ("[", "[[") and any(char in name for char in "*?["):
+        return _glob_name_findings(words, ctx)  # `[` is the test command, not a glob
     denied = _policy_deny(words, ctx.rules) or baseline_deny(lowered, words)
     if denied is not None:
         return [denied]

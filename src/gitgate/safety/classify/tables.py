@@ -228,7 +228,7 @@ def _option_values(data: dict[str, Any]) -> dict[str, OptionValues]:
     for name, spec in data.items():
         if not isinstance(spec, dict) or set(spec) - {"text", "reads", "writes"}:
             raise ValueError(f"commands.toml: bad [option_values.{name}]")
-        text, reads, writes = (frozenset(_strings(spec, key)) for key in ("text", "reads", "writes"))
+        text, reads, writes = (frozenset(_strings(spec, k)) for k in ("text", "reads", "writes"))
         if text & reads or text & writes or reads & writes:
             raise ValueError(f"commands.toml: [option_values.{name}] gives an option two roles")
         values[name] = OptionValues(text, reads, writes)
