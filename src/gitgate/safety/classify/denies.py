@@ -17,7 +17,7 @@ from gitgate.safety.classify.model import (
     deny,
     short,
 )
-from gitgate.safety.classify.paths import secret_reason
+from gitgate.safety.classify.paths import secret_reason, startup_file
 from gitgate.safety.classify.tables import tables
 
 
@@ -150,6 +150,10 @@ def judge_write_target(target: str, what: str) -> list[Finding]:
         return [deny(f"{what!r} overwrites {sensitive}")]
     if normal.startswith(data.system_dirs):
         return [deny(f"{what!r} overwrites a system file")]
+    startup = startup_file(normal)
+    if startup is not None:
+        runs = "what it holds runs at every later shell, session or tool start"
+        return [deny(f"{what!r} writes {startup}: {runs}")]
     if normal == ".git" or normal.startswith(".git/") or "/.git/" in normal:
         return [deny(f"{what!r} writes git's own files (hooks and config run programs)")]
     return [approve(f"{what!r} writes a file")]

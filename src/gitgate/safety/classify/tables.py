@@ -115,6 +115,7 @@ class Tables:
     env_harmless_prefixes: tuple[str, ...]
     secret_locations: tuple[str, ...]
     home_secrets: tuple[str, ...]
+    startup_files: tuple[str, ...]
     raw_devices: re.Pattern[str]
     harmless_sinks: frozenset[str]
     harmless_sources: frozenset[str]
@@ -283,6 +284,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_harmless_prefixes=_strings(env, "harmless_prefixes"),
         secret_locations=_strings(secrets, "locations"),
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
+        startup_files=tuple(name.lower() for name in _strings(secrets, "startup_files")),
         raw_devices=re.compile(str(secrets["raw_devices"])),
         harmless_sinks=frozenset(_strings(secrets, "harmless_sinks")),
         harmless_sources=frozenset(_strings(secrets, "harmless_sources")),
