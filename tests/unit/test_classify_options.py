@@ -47,6 +47,9 @@ def decision(command: str) -> str:
         "git show -m HEAD:.env",  # -m is a flag of git show, a message of git commit
         "git blame -n .env",  # -n is a flag of git blame, a count of git log
         "git log -m -p -- .env",
+        "git show --pretty HEAD:.env",  # --pretty takes its value after "=" only
+        "git show --color-moved HEAD:.env",
+        "git grep --and HEAD:.env",
     ],
 )
 def test_a_flag_does_not_hide_the_file_after_it(command: str) -> None:
