@@ -50,6 +50,9 @@ def decision(command: str) -> str:
         "git show --pretty HEAD:.env",  # --pretty takes its value after "=" only
         "git show --color-moved HEAD:.env",
         "git grep --and HEAD:.env",
+        "grep --color password ~/.aws/credentials",  # --color[=WHEN]: optional value
+        "ag -C x ~/.netrc",  # ag's -C [LINES]: optional value
+        "ag --after x ~/.netrc",
     ],
 )
 def test_a_flag_does_not_hide_the_file_after_it(command: str) -> None:
