@@ -153,6 +153,20 @@ def test_read_and_write_options(command: str, expected: str) -> None:
     assert decision(command) == expected
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("curl file:///etc/shadow", "deny"),
+        ("curl FILE://localhost/home/u/.ssh/id_%72sa", "deny"),  # percent-decoded like curl
+        ("curl --url=file:///etc/shadow", "deny"),
+        ("curl file:///etc/hosts", "approve"),
+        ("curl http://localhost:8080/health", "allow"),
+    ],
+)
+def test_file_urls_name_local_files(command: str, expected: str) -> None:
+    assert decision(command) == expected
+
+
 def test_tables_refuse_an_option_with_two_roles() -> None:
     text = (DATA / "commands.toml").read_text(encoding="utf-8")
     load_tables(text)

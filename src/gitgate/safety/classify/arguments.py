@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from gitgate.safety.classify.denies import judge_write_target
 from gitgate.safety.classify.model import (
@@ -233,9 +234,10 @@ def expand_braces(text: str, limit: int = 64) -> list[str]:
 
 
 def _value_paths(value: str) -> list[str]:
-    """The paths a value may name: itself, ``@file`` (curl -d @.env), ``name=@file`` (-F)."""
+    """The paths a value may name: itself, ``@file`` (curl -d @.env), ``name=@file`` (-F),
+    and the local file of a ``file:`` URL (``curl file:///etc/shadow`` reads it)."""
     if "://" in value:
-        return []
+        return _file_url_paths(value)
     paths = [value]
     if value.startswith("@") and len(value) > 1:
         paths.append(value[1:])
@@ -244,6 +246,14 @@ def _value_paths(value: str) -> list[str]:
             paths.append(value.split(marker, 1)[1].split(";", 1)[0])
             break
     return paths
+
+
+_FILE_URL = re.compile(r"(?i)(?:^|[=@<])file://([^/]*)(/[^?#;]*)")
+
+
+def _file_url_paths(value: str) -> list[str]:
+    """``file://HOST/PATH`` anywhere in a value: PATH, percent-decoded (curl decodes it)."""
+    return [unquote(match.group(2)) for match in _FILE_URL.finditer(value)]
 
 
 def _pattern_positions(name: str, args: list[str]) -> tuple[int | None, set[int]]:
