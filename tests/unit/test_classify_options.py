@@ -229,6 +229,19 @@ def test_tools_that_only_name_files_need_a_human(command: str) -> None:
     assert decision(command) == "approve"
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("{cat,.env}", "deny"),
+        ("{rm,-rf,/}", "deny"),
+        ("{ls,-la}", "allow"),
+        ("'{cat,.env}'", "approve"),  # quoted: no expansion, an unknown program
+    ],
+)
+def test_brace_expansion_of_the_command_word(command: str, expected: str) -> None:
+    assert decision(command) == expected
+
+
 def test_the_test_bracket_is_not_a_glob() -> None:
     assert decision("[ -f setup.py ] && echo yes") == "allow"
 
