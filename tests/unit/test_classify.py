@@ -74,6 +74,7 @@ ALLOW = [
 ]
 
 DENY = [
+    "$'\\x72m' x",  # ANSI-C quoting is a constant: this is `rm x` (round 7)
     "rm -rf /",
     "rm x",
     "/bin/rm x",
@@ -278,7 +279,6 @@ APPROVE = [
     "${CMD} x",
     "$(echo rm) x",
     "`echo rm` x",
-    "$'\\x72m' x",
     "echo $(whoami)",
     "ls | sh",
     "cat script | bash",
