@@ -246,6 +246,30 @@ def test_the_test_bracket_is_not_a_glob() -> None:
     assert decision("[ -f setup.py ] && echo yes") == "allow"
 
 
+# -- programs that print the environment --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("jq -n env", "deny"),
+        ("jq -n '$ENV.AWS_SECRET_ACCESS_KEY'", "deny"),
+        ("jq -n '[env[]]'", "deny"),
+        ("yq -n 'env(GITHUB_TOKEN)'", "deny"),
+        ("yq '.a | envsubst' x.yml", "deny"),
+        ("awk 'BEGIN{for(k in ENVIRON) print k, ENVIRON[k]}'", "deny"),
+        ("awk 'BEGIN{print ENVIRON[\"HOME\"]}'", "allow"),
+        ("jq -n 'env.HOME'", "allow"),
+        ("jq '.env' config.json", "allow"),  # a key named env, not the builtin
+        ("jq -r '.x' env.json", "allow"),
+        ("git var -l", "approve"),
+        ("git config --get-regexp .", "approve"),
+    ],
+)
+def test_programs_that_print_the_environment(command: str, expected: str) -> None:
+    assert decision(command) == expected
+
+
 # -- start-up files ------------------------------------------------------------------------------
 
 

@@ -673,7 +673,8 @@ def _git_stash(args: list[str]) -> str | None:
 
 
 def _git_config(args: list[str]) -> str | None:
-    reading = {"--get", "--get-all", "--get-regexp", "get", "--type", "--default"}
+    # --get-regexp and `git config list` print every matching key: credentials among them.
+    reading = {"--get", "--get-all", "get", "--type", "--default"}
     if args and args[0] in reading and len(args) <= 3:
         return None
     scopes = {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope"}
@@ -681,6 +682,10 @@ def _git_config(args: list[str]) -> str | None:
     if len(operands) == 1 and "." in operands[0] and not operands[0].startswith("-"):
         return None  # git config user.name: one key, read
     return "git config may change or print configuration (credentials)"
+
+
+def _git_var(args: list[str]) -> str | None:
+    return "git var -l prints the whole configuration (credentials)" if "-l" in args else None
 
 
 def _git_worktree(args: list[str]) -> str | None:
@@ -737,7 +742,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "check-ignore": _git_any,
     "check-attr": _git_any,
     "verify-commit": _git_any,
-    "var": _git_any,
+    "var": _git_var,
 }
 
 

@@ -101,6 +101,7 @@ class Tables:
     code_decode: re.Pattern[str]
     code_exec: re.Pattern[str]
     code_env_dump: re.Pattern[str]
+    program_env: dict[str, re.Pattern[str]]
     always_deny: dict[str, str]
     system_packages: frozenset[str]
     system_packages_harmless: frozenset[str]
@@ -224,6 +225,14 @@ def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
     return grammars
 
 
+def _program_env(data: dict[str, Any]) -> dict[str, re.Pattern[str]]:
+    patterns = {name: re.compile(str(text)) for name, text in data.items()}
+    for alias, name in (("gawk", "awk"), ("mawk", "awk"), ("nawk", "awk")):
+        if name in patterns:
+            patterns.setdefault(alias, patterns[name])
+    return patterns
+
+
 def _option_values(data: dict[str, Any]) -> dict[str, OptionValues]:
     values: dict[str, OptionValues] = {}
     for name, spec in data.items():
@@ -270,6 +279,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         code_decode=re.compile(str(decode["code_decode"])),
         code_exec=re.compile(str(decode["code_exec"])),
         code_env_dump=re.compile(str(decode["code_env_dump"]), re.MULTILINE),
+        program_env=_program_env(data.get("program_env", {})),
         always_deny=_mapping(deny, "always"),
         system_packages=frozenset(_strings(deny["system_packages"], "names")),
         system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),
