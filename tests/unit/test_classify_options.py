@@ -263,6 +263,10 @@ def test_the_test_bracket_is_not_a_glob() -> None:
         ("jq '.env' config.json", "allow"),  # a key named env, not the builtin
         ("jq -r '.x' env.json", "allow"),
         ("git var -l", "approve"),
+        ("declare", "deny"),
+        ("typeset | grep -i token", "deny"),
+        ("fc -l", "deny"),
+        ("git difftool --extcmd=/tmp/x", "deny"),
         ("git config --get-regexp .", "approve"),
     ],
 )

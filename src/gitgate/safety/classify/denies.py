@@ -91,6 +91,8 @@ def _deny_env_dump(name: str, args: list[str]) -> str | None:
         return "prints the exported environment (secrets)"
     if name == "set" and (not args or args in (["-o", "posix"], ["--"])):
         return "prints every shell variable (secrets)"
+    if name in ("declare", "typeset") and not args:
+        return "prints every shell variable (secrets)"
     if name == "export":
         for arg in args:
             key, equals, value = arg.partition("=")
