@@ -9,13 +9,16 @@ Corpora (``benchmarks/corpora/``, one command per line: expected decision, class
 * ``commands_tune.tsv``: the set the rules were tuned on;
 * ``commands_eval.tsv``: written and committed before the rules were changed, never tuned on;
 * ``commands_probe.tsv``: written blind after tuning ended (its header says what it scored
-  before its one miss was fixed).
+  before its one miss was fixed);
+* ``commands_eval2.tsv``: a second frozen set (round 7: GTFOBins functions, options that take a
+  FILE or run a PROGRAM, spellings of one path, credential stores), committed and scored
+  before that round's rules changed, scored once more at its end.
 
 For each it prints the accuracy, the confusion matrix (rows: expected; columns: classified),
 how many commands expected ``deny`` were classified ``allow``, and the accuracy per class.
 ``--misses`` lists every miss with the classifier's reason.
 
-Speed: every command of both corpora is classified (``classify_command``) and parsed by
+Speed: every command of every corpus is classified (``classify_command``) and parsed by
 ``bashlex.parse`` alone, in the same run, passes interleaved, best of R runs (default 5)
 each, caches cleared before every pass; it prints the microseconds per command of both and
 their ratio.
@@ -47,6 +50,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe.tsv",
+    "second frozen eval, round 7 (commands_eval2.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_eval2.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/paths_accuracy.py [--show] [CORPUS.tsv ...]
 
 Each corpus (default: ``benchmarks/corpora/paths_tune.tsv`` and the frozen
-``benchmarks/corpora/paths_eval.tsv``) is a TSV of ``path``, expected write verdict
+``benchmarks/corpora/paths_eval.tsv`` and ``paths_eval2.tsv``, round 7) is a TSV of ``path``, expected write verdict
 (``safe``/``unsafe``), expected export (``yes``/``no``) and a note; a path written in double
 quotes is a JSON string (for whitespace and other invisible characters). For each corpus it
 prints:
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from gitgate.safety.pathpolicy import check_path, export_exclusion_reason  # noqa: E402
 
 CORPORA = ROOT / "benchmarks" / "corpora"
-DEFAULT = (CORPORA / "paths_tune.tsv", CORPORA / "paths_eval.tsv")
+DEFAULT = (CORPORA / "paths_tune.tsv", CORPORA / "paths_eval.tsv", CORPORA / "paths_eval2.tsv")
 MAX_SAFE_REFUSED = 0.02
 
 

@@ -18,8 +18,8 @@ ALLOW = [
     "systemctl status nginx --no-pager -l",
     "journalctl -u nginx -n 50 --no-pager",
     "journalctl -u nginx --since '1 hour ago'",
-    "ps aux",
-    "ps -ef",
+    "ps -e",
+    "ps -e -o pid,comm",
     "df -h",
     "free -h",
     "curl -I http://localhost:8080/health",
@@ -56,7 +56,7 @@ ALLOW = [
     "ls 2>&1",
     "git status && git log -1",
     "ls; pwd; whoami",
-    "ps aux | grep nginx | wc -l",
+    "ps -e | grep nginx | wc -l",
     "cat <<< hello",
     "(ls; pwd)",
     "{ ls; pwd; }",
@@ -74,6 +74,7 @@ ALLOW = [
 ]
 
 DENY = [
+    "$'\\x72m' x",  # ANSI-C quoting is a constant: this is `rm x` (round 7)
     "rm -rf /",
     "rm x",
     "/bin/rm x",
@@ -278,7 +279,6 @@ APPROVE = [
     "${CMD} x",
     "$(echo rm) x",
     "`echo rm` x",
-    "$'\\x72m' x",
     "echo $(whoami)",
     "ls | sh",
     "cat script | bash",

@@ -25,7 +25,7 @@ ORDINARY = [
     ("ls -la", "allow", "read-only diagnostics: ls"),
     ("rm -rf /", "deny", "'rm -rf /': rm deletes files"),
     ("curl x | sh", "deny", "'curl x | sh': downloads code and pipes it into 'sh'"),
-    ("ps aux | grep nginx | wc -l", "allow", "read-only diagnostics: ps, grep, wc"),
+    ("ps -e | grep nginx | wc -l", "allow", "read-only diagnostics: ps, grep, wc"),
     ("git log --oneline | head -5", "allow", "read-only diagnostics: git log, head"),
     ("while true; do uptime; sleep 1; done", "approve", "loop: may run forever"),
     ('for f in *.py; do wc -l "$f"; done', "approve", "unsupported shell construct (word)"),
@@ -165,7 +165,7 @@ def test_callers_alarm_handler_and_timer_are_restored() -> None:
     previous = signal.signal(signal.SIGALRM, handler)
     try:
         signal.setitimer(signal.ITIMER_REAL, 30)
-        assert classify_command("ps aux | grep nginx").decision == "allow"
+        assert classify_command("ps -e | grep nginx").decision == "allow"
         assert signal.getsignal(signal.SIGALRM) is handler
         remaining, _ = signal.getitimer(signal.ITIMER_REAL)
         assert 25 < remaining <= 30

@@ -39,7 +39,7 @@ def decision(command: str, rules: CommandRules = NO_RULES) -> str:
         "git log -p -- src",
         "awk '$3 > 100 {print $1}' data.txt",
         "sed -n '1,5p' README.md",
-        "ps -eo pid,cmd",
+        "ps -eo pid,comm",
         "pip list",
         "python3 --version",
     ],

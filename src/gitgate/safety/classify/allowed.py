@@ -32,8 +32,12 @@ def first_operand(args: list[str]) -> str | None:
 
 
 def _option_hit(arg: str, table: dict[str, str] | frozenset[str]) -> str | None:
-    """The key of ``table`` that option ``arg`` uses (``-o``, ``-oFILE``, ``--out=X``)."""
+    """The key of ``table`` that option ``arg`` uses (``-o``, ``-oFILE``, ``--out=X``, and a
+    letter inside a cluster of short flags: ``-ro`` is ``-r -o``)."""
+    cluster = re.fullmatch(r"-[A-Za-z]{2,}", arg) is not None
     for key in table:
+        if cluster and len(key) == 2 and key.startswith("-") and key[1] in arg[1:]:
+            return key
         if arg == key or (key.endswith("=") and arg.startswith(key)):
             return key
         if key.startswith("--") and arg.startswith(key + "="):
@@ -257,8 +261,85 @@ def validate_date(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
+_PS_VALUED = "pCgGtqsuU"
+_PS_LONG_VALUED = frozenset(["--format", "--sort", "--pid", "--ppid", "--user", "--group", "--tty"])
+_PS_LONG_VALUED |= frozenset(["--sid", "--uid", "--gid", "--cols", "--rows", "--width"])
+_COMMAND_LINE_COLUMNS = re.compile(r"(?i)(^|[,\s])(args|cmd|command)($|[,\s:=])")
+
+
+def ps_bsd_words(args: list[str]) -> list[str]:
+    """ps's BSD-syntax option words (``aux``), not the values of its options (``-u postgres``)."""
+    words: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith("--"):
+            if "=" not in arg and arg in _PS_LONG_VALUED:
+                index += 1
+        elif arg.startswith("-"):
+            for position, letter in enumerate(arg[1:], start=1):
+                if letter in _PS_VALUED or letter in "oO":
+                    index += 0 if arg[position + 1 :] else 1
+                    break
+        elif re.fullmatch(r"[A-Za-z]+", arg):
+            words.append(arg)
+            if "o" in arg or "O" in arg:
+                index += 1  # ps axo pid,command: the format
+    return words
+
+
+def ps_shows_command_lines(args: list[str]) -> bool:
+    """Whether ps prints processes' whole command lines (which may hold passwords:
+    ``mysql -pSECRET``, ``--requirepass``), not just their names.
+
+    BSD syntax (``ps aux``) and full formats (``-f``, ``-F``) print them; so do the
+    ``args``/``cmd``/``command`` columns of ``-o``/``-O``/``--format``. The default UNIX
+    format (``ps -e``) and ``-o pid,comm`` print names only.
+    """
+    formats: list[str] = []
+    shows = False
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg.startswith("--"):
+            option, equals, value = arg.partition("=")
+            if option == "--format":
+                formats.append(value if equals else (args[index] if index < len(args) else ""))
+            if not equals and option in _PS_LONG_VALUED:
+                index += 1
+            continue
+        if arg.startswith("-"):
+            letters = arg[1:]
+            for position, letter in enumerate(letters):
+                if letter in "oO":
+                    attached = letters[position + 1 :]
+                    if not attached and index < len(args):
+                        attached = args[index]
+                        index += 1
+                    formats.append(attached)
+                    break
+                if letter in "fF":
+                    shows = True
+                if letter in _PS_VALUED:  # -u postgres: the next word is not BSD syntax
+                    index += 0 if letters[position + 1 :] else 1
+                    break
+            continue
+        if re.fullmatch(r"[A-Za-z]+", arg):  # BSD options: ps aux, ps axo pid,command
+            if "o" in arg or "O" in arg:
+                formats.append(args[index] if index < len(args) else "")
+                index += 1
+            elif "c" not in arg:
+                shows = True
+    return shows or any(_COMMAND_LINE_COLUMNS.search(value) for value in formats)
+
+
 def validate_ps(args: list[str], cwd: str | None) -> str | None:
-    """ps, without BSD ``e`` (prints each process's environment: secrets)."""
+    """ps, without BSD ``e`` (prints each process's environment: secrets) and without whole
+    command lines (they may hold passwords)."""
+    if ps_shows_command_lines(args):
+        return "ps prints whole command lines, which may hold passwords"
     index = 0
     while index < len(args):
         arg = args[index]
@@ -592,7 +673,8 @@ def _git_stash(args: list[str]) -> str | None:
 
 
 def _git_config(args: list[str]) -> str | None:
-    reading = {"--get", "--get-all", "--get-regexp", "get", "--type", "--default"}
+    # --get-regexp and `git config list` print every matching key: credentials among them.
+    reading = {"--get", "--get-all", "get", "--type", "--default"}
     if args and args[0] in reading and len(args) <= 3:
         return None
     scopes = {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope"}
@@ -600,6 +682,10 @@ def _git_config(args: list[str]) -> str | None:
     if len(operands) == 1 and "." in operands[0] and not operands[0].startswith("-"):
         return None  # git config user.name: one key, read
     return "git config may change or print configuration (credentials)"
+
+
+def _git_var(args: list[str]) -> str | None:
+    return "git var -l prints the whole configuration (credentials)" if "-l" in args else None
 
 
 def _git_worktree(args: list[str]) -> str | None:
@@ -656,7 +742,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "check-ignore": _git_any,
     "check-attr": _git_any,
     "verify-commit": _git_any,
-    "var": _git_any,
+    "var": _git_var,
 }
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from gitgate.safety.classify.denies import judge_write_target
 from gitgate.safety.classify.model import (
-    PYTHON_NAME,
     Ctx,
     Finding,
     Word,
     deny,
 )
 from gitgate.safety.classify.paths import holds_secrets, join_cwd, judge_path, secret_reason
-from gitgate.safety.classify.tables import tables
+from gitgate.safety.classify.tables import OptionValues, tables
 
 # -- arguments: the files a command reads ------------------------------------------------------
 
@@ -25,19 +25,24 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         return []
     spec = data.allow.get(name)
     text_operands = spec is not None and spec.operands in ("none", "text")
-    contents = (name in data.readers or PYTHON_NAME.fullmatch(name) is not None) and (
-        name not in data.name_only
-    )
+    # Fail closed: a command not known to only name files (ls, stat, du...) may print or
+    # send what it is given (sha384sum, shuf, `gh gist create`, `aws s3 cp`, any tool nobody
+    # listed), so a secret among its files is a read, not a name.
+    contents = name not in data.name_only and (spec is None or spec.operands != "names")
     if name == "git" and contents:
         contents = _git_reads_contents([word.text for word in words[1:]])
     findings: list[Finding] = []
     recursive = _reads_recursively(name, [word.text for word in words[1:]])
-    for shown, path, is_option_value in path_candidates(name, words[1:]):
-        if text_operands and not is_option_value:
+    for shown, path, role in path_candidates(name, words[1:]):
+        if role == "writes":
+            findings.extend(judge_write_target(path, f"{name} {shown}"))
+            continue
+        if text_operands and role == "operand":
             if secret_reason(path, ctx.rules.sensitive) is None:
                 continue
+        reads = contents or role == "reads"
         found = judge_path(
-            f"{name} {shown}", path, ctx.cwd[0], contents=contents, extra=ctx.rules.sensitive
+            f"{name} {shown}", path, ctx.cwd[0], contents=reads, extra=ctx.rules.sensitive
         )
         if found is not None and found.decision != "deny" and contents and recursive:
             place = join_cwd(ctx.cwd[0], path)
@@ -61,13 +66,18 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     return findings
 
 
-def _git_reads_contents(args: list[str]) -> bool:
-    """Whether this git command prints file contents (show, diff, log -p) or only names."""
-    data = tables()
+def git_subcommand(args: list[str]) -> tuple[str, int]:
+    """The subcommand of ``git [global options] SUB ...`` and its index ("" when none)."""
     index = 0
     while index < len(args) and args[index].startswith("-"):
         index += 2 if args[index] in ("-C", "-c", "--git-dir", "--work-tree") else 1
-    sub = args[index] if index < len(args) else ""
+    return (args[index], index) if index < len(args) else ("", index)
+
+
+def _git_reads_contents(args: list[str]) -> bool:
+    """Whether this git command prints file contents (show, diff, log -p) or only names."""
+    data = tables()
+    sub, index = git_subcommand(args)
     if sub in data.git_name_only:
         return False
     if sub in ("log", "whatchanged", "shortlog"):
@@ -97,50 +107,107 @@ def _reads_recursively(name: str, args: list[str]) -> bool:
     return False
 
 
-def path_candidates(name: str, args: list[Word]) -> list[tuple[str, str, bool]]:
-    """(word, path, is an option value) for a command's words that may name files.
+Candidate = tuple[str, str, str]  # the words to quote, a path, its role (see path_candidates)
+_CLUSTER = re.compile(r"-[A-Za-z0-9]+")
 
-    Patterns (``grep PATTERN``), messages (``-m MSG``) and formats are skipped; option values
-    (``--file=X``, ``-f X`` of pattern commands), ``@file`` (curl), ``dd`` operands
-    (``if=X``) and revision paths (``HEAD:.env``) are included.
-    """
+
+def option_values_for(name: str, args: list[str]) -> OptionValues | None:
+    """The option table of this command (for git, of its subcommand: ``git log``)."""
     data = tables()
+    if name == "git":
+        sub, _index = git_subcommand(args)
+        return data.option_values.get(f"git {sub}") if sub else None
+    return data.option_values.get(name)
+
+
+def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
+    """(words, path, role) for a command's words that may name files.
+
+    Roles: ``operand`` (a plain argument), ``value`` (the value of an option the tables say
+    nothing about: judged like an operand), ``reads`` (a file the command reads whatever it
+    is), ``writes`` (a file it writes). The values of options that THIS command's tables
+    call free text (``git log --grep TEXT``, ``grep -m 5``) are skipped; any other word
+    after an option is judged (fail closed: for most tools ``-m`` is a flag and the word
+    after it is a file). ``@file`` (curl), ``dd`` operands (``if=X``) and revision paths
+    (``HEAD:.env``) are included; after ``--`` every word is an operand.
+    """
     texts = [word.text for word in args]
     pattern_index, file_values = _pattern_positions(name, texts)
-    candidates: list[tuple[str, str, bool]] = []
-    skip_next = False
+    values = option_values_for(name, texts)
+    candidates: list[Candidate] = []
+    pending: tuple[str, str] | None = None  # (option, role) whose value is the next word
+    ended = False
     for index, word in enumerate(args):
         text = word.text
         if index == pattern_index:
             continue
         if index in file_values:
-            candidates.append((text, text, True))
+            candidates.append((text, text, "reads"))
             continue
-        if skip_next:
-            skip_next = False
+        if pending is not None:
+            option, role = pending
+            pending = None
+            if role != "text":
+                shown = f"{option} {text}"
+                candidates.extend((shown, v, role) for v in _value_paths(text))
             continue
-        if text in data.text_options:
-            skip_next = True
+        if not ended and text == "--":
+            ended = True
             continue
-        if text.startswith("-") and len(text) > 1:
-            option, equals, value = text.partition("=")
-            if equals and option not in data.text_options:
-                candidates.extend((text, v, True) for v in _value_paths(value))
-            elif (
-                not equals and text.startswith("-") and not text.startswith("--") and len(text) > 2
-            ):
-                attached = text[2:]
-                if "/" in attached or attached.startswith((".", "~", "@")):
-                    candidates.extend((text, v, True) for v in _value_paths(attached))
+        if not ended and text.startswith("-") and len(text) > 1:
+            found, pending = _option_candidates(text, values)
+            candidates.extend(found)
             continue
-        for expanded in expand_braces(text) if not word.dynamic else [text]:
-            candidates.extend((text, v, False) for v in _value_paths(expanded))
-        if "=" in text and not text.startswith("="):
-            candidates.extend((text, v, True) for v in _value_paths(text.partition("=")[2]))
-        if ":" in text and "://" not in text:  # git show HEAD:.env, scp host:path, -v src:dst
-            candidates.append((text, text.rsplit(":", 1)[1], False))
-            candidates.append((text, text.split(":", 1)[0], False))
+        candidates.extend(_operand_candidates(word))
     return candidates
+
+
+def _option_candidates(
+    text: str, values: OptionValues | None
+) -> tuple[list[Candidate], tuple[str, str] | None]:
+    """Candidates in one option word, and the (option, role) that takes the next word."""
+    option, equals, value = text.partition("=")
+    role = values.role(option) if values is not None else None
+    if equals:  # --output=FILE, -in=FILE
+        if role == "text":
+            return [], None
+        return [(text, v, role or "value") for v in _value_paths(value)], None
+    if role is not None:  # the value is the next word
+        return [], (text, role)
+    if text.startswith("--") or len(text) <= 2:
+        return [], None
+    short = values.role(text[:2]) if values is not None else None
+    if short == "text":
+        return [], None  # -m5, -k2: the value is attached, the next word is judged
+    if short is not None:
+        return [(text, v, short) for v in _value_paths(text[2:])], None
+    if values is not None and _CLUSTER.fullmatch(text):
+        # -ro FILE (sort -r -o FILE): a letter that reads or writes inside a cluster takes
+        # the rest of the cluster, or the next word, as its value.
+        for position, letter in enumerate(text[1:], start=1):
+            role = values.role("-" + letter)
+            if role in ("reads", "writes"):
+                rest = text[position + 1 :]
+                if rest:
+                    return [(text, v, role) for v in _value_paths(rest)], None
+                return [], (text, role)
+    attached = text[2:]
+    if "/" in attached or attached.startswith((".", "~", "@")):
+        return [(text, v, "value") for v in _value_paths(attached)], None
+    return [], None
+
+
+def _operand_candidates(word: Word) -> list[Candidate]:
+    text = word.text
+    found: list[Candidate] = []
+    for expanded in expand_braces(text) if not word.dynamic else [text]:
+        found.extend((text, v, "operand") for v in _value_paths(expanded))
+    if "=" in text and not text.startswith("="):
+        found.extend((text, v, "value") for v in _value_paths(text.partition("=")[2]))
+    if ":" in text and "://" not in text:  # git show HEAD:.env, scp host:path, -v src:dst
+        found.append((text, text.rsplit(":", 1)[1], "operand"))
+        found.append((text, text.split(":", 1)[0], "operand"))
+    return found
 
 
 _BRACE = re.compile(r"\{([^{}]*,[^{}]*)\}")
@@ -167,9 +234,10 @@ def expand_braces(text: str, limit: int = 64) -> list[str]:
 
 
 def _value_paths(value: str) -> list[str]:
-    """The paths a value may name: itself, ``@file`` (curl -d @.env), ``name=@file`` (-F)."""
+    """The paths a value may name: itself, ``@file`` (curl -d @.env), ``name=@file`` (-F),
+    and the local file of a ``file:`` URL (``curl file:///etc/shadow`` reads it)."""
     if "://" in value:
-        return []
+        return _file_url_paths(value)
     paths = [value]
     if value.startswith("@") and len(value) > 1:
         paths.append(value[1:])
@@ -178,6 +246,14 @@ def _value_paths(value: str) -> list[str]:
             paths.append(value.split(marker, 1)[1].split(";", 1)[0])
             break
     return paths
+
+
+_FILE_URL = re.compile(r"(?i)(?:^|[=@<])file://([^/]*)(/[^?#;]*)")
+
+
+def _file_url_paths(value: str) -> list[str]:
+    """``file://HOST/PATH`` anywhere in a value: PATH, percent-decoded (curl decodes it)."""
+    return [unquote(match.group(2)) for match in _FILE_URL.finditer(value)]
 
 
 def _pattern_positions(name: str, args: list[str]) -> tuple[int | None, set[int]]:

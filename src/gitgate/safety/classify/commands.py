@@ -18,7 +18,7 @@ from functools import lru_cache
 # A module, not names: walker imports this module too (watch and eval classify texts).
 from gitgate.safety.classify import walker  # noqa: E402
 from gitgate.safety.classify.allowed import validator_for
-from gitgate.safety.classify.arguments import argument_findings
+from gitgate.safety.classify.arguments import argument_findings, expand_braces
 from gitgate.safety.classify.denies import baseline_deny, in_order, judge_assignments
 from gitgate.safety.classify.execs import exec_findings
 from gitgate.safety.classify.model import (
@@ -47,7 +47,7 @@ from gitgate.safety.classify.tables import tables
 def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
     """Findings for one simple command given as words (wrappers included)."""
     findings: list[Finding] = []
-    words = list(words)
+    words = _expand_command_braces(list(words))
     for _ in range(16):  # wrappers nest (`nice timeout 5 env X=1 cmd`): bounded
         if not words:
             return findings
@@ -63,6 +63,20 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
     else:
         return findings + [approve("too many nested command wrappers")]
     return findings + judge_simple(words, ctx, rough=rough)
+
+
+def _expand_command_braces(words: list[Word]) -> list[Word]:
+    """``{cat,.env}`` is ``cat .env``: bash expands an unquoted brace group in the command
+    word into several words before running it."""
+    if not words or words[0].dynamic or words[0].raw != words[0].text:
+        return words
+    head = words[0].text
+    if "{" not in head or "," not in head:
+        return words
+    expanded = expand_braces(head)
+    if len(expanded) < 2:
+        return words
+    return [Word(text, text) for text in expanded] + words[1:]
 
 
 def unwrap_quietly(words: list[Word]) -> list[Word]:
@@ -296,7 +310,8 @@ def _all_command_names() -> tuple[str, ...]:
 def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     """``/bin/r? -rf /``: judge the command as every known program its name could match."""
     base = command_name(words[0].text)[0]
-    matches = [name for name in _all_command_names() if fnmatchcase(name, base)]
+    # A name matching itself would be judged again as a glob, for ever.
+    matches = [name for name in _all_command_names() if name != base and fnmatchcase(name, base)]
     findings: list[Finding] = [approve(f"glob in command position: {argv_text(words)!r}")]
     for name in matches[:40]:
         judged = judge_argv([Word(name, name), *words[1:]], ctx.deeper(), rough=True)
@@ -313,8 +328,8 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     name, trusted = command_name(head.text)
     lowered = name.lower()
     text = argv_text(words)
-    if any(char in name for char in "*?["):
-        return _glob_name_findings(words, ctx)
+    if name not in ("[", "[[") and any(char in name for char in "*?["):
+        return _glob_name_findings(words, ctx)  # `[` is the test command, not a glob
     denied = _policy_deny(words, ctx.rules) or baseline_deny(lowered, words)
     if denied is not None:
         return [denied]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gitgate.safety.classify.allowed import first_operand
+from gitgate.safety.classify.allowed import first_operand, ps_bsd_words
 from gitgate.safety.classify.model import (
     Finding,
     Word,
@@ -17,7 +17,7 @@ from gitgate.safety.classify.model import (
     deny,
     short,
 )
-from gitgate.safety.classify.paths import secret_reason
+from gitgate.safety.classify.paths import secret_reason, startup_file
 from gitgate.safety.classify.tables import tables
 
 
@@ -85,13 +85,13 @@ def _deny_rule_matches(rule: Any, name: str, args: list[str]) -> bool:
 
 
 def _deny_env_dump(name: str, args: list[str]) -> str | None:
-    if name == "ps" and any(
-        not arg.startswith("-") and re.fullmatch(r"[a-zA-Z]+", arg) and "e" in arg for arg in args
-    ):
+    if name == "ps" and any("e" in word for word in ps_bsd_words(args)):
         return "ps e prints every process's environment (secrets)"
     if name == "export" and (not args or args == ["-p"]):
         return "prints the exported environment (secrets)"
     if name == "set" and (not args or args in (["-o", "posix"], ["--"])):
+        return "prints every shell variable (secrets)"
+    if name in ("declare", "typeset") and not args:
         return "prints every shell variable (secrets)"
     if name == "export":
         for arg in args:
@@ -152,6 +152,10 @@ def judge_write_target(target: str, what: str) -> list[Finding]:
         return [deny(f"{what!r} overwrites {sensitive}")]
     if normal.startswith(data.system_dirs):
         return [deny(f"{what!r} overwrites a system file")]
+    startup = startup_file(normal)
+    if startup is not None:
+        runs = "what it holds runs at every later shell, session or tool start"
+        return [deny(f"{what!r} writes {startup}: {runs}")]
     if normal == ".git" or normal.startswith(".git/") or "/.git/" in normal:
         return [deny(f"{what!r} writes git's own files (hooks and config run programs)")]
     return [approve(f"{what!r} writes a file")]

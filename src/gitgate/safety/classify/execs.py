@@ -58,6 +58,7 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
             if body:
                 findings.append(walker.classify_text(body, ctx.deeper()))
                 findings.append(approve(f"alias {short(arg, 40)!r} changes what a name runs"))
+    findings.extend(_program_env_findings(name, args))
     if name == "find":
         findings.extend(_find_exec_findings(words, ctx))
     elif name in ("sed", "gsed"):
@@ -77,6 +78,25 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         if code is not None:
             findings.extend(_code_findings(code, ctx))
     return findings
+
+
+def _program_env_findings(name: str, args: list[str]) -> list[Finding]:
+    """jq ``env``/``$ENV``, awk ``ENVIRON``, yq ``env(NAME)``: a read-only tool's program that
+    prints the environment prints its secrets, like ``env`` does. One variable of
+    ``harmless_variables`` (``ENVIRON["HOME"]``) is fine."""
+    data = tables()
+    pattern = data.program_env.get(name)
+    if pattern is None:
+        return []
+    program = pattern_operand(name, args)
+    if program is None:
+        return []
+    for match in pattern.finditer(program):
+        variable = match.groupdict().get("name")
+        if variable is None or variable not in data.harmless_variables:
+            what = short(match.group(0), 40)
+            return [deny(f"the {name} program reads the environment ({what!r}): prints secrets")]
+    return []
 
 
 def _exec_option(name: str, args: list[str]) -> str | None:

@@ -171,3 +171,57 @@ def has_escaped_metachar(raw: str) -> bool:
             index += 1
         index += 1
     return False
+
+
+# -- ANSI-C quoting ------------------------------------------------------------------------------
+
+_ANSI_SIMPLE = {
+    "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+    "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
+}  # fmt: skip
+_ANSI_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|.)")
+_WORD_SEGMENT = re.compile(r"\$'((?:[^'\\]|\\.)*)'|'([^']*)'|\"([^\"\\$`]*)\"|([^'\"\\$`]+)", re.S)
+
+
+def _ansi_c_body(body: str) -> str | None:
+    """The text of a ``$'...'`` body, or None when an escape is not one this decoder knows."""
+    out: list[str] = []
+    position = 0
+    for match in _ANSI_ESCAPE.finditer(body):
+        out.append(body[position : match.start()])
+        code = match.group(1)
+        if code in _ANSI_SIMPLE:
+            out.append(_ANSI_SIMPLE[code])
+        elif code[0] in "xuU":
+            out.append(chr(int(code[1:], 16)) if int(code[1:], 16) <= 0x10FFFF else "\ufffd")
+        elif code[0] in "01234567":
+            out.append(chr(int(code, 8) & 0xFF))
+        else:
+            return None  # \cX and unknown escapes: bash's rules differ, keep the word computed
+        position = match.end()
+    out.append(body[position:])
+    text = "".join(out)
+    return None if "\x00" in text else text  # bash cuts the word at NUL: not what it seems
+
+
+def ansi_c_word(raw: str) -> str | None:
+    """The literal text of a word spelled with ``$'...'`` quoting (``$'\\t'``, ``a$'\\x2e'b``),
+    or None when any part of it is computed (variables, substitutions) or undecodable."""
+    if "$'" not in raw:
+        return None
+    parts: list[str] = []
+    position = 0
+    while position < len(raw):
+        match = _WORD_SEGMENT.match(raw, position)
+        if match is None or match.end() == position:
+            return None
+        ansi, single, double, plain = match.groups()
+        if ansi is not None:
+            decoded = _ansi_c_body(ansi)
+            if decoded is None:
+                return None
+            parts.append(decoded)
+        else:
+            parts.append(single if single is not None else double if double is not None else plain)
+        position = match.end()
+    return "".join(parts)

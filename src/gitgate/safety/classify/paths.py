@@ -167,6 +167,19 @@ def _home_relative(path: str) -> str | None:
     return None
 
 
+def startup_file(path: str) -> str | None:
+    """Which shell, session or tool start-up file (``~/.bashrc``, ``~/.gitconfig``, a ``.pth``
+    file of the user's site-packages) the normalised ``path`` is or is under, or None:
+    what is written there runs in every later shell, login or program start."""
+    rest = _home_relative(path)
+    if rest is None:
+        return None
+    for entry in tables().startup_files:
+        if _covers(entry, rest.rstrip("/")):
+            return f"~/{entry}"
+    return None
+
+
 def holds_secrets(path: str) -> str | None:
     """Whether the directory ``path`` (normalised) holds secret stores: ``/``, ``~``, ``/etc``,
     ``~/.config``... Reading it recursively reads them."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["AllowSpec", "DenyRule", "Tables", "tables"]
+__all__ = ["AllowSpec", "DenyRule", "OptionValues", "Tables", "tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,27 @@ class PatternGrammar:
 
 
 @dataclass(frozen=True, slots=True)
+class OptionValues:
+    """What the values of one command's options are (see ``[option_values]``): free text,
+    files whose contents are read, files written. An option in none of them takes no value
+    as far as the file checks know, so the word after it is judged as a path."""
+
+    text: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+
+    def role(self, option: str) -> str | None:
+        """``text``, ``reads``, ``writes`` or None for the option spelled ``option``."""
+        if option in self.text:
+            return "text"
+        if option in self.reads:
+            return "reads"
+        if option in self.writes:
+            return "writes"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Tables:
     """Every table the classifier uses."""
 
@@ -69,7 +90,7 @@ class Tables:
     string_only: frozenset[str]
     name_only: frozenset[str]
     pattern_first: frozenset[str]
-    text_options: frozenset[str]
+    option_values: dict[str, OptionValues]
     readers: frozenset[str]
     git_name_only: frozenset[str]
     git_patch_options: tuple[str, ...]
@@ -80,6 +101,7 @@ class Tables:
     code_decode: re.Pattern[str]
     code_exec: re.Pattern[str]
     code_env_dump: re.Pattern[str]
+    program_env: dict[str, re.Pattern[str]]
     always_deny: dict[str, str]
     system_packages: frozenset[str]
     system_packages_harmless: frozenset[str]
@@ -94,6 +116,7 @@ class Tables:
     env_harmless_prefixes: tuple[str, ...]
     secret_locations: tuple[str, ...]
     home_secrets: tuple[str, ...]
+    startup_files: tuple[str, ...]
     raw_devices: re.Pattern[str]
     harmless_sinks: frozenset[str]
     harmless_sources: frozenset[str]
@@ -167,6 +190,23 @@ def _by_name(rules: tuple[DenyRule, ...]) -> dict[str, tuple[DenyRule, ...]]:
     return {name: tuple(found) for name, found in grouped.items()}
 
 
+def _with_grammars(
+    values: dict[str, OptionValues], grammars: dict[str, PatternGrammar]
+) -> dict[str, OptionValues]:
+    """Pattern-first commands' option values from their grammar: a `file` option is read;
+    every other valued option (pattern, count, colour) is text, unless the command's own
+    ``[option_values]`` entry gives it another role (grep --include=GLOB names files read)."""
+    merged = dict(values)
+    for name, grammar in grammars.items():
+        own = values.get(name, OptionValues())
+        valued = {"-" + letter for letter in grammar.valued} | grammar.long_valued
+        reads = own.reads | grammar.file
+        merged[name] = OptionValues(
+            text=own.text | frozenset(valued - reads - own.writes), reads=reads, writes=own.writes
+        )
+    return merged
+
+
 def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
     grammars = {
         name: PatternGrammar(
@@ -183,6 +223,26 @@ def _pattern_grammars(data: dict[str, Any]) -> dict[str, PatternGrammar]:
     for alias in ("gawk", "mawk", "nawk"):
         grammars[alias] = grammars["awk"]
     return grammars
+
+
+def _program_env(data: dict[str, Any]) -> dict[str, re.Pattern[str]]:
+    patterns = {name: re.compile(str(text)) for name, text in data.items()}
+    for alias, name in (("gawk", "awk"), ("mawk", "awk"), ("nawk", "awk")):
+        if name in patterns:
+            patterns.setdefault(alias, patterns[name])
+    return patterns
+
+
+def _option_values(data: dict[str, Any]) -> dict[str, OptionValues]:
+    values: dict[str, OptionValues] = {}
+    for name, spec in data.items():
+        if not isinstance(spec, dict) or set(spec) - {"text", "reads", "writes"}:
+            raise ValueError(f"commands.toml: bad [option_values.{name}]")
+        text, reads, writes = (frozenset(_strings(spec, k)) for k in ("text", "reads", "writes"))
+        if text & reads or text & writes or reads & writes:
+            raise ValueError(f"commands.toml: [option_values.{name}] gives an option two roles")
+        values[name] = OptionValues(text, reads, writes)
+    return values
 
 
 def load_tables(text: str) -> Tables:
@@ -205,7 +265,10 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         string_only=frozenset(_strings(names, "string_only")),
         name_only=frozenset(_strings(names, "name_only")),
         pattern_first=frozenset(_strings(names, "pattern_first")),
-        text_options=frozenset(_strings(names, "text_options")),
+        option_values=_with_grammars(
+            _option_values(data.get("option_values", {})),
+            _pattern_grammars(data["pattern_commands"]),
+        ),
         readers=frozenset(_strings(names, "readers")),
         git_name_only=frozenset(_strings(names, "git_name_only")),
         git_patch_options=_strings(names, "git_patch_options"),
@@ -216,6 +279,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         code_decode=re.compile(str(decode["code_decode"])),
         code_exec=re.compile(str(decode["code_exec"])),
         code_env_dump=re.compile(str(decode["code_env_dump"]), re.MULTILINE),
+        program_env=_program_env(data.get("program_env", {})),
         always_deny=_mapping(deny, "always"),
         system_packages=frozenset(_strings(deny["system_packages"], "names")),
         system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),
@@ -230,6 +294,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_harmless_prefixes=_strings(env, "harmless_prefixes"),
         secret_locations=_strings(secrets, "locations"),
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
+        startup_files=tuple(name.lower() for name in _strings(secrets, "startup_files")),
         raw_devices=re.compile(str(secrets["raw_devices"])),
         harmless_sinks=frozenset(_strings(secrets, "harmless_sinks")),
         harmless_sources=frozenset(_strings(secrets, "harmless_sources")),

@@ -26,6 +26,7 @@ from gitgate.safety.classify.model import (
     Finding,
     Word,
     allow,
+    ansi_c_word,
     approve,
     argv_text,
     command_name,
@@ -380,6 +381,10 @@ class Walker:
             return Word("/dev/fd/63", raw, False)
         if any(kind in ("commandsubstitution", "processsubstitution") for kind in kinds):
             return Word(text, raw, True)
+        literal = ansi_c_word(raw)
+        if literal is not None:
+            # $'\t', $'.e\x6ev': ANSI-C quoting is a constant; judge what bash will pass.
+            return Word(literal, raw, False)
         params = [
             str(getattr(p, "value", "")) for p in parts if getattr(p, "kind", "") == "parameter"
         ]
