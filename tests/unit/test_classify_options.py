@@ -331,3 +331,30 @@ def test_ansi_c_decoder_agrees_with_bash(pieces: list[str], prefix: str) -> None
         check=True,
     ).stdout.decode("utf-8", "surrogateescape")
     assert decoded == printed
+
+
+# -- printenv NAME is echo $NAME ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("printenv", "deny"),  # every variable
+        ("printenv --null", "deny"),
+        ("printenv PATH", "allow"),
+        ("printenv HOME PATH", "allow"),
+        ("printenv -0 HOME", "allow"),
+        ("printenv AWS_SECRET_ACCESS_KEY", "deny"),
+        ("printenv PATH DATABASE_URL", "deny"),
+        ("printenv DATABASE_HOST", "approve"),  # not known to be harmless: a human looks
+        ("printenv PATH > /tmp/out", "approve"),
+    ],
+)
+def test_printenv_of_named_variables_is_judged_like_echoing_them(
+    command: str, expected: str
+) -> None:
+    assert decision(command) == expected
+    # and the same verdict as echo of the same variables, where echo expands them
+    names = [w for w in command.split()[1:] if not w.startswith("-") and w not in (">", "/tmp/out")]
+    if names and ">" not in command:
+        assert decision("echo " + " ".join("$" + n for n in names)) == expected

@@ -319,7 +319,7 @@ def test_the_packaged_tables_load_and_are_consistent() -> None:
     assert data.allow["cat"].operands == "files"
     assert all(rule.words and rule.reason for rule in data.deny_rules)
     for name, spec in data.allow.items():
-        assert spec.operands in ("none", "files", "names", "text"), name
+        assert spec.operands in ("none", "files", "names", "text", "variables"), name
     assert data.secret_variable.search("AWS_SECRET_ACCESS_KEY")
     assert not data.secret_variable.search("HOME")
 

@@ -272,3 +272,45 @@ def test_depth_limit() -> None:
     assert check_path("/".join(["d"] * 255) + "/f").safe
     deep = check_path("/".join(["d"] * 256) + "/f")
     assert not deep.safe and deep.reason == "path is 257 directories deep (limit 256)"
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("CON", "device"),
+        ("docs/nul.txt", "device"),
+        ("aux.tar.gz", "device"),
+        ("src/com1.log", "device"),
+        ("LPT9", "device"),
+        ("COM\u00b9", "device"),  # Windows reads superscript digits as digits here
+        ("conout$", "device"),
+        ("con .txt", "device"),
+        ("a/b:stream", "stream"),
+        ("notes.txt::$DATA", "stream"),
+        ("-rf", "option"),
+        ("build/--checkpoint-action=exec=sh x.sh", "option"),
+    ],
+)
+def test_names_windows_or_a_shell_read_as_something_else_are_refused(path: str, why: str) -> None:
+    verdict = check_path(path)
+    assert not verdict.safe
+    assert why in verdict.reason
+    assert not is_exportable(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "console.log.md",
+        "icon.png",
+        "nullable.py",
+        "auxiliary/x",
+        "com10",
+        "comment.txt",
+        "lpt.md",
+        "src/a-b.py",
+        "x-",
+    ],
+)
+def test_names_that_only_start_like_a_device_or_hold_a_dash_are_safe(path: str) -> None:
+    assert check_path(path).safe

@@ -75,6 +75,11 @@ def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
         return "only a number of seconds is bounded"
     if spec.operands == "none" and operands:
         return f"unexpected argument {operands[0]!r}"
+    if spec.operands == "variables":
+        # printenv HOME is echo $HOME: only the variables known to be harmless run at once.
+        unknown = [o for o in operands if o not in tables().harmless_variables]
+        if unknown:
+            return f"prints ${unknown[0]}, which may hold a secret"
     if spec.max_operands is not None and len(operands) > spec.max_operands:
         return f"{len(operands)} operands: the last may be written"
     return None

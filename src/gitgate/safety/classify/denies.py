@@ -93,6 +93,13 @@ def _deny_env_dump(name: str, args: list[str]) -> str | None:
         return "prints every shell variable (secrets)"
     if name in ("declare", "typeset") and not args:
         return "prints every shell variable (secrets)"
+    if name == "printenv":
+        names = [arg for arg in args if not arg.startswith("-")]
+        if not names:
+            return "printenv prints the environment (secrets)"
+        secret = next((n for n in names if tables().secret_variable.search(n)), None)
+        if secret is not None:
+            return f"printenv {secret} prints a secret"
     if name == "export":
         for arg in args:
             key, equals, value = arg.partition("=")

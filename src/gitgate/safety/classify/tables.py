@@ -21,7 +21,7 @@ __all__ = ["AllowSpec", "DenyRule", "OptionValues", "Tables", "tables"]
 class AllowSpec:
     """How one read-only command's arguments are judged (see the comment in the data file)."""
 
-    operands: str = "files"  # none | files | names | text
+    operands: str = "files"  # none | files | names | text | variables
     max_operands: int | None = None
     options: str = "known"  # known | any
     flags: frozenset[str] = frozenset()
@@ -147,7 +147,7 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, str]:
 def _allow_spec(name: str, data: dict[str, Any]) -> AllowSpec:
     operands = str(data.get("operands", "files"))
     options = str(data.get("options", "known"))
-    if operands not in ("none", "files", "names", "text") or options not in ("known", "any"):
+    if operands not in ("none", "files", "names", "text", "variables") or options not in ("known", "any"):
         raise ValueError(f"commands.toml: bad [allow.{name}]")
     maximum = data.get("max_operands")
     return AllowSpec(
