@@ -474,17 +474,7 @@ def _component_may_change(name: str) -> bool:
         or bare.isspace()
         or bare[-1].isspace()
         or bare.rstrip(". ").lower().endswith(_COPY_SUFFIXES)
-        or _windows_rule_may_apply(bare)
     )
-
-
-def _windows_rule_may_apply(name: str) -> bool:
-    """Loosely: a stream (':'), an option-like name, or one starting like a Windows device."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return ":" in folded or name.startswith("-") or folded.startswith(_DEVICE_STEMS)
-
-
-_DEVICE_STEMS = ("con", "prn", "aux", "nul", "com", "lpt")
 
 
 def catalogue_rules_may_apply(path: object, extra: Sequence[object] = ()) -> bool:
@@ -830,6 +820,7 @@ def test_ascii_has_no_invisible_characters() -> None:
         ("a/B\u00fcild/x", (), None),
         ("a/BUILD./x", (), "build output (build/)"),  # NTFS drops the trailing dot
         ("a/b.LOG", (), "log file (*.log)"),
+        ("a/b.log::$DATA", (), "log file (*.log)"),  # NTFS stream: the name before ':'
         ("gen/x/y.py", ("gen/*.py",), "excluded by policy (gen/*.py)"),  # '*' spans '/'
         ("docs/private/x.md", ("docs/private/",), "excluded by policy (docs/private/)"),
         ("docs/private", ("docs/private/",), None),

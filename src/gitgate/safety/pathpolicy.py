@@ -103,12 +103,6 @@ _IGNORABLE_TABLE = dict.fromkeys(_IGNORABLE)
 _SHORT_DOTGIT = re.compile(r"git~\d+")
 _SHORT_GITMODULES = re.compile(r"(gitmod~\d+|gi7eba~\d+)")
 _DRIVE = re.compile(r"^[A-Za-z]:")
-# Windows device names, whatever extension follows and with trailing spaces before it.
-_WINDOWS_DEVICE = re.compile(
-    r"(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$)"
-    r"[ .]*(\..*)?\Z",
-    re.IGNORECASE,
-)
 # Names a shell or Windows replaces before the file system sees them: "$HOME", "${X}", "$(cmd)",
 # "`cmd`", "%USERPROFILE%". Matched on case-folded NFKC forms ("\uff04HOME" is "$HOME").
 _EXPANSION = re.compile(r"\$[a-z0-9_{(]|`|%[a-z_][a-z0-9_()]*%")
@@ -998,24 +992,7 @@ def _component_problem(component: str, forms: tuple[str, ...]) -> str | None:
         return f"{component!r} component: writes into git's own directory ('.git')"
     if _is_gitmodules(forms):
         return f"{component!r} component: '.gitmodules' can point submodules at any URL"
-    return _windows_problem(component, forms) or _lookalike_problem(component, forms)
-
-
-def _windows_problem(component: str, forms: tuple[str, ...]) -> str | None:
-    """Refuse names Windows reads as something else: devices and alternate data streams.
-
-    git for Windows refuses to check such a path out, so one proposal could make the
-    repository unusable there; and ``nul``/``con`` open a device, not a file.
-    """
-    if ":" in component:
-        return f"{component!r} component: NTFS reads 'name:stream' as a hidden stream of 'name'"
-    if any(_WINDOWS_DEVICE.match(form) for form in forms):
-        return f"{component!r} component: Windows opens the device {component.split('.')[0]!r}"
-    if component.startswith("-"):
-        # A name like "--checkpoint-action=exec=sh" becomes an option of any command a
-        # glob passes it to (tar cf x *): refused, like the options it would be.
-        return f"{component!r} component: a name starting with '-' reads as an option"
-    return None
+    return _lookalike_problem(component, forms)
 
 
 def _lookalike_problem(component: str, forms: tuple[str, ...]) -> str | None:
