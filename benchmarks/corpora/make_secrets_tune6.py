@@ -352,9 +352,9 @@ def shell_ansi_c(f: Fill) -> str:
 def shell_adjacent(f: Fill) -> str:
     a, b = f.hard('"$#', n_hard=1), f.hard("'#!", n_hard=1)
     if f.positive:
-        whole = f"'{a}'\"{b}\""
-        f.secrets.append(whole)
-        return f"#!/bin/bash\nexport ADMIN_PASSWORD={whole}\n./bootstrap --admin\n"
+        # One word of two quoted pieces: the secret is the pieces (the quotes are syntax).
+        f.secrets += [a, b]
+        return f"#!/bin/bash\nexport ADMIN_PASSWORD='{a}'\"{b}\"\n./bootstrap --admin\n"
     return '#!/bin/bash\nexport ADMIN_PASSWORD="$(vault kv get -field=pw secret/admin)"\n'
 
 
