@@ -1275,8 +1275,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         return _value_at(text, vpos, mode="token", literal=True)
     if op == ":" and _YAML_FLOW_RE.match(text, line_start, start) is not None:
         # "db: {user: app, password: x}": a YAML flow mapping, whose plain values are
-        # literals (an identifier there still has to look generated: it could be JS).
-        return _value_at(text, vpos, mode="token", literal=True, loose=True)
+        # literals ending at "," "}" "]" (an identifier there still has to look generated: it
+        # could be JS).
+        return _value_at(text, vpos, mode="flow", literal=True, loose=True)
     if op == "=" and not spaced and _kv_before(before):
         # "host=db user=app password=x": a conninfo or option string, whose values are literal
         # and end at a space (a glued "&" or ";" is part of them: no query string has spaces).
@@ -1312,7 +1313,9 @@ _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
 _QUOTE_STARTS = ("", '"', "'", "\\", "{")
 _CONN_VALUE_RE = _lazy("_CONN_VALUE_RE", r"[^;\"'\s]{1,1024}(?=[;\"']|\s|\Z)")
 _ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
-_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
+_YAML_FLOW_RE = _lazy(
+    "_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?(?:[\w.\-]{1,128}:[ \t]+)?\{[^=\n]*\Z"
+)
 
 
 def _kv_before(before: str) -> bool:
@@ -1449,10 +1452,18 @@ def _positional_assignment(text: str, start: int) -> str | None:
 
 
 def _value_at(
-    text: str, vpos: int, *, mode: str, literal: bool, loose: bool = False
+    text: str, vpos: int, *, mode: str, literal: bool, loose: bool = False, adjacent: bool = False
 ) -> _Value | None:
+    """The value at ``vpos``, delimited by how it is written: quoted (any quoting the syntaxes
+    here have), a heredoc, or unquoted per ``mode`` ("token", "env", "rest", "props", "flow").
+    ``adjacent``: literals separated by white space only are one ("a" "b" in C and Python; in
+    a shell they are two words)."""
     if vpos >= len(text):
         return None
+    if text.startswith(("$'", "<<"), vpos):
+        special = _ansi_c_value(text, vpos) if text[vpos] == "$" else _heredoc_value(text, vpos)
+        if special is not None:
+            return special
     if text[vpos] in _WRAPPER_STARTS:
         w = _WRAPPER_RE.match(text, vpos)
         if w is not None:
@@ -1469,9 +1480,13 @@ def _value_at(
         return _triple_quoted(text, vpos, ch)
     quoted = _quoted_res().get(ch)
     if quoted is not None:
-        return _quoted_value(text, vpos, ch, quoted)
+        return _quoted_value(text, vpos, ch, quoted, adjacent or mode != "env")
     if ch == "(" and mode != "env":
         return _concatenated(text, vpos)
+    if mode == "flow":
+        flow = _FLOW_SCALAR_RE.match(text, vpos)
+        chunk = _TRAILING_COMMENT_RE.sub("", flow.group()).rstrip() if flow is not None else ""
+        return _Value(vpos, vpos + len(chunk), False, literal, loose) if chunk else None
     if mode in ("rest", "props"):
         rest = _REST_RE.match(text, vpos)
         assert rest is not None
@@ -1491,13 +1506,16 @@ def _value_at(
     return _Value(vpos, tm.end(), False, literal, loose)
 
 
-def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Value | None:
+def _quoted_value(
+    text: str, vpos: int, ch: str, quoted: re.Pattern[str], adjacent: bool = True
+) -> _Value | None:
     qm = quoted.match(text, vpos)
     if qm is None and ch == "'":
         qm = _RAW_SQ_RE.match(text, vpos)
     if qm is None:
-        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
-        return None
+        # Not closed on its line: a multi-line string (YAML and shell quotes may span lines),
+        # or prose with a stray quote (then no closing quote ends a line soon after).
+        return _multiline_quoted(text, vpos, ch) if ch in "\"'" else None
     doubled = _doubled_res().get(ch)
     if doubled is not None and text.startswith(ch, qm.end()):
         # 'it''s' (YAML, SQL, PowerShell), @"a""b" (C#), or Python's 'a' 'b' glued: one value.
@@ -1506,23 +1524,103 @@ def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Va
             qm = dm
     value = _Value(qm.start(1), qm.end(1), True, True)
     if qm.end() < len(text) and text[qm.end()] in _CONCAT_STARTS:
-        _concatenated_literals(text, qm.end(), value, qm.group(1))
+        _concatenated_literals(text, qm.end(), value, qm.group(1), adjacent)
     return value
+
+
+# A YAML (or shell) quoted scalar over several lines: the closing quote ends a later line. The
+# span covers every line; what is judged is its first line (a line break folds to a space, so
+# a wrapped token is judged by its first half, and a wrapped sentence stays prose).
+_QUOTED_LINES = 4
+_QUOTED_LINE_RE = _lazy("_QUOTED_LINE_RE", r"[^\n]{0,1024}")
+_CLOSE_AT_END_RE = _lazy("_CLOSE_AT_END_RE", r"[ \t]*(?:#[^\n]*)?,?\r?(?:\n|\Z)")
+
+
+def _multiline_quoted(text: str, vpos: int, ch: str) -> _Value | None:
+    first = _QUOTED_LINE_RE.match(text, vpos + 1)
+    assert first is not None
+    head = first.group().rstrip("\r")
+    if not head.strip() or ch in head or first.end() >= len(text):
+        return None
+    at = first.end() + 1
+    for _ in range(_QUOTED_LINES):
+        line = _QUOTED_LINE_RE.match(text, at)
+        assert line is not None
+        close = text.find(ch, at, line.end())
+        if close >= 0:
+            if text[close - 1] == "\\" or _CLOSE_AT_END_RE.match(text, close + 1) is None:
+                return None
+            if not text[at:close].strip():
+                return None
+            value = _Value(vpos + 1, close, True, True)
+            value.content = head.strip()
+            return value
+        if not line.group().strip() or line.end() >= len(text):
+            return None  # a blank line or the end: no closing quote near, prose
+        at = line.end() + 1
+    return None
+
+
+# Shell's ANSI-C quoting: $'a\'b\x21' (backslash escapes, an escaped quote inside).
+_ANSI_C_RE = _lazy("_ANSI_C_RE", r"\$'((?:[^'\\\n]|\\.){1,4096})'")
+
+
+def _ansi_c_value(text: str, vpos: int) -> _Value | None:
+    m = _ANSI_C_RE.match(text, vpos)
+    return None if m is None else _Value(m.start(1), m.end(1), True, True)
+
+
+# A heredoc as a value: HCL's password = <<EOT / <<-EOT, Ruby's <<~EOS, PHP's <<<'EOT'. Its
+# lines up to the delimiter line are the string.
+_HEREDOC_VALUE_RE = _lazy(
+    "_HEREDOC_VALUE_RE", r"<<<?[-~]?[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]{0,31})\1[ \t]*\r?\n"
+)
+_HEREDOC_SPAN = 8192
+
+
+def _heredoc_value(text: str, vpos: int) -> _Value | None:
+    head = _HEREDOC_VALUE_RE.match(text, vpos)
+    if head is None:
+        return None
+    end_re = re.compile(r"^[ \t]*" + re.escape(head.group(2)) + r";?[ \t]*\r?$", re.M)
+    close = end_re.search(text, head.end(), head.end() + _HEREDOC_SPAN)
+    if close is None:
+        return None
+    start, end = head.end(), close.start()
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Value(start, end, True, True) if end > start else None
+
+
+# A plain scalar in a YAML flow collection ({user: app, password: x}) ends at "," "}" "]";
+# "{" and "[" cannot be in it either, except in a ${reference}.
+_FLOW_SCALAR_RE = _lazy("_FLOW_SCALAR_RE", r"(?:\$\{[^}\n]{0,256}\}|[^,\[\]{}\n]){1,4096}")
 
 
 # "part one" + "part two" (JS, Java, Go, C#), 'a' . 'b' (PHP), "a" .. "b" (Lua), "a" & "b"
 # (VB): literals joined by an operator are one value. Only literal parts: "Bearer " + token
 # stays the scheme alone.
-_CONCAT_STARTS = frozenset(" \t+.&")
+_CONCAT_STARTS = frozenset(" \t+.&\\\"'")
 _CONCAT_OP_RE = _lazy("_CONCAT_OP_RE", r"[ \t]*(?:\+|\.\.|\.|&)\s{0,64}(?=[\"'])")
+# No operator: C, Python, Go (in parentheses) and SQL join adjacent literals, also across a
+# backslash-newline (#define K "a" \ "b"); a shell joins only glued pieces ('ab'"cd").
+_ADJACENT_RE = _lazy("_ADJACENT_RE", r"(?:[ \t]*\\?\r?\n)?[ \t]*(?=[\"'])")
 _CONCAT_PARTS = 8
 
 
-def _concatenated_literals(text: str, at: int, value: _Value, first: str) -> None:
+def _concatenated_literals(
+    text: str, at: int, value: _Value, first: str, adjacent: bool = True
+) -> None:
     parts = [first]
     for _ in range(_CONCAT_PARTS):
         op = _CONCAT_OP_RE.match(text, at)
-        if op is None:
+        if op is None and text[at : at + 1] in "\"'":
+            op = _ADJACENT_RE.match(text, at)  # glued: one shell word, one Python string
+        elif op is None and adjacent:
+            op = _ADJACENT_RE.match(text, at)
+        if op is None or op.end() >= len(text):
             break
         quote = text[op.end()]
         if text.startswith(quote * 3, op.end()):
@@ -1941,8 +2039,10 @@ _GLUED_P_RE = _lazy(
 )
 _SPACED_P_RE = _lazy(
     "_SPACED_P_RE",
-    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))",
+    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))",
 )
+# A user flag earlier in the same command: "-u NAME -p VALUE" is a login, whatever the tool.
+_USER_FLAG_RE = _lazy("_USER_FLAG_RE", r"(?:^|[ \t])(?:-u|--user(?:name)?)(?:[ \t]+|=)[^\s-]")
 _MYSQL_CMD_RE = _lazy("_MYSQL_CMD_RE", r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
 _SPACED_P_CMD_RE = _lazy(
     "_SPACED_P_CMD_RE",
@@ -2181,10 +2281,18 @@ def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _SPACED_P_RE.match(text, pos)
     if m is None:
         return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    word = m.group(g)
+    if g == 3 and word[0] == "-" and (word.startswith("--") or not _password_shaped(word)):
+        return  # the next flag ("-p -h db"), not a value that starts with "-" ("-Xk9~mQ2p")
     flag_cmd = _SPACED_A_CMD_RE if text[pos + 2] == "a" else _SPACED_P_CMD_RE
     if flag_cmd.search(before) is not None:
-        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", word, quoted=g < 3)
+    elif text[pos + 2] == "p" and _USER_FLAG_RE.search(before) is not None:
+        # "tool -u admin -p VALUE" (influx, rabbitmqadmin, ...): -p after a user is its
+        # password; unquoted, only a password-shaped word (-p is a port for some tools).
+        if g < 3 or _password_shaped(word):
+            _add_literal(out, m.start(g), m.end(g), "password-flag", word, quoted=g < 3)
 
 
 # Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
@@ -2854,8 +2962,33 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
                 handler(text, pos, literal, cands)
     _discord_bots(text, cands)
     if cands:
+        _wrapped_values(text, cands)
         cands.extend(_echoes(text, cands))
     return cands, markers
+
+
+# A backslash at the end of a line joins the next line to the value before it, in every syntax
+# that has one: a shell word (quoted or not), a C/Python string, a .properties value, a YAML
+# double-quoted scalar, a Makefile line. So a finding that ends there (or just after the
+# backslash) goes on over the next line's first word: "Bearer abc\<newline>def" is one token.
+_WRAPPED_RE = _lazy("_WRAPPED_RE", r"\\\r?\n[ \t]{0,64}([^\s\"'`\\,;]{1,4096})")
+_MAX_WRAPS = 8
+
+
+def _wrapped_values(text: str, cands: list[_Cand]) -> None:
+    for i, (start, end, kind, prio) in enumerate(cands):
+        at = end - 1 if text[end - 1 : end] == "\\" else end
+        if not text.startswith("\\", at):
+            continue  # the common case: one comparison per finding
+        new_end = end
+        for _ in range(_MAX_WRAPS):
+            m = _WRAPPED_RE.match(text, at)
+            if m is None or _KEY_LINE_RE.match(text, m.start(1)) is not None:
+                break  # (a "name=" line starts a new entry, as _continued_lines decides)
+            new_end = at = m.end()
+            if not text.startswith("\\", at):
+                break
+        cands[i] = (start, new_end, kind, prio)
 
 
 # A secret found once is a secret wherever else it appears nearby: the password of
