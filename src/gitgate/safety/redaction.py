@@ -644,7 +644,9 @@ _CONFIG_SET_RE = _lazy(
     "_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z"
 )
 # In a comment a name and its value may be separated by words or just a space.
-_COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
+_COMMENT_OP_RE = _lazy(
+    "_COMMENT_OP_RE", r"[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+|==[ \t]*|[ \t]+(?=\S)"
+)
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 # fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
 _FISH_SET_RE = _lazy(
@@ -1127,6 +1129,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if prose is not None:
             # Markdown prose: "Set `API_KEY` to `value`": the value is a literal in backticks.
             return _value_at(text, prose.end(), mode="token", literal=True)
+        cell = _markdown_cell(text, start, end) if text.startswith(_MD_CELL_STARTS, end) else None
+        if cell is not None:
+            return cell
+        if text.startswith(" `", end) and strength == _STRONG and not text.startswith("``", end + 1):
+            # Prose with a code span: "log in with password `X`": a password-shaped word.
+            value = _value_at(text, end + 1, mode="token", literal=True)
+            if value is not None:
+                value.comment = True
+            return value
         if end < len(text) and text[end] == "," and _at_line_start(text, start):
             # A CSV row "name,value,...": a name there could as well head a column of names,
             # so the value counts only when it looks generated (loose).
@@ -1148,7 +1159,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if value is not None:
                 value.comment = True
             return value
-        if said is not None and strength == _STRONG and said.group().strip() in ("is", "was"):
+        if said is not None and strength == _STRONG and said.group().split()[:1] in (["is"], ["was"]):
             # Prose outside a comment (a commit message, a PR text): "the password is X." —
             # again only a password-shaped word counts ("is incorrect", "is stored" do not),
             # and the word runs to a space (prose has no ";" or "&" separators).
@@ -1245,8 +1256,12 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             # or struct literal in code (YAML scalars do not end in a comma), whose unquoted
             # value is an expression unless it looks generated.
             return _value_at(text, vpos, mode="token", literal=True, loose=True)
-        # YAML: unquoted values are literal strings and run to the end of the line.
-        return _value_at(text, vpos, mode="rest", literal=True)
+        # YAML: unquoted values are literal strings and run to the end of the line, and on
+        # over more indented lines (a multi-line plain scalar).
+        value = _value_at(text, vpos, mode="rest", literal=True)
+        if value is not None and not value.quoted:
+            _plain_continuation(text, value, _spaces(text, line_start))
+        return value
     if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
         if op == "=" and "." in text[start:end] and line_start == head:
             # A dotted name cannot be a shell variable: a .properties line, whose value is the
@@ -1290,6 +1305,29 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
 _CODE_FIELD_END_RE = _lazy("_CODE_FIELD_END_RE", r"[^\n]{0,1024}?,[ \t]*(?://[^\n]*)?\r?$", re.M)
 _XML_SETTING_RE = _lazy("_XML_SETTING_RE", r"[\"'][^<>\n]{0,256}>\s{0,256}<value>")
 _LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+
+
+# A Markdown table row "| DB password | `value` |": the name ends its cell, the value is the
+# next cell (a code span or plain text); only a password-shaped or random value counts there,
+# a cell is as often a description ("stored in Vault").
+_MD_CELL_STARTS = (" |", "\t|", "|")
+_MD_ROW_HEAD_RE = _lazy("_MD_ROW_HEAD_RE", r"[ \t]*\|[^|\n]{0,256}\Z")
+_MD_CELL_RE = _lazy(
+    "_MD_CELL_RE", r"[ \t]*\|[ \t]*(?:`([^`\n]{1,512})`|([^|`\s][^|`\n]{0,511}?))[ \t]*(?:\||$)", re.M
+)
+
+
+def _markdown_cell(text: str, start: int, end: int) -> _Value | None:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    if _MD_ROW_HEAD_RE.match(text, line_start, start) is None:
+        return None
+    m = _MD_CELL_RE.match(text, end)
+    if m is None:
+        return None
+    g = 1 if m.group(1) is not None else 2
+    value = _Value(m.start(g), m.end(g), g == 1, True)
+    value.comment = True
+    return value
 
 
 def _directive_value(text: str, vpos: int) -> _Value | None:
@@ -1391,11 +1429,34 @@ def _yaml_block(text: str, vpos: int) -> _Value | None:
         at = m.end()
     if start < 0:
         return None
-    value = _Value(start, end, False, True)
+    value = _Value(start, end, True, True)  # a block scalar is a string, like a quoted one
     if len(words) > 1:
         one_word_lines = not any(" " in w or "\t" in w for w in words)
         value.content = "".join(words) if one_word_lines else " ".join(words)
     return value
+
+
+# A YAML plain scalar goes on over the next lines that are more indented than its key and
+# start no other node (a key, a list item, a comment). What is judged stays the first line, so
+# this only widens a finding: "client_secret: abc\n    def" hides "def" too.
+_PLAIN_LINES = 8
+_PLAIN_LINE_RE = _lazy("_PLAIN_LINE_RE", r"\r?\n([ \t]{1,64})([^\s#\-?:,\[\]{}&*!|>'\"%@`][^\n]{0,1023})")
+
+
+def _plain_continuation(text: str, value: _Value, key_indent: int) -> None:
+    at, end = value.end, value.end
+    for _ in range(_PLAIN_LINES):
+        m = _PLAIN_LINE_RE.match(text, at)
+        if m is None or len(m.group(1)) <= key_indent:
+            break
+        line = m.group(2)
+        if _KEY_LINE_RE.match(line) is not None or ": " in line or " #" in line:
+            break
+        end = at = m.start(2) + len(line.rstrip())
+    if end != value.end:
+        if value.content is None:
+            value.content = text[value.start : value.end]
+        value.end = end
 
 
 def _at_line_start(text: str, start: int) -> bool:
@@ -1880,7 +1941,10 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if _NUMBER_RE.fullmatch(v) and len(v) < 6:
         return False
-    if _is_prose(v) and not (ctx.quoted and _is_passphrase(v, name)):
+    if _is_prose(v) and not (
+        (ctx.quoted or (ctx.literal and _bare_passphrase(v)))
+        and _is_passphrase(v, name)
+    ):
         return False
     if strength == _KEYISH:
         # A weak name ("key", "signature") needs a random-looking value, and not a hex
@@ -1947,12 +2011,35 @@ _LABEL_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Unquoted, a passphrase is still a literal where the syntax makes values strings (INI, YAML):
+# four to six lowercase words (and a number), none of them a word of code or of a note about
+# where the value is ("see ops team wiki").
+_DICEWARE_RE = _lazy("_DICEWARE_RE", r"[a-z]{3,12}(?: [a-z]{3,12}){3,5}(?: [0-9]{1,6})?")
+_NOTE_WORDS = frozenset(
+    {"see", "ask", "use", "get", "set", "via", "stored", "vault", "team", "admin", "file", "env",
+     "environment", "manager", "value", "same", "above", "below", "docs", "wiki", "page", "read",
+     "keychain", "keyring", "prompt", "prompted", "generated", "random", "later", "runtime"}
+)  # fmt: skip
+
+
+def _bare_passphrase(v: str) -> bool:
+    return _DICEWARE_RE.fullmatch(v) is not None and not any(
+        w in _NOTE_WORDS for w in v.split()
+    )
+_CODE_WORDS = frozenset(
+    {"and", "not", "for", "else", "await", "lambda", "yield", "new", "return", "from", "import",
+     "then", "elif", "unless", "when", "case", "with", "async", "def", "let", "var", "const"}
+)  # fmt: skip
+
+
 def _is_passphrase(value: str, name: str) -> bool:
     """A quoted multi-word value under a password name: a passphrase, unless it is a label."""
     words = value.lower().split()
     if not _PASSWORD_NAME_RE.search(name) or not 2 <= len(words) <= 6:
         return False
-    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS for w in words)
+    return not any(
+        w.strip(".,!?:;'\"()") in _LABEL_WORDS or w in _CODE_WORDS for w in words
+    )
 
 
 def _password_shaped(value: str) -> bool:
@@ -1983,8 +2070,16 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
         return _YAML_SYNTAX_RE.fullmatch(value) is None
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
-    # is clearly a random token.
-    return not _SOFT_CODE_RE.match(value) and _looks_random(value)
+    # is clearly a random token, or a chosen password no expression could be ("a#b", "x!y":
+    # no language here puts those between two letters or digits).
+    if _SOFT_CODE_RE.match(value):
+        return False
+    return _looks_random(value) or (
+        _NOT_EXPRESSION_RE.search(value) is not None and _password_shaped(value)
+    )
+
+
+_NOT_EXPRESSION_RE = _lazy("_NOT_EXPRESSION_RE", r"[A-Za-z0-9][#!~][A-Za-z0-9]")
 
 
 def _names_a_secret(value: str) -> bool:
