@@ -346,9 +346,17 @@ def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         if not (_password_shaped(m.group(1)) or _query_mark_ends(m.group(1))):
             return
     password = m.group(1)
-    if _is_placeholder(password):
-        return
+    if _is_placeholder(password) or ("%" in password and _is_placeholder(_unpercent(password))):
+        return  # (a percent-encoded reference is still one: %24%7BDB_PASSWORD%7D)
     out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
+
+
+_PERCENT_RE = _lazy("_PERCENT_RE", r"%([0-9A-Fa-f]{2})")
+
+
+def _unpercent(value: str) -> str:
+    """RFC 3986 percent-decoding (of ASCII: enough to see a reference or placeholder)."""
+    return _PERCENT_RE.sub(lambda m: chr(int(m.group(1), 16)), value)
 
 
 def _port_first(value: str) -> bool:
@@ -786,6 +794,9 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         if plural:
             _collection(text, start, end, plural, name, out)
         return
+    if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
+        if _csv_column(text, start, end, strength, name, out):
+            return  # a CSV/TSV header cell: its values are in the rows below
     # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
     braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
     if start > 0 and text[start - 1] in "${" and not braced and not _php_variable(text, start):
@@ -823,6 +834,74 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV/TSV: a header cell names the column, the secrets are that column's cells in the rows
+# below (RFC 4180 quoting: "a,b" and "a""b" are one cell).
+# ---------------------------------------------------------------------------------------------
+_CELL_ENDS = frozenset((",", "\t", "\r", "\n", ""))
+_CELL_STARTS = frozenset((",", "\t", "\n", ""))
+_HEADER_CELL_RE = _lazy("_HEADER_CELL_RE", r"[ \t]*\"?[A-Za-z_][\w .\-]{0,63}\"?[ \t]*\r?")
+_CSV_ROWS = 64
+_CSV_SPAN = 16384
+_CSV_CELL_RE = _lazy("_CSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[,\r\n]|\Z)|([^,\r\n]{0,1024})')
+_TSV_CELL_RE = _lazy("_TSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[\t\r\n]|\Z)|([^\t\r\n]{0,1024})')
+
+
+def _csv_column(
+    text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
+) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    line_end = text.find("\n", end, end + _MAX_LOOKBACK)
+    if line_end < 0:
+        return False
+    header = text[line_start:line_end].rstrip("\r")
+    delim = "\t" if "\t" in header else ","
+    cells = header.split(delim)
+    col = header.count(delim, 0, start - line_start)
+    if len(cells) < 3 or cells[col].strip().strip('"') != text[start:end]:
+        return False
+    if not all(_HEADER_CELL_RE.fullmatch(c) for c in cells):
+        return False  # "password\t=\tx" (an INI line with tabs), prose with commas
+    row_end = text.find("\n", line_end + 1, line_end + 1 + _MAX_LOOKBACK * 4)
+    row = text[line_end + 1 : row_end if row_end >= 0 else len(text)]
+    if row.count(delim) < len(cells) - 1:
+        return False  # no row of the same width below: not a table
+    # A password column holds passwords whatever their shape; a "token" or "key" column may
+    # hold words (an NLP table), so there only password-shaped or random cells count.
+    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    at, limit = line_end + 1, min(len(text), line_end + 1 + _CSV_SPAN)
+    for _ in range(_CSV_ROWS):
+        if at >= limit or text[at] in "\r\n":
+            break
+        cell = _csv_cell(text, at, limit, delim, col)
+        if cell is not None:
+            value = _Value(cell[0], cell[1], passwords, True)
+            value.comment = not passwords
+            if _value_is_secret(text[cell[0] : cell[1]], value, strength, name):
+                out.append((cell[0], cell[1], _assignment_kind(name), _PRIO_GENERIC))
+        nl = text.find("\n", at, limit)
+        if nl < 0:
+            break
+        at = nl + 1
+    return True
+
+
+def _csv_cell(text: str, at: int, limit: int, delim: str, col: int) -> tuple[int, int] | None:
+    """The span of cell ``col`` of the row at ``at`` (inside its quotes), if the row has it."""
+    cell_re = _TSV_CELL_RE if delim == "\t" else _CSV_CELL_RE
+    for i in range(col + 1):
+        m = cell_re.match(text, at, limit)
+        if m is None:
+            return None
+        g = 1 if m.group(1) is not None else 2
+        if i == col:
+            return (m.start(g), m.end(g)) if m.end(g) > m.start(g) else None
+        if not text.startswith(delim, m.end()):
+            return None
+        at = m.end() + 1
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
