@@ -2150,7 +2150,7 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         return _YAML_SYNTAX_RE.fullmatch(value) is None
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
     # is clearly a random token, or a chosen password no expression could be ("a#b", "x!y":
-    # no language here puts those between two letters or digits).
+    # no language here glues "#" or "~" to a letter, or puts "!" between two).
     if _SOFT_CODE_RE.match(value):
         return False
     return _looks_random(value) or (
@@ -2158,7 +2158,9 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
     )
 
 
-_NOT_EXPRESSION_RE = _lazy("_NOT_EXPRESSION_RE", r"[A-Za-z0-9][#!~][A-Za-z0-9]")
+_NOT_EXPRESSION_RE = _lazy(
+    "_NOT_EXPRESSION_RE", r"[A-Za-z0-9][#~]|[#~][A-Za-z0-9]|[A-Za-z0-9]![A-Za-z0-9]"
+)
 
 
 def _names_a_secret(value: str) -> bool:
