@@ -693,6 +693,43 @@ def discord_mfa(f: Fill) -> str:
     return f"DISCORD_USER_TOKEN={tok}\n"
 
 
+# Added with the second part (vendor formats), committed before their rules.
+@template("vendor-facebook-explorer-short")
+def facebook_explorer_short(f: Fill) -> str:
+    # Graph API Explorer tokens are shorter in many docs and answers than page tokens.
+    tok = "EAACEdEose0cBA" + f.s(ALNUM, f.rng.randint(40, 85))
+    if not f.positive:
+        return f.pick(
+            "// app id EAACEdEose0cBA is the Graph API Explorer\n",
+            "access_token = request.args.get('access_token')  # EAAC...\n",
+        )
+    f.secrets.append(tok)
+    return f.pick(
+        f"FB.api('/me', {{access_token: '{tok}'}});\n",
+        f"graph = facebook.GraphAPI('{tok}')\n",
+        f"https://graph.facebook.com/me/feed?access_token={tok}&limit=5\n",
+    )
+
+
+@template("vendor-yandex-bare")
+def yandex_bare(f: Fill) -> str:
+    iam = "t1." + f.s(B64URL, f.rng.randint(40, 70)) + "." + f.s(B64URL, 86)
+    oauth = "y0_AgAAAAA" + f.s(B64URL, 48)
+    if not f.positive:
+        return f.pick(
+            "yc config set token $(cat ~/.yc-token)\n",
+            '{"iamToken": "${YC_IAM}", "expiresAt": "2026-12-01T10:00:00Z"}\n',
+            "release t1.4.0 fixes y0_offset handling\n",
+        )
+    tok = f.pick(iam, oauth)
+    f.secrets.append(tok)
+    return f.pick(
+        f'{{"iamToken": "{tok}", "expiresAt": "2026-12-01T10:00:00Z"}}\n',
+        f"yc compute instance list --token {tok}\n",
+        f'provider "yandex" {{\n  token     = "{tok}"\n  folder_id = "b1g8"\n}}\n',
+    )
+
+
 def build() -> list[dict[str, object]]:
     rng = random.Random(SEED)
     out: list[dict[str, object]] = []
