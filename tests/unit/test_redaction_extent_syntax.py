@@ -32,6 +32,7 @@ CSV_A, CSV_B, TSV_A, TSV_B = rnd(5), rnd(5), rnd(5), rnd(6)
 PHRASE = "glacier ember willow rocket 48"
 YANDEX_OAUTH = "y0_AgAAAAA" + rnd(48, "abcdefABCDEF0123456789_-")
 YANDEX_IAM = f"t1.{rnd(50)}.{rnd(86)}"
+FB_EXPLORER = "EAACEdEose0cBA" + rnd(48)
 TEAMS = (
     "2785b3dc-3526-4808-83b0-10e507bca540@3228b906-c66c-4de6-b2fc-f73b46055f00/IncomingWebhook/"
     f"{rnd(32, '0123456789abcdef')}/a9fbd3fc-870c-4494-9ec0-eab5ec0cc69f"
@@ -82,6 +83,7 @@ POSITIVES: list[tuple[str, list[str]]] = [
     (f"curl -H 'Authorization: Bearer {YANDEX_IAM}' https://iam.example\n", [YANDEX_IAM]),
     (f"IAM_TOKEN={YANDEX_IAM}\n", [YANDEX_IAM]),
     (f"url: https://outlook.office.com/webhook/{TEAMS}\n", [TEAMS]),
+    (f"graph = facebook.GraphAPI('{FB_EXPLORER}')\n", [FB_EXPLORER]),
 ]
 
 
@@ -137,6 +139,7 @@ NEGATIVES = [
     "y0_label = 'y0_axis'\n",
     "version: t1.2.3\nhost: t1.example.org\n",
     "TEAMS_WEBHOOK=https://outlook.office.com/webhook/<id>\n",
+    "// app id EAACEdEose0cBA is the Graph API Explorer\n",
 ]
 
 
