@@ -54,6 +54,9 @@ POSITIVES: list[tuple[str, list[str]]] = [
     # shell: ANSI-C quoting, glued quoted pieces
     (f"export API_SECRET=$'{ANSI_A}\\'{ANSI_B}'\n", [ANSI_A, ANSI_B]),
     (f"export ADMIN_PASSWORD='{H1}'\"{H2}\"\n", [H1, H2]),
+    # a backslash-escaped space is part of a shell word
+    (f"export PGPASSWORD={K1}\\ {K2}\npsql -h db\n", [K1, K2]),
+    (f"./sync --password={K1}\\ {K2} --dry-run\n", [K1, K2]),
     # adjacent literals: Python, C across a backslash-newline
     (f'SECRET_KEY = "{K1}" "{K2}"\n', [K1, K2]),
     (f'#define API_KEY "{K1}" \\\n    "{K2}"\n', [K1, K2]),
@@ -113,6 +116,8 @@ NEGATIVES = [
     "export API_SECRET=$'$API_SECRET'\n",
     'export ADMIN_PASSWORD="$(vault kv get -field=pw secret/admin)"\n',
     'mysql --password "changeme" "mydb"\n',
+    "export PGPASSWORD=${DB_PW}\\ \npsql\n",
+    "cp my\\ password\\ file.txt /tmp\n",
     # heredocs holding references
     "  password = <<EOT\n    ${var.db_password}\n    EOT\n",
     # -p after -u: a port, a reference, the next flag

@@ -745,14 +745,16 @@ _CONCAT_RE = _lazy(
 # glued to more value characters is part of the value (generated passwords use them).
 _TOKEN_RE = _lazy(
     "_TOKEN_RE",
-    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~@])|\\(?![\"'nrt])){1,4096}",
+    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~@])|\\[ \t]|\\(?![\"'nrt])){1,4096}",
 )
 # In .env files ; and & glued inside a word are literal (in shell they are operators, but
 # then followed by a space or another operator); a \n there is literal unless a NAME= follows
-# (an env file escaped into a JSON string).
+# (an env file escaped into a JSON string); a backslash-escaped space or operator is part of
+# a shell word ("abc\ def").
 _ENV_TOKEN_RE = _lazy(
     "_ENV_TOKEN_RE",
-    r"(?:[^\s\"'`;&|\\]|[;&]{1,8}(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+    r"(?:[^\s\"'`;&|\\]|[;&]{1,8}(?=[^\s;&|])|\\[ \t;&|]|\\(?![\"'])(?![nrt][A-Z_]{1,64}=))"
+    r"{1,4096}",
 )
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
