@@ -81,6 +81,8 @@ POSITIVES: list[tuple[str, list[str]]] = [
         f"host\tuser\tpassword\nsftp.example.org\tuploader\t{TSV_A} ,{TSV_B}\n",
         [f"{TSV_A} ,{TSV_B}"],
     ),
+    # a ">" inside a URL password (Redis ACL passwords start with one)
+    (f"CACHE_URL=redis://:{H1[:6]}>{H2}@cache.internal:6379/0\n", [f"{H1[:6]}>{H2}"]),
     # vendor formats
     (f"yc config set token {YANDEX_OAUTH}\n", [YANDEX_OAUTH]),
     (f"curl -H 'Authorization: Bearer {YANDEX_IAM}' https://iam.example\n", [YANDEX_IAM]),
@@ -140,6 +142,8 @@ NEGATIVES = [
     "service,username,password\nbilling,svc,(in vault)\nledger,svc2,-\n",
     # URL: a percent-encoded reference
     'DATABASE_URL = "postgresql://app:%24%7BDB_PASSWORD%7D@db.internal:5432/app"\n',
+    "<http://example.org:8080> or mail @alice\n",
+    "see <https://x.org:443>, @alice\n",
     # vendor look-alikes
     "y0_label = 'y0_axis'\n",
     "version: t1.2.3\nhost: t1.example.org\n",

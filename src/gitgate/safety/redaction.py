@@ -298,9 +298,10 @@ def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # Credentials in URLs, Authorization headers, curl -u.
 # ---------------------------------------------------------------------------------------------
 # The password may contain '@' (people do write that); the greedy class backtracks to the last
-# '@' before the host, so the whole password is covered.
+# '@' before the host, so the whole password is covered. A '>' too (Redis ACL passwords start
+# with one): "<http://host>" ends at it, but then no "@host" follows.
 _URL_CRED_RE = _lazy(
-    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<>]{1,1024})@[A-Za-z0-9\[._\-]"
+    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<]{1,1024})@[A-Za-z0-9\[._\-]"
 )
 _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
