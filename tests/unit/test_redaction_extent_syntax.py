@@ -132,6 +132,7 @@ NEGATIVES = [
     "| DB password | stored in Vault at `kv/ops/db` |\n",
     "Log in as `admin`; the password is in 1Password.\n",
     "the password is now required\n",
+    "To get the log, pass `-\\log(f)` as f; or pass `check_0d=True`.\n",
     # code: a field holding an expression, comparisons
     "f(password: user!.password, x)\n",
     "if (password != null && !check(password)) {\n",

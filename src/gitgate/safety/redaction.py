@@ -1214,8 +1214,14 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         cell = _markdown_cell(text, start, end) if text.startswith(_MD_CELL_STARTS, end) else None
         if cell is not None:
             return cell
-        if text.startswith(" `", end) and strength == _STRONG and not text.startswith("``", end + 1):
-            # Prose with a code span: "log in with password `X`": a password-shaped word.
+        if (
+            text.startswith(" `", end)
+            and strength == _STRONG
+            and text[start:end].lower() not in _STRONG_LAST_TOKENS
+            and not text.startswith("``", end + 1)
+        ):
+            # Prose with a code span: "log in with password `X`": a password-shaped word (not
+            # after the verb "pass": "pass `check_0d=True`").
             value = _value_at(text, end + 1, mode="token", literal=True)
             if value is not None:
                 value.comment = True
