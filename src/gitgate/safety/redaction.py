@@ -849,7 +849,9 @@ _HEADER_CELL_RE = _lazy("_HEADER_CELL_RE", r"[ \t]*\"?[A-Za-z_][\w .\-]{0,63}\"?
 _CSV_ROWS = 64
 _CSV_SPAN = 16384
 _CSV_CELL_RE = _lazy("_CSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[,\r\n]|\Z)|([^,\r\n]{0,1024})')
-_TSV_CELL_RE = _lazy("_TSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[\t\r\n]|\Z)|([^\t\r\n]{0,1024})')
+_TSV_CELL_RE = _lazy(
+    "_TSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[\t\r\n]|\Z)|([^\t\r\n]{0,1024})'
+)
 
 
 def _csv_column(
@@ -1247,7 +1249,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if value is not None:
                 value.comment = True
             return value
-        if said is not None and strength == _STRONG and said.group().split()[:1] in (["is"], ["was"]):
+        if (
+            said is not None
+            and strength == _STRONG
+            and said.group().split()[:1] in (["is"], ["was"])
+        ):
             # Prose outside a comment (a commit message, a PR text): "the password is X." —
             # again only a password-shaped word counts ("is incorrect", "is stored" do not),
             # and the word runs to a space (prose has no ";" or "&" separators).
@@ -1401,7 +1407,9 @@ _LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
 _MD_CELL_STARTS = (" |", "\t|", "|")
 _MD_ROW_HEAD_RE = _lazy("_MD_ROW_HEAD_RE", r"[ \t]*\|[^|\n]{0,256}\Z")
 _MD_CELL_RE = _lazy(
-    "_MD_CELL_RE", r"[ \t]*\|[ \t]*(?:`([^`\n]{1,512})`|([^|`\s][^|`\n]{0,511}?))[ \t]*(?:\||$)", re.M
+    "_MD_CELL_RE",
+    r"[ \t]*\|[ \t]*(?:`([^`\n]{1,512})`|([^|`\s][^|`\n]{0,511}?))[ \t]*(?:\||$)",
+    re.M,
 )
 
 
@@ -1439,9 +1447,7 @@ _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
 _QUOTE_STARTS = ("", '"', "'", "\\", "{")
 _CONN_VALUE_RE = _lazy("_CONN_VALUE_RE", r"[^;\"'\s]{1,1024}(?=[;\"']|\s|\Z)")
 _ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
-_YAML_FLOW_RE = _lazy(
-    "_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?(?:[\w.\-]{1,128}:[ \t]+)?\{[^=\n]*\Z"
-)
+_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?(?:[\w.\-]{1,128}:[ \t]+)?\{[^=\n]*\Z")
 
 
 def _kv_before(before: str) -> bool:
@@ -1528,7 +1534,9 @@ def _yaml_block(text: str, vpos: int) -> _Value | None:
 # start no other node (a key, a list item, a comment). What is judged stays the first line, so
 # this only widens a finding: "client_secret: abc\n    def" hides "def" too.
 _PLAIN_LINES = 8
-_PLAIN_LINE_RE = _lazy("_PLAIN_LINE_RE", r"\r?\n([ \t]{1,64})([^\s#\-?:,\[\]{}&*!|>'\"%@`][^\n]{0,1023})")
+_PLAIN_LINE_RE = _lazy(
+    "_PLAIN_LINE_RE", r"\r?\n([ \t]{1,64})([^\s#\-?:,\[\]{}&*!|>'\"%@`][^\n]{0,1023})"
+)
 
 
 def _plain_continuation(text: str, value: _Value, key_indent: int) -> None:
@@ -2030,8 +2038,7 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     if _NUMBER_RE.fullmatch(v) and len(v) < 6:
         return False
     if _is_prose(v) and not (
-        (ctx.quoted or (ctx.literal and _bare_passphrase(v)))
-        and _is_passphrase(v, name)
+        (ctx.quoted or (ctx.literal and _bare_passphrase(v))) and _is_passphrase(v, name)
     ):
         return False
     if strength == _KEYISH:
@@ -2111,9 +2118,9 @@ _NOTE_WORDS = frozenset(
 
 
 def _bare_passphrase(v: str) -> bool:
-    return _DICEWARE_RE.fullmatch(v) is not None and not any(
-        w in _NOTE_WORDS for w in v.split()
-    )
+    return _DICEWARE_RE.fullmatch(v) is not None and not any(w in _NOTE_WORDS for w in v.split())
+
+
 _CODE_WORDS = frozenset(
     {"and", "not", "for", "else", "await", "lambda", "yield", "new", "return", "from", "import",
      "then", "elif", "unless", "when", "case", "with", "async", "def", "let", "var", "const"}
@@ -2125,9 +2132,7 @@ def _is_passphrase(value: str, name: str) -> bool:
     words = value.lower().split()
     if not _PASSWORD_NAME_RE.search(name) or not 2 <= len(words) <= 6:
         return False
-    return not any(
-        w.strip(".,!?:;'\"()") in _LABEL_WORDS or w in _CODE_WORDS for w in words
-    )
+    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS or w in _CODE_WORDS for w in words)
 
 
 def _password_shaped(value: str) -> bool:
