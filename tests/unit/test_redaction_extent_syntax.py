@@ -46,6 +46,8 @@ POSITIVES: list[tuple[str, list[str]]] = [
     (f'svc:\n  api_secret: "{H1}\n    {H2}"\n  retries: 3\n', [H1, H2]),
     # YAML plain scalar continued on a more indented line
     (f"auth:\n  client_secret: {K1}\n    {K2}\n  scope: openid\n", [K1, K2]),
+    # INI (configparser) multi-line value: more indented lines go on
+    (f"[db]\npassword = {K1}!\n    {K2}\nhost = db\n", [K1, K2]),
     # YAML flow mapping: the plain value ends at "," or "}", ">" and ")" are in it
     (f"brokers:\n  - {{host: mq, user: app, password: {FLOW}, vhost: /}}\n", [FLOW]),
     # block scalar holding a passphrase; an unquoted passphrase in INI
@@ -107,6 +109,7 @@ NEGATIVES = [
     'password: "see below\n\nother: text"\n',
     # plain scalar continuation never starts a secret
     "auth:\n  client_secret: ${OIDC_SECRET}\n  description: the frontend client\n    by ops\n",
+    "[db]\npassword = ${DB_PASSWORD}\n    ; rotated monthly\nhost = db\n",
     # flow mappings with references
     "brokers:\n  - {host: mq, user: app, password: ${MQ_PASSWORD}, vhost: /prod}\n",
     # passphrase-like notes, prose and code

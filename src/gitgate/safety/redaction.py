@@ -1365,8 +1365,12 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op in _ASSIGN_OPS and spaced:
         # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
-        # Make's ?= and ::= assign text, never an expression.
-        return _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
+        # Make's ?= and ::= assign text, never an expression. An INI value goes on over more
+        # indented lines (configparser's multi-line values), like a YAML plain scalar.
+        value = _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
+        if value is not None and not value.quoted:
+            _plain_continuation(text, value, _spaces(text, line_start))
+        return value
     before = text[line_start:start]
     if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
         if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
