@@ -174,3 +174,17 @@ def test_extent_rules_stay_a_fixpoint_and_never_hide_the_name(value: str, tail: 
         once = redact(text)
         assert redact(once) == once
         assert all(f.start >= len(head) for f in find_secrets(text))
+
+
+def test_extent_rules_stay_bounded_on_hostile_input() -> None:
+    # Texts built to make each hit read far: many CSV header lines (each of them a "header"
+    # with a row of the same width below), heredoc heads without a body, unclosed quotes.
+    # They finish (no timing here: benchmarks measure speed) and hold no secret.
+    header = ",".join(["password", "token", "secret", "api_key"] * 8) + "\n"
+    assert find_secrets(header * 500) == []
+    assert find_secrets(("user,password,host\n" + "x,token,y\n") * 2000) == []
+    assert find_secrets("TOKEN = <<EOT\n" * 2000) == []
+    assert find_secrets(('password: "' + "a b" * 300 + "\n") * 500) == []
+    # and a real table after all that is still read
+    text = header * 50 + "\nservice,username,password\nbilling,svc," + H1 + "\n"
+    assert covered(text, H1)

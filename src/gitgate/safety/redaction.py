@@ -846,6 +846,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 _CELL_ENDS = frozenset((",", "\t", "\r", "\n", ""))
 _CELL_STARTS = frozenset((",", "\t", "\n", ""))
 _HEADER_CELL_RE = _lazy("_HEADER_CELL_RE", r"[ \t]*\"?[A-Za-z_][\w .\-]{0,63}\"?[ \t]*\r?")
+# Bounds per header line (the first secret column's hit reads the rows once for all of them).
+_CSV_MAX_CELLS = 32
 _CSV_ROWS = 64
 _CSV_SPAN = 16384
 _CSV_CELL_RE = _lazy("_CSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[,\r\n]|\Z)|([^,\r\n]{0,1024})')
@@ -863,50 +865,74 @@ def _csv_column(
         return False
     header = text[line_start:line_end].rstrip("\r")
     delim = "\t" if "\t" in header else ","
-    cells = header.split(delim)
     col = header.count(delim, 0, start - line_start)
-    if len(cells) < 3 or cells[col].strip().strip('"') != text[start:end]:
-        return False
-    if not all(_HEADER_CELL_RE.fullmatch(c) for c in cells):
+    # (Every secret-named cell of a header line is a hit: the line's analysis is cached.)
+    columns = _header_columns(header, delim)
+    if not columns or not any(i == col for i, _, _ in columns):
         return False  # "password\t=\tx" (an INI line with tabs), prose with commas
     row_end = text.find("\n", line_end + 1, line_end + 1 + _MAX_LOOKBACK * 4)
     row = text[line_end + 1 : row_end if row_end >= 0 else len(text)]
-    if row.count(delim) < len(cells) - 1:
+    if row.count(delim) < header.count(delim):
         return False  # no row of the same width below: not a table
-    # A password column holds passwords whatever their shape; a "token" or "key" column may
-    # hold words (an NLP table), so there only password-shaped or random cells count.
-    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    if columns[0][0] != col:
+        return True  # the header's first secret column reads the rows for all of them (once)
     at, limit = line_end + 1, min(len(text), line_end + 1 + _CSV_SPAN)
     for _ in range(_CSV_ROWS):
         if at >= limit or text[at] in "\r\n":
             break
-        cell = _csv_cell(text, at, limit, delim, col)
-        if cell is not None:
-            value = _Value(cell[0], cell[1], passwords, True)
-            value.comment = not passwords
-            if _value_is_secret(text[cell[0] : cell[1]], value, strength, name):
-                out.append((cell[0], cell[1], _assignment_kind(name), _PRIO_GENERIC))
         nl = text.find("\n", at, limit)
+        if _header_columns(text[at : nl if nl >= 0 else limit].rstrip("\r"), delim):
+            break  # another header: its own hit reads the rows below it (each row read once)
+        spans = _csv_cells(text, at, limit, delim, columns[-1][0])
+        for i, cname, cstrength in columns:
+            if i < len(spans) and spans[i][1] > spans[i][0]:
+                _csv_value(text, spans[i], cname, cstrength, out)
         if nl < 0:
             break
         at = nl + 1
     return True
 
 
-def _csv_cell(text: str, at: int, limit: int, delim: str, col: int) -> tuple[int, int] | None:
-    """The span of cell ``col`` of the row at ``at`` (inside its quotes), if the row has it."""
+@lru_cache(maxsize=256)
+def _header_columns(line: str, delim: str) -> tuple[tuple[int, str, int], ...]:
+    """(index, name, strength) of the secret-named cells of a header row; none unless it has
+    3 to 32 cells and every one is a name."""
+    cells = line.split(delim)
+    if not 3 <= len(cells) <= _CSV_MAX_CELLS:
+        return ()
+    if not all(_HEADER_CELL_RE.fullmatch(c) for c in cells):
+        return ()
+    names = [c.strip().strip('"') for c in cells]
+    return tuple((i, n, st) for i, n in enumerate(names) if (st := _name_strength(n)))
+
+
+def _csv_value(
+    text: str, span: tuple[int, int], name: str, strength: int, out: list[_Cand]
+) -> None:
+    # A password column holds passwords whatever their shape; a "token" or "key" column may
+    # hold words (an NLP table), so there only password-shaped or random cells count.
+    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    value = _Value(span[0], span[1], passwords, True)
+    value.comment = not passwords
+    if _value_is_secret(text[span[0] : span[1]], value, strength, name):
+        out.append((span[0], span[1], _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _csv_cells(text: str, at: int, limit: int, delim: str, last: int) -> list[tuple[int, int]]:
+    """The spans of cells 0..``last`` of the row at ``at`` (inside their quotes), as many as
+    the row has."""
     cell_re = _TSV_CELL_RE if delim == "\t" else _CSV_CELL_RE
-    for i in range(col + 1):
+    spans: list[tuple[int, int]] = []
+    for _ in range(last + 1):
         m = cell_re.match(text, at, limit)
         if m is None:
-            return None
+            break
         g = 1 if m.group(1) is not None else 2
-        if i == col:
-            return (m.start(g), m.end(g)) if m.end(g) > m.start(g) else None
+        spans.append((m.start(g), m.end(g)))
         if not text.startswith(delim, m.end()):
-            return None
+            break
         at = m.end() + 1
-    return None
+    return spans
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1737,22 +1763,38 @@ _HEREDOC_VALUE_RE = _lazy(
     "_HEREDOC_VALUE_RE", r"<<<?[-~]?[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]{0,31})\1[ \t]*\r?\n"
 )
 _HEREDOC_SPAN = 8192
+_HEREDOC_LINES = 32
 
 
 def _heredoc_value(text: str, vpos: int) -> _Value | None:
     head = _HEREDOC_VALUE_RE.match(text, vpos)
     if head is None:
         return None
-    end_re = re.compile(r"^[ \t]*" + re.escape(head.group(2)) + r";?[ \t]*\r?$", re.M)
-    close = end_re.search(text, head.end(), head.end() + _HEREDOC_SPAN)
-    if close is None:
+    close = _heredoc_end(text, head.end(), head.group(2))
+    if close < 0:
         return None
-    start, end = head.end(), close.start()
+    start, end = head.end(), close
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     return _Value(start, end, True, True) if end > start else None
+
+
+def _heredoc_end(text: str, body: int, word: str) -> int:
+    """Where the line holding only the delimiter ``word`` starts (indented, maybe with a ";"),
+    within ``_HEREDOC_LINES`` lines; -1 if none (a value that long is no password, and a text
+    of many heads must not make each read far)."""
+    at, limit = body, min(len(text), body + _HEREDOC_SPAN)
+    for _ in range(_HEREDOC_LINES):
+        nl = text.find("\n", at, limit)
+        line = text[at : nl if nl >= 0 else limit].strip(" \t\r")
+        if line == word or line == word + ";":
+            return at
+        if nl < 0 or "<<" in line:
+            return -1  # (another head: a heredoc of heads holds no password)
+        at = nl + 1
+    return -1
 
 
 # A plain scalar in a YAML flow collection ({user: app, password: x}) ends at "," "}" "]";
