@@ -188,3 +188,61 @@ def test_extent_rules_stay_bounded_on_hostile_input() -> None:
     # and a real table after all that is still read
     text = header * 50 + "\nservice,username,password\nbilling,svc," + H1 + "\n"
     assert covered(text, H1)
+
+
+def _echoes_reference(text: str, cands: list[tuple[int, int, str, int]]) -> set[tuple[int, int]]:
+    """The echo search as it was: each finding searches its own window."""
+    from gitgate.safety import redaction as r
+
+    out: set[tuple[int, int]] = set()
+    for start, end, _kind, prio in cands:
+        if end - start < r._ECHO_MIN or end - start > 1024 or prio <= r._PRIO_CONTEXT:
+            continue
+        value = text[start:end]
+        lo, hi = max(0, start - r._ECHO_WINDOW), min(len(text), end + r._ECHO_WINDOW)
+        at = text.find(value, lo, start)
+        if at < 0:
+            at = text.find(value, end, hi)
+        if at < 0 or not r._echo_worthy(value):
+            continue
+        while at >= 0:
+            if at != start:
+                out.add((at, at + len(value)))
+            at = text.find(value, at + len(value), hi)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    layout=st.lists(
+        st.tuples(st.sampled_from(["A", "B", "a", "filler"]), st.integers(0, 3000)),
+        min_size=1,
+        max_size=24,
+    )
+)
+def test_echo_search_once_per_value_matches_the_per_finding_search(
+    layout: list[tuple[str, int]],
+) -> None:
+    # The echo search walks the union of a value's windows once; it must find the same
+    # occurrences as searching each finding's window (minus the findings themselves).
+    from gitgate.safety import redaction as r
+
+    values = {"A": H1, "B": H2, "a": K1}
+    parts, cands = [], []
+    at = 0
+    for what, gap in layout:
+        parts.append("x" * gap)
+        at += gap
+        if what == "filler":
+            continue
+        value = values[what]
+        parts.append(value)
+        if gap % 2:  # about half of the occurrences were found by a detector
+            cands.append((at, at + len(value), "password-assignment", r._PRIO_GENERIC))
+        at += len(value)
+        parts.append(" ")
+        at += 1
+    text = "".join(parts)
+    found = {(s, e) for s, e, _, _ in r._echoes(text, cands)}
+    known = {(s, e) for s, e, _, _ in cands}
+    assert found == _echoes_reference(text, cands) - known

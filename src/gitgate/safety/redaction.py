@@ -3239,22 +3239,38 @@ _ECHO_WINDOW = 4096
 def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
     out: list[_Cand] = []
     find = text.find
-    for start, end, kind, prio in cands:
+    repeated: dict[str, list[_Cand]] = {}
+    for cand in cands:
+        start, end, kind, prio = cand
         if end - start < _ECHO_MIN or end - start > 1024 or prio <= _PRIO_CONTEXT:
             continue  # (a context guess, "a 40-character word near 'aws'", is not spread)
         value = text[start:end]
         lo, hi = max(0, start - _ECHO_WINDOW), min(len(text), end + _ECHO_WINDOW)
         # Searched before the value is judged: most values occur once, and the search (two
         # C-level finds) costs less than judging the value's shape.
-        at = find(value, lo, start)
-        if at < 0:
-            at = find(value, end, hi)
-        if at < 0 or not _echo_worthy(value):
+        if find(value, lo, start) >= 0 or find(value, end, hi) >= 0:
+            repeated.setdefault(value, []).append(cand)
+    for value, found in repeated.items():
+        if not _echo_worthy(value):
             continue
-        while at >= 0:
-            if at != start:
-                out.append((at, at + len(value), kind, _PRIO_CONTEXT))
-            at = find(value, at + len(value), hi)
+        # One pass over the union of the windows of every finding of this value: a text of
+        # thousands of the same finding must not make each of them search its window.
+        known = {start for start, _, _, _ in found}
+        kind = found[0][2]
+        windows = sorted(
+            (max(0, s - _ECHO_WINDOW), min(len(text), e + _ECHO_WINDOW)) for s, e, _, _ in found
+        )
+        lo, hi = windows[0]
+        for nlo, nhi in [*windows[1:], (len(text) + 1, 0)]:
+            if nlo <= hi:
+                hi = max(hi, nhi)
+                continue
+            at = find(value, lo, hi)
+            while at >= 0:
+                if at not in known:
+                    out.append((at, at + len(value), kind, _PRIO_CONTEXT))
+                at = find(value, at + len(value), hi)
+            lo, hi = nlo, nhi
     return out
 
 
