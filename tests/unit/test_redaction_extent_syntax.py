@@ -59,6 +59,17 @@ POSITIVES: list[tuple[str, list[str]]] = [
     # a backslash-escaped space is part of a shell word
     (f"export PGPASSWORD={K1}\\ {K2}\npsql -h db\n", [K1, K2]),
     (f"./sync --password={K1}\\ {K2} --dry-run\n", [K1, K2]),
+    (f"export DB_PASSWORD='{K1}'\\''{K2}'\nnext\n", [K1, K2]),
+    # systemd: one assignment in a quoted string keeps its spaces
+    (f'Environment="DB_PASSWORD={K1} {K2}"\n', [K1, K2]),
+    # server directives that set a variable
+    (f'SetEnv DB_PASSWORD "{H1} {K2}"\n', [H1, K2]),
+    (f'fastcgi_param DB_PASSWORD "{H1};{K2}";\n', [H1, K2]),
+    # Ansible's !unsafe tag before a quoted value
+    (f"ansible_password: !unsafe '{K1}{{{{{K2}'\n", [K1, K2]),
+    # PowerShell here-string, Rust raw string
+    (f'$password = @"\n{H1}\n"@\n', [H1]),
+    (f'let password = r#"{K1}"{K2}"#;\n', [K1, K2]),
     # adjacent literals: Python, C across a backslash-newline
     (f'SECRET_KEY = "{K1}" "{K2}"\n', [K1, K2]),
     (f'#define API_KEY "{K1}" \\\n    "{K2}"\n', [K1, K2]),
@@ -123,6 +134,13 @@ NEGATIVES = [
     'mysql --password "changeme" "mydb"\n',
     "export PGPASSWORD=${DB_PW}\\ \npsql\n",
     "cp my\\ password\\ file.txt /tmp\n",
+    'Environment="PGHOST=db PGPASSWORD=${PGPASSWORD} PGUSER=app"\n',
+    'SetEnv DB_PASSWORD "${DB_PASSWORD}"\n',
+    "fastcgi_param DB_PASSWORD $db_password;\n",
+    "ansible_password: !unsafe '{{ vault_password }}'\n",
+    '$password = @"\n$env:DB_PASSWORD\n"@\n',
+    'let password = r#"<your password>"#;\n',
+    "echo 'it'\\''s fine' > note.txt\n",
     # heredocs holding references
     "  password = <<EOT\n    ${var.db_password}\n    EOT\n",
     # -p after -u: a port, a reference, the next flag

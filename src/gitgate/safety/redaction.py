@@ -648,6 +648,9 @@ _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
 _DOCKER_ENV_RE = _lazy("_DOCKER_ENV_RE", r"[ \t+]*ENV[ \t]+\Z")  # Dockerfile: ENV NAME value
+# Server directives that set a variable: Apache's SetEnv NAME value, nginx's fastcgi_param /
+# uwsgi_param / scgi_param NAME value;
+_SERVER_ENV_RE = _lazy("_SERVER_ENV_RE", r"[ \t+]*(?:SetEnv|(?:fastcgi|uwsgi|scgi)_param)[ \t]+\Z")
 # aws configure set NAME VALUE, npm/yarn/pip config set NAME VALUE.
 _CONFIG_SET_RE = _lazy(
     "_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z"
@@ -1176,14 +1179,18 @@ def _spaces(text: str, pos: int) -> int:
 
 
 def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
-    """``set "NAME=a&b;c"``, ``'password=a#b'``: a string holding one assignment and no space
-    keeps ``&;#`` in the value, up to its closing quote."""
+    """``set "NAME=a&b;c"``, ``'password=a#b'``, systemd's ``Environment="NAME=a b"``: a
+    string holding one assignment keeps ``&;#`` and spaces in the value, up to its closing
+    quote."""
     close = text.find(text[quote_at], vpos, vpos + 1024)
     if close <= vpos or text[close - 1] == "\\":
         return None
-    if any(c.isspace() for c in text[vpos:close]):
+    if _NEXT_PAIR_RE.search(text, vpos, close) is not None:
         return None  # "host=db password=x user=y": a conninfo, its values end at a space
     return _Value(vpos, close, False, True, True)
+
+
+_NEXT_PAIR_RE = _lazy("_NEXT_PAIR_RE", r"\s[\w.\-]{1,64}=")
 
 
 def _php_variable(text: str, start: int) -> bool:
@@ -1517,7 +1524,9 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
 
 # A YAML node's properties: an anchor (&name) and/or a core tag (!!str), then the value. Not
 # local tags: !vault holds ciphertext, CloudFormation's !Ref and !Sub name other values.
-_YAML_PROPS_RE = _lazy("_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary))[ \t]+){1,2}")
+_YAML_PROPS_RE = _lazy(
+    "_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary)|!unsafe)[ \t]+){1,2}"
+)
 _YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
 _YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
 # Bounds per hit (a PEM key of 4096 bits is ~51 lines, ~3.3 KB): a text of nested
@@ -1626,6 +1635,8 @@ def _positional_assignment(text: str, start: int) -> str | None:
         text.rfind("define", lo, start) < 0
         and text.rfind("set", lo, start) < 0
         and text.rfind("ENV", lo, start) < 0
+        and text.rfind("Env", lo, start) < 0
+        and text.rfind("_param", lo, start) < 0
     ):
         return None  # the common case, decided without finding the line start
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
@@ -1634,6 +1645,8 @@ def _positional_assignment(text: str, start: int) -> str | None:
     if _DOCKER_ENV_RE.fullmatch(text, line_start, start) is not None:
         return "docker"
     if _CONFIG_SET_RE.search(text, max(line_start, start - 64), start) is not None:
+        return "shell"
+    if _SERVER_ENV_RE.fullmatch(text, line_start, start) is not None:
         return "shell"
     return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
 
@@ -1647,8 +1660,8 @@ def _value_at(
     a shell they are two words)."""
     if vpos >= len(text):
         return None
-    if text.startswith(("$'", "<<"), vpos):
-        special = _ansi_c_value(text, vpos) if text[vpos] == "$" else _heredoc_value(text, vpos)
+    if text.startswith(("$'", "<<", '@"', "@'", "r#", "br#"), vpos):
+        special = _special_string(text, vpos)
         if special is not None:
             return special
     if text[vpos] in _WRAPPER_STARTS:
@@ -1748,6 +1761,24 @@ def _multiline_quoted(text: str, vpos: int, ch: str) -> _Value | None:
     return None
 
 
+def _special_string(text: str, vpos: int) -> _Value | None:
+    """Strings whose delimiters are not a plain quote: shell $'…', heredocs, PowerShell
+    here-strings, Rust raw strings."""
+    ch = text[vpos]
+    if ch == "$":
+        return _ansi_c_value(text, vpos)
+    if ch == "<":
+        return _heredoc_value(text, vpos)
+    m = (_PS_HERE_STRING_RE if ch == "@" else _RUST_RAW_RE).match(text, vpos)
+    return None if m is None or not m.group(2).strip() else _Value(m.start(2), m.end(2), True, True)
+
+
+# PowerShell here-strings: @" or @' ending its line, the text, then "@ or '@ at a line start.
+_PS_HERE_STRING_RE = _lazy("_PS_HERE_STRING_RE", r"@([\"'])[ \t]*\r?\n(.{1,4096}?)\r?\n\1@", re.S)
+# Rust raw strings: r"…", r#"…"#, br##"…"## (no escapes; a quote inside needs a #).
+_RUST_RAW_RE = _lazy("_RUST_RAW_RE", r"b?r(#{1,4})\"(.{0,4096}?)\"\1")
+
+
 # Shell's ANSI-C quoting: $'a\'b\x21' (backslash escapes, an escaped quote inside).
 _ANSI_C_RE = _lazy("_ANSI_C_RE", r"\$'((?:[^'\\\n]|\\.){1,4096})'")
 
@@ -1818,6 +1849,11 @@ def _concatenated_literals(
 ) -> None:
     parts = [first]
     for _ in range(_CONCAT_PARTS):
+        if text.startswith(("\\'", '\\"'), at):
+            # A shell word 'it'\''s': an escaped quote glued between quoted pieces.
+            parts.append(text[at + 1])
+            value.end, at = at + 2, at + 2
+            continue
         op = _CONCAT_OP_RE.match(text, at)
         if op is None and text[at : at + 1] in "\"'":
             op = _ADJACENT_RE.match(text, at)  # glued: one shell word, one Python string
