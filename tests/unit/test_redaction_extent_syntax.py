@@ -70,6 +70,10 @@ POSITIVES: list[tuple[str, list[str]]] = [
     # PowerShell here-string, Rust raw string
     (f'$password = @"\n{H1}\n"@\n', [H1]),
     (f'let password = r#"{K1}"{K2}"#;\n', [K1, K2]),
+    # docker-compose list item: the rest of the line; Lua long brackets
+    (f"    environment:\n      - DB_PASSWORD={K1} {K2} # prod\n", [K1, K2]),
+    (f'local password = [[{K1}"{K2}]]\n', [K1, K2]),
+    (f"local token = [==[{K1}]]{K2}]==]\n", [K1, K2]),
     # adjacent literals: Python, C across a backslash-newline
     (f'SECRET_KEY = "{K1}" "{K2}"\n', [K1, K2]),
     (f'#define API_KEY "{K1}" \\\n    "{K2}"\n', [K1, K2]),
@@ -141,6 +145,9 @@ NEGATIVES = [
     '$password = @"\n$env:DB_PASSWORD\n"@\n',
     'let password = r#"<your password>"#;\n',
     "echo 'it'\\''s fine' > note.txt\n",
+    "    environment:\n      - DB_PASSWORD=${DB_PASSWORD}\n      - DB_HOST=db # host\n",
+    "      - DB_PASSWORD=see the vault entry\n",
+    "local password = [[${PW}]]\n",
     # heredocs holding references
     "  password = <<EOT\n    ${var.db_password}\n    EOT\n",
     # -p after -u: a port, a reference, the next flag

@@ -678,6 +678,7 @@ _LINE_PREFIX_RE = _lazy(
     r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
     r"[\"']?",
 )
+_YAML_ITEM_RE = _lazy("_YAML_ITEM_RE", r"[ \t]*-[ \t]+")
 _ENV_PREFIX_RE = _lazy(
     "_ENV_PREFIX_RE",
     r"(?:[ \t]*-[ \t]+|[+\- ]?)"  # "- NAME=value" (a compose list item), or a diff marker
@@ -1394,6 +1395,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             # A dotted name cannot be a shell variable: a .properties line, whose value is the
             # rest of the line (";", "&", "#" and spaces included), continued by a backslash.
             return _value_at(text, vpos, mode="props", literal=True)
+        if op == "=" and _YAML_ITEM_RE.fullmatch(text, line_start, start) is not None:
+            # docker-compose's "- NAME=value" list item: a YAML plain scalar, so the value is
+            # the rest of the line, spaces included (a " #" starts a comment).
+            return _value_at(text, vpos, mode="rest", literal=True)
         # An unindented NAME=value line: .env, .npmrc, shell.
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op in _ASSIGN_OPS and spaced:
@@ -1660,7 +1665,7 @@ def _value_at(
     a shell they are two words)."""
     if vpos >= len(text):
         return None
-    if text.startswith(("$'", "<<", '@"', "@'", "r#", "br#"), vpos):
+    if text.startswith(("$'", "<<", '@"', "@'", "r#", "br#", "[[", "[="), vpos):
         special = _special_string(text, vpos)
         if special is not None:
             return special
@@ -1763,18 +1768,21 @@ def _multiline_quoted(text: str, vpos: int, ch: str) -> _Value | None:
 
 def _special_string(text: str, vpos: int) -> _Value | None:
     """Strings whose delimiters are not a plain quote: shell $'…', heredocs, PowerShell
-    here-strings, Rust raw strings."""
+    here-strings, Lua long brackets, Rust raw strings."""
     ch = text[vpos]
     if ch == "$":
         return _ansi_c_value(text, vpos)
     if ch == "<":
         return _heredoc_value(text, vpos)
-    m = (_PS_HERE_STRING_RE if ch == "@" else _RUST_RAW_RE).match(text, vpos)
+    special = {"@": _PS_HERE_STRING_RE, "[": _LUA_LONG_RE}.get(ch, _RUST_RAW_RE)
+    m = special.match(text, vpos)
     return None if m is None or not m.group(2).strip() else _Value(m.start(2), m.end(2), True, True)
 
 
 # PowerShell here-strings: @" or @' ending its line, the text, then "@ or '@ at a line start.
 _PS_HERE_STRING_RE = _lazy("_PS_HERE_STRING_RE", r"@([\"'])[ \t]*\r?\n(.{1,4096}?)\r?\n\1@", re.S)
+# Lua long brackets: [[…]], [==[…]==] (no escapes).
+_LUA_LONG_RE = _lazy("_LUA_LONG_RE", r"\[(=*)\[(.{1,4096}?)\]\1\]", re.S)
 # Rust raw strings: r"…", r#"…"#, br##"…"## (no escapes; a quote inside needs a #).
 _RUST_RAW_RE = _lazy("_RUST_RAW_RE", r"b?r(#{1,4})\"(.{0,4096}?)\"\1")
 
