@@ -87,6 +87,11 @@ POSITIVES: list[tuple[str, list[str]]] = [
     (f"| what | value |\n|---|---|\n| DB password | `{H1}` |\n| API token | {H2} |\n", [H1, H2]),
     (f"Log in as `admin` with password `{H1}` and change it.\n", [H1]),
     (f"the admin password is now {H1}\n", [H1]),
+    # a chosen password whose letter runs look like words, but with every kind and "&" "%"
+    (
+        "FYI the new wifi password is Hjplqk&TN%4fma, the old one stops Monday.\n",
+        ["Hjplqk&TN%4fma"],
+    ),
     # a "password: X," field in prose: no expression has "#" between two letters
     (f"demo box -> password: {FIELD}, user: bob\n", [FIELD]),
     # CSV and TSV columns, RFC 4180 quoting
@@ -160,6 +165,8 @@ NEGATIVES = [
     "| DB password | stored in Vault at `kv/ops/db` |\n",
     "Log in as `admin`; the password is in 1Password.\n",
     "the password is now required\n",
+    "# the password is Release-2024.1 (see the changelog)\n",
+    "# the token is Build_Step_42/Final for this job\n",
     "To get the log, pass `-\\log(f)` as f; or pass `check_0d=True`.\n",
     # code: a field holding an expression, comparisons
     "f(password: user!.password, x)\n",

@@ -2225,10 +2225,16 @@ def _is_passphrase(value: str, name: str) -> bool:
     return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS or w in _CODE_WORDS for w in words)
 
 
+# A symbol no identifier, path or version holds (they have "-", "_", ".", "/", ":").
+_PASSWORD_SYMBOL_RE = _lazy("_PASSWORD_SYMBOL_RE", r"[!#$%&*+=?@^~]")
+
+
 def _password_shaped(value: str) -> bool:
     """A single word that mixes character kinds the way chosen passwords do (not a word)."""
-    if len(value) < 8 or any(c.isspace() for c in value) or _is_wordy(value):
+    if len(value) < 8 or any(c.isspace() for c in value):
         return False
+    if _is_wordy(value) and not (_four_kinds(value) and _PASSWORD_SYMBOL_RE.search(value)):
+        return False  # (but "Hjplqk&TN%4fma" is no identifier: every kind, and "&" "%")
     kinds = (
         any(c.islower() for c in value)
         + any(c.isupper() for c in value)
