@@ -33,6 +33,8 @@ PHRASE = "glacier ember willow rocket 48"
 YANDEX_OAUTH = "y0_AgAAAAA" + rnd(48, "abcdefABCDEF0123456789_-")
 YANDEX_IAM = f"t1.{rnd(50)}.{rnd(86)}"
 FB_EXPLORER = "EAACEdEose0cBA" + rnd(48)
+LOWER, UPPER = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+WORDY = rnd(6, LOWER).capitalize() + "&" + rnd(2, UPPER) + "%4" + rnd(3, LOWER)
 TEAMS = (
     "2785b3dc-3526-4808-83b0-10e507bca540@3228b906-c66c-4de6-b2fc-f73b46055f00/IncomingWebhook/"
     f"{rnd(32, '0123456789abcdef')}/a9fbd3fc-870c-4494-9ec0-eab5ec0cc69f"
@@ -88,10 +90,7 @@ POSITIVES: list[tuple[str, list[str]]] = [
     (f"Log in as `admin` with password `{H1}` and change it.\n", [H1]),
     (f"the admin password is now {H1}\n", [H1]),
     # a chosen password whose letter runs look like words, but with every kind and "&" "%"
-    (
-        "FYI the new wifi password is Hjplqk&TN%4fma, the old one stops Monday.\n",
-        ["Hjplqk&TN%4fma"],
-    ),
+    (f"FYI the new wifi password is {WORDY}, the old one stops Monday.\n", [WORDY]),
     # a "password: X," field in prose: no expression has "#" between two letters
     (f"demo box -> password: {FIELD}, user: bob\n", [FIELD]),
     # CSV and TSV columns, RFC 4180 quoting
