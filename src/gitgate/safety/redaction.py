@@ -1247,11 +1247,13 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if prose is not None:
             # Markdown prose: "Set `API_KEY` to `value`": the value is a literal in backticks.
             return _value_at(text, prose.end(), mode="token", literal=True)
-        cell = _markdown_cell(text, start, end) if text.startswith(_MD_CELL_STARTS, end) else None
+        special = text.startswith(_AFTER_NAME_SPECIAL, end)  # one test for the two forms below
+        cell = _markdown_cell(text, start, end) if special else None
         if cell is not None:
             return cell
         if (
-            text.startswith(" `", end)
+            special
+            and text.startswith(" `", end)
             and strength == _STRONG
             and text[start:end].lower() not in _STRONG_LAST_TOKENS
             and not text.startswith("``", end + 1)
@@ -1446,7 +1448,7 @@ _LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
 # A Markdown table row "| DB password | `value` |": the name ends its cell, the value is the
 # next cell (a code span or plain text); only a password-shaped or random value counts there,
 # a cell is as often a description ("stored in Vault").
-_MD_CELL_STARTS = (" |", "\t|", "|")
+_AFTER_NAME_SPECIAL = (" |", "\t|", "|", " `")
 _MD_ROW_HEAD_RE = _lazy("_MD_ROW_HEAD_RE", r"[ \t]*\|[^|\n]{0,256}\Z")
 _MD_CELL_RE = _lazy(
     "_MD_CELL_RE",
@@ -1633,16 +1635,14 @@ def _sql_role(text: str, start: int) -> bool:
     return _SQL_ROLE_RE.search(_line_before(text, start)) is not None
 
 
+# A word that a positional assignment's line has before its name (one search, in C, is
+# cheaper than a str.rfind per word: this runs for most names).
+_POSITIONAL_HINT_RE = _lazy("_POSITIONAL_HINT_RE", r"define|set|ENV|Env|_param")
+
+
 def _positional_assignment(text: str, start: int) -> str | None:
     """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
-    lo = max(0, start - 24)
-    if (
-        text.rfind("define", lo, start) < 0
-        and text.rfind("set", lo, start) < 0
-        and text.rfind("ENV", lo, start) < 0
-        and text.rfind("Env", lo, start) < 0
-        and text.rfind("_param", lo, start) < 0
-    ):
+    if _POSITIONAL_HINT_RE.search(text, max(0, start - 24), start) is None:
         return None  # the common case, decided without finding the line start
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
     if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
