@@ -16,7 +16,8 @@ Prints, for both tools in the same run, recall and false-positive rate on
   ``corpora/make_secrets_tune3.py``), ``corpora/secrets_tune4.jsonl`` (whole realistic
   configuration files, see ``corpora/make_secrets_tune4.py``) and
   ``corpora/secrets_tune5.jsonl`` (source code, scripts and tool invocations, see
-  ``corpora/make_secrets_tune5.py``);
+  ``corpora/make_secrets_tune5.py``) and ``corpora/secrets_tune6.jsonl`` (value extent per
+  syntax, see ``corpora/make_secrets_tune6.py``);
 * the *frozen evaluation* corpus ``corpora/secrets_eval.jsonl``, written from public format
   documentation before tuning and never tuned against (see ``corpora/make_secrets_eval.py``);
 * the "other scanners" pair from ``corpora/make_secrets_scanners.py``: formats and contexts of
@@ -187,6 +188,7 @@ TUNE2 = CORPORA / "secrets_tune2.jsonl"
 TUNE3 = CORPORA / "secrets_tune3.jsonl"
 TUNE4 = CORPORA / "secrets_tune4.jsonl"
 TUNE5 = CORPORA / "secrets_tune5.jsonl"
+TUNE6 = CORPORA / "secrets_tune6.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -212,6 +214,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "tuning: secrets_tune3.jsonl": _load_jsonl(TUNE3),
         "tuning: secrets_tune4.jsonl": _load_jsonl(TUNE4),
         "tuning: secrets_tune5.jsonl": _load_jsonl(TUNE5),
+        "tuning: secrets_tune6.jsonl": _load_jsonl(TUNE6),
         "FROZEN eval: secrets_eval.jsonl": _load_jsonl(EVAL_PATH),
         "FROZEN eval: secrets_scanners_eval.jsonl": _load_jsonl(SCANNERS_EVAL),
     }

@@ -298,9 +298,10 @@ def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # Credentials in URLs, Authorization headers, curl -u.
 # ---------------------------------------------------------------------------------------------
 # The password may contain '@' (people do write that); the greedy class backtracks to the last
-# '@' before the host, so the whole password is covered.
+# '@' before the host, so the whole password is covered. A '>' too (Redis ACL passwords start
+# with one): "<http://host>" ends at it, but then no "@host" follows.
 _URL_CRED_RE = _lazy(
-    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<>]{1,1024})@[A-Za-z0-9\[._\-]"
+    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<]{1,1024})@[A-Za-z0-9\[._\-]"
 )
 _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
@@ -346,9 +347,17 @@ def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         if not (_password_shaped(m.group(1)) or _query_mark_ends(m.group(1))):
             return
     password = m.group(1)
-    if _is_placeholder(password):
-        return
+    if _is_placeholder(password) or ("%" in password and _is_placeholder(_unpercent(password))):
+        return  # (a percent-encoded reference is still one: %24%7BDB_PASSWORD%7D)
     out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
+
+
+_PERCENT_RE = _lazy("_PERCENT_RE", r"%([0-9A-Fa-f]{2})")
+
+
+def _unpercent(value: str) -> str:
+    """RFC 3986 percent-decoding (of ASCII: enough to see a reference or placeholder)."""
+    return _PERCENT_RE.sub(lambda m: chr(int(m.group(1), 16)), value)
 
 
 def _port_first(value: str) -> bool:
@@ -639,12 +648,17 @@ _HEADER_FLAG_RE = _lazy("_HEADER_FLAG_RE", r"(?:-H|--header)[ \t=]*\Z")
 # Assignment by position, no operator: C's "#define NAME value", fish's "set -gx NAME value".
 _DEFINE_RE = _lazy("_DEFINE_RE", r"[ \t+]*#[ \t]*define[ \t]+\Z")
 _DOCKER_ENV_RE = _lazy("_DOCKER_ENV_RE", r"[ \t+]*ENV[ \t]+\Z")  # Dockerfile: ENV NAME value
+# Server directives that set a variable: Apache's SetEnv NAME value, nginx's fastcgi_param /
+# uwsgi_param / scgi_param NAME value;
+_SERVER_ENV_RE = _lazy("_SERVER_ENV_RE", r"[ \t+]*(?:SetEnv|(?:fastcgi|uwsgi|scgi)_param)[ \t]+\Z")
 # aws configure set NAME VALUE, npm/yarn/pip config set NAME VALUE.
 _CONFIG_SET_RE = _lazy(
     "_CONFIG_SET_RE", r"\b(?:configure|config)[ \t]+set(?:[ \t]+--?[\w\-]+)*[ \t]+\Z"
 )
 # In a comment a name and its value may be separated by words or just a space.
-_COMMENT_OP_RE = _lazy("_COMMENT_OP_RE", r"[ \t]+(?:is|was)[ \t]+|==[ \t]*|[ \t]+(?=\S)")
+_COMMENT_OP_RE = _lazy(
+    "_COMMENT_OP_RE", r"[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+|==[ \t]*|[ \t]+(?=\S)"
+)
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 # fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
 _FISH_SET_RE = _lazy(
@@ -664,6 +678,7 @@ _LINE_PREFIX_RE = _lazy(
     r"[ \t+\-]*(?:(?:export|set|setx|ENV|ARG|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)?)?"
     r"[\"']?",
 )
+_YAML_ITEM_RE = _lazy("_YAML_ITEM_RE", r"[ \t]*-[ \t]+")
 _ENV_PREFIX_RE = _lazy(
     "_ENV_PREFIX_RE",
     r"(?:[ \t]*-[ \t]+|[+\- ]?)"  # "- NAME=value" (a compose list item), or a diff marker
@@ -735,14 +750,16 @@ _CONCAT_RE = _lazy(
 # glued to more value characters is part of the value (generated passwords use them).
 _TOKEN_RE = _lazy(
     "_TOKEN_RE",
-    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~@])|\\(?![\"'nrt])){1,4096}",
+    r"(?:[^\s\"'`,;&)}\]>|<\\]|[)\]](?=[A-Za-z0-9!#%*^~@])|\\[ \t]|\\(?![\"'nrt])){1,4096}",
 )
 # In .env files ; and & glued inside a word are literal (in shell they are operators, but
 # then followed by a space or another operator); a \n there is literal unless a NAME= follows
-# (an env file escaped into a JSON string).
+# (an env file escaped into a JSON string); a backslash-escaped space or operator is part of
+# a shell word ("abc\ def").
 _ENV_TOKEN_RE = _lazy(
     "_ENV_TOKEN_RE",
-    r"(?:[^\s\"'`;&|\\]|[;&]{1,8}(?=[^\s;&|])|\\(?![\"'])(?![nrt][A-Z_]{1,64}=)){1,4096}",
+    r"(?:[^\s\"'`;&|\\]|[;&]{1,8}(?=[^\s;&|])|\\[ \t;&|]|\\(?![\"'])(?![nrt][A-Z_]{1,64}=))"
+    r"{1,4096}",
 )
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
@@ -784,6 +801,9 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         if plural:
             _collection(text, start, end, plural, name, out)
         return
+    if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
+        if _csv_column(text, start, end, strength, name, out):
+            return  # a CSV/TSV header cell: its values are in the rows below
     # "{Password: "x"}" opens a struct or object literal; "{password}" is a placeholder.
     braced = start > 1 and text[start - 1] == "{" and text[start - 2] != "$"
     if start > 0 and text[start - 1] in "${" and not braced and not _php_variable(text, start):
@@ -821,6 +841,102 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV/TSV: a header cell names the column, the secrets are that column's cells in the rows
+# below (RFC 4180 quoting: "a,b" and "a""b" are one cell).
+# ---------------------------------------------------------------------------------------------
+_CELL_ENDS = frozenset((",", "\t", "\r", "\n", ""))
+_CELL_STARTS = frozenset((",", "\t", "\n", ""))
+_HEADER_CELL_RE = _lazy("_HEADER_CELL_RE", r"[ \t]*\"?[A-Za-z_][\w .\-]{0,63}\"?[ \t]*\r?")
+# Bounds per header line (the first secret column's hit reads the rows once for all of them).
+_CSV_MAX_CELLS = 32
+_CSV_ROWS = 64
+_CSV_SPAN = 16384
+_CSV_CELL_RE = _lazy("_CSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[,\r\n]|\Z)|([^,\r\n]{0,1024})')
+_TSV_CELL_RE = _lazy(
+    "_TSV_CELL_RE", r'"((?:[^"\n]|""){0,1024})"(?=[\t\r\n]|\Z)|([^\t\r\n]{0,1024})'
+)
+
+
+def _csv_column(
+    text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
+) -> bool:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    line_end = text.find("\n", end, end + _MAX_LOOKBACK)
+    if line_end < 0:
+        return False
+    header = text[line_start:line_end].rstrip("\r")
+    delim = "\t" if "\t" in header else ","
+    col = header.count(delim, 0, start - line_start)
+    # (Every secret-named cell of a header line is a hit: the line's analysis is cached.)
+    columns = _header_columns(header, delim)
+    if not columns or not any(i == col for i, _, _ in columns):
+        return False  # "password\t=\tx" (an INI line with tabs), prose with commas
+    row_end = text.find("\n", line_end + 1, line_end + 1 + _MAX_LOOKBACK * 4)
+    row = text[line_end + 1 : row_end if row_end >= 0 else len(text)]
+    if row.count(delim) < header.count(delim):
+        return False  # no row of the same width below: not a table
+    if columns[0][0] != col:
+        return True  # the header's first secret column reads the rows for all of them (once)
+    at, limit = line_end + 1, min(len(text), line_end + 1 + _CSV_SPAN)
+    for _ in range(_CSV_ROWS):
+        if at >= limit or text[at] in "\r\n":
+            break
+        nl = text.find("\n", at, limit)
+        if _header_columns(text[at : nl if nl >= 0 else limit].rstrip("\r"), delim):
+            break  # another header: its own hit reads the rows below it (each row read once)
+        spans = _csv_cells(text, at, limit, delim, columns[-1][0])
+        for i, cname, cstrength in columns:
+            if i < len(spans) and spans[i][1] > spans[i][0]:
+                _csv_value(text, spans[i], cname, cstrength, out)
+        if nl < 0:
+            break
+        at = nl + 1
+    return True
+
+
+@lru_cache(maxsize=256)
+def _header_columns(line: str, delim: str) -> tuple[tuple[int, str, int], ...]:
+    """(index, name, strength) of the secret-named cells of a header row; none unless it has
+    3 to 32 cells and every one is a name."""
+    cells = line.split(delim)
+    if not 3 <= len(cells) <= _CSV_MAX_CELLS:
+        return ()
+    if not all(_HEADER_CELL_RE.fullmatch(c) for c in cells):
+        return ()
+    names = [c.strip().strip('"') for c in cells]
+    return tuple((i, n, st) for i, n in enumerate(names) if (st := _name_strength(n)))
+
+
+def _csv_value(
+    text: str, span: tuple[int, int], name: str, strength: int, out: list[_Cand]
+) -> None:
+    # A password column holds passwords whatever their shape; a "token" or "key" column may
+    # hold words (an NLP table), so there only password-shaped or random cells count.
+    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    value = _Value(span[0], span[1], passwords, True)
+    value.comment = not passwords
+    if _value_is_secret(text[span[0] : span[1]], value, strength, name):
+        out.append((span[0], span[1], _assignment_kind(name), _PRIO_GENERIC))
+
+
+def _csv_cells(text: str, at: int, limit: int, delim: str, last: int) -> list[tuple[int, int]]:
+    """The spans of cells 0..``last`` of the row at ``at`` (inside their quotes), as many as
+    the row has."""
+    cell_re = _TSV_CELL_RE if delim == "\t" else _CSV_CELL_RE
+    spans: list[tuple[int, int]] = []
+    for _ in range(last + 1):
+        m = cell_re.match(text, at, limit)
+        if m is None:
+            break
+        g = 1 if m.group(1) is not None else 2
+        spans.append((m.start(g), m.end(g)))
+        if not text.startswith(delim, m.end()):
+            break
+        at = m.end() + 1
+    return spans
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1064,14 +1180,18 @@ def _spaces(text: str, pos: int) -> int:
 
 
 def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
-    """``set "NAME=a&b;c"``, ``'password=a#b'``: a string holding one assignment and no space
-    keeps ``&;#`` in the value, up to its closing quote."""
+    """``set "NAME=a&b;c"``, ``'password=a#b'``, systemd's ``Environment="NAME=a b"``: a
+    string holding one assignment keeps ``&;#`` and spaces in the value, up to its closing
+    quote."""
     close = text.find(text[quote_at], vpos, vpos + 1024)
     if close <= vpos or text[close - 1] == "\\":
         return None
-    if any(c.isspace() for c in text[vpos:close]):
+    if _NEXT_PAIR_RE.search(text, vpos, close) is not None:
         return None  # "host=db password=x user=y": a conninfo, its values end at a space
     return _Value(vpos, close, False, True, True)
+
+
+_NEXT_PAIR_RE = _lazy("_NEXT_PAIR_RE", r"\s[\w.\-]{1,64}=")
 
 
 def _php_variable(text: str, start: int) -> bool:
@@ -1127,6 +1247,23 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if prose is not None:
             # Markdown prose: "Set `API_KEY` to `value`": the value is a literal in backticks.
             return _value_at(text, prose.end(), mode="token", literal=True)
+        special = text.startswith(_AFTER_NAME_SPECIAL, end)  # one test for the two forms below
+        cell = _markdown_cell(text, start, end) if special else None
+        if cell is not None:
+            return cell
+        if (
+            special
+            and text.startswith(" `", end)
+            and strength == _STRONG
+            and text[start:end].lower() not in _STRONG_LAST_TOKENS
+            and not text.startswith("``", end + 1)
+        ):
+            # Prose with a code span: "log in with password `X`": a password-shaped word (not
+            # after the verb "pass": "pass `check_0d=True`").
+            value = _value_at(text, end + 1, mode="token", literal=True)
+            if value is not None:
+                value.comment = True
+            return value
         if end < len(text) and text[end] == "," and _at_line_start(text, start):
             # A CSV row "name,value,...": a name there could as well head a column of names,
             # so the value counts only when it looks generated (loose).
@@ -1148,7 +1285,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if value is not None:
                 value.comment = True
             return value
-        if said is not None and strength == _STRONG and said.group().strip() in ("is", "was"):
+        if (
+            said is not None
+            and strength == _STRONG
+            and said.group().split()[:1] in (["is"], ["was"])
+        ):
             # Prose outside a comment (a commit message, a PR text): "the password is X." —
             # again only a password-shaped word counts ("is incorrect", "is stored" do not),
             # and the word runs to a space (prose has no ";" or "&" separators).
@@ -1245,19 +1386,31 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             # or struct literal in code (YAML scalars do not end in a comma), whose unquoted
             # value is an expression unless it looks generated.
             return _value_at(text, vpos, mode="token", literal=True, loose=True)
-        # YAML: unquoted values are literal strings and run to the end of the line.
-        return _value_at(text, vpos, mode="rest", literal=True)
+        # YAML: unquoted values are literal strings and run to the end of the line, and on
+        # over more indented lines (a multi-line plain scalar).
+        value = _value_at(text, vpos, mode="rest", literal=True)
+        if value is not None and not value.quoted:
+            _plain_continuation(text, value, _spaces(text, line_start))
+        return value
     if op in _ASSIGN_OPS and not spaced and _ENV_PREFIX_RE.fullmatch(text, line_start, start):
         if op == "=" and "." in text[start:end] and line_start == head:
             # A dotted name cannot be a shell variable: a .properties line, whose value is the
             # rest of the line (";", "&", "#" and spaces included), continued by a backslash.
             return _value_at(text, vpos, mode="props", literal=True)
+        if op == "=" and _YAML_ITEM_RE.fullmatch(text, line_start, start) is not None:
+            # docker-compose's "- NAME=value" list item: a YAML plain scalar, so the value is
+            # the rest of the line, spaces included (a " #" starts a comment).
+            return _value_at(text, vpos, mode="rest", literal=True)
         # An unindented NAME=value line: .env, .npmrc, shell.
         return _value_at(text, vpos, mode="env", literal=True)
     if at_line_start and op in _ASSIGN_OPS and spaced:
         # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
-        # Make's ?= and ::= assign text, never an expression.
-        return _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
+        # Make's ?= and ::= assign text, never an expression. An INI value goes on over more
+        # indented lines (configparser's multi-line values), like a YAML plain scalar.
+        value = _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
+        if value is not None and not value.quoted:
+            _plain_continuation(text, value, _spaces(text, line_start))
+        return value
     before = text[line_start:start]
     if (start > 0 and text[start - 1] in "?&;") or _FLAG_CONTEXT_RE.search(before) is not None:
         if text[start - 1] in "?&" and text.startswith(('"', "'"), vpos):
@@ -1275,8 +1428,9 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         return _value_at(text, vpos, mode="token", literal=True)
     if op == ":" and _YAML_FLOW_RE.match(text, line_start, start) is not None:
         # "db: {user: app, password: x}": a YAML flow mapping, whose plain values are
-        # literals (an identifier there still has to look generated: it could be JS).
-        return _value_at(text, vpos, mode="token", literal=True, loose=True)
+        # literals ending at "," "}" "]" (an identifier there still has to look generated: it
+        # could be JS).
+        return _value_at(text, vpos, mode="flow", literal=True, loose=True)
     if op == "=" and not spaced and _kv_before(before):
         # "host=db user=app password=x": a conninfo or option string, whose values are literal
         # and end at a space (a glued "&" or ";" is part of them: no query string has spaces).
@@ -1289,6 +1443,31 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
 _CODE_FIELD_END_RE = _lazy("_CODE_FIELD_END_RE", r"[^\n]{0,1024}?,[ \t]*(?://[^\n]*)?\r?$", re.M)
 _XML_SETTING_RE = _lazy("_XML_SETTING_RE", r"[\"'][^<>\n]{0,256}>\s{0,256}<value>")
 _LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+
+
+# A Markdown table row "| DB password | `value` |": the name ends its cell, the value is the
+# next cell (a code span or plain text); only a password-shaped or random value counts there,
+# a cell is as often a description ("stored in Vault").
+_AFTER_NAME_SPECIAL = (" |", "\t|", "|", " `")
+_MD_ROW_HEAD_RE = _lazy("_MD_ROW_HEAD_RE", r"[ \t]*\|[^|\n]{0,256}\Z")
+_MD_CELL_RE = _lazy(
+    "_MD_CELL_RE",
+    r"[ \t]*\|[ \t]*(?:`([^`\n]{1,512})`|([^|`\s][^|`\n]{0,511}?))[ \t]*(?:\||$)",
+    re.M,
+)
+
+
+def _markdown_cell(text: str, start: int, end: int) -> _Value | None:
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    if _MD_ROW_HEAD_RE.match(text, line_start, start) is None:
+        return None
+    m = _MD_CELL_RE.match(text, end)
+    if m is None:
+        return None
+    g = 1 if m.group(1) is not None else 2
+    value = _Value(m.start(g), m.end(g), g == 1, True)
+    value.comment = True
+    return value
 
 
 def _directive_value(text: str, vpos: int) -> _Value | None:
@@ -1312,7 +1491,7 @@ _KV_WORD_RE = _lazy("_KV_WORD_RE", r"[\"']?[\w.\-]{1,64}=[^\s=,()\"']{1,256}")
 _QUOTE_STARTS = ("", '"', "'", "\\", "{")
 _CONN_VALUE_RE = _lazy("_CONN_VALUE_RE", r"[^;\"'\s]{1,1024}(?=[;\"']|\s|\Z)")
 _ODBC_BRACED_RE = _lazy("_ODBC_BRACED_RE", r"\{((?:[^}\n]|\}\}){1,1024})\}(?=[;\"'\s]|\Z)")
-_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?[\w.\-]{1,128}:[ \t]+\{[^=\n]*\Z")
+_YAML_FLOW_RE = _lazy("_YAML_FLOW_RE", r"[ \t]*(?:-[ \t]+)?(?:[\w.\-]{1,128}:[ \t]+)?\{[^=\n]*\Z")
 
 
 def _kv_before(before: str) -> bool:
@@ -1352,7 +1531,9 @@ def _name_value_pair(text: str, start: int, end: int) -> _Value | None:
 
 # A YAML node's properties: an anchor (&name) and/or a core tag (!!str), then the value. Not
 # local tags: !vault holds ciphertext, CloudFormation's !Ref and !Sub name other values.
-_YAML_PROPS_RE = _lazy("_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary))[ \t]+){1,2}")
+_YAML_PROPS_RE = _lazy(
+    "_YAML_PROPS_RE", r"(?:(?:&[\w.\-]{1,64}|!!(?:str|binary)|!unsafe)[ \t]+){1,2}"
+)
 _YAML_BLOCK_HEAD_RE = _lazy("_YAML_BLOCK_HEAD_RE", r"[|>][-+1-9]{0,2}[ \t]*\r?\n")
 _YAML_LINE_RE = _lazy("_YAML_LINE_RE", r"([ \t]*)([^\r\n]{0,4096}?)[ \t]*\r?(?:\n|\Z)")
 # Bounds per hit (a PEM key of 4096 bits is ~51 lines, ~3.3 KB): a text of nested
@@ -1388,11 +1569,36 @@ def _yaml_block(text: str, vpos: int) -> _Value | None:
         at = m.end()
     if start < 0:
         return None
-    value = _Value(start, end, False, True)
+    value = _Value(start, end, True, True)  # a block scalar is a string, like a quoted one
     if len(words) > 1:
         one_word_lines = not any(" " in w or "\t" in w for w in words)
         value.content = "".join(words) if one_word_lines else " ".join(words)
     return value
+
+
+# A YAML plain scalar goes on over the next lines that are more indented than its key and
+# start no other node (a key, a list item, a comment). What is judged stays the first line, so
+# this only widens a finding: "client_secret: abc\n    def" hides "def" too.
+_PLAIN_LINES = 8
+_PLAIN_LINE_RE = _lazy(
+    "_PLAIN_LINE_RE", r"\r?\n([ \t]{1,64})([^\s#\-?:,\[\]{}&*!|>'\"%@`][^\n]{0,1023})"
+)
+
+
+def _plain_continuation(text: str, value: _Value, key_indent: int) -> None:
+    at, end = value.end, value.end
+    for _ in range(_PLAIN_LINES):
+        m = _PLAIN_LINE_RE.match(text, at)
+        if m is None or len(m.group(1)) <= key_indent:
+            break
+        line = m.group(2)
+        if _KEY_LINE_RE.match(line) is not None or ": " in line or " #" in line:
+            break
+        end = at = m.start(2) + len(line.rstrip())
+    if end != value.end:
+        if value.content is None:
+            value.content = text[value.start : value.end]
+        value.end = end
 
 
 def _at_line_start(text: str, start: int) -> bool:
@@ -1429,14 +1635,14 @@ def _sql_role(text: str, start: int) -> bool:
     return _SQL_ROLE_RE.search(_line_before(text, start)) is not None
 
 
+# A word that a positional assignment's line has before its name (one search, in C, is
+# cheaper than a str.rfind per word: this runs for most names).
+_POSITIONAL_HINT_RE = _lazy("_POSITIONAL_HINT_RE", r"define|set|ENV|Env|_param")
+
+
 def _positional_assignment(text: str, start: int) -> str | None:
     """``"c"`` for ``#define NAME value``, ``"shell"`` for fish's ``set -gx NAME value``."""
-    lo = max(0, start - 24)
-    if (
-        text.rfind("define", lo, start) < 0
-        and text.rfind("set", lo, start) < 0
-        and text.rfind("ENV", lo, start) < 0
-    ):
+    if _POSITIONAL_HINT_RE.search(text, max(0, start - 24), start) is None:
         return None  # the common case, decided without finding the line start
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
     if _DEFINE_RE.fullmatch(text, line_start, start) is not None:
@@ -1445,14 +1651,24 @@ def _positional_assignment(text: str, start: int) -> str | None:
         return "docker"
     if _CONFIG_SET_RE.search(text, max(line_start, start - 64), start) is not None:
         return "shell"
+    if _SERVER_ENV_RE.fullmatch(text, line_start, start) is not None:
+        return "shell"
     return "shell" if _FISH_SET_RE.fullmatch(text, line_start, start) is not None else None
 
 
 def _value_at(
-    text: str, vpos: int, *, mode: str, literal: bool, loose: bool = False
+    text: str, vpos: int, *, mode: str, literal: bool, loose: bool = False, adjacent: bool = False
 ) -> _Value | None:
+    """The value at ``vpos``, delimited by how it is written: quoted (any quoting the syntaxes
+    here have), a heredoc, or unquoted per ``mode`` ("token", "env", "rest", "props", "flow").
+    ``adjacent``: literals separated by white space only are one ("a" "b" in C and Python; in
+    a shell they are two words)."""
     if vpos >= len(text):
         return None
+    if text.startswith(("$'", "<<", '@"', "@'", "r#", "br#", "[[", "[="), vpos):
+        special = _special_string(text, vpos)
+        if special is not None:
+            return special
     if text[vpos] in _WRAPPER_STARTS:
         w = _WRAPPER_RE.match(text, vpos)
         if w is not None:
@@ -1469,9 +1685,13 @@ def _value_at(
         return _triple_quoted(text, vpos, ch)
     quoted = _quoted_res().get(ch)
     if quoted is not None:
-        return _quoted_value(text, vpos, ch, quoted)
+        return _quoted_value(text, vpos, ch, quoted, adjacent or mode != "env")
     if ch == "(" and mode != "env":
         return _concatenated(text, vpos)
+    if mode == "flow":
+        flow = _FLOW_SCALAR_RE.match(text, vpos)
+        chunk = _TRAILING_COMMENT_RE.sub("", flow.group()).rstrip() if flow is not None else ""
+        return _Value(vpos, vpos + len(chunk), False, literal, loose) if chunk else None
     if mode in ("rest", "props"):
         rest = _REST_RE.match(text, vpos)
         assert rest is not None
@@ -1491,13 +1711,16 @@ def _value_at(
     return _Value(vpos, tm.end(), False, literal, loose)
 
 
-def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Value | None:
+def _quoted_value(
+    text: str, vpos: int, ch: str, quoted: re.Pattern[str], adjacent: bool = True
+) -> _Value | None:
     qm = quoted.match(text, vpos)
     if qm is None and ch == "'":
         qm = _RAW_SQ_RE.match(text, vpos)
     if qm is None:
-        # An unterminated quote is a multi-line string or prose: not a value we can delimit.
-        return None
+        # Not closed on its line: a multi-line string (YAML and shell quotes may span lines),
+        # or prose with a stray quote (then no closing quote ends a line soon after).
+        return _multiline_quoted(text, vpos, ch) if ch in "\"'" else None
     doubled = _doubled_res().get(ch)
     if doubled is not None and text.startswith(ch, qm.end()):
         # 'it''s' (YAML, SQL, PowerShell), @"a""b" (C#), or Python's 'a' 'b' glued: one value.
@@ -1506,23 +1729,145 @@ def _quoted_value(text: str, vpos: int, ch: str, quoted: re.Pattern[str]) -> _Va
             qm = dm
     value = _Value(qm.start(1), qm.end(1), True, True)
     if qm.end() < len(text) and text[qm.end()] in _CONCAT_STARTS:
-        _concatenated_literals(text, qm.end(), value, qm.group(1))
+        _concatenated_literals(text, qm.end(), value, qm.group(1), adjacent)
     return value
+
+
+# A YAML (or shell) quoted scalar over several lines: the closing quote ends a later line. The
+# span covers every line; what is judged is its first line (a line break folds to a space, so
+# a wrapped token is judged by its first half, and a wrapped sentence stays prose).
+_QUOTED_LINES = 4
+_QUOTED_LINE_RE = _lazy("_QUOTED_LINE_RE", r"[^\n]{0,1024}")
+_CLOSE_AT_END_RE = _lazy("_CLOSE_AT_END_RE", r"[ \t]*(?:#[^\n]*)?,?\r?(?:\n|\Z)")
+
+
+def _multiline_quoted(text: str, vpos: int, ch: str) -> _Value | None:
+    first = _QUOTED_LINE_RE.match(text, vpos + 1)
+    assert first is not None
+    head = first.group().rstrip("\r")
+    if not head.strip() or ch in head or first.end() >= len(text):
+        return None
+    at = first.end() + 1
+    for _ in range(_QUOTED_LINES):
+        line = _QUOTED_LINE_RE.match(text, at)
+        assert line is not None
+        close = text.find(ch, at, line.end())
+        if close >= 0:
+            if text[close - 1] == "\\" or _CLOSE_AT_END_RE.match(text, close + 1) is None:
+                return None
+            if not text[at:close].strip():
+                return None
+            value = _Value(vpos + 1, close, True, True)
+            value.content = head.strip()
+            return value
+        if not line.group().strip() or line.end() >= len(text):
+            return None  # a blank line or the end: no closing quote near, prose
+        at = line.end() + 1
+    return None
+
+
+def _special_string(text: str, vpos: int) -> _Value | None:
+    """Strings whose delimiters are not a plain quote: shell $'…', heredocs, PowerShell
+    here-strings, Lua long brackets, Rust raw strings."""
+    ch = text[vpos]
+    if ch == "$":
+        return _ansi_c_value(text, vpos)
+    if ch == "<":
+        return _heredoc_value(text, vpos)
+    special = {"@": _PS_HERE_STRING_RE, "[": _LUA_LONG_RE}.get(ch, _RUST_RAW_RE)
+    m = special.match(text, vpos)
+    return None if m is None or not m.group(2).strip() else _Value(m.start(2), m.end(2), True, True)
+
+
+# PowerShell here-strings: @" or @' ending its line, the text, then "@ or '@ at a line start.
+_PS_HERE_STRING_RE = _lazy("_PS_HERE_STRING_RE", r"@([\"'])[ \t]*\r?\n(.{1,4096}?)\r?\n\1@", re.S)
+# Lua long brackets: [[…]], [==[…]==] (no escapes).
+_LUA_LONG_RE = _lazy("_LUA_LONG_RE", r"\[(=*)\[(.{1,4096}?)\]\1\]", re.S)
+# Rust raw strings: r"…", r#"…"#, br##"…"## (no escapes; a quote inside needs a #).
+_RUST_RAW_RE = _lazy("_RUST_RAW_RE", r"b?r(#{1,4})\"(.{0,4096}?)\"\1")
+
+
+# Shell's ANSI-C quoting: $'a\'b\x21' (backslash escapes, an escaped quote inside).
+_ANSI_C_RE = _lazy("_ANSI_C_RE", r"\$'((?:[^'\\\n]|\\.){1,4096})'")
+
+
+def _ansi_c_value(text: str, vpos: int) -> _Value | None:
+    m = _ANSI_C_RE.match(text, vpos)
+    return None if m is None else _Value(m.start(1), m.end(1), True, True)
+
+
+# A heredoc as a value: HCL's password = <<EOT / <<-EOT, Ruby's <<~EOS, PHP's <<<'EOT'. Its
+# lines up to the delimiter line are the string.
+_HEREDOC_VALUE_RE = _lazy(
+    "_HEREDOC_VALUE_RE", r"<<<?[-~]?[ \t]*([\"']?)([A-Za-z_][A-Za-z0-9_]{0,31})\1[ \t]*\r?\n"
+)
+_HEREDOC_SPAN = 8192
+_HEREDOC_LINES = 32
+
+
+def _heredoc_value(text: str, vpos: int) -> _Value | None:
+    head = _HEREDOC_VALUE_RE.match(text, vpos)
+    if head is None:
+        return None
+    close = _heredoc_end(text, head.end(), head.group(2))
+    if close < 0:
+        return None
+    start, end = head.end(), close
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Value(start, end, True, True) if end > start else None
+
+
+def _heredoc_end(text: str, body: int, word: str) -> int:
+    """Where the line holding only the delimiter ``word`` starts (indented, maybe with a ";"),
+    within ``_HEREDOC_LINES`` lines; -1 if none (a value that long is no password, and a text
+    of many heads must not make each read far)."""
+    at, limit = body, min(len(text), body + _HEREDOC_SPAN)
+    for _ in range(_HEREDOC_LINES):
+        nl = text.find("\n", at, limit)
+        line = text[at : nl if nl >= 0 else limit].strip(" \t\r")
+        if line == word or line == word + ";":
+            return at
+        if nl < 0 or "<<" in line:
+            return -1  # (another head: a heredoc of heads holds no password)
+        at = nl + 1
+    return -1
+
+
+# A plain scalar in a YAML flow collection ({user: app, password: x}) ends at "," "}" "]";
+# "{" and "[" cannot be in it either, except in a ${reference}.
+_FLOW_SCALAR_RE = _lazy("_FLOW_SCALAR_RE", r"(?:\$\{[^}\n]{0,256}\}|[^,\[\]{}\n]){1,4096}")
 
 
 # "part one" + "part two" (JS, Java, Go, C#), 'a' . 'b' (PHP), "a" .. "b" (Lua), "a" & "b"
 # (VB): literals joined by an operator are one value. Only literal parts: "Bearer " + token
 # stays the scheme alone.
-_CONCAT_STARTS = frozenset(" \t+.&")
+_CONCAT_STARTS = frozenset(" \t+.&\\\"'")
 _CONCAT_OP_RE = _lazy("_CONCAT_OP_RE", r"[ \t]*(?:\+|\.\.|\.|&)\s{0,64}(?=[\"'])")
+# No operator: C, Python, Go (in parentheses) and SQL join adjacent literals, also across a
+# backslash-newline (#define K "a" \ "b"); a shell joins only glued pieces ('ab'"cd").
+_ADJACENT_RE = _lazy("_ADJACENT_RE", r"(?:[ \t]*\\?\r?\n)?[ \t]*(?=[\"'])")
 _CONCAT_PARTS = 8
 
 
-def _concatenated_literals(text: str, at: int, value: _Value, first: str) -> None:
+def _concatenated_literals(
+    text: str, at: int, value: _Value, first: str, adjacent: bool = True
+) -> None:
     parts = [first]
     for _ in range(_CONCAT_PARTS):
+        if text.startswith(("\\'", '\\"'), at):
+            # A shell word 'it'\''s': an escaped quote glued between quoted pieces.
+            parts.append(text[at + 1])
+            value.end, at = at + 2, at + 2
+            continue
         op = _CONCAT_OP_RE.match(text, at)
-        if op is None:
+        if op is None and text[at : at + 1] in "\"'":
+            op = _ADJACENT_RE.match(text, at)  # glued: one shell word, one Python string
+        elif op is None and adjacent:
+            op = _ADJACENT_RE.match(text, at)
+        if op is None or op.end() >= len(text):
             break
         quote = text[op.end()]
         if text.startswith(quote * 3, op.end()):
@@ -1782,7 +2127,9 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if _NUMBER_RE.fullmatch(v) and len(v) < 6:
         return False
-    if _is_prose(v) and not (ctx.quoted and _is_passphrase(v, name)):
+    if _is_prose(v) and not (
+        (ctx.quoted or (ctx.literal and _bare_passphrase(v))) and _is_passphrase(v, name)
+    ):
         return False
     if strength == _KEYISH:
         # A weak name ("key", "signature") needs a random-looking value, and not a hex
@@ -1849,18 +2196,45 @@ _LABEL_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Unquoted, a passphrase is still a literal where the syntax makes values strings (INI, YAML):
+# four to six lowercase words (and a number), none of them a word of code or of a note about
+# where the value is ("see ops team wiki").
+_DICEWARE_RE = _lazy("_DICEWARE_RE", r"[a-z]{3,12}(?: [a-z]{3,12}){3,5}(?: [0-9]{1,6})?")
+_NOTE_WORDS = frozenset(
+    {"see", "ask", "use", "get", "set", "via", "stored", "vault", "team", "admin", "file", "env",
+     "environment", "manager", "value", "same", "above", "below", "docs", "wiki", "page", "read",
+     "keychain", "keyring", "prompt", "prompted", "generated", "random", "later", "runtime"}
+)  # fmt: skip
+
+
+def _bare_passphrase(v: str) -> bool:
+    return _DICEWARE_RE.fullmatch(v) is not None and not any(w in _NOTE_WORDS for w in v.split())
+
+
+_CODE_WORDS = frozenset(
+    {"and", "not", "for", "else", "await", "lambda", "yield", "new", "return", "from", "import",
+     "then", "elif", "unless", "when", "case", "with", "async", "def", "let", "var", "const"}
+)  # fmt: skip
+
+
 def _is_passphrase(value: str, name: str) -> bool:
     """A quoted multi-word value under a password name: a passphrase, unless it is a label."""
     words = value.lower().split()
     if not _PASSWORD_NAME_RE.search(name) or not 2 <= len(words) <= 6:
         return False
-    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS for w in words)
+    return not any(w.strip(".,!?:;'\"()") in _LABEL_WORDS or w in _CODE_WORDS for w in words)
+
+
+# A symbol no identifier, path or version holds (they have "-", "_", ".", "/", ":").
+_PASSWORD_SYMBOL_RE = _lazy("_PASSWORD_SYMBOL_RE", r"[!#$%&*+=?@^~]")
 
 
 def _password_shaped(value: str) -> bool:
     """A single word that mixes character kinds the way chosen passwords do (not a word)."""
-    if len(value) < 8 or any(c.isspace() for c in value) or _is_wordy(value):
+    if len(value) < 8 or any(c.isspace() for c in value):
         return False
+    if _is_wordy(value) and not (_four_kinds(value) and _PASSWORD_SYMBOL_RE.search(value)):
+        return False  # (but "Hjplqk&TN%4fma" is no identifier: every kind, and "&" "%")
     kinds = (
         any(c.islower() for c in value)
         + any(c.isupper() for c in value)
@@ -1885,8 +2259,18 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
         return _YAML_SYNTAX_RE.fullmatch(value) is None
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
-    # is clearly a random token.
-    return not _SOFT_CODE_RE.match(value) and _looks_random(value)
+    # is clearly a random token, or a chosen password no expression could be ("a#b", "x!y":
+    # no language here glues "#" or "~" to a letter, or puts "!" between two).
+    if _SOFT_CODE_RE.match(value):
+        return False
+    return _looks_random(value) or (
+        _NOT_EXPRESSION_RE.search(value) is not None and _password_shaped(value)
+    )
+
+
+_NOT_EXPRESSION_RE = _lazy(
+    "_NOT_EXPRESSION_RE", r"[A-Za-z0-9][#~]|[#~][A-Za-z0-9]|[A-Za-z0-9]![A-Za-z0-9]"
+)
 
 
 def _names_a_secret(value: str) -> bool:
@@ -1941,8 +2325,10 @@ _GLUED_P_RE = _lazy(
 )
 _SPACED_P_RE = _lazy(
     "_SPACED_P_RE",
-    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$-][^\s]{0,255}))",
+    r"[ \t]-[pa][ \t]+(?:'([^'\n]{1,256})'|\"([^\"\n]{1,256})\"|([^\s'\"$][^\s]{0,255}))",
 )
+# A user flag earlier in the same command: "-u NAME -p VALUE" is a login, whatever the tool.
+_USER_FLAG_RE = _lazy("_USER_FLAG_RE", r"(?:^|[ \t])(?:-u|--user(?:name)?)(?:[ \t]+|=)[^\s-]")
 _MYSQL_CMD_RE = _lazy("_MYSQL_CMD_RE", r"\b(?:mysql\w*|mariadb[\w\-]*)\b")
 _SPACED_P_CMD_RE = _lazy(
     "_SPACED_P_CMD_RE",
@@ -2181,10 +2567,18 @@ def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     m = _SPACED_P_RE.match(text, pos)
     if m is None:
         return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    word = m.group(g)
+    if g == 3 and word[0] == "-" and (word.startswith("--") or not _password_shaped(word)):
+        return  # the next flag ("-p -h db"), not a value that starts with "-" ("-Xk9~mQ2p")
     flag_cmd = _SPACED_A_CMD_RE if text[pos + 2] == "a" else _SPACED_P_CMD_RE
     if flag_cmd.search(before) is not None:
-        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", word, quoted=g < 3)
+    elif text[pos + 2] == "p" and _USER_FLAG_RE.search(before) is not None:
+        # "tool -u admin -p VALUE" (influx, rabbitmqadmin, ...): -p after a user is its
+        # password; unquoted, only a password-shaped word (-p is a port for some tools).
+        if g < 3 or _password_shaped(word):
+            _add_literal(out, m.start(g), m.end(g), "password-flag", word, quoted=g < 3)
 
 
 # Go MySQL driver DSNs: user:password@tcp(host)/db, @unix(/sock); Oracle thin: user/pass@host.
@@ -2854,8 +3248,33 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
                 handler(text, pos, literal, cands)
     _discord_bots(text, cands)
     if cands:
+        _wrapped_values(text, cands)
         cands.extend(_echoes(text, cands))
     return cands, markers
+
+
+# A backslash at the end of a line joins the next line to the value before it, in every syntax
+# that has one: a shell word (quoted or not), a C/Python string, a .properties value, a YAML
+# double-quoted scalar, a Makefile line. So a finding that ends there (or just after the
+# backslash) goes on over the next line's first word: "Bearer abc\<newline>def" is one token.
+_WRAPPED_RE = _lazy("_WRAPPED_RE", r"\\\r?\n[ \t]{0,64}([^\s\"'`\\,;]{1,4096})")
+_MAX_WRAPS = 8
+
+
+def _wrapped_values(text: str, cands: list[_Cand]) -> None:
+    for i, (start, end, kind, prio) in enumerate(cands):
+        at = end - 1 if text[end - 1 : end] == "\\" else end
+        if not text.startswith("\\", at):
+            continue  # the common case: one comparison per finding
+        new_end = end
+        for _ in range(_MAX_WRAPS):
+            m = _WRAPPED_RE.match(text, at)
+            if m is None or _KEY_LINE_RE.match(text, m.start(1)) is not None:
+                break  # (a "name=" line starts a new entry, as _continued_lines decides)
+            new_end = at = m.end()
+            if not text.startswith("\\", at):
+                break
+        cands[i] = (start, new_end, kind, prio)
 
 
 # A secret found once is a secret wherever else it appears nearby: the password of
@@ -2870,22 +3289,38 @@ _ECHO_WINDOW = 4096
 def _echoes(text: str, cands: list[_Cand]) -> list[_Cand]:
     out: list[_Cand] = []
     find = text.find
-    for start, end, kind, prio in cands:
+    repeated: dict[str, list[_Cand]] = {}
+    for cand in cands:
+        start, end, kind, prio = cand
         if end - start < _ECHO_MIN or end - start > 1024 or prio <= _PRIO_CONTEXT:
             continue  # (a context guess, "a 40-character word near 'aws'", is not spread)
         value = text[start:end]
         lo, hi = max(0, start - _ECHO_WINDOW), min(len(text), end + _ECHO_WINDOW)
         # Searched before the value is judged: most values occur once, and the search (two
         # C-level finds) costs less than judging the value's shape.
-        at = find(value, lo, start)
-        if at < 0:
-            at = find(value, end, hi)
-        if at < 0 or not _echo_worthy(value):
+        if find(value, lo, start) >= 0 or find(value, end, hi) >= 0:
+            repeated.setdefault(value, []).append(cand)
+    for value, found in repeated.items():
+        if not _echo_worthy(value):
             continue
-        while at >= 0:
-            if at != start:
-                out.append((at, at + len(value), kind, _PRIO_CONTEXT))
-            at = find(value, at + len(value), hi)
+        # One pass over the union of the windows of every finding of this value: a text of
+        # thousands of the same finding must not make each of them search its window.
+        known = {start for start, _, _, _ in found}
+        kind = found[0][2]
+        windows = sorted(
+            (max(0, s - _ECHO_WINDOW), min(len(text), e + _ECHO_WINDOW)) for s, e, _, _ in found
+        )
+        lo, hi = windows[0]
+        for nlo, nhi in [*windows[1:], (len(text) + 1, 0)]:
+            if nlo <= hi:
+                hi = max(hi, nhi)
+                continue
+            at = find(value, lo, hi)
+            while at >= 0:
+                if at not in known:
+                    out.append((at, at + len(value), kind, _PRIO_CONTEXT))
+                at = find(value, at + len(value), hi)
+            lo, hi = nlo, nhi
     return out
 
 
