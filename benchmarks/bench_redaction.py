@@ -189,6 +189,7 @@ TUNE3 = CORPORA / "secrets_tune3.jsonl"
 TUNE4 = CORPORA / "secrets_tune4.jsonl"
 TUNE5 = CORPORA / "secrets_tune5.jsonl"
 TUNE6 = CORPORA / "secrets_tune6.jsonl"
+PROBE = CORPORA / "secrets_probe.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -217,6 +218,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "tuning: secrets_tune6.jsonl": _load_jsonl(TUNE6),
         "FROZEN eval: secrets_eval.jsonl": _load_jsonl(EVAL_PATH),
         "FROZEN eval: secrets_scanners_eval.jsonl": _load_jsonl(SCANNERS_EVAL),
+        "BLIND probe: secrets_probe.jsonl": _load_jsonl(PROBE),
     }
 
 

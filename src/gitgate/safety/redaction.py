@@ -800,6 +800,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         plural = _collection_strength(name)
         if plural:
             _collection(text, start, end, plural, name, out)
+        elif name.lower() in _CREDENTIAL_MAP_NAMES:
+            _credential_map(text, start, end, name, out)
         return
     if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
         if _csv_column(text, start, end, strength, name, out):
@@ -820,6 +822,10 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         and text[end : end + 1] in (" ", "\t")
     )
     value = _parse_value(text, start, end, is_flag or ps_param, strength)
+    if value is None and strength == _STRONG and not braced:
+        # DBPassword: {Type: String, Default: x}: a parameter or map, not a value.
+        _credential_map(text, start, end, name, out)
+        return
     if value is None or (braced and not value.quoted):
         return
     if ps_param and not value.quoted:
@@ -839,8 +845,44 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
             joined = _SCHEME_RE.match(value.content) or _ANY_SCHEME_RE.match(value.content)
             value.content = value.content[joined.end() :] if joined else value.content
     judged = value.content if value.content is not None else text[vstart:vend]
-    if _value_is_secret(judged, value, strength, name):
+    if _value_is_secret(judged, value, strength, name) and not _sealed(text, start, judged):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# A SealedSecret's spec.encryptedData (Bitnami sealed-secrets) holds ciphertext that only the
+# cluster's controller can open: made to be committed, like SOPS ENC[...] values. The value
+# must look like that ciphertext too (base64 of a 2-byte length prefix, "Ag..."), so a plain
+# password put under such a key is still found.
+_SEALED_VALUE_RE = _lazy("_SEALED_VALUE_RE", r"Ag[A-Za-z0-9+/]{98,}={0,2}")
+_CIPHERTEXT_PARENT_RE = _lazy("_CIPHERTEXT_PARENT_RE", r"[ \t]*encrypted_?data:[ \t]*\r?$", re.I)
+_PARENT_LINES = 16
+
+
+def _sealed(text: str, start: int, value: str) -> bool:
+    """Whether ``value`` is sealed-secrets ciphertext under an ``encryptedData:`` parent."""
+    return _SEALED_VALUE_RE.fullmatch(value) is not None and _under_ciphertext(text, start)
+
+
+def _under_ciphertext(text: str, start: int) -> bool:
+    """Whether the YAML key at ``start`` sits directly under an ``encryptedData:`` parent."""
+    line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
+    indent = _spaces(text, line_start)
+    if (
+        indent == 0
+        or line_start == 0
+        or "encrypted" not in text[max(0, line_start - 4096) : line_start].lower()
+    ):
+        return False
+    end = line_start - 1
+    for _ in range(_PARENT_LINES):
+        begin = text.rfind("\n", 0, end) + 1
+        width = _spaces(text, begin)
+        if begin + width < end and text[begin + width] != "#" and width < indent:
+            return _CIPHERTEXT_PARENT_RE.match(text, begin, end) is not None
+        if begin == 0:
+            return False
+        end = begin - 1
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -995,6 +1037,51 @@ def _collection(
         if not _collection_item_shaped(judged.strip(), passwords):
             continue
         if _value_is_secret(judged, value, strength, name):
+            out.append((value.start, value.end, _assignment_kind(name), _PRIO_GENERIC))
+
+
+# A secret-named key that opens a map instead of holding a value: a template parameter whose
+# default is the secret (CloudFormation/SAM ``DBPassword: {Type: String, Default: x}``, like
+# Terraform's ``default =``), or a map from host to credential (composer's auth.json
+# ``"github-oauth": {"github.com": "token"}``, ``tokens: {registry.example.com: x}``).
+_DEFAULT_ENTRY_NAMES = frozenset({"default", "defaultvalue", "default_value"})
+# Documented maps of host -> credential whose own name says no secret word.
+_CREDENTIAL_MAP_NAMES = frozenset(
+    {"github-oauth", "gitlab-oauth", "gitlab-token", "bitbucket-oauth", "forgejo-token"}
+)
+_HOST_KEY_RE = _lazy("_HOST_KEY_RE", r"[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+(?::\d{1,5})?")
+
+
+def _credential_map(text: str, start: int, end: int, name: str, out: list[_Cand]) -> None:
+    m = _COLLECTION_OPEN_RE.match(text, end)
+    if m is None:
+        return
+    if m.group("bracket") is not None:
+        if m.group("op") is None or m.group("bracket") != "{":
+            return  # password[...]: indexing; password{...}: a block of code
+        entries = _bracket_entries(text, m.start("bracket"))
+        loose = True
+    else:
+        if not _at_line_start(text, start - (start > 0 and text[start - 1] in "\"'")):
+            return
+        entries = _block_entries(text, m.end(), _line_indent(text, start))
+        loose = False
+    passwords = _PASSWORD_NAME_RE.search(name) is not None
+    for key, vstart, vend in entries:
+        if key is None:
+            continue
+        default = key.lower() in _DEFAULT_ENTRY_NAMES
+        if not default and _HOST_KEY_RE.fullmatch(key) is None:
+            continue  # Type: String, MinLength: 8, description: ...
+        # A YAML block's plain scalar runs to the line's end; in braces it ends at , } ].
+        mode = "flow" if loose else "rest"
+        value = _value_at(text, vstart, mode=mode, literal=True, loose=loose)
+        if value is None or value.end > vend:
+            continue
+        judged = text[value.start : value.end]
+        if not default and not _collection_item_shaped(judged.strip(), passwords):
+            continue  # "example.com: docs": a host's entry must still look like a secret
+        if _value_is_secret(judged, value, _STRONG, name):
             out.append((value.start, value.end, _assignment_kind(name), _PRIO_GENERIC))
 
 

@@ -147,7 +147,8 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, str]:
 def _allow_spec(name: str, data: dict[str, Any]) -> AllowSpec:
     operands = str(data.get("operands", "files"))
     options = str(data.get("options", "known"))
-    if operands not in ("none", "files", "names", "text", "variables") or options not in ("known", "any"):
+    kinds = ("none", "files", "names", "text", "variables")
+    if operands not in kinds or options not in ("known", "any"):
         raise ValueError(f"commands.toml: bad [allow.{name}]")
     maximum = data.get("max_operands")
     return AllowSpec(
