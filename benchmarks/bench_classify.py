@@ -12,7 +12,9 @@ Corpora (``benchmarks/corpora/``, one command per line: expected decision, class
   before its one miss was fixed);
 * ``commands_eval2.tsv``: a second frozen set (round 7: GTFOBins functions, options that take a
   FILE or run a PROGRAM, spellings of one path, credential stores), committed and scored
-  before that round's rules changed, scored once more at its end.
+  before that round's rules changed, scored once more at its end;
+* ``commands_probe2.tsv``: a second blind probe, written after round 7 was merged and scored
+  once (its header says what it scored).
 
 For each it prints the accuracy, the confusion matrix (rows: expected; columns: classified),
 how many commands expected ``deny`` were classified ``allow``, and the accuracy per class.
@@ -54,6 +56,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_eval2.tsv",
+    "second blind probe (commands_probe2.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe2.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -33,7 +33,12 @@ sys.path.insert(0, str(ROOT / "src"))
 from gitgate.safety.pathpolicy import check_path, export_exclusion_reason  # noqa: E402
 
 CORPORA = ROOT / "benchmarks" / "corpora"
-DEFAULT = (CORPORA / "paths_tune.tsv", CORPORA / "paths_eval.tsv", CORPORA / "paths_eval2.tsv")
+DEFAULT = (
+    CORPORA / "paths_tune.tsv",
+    CORPORA / "paths_eval.tsv",
+    CORPORA / "paths_eval2.tsv",
+    CORPORA / "paths_probe2.tsv",  # blind probe, scored once before its classes were added
+)
 MAX_SAFE_REFUSED = 0.02
 
 

@@ -333,6 +333,18 @@ def test_ansi_c_decoder_agrees_with_bash(pieces: list[str], prefix: str) -> None
     assert decoded == printed
 
 
+@pytest.mark.parametrize(
+    "raw", ["$'\\700'", "$'\\303\\251'", "$'\\xc3\\xa9x'", "$'\\xff'", "$'\\u00e9\\351'"]
+)
+def test_ansi_c_escapes_are_bytes_as_bash_prints_them(raw: str) -> None:
+    printed = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", f"printf %s {raw}"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8", "surrogateescape")
+    assert ansi_c_word(raw) == printed
+
+
 # -- printenv NAME is echo $NAME ---------------------------------------------------------------
 
 

@@ -184,23 +184,31 @@ _WORD_SEGMENT = re.compile(r"\$'((?:[^'\\]|\\.)*)'|'([^']*)'|\"([^\"\\$`]*)\"|([
 
 
 def _ansi_c_body(body: str) -> str | None:
-    """The text of a ``$'...'`` body, or None when an escape is not one this decoder knows."""
-    out: list[str] = []
+    """The text of a ``$'...'`` body, or None when an escape is not one this decoder knows.
+
+    ``\\xHH`` and octal escapes are bytes and ``\\u`` escapes characters, as in bash: the
+    bytes are decoded as UTF-8 at the end (``$'\\303\\251'`` is "é"), and a byte that is no
+    UTF-8 stays an undecodable one (surrogate-escaped), as bash prints it.
+    """
+    out = bytearray()
     position = 0
     for match in _ANSI_ESCAPE.finditer(body):
-        out.append(body[position : match.start()])
+        out += body[position : match.start()].encode("utf-8", "surrogatepass")
         code = match.group(1)
         if code in _ANSI_SIMPLE:
-            out.append(_ANSI_SIMPLE[code])
-        elif code[0] in "xuU":
-            out.append(chr(int(code[1:], 16)) if int(code[1:], 16) <= 0x10FFFF else "\ufffd")
+            out += _ANSI_SIMPLE[code].encode()
+        elif code[0] in "uU":
+            value = int(code[1:], 16)
+            out += (chr(value) if value <= 0x10FFFF else "\ufffd").encode("utf-8", "surrogatepass")
+        elif code[0] == "x":
+            out.append(int(code[1:], 16) & 0xFF)
         elif code[0] in "01234567":
-            out.append(chr(int(code, 8) & 0xFF))
+            out.append(int(code, 8) & 0xFF)
         else:
             return None  # \cX and unknown escapes: bash's rules differ, keep the word computed
         position = match.end()
-    out.append(body[position:])
-    text = "".join(out)
+    out += body[position:].encode("utf-8", "surrogatepass")
+    text = out.decode("utf-8", "surrogateescape")
     return None if "\x00" in text else text  # bash cuts the word at NUL: not what it seems
 
 
