@@ -856,6 +856,7 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 _SEALED_VALUE_RE = _lazy("_SEALED_VALUE_RE", r"Ag[A-Za-z0-9+/]{98,}={0,2}")
 _CIPHERTEXT_PARENT_RE = _lazy("_CIPHERTEXT_PARENT_RE", r"[ \t]*encrypted_?data:[ \t]*\r?$", re.I)
 _PARENT_LINES = 16
+_MAX_PARENT_LINE = 65536  # bounds each step up: sibling values of sealed ciphertext are long
 
 
 def _sealed(text: str, start: int, value: str) -> bool:
@@ -875,7 +876,10 @@ def _under_ciphertext(text: str, start: int) -> bool:
         return False
     end = line_start - 1
     for _ in range(_PARENT_LINES):
-        begin = text.rfind("\n", 0, end) + 1
+        floor = max(0, end - _MAX_PARENT_LINE)
+        begin = text.rfind("\n", floor, end) + 1
+        if begin == 0 and floor > 0:
+            return False  # a line longer than any YAML key line: not this layout
         width = _spaces(text, begin)
         if begin + width < end and text[begin + width] != "#" and width < indent:
             return _CIPHERTEXT_PARENT_RE.match(text, begin, end) is not None
