@@ -1014,22 +1014,38 @@ def _collection_strength(name: str) -> int:
     return _name_strength(name[:-1])
 
 
+def _opened_entries(
+    text: str, start: int, end: int, *, maps_only: bool
+) -> tuple[list[tuple[str | None, int, int]], bool] | None:
+    """The entries of the collection the key at ``start``..``end`` opens, and whether they are
+    code (``loose``: a bare name there is a variable) rather than YAML (a plain scalar is a
+    literal string); None when it opens none.
+
+    ``passwords[i]`` indexes, so ``[`` counts only after ``=`` or ``:``; with ``maps_only``
+    a list never counts, nor ``password{...}`` (a block of code, unlike HCL ``tokens {...}``).
+    """
+    m = _COLLECTION_OPEN_RE.match(text, end)
+    if m is None:
+        return None
+    bracket = m.group("bracket")
+    if bracket is not None:
+        if maps_only and bracket == "[":
+            return None
+        if m.group("op") is None and (bracket == "[" or maps_only):
+            return None
+        return _bracket_entries(text, m.start("bracket")), True
+    if not _at_line_start(text, start - (start > 0 and text[start - 1] in "\"'")):
+        return None
+    return _block_entries(text, m.end(), _line_indent(text, start)), False
+
+
 def _collection(
     text: str, start: int, end: int, strength: int, name: str, out: list[_Cand]
 ) -> None:
-    m = _COLLECTION_OPEN_RE.match(text, end)
-    if m is None:
+    opened = _opened_entries(text, start, end, maps_only=False)
+    if opened is None:
         return
-    if m.group("bracket") is not None:
-        if m.group("op") is None and m.group("bracket") == "[":
-            return  # passwords[i]: indexing, not a literal
-        entries = _bracket_entries(text, m.start("bracket"))
-        loose = True  # {alice: pw} in code: a bare name there is a variable
-    else:
-        if not _at_line_start(text, start - (start > 0 and text[start - 1] in "\"'")):
-            return
-        entries = _block_entries(text, m.end(), _line_indent(text, start))
-        loose = False  # YAML: plain scalars are literal strings
+    entries, loose = opened
     passwords = _PASSWORD_NAME_RE.search(name) is not None
     for key, vstart, vend in entries:
         if key is not None and _entry_name_skipped(key):
@@ -1057,19 +1073,10 @@ _HOST_KEY_RE = _lazy("_HOST_KEY_RE", r"[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,6
 
 
 def _credential_map(text: str, start: int, end: int, name: str, out: list[_Cand]) -> None:
-    m = _COLLECTION_OPEN_RE.match(text, end)
-    if m is None:
+    opened = _opened_entries(text, start, end, maps_only=True)
+    if opened is None:
         return
-    if m.group("bracket") is not None:
-        if m.group("op") is None or m.group("bracket") != "{":
-            return  # password[...]: indexing; password{...}: a block of code
-        entries = _bracket_entries(text, m.start("bracket"))
-        loose = True
-    else:
-        if not _at_line_start(text, start - (start > 0 and text[start - 1] in "\"'")):
-            return
-        entries = _block_entries(text, m.end(), _line_indent(text, start))
-        loose = False
+    entries, loose = opened
     passwords = _PASSWORD_NAME_RE.search(name) is not None
     for key, vstart, vend in entries:
         if key is None:
