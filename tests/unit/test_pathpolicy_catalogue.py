@@ -135,7 +135,17 @@ def test_catalogue_entry_of_a_policy_pattern_is_none() -> None:
         (
             'schema = 1\n[[entry]]\nname = "a"\ncategory = "c"\nreason = "r"\n'
             'patterns = ["a/b"]\nexcept = ["b.example"]\n',
-            "'except' applies only to patterns without '/'",
+            "a name in 'except' needs a pattern without '/'",
+        ),
+        (
+            'schema = 1\n[[entry]]\nname = "a"\ncategory = "c"\nreason = "r"\n'
+            'patterns = ["a/b", "k"]\nexcept = ["a/b.pub"]\n',
+            "a path in 'except' needs a directory pattern",
+        ),
+        (
+            'schema = 1\n[[entry]]\nname = "a"\ncategory = "c"\nreason = "r"\n'
+            'patterns = ["d/"]\nexcept = ["d/public/"]\n',
+            "a path in 'except' names files, not a directory",
         ),
         (
             'schema = 1\n[copies]\nsuffixes = ["/x"]\n[[entry]]\nname = "a"\ncategory = "c"\n'

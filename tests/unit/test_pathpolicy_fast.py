@@ -41,6 +41,7 @@ from gitgate.safety.pathpolicy import (
     _IGNORABLE,
     _IGNORABLE_TABLE,
     _SENSITIVE_EXCEPTIONS,
+    _SENSITIVE_PATH_EXCEPTIONS,
     _SHORT_DOTGIT,
     _SHORT_GITMODULES,
     MAX_COMPONENT_BYTES,
@@ -180,6 +181,12 @@ def _matching_pattern(
             if not reference_matches_pattern(components, pattern, is_dir=is_dir):
                 continue
             if exceptions and _only_excepted(components, pattern, exceptions):
+                continue
+            # Not in 93ccb32: files a directory rule shares (".ssh/*.pub"), added on purpose.
+            if not is_dir and any(
+                reference_matches_pattern(components, shared)
+                for shared in _SENSITIVE_PATH_EXCEPTIONS.get(pattern, ())
+            ):
                 continue
             return pattern
     return None
@@ -564,6 +571,12 @@ PIECES = [
     "credentials.json",
     ".aws",
     ".ssh",
+    "id_rsa.pub",
+    "x.PUB",
+    "meta",
+    "meta.json",
+    ".terraform.d",
+    "plugin-cache",
     "%2e%2e",
     "%252e",
     "%41",

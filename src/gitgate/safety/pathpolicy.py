@@ -282,8 +282,11 @@ class SensitiveEntry:
         category: the family it belongs to (``"cloud"``, ``"database"``...).
         reason: one sentence saying what the files hold.
         patterns: glob patterns (see :func:`matches_pattern`) naming the files.
-        exceptions: names matching one of its patterns without ``/`` that are meant to be
-            shared (templates, public keys).
+        exceptions: what matches a pattern of the entry but is meant to be shared. A name
+            (no ``/``: ``*.example``, ``*.pub``) exempts components that match one of its
+            name patterns; a path (``.ssh/*.pub``, matched like an ``a/b`` pattern) exempts
+            files under one of its directory patterns (``.ssh/``). Neither reaches the
+            entry's other patterns, so a key file is never shared by a directory exception.
     """
 
     name: str
@@ -326,9 +329,13 @@ def _parse_entry(raw: object, index: int) -> SensitiveEntry:
     exceptions = _text_list(raw.get("except", []), f"{where} except", allow_empty=True)
     if any(p.lstrip().startswith("!") for p in patterns):
         raise CatalogueError(f"{where}: '!' (an exemption) is for policies, not the catalogue")
-    if exceptions and all("/" in p for p in patterns):
+    if any("/" not in e for e in exceptions) and all("/" in p for p in patterns):
         # _only_excepted compares component names: a pattern with '/' never names one.
-        raise CatalogueError(f"{where}: 'except' applies only to patterns without '/'")
+        raise CatalogueError(f"{where}: a name in 'except' needs a pattern without '/'")
+    if any("/" in e for e in exceptions) and not any(p.rstrip().endswith("/") for p in patterns):
+        raise CatalogueError(f"{where}: a path in 'except' needs a directory pattern ('dir/')")
+    if any("/" in e and e.rstrip().endswith("/") for e in exceptions):
+        raise CatalogueError(f"{where}: a path in 'except' names files, not a directory")
     return SensitiveEntry(
         str(texts["name"]), str(texts["category"]), str(texts["reason"]), patterns, exceptions
     )
@@ -404,11 +411,23 @@ SENSITIVE_PATTERNS: tuple[str, ...] = tuple(
 # Names that match a sensitive pattern but are meant to be shared: env templates and public
 # keys. Only consulted for the patterns listed as keys.
 _SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
-    pattern: entry.exceptions
+    pattern: names
     for entry in CATALOGUE.entries
-    if entry.exceptions
+    if (names := tuple(e for e in entry.exceptions if "/" not in e))
     for pattern in entry.patterns
     if "/" not in pattern
+}
+
+# Files under a directory rule that are meant to be shared: the public halves in ~/.ssh,
+# gcloud's named configurations, docker contexts' endpoint metadata. Only consulted for the
+# directory patterns listed as keys, and only for files: a directory under such a rule may
+# still hold anything.
+_SENSITIVE_PATH_EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    pattern: paths
+    for entry in CATALOGUE.entries
+    if (paths := tuple(e for e in entry.exceptions if "/" in e))
+    for pattern in entry.patterns
+    if pattern.rstrip().endswith("/")
 }
 _ENTRY_OF_PATTERN: dict[str, SensitiveEntry] = {
     pattern: entry for entry in CATALOGUE.entries for pattern in entry.patterns
@@ -439,8 +458,16 @@ def _matching_pattern(
                 continue
             if exceptions and _only_excepted(components, pattern, exceptions):
                 continue
+            if not is_dir and _path_excepted(components, pattern):
+                continue
             return pattern
     return None
+
+
+def _path_excepted(components: Sequence[str], pattern: str) -> bool:
+    """True when a file under directory ``pattern`` is one its entry shares (``.ssh/*.pub``)."""
+    shared = _SENSITIVE_PATH_EXCEPTIONS.get(pattern)
+    return shared is not None and any(matches_pattern(components, p) for p in shared)
 
 
 def _only_excepted(components: Sequence[str], pattern: str, exceptions: Sequence[str]) -> bool:
