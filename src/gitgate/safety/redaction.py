@@ -22,6 +22,7 @@ The module is pure: standard library only, no I/O.
 from __future__ import annotations
 
 import _thread  # its lock is threading.Lock; threading itself is ~1 ms of the hook's start
+import binascii
 import math
 import re
 import zlib
@@ -307,13 +308,9 @@ _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
     r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
 )
-# A quoted user:password runs to the closing quote (spaces and shell operators included).
-_CURL_USER_RE = _lazy(
-    "_CURL_USER_RE",
-    r"(?:-u|--user)[ =]+(?:'[^\s:'\"]{0,256}:([^'\n]{1,1024})'"
-    r"|\"[^\s:'\"]{0,256}:([^\"\n]{1,1024})\""
-    r"|['\"]?[^\s:'\"]{0,256}:([^\s'\"]{1,1024}))",
-)
+_CURL_USER_RE = _lazy("_CURL_USER_RE", r"(?:-u|--user)(?:[ \t]+|=)")
+_SHELL_WORD_MAX = 2048
+_WORD_BREAKS = frozenset(" \t\r\n;|&<>()")
 
 
 # A password with "/" (generated base64 ones have it): only when it cannot be a port and path
@@ -407,14 +404,55 @@ def _cookie_header(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
         at = m.end()
 
 
+def _shell_word(text: str, at: int) -> tuple[str, list[int]] | None:
+    """The shell word at ``at`` as the shell reads it (quotes removed, ``kevin:'pw'`` and
+    ``"id":"pw"`` joined), with the index in ``text`` of each of its characters."""
+    chars: list[str] = []
+    where: list[int] = []
+    i, n = at, min(len(text), at + _SHELL_WORD_MAX)
+    while i < n and text[i] not in _WORD_BREAKS:
+        c = text[i]
+        if c in "'\"":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                if c == '"' and text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`':
+                    j += 1
+                chars.append(text[j])
+                where.append(j)
+                j += 1
+            if j >= n or text[j] != c:
+                return None  # not closed on its line: no word to judge
+            i = j + 1
+            continue
+        if c == "\\" and i + 1 < n:
+            i += 1
+        chars.append(text[i])
+        where.append(i)
+        i += 1
+    return "".join(chars), where
+
+
 def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """curl -u user:password; -u KEY: (Stripe, Mailgun: the API key is the user name and
+    the password is empty, so the user part is the secret)."""
     m = _CURL_USER_RE.match(text, pos)
     if m is None or (pos > 0 and not text[pos - 1].isspace()):
         return
-    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
-    if _is_placeholder(m.group(g), quoted=g < 3):
-        return
-    out.append((m.start(g), m.end(g), "basic-auth-credentials", _PRIO_GENERIC))
+    word = _shell_word(text, m.end())
+    if word is None or ":" not in word[0]:
+        return  # no password given: curl prompts for it
+    value, where = word
+    user, _, password = value.partition(":")
+    if password:
+        first = len(user) + 1
+        if _is_placeholder(password, quoted=True) or len(set(password)) < 3:
+            return  # $PASS, ${{ secrets.X }}, xxx:yyy
+    else:
+        first = 0
+        if _is_placeholder(user) or not (_looks_random(user) or _password_shaped(user)):
+            return
+        value = user
+    out.append((where[first], where[len(value) - 1] + 1, "basic-auth-credentials", _PRIO_GENERIC))
 
 
 def _has_credential_shape(value: str) -> bool:
@@ -576,6 +614,32 @@ def _glued_secret_word(word: str) -> bool:
     return False
 
 
+# Words specific enough to name a secret wherever they sit inside a name written without
+# separators (detect-secrets' keyword plugin matches them anywhere).
+_EMBEDDED_COMPOUNDS = (
+    "apikey", "privatekey", "secretkey", "accesskey", "password", "passwd", "passphrase",
+    "apisecret", "clientsecret", "authtoken", "accesstoken",
+)  # fmt: skip
+# Around such a word, the start of these makes the name about something else: a qualifier
+# (api_key_name, passwordfile), a negation (haspassword, passwordreset) or a plural.
+_SUFFIX_WORDS = tuple(sorted(w for w in _QUALIFIER_TOKENS | _NEVER_TOKENS if len(w) >= 3))
+_PREFIX_WORDS = tuple(sorted(_NEVER_TOKENS))
+
+
+def _embedded_compound(word: str) -> bool:
+    """One word of a name holds such a compound: theapikey, fooapikeyfoo (not NOPASSWORD,
+    passwordfile, passwords)."""
+    for compound in _EMBEDDED_COMPOUNDS:
+        at = word.find(compound)
+        if at < 0:
+            continue
+        before, after = word[:at], word[at + len(compound) :]
+        if after.startswith(("s", *_SUFFIX_WORDS)) or before.endswith(_PREFIX_WORDS):
+            continue
+        return True
+    return False
+
+
 _NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -598,6 +662,8 @@ def _name_strength(name: str) -> int:
     for i, t in enumerate(words):
         if t == "key" and i > 0 and words[i - 1] in _STRONG_KEY_PREFIXES:
             return _STRONG
+    if any(_embedded_compound(t) for t in words):
+        return _STRONG  # theapikey, fooapikeyfoo
     if any(t in _KEYISH_TOKENS for t in words):
         return _KEYISH
     return 0
@@ -619,11 +685,11 @@ _IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
 # the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
-_SEP_HEAD = r"(?P<close>\\?[\"'`])?\]?[ \t]*(?:"
+_SEP_HEAD = r"(?P<close>\\?[\"'`])?(?:\[\]|\])?[ \t]*(?:"
 _SEP_ANNOT = r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))|"
 _SEP_TAIL = (
     r"(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
-    r"|(?P<op>:::=|::=|:=|\?=|\.=|\|\|=|=>|=(?!=)|:(?!:)|>))"
+    r"|(?P<op>:::=|::=|:=|\?=|\.=|\+=|\|\|=|=>|=(?!=)|:(?!:)|>))"
     r"[ \t]*"
 )
 _SEP_RE = _lazy("_SEP_RE", _SEP_HEAD + _SEP_ANNOT + _SEP_TAIL)
@@ -844,9 +910,25 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
             # "Bearer " + "token": the joined literal without its scheme is what is judged.
             joined = _SCHEME_RE.match(value.content) or _ANY_SCHEME_RE.match(value.content)
             value.content = value.content[joined.end() :] if joined else value.content
+    elif scheme is None and strength == _KEYISH and _header_credential(text, start, name):
+        strength = _STRONG  # -H 'Authorization: <uuid>': whatever its shape, it is the secret
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name) and not _sealed(text, start, judged):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
+def _header_credential(text: str, start: int, name: str) -> bool:
+    """The value of an Authorization header given to curl's -H: a credential however it
+    looks (a bare UUID or an OpenShift sha256~ token carries no scheme word)."""
+    return (
+        name.lower() in _CREDENTIAL_HEADERS
+        and start > 0
+        and text[start - 1] in "\"'"
+        and _HEADER_FLAG_RE.search(text, max(0, start - 24), start - 1) is not None
+    )
 
 
 # A SealedSecret's spec.encryptedData (Bitnami sealed-secrets) holds ciphertext that only the
@@ -1540,7 +1622,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
 
 _CODE_FIELD_END_RE = _lazy("_CODE_FIELD_END_RE", r"[^\n]{0,1024}?,[ \t]*(?://[^\n]*)?\r?$", re.M)
 _XML_SETTING_RE = _lazy("_XML_SETTING_RE", r"[\"'][^<>\n]{0,256}>\s{0,256}<value>")
-_LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
+# (nginx and many C-like configuration files end a directive with ";")
+_LINE_REST_RE = _lazy("_LINE_REST_RE", r"[\"'`]?[ \t]*;?[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
 
 
 # A Markdown table row "| DB password | `value` |": the name ends its cell, the value is the
@@ -2130,7 +2213,9 @@ _CUT_EXPR_RE = _lazy("_CUT_EXPR_RE", r"[A-Za-z_$][\w$.]*[\[(]")
 def _is_placeholder(value: str, quoted: bool = False) -> bool:
     v = value.strip().strip("\"'\\")
     low = v.lower()
-    if low in _PLACEHOLDER_WORDS or _PLACEHOLDER_RE.match(v) or _MASK_RE.match(v):
+    if low in _PLACEHOLDER_WORDS or _MASK_RE.match(v):
+        return True
+    if _PLACEHOLDER_RE.match(v) and not _braced_random(v):
         return True
     if not quoted and _CUT_EXPR_RE.fullmatch(v) is not None:
         return True
@@ -2139,7 +2224,7 @@ def _is_placeholder(value: str, quoted: bool = False) -> bool:
     core = [c for c in v if c.isalnum()]
     if len(core) >= 12 and len(set(core)) < 5:
         return True  # a fill pattern: 0000…, abab…
-    if _TEMPLATE_RE.search(v) is None:
+    if _TEMPLATE_RE.search(v) is None or _malformed_template(v):
         return False
     # "NFEq${x}iwJ9" keeps a secret around the template; "${USER}:${PASS}" does not.
     rest = _TEMPLATE_RE.sub("", v)
@@ -2147,6 +2232,64 @@ def _is_placeholder(value: str, quoted: bool = False) -> bool:
     kinds = any(c.islower() for c in rest_core) + any(c.isupper() for c in rest_core)
     kinds += any(c.isdigit() for c in rest_core)
     return len(rest_core) < 6 or _is_wordy(rest_core) or kinds < 2
+
+
+_TEMPLATE_DELIMS = (("${{", "}}"), ("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("#{", "}"), ("${", "}"), ("$(", ")"))
+_CLOSERS = {")": "(", "]": "["}
+# What may follow a template opener the value was cut after ("{{ vault_pw", "${DB_").
+_OPEN_TAIL_RE = _lazy("_OPEN_TAIL_RE", r"[\w\s.\-|'\"():,\[\]]*")
+
+
+_ALL_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def _nests(value: str) -> bool:
+    """Whether every closing bracket of ``value`` closes the last one opened, as in code."""
+    stack: list[str] = []
+    for c in value:
+        if c in "([{":
+            stack.append(c)
+        elif c in _ALL_CLOSERS and (not stack or stack.pop() != _ALL_CLOSERS[c]):
+            return False
+    return True
+
+
+def _balanced(inner: str, *, cut: bool = False) -> bool:
+    """Brackets close in order; ``cut``: the text may end before they close (a value cut
+    at a quote inside the expression: "{{ vault(")."""
+    stack: list[str] = []
+    for c in inner:
+        if c in "([":
+            stack.append(c)
+        elif c in _CLOSERS and (not stack or stack.pop() != _CLOSERS[c]):
+            return False
+    return cut or not stack
+
+
+def _malformed_template(v: str) -> bool:
+    """A template opener no engine would parse: "{{h}o)p${e]nob(ody[finds>-_$#thisone}}"
+    (detect-secrets' test password) has braces inside and brackets that never close. Such a
+    value is a literal with template-like characters in it, not a reference to fill in."""
+    for match in _TEMPLATE_RE.finditer(v):
+        text = match.group()
+        for opener, closer in _TEMPLATE_DELIMS:
+            if not text.startswith(opener):
+                continue
+            if text == opener:  # cut after the opener: the rest must read as an expression
+                tail = v[match.end() :]
+                if _OPEN_TAIL_RE.fullmatch(tail) is None or not _balanced(tail, cut=True):
+                    return True
+            else:
+                inner = text[len(opener) : len(text) - len(closer)]
+                if "{" in inner or "}" in inner or not _balanced(inner):
+                    return True
+            break
+    return False
+
+
+def _braced_random(v: str) -> bool:
+    """``{ZqL5kVrX1n8tA2}``: a generated value in braces, not a ``{password}`` or ``{0}``."""
+    return v.startswith("{") and v.endswith("}") and _looks_random(v[1:-1], min_len=12)
 
 
 def _is_prose(value: str) -> bool:
@@ -2350,7 +2493,7 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         return False
     if _DOTTED_RE.fullmatch(value):
         return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
-    if loose and (_IDENTIFIER_RE.fullmatch(value) or _SOFT_CODE_RE.match(value)):
+    if loose and (_IDENTIFIER_RE.fullmatch(value) or (_SOFT_CODE_RE.match(value) and _nests(value))):
         # A variable or call in code, unless generated-looking (pwgen's 12+ characters).
         return _looks_random(value, min_len=12)
     if literal_ctx:
@@ -2358,8 +2501,9 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         return _YAML_SYNTAX_RE.fullmatch(value) is None
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
     # is clearly a random token, or a chosen password no expression could be ("a#b", "x!y":
-    # no language here glues "#" or "~" to a letter, or puts "!" between two).
-    if _SOFT_CODE_RE.match(value):
+    # no language here glues "#" or "~" to a letter, or puts "!" between two). Brackets that
+    # close out of order ("{{h}o)p${e]…") make no expression either.
+    if _SOFT_CODE_RE.match(value) and _nests(value):
         return False
     return _looks_random(value) or (
         _NOT_EXPRESSION_RE.search(value) is not None and _password_shaped(value)
@@ -2886,8 +3030,23 @@ def _jwk(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 # Kubernetes Secret manifests: every value under data: / stringData:.
 _K8S_DOC_SPAN = 65536
-_K8S_BLOCK_RE = _lazy("_K8S_BLOCK_RE", r"^(?:data|stringData):[ \t]*\r?$", re.M)
+_K8S_BLOCK_RE = _lazy("_K8S_BLOCK_RE", r"^[ \t]{0,8}(?:data|stringData):[ \t]*\r?$", re.M)
 _K8S_ITEM_RE = _lazy("_K8S_ITEM_RE", r"([ \t]+)[\w.\-]{1,253}:[ \t]*(.*?)[ \t]*\r?$", re.M)
+
+
+def _encodes_placeholder(value: str) -> bool:
+    """``data:`` values are base64: "YmFyCg==" is "bar" and "cGFzc3dvcmQ=" is "password",
+    placeholders of a sample manifest, not secrets."""
+    if len(value) > 64 or len(value) % 4 or not _B64_VALUE_RE.fullmatch(value):
+        return False
+    try:
+        decoded = binascii.a2b_base64(value, strict_mode=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return _is_placeholder(decoded.strip())
+
+
+_B64_VALUE_RE = _lazy("_B64_VALUE_RE", r"[A-Za-z0-9+/]+={0,2}")
 
 
 def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -2911,7 +3070,7 @@ def _k8s_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
                 _add_literal(out, scalar.start, scalar.end, "kubernetes-secret", judged)
                 at = text.find("\n", scalar.end) + 1 or hi
                 continue
-            if value:
+            if value and not _encodes_placeholder(value):
                 vstart = text.find(value, m.start(2), m.end(2) + 1)
                 _add_literal(out, vstart, vstart + len(value), "kubernetes-secret", value)
             at = m.end() + 1
@@ -3081,7 +3240,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("SET PASSWORD FOR", "set password for", "Set Password For"), _set_password_for)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
-    add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'"), _k8s_secret)
+    # (the API server takes the kind case-sensitively; manifests in docs and tests do not)
+    add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'", "kind: secret", 'kind: "secret"', "kind: 'secret'"), _k8s_secret)
     add(("://",), _url_credentials)
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
