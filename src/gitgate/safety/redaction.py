@@ -118,6 +118,7 @@ class _Provider:
     check_random: bool = False
     checksum: str = ""
     before: int = 0
+    strict: bool = False  # a value starting with a trigger has this shape or is a look-alike
 
 
 def _load_providers() -> tuple[_Provider, ...]:
@@ -141,6 +142,7 @@ def _load_providers() -> tuple[_Provider, ...]:
                 check_random=bool(entry.get("random", False)),
                 checksum=str(entry.get("checksum", "")),
                 before=int(entry.get("before", 0)),
+                strict=bool(entry.get("strict", False)),
             )
         )
     return tuple(out)
@@ -168,6 +170,31 @@ _CHECKSUMMED_RE = _lazy("_CHECKSUMMED_RE", r"gh[pousr]_[A-Za-z0-9]{36}")
 
 def _fails_checksum(value: str) -> bool:
     return _CHECKSUMMED_RE.fullmatch(value) is not None and not _github_checksum_ok(value)
+
+
+@cache
+def _providers() -> tuple[_Provider, ...]:
+    return _load_providers()
+
+
+@cache
+def _strict_prefixes() -> tuple[str, ...]:
+    return tuple(t for p in _providers() if p.strict for t in p.triggers)
+
+
+def _vendor_lookalike(value: str) -> bool:
+    """A value with a vendor's prefix but not that vendor's shape: a truncated or altered
+    example ("sk-ant-oat01-tooShort", "xoxp-1234-1234-1234-…", a GitHub token whose checksum
+    fails). The assignment detector does not report it either."""
+    if _fails_checksum(value):
+        return True
+    if not value.startswith(_strict_prefixes()):
+        return False
+    return not any(
+        p.group == 0 and not p.before and _compiled(p.source).fullmatch(value)
+        for p in _providers()
+        if value.startswith(p.triggers)
+    )
 
 
 # Discord bot tokens have no literal prefix: their first part is base64 of a numeric id.
@@ -2356,7 +2383,7 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
-    if _fails_checksum(v):
+    if _vendor_lookalike(v):
         return False
     if _PUBLIC_PREFIX_RE.match(v) or (_PATH_OR_URL_RE.match(v) and not _slash_led_token(v)):
         return False
@@ -3199,7 +3226,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         for t in triggers:
             table.setdefault(t, []).append(handler)
 
-    for provider in _load_providers():
+    for provider in _providers():
         add(provider.triggers, _provider_handler(provider))
     for trigger, handler in _load_calls():
         add((trigger,), handler)
