@@ -521,7 +521,7 @@ def _conn_string(g: _Gen) -> Pos:
 def _keyish_entropy(g: _Gen) -> Pos:
     v = g.mixed(B64, g.rng.randint(32, 48))
     ctx = g.choice(
-        ['hmac_key = "{v}"', "COOKIE_SIGNING_KEY={v}", '"signature": "{v}"', "master_key: {v}"]
+        ['hmac_key = "{v}"', "COOKIE_SIGNING_KEY={v}", '"signing_secret": "{v}"', "master_key: {v}"]
     )
     return ctx.format(v=v), (v,)
 

@@ -371,6 +371,8 @@ def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         if not (_password_shaped(m.group(1)) or _query_mark_ends(m.group(1))):
             return
     password = m.group(1)
+    if len(password) < 3:
+        return  # user:p@host, ab: a stand-in, no password anyone chose
     if _is_placeholder(password) or ("%" in password and _is_placeholder(_unpercent(password))):
         return  # (a percent-encoded reference is still one: %24%7BDB_PASSWORD%7D)
     out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
@@ -440,6 +442,8 @@ def _shell_word(text: str, at: int) -> tuple[str, list[int]] | None:
     while i < n and text[i] not in _WORD_BREAKS:
         c = text[i]
         if c in "'\"":
+            if i > at and any(ch.isspace() for ch in text[i : text.find(c, i + 1, n) + 1 or n]):
+                return None  # 'vim -u test", then ":set': a quote closing elsewhere, not a word
             j = i + 1
             while j < n and text[j] != c and text[j] != "\n":
                 if c == '"' and text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`':
@@ -566,7 +570,7 @@ _STRONG_KEY_PREFIXES = frozenset(
 )  # fmt: skip
 _KEYISH_TOKENS = frozenset(
     {
-        "key", "auth", "authorization", "signature", "salt", "cookie", "sessionid", "session",
+        "key", "auth", "authorization", "salt", "cookie", "sessionid", "session",
         "encrypt",  # Consul's and Nomad's gossip key: encrypt = "<base64>"
     }
 )  # fmt: skip
@@ -613,6 +617,11 @@ _PUBLIC_NAME_TAILS = (
     ["pusher", "app", "key"],
     ["pusher", "key"],
     ["dkim", "token"],  # DKIM tokens are published in DNS
+    # anti-forgery tokens: a per-session nonce in a form or header, no credential
+    ["csrf", "token"],
+    ["xsrf", "token"],
+    ["authenticity", "token"],
+    ["csrfmiddlewaretoken"],
 )
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
@@ -680,7 +689,7 @@ def _name_strength(name: str) -> int:
         return 0
     if any(words[-len(tail) :] == tail for tail in _PUBLIC_NAME_TAILS):
         return 0  # public by design: reCAPTCHA/hCaptcha site keys, Pusher's app key
-    if any(t in _NEVER_TOKENS for t in words):
+    if any(t in _NEVER_TOKENS and not _vendor_word_before(words, i) for i, t in enumerate(words)):
         return 0
     if any(t in _STRONG_TOKENS for t in words) or words[-1] in _STRONG_LAST_TOKENS:
         return _STRONG
@@ -691,9 +700,24 @@ def _name_strength(name: str) -> int:
             return _STRONG
     if any(_embedded_compound(t) for t in words):
         return _STRONG  # theapikey, fooapikeyfoo
-    if any(t in _KEYISH_TOKENS for t in words):
-        return _KEYISH
+    if any(t in _KEYISH_TOKENS for t in words[-2:]):
+        return _KEYISH  # (key_down_event, session_start_time: about something else)
     return 0
+
+
+# Words that make a name about a text shown to people (password_hint, token_help_text) when
+# they follow the secret word; before it they can be part of a vendor's name (MessageBird's
+# message-birdToken).
+_TEXT_WORDS = frozenset({"message", "msg", "description", "desc", "title", "text", "label", "hint", "help"})
+
+
+def _vendor_word_before(words: list[str], i: int) -> bool:
+    if words[i] not in _TEXT_WORDS or i + 1 >= len(words):
+        return False
+    rest = words[i + 1 :]
+    return not any(w in _TEXT_WORDS or w in _NEVER_TOKENS for w in rest) and (
+        any(w in _STRONG_TOKENS for w in rest) or rest[-1] in _STRONG_LAST_TOKENS
+    )
 
 
 def _assignment_kind(name: str) -> str:
@@ -937,11 +961,21 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
             # "Bearer " + "token": the joined literal without its scheme is what is judged.
             joined = _SCHEME_RE.match(value.content) or _ANY_SCHEME_RE.match(value.content)
             value.content = value.content[joined.end() :] if joined else value.content
-    elif scheme is None and strength == _KEYISH and _header_credential(text, start, name):
+    piece = text[vstart:vend]
+    if _appends(text, end) and piece and not (piece[0].isalnum() and piece.rstrip("=")[-1:].isalnum()):
+        return  # url += "&token=", token += "-suffix": a piece of a string being built
+    if scheme is None and strength == _KEYISH and _header_credential(text, start, name):
         strength = _STRONG  # -H 'Authorization: <uuid>': whatever its shape, it is the secret
     judged = value.content if value.content is not None else text[vstart:vend]
     if _value_is_secret(judged, value, strength, name) and not _sealed(text, start, judged):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+
+
+_APPEND_RE = _lazy("_APPEND_RE", r"(?:\\?[\"'`])?[ \t]*\+=")
+
+
+def _appends(text: str, end: int) -> bool:
+    return text.startswith("+=", end) or _APPEND_RE.match(text, end) is not None
 
 
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
@@ -2381,6 +2415,8 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v, ctx.quoted) or _names_a_secret(v):
         return False
+    if name and _echoes_name(v, name):
+        return False
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _vendor_lookalike(v):
@@ -2400,7 +2436,7 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     ):
         return False
     if strength == _KEYISH:
-        # A weak name ("key", "signature") needs a random-looking value, and not a hex
+        # A weak name ("key", "salt") needs a random-looking value, and not a hex
         # digest (git ids, md5/sha checksums are what such names usually hold).
         if ctx.quoted and _generated_string(v):
             return True  # wp-config's salts: NONCE_KEY, AUTH_SALT
@@ -2540,6 +2576,18 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
 _NOT_EXPRESSION_RE = _lazy(
     "_NOT_EXPRESSION_RE", r"[A-Za-z0-9][#~]|[#~][A-Za-z0-9]|[A-Za-z0-9]![A-Za-z0-9]"
 )
+
+
+def _echoes_name(value: str, name: str) -> bool:
+    """``SEND_MESSAGE_TOKEN = "send_message"``: a constant spelling (part of) its own name."""
+    squashed = "".join(c for c in value.lower() if c.isalnum())
+    if len(squashed) < 4:
+        return False
+    if squashed in "".join(c for c in name.lower() if c.isalnum()):
+        return True
+    # "send_initial_metadata * send_message" under ..._AND_SEND_MESSAGE_TOKEN: its words
+    words = [w.lower() for w in _NAME_SPLIT_RE.findall(value)]
+    return len(words) >= 2 and set(words) <= {w.lower() for w in _NAME_SPLIT_RE.findall(name)}
 
 
 def _names_a_secret(value: str) -> bool:
@@ -3285,7 +3333,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("DATADOG", "Datadog", "DD_"), _context_handler("datadog-key", _HEX32_40_RE))
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
-    add(_case_variants("signature", "encrypt"), _assignment)
+    add(_case_variants("encrypt"), _assignment)
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
