@@ -242,3 +242,38 @@ def test_not_credentials(text: str) -> None:
 def test_hmac_material_is_still_a_secret() -> None:
     assert found('signing_secret = "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8"')
     assert found('hmac_key = "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8"')
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('const apiKey = process.env.API_KEY || "Vq7LmZ2pXr9TbN4sKw8Yq3Hk";', "Vq7LmZ2pXr9TbN4sKw8Yq3Hk"),
+        ('apiKey: process.env.API_KEY ?? "Vq7LmZ2pXr9TbN4sKw8Yq3Hk",', "Vq7LmZ2pXr9TbN4sKw8Yq3Hk"),
+        ('export const key =\n  process.env.STORAGE_KEY ||\n  "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8Fks93jDk==";',
+         "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8Fks93jDk=="),
+        ('{ "AccountKey", "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8Fks93jDk==" },', "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8Fks93jDk=="),
+        ('static final String DEFAULT_ACCOUNT_KEY\n        = "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8==";',
+         "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8=="),
+        ('static const std::string AccountKey{\n    "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8=="};', "Vq7LmZ2pXr9TbN4sKw8Yq3Hk5Jd8=="),
+        ("[DEBUG] using spu-9c2a5d6e7f8a9b0c3f2b8c1e7a4d4e9b", "spu-9c2a5d6e7f8a9b0c3f2b8c1e7a4d4e9b"),
+        ("SENTRY_AUTH_TOKEN=sntryu_" + "9c2a5d6e7f8a9b0c" * 4, "sntryu_" + "9c2a5d6e7f8a9b0c" * 4),
+    ],
+)  # fmt: skip
+def test_defaults_initialisers_and_wrapped_declarations(text: str, secret: str) -> None:
+    assert secret in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'token = process.env.TOKEN || ""',
+        'password = os.environ["DB_PASSWORD"] or "changeme"',
+        "const key = process.env.KEY || defaultKey;",
+        'std::string name{"password"};',
+        # Azurite's account key: Microsoft publishes it for the storage emulator
+        "AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2"
+        "UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;",
+    ],
+)
+def test_defaults_that_are_not_secrets(text: str) -> None:
+    assert found(text) == []

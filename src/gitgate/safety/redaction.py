@@ -182,6 +182,13 @@ def _strict_prefixes() -> tuple[str, ...]:
     return tuple(t for p in _providers() if p.strict for t in p.triggers)
 
 
+# Credentials their vendor publishes for everyone to use: the Azurite storage emulator's
+# account key (devstoreaccount1), printed in Microsoft's documentation and every SDK.
+_PUBLISHED_VALUES = frozenset(
+    {"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="}
+)
+
+
 def _vendor_lookalike(value: str) -> bool:
     """A value with a vendor's prefix but not that vendor's shape: a truncated or altered
     example ("sk-ant-oat01-tooShort", "xoxp-1234-1234-1234-…", a GitHub token whose checksum
@@ -225,7 +232,7 @@ def _provider_handler(provider: _Provider) -> _Handler:
         if provider.checksum and not _CHECKSUMS[provider.checksum](value):
             return
         body = value[len(hit) :] if provider.group == 0 and not provider.before else value
-        if _is_token_placeholder(body):
+        if _is_token_placeholder(body) or value in _PUBLISHED_VALUES:
             return
         if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
             return
@@ -708,7 +715,9 @@ def _name_strength(name: str) -> int:
 # Words that make a name about a text shown to people (password_hint, token_help_text) when
 # they follow the secret word; before it they can be part of a vendor's name (MessageBird's
 # message-birdToken).
-_TEXT_WORDS = frozenset({"message", "msg", "description", "desc", "title", "text", "label", "hint", "help"})
+_TEXT_WORDS = frozenset(
+    {"message", "msg", "description", "desc", "title", "text", "label", "hint", "help"}
+)
 
 
 def _vendor_word_before(words: list[str], i: int) -> bool:
@@ -782,8 +791,8 @@ _FISH_SET_RE = _lazy(
     "_FISH_SET_RE", r"[ \t+]*(?:set(?:[ \t]+-[A-Za-z]{1,4})+|setx(?:[ \t]+/[Mm])?)[ \t]+\Z"
 )
 _PAIR_OPENER_RE = _lazy(
-    "_PAIR_OPENER_RE", r"[(=][ \t]*\Z"
-)  # f("NAME", …) or key="NAME": not a list of names
+    "_PAIR_OPENER_RE", r"[({=][ \t]*\Z"
+)  # f("NAME", …), key="NAME", { "NAME", … } (C#, Go initialisers): not a list of names
 _SETTER_RE = _lazy(
     "_SETTER_RE",
     r"\b(?:define|setProperty|[Ss]etenv|putenv|SetEnvironmentVariable|set_env)[ \t]*\([ \t]*\Z",
@@ -939,6 +948,11 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         and text[end : end + 1] in (" ", "\t")
     )
     value = _parse_value(text, start, end, is_flag or ps_param, strength)
+    if value is not None and not value.quoted:
+        # key = process.env.KEY || "…": the literal the code falls back to is the secret
+        value = _fallback_literal(text, value.start) or value
+    elif value is None and text.startswith(_WRAP_STARTS, end):
+        value = _wrapped_fallback(text, end)  # key =\n  process.env.KEY ||\n  "…"
     if value is None and strength == _STRONG and not braced:
         # DBPassword: {Type: String, Default: x}: a parameter or map, not a value.
         _credential_map(text, start, end, name, out)
@@ -962,7 +976,11 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
             joined = _SCHEME_RE.match(value.content) or _ANY_SCHEME_RE.match(value.content)
             value.content = value.content[joined.end() :] if joined else value.content
     piece = text[vstart:vend]
-    if _appends(text, end) and piece and not (piece[0].isalnum() and piece.rstrip("=")[-1:].isalnum()):
+    if (
+        _appends(text, end)
+        and piece
+        and not (piece[0].isalnum() and piece.rstrip("=")[-1:].isalnum())
+    ):
         return  # url += "&token=", token += "-suffix": a piece of a string being built
     if scheme is None and strength == _KEYISH and _header_credential(text, start, name):
         strength = _STRONG  # -H 'Authorization: <uuid>': whatever its shape, it is the secret
@@ -1443,11 +1461,54 @@ def _php_variable(text: str, start: int) -> bool:
     return text[line_start : start - 1].strip() in ("", "my", "our", "local")  # Perl
 
 
+# An environment lookup and the operator that supplies a default when it is unset.
+_FALLBACK_RE = _lazy(
+    "_FALLBACK_RE",
+    r"(?:process\.env|import\.meta\.env|os\.environ|ENV|env|\$_ENV|\$_SERVER|getenv\(\))"
+    r"(?:\.[A-Za-z_$][\w$]*|\[[\"'][\w.\-]{1,128}[\"']\]){0,2}"
+    r"\s{0,64}(?:\|\||\?\?|\bor\b|\?:)\s{0,64}",
+)
+
+
+def _fallback_literal(text: str, vpos: int) -> _Value | None:
+    m = _FALLBACK_RE.match(text, vpos)
+    if m is None:
+        return None
+    value = _value_at(text, m.end(), mode="token", literal=True)
+    return value if value is not None and value.quoted else None
+
+
+_WRAP_STARTS = (" =", "=", ":")
+_SEP_THEN_LINE_RE = _lazy("_SEP_THEN_LINE_RE", r"[ \t]*[=:][ \t]*\r?\n\s{0,64}")
+
+
+def _wrapped_fallback(text: str, end: int) -> _Value | None:
+    m = _SEP_THEN_LINE_RE.match(text, end)
+    return _fallback_literal(text, m.end()) if m is not None else None
+
+
+# C++ brace initialisation: std::string key{"…"}, AccountKey{ "…" }.
+_BRACE_INIT_RE = _lazy("_BRACE_INIT_RE", r"\{\s{0,64}(?=[\"'])")
+_BRACE_CLOSE_RE = _lazy("_BRACE_CLOSE_RE", r"[\"']\s{0,64}\}")
+# Java and C# wrap a long declaration before its "=".
+_WRAPPED_SEP_RE = _lazy("_WRAPPED_SEP_RE", r"[ \t]*\r?\n[ \t]{1,64}=(?!=)[ \t]*(?:\r?\n[ \t]*)?")
+
+
 def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
     if text.startswith(_PAIR_FOLLOW, end):  # cheap test first: most names are followed by = or :
         listed = _name_value_pair(text, start, end)
         if listed is not None:
             return listed
+    if text.startswith("{", end):
+        brace = _BRACE_INIT_RE.match(text, end)
+        if brace is not None:
+            value = _value_at(text, brace.end(), mode="token", literal=True)
+            if value is not None and _BRACE_CLOSE_RE.match(text, value.end):
+                return value
+    elif text.startswith(("\n", "\r\n", " \n", "\t\n"), end):
+        wrapped = _WRAPPED_SEP_RE.match(text, end)
+        if wrapped is not None:
+            return _value_at(text, wrapped.end(), mode="token", literal=False)
     sep = _SEP_RE.match(text, end)
     if sep is not None and _yaml_not_annotation(sep):
         sep = _SEP_NO_ANNOT_RE.match(text, end)  # YAML "password: Abc=def", not a type
@@ -2295,7 +2356,15 @@ def _is_placeholder(value: str, quoted: bool = False) -> bool:
     return len(rest_core) < 6 or _is_wordy(rest_core) or kinds < 2
 
 
-_TEMPLATE_DELIMS = (("${{", "}}"), ("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("#{", "}"), ("${", "}"), ("$(", ")"))
+_TEMPLATE_DELIMS = (
+    ("${{", "}}"),
+    ("{{", "}}"),
+    ("{%", "%}"),
+    ("<%", "%>"),
+    ("#{", "}"),
+    ("${", "}"),
+    ("$(", ")"),
+)
 _CLOSERS = {")": "(", "]": "["}
 # What may follow a template opener the value was cut after ("{{ vault_pw", "${DB_").
 _OPEN_TAIL_RE = _lazy("_OPEN_TAIL_RE", r"[\w\s.\-|'\"():,\[\]]*")
@@ -2415,7 +2484,7 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v, ctx.quoted) or _names_a_secret(v):
         return False
-    if name and _echoes_name(v, name):
+    if (name and _echoes_name(v, name)) or v in _PUBLISHED_VALUES:
         return False
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
@@ -2556,7 +2625,9 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         return False
     if _DOTTED_RE.fullmatch(value):
         return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
-    if loose and (_IDENTIFIER_RE.fullmatch(value) or (_SOFT_CODE_RE.match(value) and _nests(value))):
+    if loose and (
+        _IDENTIFIER_RE.fullmatch(value) or (_SOFT_CODE_RE.match(value) and _nests(value))
+    ):
         # A variable or call in code, unless generated-looking (pwgen's 12+ characters).
         return _looks_random(value, min_len=12)
     if literal_ctx:
@@ -3316,7 +3387,17 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
     # (the API server takes the kind case-sensitively; manifests in docs and tests do not)
-    add(("kind: Secret", 'kind: "Secret"', "kind: 'Secret'", "kind: secret", 'kind: "secret"', "kind: 'secret'"), _k8s_secret)
+    add(
+        (
+            "kind: Secret",
+            'kind: "Secret"',
+            "kind: 'Secret'",
+            "kind: secret",
+            'kind: "secret"',
+            "kind: 'secret'",
+        ),
+        _k8s_secret,
+    )
     add(("://",), _url_credentials)
     add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
