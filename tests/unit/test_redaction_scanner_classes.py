@@ -208,8 +208,6 @@ def test_redacted_output_keeps_the_shape() -> None:
         ("SRC_ACCESS_TOKEN=sgp_local_9c2a5d6e7f8a9b0c3f2b8c1e7a4d4e9b5d6e7f8a",
          "sgp_local_9c2a5d6e7f8a9b0c3f2b8c1e7a4d4e9b5d6e7f8a"),
         ("resume at https://claude.ai/code/session_01Q7m3Kz9V2lPx4Hn8Wd", "session_01Q7m3Kz9V2lPx4Hn8Wd"),
-        ("HARNESS_KEY=sat.Q7m3Kz9V2lPx4Hn8Wd-_aB.q7m3kz9v2lpx4hn8wd3c5e7g.Vq7LmZ2pXr9TbN4sKw8Y",
-         "sat.Q7m3Kz9V2lPx4Hn8Wd-_aB.q7m3kz9v2lpx4hn8wd3c5e7g.Vq7LmZ2pXr9TbN4sKw8Y"),
         ('message_bird_token = "q7m3kz9v2lpx4hn8wd3c5e7g1"', "q7m3kz9v2lpx4hn8wd3c5e7g1"),
         ('DEPLOY_TOKEN += "Vq7LmZ2pXr9TbN4sKw8Y=="', "Vq7LmZ2pXr9TbN4sKw8Y=="),
     ],

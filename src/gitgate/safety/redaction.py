@@ -977,15 +977,20 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
             value.content = value.content[joined.end() :] if joined else value.content
     piece = text[vstart:vend]
     if (
-        _appends(text, end)
-        and piece
+        piece
         and not (piece[0].isalnum() and piece.rstrip("=")[-1:].isalnum())
+        and _appends(text, end)
     ):
         return  # url += "&token=", token += "-suffix": a piece of a string being built
     if scheme is None and strength == _KEYISH and _header_credential(text, start, name):
         strength = _STRONG  # -H 'Authorization: <uuid>': whatever its shape, it is the secret
     judged = value.content if value.content is not None else text[vstart:vend]
-    if _value_is_secret(judged, value, strength, name) and not _sealed(text, start, judged):
+    if (
+        _value_is_secret(judged, value, strength, name)
+        and not _sealed(text, start, judged)
+        and not _echoes_name(judged, name)  # (last: few values get this far)
+        and judged not in _PUBLISHED_VALUES
+    ):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
 
 
@@ -1499,13 +1504,14 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         listed = _name_value_pair(text, start, end)
         if listed is not None:
             return listed
-    if text.startswith("{", end):
+    after = text[end : end + 1]
+    if after == "{":
         brace = _BRACE_INIT_RE.match(text, end)
         if brace is not None:
             value = _value_at(text, brace.end(), mode="token", literal=True)
             if value is not None and _BRACE_CLOSE_RE.match(text, value.end):
                 return value
-    elif text.startswith(("\n", "\r\n", " \n", "\t\n"), end):
+    elif after == "\n" or after == "\r":
         wrapped = _WRAPPED_SEP_RE.match(text, end)
         if wrapped is not None:
             return _value_at(text, wrapped.end(), mode="token", literal=False)
@@ -2484,8 +2490,6 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v, ctx.quoted) or _names_a_secret(v):
         return False
-    if (name and _echoes_name(v, name)) or v in _PUBLISHED_VALUES:
-        return False
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _vendor_lookalike(v):
@@ -2649,12 +2653,17 @@ _NOT_EXPRESSION_RE = _lazy(
 )
 
 
+_NOT_ALNUM_RE = _lazy("_NOT_ALNUM_RE", r"[^a-z0-9]+")
+
+
 def _echoes_name(value: str, name: str) -> bool:
     """``SEND_MESSAGE_TOKEN = "send_message"``: a constant spelling (part of) its own name."""
-    squashed = "".join(c for c in value.lower() if c.isalnum())
+    if len(value) > 3 * len(name):
+        return False  # (longer than any spelling of the name: most values, cheaply)
+    squashed = _NOT_ALNUM_RE.sub("", value.lower())
     if len(squashed) < 4:
         return False
-    if squashed in "".join(c for c in name.lower() if c.isalnum()):
+    if squashed in _NOT_ALNUM_RE.sub("", name.lower()):
         return True
     # "send_initial_metadata * send_message" under ..._AND_SEND_MESSAGE_TOKEN: its words
     words = [w.lower() for w in _NAME_SPLIT_RE.findall(value)]
