@@ -275,3 +275,16 @@ def test_defaults_initialisers_and_wrapped_declarations(text: str, secret: str) 
 )
 def test_defaults_that_are_not_secrets(text: str) -> None:
     assert found(text) == []
+
+
+def test_pem_with_a_filler_body_is_a_placeholder() -> None:
+    filler = "-----BEGIN PRIVATE KEY-----\n" + "X" * 64 + "\n-----END PRIVATE KEY-----\n"
+    assert found(filler) == []
+    body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" + "Vq7LmZ2pXr9TbN4sKw8Y" * 2
+    real = "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n"
+    assert found(real)
+
+
+def test_gitlab_session_cookie_in_a_block_scalar() -> None:
+    cookie = "q7m3kz9v2lpx4hn8wd3c5e7g1a2b3c4d"
+    assert cookie in found(f"gitlab_token: |\n  _gitlab_session={cookie}\n")

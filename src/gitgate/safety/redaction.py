@@ -308,7 +308,20 @@ def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     # one, "..." in documentation) is not a key.
     if _PEM_MATERIAL_RE.search(text, m.end(), body_end) is None:
         return
+    if _filler_body(text, m.end(), body_end):
+        return  # "XXXX…", "AAAA…": a stand-in for the key in documentation and fixtures
     out.append((pos, end, "private-key", _PRIO_PEM))
+
+
+def _filler_body(text: str, start: int, end: int) -> bool:
+    """A body of a handful of distinct characters (a real key uses all of base64's 64)."""
+    seen: set[str] = set()
+    for ch in text[start : min(end, start + 4096)]:
+        if ch.isalnum():
+            seen.add(ch)
+            if len(seen) >= 8:
+                return False
+    return True
 
 
 # Key material: a run of base64 (escaped newlines \n end a run too).
