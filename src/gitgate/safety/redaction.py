@@ -2392,27 +2392,27 @@ _OPEN_TAIL_RE = _lazy("_OPEN_TAIL_RE", r"[\w\s.\-|'\"():,\[\]]*")
 _ALL_CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
+def _unclosed(text: str, closers: dict[str, str]) -> int | None:
+    """How many brackets ``text`` leaves open, or None when one closes out of order."""
+    stack: list[str] = []
+    for c in text:
+        if c in closers and (not stack or stack.pop() != closers[c]):
+            return None
+        if c in "([{" and c in closers.values():
+            stack.append(c)
+    return len(stack)
+
+
 def _nests(value: str) -> bool:
     """Whether every closing bracket of ``value`` closes the last one opened, as in code."""
-    stack: list[str] = []
-    for c in value:
-        if c in "([{":
-            stack.append(c)
-        elif c in _ALL_CLOSERS and (not stack or stack.pop() != _ALL_CLOSERS[c]):
-            return False
-    return True
+    return _unclosed(value, _ALL_CLOSERS) is not None
 
 
 def _balanced(inner: str, *, cut: bool = False) -> bool:
     """Brackets close in order; ``cut``: the text may end before they close (a value cut
     at a quote inside the expression: "{{ vault(")."""
-    stack: list[str] = []
-    for c in inner:
-        if c in "([":
-            stack.append(c)
-        elif c in _CLOSERS and (not stack or stack.pop() != _CLOSERS[c]):
-            return False
-    return cut or not stack
+    left = _unclosed(inner, _CLOSERS)
+    return left is not None and (cut or left == 0)
 
 
 def _malformed_template(v: str) -> bool:
