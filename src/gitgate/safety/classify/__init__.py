@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from gitgate.safety.classify.lookalike import fold, lookalike_problem
 from gitgate.safety.classify.model import CommandRules, Ctx, Decision, Finding, approve, deny, worst
 from gitgate.safety.classify.parser import MAX_COMMAND_BYTES
+from gitgate.safety.classify.paths import indirect_secret
 from gitgate.safety.classify.walker import classify_text, rough_scan
 
 __all__ = [
@@ -91,6 +92,10 @@ def classify_command(command: str, rules: CommandRules = _NO_RULES) -> Verdict:
 
 def _classify(command: str, rules: CommandRules) -> Finding:
     finding = classify_text(command, Ctx(rules))
+    if finding.decision == "approve":
+        secret = indirect_secret(command[:MAX_COMMAND_BYTES])
+        if secret is not None:
+            finding = deny(f"an indirect command (computed name, xargs, eval) names {secret}")
     odd = lookalike_problem(command)
     if odd is None:
         return finding

@@ -489,6 +489,33 @@ _KUBECTL_VALUED |= frozenset(["--selector", "-o", "--output", "-c", "--container
 _KUBECTL_VALUED |= frozenset(["--since", "--sort-by", "--field-selector", "--kubeconfig"])
 
 
+# Output formats that print whole objects: a pod's env values and a ConfigMap's data hold
+# secrets as often as not, so they are for a human to see first.
+_KUBECTL_DUMPS = ("yaml", "json", "jsonpath", "go-template", "template", "custom-columns")
+_CONFIGMAPS = frozenset(["configmap", "configmaps", "cm"])
+
+
+def _kubectl_dump(args: list[str], operands: list[str], *, describe: bool) -> str | None:
+    kinds = {part.split("/")[0].split(".")[0].lower() for op in operands for part in op.split(",")}
+    if kinds & _CONFIGMAPS and (describe or _kubectl_output(args) is not None):
+        return "kubectl prints ConfigMap data (often secrets): a human should see it first"
+    output = _kubectl_output(args)
+    if output is not None and output.split("=")[0].lower() in _KUBECTL_DUMPS:
+        return f"kubectl -o {output} prints whole objects (env values, data): a human first"
+    return None
+
+
+def _kubectl_output(args: list[str]) -> str | None:
+    for index, arg in enumerate(args):
+        if arg in ("-o", "--output"):
+            return args[index + 1] if index + 1 < len(args) else ""
+        if arg.startswith(("-o=", "--output=")):
+            return arg.partition("=")[2]
+        if arg.startswith("-o") and len(arg) > 2:
+            return arg[2:]
+    return None
+
+
 def validate_kubectl(args: list[str], cwd: str | None) -> str | None:
     """kubectl reads (get, describe, bounded logs...), never watching or following."""
     words: list[str] = []
@@ -521,6 +548,10 @@ def validate_kubectl(args: list[str], cwd: str | None) -> str | None:
         return None if words[1:2] and words[1] in ("status", "history") else "kubectl rollout"
     if sub not in _KUBECTL_READ:
         return f"kubectl {sub} is not a read-only diagnostic"
+    if sub in ("get", "describe"):
+        dump = _kubectl_dump(args, words[1:], describe=sub == "describe")
+        if dump is not None:
+            return dump
     if sub == "logs" and not any(
         arg.startswith(("--tail", "--since", "--limit-bytes")) for arg in args
     ):

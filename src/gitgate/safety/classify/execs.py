@@ -116,7 +116,18 @@ def _exec_option(name: str, args: list[str]) -> str | None:
                     return arg
             if option.startswith("+") and arg.startswith(option):
                 return arg
+            if _abbreviates(arg, option):
+                return arg
     return None
+
+
+def _abbreviates(arg: str, option: str) -> bool:
+    """``--upl=…`` is ``--upload-pack=…``: getopt_long and git's parse-options take any
+    unambiguous prefix of a long option (three letters or more here, ambiguous or not)."""
+    if not (option.startswith("--") and arg.startswith("--")):
+        return False
+    name = arg[2:].partition("=")[0]
+    return len(name) >= 3 and option[2:].rstrip("=").startswith(name)
 
 
 def _git_config_findings(args: list[str]) -> list[Finding]:

@@ -201,6 +201,33 @@ def holds_secrets(path: str) -> str | None:
     return None
 
 
+# What makes a command indirect: a computed command name or word splitting, xargs, eval,
+# source, here-strings, a shell given a string. Its parts cannot be judged one by one, so a
+# secret named anywhere in it is read for all anyone can tell.
+_INDIRECT_RE = re.compile(
+    r"(?:^|[;&|(`]|\$\()\s*\$|\$\{?IFS\b|\bxargs\b|\beval\b|\bsource\b|<<<"
+    r"|\b(?:ba|z|da|k)?sh\s+-c\b"
+)
+_WORD_BREAK_RE = re.compile(r"\$\{IFS\}|\$IFS\b|[\s;|&<>()`'\"=]+")
+_HOME_RE = re.compile(r"^(?:\$HOME|\$\{HOME\})(?=/|$)")
+
+
+def indirect_secret(text: str) -> str | None:
+    """The secret an indirect command names (``c=cat; f=~/.aws/credentials; $c $f``,
+    ``echo .env | xargs cat``), or None."""
+    if _INDIRECT_RE.search(text) is None:
+        return None
+    for word in _WORD_BREAK_RE.split(text):
+        word = _HOME_RE.sub("~", word)
+        if not word or word.startswith("-") or "$" in word:
+            continue
+        path = _normal(word.removeprefix("./"))
+        reason = secret_reason(path) if path else None
+        if reason is not None:
+            return reason
+    return None
+
+
 def risky_glob(text: str) -> str | None:
     """Why a glob or brace operand might match a secret file, or None."""
     if not any(char in text for char in _GLOB_CHARS):
