@@ -288,3 +288,39 @@ def test_pem_with_a_filler_body_is_a_placeholder() -> None:
 def test_gitlab_session_cookie_in_a_block_scalar() -> None:
     cookie = "q7m3kz9v2lpx4hn8wd3c5e7g1a2b3c4d"
     assert cookie in found(f"gitlab_token: |\n  _gitlab_session={cookie}\n")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "mdb_sa_sk_Q7m3Kz9V2lPx4Hn8Wd3c5e7g1Vq7LmZ2pXr9TbN4",
+        "cfut_Q7m3Kz9V2lPx4Hn8Wd3c5e7g1Vq7LmZ2pXr9TbN4sKw8Y3f",
+        "phx_Q7m3Kz9V2lPx4Hn8Wd3c5e7g1Vq7LmZ2pXr9TbN4sKw8Y3",
+        "mlsn." + "9c2a5d6e7f8a9b0c" * 4,
+        "prtapi_9c2a5d6e7f8a9b0c3f2b8c1e7a4d4e9b",
+        "RGAPI-3f2b8c1e-7a4d-4e9b-9c2a-5d6e7f8a9b0c",
+        "sk-lf-3f2b8c1e-7a4d-4e9b-9c2a-5d6e7f8a9b0c",
+        "e2b_9c2a5d6e7f8a9b0c3f2b8c1e7a4d4e9b5d6e7f8a",
+        "akab-q7m3kz9v2lpx4hn8-wd3c5e7g1a2b3c4d",
+        "glpat-Q7m3Kz9V2lPx4Hn8Wd3c5e7g1.01.6ztlru4",
+    ],
+)
+def test_documented_prefixes_found_bare(token: str) -> None:
+    assert token in found(f"the old one, do not use: {token} (rotated)")
+
+
+def test_sidekiq_gem_credentials_are_the_whole_pair() -> None:
+    pair = "9c2a5d6e:7f8a9b0c"
+    assert pair in found(f'source "https://{pair}@enterprise.contribsys.com/"')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MONGODB_KEY=mdb_sa_sk_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+        "phx_model_name = load()",
+        "Key prtapi_9c2a… (last used yesterday)",
+    ],
+)
+def test_documented_prefix_lookalikes(text: str) -> None:
+    assert found(text) == []
