@@ -21,6 +21,7 @@ towards "may"), the fast verdict is only required to be at least as strict as th
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
@@ -693,7 +694,11 @@ EXTRA_PATTERNS = st.lists(
     ),
     max_size=4,
 )
-SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+# Each example runs the frozen reference over the whole catalogue, which has grown to ~250
+# entries: 500 examples a test keep the suite inside CI's time limit. Set
+# GITGATE_PATH_EXAMPLES (e.g. 5000) for a deeper run after changing the matcher.
+EXAMPLES = int(os.environ.get("GITGATE_PATH_EXAMPLES", "500"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @SETTINGS
@@ -755,7 +760,9 @@ def test_check_symlink_target_matches_reference(link: str, target: str) -> None:
         assert fast == reference
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=max(1, EXAMPLES // 3), deadline=None, suppress_health_check=list(HealthCheck)
+)
 @given(PATHS, EXTRA_PATTERNS)
 def test_tiny_cache_matches_reference(path: str, extra: list[str]) -> None:
     # Overflowing the component cache and the per-component verdicts must not change answers.

@@ -182,11 +182,13 @@ def _strict_prefixes() -> tuple[str, ...]:
     return tuple(t for p in _providers() if p.strict for t in p.triggers)
 
 
-# Credentials their vendor publishes for everyone to use: the Azurite storage emulator's
-# account key (devstoreaccount1), printed in Microsoft's documentation and every SDK.
-_PUBLISHED_VALUES = frozenset(
-    {"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="}
-)
+@cache
+def _published_values() -> frozenset[str]:
+    """Credentials their vendor publishes for everyone to use (the table's ``[[published]]``):
+    a diff holding one leaks nothing."""
+    from gitgate.safety.tokentable import load_published
+
+    return load_published()
 
 
 def _vendor_lookalike(value: str) -> bool:
@@ -210,7 +212,12 @@ _DISCORD_BOT_RE = _lazy(
     r"(?<![A-Za-z0-9_\-.])[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}"
     r"(?![A-Za-z0-9_\-.])",
 )
-_TELEGRAM_RE = _lazy("_TELEGRAM_RE", r"(?<![0-9])[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}")
+# Bot tokens are "<bot id>:<35 characters>"; the ones Telegram issues today start "AA".
+_TELEGRAM_RE = _lazy(
+    "_TELEGRAM_RE",
+    r"(?<![0-9])(?:[0-9]{6,12}:AA[A-Za-z0-9_\-]{30,1024}"
+    r"|[0-9]{5,16}:A[A-Za-z0-9_\-]{34}(?![A-Za-z0-9_\-]))",
+)
 
 
 @cache
@@ -232,7 +239,7 @@ def _provider_handler(provider: _Provider) -> _Handler:
         if provider.checksum and not _CHECKSUMS[provider.checksum](value):
             return
         body = value[len(hit) :] if provider.group == 0 and not provider.before else value
-        if _is_token_placeholder(body) or value in _PUBLISHED_VALUES:
+        if _is_token_placeholder(body) or value in _published_values():
             return
         if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
             return
@@ -274,12 +281,14 @@ def _dense_random(body: str) -> bool:
 
 
 def _telegram(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
-    # The trigger is ":AA"; the bot id is the run of digits just before it.
+    # The trigger is ":A"; the bot id is the run of digits just before it.
     start = pos
-    while start > 0 and pos - start < 12 and text[start - 1].isdigit():
+    while start > 0 and pos - start < 16 and text[start - 1].isdigit():
         start -= 1
     m = _TELEGRAM_RE.match(text, start)
-    if m is not None:
+    if m is not None and (
+        text.startswith(":AA", pos) or _looks_random(m.group()[pos - start + 1 :])
+    ):
         out.append((m.start(), m.end(), "telegram-bot-token", _PRIO_PROVIDER))
 
 
@@ -720,9 +729,20 @@ def _name_strength(name: str) -> int:
             return _STRONG
     if any(_embedded_compound(t) for t in words):
         return _STRONG  # theapikey, fooapikeyfoo
-    if any(t in _KEYISH_TOKENS for t in words[-2:]):
+    if any(t in _KEYISH_TOKENS for t in words[-2:]) or _glued_key(words[-1]):
         return _KEYISH  # (key_down_event, session_start_time: about something else)
     return 0
+
+
+@cache
+def _glued_key_prefixes() -> tuple[str, ...]:
+    return tuple(sorted(_STRONG_KEY_PREFIXES))
+
+
+def _glued_key(word: str) -> bool:
+    """``storageaccountkey``, ``masterkey``: a key named without separators. Only key-ish (the
+    value must look generated): "…key" ends many words."""
+    return word.endswith("key") and word[:-3].endswith(_glued_key_prefixes())
 
 
 # Words that make a name about a text shown to people (password_hint, token_help_text) when
@@ -952,12 +972,13 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         # ${DB_PASSWORD:-x} (shell) or ${db.password:x} (Spring) is a literal value.
         _reference_default(text, start, end, strength, name, out)
         return
-    # PowerShell passes parameters with one dash: -Password 'x', -ApiKey "x".
+    # PowerShell, Java tools and Windows programs take long options with one dash:
+    # -Password 'x', -ApiKey "x", -storagekey <base64>.
     ps_param = (
         raw[0] == "-"
         and not is_flag
-        and raw[1:2].isupper()
-        and raw[2:3].islower()
+        and raw[1:2].isalpha()
+        and raw[2:4].isalpha()
         and text[end : end + 1] in (" ", "\t")
     )
     value = _parse_value(text, start, end, is_flag or ps_param, strength)
@@ -1002,7 +1023,7 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         _value_is_secret(judged, value, strength, name)
         and not _sealed(text, start, judged)
         and not _echoes_name(judged, name)  # (last: few values get this far)
-        and judged not in _PUBLISHED_VALUES
+        and judged not in _published_values()
     ):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
 
@@ -1471,12 +1492,29 @@ def _whole_string_value(text: str, quote_at: int, vpos: int) -> _Value | None:
 _NEXT_PAIR_RE = _lazy("_NEXT_PAIR_RE", r"\s[\w.\-]{1,64}=")
 
 
+# What may stand before a variable being declared or assigned on its line: nothing, Perl's
+# "my", a type or modifiers ("String $x =", "private static $x ="), PHP's "$" of "$$x", a
+# quote opening a JSON/YAML key ("\"$x\": …"), an XML element ("<$x>…").
+_DECLARED_PREFIX_RE = _lazy(
+    "_DECLARED_PREFIX_RE", r"[ \t]*(?:[A-Za-z_][\w<>\[\],.?]*[ \t]+){0,3}(?:\\?[\"']|[$<])?"
+)
+# ...but after these words "$x" is read: "[ $TOKEN = x ]", "if $a == …", "echo $x = …".
+_READS_VARIABLE_WORDS = frozenset(
+    {"if", "elif", "while", "until", "test", "echo", "print", "printf", "return", "case", "[[",
+     "and", "or", "not", "then", "do", "else", "unless", "eq", "ne", "when"}
+)  # fmt: skip
+
+
 def _php_variable(text: str, start: int) -> bool:
-    """``$password = "…"`` at the start of a line: a PHP/Perl variable being assigned."""
+    """``$password = "…"`` (PHP, Perl, PowerShell), after at most a type or modifiers on its
+    line: a variable being assigned, not one being read."""
     if text[start - 1] != "$":
         return False
     line_start = text.rfind("\n", max(0, start - _MAX_LOOKBACK), start) + 1
-    return text[line_start : start - 1].strip() in ("", "my", "our", "local")  # Perl
+    prefix = text[line_start : start - 1]
+    if _DECLARED_PREFIX_RE.fullmatch(prefix) is None:
+        return False
+    return not any(w.lower() in _READS_VARIABLE_WORDS for w in prefix.split())
 
 
 # An environment lookup and the operator that supplies a default when it is unset.
@@ -1883,7 +1921,7 @@ def _yaml_block(text: str, vpos: int) -> _Value | None:
             width = len(m.group(1))
             if indent < 0:
                 indent = width
-            if width < indent or width == 0 or _KEY_LINE_RE.match(m.group(2)) is not None:
+            if width < indent or width == 0 or _starts_entry(m.group(2)):
                 break
             start = m.start(2) if start < 0 else start
             end = m.end(2)
@@ -2231,6 +2269,18 @@ def _concatenated(text: str, vpos: int) -> _Value | None:
 # continued value. Real secret blocks (key bodies, tokens) never hold one, and stopping there
 # keeps a text of nested heads from making each head read the lines of all the others.
 _KEY_LINE_RE = _lazy("_KEY_LINE_RE", r"[\w.\-\"']{1,128}[ \t]*(?:[=:](?:[ \t]|\r?\n|\Z)|=)")
+
+
+def _starts_entry(line: str) -> bool:
+    """``key: …`` or ``key=…`` begins the line; a generated run before an ``=`` is no key
+    ("dnkey-<26 random>-<…>=8_6…" is a token holding base64 padding)."""
+    m = _KEY_LINE_RE.match(line)
+    if m is None:
+        return False
+    name = line[: m.end()].rstrip(" \t=:")
+    return not _looks_random(name, min_len=20)
+
+
 _CONTINUATION_RE = _lazy("_CONTINUATION_RE", r"\\\r?\n[ \t]*")
 _QUOTED_PART_RE = _lazy("_QUOTED_PART_RE", r"\"([^\"]*)\"|'([^']*)'")
 _MAX_CONTINUED = 32
@@ -2641,7 +2691,12 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
     if _HARD_CODE_RE.match(value):
         return False
     if _DOTTED_RE.fullmatch(value):
-        return literal_ctx and not loose  # win32api.RegOpenKeyEx: an attribute, in code
+        # win32api.RegOpenKeyEx: an attribute, in code; but no attribute is a generated run
+        # (Mapbox "pk.<60 random>.<22>", Harness "sat.<id>.<id>.<secret>"). A part with "_"
+        # is a snake or constant name (NID_pbe_WithSHA1And3_Key_TripleDES_CBC), not that run.
+        return (literal_ctx and not loose) or any(
+            "_" not in part and _looks_random(part, min_len=20) for part in value.split(".")
+        )
     if loose and (
         _IDENTIFIER_RE.fullmatch(value) or (_SOFT_CODE_RE.match(value) and _nests(value))
     ):
@@ -3371,7 +3426,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         add(provider.triggers, _provider_handler(provider))
     for trigger, handler in _load_calls():
         add((trigger,), handler)
-    add((":AA",), _telegram)
+    add((":A",), _telegram)
     add(("-----BEGIN ",), _pem)
     add(("Private-Lines:",), _putty)
     add((" -p", "\t-p", " -a", "\t-a"), _cli_password)

@@ -1,6 +1,7 @@
 """The vendor token table: ``data/secret_tokens.toml``, read through its JSON copy.
 
-It also holds the ``[[call]]`` table: client APIs whose positional argument is a credential.
+It also holds the ``[[call]]`` table (client APIs whose positional argument is a credential) and
+the ``[[published]]`` one (credentials their vendor publishes, which no detector reports).
 
 The copy, and why it exists, are :mod:`gitgate.safety.datacopy`'s (it serves every packaged table);
 this module names the token table's files and gives its ``[[token]]`` entries.
@@ -38,6 +39,18 @@ def load_calls(
     if not isinstance(calls, list):
         raise ValueError("secret_tokens.toml: `call` must be an array of tables")
     return list(calls)
+
+
+def load_published(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> frozenset[str]:
+    """The ``[[published]]`` values: credentials their vendor publishes for everyone to use."""
+    entries = datacopy.load_pair(source, copy).get("published", [])
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("values"), list) for e in entries
+    ):
+        raise ValueError("secret_tokens.toml: `published` must be tables with a `values` list")
+    return frozenset(str(v) for e in entries for v in e["values"])
 
 
 def parse_tokens(raw: bytes) -> list[Token]:

@@ -1,0 +1,220 @@
+"""Classes a second look at other scanners' test material found (issue 10, eleventh round).
+
+Each mechanism has positives and the negatives that bound it; every value here is ours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitgate.safety import tokentable
+from gitgate.safety.redaction import find_secrets
+
+RANDOM35 = "w0Axnlk9jOJjV8MUz2joshz2HrN7HTZnm2t"
+BASE64_KEY = (
+    "HJ8fvA3ZaGYtDCCR1Ew253mo6+xbRBoL8Zy7nYudS8zt9LDUP6LBasOWDrzdY7MDiesA/MPx/b4uDh0W20+wJQ=="
+)
+LOWER60 = "d7u4ax5zzwsg865d9gtp90cgc013bptpmh0rxpc38l3ykwahk8owg831lyqg"
+LOWER22 = "p98j56h91lrz8yn4lac1wo"
+
+
+def found(text: str) -> list[str]:
+    return [text[f.start : f.end] for f in find_secrets(text)]
+
+
+def kinds(text: str) -> list[str]:
+    return [f.kind for f in find_secrets(text)]
+
+
+# -- credentials their vendor publishes ------------------------------------------------------
+
+
+def test_published_values_come_from_the_table() -> None:
+    published = tokentable.load_published()
+    # Azurite's emulator key and the Firebase samples' browser keys are printed in public
+    # documentation and SDK source.
+    assert any(v.startswith("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1") for v in published)
+    assert sum(v.startswith("AIza") for v in published) >= 10
+    for value in published:
+        assert not find_secrets(f'apiKey: "{value}"'), value
+        assert not find_secrets(value), value
+
+
+def test_a_key_of_the_same_shape_that_is_not_published_is_found() -> None:
+    key = "AIza" + RANDOM35
+    assert kinds(key) == ["google-api-key"]
+    assert found(f'firebase.initializeApp({{apiKey: "{key}"}})') == [key]
+
+
+def test_a_published_table_without_values_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "t.toml"
+    source.write_text('[[published]]\nvendor = "x"\nwhy = "y"\n')
+    with pytest.raises(ValueError, match="published"):
+        tokentable.load_published(source, tmp_path / "missing.json")
+
+
+# -- a dotted value that no attribute access is -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"mapboxToken = pk.{LOWER60}.{LOWER22}",
+        f"harness_token = sat.{LOWER22}.{LOWER22}.{LOWER22}",
+    ],
+)
+def test_a_dotted_token_is_a_literal_even_where_code_could_stand(text: str) -> None:
+    assert found(text) == [text.split(" = ")[1]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token = self.config.apiTokenForTheServiceV2",
+        "password = settings.DATABASE_PASSWORD_PRODUCTION_2",
+        "api_key = os.environ.MY_SERVICE_API_KEY",
+    ],
+)
+def test_attribute_access_stays_code(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+# -- YAML block scalars whose token holds "=" --------------------------------------------------
+
+
+def test_a_block_scalar_token_with_padding_inside_is_the_value() -> None:
+    token = f"{LOWER22}-0b1azl2x3g3ynwduqmdz1fjhec=h3hdwn_phrh83zhzjkpk=gbwx0h"
+    for head in ("|", ">"):
+        text = f"deploy_token: {head}\n  {token}\nother: 1\n"
+        assert found(text) == [token]
+
+
+def test_a_block_of_settings_is_not_one_value() -> None:
+    text = "secret_config: |\n  user=admin\n  mode=fast\n"
+    assert find_secrets(text) == []
+
+
+# -- Telegram bot tokens ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bot_id", ["48213", "7326040112", "1234567890123456"])
+def test_telegram_tokens_in_either_generation(bot_id: str) -> None:
+    token = f"{bot_id}:A{RANDOM35[:34]}"
+    assert found(f'const bot = new Telegraf("{token}")') == [token]
+    modern = f"{bot_id}:AA{RANDOM35[:33]}"
+    assert found(f"bot: {modern}") == [modern]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "123456:A" + "a" * 34,  # no token is one letter repeated
+        "at 12:34:A" + RANDOM35[:34],  # a time, not a bot id
+        "1234:A" + RANDOM35[:34],  # a bot id has five digits or more
+        "123456:A" + RANDOM35[:34] + "xyz",  # too long for the old form
+    ],
+)
+def test_telegram_lookalikes(text: str) -> None:
+    assert "telegram-bot-token" not in kinds(text)
+
+
+# -- "$name" declared or assigned --------------------------------------------------------------
+
+PASSWORD = "3q?K8vYz,$m4PdT9xWb2LcRe"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'String $DB_PASSWORD = "{PASSWORD}";',
+        f'var $dbPassword string = "{PASSWORD}"',
+        f'$$db_password .= "{PASSWORD}"',
+        f'private static $db_password = "{PASSWORD}";',
+        f'{{\n  "$db_password": "{PASSWORD}"\n}}',
+    ],
+)
+def test_a_dollar_variable_being_declared_is_an_assignment(text: str) -> None:
+    assert found(text) == [PASSWORD]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'if [ $PASSWORD = "" ]; then exit 1; fi',
+        "echo $TOKEN = " + RANDOM35,
+        'curl -H "X-Token: $TOKEN" https://example.com',
+        "password: ${DB_PASSWORD}",
+    ],
+)
+def test_a_dollar_variable_being_read_is_not(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+# -- names that glue "key" to what it is for ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["accountkey", "storageaccountkey", "spark.copydata.storageaccountkey", "masterkey"]
+)
+def test_a_glued_key_name_with_a_generated_value(name: str) -> None:
+    assert found(f"{name}={BASE64_KEY}") == [BASE64_KEY]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"publickey={BASE64_KEY}",  # public by name
+        f"monkey={BASE64_KEY}",  # "key" ends other words
+        "hotkey=ctrl+shift+k",
+        "masterkey=changeme",  # key-ish only: the value must look generated
+        "sessionkey=abc",
+    ],
+)
+def test_glued_key_names_need_a_generated_value(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+# -- long options with one dash ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"AzureStorageCleanup.exe -storagename acct -storagekey {BASE64_KEY} -x 1", BASE64_KEY),
+        ("jarsigner -storepass Zt5hJ8vN3q-x app.apk alias", "Zt5hJ8vN3q-x"),
+        ("java -jar admin.jar -password 'Hk4!pLq9vW'", "Hk4!pLq9vW"),
+        ('Connect-Service -ApiKey "' + RANDOM35 + '"', RANDOM35),
+    ],
+)
+def test_single_dash_long_options_carry_secrets(text: str, secret: str) -> None:
+    assert secret in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "openssl rsa -passin file:pw.txt -key key.pem",
+        "tool -token $TOKEN",
+        "gpg -key ABCDEF12",
+        "cmd -secret abc -other x",
+    ],
+)
+def test_single_dash_options_without_a_secret(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+# -- vendor shapes -----------------------------------------------------------------------------
+
+
+def test_azure_client_secret_body_has_a_bounded_length() -> None:
+    secret = "Xb7" + "8Q~" + "WXxKi6FXKVVKzqtyHiwG84rYjQc3aqU"
+    assert kinds(f"x {secret}.") == ["azure-client-secret"]
+    # A longer run of the same alphabet (a Freenet "USK@…" identity) is something else.
+    assert "azure-client-secret" not in kinds(f"USK@abc,{secret}~yk0,AQACAAE/x/2")
+
+
+def test_defined_networking_keys_in_lower_case() -> None:
+    token = "dnkey-0b1azl2x3g3ynwduqmdz1fjhec-h3hdwn=phrh83zhzjkpk-_gbwx0h=f1p375egcsqhm8qs2pfag-d"
+    assert kinds(f"token: {token}") == ["defined-networking-key"]
