@@ -30,6 +30,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 import unicodedata
@@ -302,6 +303,10 @@ class Catalogue:
 
     entries: tuple[SensitiveEntry, ...]
     copy_suffixes: tuple[str, ...]
+    # Backup and editor suffixes that make a copy of any configuration file sensitive, and
+    # the names of configuration files (globs) they apply to: see [copies] in the catalogue.
+    config_copy_suffixes: tuple[str, ...] = ()
+    copied_configs: tuple[str, ...] = ()
 
 
 def _text_list(value: object, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
@@ -386,7 +391,21 @@ def catalogue_from_data(data: dict[str, Any]) -> Catalogue:
     suffixes = _text_list(copies.get("suffixes", []), "copies.suffixes", allow_empty=True)
     if any("/" in s or not s.isascii() for s in suffixes):
         raise CatalogueError("copies.suffixes: ASCII suffixes without '/'")
-    return Catalogue(entries, tuple(s.lower() for s in suffixes))
+    lowered = tuple(s.lower() for s in suffixes)
+    config_suffixes = _text_list(
+        copies.get("config_suffixes", []), "copies.config_suffixes", allow_empty=True
+    )
+    if any(s.lower() not in lowered for s in config_suffixes):
+        raise CatalogueError("copies.config_suffixes: each must be one of copies.suffixes")
+    configs = _text_list(copies.get("configs", []), "copies.configs", allow_empty=True)
+    if any("/" in c for c in configs):
+        raise CatalogueError("copies.configs: file name globs without '/'")
+    return Catalogue(
+        entries,
+        lowered,
+        tuple(s.lower() for s in config_suffixes),
+        tuple(c.lower() for c in configs),
+    )
 
 
 def _packaged_catalogue() -> Catalogue:
@@ -1125,7 +1144,35 @@ def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = No
             rule = _direct_sensitive_rule(_PathView(original), positive, exempt)
             if rule is not None:
                 break
+        if rule is None:
+            rule = _config_copy_rule(path)
+            if rule is not None and exempt and _is_exempt(view, exempt):
+                rule = None
     return rule
+
+
+def _config_copy_rule(path: str) -> str | None:
+    """The rule a backup or editor copy of a configuration file breaks, or None.
+
+    Web servers hand ``config.php~`` or ``settings.yml.bak`` out as plain text, database
+    password included, where the original would have been run or kept private; such copies
+    are what scanners of public sites look for. Only a file's own name counts.
+    """
+    if path.endswith("/"):
+        return None
+    name = unicodedata.normalize("NFKC", path.rsplit("/", 1)[-1]).lower()
+    for _ in range(_MAX_COPY_LAYERS):
+        trimmed = name.rstrip(". ")
+        suffix = next((s for s in CATALOGUE.config_copy_suffixes if trimmed.endswith(s)), None)
+        if suffix is None:
+            return None
+        name = trimmed[: -len(suffix)]
+        if not name.strip(". "):
+            return None
+        for config in CATALOGUE.copied_configs:
+            if fnmatch.fnmatchcase(name, config):
+                return f"copy of a configuration file: {config}{suffix}"
+    return None
 
 
 def _direct_sensitive_rule(
@@ -1202,7 +1249,14 @@ def _originals_of_copy(path: str) -> list[str]:
             break
         current = stripped
         originals.append("/".join(current) + ("/" if is_dir else ""))
+    # Vim's swap file of "id_rsa" is ".id_rsa.swp": the original lost the dot Vim added.
+    swap = _VIM_SWAP_RE.fullmatch(components[-1]) if components else None
+    if swap is not None:
+        originals.append("/".join([*components[:-1], swap.group(1)]) + ("/" if is_dir else ""))
     return originals
+
+
+_VIM_SWAP_RE = re.compile(r"\.([^.].*)\.sw[a-p]", re.IGNORECASE)
 
 
 def _strip_copy_suffix(name: str) -> str:

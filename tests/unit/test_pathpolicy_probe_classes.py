@@ -1,0 +1,142 @@
+"""Classes of credential stores an independent probe found accepted (round 11).
+
+Web-application configurations and their backup or editor copies, server password
+databases, copies of Windows hives, developer-tool stores, password lists, secret-named
+files and more histories: each class is a catalogue entry (or the [copies] configs rule),
+so cousins of these names are refused too. The safe paths are near misses that must stay
+ordinary repository files.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gitgate import check_path, is_exportable
+from gitgate.safety.classify import classify_command
+
+REFUSED = [
+    "app/etc/local.xml",
+    "app/etc/env.php",
+    "www/configuration.php",
+    "sites/default/settings.php",
+    "bitrix/php_interface/dbconn.php",
+    "app/config/parameters.ini",
+    "config/database.yml~",
+    "public/config.php.bak",
+    "config.php.swp",
+    "www/.config.php.swp",
+    "config.php~",
+    ".wp-config.php.swp",
+    "wp-config.php.bak",
+    "mysite/local_settings.py",
+    "proj/settings_secret.py",
+    "etc/pureftpd.passwd",
+    "etc/pureftpd.pdb",
+    "etc/webmin/miniserv.users",
+    "conf/tomcat-users.xml",
+    "var/lib/mysql/mysql/user.MYD",
+    "public/.htpasswd-old",
+    "www/.passwd",
+    ".ftppass",
+    "Serv-U/Serv-U.ini",
+    "FileZilla Server/FileZilla Server.xml",
+    "inetsrv/config/applicationHost.config",
+    "ffftp.ini",
+    "FlashFXP.ini",
+    "Windows/repair/SAM",
+    "Windows/System32/config/RegBack/SAM",
+    "dump/hives/SAM",
+    "NTDS/ntds.dit",
+    "Panther/Unattended.xml",
+    "sysprep.xml",
+    "Policies/{31B2F340}/Machine/Preferences/Services/Services.xml",
+    "AppData/Local/Microsoft/Vault/4BF4C442/Policy.vpol",
+    "mRemoteNG/confCons.xml",
+    "vnc.ini",
+    ".config/pnpm/rc",
+    ".continuum/anaconda-client/tokens/x.token",
+    ".vagrant.d/data/vagrant_login_token",
+    ".vagrant.d/insecure_private_key",
+    ".doppler/.doppler.yaml",
+    ".config/pgcli/config",
+    ".sqlcmd/sqlconfig",
+    "JetBrains/IntelliJIdea2023.1/c.pwd",
+    ".config/github-copilot/hosts.json",
+    "AppData/Local/github-copilot/hosts.json",
+    ".idea/dataSources.local.xml",
+    ".znc/configs/znc.conf",
+    ".mutt/passwords.gpg",
+    ".esmtprc",
+    "Library/Cookies/Cookies.binarycookies",
+    "Keychains/keychain-2.db",
+    "pass.txt",
+    "pw.txt",
+    "passlist.txt",
+    "logins.txt",
+    "accounts.txt",
+    "pwd.db",
+    "ci/docker/config.json",
+    "ops/k8s/admin.conf",
+    "k8s/db-secret.yaml",
+    "gcp-key.json",
+    "deploy-key",
+    "keys/signing-key.asc",
+    "home/u/.ksh_history",
+    ".php_history",
+    ".config/pgcli/history",
+    "var/spool/cron/crontabs/root",
+    ".id_rsa.swp",
+    "www/settings.yml.orig",
+    "app/config.js.bak",
+]
+
+ORDINARY = [
+    "src/config/security/SecurityConfig.java",
+    "config/security.yml",
+    "docs/settings.php.md",
+    "app/config/parameters.yml.dist",
+    "src/passwords/strength.py",
+    "src/password/hash.go",
+    "lib/history.py",
+    "src/command_history.py",
+    "nginx/admin.conf",
+    "config/database.yml.example",
+    "config/database.yml.sample",
+    "keys/signing-key.pub",
+    "public.key.json",
+    "src/monkey.json",
+    "locale/en.json",
+    "config/settings.py",
+    "settings.php",
+    "package.json.bak",
+    "src/accounts.py",
+    "src/accounts/views.py",
+    "docs/passwords.md",
+    "tests/fixtures/pass.txt.example",
+    "src/session_history.ts",
+    "web.config",
+    "crontabs/backup",
+    "config/database.yml",
+    "wp-config-sample.php",
+    "Makefile.orig",
+    "README.md~",
+    "pom.xml.asc",
+    "src/main.py.orig",
+]
+
+
+@pytest.mark.parametrize("path", REFUSED)
+def test_credential_stores_are_refused_and_never_exported(path: str) -> None:
+    verdict = check_path(path)
+    assert not verdict.safe and "sensitive file" in verdict.reason
+    assert not is_exportable(path)
+
+
+@pytest.mark.parametrize("path", ORDINARY)
+def test_near_misses_stay_ordinary_files(path: str) -> None:
+    assert check_path(path).safe, check_path(path).reason
+
+
+def test_reading_a_backup_copy_of_a_configuration_is_not_allowed() -> None:
+    assert classify_command("cat www/config.php.bak").decision != "allow"
+    assert classify_command("cat www/config.php").decision == "allow"
