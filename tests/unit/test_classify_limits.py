@@ -33,7 +33,7 @@ ORDINARY = [
     ("cat README.md | sort | uniq -c", "allow", "read-only diagnostics: cat, sort, uniq"),
     ("sudo ls", "deny", "'sudo ls': sudo runs as another user"),
     ("echo $(whoami)", "approve", "uses command output: '$(whoami)'"),
-    ("bash -c 'git status'", "allow", "read-only diagnostics: git status"),
+    ("bash -c 'git status'", "approve", "starts bash to run 'git status'"),
     ("sh -c 'rm -rf ~'", "deny", "'rm -rf ~': rm deletes files"),
     ("ls > out.txt", "approve", "'> out.txt' writes a file"),
     ("npm install", "approve", "'npm install': npm install is not a read-only use"),
@@ -150,7 +150,8 @@ def test_nested_texts_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     outer = "ls;" * 200 + "sh -c 'git status'"
     budget = parser.ParseBudget()
     _in_thread(lambda: parser._parse_under_call_budget(bashlex.parse, outer, budget))
-    assert classify.classify_command(outer).decision == "allow"
+    assert classify.classify_command(outer).decision == "approve"
+    assert "starts sh" in classify.classify_command(outer).reason
     monkeypatch.setattr(parser, "_PARSE_CALLS", parser._PARSE_CALLS - budget.calls + 10)
     verdict = _in_thread(lambda: classify_command(outer))
     assert _gave_up(verdict), verdict

@@ -736,6 +736,14 @@ def _git_cat_file(args: list[str]) -> str | None:
     return None if any(a in ("-p", "-t", "-s", "-e") for a in args) else "git cat-file option"
 
 
+def _git_submodule(args: list[str]) -> str | None:
+    # `git submodule` alone is `status`; foreach, update, sync... run or change things.
+    operands = [arg for arg in args if arg not in ("--quiet", "-q", "--cached", "--recursive")]
+    if operands[:1] in ([], ["status"]):
+        return None
+    return "git submodule changes submodules or runs commands in them"
+
+
 def _git_reflog(args: list[str]) -> str | None:
     return None if not args or args[0] in ("show",) or args[0].startswith("-") else "reflog"
 
@@ -779,6 +787,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "check-attr": _git_any,
     "verify-commit": _git_any,
     "var": _git_var,
+    "submodule": _git_submodule,
 }
 
 

@@ -11,6 +11,7 @@ programs the command runs (:mod:`gitgate.safety.classify.execs`), the files it r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -53,7 +54,14 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
             return findings
         head = words[0]
         if head.dynamic:
-            return findings + [approve(f"command name is computed: {argv_text(words)!r}")]
+            resolved = _resolve_computed_name(head, ctx)
+            if resolved is None:
+                return findings + _computed_name_findings(words)
+            # Resolved from what the walk saw assigned: judged as such, but a human still
+            # reads it (a scope the walk ignores may hold another value).
+            findings.append(approve(f"command name comes from variables: {head.raw!r}"))
+            words = resolved + words[1:]
+            continue
         name = command_name(head.text)[0]
         unwrapped = _unwrap(name, words, ctx)
         if unwrapped is None:
@@ -63,6 +71,54 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
     else:
         return findings + [approve("too many nested command wrappers")]
     return findings + judge_simple(words, ctx, rough=rough)
+
+
+_VARIABLE_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
+    """``$X``, ``$a$b``, ``rm${IFS}-rf${IFS}/``: the words the shell runs, when every
+    variable in the command word holds a value the walk saw assigned (IFS: a space)."""
+    raw = head.raw.replace('"', "")
+    if "`" in raw or "$(" in raw or "'" in raw:
+        return None
+    unknown = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name = match.group(1) or match.group(2)
+        known = ctx.variables.get(name, " " if name == "IFS" else None)
+        if known is None:
+            unknown = True
+            return ""
+        return known
+
+    text = _VARIABLE_REF.sub(value, raw)
+    if unknown or "$" in text or not text.strip():
+        return None
+    return plain_words(split_words(text))
+
+
+# `$(echo rm) -rf /`, `$X -rf ~`: whatever the name, these are the arguments of a command
+# that deletes a whole tree.
+_RECURSIVE_FORCE = re.compile(r"-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r)[a-zA-Z]*", re.IGNORECASE)
+_WHOLE_TREES = frozenset(["/", "/*", "~", "~/", "~/*", "*", ".", "..", "$HOME", "${HOME}", "/home"])
+
+
+def _computed_name_findings(words: list[Word]) -> list[Finding]:
+    findings = [approve(f"command name is computed: {argv_text(words)!r}")]
+    args = words[1:]
+    recursive = any(
+        _RECURSIVE_FORCE.fullmatch(w.text) or w.text in ("--recursive", "--no-preserve-root")
+        for w in args
+    )
+    if recursive and any(
+        w.text.rstrip("/") + ("/" if w.text == "/" else "") in _WHOLE_TREES or w.raw in _WHOLE_TREES
+        for w in args
+    ):
+        what = "a computed command with the arguments of 'rm -rf' on a whole tree"
+        findings.append(deny(f"{argv_text(words)!r}: {what}"))
+    return findings
 
 
 def _expand_command_braces(words: list[Word]) -> list[Word]:
@@ -275,6 +331,19 @@ def _unwrap_eval(words: list[Word], ctx: Ctx) -> _Unwrapped:
     return [], [inner, approve(f"eval runs {short(text)!r} as shell code")]
 
 
+def _unwrap_trap(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    """``trap 'CMD' EXIT``: CMD runs later, when the shell exits or gets the signal."""
+    args = words[1:]
+    if args and args[0].text == "--":
+        args = args[1:]
+    if not args or args[0].text.startswith("-") or len(args) < 2:
+        return [], [approve(f"{argv_text(words)!r}: changes or prints signal handlers")]
+    if args[0].dynamic:
+        return [], [approve(f"trap of computed text: {argv_text(words)!r}")]
+    inner = walker.classify_text(args[0].text, ctx.deeper())
+    return [], [inner, approve(f"trap runs {short(args[0].text)!r} on {args[1].text}")]
+
+
 _WRAPPERS: dict[str, Callable[[list[Word], Ctx], _Unwrapped]] = {
     "env": _unwrap_env,
     "command": _unwrap_command,
@@ -290,6 +359,7 @@ _WRAPPERS: dict[str, Callable[[list[Word], Ctx], _Unwrapped]] = {
     "xargs": _unwrap_xargs,
     "watch": _unwrap_watch,
     "eval": _unwrap_eval,
+    "trap": _unwrap_trap,
     "busybox": _unwrap_simple(),
     "chronic": _unwrap_simple(),
     "caffeinate": _unwrap_simple(),

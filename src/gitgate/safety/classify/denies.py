@@ -176,7 +176,9 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
         name, _, value = word.text.partition("=")
         name = name.rstrip("+")
         where = "for the command" if has_command else "in the shell"
-        if runs_programs(name, value, dynamic=word.dynamic):
+        if name.upper() in tables().env_history:
+            findings.append(deny(f"sets {short(word.raw, 40)!r}: hides commands from the history"))
+        elif runs_programs(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r} {where}: makes tools run programs"))
         elif word.dynamic or not _harmless_env(name):
             findings.append(approve(f"sets {short(word.raw, 40)!r} {where}"))

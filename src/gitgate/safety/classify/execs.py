@@ -29,7 +29,12 @@ _CODE_DELETES = re.compile(
     r"fs\.(promises\.)?rm\b|FileUtils\.rm|File\.delete|\brm\s+-[a-zA-Z]*[rRf]|rimraf|"
     r"Remove-Item|\.unlink\(|\.rmdir\(",
 )
-_CODE_REVERSE_SHELL = re.compile(r"socket.*(dup2|pty\.spawn|subprocess|/bin/(ba)?sh)", re.DOTALL)
+_CODE_REVERSE_SHELL = re.compile(
+    r"(?i)(?:socket|fsockopen|TCPSocket|TCPClient|Net\.Sockets|IO::Socket)"
+    r".*(?:dup2|pty\.spawn|subprocess|/bin/(?:ba)?sh|\bexec\b|popen|\bsystem\b|spawn|cmd\.exe"
+    r"|\biex\b|Invoke-Expression)",
+    re.DOTALL,
+)
 _CODE_SHELL_STRING = re.compile(
     r"(?:system|popen|exec|execSync|spawnSync|call|run|check_output|check_call|Popen)"
     r"\s*\(\s*(?:r|f|b)?(['\"])(.*?)\1",
@@ -307,6 +312,9 @@ def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     operands = args[index:]
     if command_mode and operands:
         findings.append(walker.classify_text(operands[0].text, ctx.deeper()))
+        # Even a read-only string: a second shell re-reads the text with its own quoting and
+        # start-up files (BASH_ENV), where this analysis could differ from what it runs.
+        findings.append(approve(f"starts {words[0].text} to run {short(operands[0].text)!r}"))
         if operands[0].dynamic:
             findings.append(approve(f"{words[0].text} -c of computed text"))
     elif operands:
@@ -351,6 +359,10 @@ def _code_findings(code: str, ctx: Ctx) -> list[Finding]:
         findings.append(deny("inline code opens a socket and runs a shell: a reverse shell"))
     if data.code_env_dump.search(code):
         findings.append(deny("inline code prints the whole environment (secrets)"))
+    started = data.code_shell.search(code)
+    if started:
+        what = short(started.group(0), 40)
+        findings.append(deny(f"inline code starts an interactive shell ({what!r}): a shell escape"))
     secret_name = next((n for n in _ENV_NAME.findall(code) if data.secret_variable.search(n)), None)
     if secret_name is not None:
         findings.append(deny(f"inline code reads the secret variable {secret_name}"))

@@ -116,10 +116,13 @@ class Ctx:
     allowed: list[str] = field(default_factory=list)  # names of allowed commands, for reasons
     budget: ParseBudget = field(default_factory=ParseBudget)  # shared by nested texts
     cwd: list[str | None] = field(default_factory=lambda: [""])  # shared, so `cd` carries over
+    # Literal values the shell was given (`X=rm`), so `$X -rf /` can be judged as `rm -rf /`;
+    # a computed value removes the name. Shared like cwd.
+    variables: dict[str, str] = field(default_factory=dict)
 
     def deeper(self) -> Ctx:
         """The context for a nested text (``sh -c``); it shares budget, names and cwd."""
-        return Ctx(self.rules, self.depth + 1, self.allowed, self.budget, self.cwd)
+        return Ctx(self.rules, self.depth + 1, self.allowed, self.budget, self.cwd, self.variables)
 
 
 _STD_BIN_DIRS = frozenset(

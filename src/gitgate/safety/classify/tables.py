@@ -101,6 +101,7 @@ class Tables:
     code_decode: re.Pattern[str]
     code_exec: re.Pattern[str]
     code_env_dump: re.Pattern[str]
+    code_shell: re.Pattern[str]
     program_env: dict[str, re.Pattern[str]]
     always_deny: dict[str, str]
     system_packages: frozenset[str]
@@ -109,6 +110,7 @@ class Tables:
     git_exec_config: tuple[str, ...]
     exec_options: dict[str, tuple[str, ...]]
     env_exec: frozenset[str]
+    env_history: frozenset[str]
     env_exec_prefixes: tuple[str, ...]
     env_harmless_values: frozenset[str]
     env_harmless_value_names: frozenset[str]
@@ -280,6 +282,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         code_decode=re.compile(str(decode["code_decode"])),
         code_exec=re.compile(str(decode["code_exec"])),
         code_env_dump=re.compile(str(decode["code_env_dump"]), re.MULTILINE),
+        code_shell=re.compile(str(decode["code_shell"])),
         program_env=_program_env(data.get("program_env", {})),
         always_deny=_mapping(deny, "always"),
         system_packages=frozenset(_strings(deny["system_packages"], "names")),
@@ -288,6 +291,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         git_exec_config=_strings(data["git"], "exec_config"),
         exec_options={k: tuple(v) for k, v in data["exec_options"].items()},
         env_exec=frozenset(_strings(env, "exec")),
+        env_history=frozenset(_strings(env, "history")),
         env_exec_prefixes=_strings(env, "exec_prefixes"),
         env_harmless_values=frozenset(_strings(env, "harmless_values")),
         env_harmless_value_names=frozenset(_strings(env, "harmless_value_names")),

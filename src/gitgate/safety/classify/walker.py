@@ -89,6 +89,9 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
         reason = f"the parser gave up ({stopped}): a human must read it"
         return text_level + rough_scan(text, ctx) + [approve(reason)]
     except Exception as exc:  # noqa: BLE001 - bashlex raises many types, even RecursionError
+        untimed = _without_time_keyword(text)
+        if untimed is not None:
+            return text_level + classify_findings(untimed, ctx.deeper())
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
         return text_level + rough_scan(text, ctx) + [approve(reason)]
     findings = text_level + _comment_findings(text, trees)
@@ -100,6 +103,17 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
     for tree in trees:
         findings.extend(walker.node(tree, 0))
     return findings
+
+
+# bash's `time` reserved word (`time make`, `a && time -p b`): bashlex does not know it. It
+# only reports how long the pipeline took, so the text without it is judged instead.
+_TIME_KEYWORD = re.compile(r"(^|[;&|(!{]\s*|\b(?:then|do|else)\s+)time(?:\s+-p)?(?:\s+--)?(?=\s|$)")
+
+
+def _without_time_keyword(text: str) -> str | None:
+    """``text`` with bash's ``time`` keyword removed where it starts a pipeline, or None."""
+    untimed = _TIME_KEYWORD.sub(r"\1", text)
+    return None if untimed == text else untimed
 
 
 def text_level_findings(text: str) -> list[Finding]:
@@ -318,6 +332,8 @@ class Walker:
         for redirect in redirects:
             findings.extend(self._redirect(redirect, depth, reads_code=reads_code))
         findings.extend(judge_assignments(assignments, has_command=bool(words)))
+        if not words:
+            self._remember_assignments(assignments)
         if words and command_name(words[0].text)[0] == "eval":
             findings.extend(self._computed_code(node, words))
         elif unwrapped:
@@ -326,6 +342,16 @@ class Walker:
             findings.extend(judge_argv(words, self.ctx))
             self._track_cd(words)
         return findings
+
+    def _remember_assignments(self, assignments: list[Word]) -> None:
+        """``X=rm``: a later ``$X`` is ``rm``. Scopes are ignored (a subshell's value leaks
+        out): a command name resolved so is judged, but never allowed (see judge_argv)."""
+        for word in assignments:
+            name, _, value = word.text.partition("=")
+            if word.dynamic or name.endswith("+"):
+                self.ctx.variables.pop(name.rstrip("+"), None)
+            else:
+                self.ctx.variables[name] = value
 
     def _computed_code(self, node: Any, argv: list[Word]) -> list[Finding]:
         """``bash <(curl ...)``, ``python -c "$(curl ...)"``, ``eval "$(...)"``: code whose text
