@@ -123,3 +123,30 @@ def test_submodule_status_is_read_only(command: str) -> None:
 @pytest.mark.parametrize("command", ["git submodule update --init", "git submodule foreach ls"])
 def test_submodule_changes_need_a_human(command: str) -> None:
     assert decision(command) == "approve", classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "env /bin/sh",
+        "nice /bin/sh",
+        "timeout 5 bash -i",
+        "timeout 5 env sh",
+        "setarch $(arch) /bin/sh",
+        "flock -u / /bin/sh",
+        "strace -o /dev/null /bin/sh",
+        "start-stop-daemon -n x -S -x /bin/sh",
+        "unshare /bin/sh",
+        "taskset 1 /bin/bash --norc",
+    ],
+)
+def test_a_launcher_starting_an_interactive_shell_is_an_escape(command: str) -> None:
+    verdict = classify_command(command)
+    assert verdict.decision == "deny" and "shell escape" in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize(
+    "command", ["sh", "nice bash build.sh", "docker run -it ubuntu /bin/bash", "env sh -c id"]
+)
+def test_shells_with_work_to_do_or_elsewhere_need_a_human(command: str) -> None:
+    assert decision(command) == "approve", classify_command(command).reason

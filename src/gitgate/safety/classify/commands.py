@@ -49,6 +49,9 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
     """Findings for one simple command given as words (wrappers included)."""
     findings: list[Finding] = []
     words = _expand_command_braces(list(words))
+    escape = _shell_started_by_launcher(words)
+    if escape is not None:
+        findings.append(deny(escape))
     for _ in range(16):  # wrappers nest (`nice timeout 5 env X=1 cmd`): bounded
         if not words:
             return findings
@@ -71,6 +74,35 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
     else:
         return findings + [approve("too many nested command wrappers")]
     return findings + judge_simple(words, ctx, rough=rough)
+
+
+def _shell_started_by_launcher(words: list[Word]) -> str | None:
+    """Why ``env /bin/sh``, ``flock -u / bash -i``, ``timeout 9 env sh``... are a shell escape.
+
+    A launcher (``[names] launchers``) whose operand is a shell given no command and no
+    script: the shell then reads commands from the terminal, outside any review."""
+    data = tables()
+    if not words or words[0].dynamic:
+        return None
+    launcher = command_name(words[0].text)[0].lower()
+    if launcher not in data.launchers:
+        return None
+    for index, word in enumerate(words[1:], start=1):
+        if word.dynamic or command_name(word.text)[0].lower() not in data.shells:
+            continue
+        rest = [w.text for w in words[index + 1 :]]
+        if all(_interactive_shell_flag(text) for text in rest):
+            shown = argv_text(words)
+            return f"{shown!r}: {launcher} starts an interactive {word.text} (a shell escape)"
+        return None
+    return None
+
+
+def _interactive_shell_flag(text: str) -> bool:
+    """``-i``, ``-p``, ``-l``, ``--login``, ``--norc``: flags that give a shell no command."""
+    if text in ("--login", "--norc", "--noprofile", "--posix", "--interactive", "-"):
+        return True
+    return re.fullmatch(r"[-+][ilpsrvxeEbBhHkmnPTu]+", text) is not None
 
 
 _VARIABLE_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")

@@ -85,6 +85,7 @@ class Tables:
 
     shells: frozenset[str]
     downloaders: frozenset[str]
+    launchers: frozenset[str]
     interactive: frozenset[str]
     unbounded: frozenset[str]
     string_only: frozenset[str]
@@ -263,6 +264,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
     return Tables(
         shells=frozenset(_strings(names, "shells")),
         downloaders=frozenset(_strings(names, "downloaders")),
+        launchers=frozenset(_strings(names, "launchers")),
         interactive=frozenset(_strings(names, "interactive")),
         unbounded=frozenset(_strings(names, "unbounded")),
         string_only=frozenset(_strings(names, "string_only")),
