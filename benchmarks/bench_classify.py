@@ -15,6 +15,8 @@ Corpora (``benchmarks/corpora/``, one command per line: expected decision, class
   before that round's rules changed, scored once more at its end;
 * ``commands_probe2.tsv``: a second blind probe, written after round 7 was merged and scored
   once (its header says what it scored).
+* ``commands_probe3.tsv``: a third blind probe (round 11, GTFOBins/LOLBAS-style escapes and
+  obfuscation); its labels may say ``approve|deny`` (either is right).
 
 For each it prints the accuracy, the confusion matrix (rows: expected; columns: classified),
 how many commands expected ``deny`` were classified ``allow``, and the accuracy per class.
@@ -60,6 +62,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe2.tsv",
+    "third blind probe, round 11 (commands_probe3.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe3.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0
@@ -74,7 +80,8 @@ def load(path: Path) -> list[Row]:
         if not line.strip() or line.startswith("#"):
             continue
         expected, cls, command = line.split("\t", 2)
-        if expected not in DECISIONS:
+        # "approve|deny": either is right (a probe's label where both are defensible).
+        if not set(expected.split("|")) <= set(DECISIONS):
             raise SystemExit(f"{path.name}: bad decision {expected!r}")
         rows.append((expected, cls, command))
     return rows
@@ -85,8 +92,12 @@ def evaluate(name: str, rows: list[Row], show_misses: bool) -> bool:
     matrix: Counter[tuple[str, str]] = Counter()
     per_class: dict[str, list[int]] = {}
     misses: list[tuple[str, str, str, str]] = []
-    for expected, cls, command in rows:
+    for labels, cls, command in rows:
         verdict = classify_command(command)
+        accepted = labels.split("|")
+        # An "either" label counts on the row of the decision given when that is right, else
+        # on the row of its most severe choice.
+        expected = verdict.decision if verdict.decision in accepted else accepted[-1]
         matrix[(expected, verdict.decision)] += 1
         hits = per_class.setdefault(cls, [0, 0])
         hits[1] += 1
@@ -96,10 +107,10 @@ def evaluate(name: str, rows: list[Row], show_misses: bool) -> bool:
             misses.append((expected, verdict.decision, command, verdict.reason))
     correct = sum(matrix[(d, d)] for d in DECISIONS)
     accuracy = 100.0 * correct / len(rows)
-    dangerous = matrix[("deny", "allow")]
+    dangerous = matrix[("deny", "allow")] + matrix[("approve", "allow")]
     print(f"\n== {name}: {len(rows)} commands")
     print(
-        f"accuracy {correct}/{len(rows)} = {accuracy:.1f} %   deny-expected classified allow: {dangerous}"
+        f"accuracy {correct}/{len(rows)} = {accuracy:.1f} %   not-allow-expected classified allow: {dangerous}"
     )
     print("confusion (rows expected, columns classified):")
     print(f"{'':>10}" + "".join(f"{d:>9}" for d in DECISIONS))

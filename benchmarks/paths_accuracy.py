@@ -38,6 +38,7 @@ DEFAULT = (
     CORPORA / "paths_eval.tsv",
     CORPORA / "paths_eval2.tsv",
     CORPORA / "paths_probe2.tsv",  # blind probe, scored once before its classes were added
+    CORPORA / "paths_probe3.tsv",  # third blind probe (round 11), likewise
 )
 MAX_SAFE_REFUSED = 0.02
 
