@@ -150,3 +150,23 @@ def test_a_launcher_starting_an_interactive_shell_is_an_escape(command: str) -> 
 )
 def test_shells_with_work_to_do_or_elsewhere_need_a_human(command: str) -> None:
     assert decision(command) == "approve", classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "perl -e 'fork while fork'",
+        "python3 -c 'import os\nwhile 1: os.fork()'",
+        "mv /etc /tmp/etc",
+        "cp ./ls /usr/bin/ls",
+        "ln -sf ./x /usr/local/bin/git",
+        "expect -c 'spawn /bin/sh;interact'",
+    ],
+)
+def test_fork_bombs_and_system_paths_are_denied(command: str) -> None:
+    assert decision(command) == "deny", classify_command(command).reason
+
+
+@pytest.mark.parametrize("command", ["cp /etc/hosts ./hosts", "mv a.txt b.txt"])
+def test_copies_out_of_the_system_and_moves_inside_need_a_human(command: str) -> None:
+    assert decision(command) == "approve", classify_command(command).reason

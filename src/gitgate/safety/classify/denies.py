@@ -51,7 +51,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
     for rule in data.rules_by_name.get(name, ()):
         if _deny_rule_matches(rule, name, args):
             return deny(f"{text!r}: {rule.reason}")
-    for check in (_deny_env_dump, _deny_kill, _deny_dd, _deny_network_shell):
+    for check in (_deny_env_dump, _deny_kill, _deny_dd, _deny_network_shell, _deny_system_change):
         reason = check(name, args)
         if reason is not None:
             return deny(f"{text!r}: {reason}")
@@ -116,6 +116,27 @@ def _deny_kill(name: str, args: list[str]) -> str | None:
         targets = args[2:]
     if any(target in ("1", "-1", "0", "--1") for target in targets if target != "--"):
         return "kills init, the process group or every process"
+    return None
+
+
+# Commands that move, relink or change every operand, and those that change only their last.
+_CHANGES_EVERY_OPERAND = frozenset(["mv", "chmod", "chown", "chgrp", "chattr", "setfacl"])
+_CHANGES_LAST_OPERAND = frozenset(["cp", "install", "ln", "rsync"])
+
+
+def _deny_system_change(name: str, args: list[str]) -> str | None:
+    """``mv /etc /tmp/x``, ``cp evil /usr/bin/ls``: moving or overwriting a system path."""
+    if name not in _CHANGES_EVERY_OPERAND and name not in _CHANGES_LAST_OPERAND:
+        return None
+    operands = [arg for arg in args if not arg.startswith("-")]
+    if name in _CHANGES_LAST_OPERAND:
+        operands = operands[-1:] if len(operands) > 1 else []
+    for operand in operands:
+        if not operand.startswith("/"):
+            continue
+        normal = posixpath.normpath(operand)
+        if normal == "/" or (normal + "/").startswith(tables().system_dirs):
+            return f"changes the system path {operand}"
     return None
 
 

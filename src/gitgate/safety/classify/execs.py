@@ -24,6 +24,11 @@ from gitgate.safety.classify.paths import join_cwd, secret_reason
 from gitgate.safety.classify.tables import tables
 
 # Code in `python -c` & co. that obviously deletes files or opens a reverse shell.
+# `perl -e 'fork while fork'`, `python -c 'while 1: os.fork()'`: a fork bomb in any language.
+_CODE_FORK_BOMB = re.compile(
+    r"\bfork\s+while\s+fork\b|\bwhile\s*\(?\s*(?:1|true|True)\s*\)?\s*[:{]?\s*(?:os\.|Process\.)?fork\b"
+    r"|\bfor\s*\(\s*;\s*;\s*\)\s*\{?\s*fork\b|\bloop\s*\{?\s*fork\b"
+)
 _CODE_DELETES = re.compile(
     r"rmtree|os\.(remove|unlink|rmdir|removedirs)\b|\bunlink(Sync)?\b|\brm(dir)?Sync\b|"
     r"fs\.(promises\.)?rm\b|FileUtils\.rm|File\.delete|\brm\s+-[a-zA-Z]*[rRf]|rimraf|"
@@ -355,6 +360,8 @@ def _code_findings(code: str, ctx: Ctx) -> list[Finding]:
     deletes = _CODE_DELETES.search(code)
     if deletes:
         findings.append(deny(f"inline code deletes files ({deletes.group(0)!r})"))
+    if _CODE_FORK_BOMB.search(code):
+        findings.append(deny("inline code forks without end: a fork bomb"))
     if _CODE_REVERSE_SHELL.search(code):
         findings.append(deny("inline code opens a socket and runs a shell: a reverse shell"))
     if data.code_env_dump.search(code):
