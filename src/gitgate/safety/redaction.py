@@ -358,7 +358,7 @@ def _putty(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # '@' before the host, so the whole password is covered. A '>' too (Redis ACL passwords start
 # with one): "<http://host>" ends at it, but then no "@host" follows.
 _URL_CRED_RE = _lazy(
-    "_URL_CRED_RE", r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?\"'<]{1,1024})@[A-Za-z0-9\[._\-]"
+    "_URL_CRED_RE", r"://[^\s/:?#\"'<>]{0,256}:([^\s/?\"'<]{1,1024})@[A-Za-z0-9\[._\-{$%]"
 )
 _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
@@ -373,7 +373,7 @@ _WORD_BREAKS = frozenset(" \t\r\n;|&<>()")
 # (host:8443/users/@alice) nor a repository (github.com:org/repo.git@v1), see _url_credentials.
 _URL_CRED_SLASH_RE = _lazy(
     "_URL_CRED_SLASH_RE",
-    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s?#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-]",
+    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s?#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-{$%]",
 )
 
 
@@ -381,7 +381,7 @@ _URL_CRED_SLASH_RE = _lazy(
 # a port and a query (host:8080?next=mailto:a@b.org), see _url_credentials.
 _URL_CRED_QUERY_RE = _lazy(
     "_URL_CRED_QUERY_RE",
-    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s/#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-]",
+    r"://[^\s/@:?#\"'<>]{0,256}:([^\s/?#\"'<>@][^\s/#\"'<>@]{0,1023})@[A-Za-z0-9\[._\-{$%]",
 )
 
 
@@ -600,6 +600,7 @@ _STRONG_KEY_PREFIXES = frozenset(
 _KEYISH_TOKENS = frozenset(
     {
         "key", "auth", "authorization", "salt", "cookie", "sessionid", "session",
+        "appid",  # OpenWeatherMap's and others' API key parameter (?appid=…)
         "encrypt",  # Consul's and Nomad's gossip key: encrypt = "<base64>"
     }
 )  # fmt: skip
@@ -638,6 +639,7 @@ _QUALIFIER_TOKENS = frozenset(
         "callback", "hook", "info", "window", "loader", "resolver", "bucket", "refresh",
         "sourcer", "cls", "seconds", "secs", "ms", "interval", "delay", "dict", "map", "buffer",
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
+        "encryption", "hashing", "hasher",
     }
 )  # fmt: skip
 # Names whose value is public by design though they end in "key".
@@ -828,7 +830,8 @@ _PAIR_OPENER_RE = _lazy(
 )  # f("NAME", …), key="NAME", { "NAME", … } (C#, Go initialisers): not a list of names
 _SETTER_RE = _lazy(
     "_SETTER_RE",
-    r"\b(?:define|setProperty|[Ss]etenv|putenv|SetEnvironmentVariable|set_env)[ \t]*\([ \t]*\Z",
+    r"\b(?:define|setProperty|[Ss]etenv|putenv|SetEnvironmentVariable|set_env|[Pp]ut"
+    r"|setdefault|[Ss]etHeader|[Aa]ddHeader)[ \t]*\([ \t]*\Z",
 )
 _PAIR_RE = _lazy("_PAIR_RE", r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
 _COMMENT_LINE_RE = _lazy("_COMMENT_LINE_RE", r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
@@ -852,7 +855,8 @@ _SCHEME_RE = _lazy(
 # Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
 _ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
 # Python r/b/u/f prefixes; ``@"..."``: Objective-C NSString literals and C# verbatim strings.
-_PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@)(?=[\"'])")
+# Python's r/b/u/f, C#'s @, SQL's N'…' and E'…', C++'s L"…" and u8"…".
+_PY_STR_PREFIX_RE = _lazy("_PY_STR_PREFIX_RE", r"(?:[rRbBuUfF]{1,2}|@|[NEL]|u8)(?=[\"'])")
 # A backslash-newline inside a double- or single-quoted string continues it on the next line
 # (shell, YAML double quotes, Python): the value runs on to the closing quote.
 _QUOTED_SOURCES = {
@@ -947,6 +951,17 @@ def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, (m.end() if m else pos)
 
 
+def _inside_arn(text: str, start: int) -> bool:
+    """Whether the name at ``start`` is a part of an Amazon Resource Name (``arn:…:secret:``)."""
+    if start < 4 or text[start - 1] != ":":
+        return False
+    lo = max(0, start - 256)
+    i = start
+    while i > lo and not text[i - 1].isspace() and text[i - 1] not in "\"'`=,([{<>":
+        i -= 1
+    return text.startswith(("arn:", "ARN:"), i)
+
+
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
     raw = text[start:end]
@@ -962,6 +977,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         elif name.lower() in _CREDENTIAL_MAP_NAMES:
             _credential_map(text, start, end, name, out)
         return
+    if _inside_arn(text, start):
+        return  # arn:aws:secretsmanager:…:secret:prod/db/password-AbC123 names a resource
     if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
         if _csv_column(text, start, end, strength, name, out):
             return  # a CSV/TSV header cell: its values are in the rows below
@@ -2317,6 +2334,10 @@ _PLACEHOLDER_WORDS = frozenset(
         "placeholder", "sample", "foo", "bar", "baz", "foobar", "secret_key", "access_token",
         "auth_token", "mypassword", "my_password", "yourpassword", "your_password",
         "str | none", "optional[str]", "string?", "char", "text", "your",
+        # switches (token_auth: enabled) and types of secret-holding fields (secret: Buffer;)
+        "enabled", "disabled", "enable", "disable", "buffer", "uint8array", "arraybuffer",
+        "bytearray", "secretstr", "secretstring", "securestring", "secretbytes", "cryptokey",
+        "keyobject", "blob", "byte[]", "char[]", "[]byte", "secret<string>",
     }
 )  # fmt: skip
 _PLACEHOLDER_RE = _lazy(
@@ -2331,6 +2352,7 @@ _PLACEHOLDER_RE = _lazy(
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
+      | \#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})   # a CSS colour (#8a2be2)
     )$""",
     re.X,
 )
