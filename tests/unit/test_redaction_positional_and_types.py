@@ -30,6 +30,7 @@ CAUGHT = [
     f"ALTER LOGIN [svc] WITH PASSWORD = N'{SECRET}';",
     f'conn = f"mysql://app:{SECRET}@{{db_host}}/app"',
     f"SMTP_URL=smtp://relay@mail.example.org:{SECRET}@smtp.example.org:587",
+    f"https://api.weather.example/v1/now?q=Oslo&appid={SECRET}",
 ]
 
 
@@ -55,6 +56,8 @@ KEPT = [
     "https://example.org/callback?code=abc123",
     "scp -P 2222 build.tgz host:",
     "runas /user:Administrator cmd.exe",
+    "FB_APPID=1234567890123",
+    '"appId": "com.example.app"',
 ]
 
 

@@ -3514,6 +3514,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
     add(_case_variants("encrypt"), _assignment)
+    # ?appid=… (OpenWeatherMap and others): a key-ish name, so only a generated value counts.
+    add((*_case_variants("appid"), "AppID", "AppId"), _assignment)
     # Personal access tokens (GITHUB_PAT, azure_devops_pat): not lowercase "pat", in "path".
     # Only where the name ends: "_pat" alone would stop the scan at every "path" and "pattern".
     add((p + e for p in ("_pat", "_PAT", "Pat") for e in ("=", " ", ":", '"', "'")), _assignment)
