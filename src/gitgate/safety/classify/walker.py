@@ -116,6 +116,19 @@ def _without_time_keyword(text: str) -> str | None:
     return None if untimed == text else untimed
 
 
+def _substitutions_of(part: Any) -> list[Any]:
+    """The command and process substitutions of a word, an assignment or a here-string
+    (``sh <<< "$(curl …)"``: the shell runs that output)."""
+    parts = getattr(part, "parts", None) or []
+    if getattr(part, "kind", "") == "redirect" and getattr(part, "type", "") == "<<<":
+        parts = getattr(getattr(part, "output", None), "parts", None) or []
+    return [
+        sub
+        for sub in parts
+        if getattr(sub, "kind", "") in ("commandsubstitution", "processsubstitution")
+    ]
+
+
 def text_level_findings(text: str) -> list[Finding]:
     """Deny patterns found anywhere in the text, whatever the syntax around them."""
     findings: list[Finding] = []
@@ -364,11 +377,19 @@ class Walker:
             or PYTHON_NAME.fullmatch(name) is not None
             or name in data.interpreters
         )
-        if not runs_code:
+        words = [p for p in node.parts if getattr(p, "kind", "") == "word"]
+        # `$(echo … | base64 -d)`: the output of a command is itself run as the command.
+        computed_name = bool(words) and any(
+            getattr(sub, "kind", "") == "commandsubstitution"
+            for sub in getattr(words[0], "parts", None) or []
+        )
+        if not runs_code and not computed_name:
             return []
+        if not runs_code:
+            name = "the command line"
         for part in node.parts:
-            for sub in getattr(part, "parts", None) or []:
-                if getattr(sub, "kind", "") not in ("commandsubstitution", "processsubstitution"):
+            for sub in _substitutions_of(part):
+                if not runs_code and part is not words[0]:
                     continue
                 inner = sub.command
                 producers = _command_names(inner)
