@@ -30,7 +30,6 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import re
 import unicodedata
@@ -1162,15 +1161,12 @@ def _config_copy_rule(path: str) -> str | None:
         return None
     name = unicodedata.normalize("NFKC", path.rsplit("/", 1)[-1]).lower()
     for _ in range(_MAX_COPY_LAYERS):
-        trimmed = name.rstrip(". ")
-        suffix = next((s for s in CATALOGUE.config_copy_suffixes if trimmed.endswith(s)), None)
-        if suffix is None:
+        split = _split_copy_suffix(name, CATALOGUE.config_copy_suffixes)
+        if split is None:
             return None
-        name = trimmed[: -len(suffix)]
-        if not name.strip(". "):
-            return None
+        name, suffix = split
         for config in CATALOGUE.copied_configs:
-            if fnmatch.fnmatchcase(name, config):
+            if fnmatchcase(name, config):
                 return f"copy of a configuration file: {config}{suffix}"
     return None
 
@@ -1261,12 +1257,19 @@ _VIM_SWAP_RE = re.compile(r"\.([^.].*)\.sw[a-p]", re.IGNORECASE)
 
 def _strip_copy_suffix(name: str) -> str:
     """``name`` without one copy suffix (and NTFS's trailing dots and spaces), if it has one."""
+    split = _split_copy_suffix(name, CATALOGUE.copy_suffixes)
+    return name if split is None else split[0]
+
+
+def _split_copy_suffix(name: str, suffixes: Sequence[str]) -> tuple[str, str] | None:
+    """(``name`` without one of ``suffixes`` and NTFS's trailing dots and spaces, the suffix),
+    or None when it ends with none of them or nothing would be left."""
     trimmed = name.rstrip(". ")
     lowered = trimmed.lower()
-    suffix = next((s for s in CATALOGUE.copy_suffixes if lowered.endswith(s)), None)
+    suffix = next((s for s in suffixes if lowered.endswith(s)), None)
     if suffix is None or not trimmed[: -len(suffix)].strip(". "):
-        return name
-    return trimmed[: -len(suffix)]
+        return None
+    return trimmed[: -len(suffix)], suffix
 
 
 def check_path(path: str, *, extra_sensitive: Sequence[str] = ()) -> PathVerdict:

@@ -145,8 +145,7 @@ def _computed_name_findings(words: list[Word]) -> list[Finding]:
         for w in args
     )
     if recursive and any(
-        w.text.rstrip("/") + ("/" if w.text == "/" else "") in _WHOLE_TREES or w.raw in _WHOLE_TREES
-        for w in args
+        (w.text.rstrip("/") or "/") in _WHOLE_TREES or w.raw in _WHOLE_TREES for w in args
     ):
         what = "a computed command with the arguments of 'rm -rf' on a whole tree"
         findings.append(deny(f"{argv_text(words)!r}: {what}"))
