@@ -193,6 +193,81 @@ def validate_find(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
+# -- archives: listing only --------------------------------------------------------------------
+
+# tar options that only list (with -t) or say how to read the archive. Everything else (a
+# mode that extracts or writes, an option that runs a program) fails closed.
+_TAR_LIST_LETTERS = "tvzjJaf"
+_TAR_LIST_LONG = frozenset(
+    [
+        "--list",
+        "--verbose",
+        "--gzip",
+        "--gunzip",
+        "--bzip2",
+        "--xz",
+        "--lzma",
+        "--zstd",
+        "--auto-compress",
+        "--numeric-owner",
+        "--full-time",
+        "--utc",
+        "--quoting-style=escape",
+        "--wildcards",
+        "--no-wildcards",
+        "--anchored",
+        "--no-anchored",
+        "--ignore-case",
+    ]
+)
+
+
+def validate_tar(args: list[str], cwd: str | None) -> str | None:
+    """tar -t: lists an archive. The archive (``-f FILE``) is judged as a file it reads; a
+    ``host:file`` archive would make tar run rsh, so a colon fails closed."""
+    listing = False
+    for index, arg in enumerate(args):
+        if arg.startswith("--"):
+            name = arg.split("=", 1)[0]
+            if name == "--file":
+                archive = arg.partition("=")[2] or (
+                    args[index + 1] if index + 1 < len(args) else ""
+                )
+                if ":" in archive:
+                    return f"tar archive {archive!r} names a remote host"
+                continue
+            if arg not in _TAR_LIST_LONG:
+                return f"tar {arg} is not a listing option"
+            listing = listing or arg == "--list"
+            continue
+        letters = arg[1:] if arg.startswith("-") else (arg if index == 0 else "")
+        if not letters:
+            if (
+                ":" in arg
+                and index > 0
+                and args[index - 1].startswith("-")
+                and "f" in args[index - 1]
+            ):
+                return f"tar archive {arg!r} names a remote host"
+            continue  # the archive or a member name: judged as a path elsewhere
+        if any(c not in _TAR_LIST_LETTERS for c in letters):
+            return f"tar -{letters} is not a listing"
+        listing = listing or "t" in letters
+    return None if listing else "tar without -t (--list) extracts or writes an archive"
+
+
+_UNZIP_LIST = frozenset(["-l", "-v", "-t", "-Z", "-q", "-qq", "-z", "-1", "-lv", "-tq"])
+
+
+def validate_unzip(args: list[str], cwd: str | None) -> str | None:
+    """unzip -l / -v / -t / -Z: lists or tests an archive and writes nothing."""
+    options = [arg for arg in args if arg.startswith("-")]
+    if not any(opt in ("-l", "-v", "-t", "-Z", "-lv", "-tq") for opt in options):
+        return "unzip without -l, -v or -t extracts files"
+    bad = next((opt for opt in options if opt not in _UNZIP_LIST), None)
+    return None if bad is None else f"unzip {bad} is not a listing option"
+
+
 # -- jq ----------------------------------------------------------------------------------------
 
 
@@ -831,6 +906,9 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "mawk": validate_awk,
     "nawk": validate_awk,
     "date": validate_date,
+    "tar": validate_tar,
+    "bsdtar": validate_tar,
+    "unzip": validate_unzip,
 }
 
 

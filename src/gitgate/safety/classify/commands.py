@@ -427,7 +427,7 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     """Deny rules, then allow rules, for one unwrapped simple command."""
     head = words[0]
     name, trusted = command_name(head.text)
-    lowered = name.lower()
+    lowered = windows_name(name.lower())
     text = argv_text(words)
     if name not in ("[", "[[") and any(char in name for char in "*?["):
         return _glob_name_findings(words, ctx)  # `[` is the test command, not a glob
@@ -461,6 +461,15 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
 
 
 # -- policy rules ----------------------------------------------------------------------------
+
+
+_WINDOWS_SUFFIX = re.compile(r"\.(?:exe|com|bat|cmd)$")
+
+
+def windows_name(lowered: str) -> str:
+    """``mshta.exe``, ``CMD.EXE``: Windows finds a program without its suffix and whatever the
+    case, so the rules (written for ``mshta``, ``cmd``) must see it so too."""
+    return _WINDOWS_SUFFIX.sub("", lowered) or lowered
 
 
 def _subcommand(args: list[str]) -> str:

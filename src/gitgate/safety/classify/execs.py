@@ -19,6 +19,7 @@ from gitgate.safety.classify.model import (
     command_name,
     deny,
     short,
+    split_words,
 )
 from gitgate.safety.classify.paths import join_cwd, secret_reason
 from gitgate.safety.classify.tables import tables
@@ -83,10 +84,22 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         findings.append(deny(f"{name} +COMMAND runs a shell command"))
     elif name in tables().shells:
         findings.extend(_shell_findings(words, ctx))
+    elif name == "cmd":
+        findings.extend(_cmd_findings(words, ctx))
+    elif name in ("make", "gmake", "bmake"):
+        # make runs every recipe with $(SHELL): `make SHELL='sh -c "curl … | sh"'` runs that.
+        for word in words[1:]:
+            # The raw word, unquoted once: the quotes inside the value are the recipe shell's.
+            unquoted = split_words(word.raw)
+            arg = unquoted[0] if len(unquoted) == 1 else word.text
+            variable, _, value = arg.partition("=")
+            if variable in ("SHELL", "MAKESHELL", ".SHELLFLAGS") and value:
+                findings.append(walker.classify_text(value, ctx.deeper()))
+                findings.append(approve(f"make {short(arg, 40)!r} replaces the recipe shell"))
     else:
         code = inline_code(name, words)
         if code is not None:
-            findings.extend(_code_findings(code, ctx))
+            findings.extend(code_findings(code, ctx))
     return findings
 
 
@@ -329,6 +342,20 @@ def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     return findings
 
 
+def _cmd_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
+    """``cmd /c TEXT``: Windows' shell runs the rest of the line; it is judged like ``sh -c``
+    (``del``, ``rd /s``, ``format``, ``vssadmin`` are deny rules of their own)."""
+    args = [word.text for word in words[1:]]
+    for index, arg in enumerate(args):
+        if arg.lower() in ("/c", "/k", "/r"):
+            text = " ".join(args[index + 1 :])
+            return [
+                walker.classify_text(text, ctx.deeper()),
+                approve(f"starts cmd to run {short(text)!r}"),
+            ]
+    return [approve("cmd reads commands from its input")]
+
+
 def inline_code(name: str, words: list[Word]) -> str | None:
     """The inline program of ``python -c CODE``, ``perl -e CODE``..., if any."""
     key = "python" if PYTHON_NAME.fullmatch(name) else name
@@ -353,7 +380,7 @@ def inline_code(name: str, words: list[Word]) -> str | None:
     return None
 
 
-def _code_findings(code: str, ctx: Ctx) -> list[Finding]:
+def code_findings(code: str, ctx: Ctx) -> list[Finding]:
     data = tables()
     snippet = short(code, 40)
     findings: list[Finding] = [approve(f"runs inline code {snippet!r}")]
@@ -403,7 +430,7 @@ def reads_code_from_stdin(argv: list[Word]) -> bool:
         operands = [arg for arg in args if not arg.startswith(("-", "+"))]
         has_c = any(a.startswith("-") and not a.startswith("--") and "c" in a for a in args)
         return "-s" in args or (not operands and not has_c) or operands[:1] == ["-"]
-    if PYTHON_NAME.fullmatch(name) or name in ("perl", "ruby", "node", "nodejs", "php", "lua"):
+    if PYTHON_NAME.fullmatch(name) or name in tables().interpreters:
         return (
             not args
             or args == ["-"]

@@ -119,10 +119,21 @@ class Ctx:
     # Literal values the shell was given (`X=rm`), so `$X -rf /` can be judged as `rm -rf /`;
     # a computed value removes the name. Shared like cwd.
     variables: dict[str, str] = field(default_factory=dict)
+    # Files this command line fills with downloaded or decoded bytes (`curl -o x.sh URL`,
+    # `base64 -d > x.sh`): running one later in the line is download-and-execute.
+    staged: set[str] = field(default_factory=set)
 
     def deeper(self) -> Ctx:
         """The context for a nested text (``sh -c``); it shares budget, names and cwd."""
-        return Ctx(self.rules, self.depth + 1, self.allowed, self.budget, self.cwd, self.variables)
+        return Ctx(
+            self.rules,
+            self.depth + 1,
+            self.allowed,
+            self.budget,
+            self.cwd,
+            self.variables,
+            self.staged,
+        )
 
 
 _STD_BIN_DIRS = frozenset(

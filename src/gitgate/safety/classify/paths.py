@@ -273,5 +273,24 @@ def judge_path(
         return approve(f"{shown!r} reaches {place.path}, outside the repository")
     glob = risky_glob(place.path)
     if glob is not None and contents:
+        aimed = glob_aimed_at_secret(place.path)
+        if aimed is not None:
+            return deny(f"{shown!r}: glob {place.path!r} is aimed at {aimed}")
         return approve(f"{shown!r}: {glob}")
     return None
+
+
+def glob_aimed_at_secret(text: str) -> str | None:
+    """The sensitive name a glob spells out the start of (``.e*``, ``.en?``, ``id_*``), or None.
+
+    A glob that starts with literal text (or a dot: ``.*`` is every hidden file) and matches a
+    credential store reads it, like naming it would. ``*.yml`` or ``src/*`` start with a
+    wildcard: they only *may* match one, which needs a human, not a refusal."""
+    base = text.rpartition("/")[2].lower()
+    first = min((base.find(c) for c in _GLOB_CHARS if c in base), default=-1)
+    if first < 0 or "{" in base:
+        return None
+    prefix = base[:first]
+    if len(prefix) < 2 and prefix != ".":
+        return None
+    return next((sample for sample in tables().samples if fnmatchcase(sample, base)), None)

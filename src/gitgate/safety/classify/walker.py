@@ -18,7 +18,12 @@ from typing import Any
 
 from gitgate.safety.classify.commands import judge_argv, unwrap_quietly
 from gitgate.safety.classify.denies import judge_assignments, judge_write_target
-from gitgate.safety.classify.execs import is_decoder, literal_echo, reads_code_from_stdin
+from gitgate.safety.classify.execs import (
+    code_findings,
+    is_decoder,
+    literal_echo,
+    reads_code_from_stdin,
+)
 from gitgate.safety.classify.model import (
     MAX_TEXT_DEPTH,
     PYTHON_NAME,
@@ -215,6 +220,7 @@ class Walker:
     def __init__(self, source: str, ctx: Ctx) -> None:
         self.source = source
         self.ctx = ctx
+        self.payload = False  # inside a pipeline, after a downloader or decoder stage
         self.handlers: dict[str, Callable[[Any, int], list[Finding]]] = {
             "list": self._children,
             "pipeline": self._pipeline,
@@ -285,12 +291,16 @@ class Walker:
         findings: list[Finding] = []
         commands = [p for p in node.parts if getattr(p, "kind", "") not in ("pipe", "reservedword")]
         stages: list[list[Word]] = []
+        outer = self.payload
         for index, part in enumerate(commands):
             argv = self._argv_of(part)
             if index > 0 and argv and reads_code_from_stdin(argv):
                 findings.extend(self._pipe_into_interpreter(stages, argv, part))
+            # From a downloader or decoder on, what the pipeline writes to a file is a payload.
+            self.payload = self.payload or produces_payload(argv)
             findings.extend(self.node(part, depth))
             stages.append(argv)
+        self.payload = outer
         return findings
 
     def _pipe_into_interpreter(
@@ -309,10 +319,14 @@ class Walker:
             what = short(upstream + " | " + sink)
             return [deny(f"{what!r}: decodes text ({argv_text(decoder)}) and runs it")]
         findings = [approve(f"pipes into {sink!r}: runs whatever the left side prints")]
-        # `echo 'rm -rf /' | sh`: judge the literal text the shell will run.
+        # `echo 'rm -rf /' | sh`: judge the literal text the shell will run; `echo 'exec
+        # /bin/sh' | tclsh`: an interpreter's, as its inline code.
         literal = literal_echo(stages[-1]) if stages else None
         if literal is not None:
-            findings.append(classify_text(literal, self.ctx.deeper()))
+            if command_name(argv[0].text)[0].lower() in data.shells:
+                findings.append(classify_text(literal, self.ctx.deeper()))
+            else:
+                findings.extend(code_findings(literal, self.ctx.deeper()))
         return findings
 
     def _argv_of(self, node: Any) -> list[Word]:
@@ -342,8 +356,13 @@ class Walker:
                 findings.append(approve(f"unsupported shell construct ({kind})"))
         unwrapped = unwrap_quietly(words) if words else []
         reads_code = bool(unwrapped) and reads_code_from_stdin(unwrapped)
+        findings.extend(self._staged_payload_run(unwrapped))
+        payload = self.payload or produces_payload(unwrapped)
         for redirect in redirects:
-            findings.extend(self._redirect(redirect, depth, reads_code=reads_code))
+            findings.extend(self._redirect(redirect, depth, reads_code=reads_code, argv=unwrapped))
+            self._remember_payload_target(redirect, payload)
+        self._remember_downloads(unwrapped)
+        self._remember_read(unwrapped, redirects)
         findings.extend(judge_assignments(assignments, has_command=bool(words)))
         if not words:
             self._remember_assignments(assignments)
@@ -365,6 +384,72 @@ class Walker:
                 self.ctx.variables.pop(name.rstrip("+"), None)
             else:
                 self.ctx.variables[name] = value
+
+    def _remember_read(self, argv: list[Word], redirects: list[Any]) -> None:
+        """``read -r c <<< 'rm -rf /'``: ``$c`` is then that text, like ``c='rm -rf /'``."""
+        if not argv or argv[0].text != "read":
+            return
+        names = [w.text for w in argv[1:] if not w.text.startswith("-")]
+        for redirect in redirects:
+            target = getattr(redirect, "output", None)
+            if str(getattr(redirect, "type", "")) == "<<<" and hasattr(target, "kind"):
+                word = self._word(target)
+                if len(names) == 1 and not word.dynamic:
+                    self.ctx.variables[names[0]] = word.text
+                else:
+                    for name in names:
+                        self.ctx.variables.pop(name, None)
+
+    def _staged_key(self, path: str) -> str | None:
+        return join_cwd(self.ctx.cwd[0], path)
+
+    def _remember_payload_target(self, redirect: Any, payload: bool) -> None:
+        """``… | base64 -d > x.sh``, ``curl URL > x.sh``: x.sh now holds a payload."""
+        target = getattr(redirect, "output", None)
+        if not payload or str(getattr(redirect, "type", "")) not in (">", ">>", ">|"):
+            return
+        if target is None or isinstance(target, int) or not hasattr(target, "kind"):
+            return
+        key = self._staged_key(self._word(target).text)
+        if key is not None:
+            self.ctx.staged.add(key)
+
+    def _remember_downloads(self, argv: list[Word]) -> None:
+        """``curl -o x.sh URL``, ``wget -O x.sh URL``, ``… | tee x.sh``: a payload file."""
+        if not argv:
+            return
+        name = command_name(argv[0].text)[0].lower()
+        options = _PAYLOAD_OUTPUT_OPTIONS.get(name)
+        if name == "tee" and self.payload:
+            targets = [w.text for w in argv[1:] if not w.text.startswith("-")]
+        elif options is None:
+            return
+        else:
+            args = [w.text for w in argv[1:]]
+            targets = _option_values(args, options) + _remote_names(name, args)
+        for target in targets:
+            key = self._staged_key(target)
+            if key is not None:
+                self.ctx.staged.add(key)
+
+    def _staged_payload_run(self, argv: list[Word]) -> list[Finding]:
+        """Running a file this line downloaded or decoded (``sh x.sh``, ``./x``, ``. x``)."""
+        if not argv or not self.ctx.staged:
+            return []
+        name = command_name(argv[0].text)[0].lower()
+        candidates = [argv[0].text] if "/" in argv[0].text else []
+        data = tables()
+        if (
+            name in data.shells
+            or name in ("source", ".")
+            or name in data.interpreters
+            or (PYTHON_NAME.fullmatch(name))
+        ):
+            candidates += [w.text for w in argv[1:] if not w.text.startswith(("-", "+"))][:1]
+        for candidate in candidates:
+            if self._staged_key(candidate) in self.ctx.staged:
+                return [deny(f"runs {candidate!r}, which this command downloaded or decoded")]
+        return []
 
     def _computed_code(self, node: Any, argv: list[Word]) -> list[Finding]:
         """``bash <(curl ...)``, ``python -c "$(curl ...)"``, ``eval "$(...)"``: code whose text
@@ -469,7 +554,19 @@ class Walker:
         start, end = node.pos
         return self.source[start:end]
 
-    def _redirect(self, node: Any, depth: int, *, reads_code: bool) -> list[Finding]:
+    def _process_substitution_sink(self, target: Any) -> list[Word] | None:
+        """``> >(sh)``: the command a process substitution feeds, if it runs its input."""
+        for part in getattr(target, "parts", None) or []:
+            if getattr(part, "kind", "") != "processsubstitution":
+                continue
+            argv = self._argv_of(getattr(part, "command", None))
+            if argv and reads_code_from_stdin(argv):
+                return argv
+        return None
+
+    def _redirect(
+        self, node: Any, depth: int, *, reads_code: bool, argv: list[Word] | None = None
+    ) -> list[Finding]:
         kind = str(getattr(node, "type", ""))
         target = getattr(node, "output", None)
         findings: list[Finding] = []
@@ -479,6 +576,9 @@ class Walker:
         if target is None or isinstance(target, int) or not hasattr(target, "kind"):
             return findings  # fd duplication like 2>&1
         findings.extend(self._expansions(target, depth))
+        sink = self._process_substitution_sink(target) if kind in (">", ">>", ">|") else None
+        if sink is not None and argv:
+            findings.extend(self._pipe_into_interpreter([argv], sink, target))
         word = self._word(target)
         if kind == "<<<":
             if reads_code:
@@ -515,6 +615,53 @@ class Walker:
             findings.extend(rough_scan(text, self.ctx))
             findings.append(approve("here-document runs command substitutions"))
         return findings
+
+
+# Options of downloaders that name the file they write.
+_PAYLOAD_OUTPUT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "curl": ("-o", "--output"),
+    "wget": ("-O", "--output-document"),
+    "aria2c": ("-o", "--out"),
+    "fetch": ("-o", "--output"),
+}
+
+
+def produces_payload(argv: list[Word]) -> bool:
+    """Whether a stage's output is downloaded or decoded bytes."""
+    if not argv:
+        return False
+    name = command_name(argv[0].text)[0].lower()
+    return name in tables().downloaders or is_decoder(argv)
+
+
+def _remote_names(name: str, args: list[str]) -> list[str]:
+    """Files named after the URL: ``curl -O URL``, ``wget URL`` (without ``-O``)."""
+    urls = [arg for arg in args if re.match(r"(?i)[a-z][a-z0-9+.-]*://", arg)]
+    if name == "curl":
+        remote = any(
+            a in ("-O", "--remote-name", "--remote-name-all")
+            or re.fullmatch(r"-[a-zA-Z]*O[a-zA-Z]*", a) is not None
+            for a in args
+        )
+    else:
+        remote = name == "wget" and not any(a.startswith(("-O", "--output-document")) for a in args)
+    if not remote:
+        return []
+    return [url.split("?")[0].rstrip("/").rpartition("/")[2] or "index.html" for url in urls]
+
+
+def _option_values(args: list[str], options: tuple[str, ...]) -> list[str]:
+    """The values ``args`` give ``options`` (``-o F``, ``-oF``, ``--output=F``)."""
+    values: list[str] = []
+    for index, arg in enumerate(args):
+        for option in options:
+            if arg == option and index + 1 < len(args):
+                values.append(args[index + 1])
+            elif option.startswith("--") and arg.startswith(option + "="):
+                values.append(arg.partition("=")[2])
+            elif len(option) == 2 and arg.startswith(option) and len(arg) > 2:
+                values.append(arg[2:])
+    return values
 
 
 def _simple_texts(walker: Walker, node: Any) -> list[str]:
