@@ -140,3 +140,26 @@ def test_near_misses_stay_ordinary_files(path: str) -> None:
 def test_reading_a_backup_copy_of_a_configuration_is_not_allowed() -> None:
     assert classify_command("cat www/config.php.bak").decision != "allow"
     assert classify_command("cat www/config.php").decision == "allow"
+
+
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [
+        # a /name pattern's wildcard stays inside the file's name
+        ("cmd/kubeconfig-gen/main.go", True),
+        ("deploy/kubeconfig-prod", False),
+        # source code of a package named secrets is code; anything else there is a secret
+        ("src/secrets/manager.py", True),
+        ("internal/secrets/vault_test.go", True),
+        ("secrets/db.yaml", False),
+        ("secrets/prod.env", False),
+        ("secrets/manager.py/id_rsa", False),
+        # a Helm chart's template of a Secret is a template; the same name elsewhere is not
+        ("charts/app/templates/secret.yaml", True),
+        ("config/secret.yaml", False),
+        ("charts/app/templates/secret.yaml.bak", False),
+    ],
+)
+def test_places_that_make_a_sensitive_name_ordinary(path: str, safe: bool) -> None:
+    assert check_path(path).safe is safe, check_path(path).reason
+    assert is_exportable(path) is safe

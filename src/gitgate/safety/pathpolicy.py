@@ -251,6 +251,12 @@ def matches_pattern(components: Sequence[str], pattern: str, *, is_dir: bool = F
             return any(fnmatchcase(name, directory) for name in dirs)
         return fnmatchcase("/" + "/".join(dirs) + "/", "*/" + directory.lstrip("/") + "/*")
     if "/" in pattern:
+        name = pattern[1:]
+        if pattern.startswith("/") and "/" not in name:
+            # A FILE of that name: its wildcards stay inside the name, so `/kubeconfig-*` is
+            # not `cmd/kubeconfig-gen/main.go`. (The prefilter's `*/kubeconfig-*` is wider:
+            # it only rules paths out.)
+            return fnmatchcase(components[-1], name)
         return fnmatchcase("/" + "/".join(components), "*/" + pattern.lstrip("/"))
     return any(fnmatchcase(name, pattern) for name in components)
 
@@ -336,8 +342,12 @@ def _parse_entry(raw: object, index: int) -> SensitiveEntry:
     if any("/" not in e for e in exceptions) and all("/" in p for p in patterns):
         # _only_excepted compares component names: a pattern with '/' never names one.
         raise CatalogueError(f"{where}: a name in 'except' needs a pattern without '/'")
-    if any("/" in e for e in exceptions) and not any(p.rstrip().endswith("/") for p in patterns):
-        raise CatalogueError(f"{where}: a path in 'except' needs a directory pattern ('dir/')")
+    if any("/" in e for e in exceptions) and not any(
+        p.rstrip().endswith("/") or p.startswith("/") for p in patterns
+    ):
+        raise CatalogueError(
+            f"{where}: a path in 'except' needs a directory ('dir/') or file ('/name') pattern"
+        )
     if any("/" in e and e.rstrip().endswith("/") for e in exceptions):
         raise CatalogueError(f"{where}: a path in 'except' names files, not a directory")
     return SensitiveEntry(
@@ -437,15 +447,17 @@ _SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Files under a directory rule that are meant to be shared: the public halves in ~/.ssh,
-# gcloud's named configurations, docker contexts' endpoint metadata. Only consulted for the
-# directory patterns listed as keys, and only for files: a directory under such a rule may
+# gcloud's named configurations, docker contexts' endpoint metadata, source code in a
+# `secrets/` package; and files a "/name" rule names in a place that makes them something
+# else (a Helm chart's templates/secret.yaml is a template). Only consulted for the directory
+# and "/name" patterns listed as keys, and only for files: a directory under such a rule may
 # still hold anything.
 _SENSITIVE_PATH_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     pattern: paths
     for entry in CATALOGUE.entries
     if (paths := tuple(e for e in entry.exceptions if "/" in e))
     for pattern in entry.patterns
-    if pattern.rstrip().endswith("/")
+    if pattern.rstrip().endswith("/") or pattern.startswith("/")
 }
 _ENTRY_OF_PATTERN: dict[str, SensitiveEntry] = {
     pattern: entry for entry in CATALOGUE.entries for pattern in entry.patterns
@@ -483,7 +495,8 @@ def _matching_pattern(
 
 
 def _path_excepted(components: Sequence[str], pattern: str) -> bool:
-    """True when a file under directory ``pattern`` is one its entry shares (``.ssh/*.pub``)."""
+    """True when a file under directory ``pattern`` (or named by a ``/name`` pattern) is one
+    its entry shares (``.ssh/*.pub``, ``templates/secret.yaml``)."""
     shared = _SENSITIVE_PATH_EXCEPTIONS.get(pattern)
     return shared is not None and any(matches_pattern(components, p) for p in shared)
 
