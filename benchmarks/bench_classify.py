@@ -66,6 +66,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe3.tsv",
+    "fourth blind probe, round 12 (commands_probe4.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe4.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

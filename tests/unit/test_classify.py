@@ -238,7 +238,6 @@ APPROVE = [
     "tail --follow=name app.log",
     "grep -r TODO .",
     "grep -R x .",
-    "ls .env",
     "ls ~/.ssh",
     "cat *",
     "cat src/*",

@@ -222,10 +222,8 @@ def test_an_unlisted_tool_given_a_secret_is_a_read(command: str) -> None:
     assert decision(command) == "deny"
 
 
-@pytest.mark.parametrize(
-    "command", ["stat ~/.netrc", "ls -la .env", "test -f .env", "[ -f ~/.netrc ]"]
-)
-def test_tools_that_only_name_files_need_a_human(command: str) -> None:
+@pytest.mark.parametrize("command", ["stat ~/.netrc", "[ -f ~/.netrc ]", "ls -la ~/.ssh/id_rsa"])
+def test_tools_that_only_name_files_outside_the_repository_need_a_human(command: str) -> None:
     assert decision(command) == "approve"
 
 
@@ -370,3 +368,11 @@ def test_printenv_of_named_variables_is_judged_like_echoing_them(
     names = [w for w in command.split()[1:] if not w.startswith("-") and w not in (">", "/tmp/out")]
     if names and ">" not in command:
         assert decision("echo " + " ".join("$" + n for n in names)) == expected
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls -la .env", "test -f .env", "[ -s .env ] || echo missing", "find . -name '*.pem'"],
+)
+def test_naming_a_secret_in_the_repository_reads_nothing_of_it(command: str) -> None:
+    assert decision(command) == "allow"

@@ -130,6 +130,7 @@ _GREP_VALUED = frozenset("efmABCdD")
 def validate_grep(args: list[str], cwd: str | None) -> str | None:
     """grep/egrep/fgrep: recursion into the repository root is not allowed."""
     operands: list[str] = []
+    includes: list[str] = []
     recursive = pattern_given = False
     index = 0
     while index < len(args):
@@ -139,6 +140,12 @@ def validate_grep(args: list[str], cwd: str | None) -> str | None:
             operands.extend(args[index:])
             break
         if arg.startswith("--"):
+            if arg.startswith("--include="):
+                includes.append(arg.partition("=")[2])
+            elif arg == "--include":
+                includes.append(args[index] if index < len(args) else "")
+                index += 1
+                continue
             if arg in ("--recursive", "--dereference-recursive") or arg.startswith(
                 "--directories=recurse"
             ):
@@ -166,9 +173,17 @@ def validate_grep(args: list[str], cwd: str | None) -> str | None:
             continue
         operands.append(arg)
     files = operands if pattern_given else operands[1:]
-    if recursive:
+    if recursive and not (includes and all(_SOURCE_GLOB.fullmatch(g) for g in includes)):
         return _recursive_root(files, cwd)
     return None
+
+
+# `grep -r --include='*.py' X .` reads only source files: no credential store of the catalogue
+# is named like one (configuration formats, php and sql are left out on purpose).
+_SOURCE_GLOB = re.compile(
+    r"\*\.(?:py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|java|kt|kts|scala|rb|c|h|cc|cpp|hpp|cs|swift"
+    r"|md|rst|html|css|scss|vue|svelte|ex|exs|dart|lua)"
+)
 
 
 _RG_HIDDEN = ("--hidden", "--no-ignore", "-u", "-uu", "-uuu", "--unrestricted", "-.", "-L")
@@ -676,11 +691,11 @@ def validate_curl(args: list[str], cwd: str | None) -> str | None:
         urls.append(arg)
     if not urls:
         return "curl without a URL"
-    bad = next((url for url in urls if not _is_local_url(url)), None)
+    bad = next((url for url in urls if not is_local_url(url)), None)
     return None if bad is None else f"curl to {bad!r}: only localhost health checks are allowed"
 
 
-def _is_local_url(url: str) -> bool:
+def is_local_url(url: str) -> bool:
     candidate = url if "://" in url else "http://" + url
     try:
         parts = urlsplit(candidate)
@@ -699,6 +714,10 @@ def _is_local_url(url: str) -> bool:
 # -- git ---------------------------------------------------------------------------------------
 
 
+def _inside_repository(path: str, cwd: str | None) -> bool:
+    return not any(c in path for c in "*?[{$`") and locate(path, cwd).where == "inside"
+
+
 def validate_git(args: list[str], cwd: str | None) -> str | None:
     """git read-only subcommands (global options that run programs are denied elsewhere)."""
     index = 0
@@ -709,6 +728,10 @@ def validate_git(args: list[str], cwd: str | None) -> str | None:
             continue
         if arg in ("--version", "--help"):
             return None if index == len(args) - 1 else f"git option {arg!r}"
+        if arg == "-C" and index + 1 < len(args) and _inside_repository(args[index + 1], cwd):
+            # Like `cd src && git log`: the same repository (a proposal cannot add a .git).
+            index += 2
+            continue
         # -c sets config, -C/--git-dir may point at a repository whose config runs programs.
         return f"git option {arg!r} can change what git runs"
     if index >= len(args):

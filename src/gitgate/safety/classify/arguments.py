@@ -33,6 +33,7 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         contents = _git_reads_contents([word.text for word in words[1:]])
     findings: list[Finding] = []
     recursive = _reads_recursively(name, [word.text for word in words[1:]])
+    cwd = _git_directory(words, ctx.cwd[0]) if name == "git" else ctx.cwd[0]
     for shown, path, role in path_candidates(name, words[1:]):
         if role == "writes":
             findings.extend(judge_write_target(path, f"{name} {shown}"))
@@ -41,11 +42,9 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
             if secret_reason(path, ctx.rules.sensitive) is None:
                 continue
         reads = contents or role == "reads"
-        found = judge_path(
-            f"{name} {shown}", path, ctx.cwd[0], contents=reads, extra=ctx.rules.sensitive
-        )
+        found = judge_path(f"{name} {shown}", path, cwd, contents=reads, extra=ctx.rules.sensitive)
         if found is not None and found.decision != "deny" and contents and recursive:
-            place = join_cwd(ctx.cwd[0], path)
+            place = join_cwd(cwd, path)
             holds = holds_secrets(place) if place is not None else None
             if holds is not None:
                 found = deny(f"{name} {shown!r} reads every file under it: {holds}")
@@ -64,6 +63,18 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 written = [deny(f"mv to {target} destroys the file")]
             findings.extend(written)
     return findings
+
+
+def _git_directory(words: list[Word], cwd: str | None) -> str | None:
+    """Where ``git -C DIR ...`` works: its paths are relative to DIR (several -C chain)."""
+    args = [word.text for word in words[1:]]
+    _sub, end = git_subcommand(args)
+    for index in range(end):
+        if args[index] == "-C" and index + 1 < len(args):
+            if words[index + 2].dynamic:
+                return None
+            cwd = join_cwd(cwd, args[index + 1]) if cwd is not None else None
+    return cwd
 
 
 def git_subcommand(args: list[str]) -> tuple[str, int]:
@@ -120,6 +131,32 @@ def option_values_for(name: str, args: list[str]) -> OptionValues | None:
     return data.option_values.get(name)
 
 
+# Tools whose first operand is a subcommand (their other operands are judged as usual).
+_SUBCOMMAND_TOOLS = frozenset(
+    [
+        "docker",
+        "podman",
+        "nerdctl",
+        "kubectl",
+        "helm",
+        "docker-compose",
+        "systemctl",
+        "gh",
+        "npm",
+        "pnpm",
+        "yarn",
+        "cargo",
+        "go",
+        "brew",
+        "terraform",
+        "tofu",
+        "aws",
+        "gcloud",
+        "az",
+    ]
+)
+
+
 def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
     """(words, path, role) for a command's words that may name files.
 
@@ -137,6 +174,7 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
     candidates: list[Candidate] = []
     pending: tuple[str, str] | None = None  # (option, role) whose value is the next word
     ended = False
+    subcommand_first = name in _SUBCOMMAND_TOOLS
     for index, word in enumerate(args):
         text = word.text
         if index == pattern_index:
@@ -157,6 +195,9 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
         if not ended and text.startswith("-") and len(text) > 1:
             found, pending = _option_candidates(text, values)
             candidates.extend(found)
+            continue
+        if subcommand_first:
+            subcommand_first = False  # `docker history IMAGE`: a subcommand, not a file
             continue
         candidates.extend(_operand_candidates(word))
     return candidates

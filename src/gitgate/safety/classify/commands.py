@@ -73,7 +73,31 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
         findings.extend(extra)
     else:
         return findings + [approve("too many nested command wrappers")]
-    return findings + judge_simple(words, ctx, rough=rough)
+    findings.extend(judge_simple(words, ctx, rough=rough))
+    resolved = _resolve_arguments(words, ctx)
+    if resolved is not None:
+        # `f=.env; cat $f`: the arguments as the walk saw them assigned; only what this
+        # denies counts (the computed word already needs a human).
+        findings.extend(f for f in judge_simple(resolved, ctx, rough=True) if f.decision == "deny")
+    return findings
+
+
+def _resolve_arguments(words: list[Word], ctx: Ctx) -> list[Word] | None:
+    """The command with every computed argument the walk can resolve replaced by its value,
+    or None when there is none."""
+    if not ctx.variables or not words or words[0].dynamic:
+        return None
+    out: list[Word] = [words[0]]
+    changed = False
+    for word in words[1:]:
+        if word.dynamic:
+            resolved = _resolve_computed_name(word, ctx)
+            if resolved is not None:
+                out.extend(resolved)
+                changed = True
+                continue
+        out.append(word)
+    return out if changed else None
 
 
 def _shell_started_by_launcher(words: list[Word]) -> str | None:
@@ -105,7 +129,9 @@ def _interactive_shell_flag(text: str) -> bool:
     return re.fullmatch(r"[-+][ilpsrvxeEbBhHkmnPTu]+", text) is not None
 
 
-_VARIABLE_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_VARIABLE_REF = re.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}$`]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+)
 
 
 def _resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
@@ -118,8 +144,10 @@ def _resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
 
     def value(match: re.Match[str]) -> str:
         nonlocal unknown
-        name = match.group(1) or match.group(2)
-        known = ctx.variables.get(name, " " if name == "IFS" else None)
+        name = match.group(1) or match.group(3)
+        # `${RM:-rm}`: unset (as far as the walk knows), the default is what runs.
+        fallback = match.group(2) if match.group(2) is not None else None
+        known = ctx.variables.get(name, " " if name == "IFS" else fallback)
         if known is None:
             unknown = True
             return ""
@@ -134,7 +162,6 @@ def _resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
 # `$(echo rm) -rf /`, `$X -rf ~`: whatever the name, these are the arguments of a command
 # that deletes a whole tree.
 _RECURSIVE_FORCE = re.compile(r"-[a-zA-Z]*(?:r[a-zA-Z]*f|f[a-zA-Z]*r)[a-zA-Z]*", re.IGNORECASE)
-_WHOLE_TREES = frozenset(["/", "/*", "~", "~/", "~/*", "*", ".", "..", "$HOME", "${HOME}", "/home"])
 
 
 def _computed_name_findings(words: list[Word]) -> list[Finding]:
@@ -144,10 +171,10 @@ def _computed_name_findings(words: list[Word]) -> list[Finding]:
         _RECURSIVE_FORCE.fullmatch(w.text) or w.text in ("--recursive", "--no-preserve-root")
         for w in args
     )
-    if recursive and any(
-        (w.text.rstrip("/") or "/") in _WHOLE_TREES or w.raw in _WHOLE_TREES for w in args
-    ):
-        what = "a computed command with the arguments of 'rm -rf' on a whole tree"
+    if recursive:
+        # Whatever the name turns out to be, a hidden name with rm -rf's arguments is the
+        # obfuscation of a deletion (rm is denied by name, so this is how it gets through).
+        what = "a computed command with the arguments of 'rm -rf'"
         findings.append(deny(f"{argv_text(words)!r}: {what}"))
     return findings
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gitgate.safety.classify.allowed import first_operand, ps_bsd_words
+from gitgate.safety.classify.allowed import first_operand, is_local_url, ps_bsd_words
 from gitgate.safety.classify.model import (
     Finding,
     Word,
@@ -51,7 +51,14 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
     for rule in data.rules_by_name.get(name, ()):
         if _deny_rule_matches(rule, name, args):
             return deny(f"{text!r}: {rule.reason}")
-    for check in (_deny_env_dump, _deny_kill, _deny_dd, _deny_network_shell, _deny_system_change):
+    for check in (
+        _deny_env_dump,
+        _deny_kill,
+        _deny_dd,
+        _deny_network_shell,
+        _deny_system_change,
+        _deny_upload,
+    ):
         reason = check(name, args)
         if reason is not None:
             return deny(f"{text!r}: {reason}")
@@ -167,6 +174,59 @@ def _deny_network_shell(name: str, args: list[str]) -> str | None:
     return None
 
 
+# Options that send a FILE's contents (curl `-d @F`, `-F x=@F`, `-T F`; wget --post-file).
+_CURL_FILE_DATA = (
+    "-d",
+    "--data",
+    "--data-binary",
+    "--data-raw",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "-F",
+    "--form",
+    "--form-string",
+)
+_CURL_UPLOAD = ("-T", "--upload-file")
+_WGET_UPLOAD = ("--post-file", "--body-file")
+
+
+def _sent_files(name: str, args: list[str]) -> list[str]:
+    """The files a curl/wget command line sends as its request body."""
+    sent: list[str] = []
+    for index, arg in enumerate(args):
+        option, equals, attached = arg.partition("=")
+        following = args[index + 1] if index + 1 < len(args) else ""
+        if name == "curl" and (
+            arg in _CURL_DATA_OR_UPLOAD or (equals and option in _CURL_DATA_OR_UPLOAD)
+        ):
+            value = attached if equals else following
+            if arg in _CURL_UPLOAD or option in _CURL_UPLOAD:
+                sent.append(value)
+            elif "@" in value or "<" in value:
+                sent.append(re.split(r"[@<]", value, maxsplit=1)[1].split(";")[0])
+        elif name == "wget" and option in _WGET_UPLOAD:
+            sent.append(attached if equals else following)
+    return [path for path in sent if path and path != "-"]
+
+
+_CURL_DATA_OR_UPLOAD = _CURL_FILE_DATA + _CURL_UPLOAD
+
+
+def _deny_upload(name: str, args: list[str]) -> str | None:
+    """Sending a file to another host is exfiltration, whatever the file: the repository's
+    code is as much the owner's as its secrets. Uploads to this machine need a human."""
+    if name not in ("curl", "wget"):
+        return None
+    sent = _sent_files(name, args)
+    if not sent:
+        return None
+    urls = [a for a in args if re.match(r"(?i)[a-z][a-z0-9+.-]*://", a)]
+    if urls and all(is_local_url(url) for url in urls):
+        return None
+    return f"sends {sent[0]!r} to another host (exfiltration)"
+
+
 def judge_write_target(target: str, what: str) -> list[Finding]:
     """Findings for a redirection or ``tee`` writing ``target``."""
     data = tables()
@@ -184,6 +244,8 @@ def judge_write_target(target: str, what: str) -> list[Finding]:
     if startup is not None:
         runs = "what it holds runs at every later shell, session or tool start"
         return [deny(f"{what!r} writes {startup}: {runs}")]
+    if any(fnmatchcase(normal.lower(), pattern) for pattern in data.loaded_at_start):
+        return [deny(f"{what!r} writes code Python loads at every start (persistence)")]
     if normal == ".git" or normal.startswith(".git/") or "/.git/" in normal:
         return [deny(f"{what!r} writes git's own files (hooks and config run programs)")]
     return [approve(f"{what!r} writes a file")]

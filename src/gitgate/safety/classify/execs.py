@@ -21,7 +21,7 @@ from gitgate.safety.classify.model import (
     short,
     split_words,
 )
-from gitgate.safety.classify.paths import join_cwd, secret_reason
+from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason
 from gitgate.safety.classify.tables import tables
 
 # Code in `python -c` & co. that obviously deletes files or opens a reverse shell.
@@ -74,10 +74,16 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         findings.extend(_find_exec_findings(words, ctx))
     elif name in ("sed", "gsed"):
         findings.extend(_sed_findings(args))
+        if "--sandbox" not in args:
+            for script in _sed_scripts(args):
+                findings.extend(_judge_read_files(name, _sed_read_files(script), ctx))
     elif name in ("awk", "gawk", "mawk", "nawk"):
         program = pattern_operand(name, args)
         if program is not None and _AWK_RUNS.search(program):
             findings.append(deny(f"the awk program {short(program, 40)!r} runs commands"))
+        if program is not None:
+            files = [m.group(1) for m in _AWK_GETLINE_FILE.finditer(program)]
+            findings.extend(_judge_read_files(name, files, ctx))
     elif name in ("less", "more", "man") and any(
         a.startswith("+") and ("!" in a or "|" in a) for a in args
     ):
@@ -261,6 +267,40 @@ def _sed_scripts(args: list[str]) -> list[str]:
             scripts.append(arg)
             explicit = True
     return scripts
+
+
+# awk `getline < "FILE"` / `getline line < "FILE"`: the program reads that file.
+_AWK_GETLINE_FILE = re.compile(r"getline\b[^<;{}]*<\s*\"([^\"]+)\"")
+
+
+def _judge_read_files(name: str, files: list[str], ctx: Ctx) -> list[Finding]:
+    """Files a program reads by itself (sed ``r FILE``, awk ``getline < FILE``), judged like
+    operands: a secret is denied, a file outside the repository needs a human."""
+    findings: list[Finding] = []
+    for path in files[:16]:
+        found = judge_path(
+            f"{name} reads {path}", path, ctx.cwd[0], contents=True, extra=ctx.rules.sensitive
+        )
+        if found is not None:
+            findings.append(found)
+    return findings
+
+
+def _sed_read_files(script: str) -> list[str]:
+    """The files a sed script's ``r FILE`` / ``R FILE`` commands read."""
+    files: list[str] = []
+    # GNU sed reads the file name to the end of the line; `;`, `{` and `}` are split on too,
+    # so `1{r .env` + `}` and `p;r .env` are seen (a name holding `;` is cut short, and judged).
+    for command in re.split(r"[;\n{}]", script):
+        body = command.strip()
+        for _ in range(2):
+            body = _SED_ADDRESS.sub("", body, count=1).lstrip()
+            if body.startswith(","):
+                body = body[1:]
+        body = body.lstrip("!").lstrip()
+        if len(body) > 1 and body[0] in "rR":
+            files.append(body[1:].strip())
+    return files
 
 
 _SED_ADDRESS = re.compile(r"^\s*(\d+|\$|/(?:[^/\\]|\\.)*/[IM]*|\\(.)(?:(?!\2).)*\2)?")

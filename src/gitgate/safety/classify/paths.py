@@ -259,10 +259,10 @@ def judge_path(
     secret = secret_reason(place.path, extra) or (
         secret_reason(text, extra) if place.path != text else None
     )
-    if secret is not None:
-        if contents:
-            return deny(f"{shown!r} reads {secret}")
-        return approve(f"{shown!r} names {secret}")
+    if secret is not None and contents:
+        return deny(f"{shown!r} reads {secret}")
+    # Naming a secret in the repository (`ls -la .env`, `test -f .env`, `git check-ignore
+    # .env`, `find . -name '*.pem'`) reads nothing of it: judged by where it is, like any name.
     if place.where == "device":
         if place.path in data.harmless_sources or place.path in data.harmless_sinks:
             return None

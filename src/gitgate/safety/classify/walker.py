@@ -296,6 +296,10 @@ class Walker:
             argv = self._argv_of(part)
             if index > 0 and argv and reads_code_from_stdin(argv):
                 findings.extend(self._pipe_into_interpreter(stages, argv, part))
+            if index > 0 and sends_to_network(argv):
+                findings.append(
+                    deny(f"pipes data to {argv_text(argv)!r}: sends it to another host")
+                )
             # From a downloader or decoder on, what the pipeline writes to a file is a payload.
             self.payload = self.payload or produces_payload(argv)
             findings.extend(self.node(part, depth))
@@ -588,6 +592,8 @@ class Walker:
         if word.dynamic:
             findings.append(approve(f"redirection to a computed target {word.raw!r}"))
             return findings
+        if kind == "<" and argv and sends_to_network(argv):
+            findings.append(deny(f"sends {word.text!r} to another host with {argv_text(argv)!r}"))
         if kind == "<":
             found = judge_path(
                 f"< {word.text}",
@@ -624,6 +630,28 @@ _PAYLOAD_OUTPUT_OPTIONS: dict[str, tuple[str, ...]] = {
     "aria2c": ("-o", "--out"),
     "fetch": ("-o", "--output"),
 }
+
+
+_RAW_SENDERS = frozenset(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "gnutls-cli"])
+_LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"])
+
+
+def sends_to_network(argv: list[Word]) -> bool:
+    """Whether a stage sends what it reads on stdin to another host (``nc HOST PORT``)."""
+    if not argv:
+        return False
+    name = command_name(argv[0].text)[0].lower()
+    if name not in _RAW_SENDERS:
+        return False
+    args = [w.text for w in argv[1:]]
+    if name == "openssl" and "s_client" not in args:
+        return False
+    if name in ("nc", "ncat", "netcat") and any(
+        a in ("-l", "--listen") or re.fullmatch(r"-[a-zA-Z]*l[a-zA-Z]*", a) for a in args
+    ):
+        return False  # listening, not sending
+    operands = [a for a in args if not a.startswith("-") and not a.isdigit()]
+    return not operands or any(a.split(":")[0] not in _LOCAL_HOSTS for a in operands)
 
 
 def produces_payload(argv: list[Word]) -> bool:
