@@ -39,6 +39,7 @@ DEFAULT = (
     CORPORA / "paths_eval2.tsv",
     CORPORA / "paths_probe2.tsv",  # blind probe, scored once before its classes were added
     CORPORA / "paths_probe3.tsv",  # third blind probe (round 11), likewise
+    CORPORA / "paths_probe4.tsv",  # fourth blind probe (round 12): over-refusal, likewise
 )
 MAX_SAFE_REFUSED = 0.02
 
@@ -88,12 +89,13 @@ def load(path: Path) -> list[Case]:
             continue
         fields = line.split("\t")
         if (
-            len(fields) != 4
+            len(fields) not in (4, 5)
             or fields[1] not in ("safe", "unsafe")
             or fields[2] not in ("yes", "no")
         ):
             raise ValueError(f"{path}:{number}: malformed line {line!r}")
-        raw, verdict, exported, note = fields
+        raw, verdict, exported = fields[:3]
+        note = ": ".join(fields[3:])  # class, or class and source (probe 4)
         text = json.loads(raw) if raw.startswith('"') else raw
         cases.append(Case(text, verdict == "safe", exported == "yes", note))
     return cases

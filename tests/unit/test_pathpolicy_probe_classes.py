@@ -158,6 +158,17 @@ def test_reading_a_backup_copy_of_a_configuration_is_not_allowed() -> None:
         ("charts/app/templates/secret.yaml", True),
         ("config/secret.yaml", False),
         ("charts/app/templates/secret.yaml.bak", False),
+        ("bitnami/postgresql/templates/tls-secrets.yaml", True),
+        ("k8s/db-secrets.yaml", False),
+        # documentation pages about passwords are pages
+        ("docs/topics/auth/passwords.txt", True),
+        ("config/passwords.txt", False),
+        # Emacs auto-saves of a secret hold the secret
+        ("backend/#.env#", False),
+        ("src/#main.py#", True),
+        # more credential stores
+        (".clasprc.json", False),
+        (".godot/export_credentials.cfg", False),
     ],
 )
 def test_places_that_make_a_sensitive_name_ordinary(path: str, safe: bool) -> None:

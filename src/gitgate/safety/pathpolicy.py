@@ -342,12 +342,6 @@ def _parse_entry(raw: object, index: int) -> SensitiveEntry:
     if any("/" not in e for e in exceptions) and all("/" in p for p in patterns):
         # _only_excepted compares component names: a pattern with '/' never names one.
         raise CatalogueError(f"{where}: a name in 'except' needs a pattern without '/'")
-    if any("/" in e for e in exceptions) and not any(
-        p.rstrip().endswith("/") or p.startswith("/") for p in patterns
-    ):
-        raise CatalogueError(
-            f"{where}: a path in 'except' needs a directory ('dir/') or file ('/name') pattern"
-        )
     if any("/" in e and e.rstrip().endswith("/") for e in exceptions):
         raise CatalogueError(f"{where}: a path in 'except' names files, not a directory")
     return SensitiveEntry(
@@ -448,16 +442,14 @@ _SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
 
 # Files under a directory rule that are meant to be shared: the public halves in ~/.ssh,
 # gcloud's named configurations, docker contexts' endpoint metadata, source code in a
-# `secrets/` package; and files a "/name" rule names in a place that makes them something
-# else (a Helm chart's templates/secret.yaml is a template). Only consulted for the directory
-# and "/name" patterns listed as keys, and only for files: a directory under such a rule may
-# still hold anything.
+# `secrets/` package; and files a rule names in a place that makes them something else (a
+# Helm chart's templates/db-secrets.yaml is a template, docs/…/passwords.txt a page). Only
+# consulted for files: a directory under such a rule may still hold anything.
 _SENSITIVE_PATH_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     pattern: paths
     for entry in CATALOGUE.entries
     if (paths := tuple(e for e in entry.exceptions if "/" in e))
     for pattern in entry.patterns
-    if pattern.rstrip().endswith("/") or pattern.startswith("/")
 }
 _ENTRY_OF_PATTERN: dict[str, SensitiveEntry] = {
     pattern: entry for entry in CATALOGUE.entries for pattern in entry.patterns
@@ -495,8 +487,8 @@ def _matching_pattern(
 
 
 def _path_excepted(components: Sequence[str], pattern: str) -> bool:
-    """True when a file under directory ``pattern`` (or named by a ``/name`` pattern) is one
-    its entry shares (``.ssh/*.pub``, ``templates/secret.yaml``)."""
+    """True when a file ``pattern`` matches is one its entry shares where it is
+    (``.ssh/*.pub``, ``templates/secret.yaml``)."""
     shared = _SENSITIVE_PATH_EXCEPTIONS.get(pattern)
     return shared is not None and any(matches_pattern(components, p) for p in shared)
 
@@ -1235,11 +1227,11 @@ _MAX_COPY_LAYERS = 4  # "credentials.json.bak.old.1~"
 
 
 def _may_be_copy(path: str) -> bool:
-    if _COPY_SUFFIX is None:
-        return False
     if not path.isascii():
         path = unicodedata.normalize("NFKC", path)
-    return _COPY_SUFFIX.search(path) is not None
+    if _EMACS_AUTOSAVE_RE.fullmatch(path.rstrip("/").rsplit("/", 1)[-1]):
+        return True
+    return _COPY_SUFFIX is not None and _COPY_SUFFIX.search(path) is not None
 
 
 def _originals_of_copy(path: str) -> list[str]:
@@ -1258,14 +1250,18 @@ def _originals_of_copy(path: str) -> list[str]:
             break
         current = stripped
         originals.append("/".join(current) + ("/" if is_dir else ""))
-    # Vim's swap file of "id_rsa" is ".id_rsa.swp": the original lost the dot Vim added.
-    swap = _VIM_SWAP_RE.fullmatch(components[-1]) if components else None
-    if swap is not None:
-        originals.append("/".join([*components[:-1], swap.group(1)]) + ("/" if is_dir else ""))
+    # Vim's swap file of "id_rsa" is ".id_rsa.swp": the original lost the dot Vim added;
+    # Emacs auto-saves ".env" as "#.env#".
+    last = components[-1] if components else ""
+    for editor_copy in (_VIM_SWAP_RE.fullmatch(last), _EMACS_AUTOSAVE_RE.fullmatch(last)):
+        if editor_copy is not None:
+            original = [*components[:-1], editor_copy.group(1)]
+            originals.append("/".join(original) + ("/" if is_dir else ""))
     return originals
 
 
 _VIM_SWAP_RE = re.compile(r"\.([^.].*)\.sw[a-p]", re.IGNORECASE)
+_EMACS_AUTOSAVE_RE = re.compile(r"#(.+)#")
 
 
 def _strip_copy_suffix(name: str) -> str:
