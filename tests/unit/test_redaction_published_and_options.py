@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitgate.safety import tokentable
-from gitgate.safety.redaction import find_secrets
+from gitgate.safety.redaction import find_secrets, redact
 
 RANDOM35 = "w0Axnlk9jOJjV8MUz2joshz2HrN7HTZnm2t"
 BASE64_KEY = (
@@ -218,3 +218,30 @@ def test_azure_client_secret_body_has_a_bounded_length() -> None:
 def test_defined_networking_keys_in_lower_case() -> None:
     token = "dnkey-0b1azl2x3g3ynwduqmdz1fjhec-h3hdwn=phrh83zhzjkpk-_gbwx0h=f1p375egcsqhm8qs2pfag-d"
     assert kinds(f"token: {token}") == ["defined-networking-key"]
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("the wifi password for the office is w!ha5hfS+UOSiAnMVEe btw", "w!ha5hfS+UOSiAnMVEe"),
+        (
+            "temp: hardcode api token waam7vHNL4VPbVRx5jdwnyXW4sMZriG2XIx88Eit for demo",
+            "waam7vHNL4VPbVRx5jdwnyXW4sMZriG2XIx88Eit",
+        ),
+    ],
+)
+def test_a_secret_named_in_prose_is_found(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the password for the admin user is stored in vault",
+        "the token for this request is invalid",
+        "api token expiry 3600",
+        "log: using credential 9IZgjRn8q2glHNqvi5J+tkEf2GDisaeR59hncOZ1qjOeEM/6rwk+LSz== for upload",
+    ],
+)
+def test_prose_about_a_secret_is_left_alone(text: str) -> None:
+    assert redact(text) == text

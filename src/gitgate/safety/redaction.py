@@ -820,6 +820,12 @@ _CONFIG_SET_RE = _lazy(
 _COMMENT_OP_RE = _lazy(
     "_COMMENT_OP_RE", r"[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+|==[ \t]*|[ \t]+(?=\S)"
 )
+# Prose between a secret's name and "is": "password for the office is", "token of the bot was".
+_PROSE_GAP_RE = _lazy(
+    "_PROSE_GAP_RE",
+    r"(?:[ \t]+(?:for|of|on|to|at|in)(?:[ \t]+(?:the|my|our|your|this|that|a|an))?"
+    r"[ \t]+[A-Za-z][\w.-]*){1,2}[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+",
+)
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 # fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
 _FISH_SET_RE = _lazy(
@@ -1647,6 +1653,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             if row is not None:
                 row.loose = True
             return row
+        gap = _PROSE_GAP_RE.match(text, end) if strength == _STRONG and not name_quoted else None
+        if gap is not None:
+            # "the wifi password for the office is X": prose naming what the password is for;
+            # as after "password is", only a password-shaped word counts.
+            value = _value_at(text, gap.end(), mode="env", literal=True)
+            if value is None or _BRACKETS_RE.search(text, value.start, value.end) is not None:
+                return None
+            value.comment = True
+            return value
         said = _COMMENT_OP_RE.match(text, end)
         # "key fingerprint", "token expiry": a bare space counts only after a strong name (and
         # is tested first: nearly every name in prose is followed by one).
@@ -1696,6 +1711,14 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
                 return _value_at(text, vpos, mode="rest", literal=True)
             # A C constant is an expression unless quoted; a shell word is a literal.
             return _value_at(text, vpos, mode="env", literal=positional == "shell")
+        if said is not None and said.group().isspace() and strength == _STRONG and not is_flag:
+            # "hardcode api token <40 random characters> for demo": in prose, a strong name then
+            # a word only a generator makes (long, random) is that secret.
+            value = _value_at(text, said.end(), mode="token", literal=True)
+            word = text[value.start : value.end] if value is not None else ""
+            # API tokens are url-safe; a base64 blob there ("+", "/", "=") is data as often.
+            if _looks_random(word, min_len=20) and re.fullmatch(r"[\w.~-]+", word):
+                return value
         if is_flag and end < len(text) and text[end] in " \t":
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
