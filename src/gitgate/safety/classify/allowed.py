@@ -587,6 +587,9 @@ _CONFIGMAPS = frozenset(["configmap", "configmaps", "cm"])
 
 def _kubectl_dump(args: list[str], operands: list[str], *, describe: bool) -> str | None:
     kinds = {part.split("/")[0].split(".")[0].lower() for op in operands for part in op.split(",")}
+    if describe and kinds & {"secret", "secrets"}:
+        # describe prints a secret's keys and sizes, never its values (get -o does: denied).
+        return "kubectl describe secret lists what a secret holds: a human should see it first"
     if kinds & _CONFIGMAPS and (describe or _kubectl_output(args) is not None):
         return "kubectl prints ConfigMap data (often secrets): a human should see it first"
     output = _kubectl_output(args)

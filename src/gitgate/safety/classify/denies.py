@@ -58,6 +58,8 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_network_shell,
         _deny_system_change,
         _deny_upload,
+        _deny_kill_by_name,
+        _deny_permission_change,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -112,6 +114,73 @@ def _deny_env_dump(name: str, args: list[str]) -> str | None:
             key, equals, value = arg.partition("=")
             if equals and runs_programs(key, value):
                 return f"exports {key}: makes tools run programs"
+    return None
+
+
+# Processes whose end takes the machine, the session or the gate down with them.
+_VITAL_PROCESSES = frozenset(
+    [
+        "init",
+        "systemd",
+        "sshd",
+        "dockerd",
+        "containerd",
+        "kubelet",
+        "xorg",
+        "gnome-shell",
+        "gnome-session",
+        "plasmashell",
+        "launchd",
+        "loginwindow",
+        "gitgate",
+        "git-daemon",
+    ]
+)
+_USER_WIDE = ("-u", "-U", "--uid", "--euid", "--user", "-G", "--group", "-s", "--session")
+
+
+def _deny_kill_by_name(name: str, args: list[str]) -> str | None:
+    """``pkill -f 'manage.py runserver'`` stops a dev server (a human decides);
+    ``pkill -u root``, ``pkill .``, ``killall sshd`` stop what the machine needs."""
+    if name not in ("pkill", "killall"):
+        return None
+    if any(arg in _USER_WIDE or arg.startswith(("--uid=", "--user=", "--euid=")) for arg in args):
+        return "kills every process of a user or group"
+    patterns = [arg for arg in args if not arg.startswith("-")]
+    for pattern in patterns:
+        if pattern.strip("^$.*") == "" or pattern.lower().strip("^$") in _VITAL_PROCESSES:
+            return f"kills {pattern!r}: every process, or one the machine needs"
+    return None
+
+
+# setuid/setgid (4xxx, 2xxx, +s) or writable by others (xx2, xx6, xx7, o+w, a=rw).
+_SPECIAL_MODE_RE = re.compile(
+    r"[0-7]?[2-7][0-7]{3}|[0-7]{0,3}[2367]"
+    r"|[ugoa]*[+=][rwxXt]*s[rwxXst]*"
+    r"|[ug]*[oa][ugoa]*[+=][rxXst]*w[rwxXst]*"
+)
+
+
+def _deny_permission_change(name: str, args: list[str]) -> str | None:
+    """``chmod +x scripts/run.sh`` in the repository needs a human; setuid/setgid or
+    world-writable modes, a credential store's mode and anything outside the repository are
+    denied (those are privilege escalation or weakening, not development)."""
+    if name != "chmod":
+        return None
+    words = [arg for arg in args if not arg.startswith("-") or re.fullmatch(r"-[rwxXst]+", arg)]
+    if not words:
+        return None
+    mode, operands = words[0], words[1:]
+    if any(_SPECIAL_MODE_RE.fullmatch(part) for part in mode.split(",")):
+        return f"sets the mode {mode}: setuid/setgid or writable by everyone"
+    for operand in operands:
+        normal = posixpath.normpath(operand)
+        if normal.startswith(("/", "~", "$")) or normal == ".." or normal.startswith("../"):
+            return f"changes permissions outside the repository ({operand})"
+        if secret_reason(normal):
+            return f"changes the permissions of {secret_reason(normal)}"
+        if normal == ".git" or normal.startswith(".git/"):
+            return "changes the permissions of git's own files (hooks run programs)"
     return None
 
 

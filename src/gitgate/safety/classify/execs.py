@@ -9,7 +9,8 @@ from fnmatch import fnmatchcase
 
 # Modules, not names: commands and walker import this module too (nested texts recurse).
 from gitgate.safety.classify import commands, walker  # noqa: E402
-from gitgate.safety.classify.arguments import pattern_operand
+from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
+from gitgate.safety.classify.denies import judge_write_target
 from gitgate.safety.classify.model import (
     PYTHON_NAME,
     Ctx,
@@ -58,9 +59,16 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     scripts (``sed e``, awk ``system()``), shells' ``-c`` strings, interpreters' inline code."""
     args = [word.text for word in words[1:]]
     findings: list[Finding] = []
+    rebase_commands: list[str] = []
+    if name == "git" and git_subcommand(args)[0] == "rebase":
+        args, rebase_commands = _split_rebase_exec(args)
     option = _exec_option(name, args)
     if option is not None:
         findings.append(deny(f"{name} {option} makes it run programs or write files"))
+    for command in rebase_commands:
+        # `git rebase --exec 'npm test'`: a shell runs CMD after each commit, judged as such.
+        findings.append(walker.classify_text(command, ctx.deeper()))
+        findings.append(approve(f"git rebase --exec runs {short(command)!r} after each commit"))
     if name == "git":
         findings.extend(_git_config_findings(args))
     if name == "alias":
@@ -107,6 +115,27 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         if code is not None:
             findings.extend(code_findings(code, ctx))
     return findings
+
+
+def _split_rebase_exec(args: list[str]) -> tuple[list[str], list[str]]:
+    """``git rebase`` arguments without their ``--exec CMD`` / ``-x CMD``, and the CMDs."""
+    rest: list[str] = []
+    commands_run: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("--exec", "-x") and index + 1 < len(args):
+            commands_run.append(args[index + 1])
+            index += 2
+            continue
+        if arg.startswith("--exec="):
+            commands_run.append(arg.partition("=")[2])
+        elif arg.startswith("-x") and len(arg) > 2:
+            commands_run.append(arg[2:])
+        else:
+            rest.append(arg)
+        index += 1
+    return rest, commands_run
 
 
 def _program_env_findings(name: str, args: list[str]) -> list[Finding]:
@@ -214,8 +243,13 @@ def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
 
 
 def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
-    """``find -exec CMD ;``: the commands are judged too (the action itself is denied)."""
+    """``find -exec CMD ;``: the commands are judged too (the action itself is denied);
+    ``-fprint FILE`` writes FILE, judged like ``> FILE``."""
     findings: list[Finding] = []
+    for at, word in enumerate(words[:-1]):
+        if word.text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
+            target = words[at + 1].text
+            findings.extend(judge_write_target(target, f"find {word.text} {target}"))
     index = 1
     while index < len(words):
         if words[index].text not in ("-exec", "-execdir", "-ok", "-okdir"):
@@ -232,15 +266,21 @@ def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
 
 
 def _sed_findings(args: list[str]) -> list[Finding]:
-    """GNU sed's ``e`` command and ``s///e`` flag run programs; ``w``/``W`` write files."""
+    """GNU sed's ``e`` command and ``s///e`` flag run programs (denied); ``w FILE``, ``W FILE``
+    and ``s///w FILE`` write FILE, judged like a redirection to it."""
     if "--sandbox" in args:
         return []
-    scripts = _sed_scripts(args)
-    for script in scripts:
+    findings: list[Finding] = []
+    for script in _sed_scripts(args):
         problem = _sed_script_problem(script)
-        if problem is not None:
-            return [deny(f"sed script {short(script, 40)!r} {problem}")]
-    return []
+        if problem is None:
+            continue
+        if isinstance(problem, tuple):
+            target = problem[1]
+            findings.extend(judge_write_target(target, f"sed w {target}"))
+            continue
+        return [deny(f"sed script {short(script, 40)!r} {problem}")]
+    return findings
 
 
 def _sed_scripts(args: list[str]) -> list[str]:
@@ -306,7 +346,8 @@ def _sed_read_files(script: str) -> list[str]:
 _SED_ADDRESS = re.compile(r"^\s*(\d+|\$|/(?:[^/\\]|\\.)*/[IM]*|\\(.)(?:(?!\2).)*\2)?")
 
 
-def _sed_script_problem(script: str) -> str | None:
+def _sed_script_problem(script: str) -> str | tuple[str, str] | None:
+    """Why a sed script is denied, or ("writes", FILE) for a file it writes, or None."""
     for command in re.split(r"[;\n]", script):
         body = command.strip()
         for _ in range(2):  # address, optional ",address"
@@ -320,17 +361,24 @@ def _sed_script_problem(script: str) -> str | None:
         if letter == "e":
             return "runs a command (e)"
         if letter in "wW":
-            return "writes a file (w)"
+            return ("writes", body[1:].strip())
         if letter == "s" and len(body) > 1:
             flags = _sed_s_flags(body)
             if "e" in flags:
                 return "runs the replacement as a command (s///e)"
             if "w" in flags:
-                return "writes a file (s///w)"
+                return ("writes", _sed_s_write_target(body))
     return None
 
 
-def _sed_s_flags(body: str) -> str:
+def _sed_s_write_target(body: str) -> str:
+    """The file of ``s/a/b/gw FILE``: the rest of the command after the ``w`` flag."""
+    match = re.match(r"[a-vx-zA-Z0-9]*w\s*(.*)$", body[_sed_s_end(body) :], re.DOTALL)
+    return match.group(1).strip() if match is not None else ""
+
+
+def _sed_s_end(body: str) -> int:
+    """Where the flags of ``s/a/b/FLAGS`` start (len(body) when the command is unfinished)."""
     delimiter = body[1]
     count = 0
     index = 2
@@ -341,7 +389,11 @@ def _sed_s_flags(body: str) -> str:
         if body[index] == delimiter:
             count += 1
         index += 1
-    return re.match(r"[a-zA-Z0-9]*", body[index:]).group(0) if count == 2 else ""  # type: ignore[union-attr]
+    return index if count == 2 else len(body)
+
+
+def _sed_s_flags(body: str) -> str:
+    return re.match(r"[a-zA-Z0-9]*", body[_sed_s_end(body) :]).group(0)  # type: ignore[union-attr]
 
 
 def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
