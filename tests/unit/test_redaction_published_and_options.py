@@ -245,3 +245,38 @@ def test_a_secret_named_in_prose_is_found(text: str, secret: str) -> None:
 )
 def test_prose_about_a_secret_is_left_alone(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PASSWORD=TODO\nAPI_TOKEN=FIXME\n",
+        "Restored cache with key: node-modules-Linux-"
+        "0282ebf44a0c0dd0142f96241115f3cb6c43f136475d4c5b3f8c5f06dfe6f839\n",
+        "secret_name: db-credentials\nsecret_namespace: prod\n",
+        '"login.password": "Passwort",\n"login.password_fr": "Mot de passe",\n',
+        "permissions:\n  contents: read\n  id-token: write\n",
+        "auth:\n  existingSecret: redis-auth\n  existingSecretPasswordKey: password\n",
+        "api_token: \"{{ lookup('hashi_vault', 'secret=kv/data/api:token') }}\"\n",
+        "annotations:\n  checksum/secret: "
+        "5c121d6cba94f707149be6a2e33fc0a98cb7017280d24a3920c7ebfc1ca4353f\n",
+    ],
+)
+def test_configuration_that_only_names_or_digests_a_secret_is_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            "the admin password for the staging grafana is Ember*Quartz96? - change it",
+            "Ember*Quartz96?",
+        ),
+        ("config/secret: Xk29pLq7zR8vB3nM\n", "Xk29pLq7zR8vB3nM"),
+        ("conn = 'password=Xk29!pLq7#zR'\n", "Xk29!pLq7#zR"),
+        ("API_TOKEN=Fx8mQ2vL9pR4tW7z\n", "Fx8mQ2vL9pR4tW7z"),
+    ],
+)
+def test_the_secrets_next_to_them_are_still_found(text: str, secret: str) -> None:
+    assert secret not in redact(text)

@@ -639,7 +639,7 @@ _QUALIFIER_TOKENS = frozenset(
         "callback", "hook", "info", "window", "loader", "resolver", "bucket", "refresh",
         "sourcer", "cls", "seconds", "secs", "ms", "interval", "delay", "dict", "map", "buffer",
         "parser", "reader", "writer", "stream", "fn", "func", "function", "number", "char",
-        "encryption", "hashing", "hasher",
+        "encryption", "hashing", "hasher", "namespace", "ns",
     }
 )  # fmt: skip
 # Names whose value is public by design though they end in "key".
@@ -718,6 +718,8 @@ def _name_strength(name: str) -> int:
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
+    if words[0] == "existing" and "secret" in words:
+        return 0  # Helm charts' existingSecret / existingSecretPasswordKey: a secret's name
     if any(words[-len(tail) :] == tail for tail in _PUBLIC_NAME_TAILS):
         return 0  # public by design: reCAPTCHA/hCaptcha site keys, Pusher's app key
     if any(t in _NEVER_TOKENS and not _vendor_word_before(words, i) for i, t in enumerate(words)):
@@ -824,7 +826,7 @@ _COMMENT_OP_RE = _lazy(
 _PROSE_GAP_RE = _lazy(
     "_PROSE_GAP_RE",
     r"(?:[ \t]+(?:for|of|on|to|at|in)(?:[ \t]+(?:the|my|our|your|this|that|a|an))?"
-    r"[ \t]+[A-Za-z][\w.-]*){1,2}[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+",
+    r"[ \t]+[A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)?){1,2}[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+",
 )
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 # fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
@@ -957,6 +959,18 @@ def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, (m.end() if m else pos)
 
 
+def _annotation_prefix_never(text: str, start: int) -> bool:
+    """Whether the name at ``start`` is the last part of a ``prefix/name`` key whose prefix
+    says it is no secret (``checksum/secret``, ``hash/password``)."""
+    if start < 2 or text[start - 1] != "/":
+        return False
+    i = start - 1
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "-_."):
+        i -= 1
+    words = [w.lower() for w in _NAME_SPLIT_RE.findall(text[i : start - 1])]
+    return bool(words) and words[-1] in _NEVER_TOKENS
+
+
 def _inside_arn(text: str, start: int) -> bool:
     """Whether the name at ``start`` is a part of an Amazon Resource Name (``arn:…:secret:``)."""
     if start < 4 or text[start - 1] != ":":
@@ -985,6 +999,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     if _inside_arn(text, start):
         return  # arn:aws:secretsmanager:…:secret:prod/db/password-AbC123 names a resource
+    if _annotation_prefix_never(text, start):
+        return  # checksum/secret: <sha256> (a Helm annotation): a digest of the secret
     if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
         if _csv_column(text, start, end, strength, name, out):
             return  # a CSV/TSV header cell: its values are in the rows below
@@ -1611,6 +1627,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         glued = sep.group("op") == "=" and sep.group() == "="
         if text.startswith(text[start - 1], sep.end()):
             return None  # "…password=" + pw: the string ends there, the value is code
+        if glued and _inside_template_expression(text, start):
+            return None  # {{ lookup('hashi_vault', 'secret=kv/data/api:token') }}: a query
         if glued:
             whole = _whole_string_value(text, start - 1, sep.end())
             if whole is not None:
@@ -2361,6 +2379,16 @@ _PLACEHOLDER_WORDS = frozenset(
         "enabled", "disabled", "enable", "disable", "buffer", "uint8array", "arraybuffer",
         "bytearray", "secretstr", "secretstring", "securestring", "secretbytes", "cryptokey",
         "keyobject", "blob", "byte[]", "char[]", "[]byte", "secret<string>",
+        "fixme", "tba", "xxx",
+        # permission levels (GitHub Actions' `id-token: write`, a token's scope)
+        "read", "write", "read-all", "write-all", "read-only", "readonly", "read-write",
+        # the word "password" in the languages of a login form's translations
+        # ("login.password": "Passwort" in an i18n file names the field, it is not one)
+        "passwort", "kennwort", "contraseña", "contrasena", "mot de passe", "senha", "parola",
+        "wachtwoord", "lösenord", "losenord", "hasło", "haslo", "heslo", "salasana",
+        "adgangskode", "passord", "jelszó", "jelszo", "parolă", "пароль", "パスワード", "密码",
+        "密碼", "비밀번호", "şifre", "sifre", "κωδικός", "סיסמה", "كلمة المرور", "mật khẩu",
+        "kata sandi", "รหัสผ่าน",
     }
 )  # fmt: skip
 _PLACEHOLDER_RE = _lazy(
@@ -2624,8 +2652,12 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         pair = _USER_PASS_RE.fullmatch(v)
         if pair is not None and _four_kinds(pair.group(1)):
             return True  # npmAuthIdent: "user:password", auth: admin:pw
-        return _looks_random(v) and not _HEX_RE.fullmatch(v)
+        # A cache key ("node-modules-Linux-<sha256 of the lockfile>") is words then a digest.
+        return _looks_random(v) and not _HEX_RE.fullmatch(v) and not _NAMED_DIGEST_RE.fullmatch(v)
     return len(v) >= 4
+
+
+_NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
 
 
 # "user:password" glued into one value under an auth-ish name.
@@ -2795,6 +2827,12 @@ def _names_a_secret(value: str) -> bool:
 # variable defaults, JWK private members, Kubernetes Secrets. Each is anchored at a literal.
 # ---------------------------------------------------------------------------------------------
 _LINE_WINDOW = 512
+
+
+def _inside_template_expression(text: str, pos: int) -> bool:
+    """Whether ``pos`` is inside a Jinja/Go-template expression opened on its line."""
+    line = _line_before(text, pos)
+    return line.rfind("{{") > line.rfind("}}") or line.rfind("{%") > line.rfind("%}")
 
 
 def _line_before(text: str, pos: int) -> str:
