@@ -34,6 +34,8 @@ each corpus. Exits 1 when one is missed.
 from __future__ import annotations
 
 import argparse
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -155,11 +157,51 @@ def parse_only(command: str) -> object:
         return None
 
 
+_TIMER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from gitgate.safety.classify import classify_command
+commands = sys.stdin.read().split("\\0")
+for c in commands: classify_command(c)
+t = time.process_time()
+for c in commands: classify_command(c)
+print(time.process_time() - t)
+"""
+
+
+def compare_checkouts(other_src: str, commands: list[str], runs: int) -> None:
+    """CPU time of this tree's classifier against another checkout's, alternating child
+    processes (the machine's noise hits both alike); prints each ratio and the median."""
+    here = str(ROOT / "src")
+    payload = "\0".join(commands)
+    ratios: list[float] = []
+    for _ in range(max(runs, 3)):
+        times = {}
+        for src in (other_src, here):
+            out = subprocess.run(
+                [sys.executable, "-c", _TIMER, src],
+                input=payload,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            times[src] = float(out.stdout.strip())
+        ratios.append(times[here] / times[other_src])
+    shown = ", ".join(f"{r:.2f}" for r in ratios)
+    print(f"this tree / {other_src}: {statistics.median(ratios):.2f} (runs: {shown})")
+
+
 def main() -> int:
     """Print both corpora's figures and the speed comparison; 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--baseline",
+        metavar="SRC",
+        help="also time another checkout's classifier (its src/) on the same commands, "
+        "interleaved in child processes, and print the ratio",
+    )
     options = parser.parse_args()
     corpora = {name: load(path) for name, path in CORPORA.items()}
     met = [evaluate(name, rows, options.misses) for name, rows in corpora.items()]
@@ -171,6 +213,8 @@ def main() -> int:
     print(f"bashlex.parse alone : {baseline * per:8.1f} us per command")
     print(f"classify_command    : {ours * per:8.1f} us per command")
     print(f"ratio               : {ours / baseline:8.2f}x")
+    if options.baseline:
+        compare_checkouts(options.baseline, commands, options.runs)
     ok = all(met)
     print(
         f"\ntargets (0 deny-expected allowed, accuracy >= {TARGET_ACCURACY:g} % on each): "

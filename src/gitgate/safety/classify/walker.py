@@ -659,7 +659,11 @@ def produces_payload(argv: list[Word]) -> bool:
     if not argv:
         return False
     name = command_name(argv[0].text)[0].lower()
-    return name in tables().downloaders or is_decoder(argv)
+    data = tables()
+    if name in data.downloaders:
+        return True
+    # is_decoder unwraps again; most stages are neither, and cheap to rule out by name.
+    return (name in data.decoders or name in ("echo", "printf")) and is_decoder(argv)
 
 
 def _remote_names(name: str, args: list[str]) -> list[str]:
