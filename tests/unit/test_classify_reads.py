@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gitgate.safety.classify import CommandRules, classify_command
-from gitgate.safety.classify.lookalike import fold, lookalike_problem
 from gitgate.safety.classify.tables import load_tables, tables
+from gitgate.safety.lookalike import fold, lookalike_problem
 
 CORPORA = Path(__file__).resolve().parents[2] / "benchmarks" / "corpora"
 

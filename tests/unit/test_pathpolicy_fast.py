@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitgate.safety import pathpolicy
+from gitgate.safety.lookalike import fold
 from gitgate.safety.pathpolicy import (
     _DRIVE,
     _ENCODED_SEPARATOR,
@@ -491,6 +492,8 @@ def catalogue_rules_may_apply(path: object, extra: Sequence[object] = ()) -> boo
         return True
     if not isinstance(path, str):
         return False
+    if not path.isascii() and fold(path) != path:
+        return True  # read as people read it (`.еnv` is `.env`): a rule the reference lacks
     for text in _spellings(path):
         components = text.replace("\\", "/").split("/")
         if _strip_ignorable(components[0]).startswith("~") or "~" in text[:2]:

@@ -174,3 +174,23 @@ def test_reading_a_backup_copy_of_a_configuration_is_not_allowed() -> None:
 def test_places_that_make_a_sensitive_name_ordinary(path: str, safe: bool) -> None:
     assert check_path(path).safe is safe, check_path(path).reason
     assert is_exportable(path) is safe
+
+
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [
+        # read as people read them: a Cyrillic і, a Latin ɡ, a Cyrillic е, а
+        (".g\u0456t/hooks/pre-commit", False),
+        (".\u0261it/config", False),
+        (".gitmodul\u0435s", False),
+        (".\u0435nv", False),
+        ("id_rs\u0430", False),
+        # letters of other languages are not look-alikes
+        ("caf\u00e9/menu.md", True),
+        ("docs/\u65e5\u672c\u8a9e.md", True),
+        ("src/na\u00efve.py", True),
+    ],
+)
+def test_a_path_spelt_with_look_alike_letters_is_judged_as_it_reads(path: str, safe: bool) -> None:
+    assert check_path(path).safe is safe, check_path(path).reason
+    assert is_exportable(path) is safe

@@ -39,6 +39,8 @@ from fnmatch import fnmatchcase, translate
 from typing import Any
 from urllib.parse import unquote
 
+from gitgate.safety.lookalike import fold
+
 __all__ = [
     "CATALOGUE",
     "EXPORT_EXCLUDES",
@@ -1108,7 +1110,20 @@ def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
     """(:func:`_unsafe_reason`, the split path for the pattern checks to reuse).
 
     The path is split only once it passes the whole-path checks: a 1 MB path costs nothing.
+    A path spelt with look-alike letters (``.gіt/hooks`` with a Cyrillic ``і``) is also
+    judged as people read it: git sees another name, the reviewer sees ``.git``.
     """
+    reason, view = _unsafe_view_as_spelt(path)
+    if reason is None and not path.isascii():
+        read_as = fold(path)
+        if read_as != path:
+            looks, _ = _unsafe_view_as_spelt(read_as)
+            if looks is not None:
+                reason = f"{looks} (spelt with look-alike letters)"
+    return reason, view
+
+
+def _unsafe_view_as_spelt(path: str) -> tuple[str | None, _PathView | None]:
     problem = _structural_problem(path)
     if problem is not None:
         return problem, None
@@ -1152,6 +1167,12 @@ def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = No
             rule = _config_copy_rule(path)
             if rule is not None and exempt and _is_exempt(view, exempt):
                 rule = None
+    if rule is None and not path.isascii():
+        read_as = fold(path)  # `.еnv` (a Cyrillic е) is `.env` to whoever reads it
+        if read_as != path and _structural_problem(read_as) is None:
+            looks = _sensitive_rule(read_as, extra)
+            if looks is not None:
+                rule = f"{looks}, spelt with look-alike letters"
     return rule
 
 
@@ -1345,6 +1366,18 @@ def export_exclusion_reason(path: str, *, extra_excludes: Sequence[str] = ()) ->
     Returns:
         One line such as ``"sensitive file (.env)"`` or ``"build output (dist/)"``, or None.
     """
+    reason = _export_exclusion_as_spelt(path, extra_excludes)
+    if reason is None and isinstance(path, str) and not path.isascii():
+        read_as = fold(path)  # `.еnv` stays out like `.env`: it reads as one
+        if read_as != path:
+            looks = _export_exclusion_as_spelt(read_as, extra_excludes)
+            if looks is not None:
+                reason = f"{looks}, spelt with look-alike letters"
+    return reason
+
+
+def _export_exclusion_as_spelt(path: str, extra_excludes: Sequence[str]) -> str | None:
+    """:func:`export_exclusion_reason` for the path as spelt (no look-alike reading)."""
     if not isinstance(path, str):
         return "unsafe path: path is not text"
     unsafe, view = _unsafe_view(path)

@@ -31,11 +31,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gitgate.safety.classify.lookalike import fold, lookalike_problem
 from gitgate.safety.classify.model import CommandRules, Ctx, Decision, Finding, approve, deny, worst
 from gitgate.safety.classify.parser import MAX_COMMAND_BYTES
 from gitgate.safety.classify.paths import indirect_secret
 from gitgate.safety.classify.walker import classify_text, rough_scan
+from gitgate.safety.lookalike import fold, lookalike_problem
 
 __all__ = [
     "MAX_COMMAND_BYTES",
