@@ -72,6 +72,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe4.tsv",
+    "fifth blind probe, round 12 (commands_probe5.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe5.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -208,6 +208,34 @@ def validate_find(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
+def validate_seq(args: list[str]) -> str | None:
+    """seq prints numbers: bounded only if the range is (a million lines at most)."""
+    numbers: list[float] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-s", "-f", "--separator", "--format"):
+            index += 1
+        elif arg in ("-w", "--equal-width") or arg.startswith(("--separator=", "--format=")):
+            continue
+        else:
+            try:
+                numbers.append(float(arg))
+            except ValueError:
+                return f"seq {arg!r} is not a number"
+    if not 1 <= len(numbers) <= 3:
+        return "seq takes one to three numbers"
+    first, step, last = (
+        (1.0, 1.0, numbers[0])
+        if len(numbers) == 1
+        else ((numbers[0], 1.0, numbers[1]) if len(numbers) == 2 else tuple(numbers))
+    )
+    if step == 0 or abs((last - first) / step) > 1_000_000:
+        return "seq prints more than a million lines"
+    return None
+
+
 # -- archives: listing only --------------------------------------------------------------------
 
 # tar options that only list (with -t) or say how to read the archive. Everything else (a
@@ -935,6 +963,12 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "tar": validate_tar,
     "bsdtar": validate_tar,
     "unzip": validate_unzip,
+    "seq": lambda args, cwd: validate_seq(args),
+    "jar": lambda args, cwd: (
+        None
+        if args and re.fullmatch(r"-?t[vf]*", args[0]) and "f" in args[0]
+        else "jar without tf extracts, creates or runs"
+    ),
 }
 
 

@@ -29,6 +29,7 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     # send what it is given (sha384sum, shuf, `gh gist create`, `aws s3 cp`, any tool nobody
     # listed), so a secret among its files is a read, not a name.
     contents = name not in data.name_only and (spec is None or spec.operands != "names")
+    contents = contents or name == "type"  # cmd's `type FILE` prints the file
     if name == "git" and contents:
         contents = _git_reads_contents([word.text for word in words[1:]])
     findings: list[Finding] = []

@@ -57,7 +57,7 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
             return findings
         head = words[0]
         if head.dynamic:
-            resolved = _resolve_computed_name(head, ctx)
+            resolved = resolve_computed_name(head, ctx)
             if resolved is None:
                 return findings + _computed_name_findings(words)
             # Resolved from what the walk saw assigned: judged as such, but a human still
@@ -83,15 +83,15 @@ def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Find
 
 
 def _resolve_arguments(words: list[Word], ctx: Ctx) -> list[Word] | None:
-    """The command with every computed argument the walk can resolve replaced by its value,
-    or None when there is none."""
-    if not ctx.variables or not words or words[0].dynamic:
+    """The command with every computed argument the walk can resolve replaced by its value
+    (``${CONFIG:-.env}`` by its default), or None when there is none."""
+    if not words or words[0].dynamic or not any(w.dynamic for w in words[1:]):
         return None
     out: list[Word] = [words[0]]
     changed = False
     for word in words[1:]:
         if word.dynamic:
-            resolved = _resolve_computed_name(word, ctx)
+            resolved = resolve_computed_name(word, ctx)
             if resolved is not None:
                 out.extend(resolved)
                 changed = True
@@ -134,7 +134,7 @@ _VARIABLE_REF = re.compile(
 )
 
 
-def _resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
+def resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
     """``$X``, ``$a$b``, ``rm${IFS}-rf${IFS}/``: the words the shell runs, when every
     variable in the command word holds a value the walk saw assigned (IFS: a space)."""
     raw = head.raw.replace('"', "")
@@ -235,7 +235,42 @@ _Unwrapped = tuple[list[Word], list[Finding]]
 def _unwrap(name: str, words: list[Word], ctx: Ctx) -> _Unwrapped | None:
     """Strip one wrapper command; None when ``name`` is not a wrapper."""
     handler = _WRAPPERS.get(name)
-    return None if handler is None else handler(words, ctx)
+    if handler is not None:
+        return handler(words, ctx)
+    return _unwrap_runner(name, words)
+
+
+def _unwrap_runner(name: str, words: list[Word]) -> _Unwrapped | None:
+    """``bundle exec CMD``, ``pnpm -r exec CMD``, ``npx CMD``, ``wsl -e CMD``, ``cmake -E rm``:
+    a tool that runs the command after its subcommand (``[runners]`` in commands.toml). The
+    command is judged as itself; the runner (which may load project code first) needs a
+    human whatever the command is."""
+    subcommands = tables().runners.get(windows_name(name.lower()))
+    if subcommands is None:
+        return None
+    args = words[1:]
+    index = 0
+    while index < len(args) and args[index].text.startswith("-") and args[index].text != "--":
+        if subcommands and args[index].text in subcommands:
+            break  # the subcommand is itself an option: wsl -e, cmake -E
+        index += 1
+    if subcommands:
+        if index >= len(args) or args[index].text not in subcommands:
+            return None  # another subcommand (bundle install): judged as the tool itself
+        index += 1
+    while index < len(args) and args[index].text.startswith("-") and args[index].text != "-":
+        index += 1  # the subcommand's own options (uv run --frozen, npm exec --yes)
+        if args[index - 1].text == "--":
+            break
+    inner = args[index:]
+    if inner and name == "cmake":
+        inner = (
+            [Word("rm", "rm"), *inner[1:]]
+            if inner[0].text.startswith("rm") or inner[0].text.startswith("remove")
+            else inner
+        )
+    note = approve(f"{argv_text(words[: index + 1])!r} runs {argv_text(inner)!r}")
+    return inner, [note]
 
 
 def _unwrap_env(words: list[Word], ctx: Ctx) -> _Unwrapped:
@@ -327,6 +362,13 @@ def _unwrap_exec(words: list[Word], ctx: Ctx) -> _Unwrapped:
     return rest, [approve("exec replaces the shell")]
 
 
+_BULK_DELETERS = (
+    ("kubectl", "delete"), ("docker", "rm"), ("docker", "rmi"), ("docker", "volume", "rm"),
+    ("podman", "rm"), ("podman", "rmi"), ("git", "branch", "-d"), ("git", "push"),
+    ("aws", "s3", "rm"), ("gsutil", "rm"), ("helm", "uninstall"), ("gh", "repo", "delete"),
+)  # fmt: skip
+
+
 def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     rest = _skip_options(
         words[1:],
@@ -345,6 +387,10 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     data = tables()
     if inner in data.shells or PYTHON_NAME.fullmatch(inner) or inner in data.interpreters:
         return [], [deny(f"xargs runs {argv_text(rest)!r}: code built from its input")]
+    texts = [w.text.lower() for w in rest[:3]]
+    if any(texts[: len(bulk)] == list(bulk) for bulk in _BULK_DELETERS):
+        # `kubectl get pods -o name | xargs kubectl delete`: deletes whatever the list holds.
+        return [], [deny(f"xargs runs {argv_text(rest)!r} on every name it reads: a bulk delete")]
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]
 
@@ -439,9 +485,11 @@ def _all_command_names() -> tuple[str, ...]:
 def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     """``/bin/r? -rf /``: judge the command as every known program its name could match."""
     base = command_name(words[0].text)[0]
+    findings: list[Finding] = [approve(f"glob in command position: {argv_text(words)!r}")]
+    if not any(char.isalnum() for char in base):
+        return findings  # `*` alone (a `case` arm the rough scan met): no name it spells
     # A name matching itself would be judged again as a glob, for ever.
     matches = [name for name in _all_command_names() if name != base and fnmatchcase(name, base)]
-    findings: list[Finding] = [approve(f"glob in command position: {argv_text(words)!r}")]
     for name in matches[:40]:
         judged = judge_argv([Word(name, name), *words[1:]], ctx.deeper(), rough=True)
         if has_deny(judged):

@@ -60,6 +60,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_upload,
         _deny_kill_by_name,
         _deny_permission_change,
+        _deny_container_environment,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -184,6 +185,26 @@ def _deny_permission_change(name: str, args: list[str]) -> str | None:
     return None
 
 
+def _deny_container_environment(name: str, args: list[str]) -> str | None:
+    """``docker inspect app`` prints the container's Config.Env (its secrets); a --format
+    that reads other fields does not."""
+    if name not in ("docker", "podman", "nerdctl"):
+        return None
+    operands = [a for a in args if not a.startswith("-")]
+    if operands[:1] != ["inspect"] and operands[:2] != ["container", "inspect"]:
+        return None
+    formats = [
+        a.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
+        for i, a in enumerate(args)
+        if a in ("-f", "--format") or a.startswith(("--format=", "-f="))
+    ]
+    if not formats or any(
+        "env" in f.lower() or f.strip() in ("{{json .}}", "json") for f in formats
+    ):
+        return "prints the container's environment (secrets)"
+    return None
+
+
 def _deny_kill(name: str, args: list[str]) -> str | None:
     if name != "kill":
         return None
@@ -276,7 +297,7 @@ def _sent_files(name: str, args: list[str]) -> list[str]:
                 sent.append(re.split(r"[@<]", value, maxsplit=1)[1].split(";")[0])
         elif name == "wget" and option in _WGET_UPLOAD:
             sent.append(attached if equals else following)
-    return [path for path in sent if path and path != "-"]
+    return [path for path in sent if path]  # "-": what the pipeline feeds it
 
 
 _CURL_DATA_OR_UPLOAD = _CURL_FILE_DATA + _CURL_UPLOAD

@@ -100,12 +100,30 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         findings.extend(_shell_findings(words, ctx))
     elif name == "cmd":
         findings.extend(_cmd_findings(words, ctx))
+    elif name == "go":
+        # go test -exec 'sudo -E', go build -toolexec 'sh -c …': a program run for each
+        # test binary or compiler step.
+        for value in _option_texts(_unquoted_once(words[1:]), ("-exec", "-toolexec")):
+            findings.append(walker.classify_text(value, ctx.deeper()))
+            findings.append(approve(f"go runs {short(value, 40)!r} for each binary or tool"))
+    elif name in ("npm", "pnpm", "yarn") and args[:2] in (["pkg", "set"], ["set-script"]):
+        # npm pkg set scripts.postinstall='…': a lifecycle script runs at every install.
+        for arg in _unquoted_once(words[3:]):
+            key, _, value = arg.partition("=")
+            if key.startswith("scripts.") and value:
+                findings.append(walker.classify_text(value, ctx.deeper()))
+                findings.append(approve(f"sets the {key[8:]!r} script: runs at npm's will"))
+    elif name == "ansible":
+        # ansible HOSTS -m shell -a 'CMD': CMD runs on every host.
+        module = next(iter(_option_texts(args, ("-m", "--module-name"))), "")
+        if module.rsplit(".", 1)[-1] in ("shell", "command", "raw", "script"):
+            for value in _option_texts(_unquoted_once(words[1:]), ("-a", "--args")):
+                findings.append(walker.classify_text(value, ctx.deeper()))
+    elif name == "osascript":
+        findings.extend(_applescript_findings(inline_code(name, words) or "", ctx))
     elif name in ("make", "gmake", "bmake"):
         # make runs every recipe with $(SHELL): `make SHELL='sh -c "curl … | sh"'` runs that.
-        for word in words[1:]:
-            # The raw word, unquoted once: the quotes inside the value are the recipe shell's.
-            unquoted = split_words(word.raw)
-            arg = unquoted[0] if len(unquoted) == 1 else word.text
+        for arg in _unquoted_once(words[1:]):
             variable, _, value = arg.partition("=")
             if variable in ("SHELL", "MAKESHELL", ".SHELLFLAGS") and value:
                 findings.append(walker.classify_text(value, ctx.deeper()))
@@ -431,6 +449,48 @@ def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
         findings.append(approve(f"runs the script {operands[0].text!r}"))
     else:
         findings.append(approve(f"{words[0].text} reads commands from its input"))
+    return findings
+
+
+def _unquoted_once(words: list[Word]) -> list[str]:
+    """The words as written, with one layer of quotes removed: the quotes inside a value
+    (`-toolexec='sh -c "curl … | sh"'`) belong to the shell the value is handed to."""
+    out: list[str] = []
+    for word in words:
+        unquoted = split_words(word.raw)
+        out.append(unquoted[0] if len(unquoted) == 1 else word.text)
+    return out
+
+
+def _option_texts(args: list[str], options: tuple[str, ...]) -> list[str]:
+    """The values ``args`` give ``options`` (``-o V``, ``-o=V``, ``--opt=V``)."""
+    values: list[str] = []
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if name in options and equals:
+            values.append(value)
+        elif arg in options and index + 1 < len(args):
+            values.append(args[index + 1])
+    return values
+
+
+_APPLESCRIPT_SHELL = re.compile(r'(?i)\bdo\s+(?:shell\s+)?script\s+"((?:[^"\\]|\\.)*)"')
+_APPLESCRIPT_DENY = re.compile(
+    r"(?i)\blogin\s+item\b|\bhidden\s+answer\b|\badministrator\s+privileges\b"
+)
+
+
+def _applescript_findings(code: str, ctx: Ctx) -> list[Finding]:
+    """AppleScript that runs shell text (judged as such), adds a login item (persistence),
+    asks for a password in a fake dialog, or runs with administrator privileges."""
+    findings: list[Finding] = []
+    for match in list(_APPLESCRIPT_SHELL.finditer(code))[:8]:
+        findings.append(walker.classify_text(match.group(1), ctx.deeper()))
+    bad = _APPLESCRIPT_DENY.search(code)
+    if bad is not None:
+        findings.append(
+            deny(f"AppleScript {bad.group(0)!r}: persistence, a password prompt or root")
+        )
     return findings
 
 

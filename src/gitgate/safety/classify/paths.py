@@ -54,8 +54,13 @@ def _normal(text: str) -> str:
     return "/" + normal.lstrip("/") if normal.startswith("//") else normal
 
 
+_WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+
+
 def locate(text: str, cwd: str | None) -> Located:
     """Where ``text`` points when the shell is in ``cwd``."""
+    if _WINDOWS_ABSOLUTE.match(text):
+        return Located("outside", text)  # C:\\Users, \\\\server\\share: absolute to Windows
     path = join_cwd(cwd, text)
     if path is None:
         return Located("unknown", text)

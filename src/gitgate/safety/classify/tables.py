@@ -120,6 +120,7 @@ class Tables:
     secret_locations: tuple[str, ...]
     home_secrets: tuple[str, ...]
     startup_files: tuple[str, ...]
+    runners: dict[str, frozenset[str]]
     loaded_at_start: tuple[str, ...]
     raw_devices: re.Pattern[str]
     harmless_sinks: frozenset[str]
@@ -303,6 +304,10 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         secret_locations=_strings(secrets, "locations"),
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
         startup_files=tuple(name.lower() for name in _strings(secrets, "startup_files")),
+        runners={
+            name: frozenset(str(sub) for sub in subs)
+            for name, subs in dict(data.get("runners", {})).items()
+        },
         loaded_at_start=tuple(name.lower() for name in _strings(secrets, "loaded_at_start")),
         raw_devices=re.compile(str(secrets["raw_devices"])),
         harmless_sinks=frozenset(_strings(secrets, "harmless_sinks")),

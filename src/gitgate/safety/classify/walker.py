@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitgate.safety.classify.commands import judge_argv, unwrap_quietly
+from gitgate.safety.classify.commands import judge_argv, resolve_computed_name, unwrap_quietly
 from gitgate.safety.classify.denies import judge_assignments, judge_write_target
 from gitgate.safety.classify.execs import (
     code_findings,
@@ -44,7 +44,7 @@ from gitgate.safety.classify.model import (
     worst,
 )
 from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
-from gitgate.safety.classify.paths import join_cwd, judge_path
+from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason
 from gitgate.safety.classify.tables import tables
 
 _SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan looks at
@@ -60,6 +60,18 @@ _METADATA = re.compile(
 _RAW_SOCKET = re.compile(r"/dev/(tcp|udp)/", re.IGNORECASE)
 _FORK_BOMB = re.compile(r"([\w:.]+)\s*\(\s*\)\s*\{[^}]*\1\s*\|\s*\1")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# PowerShell and .NET spellings bash cannot parse: the environment as a whole, one secret
+# variable ($env:AWS_SECRET_ACCESS_KEY), a raw TCP client (a reverse shell's first line).
+_PS_ENV_DUMP = re.compile(
+    r"(?i)GetEnvironmentVariables\s*\(|\b(?:dir|ls|gci|get-childitem|gi|get-item)\s+env:(?:\\?\*?)?(?:\s|$)"
+)
+_PS_ENV_VAR = re.compile(r"(?i)\$env:([A-Za-z_][A-Za-z0-9_]*)")
+_PS_TCP = re.compile(r"(?i)Net\.Sockets\.TCPClient|System\.Net\.Sockets\.Socket\b")
+# A Windows path under the user's profile (%USERPROFILE%\.aws\credentials, ~\.ssh\id_rsa):
+# bash would strip its backslashes, PowerShell and cmd read it as ~/.aws/credentials.
+_WINDOWS_HOME_PATH = re.compile(
+    r"(?i)(?:%userprofile%|%homepath%|\$env:userprofile|\$home|~)((?:[\\/]+[^\s\\/'\"`;|&]+)+)"
+)
 
 # --------------------------------------------------------------------------------------------
 # Texts
@@ -144,10 +156,45 @@ def text_level_findings(text: str) -> list[Finding]:
         findings.append(deny("/dev/tcp or /dev/udp: raw network connection (reverse shell)"))
     if _FORK_BOMB.search(text):
         findings.append(deny("fork bomb: a function that pipes into itself"))
+    findings.extend(_windows_findings(text))
     control = _CONTROL.search(text)
     if control:
         code = f"U+{ord(control.group(0)):04X}"
         findings.append(approve(f"control character {code}: may hide text from the reviewer"))
+    return findings
+
+
+def _windows_findings(text: str) -> list[Finding]:
+    """PowerShell and cmd forms of reading the environment or a secret (gitgate runs
+    commands with sh, but the reviewer and a Windows agent read them as written)."""
+    lowered = text.lower()
+    if (
+        "env:" not in lowered
+        and "\\" not in text
+        and "sockets" not in lowered
+        and ("environment" not in lowered)
+    ):
+        return []
+    findings: list[Finding] = []
+    if _PS_ENV_DUMP.search(text):
+        findings.append(deny("prints the whole environment (secrets)"))
+    for match in _PS_ENV_VAR.finditer(text):
+        if tables().secret_variable.search(match.group(1)):
+            findings.append(deny(f"reads the secret variable {match.group(1)} ($env:)"))
+            break
+    if _PS_TCP.search(text):
+        findings.append(deny("opens a raw TCP connection from PowerShell (a reverse shell)"))
+    for match in _WINDOWS_HOME_PATH.finditer(text):
+        if "\\" not in match.group(0) and not match.group(0).startswith(("%", "$")):
+            continue  # ~/x with slashes: the ordinary path rules judge it
+        statement = re.split(r"[;&|(]", text[: match.start()])[-1].split()
+        if statement and statement[0].lower() in tables().name_only:
+            continue  # Get-ChildItem, Test-Path: names, not contents
+        path = "~/" + "/".join(p for p in re.split(r"[\\/]+", match.group(1)) if p)
+        secret = secret_reason(path)
+        if secret is not None:
+            findings.append(deny(f"names {secret} in a Windows path ({match.group(0)!r})"))
+            break
     return findings
 
 
@@ -190,6 +237,23 @@ _RESERVED = frozenset(
 ) | frozenset(["esac", "time", "coproc", "select", "function", "!", "[[", "]]", "in"])
 
 
+def _rough_pipes_into_shell(text: str) -> list[Finding]:
+    """``… curl URL | sh`` in text the parser gave up on (a ``case`` arm, a here-doc):
+    a downloader's or decoder's output piped into a shell or an interpreter."""
+    data = tables()
+    for statement in re.split(r"[;&\n]|\)\s|\bthen\b|\bdo\b|\belse\b", text):
+        stages = [stage.split() for stage in statement.split("|")]
+        for index, stage in enumerate(stages[1:], start=1):
+            if not stage or not reads_code_from_stdin(plain_words(stage)):
+                continue
+            before = [s for s in stages[:index] if s]
+            names = {command_name(s[0])[0].lower() for s in before}
+            if names & data.downloaders or any(is_decoder(plain_words(s)) for s in before):
+                what = short(statement.strip())
+                return [deny(f"{what!r}: pipes downloaded or decoded text into a shell")]
+    return []
+
+
 def rough_scan(text: str, ctx: Ctx) -> list[Finding]:
     """Deny findings from a quote-blind scan of ``text``; never returns allow."""
     text = text[:_SCAN_LIMIT].replace("\x00", " ")
@@ -198,6 +262,7 @@ def rough_scan(text: str, ctx: Ctx) -> list[Finding]:
         return findings
     # Quotes and backslashes are dropped so r''m, "r"m and \rm all read as rm.
     unquoted = re.sub(r"\$'|['\"\\]", "", text)
+    findings.extend(_rough_pipes_into_shell(unquoted))
     for segment in _ROUGH_SEPARATORS.split(unquoted):
         tokens = segment.split()
         while tokens and (tokens[0] in _RESERVED or is_assignment(tokens[0])):
@@ -221,6 +286,7 @@ class Walker:
         self.source = source
         self.ctx = ctx
         self.payload = False  # inside a pipeline, after a downloader or decoder stage
+        self.read_input: set[str] = set()  # variables `read` filled from a file or a pipe
         self.handlers: dict[str, Callable[[Any, int], list[Finding]]] = {
             "list": self._children,
             "pipeline": self._pipeline,
@@ -228,7 +294,7 @@ class Walker:
             "compound": self._compound,
             "function": self._function,
             "if": self._children,
-            "for": self._children,
+            "for": self._for,
             "while": self._loop,
             "until": self._loop,
             "operator": self._operator,
@@ -261,6 +327,34 @@ class Walker:
         if getattr(node, "op", "") == "&":
             return [approve("'&' runs a command in the background")]
         return []
+
+    def _for(self, node: Any, depth: int) -> list[Finding]:
+        """``for k in ~/.ssh/id_*; do cat "$k"; done``: the body is judged once per literal
+        item (up to 8) with the variable holding it, so ``$k`` reads what it names."""
+        parts = getattr(node, "parts", None) or []
+        words = [p for p in parts if getattr(p, "kind", "") == "word"]
+        body = [p for p in parts if getattr(p, "kind", "") not in ("word", "reservedword")]
+        if not words:
+            return self._children(node, depth)
+        name, items = words[0].word, words[1:]
+        findings: list[Finding] = []
+        for item in items:
+            findings.extend(self._expansions(item, depth))
+        values = [self._word(item) for item in items]
+        known = bool(values) and all(not v.dynamic or v.soft for v in values)
+        saved = self.ctx.variables.get(name)
+        for value in values[:8] if known else [None]:
+            if value is None:
+                self.ctx.variables.pop(name, None)
+            else:
+                self.ctx.variables[name] = value.text
+            for child in body:
+                findings.extend(self.node(child, depth))
+        if saved is None:
+            self.ctx.variables.pop(name, None)
+        else:
+            self.ctx.variables[name] = saved
+        return findings
 
     def _loop(self, node: Any, depth: int) -> list[Finding]:
         return [*self._children(node, depth), approve("loop: may run forever")]
@@ -313,11 +407,20 @@ class Walker:
         sink = argv_text(argv)
         upstream = " | ".join(argv_text(stage) for stage in stages)
         names = {command_name(stage[0].text)[0].lower() for stage in stages if stage}
+        for stage in stages:  # `a=cur; b=l; $a$b URL | sh`: the name the walk saw assigned
+            resolved = (
+                resolve_computed_name(stage[0], self.ctx) if stage and stage[0].dynamic else None
+            )
+            if resolved:
+                names.add(command_name(resolved[0].text)[0].lower())
         names |= {name.lower() for name in _command_names_of_stages(self, stages)}
         data = tables()
         if names & data.downloaders:
             pipeline = short(f"{upstream} | {sink}")
             return [deny(f"{pipeline!r}: downloads code and pipes it into {sink!r}")]
+        if names & _CLIPBOARD_READERS:
+            pipeline = short(f"{upstream} | {sink}")
+            return [deny(f"{pipeline!r}: runs whatever the clipboard holds")]
         decoder = next((stage for stage in stages if is_decoder(stage)), None)
         if decoder is not None:
             what = short(upstream + " | " + sink)
@@ -360,6 +463,8 @@ class Walker:
                 findings.append(approve(f"unsupported shell construct ({kind})"))
         unwrapped = unwrap_quietly(words) if words else []
         reads_code = bool(unwrapped) and reads_code_from_stdin(unwrapped)
+        findings.extend(self._indirect_expansions(words))
+        findings.extend(self._runs_what_it_read(words))
         findings.extend(self._staged_payload_run(unwrapped))
         payload = self.payload or produces_payload(unwrapped)
         for redirect in redirects:
@@ -367,6 +472,9 @@ class Walker:
             self._remember_payload_target(redirect, payload)
         self._remember_downloads(unwrapped)
         self._remember_read(unwrapped, redirects)
+        if words and words[0].text == "read":
+            # `IFS=. read -r a b c <<< 1.2.3`: IFS splits what read reads, and nothing else.
+            assignments = [a for a in assignments if not a.text.startswith("IFS=")]
         findings.extend(judge_assignments(assignments, has_command=bool(words)))
         if not words:
             self._remember_assignments(assignments)
@@ -390,7 +498,8 @@ class Walker:
                 self.ctx.variables[name] = value
 
     def _remember_read(self, argv: list[Word], redirects: list[Any]) -> None:
-        """``read -r c <<< 'rm -rf /'``: ``$c`` is then that text, like ``c='rm -rf /'``."""
+        """``read -r c <<< 'rm -rf /'``: ``$c`` is then that text, like ``c='rm -rf /'``;
+        ``while read -r c; do …`` reading a file or a pipe: ``$c`` is a line nobody saw."""
         if not argv or argv[0].text != "read":
             return
         names = [w.text for w in argv[1:] if not w.text.startswith("-")]
@@ -400,9 +509,41 @@ class Walker:
                 word = self._word(target)
                 if len(names) == 1 and not word.dynamic:
                     self.ctx.variables[names[0]] = word.text
-                else:
-                    for name in names:
-                        self.ctx.variables.pop(name, None)
+                    return
+        for name in names:
+            self.ctx.variables.pop(name, None)
+            self.read_input.add(name)
+
+    def _runs_what_it_read(self, words: list[Word]) -> list[Finding]:
+        """``while read -r c; do $c; done < steps.txt`` (or ``eval "$c"``): every line read
+        is run as a command, unseen (like piping the file into sh, but past the review)."""
+        if not words or not self.read_input:
+            return []
+        head = words[0]
+        run = [head] if head.dynamic else []
+        if command_name(head.text)[0] in ("eval", "source", "."):
+            run = [w for w in words[1:] if w.dynamic]
+        for word in run:
+            names = set(_REFERENCED.findall(word.raw)) & self.read_input
+            if names:
+                what = short(argv_text(words))
+                return [
+                    deny(f"{what!r} runs each line it reads as a command (${sorted(names)[0]})")
+                ]
+        return []
+
+    def _indirect_expansions(self, words: list[Word]) -> list[Finding]:
+        """``${!name}`` expands the variable whose name ``name`` holds: a secret's, when the
+        walk saw it assigned one (``name=AWS_SECRET_ACCESS_KEY``, ``for v in …``)."""
+        findings: list[Finding] = []
+        for word in words:
+            for pointer in _INDIRECT_REF.findall(word.raw):
+                target = self.ctx.variables.get(pointer)
+                if target is None:
+                    findings.append(approve(f"indirect expansion ${{!{pointer}}}"))
+                elif tables().secret_variable.search(target):
+                    return [deny(f"${{!{pointer}}} reads the secret variable {target}")]
+        return findings
 
     def _staged_key(self, path: str) -> str | None:
         return join_cwd(self.ctx.cwd[0], path)
@@ -423,6 +564,10 @@ class Walker:
         if not argv:
             return
         name = command_name(argv[0].text)[0].lower()
+        if self.ctx.staged and _extracts(name, [w.text for w in argv[1:]]):
+            operands = [self._staged_key(w.text) for w in argv[1:] if not w.text.startswith("-")]
+            if any(key in self.ctx.staged for key in operands):
+                self.ctx.staged.add(_EXTRACTED)  # what the archive held: names unknown
         options = _PAYLOAD_OUTPUT_OPTIONS.get(name)
         if name == "tee" and self.payload:
             targets = [w.text for w in argv[1:] if not w.text.startswith("-")]
@@ -453,6 +598,8 @@ class Walker:
         for candidate in candidates:
             if self._staged_key(candidate) in self.ctx.staged:
                 return [deny(f"runs {candidate!r}, which this command downloaded or decoded")]
+            if _EXTRACTED in self.ctx.staged and ("/" in candidate or candidate != argv[0].text):
+                return [deny(f"runs {candidate!r} after unpacking an archive it downloaded")]
         return []
 
     def _computed_code(self, node: Any, argv: list[Word]) -> list[Finding]:
@@ -564,7 +711,7 @@ class Walker:
             if getattr(part, "kind", "") != "processsubstitution":
                 continue
             argv = self._argv_of(getattr(part, "command", None))
-            if argv and reads_code_from_stdin(argv):
+            if argv and (reads_code_from_stdin(argv) or sends_to_network(argv)):
                 return argv
         return None
 
@@ -582,18 +729,21 @@ class Walker:
         findings.extend(self._expansions(target, depth))
         sink = self._process_substitution_sink(target) if kind in (">", ">>", ">|") else None
         if sink is not None and argv:
-            findings.extend(self._pipe_into_interpreter([argv], sink, target))
+            if sends_to_network(sink):
+                findings.append(deny(f"sends its output to another host: {argv_text(sink)!r}"))
+            else:
+                findings.extend(self._pipe_into_interpreter([argv], sink, target))
         word = self._word(target)
         if kind == "<<<":
             if reads_code:
                 findings.append(classify_text(word.text, self.ctx.deeper()))
                 findings.append(approve(f"feeds a here-string to {short(word.raw)!r}"))
             return findings
+        if kind == "<" and argv and sends_to_network(argv):
+            findings.append(deny(f"sends {word.raw!r} to another host with {argv_text(argv)!r}"))
         if word.dynamic:
             findings.append(approve(f"redirection to a computed target {word.raw!r}"))
             return findings
-        if kind == "<" and argv and sends_to_network(argv):
-            findings.append(deny(f"sends {word.text!r} to another host with {argv_text(argv)!r}"))
         if kind == "<":
             found = judge_path(
                 f"< {word.text}",
@@ -623,6 +773,10 @@ class Walker:
         return findings
 
 
+_INDIRECT_REF = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
+_REFERENCED = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# Programs that print the clipboard: text nobody reviewed, like a download.
+_CLIPBOARD_READERS = frozenset(["pbpaste", "xclip", "xsel", "wl-paste", "get-clipboard", "gcb"])
 # Options of downloaders that name the file they write.
 _PAYLOAD_OUTPUT_OPTIONS: dict[str, tuple[str, ...]] = {
     "curl": ("-o", "--output"),
@@ -652,6 +806,22 @@ def sends_to_network(argv: list[Word]) -> bool:
         return False  # listening, not sending
     operands = [a for a in args if not a.startswith("-") and not a.isdigit()]
     return not operands or any(a.split(":")[0] not in _LOCAL_HOSTS for a in operands)
+
+
+_EXTRACTED = "\0extracted"  # a key no path has: "an archive of the payload was unpacked"
+
+
+def _extracts(name: str, args: list[str]) -> bool:
+    """Whether ``tar``/``unzip``/``7z`` unpack their archive here."""
+    if name in ("unzip", "7z", "7za", "bsdtar", "tar"):
+        if name == "unzip":
+            return not any(a in ("-l", "-v", "-t", "-Z") for a in args)
+        if name.startswith("7z"):
+            return args[:1] in (["x"], ["e"])
+        first = args[0] if args else ""
+        cluster = first.lstrip("-") if first and not first.startswith("--") else ""
+        return "x" in cluster or "--extract" in args or "--get" in args
+    return False
 
 
 def produces_payload(argv: list[Word]) -> bool:
