@@ -197,6 +197,11 @@ PROBE2 = CORPORA / "secrets_probe2.jsonl"
 # debatable left out; SHA-256 8db9dbd3...abca), scored once at commit 02a59ab: 99.8 % recall
 # and 3.1 % false positives (9 of 295) before its classes were fixed.
 PROBE3 = CORPORA / "secrets_probe3.jsonl"
+# Round 12: a second blind probe, aimed at false positives in large realistic files (458
+# cases, 302 clean: lockfiles, CI, manifests, configs, docs, tests, logs; 32 debatable left
+# out; SHA-256 3f6f927a...105e), scored once at commit 9baa201: 96.8 % recall and 18.9 %
+# false positives (57 of 302) before its classes were fixed.
+PROBE4 = CORPORA / "secrets_probe4.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -228,6 +233,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "BLIND probe: secrets_probe.jsonl": _load_jsonl(PROBE),
         "probe 2, round 11 (no longer blind): secrets_probe2.jsonl": _load_jsonl(PROBE2),
         "probe 3, round 12 (no longer blind): secrets_probe3.jsonl": _load_jsonl(PROBE3),
+        "probe 4, round 12 (no longer blind): secrets_probe4.jsonl": _load_jsonl(PROBE4),
     }
 
 

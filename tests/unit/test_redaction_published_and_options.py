@@ -280,3 +280,52 @@ def test_configuration_that_only_names_or_digests_a_secret_is_left_alone(text: s
 )
 def test_the_secrets_next_to_them_are_still_found(text: str, secret: str) -> None:
     assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"@octokit/auth-token": "^2.12.7",\n"secret-handshake": "npm:^9.6.4",\n',
+        "secrets: |\n  DATABASE_PASSWORD=db-password:latest\n  JWT_SIGNING_KEY=jwt-signing-key:3\n",
+        "DOCKER_CREDS = credentials('docker-registry-creds')\n",
+        "      from_secret: slack_webhook\n",
+        'vault.hashicorp.com/agent-inject-secret-db: "database/creds/ledger"\n',
+        "adminPasswordKey: postgres-password\n",
+        "password: ${FLYWAY_PASSWORD:${DB_PASSWORD}}\n",
+        "DB_PASSWORD: ${ssm:/orders/${sls:stage}/db/password}\n",
+        "MasterUserPassword: '{{resolve:secretsmanager:o/${sls:stage}/db:SecretString:pw}}'\n",
+        "aws_secret_key: \"{{ lookup('amazon.aws.aws_secret', 'prod/shop/aws') }}\"\n",
+        "  -W, --password           force password prompt\n",
+        'SECRET_PROPERTY = "jwt.secret"\n',
+        "LoadCredential=db-password:/etc/credstore/app-db-password\n",
+        "docker build --secret id=npm_token,env=NPM_TOKEN -t app .\n",
+        'monkeypatch.setenv("JWT_SECRET", "not-a-real-secret")\n',
+        'TEST_PASSWORD = "correct horse battery staple"\n',
+        "process.env.OPENAI_API_KEY = 'sk-test';\n",
+        'req.Header.Set("Authorization", "Bearer invalid-token")\n',
+        ":root{--brand:#2a5af0;--token-bg:#8bdbd1}\n",
+        "refresh_token: {type: string}\n",
+        "curl https://api.stripe.com/v1/charges -u sk_test_4eC39HqLyjWDarjtT1zdp7dc:\n",
+        'RFC6238_SECRET_B32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"\n',
+        '"type": "random_id",\n"result": "8f3a9c2b"\n',
+    ],
+)
+def test_realistic_files_that_only_name_or_fake_a_secret(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            '"type": "random_password",\n"attributes": {"length": 16, "result": "rWligui^k5IF~gq-"}',
+            "rWligui^k5IF~gq-",
+        ),
+        ('1712345678.1 [0 10.0.0.5:51234] "AUTH" "hwJXT%%-@YqyktNGr.u5!%K3"', "hwJXT%%-@YqyktNGr"),
+        ('clientSecret = "7-8PPaiopKTQryZppCHtLglrqtCDbKRgAsLYK1bl"', "7-8PPaiopKTQryZppCHt"),
+        ("DATABASE_PASSWORD=Tango-Rocket-Falcon", "Tango-Rocket-Falcon"),
+        ("spring.datasource.password=${DB_PASSWORD:S3cr3t-Pa55!}", "S3cr3t-Pa55!"),
+    ],
+)
+def test_secrets_in_the_same_files_are_found(text: str, secret: str) -> None:
+    assert secret not in redact(text)

@@ -511,6 +511,8 @@ def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         first = 0
         if _is_placeholder(user) or not (_looks_random(user) or _password_shaped(user)):
             return
+        if user in _published_values():
+            return  # Stripe's documented test key, in every example of its API reference
         value = user
     out.append((where[first], where[len(value) - 1] + 1, "basic-auth-credentials", _PRIO_GENERIC))
 
@@ -656,13 +658,13 @@ _PUBLIC_NAME_TAILS = (
 )
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
-_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd")
+_GLUED_SUFFIXES = ("password", "passwd", "secret", "token", "passphrase", "pass", "pwd", "pw")
 _GLUED_PREFIXES = _STRONG_KEY_PREFIXES | frozenset(
     {
         "pg", "mysql", "mongo", "redis", "db", "database", "root", "user", "bot", "refresh",
         "bearer", "oauth", "github", "gitlab", "slack", "npm", "pypi", "docker", "registry",
         "smtp", "mail", "ldap", "vault", "ssh", "ftp", "keystore", "truststore", "store", "id",
-        "my", "sa", "pw", "ci", "deploy",
+        "my", "sa", "pw", "ci", "deploy", "bind", "admin",
     }
 )  # fmt: skip
 
@@ -718,8 +720,8 @@ def _name_strength(name: str) -> int:
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
-    if words[0] == "existing" and "secret" in words:
-        return 0  # Helm charts' existingSecret / existingSecretPasswordKey: a secret's name
+    if words[0] in ("existing", "from") and "secret" in words:
+        return 0  # Helm's existingSecret, Drone's from_secret: the name of a stored secret
     if any(words[-len(tail) :] == tail for tail in _PUBLIC_NAME_TAILS):
         return 0  # public by design: reCAPTCHA/hCaptcha site keys, Pusher's app key
     if any(t in _NEVER_TOKENS and not _vendor_word_before(words, i) for i, t in enumerate(words)):
@@ -1001,6 +1003,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return  # arn:aws:secretsmanager:…:secret:prod/db/password-AbC123 names a resource
     if _annotation_prefix_never(text, start):
         return  # checksum/secret: <sha256> (a Helm annotation): a digest of the secret
+    if _inside_template_expression(text, start):
+        return  # {{ lookup('aws_secret', 'prod/shop/aws') }}: terms of a template's query
     if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
         if _csv_column(text, start, end, strength, name, out):
             return  # a CSV/TSV header cell: its values are in the rows below
@@ -1737,6 +1741,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             # API tokens are url-safe; a base64 blob there ("+", "/", "=") is data as often.
             if _looks_random(word, min_len=20) and re.fullmatch(r"[\w.~-]+", word):
                 return value
+        if is_flag and text.startswith(("  ", "\t"), end):
+            return None  # `-W, --password           force password prompt`: a help column
         if is_flag and end < len(text) and text[end] in " \t":
             vpos = end
             while vpos < len(text) and text[vpos] in " \t":
@@ -2379,7 +2385,9 @@ _PLACEHOLDER_WORDS = frozenset(
         "enabled", "disabled", "enable", "disable", "buffer", "uint8array", "arraybuffer",
         "bytearray", "secretstr", "secretstring", "securestring", "secretbytes", "cryptokey",
         "keyobject", "blob", "byte[]", "char[]", "[]byte", "secret<string>",
-        "fixme", "tba", "xxx",
+        "fixme", "tba", "xxx", "username", "user", "host", "hostname", "port", "database",
+        "dbname", "url", "uri", "dsn", "email", "value", "data", "tls.key", "tls.crt", "ca.crt",
+        "wrong", "invalid", "incorrect", "bogus", "keyboard cat",
         # permission levels (GitHub Actions' `id-token: write`, a token's scope)
         "read", "write", "read-all", "write-all", "read-only", "readonly", "read-write",
         # the word "password" in the languages of a login form's translations
@@ -2403,7 +2411,7 @@ _PLACEHOLDER_RE = _lazy(
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
-      | \#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})   # a CSS colour (#8a2be2)
+      | \#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})[};]*   # a CSS colour (#8a2be2)
     )$""",
     re.X,
 )
@@ -2474,8 +2482,19 @@ _MASK_RE = _lazy(
 _CUT_EXPR_RE = _lazy("_CUT_EXPR_RE", r"[A-Za-z_$][\w$.]*[\[(]")
 
 
+_INNERMOST_TEMPLATE_RE = _lazy("_INNERMOST_TEMPLATE_RE", r"\$\{[^${}]*\}")
+# A template inside another: "${A:${B}}", "${ssm:/x/${stage}/y}", "{{resolve:…${stage}…}}".
+_NESTED_TEMPLATE_RE = _lazy("_NESTED_TEMPLATE_RE", r"(?:\$\{|\{\{)[^}]*\$\{")
+
+
 def _is_placeholder(value: str, quoted: bool = False) -> bool:
     v = value.strip().strip("\"'\\")
+    if _NESTED_TEMPLATE_RE.search(v) is not None:
+        # ${FLYWAY_PASSWORD:${DB_PASSWORD}}, ${ssm:/app/${stage}/db/password}: the inner
+        # templates first, then the outer one is judged.
+        collapsed = _INNERMOST_TEMPLATE_RE.sub("_", v)
+        if collapsed != v:
+            return _is_placeholder(collapsed, quoted)
     low = v.lower()
     if low in _PLACEHOLDER_WORDS or _MASK_RE.match(v):
         return True
@@ -2626,6 +2645,8 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     v = value.strip()
     if not v or MARKER_PREFIX in v or _is_placeholder(v, ctx.quoted) or _names_a_secret(v):
         return False
+    if _fake_phrase(v) or _VERSION_SPEC_RE.fullmatch(v) or _FLOW_MAPPING_RE.fullmatch(v):
+        return False  # a fixture's fake, a dependency's version range, a schema {type: x}
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _vendor_lookalike(v):
@@ -2660,6 +2681,14 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
 
 
+# A dependency's version or range (package.json's "@octokit/auth-token": "^2.12.7").
+_VERSION_SPEC_RE = _lazy(
+    "_VERSION_SPEC_RE",
+    r"(?:npm:|workspace:)?(?:(?:[~^]|[<>]=?|=)\s*v?\d+(?:\.(?:\d+|[xX*])){0,3}"
+    r"|v?\d+(?:\.(?:\d+|[xX*])){1,3})(?:-[\w.]{1,20})?(?:\+[\w.]{1,20})?",
+)
+# A YAML/JSON flow mapping of a schema or an options list: {type: string}, {format: x}.
+_FLOW_MAPPING_RE = _lazy("_FLOW_MAPPING_RE", r"\{\s*[A-Za-z_][\w-]*\s*:\s*[^{}]*\}")
 # "user:password" glued into one value under an auth-ish name.
 _USER_PASS_RE = _lazy("_USER_PASS_RE", r"[\w.@\-]{1,64}:([^\s:/]{8,256})")
 
@@ -2816,10 +2845,57 @@ def _echoes_name(value: str, name: str) -> bool:
 
 
 def _names_a_secret(value: str) -> bool:
-    """``'aws_secret_access_key'``, ``"AWSSecretKey"``: the name of a secret, not one."""
-    if not _IDENTIFIER_RE.fullmatch(value) or any(c.isdigit() for c in value):
+    """``'aws_secret_access_key'``, ``"AWSSecretKey"``: the name of a secret, not one. Also a
+    secret's name or address in a store: ``db-password:latest`` (GCP Secret Manager),
+    ``docker-registry-creds`` (a Jenkins credentials id), ``database/creds/ledger`` (Vault),
+    ``jwt.secret`` (a property), ``db-password:/etc/credstore/x`` (systemd)."""
+    if _IDENTIFIER_RE.fullmatch(value) and not any(c.isdigit() for c in value):
+        return any(t.lower() in _SECRET_WORDS for t in _NAME_SPLIT_RE.findall(value))
+    return _names_a_stored_secret(value)
+
+
+_STORE_ADDRESS_RE = _lazy("_STORE_ADDRESS_RE", r"[A-Za-z][\w.\-/:,=]{2,200}")
+_STORE_WORDS = frozenset({"creds", "cred", "credstore", "secrets", "keys", "tokens", "passwords"})
+
+
+def _names_a_stored_secret(value: str) -> bool:
+    v = re.sub(r":(?:latest|\d{1,4})$", "", value)  # secret-manager versions
+    if not _STORE_ADDRESS_RE.fullmatch(v) or not any(c in v for c in "-./:,="):
         return False
-    return any(t.lower() in _SECRET_WORDS for t in _NAME_SPLIT_RE.findall(value))
+    parts = [p for p in re.split(r"[-_./:,=]+", v) if p]
+    if len(parts) < 2 or any(not p.isalpha() or len(p) > 24 for p in parts):
+        return False  # a digit or a long run: generated, or a password with a separator
+    words = {w.lower() for p in parts for w in _NAME_SPLIT_RE.findall(p)}
+    return bool(words & (_SECRET_WORDS | _STORE_WORDS))
+
+
+# Values written to look fake: what tests and examples put where a secret goes.
+_FAKE_WORDS = frozenset(
+    {"test", "testing", "fake", "dummy", "invalid", "wrong", "bad", "bogus", "stub", "mock",
+     "example", "sample", "placeholder", "incorrect", "not", "random", "your", "some",
+     "changeme", "replace", "here", "insert", "todo", "xxx", "fixture", "unused"}
+)  # fmt: skip
+_PHRASE_WORDS = _FAKE_WORDS | _SECRET_WORDS | frozenset(
+    {"a", "an", "the", "real", "long", "string", "value", "my", "me", "this", "with", "of",
+     "api", "jwt", "session", "github", "openai", "stripe", "aws", "slack", "db", "database",
+     "user", "admin", "app", "client", "private", "public", "signing", "encryption", "webhook",
+     "sk", "pk", "rk", "ghp", "gho", "xoxb", "xoxp", "npm", "pat"}
+)  # fmt: skip
+# Well-known example values people copy from documentation: express-session's secret,
+# xkcd's passphrase.
+_KNOWN_EXAMPLES = frozenset({"keyboard cat", "correct horse battery staple"})
+
+
+def _fake_phrase(value: str) -> bool:
+    """``not-a-real-secret``, ``wrong-password``, ``some-long-random-string``, ``test_secret``:
+    words only, every one of them from the vocabulary of fakes, at least one saying so."""
+    low = value.strip().lower()
+    if low in _KNOWN_EXAMPLES:
+        return True
+    words = [w for w in re.split(r"[-_\s.]+", low) if w]
+    if not words or len(words) > 8 or any(not w.isalpha() for w in words):
+        return False
+    return all(w in _PHRASE_WORDS for w in words) and any(w in _FAKE_WORDS for w in words)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2833,6 +2909,47 @@ def _inside_template_expression(text: str, pos: int) -> bool:
     """Whether ``pos`` is inside a Jinja/Go-template expression opened on its line."""
     line = _line_before(text, pos)
     return line.rfind("{{") > line.rfind("}}") or line.rfind("{%") > line.rfind("%}")
+
+
+_TF_RESULT_RE = _lazy("_TF_RESULT_RE", r'"result"\s*:\s*"((?:[^"\\\n]|\\.){6,256})"')
+_TF_RANDOM_SECRET_RE = _lazy("_TF_RANDOM_SECRET_RE", r'"type"\s*:\s*"random_(?:password|string)"')
+
+
+def _terraform_random_result(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    """Terraform state: the ``"result"`` of a ``random_password`` resource is the password
+    (and of a ``random_string`` often a secret), in plain text."""
+    m = _TF_RESULT_RE.match(text, pos)
+    if m is None:
+        return
+    resource = text.rfind('"type"', max(0, pos - 2048), pos)
+    if resource < 0 or _TF_RANDOM_SECRET_RE.match(text, resource) is None:
+        return
+    if not _is_placeholder(m.group(1), quoted=True):
+        out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
+
+
+# Redis: `AUTH pw`, `AUTH user pw` on a line of its own, and MONITOR's `"AUTH" "pw"`.
+_REDIS_AUTH_RE = _lazy(
+    "_REDIS_AUTH_RE",
+    r'(?:"AUTH"(?:\s+"[^"\s]{1,64}")?\s+"((?:[^"\\\n]|\\.){1,256})"'
+    r"|(?<![^\s>])AUTH\s+(?:\S+\s+)?([^\s\"']{4,256})\s*$)",
+    re.MULTILINE,
+)
+
+
+def _redis_auth(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _REDIS_AUTH_RE.match(text, pos)
+    if m is None:
+        return
+    group = 1 if m.group(1) is not None else 2
+    value = m.group(group)
+    if (
+        _is_placeholder(value, quoted=True)
+        or not _password_shaped(value)
+        and not _looks_random(value)
+    ):
+        return
+    out.append((m.start(group), m.end(group), "password-assignment", _PRIO_GENERIC))
 
 
 def _line_before(text: str, pos: int) -> str:
@@ -3543,6 +3660,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("machine ", "default login", "default\n", "default\r"), _netrc)
     add((":5432:", ":*:"), _pgpass)
     add(("BUNDLE_",), _bundler_credentials)
+    add(('"result"',), _terraform_random_result)
+    add(('"AUTH"', "AUTH "), _redis_auth)
     add(("SET PASSWORD FOR", "set password for", "Set Password For"), _set_password_for)
     add(('variable "',), _terraform_default)
     add(('"kty"',), _jwk)
