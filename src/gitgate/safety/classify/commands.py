@@ -240,6 +240,10 @@ def _unwrap(name: str, words: list[Word], ctx: Ctx) -> _Unwrapped | None:
     return _unwrap_runner(name, words)
 
 
+# cmake -E's file-deleting commands, judged as the rm they are.
+_CMAKE_DELETERS = frozenset(["rm", "remove", "remove_directory"])
+
+
 def _unwrap_runner(name: str, words: list[Word]) -> _Unwrapped | None:
     """``bundle exec CMD``, ``pnpm -r exec CMD``, ``npx CMD``, ``wsl -e CMD``, ``cmake -E rm``:
     a tool that runs the command after its subcommand (``[runners]`` in commands.toml). The
@@ -263,12 +267,8 @@ def _unwrap_runner(name: str, words: list[Word]) -> _Unwrapped | None:
         if args[index - 1].text == "--":
             break
     inner = args[index:]
-    if inner and name == "cmake":
-        inner = (
-            [Word("rm", "rm"), *inner[1:]]
-            if inner[0].text.startswith("rm") or inner[0].text.startswith("remove")
-            else inner
-        )
+    if name == "cmake" and inner and inner[0].text in _CMAKE_DELETERS:
+        inner = [Word("rm", "rm"), *inner[1:]]  # cmake -E remove_directory x: rm -r x
     note = approve(f"{argv_text(words[: index + 1])!r} runs {argv_text(inner)!r}")
     return inner, [note]
 
