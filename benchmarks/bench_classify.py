@@ -76,6 +76,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe5.tsv",
+    "sixth blind probe, round 12 (commands_probe6.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe6.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -202,6 +202,10 @@ PROBE3 = CORPORA / "secrets_probe3.jsonl"
 # out; SHA-256 3f6f927a...105e), scored once at commit 9baa201: 96.8 % recall and 18.9 %
 # false positives (57 of 302) before its classes were fixed.
 PROBE4 = CORPORA / "secrets_probe4.jsonl"
+# Round 12: a third blind probe of source code in 25 languages and agent transcripts (518
+# cases, 18 debatable left out; SHA-256 d32bb701...66f3), scored once at commit f4a3ba7:
+# 95.4 % recall and 2.5 % false positives (6 of 236) before its classes were fixed.
+PROBE5 = CORPORA / "secrets_probe5.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -234,6 +238,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 2, round 11 (no longer blind): secrets_probe2.jsonl": _load_jsonl(PROBE2),
         "probe 3, round 12 (no longer blind): secrets_probe3.jsonl": _load_jsonl(PROBE3),
         "probe 4, round 12 (no longer blind): secrets_probe4.jsonl": _load_jsonl(PROBE4),
+        "probe 5, round 12 (no longer blind): secrets_probe5.jsonl": _load_jsonl(PROBE5),
     }
 
 

@@ -329,3 +329,41 @@ def test_realistic_files_that_only_name_or_fake_a_secret(text: str) -> None:
 )
 def test_secrets_in_the_same_files_are_found(text: str, secret: str) -> None:
     assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Data\n====\npassword:  24 bytes\nusername:  8 bytes\n",
+        "    client-key-data: DATA+OMITTED\n",
+        "+JWT_SECRET=<generate with: openssl rand -hex 32>\n",
+        "type AuthPayload {\n  token: String!\n  refreshToken: String!\n}\n",
+        "'password' => 'required|string|min:12|confirmed',\n'api_token' => 'nullable|string|size:64',\n",
+        '  api_key: {:system, "SENDGRID_API_KEY"}\n',
+    ],
+)
+def test_declarations_of_a_secret_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            "const s = new Sequelize('inventory', 'inv_admin', 'NlMxyyVAc9N32i8AUzpo', {});",
+            "NlMxyyVAc9N32i8AUzpo",
+        ),
+        (
+            'Credentials::new("AKIAIXE6OZ62LNNOAKXI", "ZkvpA3TmJpDkPAhJLLPFp1HvTNagY8owixlR6N+5", None)',
+            "ZkvpA3TmJpDkPAhJLLPFp1HvTNagY8owixlR6N+5",
+        ),
+        ('local ok, err = red:auth("Falcon+Cinder630")', "Falcon+Cinder630"),
+        (
+            'ks.load(new FileInputStream("keystore.p12"), "JTe7CRRAg1qpgkYNirByd2dfSH9nH".toCharArray());',
+            "JTe7CRRAg1qpgkYNirByd2dfSH9nH",
+        ),
+        ("[wifi-security]\nkey-mgmt=wpa-psk\npsk=cMezxTKGg6rluqDdZejbf\n", "cMezxTKGg6rluqDdZejbf"),
+    ],
+)
+def test_credentials_given_to_clients_by_position_are_found(text: str, secret: str) -> None:
+    assert secret not in redact(text)

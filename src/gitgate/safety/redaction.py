@@ -585,7 +585,7 @@ _STRONG_TOKENS = frozenset(
         "credential", "credentials", "creds", "cred", "apikey", "privatekey", "accesskey",
         "secretkey", "pat",
         # server directives named for a password in one word (redis.conf, Sentinel)
-        "requirepass", "masterauth", "masterpass",
+        "requirepass", "masterauth", "masterpass", "psk",
     }
 )  # fmt: skip
 # Too common inside other names (pass_through, bypass_cache) unless they end the name.
@@ -2387,7 +2387,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "keyobject", "blob", "byte[]", "char[]", "[]byte", "secret<string>",
         "fixme", "tba", "xxx", "username", "user", "host", "hostname", "port", "database",
         "dbname", "url", "uri", "dsn", "email", "value", "data", "tls.key", "tls.crt", "ca.crt",
-        "wrong", "invalid", "incorrect", "bogus", "keyboard cat",
+        "wrong", "invalid", "incorrect", "bogus", "keyboard cat", "data+omitted", "omitted",
         # permission levels (GitHub Actions' `id-token: write`, a token's scope)
         "read", "write", "read-all", "write-all", "read-only", "readonly", "read-write",
         # the word "password" in the languages of a login form's translations
@@ -2647,6 +2647,8 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if _fake_phrase(v) or _VERSION_SPEC_RE.fullmatch(v) or _FLOW_MAPPING_RE.fullmatch(v):
         return False  # a fixture's fake, a dependency's version range, a schema {type: x}
+    if _DECLARATION_VALUE_RE.fullmatch(v):
+        return False  # `24 bytes` (kubectl describe), `String!` (GraphQL), rule lists
     if _REGEX_SHAPE_RE.search(v) is not None:
         return False
     if _vendor_lookalike(v):
@@ -2686,6 +2688,16 @@ _VERSION_SPEC_RE = _lazy(
     "_VERSION_SPEC_RE",
     r"(?:npm:|workspace:)?(?:(?:[~^]|[<>]=?|=)\s*v?\d+(?:\.(?:\d+|[xX*])){0,3}"
     r"|v?\d+(?:\.(?:\d+|[xX*])){1,3})(?:-[\w.]{1,20})?(?:\+[\w.]{1,20})?",
+)
+# What describes a value instead of being one: kubectl describe's sizes ("24 bytes"), a
+# GraphQL or TypeScript type ("String!", "string?"), a Laravel validation rule list
+# ("required|string|min:12|confirmed"), an angle-bracket placeholder cut at a space
+# ("<generate").
+_DECLARATION_VALUE_RE = _lazy(
+    "_DECLARATION_VALUE_RE",
+    r"\d+ bytes|[A-Z][A-Za-z]*[!?]|\[[A-Z][A-Za-z]*!?\]!?"
+    r"|[a-z_]+(?::[\w,.]+)?(?:\|[a-z_]+(?::[\w,.]+)?)+|<[A-Za-z][\w-]*:?"
+    r"|\{:?\w+,\s*[\"'][A-Z][A-Z0-9_]*[\"']\}",  # Elixir's {:system, "SENDGRID_API_KEY"}
 )
 # A YAML/JSON flow mapping of a schema or an options list: {type: string}, {format: x}.
 _FLOW_MAPPING_RE = _lazy("_FLOW_MAPPING_RE", r"\{\s*[A-Za-z_][\w-]*\s*:\s*[^{}]*\}")
@@ -2950,6 +2962,11 @@ def _redis_auth(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     ):
         return
     out.append((m.start(group), m.end(group), "password-assignment", _PRIO_GENERIC))
+
+
+def _psk_assignment(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = pos + len(hit) - len(hit.lstrip("\n\t "))
+    _assignment(text, at, hit.strip(), out)
 
 
 def _line_before(text: str, pos: int) -> str:
@@ -3678,7 +3695,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         _k8s_secret,
     )
     add(("://",), _url_credentials)
-    add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
+    add(("Bearer", "bearer", "BEARER", "Basic", "basic", "BASIC", "Token", "Digest"), _auth_header)
     add(("-u ", "--user"), _curl_user)
     add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
     add(('"Cookie"', '"cookie"'), _cookie_field)
@@ -3702,6 +3719,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
     # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
     add(("_pw", "_PW", "Pw"), _assignment)
+    # Wi-Fi pre-shared keys (NetworkManager's psk=, wpa_supplicant's psk="…"), anchored where
+    # the name starts a line or follows a separator.
+    add(("\npsk=", "\npsk =", "\tpsk=", " psk=", "\nPSK=", " psk:"), _psk_assignment)
     # $pat = '…' (PowerShell, PHP, Perl): anchored at the sigil, read from the name after it
     # (not "$PAT"/"$Pat": their anchor would be the capital, a stop at every "Path").
     add(("$pat",), _sigil_assignment)
