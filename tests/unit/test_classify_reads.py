@@ -277,7 +277,7 @@ def test_fold_reads_lookalikes_as_ascii() -> None:
         ("apt list --installed", "approve"),
         ("git reset --hard HEAD~1", "deny"),
         ("git clean -fdx", "deny"),
-        ("git clean -n", "approve"),
+        ("git clean -n", "allow"),
         ("git push --force origin main", "deny"),
         ("git push origin main", "approve"),
         ("kubectl get secret db -o yaml", "deny"),

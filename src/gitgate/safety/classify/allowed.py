@@ -615,9 +615,10 @@ _CONFIGMAPS = frozenset(["configmap", "configmaps", "cm"])
 
 def _kubectl_dump(args: list[str], operands: list[str], *, describe: bool) -> str | None:
     kinds = {part.split("/")[0].split(".")[0].lower() for op in operands for part in op.split(",")}
-    if describe and kinds & {"secret", "secrets"}:
-        # describe prints a secret's keys and sizes, never its values (get -o does: denied).
-        return "kubectl describe secret lists what a secret holds: a human should see it first"
+    if kinds & {"secret", "secrets"}:
+        # describe prints a secret's keys and sizes, get its names and types, never values
+        # (get -o yaml/jsonpath does: denied).
+        return "kubectl lists or describes secrets: a human should see it first"
     if kinds & _CONFIGMAPS and (describe or _kubectl_output(args) is not None):
         return "kubectl prints ConfigMap data (often secrets): a human should see it first"
     output = _kubectl_output(args)
@@ -916,6 +917,11 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "check-attr": _git_any,
     "verify-commit": _git_any,
     "var": _git_var,
+    "clean": lambda args: (
+        None
+        if any(a in ("-n", "--dry-run") or re.fullmatch(r"-[a-zA-Z]*n[a-zA-Z]*", a) for a in args)
+        else "git clean deletes untracked files"
+    ),
     "submodule": _git_submodule,
 }
 
@@ -964,6 +970,14 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "bsdtar": validate_tar,
     "unzip": validate_unzip,
     "seq": lambda args, cwd: validate_seq(args),
+    "7z": lambda args, cwd: None if args[:1] == ["l"] else "7z without l extracts or writes",
+    "ssh-keygen": lambda args, cwd: (
+        None
+        if args
+        and all(re.fullmatch(r"-[lfvE]+", a) or not a.startswith("-") for a in args)
+        and any("l" in a for a in args if a.startswith("-"))
+        else "ssh-keygen other than -l (a fingerprint) writes or reads keys"
+    ),
     "jar": lambda args, cwd: (
         None
         if args and re.fullmatch(r"-?t[vf]*", args[0]) and "f" in args[0]

@@ -30,6 +30,13 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     # listed), so a secret among its files is a read, not a name.
     contents = name not in data.name_only and (spec is None or spec.operands != "names")
     contents = contents or name == "type"  # cmd's `type FILE` prints the file
+    # openssl x509/crl/verify parse certificates: a private key given to them is not printed.
+    certificates = name == "openssl" and [w.text for w in words[1:2]] in (
+        ["x509"],
+        ["crl"],
+        ["verify"],
+    )
+    contents = contents and not certificates
     if name == "git" and contents:
         contents = _git_reads_contents([word.text for word in words[1:]])
     findings: list[Finding] = []
@@ -42,7 +49,7 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         if text_operands and role == "operand":
             if secret_reason(path, ctx.rules.sensitive) is None:
                 continue
-        reads = contents or role == "reads"
+        reads = contents or (role == "reads" and not certificates)
         found = judge_path(f"{name} {shown}", path, cwd, contents=reads, extra=ctx.rules.sensitive)
         if found is not None and found.decision != "deny" and contents and recursive:
             place = join_cwd(cwd, path)

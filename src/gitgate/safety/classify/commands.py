@@ -48,7 +48,7 @@ from gitgate.safety.classify.tables import tables
 def judge_argv(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
     """Findings for one simple command given as words (wrappers included)."""
     findings: list[Finding] = []
-    words = _expand_command_braces(list(words))
+    words = expand_command_braces(list(words))
     escape = _shell_started_by_launcher(words)
     if escape is not None:
         findings.append(deny(escape))
@@ -130,7 +130,7 @@ def _interactive_shell_flag(text: str) -> bool:
 
 
 _VARIABLE_REF = re.compile(
-    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}$`]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*|@)(?::?[-=]([^}$`]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|@)"
 )
 
 
@@ -179,7 +179,7 @@ def _computed_name_findings(words: list[Word]) -> list[Finding]:
     return findings
 
 
-def _expand_command_braces(words: list[Word]) -> list[Word]:
+def expand_command_braces(words: list[Word]) -> list[Word]:
     """``{cat,.env}`` is ``cat .env``: bash expands an unquoted brace group in the command
     word into several words before running it."""
     if not words or words[0].dynamic or words[0].raw != words[0].text:
@@ -187,8 +187,8 @@ def _expand_command_braces(words: list[Word]) -> list[Word]:
     head = words[0].text
     if "{" not in head or "," not in head:
         return words
-    expanded = expand_braces(head)
-    if len(expanded) < 2:
+    expanded = [text for text in expand_braces(head) if text]  # bash drops empty words
+    if not expanded or expanded == [head]:
         return words
     return [Word(text, text) for text in expanded] + words[1:]
 
@@ -362,6 +362,11 @@ def _unwrap_exec(words: list[Word], ctx: Ctx) -> _Unwrapped:
     return rest, [approve("exec replaces the shell")]
 
 
+# Interpreters' options that only check a file's syntax (perl -c is not one: it runs BEGIN).
+_SYNTAX_CHECKS: dict[str, tuple[str, ...]] = {
+    "node": ("--check", "-c"), "nodejs": ("--check", "-c"), "php": ("-l", "--syntax-check"),
+    "ruby": ("-c",), "bash": ("-n",), "sh": ("-n",), "dash": ("-n",), "zsh": ("-n",),
+}  # fmt: skip
 _BULK_DELETERS = (
     ("kubectl", "delete"), ("docker", "rm"), ("docker", "rmi"), ("docker", "volume", "rm"),
     ("podman", "rm"), ("podman", "rmi"), ("git", "branch", "-d"), ("git", "push"),
@@ -385,6 +390,9 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
         rest = [Word("echo", "echo")]
     inner = command_name(rest[0].text)[0].lower()
     data = tables()
+    checks = _SYNTAX_CHECKS.get("python" if PYTHON_NAME.fullmatch(inner) else inner, ())
+    if any(w.text in checks for w in rest[1:]):
+        return rest, [approve(f"xargs runs {argv_text(rest)!r}: a syntax check of each file")]
     if inner in data.shells or PYTHON_NAME.fullmatch(inner) or inner in data.interpreters:
         return [], [deny(f"xargs runs {argv_text(rest)!r}: code built from its input")]
     texts = [w.text.lower() for w in rest[:3]]

@@ -45,7 +45,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
     if name.startswith("mkfs"):
         return deny(f"{text!r}: formats a filesystem")
     if name in data.system_packages:
-        operand = first_operand(args)
+        operand = first_operand(args) or (args[0] if args else None)  # dpkg -l, rpm -qa
         if operand is None or operand not in data.system_packages_harmless:
             return deny(f"{text!r}: the system package manager changes the machine")
     for rule in data.rules_by_name.get(name, ()):
@@ -61,6 +61,8 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_kill_by_name,
         _deny_permission_change,
         _deny_container_environment,
+        _deny_outbound_copy,
+        _deny_kubectl_secret_values,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -80,7 +82,23 @@ def _word_hits(pattern: str, args: list[str]) -> bool:
             and pattern[1] in arg[1:]
         ):
             return True
+        if _abbreviates_long_option(low, pattern.lower()):
+            return True  # git push --forc, git reset --har: getopt takes unique prefixes
     return False
+
+
+def _abbreviates_long_option(arg: str, pattern: str) -> bool:
+    """``--forc`` for ``--force``: a long option cut short (five characters at least), as
+    GNU getopt and git's parse-options accept."""
+    option = arg.split("=", 1)[0]
+    return (
+        pattern.startswith("--")
+        and option.startswith("--")
+        and len(option) >= 5
+        and len(option) < len(pattern)
+        and not any(c in pattern for c in "*?[")
+        and pattern.startswith(option)
+    )
 
 
 def _deny_rule_matches(rule: Any, name: str, args: list[str]) -> bool:
@@ -182,6 +200,58 @@ def _deny_permission_change(name: str, args: list[str]) -> str | None:
             return f"changes the permissions of {secret_reason(normal)}"
         if normal == ".git" or normal.startswith(".git/"):
             return "changes the permissions of git's own files (hooks run programs)"
+    return None
+
+
+_REMOTE_OPERAND = re.compile(r"(?:[\w.-]+@)?[\w.-]+:(?!//)|rsync://|[\w.-]+::")
+
+
+_SECRET_KINDS = frozenset(["secret", "secrets"])
+_VALUE_FORMATS = ("yaml", "json", "jsonpath", "go-template", "template", "custom-columns")
+
+
+def _deny_kubectl_secret_values(name: str, args: list[str]) -> str | None:
+    """``kubectl get secret x -o yaml`` (or jsonpath, go-template…) prints the values;
+    ``kubectl get secrets`` lists names and types only (a human still looks first)."""
+    if name != "kubectl" or "get" not in args:
+        return None
+    operands = [a for a in args if not a.startswith("-")]
+    kinds = {part.split("/")[0].split(".")[0] for op in operands for part in op.split(",")}
+    if not kinds & _SECRET_KINDS:
+        return None
+    for index, arg in enumerate(args):
+        value = arg.partition("=")[2] if arg.startswith(("-o=", "--output=")) else ""
+        if arg in ("-o", "--output") and index + 1 < len(args):
+            value = args[index + 1]
+        elif arg.startswith("-o") and not arg.startswith(("-o=", "--")) and len(arg) > 2:
+            value = arg[2:]
+        if value.lower().startswith(_VALUE_FORMATS):
+            return "prints Kubernetes secrets' values"
+    return None
+
+
+def _deny_outbound_copy(name: str, args: list[str]) -> str | None:
+    """``scp FILE host:``, ``rsync -a src/ host:/x``: files leave for another host
+    (exfiltration). Fetching (``scp host:/var/log/app.log ./logs/``) and local copies
+    (``rsync -av src/ build/``) need a human."""
+    if name not in ("scp", "rsync"):
+        return None
+    operands: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-e", "-i", "-P", "-p", "-F", "-o", "-J", "-c", "-l") and name == "scp":
+            skip = arg not in ("-p",)
+        elif arg in ("-e", "--rsh", "--rsync-path", "--exclude", "--include", "--filter"):
+            skip = True
+        elif not arg.startswith("-"):
+            operands.append(arg)
+    if len(operands) < 2:
+        return None
+    *sources, target = operands
+    if _REMOTE_OPERAND.match(target) and any(not _REMOTE_OPERAND.match(s) for s in sources):
+        return f"copies local files to another host ({target}): exfiltration"
     return None
 
 
@@ -362,8 +432,8 @@ def runs_programs(name: str, value: str, *, dynamic: bool = False) -> bool:
     """Whether setting the variable ``name`` makes a tool run a program or load code."""
     data = tables()
     upper = name.upper()
-    if name in data.env_harmless:
-        return False  # GIT_TERMINAL_PROMPT=0, LANG=C: harmless whatever the value
+    if name in data.env_harmless or upper.startswith(data.env_harmless_prefixes):
+        return False  # GIT_TERMINAL_PROMPT=0, LANG=C, GIT_TRACE=1: harmless whatever the value
     if upper in data.env_harmless_value_names and not dynamic:
         if value.strip() in data.env_harmless_values:
             return False

@@ -93,6 +93,8 @@ def secret_reason(path: str, extra: tuple[str, ...] = ()) -> str | None:
         if _PROC_SECRET.match(candidate):
             return "another process's environment or memory"
     home_rest = _home_relative(path)
+    if home_rest is not None and home_rest.lower() in data.home_readable:
+        return None  # ~/.ssh/known_hosts, ~/.ssh/config: no key in them
     if home_rest is not None:
         for secret in data.home_secrets:
             if _covers(secret, home_rest):

@@ -119,6 +119,7 @@ class Tables:
     env_harmless_prefixes: tuple[str, ...]
     secret_locations: tuple[str, ...]
     home_secrets: tuple[str, ...]
+    home_readable: frozenset[str]
     startup_files: tuple[str, ...]
     runners: dict[str, frozenset[str]]
     loaded_at_start: tuple[str, ...]
@@ -303,6 +304,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_harmless_prefixes=_strings(env, "harmless_prefixes"),
         secret_locations=_strings(secrets, "locations"),
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
+        home_readable=frozenset(name.lower() for name in _strings(secrets, "home_readable")),
         startup_files=tuple(name.lower() for name in _strings(secrets, "startup_files")),
         runners={
             name: frozenset(str(sub) for sub in subs)

