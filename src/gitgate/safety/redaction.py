@@ -1001,10 +1001,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     if _inside_arn(text, start):
         return  # arn:aws:secretsmanager:…:secret:prod/db/password-AbC123 names a resource
-    if _annotation_prefix_never(text, start):
+    if start > 1 and text[start - 1] == "/" and _annotation_prefix_never(text, start):
         return  # checksum/secret: <sha256> (a Helm annotation): a digest of the secret
-    if _inside_template_expression(text, start):
-        return  # {{ lookup('aws_secret', 'prod/shop/aws') }}: terms of a template's query
     if text[end : end + 1] in _CELL_ENDS and text[start - 1 : start] in _CELL_STARTS:
         if _csv_column(text, start, end, strength, name, out):
             return  # a CSV/TSV header cell: its values are in the rows below
@@ -1067,6 +1065,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         and not _sealed(text, start, judged)
         and not _echoes_name(judged, name)  # (last: few values get this far)
         and judged not in _published_values()
+        # {{ lookup('aws_secret', 'prod/shop/aws') }}: the terms of a template's query
+        and not _inside_template_expression(text, start)
     ):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
 
@@ -2867,6 +2867,7 @@ def _names_a_secret(value: str) -> bool:
 
 
 _STORE_ADDRESS_RE = _lazy("_STORE_ADDRESS_RE", r"[A-Za-z][\w.\-/:,=]{2,200}")
+_STORE_SEPARATORS_RE = _lazy("_STORE_SEPARATORS_RE", r"[-_./:,=]+")
 _STORE_WORDS = frozenset({"creds", "cred", "credstore", "secrets", "keys", "tokens", "passwords"})
 
 
@@ -2874,13 +2875,14 @@ def _names_a_stored_secret(value: str) -> bool:
     v = re.sub(r":(?:latest|\d{1,4})$", "", value)  # secret-manager versions
     if not _STORE_ADDRESS_RE.fullmatch(v) or not any(c in v for c in "-./:,="):
         return False
-    parts = [p for p in re.split(r"[-_./:,=]+", v) if p]
+    parts = [p for p in _STORE_SEPARATORS_RE.split(v) if p]
     if len(parts) < 2 or any(not p.isalpha() or len(p) > 24 for p in parts):
         return False  # a digit or a long run: generated, or a password with a separator
     words = {w.lower() for p in parts for w in _NAME_SPLIT_RE.findall(p)}
     return bool(words & (_SECRET_WORDS | _STORE_WORDS))
 
 
+_PHRASE_SEPARATORS_RE = _lazy("_PHRASE_SEPARATORS_RE", r"[-_\s.]+")
 # Values written to look fake: what tests and examples put where a secret goes.
 _FAKE_WORDS = frozenset(
     {"test", "testing", "fake", "dummy", "invalid", "wrong", "bad", "bogus", "stub", "mock",
@@ -2904,7 +2906,7 @@ def _fake_phrase(value: str) -> bool:
     low = value.strip().lower()
     if low in _KNOWN_EXAMPLES:
         return True
-    words = [w for w in re.split(r"[-_\s.]+", low) if w]
+    words = [w for w in _PHRASE_SEPARATORS_RE.split(low) if w]
     if not words or len(words) > 8 or any(not w.isalpha() for w in words):
         return False
     return all(w in _PHRASE_WORDS for w in words) and any(w in _FAKE_WORDS for w in words)
@@ -2919,7 +2921,11 @@ _LINE_WINDOW = 512
 
 def _inside_template_expression(text: str, pos: int) -> bool:
     """Whether ``pos`` is inside a Jinja/Go-template expression opened on its line."""
-    line = _line_before(text, pos)
+    lo = max(0, pos - _LINE_WINDOW)
+    start = text.rfind("\n", lo, pos) + 1 or lo
+    if text.find("{", start, pos) < 0:
+        return False  # the usual case: no brace on the line before the name
+    line = text[start:pos]
     return line.rfind("{{") > line.rfind("}}") or line.rfind("{%") > line.rfind("%}")
 
 
@@ -2967,6 +2973,10 @@ def _redis_auth(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 def _psk_assignment(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     at = pos + len(hit) - len(hit.lstrip("\n\t "))
     _assignment(text, at, hit.strip(), out)
+
+
+def _lowercase_basic(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    _auth_header(text, pos + len(hit) - len("basic"), "basic", out)
 
 
 def _line_before(text: str, pos: int) -> str:
@@ -3695,7 +3705,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         _k8s_secret,
     )
     add(("://",), _url_credentials)
-    add(("Bearer", "bearer", "BEARER", "Basic", "basic", "BASIC", "Token", "Digest"), _auth_header)
+    add(("Bearer", "bearer", "BEARER", "Basic", "BASIC", "Token", "Digest"), _auth_header)
+    # A lowercase "basic" only after the header's name: the word alone is everywhere.
+    add(("ization: basic", "IZATION: basic"), _lowercase_basic)
     add(("-u ", "--user"), _curl_user)
     add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
     add(('"Cookie"', '"cookie"'), _cookie_field)
