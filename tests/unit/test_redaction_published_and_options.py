@@ -367,3 +367,36 @@ def test_declarations_of_a_secret_are_left_alone(text: str) -> None:
 )
 def test_credentials_given_to_clients_by_position_are_found(text: str, secret: str) -> None:
     assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (
+            'static HMAC_SECRET: &[u8] = b"RE8BfBDJqxR9eh0rSt3OzfSXSWfqawFf";',
+            "RE8BfBDJqxR9eh0rSt3OzfSXSWfqawFf",
+        ),
+        (
+            '    signing_secret: str = field(default="wPj6NKCrnvDMrs0FRsBiEjMjRkyGJBCh", repr=False)',
+            "wPj6NKCrnvDMrs0FRsBiEjMjRkyGJBCh",
+        ),
+        (
+            "CREATE USER MAPPING FOR etl SERVER s\n  OPTIONS (username 'ro', password '1-qQ1a2TwiDdoIx');",
+            "1-qQ1a2TwiDdoIx",
+        ),
+    ],
+)
+def test_typed_declarations_defaults_and_sql_options(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "    password: str = field(default_factory=get_password)\n",
+        '    token: str = field(default="")\n',
+        "password: [redacted]\n",
+    ],
+)
+def test_their_empty_and_computed_forms_are_left_alone(text: str) -> None:
+    assert redact(text) == text

@@ -783,9 +783,10 @@ _MAX_LOOKBACK = 256
 _IDENT_TAIL_RE = _lazy("_IDENT_TAIL_RE", r"[A-Za-z0-9_.\-]{0,128}")
 _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 # After the name: an optional closing quote (also JSON-escaped) and ``]`` (``ENV["X"] =``), then
-# the operator. ``annot`` handles ``token: str = "..."``; ``==`` is a comparison, not assignment.
+# the operator. ``annot`` handles ``token: str = "..."`` and Rust's ``KEY: &[u8] = b"..."``;
+# ``==`` is a comparison, not assignment.
 _SEP_HEAD = r"(?P<close>\\?[\"'`])?(?:\[\]|\])?[ \t]*(?:"
-_SEP_ANNOT = r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][\w\[\]., |<>]*?[ \t]*=(?!=))|"
+_SEP_ANNOT = r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_\[][\w\[\]., |<>]*?[ \t]*=(?!=))|"
 _SEP_TAIL = (
     r"(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
     r"|(?P<op>:::=|::=|:=|\?=|\.=|\+=|\|\|=|=>|=(?!=)|:(?!:)|>))"
@@ -1590,6 +1591,10 @@ def _wrapped_fallback(text: str, end: int) -> _Value | None:
 _BRACE_INIT_RE = _lazy("_BRACE_INIT_RE", r"\{\s{0,64}(?=[\"'])")
 _BRACE_CLOSE_RE = _lazy("_BRACE_CLOSE_RE", r"[\"']\s{0,64}\}")
 # Java and C# wrap a long declaration before its "=".
+_FIELD_DEFAULT_RE = _lazy(
+    "_FIELD_DEFAULT_RE",
+    r"(?:dataclasses\.)?[fF]ield\(\s*(?:default\s*=\s*)?([\"'])((?:(?!\1)[^\\\n]){1,512})\1",
+)
 _WRAPPED_SEP_RE = _lazy("_WRAPPED_SEP_RE", r"[ \t]*\r?\n[ \t]{1,64}=(?!=)[ \t]*(?:\r?\n[ \t]*)?")
 
 
@@ -1769,6 +1774,13 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             return None
         return _Value(m.start(1), m.end(1), False, True)
     vpos = sep.end()
+    if text.startswith(("field(", "Field(", "dataclasses.field("), vpos):
+        # Python: `secret: str = field(default="…", repr=False)`, pydantic's Field("…"):
+        # the default is the value.
+        default = _FIELD_DEFAULT_RE.match(text, vpos)
+        if default is None:
+            return None
+        return _Value(default.start(2), default.end(2), True, True)
     if (
         op == ":"
         and text.startswith(("**", "__"), vpos)
@@ -2052,7 +2064,11 @@ def _set_password_for(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         out.append((value.start, value.end, "password-in-code", _PRIO_GENERIC))
 
 
-_SQL_ROLE_RE = _lazy("_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b", re.I)
+# CREATE/ALTER USER|ROLE|LOGIN … PASSWORD '…', and the options of a foreign server or user
+# mapping: OPTIONS (user 'x', password '…').
+_SQL_ROLE_RE = _lazy(
+    "_SQL_ROLE_RE", r"\b(?:ALTER|CREATE)[ \t]+(?:USER|ROLE|LOGIN)\b|\bOPTIONS[ \t]*\(", re.I
+)
 
 
 def _sql_role(text: str, start: int) -> bool:
