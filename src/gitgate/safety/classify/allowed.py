@@ -208,7 +208,7 @@ def validate_find(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
-def validate_seq(args: list[str]) -> str | None:
+def validate_seq(args: list[str], cwd: str | None = None) -> str | None:
     """seq prints numbers: bounded only if the range is (a million lines at most)."""
     numbers: list[float] = []
     index = 0
@@ -297,6 +297,26 @@ def validate_tar(args: list[str], cwd: str | None) -> str | None:
             return f"tar -{letters} is not a listing"
         listing = listing or "t" in letters
     return None if listing else "tar without -t (--list) extracts or writes an archive"
+
+
+def validate_7z(args: list[str], cwd: str | None) -> str | None:
+    """7z l: lists an archive."""
+    return None if args[:1] == ["l"] else "7z without l extracts or writes"
+
+
+def validate_jar(args: list[str], cwd: str | None) -> str | None:
+    """jar tf FILE: lists an archive (jar's other modes create, extract or run)."""
+    if args and re.fullmatch(r"-?t[vf]*", args[0]) and "f" in args[0]:
+        return None
+    return "jar without tf extracts, creates or runs"
+
+
+def validate_ssh_keygen(args: list[str], cwd: str | None) -> str | None:
+    """ssh-keygen -l[f FILE]: prints a key's fingerprint, nothing of the key."""
+    flags = [a for a in args if a.startswith("-")]
+    if flags and all(re.fullmatch(r"-[lfvE]+", a) for a in flags) and any("l" in a for a in flags):
+        return None
+    return "ssh-keygen other than -l (a fingerprint) writes or reads keys"
 
 
 _UNZIP_LIST = frozenset(["-l", "-v", "-t", "-Z", "-q", "-qq", "-z", "-1", "-lv", "-tq"])
@@ -692,7 +712,7 @@ _CURL_VALUED = frozenset(
     ["-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-H", "--header", "-A"]
     + ["--user-agent", "--retry", "--retry-delay", "-X", "--request"]
 )
-_LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1"])
+LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1"])
 
 
 def validate_curl(args: list[str], cwd: str | None) -> str | None:
@@ -740,7 +760,7 @@ def is_local_url(url: str) -> bool:
     # curl expands [1-9] and {a,b} in URLs: refuse them outside the host brackets.
     if any(char in parts.path + parts.query for char in "[]{}"):
         return False
-    return host in _LOCAL_HOSTS
+    return host in LOCAL_HOSTS
 
 
 # -- git ---------------------------------------------------------------------------------------
@@ -878,6 +898,11 @@ def _git_reflog(args: list[str]) -> str | None:
     return None if not args or args[0] in ("show",) or args[0].startswith("-") else "reflog"
 
 
+def _git_clean(args: list[str]) -> str | None:
+    dry_run = any(a == "--dry-run" or re.fullmatch(r"-[a-zA-Z]*n[a-zA-Z]*", a) for a in args)
+    return None if dry_run else "git clean deletes untracked files"
+
+
 _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "status": _git_any,
     "log": _git_any,
@@ -917,11 +942,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "check-attr": _git_any,
     "verify-commit": _git_any,
     "var": _git_var,
-    "clean": lambda args: (
-        None
-        if any(a in ("-n", "--dry-run") or re.fullmatch(r"-[a-zA-Z]*n[a-zA-Z]*", a) for a in args)
-        else "git clean deletes untracked files"
-    ),
+    "clean": _git_clean,
     "submodule": _git_submodule,
 }
 
@@ -969,20 +990,10 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "tar": validate_tar,
     "bsdtar": validate_tar,
     "unzip": validate_unzip,
-    "seq": lambda args, cwd: validate_seq(args),
-    "7z": lambda args, cwd: None if args[:1] == ["l"] else "7z without l extracts or writes",
-    "ssh-keygen": lambda args, cwd: (
-        None
-        if args
-        and all(re.fullmatch(r"-[lfvE]+", a) or not a.startswith("-") for a in args)
-        and any("l" in a for a in args if a.startswith("-"))
-        else "ssh-keygen other than -l (a fingerprint) writes or reads keys"
-    ),
-    "jar": lambda args, cwd: (
-        None
-        if args and re.fullmatch(r"-?t[vf]*", args[0]) and "f" in args[0]
-        else "jar without tf extracts, creates or runs"
-    ),
+    "seq": validate_seq,
+    "7z": validate_7z,
+    "ssh-keygen": validate_ssh_keygen,
+    "jar": validate_jar,
 }
 
 

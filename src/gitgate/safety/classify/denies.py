@@ -203,6 +203,8 @@ def _deny_permission_change(name: str, args: list[str]) -> str | None:
     return None
 
 
+_SCP_VALUED = frozenset(["-e", "-i", "-P", "-F", "-o", "-J", "-c", "-l"])
+_RSYNC_VALUED = frozenset(["-e", "--rsh", "--rsync-path", "--exclude", "--include", "--filter"])
 _REMOTE_OPERAND = re.compile(r"(?:[\w.-]+@)?[\w.-]+:(?!//)|rsync://|[\w.-]+::")
 
 
@@ -241,10 +243,8 @@ def _deny_outbound_copy(name: str, args: list[str]) -> str | None:
     for arg in args:
         if skip:
             skip = False
-        elif arg in ("-e", "-i", "-P", "-p", "-F", "-o", "-J", "-c", "-l") and name == "scp":
-            skip = arg not in ("-p",)
-        elif arg in ("-e", "--rsh", "--rsync-path", "--exclude", "--include", "--filter"):
-            skip = True
+        elif arg in (_SCP_VALUED if name == "scp" else _RSYNC_VALUED):
+            skip = True  # the option's value, not a source or a target
         elif not arg.startswith("-"):
             operands.append(arg)
     if len(operands) < 2:

@@ -103,7 +103,7 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     elif name == "go":
         # go test -exec 'sudo -E', go build -toolexec 'sh -c …': a program run for each
         # test binary or compiler step.
-        for value in _option_texts(_unquoted_once(words[1:]), ("-exec", "-toolexec")):
+        for value in option_values(_unquoted_once(words[1:]), ("-exec", "-toolexec")):
             findings.append(walker.classify_text(value, ctx.deeper()))
             findings.append(approve(f"go runs {short(value, 40)!r} for each binary or tool"))
     elif name in ("npm", "pnpm", "yarn") and args[:2] in (["pkg", "set"], ["set-script"]):
@@ -115,9 +115,9 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 findings.append(approve(f"sets the {key[8:]!r} script: runs at npm's will"))
     elif name == "ansible":
         # ansible HOSTS -m shell -a 'CMD': CMD runs on every host.
-        module = next(iter(_option_texts(args, ("-m", "--module-name"))), "")
+        module = next(iter(option_values(args, ("-m", "--module-name"))), "")
         if module.rsplit(".", 1)[-1] in ("shell", "command", "raw", "script"):
-            for value in _option_texts(_unquoted_once(words[1:]), ("-a", "--args")):
+            for value in option_values(_unquoted_once(words[1:]), ("-a", "--args")):
                 findings.append(walker.classify_text(value, ctx.deeper()))
     elif name == "osascript":
         findings.extend(_applescript_findings(inline_code(name, words) or "", ctx))
@@ -462,15 +462,19 @@ def _unquoted_once(words: list[Word]) -> list[str]:
     return out
 
 
-def _option_texts(args: list[str], options: tuple[str, ...]) -> list[str]:
-    """The values ``args`` give ``options`` (``-o V``, ``-o=V``, ``--opt=V``)."""
+def option_values(args: list[str], options: tuple[str, ...]) -> list[str]:
+    """The values ``args`` give ``options``: ``-o V``, ``-o=V``, ``--opt=V``, and a short
+    option's attached value ``-oV``."""
     values: list[str] = []
     for index, arg in enumerate(args):
         name, equals, value = arg.partition("=")
         if name in options and equals:
             values.append(value)
-        elif arg in options and index + 1 < len(args):
-            values.append(args[index + 1])
+        elif arg in options:
+            if index + 1 < len(args):
+                values.append(args[index + 1])
+        elif len(arg) > 2 and arg[:2] in options and not arg.startswith("--"):
+            values.append(arg[2:])
     return values
 
 

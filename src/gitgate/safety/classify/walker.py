@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from gitgate.safety.classify.allowed import LOCAL_HOSTS
 from gitgate.safety.classify.commands import (
     expand_command_braces,
     judge_argv,
@@ -27,6 +28,7 @@ from gitgate.safety.classify.execs import (
     code_findings,
     is_decoder,
     literal_echo,
+    option_values,
     reads_code_from_stdin,
 )
 from gitgate.safety.classify.model import (
@@ -159,7 +161,7 @@ def text_level_findings(text: str) -> list[Finding]:
         findings.append(deny(f"cloud metadata address {metadata.group(0)!r}: leaks credentials"))
     for socket in _RAW_SOCKET.finditer(text):
         host = text[socket.end() :].split("/", 1)[0].lower()
-        if host in ("localhost", "127.0.0.1", "::1"):
+        if host in LOCAL_HOSTS:
             continue  # `</dev/tcp/localhost/5432`: is the local database up?
         findings.append(deny("/dev/tcp or /dev/udp: raw network connection (reverse shell)"))
         break
@@ -637,7 +639,7 @@ class Walker:
             return
         else:
             args = [w.text for w in argv[1:]]
-            targets = _option_values(args, options) + _remote_names(name, args)
+            targets = option_values(args, options) + _remote_names(name, args)
         for target in targets:
             key = self._staged_key(target)
             if key is not None:
@@ -868,7 +870,8 @@ _PAYLOAD_OUTPUT_OPTIONS: dict[str, tuple[str, ...]] = {
 _RAW_SENDERS = frozenset(
     ["nc", "ncat", "netcat", "telnet", "socat", "openssl", "gnutls-cli", "ssh"]
 )
-_LOCAL_HOSTS = frozenset(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"])
+# Hosts of this machine as nc/telnet/ssh operands (URLs are judged by is_local_url).
+_LOCAL_HOSTS = LOCAL_HOSTS | {"[::1]", "0.0.0.0"}
 
 
 def sends_to_network(argv: list[Word]) -> bool:
@@ -931,20 +934,6 @@ def _remote_names(name: str, args: list[str]) -> list[str]:
     if not remote:
         return []
     return [url.split("?")[0].rstrip("/").rpartition("/")[2] or "index.html" for url in urls]
-
-
-def _option_values(args: list[str], options: tuple[str, ...]) -> list[str]:
-    """The values ``args`` give ``options`` (``-o F``, ``-oF``, ``--output=F``)."""
-    values: list[str] = []
-    for index, arg in enumerate(args):
-        for option in options:
-            if arg == option and index + 1 < len(args):
-                values.append(args[index + 1])
-            elif option.startswith("--") and arg.startswith(option + "="):
-                values.append(arg.partition("=")[2])
-            elif len(option) == 2 and arg.startswith(option) and len(arg) > 2:
-                values.append(arg[2:])
-    return values
 
 
 def _simple_texts(walker: Walker, node: Any) -> list[str]:
