@@ -362,7 +362,7 @@ _URL_CRED_RE = _lazy(
 )
 _AUTH_HEADER_RE = _lazy(
     "_AUTH_HEADER_RE",
-    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
+    r"(?:Bearer|bearer|BEARER|Basic|BASIC|basic|Token|Digest)[ \t]+([A-Za-z0-9\-._~+/]{1,4096}=*)",
 )
 _CURL_USER_RE = _lazy("_CURL_USER_RE", r"(?:-u|--user)(?:[ \t]+|=)")
 _SHELL_WORD_MAX = 2048
@@ -586,6 +586,8 @@ _STRONG_TOKENS = frozenset(
         "secretkey", "pat",
         # server directives named for a password in one word (redis.conf, Sentinel)
         "requirepass", "masterauth", "masterpass", "psk",
+        # LDAP clients: SSSD's ldap_default_authtok, nslcd's and OpenLDAP's bindpw/rootpw
+        "authtok", "bindpw", "rootpw",
     }
 )  # fmt: skip
 # Too common inside other names (pass_through, bypass_cache) unless they end the name.
@@ -786,7 +788,10 @@ _IDENT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 # the operator. ``annot`` handles ``token: str = "..."`` and Rust's ``KEY: &[u8] = b"..."``;
 # ``==`` is a comparison, not assignment.
 _SEP_HEAD = r"(?P<close>\\?[\"'`])?(?:\[\]|\])?[ \t]*(?:"
-_SEP_ANNOT = r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?[A-Za-z_\[][\w\[\]., |<>]*?[ \t]*=(?!=))|"
+_SEP_ANNOT = (
+    r"(?P<annot>:[ \t]*&?(?:'static[ \t]+)?(?:\[[\w]{1,16};[ \t]*\d{1,5}\]"  # Rust [u8; 32]
+    r"|[A-Za-z_\[][\w\[\]., |<>]*?)[ \t]*=(?!=))|"
+)
 _SEP_TAIL = (
     r"(?P<gotype>(?<=[\w\"'])[ \t]+(?:string|\[\]byte|String|str)[ \t]*=(?!=))"
     r"|(?P<op>:::=|::=|:=|\?=|\.=|\+=|\|\|=|=>|=(?!=)|:(?!:)|>))"
@@ -860,8 +865,10 @@ _ENV_PREFIX_RE = _lazy(
 _FLAG_CONTEXT_RE = _lazy(
     "_FLAG_CONTEXT_RE", r"(?:-e|--env|--build-arg|--set|--set-string|-D)[ \t=]*$"
 )
+# A scheme word before a credential; Rails' token auth writes "Token token=…".
 _SCHEME_RE = _lazy(
-    "_SCHEME_RE", r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+"
+    "_SCHEME_RE",
+    r"(?:Bearer|bearer|BEARER|Basic|BASIC|Token|token|Bot|Digest)[ \t]+(?:token=(?=[^\s,]))?",
 )
 # Authorization: <any scheme> <credential> (ApiKey, SSWS, Splunk, GenieKey, Key=...).
 _ANY_SCHEME_RE = _lazy("_ANY_SCHEME_RE", r"[A-Za-z][A-Za-z0-9_\-]{1,30}(?:[ \t]+|=)(?=[^\s])")
@@ -905,11 +912,12 @@ def _doubled_res() -> dict[str, re.Pattern[str]]:
 
 # A conversion around a literal that keeps its value (Go's []byte("…"), Rust's Some("…") and
 # String::from("…"), Pydantic's SecretStr("…"), Node's Buffer.from("…")).
-_WRAPPER_STARTS = frozenset("[SBn")
+_WRAPPER_STARTS = frozenset("[SBn*")
 _WRAPPER_RE = _lazy(
     "_WRAPPER_RE",
     r"(?:\[\]byte|Some|String::from|SecretStr|SecretString::new|Secret::new|Buffer\.from"
-    r"|new[ \t]+String)\([ \t]*(?=[\"'])",
+    r"|new[ \t]+String)\([ \t]*(?=[\"'])"
+    r"|\*(?=b[\"'])",  # Rust: *b"…" copies a byte string into a [u8; N]
 )
 # Python/TOML/Java/C# triple-quoted strings: the value may span lines.
 _TRIPLE_SPAN = 4096
@@ -1037,10 +1045,25 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     if ps_param and not value.quoted:
         value.comment = True  # an unquoted word there could be a variable's name
+    elif value.loose and not value.quoted and _after_user_name(text, start):
+        value.literal, value.loose = True, False  # "user: demo-admin / pass: X": a listing
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
     if scheme is None and name.lower().endswith("authorization"):
         scheme = _ANY_SCHEME_RE.match(text, vstart, vend)
+        if scheme is None and not value.quoted:
+            # -H "Authorization: SSWS 00A…": a word cut the unquoted value at the scheme
+            scheme = _ANY_SCHEME_RE.match(text, vstart, vend + 64)
+            if (
+                scheme is not None
+                and text[vstart : scheme.end()].rstrip(" \t=") != text[vstart:vend]
+            ):
+                scheme = None
+            token = _TOKEN_RE.match(text, scheme.end()) if scheme is not None else None
+            if scheme is not None and token is not None and token.end() > scheme.end():
+                vend = token.end()
+            else:
+                scheme = None
     if scheme is not None and scheme.end() < vend:
         # "Authorization: Bearer x": keep the scheme word visible, and a scheme makes any name
         # a credential name.
@@ -1074,6 +1097,23 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 _APPEND_RE = _lazy("_APPEND_RE", r"(?:\\?[\"'`])?[ \t]*\+=")
 
+# "user: demo-admin / pass: X", "login=ops, pwd=X": a user name and then its password on one
+# line, the way credentials are handed over in chat and notes. No code writes a password
+# after a user name and a "/", "," or "|" like this, so the bare word there is the value.
+_USER_BEFORE_RE = _lazy(
+    "_USER_BEFORE_RE",
+    r"(?:^|[\s(\[])(?:user(?:name)?|login|usr)[ \t]*[:=][ \t]*"
+    r"[^\s,/|;\"'`]{1,64}[ \t]*[/,|;][ \t]*\Z",
+    re.I,
+)
+
+
+def _after_user_name(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - 160), start) + 1
+    if "(" in text[line_start:start]:
+        return False  # connect(user: "admin", password: dbPass): named arguments of a call
+    return _USER_BEFORE_RE.search(text, line_start, start) is not None
+
 
 def _appends(text: str, end: int) -> bool:
     return text.startswith("+=", end) or _APPEND_RE.match(text, end) is not None
@@ -1095,9 +1135,9 @@ def _header_credential(text: str, start: int, name: str) -> bool:
 
 # A SealedSecret's spec.encryptedData (Bitnami sealed-secrets) holds ciphertext that only the
 # cluster's controller can open: made to be committed, like SOPS ENC[...] values. The value
-# must look like that ciphertext too (base64 of a 2-byte length prefix, "Ag..."), so a plain
-# password put under such a key is still found.
-_SEALED_VALUE_RE = _lazy("_SEALED_VALUE_RE", r"Ag[A-Za-z0-9+/]{98,}={0,2}")
+# must look like that ciphertext too (100+ characters of base64; kubeseal's start "Ag..."),
+# so a plain password put under such a key is still found.
+_SEALED_VALUE_RE = _lazy("_SEALED_VALUE_RE", r"[A-Za-z0-9+/]{100,}={0,2}")
 _CIPHERTEXT_PARENT_RE = _lazy("_CIPHERTEXT_PARENT_RE", r"[ \t]*encrypted_?data:[ \t]*\r?$", re.I)
 _PARENT_LINES = 16
 _MAX_PARENT_LINE = 65536  # bounds each step up: sibling values of sealed ciphertext are long
@@ -1482,6 +1522,8 @@ def _two_word_strength(text: str, start: int) -> int:
     lo = max(0, start - 18)
     space = text.rfind(" ", lo, start - 1)
     word = text[space + 1 if space >= 0 else lo : start - 1]
+    if word.lower() in ("public", "pub", "host", "server"):
+        return 0  # "public key: <base64>" (wg show, ssh-keyscan): made to be shared
     return _STRONG if word.isalpha() and word.lower() in _STRONG_KEY_PREFIXES else _KEYISH
 
 
@@ -1540,7 +1582,8 @@ _NEXT_PAIR_RE = _lazy("_NEXT_PAIR_RE", r"\s[\w.\-]{1,64}=")
 # "my", a type or modifiers ("String $x =", "private static $x ="), PHP's "$" of "$$x", a
 # quote opening a JSON/YAML key ("\"$x\": …"), an XML element ("<$x>…").
 _DECLARED_PREFIX_RE = _lazy(
-    "_DECLARED_PREFIX_RE", r"[ \t]*(?:[A-Za-z_][\w<>\[\],.?]*[ \t]+){0,3}(?:\\?[\"']|[$<])?"
+    "_DECLARED_PREFIX_RE",
+    r"[+\- \t]?[ \t]*(?:[A-Za-z_][\w<>\[\],.?]*[ \t]+){0,3}(?:\\?[\"']|[$<])?",
 )
 # ...but after these words "$x" is read: "[ $TOKEN = x ]", "if $a == …", "echo $x = …".
 _READS_VARIABLE_WORDS = frozenset(
@@ -1566,7 +1609,10 @@ _FALLBACK_RE = _lazy(
     "_FALLBACK_RE",
     r"(?:process\.env|import\.meta\.env|os\.environ|ENV|env|\$_ENV|\$_SERVER|getenv\(\))"
     r"(?:\.[A-Za-z_$][\w$]*|\[[\"'][\w.\-]{1,128}[\"']\]){0,2}"
-    r"\s{0,64}(?:\|\||\?\?|\bor\b|\?:)\s{0,64}",
+    r"\s{0,64}(?:\|\||\?\?|\bor\b|\?:)\s{0,64}"
+    # PowerShell: if ($env:KEY) { $env:KEY } else { "…" }
+    r"|if\s{0,8}\(\s{0,8}\$env:\w{1,128}\s{0,8}\)\s{0,8}\{\s{0,8}\$env:\w{1,128}\s{0,8}\}"
+    r"\s{0,8}else\s{0,8}\{\s{0,8}",
 )
 
 
@@ -1596,6 +1642,26 @@ _FIELD_DEFAULT_RE = _lazy(
     r"(?:dataclasses\.)?[fF]ield\(\s*(?:default\s*=\s*)?([\"'])((?:(?!\1)[^\\\n]){1,512})\1",
 )
 _WRAPPED_SEP_RE = _lazy("_WRAPPED_SEP_RE", r"[ \t]*\r?\n[ \t]{1,64}=(?!=)[ \t]*(?:\r?\n[ \t]*)?")
+
+
+# An INI section header ("[pypi]", "[security]", "[domain/example.com]", "[Service]") on a line
+# of its own: below it, "name = value" is configuration, and an unquoted value is text even
+# when it looks like a name ("admin_password = Falcon_maple_F0DNE").
+_INI_HEADER_RE = _lazy("_INI_HEADER_RE", r"\[[\w .:/\-\"']{1,64}\][ \t]*\r?\n")
+_INI_LOOKBACK = 8192
+
+
+def _under_ini_section(text: str, line_start: int) -> bool:
+    at = text.rfind("\n[", max(0, line_start - _INI_LOOKBACK), line_start)
+    if at < 0:
+        if not text.startswith("["):
+            return False
+        at = -1
+    header = _INI_HEADER_RE.match(text, at + 1)
+    if header is None:
+        return False
+    between = text[header.end() : line_start]
+    return "(" not in between and "{" not in between and "def " not in between
 
 
 def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) -> _Value | None:
@@ -1638,12 +1704,15 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             return None  # "…password=" + pw: the string ends there, the value is code
         if glued and _inside_template_expression(text, start):
             return None  # {{ lookup('hashi_vault', 'secret=kv/data/api:token') }}: a query
-        if glued:
-            whole = _whole_string_value(text, start - 1, sep.end())
-            if whole is not None:
-                return whole
-        # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
-        return _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
+        value = _whole_string_value(text, start - 1, sep.end()) if glued else None
+        if value is None:
+            # Loose unless a header: 'Credential=x' in a list of test strings is no secret.
+            value = _value_at(text, sep.end(), mode="token", literal=header or glued, loose=glued)
+        if glued and value is not None and _four_kinds(text[value.start : value.end]):
+            # "DB_PASSWORD=SRDy.DH7C" (systemd's Environment=): inside the string no dotted
+            # name is an attribute, and a chosen password has all four kinds of character.
+            value.loose = False
+        return value
     if sep is None and name_quoted and _XML_KEY_ATTR_RE.search(text, max(0, start - 8), start - 1):
         # .NET settings: <setting name="SmtpPassword" serializeAs="String"><value>x</value>
         setting = _XML_SETTING_RE.match(text, end)
@@ -1842,7 +1911,8 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         # INI/TOML or code: literal unless it reads as code (a name, a call, an operator).
         # Make's ?= and ::= assign text, never an expression. An INI value goes on over more
         # indented lines (configparser's multi-line values), like a YAML plain scalar.
-        value = _value_at(text, vpos, mode="rest", literal=True, loose=op in ("=", ":="))
+        loose = op in ("=", ":=") and not _under_ini_section(text, line_start)
+        value = _value_at(text, vpos, mode="rest", literal=True, loose=loose)
         if value is not None and not value.quoted:
             _plain_continuation(text, value, _spaces(text, line_start))
         return value
@@ -2404,6 +2474,7 @@ _PLACEHOLDER_WORDS = frozenset(
         "fixme", "tba", "xxx", "username", "user", "host", "hostname", "port", "database",
         "dbname", "url", "uri", "dsn", "email", "value", "data", "tls.key", "tls.crt", "ca.crt",
         "wrong", "invalid", "incorrect", "bogus", "keyboard cat", "data+omitted", "omitted",
+        "supersecret", "topsecret",  # kubectl's and other tools' help examples
         # permission levels (GitHub Actions' `id-token: write`, a token's scope)
         "read", "write", "read-all", "write-all", "read-only", "readonly", "read-write",
         # the word "password" in the languages of a login form's translations
@@ -2422,6 +2493,7 @@ _PLACEHOLDER_RE = _lazy(
       | <[^<>]*>                              # <your-key>
       | \$[A-Za-z_]\w*                        # $DB_PASSWORD
       | \$\{[^}]*\}?                          # ${DB_PASSWORD}
+      | \#\{[^}]*\}?                          # #{access_token} (Ruby, CoffeeScript)
       | \$\(.*\)?                             # $(cat secret)
       | %(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*|(?:[A-Z][a-z]+)+)%   # %PASSWORD% (Windows)
       | \{[\w.\s\-]*\}                        # {password}, {0}
@@ -2663,6 +2735,8 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False
     if _fake_phrase(v) or _VERSION_SPEC_RE.fullmatch(v) or _FLOW_MAPPING_RE.fullmatch(v):
         return False  # a fixture's fake, a dependency's version range, a schema {type: x}
+    if _PASSWORD_HASH_RE.fullmatch(v) or _CIPHERTEXT_RE.match(v):
+        return False  # a crypt/LDAP/Postgres hash or an encrypted block: what is stored instead
     if _DECLARATION_VALUE_RE.fullmatch(v):
         return False  # `24 bytes` (kubectl describe), `String!` (GraphQL), rule lists
     if _REGEX_SHAPE_RE.search(v) is not None:
@@ -2696,6 +2770,20 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
     return len(v) >= 4
 
 
+# Password hashes (crypt(3)'s $id$, LDAP's {SCHEME}, Postgres md5/SCRAM, Django's
+# algorithm$iterations$salt$hash): one-way, made to be stored where the password is not.
+_PASSWORD_HASH_RE = _lazy(
+    "_PASSWORD_HASH_RE",
+    r"\$(?:1|2[abxy]?|5|6|y|gy|7|sha1|md5|apr1|argon2(?:id|i|d)|scrypt|pbkdf2[\w-]*)\$[\w./$=,+:-]{8,}"
+    r"|\{(?:S?SHA(?:256|384|512)?|S?MD5|CRYPT|PBKDF2[\w-]*|ARGON2|BCRYPT)\}[\w./+=$-]{8,}"
+    r"|md5[0-9a-f]{32}|SCRAM-SHA-256\$\d+:[\w+/=]+\$[\w+/=]+:[\w+/=]+"
+    r"|(?:pbkdf2_sha(?:1|256)|argon2|bcrypt(?:_sha256)?|scrypt)\$[\w./$=+-]{16,}",
+)
+# Blocks that are ciphertext: PGP messages, age files, SOPS/ansible-vault payloads.
+_CIPHERTEXT_RE = _lazy(
+    "_CIPHERTEXT_RE",
+    r"-----BEGIN (?:PGP MESSAGE|AGE ENCRYPTED FILE|ENCRYPTED MESSAGE)|\$ANSIBLE_VAULT;|ENC\[",
+)
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
 
 
@@ -3345,10 +3433,14 @@ _PGPASS_RE = _lazy(
 )
 
 
+# /etc/shadow's ageing fields ("99999:7:::"): a shadow line, not a .pgpass one.
+_SHADOW_TAIL_RE = _lazy("_SHADOW_TAIL_RE", r"[\d:]*")
+
+
 def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
     m = _PGPASS_RE.match(text, line_start)
-    if m is not None and m.start(1) > pos:
+    if m is not None and m.start(1) > pos and not _SHADOW_TAIL_RE.fullmatch(m.group(1)):
         _add_literal(out, m.start(1), m.end(1), "pgpass-password", m.group(1))
 
 
@@ -3554,7 +3646,8 @@ _CALL_MAX_ARGS = 8
 _ARG_LITERAL_RE = _lazy(
     "_ARG_LITERAL_RE",
     r"\s{0,64}(?:(?:Some|\[\]byte|String::from|SecretStr|SecretString::new|Secret::new"
-    r"|Buffer\.from|new[ \t]+String)\(\s{0,16})?(?=[rRbBuU@]?[\"'])",
+    r"|Buffer\.from|new[ \t]+String|Encoding\.(?:UTF8|ASCII|Unicode|Default)\.GetBytes)"
+    r"\(\s{0,16})?(?=[rRbBuU@]?[\"'])",
 )
 # Verbs that set a value: the argument of setPassword("…") is the password, that of
 # getPassword("…"), checkPassword("…") or hash_password("…") is not.
@@ -3747,6 +3840,24 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # bind_pw, LDAP_PW, bindPw: anchored at "pw"/"PW"/"Pw" ("p" and "P" are scan stops already;
     # "_pw" + an operator would anchor at "w " and stop the scan at every "new ", "show ").
     add(("_pw", "_PW", "Pw"), _assignment)
+    # LDAP's bindpw/rootpw (nslcd.conf, slapd.conf, Helm values): one word, no "_" before "pw".
+    add(("bindpw", "rootpw", "BINDPW", "ROOTPW"), _assignment)
+    # wp-config's LOGGED_IN_SALT/NONCE_SALT, Rails' salts: a key-ish name (a generated value
+    # only), with no other trigger word in it (AUTH_SALT has "AUTH").
+    add(("SALT", "_salt", "Salt"), _assignment)
+    add(
+        (
+            "base64 -d", "base64 --decode", "base64 -D", "get-secret-value", "kv get",
+            "secrets versions access", "auth token", "print-access-token", "op read",
+            "pass show", "find-generic-password", "config:get",
+        ),
+        _printed_secret,
+    )  # fmt: skip
+    add(("master.key", "vault_pass", "vault-pass"), _key_file_diff)
+    add(("insecure-password", "stats auth "), _haproxy)
+    add(("]:587 ", "]:465 ", "]:25 ", "]:2525 ", "]:submission "), _line_password(_SASL_PASSWD_RE))
+    add(('" "', '"\t"'), _line_password(_USERLIST_RE))
+    add(('"sensitive": true', '"sensitive":true'), _sensitive_output)
     # Wi-Fi pre-shared keys (NetworkManager's psk=, wpa_supplicant's psk="…"), anchored where
     # the name starts a line or follows a separator.
     add(("\npsk=", "\npsk =", "\tpsk=", " psk=", "\nPSK=", " psk:"), _psk_assignment)
@@ -3758,6 +3869,114 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         _context_handler("gocardless-token", _GOCARDLESS_RE),
     )
     return table
+
+
+# A terminal transcript in which a command prints a secret: the line after the prompt that ran
+# it is the secret (``$ gh auth token`` then ``gho_…``; ``$ kubectl get secret x -o
+# jsonpath='{.data.password}' | base64 -d`` then the password). Only a prompt starts such a
+# line ("$ ", "% ", "user@host:~$ ", "PS C:\\> "): a "#" line is as often a comment in a
+# script, whose next line is code.
+_PROMPT_RE = _lazy(
+    "_PROMPT_RE",
+    r"[ \t]*(?:[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,128})?[$#]|\$|%|❯|PS(?: [^>\n]{0,128})?>)[ \t]+",
+)
+# A secret decoded from a Kubernetes Secret's data needs both words on the line.
+_DECODES_SECRET_RE = _lazy("_DECODES_SECRET_RE", r"secret|\.data\b", re.I)
+_PRINTED_VALUE_RE = _lazy("_PRINTED_VALUE_RE", r"[ \t]*(\S{8,512}?)(?:\$[ \t]+)?\r?$", re.M)
+
+
+def _printed_secret(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    prompt = _PROMPT_RE.match(text, line_start, pos)
+    if prompt is None:
+        return
+    line_end = text.find("\n", pos)
+    if line_end < 0:
+        return
+    command = text[prompt.end() : line_end]
+    if "$(" in command or "`" in command or ">" in command.replace("2>", ""):
+        return  # the value went into a variable or a file, not onto the screen
+    if hit.startswith("base64") and _DECODES_SECRET_RE.search(command) is None:
+        return
+    m = _PRINTED_VALUE_RE.match(text, line_end + 1)
+    if m is None or _PROMPT_RE.match(text, line_end + 1, m.end()) is not None:
+        return
+    value = m.group(1)
+    if _is_placeholder(value) or not (_password_shaped(value) or _looks_random(value)):
+        return
+    out.append((m.start(1), m.end(1), "printed-secret", _PRIO_GENERIC))
+
+
+# A diff that adds a file whose whole content is a key: Rails' config/master.key (32 hex
+# digits), Ansible's vault password file. Its name is on the "+++ b/" line; the value is the
+# first added line of the hunk below, a single word.
+_KEY_FILE_HEADER_RE = _lazy(
+    "_KEY_FILE_HEADER_RE",
+    r"\+\+\+ (?:b/)?(?:[^\s]*/)?(?:master\.key|\.?vault[_\-]pass(?:word)?(?:\.txt)?)\r?\n",
+)
+_ADDED_WORD_RE = _lazy("_ADDED_WORD_RE", r"@@[^\n]{0,256}\n\+[ \t]*(\S{8,512})[ \t]*\r?(?:\n|\Z)")
+
+
+def _key_file_diff(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    header = _KEY_FILE_HEADER_RE.match(text, line_start)
+    if header is None:
+        return
+    m = _ADDED_WORD_RE.match(text, header.end())
+    if m is None:
+        return
+    value = m.group(1)
+    if _is_placeholder(value) or not (_password_shaped(value) or _looks_random(value)):
+        return
+    out.append((m.start(1), m.end(1), "key-file", _PRIO_GENERIC))
+
+
+# Configuration lines whose password sits in a fixed position, with no name before it:
+# HAProxy's `user NAME insecure-password PW` and `stats auth USER:PW`, Postfix's sasl_passwd
+# (`[smtp.example.com]:587 user:password`), PgBouncer's userlist.txt (`"user" "password"`).
+_HAPROXY_RE = _lazy(
+    "_HAPROXY_RE", r"(?:insecure-password|stats[ \t]+auth[ \t]+[^\s:]{1,64}:)[ \t]*(\S{1,256})"
+)
+_SASL_PASSWD_RE = _lazy(
+    "_SASL_PASSWD_RE",
+    r"[ \t]*\[[\w.\-]{1,253}\](?::\w{1,16})?[ \t]+[^\s:]{1,128}:(\S{1,256})[ \t]*\r?$",
+    re.M,
+)
+_USERLIST_RE = _lazy("_USERLIST_RE", r"\"[^\"\s]{1,64}\"[ \t]+\"([^\"\n]{1,256})\"[ \t]*\r?$", re.M)
+
+
+def _haproxy(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    m = _HAPROXY_RE.match(text, pos)
+    if m is not None and not _PASSWORD_HASH_RE.fullmatch(m.group(1)):
+        _add_literal(out, m.start(1), m.end(1), "password-in-config", m.group(1))
+
+
+def _line_password(pattern: re.Pattern[str]) -> _Handler:
+    def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+        line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+        m = pattern.match(text, line_start)
+        if m is None or m.start(1) < pos:
+            return
+        value = m.group(1)
+        if _PASSWORD_HASH_RE.fullmatch(value) or not (
+            _password_shaped(value) or _looks_random(value, min_len=12)
+        ):
+            return
+        _add_literal(out, m.start(1), m.end(1), "password-in-config", value)
+
+    return handle
+
+
+# terraform output -json: an output marked sensitive carries its value in clear.
+_SENSITIVE_VALUE_RE = _lazy(
+    "_SENSITIVE_VALUE_RE", r"[^{}]{0,256}?\"value\"[ \t]*:[ \t]*\"((?:[^\"\\\n]|\\.){1,4096})\""
+)
+
+
+def _sensitive_output(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    m = _SENSITIVE_VALUE_RE.match(text, pos + len(hit))
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "sensitive-output", m.group(1), quoted=True)
 
 
 def _sigil_assignment(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
