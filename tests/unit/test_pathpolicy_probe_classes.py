@@ -194,3 +194,32 @@ def test_places_that_make_a_sensitive_name_ordinary(path: str, safe: bool) -> No
 def test_a_path_spelt_with_look_alike_letters_is_judged_as_it_reads(path: str, safe: bool) -> None:
     assert check_path(path).safe is safe, check_path(path).reason
     assert is_exportable(path) is safe
+
+
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [
+        # direnv's local overrides, DVC's git-ignored credentials, Unity's registry tokens,
+        # firmware encryption keys
+        (".envrc.local", False),
+        (".envrc.example", True),
+        (".dvc/config.local", False),
+        (".dvc/config", True),
+        (".upmconfig.toml", False),
+        ("flash_encryption_key.bin", False),
+        ("firmware/secure_boot_signing_key.pem", False),
+        # templates and code named for a store: the name of a FILE ("/kubeconfig_*") excepts
+        # code and docs too, a directory rule (".kube/") does not
+        (".aws/credentials.example", True),
+        (".aws/credentials", False),
+        ("pkg/kubeconfig_test.go", True),
+        ("kubeconfig_prod", False),
+        ("tools/id_rsa_generator.py", True),
+        ("id_rsa", False),
+        ("id_rsa.py.bak", False),
+        (".kube/config.go", False),
+    ],
+)
+def test_thirteenth_round_stores_templates_and_code(path: str, safe: bool) -> None:
+    assert check_path(path).safe is safe, check_path(path).reason
+    assert is_exportable(path) is safe

@@ -341,8 +341,8 @@ def _parse_entry(raw: object, index: int) -> SensitiveEntry:
     exceptions = _text_list(raw.get("except", []), f"{where} except", allow_empty=True)
     if any(p.lstrip().startswith("!") for p in patterns):
         raise CatalogueError(f"{where}: '!' (an exemption) is for policies, not the catalogue")
-    if any("/" not in e for e in exceptions) and all("/" in p for p in patterns):
-        # _only_excepted compares component names: a pattern with '/' never names one.
+    if any("/" not in e for e in exceptions) and all("/" in p.lstrip("/") for p in patterns):
+        # _only_excepted compares component names: an "a/b" pattern never names one.
         raise CatalogueError(f"{where}: a name in 'except' needs a pattern without '/'")
     if any("/" in e and e.rstrip().endswith("/") for e in exceptions):
         raise CatalogueError(f"{where}: a path in 'except' names files, not a directory")
@@ -439,7 +439,7 @@ _SENSITIVE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     for entry in CATALOGUE.entries
     if (names := tuple(e for e in entry.exceptions if "/" not in e))
     for pattern in entry.patterns
-    if "/" not in pattern
+    if "/" not in pattern.lstrip("/")  # a name, or a file's name ("/kubeconfig_*")
 }
 
 # Files under a directory rule that are meant to be shared: the public halves in ~/.ssh,
@@ -497,7 +497,10 @@ def _path_excepted(components: Sequence[str], pattern: str) -> bool:
 
 def _only_excepted(components: Sequence[str], pattern: str, exceptions: Sequence[str]) -> bool:
     """True when every component matching ``pattern`` is one of its allowed exceptions."""
-    hits = [name for name in components if fnmatchcase(name, pattern)]
+    if pattern.startswith("/"):  # a file's name: the last component only
+        hits = [components[-1]] if components and fnmatchcase(components[-1], pattern[1:]) else []
+    else:
+        hits = [name for name in components if fnmatchcase(name, pattern)]
     return bool(hits) and all(any(fnmatchcase(n, exc) for exc in exceptions) for n in hits)
 
 
