@@ -351,6 +351,12 @@ def validate_sed(args: list[str], cwd: str | None) -> str | None:
             or re.fullmatch(r"-[nEsrzu]*i.*", arg)
         ):
             return "sed -i edits files in place"
+        if (
+            arg in ("-f", "--file")
+            or arg.startswith("--file=")
+            or re.fullmatch(r"-[nEsrzu]*f.*", arg)
+        ):
+            return "sed -f runs a program from a file: its commands (e, w) are not seen here"
     return None
 
 
@@ -812,6 +818,21 @@ def _git_any(args: list[str]) -> str | None:
     return None
 
 
+def _git_history_search(args: list[str]) -> str | None:
+    """git log/show/whatchanged that search history's contents for a string (``-S AKIA``,
+    ``-G password``) and print the patches that hold it: a hunt for secrets ever committed."""
+    searches = any(re.fullmatch(r"-[SG].*|--pickaxe-(?:all|regex)", a) for a in args)
+    patches = any(a in tables().git_patch_options or a.startswith("-U") for a in args)
+    return "searches the history's patches for a string" if searches and patches else None
+
+
+def _git_grep(args: list[str]) -> str | None:
+    """git grep over ignored files (``--no-exclude-standard``) reads .env and keys."""
+    if "--no-exclude-standard" in args or "--no-exclude-per-directory" in args:
+        return "git grep --no-exclude-standard searches ignored files (.env, keys)"
+    return None
+
+
 def _git_branch(args: list[str]) -> str | None:
     listing = {"-a", "--all", "-r", "--remotes", "-v", "-vv", "--verbose", "--list", "-l"}
     listing |= {"--show-current", "--no-color", "--color", "-i", "--ignore-case", "--column"}
@@ -905,9 +926,9 @@ def _git_clean(args: list[str]) -> str | None:
 
 _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "status": _git_any,
-    "log": _git_any,
+    "log": _git_history_search,
     "diff": _git_any,
-    "show": _git_any,
+    "show": _git_history_search,
     "branch": _git_branch,
     "rev-parse": _git_any,
     "ls-files": _git_any,
@@ -919,7 +940,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "describe": _git_any,
     "shortlog": _git_any,
     "stash": _git_stash,
-    "grep": _git_any,
+    "grep": _git_grep,
     "config": _git_config,
     "cat-file": _git_cat_file,
     "reflog": _git_reflog,
@@ -929,7 +950,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "show-ref": _git_any,
     "name-rev": _git_any,
     "merge-base": _git_any,
-    "whatchanged": _git_any,
+    "whatchanged": _git_history_search,
     "worktree": _git_worktree,
     "notes": _git_notes,
     "version": _git_any,
@@ -947,6 +968,11 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
 }
 
 
+def _verbose_version(args: list[str]) -> bool:
+    """``rustc --version --verbose``: a version query made more detailed, nothing else."""
+    return args[0] in ("--version", "-V", "-v") and all(a in ("--verbose", "-v") for a in args[1:])
+
+
 def validate_subcommand_tool(name: str) -> Validator:
     """Tools judged by their first operand (``pip list``, ``npm ls``, ``python3 --version``)."""
 
@@ -957,7 +983,7 @@ def validate_subcommand_tool(name: str) -> Validator:
             return "go env -w changes the Go environment"
         allowed = tables().subcommands.get(name, frozenset())
         if args and args[0] in allowed:
-            if args[0].startswith("-") and len(args) > 1:
+            if args[0].startswith("-") and len(args) > 1 and not _verbose_version(args):
                 return f"{name} {args[0]} followed by more arguments"
             return None
         return f"{name} {args[0] if args else ''} is not a read-only use".replace("  ", " ")

@@ -165,6 +165,21 @@ _SUBCOMMAND_TOOLS = frozenset(
 )
 
 
+def _has_subcommands(name: str) -> bool:
+    """Whether ``name`` may take verbs among its operands: a subcommand tool, or any command
+    not known to read the files it is given (cat, grep, cp, interpreters, shells)."""
+    data = tables()
+    if name in _SUBCOMMAND_TOOLS:
+        return True
+    return (
+        name not in data.readers
+        and name not in data.allow
+        and name not in data.pattern_first
+        and name not in data.shells
+        and name not in data.interpreters
+    )
+
+
 def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
     """(words, path, role) for a command's words that may name files.
 
@@ -207,6 +222,8 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
         if subcommand_first:
             subcommand_first = False  # `docker history IMAGE`: a subcommand, not a file
             continue
+        if text in tables().subcommand_words and _has_subcommands(name):
+            continue  # `kubectl rollout history`, `alembic history`: a verb, not a file
         candidates.extend(_operand_candidates(word))
     return candidates
 

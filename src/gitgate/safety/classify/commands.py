@@ -267,10 +267,17 @@ def _unwrap_runner(name: str, words: list[Word]) -> _Unwrapped | None:
         if args[index - 1].text == "--":
             break
     inner = args[index:]
+    calls = [i for i, w in enumerate(args[:index]) if w.text in ("-c", "--call")]
+    if calls and name in ("npm", "pnpm", "yarn") and calls[-1] + 1 < len(args):
+        # npm exec -c 'curl … | sh': the value is shell text, run by a shell
+        inner = [Word("sh", "sh"), Word("-c", "-c"), args[calls[-1] + 1]]
     if name == "cmake" and inner and inner[0].text in _CMAKE_DELETERS:
         inner = [Word("rm", "rm"), *inner[1:]]  # cmake -E remove_directory x: rm -r x
     note = approve(f"{argv_text(words[: index + 1])!r} runs {argv_text(inner)!r}")
     return inner, [note]
+
+
+_ENV_PAIR = re.compile(r"[^=\s/]+=")
 
 
 def _unwrap_env(words: list[Word], ctx: Ctx) -> _Unwrapped:
@@ -300,7 +307,8 @@ def _unwrap_env(words: list[Word], ctx: Ctx) -> _Unwrapped:
             return [], [approve(f"unknown env option {text!r}")]
         else:
             break
-    while args and is_assignment(args[0].text):
+    # env takes NAME=VALUE for any NAME, not only a shell's (BASH_FUNC_ls%%=() {…}).
+    while args and (is_assignment(args[0].text) or _ENV_PAIR.match(args[0].text)):
         findings.extend(judge_assignments([args[0]], has_command=True))
         args = args[1:]
     if not args:

@@ -180,6 +180,11 @@ _SPECIAL_MODE_RE = re.compile(
 )
 
 
+# chmod 000, 0200, a-r, u-rw, a=: a mode that takes the owner's read permission away locks
+# the files (and, recursively, the repository) away: destruction in all but name.
+_LOCKS_OWNER_OUT = re.compile(r"0?[0-3][0-7]{2}|[au]*-[wx]*r[rwx]*|[au]*=[wx]*")
+
+
 def _deny_permission_change(name: str, args: list[str]) -> str | None:
     """``chmod +x scripts/run.sh`` in the repository needs a human; setuid/setgid or
     world-writable modes, a credential store's mode and anything outside the repository are
@@ -192,6 +197,8 @@ def _deny_permission_change(name: str, args: list[str]) -> str | None:
     mode, operands = words[0], words[1:]
     if any(_SPECIAL_MODE_RE.fullmatch(part) for part in mode.split(",")):
         return f"sets the mode {mode}: setuid/setgid or writable by everyone"
+    if _LOCKS_OWNER_OUT.fullmatch(mode):
+        return f"sets the mode {mode}: the owner can no longer read the files"
     for operand in operands:
         normal = posixpath.normpath(operand)
         if normal.startswith(("/", "~", "$")) or normal == ".." or normal.startswith("../"):
@@ -354,6 +361,8 @@ _WGET_UPLOAD = ("--post-file", "--body-file")
 def _sent_files(name: str, args: list[str]) -> list[str]:
     """The files a curl/wget command line sends as its request body."""
     sent: list[str] = []
+    if name == "curl":
+        args = _split_curl_clusters(args)
     for index, arg in enumerate(args):
         option, equals, attached = arg.partition("=")
         following = args[index + 1] if index + 1 < len(args) else ""
@@ -371,6 +380,26 @@ def _sent_files(name: str, args: list[str]) -> list[str]:
 
 
 _CURL_DATA_OR_UPLOAD = _CURL_FILE_DATA + _CURL_UPLOAD
+# curl's short options that take a value: in a cluster (-sT, -sSd@f) the value is the rest
+# of the cluster, or the next argument.
+_CURL_VALUED_LETTERS = frozenset("dTFHoOuXAeEKbcrmwxyYzCPQtU")
+
+
+def _split_curl_clusters(args: list[str]) -> list[str]:
+    """``-sT -`` as ``-s -T -``, ``-sd@f`` as ``-s -d @f``: curl reads a cluster of short
+    options letter by letter, and the first that takes a value ends it."""
+    out: list[str] = []
+    for arg in args:
+        if not (arg.startswith("-") and not arg.startswith("--") and len(arg) > 2):
+            out.append(arg)
+            continue
+        for index, letter in enumerate(arg[1:], start=1):
+            out.append("-" + letter)
+            if letter in _CURL_VALUED_LETTERS:
+                if arg[index + 1 :]:
+                    out.append(arg[index + 1 :])
+                break
+    return out
 
 
 def _deny_upload(name: str, args: list[str]) -> str | None:
@@ -421,9 +450,11 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
         where = "for the command" if has_command else "in the shell"
         if name.upper() in tables().env_history:
             findings.append(deny(f"sets {short(word.raw, 40)!r}: hides commands from the history"))
+        elif _turns_tls_off(name, value, dynamic=word.dynamic):
+            findings.append(deny(f"sets {short(word.raw, 40)!r}: turns TLS verification off"))
         elif runs_programs(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r} {where}: makes tools run programs"))
-        elif word.dynamic or not _harmless_env(name):
+        elif word.dynamic or not (_harmless_env(name) or _safe_options_only(name, value)):
             findings.append(approve(f"sets {short(word.raw, 40)!r} {where}"))
     return findings
 
@@ -437,7 +468,25 @@ def runs_programs(name: str, value: str, *, dynamic: bool = False) -> bool:
     if upper in data.env_harmless_value_names and not dynamic:
         if value.strip() in data.env_harmless_values:
             return False
+    if not dynamic and _safe_options_only(name, value):
+        return False  # NODE_OPTIONS=--max-old-space-size=4096: a limit, not code to load
     return upper in data.env_exec or upper.startswith(data.env_exec_prefixes)
+
+
+def _turns_tls_off(name: str, value: str, *, dynamic: bool) -> bool:
+    data = tables()
+    upper = name.upper()
+    if upper not in data.env_insecure:
+        return False
+    safe = data.env_insecure_safe_values.get(upper)
+    return dynamic or safe is None or value.strip().strip("'\"").lower() != safe
+
+
+def _safe_options_only(name: str, value: str) -> bool:
+    """Whether ``value`` of an options variable holds only options that load no code."""
+    safe = tables().env_safe_options.get(name.upper(), ())
+    options = value.strip().strip("'\"").split()
+    return bool(safe and options) and all(any(p.fullmatch(o) for p in safe) for o in options)
 
 
 def _harmless_env(name: str) -> bool:

@@ -22,7 +22,13 @@ from gitgate.safety.classify.model import (
     short,
     split_words,
 )
-from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason
+from gitgate.safety.classify.paths import (
+    glob_aimed_at_secret,
+    holds_secrets,
+    join_cwd,
+    judge_path,
+    secret_reason,
+)
 from gitgate.safety.classify.tables import tables
 
 # Code in `python -c` & co. that obviously deletes files or opens a reverse shell.
@@ -92,6 +98,8 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         if program is not None:
             files = [m.group(1) for m in _AWK_GETLINE_FILE.finditer(program)]
             findings.extend(_judge_read_files(name, files, ctx))
+            for target in _awk_write_targets(program):
+                findings.extend(judge_write_target(target, f"{name} print > {target}"))
     elif name in ("less", "more", "man") and any(
         a.startswith("+") and ("!" in a or "|" in a) for a in args
     ):
@@ -260,6 +268,23 @@ def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
     return []
 
 
+# print > "FILE" / print >> (ENVIRON["HOME"] "/.bashrc"): the files an awk program writes,
+# where they are literal (a home-relative one spelt through ENVIRON["HOME"] is ~/...).
+_AWK_WRITE = re.compile(
+    r"\bprintf?\b[^;{}]*?>>?\s*\(?\s*(?:ENVIRON\[\s*\"HOME\"\s*\]\s*)?\"([^\"]+)\""
+)
+
+
+def _awk_write_targets(program: str) -> list[str]:
+    targets: list[str] = []
+    for match in _AWK_WRITE.finditer(program):
+        path = match.group(1)
+        if "ENVIRON" in match.group(0):
+            path = "~/" + path.lstrip("/")
+        targets.append(path)
+    return targets
+
+
 def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     """``find -exec CMD ;``: the commands are judged too (the action itself is denied);
     ``-fprint FILE`` writes FILE, judged like ``> FILE``."""
@@ -268,9 +293,12 @@ def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
         if word.text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
             target = words[at + 1].text
             findings.extend(judge_write_target(target, f"find {word.text} {target}"))
+    aimed = _find_aims_at_secret(words)
+    named = any(word.text in _FIND_NAME_TESTS for word in words)
     index = 1
     while index < len(words):
-        if words[index].text not in ("-exec", "-execdir", "-ok", "-okdir"):
+        action = words[index].text
+        if action not in ("-exec", "-execdir", "-ok", "-okdir"):
             index += 1
             continue
         end = index + 1
@@ -278,9 +306,60 @@ def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
             end += 1
         inner = words[index + 1 : end]
         if inner:
+            # The command runs once per file found, on files nobody listed: a human looks
+            # first, whatever the command; one that is refused alone is refused here too.
+            shown = short(" ".join(w.text for w in inner), 40)
+            findings.append(approve(f"find {action} runs {shown!r} on every file it finds"))
             findings.extend(commands.judge_argv(inner, ctx.deeper()))
+            program = command_name(inner[0].text)[0].lower()
+            if program in tables().shells and any("{}" in w.text for w in inner[1:]):
+                # find -exec sh -c 'cat {}': each file's NAME becomes shell code; a file
+                # called "$(rm -rf ~).log" runs. (sh -c '…"$1"' _ {} passes it as data.)
+                if any("{}" in w.text and w.text != "{}" for w in inner[1:]):
+                    what = f"find {action} {shown!r}"
+                    findings.append(deny(f"{what} puts file names into shell code"))
+            # (A shell's script is judged by what it runs, above: `sh -c 'printf …' _ {}`.)
+            if program not in tables().name_only and program not in tables().shells:
+                if aimed is not None:
+                    findings.append(deny(f"find {action} {shown!r} acts on {aimed}"))
+                for start in _find_starts(words) or [Word(".", ".")]:
+                    # find ~/.ssh -exec cat {} +: the command reads what the start holds; from
+                    # the repository's root with no name test, .env and keys are among them.
+                    place = join_cwd(ctx.cwd[0], start.text)
+                    secret = secret_reason(place or start.text) or holds_secrets(place or "/")
+                    if secret is None and place in ("", ".") and not named:
+                        secret = "every file under the repository root (.env, keys)"
+                    if secret is not None:
+                        findings.append(deny(f"find {action} {shown!r} reads {secret}"))
         index = end + 1
     return findings
+
+
+def _find_starts(words: list[Word]) -> list[Word]:
+    """The start points of ``find [options] START... EXPRESSION``."""
+    starts: list[Word] = []
+    for word in words[1:]:
+        if word.text.startswith(("-", "(", "!", ")")) and word.text not in ("-", "--"):
+            if starts or word.text not in ("-H", "-L", "-P"):
+                break
+            continue
+        starts.append(word)
+    return starts
+
+
+_FIND_NAME_TESTS = frozenset(["-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"])
+
+
+def _find_aims_at_secret(words: list[Word]) -> str | None:
+    """What secret a find's name tests select (``-name '*.pem'``, ``-name .env``), or None."""
+    for at, word in enumerate(words[:-1]):
+        if word.text in _FIND_NAME_TESTS:
+            pattern = words[at + 1].text
+            name = pattern.rstrip("/").rpartition("/")[2]
+            reason = secret_reason(name) or secret_reason(pattern) or glob_aimed_at_secret(name)
+            if reason is not None:
+                return reason
+    return None
 
 
 def _sed_findings(args: list[str]) -> list[Finding]:

@@ -226,6 +226,36 @@ def _ansi_c_body(body: str) -> str | None:
     return None if "\x00" in text else text  # bash cuts the word at NUL: not what it seems
 
 
+_PLAIN_SEGMENT = re.compile(r"'([^']*)'|\"((?:[^\"\\]|\\.)*)\"|\\(.)|([^'\"\\]+)", re.S)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([$`\"\\\n])")
+
+
+def literal_word(raw: str) -> str | None:
+    """The text bash passes for a word with quotes and backslashes but no expansion
+    (``'c'"u"'rl'`` is ``curl``), or None when it expands anything. bashlex joins some mixed
+    quotings wrongly (it leaves ``c'"u"'rl``), and a command name must be read as bash reads it.
+    """
+    if "$" in raw or "`" in raw:
+        return None
+    parts: list[str] = []
+    position = 0
+    while position < len(raw):
+        match = _PLAIN_SEGMENT.match(raw, position)
+        if match is None or match.end() == position:
+            return None  # an unclosed quote: bashlex would not have parsed it
+        single, double, escaped, plain = match.groups()
+        if single is not None:
+            parts.append(single)
+        elif double is not None:
+            parts.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", double))
+        elif escaped is not None:
+            parts.append("" if escaped == "\n" else escaped)
+        else:
+            parts.append(plain)
+        position = match.end()
+    return "".join(parts)
+
+
 def ansi_c_word(raw: str) -> str | None:
     """The literal text of a word spelled with ``$'...'`` quoting (``$'\\t'``, ``a$'\\x2e'b``),
     or None when any part of it is computed (variables, substitutions) or undecodable."""

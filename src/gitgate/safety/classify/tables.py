@@ -94,6 +94,7 @@ class Tables:
     option_values: dict[str, OptionValues]
     readers: frozenset[str]
     git_name_only: frozenset[str]
+    subcommand_words: frozenset[str]
     git_patch_options: tuple[str, ...]
     secret_variable: re.Pattern[str]
     harmless_variables: frozenset[str]
@@ -114,6 +115,9 @@ class Tables:
     env_history: frozenset[str]
     env_exec_prefixes: tuple[str, ...]
     env_harmless_values: frozenset[str]
+    env_safe_options: dict[str, tuple[re.Pattern[str], ...]]
+    env_insecure: frozenset[str]
+    env_insecure_safe_values: dict[str, str]
     env_harmless_value_names: frozenset[str]
     env_harmless: frozenset[str]
     env_harmless_prefixes: tuple[str, ...]
@@ -279,6 +283,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         ),
         readers=frozenset(_strings(names, "readers")),
         git_name_only=frozenset(_strings(names, "git_name_only")),
+        subcommand_words=frozenset(_strings(names, "subcommand_words")),
         git_patch_options=_strings(names, "git_patch_options"),
         secret_variable=re.compile(str(names["secret_variable"])),
         harmless_variables=frozenset(_strings(names, "harmless_variables")),
@@ -299,6 +304,14 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_history=frozenset(_strings(env, "history")),
         env_exec_prefixes=_strings(env, "exec_prefixes"),
         env_harmless_values=frozenset(_strings(env, "harmless_values")),
+        env_insecure=frozenset(_strings(env, "insecure")),
+        env_insecure_safe_values={
+            str(k).upper(): str(v) for k, v in dict(env.get("insecure_safe_values", {})).items()
+        },
+        env_safe_options={
+            str(k).upper(): tuple(re.compile(str(p)) for p in v)
+            for k, v in dict(env.get("safe_options", {})).items()
+        },
         env_harmless_value_names=frozenset(_strings(env, "harmless_value_names")),
         env_harmless=frozenset(_strings(env, "harmless")),
         env_harmless_prefixes=_strings(env, "harmless_prefixes"),

@@ -45,6 +45,7 @@ from gitgate.safety.classify.model import (
     deny,
     has_escaped_metachar,
     is_assignment,
+    literal_word,
     plain_words,
     short,
     split_words,
@@ -752,6 +753,8 @@ class Walker:
         if params:
             harmless = all(p in tables().harmless_variables for p in params)
             return Word(text, raw, True, soft=harmless and not dynamic)
+        if not dynamic and ("'" in raw or '"' in raw or "\\" in raw):
+            text = literal_word(raw) or text  # 'c'"u"'rl' is curl, whatever bashlex joined
         return Word(text, raw, dynamic)
 
     def _expansions(self, node: Any, depth: int) -> list[Finding]:
