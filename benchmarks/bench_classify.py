@@ -80,6 +80,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe6.tsv",
+    "seventh blind probe, round 13 (commands_probe7.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe7.tsv",
+    "eighth blind probe, round 13 (commands_probe8.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe8.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -206,6 +206,11 @@ PROBE4 = CORPORA / "secrets_probe4.jsonl"
 # cases, 18 debatable left out; SHA-256 d32bb701...66f3), scored once at commit f4a3ba7:
 # 95.4 % recall and 2.5 % false positives (6 of 236) before its classes were fixed.
 PROBE5 = CORPORA / "secrets_probe5.jsonl"
+# Round 13: a fourth blind probe of diffs, agent transcripts, less common configuration formats
+# and vendor tokens (564 cases, 252 clean; 22 debatable left out; SHA-256 7ece1254...2295),
+# scored once at commit aa48db3: 97.8 % recall (95.5 % covered) and 2.4 % false positives
+# (6 of 252) before its classes were fixed.
+PROBE6 = CORPORA / "secrets_probe6.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -239,6 +244,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 3, round 12 (no longer blind): secrets_probe3.jsonl": _load_jsonl(PROBE3),
         "probe 4, round 12 (no longer blind): secrets_probe4.jsonl": _load_jsonl(PROBE4),
         "probe 5, round 12 (no longer blind): secrets_probe5.jsonl": _load_jsonl(PROBE5),
+        "probe 6, round 13 (no longer blind): secrets_probe6.jsonl": _load_jsonl(PROBE6),
     }
 
 

@@ -40,6 +40,7 @@ DEFAULT = (
     CORPORA / "paths_probe2.tsv",  # blind probe, scored once before its classes were added
     CORPORA / "paths_probe3.tsv",  # third blind probe (round 11), likewise
     CORPORA / "paths_probe4.tsv",  # fourth blind probe (round 12): over-refusal, likewise
+    CORPORA / "paths_probe5.tsv",  # fifth blind probe (round 13): ecosystems, spellings
 )
 MAX_SAFE_REFUSED = 0.02
 
