@@ -169,6 +169,9 @@ def test_their_neighbours_need_a_human(command: str) -> None:
         "git log -S needle --oneline",
         "git grep -n TODO",
         "sed -n 1,5p README.md",
+        # braces bash does not expand (no comma, no range) are not globs
+        "git cat-file -p 'HEAD^{tree}'",
+        "git rev-parse 'HEAD@{1}'",
     ],
 )
 def test_read_only_queries_are_allowed(command: str) -> None:
@@ -177,7 +180,7 @@ def test_read_only_queries_are_allowed(command: str) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["cat history", "python history", "cp history /tmp/x"],
+    ["cat history", "python history", "cp history /tmp/x", "cat .{e,}nv", "cat {.e,x}nv"],
 )
-def test_a_file_named_history_is_still_read_by_readers(command: str) -> None:
+def test_stores_named_directly_or_by_braces_are_still_read(command: str) -> None:
     assert decision(command) == "deny"

@@ -235,9 +235,14 @@ def indirect_secret(text: str) -> str | None:
     return None
 
 
+# bash expands braces only around a comma list or a range: {a,b}, {1..3}. `HEAD^{tree}` and
+# `{{.State.Status}}` stay as they are.
+_BRACE_EXPANSION = re.compile(r"\{[^{}]*(?:,|\.\.)[^{}]*\}")
+
+
 def risky_glob(text: str) -> str | None:
     """Why a glob or brace operand might match a secret file, or None."""
-    if not any(char in text for char in _GLOB_CHARS):
+    if not any(char in text for char in "*?[") and not _BRACE_EXPANSION.search(text):
         return None
     directory, _, base = text.rpartition("/")
     if any(char in directory for char in _GLOB_CHARS) or "{" in base:
