@@ -1,19 +1,8 @@
 """Test-wide fixtures: every test runs in a sealed git environment."""
-# ruff: noqa: E402  (the bytecode switch below must come before our imports)
 
 from __future__ import annotations
 
 import os
-import sys
-
-# Cache compiled modules even where the machine says not to (PYTHONDONTWRITEBYTECODE=1, as on
-# CI's machines): hundreds of tests start `python -m gitgate` or the hook in a new process,
-# and without .pyc files each of them compiles gitgate's modules again (about a second of CPU
-# each; the suite ran a third slower). Set before anything of ours is imported, and for the
-# processes the tests start.
-sys.dont_write_bytecode = False
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
 from collections.abc import Iterator
 from pathlib import Path
 
