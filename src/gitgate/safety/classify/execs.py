@@ -312,6 +312,10 @@ def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
             findings.append(approve(f"find {action} runs {shown!r} on every file it finds"))
             findings.extend(commands.judge_argv(inner, ctx.deeper()))
             program = command_name(inner[0].text)[0].lower()
+            if program in tables().shells and all(w.text in ("-i", "-l", "-p") for w in inner[1:]):
+                # find . -exec /bin/sh \; -quit: an interactive shell started by find (a
+                # shell escape, GTFOBins), like env /bin/sh
+                findings.append(deny(f"find {action} starts an interactive shell ({shown!r})"))
             if program in tables().shells and any("{}" in w.text for w in inner[1:]):
                 # find -exec sh -c 'cat {}': each file's NAME becomes shell code; a file
                 # called "$(rm -rf ~).log" runs. (sh -c '…"$1"' _ {} passes it as data.)

