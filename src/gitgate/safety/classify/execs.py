@@ -286,15 +286,13 @@ def _awk_write_targets(program: str) -> list[str]:
 
 
 def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
-    """``find -exec CMD ;``: the commands are judged too (the action itself is denied);
-    ``-fprint FILE`` writes FILE, judged like ``> FILE``."""
+    """``find -exec CMD ;``: CMD is judged as itself and needs a human at least (it runs on
+    files nobody listed); ``-fprint FILE`` writes FILE, judged like ``> FILE``."""
     findings: list[Finding] = []
     for at, word in enumerate(words[:-1]):
         if word.text in ("-fprint", "-fprint0", "-fprintf", "-fls"):
             target = words[at + 1].text
             findings.extend(judge_write_target(target, f"find {word.text} {target}"))
-    aimed = _find_aims_at_secret(words)
-    named = any(word.text in _FIND_NAME_TESTS for word in words)
     index = 1
     while index < len(words):
         action = words[index].text
@@ -306,36 +304,44 @@ def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
             end += 1
         inner = words[index + 1 : end]
         if inner:
-            # The command runs once per file found, on files nobody listed: a human looks
-            # first, whatever the command; one that is refused alone is refused here too.
-            shown = short(" ".join(w.text for w in inner), 40)
-            findings.append(approve(f"find {action} runs {shown!r} on every file it finds"))
             findings.extend(commands.judge_argv(inner, ctx.deeper()))
-            program = command_name(inner[0].text)[0].lower()
-            if program in tables().shells and all(w.text in ("-i", "-l", "-p") for w in inner[1:]):
-                # find . -exec /bin/sh \; -quit: an interactive shell started by find (a
-                # shell escape, GTFOBins), like env /bin/sh
-                findings.append(deny(f"find {action} starts an interactive shell ({shown!r})"))
-            if program in tables().shells and any("{}" in w.text for w in inner[1:]):
-                # find -exec sh -c 'cat {}': each file's NAME becomes shell code; a file
-                # called "$(rm -rf ~).log" runs. (sh -c '…"$1"' _ {} passes it as data.)
-                if any("{}" in w.text and w.text != "{}" for w in inner[1:]):
-                    what = f"find {action} {shown!r}"
-                    findings.append(deny(f"{what} puts file names into shell code"))
-            # (A shell's script is judged by what it runs, above: `sh -c 'printf …' _ {}`.)
-            if program not in tables().name_only and program not in tables().shells:
-                if aimed is not None:
-                    findings.append(deny(f"find {action} {shown!r} acts on {aimed}"))
-                for start in _find_starts(words) or [Word(".", ".")]:
-                    # find ~/.ssh -exec cat {} +: the command reads what the start holds; from
-                    # the repository's root with no name test, .env and keys are among them.
-                    place = join_cwd(ctx.cwd[0], start.text)
-                    secret = secret_reason(place or start.text) or holds_secrets(place or "/")
-                    if secret is None and place in ("", ".") and not named:
-                        secret = "every file under the repository root (.env, keys)"
-                    if secret is not None:
-                        findings.append(deny(f"find {action} {shown!r} reads {secret}"))
+            findings.extend(_find_exec_action(words, action, inner, ctx))
         index = end + 1
+    return findings
+
+
+def _find_exec_action(words: list[Word], action: str, inner: list[Word], ctx: Ctx) -> list[Finding]:
+    """What running ``inner`` on every file the find selects adds to its own verdict."""
+    shown = short(" ".join(w.text for w in inner), 40)
+    findings = [approve(f"find {action} runs {shown!r} on every file it finds")]
+    program = command_name(inner[0].text)[0].lower()
+    data = tables()
+    if program in data.shells:
+        if all(w.text in ("-i", "-l", "-p") for w in inner[1:]):
+            # find . -exec /bin/sh \; -quit: an interactive shell (a shell escape, GTFOBins)
+            findings.append(deny(f"find {action} starts an interactive shell ({shown!r})"))
+        if any("{}" in w.text and w.text != "{}" for w in inner[1:]):
+            # sh -c 'cat {}': each file's NAME becomes shell code ("$(rm -rf ~).log" runs);
+            # sh -c '…"$1"' _ {} passes it as data, and the script is judged by what it runs.
+            findings.append(deny(f"find {action} {shown!r} puts file names into shell code"))
+        return findings
+    if program in data.name_only:
+        return findings  # -exec ls -la {}: names only
+    aimed = _find_aims_at_secret(words)
+    if aimed is not None:
+        findings.append(deny(f"find {action} {shown!r} acts on {aimed}"))
+    named = any(word.text in _FIND_NAME_TESTS for word in words)
+    for start in _find_starts(words) or [Word(".", ".")]:
+        # find ~/.ssh -exec cat {} +: the command reads what the start holds; from the
+        # repository's root with no name test, .env and keys are among them.
+        place = join_cwd(ctx.cwd[0], start.text)
+        secret = secret_reason(place or start.text)
+        if secret is None and place is not None:
+            secret = holds_secrets(place)
+            if secret is None and place in ("", ".") and not named:
+                secret = "every file under the repository root (.env, keys)"
+        if secret is not None:
+            findings.append(deny(f"find {action} {shown!r} reads {secret}"))
     return findings
 
 
