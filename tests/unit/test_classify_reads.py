@@ -273,7 +273,7 @@ def test_fold_reads_lookalikes_as_ascii() -> None:
         ("pip install -r requirements.txt", "approve"),
         ("git commit -m 'add .env to .gitignore'", "approve"),
         ("sudo apt-get install nginx", "deny"),
-        ("apt list --installed", "approve"),
+        ("apt list --installed", "allow"),  # round 14: what is installed, nothing else
         ("git reset --hard HEAD~1", "deny"),
         ("git clean -fdx", "deny"),
         ("git clean -n", "allow"),
@@ -404,7 +404,8 @@ def test_planting_programs_and_dropping_data_are_denied(command: str) -> None:
         ("env -C /tmp cat x", "approve"),
         ("alias ll='ls -la'", "approve"),
         ("grep -r foo ~/projects", "approve"),
-        ("python3 -c 'print(1 + 1)'", "approve"),
+        ("python3 -c 'print(1 + 1)'", "allow"),  # round 14: a program shown read-only
+        ("python3 -c 'import json; print(1)'", "approve"),  # json.py in the repository first
     ],
 )
 def test_harmless_neighbours_are_not_denied(command: str, expected: str) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlsplit
 
+from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.paths import locate
 from gitgate.safety.classify.tables import AllowSpec, tables
 
@@ -48,8 +50,32 @@ def _option_hit(arg: str, table: dict[str, str] | frozenset[str]) -> str | None:
     return None
 
 
+def subcommand_matches(entries: frozenset[str], args: list[str]) -> bool:
+    """Whether ``args`` start with one of ``entries``: a word (``list``) or words
+    (``metrics show``, ``-l *``). A last word ``$`` means nothing may follow (``npm run``
+    lists the scripts, ``npm run build`` runs one); ``*`` means only operands may follow,
+    no option (``php -l FILE...``: ``php -l -d auto_prepend_file=x`` would load code)."""
+    for entry in entries:
+        words = entry.split()
+        tail = words[-1] if words[-1] in ("$", "*") and len(words) > 1 else None
+        if tail is not None:
+            words = words[:-1]
+        if args[: len(words)] != words:
+            continue
+        rest = args[len(words) :]
+        if tail == "$" and rest:
+            continue
+        if tail == "*" and (not rest or any(a.startswith("-") for a in rest)):
+            continue
+        return True
+    return False
+
+
 def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
     """Judge ``args`` against a data-described read-only tool."""
+    if spec.requires and not any(_option_hit(a, spec.requires) for a in args):
+        # A formatter writes its files unless told only to check (black --check, gofmt -l).
+        return f"needs one of {', '.join(sorted(spec.requires))} to be read-only"
     operands: list[str] = []
     index = 0
     while index < len(args):
@@ -66,7 +92,7 @@ def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
             return problem
         if arg in spec.valued:
             index += 1
-    if spec.subcommands and (not operands or operands[0] not in spec.subcommands):
+    if spec.subcommands and not subcommand_matches(spec.subcommands, operands):
         shown = operands[0] if operands else "(nothing)"
         return f"{shown} is not a read-only use"
     if spec.read_verbs and len(operands) > 1 and operands[1] not in spec.read_verbs:
@@ -269,7 +295,14 @@ def validate_tar(args: list[str], cwd: str | None) -> str | None:
     """tar -t: lists an archive. The archive (``-f FILE``) is judged as a file it reads; a
     ``host:file`` archive would make tar run rsh, so a colon fails closed."""
     listing = False
+    skip = False
     for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg.startswith("-I"):
+            skip = arg == "-I"  # tar -I zstd: a (de)compressor, judged as a program it runs
+            continue
         if arg.startswith("--"):
             name = arg.split("=", 1)[0]
             if name == "--file":
@@ -279,6 +312,8 @@ def validate_tar(args: list[str], cwd: str | None) -> str | None:
                 if ":" in archive:
                     return f"tar archive {archive!r} names a remote host"
                 continue
+            if name == "--use-compress-program":
+                continue  # a harmless (de)compressor, or denied as a program it runs
             if arg not in _TAR_LIST_LONG:
                 return f"tar {arg} is not a listing option"
             listing = listing or arg == "--list"
@@ -597,10 +632,16 @@ def validate_docker(args: list[str], cwd: str | None) -> str | None:
     sub, rest = args[0], args[1:]
     if sub in _DOCKER_READ_ONLY:
         return None
+    if sub in ("inspect", "container", "image") and _docker_inspect_fields(sub, rest):
+        return None  # docker inspect -f '{{.State.Status}}' web
     if sub == "logs":
         return _bounded_logs(rest, "docker logs")
     if sub == "stats":
         return None if "--no-stream" in rest else "docker stats streams forever"
+    if sub == "history":
+        return None
+    if sub == "events":
+        return None if any(a.startswith("--until") for a in rest) else "docker events never ends"
     if sub == "compose":
         return validate_compose(rest, cwd)
     if sub in _DOCKER_LISTS and rest[:1] in (["ls"], ["list"]):
@@ -608,6 +649,95 @@ def validate_docker(args: list[str], cwd: str | None) -> str | None:
     if sub == "system" and rest[:1] == ["df"]:
         return None
     return f"docker {sub} is not a read-only diagnostic"
+
+
+def _docker_inspect_fields(sub: str, rest: list[str]) -> bool:
+    """``docker inspect --format TEMPLATE``: only named fields that hold no secret (a whole
+    inspect prints the environment: passwords, tokens)."""
+    if sub != "inspect":
+        if rest[:1] != ["inspect"]:
+            return False
+        rest = rest[1:]
+    templates: list[str] = []
+    for index, arg in enumerate(rest):
+        if arg in ("-f", "--format") and index + 1 < len(rest):
+            templates.append(rest[index + 1])
+        elif arg.startswith("--format="):
+            templates.append(arg.partition("=")[2])
+        elif arg.startswith("-f") and len(arg) > 2 and not arg.startswith("--"):
+            templates.append(arg[2:])
+    return len(templates) == 1 and harmless_template(templates[0])
+
+
+def validate_tee(args: list[str], cwd: str | None) -> str | None:
+    """``… | tee /dev/stderr | …``: a copy to the terminal; any file is a write."""
+    sinks = tables().harmless_sinks
+    for arg in args:
+        if arg in ("-a", "--append", "-i", "--ignore-interrupts", "-p"):
+            continue
+        if arg not in sinks:
+            return f"tee {arg} writes a file"
+    return None
+
+
+# sqlite3 DB SQL: the statements that only read, and the dot-commands that only print.
+_SQLITE_READ = re.compile(
+    r"(?is)\s*(?:select|explain|with|values)\b|\s*pragma\s+[\w.]+\s*(?:\(\s*[\w'\"]*\s*\))?\s*$"
+)
+_SQLITE_DOTS = frozenset([".tables", ".schema", ".indexes", ".indices", ".databases"])
+_SQLITE_DOTS |= frozenset([".fullschema"])
+_SQLITE_DOTS |= frozenset([".dbinfo", ".show", ".headers", ".header", ".mode", ".width", ".stats"])
+_SQLITE_WRITES = re.compile(
+    r"(?i)\b(?:insert|update|delete|replace|drop|create|alter|attach|detach|vacuum|reindex|"
+    r"readfile|writefile|edit|load_extension|fts3_tokenizer|zipfile|sqlar_|shell|system)\b"
+)
+_SQLITE_FLAGS = frozenset(["-readonly", "-header", "-noheader", "-csv", "-json", "-line", "-list"])
+_SQLITE_FLAGS |= frozenset(["-column", "-box", "-table", "-markdown", "-bail", "-batch", "-html"])
+_SQLITE_FLAGS |= frozenset(["-quote", "-tabs", "-ascii", "-nofollow", "-safe", "--readonly"])
+
+
+def validate_sqlite3(args: list[str], cwd: str | None) -> str | None:
+    """``sqlite3 -readonly app.db 'select count(*) from users'``: a query given on the
+    command line runs and exits; without one sqlite3 waits for input."""
+    operands: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-separator", "-nullvalue", "-newline"):
+            index += 1
+        elif arg.startswith("-") and not operands:
+            if arg not in _SQLITE_FLAGS:
+                return f"sqlite3 {arg} is not known to be read-only"
+        else:
+            operands.append(arg)
+    if len(operands) < 2:
+        return "sqlite3 without a query on its command line is interactive: it would hang"
+    for sql in operands[1:]:
+        if _SQLITE_WRITES.search(sql):
+            return f"the query {sql[:40]!r} may change the database or reach files"
+        for statement in filter(None, (part.strip() for part in sql.split(";"))):
+            first = statement.split()[0].lower()
+            if first.startswith("."):
+                if first not in _SQLITE_DOTS:
+                    return f"sqlite3 {first} is not a read-only dot-command"
+            elif not _SQLITE_READ.match(statement) or "=" in statement.split()[0:3][-1:]:
+                return f"the query {statement[:40]!r} is not a read-only query"
+    return None
+
+
+_COMPOSE_NAME_LISTS = frozenset(
+    ["--services", "--volumes", "--images", "--profiles", "--networks", "-q", "--quiet"]
+)
+
+
+def validate_patch(args: list[str], cwd: str | None) -> str | None:
+    """patch --dry-run: says whether a patch applies, writes nothing."""
+    if "--dry-run" not in args:
+        return "patch without --dry-run changes files"
+    if any(a.startswith(("-o", "--output", "-r", "--reject-file", "-B", "--prefix")) for a in args):
+        return "patch --output/--reject-file writes files"
+    return None
 
 
 def validate_compose(args: list[str], cwd: str | None) -> str | None:
@@ -618,6 +748,10 @@ def validate_compose(args: list[str], cwd: str | None) -> str | None:
     sub, rest = (args[index], args[index + 1 :]) if index < len(args) else ("", [])
     if sub in ("ps", "ls", "images", "version", "top"):
         return None
+    if sub == "config" and any(a.startswith(("-o", "--output")) for a in rest):
+        return "docker compose config --output writes a file"
+    if sub == "config" and any(a in _COMPOSE_NAME_LISTS for a in rest):
+        return None  # names of services or volumes; a full config resolves .env (denied)
     if sub == "logs":
         return _bounded_logs(rest, "docker compose logs")
     return f"docker compose {sub or '(nothing)'} is not a read-only diagnostic"
@@ -641,16 +775,55 @@ _CONFIGMAPS = frozenset(["configmap", "configmaps", "cm"])
 
 def _kubectl_dump(args: list[str], operands: list[str], *, describe: bool) -> str | None:
     kinds = {part.split("/")[0].split(".")[0].lower() for op in operands for part in op.split(",")}
+    output = _kubectl_output(args)
     if kinds & {"secret", "secrets"}:
         # describe prints a secret's keys and sizes, get its names and types, never values
         # (get -o yaml/jsonpath does: denied).
         return "kubectl lists or describes secrets: a human should see it first"
-    if kinds & _CONFIGMAPS and (describe or _kubectl_output(args) is not None):
+    if kinds & _CONFIGMAPS and (describe or output is not None):
         return "kubectl prints ConfigMap data (often secrets): a human should see it first"
-    output = _kubectl_output(args)
     if output is not None and output.split("=")[0].lower() in _KUBECTL_DUMPS:
-        return f"kubectl -o {output} prints whole objects (env values, data): a human first"
+        template = output.partition("=")[2]
+        if not template or not harmless_template(template):
+            return f"kubectl -o {output} prints whole objects (env values, data): a human first"
     return None
+
+
+# Fields of a container, pod or object that hold what an operator hid there: environment
+# values, command lines, a ConfigMap's or Secret's data, the last applied manifest.
+_TEMPLATE_SECRET_FIELDS = frozenset(
+    ["env", "envfrom", "args", "command", "cmd", "entrypoint", "data", "stringdata"]
+    + ["binarydata", "annotations", "config", "containerconfig", "hostconfig", "labels"]
+    + ["auths", "auth", "token", "password", "secret", "secrets", "spec", "items", "metadata"]
+)
+_TEMPLATE_FIELD = re.compile(r"\.([A-Za-z_][\w-]*)((?:\[[^\]]*\])?)")
+_TEMPLATE_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{([^{}]*)\}")
+
+
+def harmless_template(template: str) -> bool:
+    """Whether a Go template or JSONPath prints only named leaf fields that hold no secret
+    (``{{.State.Status}}``, ``{.items[*].spec.containers[*].image}``): never a whole object
+    (``{{json .}}``, ``{.items}``) nor a field that holds values (env, args, data)."""
+    blocks = [a or b for a, b in _TEMPLATE_BLOCK.findall(template)]
+    if not blocks:
+        return False
+    for block in blocks:
+        body = block.strip().strip("-").strip()
+        if body in ("end", "else") or body[:1] in ('"', "'", "`"):
+            continue  # {{end}}, {"\n"}: no field
+        ranged = body.startswith("range ")
+        body = body.removeprefix("range ")
+        paths = re.findall(r"(?:^|[\s(|])((?:\.[\w\[\]*@?=' -]*)+)", body)
+        words = [w for w in re.findall(r"[A-Za-z_]+", body) if w not in ("json", "range")]
+        if not paths or re.search(r"(?:^|\s)\.(?:\s|$)", body) or "json" in words:
+            return False  # `{{.}}`, `{{json .State}}`: a whole object
+        last = [m[0] for m in _TEMPLATE_FIELD.findall(paths[-1])][-1:] or [""]
+        fields = {m[0].lower() for p in paths for m in _TEMPLATE_FIELD.findall(p)}
+        if fields & (_TEMPLATE_SECRET_FIELDS - {"spec", "items", "metadata"}):
+            return False
+        if not ranged and last[0].lower() in {"spec", "items", "metadata", "containers", ""}:
+            return False  # a path that stops at an object prints all of it (a range walks it)
+    return True
 
 
 def _kubectl_output(args: list[str]) -> str | None:
@@ -790,6 +963,10 @@ def validate_git(args: list[str], cwd: str | None) -> str | None:
             # Like `cd src && git log`: the same repository (a proposal cannot add a .git).
             index += 2
             continue
+        setting = args[index + 1] if arg == "-c" and index + 1 < len(args) else arg[2:]
+        if arg.startswith("-c") and _harmless_git_setting(setting):
+            index += 2 if arg == "-c" else 1  # git -c core.pager=cat, core.fsmonitor=false
+            continue
         # -c sets config, -C/--git-dir may point at a repository whose config runs programs.
         return f"git option {arg!r} can change what git runs"
     if index >= len(args):
@@ -799,6 +976,14 @@ def validate_git(args: list[str], cwd: str | None) -> str | None:
     if validator is None:
         return f"git {sub} is not a read-only subcommand"
     return _git_output_flags(rest) or validator(rest)
+
+
+def _harmless_git_setting(setting: str) -> bool:
+    """``core.pager=less -R``: a setting the tables list as harmless (a pager that only
+    prints, fsmonitor off); any other ``-c`` may make git run a program."""
+    key, equals, value = setting.partition("=")
+    allowed = tables().exec_option_programs.get(f"git -c {key.lower()}", frozenset())
+    return bool(equals) and " ".join(value.split()) in allowed
 
 
 def _git_output_flags(args: list[str]) -> str | None:
@@ -821,9 +1006,81 @@ def _git_any(args: list[str]) -> str | None:
 def _git_history_search(args: list[str]) -> str | None:
     """git log/show/whatchanged that search history's contents for a string (``-S AKIA``,
     ``-G password``) and print the patches that hold it: a hunt for secrets ever committed."""
-    searches = any(re.fullmatch(r"-[SG].*|--pickaxe-(?:all|regex)", a) for a in args)
+    terms = _pickaxe_terms(args)
     patches = any(a in tables().git_patch_options or a.startswith("-U") for a in args)
-    return "searches the history's patches for a string" if searches and patches else None
+    if not patches or not any(_SECRET_HUNT.search(term) for term in terms):
+        return None  # `git log -p -S 'curl -s' -- scripts/`: review, not a hunt
+    return "searches the history's patches for what looks like a secret"
+
+
+# What a hunt for committed secrets searches for: key and token prefixes, secret words.
+_SECRET_HUNT = re.compile(
+    r"(?i)secret|passw|passwd|token|api.?key|private|credential|auth|bearer|BEGIN|"
+    r"\b(?:AKIA|ASIA|ghp_|gho_|github_pat_|glpat-|xox[abprs]-|sk_live|sk-|AIza|SG\.)|"
+    r"^[A-Z0-9_]*(?:KEY|PASS|PWD)[A-Z0-9_]*=?$"
+)
+
+
+def _pickaxe_terms(args: list[str]) -> list[str]:
+    """The strings ``-S``/``-G`` search history for (``-S X``, ``-SX``, ``-G=X``)."""
+    terms: list[str] = []
+    for index, arg in enumerate(args):
+        if arg in ("-S", "-G") and index + 1 < len(args):
+            terms.append(args[index + 1])
+        elif re.fullmatch(r"-[SG].+", arg):
+            terms.append(arg[2:].removeprefix("="))
+    return terms
+
+
+def _git_apply(args: list[str]) -> str | None:
+    """git apply --check / --stat: tells whether and what a patch would change, changes
+    nothing (unless --apply is given too)."""
+    checks = {"--check", "--stat", "--numstat", "--summary"}
+    if not any(a in checks for a in args):
+        return "git apply without --check changes files"
+    if any(a == "--apply" or a.startswith("--build-fake-ancestor") for a in args):
+        return "git apply --apply changes files"
+    return None
+
+
+def _git_format_patch(args: list[str]) -> str | None:
+    """git format-patch --stdout prints the patches (like git show); without it, it writes
+    a file per commit."""
+    if "--stdout" not in args or any(a.startswith(("-o", "--output")) for a in args):
+        return "git format-patch writes patch files (only --stdout prints them)"
+    return None
+
+
+def _git_archive(args: list[str]) -> str | None:
+    """git archive TREE: the tracked files, as an archive on standard output."""
+    if any(a.startswith(("-o", "--output", "--remote", "--exec")) for a in args):
+        return "git archive --output/--remote writes a file or talks to another host"
+    return None
+
+
+def _git_bisect(args: list[str]) -> str | None:
+    return None if args in (["log"], ["visualize", "--oneline"]) else "git bisect moves HEAD"
+
+
+def _git_rerere(args: list[str]) -> str | None:
+    return None if args[:1] in (["status"], ["diff"], ["remaining"]) else "git rerere changes state"
+
+
+def _git_fsck(args: list[str]) -> str | None:
+    return "git fsck --lost-found writes files" if "--lost-found" in args else None
+
+
+def _git_hash_object(args: list[str]) -> str | None:
+    if "-w" in args or "--stdin-paths" in args:
+        return "git hash-object -w writes objects"
+    return None
+
+
+def _git_lfs(args: list[str]) -> str | None:
+    allowed = tables().subcommands.get("git-lfs", frozenset())
+    if args and subcommand_matches(allowed, args):
+        return None
+    return f"git lfs {args[0] if args else ''} is not a read-only use".rstrip()
 
 
 def _git_grep(args: list[str]) -> str | None:
@@ -965,6 +1222,14 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "var": _git_var,
     "clean": _git_clean,
     "submodule": _git_submodule,
+    "apply": _git_apply,
+    "format-patch": _git_format_patch,
+    "archive": _git_archive,
+    "bisect": _git_bisect,
+    "rerere": _git_rerere,
+    "fsck": _git_fsck,
+    "hash-object": _git_hash_object,
+    "lfs": _git_lfs,
 }
 
 
@@ -978,7 +1243,11 @@ def validate_subcommand_tool(name: str) -> Validator:
 
     def validate(args: list[str], cwd: str | None) -> str | None:
         if name.startswith("python") and args[:2] == ["-m", "pip"]:
-            return validate_subcommand_tool("pip")(args[2:], cwd)  # python3 -m pip list
+            pip = validator_for("pip")  # python3 -m pip list
+            return pip(args[2:], cwd) if pip is not None else "pip is not known"
+        program = python_program(args) if name.startswith("python") else None
+        if program is not None and python_reads(*program) is not None:
+            return None  # a read-only program; the files it opens are judged as reads
         if name == "go" and args[:1] == ["env"] and any(a in ("-w", "-u") for a in args):
             return "go env -w changes the Go environment"
         allowed = tables().subcommands.get(name, frozenset())
@@ -986,6 +1255,8 @@ def validate_subcommand_tool(name: str) -> Validator:
             if args[0].startswith("-") and len(args) > 1 and not _verbose_version(args):
                 return f"{name} {args[0]} followed by more arguments"
             return None
+        if args and len(args[0]) > 1 and subcommand_matches(allowed, args):
+            return None  # `dvc metrics show`, `php -l FILE`, `npm run` (alone)
         return f"{name} {args[0] if args else ''} is not a read-only use".replace("  ", " ")
 
     return validate
@@ -1020,7 +1291,35 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "7z": validate_7z,
     "ssh-keygen": validate_ssh_keygen,
     "jar": validate_jar,
+    "tee": validate_tee,
+    "patch": validate_patch,
+    "sqlite3": validate_sqlite3,
 }
+
+
+@cache
+def _sub_specs(name: str) -> list[tuple[list[str], AllowSpec]]:
+    """``[allow."ruff check"]``, ``[allow."dvc metrics show"]``: the specs of ``name``'s
+    subcommands that have their own options, longest first."""
+    prefix = name + " "
+    found = [(k.split()[1:], spec) for k, spec in tables().allow.items() if k.startswith(prefix)]
+    return sorted(found, key=lambda item: -len(item[0]))
+
+
+def _validate_by_subcommand(name: str, subs: list[tuple[list[str], AllowSpec]]) -> Validator:
+    """Judge ``name SUB ...`` by SUB's own spec; a subcommand without one falls back to the
+    tool's ``[subcommands]`` list (or is not read-only)."""
+
+    def validate(args: list[str], cwd: str | None) -> str | None:
+        for words, spec in subs:
+            if args[: len(words)] == words:
+                problem = validate_spec(spec, args[len(words) :])
+                return None if problem is None else f"{name} {' '.join(words)}: {problem}"
+        if name in tables().subcommands:
+            return validate_subcommand_tool(name)(args, cwd)
+        return f"{name} {args[0] if args else ''} is not a read-only use".replace("  ", " ")
+
+    return validate
 
 
 def validator_for(name: str) -> Validator | None:
@@ -1028,6 +1327,9 @@ def validator_for(name: str) -> Validator | None:
     found = CODE_VALIDATORS.get(name)
     if found is not None:
         return found
+    subs = _sub_specs(name)
+    if subs:
+        return _validate_by_subcommand(name, subs)
     spec = tables().allow.get(name)
     if spec is not None:
         return lambda args, _cwd: validate_spec(spec, args)

@@ -10,6 +10,7 @@ from gitgate.safety.classify.model import (
     Ctx,
     Finding,
     Word,
+    approve,
     deny,
 )
 from gitgate.safety.classify.paths import holds_secrets, join_cwd, judge_path, secret_reason
@@ -56,6 +57,10 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
             holds = holds_secrets(place) if place is not None else None
             if holds is not None:
                 found = deny(f"{name} {shown!r} reads every file under it: {holds}")
+        if found is None and certificates:
+            key = secret_reason(path, ctx.rules.sensitive)
+            if key is not None:  # not printed, but not for the gate to read either
+                found = approve(f"{name} {shown!r} is given {key}")
         if found is not None:
             findings.append(found)
     if name == "tee":
@@ -324,6 +329,16 @@ def _file_url_paths(value: str) -> list[str]:
 
 def _pattern_positions(name: str, args: list[str]) -> tuple[int | None, set[int]]:
     """For pattern-first commands: the pattern's index and the indexes of file values."""
+    if name == "git":
+        sub, at = git_subcommand(args)
+        if sub != "grep":
+            return None, set()
+        # git grep PATTERN: the pattern is text (`git grep -n 'BEGIN RSA PRIVATE KEY'`).
+        pattern, found = _pattern_positions("grep", args[at + 1 :])
+        shift = at + 1
+        if pattern is not None and re.fullmatch(r"[\w./~^@{}-]+:\S+", args[pattern + shift]):
+            pattern = None  # `HEAD:.env` reads like a revision's file: judged as one
+        return (None if pattern is None else pattern + shift), {i + shift for i in found}
     grammar = tables().pattern_grammar.get(name)
     if grammar is None:
         return None, set()

@@ -42,6 +42,7 @@ from gitgate.safety.classify.model import (
     split_words,
 )
 from gitgate.safety.classify.paths import judge_path, locate
+from gitgate.safety.classify.producers import unlisted_files_harmless
 from gitgate.safety.classify.tables import tables
 
 
@@ -407,6 +408,8 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     if any(texts[: len(bulk)] == list(bulk) for bulk in _BULK_DELETERS):
         # `kubectl get pods -o name | xargs kubectl delete`: deletes whatever the list holds.
         return [], [deny(f"xargs runs {argv_text(rest)!r} on every name it reads: a bulk delete")]
+    if unlisted_files_harmless(ctx.input_names, [w.text for w in rest], ctx.cwd[0]):
+        return rest, []  # `git ls-files '*.py' | xargs wc -l`: the repository's own files
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]
 
@@ -491,7 +494,8 @@ def _all_command_names() -> tuple[str, ...]:
     """Every command name the tables know: what a globbed command name could match."""
     data = tables()
     names = set(data.always_deny) | data.shells | data.readers | data.downloaders
-    names |= data.system_packages | data.interactive | set(data.allow) | set(data.subcommands)
+    names |= data.system_packages | data.interactive | set(data.subcommands)
+    names |= {name for name in data.allow if " " not in name}  # not `ruff check`
     names |= set(data.interpreters) | set(data.decoders) | set(_WRAPPERS)
     names |= {"dd", "kill", "chmod", "pkill", "killall", "curl", "wget"}  # judged by code
     names |= {rule.words[0] for rule in data.deny_rules} | {"python", "python3", "mkfs"}
@@ -515,6 +519,10 @@ def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     return findings
 
 
+_SPELLED_NAME = re.compile(r"\$'|\\|['\"]")
+_QUOTED_WHOLE = re.compile(r"'[\w.+-]+'|\"[\w.+-]+\"")  # 'git' status: plain quoting
+
+
 def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
     """Deny rules, then allow rules, for one unwrapped simple command."""
     head = words[0]
@@ -534,6 +542,9 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
         return findings
     if not trusted:
         return findings + [approve(f"runs a program by path: {text!r}")]
+    if _SPELLED_NAME.search(head.raw) and not _QUOTED_WHOLE.fullmatch(head.raw):
+        # $'\x6c\x73', 'l's, \ls: a name spelt so a reader does not see it is obfuscation.
+        return findings + [approve(f"command name spelt with quotes or escapes: {head.raw!r}")]
     computed = next((w for w in words[1:] if w.dynamic and not w.soft), None)
     if computed is None and lowered not in tables().string_only:
         computed = next((w for w in words[1:] if w.dynamic), None)

@@ -63,6 +63,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_container_environment,
         _deny_outbound_copy,
         _deny_kubectl_secret_values,
+        _deny_key_body_search,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -236,6 +237,28 @@ def _deny_kubectl_secret_values(name: str, args: list[str]) -> str | None:
             value = arg[2:]
         if value.lower().startswith(_VALUE_FORMATS):
             return "prints Kubernetes secrets' values"
+    return None
+
+
+_SEARCHERS = frozenset(["grep", "egrep", "fgrep", "rg", "ag", "ack", "git"])
+# A PEM or PGP header ("PRIVATE KEY", "BEGIN OPENSSH … KEY"), not a `private_key` variable.
+_KEY_HEADER = re.compile(
+    r"(?i)private(?:[\s.*+?]|\\s)+key|begin(?:[\s.*+?]|\\s)+(?:\w+(?:[\s.*+?]|\\s)+){0,3}key"
+)
+_AFTER_CONTEXT = re.compile(r"-[A-Za-z]*[AC]\d*|--(?:after-)?context(?:=\d+)?|-\d+")
+
+
+def _deny_key_body_search(name: str, args: list[str]) -> str | None:
+    """``grep -A 30 'BEGIN RSA PRIVATE KEY'``: the lines after a key's header are the key.
+    The header alone (which files hold one) is a fair question; its context is not."""
+    if name not in _SEARCHERS or (name == "git" and "grep" not in args):
+        return None
+    if not any(_KEY_HEADER.search(arg) for arg in args if not arg.startswith("-")):
+        return None
+    if any(_AFTER_CONTEXT.fullmatch(arg) and not re.fullmatch(r"-\d+", arg) for arg in args):
+        return "prints the lines after a private key's header: the key itself"
+    if any(re.fullmatch(r"-\d+", arg) for arg in args):
+        return "prints the lines around a private key's header: the key itself"
     return None
 
 

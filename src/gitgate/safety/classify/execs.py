@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 from gitgate.safety.classify import commands, walker  # noqa: E402
 from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
 from gitgate.safety.classify.denies import judge_write_target
+from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.model import (
     PYTHON_NAME,
     Ctx,
@@ -19,6 +20,7 @@ from gitgate.safety.classify.model import (
     approve,
     command_name,
     deny,
+    has_deny,
     short,
     split_words,
 )
@@ -29,6 +31,7 @@ from gitgate.safety.classify.paths import (
     judge_path,
     secret_reason,
 )
+from gitgate.safety.classify.producers import find_names, unlisted_files_harmless
 from gitgate.safety.classify.tables import tables
 
 # Code in `python -c` & co. that obviously deletes files or opens a reverse shell.
@@ -140,7 +143,26 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         code = inline_code(name, words)
         if code is not None:
             findings.extend(code_findings(code, ctx))
+            findings = _read_only_python(name, words, findings, ctx)
     return findings
+
+
+def _read_only_python(
+    name: str, words: list[Word], findings: list[Finding], ctx: Ctx
+) -> list[Finding]:
+    """``python3 -c 'import sys; print(sys.version)'``: a program the tables show to be
+    read-only is judged by the files it opens, not held as code (inline_python.py)."""
+    if not PYTHON_NAME.fullmatch(name) or has_deny(findings):
+        return findings
+    program = python_program([word.text for word in words[1:]])
+    reads = python_reads(*program) if program is not None else None
+    if reads is None:
+        return findings
+    kept = [f for f in findings if not f.reason.startswith("runs inline code")]
+    for path in reads:
+        found = judge_path(f"{name} open({path!r})", path, ctx.cwd[0], contents=True)
+        kept.extend([found] if found is not None else [])
+    return kept
 
 
 def _split_rebase_exec(args: list[str]) -> tuple[list[str], list[str]]:
@@ -187,22 +209,42 @@ def _exec_option(name: str, args: list[str]) -> str | None:
     options = tables().exec_options.get(name, ())
     if name == "git" and "grep" in args:
         options = (*options, "-O", "--open-files-in-pager")
-    for arg in args:
+    for index, arg in enumerate(args):
         if arg == "--" and name != "find":
             return None
         for option in options:
-            if arg == option or (option.endswith("=") and arg.startswith(option)):
-                return arg
-            if option.startswith("--") and arg.startswith(option + "="):
-                return arg
-            if len(option) == 2 and option.startswith("-") and arg.startswith(option):
-                if not arg.startswith("--") and name not in ("find",):
-                    return arg
-            if option.startswith("+") and arg.startswith(option):
-                return arg
-            if _abbreviates(arg, option):
+            value = _exec_option_value(arg, option, name)
+            if value is None:
+                continue
+            if value == "" and index + 1 < len(args):
+                value = args[index + 1]  # the program in the next word: man -P cat
+            if not _harmless_program(name, option, value):
                 return arg
     return None
+
+
+def _exec_option_value(arg: str, option: str, name: str) -> str | None:
+    """The value ``arg`` gives program option ``option`` ("" when it is in the next word),
+    or None when ``arg`` is not that option."""
+    if arg == option or _abbreviates(arg, option):
+        return "" if "=" not in arg else arg.partition("=")[2]
+    if option.endswith("=") and arg.startswith(option):
+        return arg[len(option) :]
+    if option.startswith("--") and arg.startswith(option + "="):
+        return arg.partition("=")[2]
+    if len(option) == 2 and option.startswith("-") and arg.startswith(option):
+        if not arg.startswith("--") and name not in ("find",):
+            return arg[2:]
+    if option.startswith("+") and arg.startswith(option):
+        return arg
+    return None
+
+
+def _harmless_program(name: str, option: str, value: str) -> bool:
+    """``man -P cat``, ``tar -I zstd``: a program option naming a program that only prints
+    or (de)compresses what it is given (``[exec_option_programs]``)."""
+    allowed = tables().exec_option_programs.get(f"{name} {option}", frozenset())
+    return " ".join(value.split()) in allowed
 
 
 def _abbreviates(arg: str, option: str) -> bool:
@@ -260,6 +302,9 @@ def _git_config_setting(args: list[str]) -> tuple[str, str] | None:
 
 def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
     lowered = key.lower()
+    harmless = tables().exec_option_programs.get(f"git -c {lowered}", frozenset())
+    if " ".join(setting.split()) in harmless:
+        return []  # git -c core.pager=cat, core.fsmonitor=false
     for pattern in tables().git_exec_config:
         if fnmatchcase(lowered, pattern):
             if pattern == "alias.*" and not setting.startswith("!"):
@@ -313,8 +358,8 @@ def _find_exec_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
 def _find_exec_action(words: list[Word], action: str, inner: list[Word], ctx: Ctx) -> list[Finding]:
     """What running ``inner`` on every file the find selects adds to its own verdict."""
     shown = short(" ".join(w.text for w in inner), 40)
-    findings = [approve(f"find {action} runs {shown!r} on every file it finds")]
     program = command_name(inner[0].text)[0].lower()
+    findings = [approve(f"find {action} runs {shown!r} on every file it finds")]
     data = tables()
     if program in data.shells:
         if all(w.text in ("-i", "-l", "-p") for w in inner[1:]):
@@ -327,6 +372,11 @@ def _find_exec_action(words: list[Word], action: str, inner: list[Word], ctx: Ct
         return findings
     if program in data.name_only:
         return findings  # -exec ls -la {}: names only
+    consumer = [program, *(w.text for w in inner[1:] if w.text != "{}")]
+    names = find_names([w.text for w in words[1:]], ctx.cwd[0])
+    plain = program not in data.interpreters and not PYTHON_NAME.fullmatch(program)
+    if plain and action in ("-exec", "-execdir") and unlisted_files_harmless(names, consumer, ""):
+        return []  # find . -name '*.go' -exec grep -l TODO {} +: the repository's own files
     aimed = _find_aims_at_secret(words)
     if aimed is not None:
         findings.append(deny(f"find {action} {shown!r} acts on {aimed}"))

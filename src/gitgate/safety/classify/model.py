@@ -7,7 +7,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from gitgate.safety.classify.parser import ParseBudget
 
@@ -122,6 +122,9 @@ class Ctx:
     # Files this command line fills with downloaded or decoded bytes (`curl -o x.sh URL`,
     # `base64 -d > x.sh`): running one later in the line is download-and-execute.
     staged: set[str] = field(default_factory=set)
+    # What the pipe feeds the command being judged, when it is a known list of file names
+    # (`git ls-files '*.py' | xargs wc -l`): a producers.Names, or None. Not shared.
+    input_names: Any = None
 
     def deeper(self) -> Ctx:
         """The context for a nested text (``sh -c``); it shares budget, names and cwd."""

@@ -35,6 +35,21 @@ class AllowSpec:
     subcommands: frozenset[str] = frozenset()
     read_verbs: frozenset[str] = frozenset()
     numeric_operands: bool = False
+    requires: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePython:
+    """What a read-only ``python -c`` program may use (``[inline_python]``)."""
+
+    modules: frozenset[str]  # importable with -I/-P (the repository off the import path)
+    preloaded: frozenset[str]  # importable without: built in or loaded at start-up
+    builtins: frozenset[str]
+    calls: frozenset[str]  # dotted functions ("json.load", "math.*")
+    file_readers: frozenset[str]  # functions whose first argument is a file read
+    env_getters: frozenset[str]  # functions whose first argument names a variable read
+    methods: frozenset[str]  # methods of values (str, dict, DataFrame...) that only read
+    blocked: frozenset[str]  # module attributes that print secrets (os.environ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +126,7 @@ class Tables:
     deny_rules: tuple[DenyRule, ...]
     git_exec_config: tuple[str, ...]
     exec_options: dict[str, tuple[str, ...]]
+    exec_option_programs: dict[str, frozenset[str]]
     env_exec: frozenset[str]
     env_history: frozenset[str]
     env_exec_prefixes: tuple[str, ...]
@@ -138,6 +154,7 @@ class Tables:
     secret_name_res: tuple[re.Pattern[str] | None, ...]  # by component count - 1
     rules_by_name: dict[str, tuple[DenyRule, ...]]
     pattern_grammar: dict[str, PatternGrammar]
+    inline_python: InlinePython
 
 
 def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -176,6 +193,38 @@ def _allow_spec(name: str, data: dict[str, Any]) -> AllowSpec:
         subcommands=frozenset(_strings(data, "subcommands")),
         read_verbs=frozenset(_strings(data, "read_verbs")),
         numeric_operands=bool(data.get("numeric_operands", False)),
+        requires=frozenset(_strings(data, "requires")),
+    )
+
+
+def _option_programs(data: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """``[exec_option_programs]``: per "command option", the harmless values; a value
+    naming a group (``@pagers``) stands for that group's list."""
+    groups = {k: v for k, v in data.items() if k.startswith("@")}
+    table: dict[str, frozenset[str]] = {}
+    for key in data:
+        if key.startswith("@"):
+            continue
+        expanded: list[str] = []
+        for value in _strings(data, key):
+            expanded.extend(groups.get(value, [value]))
+        table[key.lower() if key.startswith("git -c") else key] = frozenset(expanded)
+    return table
+
+
+def _inline_python(data: dict[str, Any]) -> InlinePython:
+    preloaded = frozenset(_strings(data, "preloaded"))
+    readers = frozenset(_strings(data, "file_readers"))
+    getters = frozenset(_strings(data, "env_getters"))
+    return InlinePython(
+        modules=frozenset(_strings(data, "modules")) | preloaded,
+        preloaded=preloaded,
+        builtins=frozenset(_strings(data, "builtins")),
+        calls=frozenset(_strings(data, "calls")) | readers | getters,
+        file_readers=readers,
+        env_getters=getters,
+        methods=frozenset(_strings(data, "methods")),
+        blocked=frozenset(_strings(data, "blocked")),
     )
 
 
@@ -300,6 +349,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         deny_rules=rules,
         git_exec_config=_strings(data["git"], "exec_config"),
         exec_options={k: tuple(v) for k, v in data["exec_options"].items()},
+        exec_option_programs=_option_programs(data.get("exec_option_programs", {})),
         env_exec=frozenset(_strings(env, "exec")),
         env_history=frozenset(_strings(env, "history")),
         env_exec_prefixes=_strings(env, "exec_prefixes"),
@@ -335,6 +385,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         secret_name_res=_glob_res(name.lower() for name in _strings(secrets, "names")),
         rules_by_name=_by_name(rules),
         pattern_grammar=_pattern_grammars(data["pattern_commands"]),
+        inline_python=_inline_python(data["inline_python"]),
     )
 
 

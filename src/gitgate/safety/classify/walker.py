@@ -53,6 +53,7 @@ from gitgate.safety.classify.model import (
 )
 from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
 from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason
+from gitgate.safety.classify.producers import pipeline_names
 from gitgate.safety.classify.tables import tables
 
 _SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan looks at
@@ -418,7 +419,11 @@ class Walker:
                 )
             # From a downloader or decoder on, what the pipeline writes to a file is a payload.
             self.payload = self.payload or produces_payload(argv)
+            if index > 0:  # what an `xargs` here would hand on (argv is unwrapped)
+                plain = [[w.text for w in stage] for stage in stages]
+                self.ctx.input_names = pipeline_names(plain, self.ctx.cwd[0])
             findings.extend(self.node(part, depth))
+            self.ctx.input_names = None
             stages.append(argv)
         self.payload = outer
         return findings
