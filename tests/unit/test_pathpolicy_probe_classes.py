@@ -1,4 +1,4 @@
-"""Classes of credential stores an independent probe found accepted (round 11).
+"""Classes of credential stores independent probes found accepted (rounds 11, 13 and 14).
 
 Web-application configurations and their backup or editor copies, server password
 databases, copies of Windows hives, developer-tool stores, password lists, secret-named
@@ -13,6 +13,7 @@ import pytest
 
 from gitgate import check_path, is_exportable
 from gitgate.safety.classify import classify_command
+from gitgate.safety.pathpolicy import is_sensitive_name
 
 REFUSED = [
     "app/etc/local.xml",
@@ -223,3 +224,152 @@ def test_a_path_spelt_with_look_alike_letters_is_judged_as_it_reads(path: str, s
 def test_thirteenth_round_stores_templates_and_code(path: str, safe: bool) -> None:
     assert check_path(path).safe is safe, check_path(path).reason
     assert is_exportable(path) is safe
+
+
+# Round 14: the classes a sixth probe showed, each both ways. Stores it found accepted
+# (Concourse, Vault's init output, Signal, key files without an extension, OpenVPN's
+# auth-user-pass, getmail) and their cousins are refused; public certificates spelt .pem,
+# what a wireguard/ or secrets/ directory shares, Kubernetes' public PKI, External Secrets
+# manifests and translation files named for a credential store are ordinary files.
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [
+        # CI command-line tokens: Concourse's fly and its cousins
+        ("home/ci/.flyrc", False),
+        (".sem.yaml", False),
+        (".cfconfig", False),
+        (".spin/config", False),
+        ("ci/fly/pipeline.yml", True),
+        ("docs/flyrc.md", True),
+        # key material named so, without an extension: Concourse's keys and their cousins
+        ("deploy/concourse/web/session_signing_key", False),
+        ("keys/web/tsa_host_key", False),
+        ("ops/worker-key", False),
+        ("infra/rails/master_key", False),
+        ("deploy/concourse/web/session_signing_key.pub", True),
+        ("keys/jwt_public_key", True),
+        ("src/crypto/host_key.rs", True),
+        ("cmd/genkey/main.go", True),
+        # keyfiles: MongoDB's replica-set key, MySQL's keyring, Redis ACLs
+        ("docker/mongo/replica.keyfile", False),
+        ("ops/mongo-keyfile", False),
+        ("keyfile", False),
+        ("data/mysql-keyring/keyring", False),
+        ("conf/redis/users.acl", False),
+        ("src/keyfile.py", True),
+        ("docs/mongodb-keyfile-auth.md", True),
+        ("docker/mongo/mongod.conf", True),
+        # WireGuard's keys outside a wireguard/ directory
+        ("vpn/peer2/privatekey", False),
+        ("vpn/peer2/presharedkey", False),
+        ("vpn/peer2/publickey", True),
+        ("internal/wgkeys/privatekey_test.go", True),
+        # Vault's `operator init` output and downloaded recovery codes
+        ("ops/vault/cluster-keys.json", False),
+        ("bootstrap/vault_init.txt", False),
+        ("vault-unseal-key-3", False),
+        ("secrets-backup/vault-root-token", False),
+        ("Downloads/gitlab-recovery-codes.txt", False),
+        ("internal/vault/unseal.go", True),
+        ("docs/runbooks/vault-unseal.md", True),
+        ("charts/vault/templates/unseal-job.yaml", True),
+        ("src/auth/RecoveryCodes.vue", True),
+        # messengers' data directories: Signal (all of it), Element, Slack
+        ("home/me/.config/Signal/sql/db.sqlite", False),
+        ("Users/me/Library/Application Support/Signal/IndexedDB/x.leveldb/000005.ldb", False),
+        ("AppData/Roaming/Signal/config.json", False),
+        (".config/Element/Local Storage/leveldb/CURRENT", False),
+        ("Library/Application Support/Slack/Cookies", False),
+        ("src/signal/config.json", True),
+        ("packages/slack/src/client.ts", True),
+        # OpenVPN credentials and configurations, other VPN secrets
+        ("vpn/auth-user-pass.txt", False),
+        ("etc/openvpn/client/office.conf", False),
+        ("etc/openvpn/server/key.pass", False),
+        ("etc/vpnc/office.conf", False),
+        ("etc/swanctl/private/gateway.pem", False),
+        ("docs/vpn/auth-user-pass.md", True),
+        ("roles/openvpn/templates/auth-user-pass.j2", True),
+        ("etc/openvpn/README.md", True),
+        # mail fetchers and senders with passwords
+        (".getmail/getmailrc-personal", False),
+        (".config/getmail/getmailrc", False),
+        ("dotfiles/.mpoprc", False),
+        (".imapfilter/config.lua", False),
+        ("getmailrc.example", True),
+        ("src/mail/getmail.py", True),
+        # public certificates spelt .pem; a key under a certificate's name stays refused
+        ("deploy/tls/fullchain.pem", True),
+        ("deploy/tls/cert.pem", True),
+        ("nginx/ssl/chain.pem", True),
+        ("tests/data/ca.pem", True),
+        ("pki/root/certs/root.cert.pem", True),
+        ("pki/intermediate/certs/ca-chain-bundle.pem", True),
+        ("vendor/certifi/cacert.pem", True),
+        ("etc/letsencrypt/live/api.example.org/fullchain.pem", True),
+        ("etc/letsencrypt/archive/api.example.org/chain2.pem", True),
+        ("deploy/tls/privkey.pem", False),
+        ("deploy/tls/key.pem", False),
+        ("etc/letsencrypt/live/api.example.org/privkey.pem", False),
+        ("etc/letsencrypt/archive/api.example.org/privkey2.pem", False),
+        ("pki/root/private/root.key.pem", False),
+        ("certs/server.key.cert.pem", False),
+        ("certs/ca-chain-privkey.pem", False),
+        ("mitmproxy/mitmproxy-ca.pem", False),
+        ("db/mysql/server-cert.pem", False),
+        # cloudflared's cert.pem holds its key and token, in each place cloudflared reads
+        ("etc/cloudflared/cert.pem", False),
+        ("home/u/.cloudflare-warp/cert.pem", False),
+        # the public halves inside a sensitive directory
+        (".oci/sessions/DEFAULT/oci_api_key_public.pem", True),
+        (".oci/sessions/DEFAULT/oci_api_key.pem", False),
+        ("etc/kubernetes/pki/front-proxy-ca.crt", True),
+        ("etc/kubernetes/pki/etcd/peer.crt", True),
+        ("etc/kubernetes/pki/sa.key", False),
+        ("etc/kubernetes/pki/etcd/peer.key", False),
+        ("etc/kubernetes/pki/apiserver-kubelet-client.crt/apiserver.key", False),
+        # a wireguard/ directory shares its docs, code and public keys, nothing else
+        ("deploy/wireguard/README.md", True),
+        ("deploy/wireguard/render_peers.go", True),
+        ("deploy/wireguard/peers/laptop.pub", True),
+        ("deploy/wireguard/server/publickey", True),
+        ("deploy/wireguard/wg-easy/wg0.json", False),
+        ("deploy/wireguard/peer1/peer1.png", False),
+        ("deploy/wireguard/server/privatekey", False),
+        ("deploy/wireguard/keys.txt", False),
+        # a Terraform module named secrets is code; data in a secrets/ directory is not
+        ("infra/modules/secrets/variables.tf", True),
+        ("infra/modules/secrets/.terraform.lock.hcl", True),
+        ("web/src/features/secrets/SecretForm.jsx", True),
+        ("infra/modules/secrets/prod.tfvars", False),
+        ("infra/secrets/github-app.json", False),
+        ("infra/secrets/values.yaml", False),
+        ("infra/secrets/backend.hcl", False),
+        ("infra/secrets/.env.production", False),
+        # External Secrets manifests hold references; a Secret manifest holds values
+        ("deploy/k8s/db-externalsecret.yaml", True),
+        ("deploy/k8s/api-external-secrets.yml", True),
+        ("deploy/k8s/db-secret.yaml", False),
+        ("deploy/k8s/external-secret-key.json", False),
+        # translation files named for a credential store are texts
+        ("apps/web/public/locales/pt-BR/auth.json", True),
+        ("src/i18n/ja/credentials.json", True),
+        ("resources/lang/de/passwords.json", True),
+        ("packages/app/locales/en/auth.json", True),
+        ("auth.json", False),
+        ("home/u/.config/containers/auth.json", False),
+        ("src/auth.json", False),
+        ("config/credentials.json", False),
+        # a sample of a history, written as one, is a test's input
+        ("tests/fixtures/sample_fish_history.txt", True),
+        ("spec/data/example-bash_history.txt", True),
+        ("logs/prod_history.txt", False),
+        # an exception of the plugin cache does not reach Terraform's credential file
+        (".terraform.d/plugin-cache/credentials.tfrc.json", False),
+        (".terraform.d/plugin-cache/registry.terraform.io/hashicorp/aws/5.0.0/x", True),
+    ],
+)
+def test_fourteenth_round_stores_and_shared_files(path: str, safe: bool) -> None:
+    assert check_path(path).safe is safe, check_path(path).reason
+    assert is_exportable(path) is safe
+    assert (is_sensitive_name(path) is None) is safe
