@@ -276,8 +276,8 @@ APPROVE = [
     "echo hi > README.md",
     "$CMD x",
     "${CMD} x",
-    "$(echo rm) x",
-    "`echo rm` x",
+    "$(echo $CMD) x",  # prints a name nobody can read on the line
+    "`cat name.txt` x",
     "echo $(whoami)",
     "ls | sh",
     "cat script | bash",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -982,8 +983,12 @@ def _harmless_git_setting(setting: str) -> bool:
     """``core.pager=less -R``: a setting the tables list as harmless (a pager that only
     prints, fsmonitor off); any other ``-c`` may make git run a program."""
     key, equals, value = setting.partition("=")
-    allowed = tables().exec_option_programs.get(f"git -c {key.lower()}", frozenset())
-    return bool(equals) and " ".join(value.split()) in allowed
+    lowered = key.lower()
+    data = tables()
+    if any(fnmatchcase(lowered, pattern) for pattern in data.git_exec_config):
+        allowed = data.exec_option_programs.get(f"git -c {lowered}", frozenset())
+        return bool(equals) and " ".join(value.split()) in allowed
+    return bool(equals) and any(fnmatchcase(lowered, p) for p in data.git_harmless_config)
 
 
 def _git_output_flags(args: list[str]) -> str | None:

@@ -135,10 +135,38 @@ _VARIABLE_REF = re.compile(
 )
 
 
+_PRINTED_NAME = re.compile(
+    r"(?:\$\(|`)\s*(?:echo|printf|which|command\s+-v|type\s+-p)\s+(?:'|\\\")?"
+    r"(?:([\w./+-]+)|([\w./+-]+))(?:'|\\\")?\s*(?:\)|`)"
+)
+
+
+def _with_known_variables(raw: str, ctx: Ctx) -> str | None:
+    """``"$x$y -rf ~"`` with every variable replaced by the value the walk saw assigned,
+    quotes dropped; None when one is unknown or a substitution is left."""
+    text = raw.replace('"', "")
+    if "`" in text or "$(" in text:
+        return None
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        found = ctx.variables.get(match.group(1) or match.group(3))
+        missing = missing or found is None
+        return found or ""
+
+    replaced = _VARIABLE_REF.sub(value, text)
+    return None if missing or "$" in replaced else replaced
+
+
 def resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
     """``$X``, ``$a$b``, ``rm${IFS}-rf${IFS}/``: the words the shell runs, when every
     variable in the command word holds a value the walk saw assigned (IFS: a space)."""
     raw = head.raw.replace('"', "")
+    printed = _PRINTED_NAME.fullmatch(raw)
+    if printed is not None:
+        # `$(echo cat) FILE`, "$(which bash)" -c …: a substitution that only prints a name.
+        return plain_words([printed.group(1) or printed.group(2)])
     if "`" in raw or "$(" in raw or "'" in raw:
         return None
     unknown = False
@@ -343,6 +371,23 @@ def _unwrap_timeout(words: list[Word], ctx: Ctx) -> _Unwrapped:
     return rest[1:], []  # the first operand is the duration
 
 
+def _unwrap_flock(words: list[Word], ctx: Ctx) -> _Unwrapped:
+    """``flock [options] FILE COMMAND…`` / ``flock FILE -c 'COMMAND'``: COMMAND runs with
+    the lock held, and is judged as itself (the lock file is created if missing)."""
+    rest = _skip_options(
+        words[1:],
+        ("-w", "--timeout", "-E", "--conflict-exit-code"),
+        ("-s", "--shared", "-x", "-e", "--exclusive", "-n", "--nb", "--nonblock", "-o")
+        + ("--close", "-u", "--unlock", "-F", "--no-fork", "--verbose"),
+    )
+    if rest is None or len(rest) < 2:
+        return [], [approve(f"flock: {argv_text(words)!r}")]
+    note = approve(f"flock takes a lock on {rest[0].text!r} and runs a command")
+    if rest[1].text in ("-c", "--command") and len(rest) > 2:
+        return [], [walker.classify_text(rest[2].text, ctx.deeper()), note]
+    return rest[1:], [note]
+
+
 def _unwrap_time(words: list[Word], ctx: Ctx) -> _Unwrapped:
     args = words[1:]
     if any(w.text in ("-o", "--output") or w.text.startswith("--output=") for w in args[:4]):
@@ -449,7 +494,13 @@ def _unwrap_watch(words: list[Word], ctx: Ctx) -> _Unwrapped:
 def _unwrap_eval(words: list[Word], ctx: Ctx) -> _Unwrapped:
     text = " ".join(word.text for word in words[1:])
     if any(word.dynamic for word in words[1:]):
-        return [], [approve(f"eval of computed text: {argv_text(words)!r}")]
+        held = approve(f"eval of computed text: {argv_text(words)!r}")
+        known = _with_known_variables(" ".join(w.raw for w in words[1:]), ctx)
+        if known is None:
+            return [], [held]
+        # x=r; y=m; eval "$x$y -rf ~": the text as the walk saw its variables assigned
+        inner = walker.classify_text(known, ctx.deeper())
+        return [], [held, *([inner] if inner.decision == "deny" else [])]
     inner = walker.classify_text(text, ctx.deeper())
     return [], [inner, approve(f"eval runs {short(text)!r} as shell code")]
 
@@ -477,6 +528,7 @@ _WRAPPERS: dict[str, Callable[[list[Word], Ctx], _Unwrapped]] = {
     "ionice": _unwrap_simple(("-c", "--class", "-n", "--classdata"), ("-t", "--ignore")),
     "stdbuf": _unwrap_simple(("-i", "-o", "-e", "--input", "--output", "--error")),
     "timeout": _unwrap_timeout,
+    "flock": _unwrap_flock,
     "time": _unwrap_time,
     "exec": _unwrap_exec,
     "xargs": _unwrap_xargs,
@@ -614,6 +666,18 @@ def _policy_allow(words: list[Word], rules: CommandRules) -> bool:
 # -- read-only commands ----------------------------------------------------------------------
 
 
+_SHORT_VERSION = frozenset(["ssh", "socat", "curl", "tmux", "scp", "sftp"])
+
+
+def _version_query(name: str, args: list[str]) -> bool:
+    """``vim --version``, ``ssh -V``: a system tool (an editor, pager, downloader, launcher)
+    asked only for its version reads no file and runs nothing."""
+    data = tables()
+    if name not in data.interactive | data.downloaders | data.launchers | data.shells:
+        return False
+    return args == ["--version"] or (args == ["-V"] and name in _SHORT_VERSION)
+
+
 def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) -> list[Finding]:
     """Allow read-only diagnostics; everything else needs a human."""
     data = tables()
@@ -622,6 +686,9 @@ def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) 
     lowered = name.lower()
     if code:
         return code
+    if _version_query(lowered, args):
+        ctx.allowed.append(f"{name} {args[0]}")
+        return [allow("prints its version")]  # vim --version, ssh -V: nothing else runs
     if lowered in data.interactive:
         return [approve(f"{text!r}: interactive program, it would hang")]
     if lowered in data.unbounded:

@@ -64,6 +64,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_outbound_copy,
         _deny_kubectl_secret_values,
         _deny_key_body_search,
+        _deny_staging_secret,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -259,6 +260,20 @@ def _deny_key_body_search(name: str, args: list[str]) -> str | None:
         return "prints the lines after a private key's header: the key itself"
     if any(re.fullmatch(r"-\d+", arg) for arg in args):
         return "prints the lines around a private key's header: the key itself"
+    return None
+
+
+def _deny_staging_secret(name: str, args: list[str]) -> str | None:
+    """``git add -f .env``: a credential store staged for a commit is on its way to every
+    clone (a gitignored one forced in on purpose)."""
+    if name != "git" or "add" not in args:
+        return None
+    after = args[args.index("add") + 1 :]
+    for arg in after:
+        if not arg.startswith("-"):
+            secret = secret_reason(arg.removeprefix("./"))
+            if secret is not None:
+                return f"stages {arg!r} for a commit: {secret}"
     return None
 
 

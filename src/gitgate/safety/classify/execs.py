@@ -52,7 +52,7 @@ _CODE_REVERSE_SHELL = re.compile(
     re.DOTALL,
 )
 _CODE_SHELL_STRING = re.compile(
-    r"(?:system|popen|exec|execSync|spawnSync|call|run|check_output|check_call|Popen)"
+    r"(?:system|popen|exec|execSync|spawnSync|call|run|check_output|check_call|Popen|execute)"
     r"\s*\(\s*(?:r|f|b)?(['\"])(.*?)\1",
     re.DOTALL,
 )

@@ -125,6 +125,7 @@ class Tables:
     system_packages_harmless: frozenset[str]
     deny_rules: tuple[DenyRule, ...]
     git_exec_config: tuple[str, ...]
+    git_harmless_config: tuple[str, ...]
     exec_options: dict[str, tuple[str, ...]]
     exec_option_programs: dict[str, frozenset[str]]
     env_exec: frozenset[str]
@@ -348,6 +349,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),
         deny_rules=rules,
         git_exec_config=_strings(data["git"], "exec_config"),
+        git_harmless_config=_strings(data["git"], "harmless_config"),
         exec_options={k: tuple(v) for k, v in data["exec_options"].items()},
         exec_option_programs=_option_programs(data.get("exec_option_programs", {})),
         env_exec=frozenset(_strings(env, "exec")),

@@ -26,6 +26,7 @@ from gitgate.safety.classify.commands import (
 from gitgate.safety.classify.denies import judge_assignments, judge_write_target
 from gitgate.safety.classify.execs import (
     code_findings,
+    inline_code,
     is_decoder,
     literal_echo,
     option_values,
@@ -52,7 +53,7 @@ from gitgate.safety.classify.model import (
     worst,
 )
 from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
-from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason
+from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason, startup_file
 from gitgate.safety.classify.producers import pipeline_names
 from gitgate.safety.classify.tables import tables
 
@@ -299,6 +300,7 @@ class Walker:
         self.source = source
         self.ctx = ctx
         self.payload = False  # inside a pipeline, after a downloader or decoder stage
+        self.payload_printed = False  # a download-and-run text printed into this pipeline
         self.read_input: set[str] = set()  # variables `read` filled from a file or a pipe
         self.presence_test = False  # in `[ … ]` / `test …`: a variable is tested, not shown
         self.remote_changed = False  # `git remote add|set-url` seen: a push may leave
@@ -426,6 +428,7 @@ class Walker:
             self.ctx.input_names = None
             stages.append(argv)
         self.payload = outer
+        self.payload_printed = False
         return findings
 
     def _pipe_into_interpreter(
@@ -448,6 +451,10 @@ class Walker:
         if names & _CLIPBOARD_READERS:
             pipeline = short(f"{upstream} | {sink}")
             return [deny(f"{pipeline!r}: runs whatever the clipboard holds")]
+        generator = next((stage for stage in stages if _writes_code(stage)), None)
+        if generator is not None:
+            what = short(upstream + " | " + sink)
+            return [deny(f"{what!r}: a program ({argv_text(generator)}) writes the commands run")]
         decoder = next((stage for stage in stages if is_decoder(stage)), None)
         if decoder is not None:
             what = short(upstream + " | " + sink)
@@ -492,6 +499,7 @@ class Walker:
                 findings.append(approve(f"unsupported shell construct ({kind})"))
         unwrapped = unwrap_quietly(words) if words else []
         reads_code = bool(unwrapped) and reads_code_from_stdin(unwrapped)
+        findings.extend(self._carried_payload(unwrapped, assignments, redirects))
         findings.extend(self._indirect_expansions(words))
         findings.extend(self._runs_what_it_read(words))
         findings.extend(self._hidden_arguments(node, words))
@@ -518,6 +526,46 @@ class Walker:
             findings.extend(judge_argv(words, self.ctx))
             self._track_cd(words)
         return findings
+
+    def _carried_payload(
+        self, argv: list[Word], assignments: list[Word], redirects: list[Any]
+    ) -> list[Finding]:
+        """``nano -s 'sh -c "curl … | sh"'``, ``echo 'curl … | sh' >> Makefile``: text that
+        downloads code and runs it, handed to a program or written where it will run. A
+        string only printed (``echo 'curl … | sh'``) is not run by anything."""
+        name = command_name(argv[0].text)[0].lower() if argv else ""
+        if name in _SEARCHERS:
+            return []  # grep 'curl.*|sh': looking for one
+        # git: only settings (-c core.fsmonitor=…), not a message or a pattern
+        texts = [
+            (w.text, "argument") for w in argv[1:] if name != "git" or _GIT_SETTING.match(w.text)
+        ]
+        texts += [(w.text, "assignment") for w in assignments]
+        texts += [(text, "here-document") for text in self._here_texts(redirects)]
+        for text, where in texts:
+            if not _PAYLOAD_TEXT.search(text):
+                continue
+            passive = name in tables().string_only or name in ("cat", "")
+            if passive and not _writes_code_file(redirects):
+                self.payload_printed = True  # `echo '…' | tee -a ~/.bashrc` writes it
+                continue
+            return [deny(f"{short(text, 50)!r}: a download-and-run payload as {where} of {name}")]
+        if argv and self.payload_printed and command_name(argv[0].text)[0] in ("tee", "sponge"):
+            if any(_RUNS_LATER.search(w.text) or startup_file(w.text) for w in argv[1:]):
+                return [deny(f"{argv_text(argv)!r} writes a download-and-run payload to a file")]
+        return []
+
+    def _here_texts(self, redirects: list[Any]) -> list[str]:
+        """The text of here-strings and here-documents among ``redirects``."""
+        texts: list[str] = []
+        for node in redirects:
+            kind = getattr(node, "type", "")
+            target = getattr(node, "output", None)
+            if kind in ("<<", "<<-"):
+                texts.append(str(getattr(getattr(node, "heredoc", None), "value", "")))
+            elif kind == "<<<" and hasattr(target, "kind"):
+                texts.append(self._word(target).text)
+        return texts
 
     def _remember_assignments(self, assignments: list[Word]) -> None:
         """``X=rm``: a later ``$X`` is ``rm``. Scopes are ignored (a subshell's value leaks
@@ -868,6 +916,48 @@ class Walker:
             findings.extend(rough_scan(text, self.ctx))
             findings.append(approve("here-document runs command substitutions"))
         return findings
+
+
+# Text that downloads code and runs it: `curl … | sh`, `eval "$(curl …)"`, `… | base64 -d |
+# bash`, a socket handed a shell (`nc … -e /bin/sh`).
+_PAYLOAD_TEXT = re.compile(
+    r"\b(?:curl|wget|fetch|iwr|irm)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da|k|fi)?sh\b"
+    r"|\b(?:eval|sh|bash|source|\.)\s+[\"']?(?:<\()?\$\(\s*(?:curl|wget)\b"
+    r"|\bbase64\s+(?:-d|--decode|-D)\b[^;&]*\|\s*(?:ba|z)?sh\b"
+    r"|\b(?:nc|ncat|netcat)\b[^|;&]*\s-e\s*/bin/(?:ba)?sh\b"
+)
+_SEARCHERS = frozenset(["grep", "egrep", "fgrep", "rg", "ag", "ack"])
+
+
+# Files a tool runs later: build and task files, CI and hook configuration, scripts, shell
+# startup files. A payload written to NOTES.md is a note; to a Makefile, a trap.
+_RUNS_LATER = re.compile(
+    r"(?i)(?:^|/)(?:makefile|gnumakefile|justfile|taskfile\.ya?ml|jenkinsfile|dockerfile[^/]*"
+    r"|\.gitlab-ci\.ya?ml|\.pre-commit-config\.ya?ml|\.envrc|package\.json|setup\.py"
+    r"|conftest\.py|tasks\.json|crontab|[^/]*\.(?:mk|sh|bash|zsh|ps1|service|timer))$"
+    r"|(?:^|/)(?:\.github/workflows|\.circleci|\.git/hooks|\.husky|bash-completion)/"
+    r"|(?:^|/)\.ssh/(?:config|rc|authorized_keys)$"
+)
+_GIT_SETTING = re.compile(r"[a-z][\w-]*\.[\w.*-]*=", re.IGNORECASE)  # core.fsmonitor=…
+
+
+def _writes_code(stage: list[Word]) -> bool:
+    """``python3 -c 'print("cat .env")'``: inline code whose output a shell then runs is a
+    command nobody can read on the line."""
+    if not stage or stage[0].dynamic:
+        return False
+    return inline_code(command_name(stage[0].text)[0].lower(), stage) is not None
+
+
+def _writes_code_file(redirects: list[Any]) -> bool:
+    """Whether output goes to a file that something runs later (see ``_RUNS_LATER``)."""
+    for node in redirects:
+        if getattr(node, "type", "") in (">", ">>", ">|", "&>"):
+            target = getattr(node, "output", None)
+            word = str(getattr(target, "word", "")) if hasattr(target, "kind") else ""
+            if word and (_RUNS_LATER.search(word) or startup_file(word)):
+                return True
+    return False
 
 
 _TESTS = frozenset(["[", "[[", "test"])
