@@ -289,7 +289,7 @@ APPROVE = [
     "ls # ; rm -rf /",  # comments hide text from the shell
     "ls \\; rm -rf x",  # escaped operator
     "ls\rrm x",  # carriage return
-    "echo $((1 + 2))",  # bashlex cannot parse arithmetic
+    "echo $((x + 2))",  # bashlex cannot parse arithmetic
     "make test",
     "npm run lint",
     "kill 1234",

@@ -139,7 +139,7 @@ def test_destruction_publication_and_secret_printers_are_denied(command: str) ->
         "kubectl delete pod web-1",
         "aws s3 cp history s3://bucket/x",  # 'history' there may be a verb or a file
         # find -exec: the command runs on files nobody listed; judged itself, then a human
-        "find . -execdir ls {} ;",
+        "find src -execdir cat {} ;",
         "find . -name '*.json' -exec grep -n TODO {} +",  # *.json: credentials.json too
         "find scripts -name '*.sh' -exec chmod +x {} +",
         "find src -name '*.js' -exec sed -i 's/var /let /g' {} +",

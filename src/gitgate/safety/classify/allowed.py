@@ -43,8 +43,8 @@ def _option_hit(arg: str, table: dict[str, str] | frozenset[str]) -> str | None:
             return key
         if arg == key or (key.endswith("=") and arg.startswith(key)):
             return key
-        if key.startswith("--") and arg.startswith(key + "="):
-            return key
+        if key.startswith("-") and len(key) > 2 and arg.startswith(key + "="):
+            return key  # --output=x, and Go's single-dash -func=x
         if len(key) == 2 and key.startswith("-") and not arg.startswith("--"):
             if arg.startswith(key) and len(arg) > 2:
                 return key
@@ -201,8 +201,25 @@ def validate_grep(args: list[str], cwd: str | None) -> str | None:
         operands.append(arg)
     files = operands if pattern_given else operands[1:]
     if recursive and not (includes and all(_SOURCE_GLOB.fullmatch(g) for g in includes)):
+        if _names_only(args):
+            return None  # grep -rl X .: which files match, not what they hold
         return _recursive_root(files, cwd)
     return None
+
+
+def _names_only(args: list[str]) -> bool:
+    """grep -l / -L / -c / -q: prints names, counts or nothing of the files it reads (not
+    with -o or context, which print text again)."""
+    flags = "".join(a[1:] for a in args if re.fullmatch(r"-[a-zA-Z]+", a))
+    long = {a.partition("=")[0] for a in args if a.startswith("--")}
+    names = set(flags) & set("lLcq") or long & {
+        "--files-with-matches",
+        "--files-without-match",
+        "--count",
+        "--quiet",
+        "--silent",
+    }
+    return bool(names)
 
 
 # `grep -r --include='*.py' X .` reads only source files: no credential store of the catalogue
@@ -219,9 +236,11 @@ _RG_HIDDEN = ("--hidden", "--no-ignore", "-u", "-uu", "-uuu", "--unrestricted", 
 def validate_rg(args: list[str], cwd: str | None) -> str | None:
     """ripgrep/ag: recursive, but skip hidden and ignored files unless told otherwise."""
     for arg in args:
-        if arg.startswith("--pre") or arg in ("-z", "--search-zip"):
+        if arg.startswith("--pre"):
             return f"{arg} runs other programs on the files"
         if arg in _RG_HIDDEN or arg.startswith("--no-ignore") or re.fullmatch(r"-[a-zA-Z]*u", arg):
+            if _names_only(args) or "--files-with-matches" in args:
+                return None
             operands = [a for a in args if not a.startswith("-")][1:]
             return _recursive_root(operands, cwd)
     return None
@@ -329,6 +348,8 @@ def validate_tar(args: list[str], cwd: str | None) -> str | None:
             ):
                 return f"tar archive {arg!r} names a remote host"
             continue  # the archive or a member name: judged as a path elsewhere
+        if "x" in letters and "O" in letters:
+            letters = letters.replace("x", "t").replace("O", "")  # -xO: to standard output
         if any(c not in _TAR_LIST_LETTERS for c in letters):
             return f"tar -{letters} is not a listing"
         listing = listing or "t" in letters
@@ -355,14 +376,14 @@ def validate_ssh_keygen(args: list[str], cwd: str | None) -> str | None:
     return "ssh-keygen other than -l (a fingerprint) writes or reads keys"
 
 
-_UNZIP_LIST = frozenset(["-l", "-v", "-t", "-Z", "-q", "-qq", "-z", "-1", "-lv", "-tq"])
+_UNZIP_LIST = frozenset(["-l", "-v", "-t", "-Z", "-q", "-qq", "-z", "-1", "-lv", "-tq", "-p"])
 
 
 def validate_unzip(args: list[str], cwd: str | None) -> str | None:
-    """unzip -l / -v / -t / -Z: lists or tests an archive and writes nothing."""
+    """unzip -l / -v / -t / -Z / -p: lists, tests or prints an archive, writes nothing."""
     options = [arg for arg in args if arg.startswith("-")]
-    if not any(opt in ("-l", "-v", "-t", "-Z", "-lv", "-tq") for opt in options):
-        return "unzip without -l, -v or -t extracts files"
+    if not any(opt in ("-l", "-v", "-t", "-Z", "-lv", "-tq", "-p") for opt in options):
+        return "unzip without -l, -v, -t or -p extracts files"
     bad = next((opt for opt in options if opt not in _UNZIP_LIST), None)
     return None if bad is None else f"unzip {bad} is not a listing option"
 
@@ -615,6 +636,8 @@ def _bounded_logs(args: list[str], what: str) -> str | None:
             has_tail = True
         if arg.startswith(("--tail=", "-n=")) and arg.partition("=")[2].isdigit():
             has_tail = True
+        if arg == "--since" or arg.startswith("--since="):
+            has_tail = True  # a time window: bounded like a line count
     return None if has_tail else f"{what} without --tail N prints the whole log"
 
 
@@ -730,6 +753,26 @@ def validate_sqlite3(args: list[str], cwd: str | None) -> str | None:
 _COMPOSE_NAME_LISTS = frozenset(
     ["--services", "--volumes", "--images", "--profiles", "--networks", "-q", "--quiet"]
 )
+
+
+# Miller verbs and DSL statements that write files.
+_MLR_WRITES = re.compile(r"\b(?:tee|emit[pf]?|print|printn|eprint|dump|split)\s*>|\|\s*\"")
+
+
+def validate_mlr(args: list[str], cwd: str | None) -> str | None:
+    """Miller: a reader, unless a verb (tee, split) or a DSL redirection writes files."""
+    if any(a in ("tee", "split", "case") or _MLR_WRITES.search(a) for a in args):
+        return "mlr writes files (tee, split or a DSL redirection)"
+    return validate_spec(tables().allow["mlr"], args)
+
+
+def validate_top(args: list[str], cwd: str | None) -> str | None:
+    """top -b -n N: one batch snapshot, printed and done (without -b it waits for keys)."""
+    flags = "".join(a[1:] for a in args if re.fullmatch(r"-[a-zA-Z0-9]+", a))
+    counted = any(re.fullmatch(r"-n\d*|-b?n\d*|-[a-z]*n", a) for a in args)
+    if "b" in flags and counted:
+        return None
+    return "top without -b -n N is interactive: it would hang"
 
 
 def validate_patch(args: list[str], cwd: str | None) -> str | None:
@@ -1166,7 +1209,13 @@ def _git_notes(args: list[str]) -> str | None:
 
 
 def _git_cat_file(args: list[str]) -> str | None:
-    return None if any(a in ("-p", "-t", "-s", "-e") for a in args) else "git cat-file option"
+    if any(a in ("-p", "-t", "-s", "-e") for a in args):
+        return None
+    if any(a.startswith("--batch-check") for a in args) and not any(
+        a.startswith(("--batch=", "--batch-command")) or a == "--batch" for a in args
+    ):
+        return None  # names, types and sizes of objects; --batch would print their contents
+    return "git cat-file option"
 
 
 def _git_submodule(args: list[str]) -> str | None:
@@ -1298,6 +1347,8 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "jar": validate_jar,
     "tee": validate_tee,
     "patch": validate_patch,
+    "mlr": validate_mlr,
+    "top": validate_top,
     "sqlite3": validate_sqlite3,
 }
 

@@ -104,6 +104,10 @@ def _git_reads_contents(args: list[str]) -> bool:
     sub, index = git_subcommand(args)
     if sub in data.git_name_only:
         return False
+    rest = args[index + 1 :]
+    if sub in ("show", "diff") and any(a.startswith(_STAT_ONLY) for a in rest):
+        if not any(a in data.git_patch_options or a.startswith("-U") for a in rest):
+            return False  # git show --stat HEAD -- .env: names and counts, no lines
     if sub in ("log", "whatchanged", "shortlog"):
         return any(
             arg == option
@@ -115,6 +119,7 @@ def _git_reads_contents(args: list[str]) -> bool:
     return True
 
 
+_STAT_ONLY = ("--stat", "--numstat", "--shortstat", "--name-only", "--name-status", "--dirstat")
 _ALWAYS_RECURSIVE = frozenset(["rg", "ag", "ack", "tar", "bsdtar", "7z", "cpio", "rsync", "rclone"])
 _ALWAYS_RECURSIVE |= frozenset(["restic", "borg", "duplicity", "zip", "scp", "git"])
 
@@ -229,6 +234,8 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
             continue
         if text in tables().subcommand_words and _has_subcommands(name):
             continue  # `kubectl rollout history`, `alembic history`: a verb, not a file
+        if name == "git" and ended and text.startswith((":!", ":^", ":(exclude)")):
+            continue  # git diff -- ':!*.test.ts': a pathspec that leaves files out
         candidates.extend(_operand_candidates(word))
     return candidates
 

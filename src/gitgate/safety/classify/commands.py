@@ -572,7 +572,8 @@ def _glob_name_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
 
 
 _SPELLED_NAME = re.compile(r"\$'|\\|['\"]")
-_QUOTED_WHOLE = re.compile(r"'[\w.+-]+'|\"[\w.+-]+\"")  # 'git' status: plain quoting
+# 'git' status, \ls (past an alias): plain quoting, not a name spelt in pieces
+_QUOTED_WHOLE = re.compile(r"'[\w.+-]+'|\"[\w.+-]+\"|\\[\w.+-]+")
 
 
 def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
@@ -602,7 +603,10 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
         computed = next((w for w in words[1:] if w.dynamic), None)
     if computed is not None:
         return findings + [approve(f"{name}: argument {computed.raw!r} is computed")]
-    escaped = next((w for w in words if has_escaped_metachar(w.raw)), None)
+    escaped = next(
+        (w for w in words if has_escaped_metachar(w.raw) and (w.raw != "\\;" or lowered != "find")),
+        None,
+    )
     if escaped is not None:
         return findings + [approve(f"{name}: escaped shell character in {escaped.raw!r}")]
     if _policy_allow(words, ctx.rules):

@@ -370,13 +370,13 @@ def _find_exec_action(words: list[Word], action: str, inner: list[Word], ctx: Ct
             # sh -c '…"$1"' _ {} passes it as data, and the script is judged by what it runs.
             findings.append(deny(f"find {action} {shown!r} puts file names into shell code"))
         return findings
-    if program in data.name_only:
-        return findings  # -exec ls -la {}: names only
     consumer = [program, *(w.text for w in inner[1:] if w.text != "{}")]
     names = find_names([w.text for w in words[1:]], ctx.cwd[0])
     plain = program not in data.interpreters and not PYTHON_NAME.fullmatch(program)
     if plain and action in ("-exec", "-execdir") and unlisted_files_harmless(names, consumer, ""):
         return []  # find . -name '*.go' -exec grep -l TODO {} +: the repository's own files
+    if program in data.name_only:
+        return findings  # -exec ls -la {}: names only
     aimed = _find_aims_at_secret(words)
     if aimed is not None:
         findings.append(deny(f"find {action} {shown!r} acts on {aimed}"))
@@ -695,6 +695,11 @@ def code_findings(code: str, ctx: Ctx) -> list[Finding]:
     secret_name = next((n for n in _ENV_NAME.findall(code) if data.secret_variable.search(n)), None)
     if secret_name is not None:
         findings.append(deny(f"inline code reads the secret variable {secret_name}"))
+    outside = _RUNS_OUTSIDE.search(code)
+    if outside:
+        findings.append(
+            deny(f"inline code runs a script from outside the repository ({outside.group(0)!r})")
+        )
     decode = data.code_decode.search(code)
     if decode and data.code_exec.search(code):
         findings.append(deny(f"inline code decodes or downloads ({decode.group(0)!r}) and runs it"))
@@ -711,6 +716,9 @@ def code_findings(code: str, ctx: Ctx) -> list[Finding]:
     return findings
 
 
+_RUNS_OUTSIDE = re.compile(
+    r"(?:runpy\.run_path|exec\s*\(\s*open|load|require|dofile|source)\s*\(?\s*['\"](?:/tmp|/dev/shm|/var/tmp|~)/"
+)
 _ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY
 _CODE_STRING = re.compile(r"(['\"])([^'\"\s]{1,200})\1")
 

