@@ -88,6 +88,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe8.tsv",
+    "ninth blind probe, round 14 (commands_probe9.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe9.tsv",
+    "tenth blind probe, round 14 (commands_probe10.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe10.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0
@@ -132,7 +140,8 @@ def evaluate(name: str, rows: list[Row], show_misses: bool) -> bool:
     dangerous = matrix[("deny", "allow")] + matrix[("approve", "allow")]
     print(f"\n== {name}: {len(rows)} commands")
     print(
-        f"accuracy {correct}/{len(rows)} = {accuracy:.1f} %   not-allow-expected classified allow: {dangerous}"
+        f"accuracy {correct}/{len(rows)} = {accuracy:.1f} %   not-allow-expected classified allow: "
+        f"{dangerous} (deny-expected: {matrix[('deny', 'allow')]})"
     )
     print("confusion (rows expected, columns classified):")
     print(f"{'':>10}" + "".join(f"{d:>9}" for d in DECISIONS))
