@@ -211,6 +211,12 @@ PROBE5 = CORPORA / "secrets_probe5.jsonl"
 # scored once at commit aa48db3: 97.8 % recall (95.5 % covered) and 2.4 % false positives
 # (6 of 252) before its classes were fixed.
 PROBE6 = CORPORA / "secrets_probe6.jsonl"
+# Round 14: a fifth blind probe of infrastructure code (Pulumi, CDK, CloudFormation, Terraform
+# output), logs and events, vendor tokens and the values that only look like secrets (public
+# keys, published examples, encrypted blobs, hashes, store references) (475 cases, 185 clean;
+# SHA-256 e26add8a...21ff), scored once at commit 71dabe9: 98.6 % recall (97.6 % covered) and
+# 5.4 % false positives (10 of 185) before its classes were fixed.
+PROBE7 = CORPORA / "secrets_probe7.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -245,6 +251,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 4, round 12 (no longer blind): secrets_probe4.jsonl": _load_jsonl(PROBE4),
         "probe 5, round 12 (no longer blind): secrets_probe5.jsonl": _load_jsonl(PROBE5),
         "probe 6, round 13 (no longer blind): secrets_probe6.jsonl": _load_jsonl(PROBE6),
+        "probe 7, round 14 (no longer blind): secrets_probe7.jsonl": _load_jsonl(PROBE7),
     }
 
 

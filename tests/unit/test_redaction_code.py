@@ -192,6 +192,44 @@ def test_conversions_of_code_are_not_secrets() -> None:
     assert find_secrets('var jwtSecret = []byte(os.Getenv("JWT_SECRET"))\n') == []
 
 
+# Infrastructure as code (round 14): a literal handed to the CDK's SecretValue.unsafePlainText
+# or to Pulumi's secret(), and a Pulumi or CDK Go input type around a literal.
+@pytest.mark.parametrize(
+    "code",
+    [
+        "    masterUserPassword: cdk.SecretValue.unsafePlainText('{s}'),",
+        "auth = rds.Credentials.from_password('admin', SecretValue.unsafe_plain_text('{s}'))",
+        'Password = SecretValue.UnsafePlainText("{s}"),',
+        'MasterUserPassword: awscdk.SecretValue_UnsafePlainText(jsii.String("{s}")),',
+        "const apiKey = pulumi.secret('{s}');",
+        'token = pulumi.Output.secret("{s}")',
+        '\t\t\tAdminPassword: pulumi.String("{s}"),',
+        'pw := pulumi.ToSecret(pulumi.String("{s}"))',
+        '\tDbPassword:   pulumi.StringPtr("{s}"),',
+    ],
+)
+def test_infrastructure_code_literal_secrets(code: str) -> None:
+    secret = chosen()
+    text = code.replace("{s}", secret)
+    assert covered(text, secret), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "masterUserPassword: cdk.SecretValue.unsafePlainText(props.dbPassword),",
+        "masterUserPassword: cdk.SecretValue.secretsManager('prod/db'),",
+        "const apiKey = pulumi.secret(config.require('apiKey'));",
+        '\t\t\tAdminPassword: cfg.RequireSecret("adminPassword"),',
+        '\t\t\tAdminPassword: pulumi.String(os.Getenv("ADMIN_PASSWORD")),',
+        '\t\t\tAdminUser: pulumi.String("Maple-Tango-2291!"),',  # not a secret's name
+        'pw := pulumi.ToSecret(pulumi.String("changeme"))',
+    ],
+)
+def test_infrastructure_code_without_a_literal_secret(text: str) -> None:
+    assert find_secrets(text) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Commands continued with a backslash
 # ---------------------------------------------------------------------------------------------

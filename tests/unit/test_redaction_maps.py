@@ -41,6 +41,20 @@ SEALED = "AgB" + "".join(
         (f"token:\n  registry.example.com: {TOKEN}\n", TOKEN),
         # a plain password put under an encryptedData key is still a password
         ("spec:\n  encryptedData:\n    password: Xk9mQ2pL7wZ3aa\n", "Xk9mQ2pL7wZ3aa"),
+        # round 14: the map opened by "{" at a line's end (JSON over several lines), a YAML
+        # flow mapping, and an output's "value" (terraform output -json)
+        (
+            '{\n  "Parameters": {\n    "MasterPassword": {\n      "Type": "String",\n'
+            f'      "NoEcho": true,\n      "Default": "{PASSWORD}"\n    }}\n  }}\n}}\n',
+            PASSWORD,
+        ),
+        (f"  AdminPassword: {{Type: String, NoEcho: true, Default: {PASSWORD}}}\n", PASSWORD),
+        (
+            '{\n  "deploy_token": {\n    "sensitive": false,\n    "type": "string",\n'
+            f'    "value": "{TOKEN}"\n  }}\n}}\n',
+            TOKEN,
+        ),
+        (f'{{"registry_password": {{"value": "{PASSWORD}", "type": "string"}}}}', PASSWORD),
     ],
 )
 def test_the_secret_inside_the_map_is_redacted(text: str, secret: str) -> None:
@@ -67,6 +81,13 @@ def test_the_secret_inside_the_map_is_redacted(text: str, secret: str) -> None:
         "switch (token) {\n  default: return fallback;\n}",
         f"kind: SealedSecret\nspec:\n  encryptedData:\n    password: {SEALED}\n",
         f"spec:\n  encryptedData:\n\n    # the database\n    api_token: {SEALED}==\n",
+        # round 14: maps whose value is empty, a reference or a schema's
+        '{\n  "deploy_token": {\n    "sensitive": true,\n    "type": "string",\n'
+        '    "value": ""\n  }\n}\n',
+        '{\n  "MasterPassword": {\n    "Type": "String",\n    "MinLength": 12\n  }\n}\n',
+        '{\n  "db_password": {\n    "value": "${DB_PASSWORD}"\n  }\n}\n',
+        "  AdminPassword: {Type: String, NoEcho: true, MinLength: 12}\n",
+        '{"api_token": {"type": "string", "description": "the token", "value": "string"}}',
     ],
 )
 def test_what_is_no_secret_stays(text: str) -> None:

@@ -66,7 +66,10 @@ def test_output_that_is_no_secret_is_left_alone(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
-        ("[09:41] dana: creds -> user: demo-admin / pass: Quartz_Cobalt3674\n", "Quartz_Cobalt3674"),
+        (
+            "[09:41] dana: creds -> user: demo-admin / pass: Quartz_Cobalt3674\n",
+            "Quartz_Cobalt3674",
+        ),
         ("login=ops, pwd=Xk29_Lamp\n", "Xk29_Lamp"),
         ("username: svc | password: Ember_Slate902\n", "Ember_Slate902"),
     ],

@@ -1,13 +1,24 @@
 """Classes a second look at other scanners' test material found (issue 10, eleventh round).
 
+The last section holds the classes of round 14's blind probe (secrets_probe7.jsonl): values
+that only look like secrets (published examples, keys made public, secret-store references,
+ciphertext, hash records, stand-ins) beside the real secrets of the same forms.
+
 Each mechanism has positives and the negatives that bound it; every value here is ours.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import random
+import string
 from pathlib import Path
 
 import pytest
+from tests.secretutil import covered, secret_makers
 
 from gitgate.safety import tokentable
 from gitgate.safety.redaction import find_secrets, redact
@@ -400,3 +411,158 @@ def test_typed_declarations_defaults_and_sql_options(text: str, secret: str) -> 
 )
 def test_their_empty_and_computed_forms_are_left_alone(text: str) -> None:
     assert redact(text) == text
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 14: values that only look like secrets (published examples, keys made public, store
+# references, ciphertext, hashes, stand-ins), and their real counterparts beside them
+# ---------------------------------------------------------------------------------------------
+_rng14 = random.Random(14014)
+rnd14, chosen14 = secret_makers(_rng14)
+B64URL = string.ascii_letters + string.digits + "-_"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _jwt(claims: dict[str, object], key: bytes) -> str:
+    head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    body = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    sig = hmac.new(key, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{_b64url(sig)}"
+
+
+def test_published_example_jwts_are_left_alone_but_not_their_look_alikes() -> None:
+    published = [v for v in tokentable.load_published() if v.startswith("eyJ")]
+    assert len(published) >= 2  # jwt.io's debugger example, RFC 7519's
+    for token in published:
+        for text in (f"const SAMPLE = '{token}';", f"```\n{token}\n```", f"session={token}"):
+            assert redact(text) == text
+        # the same header and claims signed with another key: a token someone made
+        head, body, _ = token.split(".")
+        other = f"{head}.{body}.{_b64url(_rng14.randbytes(32))}"
+        assert covered(f"const SAMPLE = '{other}';", other)
+    issued = _jwt({"sub": "u-" + rnd14(12), "iat": 1767225600}, _rng14.randbytes(32))
+    assert covered(f"Authorization: Bearer {issued}", issued)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "pk_live_" + rnd14(99),
+        "pk_test_" + rnd14(24),
+        "pk.eyJ1IjoiZ2VvLXRlYW0iLCJhIjoi" + rnd14(25, B64URL) + "In0." + rnd14(22, B64URL),
+    ],
+)
+@pytest.mark.parametrize(
+    "template",
+    ["MAPS_ACCESS_TOKEN={v}\n", "const stripeKey = '{v}';\n", '{{"api_key": "{v}"}}'],
+)
+def test_keys_made_to_be_public_are_left_alone(value: str, template: str) -> None:
+    text = template.format(v=value)
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sk_live_" + rnd14(99),
+        "sk.eyJ1IjoiZ2VvLXRlYW0iLCJhIjoi" + rnd14(25, B64URL) + "In0." + rnd14(22, B64URL),
+        "pk_live_" + rnd14(24) + "!" + rnd14(6),  # not the publishable shape
+    ],
+)
+def test_the_secret_keys_beside_them_are_found(value: str) -> None:
+    text = f"const stripeKey = '{value}';\n"
+    assert covered(text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # references to a secret store: Azure App Service / Functions Key Vault references
+        '"SqlPassword": "@Microsoft.KeyVault(SecretUri=https://kv-shop.vault.azure.net/secrets/sql/)"',
+        "ApiToken: '@Microsoft.KeyVault(VaultName=kv-shop;SecretName=api-token;SecretVersion=3)'",
+        # Maven's encrypted passwords in settings.xml (3.x and 4.x)
+        "<server>\n  <id>nexus</id>\n  <password>{"
+        + base64.b64encode(_rng14.randbytes(32)).decode()
+        + "}</password>\n</server>\n",
+        "<passphrase>{[name=master,cipher=AES/GCM/NoPadding,version=4.0]"
+        + base64.b64encode(_rng14.randbytes(64)).decode()
+        + "}</passphrase>\n",
+        # a password hash record (an identity server's export) and its parameters
+        '"secretData": "{\\"value\\":\\"'
+        + base64.b64encode(_rng14.randbytes(64)).decode()
+        + '\\",\\"salt\\":\\"'
+        + base64.b64encode(_rng14.randbytes(16)).decode()
+        + '\\"}",\n',
+        '"credentialData": "{\\"hashIterations\\":210000,\\"algorithm\\":\\"pbkdf2-sha512\\"}",\n',
+        # a private-key block whose body is a stand-in
+        'SIGNING_KEY="-----BEGIN EC PRIVATE KEY-----\n<paste the key here>\n-----END EC PRIVATE KEY-----"\n',
+        'ssh_key: "-----BEGIN OPENSSH PRIVATE KEY-----\\n…\\n-----END OPENSSH PRIVATE KEY-----\\n"\n',
+        # MySQL stores AS '…' as given: a hash, or what an authentication plugin needs
+        "CREATE USER 'reporting'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS';\n",
+        "ALTER USER app IDENTIFIED WITH caching_sha2_password AS '$A$005$"
+        + rnd14(20, string.ascii_letters + "./")
+        + "';\n",
+        # a cookie header whose values are settings, not a session
+        '"headers": {"Cookie": "theme=dark; lang=en-GB; consent=true"}\n',
+        # a Slack webhook URL in documentation, a placeholder
+        "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n",
+        # a Twilio account SID alone: the account's user name
+        "twilio:\n  account_sid: AC"
+        + rnd14(32, "0123456789abcdef")
+        + "\n  auth_token: ${TWILIO_AUTH_TOKEN}\n",
+    ],
+)
+def test_values_that_only_look_like_secrets_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+_HEX = "0123456789abcdef"
+_SID = "AC" + rnd14(32, _HEX)
+_AUTH = rnd14(32, _HEX)
+_OTP_SEED = rnd14(32, string.ascii_uppercase + "234567")
+_WEBHOOK = f"https://hooks.slack.com/services/T{rnd14(10).upper()}/B{rnd14(10).upper()}/{rnd14(24)}"
+_PW = [chosen14() for _ in range(5)]
+_BRACED = base64.b64encode(_rng14.randbytes(24)).decode()
+_KEY_BODY = base64.b64encode(_rng14.randbytes(96)).decode()
+_SESSION = rnd14(32, string.ascii_lowercase + string.digits)
+_CONNECT_SID = rnd14(40)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # a literal where a Key Vault reference could be
+        (f'"SqlPassword": "{_PW[0]}"', _PW[0]),
+        # Maven: a password not encrypted; base64 in braces outside settings.xml's element
+        (f"<server>\n  <password>{_PW[1]}</password>\n</server>\n", _PW[1]),
+        (f'password = "{{{_BRACED}}}"\n', _BRACED),
+        # a JSON object in a string that holds a secret: an OTP seed, a password
+        (f'"secretData": "{{\\"value\\":\\"{_OTP_SEED}\\"}}",\n', _OTP_SEED),
+        (f'DB_JSON=\'{{"user": "app", "password": "{_PW[2]}"}}\'\n', _PW[2]),
+        # a private key with its body
+        (
+            f'SIGNING_KEY="-----BEGIN EC PRIVATE KEY-----\n{_KEY_BODY}\n'
+            '-----END EC PRIVATE KEY-----"\n',
+            _KEY_BODY,
+        ),
+        # MySQL: BY '…' after a plugin is the password itself
+        (
+            f"CREATE USER 'etl'@'%' IDENTIFIED WITH caching_sha2_password BY '{_PW[3]}';\n",
+            _PW[3],
+        ),
+        # a session cookie in a header map
+        (f'"headers": {{"Cookie": "theme=dark; sessionid={_SESSION}"}}\n', _SESSION),
+        (f"requests.get(url, headers={{'Cookie': 'connect.sid={_CONNECT_SID}'}})\n", _CONNECT_SID),
+        # a Slack webhook: the whole URL is the credential
+        (f"notify:\n  url: {_WEBHOOK}\n", _WEBHOOK),
+        (f'const hook = "{_WEBHOOK}";\n', _WEBHOOK),
+        # a Twilio account SID beside its auth token: the pair is the credential
+        (f"TWILIO_ACCOUNT_SID={_SID}\nTWILIO_AUTH_TOKEN={_AUTH}\n", _SID),
+        (f"TWILIO_ACCOUNT_SID={_SID}\nTWILIO_AUTH_TOKEN={_AUTH}\n", _AUTH),
+    ],
+)
+def test_the_real_secrets_of_those_forms_are_found(text: str, secret: str) -> None:
+    assert covered(text, secret), text

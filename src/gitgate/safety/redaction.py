@@ -119,6 +119,8 @@ class _Provider:
     checksum: str = ""
     before: int = 0
     strict: bool = False  # a value starting with a trigger has this shape or is a look-alike
+    url: bool = False  # the whole URL is the credential: the finding starts at its scheme
+    paired: bool = False  # an account's identifier: reported only beside another secret
 
 
 def _load_providers() -> tuple[_Provider, ...]:
@@ -143,6 +145,8 @@ def _load_providers() -> tuple[_Provider, ...]:
                 checksum=str(entry.get("checksum", "")),
                 before=int(entry.get("before", 0)),
                 strict=bool(entry.get("strict", False)),
+                url=bool(entry.get("url", False)),
+                paired=bool(entry.get("paired", False)),
             )
         )
     return tuple(out)
@@ -175,6 +179,30 @@ def _fails_checksum(value: str) -> bool:
 @cache
 def _providers() -> tuple[_Provider, ...]:
     return _load_providers()
+
+
+@cache
+def _paired_kinds() -> frozenset[str]:
+    return frozenset(p.kind for p in _providers() if p.paired)
+
+
+# How near another secret an identifier (a Twilio account SID) must be to be reported with it.
+_PAIRED_WINDOW = 256
+
+
+def _drop_lone_identifiers(cands: list[_Cand]) -> None:
+    """Remove the findings of a ``paired`` format that no other finding is near: an account's
+    identifier is half of a credential only beside the other half."""
+    paired = _paired_kinds()
+    if not any(c[2] in paired for c in cands):
+        return  # (the common case: one pass over the findings)
+    others = [(s, e) for s, e, kind, _ in cands if kind not in paired]
+    cands[:] = [
+        c
+        for c in cands
+        if c[2] not in paired
+        or any(s - _PAIRED_WINDOW < c[1] and c[0] < e + _PAIRED_WINDOW for s, e in others)
+    ]
 
 
 @cache
@@ -243,9 +271,19 @@ def _provider_handler(provider: _Provider) -> _Handler:
             return
         if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
             return
+        if provider.url:
+            start = _url_start(text, m.start())
         out.append((start, end, provider.kind, _PRIO_PROVIDER))
 
     return handle
+
+
+def _url_start(text: str, host: int) -> int:
+    """Where the URL whose host starts at ``host`` starts: its scheme, when one is written."""
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme, host - len(scheme)):
+            return host - len(scheme)
+    return host
 
 
 _TOKEN_PLACEHOLDER_RE = _lazy(
@@ -331,6 +369,22 @@ def _filler_body(text: str, start: int, end: int) -> bool:
             if len(seen) >= 8:
                 return False
     return True
+
+
+def _pem_stand_in(text: str, start: int, end: int) -> bool:
+    """A private-key block in ``text[start:end]`` with no key in it ("…", "XXXX" between the
+    lines): what _pem does not report, the value of KEY="-----BEGIN …" is not a secret either
+    (a real key there is _pem's finding)."""
+    if not text.startswith("-----BEGIN ", start):
+        return False
+    m = _PEM_HEAD_RE.match(text, start)
+    if m is None:
+        return False
+    body_end = text.find("-----END ", m.end(), end)
+    body_end = end if body_end < 0 else body_end
+    return _PEM_MATERIAL_RE.search(text, m.end(), body_end) is None or _filler_body(
+        text, m.end(), body_end
+    )
 
 
 # Key material: a run of base64 (escaped newlines \n end a run too).
@@ -439,8 +493,17 @@ def _auth_header(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 _COOKIE_PAIR_RE = _lazy("_COOKIE_PAIR_RE", r"[ \t]*([^=;,\s]{1,128})=([^;,\s\"']{1,4096});?")
 
 
+# A header map's "Cookie": "a=b; session=…" (a Sentry event, a JSON log, a Python dict).
+_COOKIE_KEY_SEP_RE = _lazy("_COOKIE_KEY_SEP_RE", r"[ \t]*:[ \t]*(?=[\"'])")
+
+
 def _cookie_field(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
-    """A HAR or JSON header list's ``{"name": "Cookie", "value": "a=b; session=…"}``."""
+    """A HAR or JSON header list's ``{"name": "Cookie", "value": "a=b; session=…"}``, or a
+    header map's ``"Cookie": "a=b; session=…"``."""
+    sep = _COOKIE_KEY_SEP_RE.match(text, pos + len(hit))
+    if sep is not None:
+        _cookie_header(text, sep.end(), text[sep.end()], out)
+        return
     m = _VALUE_FIELD_RE.match(text, pos + len(hit))
     if m is None or not text.startswith('"', m.end()):
         return
@@ -911,12 +974,17 @@ def _doubled_res() -> dict[str, re.Pattern[str]]:
 
 
 # A conversion around a literal that keeps its value (Go's []byte("…"), Rust's Some("…") and
-# String::from("…"), Pydantic's SecretStr("…"), Node's Buffer.from("…")).
-_WRAPPER_STARTS = frozenset("[SBn*")
+# String::from("…"), Pydantic's SecretStr("…"), Node's Buffer.from("…"); Pulumi's input types
+# and secret outputs, pulumi.String("…"), pulumi.ToSecret(pulumi.String("…")) in Go,
+# Output.secret("…") in Python, Output.CreateSecret in .NET, Output.ofSecret in Java; the AWS
+# CDK's jsii.String("…") in Go).
+_WRAPPER_STARTS = frozenset("[SBn*pjO")
 _WRAPPER_RE = _lazy(
     "_WRAPPER_RE",
     r"(?:\[\]byte|Some|String::from|SecretStr|SecretString::new|Secret::new|Buffer\.from"
-    r"|new[ \t]+String)\([ \t]*(?=[\"'])"
+    r"|new[ \t]+String|pulumi\.(?:String|StringPtr|ToSecret|secret|Output\.secret)"
+    r"|Output\.(?:secret|CreateSecret|ofSecret)|jsii\.String)\([ \t]*"
+    r"(?=[\"']|pulumi\.String\()"
     r"|\*(?=b[\"'])",  # Rust: *b"…" copies a byte string into a [u8; N]
 )
 # Python/TOML/Java/C# triple-quoted strings: the value may span lines.
@@ -1037,8 +1105,9 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         value = _fallback_literal(text, value.start) or value
     elif value is None and text.startswith(_WRAP_STARTS, end):
         value = _wrapped_fallback(text, end)  # key =\n  process.env.KEY ||\n  "…"
-    if value is None and strength == _STRONG and not braced:
-        # DBPassword: {Type: String, Default: x}: a parameter or map, not a value.
+    if strength == _STRONG and not braced and (value is None or _opens_map(text, value)):
+        # DBPassword: {Type: String, Default: x}: a parameter or map, not a value (read as one,
+        # the value is the bare "{" of a JSON object or a YAML flow mapping, no secret).
         _credential_map(text, start, end, name, out)
         return
     if value is None or (braced and not value.quoted):
@@ -1087,6 +1156,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if (
         _value_is_secret(judged, value, strength, name)
         and not _sealed(text, start, judged)
+        and not _maven_encrypted(text, vstart, judged)
+        and not _pem_stand_in(text, vstart, vend)
         and not _echoes_name(judged, name)  # (last: few values get this far)
         and judged not in _published_values()
         # {{ lookup('aws_secret', 'prod/shop/aws') }}: the terms of a template's query
@@ -1146,6 +1217,14 @@ _MAX_PARENT_LINE = 65536  # bounds each step up: sibling values of sealed cipher
 def _sealed(text: str, start: int, value: str) -> bool:
     """Whether ``value`` is sealed-secrets ciphertext under an ``encryptedData:`` parent."""
     return _SEALED_VALUE_RE.fullmatch(value) is not None and _under_ciphertext(text, start)
+
+
+def _maven_encrypted(text: str, vstart: int, value: str) -> bool:
+    return (
+        value.startswith("{")
+        and _MAVEN_ENCRYPTED_RE.fullmatch(value) is not None
+        and text[max(0, vstart - 256) : vstart].rstrip().endswith(">")
+    )
 
 
 def _under_ciphertext(text: str, start: int) -> bool:
@@ -1346,14 +1425,25 @@ def _collection(
 
 # A secret-named key that opens a map instead of holding a value: a template parameter whose
 # default is the secret (CloudFormation/SAM ``DBPassword: {Type: String, Default: x}``, like
-# Terraform's ``default =``), or a map from host to credential (composer's auth.json
-# ``"github-oauth": {"github.com": "token"}``, ``tokens: {registry.example.com: x}``).
-_DEFAULT_ENTRY_NAMES = frozenset({"default", "defaultvalue", "default_value"})
+# Terraform's ``default =``), an output or setting that holds it in its ``value`` (``terraform
+# output -json``'s ``"api_token": {"sensitive": false, "value": "x"}``), or a map from host to
+# credential (composer's auth.json ``"github-oauth": {"github.com": "token"}``,
+# ``tokens: {registry.example.com: x}``).
+_DEFAULT_ENTRY_NAMES = frozenset({"default", "defaultvalue", "default_value", "value"})
 # Documented maps of host -> credential whose own name says no secret word.
 _CREDENTIAL_MAP_NAMES = frozenset(
     {"github-oauth", "gitlab-oauth", "gitlab-token", "bitbucket-oauth", "forgejo-token"}
 )
 _HOST_KEY_RE = _lazy("_HOST_KEY_RE", r"[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+(?::\d{1,5})?")
+
+
+def _opens_map(text: str, value: _Value) -> bool:
+    """An unquoted value that is the opening of a map: "{" alone (a JSON object over several
+    lines, or one whose first key is quoted) or a whole YAML flow mapping."""
+    if value.quoted or not text.startswith("{", value.start):
+        return False
+    piece = text[value.start : value.end]
+    return piece == "{" or _FLOW_MAPPING_RE.fullmatch(piece) is not None
 
 
 def _credential_map(text: str, start: int, end: int, name: str, out: list[_Cand]) -> None:
@@ -2179,10 +2269,13 @@ def _value_at(
         special = _special_string(text, vpos)
         if special is not None:
             return special
-    if text[vpos] in _WRAPPER_STARTS:
+    for _ in range(2):  # (pulumi.ToSecret(pulumi.String("…")): two)
+        if vpos >= len(text) or text[vpos] not in _WRAPPER_STARTS:
+            break
         w = _WRAPPER_RE.match(text, vpos)
-        if w is not None:
-            vpos = w.end()  # []byte("…"), Some("…"): a conversion that keeps the literal
+        if w is None:
+            break
+        vpos = w.end()  # []byte("…"), Some("…"): a conversion that keeps the literal
     m = _PY_STR_PREFIX_RE.match(text, vpos)
     if m is not None:
         if text[vpos : m.end()].lower().count("f"):
@@ -2510,7 +2603,7 @@ _PLACEHOLDER_SUB_RE = _lazy(
     r"|insert[_-]|xxxx|\*\*\*|\.\.\.|process\.env|os\.environ|getenv|secrets\.|\bENV\["
     r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
     # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
-    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://"
+    r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://|@Microsoft\.KeyVault\("
     # a program or file that holds it, an environment variable (Apache, OpenSSL, rclone)
     r"|exec:[/.~]|file:[/.~]|env:[A-Za-z_])",
     re.I,
@@ -2737,6 +2830,10 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False  # a fixture's fake, a dependency's version range, a schema {type: x}
     if _PASSWORD_HASH_RE.fullmatch(v) or _CIPHERTEXT_RE.match(v):
         return False  # a crypt/LDAP/Postgres hash or an encrypted block: what is stored instead
+    if _PUBLISHABLE_RE.fullmatch(v):
+        return False  # a key made to be public: Stripe's pk_live_, Mapbox's pk.
+    if v.startswith("{") and _embedded_object(v):
+        return False  # a JSON object in a string: its members are judged by their own names
     if _DECLARATION_VALUE_RE.fullmatch(v):
         return False  # `24 bytes` (kubectl describe), `String!` (GraphQL), rule lists
     if _REGEX_SHAPE_RE.search(v) is not None:
@@ -2786,6 +2883,52 @@ _CIPHERTEXT_RE = _lazy(
     r"-----BEGIN (?:PGP MESSAGE|AGE ENCRYPTED FILE|ENCRYPTED MESSAGE)|\$ANSIBLE_VAULT;",
 )
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
+# Keys their vendor makes to be shipped in web pages and apps: Stripe's publishable keys, Mapbox's
+# public access tokens (pk.<base64 JSON>.<signature>; the secret ones are sk.).
+_PUBLISHABLE_RE = _lazy(
+    "_PUBLISHABLE_RE",
+    r"pk_(?:live|test)_[A-Za-z0-9]{8,255}|pk\.eyJ[A-Za-z0-9_\-]{10,1024}\.[A-Za-z0-9_\-]{10,256}",
+)
+# Maven's encrypted passwords (settings.xml's <password>{…}</password>, made by mvn
+# --encrypt-password): base64 in braces, Maven 4's with its cipher's attributes first. Only as
+# an XML element's content: a generated password could be written in braces elsewhere.
+_MAVEN_ENCRYPTED_RE = _lazy(
+    "_MAVEN_ENCRYPTED_RE",
+    r"\{(?:\[[\w=,./ \-]{1,256}\])?(?:[A-Za-z0-9+/]{4}){5,256}"
+    r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\}",
+)
+# A JSON object held in a string ("{\"value\": \"…\", \"salt\": \"…\"}", Keycloak's
+# secretData/credentialData): its member names and string values.
+_EMBEDDED_MEMBER_RE = _lazy(
+    "_EMBEDDED_MEMBER_RE",
+    r'(\\{0,3})"([\w.\-]{1,64})\1"[ \t]*:[ \t]*(?:\1"((?:[^"\\\n]|\\[^"\n]){0,4096})\1")?',
+)
+_EMBEDDED_OPEN_RE = _lazy("_EMBEDDED_OPEN_RE", r'\{\s*\\{0,3}"')
+# The members of a password hash record beside its salt.
+_HASHED_NAMES = frozenset({"value", "hash", "hashedpassword", "passwordhash", "password_hash"})
+
+
+def _embedded_object(v: str) -> bool:
+    """A JSON object written into a string value that holds no secret of its own: a password
+    hash record (Keycloak's ``{"value": "<hash>", "salt": "<salt>"}``), or parameters (its
+    ``{"hashIterations": 27500, "algorithm": "pbkdf2-sha256"}``): no member named to hold a
+    value or a secret, none that looks generated or chosen. An object with such a member (an
+    OTP seed, ``{"value": "JBSWY3DPEHPK3PXP"}``) is still one secret."""
+    if not v.endswith("}") or _EMBEDDED_OPEN_RE.match(v) is None:
+        return False
+    members = _EMBEDDED_MEMBER_RE.findall(v, 1)
+    if not members:
+        return False
+    names = {name.lower() for _, name, _ in members}
+    if "salt" in names and names & _HASHED_NAMES:
+        return True  # one-way: what is stored instead of the password
+    return not any(value and _member_may_be_secret(name, value) for _, name, value in members)
+
+
+def _member_may_be_secret(name: str, value: str) -> bool:
+    if name.lower() in _HASHED_NAMES or name.lower() == "data" or _name_strength(name):
+        return not _is_placeholder(value, True)  # {"value": "JBSWY3DPEHPK3PXP"}: an OTP seed
+    return _looks_random(value) or _password_shaped(value) or _four_kinds(value)
 
 
 # A dependency's version or range (package.json's "@octokit/auth-token": "^2.12.7").
@@ -3325,10 +3468,13 @@ def _redis_acl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 # SQL (MySQL, Oracle, Snowflake...): CREATE/ALTER USER x IDENTIFIED [WITH plugin] BY 'pw'.
-# Not "BY PASSWORD '*hash'" nor Oracle's "BY VALUES 'hash'" (hashes), nor EXTERNALLY.
+# Not "BY PASSWORD '*hash'" nor Oracle's "BY VALUES 'hash'" (hashes), nor EXTERNALLY; nor
+# MySQL's "IDENTIFIED WITH plugin AS 'auth_string'": the string is stored as given, the hash
+# of a password ('*6BB4…', '$A$005$…') or what the plugin needs (AWSAuthenticationPlugin AS
+# 'RDS', an LDAP DN).
 _IDENTIFIED_RE = _lazy(
     "_IDENTIFIED_RE",
-    r"IDENTIFIED[ \t]+(?:WITH[ \t]+[\w'\"]{1,64}[ \t]+)?(?:BY|AS)[ \t]+(?!(?:PASSWORD|VALUES)\b)"
+    r"IDENTIFIED[ \t]+(?:WITH[ \t]+[\w'\"]{1,64}[ \t]+)?BY[ \t]+(?!(?:PASSWORD|VALUES)\b)"
     r"(?:'((?:[^'\n]|''){1,256})'|\"([^\"\n]{1,256})\"|([^\s;'\"]{1,256}))",
     re.I,
 )
@@ -3647,8 +3793,8 @@ _CALL_MAX_ARGS = 8
 _ARG_LITERAL_RE = _lazy(
     "_ARG_LITERAL_RE",
     r"\s{0,64}(?:(?:Some|\[\]byte|String::from|SecretStr|SecretString::new|Secret::new"
-    r"|Buffer\.from|new[ \t]+String|Encoding\.(?:UTF8|ASCII|Unicode|Default)\.GetBytes)"
-    r"\(\s{0,16})?(?=[rRbBuU@]?[\"'])",
+    r"|Buffer\.from|new[ \t]+String|Encoding\.(?:UTF8|ASCII|Unicode|Default)\.GetBytes"
+    r"|pulumi\.String|jsii\.String)\(\s{0,16})?(?=[rRbBuU@]?[\"'])",
 )
 # Verbs that set a value: the argument of setPassword("…") is the password, that of
 # getPassword("…"), checkPassword("…") or hash_password("…") is not.
@@ -3820,7 +3966,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("ization: basic", "IZATION: basic"), _lowercase_basic)
     add(("-u ", "--user"), _curl_user)
     add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
-    add(('"Cookie"', '"cookie"'), _cookie_field)
+    add(('"Cookie"', '"cookie"', "'Cookie'"), _cookie_field)
     add(
         _case_variants("aws"),
         _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
@@ -4211,6 +4357,8 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
             for handler in handlers:
                 handler(text, pos, literal, cands)
     _discord_bots(text, cands)
+    if cands:
+        _drop_lone_identifiers(cands)
     if cands:
         _wrapped_values(text, cands)
         cands.extend(_echoes(text, cands))
