@@ -71,6 +71,14 @@ def test_read_only_tools_and_their_writing_forms(command: str, expected: str) ->
             "python3 -I -c 'import numpy as np; print(np.load(\"w.npy\", allow_pickle=True))'",
             "approve",
         ),
+        # str.format walks attributes an attribute check would stop: {0.environ}
+        ("python3 -c 'import os; print(\"{0.environ}\".format(os))'", "approve"),
+        (
+            "python3 -I -c 'import pandas as pd; print(pd.read_csv(\"https://x.example/a.csv\"))'",
+            "approve",
+        ),
+        ("python3 -c 'print(\"a\" * 10**9)'", "approve"),
+        ("python3 -c 'print(2**10, sum(range(100)))'", "allow"),
     ],
 )
 def test_python_programs_proven_read_only(command: str, expected: str) -> None:
@@ -130,6 +138,11 @@ def test_producers_tell_their_names() -> None:
         ("docker inspect -f '{{json .}}' api", "deny"),
         ("kubectl get pods -o jsonpath='{.items[*].status.phase}'", "allow"),
         ("kubectl get pods -o jsonpath='{.items[*].spec.containers[*].env}'", "approve"),
+        ("kubectl get pods -o jsonpath='{..value}'", "approve"),  # recursive descent
+        ("openssl x509 -noout -subject -in certs/web.crt", "allow"),
+        ("openssl x509 -config ./evil.cnf -noout -in certs/web.crt", "deny"),
+        ("top -b -n 1", "allow"),
+        ("top -b -n 1 -c", "approve"),  # whole command lines
         ("sqlite3 -readonly var/app.db 'select count(*) from orders'", "allow"),
         ("sqlite3 var/app.db 'update orders set paid = 1'", "approve"),
         ("sqlite3 var/app.db", "approve"),  # waits for input

@@ -770,18 +770,11 @@ def validate_top(args: list[str], cwd: str | None) -> str | None:
     """top -b -n N: one batch snapshot, printed and done (without -b it waits for keys)."""
     flags = "".join(a[1:] for a in args if re.fullmatch(r"-[a-zA-Z0-9]+", a))
     counted = any(re.fullmatch(r"-n\d*|-b?n\d*|-[a-z]*n", a) for a in args)
+    if "c" in flags:
+        return "top -c prints whole command lines, which may hold passwords"
     if "b" in flags and counted:
         return None
     return "top without -b -n N is interactive: it would hang"
-
-
-def validate_patch(args: list[str], cwd: str | None) -> str | None:
-    """patch --dry-run: says whether a patch applies, writes nothing."""
-    if "--dry-run" not in args:
-        return "patch without --dry-run changes files"
-    if any(a.startswith(("-o", "--output", "-r", "--reject-file", "-B", "--prefix")) for a in args):
-        return "patch --output/--reject-file writes files"
-    return None
 
 
 def validate_compose(args: list[str], cwd: str | None) -> str | None:
@@ -849,8 +842,8 @@ def harmless_template(template: str) -> bool:
     (``{{.State.Status}}``, ``{.items[*].spec.containers[*].image}``): never a whole object
     (``{{json .}}``, ``{.items}``) nor a field that holds values (env, args, data)."""
     blocks = [a or b for a, b in _TEMPLATE_BLOCK.findall(template)]
-    if not blocks:
-        return False
+    if not blocks or ".." in template:
+        return False  # {..value}: JSONPath's recursive descent reaches every env value
     for block in blocks:
         body = block.strip().strip("-").strip()
         if body in ("end", "else") or body[:1] in ('"', "'", "`"):
@@ -1346,7 +1339,6 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "ssh-keygen": validate_ssh_keygen,
     "jar": validate_jar,
     "tee": validate_tee,
-    "patch": validate_patch,
     "mlr": validate_mlr,
     "top": validate_top,
     "sqlite3": validate_sqlite3,

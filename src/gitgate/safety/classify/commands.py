@@ -135,9 +135,10 @@ _VARIABLE_REF = re.compile(
 )
 
 
+# `$(echo cat)`, `` `which bash` ``: a substitution that prints one literal name.
 _PRINTED_NAME = re.compile(
     r"(?:\$\(|`)\s*(?:echo|printf|which|command\s+-v|type\s+-p)\s+(?:'|\\\")?"
-    r"(?:([\w./+-]+)|([\w./+-]+))(?:'|\\\")?\s*(?:\)|`)"
+    r"([\w./+-]+)(?:'|\\\")?\s*(?:\)|`)"
 )
 
 
@@ -166,7 +167,7 @@ def resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
     printed = _PRINTED_NAME.fullmatch(raw)
     if printed is not None:
         # `$(echo cat) FILE`, "$(which bash)" -c …: a substitution that only prints a name.
-        return plain_words([printed.group(1) or printed.group(2)])
+        return plain_words([printed.group(1)])
     if "`" in raw or "$(" in raw or "'" in raw:
         return None
     unknown = False

@@ -153,6 +153,8 @@ class _Checker:
             parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
             for part in parts:
                 self.expr(part)
+        elif isinstance(node, ast.BinOp) and _too_big(node):
+            raise _NotReadOnly("builds a value too large to print")  # 'a' * 10**9
         elif isinstance(node, _PLAIN_EXPRESSIONS):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr):
@@ -215,6 +217,8 @@ class _Checker:
     def _builtin_call(self, name: str, node: ast.Call) -> None:
         if name in self.locals or name not in self.rules.builtins:
             raise _NotReadOnly(f"calls {name}")
+        if name == "range" and any(_constant_int(a, _MAX_COUNT) is None for a in node.args):
+            raise _NotReadOnly("loops over a range it cannot bound")
         if name == "open":
             self._opened(node, mode_at=1)
 
@@ -241,6 +245,8 @@ class _Checker:
         path = node.args[0].value
         if not isinstance(path, str):
             raise _NotReadOnly("opens a file descriptor")
+        if "://" in path:
+            raise _NotReadOnly(f"reads {path!r} from the network")  # pandas.read_csv(URL)
         mode: object = "r"
         if mode_at is not None and len(node.args) > mode_at:
             mode = getattr(node.args[mode_at], "value", None)
@@ -250,6 +256,35 @@ class _Checker:
         if mode not in _OPEN_LIKE_MODES:
             raise _NotReadOnly(f"opens {path!r} with mode {mode!r}")
         self.reads.append(path)
+
+
+_MAX_COUNT = 1_000_000  # a loop, a repetition or a power past this is not a diagnostic
+
+
+def _constant_int(node: ast.expr, limit: int) -> int | None:
+    """The value of a small integer constant (``-5``, ``1000``), or None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _constant_int(node.operand, limit)
+        return None if value is None else -value
+    if isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) <= limit:
+        return node.value
+    return None
+
+
+def _too_big(node: ast.BinOp) -> bool:
+    """``10**12``, ``'a' * 10**9``: a power or a repetition that may not end or fit."""
+    if isinstance(node.op, ast.Pow):
+        base, exponent = _constant_int(node.left, 1000), _constant_int(node.right, 64)
+        return base is None or exponent is None or abs(base) ** max(exponent, 0) > _MAX_COUNT
+    if isinstance(node.op, ast.Mult):
+        sides = (node.left, node.right)
+        return any(
+            isinstance(side, ast.BinOp) and isinstance(side.op, ast.Pow) for side in sides
+        ) or any(
+            isinstance(side, ast.Constant) and type(side.value) is int and side.value > _MAX_COUNT
+            for side in sides
+        )
+    return False
 
 
 _PLAIN_EXPRESSIONS = (
