@@ -568,10 +568,10 @@ class Walker:
         name = command_name(argv[0].text)[0].lower() if argv else ""
         if name in _SEARCHERS:
             return []  # grep 'curl.*|sh': looking for one
-        # git: only settings (-c core.fsmonitor=…), not a message or a pattern
-        texts = [
-            (w.text, "argument") for w in argv[1:] if name != "git" or _GIT_SETTING.match(w.text)
-        ]
+        # git: only settings (-c core.fsmonitor=…), not a message or a pattern; a message, a
+        # title or a body (gh pr create --body "…") is text nobody runs
+        args = [w for at, w in enumerate(argv[1:], 1) if not _prose(argv[at - 1].text, w.text)]
+        texts = [(w.text, "argument") for w in args if name != "git" or _GIT_SETTING.match(w.text)]
         texts += [(w.text, "assignment") for w in assignments]
         texts += [(text, "here-document") for text in self._here_texts(redirects)]
         for text, where in texts:
@@ -980,6 +980,15 @@ _RUNS_LATER = re.compile(
     r"|(?:^|/)(?:\.github/workflows|\.circleci|\.git/hooks|\.husky|bash-completion)/"
     r"|(?:^|/)\.ssh/(?:config|rc|authorized_keys)$"
 )
+_PROSE_OPTION = re.compile(r"-[mbt]|--(?:message|body|title|description|notes|comment|subject)")
+
+
+def _prose(before: str, word: str) -> bool:
+    """Whether ``word`` is the text of a message, title or body option."""
+    option = word.partition("=")[0] if word.startswith("--") else before
+    return _PROSE_OPTION.fullmatch(option) is not None
+
+
 _SHELL_SINK = re.compile(r">\(\s*(?:sudo\s+)?(?:/\S*/)?(?:ba|z|da|k|fi)?sh\b")
 _COMMAND_READERS = frozenset(["ed", "ex", "vim", "vi", "nvim", "red"])  # `echo '!cmd' | ed`
 _GIT_SETTING = re.compile(r"[a-z][\w-]*\.[\w.*-]*=", re.IGNORECASE)  # core.fsmonitor=…
