@@ -89,7 +89,7 @@ def test_escapes_are_denied(command: str) -> None:
         "bash -c 'git status'",
         "X=ls; $X",
         "X=ls; (X=rm); $X -rf .",  # scopes are ignored: never allowed from a variable
-        "trap 'echo bye' EXIT",
+        "trap 'touch done.flag' EXIT",  # round 14: a read-only trap body is allowed
         "python -c 'import os; os.system(\"make test\")'",
         "openvpn --config client.conf",
         "gdb -batch -ex bt ./prog core",

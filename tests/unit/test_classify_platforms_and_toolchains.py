@@ -175,7 +175,8 @@ def test_values_carried_through_the_line(command: str, expected: str) -> None:
         ('eval "$(ssh-agent -s)"', "approve"),
         ("find . -name '*.js' -print0 | xargs -0 -n1 node --check", "approve"),
         ("timeout 1 bash -c '</dev/tcp/localhost/5432' && echo up", "approve"),
-        ('[ -n "$GITHUB_TOKEN" ] && echo set || echo unset', "approve"),
+        ('[ -n "$GITHUB_TOKEN" ] && echo set || echo unset', "allow"),  # round 14: set or not
+        ('[ "$GITHUB_TOKEN" = ghp_guess ] && echo yes', "approve"),  # answers a guess
         ("compgen -v | grep -i aws", "allow"),  # names of variables, never their values
         ("compgen -W '$(id)'", "approve"),  # -W expands its words: a command substitution
         ("cat ~/.ssh/known_hosts", "approve"),

@@ -72,9 +72,15 @@ def subcommand_matches(entries: frozenset[str], args: list[str]) -> bool:
     return False
 
 
+def _names_option(arg: str, options: frozenset[str]) -> bool:
+    """Whether ``arg`` is one of ``options`` (or gives it a value: ``-func=x``), strictly:
+    no cluster guessing, since `requires` grants (``-replace`` is not ``-p``)."""
+    return any(arg == key or arg.startswith(key + "=") for key in options)
+
+
 def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
     """Judge ``args`` against a data-described read-only tool."""
-    if spec.requires and not any(_option_hit(a, spec.requires) for a in args):
+    if spec.requires and not any(_names_option(a, spec.requires) for a in args):
         # A formatter writes its files unless told only to check (black --check, gofmt -l).
         return f"needs one of {', '.join(sorted(spec.requires))} to be read-only"
     operands: list[str] = []
@@ -950,6 +956,12 @@ def validate_curl(args: list[str], cwd: str | None) -> str | None:
             if arg in ("-w", "--write-out") and "@" in value:
                 return "curl -w @FILE reads a file"
             continue
+        if arg in ("-o", "--output") and index < len(args) and args[index] == "/dev/null":
+            index += 1  # -o /dev/null: the body thrown away (a status check)
+            continue
+        if arg in ("-u", "--user") and index < len(args) and "$" not in args[index]:
+            index += 1  # a literal user:password for a local service (the URL is checked)
+            continue
         if arg.startswith("-X") and len(arg) > 2:
             if arg[2:].upper() not in ("GET", "HEAD"):
                 return f"curl {arg} changes state"
@@ -961,6 +973,68 @@ def validate_curl(args: list[str], cwd: str | None) -> str | None:
         return "curl without a URL"
     bad = next((url for url in urls if not is_local_url(url)), None)
     return None if bad is None else f"curl to {bad!r}: only localhost health checks are allowed"
+
+
+def validate_wget(args: list[str], cwd: str | None) -> str | None:
+    """wget -qO- URL: a localhost page printed, nothing written."""
+    urls: list[str] = []
+    index = 0
+    to_stdout = False
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-q", "--quiet", "-S", "--server-response", "--spider", "-nv"):
+            continue
+        if arg in ("-qO-", "-O-", "-qO", "-O", "--output-document"):
+            value = "-" if arg.endswith("-") else (args[index] if index < len(args) else "")
+            index += 0 if arg.endswith("-") else 1
+            if value != "-":
+                return "wget -O FILE writes a file"
+            to_stdout = True
+            continue
+        if arg.startswith(("--output-document=", "--timeout=", "--tries=")):
+            if arg.startswith("--output-document=") and arg.partition("=")[2] != "-":
+                return "wget writes a file"
+            to_stdout = to_stdout or arg.startswith("--output-document=")
+            continue
+        if arg in ("-T", "--timeout", "-t", "--tries"):
+            index += 1
+            continue
+        if arg.startswith("-"):
+            return f"wget option {arg!r} may send data or write files"
+        urls.append(arg)
+    if not urls or not (to_stdout or "--spider" in args):
+        return "wget without -O - writes a file"
+    bad = next((url for url in urls if not is_local_url(url)), None)
+    return None if bad is None else f"wget of {bad!r}: only localhost is allowed"
+
+
+def validate_nc(args: list[str], cwd: str | None) -> str | None:
+    """nc -z localhost PORT: is a local port open (sends nothing)."""
+    flags = "".join(a[1:] for a in args if re.fullmatch(r"-[a-zA-Z]+", a))
+    operands = [a for a in args if not a.startswith("-")]
+    if "z" not in flags or set(flags) - set("zvnw46") or not operands:
+        return "nc without -z sends or receives data"
+    hosts = [a for a in operands if not re.fullmatch(r"\d+(?:-\d+)?", a)]
+    if any(host not in LOCAL_HOSTS and host != "127.0.0.1" for host in hosts):
+        return "nc -z of another host"
+    return None
+
+
+def validate_ping(args: list[str], cwd: str | None) -> str | None:
+    """ping -c N localhost: bounded, and this machine only."""
+    count = None
+    for index, arg in enumerate(args):
+        if arg == "-c" and index + 1 < len(args) and args[index + 1].isdigit():
+            count = int(args[index + 1])
+        elif re.fullmatch(r"-c\d+", arg):
+            count = int(arg[2:])
+    hosts = [a for a in args if not a.startswith("-") and not a.isdigit()]
+    if count is None or count > 10:
+        return "ping without -c N never stops by itself"
+    if any(host not in LOCAL_HOSTS for host in hosts):
+        return "ping of another host"
+    return None
 
 
 def is_local_url(url: str) -> bool:
@@ -1128,6 +1202,8 @@ def _git_grep(args: list[str]) -> str | None:
     """git grep over ignored files (``--no-exclude-standard``) reads .env and keys."""
     if "--no-exclude-standard" in args or "--no-exclude-per-directory" in args:
         return "git grep --no-exclude-standard searches ignored files (.env, keys)"
+    if "--no-index" in args and "--exclude-standard" not in args:
+        return "git grep --no-index searches every file, ignored ones too (.env, keys)"
     return None
 
 
@@ -1177,11 +1253,20 @@ def _git_stash(args: list[str]) -> str | None:
     return None if args[:1] in (["list"], ["show"]) else "git stash changes the working tree"
 
 
+# Sections of git's configuration that hold no credential (remote URLs and http.* may).
+_SAFE_CONFIG_SECTIONS = re.compile(
+    r"\^?\(?(?:branch|user|core|color|init|pull|push|merge|diff|log|format|alias|gc|rebase"
+    r"|status|commit|tag|advice|i18n|column|blame|grep|pretty)\\?\."
+)
+
+
 def _git_config(args: list[str]) -> str | None:
     # --get-regexp and `git config list` print every matching key: credentials among them.
     reading = {"--get", "--get-all", "get", "--type", "--default"}
     if args and args[0] in reading and len(args) <= 3:
         return None
+    if args[:1] == ["--get-regexp"] and len(args) == 2 and _SAFE_CONFIG_SECTIONS.match(args[1]):
+        return None  # git config --get-regexp '^branch\.': a section that holds no credential
     scopes = {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope"}
     operands = [arg for arg in args if arg not in scopes]
     if len(operands) == 1 and "." in operands[0] and not operands[0].startswith("-"):
@@ -1280,6 +1365,17 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
 }
 
 
+def _json_tool(args: list[str]) -> bool:
+    """``python3 -I -m json.tool [--sort-keys] [FILE]``: isolated (without -I/-P the
+    repository's own json/ package would be what runs), one file read, none written."""
+    if len(args) < 3 or args[0] not in ("-I", "-P") or args[1:3] != ["-m", "json.tool"]:
+        return False
+    rest = [a for a in args[3:] if a not in ("--sort-keys", "--compact", "--no-ensure-ascii")]
+    return len([a for a in rest if not a.startswith("-")]) <= 1 and all(
+        not a.startswith("-") or re.fullmatch(r"--indent=\d+|--tab", a) for a in rest
+    )
+
+
 def _verbose_version(args: list[str]) -> bool:
     """``rustc --version --verbose``: a version query made more detailed, nothing else."""
     return args[0] in ("--version", "-V", "-v") and all(a in ("--verbose", "-v") for a in args[1:])
@@ -1292,6 +1388,8 @@ def validate_subcommand_tool(name: str) -> Validator:
         if name.startswith("python") and args[:2] == ["-m", "pip"]:
             pip = validator_for("pip")  # python3 -m pip list
             return pip(args[2:], cwd) if pip is not None else "pip is not known"
+        if name.startswith("python") and _json_tool(args):
+            return None  # python3 -I -m json.tool FILE: pretty-prints, the stdlib's own module
         program = python_program(args) if name.startswith("python") else None
         if program is not None and python_reads(*program) is not None:
             return None  # a read-only program; the files it opens are judged as reads
@@ -1339,6 +1437,9 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "ssh-keygen": validate_ssh_keygen,
     "jar": validate_jar,
     "tee": validate_tee,
+    "wget": validate_wget,
+    "nc": validate_nc,
+    "ping": validate_ping,
     "mlr": validate_mlr,
     "top": validate_top,
     "sqlite3": validate_sqlite3,

@@ -44,6 +44,8 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     recursive = _reads_recursively(name, [word.text for word in words[1:]])
     cwd = _git_directory(words, ctx.cwd[0]) if name == "git" else ctx.cwd[0]
     for shown, path, role in path_candidates(name, words[1:]):
+        if name in _RESOURCE_NAMERS and role == "operand" and not any(c in path for c in "/."):
+            continue  # kubectl describe secret api-token: a resource's name, not a file
         if role == "writes":
             findings.extend(judge_write_target(path, f"{name} {shown}"))
             continue
@@ -119,6 +121,8 @@ def _git_reads_contents(args: list[str]) -> bool:
     return True
 
 
+# Tools whose plain operands name cluster resources, not files (-f FILE is still a file).
+_RESOURCE_NAMERS = frozenset(["kubectl", "oc", "helm"])
 _STAT_ONLY = ("--stat", "--numstat", "--shortstat", "--name-only", "--name-status", "--dirstat")
 _ALWAYS_RECURSIVE = frozenset(["rg", "ag", "ack", "tar", "bsdtar", "7z", "cpio", "rsync", "rclone"])
 _ALWAYS_RECURSIVE |= frozenset(["restic", "borg", "duplicity", "zip", "scp", "git"])

@@ -8,7 +8,12 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gitgate.safety.classify.allowed import first_operand, is_local_url, ps_bsd_words
+from gitgate.safety.classify.allowed import (
+    first_operand,
+    harmless_template,
+    is_local_url,
+    ps_bsd_words,
+)
 from gitgate.safety.classify.model import (
     Finding,
     Word,
@@ -100,6 +105,9 @@ def _abbreviates_long_option(arg: str, pattern: str) -> bool:
         and len(option) < len(pattern)
         and not any(c in pattern for c in "*?[")
         and pattern.startswith(option)
+        # `--export` of `--export-secret-keys`, `--force` of `--force-with-lease`: a prefix
+        # ending where a word of the longer option ends is an option of its own
+        and pattern[len(option)] != "-"
     )
 
 
@@ -237,6 +245,9 @@ def _deny_kubectl_secret_values(name: str, args: list[str]) -> str | None:
         elif arg.startswith("-o") and not arg.startswith(("-o=", "--")) and len(arg) > 2:
             value = arg[2:]
         if value.lower().startswith(_VALUE_FORMATS):
+            template = value.partition("=")[2]
+            if template and harmless_template(template):
+                return None  # -o jsonpath='{.metadata.name}': a name, no value
             return "prints Kubernetes secrets' values"
     return None
 
@@ -492,9 +503,19 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
             findings.append(deny(f"sets {short(word.raw, 40)!r}: turns TLS verification off"))
         elif runs_programs(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r} {where}: makes tools run programs"))
-        elif word.dynamic or not (_harmless_env(name) or _safe_options_only(name, value)):
+        elif word.dynamic or not (
+            _harmless_env(name) or _safe_options_only(name, value) or _emptied(name, value)
+        ):
             findings.append(approve(f"sets {short(word.raw, 40)!r} {where}"))
     return findings
+
+
+def _emptied(name: str, value: str) -> bool:
+    """``LD_PRELOAD= ls``, ``PYTHONPATH= python3 …``: a loader variable set to nothing."""
+    upper = name.upper()
+    data = tables()
+    loader = upper in data.env_exec or upper.startswith(data.env_exec_prefixes)
+    return loader and value.strip("'\"") == "" and upper not in ("IFS", "HOME", "PATH")
 
 
 def runs_programs(name: str, value: str, *, dynamic: bool = False) -> bool:
@@ -508,7 +529,45 @@ def runs_programs(name: str, value: str, *, dynamic: bool = False) -> bool:
             return False
     if not dynamic and _safe_options_only(name, value):
         return False  # NODE_OPTIONS=--max-old-space-size=4096: a limit, not code to load
+    if not dynamic and value.strip("'\"") == "" and upper != "IFS":
+        return False  # LD_PRELOAD= ls: emptied, it loads nothing
+    if not dynamic and upper in ("GIT_SSH_COMMAND", "GIT_SSH") and harmless_ssh_command(value):
+        return False  # GIT_SSH_COMMAND='ssh -i ~/.ssh/deploy_key': a key, no program
     return upper in data.env_exec or upper.startswith(data.env_exec_prefixes)
+
+
+# ssh options that only choose a key, a port or host-key handling: no command of its own
+# (ProxyCommand, LocalCommand, PKCS11Provider and friends would run one).
+_SSH_SAFE_OPTIONS = re.compile(
+    r"(?i)(?:IdentitiesOnly|StrictHostKeyChecking|UserKnownHostsFile|IdentityFile|Port|User"
+    r"|ConnectTimeout|BatchMode|LogLevel|ServerAliveInterval|ServerAliveCountMax|"
+    r"PasswordAuthentication|PubkeyAuthentication|HostKeyAlgorithms|PubkeyAcceptedKeyTypes"
+    r"|PubkeyAcceptedAlgorithms|GlobalKnownHostsFile|AddKeysToAgent)=\S+"
+)
+
+
+def harmless_ssh_command(value: str) -> bool:
+    """``ssh -i KEY -o IdentitiesOnly=yes -p 2222``: ssh itself, given a key, a port or
+    host-key handling, and nothing that runs a command."""
+    words = value.strip().strip("'\"").split()
+    if not words or words[0] not in ("ssh", "/usr/bin/ssh"):
+        return False
+    index = 1
+    while index < len(words):
+        word = words[index]
+        if word in ("-i", "-p", "-l", "-F") and index + 1 < len(words):
+            index += 2
+        elif (
+            word == "-o"
+            and index + 1 < len(words)
+            and _SSH_SAFE_OPTIONS.fullmatch(words[index + 1])
+        ):
+            index += 2
+        elif word in ("-q", "-v", "-vv", "-4", "-6", "-T", "-x", "-a", "-C"):
+            index += 1
+        else:
+            return False
+    return True
 
 
 def _turns_tls_off(name: str, value: str, *, dynamic: bool) -> bool:

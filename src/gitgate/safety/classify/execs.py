@@ -5,12 +5,13 @@ decode-and-execute producers (``base64 -d``, ``xxd -r``)."""
 from __future__ import annotations
 
 import re
+import shlex
 from fnmatch import fnmatchcase
 
 # Modules, not names: commands and walker import this module too (nested texts recurse).
 from gitgate.safety.classify import commands, walker  # noqa: E402
 from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
-from gitgate.safety.classify.denies import judge_write_target
+from gitgate.safety.classify.denies import harmless_ssh_command, judge_write_target
 from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.model import (
     PYTHON_NAME,
@@ -87,6 +88,15 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 findings.append(walker.classify_text(body, ctx.deeper()))
                 findings.append(approve(f"alias {short(arg, 40)!r} changes what a name runs"))
     findings.extend(_program_env_findings(name, args))
+    inner = _command_run_elsewhere(name, args)
+    if inner:
+        # docker exec web dropdb app, ssh host 'rm -rf /srv': the command runs in a container
+        # or on another machine; what it does there is judged like here (a human looks anyway)
+        # ssh hands the words, joined, to the remote shell; exec runs them as an argv
+        text = " ".join(inner) if name == "ssh" else " ".join(shlex.quote(a) for a in inner)
+        judged = walker.classify_text(text, ctx.deeper())
+        if judged.decision == "deny":
+            findings.append(deny(f"{name} runs {short(' '.join(inner), 40)!r}: {judged.reason}"))
     if name == "find":
         findings.extend(_find_exec_findings(words, ctx))
     elif name in ("sed", "gsed"):
@@ -163,6 +173,49 @@ def _read_only_python(
         found = judge_path(f"{name} open({path!r})", path, ctx.cwd[0], contents=True)
         kept.extend([found] if found is not None else [])
     return kept
+
+
+_EXEC_VALUED = frozenset(
+    [
+        "-u",
+        "--user",
+        "-e",
+        "--env",
+        "-w",
+        "--workdir",
+        "--index",
+        "-c",
+        "--container",
+        "-n",
+        "--namespace",
+        "--env-file",
+        "--context",
+    ]
+)
+_SSH_VALUED = frozenset("bcDEeFIiJLlmOopQRSWw")
+
+
+def _command_run_elsewhere(name: str, args: list[str]) -> list[str] | None:
+    """The command ``docker exec C CMD…``, ``docker compose exec S CMD…``, ``kubectl exec P
+    -- CMD…`` or ``ssh HOST CMD…`` runs, or None."""
+    if name == "kubectl" and "exec" in args and "--" in args:
+        return args[args.index("--") + 1 :] or None
+    if name in ("docker", "podman") and args[:1] == ["compose"]:
+        name, args = "docker-compose", args[1:]
+    if name in ("docker", "podman", "docker-compose") and args[:1] == ["exec"]:
+        rest = args[1:]
+        index = 0
+        while index < len(rest) and rest[index].startswith("-"):
+            index += 2 if rest[index] in _EXEC_VALUED else 1
+        return rest[index + 1 :] or None  # after the container or service
+    if name == "ssh":
+        index = 0
+        while index < len(args) and args[index].startswith("-"):
+            flag = args[index]
+            index += 2 if len(flag) == 2 and flag[1] in _SSH_VALUED else 1
+        if index + 1 < len(args):
+            return args[index + 1 :]
+    return None
 
 
 def _split_rebase_exec(args: list[str]) -> tuple[list[str], list[str]]:
@@ -305,6 +358,8 @@ def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
     harmless = tables().exec_option_programs.get(f"git -c {lowered}", frozenset())
     if " ".join(setting.split()) in harmless:
         return []  # git -c core.pager=cat, core.fsmonitor=false
+    if lowered == "core.sshcommand" and harmless_ssh_command(setting):
+        return [approve(f"{shown}: ssh with a chosen key")]  # a key, no program
     for pattern in tables().git_exec_config:
         if fnmatchcase(lowered, pattern):
             if pattern == "alias.*" and not setting.startswith("!"):
@@ -556,6 +611,8 @@ def _sed_s_flags(body: str) -> str:
 def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     """Findings for ``sh``/``bash``/... invocations (the -c string classified recursively)."""
     args = words[1:]
+    if len(args) > 1 and args[0].text == "-n" and not any(w.text.startswith("-") for w in args[1:]):
+        return []  # bash -n FILE: parses the script, runs none of it (the file is judged a read)
     index = 0
     command_mode = False
     findings: list[Finding] = []

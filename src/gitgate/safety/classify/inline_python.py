@@ -153,6 +153,8 @@ class _Checker:
             parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
             for part in parts:
                 self.expr(part)
+        elif isinstance(node, ast.Subscript) and self._environ_item(node):
+            return
         elif isinstance(node, ast.BinOp) and _too_big(node):
             raise _NotReadOnly("builds a value too large to print")  # 'a' * 10**9
         elif isinstance(node, _PLAIN_EXPRESSIONS):
@@ -171,6 +173,16 @@ class _Checker:
         if name in self.locals or name in self.aliases or name in self.rules.builtins:
             return
         raise _NotReadOnly(f"name {name}")
+
+    def _environ_item(self, node: ast.Subscript) -> bool:
+        """``os.environ["HOME"]``: one harmless variable, like ``echo $HOME``."""
+        key = node.slice
+        return (
+            isinstance(node.value, ast.Attribute)
+            and self._dotted(node.value) == "os.environ"
+            and isinstance(key, ast.Constant)
+            and key.value in tables().harmless_variables
+        )
 
     def _attribute(self, node: ast.Attribute) -> None:
         if node.attr.startswith("_") and node.attr not in ("__version__", "__name__", "__file__"):

@@ -32,7 +32,11 @@ class Names:
 
 def _harmless_glob(pattern: str) -> bool:
     """``*.py``, ``src/*.go``: an extension glob the catalogue cannot match (``*.json``
-    can: credentials.json)."""
+    can: credentials.json); or a plain name inside the repository that is not a store."""
+    if not any(char in pattern for char in "*?[]{}$`~\\"):
+        parts = pattern.split("/")
+        plain = not pattern.startswith("/") and ".." not in parts and "" not in parts
+        return plain and secret_reason(pattern.removeprefix("./")) is None
     base = pattern.rpartition("/")[2]
     if not base.startswith("*.") or any(char in base[2:] for char in "*?[]{}"):
         return False
@@ -175,6 +179,24 @@ def git_names(args: list[str]) -> Names | None:
     return Names(tuple(pathspecs)) if all(pathspecs) else None
 
 
+def _listed_names(name: str, args: list[str]) -> Names | None:
+    """``echo README.md``, ``printf '%s\n' src/*.ts``, ``ls *.go``: the words (names or
+    globs) printed, one per line; `ls` of a directory prints its entries, so only globs."""
+    if name == "printf":
+        if not args or args[0] not in ("%s\n", "%s\\n"):
+            return None
+        args = args[1:]
+    if name == "echo" and args[:1] == ["-e"]:
+        return None
+    if not args or any(a.startswith("-") for a in args):
+        return None
+    if any(char in a for a in args for char in " \t\n'\"\\"):
+        return None  # xargs splits "x .env" into two names, and reads quotes itself
+    if name == "ls" and not all(any(c in a for c in "*?[") for a in args):
+        return None
+    return Names(tuple(args))
+
+
 _SUFFIX_FILTER = re.compile(r"(?:\\\.|\[\.\])(\w+)\$?")
 _PASS_THROUGH = frozenset(["sort", "uniq", "head", "tail", "cat"])
 
@@ -192,6 +214,8 @@ def pipeline_names(stages: list[list[str]], cwd: str | None) -> Names | None:
                 names = find_names(args, cwd)
             elif name == "git":
                 names = git_names(args)
+            elif name in ("echo", "printf", "ls"):
+                names = _listed_names(name, args)
             if names is None:
                 return None
             continue
@@ -235,7 +259,7 @@ def prints_no_contents(argv: list[str]) -> bool:
     if not argv:
         return False
     name, args = argv[0], argv[1:]
-    if name in tables().name_only or name in _COUNTING:
+    if name in tables().name_only or name in _COUNTING or name in ("basename", "dirname"):
         return True
     if name in ("grep", "egrep", "fgrep", "rg"):
         return any(_NAMES_ONLY_FLAGS.fullmatch(arg) for arg in args)

@@ -155,8 +155,9 @@ def known_substitution(raw: str) -> str | None:
 # $((…)) of numbers and operators only (no name: `$((x))` evaluates x, and x may hold
 # `a[$(cmd)]`). Same length is not needed: the walk reads the text it parsed.
 _CONSTANT_ARITHMETIC = re.compile(
-    r"\$\(\((?:\s|\d+#[0-9A-Za-z@_]+|0[xX][0-9a-fA-F]+|\d+|[-+*/%<>=!&|^~?:,()])*\)\)"
-)
+    r"\$\(\((?:\s+(?!\s)|0[xX][0-9a-fA-F]+(?![0-9a-fA-F])"
+    r"|\d+(?:#[0-9A-Za-z@_]+)?(?![0-9A-Za-z@_#])|[-+*/%<>=!&|^~?:,()])*\)\)"
+)  # each token can be read one way only: no backtracking blow-up on long input
 
 # `find … -exec CMD {} \;`: the escaped `;` ends find's command, as find's manual spells it.
 _FIND_TERMINATOR = re.compile(r"(?<=\s)\\;(?=\s*(?:$|[|&;)]|-\w|\\?!|\\?\())")
@@ -849,15 +850,20 @@ class Walker:
             # $'\t', $'.e\x6ev': ANSI-C quoting is a constant; judge what bash will pass.
             return Word(literal, raw, False)
         params = [
-            str(getattr(p, "value", "")) for p in parts if getattr(p, "kind", "") == "parameter"
+            _parameter_name(str(getattr(p, "value", "")))
+            for p in parts
+            if getattr(p, "kind", "") == "parameter"
         ]
         dynamic = "$'" in raw or '$"' in raw
         if params and all(p == "HOME" for p in params) and not dynamic:
             # $HOME/x and ${HOME}/x are ~/x: judge the path, do not give up on it.
             text = re.sub(r"\$\{HOME\}|\$HOME(?![A-Za-z0-9_])", "~", text)
             return Word(text, raw, False)
+        if params == ["PWD"] and self.ctx.cwd[0] == "" and not dynamic:
+            # "$PWD/README.md" at the repository's root is ./README.md
+            return Word(re.sub(r"\$\{PWD\}|\$PWD(?![A-Za-z0-9_])", ".", text), raw, False)
         if params:
-            harmless = all(p in tables().harmless_variables for p in params)
+            harmless = all(p in tables().harmless_variables or p == "!" for p in params)
             return Word(text, raw, True, soft=harmless and not dynamic)
         if not dynamic and ("'" in raw or '"' in raw or "\\" in raw):
             text = literal_word(raw) or text  # 'c'"u"'rl' is curl, whatever bashlex joined
@@ -880,12 +886,20 @@ class Walker:
                     # bashlex leaves ${x:-$(cmd)} unparsed: judge the text roughly.
                     findings.extend(rough_scan(value, self.ctx))
                 name = re.match(r"[!#]?([A-Za-z_][A-Za-z0-9_]*)", value)
-                if name and tables().secret_variable.search(name.group(1)):
+                length = re.fullmatch(r"#[A-Za-z_][A-Za-z0-9_]*", value) is not None
+                if name and not length and tables().secret_variable.search(name.group(1)):
                     if self.presence_test:  # [ -n "$GITHUB_TOKEN" ]: is it set, not what
-                        findings.append(approve(f"tests ${name.group(1)}"))
+                        if not self._tests_presence_only(node):
+                            findings.append(approve(f"tests ${name.group(1)}"))
                     else:
                         findings.append(deny(f"expands ${name.group(1)}: prints a secret"))
         return findings
+
+    def _tests_presence_only(self, node: Any) -> bool:
+        """``[ -n "$TOKEN" ]``, ``test -z "$TOKEN"``: says whether it is set, nothing of it
+        (`[ "$TOKEN" = guess ]` would answer a guess, so that still needs a human)."""
+        before = self.source[max(0, node.pos[0] - 8) : node.pos[0]]
+        return re.search(r"(?:^|\s)-[nz]\s+$", before) is not None
 
     def _raw(self, node: Any) -> str:
         start, end = node.pos
@@ -1005,6 +1019,25 @@ def _remote_target(words: list[Word]) -> bool:
         ):
             return True  # curl evil.example/x: no scheme, still a host
     return False
+
+
+def _parameter_name(value: str) -> str:
+    """The variable a parameter expansion reads: ``AWS_REGION`` of ``AWS_REGION:-unset``;
+    ``!`` for ``${!AWS_*}``, which lists names of variables, never their values."""
+    if re.fullmatch(r"![A-Za-z_][A-Za-z0-9_]*[*@]", value):
+        return "!"
+    if re.fullmatch(r"#[A-Za-z_][A-Za-z0-9_]*", value):
+        return "!"  # ${#TOKEN}: its length, nothing of it
+    match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", value)
+    if match is None or "$" in value or "`" in value:
+        return value
+    rest = value[match.end() :]
+    # a default, an alternative or a trim with literal text only: still this variable
+    return (
+        match.group(0)
+        if re.fullmatch(r"(?::?[-=?+][\w .,/@%+-]*|[#%]{1,2}[\w.*/-]*)?", rest)
+        else value
+    )
 
 
 def _writes_code(stage: list[Word]) -> bool:
