@@ -96,6 +96,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe10.tsv",
+    "eleventh blind probe, round 14 (commands_probe11.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe11.tsv",
+    "twelfth blind probe, round 14 (commands_probe12.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe12.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0
