@@ -265,6 +265,11 @@ def test_an_attackers_round_fourteen_forms(command: str, expected: str) -> None:
         ("sops -d secrets.enc.yaml", "deny"),
         ("docker run --rm --cap-add=SYS_ADMIN alpine sh", "deny"),
         ("aws cloudtrail stop-logging --name main", "deny"),
+        ("redis-cli -h 127.0.0.1 info", "allow"),
+        ("redis-cli -h cache.x.example ping", "approve"),
+        ("rg --no-ignore --hidden 'SECRET_KEY'", "deny"),  # a hunt through ignored files
+        ("grep -rn 'AWS_SECRET_ACCESS_KEY=' .", "deny"),
+        ("grep -rn authenticate .", "approve"),  # a word: the root holds .env, a human looks
     ],
 )
 def test_round_fourteen_second_probes(command: str, expected: str) -> None:

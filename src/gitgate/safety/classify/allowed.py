@@ -1021,6 +1021,29 @@ def validate_nc(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
+_REDIS_READS = frozenset(["ping", "info", "dbsize", "time", "role", "lastsave", "--version"])
+
+
+def validate_redis_cli(args: list[str], cwd: str | None) -> str | None:
+    """redis-cli [-h localhost] [-p PORT] ping|info|dbsize: a local server asked one harmless
+    question (without a command it waits for input; `-a` would put a password in view)."""
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] != "--version":
+        option = args[index]
+        if option in ("-h", "-p", "-n") and index + 1 < len(args):
+            if option == "-h" and args[index + 1] not in LOCAL_HOSTS:
+                return "redis-cli of another host"
+            index += 2
+            continue
+        return f"redis-cli {option} is not known to be read-only"
+    command = [a.lower() for a in args[index:]]
+    if not command:
+        return "redis-cli without a command is interactive: it would hang"
+    if command[0] not in _REDIS_READS or len(command) > 2:
+        return f"redis-cli {command[0]} may change or print data"
+    return None
+
+
 def validate_ping(args: list[str], cwd: str | None) -> str | None:
     """ping -c N localhost: bounded, and this machine only."""
     count = None
@@ -1123,13 +1146,13 @@ def _git_history_search(args: list[str]) -> str | None:
     ``-G password``) and print the patches that hold it: a hunt for secrets ever committed."""
     terms = _pickaxe_terms(args)
     patches = any(a in tables().git_patch_options or a.startswith("-U") for a in args)
-    if not patches or not any(_SECRET_HUNT.search(term) for term in terms):
+    if not patches or not any(SECRET_HUNT.search(term) for term in terms):
         return None  # `git log -p -S 'curl -s' -- scripts/`: review, not a hunt
     return "searches the history's patches for what looks like a secret"
 
 
 # What a hunt for committed secrets searches for: key and token prefixes, secret words.
-_SECRET_HUNT = re.compile(
+SECRET_HUNT = re.compile(
     r"(?i)secret|passw|passwd|token|api.?key|private|credential|auth|bearer|BEGIN|"
     r"\b(?:AKIA|ASIA|ghp_|gho_|github_pat_|glpat-|xox[abprs]-|sk_live|sk-|AIza|SG\.)|"
     r"^[A-Z0-9_]*(?:KEY|PASS|PWD)[A-Z0-9_]*=?$"
@@ -1440,6 +1463,7 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "wget": validate_wget,
     "nc": validate_nc,
     "ping": validate_ping,
+    "redis-cli": validate_redis_cli,
     "mlr": validate_mlr,
     "top": validate_top,
     "sqlite3": validate_sqlite3,

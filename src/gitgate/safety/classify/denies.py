@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from gitgate.safety.classify.allowed import (
+    SECRET_HUNT,
     first_operand,
     harmless_template,
     is_local_url,
@@ -70,6 +71,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_kubectl_secret_values,
         _deny_key_body_search,
         _deny_staging_secret,
+        _deny_secret_hunt,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -271,6 +273,40 @@ def _deny_key_body_search(name: str, args: list[str]) -> str | None:
         return "prints the lines after a private key's header: the key itself"
     if any(re.fullmatch(r"-\d+", arg) for arg in args):
         return "prints the lines around a private key's header: the key itself"
+    return None
+
+
+# A pattern written to catch a secret's value, not a word: a key name followed by = or :,
+# a vendor prefix, a PEM header, a character class of token letters.
+_TOKEN_SHAPED = re.compile(
+    r"(?i)(?:api.?key|secret.?key|access.?key|passw(?:or)?d|token)\\?s?\*?\s*[=:]"
+    r"|\b(?:AKIA|ASIA|ghp_|gho_|github_pat_|glpat-|xox[abprs]-|sk_live|sk-|AIza|SG\.)"
+    r"|BEGIN.*PRIVATE|\[A-Za-z0-9"
+)
+_HIDDEN_TOO = re.compile(
+    r"--no-ignore\S*|--unrestricted|-u{1,3}|-[a-zA-Z]*u[a-zA-Z]*|--skip-vcs-ignores"
+)
+
+
+def _deny_secret_hunt(name: str, args: list[str]) -> str | None:
+    """``rg --hidden --no-ignore API_KEY``, ``grep -rho 'sk-…' .``: a search of every file,
+    ignored ones included, for what a secret looks like, is a hunt for .env and keys."""
+    operands = [a for a in args if not a.startswith("-")]
+    if not operands or not any(SECRET_HUNT.search(a) for a in operands[:1]):
+        return None
+    if name in ("grep", "egrep", "fgrep") and not _TOKEN_SHAPED.search(operands[0]):
+        return None  # grep -rn authenticate .: a word, held like any search of the root
+    if name in ("rg", "ag"):
+        everything = any(_HIDDEN_TOO.fullmatch(a) for a in args)
+        roots = operands[1:]
+    elif name in ("grep", "egrep", "fgrep"):
+        everything = any(re.fullmatch(r"-[a-zA-Z]*[rR][a-zA-Z]*|--recursive", a) for a in args)
+        everything = everything and not any(a.startswith("--exclude") for a in args)
+        roots = operands[1:]
+    else:
+        return None
+    if everything and all(root.rstrip("/") in (".", "", "./") for root in roots or ["."]):
+        return "searches every file, ignored ones too, for what looks like a secret"
     return None
 
 
