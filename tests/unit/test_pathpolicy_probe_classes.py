@@ -373,3 +373,152 @@ def test_fourteenth_round_stores_and_shared_files(path: str, safe: bool) -> None
     assert check_path(path).safe is safe, check_path(path).reason
     assert is_exportable(path) is safe
     assert (is_sensitive_name(path) is None) is safe
+
+
+# Round 14, second probe: home directories checked into repositories (dotfiles, devcontainer
+# home volumes, Library/, AppData/Roaming/, .local/share). Credential stores it found accepted
+# and their cousins are refused; docs, templates and settings inside directories the
+# catalogue covers whole are shared where no key or token can be in them.
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [
+        # Git Credential Manager's plain-text and DPAPI stores
+        ("home/dev/.gcm/store/git/https/github.com/bob.credential", False),
+        ("Users/bob/.gcm/dpapi_store/git/https/gitlab.com/bob.credential", False),
+        ("src/gcm/store.py", True),
+        # forge CLIs: gh on Windows (any case, any Unicode form), hut, python-gitlab, lab,
+        # ghorg, goreleaser's token files
+        ("profile/AppData/Roaming/GitHub CLI/hosts.yml", False),
+        ("AppData/Roaming/GITHUB CLI/Hosts.Yml", False),
+        ("Users/Ze\u0301/AppData/Roaming/GitHub CLI/hosts.yml", False),
+        ("AppData/Roaming/GitHub CLI/config.yml", True),
+        ("dotfiles/hut/.config/hut/config", False),
+        ("home/u/.python-gitlab.cfg", False),
+        ("etc/python-gitlab.cfg", False),
+        (".config/lab/lab.toml", False),
+        (".config/ghorg/conf.yaml", False),
+        ("dotfiles/.config/goreleaser/gitlab_token", False),
+        (".config/goreleaser/gitea_token", False),
+        (".goreleaser.yaml", True),
+        ("docs/hut.md", True),
+        # glab's aliases are commands; its config.yml keeps the token
+        ("home/u/.config/glab-cli/aliases.yml", True),
+        ("home/u/.config/glab-cli/config.yml", False),
+        # token files named for what they hold, without an extension
+        ("ci/.secrets/npm-token", False),
+        ("deploy/registry_token", False),
+        ("keys/pypi_token.txt", False),
+        ("lib/auth/refresh_token.rb", True),
+        ("docs/api-token.md", True),
+        ("scripts/rotate-token.sh", True),
+        # Hugging Face keeps every saved token in stored_tokens
+        ("home/u/.cache/huggingface/stored_tokens", False),
+        ("models/bert/special_tokens_map.json", True),
+        # local VM managers' SSH private keys: Lima, Colima, Rancher Desktop, Podman, Vagrant
+        ("home/u/.colima/_lima/_config/user", False),
+        ("Library/Application Support/rancher-desktop/lima/_config/user", False),
+        (".local/share/containers/podman/machine/machine", False),
+        (".vagrant.d/insecure_private_keys/vagrant.key.rsa", False),
+        ("home/u/.lima/_config/user.pub", True),
+        ("home/u/.lima/default/lima.yaml", True),
+        # npm's and pnpm's global configuration files
+        ("nvm/versions/node/v20.11.0/etc/npmrc", False),
+        ("Users/bob/AppData/Local/pnpm/config/rc", False),
+        ("docs/npmrc.md", True),
+        # API clients: HTTPie's sessions in ~/.httpie, Insomnia's stores, Postman's app data
+        ("home/u/.httpie/sessions/api.example.org/me.json", False),
+        ("Library/Application Support/Insomnia/insomnia.Request.db", False),
+        ("AppData/Roaming/Insomnia/insomnia.OAuth2Token.db", False),
+        (".config/Postman/Partitions/main/IndexedDB/x.leveldb/000003.log", False),
+        ("home/u/.httpie/config.json", True),
+        ("api/insomnia/collection.json", True),
+        ("postman/my-api.postman_collection.json", True),
+        # AI command-line tools' credential files
+        ("home/u/.qwen/oauth_creds.json", False),
+        ("dotfiles/.gemini/mcp-oauth-tokens.json", False),
+        ("Library/Application Support/io.datasette.llm/keys.json", False),
+        (".config/shell_gpt/.sgptrc", False),
+        (".config/aichat/config.yaml", False),
+        (".local/share/amazon-q/data.sqlite3", False),
+        ("home/u/.gemini/settings.json", True),
+        ("Library/Application Support/io.datasette.llm/templates/summary.yaml", True),
+        (".config/aichat/roles/shell.md", True),
+        # database dumps: named as dumps or backups, in a backup directory, of MySQL's users
+        ("var/backups/2024-05-01/app.sql", False),
+        ("db/app-dump-2024.sql", False),
+        ("ops/mysql_user_table.sql", False),
+        ("ops/all-databases-2024.sql", False),
+        ("db/prod.sql.zip", False),
+        ("db/migrations/0007_create_users.sql", True),
+        ("db/migrations/V9__add_backup_policy.sql", True),
+        ("db/schema.sql", True),
+        # documentation and templates inside directories covered whole
+        ("home/u/.ssh/NOTES.md", True),
+        ("home/u/.ssh/config.example", True),
+        ("home/u/.ssh/allowed_signers", True),
+        (".aws/docs/profiles.md", True),
+        (".aws/config.tmpl", True),
+        (".gnupg/README.txt", True),
+        (".kube/kubeconfig.tmpl", True),
+        (".kube/docs/contexts.md", True),
+        (".password-store/docs/layout.md", True),
+        (".config/gcloud/README.md", True),
+        (".config/rclone/rclone.conf.tmpl", True),
+        (".terraform.d/credentials.tfrc.json.dist", True),
+        ("infra/wireguard/wg1.conf.tmpl", True),
+        (".config/op/config.sample", True),
+        # ...but never a key or a store behind a doc's or a template's name
+        ("home/u/.ssh/config", False),
+        (".ssh/deploy_github", False),
+        (".ssh/id_ed25519.example", False),
+        (".ssh/readme.d/deploy", False),
+        (".aws/readme.d/credentials", False),
+        (".aws/sso/cache/abc.json", False),
+        ("home/u/.kube/config", False),
+        (".password-store/work/vpn.gpg", False),
+        ("infra/wireguard/wg1.conf", False),
+        # GnuPG: card reader and keyboxd options are shared; gpg.conf, the agent and dirmngr
+        # (LDAP passwords) stay refused with the keys
+        ("dotfiles/.gnupg/scdaemon.conf", True),
+        ("dotfiles/.gnupg/common.conf", True),
+        ("dotfiles/.gnupg/gpg.conf", False),
+        ("dotfiles/.gnupg/gpg-agent.conf", False),
+        ("dotfiles/.gnupg/dirmngr.conf", False),
+        ("dotfiles/.gnupg/private-keys-v1.d/0A1B.key", False),
+        # settings of CLIs whose directory is covered whole
+        ("home/u/.minikube/config/config.json", True),
+        ("home/u/.minikube/profiles/dev/config.json", False),
+        ("home/u/.minikube/profiles/dev/client.key", False),
+        ("home/u/.config/configstore/update-notifier-netlify-cli.json", True),
+        ("home/u/.config/configstore/snyk.json", False),
+        ("home/u/.config/github-copilot/copilot-instructions.md", True),
+        ("home/u/.config/github-copilot/apps.json", False),
+        # docker-machine's and a context's CA and client certificates; keys, a server.pem (a
+        # key elsewhere) and a machine's config stay refused
+        ("home/u/.docker/machine/machines/dev/ca.pem", True),
+        ("home/u/.docker/machine/machines/dev/server.pem", False),
+        ("home/u/.docker/contexts/tls/0a1b/docker/cert.pem", True),
+        ("home/u/.docker/machine/machines/dev/server-key.pem", False),
+        ("home/u/.docker/machine/certs/key.pem", False),
+        ("home/u/.docker/machine/machines/dev/config.json", False),
+        ("home/u/.docker/contexts/tls/0a1b/docker/key.pem", False),
+        # scripts named for kubeconfigs are programs; kubeconfigs are not
+        ("scripts/kubeconfig-rotate.bash", True),
+        ("tools/kubeconfig_export.ps1", True),
+        ("clusters/kubeconfig-staging", False),
+        # kept refused after weighing: gcloud configurations (proxy/password), cloudflared's
+        # config.yml (a token: key), mongo shell rc files (db.auth with a password)
+        ("home/u/.config/gcloud/configurations/config_work", False),
+        ("home/u/.cloudflared/config.yaml", False),
+        ("home/u/.mongoshrc.js", False),
+        # look-alike letters are read as the letters they imitate (Cyrillic palochka as l)
+        ("home/u/.config/gh/hosts.ym\u04cf", False),
+        ("home/u/.kube/config-\u04cfive", False),
+        ("AppData/Roaming/GitHub C\u04c0I/hosts.yml", False),
+        (".config/gh/hosts.yml.\u0435xample", True),
+    ],
+)
+def test_fourteenth_round_home_directory_stores_and_shared_files(path: str, safe: bool) -> None:
+    assert check_path(path).safe is safe, check_path(path).reason
+    assert is_exportable(path) is safe
+    assert (is_sensitive_name(path) is None) is safe

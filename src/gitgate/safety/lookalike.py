@@ -49,6 +49,16 @@ _FOLD = {
     **dict.fromkeys("\u03bd", "v"),
     **dict.fromkeys("\u03c4", "t"),
     **dict.fromkeys("\u03ba", "k"),
+    # Cyrillic palochka (small and capital) and more Cyrillic, Greek and Armenian twins: all of
+    # scripts lookalike_problem already flags, so only the reading of such text changes.
+    **dict.fromkeys("\u04cf\u04c0", "l"),
+    **dict.fromkeys("\u04af", "y"),
+    **dict.fromkeys("\u051b\u0566", "q"),
+    **dict.fromkeys("\u051d", "w"),
+    **dict.fromkeys("\u0475", "v"),
+    **dict.fromkeys("\u057d", "u"),
+    **dict.fromkeys("\u0570", "h"),
+    **dict.fromkeys("\u0578", "n"),
     **dict.fromkeys("\u0410\u0391", "A"),
     **dict.fromkeys("\u0415\u0395", "E"),
     **dict.fromkeys("\u041e\u039f", "O"),
@@ -59,6 +69,13 @@ _FOLD = {
     **dict.fromkeys("\u041d\u0397", "H"),
     **dict.fromkeys("\u041a\u039a", "K"),
     **dict.fromkeys("\u0425\u03a7", "X"),
+    **dict.fromkeys("\u0406\u0399", "I"),
+    **dict.fromkeys("\u0408", "J"),
+    **dict.fromkeys("\u0405", "S"),
+    **dict.fromkeys("\u0392", "B"),
+    **dict.fromkeys("\u0396", "Z"),
+    **dict.fromkeys("\u039d", "N"),
+    **dict.fromkeys("\u03a5\u04ae", "Y"),
 }
 # Scripts whose letters imitate Latin ones.
 _LOOKALIKE_SCRIPTS: tuple[str, ...] = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
