@@ -217,6 +217,11 @@ PROBE6 = CORPORA / "secrets_probe6.jsonl"
 # SHA-256 e26add8a...21ff), scored once at commit 71dabe9: 98.6 % recall (97.6 % covered) and
 # 5.4 % false positives (10 of 185) before its classes were fixed.
 PROBE7 = CORPORA / "secrets_probe7.jsonl"
+# Round 14: a sixth blind probe of source code in about 21 languages and of conversation text
+# (issues, pull requests, chats, tickets, commit messages, tracebacks) (458 cases, 185 clean;
+# SHA-256 be7287d5...b04f), scored once at commit e6c418d: 93.8 % recall (90.8 % covered) and
+# 1.1 % false positives (2 of 185) before its classes were fixed.
+PROBE8 = CORPORA / "secrets_probe8.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -252,6 +257,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 5, round 12 (no longer blind): secrets_probe5.jsonl": _load_jsonl(PROBE5),
         "probe 6, round 13 (no longer blind): secrets_probe6.jsonl": _load_jsonl(PROBE6),
         "probe 7, round 14 (no longer blind): secrets_probe7.jsonl": _load_jsonl(PROBE7),
+        "probe 8, round 14 (no longer blind): secrets_probe8.jsonl": _load_jsonl(PROBE8),
     }
 
 

@@ -17,6 +17,7 @@ import json
 import random
 import string
 import uuid
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -463,3 +464,154 @@ def test_code_forms_on_hostile_input(parts: list[str]) -> None:
 def test_unclosed_call_is_bounded() -> None:
     text = "getConnection(" + ", ".join(f'"{i}"' for i in range(5000))
     assert find_secrets(text) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 14, probe 8 (secrets_probe8.jsonl: source code in ~21 languages, conversation text):
+# its classes, each both ways. Values are made here, not copied from the probe.
+# ---------------------------------------------------------------------------------------------
+_p8 = random.Random(20261402)
+
+
+def _p8_word(n: int, alphabet: str = ALNUM) -> str:
+    while True:
+        v = "".join(_p8.choice(alphabet) for _ in range(n))
+        kinds = [str.isupper, str.islower, str.isdigit]
+        if all(any(k(c) for c in v) for k in kinds if any(k(c) for c in alphabet)):
+            return v
+
+
+_P8_PW = [
+    "Tundra*Lilac" + str(_p8.randint(10, 99)),
+    "cobalt" + str(_p8.randint(1000, 9999)) + "#QV",
+]
+_P8_TOKEN = _p8_word(40)
+_P8_HEX = "".join(_p8.choice("0123456789abcdef") for _ in range(64))
+_P8_HEX32 = _P8_HEX[:32]
+_P8_AWS_ID = "AKIA" + "".join(_p8.choice(string.ascii_uppercase + "234567") for _ in range(16))
+_P8_AWS_SECRET = _p8_word(40)
+_P8_ALI_ID = "LTAI" + _p8_word(20)
+_P8_ALI_SECRET = _p8_word(30)
+_P8_DISCORD = f"https://discord.com/api/webhooks/{_p8.randint(10**17, 10**18)}/" + _p8_word(
+    68, ALNUM + "_-"
+)
+_P8_TEAMS = (
+    f"https://contoso.webhook.office.com/webhookb2/{uuid.UUID(int=_p8.getrandbits(128))}@"
+    f"{uuid.UUID(int=_p8.getrandbits(128))}/IncomingWebhook/{_P8_HEX32}/"
+    f"{uuid.UUID(int=_p8.getrandbits(128))}/V2{_p8_word(20)}_{_p8_word(20)}"
+)
+_P8_SEED = "".join(_p8.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(32))
+_P8_SESSION = _p8_word(32, string.ascii_lowercase + string.digits)
+_P8_GH_BODY = _p8_word(30)
+
+
+def _p8_github(body: str) -> str:
+    """A token of GitHub's documented format: 30 base62 characters, then their CRC32."""
+    digits, n = "", zlib.crc32(body.encode())
+    while n:
+        n, r = divmod(n, 62)
+        digits = (string.digits + string.ascii_uppercase + string.ascii_lowercase)[r] + digits
+    return "ghp_" + body + digits.rjust(6, "0")
+
+
+_P8_GH = _p8_github(_P8_GH_BODY)
+_P8_ADO = "".join(_p8.choice(string.ascii_lowercase + "234567") for _ in range(52))
+_P8_PGP = "wcFMA" + base64.b64encode(_p8.randbytes(180)).decode()
+_P8_KMS = "AQICAHh" + base64.b64encode(_p8.randbytes(150)).decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # a webhook URL whose trigger follows its host: covered from the scheme
+        (f"The hook in our config is `{_P8_DISCORD}` and it stopped.\n", _P8_DISCORD),
+        (f"alerts:\n  teams_url: {_P8_TEAMS}\n", _P8_TEAMS),
+        # call idioms: Go's smtp.PlainAuth, jsonwebtoken's and PyJWT's key argument
+        (
+            f'a := smtp.PlainAuth("", "ops@example.org", "{_P8_PW[0]}", "mail.example.org")\n',
+            _P8_PW[0],
+        ),
+        (f'const t = jwt.sign({{ sub: id }}, "{_P8_HEX}", {{ expiresIn: "1h" }});\n', _P8_HEX),
+        (f'token = jwt.encode(claims, "{_P8_TOKEN}", algorithm="HS256")\n', _P8_TOKEN),
+        # a key id's secret beside it on its line
+        (
+            f'var c = new AmazonSQSClient("{_P8_AWS_ID}", "{_P8_AWS_SECRET}", region);\n',
+            _P8_AWS_SECRET,
+        ),
+        (f"Old pair: {_P8_ALI_ID} / {_P8_ALI_SECRET} (never rotated)\n", _P8_ALI_SECRET),
+        # dotted configuration names ending in .key
+        (f'play.http.secret.key = "{_P8_HEX}"\n', _P8_HEX),
+        # a bundler's define: a literal wrapped in JSON.stringify
+        (f'define: {{\n  __API_TOKEN__: JSON.stringify("{_P8_TOKEN}"),\n}}\n', _P8_TOKEN),
+        # a short plural collection name, a Kotlin object's constants
+        (f'KEYS = {{\n    "maps": "{_P8_TOKEN}",\n}}\n', _P8_TOKEN),
+        (f'object Secrets {{\n    const val WEATHER = "{_P8_HEX32}"\n}}\n', _P8_HEX32),
+        (f'static class ApiKeys {{\n    public const string Geo = "{_P8_TOKEN}";\n}}\n', _P8_TOKEN),
+        # Gradle build fields
+        (f'buildConfigField("String", "SUPPORT_API_TOKEN", "\\"{_P8_TOKEN}\\"")\n', _P8_TOKEN),
+        # base64-wrapped credentials
+        (
+            f'_T = "{base64.b64encode(_P8_GH.encode()).decode()}"\n',
+            base64.b64encode(_P8_GH.encode()).decode(),
+        ),
+        (
+            "pull secret: "
+            + base64.b64encode(
+                json.dumps({"auths": {"registry.example.org": {"password": _P8_PW[1]}}}).encode()
+            ).decode()
+            + "\n",
+            base64.b64encode(
+                json.dumps({"auths": {"registry.example.org": {"password": _P8_PW[1]}}}).encode()
+            ).decode(),
+        ),
+        (f'var b = Convert.ToBase64String(Encoding.ASCII.GetBytes(":{_P8_ADO}"));\n', _P8_ADO),
+        (f'headers.Authorization = "Basic " + btoa("deploy:{_P8_PW[0]}");\n', _P8_PW[0]),
+        # prose: "is:", user / password pairs, pw `x`, a TOTP seed, session cookies
+        (f"Your temporary password for the portal is: {_P8_PW[0]}\n", _P8_PW[0]),
+        (f"    # staging creds (rotate monthly): app_ro / {_P8_PW[1]}\n", _P8_PW[1]),
+        (f'// ops / {_P8_PW[0]}\nif (pw == "{_P8_PW[0]}") {{}}\n', _P8_PW[0]),
+        (f"[10:02] kim: user `etl`, pw `{_P8_PW[1]}`\n", _P8_PW[1]),
+        (f"totp secret for the shared root account: {_P8_SEED}\n", _P8_SEED),
+        (f"Please remove `sessionid={_P8_SESSION}` from the fixture.\n", _P8_SESSION),
+        (f"Cookie from devtools:\n\n_shop_session={_P8_TOKEN}%3D%3D\n", _P8_TOKEN),
+        # a PagerDuty routing key named for its vendor
+        (f'{{"pagerduty_routing_key": "{_P8_HEX32}"}}\n', _P8_HEX32),
+    ],
+)
+def test_probe8_classes_are_found(text: str, secret: str) -> None:
+    assert covered(text, secret), (text, find_secrets(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ciphertext: OpenPGP packets (Renovate's encrypted hostRules), a KMS blob
+        f'{{"hostRules": [{{"encrypted": {{"token": "{_P8_PGP}"}}}}]}}\n',
+        f"db_password_ciphertext: {_P8_KMS}\n",
+        # examples and non-secrets in the new forms
+        'aws_key = "AKIAIOSFODNN7EXAMPLE"  # wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+        'const t = jwt.sign(payload, process.env.JWT_SECRET, { expiresIn: "1h" });\n',
+        'token = jwt.decode(raw, key, algorithms=["HS256"])\n',
+        'a := smtp.PlainAuth("", user, pass, host)\n',
+        "totp secret example: JBSWY3DPEHPK3PXP\n",
+        "the OTP seed is shown once in the setup screen\n",
+        'define: {\n  __APP_VERSION__: JSON.stringify("1.4.2"),\n}\n',
+        'KEYS = {\n    "up": "ArrowUp",\n    "down": "ArrowDown",\n}\n',
+        'object Routes {\n    const val HOME = "home_screen_v2"\n}\n',
+        'buildConfigField("String", "API_BASE", "\\"https://api.example.org\\"")\n',
+        'buildConfigField("String", "API_TOKEN", "\\"your-token-here\\"")\n',
+        'auth = btoa("user:password")\n',
+        'url = btoa("https://example.org/path/to")\n',
+        'x = base64.b64decode("Z2hwX2FiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6MDEyMzQ1Njc4OQ==")\n',
+        "the password is: stored in the vault\n",
+        "ratio = total / Math.max(1,countB2)\n",
+        "// width / height\n",
+        "the login page / SignIn2Page\n",
+        "?session=new&tab=2\n",
+        "sessionid=None\n",
+        "cache.key = " + _P8_HEX + "\n",
+        f"Current key: LTAIexample / {'x' * 30}\n",
+    ],
+)
+def test_probe8_lookalikes_are_left(text: str) -> None:
+    assert find_secrets(text) == [], (text, find_secrets(text))

@@ -278,11 +278,19 @@ def _provider_handler(provider: _Provider) -> _Handler:
     return handle
 
 
+_HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
 def _url_start(text: str, host: int) -> int:
-    """Where the URL whose host starts at ``host`` starts: its scheme, when one is written."""
+    """Where the URL whose host (or, for a trigger in its path or a subdomain, a later part of
+    it: discord.com/api/webhooks/…, <tenant>.webhook.office.com) is at ``host`` starts: its
+    scheme, when one is written."""
+    at, floor = host, max(0, host - 255)
+    while at > floor and text[at - 1] in _HOST_CHARS:
+        at -= 1
     for scheme in ("https://", "http://"):
-        if text.startswith(scheme, host - len(scheme)):
-            return host - len(scheme)
+        if text.startswith(scheme, at - len(scheme)):
+            return at - len(scheme)
     return host
 
 
@@ -599,12 +607,19 @@ _UUID_RE = _lazy(
     r"(?<![0-9A-Fa-f-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"(?![0-9A-Fa-f-])",
 )
+# PagerDuty's Events API routing (integration) keys: 32 hex digits, named near "pagerduty".
+_HEX32_RE = _lazy("_HEX32_RE", r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])")
 _HEX32_40_RE = _lazy(
     "_HEX32_40_RE", r"(?<![0-9A-Za-z])(?:[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
 )
 # GoCardless access tokens (gitleaks): live_ and 40 characters, named near "gocardless".
 _GOCARDLESS_RE = _lazy("_GOCARDLESS_RE", r"(?<![\w\-])live_[A-Za-z0-9\-_=]{40}(?![\w\-=])")
 _VAULT_LEGACY_RE = _lazy("_VAULT_LEGACY_RE", r"(?<![\w.])s\.[A-Za-z0-9]{24}(?![\w])")
+# Alibaba Cloud AccessKey secrets: 30 letters and digits (a few more tolerated), written beside
+# their LTAI… key id.
+_ALIBABA_SECRET_RE = _lazy(
+    "_ALIBABA_SECRET_RE", r"(?<![A-Za-z0-9/+=])[A-Za-z0-9]{30,32}(?![A-Za-z0-9/+=])"
+)
 
 
 def _aws_secret_shape(value: str) -> bool:
@@ -781,7 +796,11 @@ _NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 def _name_strength(name: str) -> int:
     """How secret-like an identifier is: ``_STRONG``, ``_KEYISH`` or 0."""
     # For dotted names only the attribute itself counts: self.password yes, Token.Number no.
-    tokens = [t.lower() for t in _NAME_SPLIT_RE.findall(name.rsplit(".", 1)[-1])]
+    parts = name.rsplit(".", 2)
+    attr = parts[-1]
+    if len(parts) > 1 and attr.lower() == "key":
+        attr = parts[-2] + "_" + attr  # HOCON/properties play.http.secret.key, api.key: one name
+    tokens = [t.lower() for t in _NAME_SPLIT_RE.findall(attr)]
     words = [t for t in tokens if not t.isdigit()]
     if not words or words[-1] in _QUALIFIER_TOKENS:
         return 0
@@ -891,13 +910,14 @@ _CONFIG_SET_RE = _lazy(
 )
 # In a comment a name and its value may be separated by words or just a space.
 _COMMENT_OP_RE = _lazy(
-    "_COMMENT_OP_RE", r"[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+|==[ \t]*|[ \t]+(?=\S)"
+    "_COMMENT_OP_RE", r"[ \t]+(?:is|was)(?:[ \t]+now)?:?[ \t]+|==[ \t]*|[ \t]+(?=\S)"
 )
 # Prose between a secret's name and "is": "password for the office is", "token of the bot was".
 _PROSE_GAP_RE = _lazy(
     "_PROSE_GAP_RE",
     r"(?:[ \t]+(?:for|of|on|to|at|in)(?:[ \t]+(?:the|my|our|your|this|that|a|an))?"
-    r"[ \t]+[A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)?){1,2}[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]+",
+    r"[ \t]+[A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)?){1,2}[ \t]+(?:is|was)(?:[ \t]+now)?:?"
+    r"[ \t]+",
 )
 _MD_TO_RE = _lazy("_MD_TO_RE", r"`[ \t]+(?:to|as|=)[ \t]+(?=`)")
 # fish's "set -gx NAME value"; Windows' "setx NAME value" (/M: machine-wide).
@@ -977,13 +997,13 @@ def _doubled_res() -> dict[str, re.Pattern[str]]:
 # String::from("…"), Pydantic's SecretStr("…"), Node's Buffer.from("…"); Pulumi's input types
 # and secret outputs, pulumi.String("…"), pulumi.ToSecret(pulumi.String("…")) in Go,
 # Output.secret("…") in Python, Output.CreateSecret in .NET, Output.ofSecret in Java; the AWS
-# CDK's jsii.String("…") in Go).
-_WRAPPER_STARTS = frozenset("[SBn*pjO")
+# CDK's jsii.String("…") in Go; JSON.stringify("…"), how a bundler's define: {} inlines a string).
+_WRAPPER_STARTS = frozenset("[SBn*pjOJ")
 _WRAPPER_RE = _lazy(
     "_WRAPPER_RE",
     r"(?:\[\]byte|Some|String::from|SecretStr|SecretString::new|Secret::new|Buffer\.from"
     r"|new[ \t]+String|pulumi\.(?:String|StringPtr|ToSecret|secret|Output\.secret)"
-    r"|Output\.(?:secret|CreateSecret|ofSecret)|jsii\.String)\([ \t]*"
+    r"|Output\.(?:secret|CreateSecret|ofSecret)|jsii\.String|JSON\.stringify)\([ \t]*"
     r"(?=[\"']|pulumi\.String\()"
     r"|\*(?=b[\"'])",  # Rust: *b"…" copies a byte string into a [u8; N]
 )
@@ -1360,9 +1380,13 @@ _COLLECTION_OPEN_RE = _lazy(
     r"[\"'`]?\]?[ \t]*(?:(?P<op>:|=>|=|:=)[ \t]*)?"
     r"(?:(?P<bracket>[{\[])|(?P<block>(?<=:)[ \t]*(?:#[^\n]{0,256})?\r?\n))",
 )
+# (a member of a class or object that holds constants: Kotlin's "const val NAME =", Java's and
+# C#'s "public static final String NAME =", TypeScript's "readonly NAME =")
 _ENTRY_KEY_RE = _lazy(
     "_ENTRY_KEY_RE",
-    r"[ \t]*(?:\"([^\"\n]{1,128})\"|'([^'\n]{1,128})'|([\w.@\-]{1,128}))[ \t]*(?::|=>|=)[ \t]*",
+    r"[ \t]*(?:(?:public|private|protected|internal|static|final|const|val|var|readonly)[ \t]+"
+    r"){0,4}(?:(?<=[ \t])(?:string|String)[ \t]+)?"
+    r"(?:\"([^\"\n]{1,128})\"|'([^'\n]{1,128})'|([\w.@\-]{1,128}))[ \t]*(?::|=>|=)[ \t]*",
 )
 _COLLECTION_SPAN = 4096
 _COLLECTION_LINES = 64
@@ -1372,7 +1396,7 @@ _COLLECTION_SKIP = frozenset({"user", "username", "login", "email", "account", "
 
 def _collection_strength(name: str) -> int:
     """A plural name's strength by its singular: passwords, apiKeys, TOKENS, user_passwords."""
-    if len(name) < 5 or name[-1] not in "sS" or name[-2] in "sS":
+    if len(name) < 4 or name[-1] not in "sS" or name[-2] in "sS":
         return 0
     return _name_strength(name[:-1])
 
@@ -1823,11 +1847,11 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             special
             and text.startswith(" `", end)
             and strength == _STRONG
-            and text[start:end].lower() not in _STRONG_LAST_TOKENS
+            and text[start:end].lower() != "pass"
             and not text.startswith("``", end + 1)
         ):
-            # Prose with a code span: "log in with password `X`": a password-shaped word (not
-            # after the verb "pass": "pass `check_0d=True`").
+            # Prose with a code span: "log in with password `X`", "pw `X`": a password-shaped
+            # word (not after the verb "pass": "pass `check_0d=True`").
             value = _value_at(text, end + 1, mode="token", literal=True)
             if value is not None:
                 value.comment = True
@@ -1865,7 +1889,7 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
         if (
             said is not None
             and strength == _STRONG
-            and said.group().split()[:1] in (["is"], ["was"])
+            and said.group().split()[:1] in (["is"], ["was"], ["is:"], ["was:"])
         ):
             # Prose outside a comment (a commit message, a PR text): "the password is X." —
             # again only a password-shaped word counts ("is incorrect", "is stored" do not),
@@ -2876,11 +2900,15 @@ _PASSWORD_HASH_RE = _lazy(
     r"|md5[0-9a-f]{32}|SCRAM-SHA-256\$\d+:[\w+/=]+\$[\w+/=]+:[\w+/=]+"
     r"|(?:pbkdf2_sha(?:1|256)|argon2|bcrypt(?:_sha256)?|scrypt)\$[\w./$=+-]{16,}",
 )
-# Blocks that are ciphertext: PGP messages, age files, ansible-vault payloads (SOPS's ENC[…]
-# is a placeholder already, _MASK_RE).
+# Blocks that are ciphertext: PGP messages, age files, ansible-vault payloads, KMS blobs (SOPS's
+# ENC[…] is a placeholder already, _MASK_RE).
 _CIPHERTEXT_RE = _lazy(
     "_CIPHERTEXT_RE",
-    r"-----BEGIN (?:PGP MESSAGE|AGE ENCRYPTED FILE|ENCRYPTED MESSAGE)|\$ANSIBLE_VAULT;",
+    r"-----BEGIN (?:PGP MESSAGE|AGE ENCRYPTED FILE|ENCRYPTED MESSAGE)|\$ANSIBLE_VAULT;"
+    # an OpenPGP message's packets in base64 without the armour (a public-key encrypted session
+    # key packet first: Renovate's encrypted hostRules), and an AWS KMS ciphertext blob (its
+    # version and key-id header: "AQICAH…", what `aws kms encrypt` prints)
+    r"|(?:wcFMA|wcBMA|hQEMA|hQIMA|hQGMA|AQI[BCD]AH)[A-Za-z0-9+/]{94,}={0,2}\Z",
 )
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
 # Keys their vendor makes to be shipped in web pages and apps: Stripe's publishable keys, Mapbox's
@@ -3895,6 +3923,163 @@ def _setter_argument(text: str, start: int, end: int) -> _Value | None:
     return value
 
 
+# A credential wrapped in base64 (to get past a scanner, or as a format needs it): a Docker
+# config.json (``{"auths": …}``, a Kubernetes ``.dockerconfigjson``) or a vendor token whose
+# prefix base64 writes as these characters (``Z2hwX`` is "ghp_"). The run is decoded and
+# scanned; it counts when its decoded text holds a secret.
+_B64_WRAPPED_TRIGGERS = (
+    "eyJhdXRocyI6",  # {"auths":
+    "Z2hwX", "Z2hvX", "Z2hzX", "Z2h1X", "Z2hyX",  # ghp_ gho_ ghs_ ghu_ ghr_
+    "Z2l0aHViX3BhdF",  # github_pat_
+    "Z2xwYXQt",  # glpat-
+    "eG94Yi0", "eG94cC0",  # xoxb- xoxp-
+    "c2tfbGl2ZV8",  # sk_live_
+    "c2stYW50LQ", "c2stcHJvai0",  # sk-ant- sk-proj-
+    "QUtJQ",  # AKIA
+    "bnBtX",  # npm_
+)  # fmt: skip
+_B64_RUN_RE = _lazy("_B64_RUN_RE", r"[A-Za-z0-9+/]{16,8192}={0,2}(?![A-Za-z0-9+/=])")
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def _base64_wrapped(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and text[pos - 1] in _B64_CHARS:
+        return
+    m = _B64_RUN_RE.match(text, pos)
+    if m is None:
+        return
+    run = m.group()
+    import binascii
+
+    try:
+        decoded = binascii.a2b_base64(run + "=" * (-len(run.rstrip("=")) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return
+    if not decoded.isprintable() and not decoded.replace("\n", "").isprintable():
+        return
+    found = find_secrets(decoded)  # (shorter than the run: the recursion ends)
+    if found:
+        out.append((m.start(), m.end(), "base64-" + found[0].kind, _PRIO_PROVIDER))
+
+
+# A literal "user:password" (or ":token", as Azure DevOps takes a PAT) passed to a base64
+# encoder: the value of a Basic Authorization header, built in code. The part after the colon
+# counts when it is password-shaped or random.
+_BASIC_PAIR_RE = _lazy("_BASIC_PAIR_RE", r"[\w.@+\-]{0,64}:(?!//)([^\s:\"'\\]{8,256})")
+
+
+def _encoded_basic(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        return
+    args = _call_args(text, pos + len(hit))
+    if not args:
+        return
+    value = _literal_arg(text, *args[0])
+    if value is None:
+        return
+    pair = _BASIC_PAIR_RE.fullmatch(text, value.start, value.end)
+    if pair is None:
+        return
+    secret = pair.group(1)
+    ctx = _Value(pair.start(1), value.end, True, True)
+    if (_password_shaped(secret) or _looks_random(secret)) and _value_is_secret(
+        secret, ctx, _STRONG, "password"
+    ):
+        out.append((pair.start(1), value.end, "password-in-code", _PRIO_GENERIC))
+
+
+# Android's Gradle build fields: buildConfigField("String", "NAME", "\"value\"") (Kotlin DSL)
+# or buildConfigField 'String', 'NAME', '"value"' (Groovy): the value is a Java literal inside
+# the string, judged under NAME.
+_BUILD_CONFIG_RE = _lazy(
+    "_BUILD_CONFIG_RE",
+    r"buildConfigField[ \t]*\(?[ \t]*[\"']String[\"'][ \t]*,[ \t]*[\"']([\w.]{1,128})[\"'][ \t]*,"
+    r"[ \t]*(?:\"\\\"([^\"\\\n]{1,1024})\\\"\"|'\"([^\"'\n]{1,1024})\"')",
+)
+
+
+def _build_config_field(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _BUILD_CONFIG_RE.match(text, pos)
+    if m is None:
+        return
+    name = m.group(1)
+    strength = _name_strength(name)
+    group = 2 if m.group(2) is not None else 3
+    if strength and _value_is_secret(
+        m.group(group), _Value(m.start(group), m.end(group), True, True), strength, name
+    ):
+        out.append((m.start(group), m.end(group), _assignment_kind(name), _PRIO_GENERIC))
+
+
+# A TOTP seed named in prose ("otp seed for the admin account: <base32>"): the first base32
+# word of 16+ characters on the line after the words. The seed every authenticator's docs
+# print (JBSWY3DPEHPK3PXP, "Hello!" and 0xDEADBEEF) is an example.
+_OTP_TRIGGERS = tuple(
+    f"{otp} {word}"
+    # (not "OTP …"/"MFA …": their capitals would be new scan stops; "TOTP", "2FA" are not)
+    for otp in ("otp", "totp", "TOTP", "2fa", "2FA", "mfa")
+    for word in ("seed", "secret")
+)
+_BASE32_RE = _lazy("_BASE32_RE", r"(?<![A-Za-z0-9])[A-Z2-7]{16,128}={0,6}(?![A-Za-z0-9])")
+_OTP_EXAMPLES = frozenset({"JBSWY3DPEHPK3PXP"})
+
+
+def _otp_seed(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and text[pos - 1].isalnum():
+        return
+    hi = min(len(text), pos + _CONTEXT_WINDOW)
+    nl = text.find("\n", pos, hi)
+    m = _BASE32_RE.search(text, pos + len(hit), hi if nl < 0 else nl)
+    if m is None:
+        return
+    seed = m.group().rstrip("=")
+    if (
+        seed not in _OTP_EXAMPLES
+        and seed not in _published_values()
+        and sum(c.isdigit() for c in seed) >= 2
+        and len(set(seed)) >= 10
+        and not _is_token_placeholder(seed)
+    ):
+        out.append((m.start(), m.end(), "otp-seed", _PRIO_CONTEXT))
+
+
+# "user / password" written in prose or a comment: "creds: billing_ro / <password>", "login
+# with admin / <password>", or a comment line holding just the pair. The line must name
+# credentials (or be that bare comment), and the word after the slash must be password-shaped
+# with a symbol, or random ("the login page / SignIn2Page" is no pair).
+_PAIR_USER_RE = _lazy("_PAIR_USER_RE", r"`?[\w.@+\-]{2,64}`?\Z")
+_PAIR_VALUE_RE = _lazy(
+    "_PAIR_VALUE_RE", r" / `?([^\s`'\"()\[\]{}<>/]{8,128}?)`?(?=[.,;:!?]?(?:\s|\Z))"
+)
+_PAIR_CUE_RE = _lazy(
+    "_PAIR_CUE_RE",
+    r"\b(?:creds?|credentials?|account|login|log in|username|user|password|passwd|pw)\b",
+    re.I,
+)
+_BARE_COMMENT_RE = _lazy("_BARE_COMMENT_RE", r"[ \t]*(?://|#|--|;|\*)[ \t]*\Z")
+
+
+def _slash_pair(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _PAIR_VALUE_RE.match(text, pos)
+    if m is None:
+        return
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    user = _PAIR_USER_RE.search(text, line_start, pos)
+    if user is None or user.group().strip("`").isdigit():
+        return
+    before = text[line_start : user.start()]
+    if _PAIR_CUE_RE.search(before) is None and _BARE_COMMENT_RE.fullmatch(before) is None:
+        return
+    value = m.group(1)
+    ctx = _Value(m.start(1), m.end(1), False, True, comment=True)
+    if (
+        _password_shaped(value)
+        and (_PASSWORD_SYMBOL_RE.search(value) is not None or _looks_random(value))
+        and _value_is_secret(value, ctx, _STRONG, "password")
+    ):
+        out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
+
+
 # ---------------------------------------------------------------------------------------------
 # The trigger scanner.
 # ---------------------------------------------------------------------------------------------
@@ -3971,6 +4156,16 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         _case_variants("aws"),
         _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
     )
+    # A key id names its provider as well as the word does: the secret written beside it on
+    # its line (a constructor's next argument, "AKIA… / <secret>" in a ticket) is its half.
+    add(
+        ("AKIA", "ASIA"),
+        _context_handler("aws-secret-access-key", _AWS_SECRET_RE, _aws_secret_shape),
+    )
+    add(
+        ("LTAI",),
+        _context_handler("alibaba-access-key-secret", _ALIBABA_SECRET_RE, _aws_secret_shape),
+    )
     add(_case_variants("heroku"), _context_handler("heroku-api-key", _UUID_RE))
     add(_case_variants("twilio"), _context_handler("twilio-auth-token", _HEX32_40_RE))
     # Lowercase "datadog" would cost a scan stop at every "d"; lowercase names such as
@@ -4011,6 +4206,23 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # $pat = '…' (PowerShell, PHP, Perl): anchored at the sigil, read from the name after it
     # (not "$PAT"/"$Pat": their anchor would be the capital, a stop at every "Path").
     add(("$pat",), _sigil_assignment)
+    # Session cookies pasted as name=value (from devtools, a captured request): sessionid=…,
+    # _app_session=…, PHPSESSID=…; key-ish names, so only a generated value counts.
+    # (not a bare "session=": an "s" anchor would stop the scan at every "s")
+    add(("_session=", "sessionid=", "SESSID=", "SESSIONID="), _assignment)
+    add(
+        (*_case_variants("pagerduty"), "PagerDuty"),
+        _context_handler("pagerduty-key", _HEX32_RE),
+    )
+    add((" / ",), _slash_pair)
+    add(("pw `", "PW `"), _assignment)
+    add(_B64_WRAPPED_TRIGGERS, _base64_wrapped)
+    add(
+        ("ToBase64String(", "btoa(", "b64encode(", "encodeToString(", "strict_encode64("),
+        _encoded_basic,
+    )
+    add(("buildConfigField",), _build_config_field)
+    add(_OTP_TRIGGERS, _otp_seed)
     add(
         (*_case_variants("gocardless"), "GoCardless"),
         _context_handler("gocardless-token", _GOCARDLESS_RE),
