@@ -274,3 +274,24 @@ def test_an_attackers_round_fourteen_forms(command: str, expected: str) -> None:
 )
 def test_round_fourteen_second_probes(command: str, expected: str) -> None:
     assert decision(command) == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("perl -ne 'print if /FIXME/' lib/Foo.pm", "allow"),
+        ("perl -lne 'print $1 if /^name\\s*=\\s*\"(.*)\"/' Cargo.toml", "allow"),
+        ("perl -pe 's/\\t/  /g' data/in.tsv", "allow"),
+        ("perl -ne 'print if /x/' *.pm", "approve"),  # a bare glob could match '| cmd'
+        ("perl -pe 's/x/$ENV{API_TOKEN}/' a.txt", "deny"),  # a secret interpolated
+        ("perl -pe 's/x/$ENV{HOME}/' a.txt", "approve"),  # any variable: not a plain filter
+        ("perl -pe 's/x/`id`/e' a.txt", "approve"),  # e evaluates the replacement
+        ("perl -ne 'print if /(?{ qx(id) })/' a.txt", "approve"),  # code inside the pattern
+        ("perl -pi -e 's/a/b/' a.txt", "approve"),  # -i edits the file
+        ("perl -MSocket -ne 'print' a.txt", "approve"),  # -M loads a module
+        ("perl -e 'print 1'", "approve"),  # no -n/-p: a program, not a filter
+        ("perl -ne 'print' 'touch x |'", "deny"),  # two-argument open runs it
+    ],
+)
+def test_perl_line_filters(command: str, expected: str) -> None:
+    assert decision(command) == expected

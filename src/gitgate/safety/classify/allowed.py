@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from functools import cache
 from urllib.parse import urlsplit
 
+from gitgate.safety.classify.inline_perl import perl_filter
 from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.paths import locate
 from gitgate.safety.classify.tables import AllowSpec, tables
@@ -1411,6 +1412,8 @@ def validate_subcommand_tool(name: str) -> Validator:
         if name.startswith("python") and args[:2] == ["-m", "pip"]:
             pip = validator_for("pip")  # python3 -m pip list
             return pip(args[2:], cwd) if pip is not None else "pip is not known"
+        if name == "perl" and perl_filter(args):
+            return None  # perl -ne 'print if /TODO/' FILE: a line filter
         if name.startswith("python") and _json_tool(args):
             return None  # python3 -I -m json.tool FILE: pretty-prints, the stdlib's own module
         program = python_program(args) if name.startswith("python") else None

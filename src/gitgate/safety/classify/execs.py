@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 from gitgate.safety.classify import commands, walker  # noqa: E402
 from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
 from gitgate.safety.classify.denies import harmless_ssh_command, judge_write_target
+from gitgate.safety.classify.inline_perl import perl_filter
 from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.model import (
     PYTHON_NAME,
@@ -162,7 +163,11 @@ def _read_only_python(
 ) -> list[Finding]:
     """``python3 -c 'import sys; print(sys.version)'``: a program the tables show to be
     read-only is judged by the files it opens, not held as code (inline_python.py)."""
-    if not PYTHON_NAME.fullmatch(name) or has_deny(findings):
+    if has_deny(findings):
+        return findings
+    if name == "perl" and perl_filter([word.text for word in words[1:]]):
+        return [f for f in findings if not f.reason.startswith("runs inline code")]
+    if not PYTHON_NAME.fullmatch(name):
         return findings
     program = python_program([word.text for word in words[1:]])
     reads = python_reads(*program) if program is not None else None
