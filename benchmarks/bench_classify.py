@@ -104,6 +104,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe12.tsv",
+    "thirteenth blind probe, round 14 (commands_probe13.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe13.tsv",
+    "fourteenth blind probe, round 14 (commands_probe14.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe14.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -200,12 +200,26 @@ def text_level_findings(text: str) -> list[Finding]:
         break
     if _FORK_BOMB.search(text):
         findings.append(deny("fork bomb: a function that pipes into itself"))
+    subscript = _SUBSCRIPT_COMMAND.search(text)
+    if subscript:
+        # test -v 'a[$(cmd)]', let, declare, printf -v, (( )): bash evaluates an array
+        # subscript as arithmetic, and runs the command substitution inside it, quotes or not
+        what = short(subscript.group(0), 40)
+        findings.append(deny(f"array subscript {what!r} runs a command when it is evaluated"))
+    braces = _BRACE_RANGE.search(text)
+    if braces and abs(int(braces.group(2)) - int(braces.group(1))) > _MAX_BRACE_WORDS:
+        findings.append(approve(f"brace range {braces.group(0)!r}: millions of words"))
     findings.extend(_windows_findings(text))
     control = _CONTROL.search(text)
     if control:
         code = f"U+{ord(control.group(0)):04X}"
         findings.append(approve(f"control character {code}: may hide text from the reviewer"))
     return findings
+
+
+_SUBSCRIPT_COMMAND = re.compile(r"[A-Za-z_]\w*\[[^\]]*(?:\$\((?!\()|`)[^\]]*\]")
+_BRACE_RANGE = re.compile(r"\{(-?\d{1,18})\.\.(-?\d{1,18})(?:\.\.-?\d+)?\}")
+_MAX_BRACE_WORDS = 100_000
 
 
 def _windows_findings(text: str) -> list[Finding]:
