@@ -310,3 +310,20 @@ def test_perl_line_filters(command: str, expected: str) -> None:
 )
 def test_subscripts_and_ranges_bash_evaluates(command: str, expected: str) -> None:
     assert decision(command) == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # xargs and -exec append the names: a consumer that writes them is no reader
+        ("git ls-files '*.py' | xargs tee", "approve"),  # would empty every file
+        ("find . -name '*.go' -exec tee {} +", "approve"),
+        ("git ls-files '*.py' | xargs cat", "allow"),
+        # a name imported from a module is judged like the attribute it is
+        ('python3 -c "from os import environ; print(environ)"', "approve"),
+        ('python3 -c "from sys import modules as m; print(m)"', "approve"),
+        ('python3 -c "from os import path; print(path.sep)"', "allow"),
+    ],
+)
+def test_review_of_the_new_allows(command: str, expected: str) -> None:
+    assert decision(command) == expected

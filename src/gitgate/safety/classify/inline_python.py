@@ -111,7 +111,10 @@ class _Checker:
             for alias in node.names:
                 if alias.name == "*":
                     raise _NotReadOnly("import *")
-                self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                dotted = f"{node.module}.{alias.name}"
+                if self._blocked(dotted):
+                    raise _NotReadOnly(f"from {node.module} import {alias.name}")  # environ
+                self.aliases[alias.asname or alias.name] = dotted
             return
         for alias in node.names:
             if alias.name not in self.modules:
@@ -170,6 +173,8 @@ class _Checker:
             raise _NotReadOnly(type(node).__name__)  # lambda, await, walrus, yield
 
     def _name(self, name: str) -> None:
+        if name in self.aliases and self._blocked(self.aliases[name]):
+            raise _NotReadOnly(self.aliases[name])
         if name in self.locals or name in self.aliases or name in self.rules.builtins:
             return
         raise _NotReadOnly(f"name {name}")
@@ -188,10 +193,12 @@ class _Checker:
         if node.attr.startswith("_") and node.attr not in ("__version__", "__name__", "__file__"):
             raise _NotReadOnly(f"attribute {node.attr}")  # __class__, __globals__, _exit
         dotted = self._dotted(node)
-        if dotted is not None and dotted.split(".")[0] in self.modules:
-            if any(dotted == b or dotted.startswith(b + ".") for b in self.rules.blocked):
-                raise _NotReadOnly(dotted)  # os.environ as a whole, sys.modules
+        if dotted is not None and self._blocked(dotted):
+            raise _NotReadOnly(dotted)  # os.environ as a whole, sys.modules
         self.expr(node.value)
+
+    def _blocked(self, dotted: str) -> bool:
+        return any(dotted == b or dotted.startswith(b + ".") for b in self.rules.blocked)
 
     def _dotted(self, node: ast.expr) -> str | None:
         """``np.load`` -> ``numpy.load`` (through the import aliases), or None."""

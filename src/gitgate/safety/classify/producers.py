@@ -266,10 +266,30 @@ def prints_no_contents(argv: list[str]) -> bool:
     return False
 
 
+# Readers whose code validator (not an [allow] table) says what their operands are.
+_CODE_READERS = frozenset(["grep", "egrep", "fgrep", "rg", "ag", "jq", "yq", "sed", "awk", "gawk"])
+
+
+def reads_its_operands(consumer: list[str]) -> bool:
+    """Whether the names xargs or -exec appends are files the consumer reads or names:
+    `tee`, `cp`, `touch` would write them (`… | xargs tee` empties every file)."""
+    if not consumer:
+        return False
+    data = tables()
+    if consumer[0] in data.string_only:
+        return True  # basename, echo: they print the names, nothing more
+    spec = data.allow.get(" ".join(consumer[:2])) or data.allow.get(consumer[0])
+    if spec is not None:
+        return spec.operands in ("files", "names") and spec.max_operands is None
+    return consumer[0] in _CODE_READERS
+
+
 def unlisted_files_harmless(names: Names | None, consumer: list[str], cwd: str | None) -> bool:
     """Whether running ``consumer`` on ``names`` reads nothing a human must see first."""
     del cwd  # the names are already known to be inside the repository
-    return names is not None and (names.harmless or prints_no_contents(consumer))
+    if names is None or not reads_its_operands(consumer):
+        return False
+    return names.harmless or prints_no_contents(consumer)
 
 
 __all__ = [
