@@ -857,7 +857,8 @@ class Walker:
             # diff <(sort a) <(sort b): the command reads a pipe; the inner one is judged.
             return Word("/dev/fd/63", raw, False)
         if any(kind in ("commandsubstitution", "processsubstitution") for kind in kinds):
-            known = known_substitution(raw)
+            # only at the root: `cd docs && cat "$(git rev-parse --show-toplevel)/x"` is ./x
+            known = known_substitution(raw) if self.ctx.cwd[0] == "" else None
             return Word(known, raw, False) if known is not None else Word(text, raw, True)
         literal = ansi_c_word(raw)
         if literal is not None:
@@ -891,7 +892,7 @@ class Walker:
             if kind in ("commandsubstitution", "processsubstitution"):
                 findings.extend(self.node(part, depth))
                 raw = self._raw(part)
-                known = known_substitution(self._raw(node)) is not None
+                known = self.ctx.cwd[0] == "" and known_substitution(self._raw(node)) is not None
                 if not (kind == "processsubstitution" and raw.startswith("<(")) and not known:
                     findings.append(approve(f"uses command output: {short(raw)!r}"))
             elif kind == "parameter":
