@@ -208,13 +208,13 @@ def validate_grep(args: list[str], cwd: str | None) -> str | None:
         operands.append(arg)
     files = operands if pattern_given else operands[1:]
     if recursive and not (includes and all(_SOURCE_GLOB.fullmatch(g) for g in includes)):
-        if _names_only(args):
+        if names_only(args):
             return None  # grep -rl X .: which files match, not what they hold
         return _recursive_root(files, cwd)
     return None
 
 
-def _names_only(args: list[str]) -> bool:
+def names_only(args: list[str]) -> bool:
     """grep -l / -L / -c / -q: prints names, counts or nothing of the files it reads (not
     with -o or context, which print text again)."""
     flags = "".join(a[1:] for a in args if re.fullmatch(r"-[a-zA-Z]+", a))
@@ -246,7 +246,7 @@ def validate_rg(args: list[str], cwd: str | None) -> str | None:
         if arg.startswith("--pre"):
             return f"{arg} runs other programs on the files"
         if arg in _RG_HIDDEN or arg.startswith("--no-ignore") or re.fullmatch(r"-[a-zA-Z]*u", arg):
-            if _names_only(args) or "--files-with-matches" in args:
+            if names_only(args):
                 return None
             operands = [a for a in args if not a.startswith("-")][1:]
             return _recursive_root(operands, cwd)
@@ -838,8 +838,10 @@ def _kubectl_dump(args: list[str], operands: list[str], *, describe: bool) -> st
 _TEMPLATE_SECRET_FIELDS = frozenset(
     ["env", "envfrom", "args", "command", "cmd", "entrypoint", "data", "stringdata"]
     + ["binarydata", "annotations", "config", "containerconfig", "hostconfig", "labels"]
-    + ["auths", "auth", "token", "password", "secret", "secrets", "spec", "items", "metadata"]
+    + ["auths", "auth", "token", "password", "secret", "secrets"]
 )
+# Objects a path may stop at only inside a `range`: stopping there prints the whole object.
+_TEMPLATE_OBJECTS = frozenset(["spec", "items", "metadata", "containers", ""])
 _TEMPLATE_FIELD = re.compile(r"\.([A-Za-z_][\w-]*)((?:\[[^\]]*\])?)")
 _TEMPLATE_BLOCK = re.compile(r"\{\{(.*?)\}\}|\{([^{}]*)\}")
 
@@ -863,9 +865,9 @@ def harmless_template(template: str) -> bool:
             return False  # `{{.}}`, `{{json .State}}`: a whole object
         last = [m[0] for m in _TEMPLATE_FIELD.findall(paths[-1])][-1:] or [""]
         fields = {m[0].lower() for p in paths for m in _TEMPLATE_FIELD.findall(p)}
-        if fields & (_TEMPLATE_SECRET_FIELDS - {"spec", "items", "metadata"}):
+        if fields & _TEMPLATE_SECRET_FIELDS:
             return False
-        if not ranged and last[0].lower() in {"spec", "items", "metadata", "containers", ""}:
+        if not ranged and last[0].lower() in _TEMPLATE_OBJECTS:
             return False  # a path that stops at an object prints all of it (a range walks it)
     return True
 

@@ -454,7 +454,7 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     if any(texts[: len(bulk)] == list(bulk) for bulk in _BULK_DELETERS):
         # `kubectl get pods -o name | xargs kubectl delete`: deletes whatever the list holds.
         return [], [deny(f"xargs runs {argv_text(rest)!r} on every name it reads: a bulk delete")]
-    if unlisted_files_harmless(ctx.input_names, [w.text for w in rest], ctx.cwd[0]):
+    if unlisted_files_harmless(ctx.input_names, [w.text for w in rest]):
         return rest, []  # `git ls-files '*.py' | xargs wc -l`: the repository's own files
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]

@@ -433,7 +433,7 @@ def _find_exec_action(words: list[Word], action: str, inner: list[Word], ctx: Ct
     consumer = [program, *(w.text for w in inner[1:] if w.text != "{}")]
     names = find_names([w.text for w in words[1:]], ctx.cwd[0])
     plain = program not in data.interpreters and not PYTHON_NAME.fullmatch(program)
-    if plain and action in ("-exec", "-execdir") and unlisted_files_harmless(names, consumer, ""):
+    if plain and action in ("-exec", "-execdir") and unlisted_files_harmless(names, consumer):
         return []  # find . -name '*.go' -exec grep -l TODO {} +: the repository's own files
     if program in data.name_only:
         return findings  # -exec ls -la {}: names only

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gitgate.safety.classify.paths import join_cwd, locate, risky_glob, secret_reason
+from gitgate.safety.classify.allowed import names_only
+from gitgate.safety.classify.paths import locate, risky_glob, secret_reason
 from gitgate.safety.classify.tables import tables
 
 
@@ -248,9 +249,6 @@ def _grep_filter(args: list[str]) -> Names | None:
 # -- consumers ---------------------------------------------------------------------------------
 
 _COUNTING = frozenset(["wc"])
-_NAMES_ONLY_FLAGS = re.compile(
-    r"-[a-zA-Z]*[lLcq][a-zA-Z]*|--files-with(?:out)?-match(?:es)?|--count|--quiet"
-)
 
 
 def prints_no_contents(argv: list[str]) -> bool:
@@ -262,7 +260,7 @@ def prints_no_contents(argv: list[str]) -> bool:
     if name in tables().name_only or name in _COUNTING or name in ("basename", "dirname"):
         return True
     if name in ("grep", "egrep", "fgrep", "rg"):
-        return any(_NAMES_ONLY_FLAGS.fullmatch(arg) for arg in args)
+        return names_only(args)
     return False
 
 
@@ -284,20 +282,9 @@ def reads_its_operands(consumer: list[str]) -> bool:
     return consumer[0] in _CODE_READERS
 
 
-def unlisted_files_harmless(names: Names | None, consumer: list[str], cwd: str | None) -> bool:
-    """Whether running ``consumer`` on ``names`` reads nothing a human must see first."""
-    del cwd  # the names are already known to be inside the repository
+def unlisted_files_harmless(names: Names | None, consumer: list[str]) -> bool:
+    """Whether running ``consumer`` on ``names`` (known to be inside the repository) reads
+    nothing a human must see first."""
     if names is None or not reads_its_operands(consumer):
         return False
     return names.harmless or prints_no_contents(consumer)
-
-
-__all__ = [
-    "Names",
-    "find_names",
-    "git_names",
-    "join_cwd",
-    "pipeline_names",
-    "prints_no_contents",
-    "unlisted_files_harmless",
-]
