@@ -278,7 +278,7 @@ APPROVE = [
     "${CMD} x",
     "$(echo $CMD) x",  # prints a name nobody can read on the line
     "`cat name.txt` x",
-    "echo $(whoami)",
+    "cat $(whoami)",  # a name nobody saw
     "ls | sh",
     "cat script | bash",
     "ls &",

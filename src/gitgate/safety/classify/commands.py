@@ -267,7 +267,30 @@ def _unwrap(name: str, words: list[Word], ctx: Ctx) -> _Unwrapped | None:
     handler = _WRAPPERS.get(name)
     if handler is not None:
         return handler(words, ctx)
+    valued = tables().wrappers.get(name)
+    if valued is not None:
+        # its own options are judged first (strace -p PID, strace -o '|cmd')
+        own = [baseline_deny(windows_name(name.lower()), words), *exec_findings(name, words, ctx)]
+        inner, notes = _unwrap_listed(valued, words)
+        return inner, [f for f in own if f is not None and f.decision == "deny"] + notes
     return _unwrap_runner(name, words)
+
+
+def _unwrap_listed(valued: tuple[str, ...], words: list[Word]) -> _Unwrapped:
+    """``strace -f -o log CMD``: a ``[wrappers]`` program; the command after its options is
+    judged as itself, and the program needs a human."""
+    args = words[1:]
+    index = 0
+    while index < len(args):
+        text = args[index].text
+        if text == "--":
+            index += 1
+            break
+        if not text.startswith("-") or text == "-":
+            break
+        index += 2 if text in valued else 1  # -o=x, -ox: the value is attached
+    inner = args[index:]
+    return inner, [approve(f"{argv_text(words[: index + 1])!r} runs {argv_text(inner)!r}")]
 
 
 # cmake -E's file-deleting commands, judged as the rm they are.
@@ -602,8 +625,11 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     if _SPELLED_NAME.search(head.raw) and not _QUOTED_WHOLE.fullmatch(head.raw):
         # $'\x6c\x73', 'l's, \ls: a name spelt so a reader does not see it is obfuscation.
         return findings + [approve(f"command name spelt with quotes or escapes: {head.raw!r}")]
-    computed = next((w for w in words[1:] if w.dynamic and not w.soft), None)
-    if lowered in ("test", "[") and not any(w.raw.startswith(("$(", "`")) for w in words[1:]):
+    printed = lowered in tables().string_only or lowered in ("test", "[")
+    computed = next(
+        (w for w in words[1:] if w.dynamic and not w.soft and not (printed and w.output)), None
+    )
+    if lowered in ("test", "[") and not _evaluates_operands(words):
         computed = None  # [ -n "$TOKEN" ]: an exit code, nothing of the value (judged apart)
     elif computed is None and lowered not in tables().string_only:
         computed = next((w for w in words[1:] if w.dynamic), None)
@@ -623,6 +649,15 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
         if lowered not in ("cd", "pushd", "popd", "echo", "printf", "true", "pwd"):
             return findings + [approve(f"{text!r} runs outside the repository")]
     return findings + baseline_allow(name, words, ctx, code)
+
+
+def _evaluates_operands(words: list[Word]) -> bool:
+    """``test -v "$x"``, ``[ -R "$(…)" ]``: a computed operand of ``-v``/``-R`` is a name
+    whose subscript bash evaluates (``a[$(cmd)]`` runs cmd); ``[``'s other operators only
+    compare (``-eq`` too: ``[`` reads integers, ``[[`` would evaluate them)."""
+    return any(w.text in ("-v", "-R") for w in words[1:]) and any(
+        w.dynamic and not w.soft for w in words[1:]
+    )
 
 
 # -- policy rules ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shlex
 from fnmatch import fnmatchcase
+from typing import Any
 
 # Modules, not names: commands and walker import this module too (nested texts recurse).
 from gitgate.safety.classify import commands, walker  # noqa: E402
@@ -89,6 +90,7 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 findings.append(walker.classify_text(body, ctx.deeper()))
                 findings.append(approve(f"alias {short(arg, 40)!r} changes what a name runs"))
     findings.extend(_program_env_findings(name, args))
+    findings.extend(_carried_findings(name, words, ctx))
     inner = _command_run_elsewhere(name, args)
     if inner:
         # docker exec web dropdb app, ssh host 'rm -rf /srv': the command runs in a container
@@ -156,6 +158,57 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
             findings.extend(code_findings(code, ctx))
             findings = _read_only_python(name, words, findings, ctx)
     return findings
+
+
+def _carried_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
+    """``script -qc CMD``, ``git submodule foreach CMD``, ``git bisect run CMD…``: a command
+    another program runs (``[carried_commands]``), judged as itself; the program needs a
+    human whatever the command is."""
+    args = [word.text for word in words[1:]]
+    found = _carried_entry(name, args)
+    if found is None:
+        return []
+    key, spec, after = found
+    raw = _unquoted_once(words[1:])
+    lines = [*option_values(raw, spec.shell_options), *_clustered_values(raw, spec.shell_options)]
+    operands = [a for a in args[after:] if not a.startswith("-")]
+    findings: list[Finding] = []
+    if spec.operands == "argv" and operands:
+        first = args.index(operands[0], after)
+        findings.extend(commands.judge_argv(words[1 + first :], ctx.deeper()))
+    elif spec.operands == "shell" and operands:
+        lines.extend([" ".join(operands), *operands] if len(operands) > 1 else operands)
+    for line in dict.fromkeys(lines):
+        findings.append(walker.classify_text(line, ctx.deeper()))
+    if lines or (spec.operands and operands):
+        shown = short(" ".join(lines or operands), 40)
+        findings.append(approve(f"{key} runs {shown!r}"))
+    return findings
+
+
+def _carried_entry(name: str, args: list[str]) -> tuple[str, Any, int] | None:
+    """The ``[carried_commands]`` entry for this command, longest key first, and the index
+    in ``args`` after the key's last word."""
+    carried = tables().carried
+    start = git_subcommand(args)[1] if name == "git" else 0
+    positions = [i for i in range(start, len(args)) if not args[i].startswith("-")][:2]
+    for count in (2, 1, 0):
+        if count > len(positions):
+            continue
+        key = " ".join([name, *(args[i] for i in positions[:count])])
+        if key in carried:
+            return key, carried[key], positions[count - 1] + 1 if count else 0
+    return None
+
+
+def _clustered_values(args: list[str], options: tuple[str, ...]) -> list[str]:
+    """``script -qc CMD``: a short option that takes a value, last in a cluster."""
+    letters = {o[1] for o in options if len(o) == 2 and o[0] == "-"}
+    return [
+        args[i + 1]
+        for i, arg in enumerate(args[:-1])
+        if re.fullmatch(r"-[A-Za-z]{2,}", arg) and arg[-1] in letters
+    ]
 
 
 def _read_only_python(

@@ -79,6 +79,13 @@ class Word:
     raw: str
     dynamic: bool = False  # expands variables or command output: its value is unknown
     soft: bool = False  # dynamic only through harmless variables ($HOME, $PATH): fine to print
+    # dynamic only through command substitutions, each judged by the walk: fine to print or to
+    # compare (`echo "$(git rev-parse HEAD)"`), not to name a file or a program
+    output: bool = False
+    # holds a file name a for loop's glob found (`for f in src/*; do wc -l "$f"`): fine where
+    # a name is read as a file, not where it would be read as code (a file may be named
+    # `x;rm -rf ~`); see Walker._names_as_files
+    named: bool = False
 
     @property
     def has_glob(self) -> bool:

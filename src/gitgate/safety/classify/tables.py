@@ -95,6 +95,16 @@ class OptionValues:
 
 
 @dataclass(frozen=True, slots=True)
+class Carried:
+    """A command another program runs (see ``[carried_commands]``): options whose value is
+    a shell line, and what the operands after the key are (``shell``: shell lines, joined
+    and each alone; ``argv``: a command; ``""``: nothing run)."""
+
+    shell_options: tuple[str, ...]
+    operands: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tables:
     """Every table the classifier uses."""
 
@@ -143,6 +153,8 @@ class Tables:
     home_readable: frozenset[str]
     startup_files: tuple[str, ...]
     runners: dict[str, frozenset[str]]
+    wrappers: dict[str, tuple[str, ...]]
+    carried: dict[str, Carried]
     loaded_at_start: tuple[str, ...]
     raw_devices: re.Pattern[str]
     harmless_sinks: frozenset[str]
@@ -306,6 +318,15 @@ def _option_values(data: dict[str, Any]) -> dict[str, OptionValues]:
     return values
 
 
+def _carried(key: str, spec: Any) -> Carried:
+    if not isinstance(spec, dict) or set(spec) - {"shell_options", "operands"}:
+        raise ValueError(f"commands.toml: bad [carried_commands] entry {key!r}")
+    operands = str(spec.get("operands", ""))
+    if operands not in ("", "shell", "argv"):
+        raise ValueError(f"commands.toml: [carried_commands] {key!r}: operands {operands!r}")
+    return Carried(_strings(spec, "shell_options"), operands)
+
+
 def load_tables(text: str) -> Tables:
     """Parse the data file's text into :class:`Tables` (raises ValueError when malformed)."""
     import tomllib  # here: the packaged tables are read from their JSON copy
@@ -374,6 +395,12 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         runners={
             name: frozenset(str(sub) for sub in subs)
             for name, subs in dict(data.get("runners", {})).items()
+        },
+        wrappers={
+            str(k): tuple(str(o) for o in v) for k, v in dict(data.get("wrappers", {})).items()
+        },
+        carried={
+            str(k): _carried(str(k), v) for k, v in dict(data.get("carried_commands", {})).items()
         },
         loaded_at_start=tuple(name.lower() for name in _strings(secrets, "loaded_at_start")),
         raw_devices=re.compile(str(secrets["raw_devices"])),

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gitgate.safety.classify.allowed import LOCAL_HOSTS, is_local_url
+from gitgate.safety.classify.arguments import pattern_operand
 from gitgate.safety.classify.commands import (
     expand_command_braces,
     judge_argv,
@@ -55,6 +56,7 @@ from gitgate.safety.classify.model import (
 from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
 from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason, startup_file
 from gitgate.safety.classify.producers import Names, pipeline_names
+from gitgate.safety.classify.reshape import reshape
 from gitgate.safety.classify.tables import tables
 
 _SCAN_LIMIT = 65536  # characters of an over-long command the rough deny scan looks at
@@ -120,6 +122,12 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
         untimed = _without_time_keyword(text)
         if untimed is not None:
             return text_level + classify_findings(untimed, ctx.deeper())
+        reshaped = reshape(text)
+        if reshaped is not None:
+            # `[[ … ]]`, `case … esac`, written as what bashlex parses; the rough scan of
+            # the text as written still denies what it would have denied unparsed.
+            rough = [f for f in rough_scan(text, ctx) if f.decision == "deny"]
+            return text_level + rough + classify_findings(reshaped, ctx.deeper())
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
         return text_level + rough_scan(text, ctx) + [approve(reason)]
     findings = text_level + _comment_findings(text, trees)
@@ -351,6 +359,7 @@ class Walker:
         self.read_input: set[str] = set()  # variables `read` filled from a file or a pipe
         self.presence_test = False  # in `[ … ]` / `test …`: a variable is tested, not shown
         self.remote_changed = False  # `git remote add|set-url` seen: a push may leave
+        self.loop_items: dict[str, str] = {}  # a for loop's variable -> the item walked now
         self.handlers: dict[str, Callable[[Any, int], list[Finding]]] = {
             "list": self._children,
             "pipeline": self._pipeline,
@@ -413,13 +422,24 @@ class Walker:
         fresh_name = names_listed and name not in self.read_input
         if fresh_name:
             self.read_input.add(name)
+        # `for f in src/*.py; do head -3 "$f"; done`: "$f" is each item, as sure as the items
+        # are, unless the body may give the name another value (any mention of it other
+        # than an expansion: f=…, read f, declare f, printf -v f).
+        body_text = "".join(self._raw(child) for child in body)
+        fixed = known and not re.search(rf"(?<![$\w{{.-]){re.escape(name)}(?!\w)", body_text)
+        outer_item = self.loop_items.pop(name, None)
         for value in values[:8] if known else [None]:
             if value is None:
                 self.ctx.variables.pop(name, None)
             else:
                 self.ctx.variables[name] = value.text
+                if fixed and "$" not in value.text and len(values) <= 8:
+                    self.loop_items[name] = value.text
             for child in body:
                 findings.extend(self.node(child, depth))
+        self.loop_items.pop(name, None)
+        if outer_item is not None:
+            self.loop_items[name] = outer_item
         if saved is None:
             self.ctx.variables.pop(name, None)
         else:
@@ -532,10 +552,13 @@ class Walker:
         redirects: list[Any] = []
         first = next((p for p in node.parts if getattr(p, "kind", "") == "word"), None)
         self.presence_test = first is not None and getattr(first, "word", "") in _TESTS
+        printed = first is not None and _prints_operands(str(getattr(first, "word", "")))
         for part in node.parts:
             kind = getattr(part, "kind", "")
             if kind == "word":
-                findings.extend(self._expansions(part, depth))
+                findings.extend(
+                    self._expansions(part, depth, printed=printed and part is not first)
+                )
                 words.append(self._word(part))
             elif kind == "assignment":
                 findings.extend(self._expansions(part, depth))
@@ -544,6 +567,8 @@ class Walker:
                 redirects.append(part)
             else:
                 findings.append(approve(f"unsupported shell construct ({kind})"))
+        if any(w.named for w in words) and not _names_as_files(unwrap_quietly(words)):
+            words = [Word(w.text, w.raw, True) if w.named else w for w in words]
         unwrapped = unwrap_quietly(words) if words else []
         reads_code = bool(unwrapped) and reads_code_from_stdin(unwrapped)
         findings.extend(self._carried_payload(unwrapped, assignments, redirects))
@@ -859,7 +884,15 @@ class Walker:
         if any(kind in ("commandsubstitution", "processsubstitution") for kind in kinds):
             # only at the root: `cd docs && cat "$(git rev-parse --show-toplevel)/x"` is ./x
             known = known_substitution(raw) if self.ctx.cwd[0] == "" else None
-            return Word(known, raw, False) if known is not None else Word(text, raw, True)
+            if known is not None:
+                return Word(known, raw, False)
+            loop_only = all(
+                str(getattr(p, "value", "")) in self.loop_items
+                for p in parts
+                if getattr(p, "kind", "") == "parameter"
+            )
+            only_output = loop_only and "$'" not in raw and '$"' not in raw
+            return Word(text, raw, True, output=only_output)
         literal = ansi_c_word(raw)
         if literal is not None:
             # $'\t', $'.e\x6ev': ANSI-C quoting is a constant; judge what bash will pass.
@@ -874,6 +907,9 @@ class Walker:
             # $HOME/x and ${HOME}/x are ~/x: judge the path, do not give up on it.
             text = re.sub(r"\$\{HOME\}|\$HOME(?![A-Za-z0-9_])", "~", text)
             return Word(text, raw, False)
+        item = self._loop_item(text, parts) if params and not dynamic else None
+        if item is not None:
+            return Word(item, raw, False, named=any(char in item for char in "*?["))
         if params == ["PWD"] and self.ctx.cwd[0] == "" and not dynamic:
             # "$PWD/README.md" at the repository's root is ./README.md
             return Word(re.sub(r"\$\{PWD\}|\$PWD(?![A-Za-z0-9_])", ".", text), raw, False)
@@ -884,8 +920,26 @@ class Walker:
             text = literal_word(raw) or text  # 'c'"u"'rl' is curl, whatever bashlex joined
         return Word(text, raw, dynamic)
 
-    def _expansions(self, node: Any, depth: int) -> list[Finding]:
-        """Findings for command and process substitutions and variables inside a word."""
+    def _loop_item(self, text: str, parts: list[Any]) -> str | None:
+        """``"$f"``, ``"${d}/package.json"`` inside ``for f in …``: the word with the item
+        walked now in place of the loop's variable; None when another expansion is in it."""
+        values = [
+            str(getattr(p, "value", "")) for p in parts if getattr(p, "kind", "") == "parameter"
+        ]
+        if not values or any(v not in self.loop_items for v in values):
+            return None
+        for name in set(values):
+            item = self.loop_items[name]
+            escaped = item.replace("\\", "\\\\")  # a replacement string: backslashes only
+            text = re.sub(rf"\$\{{{name}\}}|\${name}(?!\w)", escaped, text)
+        return None if "$" in text else text
+
+    def _expansions(self, node: Any, depth: int, *, printed: bool = False) -> list[Finding]:
+        """Findings for command and process substitutions and variables inside a word.
+
+        ``printed``: the word is an operand of a command that only prints or compares it
+        (``echo "$(git rev-parse HEAD)"``): a substitution's output, judged with its command,
+        is fine there; elsewhere it may name a file or a program nobody saw."""
         findings: list[Finding] = []
         for part in getattr(node, "parts", None) or []:
             kind = getattr(part, "kind", "")
@@ -893,6 +947,7 @@ class Walker:
                 findings.extend(self.node(part, depth))
                 raw = self._raw(part)
                 known = self.ctx.cwd[0] == "" and known_substitution(self._raw(node)) is not None
+                known = known or (printed and kind == "commandsubstitution")
                 if not (kind == "processsubstitution" and raw.startswith("<(")) and not known:
                     findings.append(approve(f"uses command output: {short(raw)!r}"))
             elif kind == "parameter":
@@ -928,6 +983,24 @@ class Walker:
             argv = self._argv_of(getattr(part, "command", None))
             if argv and (reads_code_from_stdin(argv) or sends_to_network(argv)):
                 return argv
+        return None
+
+    def _process_substitution_source(self, target: Any) -> list[Word] | None:
+        """``< <(curl -s URL)``: the command of an input process substitution, if its output
+        is downloaded or decoded bytes."""
+        for part in getattr(target, "parts", None) or []:
+            if getattr(part, "kind", "") != "processsubstitution":
+                continue
+            command = getattr(part, "command", None)
+            stages = (
+                getattr(command, "parts", [])
+                if getattr(command, "kind", "") == "pipeline"
+                else [command]
+            )
+            for stage in stages:
+                argv = self._argv_of(stage)
+                if produces_payload(argv):
+                    return argv
         return None
 
     def _redirect(
@@ -971,6 +1044,11 @@ class Walker:
                 findings.append(found)
             if reads_code:
                 findings.append(approve(f"runs the script {word.text!r} from stdin"))
+                source = self._process_substitution_source(target)
+                if source is not None:
+                    # bash < <(curl -s URL): downloaded or decoded text run as commands
+                    shown = argv_text(source)
+                    findings.append(deny(f"runs what {shown!r} prints: downloaded or decoded code"))
             return findings
         if kind in (">&", "<&") and (word.text.isdigit() or word.text == "-"):
             return findings  # fd duplication or closing, spelled as a word
@@ -1075,6 +1153,37 @@ def _writes_code_file(redirects: list[Any]) -> bool:
 
 
 _TESTS = frozenset(["[", "[[", "test"])
+
+
+# Commands whose first operand is a pattern that cannot run anything: a file name there is
+# only text to match.
+_INERT_PATTERNS = frozenset(["grep", "egrep", "fgrep", "rg", "ag", "ack", "jq", "yq", "git-grep"])
+
+
+def _names_as_files(argv: list[Word]) -> bool:
+    """Whether every file name a loop's glob put in ``argv`` is read as a file or printed,
+    never as code or as the command (``for f in *; do awk "$f" x``: a name is a program)."""
+    if not argv or argv[0].named:
+        return False
+    name = command_name(argv[0].text)[0].lower()
+    if name in tables().string_only:
+        return True
+    if name in _INERT_PATTERNS:
+        pattern = pattern_operand(name, [w.text for w in argv[1:]])
+        return all(w.text != pattern for w in argv[1:] if w.named)
+    spec = tables().allow.get(name)
+    return (
+        spec is not None
+        and spec.operands in ("files", "names")
+        and name not in tables().pattern_first
+    )
+
+
+def _prints_operands(head: str) -> bool:
+    """Whether the command named ``head`` only prints or compares its operands (echo, test)."""
+    return head in _TESTS or head in tables().string_only
+
+
 # Programs whose output is meant to be eval'd and says only what they are: ssh-agent's
 # SSH_AUTH_SOCK=…; export …, brew shellenv, pyenv init.
 _TRUSTED_EVAL_PRODUCERS = frozenset(["ssh-agent", "brew", "pyenv", "rbenv", "direnv", "zoxide"])
