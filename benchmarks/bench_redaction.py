@@ -222,6 +222,13 @@ PROBE7 = CORPORA / "secrets_probe7.jsonl"
 # SHA-256 be7287d5...b04f), scored once at commit e6c418d: 93.8 % recall (90.8 % covered) and
 # 1.1 % false positives (2 of 185) before its classes were fixed.
 PROBE8 = CORPORA / "secrets_probe8.jsonl"
+# Round 15: a seventh blind probe of operations and runtime artefacts (Ansible, Helm, Kubernetes,
+# compose, systemd, web-server and database configurations, shell history, crash dumps, HTTP
+# logs and HAR files, CI logs, cloud CLI output, private keys, vendor tokens; password hashes,
+# encrypted and masked values are not secrets) (469 cases, 184 clean; SHA-256
+# 7d057235...3e74), scored once at commit 26a3ad3: 96.5 % recall (95.1 % covered) and 1.1 %
+# false positives (2 of 184) before its classes were fixed; detect-secrets 63.2 % / 21.7 %.
+PROBE9 = CORPORA / "secrets_probe9.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -258,6 +265,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 6, round 13 (no longer blind): secrets_probe6.jsonl": _load_jsonl(PROBE6),
         "probe 7, round 14 (no longer blind): secrets_probe7.jsonl": _load_jsonl(PROBE7),
         "probe 8, round 14 (no longer blind): secrets_probe8.jsonl": _load_jsonl(PROBE8),
+        "probe 9, round 15 (no longer blind): secrets_probe9.jsonl": _load_jsonl(PROBE9),
     }
 
 
