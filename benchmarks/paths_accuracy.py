@@ -42,8 +42,8 @@ DEFAULT = (
     CORPORA / "paths_probe4.tsv",  # fourth blind probe (round 12): over-refusal, likewise
     CORPORA / "paths_probe5.tsv",  # fifth blind probe (round 13): ecosystems, spellings
     CORPORA / "paths_probe6.tsv",  # sixth blind probe (round 14): stores, over-refusal traps
-    CORPORA / "paths_probe7.tsv",  # seventh blind probe (round 14)
-    CORPORA / "paths_probe8.tsv",  # eighth blind probe (round 15): operations trees: home directories in repos
+    CORPORA / "paths_probe7.tsv",  # seventh blind probe (round 14): home directories in repos
+    CORPORA / "paths_probe8.tsv",  # eighth blind probe (round 15): operations trees
 )
 MAX_SAFE_REFUSED = 0.02
 
