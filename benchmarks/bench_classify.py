@@ -112,6 +112,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe14.tsv",
+    "fifteenth blind probe, round 15 (commands_probe15.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe15.tsv",
+    "sixteenth blind probe, round 15 (commands_probe16.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe16.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0
