@@ -130,7 +130,14 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
             return text_level + rough + classify_findings(reshaped, ctx.deeper())
         reason = f"could not parse the command ({type(exc).__name__}): a human must read it"
         return text_level + rough_scan(text, ctx) + [approve(reason)]
+    missed: list[str] = []
+    for tree in trees:
+        _mend_substitutions(tree, text, missed)
     findings = text_level + _comment_findings(text, trees)
+    for inner in missed[:8]:
+        # `echo 'x'$(rm -rf ~)'y'`: bashlex joins the quotes and loses the substitution
+        findings.append(classify_text(inner, ctx.deeper()))
+        findings.append(approve(f"a substitution the parser did not see: {short(inner)!r}"))
     if has_escaped_metachar(_FIND_TERMINATOR.sub(" ", text)):
         findings.append(
             approve("escaped shell operator (like '\\;'): the text is not what it seems")
@@ -139,6 +146,101 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
     for tree in trees:
         findings.extend(walker.node(tree, 0))
     return findings
+
+
+def _mend_substitutions(node: Any, text: str, missed: list[str], depth: int = 0) -> None:
+    """Where bashlex and bash disagree on a word's substitutions, side with bash.
+
+    bashlex reads ``$(…)`` inside single quotes in the middle of a word as a substitution
+    (``--grep='$(id)'``): bash does not run it, so the part is dropped (only one lying wholly
+    inside a single-quoted stretch of the word). And it loses one between two quoted stretches
+    (``'x'$(rm -rf ~)'y'``): bash runs it, so its text is added to ``missed``."""
+    if depth > _MAX_NODE_DEPTH:
+        return
+    kind = getattr(node, "kind", "")
+    parts = getattr(node, "parts", None)
+    if kind in ("word", "assignment"):
+        start, end = node.pos
+        raw = text[start:end]
+        spans = [(a + start, b + start) for a, b in _single_quoted_spans(raw)]
+        subs = ("commandsubstitution", "processsubstitution")
+        if spans and parts:
+            node.parts = parts = [
+                part
+                for part in parts
+                if not (
+                    getattr(part, "kind", "") in subs
+                    and any(a <= part.pos[0] and part.pos[1] <= b for a, b in spans)
+                )
+            ]
+        seen = [part.pos for part in parts or [] if getattr(part, "kind", "") in subs]
+        for at, inner in _unquoted_substitutions(raw):
+            if not any(a <= at + start < b for a, b in seen):
+                missed.append(inner)
+    for child in (parts or []) + list(getattr(node, "list", None) or []):
+        _mend_substitutions(child, text, missed, depth + 1)
+    for attr in ("command", "output"):
+        child = getattr(node, attr, None)
+        if hasattr(child, "kind"):
+            _mend_substitutions(child, text, missed, depth + 1)
+
+
+def _single_quoted_spans(raw: str) -> list[tuple[int, int]]:
+    """Stretches of ``raw`` (one word) inside single quotes, where nothing expands."""
+    spans: list[tuple[int, int]] = []
+    index, double = 0, False
+    while index < len(raw):
+        char = raw[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == '"':
+            double = not double
+        elif char == "'" and not double:
+            end = raw.find("'", index + 1)
+            if end < 0:
+                return spans
+            spans.append((index, end + 1))
+            index = end
+        index += 1
+    return spans
+
+
+def _unquoted_substitutions(raw: str) -> list[tuple[int, str]]:
+    """``$(…)`` and backquoted commands of one word outside single quotes, as bash finds them
+    at the word's top level: (where, the command text). Nesting inside them is not followed
+    (the walk judges the text found, nested parts included)."""
+    found: list[tuple[int, str]] = []
+    index, double = 0, False
+    while index < len(raw):
+        char = raw[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == '"':
+            double = not double
+        elif char == "'" and not double:
+            end = raw.find("'", index + 1)
+            if end < 0:
+                return found
+            index = end
+        elif raw.startswith("$(", index) and not raw.startswith("$((", index):
+            depth, close = 0, index + 1
+            while close < len(raw):
+                depth += {"(": 1, ")": -1}.get(raw[close], 0)
+                if depth == 0:
+                    break
+                close += 1
+            found.append((index, raw[index + 2 : close]))
+            index = close
+        elif char == "`":
+            close = raw.find("`", index + 1)
+            if close < 0:
+                return found
+            found.append((index, raw[index + 1 : close]))
+            index = close
+        index += 1
+    return found
 
 
 # Substitutions whose output the walk knows: the repository's top directory, and the
@@ -265,13 +367,17 @@ def _windows_findings(text: str) -> list[Finding]:
 
 
 def _comment_findings(text: str, trees: Sequence[Any]) -> list[Finding]:
-    """Text after '#' is invisible to the shell but visible to people."""
+    """A comment runs nothing (``cat README.md # ; rm -rf ~`` is the cat), when bash reads it
+    as one too: a ``#`` starting a word. A ``#`` the parser skipped anywhere else is text bash
+    may read otherwise, and a human reads it."""
     if "#" not in text:
         return []
     covered = _leaf_spans(trees)
     for index, char in enumerate(text):
         if char == "#" and not any(start <= index < end for start, end in covered):
-            return [approve(f"comment {short(text[index:], 40)!r}: hidden from the shell")]
+            if index == 0 or text[index - 1] in " \t\n;&|()":
+                continue
+            return [approve(f"comment {short(text[index:], 40)!r}: not where bash starts one")]
     return []
 
 
@@ -952,6 +1058,12 @@ class Walker:
                     findings.append(approve(f"uses command output: {short(raw)!r}"))
             elif kind == "parameter":
                 value = str(getattr(part, "value", ""))
+                prompt = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)@P", value)
+                held = self.ctx.variables.get(prompt.group(1), "") if prompt else ""
+                if "$(" in held or "`" in held:
+                    # ${x@P} expands x like a prompt: the substitutions in its value run
+                    findings.extend(rough_scan(held, self.ctx))
+                    findings.append(deny(f"${{{value}}} runs the command in ${prompt.group(1)}"))
                 if "$(" in value or "`" in value:
                     # bashlex leaves ${x:-$(cmd)} unparsed: judge the text roughly.
                     findings.extend(rough_scan(value, self.ctx))
