@@ -65,7 +65,7 @@ def test_read_only_tools_and_their_writing_forms(command: str, expected: str) ->
         ('python3 -I -c \'open("notes.txt", "w").write("x")\'', "approve"),
         ("python3 -c 'import os; print(os.environ.get(\"VIRTUAL_ENV\"))'", "allow"),
         ("python3 -c 'import os; print(os.environ.get(\"SENTRY_AUTH_TOKEN\"))'", "deny"),
-        ("python3 -c 'import os; print(os.getenv(\"TOKEN\"))'", "approve"),
+        ("python3 -c 'import os; print(os.getenv(\"TOKEN\"))'", "deny"),  # echo $TOKEN
         ("python3 -c 'print(().__class__.__base__.__subclasses__())'", "approve"),
         (
             "python3 -I -c 'import numpy as np; print(np.load(\"w.npy\", allow_pickle=True))'",
@@ -154,7 +154,7 @@ def test_producers_tell_their_names() -> None:
         ("git apply --check fix.patch", "allow"),
         ("git apply fix.patch", "approve"),
         ("git log -p -S 'retry_after' -- src/", "allow"),
-        ("git log -p -S 'sk_live' --all", "approve"),
+        ("git log -p -S 'sk_live' --all", "deny"),  # the patches print the key (round 15)
         ("grep -A 25 'BEGIN OPENSSH PRIVATE KEY' -r deploy/", "deny"),
         ("git grep -n 'BEGIN RSA PRIVATE KEY'", "allow"),
         ("vim --version", "allow"),

@@ -716,7 +716,7 @@ _SQLITE_READ = re.compile(
     r"(?is)\s*(?:select|explain|with|values)\b|\s*pragma\s+[\w.]+\s*(?:\(\s*[\w'\"]*\s*\))?\s*$"
 )
 _SQLITE_DOTS = frozenset([".tables", ".schema", ".indexes", ".indices", ".databases"])
-_SQLITE_DOTS |= frozenset([".fullschema"])
+_SQLITE_DOTS |= frozenset([".fullschema", ".dump"])  # .dump prints what the file holds
 _SQLITE_DOTS |= frozenset([".dbinfo", ".show", ".headers", ".header", ".mode", ".width", ".stats"])
 _SQLITE_WRITES = re.compile(
     r"(?i)\b(?:insert|update|delete|replace|drop|create|alter|attach|detach|vacuum|reindex|"
@@ -753,6 +753,69 @@ def validate_sqlite3(args: list[str], cwd: str | None) -> str | None:
                 if first not in _SQLITE_DOTS:
                     return f"sqlite3 {first} is not a read-only dot-command"
             elif not _SQLITE_READ.match(statement) or "=" in statement.split()[0:3][-1:]:
+                return f"the query {statement[:40]!r} is not a read-only query"
+    return None
+
+
+# duckdb: statements that only read (files named in the query are judged where the walk sees
+# them, execs.sql_file_reads), and the options of its command line that only format.
+_DUCKDB_READ = re.compile(
+    r"(?is)\s*(?:select|with|describe|summarize|show|explain|from|values|table)\b"
+    r"|\s*pragma\s+(?:show_tables|show_tables_expanded|table_info|database_list|version"
+    r"|storage_info|show)\b"
+)
+_DUCKDB_DENIED = re.compile(
+    r"(?i)\b(?:copy|export|import|install|load|attach|detach|create|insert|update|delete|"
+    r"drop|alter|set|reset|call|checkpoint|vacuum|use|getenv|current_setting|secret)\b"
+    r"|\b(?:https?|s3|s3a|gs|gcs|az|azure|abfss|hf|r2|ftp)://"
+)
+_DUCKDB_FLAGS = frozenset(["-readonly", "-json", "-csv", "-box", "-line", "-list", "-markdown"])
+_DUCKDB_FLAGS |= frozenset(["-table", "-column", "-html", "-header", "-noheader", "-bail"])
+_DUCKDB_FLAGS |= frozenset(["-batch", "-ascii", "-quote", "-jsonlines", "-no-stdin"])
+
+
+def duckdb_queries(args: list[str]) -> tuple[str | None, list[str], str | None]:
+    """(the database file, the SQL texts, why not read-only) of a duckdb command line."""
+    database: str | None = None
+    queries: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-c", "-cmd", "-s") and index < len(args):
+            queries.append(args[index])
+            index += 1
+        elif arg in ("-separator", "-nullvalue", "-newline"):
+            index += 1
+        elif arg.startswith("-"):
+            if arg not in _DUCKDB_FLAGS:
+                return database, queries, f"duckdb {arg} is not known to be read-only"
+        elif database is None:
+            database = arg
+        else:
+            queries.append(arg)
+    return database, queries, None
+
+
+def validate_duckdb(args: list[str], cwd: str | None) -> str | None:
+    """``duckdb -c "SELECT … FROM 'data/x.parquet'"``: a query on the command line that only
+    reads; a database file only with -readonly (duckdb creates or changes it otherwise)."""
+    database, queries, problem = duckdb_queries(args)
+    if problem is not None:
+        return problem
+    if not queries:
+        return "duckdb without a query on its command line is interactive: it would hang"
+    if database is not None and database != ":memory:" and "-readonly" not in args:
+        return "duckdb opens the database for writing (without -readonly)"
+    for sql in queries:
+        if _DUCKDB_DENIED.search(sql):
+            return f"the query {sql[:40]!r} may change files, load code or reach the network"
+        for statement in filter(None, (part.strip() for part in sql.split(";"))):
+            first = statement.split()[0].lower()
+            if first.startswith("."):
+                if first not in _SQLITE_DOTS:
+                    return f"duckdb {first} is not a read-only dot-command"
+            elif not _DUCKDB_READ.match(statement):
                 return f"the query {statement[:40]!r} is not a read-only query"
     return None
 
@@ -908,7 +971,14 @@ def validate_kubectl(args: list[str], cwd: str | None) -> str | None:
         return "kubectl without a subcommand"
     sub = words[0]
     if sub == "config":
-        return None if words[1:2] and words[1] in _KUBECTL_CONFIG_READ else "kubectl config changes"
+        if not (words[1:2] and words[1] in _KUBECTL_CONFIG_READ):
+            return "kubectl config changes"
+        output = _kubectl_output(args)
+        template = (output or "").partition("=")[2]
+        if template and not harmless_template(template):
+            # {.users[*].user.token}: redacted unless --raw, but a human reads that choice
+            return "kubectl config view prints credential fields"
+        return None
     if sub == "auth":
         return None if words[1:2] == ["can-i"] else "kubectl auth needs a human"
     if sub == "rollout":
@@ -1076,7 +1146,7 @@ def is_local_url(url: str) -> bool:
     # curl expands [1-9] and {a,b} in URLs: refuse them outside the host brackets.
     if any(char in parts.path + parts.query for char in "[]{}"):
         return False
-    return host in LOCAL_HOSTS
+    return host in LOCAL_HOSTS or host == "0.0.0.0"  # as a destination, this machine
 
 
 # -- git ---------------------------------------------------------------------------------------
@@ -1144,7 +1214,7 @@ def _git_any(args: list[str]) -> str | None:
     return None
 
 
-def _git_history_search(args: list[str]) -> str | None:
+def git_history_search(args: list[str]) -> str | None:
     """git log/show/whatchanged that search history's contents for a string (``-S AKIA``,
     ``-G password``) and print the patches that hold it: a hunt for secrets ever committed."""
     terms = _pickaxe_terms(args)
@@ -1259,19 +1329,34 @@ def _git_branch(args: list[str]) -> str | None:
     return None
 
 
+# git tag's listing options; those taking a value may have it in the next word.
+_GIT_TAG_LISTING = ("-n", "--sort", "--contains", "--no-contains", "--points-at", "--merged")
+_GIT_TAG_LISTING_VALUED = frozenset(
+    ["--contains", "--no-contains", "--points-at", "--merged", "--no-merged", "--sort"]
+    + ["--format"]
+)
+
+
 def _git_tag(args: list[str]) -> str | None:
     if not args or any(arg in ("-l", "--list") for arg in args):
         return None
-    if all(
-        arg.startswith(("-n", "--sort", "--contains", "--points-at", "--merged")) for arg in args
-    ):
-        return None
-    return "git tag creates or deletes tags"
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in _GIT_TAG_LISTING_VALUED:
+            index += 2  # git tag --contains HEAD: a commit, not a tag to create
+            continue
+        if not arg.startswith((*_GIT_TAG_LISTING, "--no-merged", "--format", "--column", "-i")):
+            return "git tag creates or deletes tags"
+        index += 1
+    return None
 
 
 def _git_remote(args: list[str]) -> str | None:
     if all(arg in ("-v", "--verbose") for arg in args) or args[:1] == ["get-url"]:
         return None
+    if args[:1] == ["show"] and "-n" in args:
+        return None  # git remote show -n origin: what is configured, without asking it
     return "git remote changes remotes or contacts them"
 
 
@@ -1282,13 +1367,21 @@ def _git_stash(args: list[str]) -> str | None:
 # Sections of git's configuration that hold no credential (remote URLs and http.* may).
 _SAFE_CONFIG_SECTIONS = re.compile(
     r"\^?\(?(?:branch|user|core|color|init|pull|push|merge|diff|log|format|alias|gc|rebase"
-    r"|status|commit|tag|advice|i18n|column|blame|grep|pretty)\\?\."
+    r"|status|commit|tag|advice|i18n|column|blame|grep|pretty|submodule|filter|lfs)\\?\."
 )
+# A configuration file the repository tracks: data anyone can read (`cat .gitmodules`).
+_TRACKED_CONFIG_FILES = frozenset([".gitmodules", "./.gitmodules"])
 
 
 def _git_config(args: list[str]) -> str | None:
     # --get-regexp and `git config list` print every matching key: credentials among them.
     reading = {"--get", "--get-all", "get", "--type", "--default"}
+    for option in ("-f", "--file"):
+        if option in args[:-1] and args[args.index(option) + 1] in _TRACKED_CONFIG_FILES:
+            rest = args[: args.index(option)] + args[args.index(option) + 2 :]
+            listing = {"--list", "-l", "--get-regexp", "--name-only", "--get", "--get-all"}
+            if rest and rest[0] in listing and len(rest) <= 3:
+                return None  # git config -f .gitmodules --get-regexp 'submodule\..*\.url'
     if args and args[0] in reading and len(args) <= 3:
         return None
     if args[:1] == ["--get-regexp"] and len(args) == 2 and _SAFE_CONFIG_SECTIONS.match(args[1]):
@@ -1325,9 +1418,26 @@ def _git_cat_file(args: list[str]) -> str | None:
 def _git_submodule(args: list[str]) -> str | None:
     # `git submodule` alone is `status`; foreach, update, sync... run or change things.
     operands = [arg for arg in args if arg not in ("--quiet", "-q", "--cached", "--recursive")]
-    if operands[:1] in ([], ["status"]):
+    if operands[:1] in ([], ["status"], ["summary"]):
         return None
     return "git submodule changes submodules or runs commands in them"
+
+
+def _git_symbolic_ref(args: list[str]) -> str | None:
+    """git symbolic-ref [--short] [-q] NAME: what a ref points to; -d, -m or a target set it."""
+    operands = [arg for arg in args if not arg.startswith("-")]
+    options = [arg for arg in args if arg.startswith("-")]
+    reading = ("--short", "-q", "--quiet", "--no-recurse")
+    if len(operands) == 1 and all(a in reading for a in options):
+        return None
+    return "git symbolic-ref changes a ref"
+
+
+def _git_help(args: list[str]) -> str | None:
+    """git help -a/-g lists commands or guides; help on a command opens a pager or browser."""
+    if args and all(a in ("-a", "--all", "-g", "--guides", "--config", "-c") for a in args):
+        return None
+    return "git help opens a manual page (a pager or a browser)"
 
 
 def _git_reflog(args: list[str]) -> str | None:
@@ -1341,9 +1451,9 @@ def _git_clean(args: list[str]) -> str | None:
 
 _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "status": _git_any,
-    "log": _git_history_search,
+    "log": git_history_search,
     "diff": _git_any,
-    "show": _git_history_search,
+    "show": git_history_search,
     "branch": _git_branch,
     "rev-parse": _git_any,
     "ls-files": _git_any,
@@ -1365,7 +1475,7 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "show-ref": _git_any,
     "name-rev": _git_any,
     "merge-base": _git_any,
-    "whatchanged": _git_history_search,
+    "whatchanged": git_history_search,
     "worktree": _git_worktree,
     "notes": _git_notes,
     "version": _git_any,
@@ -1388,6 +1498,8 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "fsck": _git_fsck,
     "hash-object": _git_hash_object,
     "lfs": _git_lfs,
+    "symbolic-ref": _git_symbolic_ref,
+    "help": _git_help,
 }
 
 
@@ -1472,6 +1584,7 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "mlr": validate_mlr,
     "top": validate_top,
     "sqlite3": validate_sqlite3,
+    "duckdb": validate_duckdb,
 }
 
 

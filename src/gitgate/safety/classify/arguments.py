@@ -47,6 +47,8 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         if name in _RESOURCE_NAMERS and role == "operand" and not any(c in path for c in "/."):
             continue  # kubectl describe secret api-token: a resource's name, not a file
         if role == "writes":
+            if path == "-":
+                continue  # wget -O -, curl -o -: standard output, by every tool's convention
             findings.extend(judge_write_target(path, f"{name} {shown}"))
             continue
         if text_operands and role == "operand":

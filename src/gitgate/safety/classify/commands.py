@@ -603,8 +603,21 @@ _SPELLED_NAME = re.compile(r"\$'|\\|['\"]")
 _QUOTED_WHOLE = re.compile(r"'[\w.+-]+'|\"[\w.+-]+\"|\\[\w.+-]+")
 
 
+# A cross toolchain's binutils (`arm-none-eabi-objdump`, `aarch64-linux-gnu-readelf`,
+# `llvm-nm-17`): the same tool for another target, judged as that tool.
+_CROSS_TOOL = re.compile(
+    r"(?:llvm|(?:arm|armv\w+|aarch64|x86_64|i[3-6]86|riscv(?:32|64)|mips\w*|powerpc\w*|ppc\w*"
+    r"|avr|xtensa\w*|sparc\w*|s390x|m68k|loongarch64|msp430|or1k|nios2|arc|sh\d?)"
+    r"(?:-[a-z0-9_]+){1,3})-(objdump|nm|readelf|size|strings|addr2line|c\+\+filt|gcc|g\+\+"
+    r"|cpp|ld|as|ar|objcopy|strip|ranlib|gdb)(?:-\d+(?:\.\d+)*)?"
+)
+
+
 def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Finding]:
     """Deny rules, then allow rules, for one unwrapped simple command."""
+    cross = _CROSS_TOOL.fullmatch(command_name(words[0].text)[0].lower())
+    if cross is not None and "/" not in words[0].text:
+        words = [Word(cross.group(1), words[0].raw), *words[1:]]
     head = words[0]
     name, trusted = command_name(head.text)
     lowered = windows_name(name.lower())

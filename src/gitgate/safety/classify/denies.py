@@ -11,6 +11,7 @@ from typing import Any
 from gitgate.safety.classify.allowed import (
     SECRET_HUNT,
     first_operand,
+    git_history_search,
     harmless_template,
     is_local_url,
     ps_bsd_words,
@@ -72,6 +73,8 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_key_body_search,
         _deny_staging_secret,
         _deny_secret_hunt,
+        _deny_history_hunt,
+        _deny_option_named_files,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -285,29 +288,70 @@ _TOKEN_SHAPED = re.compile(
 )
 _HIDDEN_TOO = re.compile(
     r"--no-ignore\S*|--unrestricted|-u{1,3}|-[a-zA-Z]*u[a-zA-Z]*|--skip-vcs-ignores"
+    r"|--hidden|-\.|--all-types"
+)
+
+
+# Words only a search for secrets' values looks for (not `auth`, `private`: code words too).
+_SECRET_WORDS = re.compile(
+    r"(?i)secret|passw(?:or)?d|passwd|token|api.?key|access.?key|private.?key|credential"
 )
 
 
 def _deny_secret_hunt(name: str, args: list[str]) -> str | None:
-    """``rg --hidden --no-ignore API_KEY``, ``grep -rho 'sk-…' .``: a search of every file,
-    ignored ones included, for what a secret looks like, is a hunt for .env and keys."""
+    """``rg --hidden --no-ignore API_KEY``, ``grep -rni 'token|secret' .``: a search of every
+    file, hidden and ignored ones included, for a secret's name or shape, prints the lines of
+    .env and keys that hold one; so does one of a shell's startup files (``grep -i token
+    ~/.bashrc``: exported tokens live there)."""
     operands = [a for a in args if not a.startswith("-")]
     if not operands or not any(SECRET_HUNT.search(a) for a in operands[:1]):
         return None
-    if name in ("grep", "egrep", "fgrep") and not _TOKEN_SHAPED.search(operands[0]):
+    if name in ("grep", "egrep", "fgrep", "rg", "ag") and any(
+        startup_file(path) for path in operands[1:]
+    ):
+        if _SECRET_WORDS.search(operands[0]) or _TOKEN_SHAPED.search(operands[0]):
+            return "searches a shell's startup file for a secret"
+    if name in ("grep", "egrep", "fgrep") and not (
+        _TOKEN_SHAPED.search(operands[0]) or _SECRET_WORDS.search(operands[0])
+    ):
         return None  # grep -rn authenticate .: a word, held like any search of the root
     if name in ("rg", "ag"):
         everything = any(_HIDDEN_TOO.fullmatch(a) for a in args)
         roots = operands[1:]
     elif name in ("grep", "egrep", "fgrep"):
         everything = any(re.fullmatch(r"-[a-zA-Z]*[rR][a-zA-Z]*|--recursive", a) for a in args)
-        everything = everything and not any(a.startswith("--exclude") for a in args)
+        everything = everything and not any(a.startswith(("--exclude", "--include")) for a in args)
         roots = operands[1:]
     else:
         return None
     if everything and all(root.rstrip("/") in (".", "", "./") for root in roots or ["."]):
         return "searches every file, ignored ones too, for what looks like a secret"
     return None
+
+
+def _deny_option_named_files(name: str, args: list[str]) -> str | None:
+    """``touch -- '--checkpoint-action=exec=sh x.sh'``: a file named like an option that runs
+    a program waits for a later ``tar cf x *`` to read its name as that option."""
+    if name not in ("touch", "mkdir", "mkfifo", "ln", "cp", "mv", "install"):
+        return None
+    programs = {o.rstrip("=") for options in tables().exec_options.values() for o in options}
+    after = args[args.index("--") + 1 :] if "--" in args else []
+    for arg in after:
+        option = arg.partition("=")[0]
+        if option in programs and (option.startswith("--") or "=" in arg or len(option) == 2):
+            return f"creates a file named {arg!r}: a wildcard a tool expands runs it as an option"
+    return None
+
+
+def _deny_history_hunt(name: str, args: list[str]) -> str | None:
+    """``git log -p --all -S 'BEGIN RSA PRIVATE KEY'``: the patches that added or removed a
+    secret print the secret, whatever was done with it since."""
+    if name != "git":
+        return None
+    sub = next((a for a in args if not a.startswith("-")), "")
+    if sub not in ("log", "show", "whatchanged"):
+        return None
+    return git_history_search(args[args.index(sub) + 1 :])
 
 
 def _deny_staging_secret(name: str, args: list[str]) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 # Modules, not names: commands and walker import this module too (nested texts recurse).
 from gitgate.safety.classify import commands, walker  # noqa: E402
+from gitgate.safety.classify.allowed import duckdb_queries
 from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
 from gitgate.safety.classify.denies import harmless_ssh_command, judge_write_target
 from gitgate.safety.classify.inline_perl import perl_filter
@@ -90,6 +91,11 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
                 findings.append(walker.classify_text(body, ctx.deeper()))
                 findings.append(approve(f"alias {short(arg, 40)!r} changes what a name runs"))
     findings.extend(_program_env_findings(name, args))
+    findings.extend(_program_read_findings(name, args, ctx))
+    if name == "duckdb":
+        findings.extend(_duckdb_read_findings(args, ctx))
+    if name in ("duckdb", "sqlite3"):
+        findings.extend(_sql_shell_findings(name, args, ctx))
     findings.extend(_carried_findings(name, words, ctx))
     inner = _command_run_elsewhere(name, args)
     if inner:
@@ -314,6 +320,53 @@ def _program_env_findings(name: str, args: list[str]) -> list[Finding]:
             what = short(match.group(0), 40)
             return [deny(f"the {name} program reads the environment ({what!r}): prints secrets")]
     return []
+
+
+def _program_read_findings(name: str, args: list[str], ctx: Ctx) -> list[Finding]:
+    """yq ``load_str("~/.git-credentials")``, jq ``import "x" as $x``: files a tool's program
+    reads by itself, judged like its operands; a computed name needs a human."""
+    pattern = tables().program_reads.get(name)
+    program = pattern_operand(name, args) if pattern is not None else None
+    if pattern is None or program is None:
+        return []
+    paths: list[str] = []
+    for match in pattern.finditer(program):
+        found = match.groupdict()
+        if found.get("path") is None:
+            what = short(match.group(0), 40)
+            return [approve(f"the {name} program reads a file it computes ({what!r})")]
+        path = found["path"]
+        # jq finds `import "x"` as x.jq or x.json, `include "x"` as x.jq
+        paths.extend([path, f"{path}.json", f"{path}.jq"] if name == "jq" else [path])
+    return _judge_read_files(name, paths, ctx)
+
+
+# A quoted string of SQL: any of them may name a file duckdb reads (FROM 'x.csv',
+# read_text('.env')).
+_SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _duckdb_read_findings(args: list[str], ctx: Ctx) -> list[Finding]:
+    """duckdb reads the files its query names, whatever function names them, and its
+    database file: each is judged like an operand (a secret is denied)."""
+    database, queries, _problem = duckdb_queries(args)
+    paths = [database] if database not in (None, ":memory:") else []
+    for sql in queries:
+        paths.extend(m.group(1).replace("''", "'") for m in _SQL_STRING.finditer(sql))
+    return _judge_read_files("duckdb", [p for p in paths if p], ctx)
+
+
+def _sql_shell_findings(name: str, args: list[str], ctx: Ctx) -> list[Finding]:
+    """``sqlite3 x.db '.shell rm -rf ~'``: the shells' dot-commands run a command, judged as
+    itself."""
+    findings: list[Finding] = []
+    for arg in args:
+        for statement in arg.split(";"):
+            match = re.match(r"\s*\.(?:shell|system)\s+(.*)", statement, re.DOTALL)
+            if match:
+                findings.append(walker.classify_text(match.group(1), ctx.deeper()))
+                findings.append(approve(f"{name} runs {short(match.group(1), 40)!r}"))
+    return findings
 
 
 def _exec_option(name: str, args: list[str]) -> str | None:

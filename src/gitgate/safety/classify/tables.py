@@ -130,6 +130,7 @@ class Tables:
     code_env_dump: re.Pattern[str]
     code_shell: re.Pattern[str]
     program_env: dict[str, re.Pattern[str]]
+    program_reads: dict[str, re.Pattern[str]]
     always_deny: dict[str, str]
     system_packages: frozenset[str]
     system_packages_harmless: frozenset[str]
@@ -365,6 +366,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         code_env_dump=re.compile(str(decode["code_env_dump"]), re.MULTILINE),
         code_shell=re.compile(str(decode["code_shell"])),
         program_env=_program_env(data.get("program_env", {})),
+        program_reads=_program_env(data.get("program_reads", {})),
         always_deny=_mapping(deny, "always"),
         system_packages=frozenset(_strings(deny["system_packages"], "names")),
         system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),

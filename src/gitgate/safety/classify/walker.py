@@ -1063,7 +1063,7 @@ class Walker:
                 if "$(" in held or "`" in held:
                     # ${x@P} expands x like a prompt: the substitutions in its value run
                     findings.extend(rough_scan(held, self.ctx))
-                    findings.append(deny(f"${{{value}}} runs the command in ${prompt.group(1)}"))
+                    findings.append(deny(f"${{{value}}} runs the command its variable holds"))
                 if "$(" in value or "`" in value:
                     # bashlex leaves ${x:-$(cmd)} unparsed: judge the text roughly.
                     findings.extend(rough_scan(value, self.ctx))
@@ -1139,7 +1139,7 @@ class Walker:
                 findings.append(classify_text(word.text, self.ctx.deeper()))
                 findings.append(approve(f"feeds a here-string to {short(word.raw)!r}"))
             return findings
-        if kind == "<" and argv and sends_to_network(argv):
+        if kind == "<" and argv and sends_to_network(argv) and word.text not in _NOTHING_SENT:
             findings.append(deny(f"sends {word.raw!r} to another host with {argv_text(argv)!r}"))
         if word.dynamic:
             findings.append(approve(f"redirection to a computed target {word.raw!r}"))
@@ -1320,6 +1320,8 @@ _RAW_SENDERS = frozenset(
 )
 # Hosts of this machine as nc/telnet/ssh operands (URLs are judged by is_local_url).
 _LOCAL_HOSTS = LOCAL_HOSTS | {"[::1]", "0.0.0.0"}
+# `openssl s_client -connect host:443 < /dev/null`: closes the input, sends nothing.
+_NOTHING_SENT = frozenset(["/dev/null"])
 
 
 def sends_to_network(argv: list[Word]) -> bool:
