@@ -28,7 +28,7 @@ ORDINARY = [
     ("ps -e | grep nginx | wc -l", "allow", "read-only diagnostics: ps, grep, wc"),
     ("git log --oneline | head -5", "allow", "read-only diagnostics: git log, head"),
     ("while true; do uptime; sleep 1; done", "approve", "loop: may run forever"),
-    ('for f in *.py; do wc -l "$f"; done', "allow", "read-only diagnostics: wc"),
+    ('for f in src/*.py; do wc -l "$f"; done', "allow", "read-only diagnostics: wc"),
     ('for f in $(ls); do wc -l "$f"; done', "approve", "uses command output: '$(ls)'"),
     ("if git status; then ls; fi", "allow", "read-only diagnostics: git status, ls"),
     ("cat README.md | sort | uniq -c", "allow", "read-only diagnostics: cat, sort, uniq"),

@@ -46,6 +46,8 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     for shown, path, role in path_candidates(name, words[1:]):
         if name in _RESOURCE_NAMERS and role == "operand" and not any(c in path for c in "/."):
             continue  # kubectl describe secret api-token: a resource's name, not a file
+        if name in ("terraform", "tofu") and _terraform_own_file(words, shown, role):
+            continue  # terraform plan -out=tfplan, apply tfplan: its own plan, not printed
         if role == "writes":
             if path == "-":
                 continue  # wget -O -, curl -o -: standard output, by every tool's convention
@@ -179,6 +181,16 @@ _SUBCOMMAND_TOOLS = frozenset(
         "az",
     ]
 )
+
+
+def _terraform_own_file(words: list[Word], shown: str, role: str) -> bool:
+    """A plan or state file terraform writes or applies itself (``-out=tfplan``, ``apply
+    tfplan``, ``-state=x``): never printed by those subcommands (``show`` is judged apart).
+    A ``-var-file`` stays a read: its parse errors quote its lines."""
+    if role == "operand":
+        sub = next((w.text for w in words[1:] if not w.text.startswith("-")), "")
+        return sub == "apply"
+    return shown.lstrip("-").startswith(("out", "state", "backup"))
 
 
 def _has_subcommands(name: str) -> bool:

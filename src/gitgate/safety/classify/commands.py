@@ -661,7 +661,24 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     if ctx.cwd[0] is None or locate(".", ctx.cwd[0]).where != "inside":
         if lowered not in ("cd", "pushd", "popd", "echo", "printf", "true", "pwd"):
             return findings + [approve(f"{text!r} runs outside the repository")]
+    glob = _option_glob(lowered, words)
+    if glob is not None:
+        reason = f"{glob.raw!r} may expand to a file named like an option of {name}"
+        return findings + [approve(reason)]
     return findings + baseline_allow(name, words, ctx, code)
+
+
+def _option_glob(name: str, words: list[Word]) -> Word | None:
+    """``wc -l *``, ``find * -maxdepth 0``: a glob starting with a wildcard among the options
+    of a command that has dangerous ones (``[names] option_globs``), or None."""
+    if name not in tables().option_globs:
+        return None
+    for word in words[1:]:
+        if word.text == "--":
+            return None
+        if word.text[:1] in ("*", "?", "[") and (word.raw == word.text or word.named):
+            return word
+    return None
 
 
 def _evaluates_operands(words: list[Word]) -> bool:

@@ -279,6 +279,9 @@ def judge_path(
         if place.path in data.harmless_sources or place.path in data.harmless_sinks:
             return None
         return approve(f"{shown!r}: {place.path} is a device file, not a bounded file")
+    if contents and (place.path == ".git/config" or place.path.endswith("/.git/config")):
+        # remote URLs with tokens, actions/checkout's http.extraheader
+        return approve(f"{shown!r}: git's configuration may hold credentials")
     if place.where == "unknown":
         return approve(f"{shown!r}: the current directory is not known")
     if place.where == "outside":

@@ -114,6 +114,7 @@ class Tables:
     interactive: frozenset[str]
     unbounded: frozenset[str]
     string_only: frozenset[str]
+    option_globs: frozenset[str]
     name_only: frozenset[str]
     pattern_first: frozenset[str]
     option_values: dict[str, OptionValues]
@@ -347,6 +348,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         interactive=frozenset(_strings(names, "interactive")),
         unbounded=frozenset(_strings(names, "unbounded")),
         string_only=frozenset(_strings(names, "string_only")),
+        option_globs=frozenset(_strings(names, "option_globs")),
         name_only=frozenset(_strings(names, "name_only")),
         pattern_first=frozenset(_strings(names, "pattern_first")),
         option_values=_with_grammars(
