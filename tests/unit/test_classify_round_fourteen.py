@@ -253,7 +253,7 @@ def test_an_attackers_round_fourteen_forms(command: str, expected: str) -> None:
         ("mount /dev/sdb1 /mnt", "deny"),
         ("iex -S mix", "approve"),
         ("git config --get-regexp '^alias\\.'", "allow"),
-        ("git config --get-regexp '^remote\\.'", "approve"),  # URLs may hold tokens
+        ("git config --get-regexp '^remote\\.'", "allow"),  # what `git remote -v` prints
         ("git grep --no-index -n API_KEY", "approve"),
         ("gpg --export --armor dev@x.example", "approve"),  # public keys
         ("gpg --export-secret-keys --armor dev@x.example", "deny"),

@@ -465,10 +465,10 @@ def validate_date(args: list[str], cwd: str | None) -> str | None:
         index += 1
         if arg.startswith("+") or arg in ("-u", "--utc", "-R", "--rfc-email", "--universal"):
             continue
-        if arg in ("-d", "--date"):
-            index += 1
+        if arg in ("-d", "--date", "-r", "--reference"):
+            index += 1  # -r FILE: the file's modification time (the path is judged apart)
             continue
-        if arg.startswith(("--date=", "-I", "--iso-8601", "--rfc-3339=", "-d")):
+        if arg.startswith(("--date=", "-I", "--iso-8601", "--rfc-3339=", "-d", "--reference=")):
             continue
         return f"date {arg!r} may set the clock or read files"
     return None
@@ -1364,10 +1364,11 @@ def _git_stash(args: list[str]) -> str | None:
     return None if args[:1] in (["list"], ["show"]) else "git stash changes the working tree"
 
 
-# Sections of git's configuration that hold no credential (remote URLs and http.* may).
+# Sections of git's configuration that hold no credential (http.* may). Remote URLs may hold
+# one, but `git remote -v` prints the same URLs.
 _SAFE_CONFIG_SECTIONS = re.compile(
     r"\^?\(?(?:branch|user|core|color|init|pull|push|merge|diff|log|format|alias|gc|rebase"
-    r"|status|commit|tag|advice|i18n|column|blame|grep|pretty|submodule|filter|lfs)\\?\."
+    r"|status|commit|tag|advice|i18n|column|blame|grep|pretty|submodule|filter|lfs|remote)\\?\."
 )
 # A configuration file the repository tracks: data anyone can read (`cat .gitmodules`).
 _TRACKED_CONFIG_FILES = frozenset([".gitmodules", "./.gitmodules"])

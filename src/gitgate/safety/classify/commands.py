@@ -320,6 +320,8 @@ def _unwrap_runner(name: str, words: list[Word]) -> _Unwrapped | None:
         if args[index - 1].text == "--":
             break
     inner = args[index:]
+    if name == "direnv" and inner:
+        inner = inner[1:]  # direnv exec DIR CMD…: the directory whose .envrc is loaded
     calls = [i for i, w in enumerate(args[:index]) if w.text in ("-c", "--call")]
     if calls and name in ("npm", "pnpm", "yarn") and calls[-1] + 1 < len(args):
         # npm exec -c 'curl … | sh': the value is shell text, run by a shell
@@ -479,6 +481,8 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
         return [], [deny(f"xargs runs {argv_text(rest)!r} on every name it reads: a bulk delete")]
     if unlisted_files_harmless(ctx.input_names, [w.text for w in rest]):
         return rest, []  # `git ls-files '*.py' | xargs wc -l`: the repository's own files
+    if inner in ("echo", "printf") and not any(w.dynamic for w in rest):
+        return rest, []  # `ls | xargs -I{} echo {}`: the words it reads, printed
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]
 

@@ -102,7 +102,8 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         # docker exec web dropdb app, ssh host 'rm -rf /srv': the command runs in a container
         # or on another machine; what it does there is judged like here (a human looks anyway)
         # ssh hands the words, joined, to the remote shell; exec runs them as an argv
-        text = " ".join(inner) if name == "ssh" else " ".join(shlex.quote(a) for a in inner)
+        joined = name in ("ssh", "adb")
+        text = " ".join(inner) if joined else " ".join(shlex.quote(a) for a in inner)
         judged = walker.classify_text(text, ctx.deeper())
         if judged.decision == "deny":
             findings.append(deny(f"{name} runs {short(' '.join(inner), 40)!r}: {judged.reason}"))
@@ -272,6 +273,11 @@ def _command_run_elsewhere(name: str, args: list[str]) -> list[str] | None:
         while index < len(rest) and rest[index].startswith("-"):
             index += 2 if rest[index] in _EXEC_VALUED else 1
         return rest[index + 1 :] or None  # after the container or service
+    if name == "adb" and "shell" in args:
+        # adb [-s SERIAL] shell CMD…: a shell on the device runs the words, joined
+        rest = args[args.index("shell") + 1 :]
+        rest = rest[next((i for i, a in enumerate(rest) if not a.startswith("-")), len(rest)) :]
+        return rest or None
     if name == "ssh":
         index = 0
         while index < len(args) and args[index].startswith("-"):
@@ -358,7 +364,7 @@ def _duckdb_read_findings(args: list[str], ctx: Ctx) -> list[Finding]:
 
 def _sql_shell_findings(name: str, args: list[str], ctx: Ctx) -> list[Finding]:
     """``sqlite3 x.db '.shell rm -rf ~'``: the shells' dot-commands run a command, judged as
-    itself."""
+    itself; ``.import FILE``, ``.read FILE``, ``.open FILE`` read the file they name."""
     findings: list[Finding] = []
     for arg in args:
         for statement in arg.split(";"):
@@ -366,6 +372,9 @@ def _sql_shell_findings(name: str, args: list[str], ctx: Ctx) -> list[Finding]:
             if match:
                 findings.append(walker.classify_text(match.group(1), ctx.deeper()))
                 findings.append(approve(f"{name} runs {short(match.group(1), 40)!r}"))
+            read = re.match(r"\s*\.(?:import|read|open|restore)\s+(?:-\S+\s+)*(\S+)", statement)
+            if read:
+                findings.extend(_judge_read_files(name, [read.group(1).strip("'\"")], ctx))
     return findings
 
 
@@ -724,6 +733,8 @@ def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     args = words[1:]
     if len(args) > 1 and args[0].text == "-n" and not any(w.text.startswith("-") for w in args[1:]):
         return []  # bash -n FILE: parses the script, runs none of it (the file is judged a read)
+    if [w.text for w in args] in (["--version"], ["--help"]):
+        return []  # bash --version: prints and exits before reading anything
     index = 0
     command_mode = False
     findings: list[Finding] = []
@@ -898,6 +909,8 @@ def reads_code_from_stdin(argv: list[Word]) -> bool:
     name = command_name(argv[0].text)[0].lower()
     args = [word.text for word in argv[1:]]
     if name in tables().shells:
+        if args[:1] in (["--version"], ["--help"]):
+            return False
         operands = [arg for arg in args if not arg.startswith(("-", "+"))]
         has_c = any(a.startswith("-") and not a.startswith("--") and "c" in a for a in args)
         return "-s" in args or (not operands and not has_c) or operands[:1] == ["-"]
@@ -908,7 +921,10 @@ def reads_code_from_stdin(argv: list[Word]) -> bool:
             or all(arg.startswith("-") for arg in args)
             and (inline_code(name, argv) is None)
         )
-    return name in ("source", ".") and args[:1] in (["/dev/stdin"], ["-"])
+    if name in ("source", "."):
+        return args[:1] in (["/dev/stdin"], ["-"])
+    # `cmake -P /dev/stdin <<< '…'`, `lua /dev/stdin`: a script read from the input
+    return any(arg in ("/dev/stdin", "/dev/fd/0", "/proc/self/fd/0") for arg in args)
 
 
 def is_decoder(argv: list[Word]) -> bool:

@@ -681,6 +681,7 @@ class Walker:
         findings.extend(self._indirect_expansions(words))
         findings.extend(self._runs_what_it_read(words))
         findings.extend(self._hidden_arguments(node, words))
+        findings.extend(self._downloaded_files_run(node, unwrapped))
         findings.extend(self._push_elsewhere(words))
         self._remember_positional(words)
         findings.extend(self._staged_payload_run(unwrapped))
@@ -816,6 +817,21 @@ class Walker:
                 texts = _simple_texts(self, sub.command)
                 if any(is_decoder(plain_words(split_words(t))) for t in texts):
                     return [deny(f"an argument decoded at run time: {short(self._raw(sub))!r}")]
+        return []
+
+    def _downloaded_files_run(self, node: Any, argv: list[Word]) -> list[Finding]:
+        """``python3 <(curl -s URL)``, ``./gradlew build --init-script <(curl …)``: downloaded
+        or decoded bytes handed, as a file, to a program that runs the files it is given."""
+        if not argv or command_name(argv[0].text)[0].lower() not in _RUNS_FILES | tables().shells:
+            if not (argv and PYTHON_NAME.fullmatch(command_name(argv[0].text)[0].lower())):
+                return []
+        for part in node.parts[1:]:
+            if getattr(part, "kind", "") != "word":
+                continue
+            source = self._process_substitution_source(part)
+            if source is not None:
+                what = short(argv_text(source))
+                return [deny(f"{argv_text(argv[:1])} runs a file {what!r} downloads or decodes")]
         return []
 
     def _push_elsewhere(self, words: list[Word]) -> list[Finding]:
@@ -1266,6 +1282,26 @@ def _writes_code_file(redirects: list[Any]) -> bool:
 
 _TESTS = frozenset(["[", "[[", "test"])
 
+
+# Programs that run the files they are given (interpreters, build tools with init scripts,
+# notebook runners), besides the shells.
+_RUNS_FILES = frozenset(
+    ["node", "nodejs", "ruby", "perl", "php", "lua", "rscript", "r", "julia", "deno", "bun"]
+    + ["tclsh", "osascript", "pwsh", "powershell", "source", ".", "make", "gmake", "cmake"]
+    + [
+        "gradle",
+        "gradlew",
+        "mvn",
+        "mvnw",
+        "jupyter",
+        "awk",
+        "gawk",
+        "mawk",
+        "sed",
+        "ansible-playbook",
+    ]
+    + ["elixir", "groovy", "kotlinc", "scala", "racket", "guile", "expect", "dotnet", "java"]
+)
 
 # Commands whose first operand is a pattern that cannot run anything: a file name there is
 # only text to match.
