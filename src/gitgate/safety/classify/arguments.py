@@ -46,6 +46,8 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     for shown, path, role in path_candidates(name, words[1:]):
         if name in _RESOURCE_NAMERS and role == "operand" and not any(c in path for c in "/."):
             continue  # kubectl describe secret api-token: a resource's name, not a file
+        if name == "curl" and role == "reads" and _curl_inline_value(shown, path):
+            continue  # curl -H 'Accept: x', -d 'a=b': text sent; @FILE names a file
         if name in ("terraform", "tofu") and _terraform_own_file(words, shown, role):
             continue  # terraform plan -out=tfplan, apply tfplan: its own plan, not printed
         if role == "writes":
@@ -181,6 +183,21 @@ _SUBCOMMAND_TOOLS = frozenset(
         "az",
     ]
 )
+
+
+# curl options whose value is the text itself unless it starts with @ (then a file's name).
+_CURL_INLINE = frozenset(
+    ["-H", "--header", "-w", "--write-out", "-d", "--data", "--data-binary", "--data-raw"]
+    + ["--data-urlencode", "-F", "--form"]
+)
+
+
+def _curl_inline_value(shown: str, path: str) -> bool:
+    """Whether ``path`` is a curl option's whole value given inline (not ``@file``)."""
+    option = shown.split(" ", 1)[0].split("=", 1)[0]
+    if option not in _CURL_INLINE or path.startswith("@"):
+        return False
+    return shown.endswith(path) and not shown.endswith("@" + path)
 
 
 def _terraform_own_file(words: list[Word], shown: str, role: str) -> bool:

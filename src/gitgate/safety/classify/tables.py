@@ -155,6 +155,7 @@ class Tables:
     home_readable: frozenset[str]
     startup_files: tuple[str, ...]
     runners: dict[str, frozenset[str]]
+    token_hosts: dict[str, tuple[str, ...]]
     wrappers: dict[str, tuple[str, ...]]
     carried: dict[str, Carried]
     loaded_at_start: tuple[str, ...]
@@ -399,6 +400,9 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         runners={
             name: frozenset(str(sub) for sub in subs)
             for name, subs in dict(data.get("runners", {})).items()
+        },
+        token_hosts={
+            str(k): tuple(str(h) for h in v) for k, v in dict(data.get("token_hosts", {})).items()
         },
         wrappers={
             str(k): tuple(str(o) for o in v) for k, v in dict(data.get("wrappers", {})).items()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from fnmatch import fnmatchcase
 from typing import Any
 
 from gitgate.safety.classify.allowed import LOCAL_HOSTS, is_local_url
@@ -704,7 +705,7 @@ class Walker:
         if words:
             findings.extend(judge_argv(words, self.ctx))
             self._track_cd(words)
-        return findings
+        return _tokens_to_their_service(findings, unwrapped)
 
     def _carried_payload(
         self, argv: list[Word], assignments: list[Word], redirects: list[Any]
@@ -1325,6 +1326,65 @@ def _names_as_files(argv: list[Word]) -> bool:
         and spec.operands in ("files", "names")
         and name not in tables().pattern_first
     )
+
+
+_EXPANDS_SECRET = re.compile(r"expands \$(\w+): prints a secret")
+_HTTP_CLIENTS = frozenset(["curl", "wget", "http", "https", "xh"])
+_CREDENTIAL_OPTIONS = frozenset(["-H", "--header", "-u", "--user"])
+
+
+def _tokens_to_their_service(findings: list[Finding], argv: list[Word]) -> list[Finding]:
+    """``curl -H "Authorization: Bearer $GITHUB_TOKEN" https://api.github.com/user``: a token
+    in a header or ``-u``, sent over https to the service that issued it (``[token_hosts]``)
+    or to this machine, is used, not leaked: a human reads it instead of a refusal."""
+    denied = [f for f in findings if f.decision == "deny"]
+    names = [m.group(1) for f in denied if (m := _EXPANDS_SECRET.fullmatch(f.reason))]
+    if not denied or len(names) != len(denied) or not argv:
+        return findings
+    if command_name(argv[0].text)[0].lower() not in _HTTP_CLIENTS:
+        return findings
+    urls = [w.text for w in argv[1:] if "://" in w.text]
+    carriers = [
+        word.raw
+        for before, word in zip(argv[1:], argv[2:], strict=False)
+        if before.text in _CREDENTIAL_OPTIONS
+    ] + [w.raw for w in argv[1:] if w.text.startswith(("--header=", "--user=", "--password="))]
+    used = [w.raw for w in argv[1:] if "$" in w.raw]
+    if not urls or any(raw not in carriers for raw in used):
+        return findings  # the secret in a URL, a body or a cookie: it travels further
+    diverters = _TOKEN_DIVERTERS | (_WGET_DIVERTERS if argv[0].text == "wget" else frozenset())
+    if any(w.text.split("=", 1)[0] in diverters for w in argv[1:]):
+        return findings  # printed (-v), or sent through or to another machine (-x, --resolve)
+    for name in set(names):
+        if not all(_token_host(name, url) for url in urls):
+            return findings
+    kept = [f for f in findings if f.decision != "deny"]
+    return [*kept, approve(f"sends ${names[0]} to the service that issued it")]
+
+
+# curl and wget options that print the request's headers or send it elsewhere than its URL.
+_TOKEN_DIVERTERS = frozenset(
+    ["-v", "--verbose", "--trace", "--trace-ascii", "--trace-config", "-x", "--proxy"]
+    + ["--preproxy", "--resolve", "--connect-to", "--location-trusted", "-k", "--insecure"]
+    + ["--unix-socket", "--abstract-unix-socket", "--doh-url", "-e", "--execute", "--debug"]
+)
+_WGET_DIVERTERS = frozenset(["-d"])  # wget -d prints the request, Authorization included
+
+
+def _token_host(name: str, url: str) -> bool:
+    """Whether ``url`` is the issuing service of the token in ``$name`` (or this machine)."""
+    scheme, _, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority or "\\" in authority or "$" in authority:
+        return False  # user@host: which part is the host is a parser's choice
+    host = authority.rsplit(":", 1)[0].lower() if not authority.startswith("[") else authority
+    for pattern, hosts in tables().token_hosts.items():
+        if not fnmatchcase(name, pattern):
+            continue
+        local = pattern == "*"
+        if (local or scheme.lower() == "https") and any(fnmatchcase(host, h) for h in hosts):
+            return True
+    return False
 
 
 def _prints_operands(head: str) -> bool:
