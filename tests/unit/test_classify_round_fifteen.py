@@ -490,3 +490,20 @@ def test_round_fifteen_files_run_devices_and_switches(command: str, expected: st
 )
 def test_tokens_go_only_to_their_issuer(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("psql \"$DATABASE_URL\" -c '\\dt'", "approve"),  # connects with it, prints none of it
+        ('goose -dir db/migrations postgres "$DATABASE_URL" status', "approve"),
+        ('atlas schema inspect -u "$DATABASE_URL"', "approve"),
+        ('echo "$DATABASE_URL"', "deny"),
+        ('curl "$DATABASE_URL"', "deny"),
+        ('psql "$DB_PASSWORD"', "deny"),  # not a connection string
+        ('sqlite3 data/app.db ".output reports/jobs.csv" "SELECT * FROM jobs"', "approve"),
+        ('sqlite3 data/app.db ".output |sh" "SELECT 1"', "deny"),
+    ],
+)
+def test_connection_strings_given_to_their_clients(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

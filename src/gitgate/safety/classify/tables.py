@@ -115,6 +115,7 @@ class Tables:
     unbounded: frozenset[str]
     string_only: frozenset[str]
     option_globs: frozenset[str]
+    dsn_consumers: frozenset[str]
     name_only: frozenset[str]
     pattern_first: frozenset[str]
     option_values: dict[str, OptionValues]
@@ -350,6 +351,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         unbounded=frozenset(_strings(names, "unbounded")),
         string_only=frozenset(_strings(names, "string_only")),
         option_globs=frozenset(_strings(names, "option_globs")),
+        dsn_consumers=frozenset(_strings(names, "dsn_consumers")),
         name_only=frozenset(_strings(names, "name_only")),
         pattern_first=frozenset(_strings(names, "pattern_first")),
         option_values=_with_grammars(

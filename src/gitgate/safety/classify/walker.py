@@ -1328,6 +1328,7 @@ def _names_as_files(argv: list[Word]) -> bool:
     )
 
 
+_CONNECTION_STRING = re.compile(r"(?i)(?:dsn|database_url|db_url|conn(?:ection)?_?str|_uri)$")
 _EXPANDS_SECRET = re.compile(r"expands \$(\w+): prints a secret")
 _HTTP_CLIENTS = frozenset(["curl", "wget", "http", "https", "xh"])
 _CREDENTIAL_OPTIONS = frozenset(["-H", "--header", "-u", "--user"])
@@ -1341,7 +1342,12 @@ def _tokens_to_their_service(findings: list[Finding], argv: list[Word]) -> list[
     names = [m.group(1) for f in denied if (m := _EXPANDS_SECRET.fullmatch(f.reason))]
     if not denied or len(names) != len(denied) or not argv:
         return findings
-    if command_name(argv[0].text)[0].lower() not in _HTTP_CLIENTS:
+    head = command_name(argv[0].text)[0].lower()
+    if head in tables().dsn_consumers and all(_CONNECTION_STRING.search(n) for n in names):
+        # psql "$DATABASE_URL" -c '\dt': the client connects with it, prints none of it
+        kept = [f for f in findings if f.decision != "deny"]
+        return [*kept, approve(f"{head} connects with ${names[0]}")]
+    if head not in _HTTP_CLIENTS:
         return findings
     urls = [w.text for w in argv[1:] if "://" in w.text]
     carriers = [
