@@ -507,3 +507,76 @@ def test_tokens_go_only_to_their_issuer(command: str, expected: str) -> None:
 )
 def test_connection_strings_given_to_their_clients(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+# -- one-line programs of node, ruby, perl, php and lua --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "node -p 'process.version'",
+        "node -p 'require(\"./package.json\").version'",
+        'node -p \'Object.keys(require("./package.json").dependencies || {}).join("\\n")\'',
+        'node -e \'const s = require("fs").readFileSync("README.md", "utf8"); console.log(s.split("\\n").length)\'',
+        "node -p 'require(\"os\").cpus().length'",
+        "node -p 'process.env.NODE_ENV'",
+        "node -p '\"=\".repeat(40)'",
+        "ruby -e 'puts RUBY_VERSION'",
+        'ruby -rjson -e \'puts JSON.parse(File.read("package.json"))["version"]\'',
+        "ruby -e 'puts File.readlines(\"Gemfile\").grep(/rails/)'",
+        "perl -e 'print 2**10, \"\\n\"'",
+        "perl -MPOSIX -e 'print floor(3.7), \"\\n\"'",
+        "perl -le 'print scalar localtime'",
+        "perl -e 'print \"$ENV{HOME}\\n\"'",
+        'php -r \'echo count(file("README.md")), "\\n";\'',
+        "php -r 'echo getenv(\"HOME\");'",
+        "lua -e 'print(2^10)'",
+        'lua -e \'print(io.open("VERSION"):read("a"))\'',
+    ],
+)
+def test_one_line_programs_proven_read_only(command: str) -> None:
+    assert _decision(command) == "allow", classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # what they read is judged like any read
+        ("php -r 'echo file_get_contents(\".env\");'", "deny"),
+        ('node -e \'require("fs").readFile(".env", (e, d) => console.log(d + ""))\'', "deny"),
+        ('node -p \'require("fs").readFileSync("/etc/hostname", "utf8")\'', "approve"),
+        ("perl -e 'print \"$ENV{GITHUB_TOKEN}\"'", "deny"),
+        ("php -r 'echo getenv(\"AWS_SECRET_ACCESS_KEY\");'", "deny"),
+        ("node -p 'process.env[\"GITHUB_TOKEN\"]'", "deny"),
+        # names built from strings, members that escape, code from values
+        ('node -p \'[]["constructor"]["constructor"]("return process")().mainModule\'', "approve"),
+        ("node -p 'this.constructor.constructor(\"return process\")()'", "approve"),
+        ("node -p 'globalThis.process'", "approve"),
+        ("ruby -e 'puts [1,2,3].send(:sum)'", "approve"),
+        ('lua -e \'print(_G["os"]["execute"]("id"))\'', "approve"),
+        ('php -r \'$f="sys"."tem"; $f("id");\'', "approve"),
+        ('php -r \'("sys"."tem")("id");\'', "approve"),
+        ('php -r \'array_map("system", ["id"]);\'', "approve"),
+        ("php -r 'echo `id`;'", "approve"),
+        ("ruby -e 'puts %x(id)'", "approve"),
+        ("perl -e 'print sprintf(\"%s\", qx(id))'", "approve"),
+        # modules from the repository, URLs, writes
+        ("node -p 'require(\"./package\").version'", "approve"),  # package.js first
+        ("node -e 'require(\"lodash\")'", "approve"),
+        ("php -r 'echo file_get_contents(\"https://repo.packagist.org/p2/x.json\");'", "approve"),
+        ('ruby -e \'File.new("x", "w")\'', "approve"),
+        ('lua -e \'local f = io.open("x", "w"); f:write("y")\'', "approve"),
+        ('node -e \'require("fs").writeFileSync("out.json", "{}")\'', "approve"),
+        # output without bound
+        ("perl -e 'print \"A\" x 1e10'", "approve"),
+        ("perl -e 'print \"A\" x 2**40'", "approve"),
+        ("ruby -e 'puts \"=\" * 2**40'", "approve"),
+        ("node -p '\"a\".repeat(2**28)'", "approve"),
+        ("lua -e 'for i=1,math.huge do print(i) end'", "approve"),
+        ("perl -e 'for(;;){print 1}'", "approve"),
+        ("ruby -e '(1..Float::INFINITY).each { |i| puts i }'", "approve"),
+    ],
+)
+def test_one_line_programs_that_are_not(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

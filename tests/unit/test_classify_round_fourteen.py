@@ -289,7 +289,7 @@ def test_round_fourteen_second_probes(command: str, expected: str) -> None:
         ("perl -ne 'print if /(?{ qx(id) })/' a.txt", "approve"),  # code inside the pattern
         ("perl -pi -e 's/a/b/' a.txt", "approve"),  # -i edits the file
         ("perl -MSocket -ne 'print' a.txt", "approve"),  # -M loads a module
-        ("perl -e 'print 1'", "approve"),  # no -n/-p: a program, not a filter
+        ("perl -e 'print 1'", "allow"),  # a program proven read-only (inline_scripts.py)
         ("perl -ne 'print' 'touch x |'", "deny"),  # two-argument open runs it
     ],
 )

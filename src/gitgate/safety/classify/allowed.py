@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from gitgate.safety.classify.inline_perl import perl_filter
 from gitgate.safety.classify.inline_python import python_program, python_reads
+from gitgate.safety.classify.inline_scripts import script_program, script_reads
 from gitgate.safety.classify.paths import locate
 from gitgate.safety.classify.tables import AllowSpec, tables
 
@@ -1534,6 +1535,9 @@ def validate_subcommand_tool(name: str) -> Validator:
         program = python_program(args) if name.startswith("python") else None
         if program is not None and python_reads(*program) is not None:
             return None  # a read-only program; the files it opens are judged as reads
+        script = script_program(name, args)
+        if script is not None and script_reads(script.language, script.code) is not None:
+            return None  # node -p, ruby -e…: likewise (inline_scripts.py)
         if name == "go" and args[:1] == ["env"] and any(a in ("-w", "-u") for a in args):
             return "go env -w changes the Go environment"
         allowed = tables().subcommands.get(name, frozenset())

@@ -16,6 +16,7 @@ from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
 from gitgate.safety.classify.denies import harmless_ssh_command, judge_write_target
 from gitgate.safety.classify.inline_perl import perl_filter
 from gitgate.safety.classify.inline_python import python_program, python_reads
+from gitgate.safety.classify.inline_scripts import script_program, script_reads
 from gitgate.safety.classify.model import (
     PYTHON_NAME,
     Ctx,
@@ -227,6 +228,13 @@ def _read_only_python(
         return findings
     if name == "perl" and perl_filter([word.text for word in words[1:]]):
         return [f for f in findings if not f.reason.startswith("runs inline code")]
+    script = script_program(name, [word.text for word in words[1:]])
+    if script is not None:
+        script_files = script_reads(script.language, script.code)
+        if script_files is None:
+            return findings
+        kept = [f for f in findings if not f.reason.startswith("runs inline code")]
+        return kept + _judge_read_files(name, list(script_files), ctx)
     if not PYTHON_NAME.fullmatch(name):
         return findings
     program = python_program([word.text for word in words[1:]])

@@ -53,6 +53,20 @@ class InlinePython:
 
 
 @dataclass(frozen=True, slots=True)
+class InlineScript:
+    """What a read-only one-line program of one language may use (``[inline_scripts.LANG]``)."""
+
+    code_flags: frozenset[str]  # the option whose value is the program (-e, -p, -r)
+    options: frozenset[str]  # other options that change nothing it can do
+    module_flags: tuple[str, ...]  # -r, -M: loads a library named after it
+    libraries: frozenset[str]  # libraries (and node's built-in modules) it may load
+    names: frozenset[str]  # globals and keywords
+    readers: frozenset[str]  # calls whose one literal argument is a file read
+    env: frozenset[str]  # accessors of one environment variable
+    member_blocklist: tuple[str, ...]  # member names (globs) that write, run or escape
+
+
+@dataclass(frozen=True, slots=True)
 class DenyRule:
     """A built-in deny rule on arguments (``git push`` with ``--force``)."""
 
@@ -172,6 +186,7 @@ class Tables:
     rules_by_name: dict[str, tuple[DenyRule, ...]]
     pattern_grammar: dict[str, PatternGrammar]
     inline_python: InlinePython
+    inline_scripts: dict[str, InlineScript]
 
 
 def _strings(data: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -243,6 +258,29 @@ def _inline_python(data: dict[str, Any]) -> InlinePython:
         methods=frozenset(_strings(data, "methods")),
         blocked=frozenset(_strings(data, "blocked")),
     )
+
+
+def _inline_scripts(data: dict[str, Any]) -> dict[str, InlineScript]:
+    common = data.get("common", {})
+    scripts: dict[str, InlineScript] = {}
+    for name, spec in data.items():
+        if name == "common":
+            continue
+        scripts[name] = InlineScript(
+            code_flags=frozenset(_strings(spec, "code_flags")),
+            options=frozenset(_strings(spec, "options")),
+            module_flags=_strings(spec, "module_flags"),
+            libraries=frozenset(_strings(spec, "libraries")),
+            names=frozenset(_strings(spec, "names")),
+            readers=frozenset(_strings(spec, "readers")),
+            env=frozenset(_strings(spec, "env")),
+            member_blocklist=_strings(common, "member_blocklist")
+            + _strings(spec, "member_blocklist"),
+        )
+    for alias, name in (("nodejs", "node"), ("rscript", "r")):
+        if name in scripts:
+            scripts.setdefault(alias, scripts[name])
+    return scripts
 
 
 def _deny_rule(data: dict[str, Any]) -> DenyRule:
@@ -425,6 +463,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         rules_by_name=_by_name(rules),
         pattern_grammar=_pattern_grammars(data["pattern_commands"]),
         inline_python=_inline_python(data["inline_python"]),
+        inline_scripts=_inline_scripts(data.get("inline_scripts", {})),
     )
 
 
