@@ -120,6 +120,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe16.tsv",
+    "seventeenth blind probe, round 15 (commands_probe17.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe17.tsv",
+    "eighteenth blind probe, round 15 (commands_probe18.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe18.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0
