@@ -580,3 +580,20 @@ def test_one_line_programs_proven_read_only(command: str) -> None:
 )
 def test_one_line_programs_that_are_not(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("gawk -i ./lib/helpers.awk 'BEGIN{main()}'", "approve"),  # a library file
+        ("awk 'BEGIN{while (1) print \"x\"}'", "approve"),  # never ends
+        ("jq -L . -n 'import \"lib\" as l; l::main'", "approve"),
+        ("jq -f filters/transform.jq data.json", "approve"),
+        ("jq -n 'repeat(1)'", "approve"),
+        ("jq -n '[range(1e10)] | length'", "approve"),
+        ("jq -r --arg v 1 '.[$v]' package.json", "allow"),
+        ("awk '{print $1}' README.md", "allow"),
+    ],
+)
+def test_awk_and_jq_programs_from_files_or_without_end(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

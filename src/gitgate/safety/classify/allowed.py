@@ -399,8 +399,39 @@ def validate_unzip(args: list[str], cwd: str | None) -> str | None:
 # -- jq ----------------------------------------------------------------------------------------
 
 
+_JQ_CODE_OPTIONS = ("-f", "--from-file", "-L")
+# jq filters that may never end, and numbers past a million (`[range(1e10)]`).
+_JQ_UNBOUNDED = re.compile(r"\b(?:repeat|while|until|limit\s*\(\s*infinite)\b|\binfinite\b")
+_BIG_NUMBER = re.compile(r"\b\d+(?:\.\d+)?[eE]\+?(?:[7-9]|\d\d)\b|\b\d{8,}\b")
+
+
+def _jq_program(args: list[str]) -> str:
+    """The filter of a jq command line: its first operand, past options and their values."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in ("--arg", "--argjson", "--slurpfile", "--rawfile"):
+            index += 3
+        elif arg in ("--indent", "--args", "--jsonargs"):
+            index += 2 if arg == "--indent" else len(args)
+        elif arg.startswith("-") and arg != "-":
+            index += 1
+        else:
+            return arg
+    return ""
+
+
 def validate_jq(args: list[str], cwd: str | None) -> str | None:
-    """jq: its options may only read files; those files are judged as operands."""
+    """jq: its options may only read files (judged as operands); a program from a file or
+    modules from a directory (-f, -L, import) is code nobody saw; some filters never end."""
+    for arg in args:
+        if arg in _JQ_CODE_OPTIONS or arg.startswith(("--from-file=", "-L")):
+            return f"jq {arg}: runs a program from a file"
+    program = _jq_program(args)
+    if re.search(r"\b(?:import|include)\s+\"", program):
+        return "the jq program loads a module"
+    if _JQ_UNBOUNDED.search(program) or _BIG_NUMBER.search(program):
+        return "the jq program may never end"
     return None
 
 
@@ -427,9 +458,16 @@ def validate_sed(args: list[str], cwd: str | None) -> str | None:
 
 def validate_awk(args: list[str], cwd: str | None) -> str | None:
     """awk: writes in the program need a human (system() and pipes are denied elsewhere)."""
+    for arg in args:
+        if arg in ("-i", "--include", "-l", "--load", "-E", "--exec") or arg.startswith(
+            ("--include=", "--load=", "-i", "-l")
+        ):
+            return f"awk {arg} loads a library file (code nobody saw)"
     program = _awk_program(args)
     if program is None:
         return "awk without an inline program"
+    if re.search(r"\bwhile\b|\bfor\s*\(\s*;\s*;", program) or _BIG_NUMBER.search(program):
+        return "the awk program may never end"
     if _AWK_WRITES.search(program) or re.search(r"getline\s*<", program):
         return "the awk program writes or reads files itself"
     return None
