@@ -597,3 +597,35 @@ def test_one_line_programs_that_are_not(command: str, expected: str) -> None:
 )
 def test_awk_and_jq_programs_from_files_or_without_end(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # the repository's checks skipped
+        ('git commit -m "wip" --no-verify', "deny"),
+        ('git commit -nm "fix lint later"', "deny"),
+        ("git push --no-verify", "deny"),
+        ('HUSKY=0 git commit -am "skip hooks"', "deny"),
+        ('SKIP=mypy,eslint git commit -m "feat"', "deny"),
+        ("chmod -x .husky/pre-push", "deny"),
+        ('git commit -am "x"', "approve"),
+        ("gh pr merge 231 --admin --squash", "deny"),
+        ("aws s3api put-bucket-acl --bucket b --acl public-read", "deny"),
+        # a secret's name searched where its value is
+        ("grep -i password src/main/resources/application-prod.properties", "deny"),
+        ("grep -n password src/auth/login.py", "allow"),
+        ("grep -r \"sk_live_\" . --include='*.env*'", "deny"),
+        ("grep -rn \"localhost:5432\" --include='*.yml' --include='*.yaml' .", "approve"),
+        # pushes elsewhere, shells and calls hidden in options
+        ("git config remote.origin.pushurl https://github.com/x/y.git && git push", "deny"),
+        ("npx --yes -c 'cat ~/.npmrc'", "deny"),
+        ("script -qc /bin/sh /dev/null", "deny"),
+        # harmless after all
+        ('echo "$RAILS_ENV"', "allow"),
+        ("find . \\( -name '*.pem' -o -name '*.key' \\) -not -path './node_modules/*'", "allow"),
+        ("find . \\( -name x -exec rm {} \\; \\)", "deny"),
+    ],
+)
+def test_hooks_config_searches_and_hidden_shells(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

@@ -323,7 +323,7 @@ def _unwrap_runner(name: str, words: list[Word]) -> _Unwrapped | None:
     if name == "direnv" and inner:
         inner = inner[1:]  # direnv exec DIR CMD…: the directory whose .envrc is loaded
     calls = [i for i, w in enumerate(args[:index]) if w.text in ("-c", "--call")]
-    if calls and name in ("npm", "pnpm", "yarn") and calls[-1] + 1 < len(args):
+    if calls and name in ("npm", "pnpm", "yarn", "npx", "pnpx") and calls[-1] + 1 < len(args):
         # npm exec -c 'curl … | sh': the value is shell text, run by a shell
         inner = [Word("sh", "sh"), Word("-c", "-c"), args[calls[-1] + 1]]
     if name == "cmake" and inner and inner[0].text in _CMAKE_DELETERS:
@@ -653,7 +653,12 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     if computed is not None:
         return findings + [approve(f"{name}: argument {computed.raw!r} is computed")]
     escaped = next(
-        (w for w in words if has_escaped_metachar(w.raw) and (w.raw != "\\;" or lowered != "find")),
+        (
+            w
+            for w in words
+            if has_escaped_metachar(w.raw)
+            and (w.raw not in ("\\;", "\\(", "\\)", "\\!") or lowered != "find")
+        ),
         None,
     )
     if escaped is not None:

@@ -24,7 +24,7 @@ from gitgate.safety.classify.model import (
     deny,
     short,
 )
-from gitgate.safety.classify.paths import secret_reason, startup_file
+from gitgate.safety.classify.paths import risky_glob, secret_reason, startup_file
 from gitgate.safety.classify.tables import tables
 
 
@@ -315,18 +315,41 @@ def _deny_secret_hunt(name: str, args: list[str]) -> str | None:
         _TOKEN_SHAPED.search(operands[0]) or _SECRET_WORDS.search(operands[0])
     ):
         return None  # grep -rn authenticate .: a word, held like any search of the root
+    if name in ("grep", "egrep", "fgrep", "rg") and any(config_file(path) for path in operands[1:]):
+        # grep -i password config/application-prod.properties: the lines that hold it
+        return "searches a configuration file for a secret's name: prints its value"
     if name in ("rg", "ag"):
         everything = any(_HIDDEN_TOO.fullmatch(a) for a in args)
         roots = operands[1:]
     elif name in ("grep", "egrep", "fgrep"):
         everything = any(re.fullmatch(r"-[a-zA-Z]*[rR][a-zA-Z]*|--recursive", a) for a in args)
-        everything = everything and not any(a.startswith(("--exclude", "--include")) for a in args)
+        narrowed = [a for a in args if a.startswith(("--exclude", "--include"))]
+        aimed = [a for a in narrowed if a.startswith("--include") and _aimed_include(a)]
+        everything = everything and (not narrowed or bool(aimed))
         roots = operands[1:]
     else:
         return None
     if everything and all(root.rstrip("/") in (".", "", "./") for root in roots or ["."]):
         return "searches every file, ignored ones too, for what looks like a secret"
     return None
+
+
+def _aimed_include(option: str) -> bool:
+    """``--include='*.env*'``: a file-name filter that picks credential stores."""
+    pattern = option.partition("=")[2].strip("'\"")
+    return bool(pattern) and (risky_glob(pattern) is not None or secret_reason(pattern) is not None)
+
+
+# Configuration files by extension or name: where a secret's name is followed by its value.
+_CONFIG_FILE = re.compile(
+    r"(?i)(?:\.(?:properties|ya?ml|json|ini|conf|cfg|toml|xml|env|config|tfvars|hcl|plist)"
+    r"|(?:^|/)(?:\.?env(?:\.\w+)?|settings\.py|config\.\w+|application[\w.-]*))$"
+)
+
+
+def config_file(path: str) -> bool:
+    """Whether ``path`` names a configuration file (a glob of them included)."""
+    return _CONFIG_FILE.search(path) is not None and not path.startswith("-")
 
 
 def _deny_option_named_files(name: str, args: list[str]) -> str | None:
@@ -579,6 +602,8 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
         where = "for the command" if has_command else "in the shell"
         if name.upper() in tables().env_history:
             findings.append(deny(f"sets {short(word.raw, 40)!r}: hides commands from the history"))
+        elif name.upper() in tables().env_hook_bypass and value.strip("'\"") not in ("", "1"):
+            findings.append(deny(f"sets {short(word.raw, 40)!r}: skips the repository's hooks"))
         elif _turns_tls_off(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r}: turns TLS verification off"))
         elif runs_programs(name, value, dynamic=word.dynamic):

@@ -157,6 +157,7 @@ class Tables:
     exec_option_programs: dict[str, frozenset[str]]
     env_exec: frozenset[str]
     env_history: frozenset[str]
+    env_hook_bypass: frozenset[str]
     env_exec_prefixes: tuple[str, ...]
     env_harmless_values: frozenset[str]
     env_safe_options: dict[str, tuple[re.Pattern[str], ...]]
@@ -420,6 +421,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         exec_option_programs=_option_programs(data.get("exec_option_programs", {})),
         env_exec=frozenset(_strings(env, "exec")),
         env_history=frozenset(_strings(env, "history")),
+        env_hook_bypass=frozenset(_strings(env, "hook_bypass")),
         env_exec_prefixes=_strings(env, "exec_prefixes"),
         env_harmless_values=frozenset(_strings(env, "harmless_values")),
         env_insecure=frozenset(_strings(env, "insecure")),

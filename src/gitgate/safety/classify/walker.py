@@ -271,7 +271,9 @@ _CONSTANT_ARITHMETIC = re.compile(
 )  # each token can be read one way only: no backtracking blow-up on long input
 
 # `find … -exec CMD {} \;`: the escaped `;` ends find's command, as find's manual spells it.
-_FIND_TERMINATOR = re.compile(r"(?<=\s)\\;(?=\s*(?:$|[|&;)]|-\w|\\?!|\\?\())")
+_FIND_TERMINATOR = re.compile(
+    r"(?<=\s)\\;(?=\s*(?:$|[|&;)]|-\w|\\?!|\\?\())|(?<=\s)\\[()!](?=\s)"
+)  # and find's grouping: `find . \( -name a -o -name b \)`, a word of its own
 
 # bash's `time` reserved word (`time make`, `a && time -p b`): bashlex does not know it. It
 # only reports how long the pipeline took, so the text without it is judged instead.
@@ -844,6 +846,9 @@ class Walker:
         sub = next((a for a in args if not a.startswith("-")), "")
         if sub == "remote" and any(a in ("add", "set-url", "rename") for a in args):
             self.remote_changed = True
+            return []
+        if sub == "config" and any(re.fullmatch(r"(?i)remote\..+\.(?:push)?url", a) for a in args):
+            self.remote_changed = True  # git config remote.origin.pushurl URL: the same
             return []
         if sub != "push":
             return []
