@@ -187,14 +187,14 @@ def _carried_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     elif spec.operands == "shell" and operands:
         lines.extend([" ".join(operands), *operands] if len(operands) > 1 else operands)
     for line in dict.fromkeys(lines):
-        words = split_words(line)
+        parts = split_words(line)
         if (
-            words
-            and command_name(words[0])[0].lower() in tables().shells
-            and all(w.startswith("-") for w in words[1:])
+            parts
+            and command_name(parts[0])[0].lower() in tables().shells
+            and all(part.startswith("-") for part in parts[1:])
         ):
             # script -qc /bin/sh /dev/null: a shell nobody gave a command (a shell escape)
-            findings.append(deny(f"{key} starts an interactive {words[0]} (a shell escape)"))
+            findings.append(deny(f"{key} starts an interactive {parts[0]} (a shell escape)"))
         findings.append(walker.classify_text(line, ctx.deeper()))
     if lines or (spec.operands and operands):
         shown = short(" ".join(lines or operands), 40)
