@@ -164,6 +164,8 @@ def resolve_computed_name(head: Word, ctx: Ctx) -> list[Word] | None:
     """``$X``, ``$a$b``, ``rm${IFS}-rf${IFS}/``: the words the shell runs, when every
     variable in the command word holds a value the walk saw assigned (IFS: a space)."""
     raw = head.raw.replace('"', "")
+    if raw in ("$SHELL", "${SHELL}", "$BASH", "${BASH}"):
+        return plain_words(["sh"])  # "${SHELL}" -c '…': the user's shell, judged as one
     printed = _PRINTED_NAME.fullmatch(raw)
     if printed is not None:
         # `$(echo cat) FILE`, "$(which bash)" -c …: a substitution that only prints a name.
@@ -631,6 +633,12 @@ def judge_simple(words: list[Word], ctx: Ctx, *, rough: bool = False) -> list[Fi
     denied = _policy_deny(words, ctx.rules) or baseline_deny(lowered, words)
     if denied is not None:
         return [denied]
+    if lowered == "git" and any(
+        w.text in ("-c", "--config-env") and i + 1 < len(words) and words[i + 1].dynamic
+        for i, w in enumerate(words[:-1])
+    ):
+        # git -c "$(printf 'core.pager=%s' …)": a setting nobody can read may run a program
+        return [deny(f"{text!r}: git -c of a computed setting")]
     code = exec_findings(lowered, words, ctx)
     if has_deny(code):
         return code

@@ -900,6 +900,28 @@ def code_findings(code: str, ctx: Ctx) -> list[Finding]:
         findings.append(deny(f"inline code decodes or downloads ({decode.group(0)!r}) and runs it"))
     for match in list(_CODE_SHELL_STRING.finditer(code))[:8]:
         findings.append(walker.classify_text(match.group(2), ctx.deeper()))
+    for match in list(_CODE_BACKTICKS.finditer(code))[:8]:
+        # perl's and ruby's `cmd`, php's shell_exec operator: a shell runs the text
+        findings.append(walker.classify_text(match.group(1), ctx.deeper()))
+        findings.append(approve(f"inline code runs {short(match.group(1), 30)!r} in a shell"))
+    if _CODE_WRITES.search(code):
+        homed = re.search(r"(?i)home|expanduser|~", code) is not None
+        for literal in list(_CODE_STRING.finditer(code))[:32]:
+            path = literal.group(2).replace("$HOME", "~")
+            # homedir() + "/.zshrc", os.path.expanduser("~") + "/.bashrc": a file at home
+            paths = [path, "~" + path] if homed and path.startswith("/.") else [path]
+            target = next((t for p in paths if has_deny(t := judge_write_target(p, p))), [])
+            if target:
+                findings.append(deny(f"inline code writes {path!r}: {target[0].reason}"))
+                break
+    if _CODE_RUNS_PROGRAM.search(code):
+        privileged = next(
+            (m.group(2) for m in _CODE_STRING.finditer(code) if m.group(2) in _PRIVILEGED), None
+        )
+        if privileged is not None:
+            findings.append(deny(f"inline code runs {privileged!r}: another user's privileges"))
+        if re.search(r"['\"]credential['\"]\s*,\s*['\"](?:fill|get)['\"]", code):
+            findings.append(deny("inline code asks git's credential helper for a password"))
     # open(".env"), File.read("~/.pgpass"): a secret named in the code is read by it.
     for literal in list(_CODE_STRING.finditer(code))[:32]:
         path = literal.group(2)
@@ -915,6 +937,15 @@ _RUNS_OUTSIDE = re.compile(
     r"(?:runpy\.run_path|exec\s*\(\s*open|load|require|dofile|source)\s*\(?\s*['\"](?:/tmp|/dev/shm|/var/tmp|~)/"
 )
 _ENV_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")  # GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY
+_CODE_BACKTICKS = re.compile(r"`([^`]{1,500})`")
+# Code that writes a file: a write call, an append or write mode, a redirection inside a string.
+_CODE_WRITES = re.compile(
+    r"(?i)write|append|\bputs\b|open\s*\([^)]*['\"][wa]\+?b?['\"]|>>|\bprint\s+\w+\s+['\"]"
+)
+_CODE_RUNS_PROGRAM = re.compile(
+    r"(?i)exec\w*|spawn\w*|system|popen|subprocess|child_process|Process\.Start|Runtime"
+)
+_PRIVILEGED = frozenset(["sudo", "su", "doas", "pkexec", "runas", "/usr/bin/sudo", "/bin/su"])
 _CODE_STRING = re.compile(r"(['\"])([^'\"\s]{1,200})\1")
 
 

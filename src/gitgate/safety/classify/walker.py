@@ -1272,7 +1272,12 @@ def _writes_code(stage: list[Word]) -> bool:
     command nobody can read on the line."""
     if not stage or stage[0].dynamic:
         return False
-    return inline_code(command_name(stage[0].text)[0].lower(), stage) is not None
+    name = command_name(stage[0].text)[0].lower()
+    if name in ("awk", "gawk", "mawk", "nawk", "jq", "yq", "gojq"):
+        return True  # awk 'BEGIN{printf "%c%c", 105, 100}', jq '"rm -rf \(.path)"': programs
+    if name == "printf" and any("%b" in w.text or "\\x" in w.raw for w in stage[1:2]):
+        return True  # printf '%b' '\x69\x64': escapes decoded into the command run
+    return inline_code(name, stage) is not None
 
 
 def _writes_code_file(redirects: list[Any]) -> bool:
