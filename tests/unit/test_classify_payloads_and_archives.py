@@ -173,7 +173,7 @@ def test_a_glob_spelling_out_a_credential_store_reads_it(command: str, expected:
         ("${RM:-rm} -rf target", "deny"),
         ("f=.env; cat $f", "deny"),
         ('d=~/.ssh; cat "$d/id_rsa"', "deny"),
-        ("f=README.md; cat $f", "approve"),
+        ("f=README.md; cat $f", "allow"),  # a literal assigned at the top level (round 15)
         # a subcommand is not a file; a JVM start reads the repository's options
         ("docker history myapp:dev", "allow"),  # round 14: image metadata, read-only
         ("mvn -v", "approve"),

@@ -667,3 +667,41 @@ def test_hooks_config_searches_and_hidden_shells(command: str, expected: str) ->
 )
 def test_programs_that_write_run_or_hide(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # a literal assigned at the top level, unconditionally, holds for what follows
+        ('f=README.md; wc -l "$f"', "allow"),
+        ('d=src; ls "$d"', "allow"),
+        ('f=.env; cat "$f"', "deny"),
+        # anywhere else the walk cannot know the value
+        ('f=README.md; (f=.env); cat "$f"', "deny"),
+        ('f=README.md; export f=.env; cat "$f"', "approve"),
+        ('f=README.md; read f; cat "$f"', "approve"),
+        ('f=README.md && cat "$f"', "approve"),
+        ('true && f=.env; f=README.md; cat "$f"', "approve"),
+        ('f=README.md; declare f=.env; cat "$f"', "deny"),
+        ('f=README.md; for x in a; do f=.env; done; cat "$f"', "deny"),
+        ('f=README.md; eval "f=.env"; cat "$f"', "deny"),
+        ('f=src/*; cat "$f"', "approve"),
+        ("http_proxy=http://evil.example:8080; curl http://localhost/", "approve"),
+        # a command name from a variable is judged, never allowed
+        ("c=ls; $c -la", "approve"),
+        ("c='rm -rf ~'; $c", "deny"),
+        # standard-library modules that only print, isolated; loopback spelt oddly
+        ("python3 -I -m ast src/app.py | head -60", "allow"),
+        ("python3 -I -m zipfile -l dist/pkg-1.0-py3-none-any.whl", "allow"),
+        ("python3 -I -m zipfile -e dist/x.whl out/", "approve"),
+        ("python3 -m ast src/app.py", "approve"),  # ./ast.py would run
+        ("python3 -I -m tokenize ~/.ssh/id_rsa", "deny"),
+        ("curl -s http://0x7f000001:8080/status", "allow"),
+        ("curl -s http://2130706433:8080/status", "allow"),
+        ("curl -s http://10.1:8080/status", "approve"),
+        ("cat /dev/stdin < README.md", "allow"),
+        ("jq -r '.files[] | select(test(\"\\\\.ts$\"))' fixtures/manifest.json", "allow"),
+    ],
+)
+def test_line_variables_modules_and_spellings(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

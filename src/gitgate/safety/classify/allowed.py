@@ -1185,7 +1185,21 @@ def is_local_url(url: str) -> bool:
     # curl expands [1-9] and {a,b} in URLs: refuse them outside the host brackets.
     if any(char in parts.path + parts.query for char in "[]{}"):
         return False
-    return host in LOCAL_HOSTS or host == "0.0.0.0"  # as a destination, this machine
+    return host in LOCAL_HOSTS or host == "0.0.0.0" or _loopback_number(host)
+
+
+def _loopback_number(host: str | None) -> bool:
+    """``127.1``, ``0x7f000001``, ``2130706433``: IPv4 spelt the old ways, on loopback."""
+    if not host or not re.fullmatch(
+        r"(?:0[xX][0-9a-fA-F]+|\d+)(?:\.(?:0[xX][0-9a-fA-F]+|\d+)){0,3}", host
+    ):
+        return False
+    import socket  # here: only for these spellings; inet_aton reads them like curl does
+
+    try:
+        return socket.inet_aton(host)[0] == 127
+    except OSError:
+        return False
 
 
 # -- git ---------------------------------------------------------------------------------------
@@ -1543,9 +1557,43 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
 }
 
 
+# Standard-library modules that only print what they read (run isolated, -I/-P): their
+# options that write or serve (pydoc -w/-p, zipfile -c/-e, tarfile -c/-e) are not here.
+_STDLIB_PRINTERS = {
+    "ast": frozenset(["-a", "--include-attributes", "-i", "--indent", "--no-type-comments"]),
+    "tokenize": frozenset(["-e", "--exact"]),
+    "dis": frozenset(["-C", "--show-caches", "-O", "--show-offsets"]),
+    "calendar": frozenset(["-t", "--type", "-w", "--width", "-l", "--lines", "-s", "--spacing"]),
+    "platform": frozenset(["--terse", "--nonaliased", "terse", "nonaliased"]),
+    "zipfile": frozenset(["-l", "--list", "-t", "--test"]),
+    "tarfile": frozenset(["-l", "--list", "-t", "--test", "-v", "--verbose"]),
+    "base64": frozenset(["-d", "--decode", "-e", "--encode", "-t"]),
+    "sysconfig": frozenset(),
+    "site": frozenset(["--user-base", "--user-site"]),
+    "this": frozenset(),
+}
+
+
+def _stdlib_printer(args: list[str]) -> bool:
+    """``python3 -I -m ast src/app.py``, ``python3 -I -m zipfile -l x.whl``: an isolated
+    standard-library module that prints what it reads (the files are judged as reads)."""
+    if len(args) < 3 or args[0] not in ("-I", "-P") or args[1] != "-m":
+        return False
+    allowed = _STDLIB_PRINTERS.get(args[2])
+    if allowed is None:
+        return False
+    options = [a for a in args[3:] if a.startswith("-")]
+    listing = args[2] in ("zipfile", "tarfile")
+    if listing and not any(a in ("-l", "--list", "-t", "--test") for a in options):
+        return False
+    return all(a.split("=", 1)[0] in allowed for a in options)
+
+
 def _json_tool(args: list[str]) -> bool:
     """``python3 -I -m json.tool [--sort-keys] [FILE]``: isolated (without -I/-P the
     repository's own json/ package would be what runs), one file read, none written."""
+    if _stdlib_printer(args):
+        return True
     if len(args) < 3 or args[0] not in ("-I", "-P") or args[1:3] != ["-m", "json.tool"]:
         return False
     rest = [a for a in args[3:] if a not in ("--sort-keys", "--compact", "--no-ensure-ascii")]

@@ -609,10 +609,29 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
         elif runs_programs(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r} {where}: makes tools run programs"))
         elif word.dynamic or not (
-            _harmless_env(name) or _safe_options_only(name, value) or _emptied(name, value)
+            _harmless_env(name)
+            or _safe_options_only(name, value)
+            or _emptied(name, value)
+            or (not has_command and _shell_local(name))
         ):
             findings.append(approve(f"sets {short(word.raw, 40)!r} {where}"))
     return findings
+
+
+def _shell_local(name: str) -> bool:
+    """``f=README.md``: a lower-case shell variable no tool reads from the environment (not
+    exported, not a proxy setting); what its later uses read is judged there."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name.endswith("proxy"):
+        return False
+    upper = name.upper()
+    data = tables()
+    return not (
+        upper in data.env_exec
+        or upper.startswith(data.env_exec_prefixes)
+        or upper in data.env_history
+        or upper in data.env_insecure
+        or upper in data.env_hook_bypass
+    )
 
 
 def _emptied(name: str, value: str) -> bool:

@@ -970,8 +970,18 @@ def reads_code_from_stdin(argv: list[Word]) -> bool:
         )
     if name in ("source", "."):
         return args[:1] in (["/dev/stdin"], ["-"])
-    # `cmake -P /dev/stdin <<< '…'`, `lua /dev/stdin`: a script read from the input
+    # `cmake -P /dev/stdin <<< '…'`, `awk -f /dev/stdin`: a script read from the input
+    # (`cat /dev/stdin` only prints it)
+    if name not in _SCRIPT_READERS:
+        return False
     return any(arg in ("/dev/stdin", "/dev/fd/0", "/proc/self/fd/0") for arg in args)
+
+
+# Programs that run a script file they are given (besides shells and interpreters).
+_SCRIPT_READERS = frozenset(
+    ["cmake", "tclsh", "wish", "gnuplot", "awk", "gawk", "mawk", "nawk", "sed", "jq", "make"]
+    + ["gmake", "octave", "sqlite3", "psql", "mysql", "dc", "bc", "expect", "m4"]
+)
 
 
 def is_decoder(argv: list[Word]) -> bool:

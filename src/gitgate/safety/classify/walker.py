@@ -144,9 +144,30 @@ def classify_findings(text: str, ctx: Ctx) -> list[Finding]:
             approve("escaped shell operator (like '\\;'): the text is not what it seems")
         )
     walker = Walker(text, ctx)
+    walker.sequenced = _sequenced_commands(trees)
     for tree in trees:
         findings.extend(walker.node(tree, 0))
     return findings
+
+
+def _sequenced_commands(trees: Sequence[Any]) -> set[int]:
+    """The commands of the top level that run one after the other, unconditionally (joined
+    by ``;`` or a newline, not ``&&``, ``||``, ``&`` or ``|``): what they assign holds for
+    the commands after them."""
+    found: set[int] = set()
+    for tree in trees:
+        kind = getattr(tree, "kind", "")
+        if kind == "command":
+            found.add(id(tree))
+        elif kind == "list":
+            parts = list(getattr(tree, "parts", None) or [])
+            for index, part in enumerate(parts):
+                if getattr(part, "kind", "") != "command":
+                    continue
+                around = [parts[i] for i in (index - 1, index + 1) if 0 <= i < len(parts)]
+                if all(getattr(p, "op", ";") in (";", "\n") for p in around):
+                    found.add(id(part))
+    return found
 
 
 def _mend_substitutions(node: Any, text: str, missed: list[str], depth: int = 0) -> None:
@@ -469,6 +490,12 @@ class Walker:
         self.presence_test = False  # in `[ … ]` / `test …`: a variable is tested, not shown
         self.remote_changed = False  # `git remote add|set-url` seen: a push may leave
         self.loop_items: dict[str, str] = {}  # a for loop's variable -> the item walked now
+        # `f=README.md; wc -l "$f"`: variables a top-level, unconditional assignment gave a
+        # literal value; `banned`: names assigned anywhere else (a subshell, a branch, a
+        # command like read or export), whose value the walk cannot know
+        self.sequenced: set[int] = set()
+        self.line_items: dict[str, str] = {}
+        self.banned: set[str] = set()
         self.handlers: dict[str, Callable[[Any, int], list[Finding]]] = {
             "list": self._children,
             "pipeline": self._pipeline,
@@ -649,7 +676,8 @@ class Walker:
     def _argv_of(self, node: Any) -> list[Word]:
         if getattr(node, "kind", "") != "command":
             return []
-        words = [self._word(p) for p in node.parts if getattr(p, "kind", "") == "word"]
+        parts = [p for p in node.parts if getattr(p, "kind", "") == "word"]
+        words = [self._word(p, head=index == 0) for index, p in enumerate(parts)]
         return unwrap_quietly(expand_command_braces(words))  # {curl,-s,URL}|{bash,}
 
     # -- simple commands --------------------------------------------------------------------
@@ -668,7 +696,7 @@ class Walker:
                 findings.extend(
                     self._expansions(part, depth, printed=printed and part is not first)
                 )
-                words.append(self._word(part))
+                words.append(self._word(part, head=part is first))
             elif kind == "assignment":
                 findings.extend(self._expansions(part, depth))
                 assignments.append(self._word(part))
@@ -698,8 +726,10 @@ class Walker:
             # `IFS=. read -r a b c <<< 1.2.3`: IFS splits what read reads, and nothing else.
             assignments = [a for a in assignments if not a.text.startswith("IFS=")]
         findings.extend(judge_assignments(assignments, has_command=bool(words)))
+        self._forget_mentioned(node)
         if not words:
             self._remember_assignments(assignments)
+            self._remember_line_items(node, assignments)
         if words and command_name(words[0].text)[0] == "eval":
             findings.extend(self._computed_code(node, words))
         elif unwrapped:
@@ -762,6 +792,37 @@ class Walker:
                 self.ctx.variables.pop(name.rstrip("+"), None)
             else:
                 self.ctx.variables[name] = value
+
+    def _remember_line_items(self, node: Any, assignments: list[Word]) -> None:
+        for word in assignments:
+            name, _, value = word.text.partition("=")
+            local = _LOCAL_NAME.fullmatch(name) is not None and not name.endswith("proxy")
+            if (
+                id(node) in self.sequenced
+                and local
+                and not word.dynamic
+                and name not in self.banned
+                and "$" not in value
+            ):
+                self.line_items[name] = value
+            else:
+                self.line_items.pop(name.rstrip("+"), None)
+                self.banned.add(name.rstrip("+"))
+
+    def _forget_mentioned(self, node: Any) -> None:
+        """A command naming a tracked variable as a word (``read f``, ``export f=x``,
+        ``declare f``), or assigning it where the walk is not sure it holds: banned."""
+        for part in getattr(node, "parts", None) or []:
+            text = str(getattr(part, "word", ""))
+            name = text.split("=", 1)[0].rstrip("+")
+            if name in self.line_items or name in self.loop_items or _LOCAL_NAME.fullmatch(name):
+                is_assignment = getattr(part, "kind", "") == "assignment"
+                if getattr(part, "kind", "") == "word" and (text == name or "=" in text):
+                    self.line_items.pop(name, None)
+                    self.banned.add(name)
+                elif is_assignment and id(node) not in self.sequenced:
+                    self.line_items.pop(name, None)
+                    self.banned.add(name)
 
     def _remember_read(self, argv: list[Word], redirects: list[Any]) -> None:
         """``read -r c <<< 'rm -rf /'``: ``$c`` is then that text, like ``c='rm -rf /'``;
@@ -1000,7 +1061,7 @@ class Walker:
             return
         self.ctx.cwd[0] = join_cwd(self.ctx.cwd[0], target.text)
 
-    def _word(self, node: Any) -> Word:
+    def _word(self, node: Any, *, head: bool = False) -> Word:
         start, end = node.pos
         raw = self.source[start:end]
         text = str(node.word)
@@ -1016,6 +1077,7 @@ class Walker:
                 return Word(known, raw, False)
             loop_only = all(
                 str(getattr(p, "value", "")) in self.loop_items
+                or str(getattr(p, "value", "")) in self.line_items
                 for p in parts
                 if getattr(p, "kind", "") == "parameter"
             )
@@ -1030,12 +1092,13 @@ class Walker:
             for p in parts
             if getattr(p, "kind", "") == "parameter"
         ]
-        dynamic = "$'" in raw or '$"' in raw
+        dynamic = _quoted_expansion(raw)
         if params and all(p == "HOME" for p in params) and not dynamic:
             # $HOME/x and ${HOME}/x are ~/x: judge the path, do not give up on it.
             text = re.sub(r"\$\{HOME\}|\$HOME(?![A-Za-z0-9_])", "~", text)
             return Word(text, raw, False)
-        item = self._loop_item(text, parts) if params and not dynamic else None
+        # the command's name stays computed (`c=ls; $c`): judged from its value, never allowed
+        item = self._loop_item(text, parts) if params and not dynamic and not head else None
         if item is not None:
             return Word(item, raw, False, named=any(char in item for char in "*?["))
         if params == ["PWD"] and self.ctx.cwd[0] == "" and not dynamic:
@@ -1054,10 +1117,14 @@ class Walker:
         values = [
             str(getattr(p, "value", "")) for p in parts if getattr(p, "kind", "") == "parameter"
         ]
-        if not values or any(v not in self.loop_items for v in values):
+        known = {
+            **{k: v for k, v in self.line_items.items() if k not in self.banned},
+            **self.loop_items,
+        }
+        if not values or any(v not in known for v in values):
             return None
         for name in set(values):
-            item = self.loop_items[name]
+            item = known[name]
             escaped = item.replace("\\", "\\\\")  # a replacement string: backslashes only
             text = re.sub(rf"\$\{{{name}\}}|\${name}(?!\w)", escaped, text)
         return None if "$" in text else text
@@ -1338,6 +1405,7 @@ def _names_as_files(argv: list[Word]) -> bool:
     )
 
 
+_LOCAL_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # lower case: a shell's own, rarely exported
 _CONNECTION_STRING = re.compile(r"(?i)(?:dsn|database_url|db_url|conn(?:ection)?_?str|_uri)$")
 _EXPANDS_SECRET = re.compile(r"expands \$(\w+): prints a secret")
 _HTTP_CLIENTS = frozenset(["curl", "wget", "http", "https", "xh"])
@@ -1401,6 +1469,18 @@ def _token_host(name: str, url: str) -> bool:
         if (local or scheme.lower() == "https") and any(fnmatchcase(host, h) for h in hosts):
             return True
     return False
+
+
+def _quoted_expansion(raw: str) -> bool:
+    """Whether ``raw`` holds ``$'…'`` or ``$"…"`` outside single quotes (inside them it is
+    text: ``jq 'test("\\.ts$")'``)."""
+    if "$'" not in raw and '$"' not in raw:
+        return False
+    spans = _single_quoted_spans(raw)
+    return any(
+        raw.startswith(("$'", '$"'), at) and not any(a < at < b for a, b in spans)
+        for at in range(len(raw))
+    )
 
 
 def _prints_operands(head: str) -> bool:
