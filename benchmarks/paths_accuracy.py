@@ -44,6 +44,7 @@ DEFAULT = (
     CORPORA / "paths_probe6.tsv",  # sixth blind probe (round 14): stores, over-refusal traps
     CORPORA / "paths_probe7.tsv",  # seventh blind probe (round 14): home directories in repos
     CORPORA / "paths_probe8.tsv",  # eighth blind probe (round 15): operations trees
+    CORPORA / "paths_probe9.tsv",  # ninth blind probe (round 15): application repositories
 )
 MAX_SAFE_REFUSED = 0.02
 
