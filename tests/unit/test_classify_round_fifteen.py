@@ -705,3 +705,22 @@ def test_programs_that_write_run_or_hide(command: str, expected: str) -> None:
 )
 def test_line_variables_modules_and_spellings(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # from probe 19: services that answer with secrets, TLS checks switched off
+        ("curl -s http://localhost:8080/actuator/env", "deny"),
+        ("curl -s http://localhost:8080/actuator/health", "allow"),
+        ("curl -s 'http://localhost:8500/v1/kv/secrets?recurse=true'", "deny"),
+        ("curl -s http://localhost:8001/api/v1/namespaces/prod/secrets", "deny"),
+        ("curl -s http://localhost:8001/api/v1/namespaces/prod/pods", "allow"),
+        ("kubectl --insecure-skip-tls-verify get pods", "deny"),
+        # sqlite3's statements and dot-commands are not file names
+        ("sqlite3 data/app.db .dump | head -50", "allow"),
+        ("sqlite3 .env .tables", "deny"),
+    ],
+)
+def test_secret_endpoints_and_sql_operands(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

@@ -46,6 +46,8 @@ def argument_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
     for shown, path, role in path_candidates(name, words[1:]):
         if name in _RESOURCE_NAMERS and role == "operand" and not any(c in path for c in "/."):
             continue  # kubectl describe secret api-token: a resource's name, not a file
+        if name in ("sqlite3", "duckdb") and role == "operand" and _sql_text(words, shown):
+            continue  # sqlite3 app.db .dump 'SELECT …': the database's name, then statements
         if name == "curl" and role == "reads" and _curl_inline_value(shown, path):
             continue  # curl -H 'Accept: x', -d 'a=b': text sent; @FILE names a file
         if name in ("terraform", "tofu") and _terraform_own_file(words, shown, role):
@@ -198,6 +200,13 @@ def _curl_inline_value(shown: str, path: str) -> bool:
     if option not in _CURL_INLINE or path.startswith("@"):
         return False
     return shown.endswith(path) and not shown.endswith("@" + path)
+
+
+def _sql_text(words: list[Word], shown: str) -> bool:
+    """Whether ``shown`` is an operand after the database file of sqlite3/duckdb (SQL or a
+    dot-command, judged by the SQL checks)."""
+    operands = [w.text for w in words[1:] if not w.text.startswith("-")]
+    return bool(operands) and shown != operands[0]
 
 
 def _terraform_own_file(words: list[Word], shown: str, role: str) -> bool:

@@ -75,6 +75,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_secret_hunt,
         _deny_history_hunt,
         _deny_option_named_files,
+        _deny_secret_endpoint,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -350,6 +351,20 @@ _CONFIG_FILE = re.compile(
 def config_file(path: str) -> bool:
     """Whether ``path`` names a configuration file (a glob of them included)."""
     return _CONFIG_FILE.search(path) is not None and not path.startswith("-")
+
+
+def _deny_secret_endpoint(name: str, args: list[str]) -> str | None:
+    """``curl localhost:8080/actuator/env``, ``curl localhost:8001/api/v1/…/secrets``: a
+    service's own endpoint that answers with its secrets ([secrets] endpoints)."""
+    if name not in ("curl", "wget", "http", "https", "xh"):
+        return None
+    for arg in args:
+        if "://" not in arg and not arg.startswith(("localhost", "127.")):
+            continue
+        path = "/" + arg.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0].lower()
+        if any(fnmatchcase(path, pattern) for pattern in tables().secret_endpoints):
+            return f"asks a service for its secrets ({arg})"
+    return None
 
 
 def _deny_option_named_files(name: str, args: list[str]) -> str | None:

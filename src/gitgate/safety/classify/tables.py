@@ -167,6 +167,7 @@ class Tables:
     env_harmless: frozenset[str]
     env_harmless_prefixes: tuple[str, ...]
     secret_locations: tuple[str, ...]
+    secret_endpoints: tuple[str, ...]
     home_secrets: tuple[str, ...]
     home_readable: frozenset[str]
     startup_files: tuple[str, ...]
@@ -436,6 +437,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_harmless=frozenset(_strings(env, "harmless")),
         env_harmless_prefixes=_strings(env, "harmless_prefixes"),
         secret_locations=_strings(secrets, "locations"),
+        secret_endpoints=_strings(secrets, "endpoints"),
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
         home_readable=frozenset(name.lower() for name in _strings(secrets, "home_readable")),
         startup_files=tuple(name.lower() for name in _strings(secrets, "startup_files")),
