@@ -128,6 +128,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe18.tsv",
+    "nineteenth blind probe, round 15 (commands_probe19.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe19.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -229,6 +229,12 @@ PROBE8 = CORPORA / "secrets_probe8.jsonl"
 # 7d057235...3e74), scored once at commit 26a3ad3: 96.5 % recall (95.1 % covered) and 1.1 %
 # false positives (2 of 184) before its classes were fixed; detect-secrets 63.2 % / 21.7 %.
 PROBE9 = CORPORA / "secrets_probe9.jsonl"
+# Round 15, second round: an eighth blind probe of what an agent's tools print (terminal
+# transcripts, tool-call JSON, diffs, notebooks, request files, rendered manifests, chat)
+# (524 cases, 207 clean; SHA-256 592bb087...9ffe), scored once at commit e4e3baa (after probe
+# 9 was learnt): 97.5 % recall (95.3 % covered) and 0.5 % false positives (1 of 207); 95.9 %,
+# 93.7 %, 1.0 % at the session's start; detect-secrets 53.9 % / 12.6 %. Not learnt from.
+PROBE10 = CORPORA / "secrets_probe10.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -266,6 +272,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 7, round 14 (no longer blind): secrets_probe7.jsonl": _load_jsonl(PROBE7),
         "probe 8, round 14 (no longer blind): secrets_probe8.jsonl": _load_jsonl(PROBE8),
         "probe 9, round 15 (no longer blind): secrets_probe9.jsonl": _load_jsonl(PROBE9),
+        "probe 10, round 15 (scored once, not learnt): secrets_probe10.jsonl": _load_jsonl(PROBE10),
     }
 
 
