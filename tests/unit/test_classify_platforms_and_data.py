@@ -133,7 +133,7 @@ def test_destruction_publication_and_secret_printers_are_denied(command: str) ->
         "git checkout -b feature",
         "git restore --staged src/app.py",
         "bin/rails db:migrate",
-        "psql -c 'select * from programs'",
+        "psql -h db.example.com -c 'select * from programs'",  # not COPY … PROGRAM
         "redis-cli CONFIG GET maxmemory",
         "kubectl delete pod web-1",
         "aws s3 cp history s3://bucket/x",  # 'history' there may be a verb or a file

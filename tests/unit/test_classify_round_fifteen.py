@@ -724,3 +724,33 @@ def test_line_variables_modules_and_spellings(command: str, expected: str) -> No
 )
 def test_secret_endpoints_and_sql_operands(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # local databases described or read with one statement
+        ("psql -h localhost -U app -d app_dev -c '\\dt'", "allow"),
+        ("psql -h 127.0.0.1 -U postgres -XAtc 'select version()'", "allow"),
+        ("psql -h db.prod.example -c 'select 1'", "approve"),
+        ("psql -h localhost -c \"copy users to '/tmp/x'\"", "approve"),
+        ("psql -h localhost -c 'select 1; drop table x'", "deny"),
+        ("psql -h localhost -c '\\! id'", "deny"),
+        ("psql", "approve"),
+        ("redis-cli TTL rate:limit:api", "allow"),
+        ("redis-cli SLOWLOG GET 10", "allow"),
+        ("redis-cli SLOWLOG RESET", "approve"),
+        ("redis-cli GET session:abc", "approve"),  # a value: it may be a session
+        # podman and nerdctl read like docker; archives listed and tested
+        ("podman ps -a", "allow"),
+        ("podman run --rm alpine id", "approve"),
+        ("zstd -l artifacts/cache.tar.zst", "allow"),
+        ("xz -t dist/app.tar.xz", "allow"),
+        ("dpkg-deb -c dist/tool_1.2.3_amd64.deb", "allow"),
+        ("unzip -Z1 dist/app.zip", "allow"),
+        ("vault version", "allow"),
+        ("vault kv get secret/app", "deny"),
+    ],
+)
+def test_local_databases_containers_and_archives(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

@@ -385,12 +385,15 @@ def validate_ssh_keygen(args: list[str], cwd: str | None) -> str | None:
 
 
 _UNZIP_LIST = frozenset(["-l", "-v", "-t", "-Z", "-q", "-qq", "-z", "-1", "-lv", "-tq", "-p"])
+_UNZIP_LIST |= frozenset(["-Z1", "-Zl", "-Zt", "-Zs", "-Zv", "-Zm", "-Z2"])
 
 
 def validate_unzip(args: list[str], cwd: str | None) -> str | None:
     """unzip -l / -v / -t / -Z / -p: lists, tests or prints an archive, writes nothing."""
     options = [arg for arg in args if arg.startswith("-")]
-    if not any(opt in ("-l", "-v", "-t", "-Z", "-lv", "-tq", "-p") for opt in options):
+    if not any(
+        opt in ("-l", "-v", "-t", "-lv", "-tq", "-p") or opt.startswith("-Z") for opt in options
+    ):
         return "unzip without -l, -v, -t or -p extracts files"
     bad = next((opt for opt in options if opt not in _UNZIP_LIST), None)
     return None if bad is None else f"unzip {bad} is not a listing option"
@@ -859,6 +862,58 @@ def validate_duckdb(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
+# psql's meta-commands that only describe (not \! \o \w \i \copy \g, which run or write).
+_PSQL_META = re.compile(
+    r"\\(?:d[tvimsnfguTxE+S]*|l\+?|conninfo|dn\+?|du\+?|dp|dx\+?|dy)(?:\s+[\w.\"*]+)?\s*$"
+)
+_PSQL_FLAGS = frozenset(["-X", "--no-psqlrc", "-A", "--no-align", "-t", "--tuples-only", "-q"])
+_PSQL_FLAGS |= frozenset(["--quiet", "-w", "--no-password", "-x", "--expanded", "-H", "--html"])
+_PSQL_VALUED = frozenset(["-U", "--username", "-d", "--dbname", "-p", "--port", "-F", "-R"])
+
+
+def validate_psql(args: list[str], cwd: str | None) -> str | None:
+    """``psql -h localhost -U app -d app_dev -c '\\dt'``: a local database described or
+    read with one statement given on the command line (without -c it waits for input)."""
+    queries: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-h", "--host"):
+            host = args[index] if index < len(args) else ""
+            if host not in LOCAL_HOSTS and not host.startswith("/"):
+                return "psql of another host"
+            index += 1
+        elif arg in ("-c", "--command"):
+            queries.append(args[index] if index < len(args) else "")
+            index += 1
+        elif arg in _PSQL_VALUED:
+            index += 1
+        elif arg in _PSQL_FLAGS or re.fullmatch(r"-[XAtqwxH]+c?", arg):
+            if arg.endswith("c") and arg not in _PSQL_FLAGS:
+                queries.append(args[index] if index < len(args) else "")
+                index += 1
+        elif arg.startswith("-"):
+            return f"psql {arg} is not known to be read-only"
+        elif "://" in arg or "=" in arg:
+            return "psql of a connection string (its host is not checked here)"
+    if not queries:
+        return "psql without -c is interactive: it would hang"
+    for sql in queries:
+        if _PSQL_META.match(sql.strip()):
+            continue
+        if _SQLITE_WRITES.search(sql) or ";" in sql.strip().rstrip(";"):
+            return f"the query {sql[:40]!r} may change the database or reach files"
+        if not re.match(r"(?is)\s*(?:select|show|explain|with|table|values)\b", sql):
+            return f"the query {sql[:40]!r} is not a read-only query"
+        if re.search(
+            r"(?i)\b(?:pg_read_file|pg_read_binary_file|lo_import|lo_export|copy|dblink|pg_ls_dir)\b",
+            sql,
+        ):
+            return f"the query {sql[:40]!r} reads or writes the server's files"
+    return None
+
+
 _COMPOSE_NAME_LISTS = frozenset(
     ["--services", "--volumes", "--images", "--profiles", "--networks", "-q", "--quiet"]
 )
@@ -1134,6 +1189,9 @@ def validate_nc(args: list[str], cwd: str | None) -> str | None:
 
 
 _REDIS_READS = frozenset(["ping", "info", "dbsize", "time", "role", "lastsave", "--version"])
+# Questions about a key's shape, never its value (GET, HGETALL, LRANGE print data).
+_REDIS_READS |= frozenset(["ttl", "pttl", "type", "exists", "llen", "xlen", "scard", "zcard"])
+_REDIS_READS |= frozenset(["hlen", "strlen", "slowlog", "memory", "object", "dbsize", "xinfo"])
 
 
 def validate_redis_cli(args: list[str], cwd: str | None) -> str | None:
@@ -1151,8 +1209,24 @@ def validate_redis_cli(args: list[str], cwd: str | None) -> str | None:
     command = [a.lower() for a in args[index:]]
     if not command:
         return "redis-cli without a command is interactive: it would hang"
-    if command[0] not in _REDIS_READS or len(command) > 2:
+    if command[0] in ("--scan", "--bigkeys", "--memkeys"):
+        rest = command[1:]  # key names and sizes: --scan --pattern 'queue:*' --count 100
+        allowed = ("--pattern", "--count", "--i")
+        if all(a in allowed or not a.startswith("-") for a in rest):
+            return None
+    if command[0] not in _REDIS_READS or len(command) > 3:
         return f"redis-cli {command[0]} may change or print data"
+    if command[0] in ("slowlog", "memory", "object", "xinfo") and command[1:2] not in (
+        ["get"],
+        ["len"],
+        ["usage"],
+        ["encoding"],
+        ["freq"],
+        ["idletime"],
+        ["stream"],
+        ["groups"],
+    ):
+        return f"redis-cli {' '.join(command[:2])} may change data"
     return None
 
 
@@ -1641,6 +1715,8 @@ def validate_subcommand_tool(name: str) -> Validator:
 CODE_VALIDATORS: dict[str, Validator] = {
     "git": validate_git,
     "docker": validate_docker,
+    "podman": validate_docker,
+    "nerdctl": validate_docker,
     "docker-compose": validate_compose,
     "kubectl": validate_kubectl,
     "systemctl": validate_systemctl,
@@ -1676,6 +1752,7 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "top": validate_top,
     "sqlite3": validate_sqlite3,
     "duckdb": validate_duckdb,
+    "psql": validate_psql,
 }
 
 
