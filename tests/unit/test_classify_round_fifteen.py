@@ -754,3 +754,44 @@ def test_secret_endpoints_and_sql_operands(command: str, expected: str) -> None:
 )
 def test_local_databases_containers_and_archives(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "tofu destroy -auto-approve",
+        "vault kv get secret/app",
+        "VAULT_SKIP_VERIFY=true vault status",
+        "aws sts assume-role --role-arn arn:aws:iam::1:role/Admin --role-session-name x",
+        "aws --no-verify-ssl s3 ls",
+        "gcloud projects add-iam-policy-binding p --member=user:x@example.org --role=roles/owner",
+        "gsutil -m rm -r gs://my-proj-backups",
+        "kubectl view-secret db-credentials --all",
+        "helm secrets decrypt charts/api/secrets.prod.yaml",
+        "crane auth get ghcr.io",
+        "redis-cli ACL LIST",
+        "rabbitmqctl export_definitions /dev/stdout",
+        "etcdctl get /registry/secrets --prefix",
+        "gitleaks detect -v",
+        "trufflehog filesystem ~/ --json",
+        "terraform -install-autocomplete",
+        "pip install --trusted-host x.example pkg",
+        "go env -w GOSUMDB=off",
+    ],
+)
+def test_long_tail_secrets_destruction_and_switched_off_checks(command: str) -> None:
+    assert _decision(command) == "deny", classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("gitleaks detect -v --redact --no-banner", "allow"),
+        ("VAULT_SKIP_VERIFY=false vault status", "approve"),
+        ("redis-cli ping", "allow"),
+        ("rabbitmqctl list_queues", "allow"),
+        ("aws s3 ls", "approve"),
+    ],
+)
+def test_their_harmless_neighbours(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason
