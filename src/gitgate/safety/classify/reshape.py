@@ -137,14 +137,7 @@ def _closing(text: str, at: int, quote: str) -> int:
 
 
 def _ansi_c_end(text: str, at: int) -> int:
-    while at < len(text):
-        if text[at] == "\\":
-            at += 2
-        elif text[at] == "'":
-            return at + 1
-        else:
-            at += 1
-    raise _GiveUp
+    return _unescaped_end(text, at, "'")
 
 
 def _double_quoted_end(text: str, at: int) -> int:
@@ -164,10 +157,15 @@ def _double_quoted_end(text: str, at: int) -> int:
 
 
 def _backtick_end(text: str, at: int) -> int:
+    return _unescaped_end(text, at, "`")
+
+
+def _unescaped_end(text: str, at: int, closer: str) -> int:
+    """Just past the first ``closer`` from ``at`` that no backslash escapes."""
     while at < len(text):
         if text[at] == "\\":
             at += 2
-        elif text[at] == "`":
+        elif text[at] == closer:
             return at + 1
         else:
             at += 1

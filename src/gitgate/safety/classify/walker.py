@@ -209,29 +209,19 @@ def _mend_substitutions(node: Any, text: str, missed: list[str], depth: int = 0)
 
 def _single_quoted_spans(raw: str) -> list[tuple[int, int]]:
     """Stretches of ``raw`` (one word) inside single quotes, where nothing expands."""
-    spans: list[tuple[int, int]] = []
-    index, double = 0, False
-    while index < len(raw):
-        char = raw[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == '"':
-            double = not double
-        elif char == "'" and not double:
-            end = raw.find("'", index + 1)
-            if end < 0:
-                return spans
-            spans.append((index, end + 1))
-            index = end
-        index += 1
-    return spans
+    return _scan_word(raw)[0]
 
 
 def _unquoted_substitutions(raw: str) -> list[tuple[int, str]]:
     """``$(…)`` and backquoted commands of one word outside single quotes, as bash finds them
-    at the word's top level: (where, the command text). Nesting inside them is not followed
-    (the walk judges the text found, nested parts included)."""
+    at the word's top level: (where, the command text)."""
+    return _scan_word(raw)[1]
+
+
+def _scan_word(raw: str) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    """One word read the way bash quotes it: its single-quoted stretches, and its top-level
+    substitutions (nesting inside them is not followed: the walk judges the text found)."""
+    spans: list[tuple[int, int]] = []
     found: list[tuple[int, str]] = []
     index, double = 0, False
     while index < len(raw):
@@ -244,7 +234,8 @@ def _unquoted_substitutions(raw: str) -> list[tuple[int, str]]:
         elif char == "'" and not double:
             end = raw.find("'", index + 1)
             if end < 0:
-                return found
+                break
+            spans.append((index, end + 1))
             index = end
         elif raw.startswith("$(", index) and not raw.startswith("$((", index):
             depth, close = 0, index + 1
@@ -258,11 +249,11 @@ def _unquoted_substitutions(raw: str) -> list[tuple[int, str]]:
         elif char == "`":
             close = raw.find("`", index + 1)
             if close < 0:
-                return found
+                break
             found.append((index, raw[index + 1 : close]))
             index = close
         index += 1
-    return found
+    return spans, found
 
 
 # Substitutions whose output the walk knows: the repository's top directory, and the
