@@ -795,3 +795,19 @@ def test_long_tail_secrets_destruction_and_switched_off_checks(command: str) -> 
 )
 def test_their_harmless_neighbours(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # a review of the session's own allows, as an attacker
+        ('f="README.md .env"; cat $f', "deny"),  # unquoted: two words, .env one of them
+        ('for f in "a .env"; do cat $f; done', "deny"),
+        ('f=README.md; f[0]=.env; cat "$f"', "approve"),  # $f is element 0
+        ("trap 'f=.env' DEBUG; f=README.md; cat \"$f\"", "approve"),
+        ('f=README.md; { f=.env; }; cat "$f"', "deny"),
+        ("psql -d 'host=evil.example dbname=x' -c 'select 1'", "approve"),
+    ],
+)
+def test_review_of_the_sessions_allows(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason

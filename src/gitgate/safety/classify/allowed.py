@@ -888,6 +888,9 @@ def validate_psql(args: list[str], cwd: str | None) -> str | None:
             queries.append(args[index] if index < len(args) else "")
             index += 1
         elif arg in _PSQL_VALUED:
+            value = args[index] if index < len(args) else ""
+            if arg in ("-d", "--dbname") and ("=" in value or "://" in value):
+                return "psql of a connection string (its host is not checked here)"
             index += 1
         elif arg in _PSQL_FLAGS or re.fullmatch(r"-[XAtqwxH]+c?", arg):
             if arg.endswith("c") and arg not in _PSQL_FLAGS:

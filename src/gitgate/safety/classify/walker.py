@@ -787,6 +787,11 @@ class Walker:
     def _remember_line_items(self, node: Any, assignments: list[Word]) -> None:
         for word in assignments:
             name, _, value = word.text.partition("=")
+            if "[" in name:  # f[0]=x sets $f too (element 0): the whole name is unknown
+                base = name.split("[", 1)[0]
+                self.line_items.pop(base, None)
+                self.banned.add(base)
+                continue
             local = _LOCAL_NAME.fullmatch(name) is not None and not name.endswith("proxy")
             if (
                 id(node) in self.sequenced
@@ -805,7 +810,7 @@ class Walker:
         ``declare f``), or assigning it where the walk is not sure it holds: banned."""
         for part in getattr(node, "parts", None) or []:
             text = str(getattr(part, "word", ""))
-            name = text.split("=", 1)[0].rstrip("+")
+            name = text.split("=", 1)[0].rstrip("+").split("[", 1)[0]
             if name in self.line_items or name in self.loop_items or _LOCAL_NAME.fullmatch(name):
                 is_assignment = getattr(part, "kind", "") == "assignment"
                 if getattr(part, "kind", "") == "word" and (text == name or "=" in text):
@@ -1114,6 +1119,8 @@ class Walker:
         }
         if not values or any(v not in known for v in values):
             return None
+        if any(re.search(r"\s", known[v]) for v in values):
+            return None  # `f="README.md .env"; cat $f`: unquoted, one value is many words
         for name in set(values):
             item = known[name]
             escaped = item.replace("\\", "\\\\")  # a replacement string: backslashes only
