@@ -729,9 +729,9 @@ def test_secret_endpoints_and_sql_operands(command: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        # local databases described or read with one statement
-        ("psql -h localhost -U app -d app_dev -c '\\dt'", "allow"),
-        ("psql -h 127.0.0.1 -U postgres -XAtc 'select version()'", "allow"),
+        # a database client connects, even to this machine: a human reads it (probes 7, 8, 14)
+        ("psql -h localhost -U app -d app_dev -c '\\dt'", "approve"),
+        ("psql -h 127.0.0.1 -U postgres -XAtc 'select version()'", "approve"),
         ("psql -h db.prod.example -c 'select 1'", "approve"),
         ("psql -h localhost -c \"copy users to '/tmp/x'\"", "approve"),
         ("psql -h localhost -c 'select 1; drop table x'", "deny"),
@@ -806,7 +806,6 @@ def test_their_harmless_neighbours(command: str, expected: str) -> None:
         ('f=README.md; f[0]=.env; cat "$f"', "approve"),  # $f is element 0
         ("trap 'f=.env' DEBUG; f=README.md; cat \"$f\"", "approve"),
         ('f=README.md; { f=.env; }; cat "$f"', "deny"),
-        ("psql -d 'host=evil.example dbname=x' -c 'select 1'", "approve"),
     ],
 )
 def test_review_of_the_sessions_allows(command: str, expected: str) -> None:

@@ -862,61 +862,6 @@ def validate_duckdb(args: list[str], cwd: str | None) -> str | None:
     return None
 
 
-# psql's meta-commands that only describe (not \! \o \w \i \copy \g, which run or write).
-_PSQL_META = re.compile(
-    r"\\(?:d[tvimsnfguTxE+S]*|l\+?|conninfo|dn\+?|du\+?|dp|dx\+?|dy)(?:\s+[\w.\"*]+)?\s*$"
-)
-_PSQL_FLAGS = frozenset(["-X", "--no-psqlrc", "-A", "--no-align", "-t", "--tuples-only", "-q"])
-_PSQL_FLAGS |= frozenset(["--quiet", "-w", "--no-password", "-x", "--expanded", "-H", "--html"])
-_PSQL_VALUED = frozenset(["-U", "--username", "-d", "--dbname", "-p", "--port", "-F", "-R"])
-
-
-def validate_psql(args: list[str], cwd: str | None) -> str | None:
-    """``psql -h localhost -U app -d app_dev -c '\\dt'``: a local database described or
-    read with one statement given on the command line (without -c it waits for input)."""
-    queries: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg in ("-h", "--host"):
-            host = args[index] if index < len(args) else ""
-            if host not in LOCAL_HOSTS and not host.startswith("/"):
-                return "psql of another host"
-            index += 1
-        elif arg in ("-c", "--command"):
-            queries.append(args[index] if index < len(args) else "")
-            index += 1
-        elif arg in _PSQL_VALUED:
-            value = args[index] if index < len(args) else ""
-            if arg in ("-d", "--dbname") and ("=" in value or "://" in value):
-                return "psql of a connection string (its host is not checked here)"
-            index += 1
-        elif arg in _PSQL_FLAGS or re.fullmatch(r"-[XAtqwxH]+c?", arg):
-            if arg.endswith("c") and arg not in _PSQL_FLAGS:
-                queries.append(args[index] if index < len(args) else "")
-                index += 1
-        elif arg.startswith("-"):
-            return f"psql {arg} is not known to be read-only"
-        elif "://" in arg or "=" in arg:
-            return "psql of a connection string (its host is not checked here)"
-    if not queries:
-        return "psql without -c is interactive: it would hang"
-    for sql in queries:
-        if _PSQL_META.match(sql.strip()):
-            continue
-        if _SQLITE_WRITES.search(sql) or ";" in sql.strip().rstrip(";"):
-            return f"the query {sql[:40]!r} may change the database or reach files"
-        if not re.match(r"(?is)\s*(?:select|show|explain|with|table|values)\b", sql):
-            return f"the query {sql[:40]!r} is not a read-only query"
-        if re.search(
-            r"(?i)\b(?:pg_read_file|pg_read_binary_file|lo_import|lo_export|copy|dblink|pg_ls_dir)\b",
-            sql,
-        ):
-            return f"the query {sql[:40]!r} reads or writes the server's files"
-    return None
-
-
 _COMPOSE_NAME_LISTS = frozenset(
     ["--services", "--volumes", "--images", "--profiles", "--networks", "-q", "--quiet"]
 )
@@ -1755,7 +1700,6 @@ CODE_VALIDATORS: dict[str, Validator] = {
     "top": validate_top,
     "sqlite3": validate_sqlite3,
     "duckdb": validate_duckdb,
-    "psql": validate_psql,
 }
 
 

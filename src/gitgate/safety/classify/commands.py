@@ -770,13 +770,6 @@ def _version_query(name: str, args: list[str]) -> bool:
     return args == ["--version"] or (args == ["-V"] and name in _SHORT_VERSION)
 
 
-def _given_its_command(name: str, args: list[str]) -> bool:
-    """``psql -c '\\dt'``: a client given its one command on the line exits after it."""
-    if name != "psql":
-        return False
-    return any(a in ("-c", "--command") or re.fullmatch(r"-[XAtqwxH]*c", a) for a in args)
-
-
 def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) -> list[Finding]:
     """Allow read-only diagnostics; everything else needs a human."""
     data = tables()
@@ -788,7 +781,7 @@ def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) 
     if _version_query(lowered, args):
         ctx.allowed.append(f"{name} {args[0]}")
         return [allow("prints its version")]  # vim --version, ssh -V: nothing else runs
-    if lowered in data.interactive and not _given_its_command(lowered, args):
+    if lowered in data.interactive:
         return [approve(f"{text!r}: interactive program, it would hang")]
     if lowered in data.unbounded:
         return [approve(f"{text!r}: never stops by itself")]
