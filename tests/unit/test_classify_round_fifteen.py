@@ -810,3 +810,8 @@ def test_their_harmless_neighbours(command: str, expected: str) -> None:
 )
 def test_review_of_the_sessions_allows(command: str, expected: str) -> None:
     assert _decision(command) == expected, classify_command(command).reason
+
+
+def test_a_secret_manifest_per_environment_is_read_as_one() -> None:
+    assert _decision("yq '.data' k8s/secret.prod.yaml | base64 -d") == "deny"
+    assert _decision("yq '.metadata.name' k8s/deployment.prod.yaml") == "allow"

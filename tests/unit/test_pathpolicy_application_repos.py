@@ -273,3 +273,20 @@ def test_reading_them_outside_the_repository_is_sensitive(path: str) -> None:
     """The command classifier asks is_sensitive_name about absolute and ~ paths."""
     rule = is_sensitive_name(path)
     assert rule is not None and catalogue_entry(rule) is not None, path
+
+
+@pytest.mark.parametrize(
+    ("path", "safe"),
+    [
+        # one Secret manifest per environment (a review after probe 19)
+        ("k8s/secret.prod.yaml", False),
+        ("deploy/secrets.staging.yml", False),
+        ("deploy/db-secret.prod.yml", False),
+        ("k8s/secret.prod.yaml.example", True),
+        ("k8s/secrets.schema.yaml", True),
+        ("k8s/secret.sealed.yaml", True),
+        ("charts/api/templates/secret.prod.yaml", True),
+    ],
+)
+def test_secret_manifests_per_environment(path: str, safe: bool) -> None:
+    assert check_path(path).safe is safe
