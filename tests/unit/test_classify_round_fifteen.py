@@ -815,3 +815,19 @@ def test_review_of_the_sessions_allows(command: str, expected: str) -> None:
 def test_a_secret_manifest_per_environment_is_read_as_one() -> None:
     assert _decision("yq '.data' k8s/secret.prod.yaml | base64 -d") == "deny"
     assert _decision("yq '.metadata.name' k8s/deployment.prod.yaml") == "allow"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("dive --version", "allow"),
+        ("flux version --client", "allow"),
+        ("flux install", "approve"),
+        ("just --list", "allow"),
+        ("gunzip -t logs/app.log.gz", "allow"),
+        ("gunzip logs/app.log.gz", "approve"),  # replaces the file
+        ("kind get clusters", "allow"),
+    ],
+)
+def test_long_tail_version_and_listing_queries(command: str, expected: str) -> None:
+    assert _decision(command) == expected, classify_command(command).reason
