@@ -789,13 +789,24 @@ def validate_sqlite3(args: list[str], cwd: str | None) -> str | None:
     for sql in operands[1:]:
         if _SQLITE_WRITES.search(sql):
             return f"the query {sql[:40]!r} may change the database or reach files"
-        for statement in filter(None, (part.strip() for part in sql.split(";"))):
-            first = statement.split()[0].lower()
-            if first.startswith("."):
-                if first not in _SQLITE_DOTS:
-                    return f"sqlite3 {first} is not a read-only dot-command"
-            elif not _SQLITE_READ.match(statement) or "=" in statement.split()[0:3][-1:]:
-                return f"the query {statement[:40]!r} is not a read-only query"
+        problem = _statements_problem("sqlite3", sql, _SQLITE_READ, assignments=True)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _statements_problem(
+    tool: str, sql: str, reads: re.Pattern[str], *, assignments: bool = False
+) -> str | None:
+    """Why a statement of ``sql`` (split at ``;``) is not a read-only query or one of the
+    dot-commands that only print, or None. ``assignments``: sqlite3's ``PRAGMA x = y`` sets."""
+    for statement in filter(None, (part.strip() for part in sql.split(";"))):
+        first = statement.split()[0].lower()
+        if first.startswith("."):
+            if first not in _SQLITE_DOTS:
+                return f"{tool} {first} is not a read-only dot-command"
+        elif not reads.match(statement) or (assignments and "=" in statement.split()[0:3][-1:]):
+            return f"the query {statement[:40]!r} is not a read-only query"
     return None
 
 
@@ -852,13 +863,9 @@ def validate_duckdb(args: list[str], cwd: str | None) -> str | None:
     for sql in queries:
         if _DUCKDB_DENIED.search(sql):
             return f"the query {sql[:40]!r} may change files, load code or reach the network"
-        for statement in filter(None, (part.strip() for part in sql.split(";"))):
-            first = statement.split()[0].lower()
-            if first.startswith("."):
-                if first not in _SQLITE_DOTS:
-                    return f"duckdb {first} is not a read-only dot-command"
-            elif not _DUCKDB_READ.match(statement):
-                return f"the query {statement[:40]!r} is not a read-only query"
+        problem = _statements_problem("duckdb", sql, _DUCKDB_READ)
+        if problem is not None:
+            return problem
     return None
 
 

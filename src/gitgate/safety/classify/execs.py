@@ -164,7 +164,7 @@ def exec_findings(name: str, words: list[Word], ctx: Ctx) -> list[Finding]:
         code = inline_code(name, words)
         if code is not None:
             findings.extend(code_findings(code, ctx))
-            findings = _read_only_python(name, words, findings, ctx)
+            findings = _read_only_inline(name, words, findings, ctx)
     return findings
 
 
@@ -227,11 +227,12 @@ def _clustered_values(args: list[str], options: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _read_only_python(
+def _read_only_inline(
     name: str, words: list[Word], findings: list[Finding], ctx: Ctx
 ) -> list[Finding]:
-    """``python3 -c 'import sys; print(sys.version)'``: a program the tables show to be
-    read-only is judged by the files it opens, not held as code (inline_python.py)."""
+    """``python3 -c 'import sys; print(sys.version)'``, ``perl -ne 'print if /x/'``, ``node
+    -p 'process.version'``: a program the tables show to be read-only is judged by the files it
+    opens, not held as code (inline_python.py, inline_perl.py, inline_scripts.py)."""
     if has_deny(findings):
         return findings
     if name == "perl" and perl_filter([word.text for word in words[1:]]):

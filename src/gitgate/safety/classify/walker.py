@@ -883,9 +883,9 @@ class Walker:
     def _downloaded_files_run(self, node: Any, argv: list[Word]) -> list[Finding]:
         """``python3 <(curl -s URL)``, ``./gradlew build --init-script <(curl …)``: downloaded
         or decoded bytes handed, as a file, to a program that runs the files it is given."""
-        if not argv or command_name(argv[0].text)[0].lower() not in _RUNS_FILES | tables().shells:
-            if not (argv and PYTHON_NAME.fullmatch(command_name(argv[0].text)[0].lower())):
-                return []
+        name = command_name(argv[0].text)[0].lower() if argv else ""
+        if not (name in _RUNS_FILES or name in tables().shells or PYTHON_NAME.fullmatch(name)):
+            return []
         for part in node.parts[1:]:
             if getattr(part, "kind", "") != "word":
                 continue
