@@ -132,6 +132,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe19.tsv",
+    "twentieth blind probe, round 16 (commands_probe20.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe20.tsv",
+    "twenty-first blind probe, round 16 (commands_probe21.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe21.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

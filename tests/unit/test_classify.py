@@ -157,9 +157,7 @@ DENY = [
     "dnf install x",
     "apk add x",
     "brew install x",
-    "systemctl start x",
     "systemctl stop x",
-    "systemctl restart nginx",
     "systemctl enable x",
     "systemctl disable x",
     "systemctl mask x",
@@ -279,8 +277,9 @@ APPROVE = [
     "$(echo $CMD) x",  # prints a name nobody can read on the line
     "`cat name.txt` x",
     "cat $(whoami)",  # a name nobody saw
-    "ls | sh",
     "cat script | bash",
+    "systemctl start x",  # started, not stopped or enabled for good: a human decides
+    "systemctl restart nginx",
     "ls &",
     "while true; do ls; done",
     "f() { ls; }; f",

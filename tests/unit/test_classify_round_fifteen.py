@@ -133,7 +133,7 @@ def test_output_of_a_read_only_command_may_be_printed_or_compared(command: str) 
         ('wc -l "$(git ls-files | head -1)"', "approve"),
         ('echo "$FOO $(date)"', "approve"),  # an unknown variable beside it
         ('test -v "$(cat names.txt)"', "approve"),  # -v evaluates a subscript in the value
-        ('echo "$(git log -1)" | sh', "approve"),
+        ('echo "$(git log -1)" | sh', "deny"),  # a commit message run as code
         ('echo "$(date)" > out.txt', "approve"),
     ],
 )

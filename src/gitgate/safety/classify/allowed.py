@@ -1420,8 +1420,10 @@ _GIT_TAG_LISTING_VALUED = frozenset(
 
 
 def _git_tag(args: list[str]) -> str | None:
-    if not args or any(arg in ("-l", "--list") for arg in args):
-        return None
+    if not args or any(arg in ("-l", "--list", "-v", "--verify") for arg in args):
+        return None  # listing, or checking tags' signatures
+    if any(re.fullmatch(r"-n\d*", arg) for arg in args):
+        return None  # git tag -n5 v2.*: lists tags with their messages
     index = 0
     while index < len(args):
         arg = args[index]
@@ -1465,8 +1467,10 @@ def _git_config(args: list[str]) -> str | None:
             listing = {"--list", "-l", "--get-regexp", "--name-only", "--get", "--get-all"}
             if rest and rest[0] in listing and len(rest) <= 3:
                 return None  # git config -f .gitmodules --get-regexp 'submodule\..*\.url'
-    if args and args[0] in reading and len(args) <= 3:
-        return None
+    types = {"--bool", "--int", "--path", "--bool-or-int", "--expiry-date", "--null", "-z"}
+    typed = [a for a in args if a not in types and not a.startswith("--type=")]
+    if typed and typed[0] in reading and len(typed) <= 3:
+        return None  # git config --bool --get core.bare: one key, read as a type
     if args[:1] == ["--get-regexp"] and len(args) == 2 and _SAFE_CONFIG_SECTIONS.match(args[1]):
         return None  # git config --get-regexp '^branch\.': a section that holds no credential
     scopes = {"--global", "--local", "--system", "--worktree", "--show-origin", "--show-scope"}
@@ -1480,17 +1484,27 @@ def _git_var(args: list[str]) -> str | None:
     return "git var -l prints the whole configuration (credentials)" if "-l" in args else None
 
 
+def _git_bundle(args: list[str]) -> str | None:
+    """git bundle list-heads/verify FILE: what a bundle holds, read; create writes one."""
+    return None if args[:1] in (["list-heads"], ["verify"]) else "git bundle writes or unbundles"
+
+
 def _git_worktree(args: list[str]) -> str | None:
     return None if args[:1] == ["list"] else "git worktree changes worktrees"
 
 
 def _git_notes(args: list[str]) -> str | None:
-    return None if args[:1] in (["list"], ["show"], []) else "git notes changes notes"
+    verbs = [a for a in args if not a.startswith("--ref")]  # git notes --ref=review show
+    if args and args[0] == "--ref" and len(args) > 1:
+        verbs = args[2:]
+    return None if verbs[:1] in (["list"], ["show"], []) else "git notes changes notes"
 
 
 def _git_cat_file(args: list[str]) -> str | None:
     if any(a in ("-p", "-t", "-s", "-e") for a in args):
         return None
+    if len(args) == 2 and args[0] in ("blob", "tree", "commit", "tag"):
+        return None  # git cat-file commit HEAD: one object of that type, printed
     if any(a.startswith("--batch-check") for a in args) and not any(
         a.startswith(("--batch=", "--batch-command")) or a == "--batch" for a in args
     ):
@@ -1524,7 +1538,24 @@ def _git_help(args: list[str]) -> str | None:
 
 
 def _git_reflog(args: list[str]) -> str | None:
-    return None if not args or args[0] in ("show",) or args[0].startswith("-") else "reflog"
+    reading = not args or args[0] in ("show", "exists") or args[0].startswith("-")
+    return None if reading else "reflog"
+
+
+def _git_listing(*verbs: str) -> Callable[[list[str]], str | None]:
+    """A subcommand that only reads with one of ``verbs`` first (``git replace -l``,
+    ``git sparse-checkout list``) and changes things otherwise."""
+
+    def check(args: list[str]) -> str | None:
+        return None if args[:1] and args[0] in verbs else "changes the repository"
+
+    return check
+
+
+def _git_interpret_trailers(args: list[str]) -> str | None:
+    """git interpret-trailers --parse: trailers of the message on its input, printed;
+    --in-place rewrites the files it is given."""
+    return "rewrites files" if any(a.startswith("--in-place") for a in args) else None
 
 
 def _git_clean(args: list[str]) -> str | None:
@@ -1583,6 +1614,16 @@ _GIT_SUBCOMMANDS: dict[str, Callable[[list[str]], str | None]] = {
     "lfs": _git_lfs,
     "symbolic-ref": _git_symbolic_ref,
     "help": _git_help,
+    "show-branch": _git_any,
+    "verify-tag": _git_any,
+    "check-ref-format": _git_any,
+    "patch-id": _git_any,
+    "get-tar-commit-id": _git_any,
+    "show-index": _git_any,
+    "interpret-trailers": _git_interpret_trailers,
+    "replace": _git_listing("-l", "--list"),
+    "sparse-checkout": _git_listing("list"),
+    "bundle": _git_bundle,
 }
 
 

@@ -280,7 +280,7 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
             continue  # `kubectl rollout history`, `alembic history`: a verb, not a file
         if name == "git" and ended and text.startswith((":!", ":^", ":(exclude)")):
             continue  # git diff -- ':!*.test.ts': a pathspec that leaves files out
-        candidates.extend(_operand_candidates(word))
+        candidates.extend(_operand_candidates(word, git=name == "git"))
     return candidates
 
 
@@ -319,16 +319,22 @@ def _option_candidates(
     return [], None
 
 
-def _operand_candidates(word: Word) -> list[Candidate]:
+def _operand_candidates(word: Word, *, git: bool = False) -> list[Candidate]:
     text = word.text
     found: list[Candidate] = []
+    if git and text.startswith(":/"):
+        return []  # git show ':/fix race': the newest commit whose message matches
+    if git and ":" in text and "://" not in text and text.startswith("/"):
+        # -L '/^func Parse/,+30:parser.go': a line range (a regex), then the file
+        return [(text, text.rsplit(":", 1)[1], "operand")]
     for expanded in expand_braces(text) if not word.dynamic else [text]:
         found.extend((text, v, "operand") for v in _value_paths(expanded))
     if "=" in text and not text.startswith("="):
         found.extend((text, v, "value") for v in _value_paths(text.partition("=")[2]))
     if ":" in text and "://" not in text:  # git show HEAD:.env, scp host:path, -v src:dst
         found.append((text, text.rsplit(":", 1)[1], "operand"))
-        found.append((text, text.split(":", 1)[0], "operand"))
+        if not git:  # git's HEAD~3:x is a revision, then a file
+            found.append((text, text.split(":", 1)[0], "operand"))
     return found
 
 

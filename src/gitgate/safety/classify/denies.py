@@ -47,7 +47,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
     data = tables()
     text = argv_text(words)
     args = [word.text for word in words[1:]]
-    if name in data.always_deny:
+    if name in data.always_deny and not _lists_only(name, args):
         return deny(f"{text!r}: {name} {data.always_deny[name]}")
     if name.startswith("mkfs"):
         return deny(f"{text!r}: formats a filesystem")
@@ -76,11 +76,38 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_history_hunt,
         _deny_option_named_files,
         _deny_secret_endpoint,
+        _deny_host_checks_off,
+        _deny_tls_off_remote,
     ):
         reason = check(name, args)
         if reason is not None:
             return deny(f"{text!r}: {reason}")
     return None
+
+
+def _lists_only(name: str, args: list[str]) -> bool:
+    """``iptables -L -n``, ``ufw status``, ``nft list ruleset``: a firewall's rules read, not
+    changed ([deny.listing]: the words that make such a command a listing). Still held:
+    reading them needs root, and the rules are the host's, not the repository's."""
+    listing = tables().deny_listing.get(name)
+    if not listing or not args:
+        return False
+    words: list[str] = []
+    for index, arg in enumerate(args):
+        if arg in ("-t", "--table") or (index and args[index - 1] in ("-t", "--table")):
+            continue  # iptables -t nat -L: a table's name
+        words.append(arg)
+    if not words or words[0] not in listing and not words[0].startswith("-"):
+        return False
+    # every option must be a listing one or only shape the output; any other may change
+    # something (`firewall-cmd --set-default-zone=trusted --state`)
+    return any(w in listing for w in words) and all(
+        w in listing or w in _LISTING_FLAGS or w.startswith("--zone=") or not w.startswith("-")
+        for w in words
+    )
+
+
+_LISTING_FLAGS = frozenset(["-n", "-v", "-x", "--line-numbers", "-w", "--numeric", "--verbose"])
 
 
 def _word_hits(pattern: str, args: list[str]) -> bool:
@@ -296,6 +323,7 @@ _HIDDEN_TOO = re.compile(
 # Words only a search for secrets' values looks for (not `auth`, `private`: code words too).
 _SECRET_WORDS = re.compile(
     r"(?i)secret|passw(?:or)?d|passwd|token|api.?key|access.?key|private.?key|credential"
+    r"|extraheader|authorization"
 )
 
 
@@ -328,10 +356,84 @@ def _deny_secret_hunt(name: str, args: list[str]) -> str | None:
         aimed = [a for a in narrowed if a.startswith("--include") and _aimed_include(a)]
         everything = everything and (not narrowed or bool(aimed))
         roots = operands[1:]
+        if aimed:  # grep -r password config/ --include='*.secret*': the stores, wherever
+            return "searches the files named like credential stores for a secret"
     else:
         return None
     if everything and all(root.rstrip("/") in (".", "", "./") for root in roots or ["."]):
         return "searches every file, ignored ones too, for what looks like a secret"
+    return None
+
+
+# -- pipelines that hunt secrets ----------------------------------------------------------------
+
+
+# Outputs where a search for a secret's name or shape finds live secrets, not code that
+# handles them: command lines (`ps -ef | grep -i password`), every patch ever committed
+# (`git log -p --all | grep token`), packets, a process's memory (`strings core.123`),
+# process managers' and containers' settings. ([secret_sources]: the command's first words.)
+def _secret_source(argv: list[str]) -> str | None:
+    if not argv:
+        return None
+    name = argv[0].rsplit("/", 1)[-1].lower()
+    words = [name, *(a for a in argv[1:] if not a.startswith("-"))]
+    for source in tables().secret_sources:
+        parts = source.split()
+        if words[: len(parts)] == parts:
+            return source
+    if name == "git" and len(words) > 1 and words[1] in ("log", "whatchanged", "show"):
+        patches = words[1] == "show" or any(
+            a in tables().git_patch_options or a.startswith("-U") for a in argv[1:]
+        )
+        return f"git {words[1]} -p" if patches else None
+    return None
+
+
+_FILTERS = frozenset(["grep", "egrep", "fgrep", "rg", "ag", "awk", "gawk", "sed", "perl"])
+
+
+def _hunted(argv: list[str]) -> bool:
+    """Whether a filter stage looks for a secret's name or shape (``grep -iE 'token|pass'``)."""
+    name = argv[0].rsplit("/", 1)[-1].lower() if argv else ""
+    if name == "git" and argv[1:2] == ["grep"]:
+        return _hunted(argv[1:])  # … | xargs git grep -F 'BEGIN OPENSSH PRIVATE KEY'
+    if name not in _FILTERS:
+        return False
+    texts = [a for a in argv[1:] if a not in ("--", "-e") and not re.fullmatch(r"-[a-zA-Z]+", a)]
+    return any(_SECRET_WORDS.search(t) or _TOKEN_SHAPED.search(t) for t in texts)
+
+
+# Stages that print a remote's URL, and filters that keep its user-information part (the
+# token of `https://oauth2:TOKEN@host/…`): `git remote -v | grep -o 'oauth2:[^@]*'`.
+_REMOTE_URL_SOURCES = (
+    ("git", "remote", "-v"), ("git", "remote", "get-url"), ("git", "ls-remote", "--get-url"),
+    ("git", "config", "--get"), ("git", "config", "--get-regexp"), ("git", "config", "-l"),
+    ("git", "config", "--list"), ("git", "remote", "show"),
+)  # fmt: skip
+_USERINFO = re.compile(r"\[\^@\]|-d\s*'?@|\[[^\]]*@[^\]]*\]|\\1.*@|oauth2|x-access-token|://\(")
+
+
+def _keeps_userinfo(argv: list[str]) -> bool:
+    joined = " ".join(argv[1:])
+    return _USERINFO.search(joined) is not None or _hunted(argv)
+
+
+def pipeline_secret_hunt(stages: list[list[str]]) -> str | None:
+    """Why a pipeline is a hunt for live secrets, or None: a source whose output holds them
+    (above) followed by a filter that looks for one, or a remote's URL cut down to its
+    credentials. A search of the repository's files for a word stays a search."""
+    for index, argv in enumerate(stages[:-1]):
+        later = stages[index + 1 :]
+        source = _secret_source(argv)
+        if source is not None and any(_hunted(stage) for stage in later):
+            if source in ("git rev-list", "git for-each-ref"):
+                return "searches every revision's files for a secret"
+            return f"searches what {source!r} prints (live secrets) for a secret"
+        words = tuple(a for a in argv if a not in ("-q",))
+        if any(words[: len(s)] == s for s in _REMOTE_URL_SOURCES) and any(
+            _keeps_userinfo(stage) for stage in later
+        ):
+            return "takes the credentials out of a remote's URL"
     return None
 
 
@@ -381,12 +483,28 @@ def _deny_option_named_files(name: str, args: list[str]) -> str | None:
     return None
 
 
+# Operands of git grep that name old revisions: commits, HEAD~N, and the object name the walk
+# reads in place of `$(git rev-list --all)`.
+_OLD_REVISION = re.compile(r"[0-9a-f]{7,40}|HEAD[~^]\d*|[\w./-]+@\{\d+\}")
+
+
 def _deny_history_hunt(name: str, args: list[str]) -> str | None:
     """``git log -p --all -S 'BEGIN RSA PRIVATE KEY'``: the patches that added or removed a
-    secret print the secret, whatever was done with it since."""
+    secret print the secret, whatever was done with it since; ``git grep password
+    $(git rev-list --all)`` searches every revision's files for one."""
     if name != "git":
         return None
     sub = next((a for a in args if not a.startswith("-")), "")
+    if sub == "grep":
+        rest = args[args.index("grep") + 1 :]
+        operands = [a for a in rest if not a.startswith("-")]
+        if (
+            operands
+            and (_SECRET_WORDS.search(operands[0]) or _TOKEN_SHAPED.search(operands[0]))
+            and ("--all" in args or any(_OLD_REVISION.fullmatch(a) for a in operands[1:]))
+        ):
+            return "searches old revisions' files for what looks like a secret"
+        return None
     if sub not in ("log", "show", "whatchanged"):
         return None
     return git_history_search(args[args.index(sub) + 1 :])
@@ -617,10 +735,12 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
         where = "for the command" if has_command else "in the shell"
         if name.upper() in tables().env_history:
             findings.append(deny(f"sets {short(word.raw, 40)!r}: hides commands from the history"))
-        elif name.upper() in tables().env_hook_bypass and value.strip("'\"") not in ("", "1"):
+        elif name.upper() in tables().env_hook_bypass and _bypasses(name.upper(), value):
             findings.append(deny(f"sets {short(word.raw, 40)!r}: skips the repository's hooks"))
         elif _turns_tls_off(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r}: turns TLS verification off"))
+        elif name.upper() in ("GIT_SSH_COMMAND", "RSYNC_RSH") and host_checks_off(value):
+            findings.append(deny(f"sets {short(word.raw, 40)!r}: {_HOST_CHECKS_OFF}"))
         elif runs_programs(name, value, dynamic=word.dynamic):
             findings.append(deny(f"sets {short(word.raw, 40)!r} {where}: makes tools run programs"))
         elif word.dynamic or not (
@@ -631,6 +751,14 @@ def judge_assignments(assignments: list[Word], *, has_command: bool) -> list[Fin
         ):
             findings.append(approve(f"sets {short(word.raw, 40)!r} {where}"))
     return findings
+
+
+def _bypasses(name: str, value: str) -> bool:
+    """HUSKY=0 and SKIP=mypy skip hooks; HUSKY=1 keeps them. A *_SKIP_* name's "1" skips."""
+    value = value.strip("'\"")
+    if "SKIP" in name and name != "SKIP":
+        return value.lower() not in ("", "0", "false", "no")
+    return value not in ("", "1")
 
 
 def _shell_local(name: str) -> bool:
@@ -683,6 +811,62 @@ _SSH_SAFE_OPTIONS = re.compile(
     r"PasswordAuthentication|PubkeyAuthentication|HostKeyAlgorithms|PubkeyAcceptedKeyTypes"
     r"|PubkeyAcceptedAlgorithms|GlobalKnownHostsFile|AddKeysToAgent)=\S+"
 )
+
+
+# `-o StrictHostKeyChecking=no`, `-o UserKnownHostsFile=/dev/null`: ssh then talks to
+# whichever host answers, a machine in the middle included (it gets the keys' signatures,
+# the pushed code, the fetched code's trust).
+_HOST_CHECKS_OFF_OPTION = re.compile(
+    r"(?i)(?:-o\s*)?['\"]?(?:StrictHostKeyChecking\s*=?\s*['\"]?(?:no|off|false)\b"
+    r"|UserKnownHostsFile\s*=?\s*['\"]?/dev/null\b)"
+)
+_HOST_CHECKS_OFF = "turns ssh's host-key verification off (a machine in the middle is trusted)"
+
+
+def host_checks_off(text: str) -> bool:
+    """Whether an ssh option, or an ssh command line, switches host-key verification off."""
+    return _HOST_CHECKS_OFF_OPTION.search(text) is not None
+
+
+def ssh_option_runs_nothing(value: str) -> bool:
+    """``ConnectTimeout=3``, ``BatchMode=yes``: an ``ssh -o`` option that chooses a key, a
+    port or a timeout and runs no program (ProxyCommand, LocalCommand would)."""
+    return _SSH_SAFE_OPTIONS.fullmatch(value.strip()) is not None
+
+
+_INSECURE_FLAGS = {
+    "curl": re.compile(r"--insecure|-k|-[a-zA-Z]*k[a-zA-Z]*"),
+    "wget": re.compile(r"--no-check-certificate"),
+    "http": re.compile(r"--verify=(?:no|false)"),
+    "https": re.compile(r"--verify=(?:no|false)"),
+    "xh": re.compile(r"--verify=(?:no|false)|--insecure|-k"),
+}
+
+
+def _deny_tls_off_remote(name: str, args: list[str]) -> str | None:
+    """``curl -k https://api.example.com``: certificates unchecked on the way to another host,
+    so a machine in the middle reads the request (its token) and writes the answer. A local
+    service's self-signed certificate (``curl -sk https://localhost:8443``) stays allowed."""
+    flags = _INSECURE_FLAGS.get(name)
+    if flags is None or not any(flags.fullmatch(a) for a in args):
+        return None
+    urls = [a for a in args if re.match(r"(?i)https://|[\w-]+(?:\.[\w-]+)+(?::\d+)?/", a)]
+    remote = [u for u in urls if not is_local_url(u)]
+    if remote:
+        return f"turns TLS verification off for {short(remote[0], 40)} (a machine in the middle)"
+    return None
+
+
+def _deny_host_checks_off(name: str, args: list[str]) -> str | None:
+    """``ssh -o StrictHostKeyChecking=no host``, ``scp -o UserKnownHostsFile=/dev/null``,
+    ``rsync -e 'ssh -o StrictHostKeyChecking=no'``, ``git -c core.sshCommand='ssh -o …'``."""
+    if name not in ("ssh", "scp", "sftp", "rsync", "git", "autossh", "sshfs", "mosh"):
+        return None
+    options = [a for i, a in enumerate(args) if a.startswith("-o") or (i and args[i - 1] == "-o")]
+    carried = [a for a in args if "ssh" in a.lower()]  # rsync -e 'ssh …', core.sshCommand=
+    if any(host_checks_off(a) for a in options + carried):
+        return _HOST_CHECKS_OFF
+    return None
 
 
 def harmless_ssh_command(value: str) -> bool:

@@ -13,7 +13,11 @@ from typing import Any
 from gitgate.safety.classify import commands, walker  # noqa: E402
 from gitgate.safety.classify.allowed import duckdb_queries
 from gitgate.safety.classify.arguments import git_subcommand, pattern_operand
-from gitgate.safety.classify.denies import harmless_ssh_command, judge_write_target
+from gitgate.safety.classify.denies import (
+    harmless_ssh_command,
+    judge_write_target,
+    ssh_option_runs_nothing,
+)
 from gitgate.safety.classify.inline_perl import perl_filter
 from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.inline_scripts import script_program, script_reads
@@ -432,7 +436,10 @@ def _exec_option_value(arg: str, option: str, name: str) -> str | None:
 
 def _harmless_program(name: str, option: str, value: str) -> bool:
     """``man -P cat``, ``tar -I zstd``: a program option naming a program that only prints
-    or (de)compresses what it is given (``[exec_option_programs]``)."""
+    or (de)compresses what it is given (``[exec_option_programs]``); ``ssh -o
+    ConnectTimeout=3``: an ssh option that runs nothing (ProxyCommand would)."""
+    if name in ("ssh", "scp", "sftp") and option == "-o":
+        return ssh_option_runs_nothing(value)
     allowed = tables().exec_option_programs.get(f"{name} {option}", frozenset())
     return " ".join(value.split()) in allowed
 
@@ -464,6 +471,11 @@ def _git_config_findings(args: list[str]) -> list[Finding]:
         if value is not None:
             key, _, setting = value.partition("=")
             findings.extend(_git_key_findings(key, setting, f"git -c {key}"))
+    if args[index : index + 1] in (["clone"], ["submodule"]):
+        # git clone -c core.fsmonitor=… URL: the new repository's configuration, used at once
+        for value in option_values(args[index + 1 :], ("-c", "--config")):
+            key, _, setting = value.partition("=")
+            findings.extend(_git_key_findings(key, setting, f"git {args[index]} -c {key}"))
     if args[index : index + 1] == ["config"]:
         assigned = _git_config_setting(args[index + 1 :])
         if assigned is not None:
@@ -497,6 +509,11 @@ def _git_key_findings(key: str, setting: str, shown: str) -> list[Finding]:
         return []  # git -c core.pager=cat, core.fsmonitor=false
     if lowered == "core.sshcommand" and harmless_ssh_command(setting):
         return [approve(f"{shown}: ssh with a chosen key")]  # a key, no program
+    if any(fnmatchcase(lowered, pattern) for pattern in tables().git_redirect_config):
+        return [deny(f"{shown}=...: sends git's requests elsewhere or runs a browser")]
+    off = setting.strip("'\"").lower() in ("false", "no", "off", "0", "warn", "ignore")
+    if off and any(fnmatchcase(lowered, p) for p in tables().git_protection_config):
+        return [deny(f"{shown}={setting}: switches one of git's protections off")]
     for pattern in tables().git_exec_config:
         if fnmatchcase(lowered, pattern):
             if pattern == "alias.*" and not setting.startswith("!"):
@@ -629,7 +646,37 @@ def _sed_findings(args: list[str]) -> list[Finding]:
             findings.extend(judge_write_target(target, f"sed w {target}"))
             continue
         return [deny(f"sed script {short(script, 40)!r} {problem}")]
+    if any(
+        a == "--in-place" or a.startswith("--in-place=") or re.fullmatch(r"-[a-zA-Z]*i\S*", a)
+        for a in args
+    ):
+        # sed -i rewrites its files: judged like a redirection into each (a start-up file, a
+        # system log, .git/hooks)
+        for target in _sed_files(args):
+            findings.extend(
+                f for f in judge_write_target(target, f"sed -i {target}") if f.decision == "deny"
+            )
     return findings
+
+
+def _sed_files(args: list[str]) -> list[str]:
+    """The files sed reads (and, with -i, rewrites): the operands after its script."""
+    files: list[str] = []
+    explicit = any(a in ("-e", "--expression", "-f", "--file") for a in args)
+    index = 0
+    script_seen = explicit
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in ("-e", "--expression", "-f", "--file", "-l", "--line-length"):
+            index += 1
+        elif arg.startswith("-") and arg != "-":
+            continue
+        elif not script_seen:
+            script_seen = True
+        else:
+            files.append(arg)
+    return files
 
 
 def _sed_scripts(args: list[str]) -> list[str]:
@@ -778,13 +825,27 @@ def _shell_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
         # Even a read-only string: a second shell re-reads the text with its own quoting and
         # start-up files (BASH_ENV), where this analysis could differ from what it runs.
         findings.append(approve(f"starts {words[0].text} to run {short(operands[0].text)!r}"))
-        if operands[0].dynamic:
+        if _runs_printed_text(operands[0].raw):
+            # sh -c "$(git notes show HEAD)": the script is whatever another program prints
+            shown = short(operands[0].raw, 40)
+            findings.append(deny(f"{words[0].text} -c {shown}: runs as code what a program prints"))
+        elif operands[0].dynamic:
             findings.append(approve(f"{words[0].text} -c of computed text"))
     elif operands:
         findings.append(approve(f"runs the script {operands[0].text!r}"))
     else:
         findings.append(approve(f"{words[0].text} reads commands from its input"))
     return findings
+
+
+def _runs_printed_text(raw: str) -> bool:
+    """``"$(git notes show HEAD)"``: a shell's whole script is what a program prints (a
+    file's text as it is, ``"$(cat scripts/ci.sh)"``, is running that script)."""
+    whole = re.fullmatch(r"\"?(?:\$\((.*)\)|`(.*)`)\"?", raw, re.S)
+    if whole is None:
+        return False
+    inner = (whole.group(1) or whole.group(2) or "").strip()
+    return re.fullmatch(r"cat\s+[\w./-]+(?:\s+[\w./-]+)*", inner) is None
 
 
 def _unquoted_once(words: list[Word]) -> list[str]:

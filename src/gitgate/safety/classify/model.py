@@ -132,6 +132,9 @@ class Ctx:
     # What the pipe feeds the command being judged, when it is a known list of file names
     # (`git ls-files '*.py' | xargs wc -l`): a producers.Names, or None. Not shared.
     input_names: Any = None
+    # Whether that pipe feeds only commits' object names (`git rev-list -3 HEAD | xargs git
+    # show --stat`): a git reader handed them reads commits. Not shared.
+    input_revisions: bool = False
 
     def deeper(self) -> Ctx:
         """The context for a nested text (``sh -c``); it shares budget, names and cwd."""
@@ -287,3 +290,25 @@ def ansi_c_word(raw: str) -> str | None:
             parts.append(single if single is not None else double if double is not None else plain)
         position = match.end()
     return "".join(parts)
+
+
+# Interpreters' options that only check a file's syntax (perl -c is not one: it runs BEGIN).
+SYNTAX_CHECKS: dict[str, tuple[str, ...]] = {
+    "node": ("--check", "-c"), "nodejs": ("--check", "-c"), "php": ("-l", "--syntax-check"),
+    "ruby": ("-c",), "bash": ("-n",), "sh": ("-n",), "dash": ("-n",), "zsh": ("-n",),
+}  # fmt: skip
+
+
+def checks_syntax_only(argv: Sequence[Word]) -> bool:
+    """``ruby -c``, ``node --check``, ``bash -n``: parses the code it is given, runs none."""
+    if not argv:
+        return False
+    name = argv[0].text.rsplit("/", 1)[-1].lower()
+    checks = SYNTAX_CHECKS.get(name, ())
+    return any(word.text in checks for word in argv[1:])
+
+
+# What the walk reads in place of a commit's object name printed by another command
+# (`git show $(git rev-parse HEAD~2)`, `git rev-list -3 HEAD | xargs git show`): hexadecimal,
+# never an option, a path outside the repository or a program.
+OBJECT_NAME = "0" * 40

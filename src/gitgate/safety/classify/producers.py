@@ -232,6 +232,31 @@ def pipeline_names(stages: list[list[str]], cwd: str | None) -> Names | None:
     return names
 
 
+_REVISION_FORMAT = re.compile(r"--(?:format|pretty)=(?:format:|tformat:)?%[Hh]")
+_REVISION_LISTERS = frozenset(["log", "rev-list"])
+
+
+def pipeline_revisions(stages: list[list[str]]) -> bool:
+    """Whether the last of ``stages`` prints only commits' object names: ``git rev-list``,
+    ``git log --format=%H``, then filters that only drop lines (``head -3``, ``sort -u``)."""
+    if not stages or stages[0][:1] != ["git"] or len(stages[0]) < 2:
+        return False
+    sub, args = stages[0][1], stages[0][2:]
+    if sub not in _REVISION_LISTERS:
+        return False
+    formats = [a for a in args if a.startswith(("--format", "--pretty", "--oneline"))]
+    if sub == "log" and (len(formats) != 1 or not _REVISION_FORMAT.fullmatch(formats[0])):
+        return False
+    if sub == "rev-list" and formats:
+        return False
+    for argv in stages[1:]:
+        if not argv or argv[0] not in _PASS_THROUGH or argv[0] == "cat":
+            return False
+        if any(not re.fullmatch(r"-[nu]|-\d+|-n\d+|\d+|--unique", a) for a in argv[1:]):
+            return False
+    return True
+
+
 def _grep_filter(args: list[str]) -> Names | None:
     """``grep '\\.py$'`` narrows names to ``*.py``; ``grep -v x`` keeps a subset. Any
     option that changes what is printed (-o prints a part of a name) is not a filter."""

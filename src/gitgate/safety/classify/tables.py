@@ -126,6 +126,8 @@ class Tables:
     downloaders: frozenset[str]
     launchers: frozenset[str]
     interactive: frozenset[str]
+    version_queries: frozenset[str]
+    version_flags: dict[str, str]
     unbounded: frozenset[str]
     string_only: frozenset[str]
     option_globs: frozenset[str]
@@ -149,9 +151,12 @@ class Tables:
     program_reads: dict[str, re.Pattern[str]]
     always_deny: dict[str, str]
     system_packages: frozenset[str]
+    deny_listing: dict[str, frozenset[str]]
     system_packages_harmless: frozenset[str]
     deny_rules: tuple[DenyRule, ...]
     git_exec_config: tuple[str, ...]
+    git_redirect_config: tuple[str, ...]
+    git_protection_config: tuple[str, ...]
     git_harmless_config: tuple[str, ...]
     exec_options: dict[str, tuple[str, ...]]
     exec_option_programs: dict[str, frozenset[str]]
@@ -168,6 +173,8 @@ class Tables:
     env_harmless_prefixes: tuple[str, ...]
     secret_locations: tuple[str, ...]
     secret_endpoints: tuple[str, ...]
+    secret_sources: tuple[str, ...]
+    credential_file_variables: dict[str, str]
     home_secrets: tuple[str, ...]
     home_readable: frozenset[str]
     startup_files: tuple[str, ...]
@@ -388,6 +395,8 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         downloaders=frozenset(_strings(names, "downloaders")),
         launchers=frozenset(_strings(names, "launchers")),
         interactive=frozenset(_strings(names, "interactive")),
+        version_queries=frozenset(_strings(names, "version_queries")),
+        version_flags={str(k): str(v) for k, v in names["version_flags"].items()},
         unbounded=frozenset(_strings(names, "unbounded")),
         string_only=frozenset(_strings(names, "string_only")),
         option_globs=frozenset(_strings(names, "option_globs")),
@@ -414,9 +423,12 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         program_reads=_program_env(data.get("program_reads", {})),
         always_deny=_mapping(deny, "always"),
         system_packages=frozenset(_strings(deny["system_packages"], "names")),
+        deny_listing={k: frozenset(v) for k, v in deny.get("listing", {}).items()},
         system_packages_harmless=frozenset(_strings(deny["system_packages"], "harmless")),
         deny_rules=rules,
         git_exec_config=_strings(data["git"], "exec_config"),
+        git_redirect_config=_strings(data["git"], "redirect_config"),
+        git_protection_config=_strings(data["git"], "protection_config"),
         git_harmless_config=_strings(data["git"], "harmless_config"),
         exec_options={k: tuple(v) for k, v in data["exec_options"].items()},
         exec_option_programs=_option_programs(data.get("exec_option_programs", {})),
@@ -438,6 +450,8 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_harmless_prefixes=_strings(env, "harmless_prefixes"),
         secret_locations=_strings(secrets, "locations"),
         secret_endpoints=_strings(secrets, "endpoints"),
+        secret_sources=_strings(secrets, "sources"),
+        credential_file_variables={str(k): str(v) for k, v in secrets["file_variables"].items()},
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
         home_readable=frozenset(name.lower() for name in _strings(secrets, "home_readable")),
         startup_files=tuple(name.lower() for name in _strings(secrets, "startup_files")),

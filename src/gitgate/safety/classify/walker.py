@@ -25,7 +25,11 @@ from gitgate.safety.classify.commands import (
     resolve_computed_name,
     unwrap_quietly,
 )
-from gitgate.safety.classify.denies import judge_assignments, judge_write_target
+from gitgate.safety.classify.denies import (
+    judge_assignments,
+    judge_write_target,
+    pipeline_secret_hunt,
+)
 from gitgate.safety.classify.execs import (
     code_findings,
     inline_code,
@@ -36,6 +40,7 @@ from gitgate.safety.classify.execs import (
 )
 from gitgate.safety.classify.model import (
     MAX_TEXT_DEPTH,
+    OBJECT_NAME,
     PYTHON_NAME,
     Ctx,
     Finding,
@@ -44,6 +49,7 @@ from gitgate.safety.classify.model import (
     ansi_c_word,
     approve,
     argv_text,
+    checks_syntax_only,
     command_name,
     deny,
     has_escaped_metachar,
@@ -56,7 +62,7 @@ from gitgate.safety.classify.model import (
 )
 from gitgate.safety.classify.parser import ParserGaveUp, parse, pre_parse_problem
 from gitgate.safety.classify.paths import join_cwd, judge_path, secret_reason, startup_file
-from gitgate.safety.classify.producers import Names, pipeline_names
+from gitgate.safety.classify.producers import Names, pipeline_names, pipeline_revisions
 from gitgate.safety.classify.reshape import reshape
 from gitgate.safety.classify.tables import tables
 
@@ -260,7 +266,25 @@ def _scan_word(raw: str) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
 # Substitutions whose output the walk knows: the repository's top directory, and the
 # repository's files of one kind (`wc -l $(git ls-files '*.go')` is `wc -l` on a glob).
 _TOPLEVEL = re.compile(r"\"?\$\(git rev-parse --show-toplevel\)\"?((?:/[^$`\"'\s]*)?)\"?")
-_LISTED = re.compile(r"\$\(git ls-files (?:-z )?(?:-- )?'(\*\.\w+)'\)|`git ls-files '(\*\.\w+)'`")
+_LISTED = re.compile(
+    r"\$\(git ls-files (?:-z )?(?:-- )?'(\*\.\w[\w.]*)'(?: \| head(?: -n ?\d+| -\d+)?)?\)"
+    r"|`git ls-files '(\*\.\w+)'`"
+)
+
+
+# Substitutions that print object names (hexadecimal, never an option or a path): `git show
+# "$(git merge-base HEAD origin/main)":go.mod` reads go.mod at that commit.
+_REV = r"(?!-)[\w~^@{}./-]+"
+_OBJECT_NAMES = re.compile(
+    r"\"?\$\(git (?:"
+    rf"rev-parse(?: --verify| -q| --quiet| --short(?:=\d+)?)* {_REV}"
+    rf"|merge-base(?: --fork-point)?(?: {_REV}){{2}}"
+    rf"|rev-list(?: -n ?\d+| --max-count=\d+| -\d+| --all| --reverse| --first-parent"
+    rf"| --no-merges)*(?: {_REV})*"
+    rf"|log(?: -n ?\d+| -\d+| --max-count=\d+)* --(?:format|pretty)=(?:format:)?'?%[Hh]'?"
+    rf"(?: {_REV})*(?: -- [\w./-]+)?"
+    r")\)\"?(:[\w./-]*)?\"?"
+)
 
 
 def known_substitution(raw: str) -> str | None:
@@ -269,6 +293,9 @@ def known_substitution(raw: str) -> str | None:
     top = _TOPLEVEL.fullmatch(raw)
     if top is not None:
         return "." + top.group(1)
+    names = _OBJECT_NAMES.fullmatch(raw)
+    if names is not None:
+        return OBJECT_NAME + (names.group(1) or "")
     listed = _LISTED.fullmatch(raw)
     if listed is not None:
         pattern = listed.group(1) or listed.group(2)
@@ -297,6 +324,18 @@ def _without_time_keyword(text: str) -> str | None:
     """``text`` with bash's ``time`` keyword removed where it starts a pipeline, or None."""
     untimed = _TIME_KEYWORD.sub(r"\1", text)
     return None if untimed == text else untimed
+
+
+def _prints_a_script(stage: list[Word]) -> bool:
+    """``cat scripts/setup.sh``, ``git show HEAD:install.sh``: a file's text as it is, which
+    is what running that file would run (judged as running a repository script)."""
+    if not stage:
+        return False
+    name = command_name(stage[0].text)[0].lower()
+    operands = [w.text for w in stage[1:]]
+    if name == "cat":
+        return all(not text.startswith("-") or text == "-" for text in operands)
+    return name == "git" and len(operands) == 2 and operands[0] == "show" and ":" in operands[1]
 
 
 def _substitutions_of(part: Any) -> list[Any]:
@@ -619,11 +658,16 @@ class Walker:
             if index > 0:  # what an `xargs` here would hand on (argv is unwrapped)
                 plain = [[w.text for w in stage] for stage in stages]
                 self.ctx.input_names = pipeline_names(plain, self.ctx.cwd[0])
+                self.ctx.input_revisions = pipeline_revisions(plain)
             findings.extend(self.node(part, depth))
             self.ctx.input_names = None
+            self.ctx.input_revisions = False
             stages.append(argv)
         self.payload = outer
         self.payload_printed = False
+        hunt = pipeline_secret_hunt([[w.text for w in stage] for stage in stages])
+        if hunt is not None:
+            findings.append(deny(f"{short(self._raw(node))!r}: {hunt}"))
         return findings
 
     def _pipe_into_interpreter(
@@ -654,10 +698,18 @@ class Walker:
         if decoder is not None:
             what = short(upstream + " | " + sink)
             return [deny(f"{what!r}: decodes text ({argv_text(decoder)}) and runs it")]
-        findings = [approve(f"pipes into {sink!r}: runs whatever the left side prints")]
         # `echo 'rm -rf /' | sh`: judge the literal text the shell will run; `echo 'exec
         # /bin/sh' | tclsh`: an interpreter's, as its inline code.
         literal = literal_echo(stages[-1]) if stages else None
+        head = next((str(w.word) for w in part.parts if getattr(w, "kind", "") == "word"), "")
+        handed = command_name(head)[0].lower() in ("xargs", "parallel")  # names, not code
+        handed = handed or checks_syntax_only(argv)  # `erb -x -T - x.erb | ruby -c`
+        if literal is None and stages and not handed and not _prints_a_script(stages[-1]):
+            # `git log -1 --format=%B | sh`, `tail -1 logs/cmd.log | bash`, `ls | sh`: text
+            # a program printed (a commit message, a log line, anyone's) becomes the code run
+            what = short(upstream + " | " + sink)
+            return [deny(f"{what!r}: runs as code what {argv_text(stages[-1])!r} prints")]
+        findings = [approve(f"pipes into {sink!r}: runs whatever the left side prints")]
         if literal is not None:
             if command_name(argv[0].text)[0].lower() in data.shells:
                 findings.append(classify_text(literal, self.ctx.deeper()))
@@ -1093,6 +1145,13 @@ class Walker:
         if params and all(p == "HOME" for p in params) and not dynamic:
             # $HOME/x and ${HOME}/x are ~/x: judge the path, do not give up on it.
             text = re.sub(r"\$\{HOME\}|\$HOME(?![A-Za-z0-9_])", "~", text)
+            return Word(text, raw, False)
+        stores = tables().credential_file_variables
+        if params and all(p in stores for p in params) and not dynamic and not head:
+            # `cat $KUBECONFIG`: whatever its value, it names a credential store; judged as
+            # the store's usual place, ~/.kube/config
+            for name in set(params):
+                text = re.sub(rf"\$\{{{name}\}}|\${name}(?![A-Za-z0-9_])", stores[name], text)
             return Word(text, raw, False)
         # the command's name stays computed (`c=ls; $c`): judged from its value, never allowed
         item = self._loop_item(text, parts) if params and not dynamic and not head else None
