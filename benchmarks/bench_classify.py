@@ -140,6 +140,10 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe21.tsv",
+    "twenty-second blind probe, round 16 (commands_probe22.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe22.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -31,11 +31,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gitgate.safety.classify.denies import ci_config_tampering
 from gitgate.safety.classify.model import CommandRules, Ctx, Decision, Finding, approve, deny, worst
 from gitgate.safety.classify.parser import MAX_COMMAND_BYTES
 from gitgate.safety.classify.paths import indirect_secret
 from gitgate.safety.classify.walker import classify_text, rough_scan
 from gitgate.safety.lookalike import fold, lookalike_problem
+from gitgate.safety.redaction import find_secrets
 
 __all__ = [
     "MAX_COMMAND_BYTES",
@@ -90,8 +92,28 @@ def classify_command(command: str, rules: CommandRules = _NO_RULES) -> Verdict:
     return Verdict(command, finding.decision, _one_line(finding.reason))
 
 
+# Kinds of the secret detector too loose for a command line (`date +%H:%M:%S` reads like a
+# user:password pair there).
+_LOOSE_KINDS = frozenset(["basic-auth-credentials"])
+
+
+def _secret_on_the_line(command: str) -> Finding | None:
+    """``docker login -p dckr_pat_…``, ``cargo login TOKEN``, ``NPM_TOKEN=npm_… npx …``: a
+    secret written into the command itself ends up in process lists, shell history, CI logs
+    and this gate's own records; the secret detector that redacts those finds it here."""
+    for found in find_secrets(command[:MAX_COMMAND_BYTES]):
+        if found.kind not in _LOOSE_KINDS:
+            return deny(f"the command line holds a secret ({found.kind}): pass it from a store")
+    return None
+
+
 def _classify(command: str, rules: CommandRules) -> Finding:
     finding = classify_text(command, Ctx(rules))
+    if finding.decision != "deny":
+        finding = _secret_on_the_line(command) or finding
+    if finding.decision != "deny":
+        tampering = ci_config_tampering(command[:MAX_COMMAND_BYTES])
+        finding = deny(tampering) if tampering else finding
     if finding.decision == "approve":
         secret = indirect_secret(command[:MAX_COMMAND_BYTES])
         if secret is not None:

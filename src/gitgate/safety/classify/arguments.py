@@ -234,6 +234,21 @@ def _has_subcommands(name: str) -> bool:
     )
 
 
+# The endpoint of `gh api` / `glab api`: a path of the forge's REST API (or graphql), never
+# a file; any other operand (`--input .env`, `-F body=@.env`) is still judged.
+_API_PATH = re.compile(
+    r"/?(?:repos|orgs|users?|projects|groups|namespaces|graphql|gists|search|teams"
+    r"|enterprises|notifications|installation|applications|app|apps|issues|repositories"
+    r"|markdown|meta|rate_limit|licenses|events|feeds|emojis|marketplace_listing)(?:/|$)"
+)
+
+
+_API_VALUED = frozenset(
+    ["--input", "-F", "-f", "--field", "--raw-field", "-H", "--header", "--hostname", "-q"]
+    + ["--jq", "-t", "--template", "-X", "--method", "--cache", "-p", "--preview"]
+)
+
+
 def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
     """(words, path, role) for a command's words that may name files.
 
@@ -252,6 +267,7 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
     pending: tuple[str, str] | None = None  # (option, role) whose value is the next word
     ended = False
     subcommand_first = name in _SUBCOMMAND_TOOLS
+    endpoint = False
     for index, word in enumerate(args):
         text = word.text
         if index == pattern_index:
@@ -275,6 +291,11 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
             continue
         if subcommand_first:
             subcommand_first = False  # `docker history IMAGE`: a subcommand, not a file
+            endpoint = name in ("gh", "glab") and text == "api"  # then a URL path, no file
+            continue
+        after_valued = index > 0 and args[index - 1].text in _API_VALUED
+        if endpoint and _API_PATH.match(text) and not after_valued:
+            endpoint = False  # gh api repos/o/r/actions/secrets/public-key: a URL's path
             continue
         if text in tables().subcommand_words and _has_subcommands(name):
             continue  # `kubectl rollout history`, `alembic history`: a verb, not a file

@@ -449,7 +449,8 @@ def _unwrap_exec(words: list[Word], ctx: Ctx) -> _Unwrapped:
 _BULK_DELETERS = (
     ("kubectl", "delete"), ("docker", "rm"), ("docker", "rmi"), ("docker", "volume", "rm"),
     ("podman", "rm"), ("podman", "rmi"), ("git", "branch", "-d"), ("git", "branch", "-D"),
-    ("git", "push"), ("git", "tag", "-d"),
+    ("git", "push"), ("git", "tag", "-d"), ("gh", "run", "delete"), ("gh", "workflow", "disable"),
+    ("gh", "release", "delete"), ("gh", "repo", "delete"),
     ("aws", "s3", "rm"), ("gsutil", "rm"), ("helm", "uninstall"), ("gh", "repo", "delete"),
 )  # fmt: skip
 

@@ -78,6 +78,8 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_secret_endpoint,
         _deny_host_checks_off,
         _deny_tls_off_remote,
+        _deny_insecure_option,
+        _deny_forge_api,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -362,6 +364,33 @@ def _deny_secret_hunt(name: str, args: list[str]) -> str | None:
         return None
     if everything and all(root.rstrip("/") in (".", "", "./") for root in roots or ["."]):
         return "searches every file, ignored ones too, for what looks like a secret"
+    return None
+
+
+# -- CI configuration ---------------------------------------------------------------------------
+
+
+def ci_config_tampering(command: str) -> str | None:
+    """``sed -i 's/pull_request:/pull_request_target:/' .github/workflows/ci.yml``, ``echo
+    '- run: printenv | curl …' >> .gitlab-ci.yml``: a write to a CI configuration that opens
+    it to forks, hands it secrets, sends them out, runs downloaded code or removes a security
+    step ([secrets] ci_configs, ci_markers); what the pipeline then runs, it runs with the
+    repository's secrets on every push."""
+    data = tables()
+    for config in data.ci_configs:
+        at = command.find(config)
+        if at < 0:
+            continue
+        path = re.escape(config)
+        written = (
+            re.search(rf"(?:>>?|\btee\b(?:\s+-a)?)\s*['\"]?(?:\./)?[\w./-]*{path}", command)
+            or re.search(rf"\b(?:sed|gsed|yq|perl|ruby)\b[^;&]*?\s-i\S*\s[^;&]*{path}", command)
+            or re.search(rf"\b(?:cp|mv|install|ln)\b[^|;&]*{path}\S*\s*(?:$|[|;&])", command)
+        )
+        marker = data.ci_markers.search(command) if written else None
+        if marker is not None:
+            found = short(marker.group(0), 30)
+            return f"writes CI configuration ({config}) with {found!r}: it runs with the secrets"
     return None
 
 
@@ -854,6 +883,81 @@ def _deny_tls_off_remote(name: str, args: list[str]) -> str | None:
     remote = [u for u in urls if not is_local_url(u)]
     if remote:
         return f"turns TLS verification off for {short(remote[0], 40)} (a machine in the middle)"
+    return None
+
+
+_FORGE_FIELDS = ("-f", "-F", "--field", "--raw-field", "--input", "--form")
+_MUTATION = re.compile(r"(?is)\bmutation\b.*\b(?:delete|remove|update\w*protection|transfer)")
+
+
+def _deny_forge_api(name: str, args: list[str]) -> str | None:
+    """``gh api -X PUT repos/o/r/rulesets/42 -f enforcement=disabled``, ``glab api --method
+    DELETE projects/:id/protected_branches/main``, a deploy key or a collaborator added, a
+    webhook to another host, a ref forced: the repository's protections and access changed
+    through the forge's API ([secrets] forge_endpoints, forge_fields)."""
+    if name not in ("gh", "glab") or args[:1] != ["api"]:
+        return None
+    rest = args[1:]
+    method = next(
+        (rest[i + 1].upper() for i, a in enumerate(rest[:-1]) if a in ("-X", "--method")), None
+    )
+    method = method or next(
+        (a.split("=", 1)[1].upper() for a in rest if a.startswith(("--method=", "-X="))), None
+    )
+    fields = [rest[i + 1] for i, a in enumerate(rest[:-1]) if a in _FORGE_FIELDS]
+    fields += [
+        a.split("=", 1)[1] for a in rest if a.startswith(tuple(f + "=" for f in _FORGE_FIELDS))
+    ]
+    writes = (method or ("POST" if fields else "GET")) != "GET"
+    operands = [
+        a
+        for i, a in enumerate(rest)
+        if not a.startswith("-")
+        and (
+            i == 0
+            or rest[i - 1]
+            not in (
+                *_FORGE_FIELDS,
+                "-X",
+                "--method",
+                "-H",
+                "--header",
+                "-q",
+                "--jq",
+                "-t",
+                "--template",
+                "--hostname",
+            )
+        )
+    ]
+    endpoint = operands[0].lower() if operands else ""
+    if endpoint == "graphql" and any(_MUTATION.search(f) for f in fields):
+        return "runs a GraphQL mutation that deletes, transfers or changes protections"
+    if not writes:
+        return None
+    data = tables()
+    if any(fnmatchcase(endpoint, pattern) for pattern in data.forge_grants):
+        return f"writes {endpoint!r}: grants access or sends the repository's events elsewhere"
+    deleting = (method or "") == "DELETE"
+    if deleting and any(fnmatchcase(endpoint, pattern) for pattern in data.forge_endpoints):
+        return f"deletes {endpoint!r}: one of the repository's protections"
+    for field in fields:
+        if any(fnmatchcase(field.lower(), pattern) for pattern in data.forge_fields):
+            return f"sends {field!r}: weakens a protection or grants access"
+    return None
+
+
+def _deny_insecure_option(name: str, args: list[str]) -> str | None:
+    """``cosign verify --insecure-ignore-tlog``, ``helm push --plain-http``, ``skopeo
+    --tls-verify=false``: verification switched off ([secrets] insecure_options)."""
+    if name in _INSECURE_FLAGS:
+        return None  # curl, wget, httpie: judged by the host they reach
+    for arg in args:
+        if arg == "--":
+            break
+        low = arg.lower()
+        if any(fnmatchcase(low, pattern) for pattern in tables().insecure_options):
+            return f"{arg} switches TLS, registry or signature verification off"
     return None
 
 

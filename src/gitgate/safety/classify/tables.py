@@ -174,6 +174,12 @@ class Tables:
     secret_locations: tuple[str, ...]
     secret_endpoints: tuple[str, ...]
     secret_sources: tuple[str, ...]
+    insecure_options: tuple[str, ...]
+    forge_endpoints: tuple[str, ...]
+    forge_grants: tuple[str, ...]
+    ci_configs: tuple[str, ...]
+    ci_markers: re.Pattern[str]
+    forge_fields: tuple[str, ...]
     credential_file_variables: dict[str, str]
     home_secrets: tuple[str, ...]
     home_readable: frozenset[str]
@@ -451,6 +457,12 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         secret_locations=_strings(secrets, "locations"),
         secret_endpoints=_strings(secrets, "endpoints"),
         secret_sources=_strings(secrets, "sources"),
+        insecure_options=_strings(secrets, "insecure_options"),
+        forge_endpoints=_strings(secrets, "forge_endpoints"),
+        forge_grants=_strings(secrets, "forge_grants"),
+        ci_configs=_strings(secrets, "ci_configs"),
+        ci_markers=re.compile("|".join(f"(?:{m})" for m in _strings(secrets, "ci_markers")), re.I),
+        forge_fields=_strings(secrets, "forge_fields"),
         credential_file_variables={str(k): str(v) for k, v in secrets["file_variables"].items()},
         home_secrets=tuple(name.lower() for name in _strings(secrets, "home")),
         home_readable=frozenset(name.lower() for name in _strings(secrets, "home_readable")),
