@@ -235,6 +235,13 @@ PROBE9 = CORPORA / "secrets_probe9.jsonl"
 # 9 was learnt): 97.5 % recall (95.3 % covered) and 0.5 % false positives (1 of 207); 95.9 %,
 # 93.7 %, 1.0 % at the session's start; detect-secrets 53.9 % / 12.6 %. Not learnt from.
 PROBE10 = CORPORA / "secrets_probe10.jsonl"
+# Round 16: a ninth blind probe of CI/CD pipelines and their logs (GitHub Actions, GitLab CI,
+# Jenkins, CircleCI, Azure Pipelines and others; build, deploy and signing configurations;
+# vendor tokens; secret-store references, encrypted and masked values are not secrets) (500
+# cases, 224 clean; SHA-256 9247f9b0...7a5e), scored once at commit 2c5fed9 (the session's
+# start): 97.8 % recall (94.6 % covered) and 5.4 % false positives (12 of 224);
+# detect-secrets 63.4 % / 23.2 %.
+PROBE11 = CORPORA / "secrets_probe11.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -273,6 +280,7 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 8, round 14 (no longer blind): secrets_probe8.jsonl": _load_jsonl(PROBE8),
         "probe 9, round 15 (no longer blind): secrets_probe9.jsonl": _load_jsonl(PROBE9),
         "probe 10, round 15 (scored once, not learnt): secrets_probe10.jsonl": _load_jsonl(PROBE10),
+        "probe 11, round 16 (no longer blind): secrets_probe11.jsonl": _load_jsonl(PROBE11),
     }
 
 

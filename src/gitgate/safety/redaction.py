@@ -166,7 +166,23 @@ def _github_checksum_ok(token: str) -> bool:
     return digits.rjust(6, "0") == check
 
 
-_CHECKSUMS: dict[str, Callable[[str], bool]] = {"github-crc32": _github_checksum_ok}
+def _ecr_envelope_ok(token: str) -> bool:
+    """An Amazon ECR authorization token (what ``aws ecr get-login-password`` prints, what
+    ``get-authorization-token`` wraps as "AWS:<token>"): base64 of a KMS envelope, the JSON
+    ``{"payload": …, "datakey": …, "version": …, "type": "DATA_KEY", …}``. Any other base64
+    JSON that starts with a "payload" member (a queue message, an event) is data."""
+    body = token.rstrip("=")
+    try:
+        decoded = binascii.a2b_base64(body[: len(body) - len(body) % 4])
+    except binascii.Error:
+        return False
+    return decoded.startswith(b'{"payload"') and b'"datakey"' in decoded
+
+
+_CHECKSUMS: dict[str, Callable[[str], bool]] = {
+    "github-crc32": _github_checksum_ok,
+    "ecr-envelope": _ecr_envelope_ok,
+}
 
 
 # A token-shaped value that fails its format's checksum is a look-alike (documentation examples,
@@ -391,13 +407,20 @@ _TOKEN_PLACEHOLDER_RE = _lazy(
 )
 
 
+_TOKEN_PART_SEP_RE = _lazy("_TOKEN_PART_SEP_RE", r"[/\-_.:]")
+
+
 def _is_token_placeholder(body: str) -> bool:
     """``ghp_xxxx…``, ``AKIA…EXAMPLE``, ``xoxb-your-token``: a real prefix on a fake body."""
     if _TOKEN_PLACEHOLDER_RE.search(body) is not None:
         return True
     core = [c for c in body if c.isalnum()]
     # Generated bodies use most of their alphabet; a fill pattern ("abcabc", "1111") does not.
-    return len(core) >= 12 and len(set(core)) < 6
+    if len(core) >= 12 and len(set(core)) < 6:
+        return True
+    # Parts that each repeat one character: a stand-in for a path ("XXX/YYY/ZZZ", a webhook's).
+    parts = _TOKEN_PART_SEP_RE.split(body)
+    return len(parts) >= 2 and all(len(set(part)) == 1 for part in parts)
 
 
 def _dense_random(body: str) -> bool:
@@ -438,6 +461,8 @@ _PEM_BODY_RE = _lazy(
     r"(?:[A-Za-z0-9+/=]{8,1024}|Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*|Comment:[^\n\\]*)?)*",
 )
 _PEM_MAX_BODY = 32768
+# (escaped once in JSON, twice or more when that JSON is itself a string: \\n)
+_ESCAPED_NEWLINE_RE = _lazy("_ESCAPED_NEWLINE_RE", r"(?:\\{1,3}r)?\\{1,3}n")
 
 
 def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -454,6 +479,12 @@ def _pem(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         return
     if _filler_body(text, m.end(), body_end):
         return  # "XXXX…", "AAAA…": a stand-in for the key in documentation and fixtures
+    if idx >= 0 and text.startswith("\\", end) and "\\n" in text[m.end() : m.end() + 6]:
+        # A key in a JSON string ("-----BEGIN …\nMIG…\n-----END …-----\n", JSON's escaped
+        # newlines): the escape that ends the footer line is the key file's last byte, and
+        # part of the value a redaction must hide.
+        nl = _ESCAPED_NEWLINE_RE.match(text, end)
+        end = nl.end() if nl is not None else end
     out.append((pos, end, "private-key", _PRIO_PEM))
 
 
@@ -1191,14 +1222,18 @@ def _annotation_prefix_never(text: str, start: int) -> bool:
 
 
 def _inside_arn(text: str, start: int) -> bool:
-    """Whether the name at ``start`` is a part of an Amazon Resource Name (``arn:…:secret:``)."""
+    """Whether the name at ``start`` is a part of an Amazon Resource Name (``arn:…:secret:``),
+    bare or in a secret store's reference (``aws-sm://arn:…``, ``ssm://arn:…``)."""
     if start < 4 or text[start - 1] != ":":
         return False
     lo = max(0, start - 256)
     i = start
     while i > lo and not text[i - 1].isspace() and text[i - 1] not in "\"'`=,([{<>":
         i -= 1
-    return text.startswith(("arn:", "ARN:"), i)
+    if text.startswith(("arn:", "ARN:"), i):
+        return True
+    scheme = text.find("://", i, start)
+    return scheme >= 0 and text.startswith(("arn:", "ARN:"), scheme + 3)
 
 
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -1304,8 +1339,15 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         and not _inside_template_expression(text, start)
     ):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
+    if value.quoted and text.startswith(" ->", vend + 1):
+        # A Terraform plan's change: ~ password = "old" -> "new"; the new value is as secret.
+        change = _PLAN_CHANGE_RE.match(text, vend + 1)
+        new = _value_at(text, change.end(), mode="token", literal=True) if change else None
+        if new is not None and _value_is_secret(text[new.start : new.end], new, strength, name):
+            out.append((new.start, new.end, _assignment_kind(name), _PRIO_GENERIC))
 
 
+_PLAN_CHANGE_RE = _lazy("_PLAN_CHANGE_RE", r"[ \t]+->[ \t]+(?=\")")
 _APPEND_RE = _lazy("_APPEND_RE", r"(?:\\?[\"'`])?[ \t]*\+=")
 
 # "user: demo-admin / pass: X", "login=ops, pwd=X": a user name and then its password on one
@@ -2734,6 +2776,7 @@ _PLACEHOLDER_RE = _lazy(
       | \#\{[^}]*\}?                          # #{access_token} (Ruby, CoffeeScript)
       | \$\(.*\)?                             # $(cat secret)
       | %(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*|(?:[A-Z][a-z]+)+)%   # %PASSWORD% (Windows)
+      | %(?:[A-Za-z_][\w\-]*(?:\.[\w\-]+)+|vault:[^%\s]+)%   # TeamCity: %env.TOKEN%, %vault:kv!/x%
       | \{[\w.\s\-]*\}                        # {password}, {0}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+         # YOUR_API_KEY, DB_PASSWORD
       | %(?:\([\w]+\))?[sdr]                  # %s, %(password)s
@@ -2749,6 +2792,9 @@ _PLACEHOLDER_SUB_RE = _lazy(
     r"|your[_\-\s]|[_\-]here\b|fake|123456789|abcdefgh"
     # references to a secret store, not the secret: vault paths, ARNs, 1Password, sops tags
     r"|^(?:vault:|arn:aws:|op://|!vault|azurekeyvault://|gcp-secret://|@Microsoft\.KeyVault\("
+    # TeamCity's stored-secret tokens (password("env.X", "credentialsJSON:<uuid>")), a secret's
+    # id in AWS Secrets Manager (secretsmanager:prod/ci/token-AbC123)
+    r"|credentialsJSON:|secretsmanager:|secrets-manager:"
     # a program or file that holds it, an environment variable (Apache, OpenSSL, rclone)
     r"|exec:[/.~]|file:[/.~]|env:[A-Za-z_])",
     re.I,
@@ -3007,8 +3053,14 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         pair = _USER_PASS_RE.fullmatch(v)
         if pair is not None and _four_kinds(pair.group(1)):
             return True  # npmAuthIdent: "user:password", auth: admin:pw
-        # A cache key ("node-modules-Linux-<sha256 of the lockfile>") is words then a digest.
-        return _looks_random(v) and not _HEX_RE.fullmatch(v) and not _NAMED_DIGEST_RE.fullmatch(v)
+        # A cache key ("node-modules-Linux-<sha256 of the lockfile>") is words then a digest;
+        # an object key ("builds/<uuid>/bundle.tar.zst") a relative path to a file.
+        return (
+            _looks_random(v)
+            and not _HEX_RE.fullmatch(v)
+            and not _NAMED_DIGEST_RE.fullmatch(v)
+            and not _FILE_PATH_RE.fullmatch(v)
+        )
     return len(v) >= 4
 
 
@@ -3029,14 +3081,25 @@ _CIPHERTEXT_RE = _lazy(
     # an OpenPGP message's packets in base64 without the armour (a public-key encrypted session
     # key packet first: Renovate's encrypted hostRules), and an AWS KMS ciphertext blob (its
     # version and key-id header: "AQICAH…", what `aws kms encrypt` prints)
-    r"|(?:wcFMA|wcBMA|hQEMA|hQIMA|hQGMA|AQI[BCD]AH)[A-Za-z0-9+/]{94,}={0,2}\Z",
+    r"|(?:wcFMA|wcBMA|hQEMA|hQIMA|hQGMA|AQI[BCD]AH)[A-Za-z0-9+/]{94,}={0,2}\Z"
+    # Jenkins' encrypted secrets ("{AQAAABAAAAA…}": version 1, a 16-byte IV, then the data),
+    # what its config.xml and Secret.fromString take: only the controller's master key opens them
+    r"|\{AQAAABAAAA[A-Za-z0-9+/]{16,}={0,2}\}\Z",
 )
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
+# A relative path whose last part has a file extension: no key alphabet has both "/" and "."
+# (base64 has no ".", base64url and JWTs no "/").
+_FILE_PATH_RE = _lazy(
+    "_FILE_PATH_RE", r"(?:[\w\-]{1,128}/){1,32}[\w\-.]{0,128}\.[A-Za-z][A-Za-z0-9]{0,7}"
+)
 # Keys their vendor makes to be shipped in web pages and apps: Stripe's publishable keys, Mapbox's
-# public access tokens (pk.<base64 JSON>.<signature>; the secret ones are sk.).
+# public access tokens (pk.<base64 JSON>.<signature>; the secret ones are sk.), Datadog's client
+# tokens ("pub" and 32 hex digits: the browser SDKs' and RUM's, sent as ?dd-api-key= from every
+# page; API and application keys have no prefix).
 _PUBLISHABLE_RE = _lazy(
     "_PUBLISHABLE_RE",
-    r"pk_(?:live|test)_[A-Za-z0-9]{8,255}|pk\.eyJ[A-Za-z0-9_\-]{10,1024}\.[A-Za-z0-9_\-]{10,256}",
+    r"pk_(?:live|test)_[A-Za-z0-9]{8,255}|pk\.eyJ[A-Za-z0-9_\-]{10,1024}\.[A-Za-z0-9_\-]{10,256}"
+    r"|pub[0-9a-f]{32}",
 )
 # Maven's encrypted passwords (settings.xml's <password>{…}</password>, made by mvn
 # --encrypt-password): base64 in braces, Maven 4's with its cipher's attributes first. Only as
@@ -3384,9 +3447,10 @@ def _line_before(text: str, pos: int) -> str:
 _CONTINUED_COMMAND_LINES = 8
 
 
-def _command_before(text: str, pos: int) -> str:
+def _command_before(text: str, pos: int, continuations: str = "\\") -> str:
     """The shell command before ``pos``, across backslash-continued lines: ``az login
-    --service-principal \\`` then ``-p secret`` on the next line is one command."""
+    --service-principal \\`` then ``-p secret`` on the next line is one command.
+    ``continuations``: the characters that continue a line (PowerShell's "`", cmd's "^")."""
     lo = max(0, pos - _LINE_WINDOW)
     start = text.rfind("\n", lo, pos) + 1 or lo
     for _ in range(_CONTINUED_COMMAND_LINES):
@@ -3394,7 +3458,7 @@ def _command_before(text: str, pos: int) -> str:
         if end <= lo:
             break
         tail = end - 1 if end > 0 and text[end - 1] == "\r" else end
-        if tail <= 0 or text[tail - 1] != "\\":
+        if tail <= 0 or text[tail - 1] not in continuations:
             break
         start = text.rfind("\n", lo, end) + 1 or lo
     return text[start:pos]
@@ -3485,10 +3549,14 @@ def _rabbitmqctl(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
 
 
-# A literal piped into a command that reads a password from stdin.
+# A literal piped into a command that reads a password from stdin (printf with a "%s" format
+# first prints its argument as echo does).
 _ECHO_PIPE_RE = _lazy(
     "_ECHO_PIPE_RE",
-    r"\b(?:echo|printf)[ \t]+(?:-[ne]{1,2}[ \t]+)?" + _CLI_WORD + r"[ \t]*\|[^|\n]{0,200}\Z",
+    r"\b(?:echo|printf)[ \t]+(?:-[ne]{1,2}[ \t]+)?"
+    r"(?:'%s[^'%\n]{0,8}'[ \t]+|\"%s[^\"%\n]{0,8}\"[ \t]+)?"
+    + _CLI_WORD
+    + r"[ \t]*\|[^|\n]{0,200}\Z",
 )
 # Commands whose value argument is stored as a secret: gh secret set NAME --body V, az keyvault
 # secret set --value V, aws secretsmanager ... --secret-string V, aws ssm put-parameter
@@ -3500,6 +3568,13 @@ _SECRET_CLI_VALUE_RE = _lazy(
 _FROM_LITERAL_RE = _lazy("_FROM_LITERAL_RE", r"--from-literal=['\"]?[\w.\-]{1,253}=" + _CLI_WORD)
 
 
+_PASSPHRASE_FD = ("--passphrase-fd 0", "--passphrase-fd=0")
+# Commands that store what they read from stdin as a secret: echo X | gh secret set NAME,
+# wrangler secret put NAME, firebase functions:secrets:set NAME, gcloud secrets create NAME
+# --data-file=-, docker secret create NAME -.
+_STDIN_SECRET_SETTERS = (
+    "secret set ", "secret put ", "secrets:set ", "--data-file=-", "secret create ",
+)  # fmt: skip
 # cmd --password-stdin <<< "pw": a here-string feeds the password.
 _HERE_STRING_RE = _lazy("_HERE_STRING_RE", r"[^\n|;&]{0,256}?<<<[ \t]*" + _CLI_WORD)
 # chpasswd <<EOF / user:password lines / EOF.
@@ -3866,6 +3941,62 @@ def _terraform_default(text: str, pos: int, _hit: str, out: list[_Cand]) -> None
         out.append((m.start(1), m.end(1), "password-assignment", _PRIO_GENERIC))
 
 
+# A Terraform resource that holds a secret by what it is (github_actions_secret,
+# aws_secretsmanager_secret_version, an SSM SecureString) or by what it is named
+# ("legacy_db_password", name = "/app/prod/db_password") keeps it in a generic attribute:
+# value, plaintext_value. In configuration, and in a plan's output ("+ value = "…"", "~ value =
+# "…" -> "…"") when the provider did not mark the attribute sensitive.
+_TF_RESOURCE_RE = _lazy(
+    "_TF_RESOURCE_RE",
+    r"resource[ \t]+\"([\w\-]{1,128})\"[ \t]+\"([\w\-]{1,128})\"[ \t]*\{[ \t]*\r?\n",
+)
+_TF_ATTR_RE = _lazy(
+    "_TF_ATTR_RE",
+    r"[ \t]*(?:[+~\-][ \t]+)?([A-Za-z_]\w{0,63})[ \t]*=[ \t]*\"((?:[^\"\\\n]|\\.){0,1024})\""
+    r"(?:[ \t]*->[ \t]*\"((?:[^\"\\\n]|\\.){0,1024})\")?",
+)
+_TF_QUOTED_RE = _lazy("_TF_QUOTED_RE", r"\"(?:[^\"\\\n]|\\.)*\"")
+_TF_VALUE_ATTRS = frozenset({"value", "plaintext_value"})
+# Attributes that name the secret a resource holds (an SSM parameter's path, a CI variable's key).
+_TF_NAME_ATTRS = frozenset({"name", "key", "secret_name", "variable_name", "parameter_name"})
+_TF_RESOURCE_LINES = 64
+_TF_PATH_SEP_RE = _lazy("_TF_PATH_SEP_RE", r"[/.:]")
+
+
+def _terraform_resource(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    head = _TF_RESOURCE_RE.match(text, pos)
+    if head is None:
+        return
+    rtype, label = head.group(1), head.group(2)
+    names_secret = "secret" in rtype or _name_strength(label) == _STRONG
+    values: list[tuple[int, int]] = []
+    at, depth = head.end(), 1
+    for _ in range(_TF_RESOURCE_LINES):
+        nl = text.find("\n", at, at + 4096)
+        end = len(text) if nl < 0 else nl
+        if depth == 1:
+            m = _TF_ATTR_RE.match(text, at, end)
+            if m is not None:
+                attr, lit = m.group(1).lower(), m.group(2)
+                if attr in _TF_VALUE_ATTRS:
+                    values += [m.span(g) for g in (2, 3) if m.group(g)]
+                elif attr in _TF_NAME_ATTRS:
+                    leaf = _TF_PATH_SEP_RE.split(lit.rstrip("/"))[-1]
+                    names_secret = names_secret or _name_strength(leaf) == _STRONG
+                elif attr == "type" and lit == "SecureString":
+                    names_secret = True
+        line = _TF_QUOTED_RE.sub("", text[at:end])
+        depth += line.count("{") - line.count("}")
+        if depth <= 0 or nl < 0:
+            break
+        at = nl + 1
+    if not names_secret:
+        return
+    for start, end in values:
+        if _value_is_secret(text[start:end], _Value(start, end, True, True), _STRONG, "password"):
+            out.append((start, end, "password-assignment", _PRIO_GENERIC))
+
+
 # JWK: the private members of a key object with "kty".
 _JWK_PRIVATE_RE = _lazy(
     "_JWK_PRIVATE_RE", r"\"(d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"([A-Za-z0-9_\-]{16,8192})\""
@@ -4012,6 +4143,88 @@ def _call_handler(callee: str, arg: int, min_args: int) -> _Handler:
     return handle
 
 
+# ---------------------------------------------------------------------------------------------
+# Command-line options whose argument is a credential no name announces (the ``[[cli]]`` table
+# of secret_tokens.toml): signtool's /p, codecov's -t, snyk auth <token>.
+# ---------------------------------------------------------------------------------------------
+_CLI_ARG_RE = _lazy("_CLI_ARG_RE", r"[ \t]*" + _CLI_WORD)
+# Lines go on after "\" in a shell, "`" in PowerShell and "^" in cmd.exe: Windows tools are
+# run from all three.
+_ANY_CONTINUATION = "\\`^"
+
+
+def _generated_token(value: str) -> bool:
+    """A value an issuer generated: random-looking, a UUID (Snyk's and Codecov's tokens are),
+    or a long run of hex digits (a legacy SonarQube or DigitalOcean token)."""
+    return (
+        _UUID_RE.fullmatch(value) is not None
+        or _looks_random(value)
+        or _dense_random(value)
+        or (len(value) >= 32 and _HEX_RE.fullmatch(value) is not None)
+    )
+
+
+def _cli_handler(command: str, secret: str, kind: str, skip: int) -> _Handler:
+    def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+        if (
+            hit[0].isalpha()
+            and hit[-1] == " "
+            and pos > 0
+            and (text[pos - 1].isalnum() or text[pos - 1] in "_-")
+        ):
+            return  # a command's name inside a longer word ("mysnyk auth")
+        if command and (
+            _compiled(command).search(_command_before(text, pos, _ANY_CONTINUATION)) is None
+        ):
+            return
+        at = pos + len(hit)
+        for _ in range(skip):  # the words before the value (pulumi config set --secret NAME V)
+            word = _CLI_ARG_RE.match(text, at)
+            if word is None or word.end() == at or text[word.end() : word.end() + 1] not in " \t":
+                return
+            at = word.end()
+        m = _CLI_ARG_RE.match(text, at)
+        if m is None:
+            return
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        value = m.group(g)
+        if g == 3 and value[0] in "-/":
+            return  # the next option ("/p /fd", "snyk auth --help"), not its value
+        quoted = g < 3
+        if secret == "password":
+            ctx = _Value(m.start(g), m.end(g), quoted, True)
+            if not _value_is_secret(value, ctx, _STRONG, "password"):
+                return
+        elif (
+            _is_placeholder(value, quoted)
+            or MARKER_PREFIX in value
+            or _vendor_lookalike(value)
+            or not _generated_token(value)
+        ):
+            return
+        out.append((m.start(g), m.end(g), kind, _PRIO_GENERIC))
+
+    return handle
+
+
+def _load_cli() -> list[tuple[tuple[str, ...], _Handler]]:
+    """(triggers, handler) per entry of the ``[[cli]]`` table."""
+    from gitgate.safety.tokentable import load_cli
+
+    return [
+        (
+            tuple(str(t) for t in entry["triggers"]),
+            _cli_handler(
+                str(entry.get("command", "")),
+                str(entry["secret"]),
+                str(entry["kind"]),
+                int(entry.get("skip", 0)),
+            ),
+        )
+        for entry in load_cli()
+    ]
+
+
 def _load_calls() -> list[tuple[str, _Handler]]:
     """(trigger, handler) per entry of the ``[[call]]`` table."""
     from gitgate.safety.tokentable import load_calls
@@ -4057,6 +4270,7 @@ _B64_WRAPPED_TRIGGERS = (
     "c2tfbGl2ZV8",  # sk_live_
     "c2stYW50LQ", "c2stcHJvai0",  # sk-ant- sk-proj-
     "QUtJQ",  # AKIA
+    "QVdTOmV5SndZWGxzYjJGa",  # AWS:eyJwYXlsb2Fk (an ECR authorization token, as its API returns it)
     "bnBtX",  # npm_
 )  # fmt: skip
 _B64_RUN_RE = _lazy("_B64_RUN_RE", r"[A-Za-z0-9+/]{16,8192}={0,2}(?![A-Za-z0-9+/=])")
@@ -4215,6 +4429,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         add(provider.triggers, _provider_handler(provider))
     for trigger, handler in _load_calls():
         add((trigger,), handler)
+    for triggers, handler in _load_cli():
+        add(triggers, handler)
     add((":A",), _telegram)
     add(("-----BEGIN ",), _pem)
     add(("Private-Lines:",), _putty)
@@ -4226,8 +4442,10 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("htpasswd",), _htpasswd)
     add(("on >",), _redis_acl)
     add(("rabbitmqctl",), _rabbitmqctl)
-    add(("sudo -S", "--password-stdin", "chpasswd"), _echo_pipe)
-    add(("--password-stdin", "chpasswd"), _heredoc_input)
+    # (gpg --passphrase-fd 0: the passphrase is read from stdin, as a login's password is)
+    add(("sudo -S", "--password-stdin", "chpasswd", *_PASSPHRASE_FD), _echo_pipe)
+    add(_STDIN_SECRET_SETTERS, _echo_pipe)
+    add(("--password-stdin", "chpasswd", *_PASSPHRASE_FD), _heredoc_input)
     # aws ssm put-parameter is anchored at "SecureString" (a plain String is configuration).
     add(("secret set", "secretsmanager", "SecureString"), _secret_cli)
     add(("--from-literal=",), _from_literal)
@@ -4253,6 +4471,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(('"AUTH"', "AUTH "), _redis_auth)
     add(("SET PASSWORD FOR", "set password for", "Set Password For"), _set_password_for)
     add(('variable "',), _terraform_default)
+    add(('resource "',), _terraform_resource)
     add(('"kty"',), _jwk)
     # (the API server takes the kind case-sensitively; manifests in docs and tests do not)
     add(
@@ -4313,7 +4532,8 @@ def _build_handlers() -> dict[str, list[_Handler]]:
         (
             "base64 -d", "base64 --decode", "base64 -D", "get-secret-value", "kv get",
             "secrets versions access", "auth token", "print-access-token", "op read",
-            "pass show", "find-generic-password", "config:get", *_ENCODE_TRIGGERS,
+            "pass show", "find-generic-password", "config:get", "get-login-password",
+            "get-authorization-token", "auth:token", *_ENCODE_TRIGGERS,
         ),
         _printed_secret,
     )  # fmt: skip
@@ -4362,11 +4582,13 @@ def _build_handlers() -> dict[str, list[_Handler]]:
 # A terminal transcript in which a command prints a secret: the line after the prompt that ran
 # it is the secret (``$ gh auth token`` then ``gho_…``; ``$ kubectl get secret x -o
 # jsonpath='{.data.password}' | base64 -d`` then the password). Only a prompt starts such a
-# line ("$ ", "% ", "user@host:~$ ", "PS C:\\> "): a "#" line is as often a comment in a
-# script, whose next line is code.
+# line ("$ ", "% ", "user@host:~$ ", "PS C:\\> ", and a CI log's "+ " that set -x writes
+# before each command it runs): a "#" line is as often a comment in a script, whose next line
+# is code.
 _PROMPT_RE = _lazy(
     "_PROMPT_RE",
-    r"[ \t]*(?:[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,128})?[$#]|\$|%|❯|PS(?: [^>\n]{0,128})?>)[ \t]+",
+    r"[ \t]*(?:[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,128})?[$#]|\$|%|❯|PS(?: [^>\n]{0,128})?>|\+{1,4})"
+    r"[ \t]+",
 )
 # A secret decoded from a Kubernetes Secret's data needs both words on the line.
 _DECODES_SECRET_RE = _lazy("_DECODES_SECRET_RE", r"secret|\.data\b", re.I)

@@ -1,7 +1,8 @@
 """The vendor token table: ``data/secret_tokens.toml``, read through its JSON copy.
 
-It also holds the ``[[call]]`` table (client APIs whose positional argument is a credential) and
-the ``[[published]]`` one (credentials their vendor publishes, which no detector reports).
+It also holds the ``[[call]]`` table (client APIs whose positional argument is a credential), the
+``[[cli]]`` one (command-line options whose argument is a credential) and the ``[[published]]``
+one (credentials their vendor publishes, which no detector reports).
 
 The copy, and why it exists, are :mod:`gitgate.safety.datacopy`'s (it serves every packaged table);
 this module names the token table's files and gives its ``[[token]]`` entries.
@@ -39,6 +40,18 @@ def load_calls(
     if not isinstance(calls, list):
         raise ValueError("secret_tokens.toml: `call` must be an array of tables")
     return list(calls)
+
+
+def load_cli(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> list[Token]:
+    """The ``[[cli]]`` entries: command-line options whose argument is a credential."""
+    entries = datacopy.load_pair(source, copy).get("cli", [])
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("triggers"), list) for e in entries
+    ):
+        raise ValueError("secret_tokens.toml: `cli` must be tables with a `triggers` list")
+    return list(entries)
 
 
 def load_published(
