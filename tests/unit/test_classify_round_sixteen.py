@@ -341,6 +341,11 @@ def test_release_engineering_forms_that_leak_weaken_or_destroy_are_denied(comman
         ("pkill --help", "allow"),
         ("dig -v", "allow"),
         ("systemctl daemon-reload", "deny"),
+        ("gh run --help", "allow"),  # a subcommand's usage
+        ("kubectl help apply", "allow"),
+        ("terraform -help plan", "allow"),
+        ("gh run view 123 --help", "approve"),  # not only words: held
+        ("pytest --help", "approve"),  # loads conftest.py: repository code
     ],
 )
 def test_their_ordinary_cousins(command: str, expected: str) -> None:

@@ -791,6 +791,7 @@ def _policy_allow(words: list[Word], rules: CommandRules) -> bool:
 # -- read-only commands ----------------------------------------------------------------------
 
 
+_PLAIN_WORD = re.compile(r"[a-z][a-z0-9-]{0,40}")
 _SHORT_VERSION = frozenset(["ssh", "socat", "curl", "tmux", "scp", "sftp"])
 
 
@@ -799,7 +800,17 @@ def _version_query(name: str, args: list[str]) -> bool:
     asked only for its version reads no file and runs nothing."""
     data = tables()
     if name in data.version_queries:
-        return args in (["--version"], ["--help"]) or args == [data.version_flags.get(name)]
+        if args in (["--version"], ["--help"], ["version"]):
+            return True
+        if args == [data.version_flags.get(name)]:
+            return True
+        # gh run --help, kubectl help apply, terraform -help plan: a subcommand's usage
+        words: list[str] = []
+        if args[-1:] == ["--help"]:
+            words = args[:-1]
+        elif args[:1] in (["help"], ["-help"]):
+            words = args[1:]
+        return bool(words) and all(_PLAIN_WORD.fullmatch(word) for word in words)
     if name not in data.interactive | data.downloaders | data.launchers | data.shells:
         return False
     return args == ["--version"] or (args == ["-V"] and name in _SHORT_VERSION)
