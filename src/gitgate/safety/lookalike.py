@@ -8,6 +8,8 @@ denied, so is the command (``git status；rm -rf /`` with a fullwidth semicolon)
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 
 # Punctuation people read as ASCII punctuation (NFKC leaves most of these alone).
@@ -77,6 +79,13 @@ _FOLD = {
     **dict.fromkeys("\u039d", "N"),
     **dict.fromkeys("\u03a5\u04ae", "Y"),
 }
+# Latin letters NFKC leaves alone that people still read as one ASCII letter, found by their
+# Unicode names: small capitals ("\u0262\u026a\u1d1b" is ".git" to a reader), dotless and
+# script forms, and letters with a hook, bar or stroke ("\u0260", "\u0288"). Letters whose
+# marks decompose ("\u0130" is "I" with a dot above) are read through NFKD instead.
+_LATIN_TWIN = re.compile(
+    r"LATIN (CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL |DOTLESS |SCRIPT )?([A-Z])(?: WITH .+)?"
+)
 # Scripts whose letters imitate Latin ones.
 _LOOKALIKE_SCRIPTS: tuple[str, ...] = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
 _LOOKALIKE_SCRIPTS += ("FULLWIDTH", "HALFWIDTH", "MATHEMATICAL", "MODIFIER LETTER")
@@ -104,7 +113,14 @@ def lookalike_problem(text: str) -> str | None:
 
 
 def fold(text: str) -> str:
-    """``text`` as a person reads it: look-alikes replaced by ASCII, invisible ones removed."""
+    """``text`` as a person reads it: look-alikes replaced by ASCII, invisible ones removed.
+
+    Beyond the table above, a letter reads as its compatibility form (fullwidth, mathematical
+    letters), as its base letter without marks (``\u0130`` is ``I``, ``\u00e9`` is ``e``), or as
+    the ASCII letter its name says it is a variant of (small capital ``\u0262`` is ``g``); a
+    combining mark on its own (an NFD spelling's accent) is read as nothing. Only the reading
+    changes: whether the text holds look-alikes at all is :func:`lookalike_problem`'s call.
+    """
     out: list[str] = []
     for char in text:
         if char.isascii():
@@ -119,6 +135,25 @@ def fold(text: str) -> str:
         if category[0] == "Z":
             out.append(" ")
             continue
-        normal = unicodedata.normalize("NFKC", char)
-        out.append(normal if normal.isascii() else char)
+        if unicodedata.combining(char):
+            continue  # drawn on the letter before it, which is what people read
+        twin = _ascii_twin(char)
+        out.append(char if twin is None else twin)
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_twin(char: str) -> str | None:
+    """The ASCII text one non-ASCII character reads as, or None (it reads as itself)."""
+    normal = unicodedata.normalize("NFKC", char)
+    if normal.isascii():
+        return normal
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if bare and bare.isascii():
+        return bare
+    named = _LATIN_TWIN.fullmatch(unicodedata.name(char, ""))
+    if named is None:
+        return None
+    letter = named.group(2)
+    # A small capital reads as the lower-case letter: commands and paths are spelt so.
+    return letter if named.group(1) == "CAPITAL " else letter.lower()

@@ -314,6 +314,13 @@ class Catalogue:
     # the names of configuration files (globs) they apply to: see [copies] in the catalogue.
     config_copy_suffixes: tuple[str, ...] = ()
     copied_configs: tuple[str, ...] = ()
+    # How dotfile managers name the source of a file they install (see [sources] in the
+    # catalogue): chezmoi's attribute prefixes, the prefix that ends them, its spelling of a
+    # leading dot, and the marker of yadm's alternates ("name##condition"). Lower-case.
+    source_prefixes: tuple[str, ...] = ()
+    source_literal: str = ""
+    source_dot: str = ""
+    alternate_marker: str = ""
 
 
 def _text_list(value: object, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
@@ -405,12 +412,33 @@ def catalogue_from_data(data: dict[str, Any]) -> Catalogue:
     configs = _text_list(copies.get("configs", []), "copies.configs", allow_empty=True)
     if any("/" in c for c in configs):
         raise CatalogueError("copies.configs: file name globs without '/'")
+    sources = _parse_sources(data.get("sources", {}))
     return Catalogue(
         entries,
         lowered,
         tuple(s.lower() for s in config_suffixes),
         tuple(c.lower() for c in configs),
+        *sources,
     )
+
+
+def _parse_sources(sources: object) -> tuple[tuple[str, ...], str, str, str]:
+    """Validate [sources]: (prefixes, literal prefix, dot prefix, alternate marker)."""
+    if not isinstance(sources, dict):
+        raise CatalogueError("[sources] must be a table")
+    unknown = set(sources) - {"prefixes", "literal", "dot", "alternate"}
+    if unknown:
+        raise CatalogueError(f"[sources] has unknown keys {sorted(unknown)}")
+    prefixes = _text_list(sources.get("prefixes", []), "sources.prefixes", allow_empty=True)
+    texts = [sources.get(key, "") for key in ("literal", "dot", "alternate")]
+    if not all(isinstance(text, str) for text in texts):
+        raise CatalogueError("sources.literal, .dot and .alternate must be strings")
+    for text in (*prefixes, *texts):
+        # Matched against raw names, before any normalisation: plain ASCII, no separator.
+        if text != text.strip() or "/" in text or not text.isascii():
+            raise CatalogueError(f"[sources]: {text!r} must be ASCII without '/' or spaces")
+    literal, dot, alternate = (str(text).lower() for text in texts)
+    return tuple(p.lower() for p in prefixes), literal, dot, alternate
 
 
 def _packaged_catalogue() -> Catalogue:
@@ -1117,13 +1145,25 @@ def _unsafe_view(path: str) -> tuple[str | None, _PathView | None]:
     judged as people read it: git sees another name, the reviewer sees ``.git``.
     """
     reason, view = _unsafe_view_as_spelt(path)
-    if reason is None and not path.isascii():
-        read_as = fold(path)
-        if read_as != path:
-            looks, _ = _unsafe_view_as_spelt(read_as)
-            if looks is not None:
-                reason = f"{looks} (spelt with look-alike letters)"
+    if reason is None:
+        reason = _reading_problem(path)
     return reason, view
+
+
+def _reading_problem(path: str) -> str | None:
+    """Why ``path`` is unsafe as people read it, or as the file a dotfile manager installs
+    from it (``dot_git/hooks/x`` is ``.git/hooks/x`` once chezmoi has applied it)."""
+    read_as = path if path.isascii() else fold(path)
+    if read_as != path:
+        looks, _ = _unsafe_view_as_spelt(read_as)
+        if looks is not None:
+            return f"{looks} (spelt with look-alike letters)"
+    installed = _installed_path(read_as)
+    if installed is not None:
+        looks, _ = _unsafe_view_as_spelt(installed)
+        if looks is not None:
+            return f"{looks} (as {installed!r}, the file this dotfile source name installs)"
+    return None
 
 
 def _unsafe_view_as_spelt(path: str) -> tuple[str | None, _PathView | None]:
@@ -1151,11 +1191,15 @@ def _unsafe_view_as_spelt(path: str) -> tuple[str | None, _PathView | None]:
     return _home_problem(view) or _percent_problem(path), view
 
 
-def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = None) -> str | None:
+def _sensitive_rule(
+    path: str, extra: Sequence[str], view: _PathView | None = None, *, as_source: bool = True
+) -> str | None:
     """The sensitive pattern (built-in or extra) the path, or the file it is a copy of, matches.
 
     ``extra`` may hold exemptions (``"!pattern"``): a path they match in every spelling is
-    not judged by the catalogue (the policy's own patterns still apply).
+    not judged by the catalogue (the policy's own patterns still apply). ``as_source``: also
+    judge the file a dotfile manager installs from the path (once: what chezmoi installs from
+    ``literal_dot_netrc`` is ``dot_netrc``, not read again).
     """
     if view is None:
         view = _PathView(path)
@@ -1170,10 +1214,21 @@ def _sensitive_rule(path: str, extra: Sequence[str], view: _PathView | None = No
             rule = _config_copy_rule(path)
             if rule is not None and exempt and _is_exempt(view, exempt):
                 rule = None
+    if rule is None and as_source:
+        installed = _installed_path(path)  # chezmoi's `dot_netrc` is `.netrc`
+        if installed is not None and _structural_problem(installed) is None:
+            looks = _sensitive_rule(installed, extra, as_source=False)
+            if looks is not None:
+                rule = f"{looks}, as the dotfile {installed!r} this source name installs"
     if rule is None and not path.isascii():
         read_as = fold(path)  # `.еnv` (a Cyrillic е) is `.env` to whoever reads it
-        if read_as != path and _structural_problem(read_as) is None:
-            looks = _sensitive_rule(read_as, extra)
+        # Look-alike separators are read as separators ("C:／credentials" is a credentials
+        # file), cleaned as is_sensitive_name cleans a path: check_path and exports have
+        # refused such a path already (_reading_problem), the names are what is left to judge.
+        read_as = read_as.replace("\\", "/").strip("/")
+        size = _utf8_len(read_as)
+        if read_as not in ("", path) and size is not None and size <= MAX_PATH_BYTES:
+            looks = _sensitive_rule(read_as, extra, as_source=as_source)
             if looks is not None:
                 rule = f"{looks}, spelt with look-alike letters"
     return rule
@@ -1198,6 +1253,90 @@ def _config_copy_rule(path: str) -> str | None:
             if fnmatchcase(name, config):
                 return f"copy of a configuration file: {config}{suffix}"
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Dotfile managers' source names (data: [sources] in the catalogue)
+# --------------------------------------------------------------------------------------------
+#
+# A dotfiles repository keeps ~/.netrc as `dot_netrc` (chezmoi), ~/.ssh/id_ed25519 as
+# `private_dot_ssh/encrypted_private_id_ed25519.age`, and ~/.aws/credentials for one machine
+# as `.aws/credentials##class.Work` (a yadm alternate): the secret is in the tree under a name
+# no pattern names. Such a path is judged as spelt *and* as the file it installs, so a name
+# that only looks like a source name (`private_key`) loses nothing. chezmoi's `.tmpl` stays on
+# the name: a template is judged as a template of its file (`.ssh/config.tmpl` is shared,
+# `.ssh/id_rsa.tmpl` is not), and `.age` and `.asc` are encryption suffixes of [copies].
+
+
+def _source_starts(catalogue: Catalogue) -> tuple[str, ...]:
+    starts = (*catalogue.source_prefixes, catalogue.source_literal, catalogue.source_dot)
+    return tuple(start for start in starts if start)
+
+
+def _source_start_regex(starts: Sequence[str]) -> re.Pattern[str] | None:
+    alternatives = "|".join(re.escape(start) for start in starts)
+    return re.compile(f"(?:^|/)(?:{alternatives})", re.IGNORECASE) if starts else None
+
+
+def _source_hint(starts: Sequence[str]) -> str | None:
+    """A character (not a letter: case does not change it) that every start holds, or None."""
+    common = set.intersection(*(set(start) for start in starts)) if starts else set()
+    marks = sorted(char for char in common if not char.isalpha())
+    return marks[0] if marks else None
+
+
+# Whether a path may hold a source name at all: exports ask it of every path, so a path
+# without the starts' common character ("_") or yadm's marker is ruled out by two `in` tests.
+_SOURCE_STARTS = _source_starts(CATALOGUE)
+_SOURCE_START = _source_start_regex(_SOURCE_STARTS)
+_SOURCE_HINT = _source_hint(_SOURCE_STARTS)
+
+
+def _may_name_source(path: str) -> bool:
+    marker = CATALOGUE.alternate_marker
+    if marker and marker in path:
+        return True
+    if _SOURCE_START is None or (_SOURCE_HINT is not None and _SOURCE_HINT not in path):
+        return False
+    return _SOURCE_START.search(path) is not None
+
+
+def _installed_path(path: str) -> str | None:
+    """The path a dotfile manager installs from source path ``path``, or None when no
+    component of it is a source name (chezmoi attributes, ``dot_``, a yadm ``##`` suffix)."""
+    if not _may_name_source(path):
+        return None
+    components, is_dir = _split(path)
+    installed = [_installed_name(name) for name in components]
+    if installed == components:
+        return None
+    return "/".join(installed) + ("/" if is_dir else "")
+
+
+def _installed_name(name: str) -> str:
+    """One source name as the name it installs: ``private_dot_ssh`` is ``.ssh``.
+
+    Case-insensitive, though chezmoi is not: reading ``Private_Dot_Netrc`` as ``.Netrc`` too
+    only refuses more. A prefix is stripped only when a name is left after it.
+    """
+    marker = CATALOGUE.alternate_marker
+    if marker and marker in name:
+        base = name.split(marker, 1)[0]  # yadm: "adbkey##class.Work" is "adbkey"
+        name = base or name
+    literal, dot = CATALOGUE.source_literal, CATALOGUE.source_dot
+    prefixes = CATALOGUE.source_prefixes
+    while True:
+        if literal and len(name) > len(literal) and name[: len(literal)].lower() == literal:
+            return name[len(literal) :]  # chezmoi reads no attribute after literal_
+        prefix = next(
+            (p for p in prefixes if len(name) > len(p) and name[: len(p)].lower() == p), None
+        )
+        if prefix is None:
+            break
+        name = name[len(prefix) :]  # chezmoi attributes, read in any order
+    if dot and len(name) > len(dot) and name[: len(dot)].lower() == dot:
+        name = "." + name[len(dot) :]
+    return name
 
 
 def _direct_sensitive_rule(
@@ -1397,7 +1536,12 @@ def _export_exclusion_as_spelt(path: str, extra_excludes: Sequence[str]) -> str 
     # Nearly every path matches no pattern at all: one prefilter over the sensitive, export
     # and listed extra patterns says so at once (a copy, "x.pem.bak", is judged in full).
     gate = None if both is None else _prefilter(both, extra)
-    if gate is not None and not gate.may_match(view) and not _may_be_copy(path):
+    if (
+        gate is not None
+        and not gate.may_match(view)
+        and not _may_be_copy(path)
+        and not _may_name_source(path)
+    ):
         if listed:
             return None
     else:
