@@ -46,6 +46,7 @@ DEFAULT = (
     CORPORA / "paths_probe8.tsv",  # eighth blind probe (round 15): operations trees
     CORPORA / "paths_probe9.tsv",  # ninth blind probe (round 15): application repositories
     CORPORA / "paths_probe10.tsv",  # tenth blind probe (round 16): dotfiles repositories
+    CORPORA / "paths_probe11.tsv",  # eleventh blind probe (round 16): enterprise repositories
 )
 MAX_SAFE_REFUSED = 0.02
 
