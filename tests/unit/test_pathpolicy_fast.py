@@ -21,6 +21,7 @@ towards "may"), the fast verdict is only required to be at least as strict as th
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -168,6 +169,7 @@ def reference_matches_pattern(
     return any(fnmatchcase(name, pattern) for name in components)
 
 
+@functools.cache  # a pure function of the pattern; the reference calls it per pattern per path
 def _normalised_pattern(pattern: str) -> str:
     return unicodedata.normalize("NFKC", pattern.strip().casefold())
 
