@@ -130,7 +130,9 @@ def test_command_writing_a_sensitive_file_is_refused(repo: Path) -> None:
 def test_command_with_a_secret_is_refused_at_proposal(repo: Path) -> None:
     token = "ghp_" + "a1B2c3D4e5" * 4
     out = gitgate(repo, "propose", "command", "--", f"curl -H 'Authorization: token {token}' x")
-    assert out.exit_code == 1
+    # the classifier denies a command line that holds a secret (exit 4, never run), before
+    # the metadata check would refuse to record it (exit 1); neither echoes the secret
+    assert out.exit_code == 4
     assert "secret" in out.stderr
     assert token not in out.stderr + out.stdout
 

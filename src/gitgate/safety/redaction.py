@@ -223,6 +223,11 @@ _KEY_BEFORE_RE = _lazy(
     "_KEY_BEFORE_RE",
     r"(?<![\w.\-$])([A-Za-z_][\w.\-]{0,63})[\"'\]]?[ \t]*(?:=>|:=|[:=])[ \t]*[\"']?\Z",
 )
+_XML_KEY_BEFORE_RE = _lazy(
+    "_XML_KEY_BEFORE_RE",
+    r"(?:<([A-Za-z_][\w.\-]{0,63})>[ \t]*|(?:key|name)=[\"']([A-Za-z_][\w.\-]{0,63})[\"'][ \t]+"
+    r"value=[\"'])\Z",
+)
 _PASSWORD_THEN_HOST_RE = _lazy("_PASSWORD_THEN_HOST_RE", r":[^\s/@?#\"'<>]{0,256}@")
 _USER_INFO_RE = _lazy("_USER_INFO_RE", r"[^\s/@:?#\"'<>]{1,256}:")
 # The OAuth 2.0 token response's fields (RFC 6749, 5.1), in the spellings stores use for them:
@@ -264,6 +269,12 @@ def _credential_position(text: str, start: int, end: int) -> bool:
 def _used_as_credential(text: str, start: int, end: int) -> bool:
     if _credential_position(text, start, end):
         return True
+    xml = _XML_KEY_BEFORE_RE.search(text, max(0, start - 80), start)
+    if xml is not None:
+        # <password>ghp_…</password> (Maven), <add key="ClearTextPassword" value="ghp_…"/>
+        # (NuGet): a password element or setting, never a variable used elsewhere.
+        words = [w.lower() for w in _NAME_SPLIT_RE.findall(xml.group(1) or xml.group(2))]
+        return bool(words) and words[-1] in ("password", "passwd", "pwd", "pass")
     key = _KEY_BEFORE_RE.search(text, max(0, start - 80), start)
     if key is None:
         return False
@@ -714,6 +725,9 @@ def _shell_word(text: str, at: int) -> tuple[str, list[int]] | None:
     return "".join(chars), where
 
 
+_STRFTIME_RE = _lazy("_STRFTIME_RE", r"%[-_0^#]?[A-Za-z]")
+
+
 def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     """curl -u user:password; -u KEY: (Stripe, Mailgun: the API key is the user name and
     the password is empty, so the user part is the secret)."""
@@ -724,6 +738,8 @@ def _curl_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if word is None or ":" not in word[0]:
         return  # no password given: curl prompts for it
     value, where = word
+    if len(_STRFTIME_RE.findall(value)) >= 2:
+        return  # date -u +%Y-%m-%dT%H:%M:%SZ: a strftime format (UTC), not user:password
     user, _, password = value.partition(":")
     if password:
         first = len(user) + 1
@@ -792,6 +808,8 @@ def _context_handler(
         nl = text.find("\n", pos, hi)
         hi = hi if nl < 0 else nl
         for m in pattern.finditer(text, lo, hi):
+            if m.start() <= pos < m.end():
+                continue  # the name is inside the run ("…GjhAws8S…", a session id): no context
             if (accept is None or accept(m.group())) and not _is_token_placeholder(m.group()):
                 out.append((m.start(), m.end(), kind, _PRIO_CONTEXT))
 
@@ -957,6 +975,8 @@ def _name_strength(name: str) -> int:
         return 0
     if words[0] in ("existing", "from") and "secret" in words:
         return 0  # Helm's existingSecret, Drone's from_secret: the name of a stored secret
+    if words[-2:] == ["hash", "salt"]:
+        return _KEYISH  # Drupal's hash_salt: the salt of its one-time links and tokens
     if any(words[-len(tail) :] == tail for tail in _PUBLIC_NAME_TAILS):
         return 0  # public by design: reCAPTCHA/hCaptcha site keys, Pusher's app key
     if any(t in _NEVER_TOKENS and not _vendor_word_before(words, i) for i, t in enumerate(words)):
@@ -1185,6 +1205,12 @@ _ENV_TOKEN_RE = _lazy(
 _REST_RE = _lazy("_REST_RE", r"[^\n\r]{0,4096}")
 # <name>value</name>, the value possibly on its own line.
 _XML_VALUE_RE = _lazy("_XML_VALUE_RE", r"\s{0,256}?([^<\s][^<\n]{0,4095}?)\s{0,256}</")
+# A <Value>/<value> child holding an element's value, after an optional comment.
+_XML_CHILD_VALUE_RE = _lazy(
+    "_XML_CHILD_VALUE_RE",
+    r"\s{0,256}(?:<!--[^\n]{0,256}?-->\s{0,256})?<([Vv]alue)>\s{0,64}([^<\s][^<\n]{0,4095}?)"
+    r"\s{0,64}</\1>",
+)
 _TRAILING_COMMENT_RE = _lazy("_TRAILING_COMMENT_RE", r"[ \t]+(?:#|//|;).*$")
 
 
@@ -1236,6 +1262,26 @@ def _inside_arn(text: str, start: int) -> bool:
     return scheme >= 0 and text.startswith(("arn:", "ARN:"), scheme + 3)
 
 
+# The map a plain "key" sits in, on the line before it: 'crypt' => [, encryption: {.
+_CRYPT_PARENT_RE = _lazy(
+    "_CRYPT_PARENT_RE",
+    r"(?<![\w\-])[\"']?(?:crypt|encryption|encrypt|cipher|signing)[\"']?[ \t]*(?:=>|:|=)[ \t]*"
+    r"(?:\[|\{|array[ \t]*\()?\Z",
+    re.I,
+)
+
+
+def _under_crypt_parent(text: str, start: int) -> bool:
+    # (cheap tests first: every "key" name asks)
+    nl = text.rfind("\n", max(0, start - 64), start)
+    if nl < 0 or text[nl + 1 : start].strip(" \t\"'"):
+        return False  # not the first name on its line
+    prev = text[max(0, nl - 64) : nl].rstrip(" \t\r")
+    return prev.endswith(("[", "{", "(", ">", ":", "=")) and (
+        _CRYPT_PARENT_RE.search(prev) is not None
+    )
+
+
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
     raw = text[start:end]
@@ -1244,6 +1290,8 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     strength = _name_strength(name)
     if strength == _KEYISH and start > 0 and text[start - 1] == " " and name.lower() == "key":
         strength = _two_word_strength(text, start)
+    elif strength == _KEYISH and name.lower() == "key" and _under_crypt_parent(text, start):
+        strength = _STRONG  # Magento's env.php: 'crypt' => ['key' => '<32 hex>']
     if not strength:
         plural = _collection_strength(name)
         if plural:
@@ -1335,6 +1383,7 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         and not _pem_stand_in(text, vstart, vend)
         and not _echoes_name(judged, name)  # (last: few values get this far)
         and judged not in _published_values()
+        and not (name == "pass" and judged in _SETUP_PASSES)
         # {{ lookup('aws_secret', 'prod/shop/aws') }}: the terms of a template's query
         and not _inside_template_expression(text, start)
     ):
@@ -1348,6 +1397,13 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 _PLAN_CHANGE_RE = _lazy("_PLAN_CHANGE_RE", r"[ \t]+->[ \t]+(?=\")")
+# unattend.xml's <settings pass="oobeSystem">: the configuration pass the settings apply in.
+_SETUP_PASSES = frozenset(
+    {
+        "windowsPE", "offlineServicing", "generalize", "specialize", "auditSystem",
+        "auditUser", "oobeSystem",
+    }
+)  # fmt: skip
 _APPEND_RE = _lazy("_APPEND_RE", r"(?:\\?[\"'`])?[ \t]*\+=")
 
 # "user: demo-admin / pass: X", "login=ops, pwd=X": a user name and then its password on one
@@ -1893,8 +1949,21 @@ _FALLBACK_RE = _lazy(
 )
 
 
+# Conversions that keep a literal's value: Key = Convert.FromBase64String("…") holds the key
+# as much as Key = "…" does.
+_CONVERSION_RE = _lazy(
+    "_CONVERSION_RE",
+    r"(?:Convert\.FromBase64String|Convert\.FromHexString|Encoding\.(?:UTF8|ASCII|Unicode|Default)"
+    r"\.GetBytes|Base64\.(?:getDecoder\(\)|getUrlDecoder\(\)|getMimeDecoder\(\))\.decode"
+    r"|base64\.(?:b64decode|urlsafe_b64decode|standard_b64decode)|bytes\.fromhex"
+    r"|base64_decode|hex2bin)\(\s{0,16}(?=[\"'])",
+)
+
+
 def _fallback_literal(text: str, vpos: int) -> _Value | None:
     m = _FALLBACK_RE.match(text, vpos)
+    if m is None and text[vpos : vpos + 1] in "BCEbh":
+        m = _CONVERSION_RE.match(text, vpos)
     if m is None:
         return None
     value = _value_at(text, m.end(), mode="token", literal=True)
@@ -2117,7 +2186,10 @@ def _parse_value(text: str, start: int, end: int, is_flag: bool, strength: int) 
             return _Value(cdata.start(1), cdata.end(1), True, True)
         m = _XML_VALUE_RE.match(text, sep.end())
         if m is None:
-            return None
+            # unattend.xml: <AdministratorPassword><Value>x</Value><PlainText>…: the element
+            # holds its value in a <Value> child.
+            child = _XML_CHILD_VALUE_RE.match(text, sep.end())
+            return None if child is None else _Value(child.start(2), child.end(2), False, True)
         return _Value(m.start(1), m.end(1), False, True)
     vpos = sep.end()
     if text.startswith(("field(", "Field(", "dataclasses.field("), vpos):
@@ -2839,12 +2911,16 @@ _TEMPLATE_RE = _lazy(
     r"|\$\([^)\n]{0,256}\)|@@?[A-Za-z_][\w.\-]{0,128}@@?"
     r"|%(?:[A-Z_][A-Z0-9_]{0,128}|[a-z_][a-z0-9_]{0,128}|(?:[A-Z][a-z]{1,32}){1,8})%"
     r"|%env\([\w:.\-]{1,128}\)%"  # Symfony's environment processors
+    # Razor: clientSecret: "@Model.ClientSecret" (the page renders the model's value)
+    r"|@(?:Model|ViewBag|ViewData|TempData|Configuration|Config|Settings|Options)\b[\w.]{0,128}"
     r"|\$[A-Za-z_]\w{0,128}|\$\{\{|\{\{|\$\{",
 )
-# [FILTERED], [MASKED], (hidden), ***REMOVED***, <redacted>, ENC[...] (sops)
+# [FILTERED], [MASKED], (hidden), ***REMOVED***, *SENSITIVE*DATA*DELETED* (Windows Setup),
+# <redacted>, ENC[...] (sops)
 _MASK_RE = _lazy(
     "_MASK_RE",
-    r"^(?:\[[A-Za-z _\-]{1,32}\]?|\([A-Za-z _\-]{1,32}\)|\*+[A-Za-z _\-]*\*+|ENC\[.*\]"
+    r"^(?:\[[A-Za-z _\-]{1,32}\]?|\([A-Za-z _\-]{1,32}\)"
+    r"|\*+[A-Za-z _\-]*(?:\*[A-Za-z _\-]+){0,4}\*+|ENC\[.*\]"
     r"|<[^<>]{0,64}>)$",
 )
 
@@ -3084,7 +3160,16 @@ _CIPHERTEXT_RE = _lazy(
     r"|(?:wcFMA|wcBMA|hQEMA|hQIMA|hQGMA|AQI[BCD]AH)[A-Za-z0-9+/]{94,}={0,2}\Z"
     # Jenkins' encrypted secrets ("{AQAAABAAAAA…}": version 1, a 16-byte IV, then the data),
     # what its config.xml and Secret.fromString take: only the controller's master key opens them
-    r"|\{AQAAABAAAA[A-Za-z0-9+/]{16,}={0,2}\}\Z",
+    r"|\{AQAAABAAAA[A-Za-z0-9+/]{16,}={0,2}\}\Z"
+    # Windows DPAPI blobs (version 1 and the provider's GUID df9d8cd0-…, in base64 or hex; .rdp
+    # files write it after "51:b:"): NuGet.Config's Password, publish profiles'
+    # EncryptedPassword, Remote Desktop's password. Only that user on that machine opens them.
+    r"|AQAAANCMnd8BFdERjHoAwE/Cl\+s[A-Za-z0-9+/]{20,}={0,2}\Z"
+    r"|(?:\d{1,3}:b:)?(?i:01000000d08c9ddf0115d1118c7a00c04fc297eb)[0-9A-Fa-f]{16,}\Z"
+    # IIS's encrypted attributes (applicationHost.config: [enc:IISWASOnlyCngProvider:…:enc]) and
+    # Spring Cloud Config's {cipher}… (decrypted by the config server's key).
+    r"|\[enc:[\w.\-]{1,64}:[A-Za-z0-9+/=]{16,}:enc\]\Z"
+    r"|\{cipher\}(?:\{[\w:.\-]{1,128}\})*[A-Za-z0-9+/=]{16,}\Z",
 )
 _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-9a-f]{32,128}")
 # A relative path whose last part has a file extension: no key alphabet has both "/" and "."
@@ -3157,7 +3242,9 @@ _DECLARATION_VALUE_RE = _lazy(
     "_DECLARATION_VALUE_RE",
     r"\d+ bytes|[A-Z][A-Za-z]*[!?]|\[[A-Z][A-Za-z]*!?\]!?"
     r"|[a-z_]+(?::[\w,.]+)?(?:\|[a-z_]+(?::[\w,.]+)?)+|<[A-Za-z][\w-]*:?"
-    r"|\{:?\w+,\s*[\"'][A-Z][A-Z0-9_]*[\"']\}",  # Elixir's {:system, "SENDGRID_API_KEY"}
+    r"|\{:?\w+,\s*[\"'][A-Z][A-Z0-9_]*[\"']\}"  # Elixir's {:system, "SENDGRID_API_KEY"}
+    # ASP.NET's machineKey: validationKey="AutoGenerate,IsolateApps" (the runtime makes the key)
+    r"|AutoGenerate(?:,Isolate(?:Apps|ByAppId))*",
 )
 # A YAML/JSON flow mapping of a schema or an options list: {type: string}, {format: x}.
 _FLOW_MAPPING_RE = _lazy("_FLOW_MAPPING_RE", r"\{\s*[A-Za-z_][\w-]*\s*:\s*[^{}]*\}")
@@ -3281,8 +3368,9 @@ def _unquoted_is_literal(value: str, literal_ctx: bool, loose: bool) -> bool:
         # A variable or call in code, unless generated-looking (pwgen's 12+ characters).
         return _looks_random(value, min_len=12)
     if literal_ctx:
-        # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value.
-        return _YAML_SYNTAX_RE.fullmatch(value) is None
+        # YAML tags/anchors/aliases (!vault, &pw, *pw) are syntax, not the value; but no anchor
+        # is named like a generated run (.env's DB_PASSWORD=*QJrf1_Q-Ddr03zH…: a password).
+        return _YAML_SYNTAX_RE.fullmatch(value) is None or _looks_random(value[1:].split()[0])
     # In code an unquoted value is an expression (a variable, a call, an operator) unless it
     # is clearly a random token, or a chosen password no expression could be ("a#b", "x!y":
     # no language here glues "#" or "~" to a letter, or puts "!" between two). Brackets that
@@ -3817,10 +3905,11 @@ def _pgpass(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 # auth=("user", "pass"), BasicAuth("user", "pass"), .login("user", "pass"),
 # NetworkCredential("user", "pass"), simple_bind_s("cn=…", "pass").
+# (C#'s verbatim strings: new NetworkCredential(@"DOMAIN\\user", "…"))
 _TUPLE_RE = _lazy(
     "_TUPLE_RE",
-    r"[ \t]*[(\[][ \t]*([\"'])[^\"'\n]{1,256}\1[ \t]*,"
-    r"[ \t]*([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],.]",
+    r"[ \t]*[(\[][ \t]*@?([\"'])[^\"'\n]{1,256}\1[ \t]*,"
+    r"[ \t]*@?([\"'])([^\"'\n]{1,256})\2[ \t]*[)\],.]",
 )
 
 
@@ -4359,6 +4448,108 @@ _BASE32_RE = _lazy("_BASE32_RE", r"(?<![A-Za-z0-9])[A-Z2-7]{16,128}={0,6}(?![A-Z
 _OTP_EXAMPLES = frozenset({"JBSWY3DPEHPK3PXP"})
 
 
+# ---------------------------------------------------------------------------------------------
+# Enterprise configuration files whose secret no assignment names: ASP.NET's machineKey and
+# DataProtection key ring, Symfony's vault key, WildFly's credential references, Spring Boot's
+# actuator, Windows commands that take /user: and /pass:.
+# ---------------------------------------------------------------------------------------------
+# <machineKey validationKey="<hex>" decryptionKey="<hex>" …/>: the keys that sign and encrypt
+# forms-auth tickets and view state ("AutoGenerate,IsolateApps" lets the runtime make them).
+_MACHINE_KEY_RE = _lazy(
+    "_MACHINE_KEY_RE", r"validationKey[ \t]*=[ \t]*([\"'])([0-9A-Fa-f]{32,256})\1"
+)
+# ASP.NET Core DataProtection's key ring (keys/key-<guid>.xml): an unencrypted <masterKey> holds
+# the key in a <value> child, after a comment saying so.
+_MASTER_KEY_RE = _lazy("_MASTER_KEY_RE", r"<masterKey\b[^<>]{0,512}>")
+# Symfony's secrets vault: <env>.decrypt.private.php returns the key as a string of \xNN
+# escapes (rawurlencode with "%" made "\x"); its .encrypt.public.php twin is public.
+_VAULT_KEY_RE = _lazy(
+    "_VAULT_KEY_RE",
+    r"[^\n]{0,256}\s{0,64}return[ \t]+\"((?:\\x[0-9A-Fa-f]{2}|[A-Za-z0-9\-_.~]){32,4096})\";",
+)
+# WildFly/JBoss Elytron: <credential-reference clear-text="…"/>, and the CLI's
+# credential-reference={clear-text=…}.
+_CLEAR_TEXT_RE = _lazy(
+    "_CLEAR_TEXT_RE",
+    r"clear-text[ \t]*=[ \t]*(?:\"([^\"\n]{1,1024})\"|'([^'\n]{1,1024})'|([^\s,}\"'/>]{1,1024}))",
+)
+# Spring Boot's actuator, asked for one property (GET /actuator/env/<name>): the response gives
+# its value (unless sanitised to "******") once per property source.
+_ACTUATOR_NAME_RE = _lazy("_ACTUATOR_NAME_RE", r"actuator/env/([\w.\-\[\]]{1,128})")
+_JSON_VALUE_RE = _lazy("_JSON_VALUE_RE", r'"value"[ \t]*:[ \t]*"((?:[^"\\\n]|\\.){1,1024})"')
+_ACTUATOR_SPAN = 4096
+# Windows commands with slash options: cmdkey /user:NAME /pass:PW, schtasks … /ru NAME /rp PW,
+# net user NAME PW /add.
+_SLASH_USER_RE = _lazy("_SLASH_USER_RE", r"[ \t]/(?:u|user|ru)[:\s]", re.I)
+_SLASH_PASS_RE = _lazy("_SLASH_PASS_RE", r"/(?:pass|password|rp)(?::|[ \t]+)" + _CLI_WORD, re.I)
+_NET_USER_RE = _lazy(
+    "_NET_USER_RE",
+    r"net[ \t]+user[ \t]+(?:\"[^\"\n]{1,64}\"|[^\s/*\"]{1,64})[ \t]+([^\s/*\"%$][^\s]{0,255})"
+    r"[ \t]+/(?:add|domain)\b",
+    re.I,
+)
+
+
+def _machine_key(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _MACHINE_KEY_RE.match(text, pos)
+    if m is not None and not _is_placeholder(m.group(2), quoted=True):
+        out.append((m.start(2), m.end(2), "secret-assignment", _PRIO_GENERIC))
+
+
+def _master_key(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _MASTER_KEY_RE.match(text, pos)
+    child = _XML_CHILD_VALUE_RE.match(text, m.end()) if m is not None else None
+    if child is None:
+        return
+    value = child.group(2)
+    if _looks_random(value) and not _CIPHERTEXT_RE.match(value):
+        out.append((child.start(2), child.end(2), "secret-assignment", _PRIO_GENERIC))
+
+
+def _vault_key(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _VAULT_KEY_RE.match(text, pos)
+    if m is not None and m.group(1).count("\\x") >= 8:
+        out.append((m.start(1), m.end(1), "private-key", _PRIO_GENERIC))
+
+
+def _clear_text(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _CLEAR_TEXT_RE.match(text, pos)
+    if m is None:
+        return
+    g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+    value = _Value(m.start(g), m.end(g), g < 3, True)
+    if _value_is_secret(m.group(g), value, _STRONG, "password"):
+        out.append((m.start(g), m.end(g), "password-assignment", _PRIO_GENERIC))
+
+
+def _actuator_env(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _ACTUATOR_NAME_RE.match(text, pos)
+    if m is None or _name_strength(m.group(1)) != _STRONG:
+        return
+    hi = min(len(text), m.end() + _ACTUATOR_SPAN)
+    nxt = text.find("\n$ ", m.end(), hi)  # the transcript's next command
+    for v in _JSON_VALUE_RE.finditer(text, m.end(), hi if nxt < 0 else nxt):
+        value = _Value(v.start(1), v.end(1), True, True)
+        if _value_is_secret(v.group(1), value, _STRONG, m.group(1)):
+            out.append((v.start(1), v.end(1), "password-assignment", _PRIO_GENERIC))
+
+
+def _slash_pass(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    line = _line_before(text, pos)
+    if _SLASH_USER_RE.search(line) is None:
+        return  # a password only beside a user name: a lone switch may be another tool's
+    m = _SLASH_PASS_RE.match(text, pos + 1)
+    if m is not None:
+        g = next(i for i in (1, 2, 3) if m.group(i) is not None)
+        _add_literal(out, m.start(g), m.end(g), "password-flag", m.group(g), quoted=g < 3)
+
+
+def _net_user(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    m = _NET_USER_RE.match(text, pos)
+    if m is not None:
+        _add_literal(out, m.start(1), m.end(1), "password-flag", m.group(1))
+
+
 def _otp_seed(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     if pos > 0 and text[pos - 1].isalnum():
         return
@@ -4572,6 +4763,16 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     )
     add(("buildConfigField",), _build_config_field)
     add(_OTP_TRIGGERS, _otp_seed)
+    add(("validationKey",), _machine_key)
+    add(("<masterKey",), _master_key)
+    add(("decrypt.private",), _vault_key)
+    add(("clear-text",), _clear_text)
+    add(("actuator/env/",), _actuator_env)
+    add(
+        (" /pass:", " /PASS:", " /Pass:", " /password:", " /Password:", " /rp ", " /RP "),
+        _slash_pass,
+    )
+    add(("net user ", "NET USER ", "net USER "), _net_user)
     add(
         (*_case_variants("gocardless"), "GoCardless"),
         _context_handler("gocardless-token", _GOCARDLESS_RE),
