@@ -42,27 +42,30 @@ def load_calls(
     return list(calls)
 
 
+def _tables_with(
+    name: str, key: str, source: str | os.PathLike[str], copy: str | os.PathLike[str]
+) -> list[Token]:
+    """The ``[[name]]`` entries of the data file, each a table holding a ``key`` list."""
+    entries = datacopy.load_pair(source, copy).get(name, [])
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get(key), list) for e in entries
+    ):
+        raise ValueError(f"secret_tokens.toml: `{name}` must be tables with a `{key}` list")
+    return list(entries)
+
+
 def load_cli(
     source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
 ) -> list[Token]:
     """The ``[[cli]]`` entries: command-line options whose argument is a credential."""
-    entries = datacopy.load_pair(source, copy).get("cli", [])
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("triggers"), list) for e in entries
-    ):
-        raise ValueError("secret_tokens.toml: `cli` must be tables with a `triggers` list")
-    return list(entries)
+    return _tables_with("cli", "triggers", source, copy)
 
 
 def load_published(
     source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
 ) -> frozenset[str]:
     """The ``[[published]]`` values: credentials their vendor publishes for everyone to use."""
-    entries = datacopy.load_pair(source, copy).get("published", [])
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("values"), list) for e in entries
-    ):
-        raise ValueError("secret_tokens.toml: `published` must be tables with a `values` list")
+    entries = _tables_with("published", "values", source, copy)
     return frozenset(str(v) for e in entries for v in e["values"])
 
 
