@@ -36,6 +36,7 @@ def _decision(command: str) -> str:
         "git grep password $(git rev-list --all)",
         "git grep -h -e 'SECRET_KEY' $(git rev-list --all) | sort -u",
         "git grep -I -n -E 'password\\s*=' HEAD~50",
+        "git log -p --all -- config/ | grep -i pass",
         # a remote's URL cut down to its user information (the token)
         "git remote get-url origin | sed -E 's#https://([^@]*)@.*#\\1#'",
         "git config --get remote.origin.url | cut -d@ -f1",

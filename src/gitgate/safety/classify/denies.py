@@ -429,7 +429,13 @@ def _hunted(argv: list[str]) -> bool:
     if name not in _FILTERS:
         return False
     texts = [a for a in argv[1:] if a not in ("--", "-e") and not re.fullmatch(r"-[a-zA-Z]+", a)]
-    return any(_SECRET_WORDS.search(t) or _TOKEN_SHAPED.search(t) for t in texts)
+    # `pass` alone is a password's prefix here: what is searched is a secret source's output
+    return any(
+        _SECRET_WORDS.search(t) or _TOKEN_SHAPED.search(t) or _PASS_WORD.search(t) for t in texts
+    )
+
+
+_PASS_WORD = re.compile(r"(?i)(?<![a-z])pass(?![a-z])")
 
 
 # Stages that print a remote's URL, and filters that keep its user-information part (the
