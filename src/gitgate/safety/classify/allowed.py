@@ -1217,6 +1217,24 @@ def is_local_url(url: str) -> bool:
     return host in LOCAL_HOSTS or host == "0.0.0.0" or _loopback_number(host)
 
 
+# A URL's shape among a command's words: a scheme, or a dotted host followed by a port or a
+# path (a bare `out.json` is a file).
+_URL_SHAPED = re.compile(r"(?i)https?://|[\w-]+(?:\.[\w-]+)+(?::\d+)?/")
+
+
+def remote_urls(args: list[str]) -> list[str]:
+    """The words of ``args`` that are URLs of another host (not this machine): judged by the
+    scheme and host alone (`http://localhost:8080/check/{}` is this machine's)."""
+    return [a for a in args if _URL_SHAPED.match(a) and not is_local_url(_host_part(a))]
+
+
+def _host_part(url: str) -> str:
+    """``https://host:8443`` of ``https://host:8443/path?q``: the scheme and the host."""
+    scheme, sep, rest = url.partition("://")
+    head = re.split(r"[/?#]", rest if sep else scheme, maxsplit=1)[0]
+    return f"{scheme}://{head}" if sep else head
+
+
 def _loopback_number(host: str | None) -> bool:
     """``127.1``, ``0x7f000001``, ``2130706433``: IPv4 spelt the old ways, on loopback."""
     if not host or not re.fullmatch(

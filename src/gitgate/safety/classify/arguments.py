@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from gitgate.safety.classify.denies import judge_write_target
 from gitgate.safety.classify.model import (
+    API_VALUED,
     Ctx,
     Finding,
     Word,
@@ -243,12 +244,6 @@ _API_PATH = re.compile(
 )
 
 
-_API_VALUED = frozenset(
-    ["--input", "-F", "-f", "--field", "--raw-field", "-H", "--header", "--hostname", "-q"]
-    + ["--jq", "-t", "--template", "-X", "--method", "--cache", "-p", "--preview"]
-)
-
-
 def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
     """(words, path, role) for a command's words that may name files.
 
@@ -293,7 +288,7 @@ def path_candidates(name: str, args: list[Word]) -> list[Candidate]:
             subcommand_first = False  # `docker history IMAGE`: a subcommand, not a file
             endpoint = name in ("gh", "glab") and text == "api"  # then a URL path, no file
             continue
-        after_valued = index > 0 and args[index - 1].text in _API_VALUED
+        after_valued = index > 0 and args[index - 1].text in API_VALUED
         if endpoint and _API_PATH.match(text) and not after_valued:
             endpoint = False  # gh api repos/o/r/actions/secrets/public-key: a URL's path
             continue

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 # A module, not names: walker imports this module too (watch and eval classify texts).
 from gitgate.safety.classify import walker  # noqa: E402
-from gitgate.safety.classify.allowed import is_local_url, validator_for
+from gitgate.safety.classify.allowed import remote_urls, validator_for
 from gitgate.safety.classify.arguments import argument_findings, expand_braces, git_subcommand
 from gitgate.safety.classify.denies import baseline_deny, in_order, judge_assignments
 from gitgate.safety.classify.execs import exec_findings
@@ -450,7 +450,7 @@ _BULK_DELETERS = (
     ("kubectl", "delete"), ("docker", "rm"), ("docker", "rmi"), ("docker", "volume", "rm"),
     ("podman", "rm"), ("podman", "rmi"), ("git", "branch", "-d"), ("git", "branch", "-D"),
     ("git", "push"), ("git", "tag", "-d"), ("gh", "run", "delete"), ("gh", "workflow", "disable"),
-    ("gh", "release", "delete"), ("gh", "repo", "delete"),
+    ("gh", "release", "delete"),
     ("aws", "s3", "rm"), ("gsutil", "rm"), ("helm", "uninstall"), ("gh", "repo", "delete"),
 )  # fmt: skip
 
@@ -483,12 +483,12 @@ def _unwrap_xargs(words: list[Word], ctx: Ctx) -> _Unwrapped:
     sent = _xargs_sends_input(words, rest)
     if sent is not None:
         return [], [deny(f"xargs runs {argv_text(rest)!r}: {sent}")]
-    texts = [w.text for w in rest]
-    reader = texts[:1] == ["git"] and git_subcommand(texts[1:])[0] in _READS_COMMITS
+    argv = [w.text for w in rest]
+    reader = argv[:1] == ["git"] and git_subcommand(argv[1:])[0] in _READS_COMMITS
     if ctx.input_revisions and reader:
         # `git rev-list -3 HEAD | xargs git show --stat`: commits, read like any commit
         return [*rest, Word(OBJECT_NAME, OBJECT_NAME)], []
-    if unlisted_files_harmless(ctx.input_names, [w.text for w in rest]):
+    if unlisted_files_harmless(ctx.input_names, argv):
         return rest, []  # `git ls-files '*.py' | xargs wc -l`: the repository's own files
     if inner in ("echo", "printf") and not any(w.dynamic for w in rest):
         return rest, []  # `ls | xargs -I{} echo {}`: the words it reads, printed
@@ -515,8 +515,7 @@ def _xargs_sends_input(words: list[Word], rest: list[Word]) -> str | None:
         elif word.text.startswith(("-I", "-i", "--replace=")) and len(word.text) > 2:
             marker = word.text.split("=", 1)[1] if "=" in word.text else word.text[2:]
     args = [w.text for w in rest[1:]]
-    remote = [a for a in args if re.match(r"(?i)(?:https?://)?[\w.-]+\.[a-z]{2,}(?:[:/]|$)", a)]
-    remote = [a for a in remote if not is_local_url(a)]
+    remote = remote_urls(args)
     if remote and any(marker in a for a in args):
         return f"puts what it reads into a request to {short(remote[0], 40)!r} (exfiltration)"
     return None

@@ -15,8 +15,10 @@ from gitgate.safety.classify.allowed import (
     harmless_template,
     is_local_url,
     ps_bsd_words,
+    remote_urls,
 )
 from gitgate.safety.classify.model import (
+    API_VALUED,
     Finding,
     Word,
     approve,
@@ -378,8 +380,7 @@ def ci_config_tampering(command: str) -> str | None:
     repository's secrets on every push."""
     data = tables()
     for config in data.ci_configs:
-        at = command.find(config)
-        if at < 0:
+        if config not in command:
             continue
         path = re.escape(config)
         written = (
@@ -885,8 +886,7 @@ def _deny_tls_off_remote(name: str, args: list[str]) -> str | None:
     flags = _INSECURE_FLAGS.get(name)
     if flags is None or not any(flags.fullmatch(a) for a in args):
         return None
-    urls = [a for a in args if re.match(r"(?i)https://|[\w-]+(?:\.[\w-]+)+(?::\d+)?/", a)]
-    remote = [u for u in urls if not is_local_url(u)]
+    remote = remote_urls(args)
     if remote:
         return f"turns TLS verification off for {short(remote[0], 40)} (a machine in the middle)"
     return None
@@ -918,23 +918,7 @@ def _deny_forge_api(name: str, args: list[str]) -> str | None:
     operands = [
         a
         for i, a in enumerate(rest)
-        if not a.startswith("-")
-        and (
-            i == 0
-            or rest[i - 1]
-            not in (
-                *_FORGE_FIELDS,
-                "-X",
-                "--method",
-                "-H",
-                "--header",
-                "-q",
-                "--jq",
-                "-t",
-                "--template",
-                "--hostname",
-            )
-        )
+        if not a.startswith("-") and (i == 0 or rest[i - 1] not in API_VALUED)
     ]
     endpoint = operands[0].lower() if operands else ""
     if endpoint == "graphql" and any(_MUTATION.search(f) for f in fields):

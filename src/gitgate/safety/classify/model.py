@@ -308,6 +308,13 @@ def checks_syntax_only(argv: Sequence[Word]) -> bool:
     return any(word.text in checks for word in argv[1:])
 
 
+# Options of `gh api` / `glab api` that take the next word as their value (a field, a
+# header, a method, a jq filter): that word is not the endpoint.
+API_VALUED = frozenset(
+    ["--input", "-F", "-f", "--field", "--raw-field", "--form", "-H", "--header", "--hostname"]
+    + ["-q", "--jq", "-t", "--template", "-X", "--method", "--cache", "-p", "--preview"]
+)
+
 # What the walk reads in place of a commit's object name printed by another command
 # (`git show $(git rev-parse HEAD~2)`, `git rev-list -3 HEAD | xargs git show`): hexadecimal,
 # never an option, a path outside the repository or a program.
