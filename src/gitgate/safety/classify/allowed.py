@@ -1712,6 +1712,11 @@ def validate_subcommand_tool(name: str) -> Validator:
         script = script_program(name, args)
         if script is not None and script_reads(script.language, script.code) is not None:
             return None  # node -p, ruby -e…: likewise (inline_scripts.py)
+        switch = tables().plugin_switches.get(name)
+        if switch is not None:
+            if switch not in args:
+                return f"{name} starts the plugins the repository ships unless given {switch}"
+            args = [a for a in args if a != switch]
         if name == "go" and args[:1] == ["env"] and any(a in ("-w", "-u") for a in args):
             return "go env -w changes the Go environment"
         allowed = tables().subcommands.get(name, frozenset())

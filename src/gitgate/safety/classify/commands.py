@@ -810,7 +810,14 @@ def _version_query(name: str, args: list[str]) -> bool:
         elif args[:1] in (["help"], ["-help"]):
             words = args[1:]
         return bool(words) and all(_PLAIN_WORD.fullmatch(word) for word in words)
-    if name not in data.interactive | data.downloaders | data.launchers | data.shells:
+    if (
+        name
+        not in data.interactive
+        | data.downloaders
+        | data.launchers
+        | data.shells
+        | data.version_only
+    ):
         return False
     return args == ["--version"] or (args == ["-V"] and name in _SHORT_VERSION)
 

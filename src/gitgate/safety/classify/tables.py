@@ -127,7 +127,9 @@ class Tables:
     launchers: frozenset[str]
     interactive: frozenset[str]
     version_queries: frozenset[str]
+    version_only: frozenset[str]
     version_flags: dict[str, str]
+    plugin_switches: dict[str, str]
     unbounded: frozenset[str]
     string_only: frozenset[str]
     option_globs: frozenset[str]
@@ -402,7 +404,9 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         launchers=frozenset(_strings(names, "launchers")),
         interactive=frozenset(_strings(names, "interactive")),
         version_queries=frozenset(_strings(names, "version_queries")),
+        version_only=frozenset(_strings(names, "version_only")),
         version_flags={str(k): str(v) for k, v in names["version_flags"].items()},
+        plugin_switches={str(k): str(v) for k, v in names["plugin_switches"].items()},
         unbounded=frozenset(_strings(names, "unbounded")),
         string_only=frozenset(_strings(names, "string_only")),
         option_globs=frozenset(_strings(names, "option_globs")),
