@@ -336,7 +336,10 @@ def test_release_engineering_forms_that_leak_weaken_or_destroy_are_denied(comman
         ("gh api repos/acme/widget/rulesets -X POST --input rulesets/main.json", "approve"),
         ("gh workflow disable nightly-benchmarks.yml", "approve"),
         ("sed -i 's/node-version: 18/node-version: 20/' .github/workflows/ci.yml", "approve"),
-        ("yq -i '.jobs.build.docker[0].image = \"cimg/node:20.11\"' .circleci/config.yml", "approve"),
+        (
+            "yq -i '.jobs.build.docker[0].image = \"cimg/node:20.11\"' .circleci/config.yml",
+            "approve",
+        ),
         ("cosign verify --key cosign.pub ghcr.io/acme/widget:1.4.0", "approve"),
         ("date -u +%Y-%m-%dT%H:%M:%SZ", "allow"),  # reads like user:password, is not one
         ("pkill --help", "allow"),
