@@ -60,6 +60,9 @@ class CommandPolicy:
     timeout: int = 300
     sandbox: str = "auto"  # "never" | "auto" (bwrap if present) | "require"
     output_limit: int = 16_384
+    # Read-only statements of database clients against this machine's server (`psql -h
+    # localhost -c "\\dt"`) run at once; off (the default), a human decides.
+    local_database_reads: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +291,7 @@ def render_policy(policy: Policy) -> str:
             "timeout": policy.commands.timeout,
             "sandbox": policy.commands.sandbox,
             "output_limit": policy.commands.output_limit,
+            "local_database_reads": policy.commands.local_database_reads,
         },
         "export": {"exclude": list(policy.export_exclude)},
         "hook": {
@@ -408,7 +412,15 @@ def _parse_commands(data: dict[str, Any]) -> CommandPolicy:
         timeout=_int(data, "timeout", 300, 1, 86_400),
         sandbox=_choice(data, "sandbox", "auto", ("never", "auto", "require")),
         output_limit=_int(data, "output_limit", 16_384, 256, 10_000_000),
+        local_database_reads=_true_or_false(data, "local_database_reads"),
     )
+
+
+def _true_or_false(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise PolicyError(f"{POLICY_PATH}: {key!r} must be true or false")
+    return value
 
 
 def _parse_hook(data: dict[str, Any]) -> HookPolicy:

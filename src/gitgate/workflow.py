@@ -1159,13 +1159,9 @@ def _check_tool_and_message(tool: str, message: str) -> None:
 
 
 def _command_rules(policy: Policy) -> CommandRules:
-    from gitgate.safety.classify import CommandRules
+    from gitgate.safety.classify import rules_for
 
-    return CommandRules(
-        allow=policy.commands.allow,
-        deny=policy.commands.deny,
-        sensitive=policy.sensitive_paths,
-    )
+    return rules_for(policy)
 
 
 def _refuse_secret_in_command(command: str) -> None:

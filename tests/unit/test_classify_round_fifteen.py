@@ -411,7 +411,7 @@ def test_round_fifteen_hostile_names_and_tools_own_files(command: str, expected:
         ("adb shell setenforce 0", "deny"),
         ("adb shell getprop ro.build.version.sdk", "approve"),
         ("xattr -dr com.apple.quarantine ~/Downloads/Tool.app", "deny"),
-        ("xattr -p com.apple.quarantine Tool.app", "approve"),
+        ("xattr -p com.apple.quarantine Tool.app", "allow"),  # prints it (round 17)
         ("conda config --set ssl_verify false", "deny"),
         ("jupyter lab --ip=0.0.0.0 --ServerApp.token='' --ServerApp.password=''", "deny"),
         ("flyway clean -cleanDisabled=false", "deny"),

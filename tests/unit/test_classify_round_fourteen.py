@@ -144,7 +144,9 @@ def test_producers_tell_their_names() -> None:
         ("top -b -n 1", "allow"),
         ("top -b -n 1 -c", "approve"),  # whole command lines
         ("sqlite3 -readonly var/app.db 'select count(*) from orders'", "allow"),
-        ("sqlite3 var/app.db 'update orders set paid = 1'", "approve"),
+        # every row changed (round 17); with a WHERE, a human decides
+        ("sqlite3 var/app.db 'update orders set paid = 1'", "deny"),
+        ("sqlite3 var/app.db 'update orders set paid = 1 where id = 7'", "approve"),
         ("sqlite3 var/app.db", "approve"),  # waits for input
         ("tar -I zstd -tf cache.tar.zst", "allow"),
         ("tar -I ./unpack.sh -tf cache.tar", "deny"),

@@ -33,7 +33,12 @@ FULL = Policy(
         audit="refs/review/audit",
     ),
     commands=CommandPolicy(
-        allow=("make test",), deny=("curl *",), timeout=60, sandbox="require", output_limit=1024
+        allow=("make test",),
+        deny=("curl *",),
+        timeout=60,
+        sandbox="require",
+        output_limit=1024,
+        local_database_reads=True,
     ),
     hook=HookPolicy(
         identity_env=("REMOTE_USER",),
@@ -214,6 +219,10 @@ def test_with_changes() -> None:
         (
             "[commands]\noutput_limit = 10",
             ".gitgate.toml: 'output_limit' must be a whole number from 256 to 10000000",
+        ),
+        (
+            '[commands]\nlocal_database_reads = "yes"',
+            ".gitgate.toml: 'local_database_reads' must be true or false",
         ),
         (
             '[commands]\nsandbox = "maybe"',

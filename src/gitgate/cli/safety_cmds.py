@@ -96,12 +96,10 @@ def _holds(directory: str, name: str) -> bool:
 
 def policy_rules(ctx: click.Context) -> CommandRules:
     """Command rules: the baseline plus, inside a gitgate repository, the policy's own."""
-    from gitgate.safety.classify import CommandRules
+    from gitgate.safety.classify import CommandRules, rules_for
 
     policy = repo_policy(ctx)
-    if policy is None:
-        return CommandRules()
-    return CommandRules(allow=policy.commands.allow, deny=policy.commands.deny)
+    return CommandRules() if policy is None else rules_for(policy)
 
 
 def check_one(

@@ -577,11 +577,12 @@ class _Push:
 
     def _check_command_claim(self, entry: AuditEntry) -> None:
         """``command.auto`` claims the policy let a command run; ``command.denied`` the opposite."""
-        from gitgate.safety.classify import CommandRules, classify_command  # bashlex: only here
+        from gitgate.safety.classify import classify_command, rules_for  # bashlex: only here
 
-        commands = self.home.policy.commands
-        rules = CommandRules(allow=commands.allow, deny=commands.deny)
-        verdict = classify_command(str(entry.details.get("command", "")), rules)
+        # the rules the gate classified with (sensitive paths and switches included)
+        verdict = classify_command(
+            str(entry.details.get("command", "")), rules_for(self.home.policy)
+        )
         claimed = "allow" if entry.event == "command.auto" else "deny"
         if verdict.decision != claimed:
             raise _Refused(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitgate.safety.classify.denies import ci_config_tampering
 from gitgate.safety.classify.model import CommandRules, Ctx, Decision, Finding, approve, deny, worst
@@ -39,7 +40,11 @@ from gitgate.safety.classify.walker import classify_text, rough_scan
 from gitgate.safety.lookalike import fold, lookalike_problem
 from gitgate.safety.redaction import find_secrets
 
+if TYPE_CHECKING:
+    from gitgate.policy import Policy
+
 __all__ = [
+    "rules_for",
     "MAX_COMMAND_BYTES",
     "CommandRules",
     "Decision",
@@ -70,6 +75,18 @@ class Verdict:
 def to_json(v: Verdict) -> dict[str, str]:
     """The verdict as a JSON-ready dict with keys ``command``, ``decision``, ``reason``."""
     return {"command": v.command, "decision": v.decision, "reason": v.reason}
+
+
+def rules_for(policy: Policy) -> CommandRules:
+    """The command rules a repository policy sets: the same for the gate that runs a command,
+    the hook that checks its audit entry, and the CLI that explains a verdict."""
+    commands = policy.commands
+    return CommandRules(
+        allow=commands.allow,
+        deny=commands.deny,
+        sensitive=policy.sensitive_paths,
+        local_databases=commands.local_database_reads,
+    )
 
 
 def classify_command(command: str, rules: CommandRules = _NO_RULES) -> Verdict:

@@ -18,9 +18,11 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from gitgate.safety.classify.inline_perl import perl_filter
+from gitgate.safety.classify.inline_powershell import validate_powershell
 from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.inline_scripts import script_program, script_reads
 from gitgate.safety.classify.paths import locate
+from gitgate.safety.classify.sqlclients import validate_mongosh, validate_sql_client
 from gitgate.safety.classify.tables import AllowSpec, tables
 
 Validator = Callable[[list[str], "str | None"], "str | None"]
@@ -1804,6 +1806,12 @@ def validator_for(name: str) -> Validator | None:
     found = CODE_VALIDATORS.get(name)
     if found is not None:
         return found
+    if name in tables().sql_clients:
+        return validate_sql_client(name)
+    if name in ("mongosh", "mongo"):
+        return validate_mongosh
+    if name in ("pwsh", "powershell"):
+        return validate_powershell
     subs = _sub_specs(name)
     if subs:
         return _validate_by_subcommand(name, subs)

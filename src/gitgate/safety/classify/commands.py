@@ -822,6 +822,15 @@ def _version_query(name: str, args: list[str]) -> bool:
     return args == ["--version"] or (args == ["-V"] and name in _SHORT_VERSION)
 
 
+# A database's rows are outside the repository: by default a human decides; a policy that says
+# so lets read-only statements against this machine's server run (commands.local_databases).
+_DATABASE_HELD = (
+    "reads a database server: a human decides "
+    "(`[commands] local_database_reads = true` in the policy allows read-only statements "
+    "against this machine)"
+)
+
+
 def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) -> list[Finding]:
     """Allow read-only diagnostics; everything else needs a human."""
     data = tables()
@@ -833,14 +842,17 @@ def baseline_allow(name: str, words: list[Word], ctx: Ctx, code: list[Finding]) 
     if _version_query(lowered, args):
         ctx.allowed.append(f"{name} {args[0]}")
         return [allow("prints its version or usage")]  # vim --version, ssh -V: nothing runs
-    if lowered in data.interactive:
+    database = lowered in data.sql_clients or lowered in ("mongosh", "mongo")
+    if database and not ctx.rules.local_databases:
+        return [approve(f"{text!r}: {_DATABASE_HELD}")]
+    if lowered in data.interactive and not database:
         return [approve(f"{text!r}: interactive program, it would hang")]
     if lowered in data.unbounded:
         return [approve(f"{text!r}: never stops by itself")]
     if lowered in ("cd", "pushd", "popd"):
         ctx.allowed.append(lowered)
         return [allow("changes directory")]
-    validator = validator_for(lowered)
+    validator = validator_for(lowered) or validator_for(windows_name(lowered))
     if validator is None:
         return [approve(f"{text!r}: {name} is not a known read-only command")]
     problem = validator(args, ctx.cwd[0])

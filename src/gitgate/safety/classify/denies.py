@@ -27,6 +27,7 @@ from gitgate.safety.classify.model import (
     short,
 )
 from gitgate.safety.classify.paths import risky_glob, secret_reason, startup_file
+from gitgate.safety.classify.queries import denied_statement
 from gitgate.safety.classify.tables import tables
 
 
@@ -71,6 +72,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_permission_change,
         _deny_container_environment,
         _deny_outbound_copy,
+        _deny_whole_tree_upload,
         _deny_kubectl_secret_values,
         _deny_key_body_search,
         _deny_staging_secret,
@@ -82,6 +84,7 @@ def baseline_deny(name: str, words: list[Word]) -> Finding | None:
         _deny_tls_off_remote,
         _deny_insecure_option,
         _deny_forge_api,
+        denied_statement,
     ):
         reason = check(name, args)
         if reason is not None:
@@ -180,6 +183,8 @@ def _deny_env_dump(name: str, args: list[str]) -> str | None:
             key, equals, value = arg.partition("=")
             if equals and runs_programs(key, value):
                 return f"exports {key}: makes tools run programs"
+            if equals and _turns_tls_off(key, value, dynamic=False):
+                return f"exports {key}: turns TLS verification off"
     return None
 
 
@@ -581,6 +586,34 @@ def _deny_outbound_copy(name: str, args: list[str]) -> str | None:
     if _REMOTE_OPERAND.match(target) and any(not _REMOTE_OPERAND.match(s) for s in sources):
         return f"copies local files to another host ({target}): exfiltration"
     return None
+
+
+# Cloud storage clients that upload: the repository root as a source sends all of it, its .env,
+# keys and .git included (`aws s3 sync . s3://bucket`); a build directory is a deploy.
+_UPLOADERS = frozenset(["aws", "gsutil", "gcloud", "rclone", "azcopy", "az", "s3cmd", "mc", "b2"])
+_STORE_URL = re.compile(r"(?:s3|gs|az|abfss?|wasbs?|b2|r2|oss|cos)://|[\w-]+:(?!//)\S*$|https://")
+_WHOLE_TREE = frozenset(
+    [".", "./", "$PWD", "${PWD}", "$(pwd)", "`pwd`", "..", "../", "~", "~/", "/"]
+)
+
+
+def _deny_whole_tree_upload(name: str, args: list[str]) -> str | None:
+    if name not in _UPLOADERS:
+        return None
+    # `az storage blob upload-batch --source .` (not `gcloud run deploy --source .`, a build)
+    named = [a.split("=", 1)[1] for a in args if a.startswith("--source=")]
+    named += [v for o, v in zip(args, args[1:], strict=False) if o in ("--source", "-s")]
+    if name in ("az", "azcopy") and "upload-batch" in args and any(s in _WHOLE_TREE for s in named):
+        return _WHOLE_UPLOAD
+    # `aws s3 sync . s3://b`: the source comes before the destination (not `sync s3://b .`)
+    roots = [i for i, a in enumerate(args) if a in _WHOLE_TREE]
+    stores = [i for i, a in enumerate(args) if a not in _WHOLE_TREE and _STORE_URL.search(a)]
+    if roots and stores and roots[0] < stores[-1]:
+        return _WHOLE_UPLOAD
+    return None
+
+
+_WHOLE_UPLOAD = "uploads the whole repository (.env, keys and history included) to another host"
 
 
 def _deny_container_environment(name: str, args: list[str]) -> str | None:
@@ -990,6 +1023,8 @@ def harmless_ssh_command(value: str) -> bool:
 def _turns_tls_off(name: str, value: str, *, dynamic: bool) -> bool:
     data = tables()
     upper = name.upper()
+    if upper in data.env_ca_bundles:
+        return dynamic or value.strip().strip("'\"") == ""  # an emptied CA bundle: no checks
     if upper not in data.env_insecure:
         return False
     safe = data.env_insecure_safe_values.get(upper)

@@ -19,6 +19,7 @@ from gitgate.safety.classify.denies import (
     ssh_option_runs_nothing,
 )
 from gitgate.safety.classify.inline_perl import perl_filter
+from gitgate.safety.classify.inline_powershell import powershell_reads
 from gitgate.safety.classify.inline_python import python_program, python_reads
 from gitgate.safety.classify.inline_scripts import script_program, script_reads
 from gitgate.safety.classify.model import (
@@ -241,6 +242,16 @@ def _read_only_inline(
         return findings
     if name == "perl" and perl_filter([word.text for word in words[1:]]):
         return [f for f in findings if not f.reason.startswith("runs inline code")]
+    if name in ("pwsh", "powershell"):
+        code = inline_code(name, words)
+        shell_reads = powershell_reads(code) if code is not None else None
+        if shell_reads is None:
+            return findings
+        kept = [f for f in findings if not f.reason.startswith("runs inline code")]
+        for path, contents in shell_reads:
+            found = judge_path(f"{name} {path!r}", path, ctx.cwd[0], contents=contents)
+            kept.extend([found] if found is not None else [])
+        return kept
     script = script_program(name, [word.text for word in words[1:]])
     if script is not None:
         script_files = script_reads(script.language, script.code)
@@ -877,6 +888,8 @@ def option_values(args: list[str], options: tuple[str, ...]) -> list[str]:
 _APPLESCRIPT_SHELL = re.compile(r'(?i)\bdo\s+(?:shell\s+)?script\s+"((?:[^"\\]|\\.)*)"')
 _APPLESCRIPT_DENY = re.compile(
     r"(?i)\blogin\s+item\b|\bhidden\s+answer\b|\badministrator\s+privileges\b"
+    # typing into other applications, and script run inside a browser's page (its cookies)
+    r"|\bkeystroke\b|\bkey\s+code\b|\bdo\s+javascript\b|\bexecute\b.*\bjavascript\b"
 )
 
 
@@ -889,9 +902,15 @@ def _applescript_findings(code: str, ctx: Ctx) -> list[Finding]:
     bad = _APPLESCRIPT_DENY.search(code)
     if bad is not None:
         findings.append(
-            deny(f"AppleScript {bad.group(0)!r}: persistence, a password prompt or root")
+            deny(
+                f"AppleScript {bad.group(0)!r}: persistence, a password prompt, root, keystrokes "
+                "typed into other applications or script run in a browser's page"
+            )
         )
     return findings
+
+
+_CMD_VARIABLE = re.compile(r"%(\w+)%")
 
 
 def _cmd_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
@@ -899,8 +918,13 @@ def _cmd_findings(words: list[Word], ctx: Ctx) -> list[Finding]:
     (``del``, ``rd /s``, ``format``, ``vssadmin`` are deny rules of their own)."""
     args = [word.text for word in words[1:]]
     for index, arg in enumerate(args):
-        if arg.lower() in ("/c", "/k", "/r"):
+        if arg.lower() in ("/c", "/k", "/r", "//c", "//k", "//r"):  # //c: Git Bash's spelling
             text = " ".join(args[index + 1 :])
+            secret = next(
+                (n for n in _CMD_VARIABLE.findall(text) if tables().secret_variable.search(n)), None
+            )
+            if secret is not None:
+                return [deny(f"cmd expands the secret variable %{secret}%")]
             return [
                 walker.classify_text(text, ctx.deeper()),
                 approve(f"starts cmd to run {short(text)!r}"),

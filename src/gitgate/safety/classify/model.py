@@ -27,11 +27,14 @@ class CommandRules:
             ``kubectl -n prod delete pod`` matches ``"kubectl delete"``. Deny wins.
         sensitive: more sensitive-path patterns (the policy's ``sensitive_paths``): reading a
             file that matches one is denied like reading ``.env``.
+        local_databases: database clients' read-only statements against this machine's
+            server are allowed (``[commands] local_database_reads``); off, they need a human.
     """
 
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
     sensitive: tuple[str, ...] = ()
+    local_databases: bool = False
 
 
 @dataclass(frozen=True, slots=True)

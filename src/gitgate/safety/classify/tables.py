@@ -77,6 +77,73 @@ class DenyRule:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryRule:
+    """A kind of text a client is handed that is denied (``[[queries.GROUP.rules]]``)."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueryGroup:
+    """Clients and the options that carry their text (``"*"``: the operands), with the kinds
+    of text denied to them (``[queries.GROUP]``: SQL statements, inline code, dumped tables)."""
+
+    clients: dict[str, tuple[str, ...]]
+    rules: tuple[QueryRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SqlClient:
+    """A database client's command line (``[sql_clients.NAME]``)."""
+
+    query: frozenset[str]
+    hosts: frozenset[str]
+    lists: frozenset[str]
+    flags: frozenset[str]
+    valued: frozenset[str]
+    host_operands: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SqlRead:
+    """The read-only statement grammar of those clients (``[sql_read]``)."""
+
+    starts: re.Pattern[str]
+    denied: re.Pattern[str]
+    psql_meta: tuple[re.Pattern[str], ...]
+    whole_people: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class MongoRead:
+    """What ``mongosh --eval`` may call to stay a read (``[mongo_read]``)."""
+
+    calls: frozenset[str]
+    commands: frozenset[str]
+    denied: re.Pattern[str]
+    flags: frozenset[str]
+    valued: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePowerShell:
+    """What a read-only PowerShell one-liner may use (``[inline_powershell]``)."""
+
+    cmdlets: dict[str, str]
+    listers: frozenset[str]
+    pattern_first: frozenset[str]
+    filters: frozenset[str]
+    local_only: frozenset[str]
+    switches: frozenset[str]
+    methods: frozenset[str]
+    variables: frozenset[str]
+    environment: frozenset[str]
+    static_members: frozenset[str]
+    operators: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class PatternGrammar:
     """Where a pattern-first command's pattern is (see ``[pattern_commands]``)."""
 
@@ -170,6 +237,7 @@ class Tables:
     env_safe_options: dict[str, tuple[re.Pattern[str], ...]]
     env_insecure: frozenset[str]
     env_insecure_safe_values: dict[str, str]
+    env_ca_bundles: frozenset[str]
     env_harmless_value_names: frozenset[str]
     env_harmless: frozenset[str]
     env_harmless_prefixes: tuple[str, ...]
@@ -201,6 +269,11 @@ class Tables:
     secret_names: tuple[str, ...]
     secret_name_res: tuple[re.Pattern[str] | None, ...]  # by component count - 1
     rules_by_name: dict[str, tuple[DenyRule, ...]]
+    query_groups: tuple[QueryGroup, ...]
+    sql_clients: dict[str, SqlClient]
+    sql_read: SqlRead
+    mongo_read: MongoRead
+    inline_powershell: InlinePowerShell
     pattern_grammar: dict[str, PatternGrammar]
     inline_python: InlinePython
     inline_scripts: dict[str, InlineScript]
@@ -305,6 +378,59 @@ def _deny_rule(data: dict[str, Any]) -> DenyRule:
     if not words or not isinstance(data.get("reason"), str):
         raise ValueError(f"commands.toml: bad deny rule {data!r}")
     return DenyRule(words, _strings(data, "any"), _strings(data, "unless"), data["reason"])
+
+
+def _query_rule(data: dict[str, Any]) -> QueryRule:
+    patterns = tuple(
+        re.compile(p, re.IGNORECASE | re.MULTILINE) for p in _strings(data, "patterns")
+    )
+    if not patterns or not isinstance(data.get("reason"), str):
+        raise ValueError(f"commands.toml: bad query rule {data!r}")
+    return QueryRule(patterns, data["reason"])
+
+
+def _query_group(data: dict[str, Any]) -> QueryGroup:
+    clients = {str(k): tuple(str(o) for o in v) for k, v in dict(data["clients"]).items()}
+    return QueryGroup(clients, tuple(_query_rule(rule) for rule in data["rules"]))
+
+
+def _sql_client(data: dict[str, Any]) -> SqlClient:
+    return SqlClient(
+        query=frozenset(_strings(data, "query")),
+        hosts=frozenset(_strings(data, "hosts")),
+        lists=frozenset(_strings(data, "lists")),
+        flags=frozenset(_strings(data, "flags")),
+        valued=frozenset(_strings(data, "valued")),
+        host_operands=bool(data.get("host_operands", False)),
+    )
+
+
+def _sql_read(data: dict[str, Any]) -> SqlRead:
+    return SqlRead(
+        starts=re.compile(str(data["starts"])),
+        denied=re.compile(str(data["denied"])),
+        psql_meta=tuple(re.compile(p) for p in _strings(data, "psql_meta")),
+        whole_people=re.compile(str(data["whole_people"])),
+    )
+
+
+def _inline_powershell(data: dict[str, Any]) -> InlinePowerShell:
+    def lower(key: str) -> frozenset[str]:
+        return frozenset(item.lower() for item in _strings(data, key))
+
+    return InlinePowerShell(
+        cmdlets={str(k).lower(): str(v) for k, v in dict(data["cmdlets"]).items()},
+        listers=lower("listers"),
+        pattern_first=lower("pattern_first"),
+        filters=lower("filters"),
+        local_only=lower("local_only"),
+        switches=lower("switches"),
+        methods=lower("methods"),
+        variables=lower("variables"),
+        environment=lower("environment"),
+        static_members=lower("static_members"),
+        operators=lower("operators"),
+    )
 
 
 def _glob_res(patterns: Iterable[str]) -> tuple[re.Pattern[str] | None, ...]:
@@ -451,6 +577,7 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         env_insecure_safe_values={
             str(k).upper(): str(v) for k, v in dict(env.get("insecure_safe_values", {})).items()
         },
+        env_ca_bundles=frozenset(_strings(env, "ca_bundles")),
         env_safe_options={
             str(k).upper(): tuple(re.compile(str(p)) for p in v)
             for k, v in dict(env.get("safe_options", {})).items()
@@ -495,6 +622,17 @@ def tables_from_data(data: dict[str, Any]) -> Tables:
         secret_names=tuple(name.lower() for name in _strings(secrets, "names")),
         secret_name_res=_glob_res(name.lower() for name in _strings(secrets, "names")),
         rules_by_name=_by_name(rules),
+        query_groups=tuple(_query_group(group) for group in data["queries"].values()),
+        sql_clients={str(k): _sql_client(v) for k, v in data["sql_clients"].items()},
+        sql_read=_sql_read(data["sql_read"]),
+        inline_powershell=_inline_powershell(data["inline_powershell"]),
+        mongo_read=MongoRead(
+            calls=frozenset(_strings(data["mongo_read"], "calls")),
+            commands=frozenset(_strings(data["mongo_read"], "commands")),
+            denied=re.compile(str(data["mongo_read"]["denied"])),
+            flags=frozenset(_strings(data["mongo_read"], "flags")),
+            valued=frozenset(_strings(data["mongo_read"], "valued")),
+        ),
         pattern_grammar=_pattern_grammars(data["pattern_commands"]),
         inline_python=_inline_python(data["inline_python"]),
         inline_scripts=_inline_scripts(data.get("inline_scripts", {})),
