@@ -144,6 +144,18 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe22.tsv",
+    "twenty-third blind probe, round 17 (commands_probe23.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe23.tsv",
+    "twenty-fourth blind probe, round 17 (commands_probe24.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe24.tsv",
+    "twenty-fifth blind probe, round 17 (commands_probe25.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe25.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

@@ -47,6 +47,8 @@ DEFAULT = (
     CORPORA / "paths_probe9.tsv",  # ninth blind probe (round 15): application repositories
     CORPORA / "paths_probe10.tsv",  # tenth blind probe (round 16): dotfiles repositories
     CORPORA / "paths_probe11.tsv",  # eleventh blind probe (round 16): enterprise repositories
+    CORPORA / "paths_probe12.tsv",  # twelfth blind probe (round 17): data and ML repositories
+    CORPORA / "paths_probe13.tsv",  # thirteenth (round 17): embedded, games, app signing
 )
 MAX_SAFE_REFUSED = 0.02
 

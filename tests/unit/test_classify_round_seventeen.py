@@ -562,3 +562,34 @@ def test_uploads_and_tls_variables(command: str, decision: str) -> None:
 )
 def test_data_and_ml_tools(command: str, decision: str) -> None:
     assert _decision(command) == decision
+
+
+# -- package managers' protections -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "decision"),
+    [
+        ("npm install --strict-ssl=false", "deny"),
+        ("uv pip install --no-verify-hashes -r requirements.lock", "deny"),
+        ("./gradlew build --dependency-verification=off", "deny"),
+        ("YARN_CHECKSUM_BEHAVIOR=ignore yarn install", "deny"),
+        ("COREPACK_INTEGRITY_KEYS=0 corepack install", "deny"),
+        ("GOSUMDB=off go mod download", "deny"),
+        ("GOSUMDB=sum.golang.org go mod download", "approve"),
+        ("RUSTC=/tmp/.bin/rustc-wrap cargo tree", "deny"),
+        ("pnpm config set strict-ssl false", "deny"),
+        ("pnpm config set strict-ssl true", "approve"),
+        ("yarn config set checksumBehavior ignore", "deny"),
+        ("yarn config --no-redacted --json", "deny"),
+        ("bundle config set --global disable_checksum_validation true", "deny"),
+        ("npm access grant read-write contractors:external @acme/ui", "deny"),
+        ("npm profile disable-2fa", "deny"),
+        ("npm test --script-shell=/tmp/.x/sh", "deny"),
+        ("npm test", "approve"),
+        ("jf config export", "deny"),
+        ("conan remove 'acme-core/*' -r internal -c", "deny"),
+    ],
+)
+def test_package_manager_protections(command: str, decision: str) -> None:
+    assert _decision(command) == decision
