@@ -249,6 +249,18 @@ PROBE11 = CORPORA / "secrets_probe11.jsonl"
 # (after probe 11 was learnt): 90.6 % recall (83.7 % covered) and 7.5 % false positives (17
 # of 226); the same at the session's start; detect-secrets 52.9 % / 17.3 %.
 PROBE12 = CORPORA / "secrets_probe12.jsonl"
+# Round 17: two blind probes, scored once at commit a5c6b34 before their classes were learnt.
+# Probe 13, data, ML and analytics (notebooks, SQLAlchemy URLs, dbt, Airflow, Spark, Databricks,
+# Snowflake, Hugging Face / W&B / Kaggle / LLM API keys, cloud storage) (515 cases, 233 clean;
+# SHA-256 93debfe1...5878): 95.0 % recall (92.9 % covered) and 2.6 % false positives;
+# detect-secrets 61.7 % / 15.9 %.
+PROBE13 = CORPORA / "secrets_probe13.jsonl"
+# Probe 14, frontend, mobile, desktop, payments and web3 (501 cases, 226 clean; SHA-256
+# 7a1211b6...8da4; Stripe's sk_test_ counted as a secret, pk_test_ not; Google AIza keys in a
+# client configuration public; published values, transaction hashes, addresses, SRI hashes and
+# bytecode not secrets): 89.8 % recall (85.8 % covered) and 21.2 % false positives;
+# detect-secrets 72.0 % / 35.4 %.
+PROBE14 = CORPORA / "secrets_probe14.jsonl"
 
 
 def _as_sample(case: dict[str, object]) -> Sample:
@@ -289,6 +301,8 @@ def load_corpora() -> dict[str, list[Sample]]:
         "probe 10, round 15 (scored once, not learnt): secrets_probe10.jsonl": _load_jsonl(PROBE10),
         "probe 11, round 16 (no longer blind): secrets_probe11.jsonl": _load_jsonl(PROBE11),
         "probe 12, round 16 (no longer blind): secrets_probe12.jsonl": _load_jsonl(PROBE12),
+        "probe 13, round 17 (no longer blind): secrets_probe13.jsonl": _load_jsonl(PROBE13),
+        "probe 14, round 17 (no longer blind): secrets_probe14.jsonl": _load_jsonl(PROBE14),
     }
 
 

@@ -121,6 +121,8 @@ class _Provider:
     strict: bool = False  # a value starting with a trigger has this shape or is a look-alike
     url: bool = False  # the whole URL is the credential: the finding starts at its scheme
     paired: bool = False  # an account's identifier: reported only beside another secret
+    client: bool = False  # also issued as a client key: public in an app's client config
+    public: str = ""  # a test of the token's content that says it is made to be public
 
 
 def _load_providers() -> tuple[_Provider, ...]:
@@ -147,6 +149,8 @@ def _load_providers() -> tuple[_Provider, ...]:
                 strict=bool(entry.get("strict", False)),
                 url=bool(entry.get("url", False)),
                 paired=bool(entry.get("paired", False)),
+                client=bool(entry.get("client", False)),
+                public=str(entry.get("public", "")),
             )
         )
     return tuple(out)
@@ -177,6 +181,29 @@ def _ecr_envelope_ok(token: str) -> bool:
     except binascii.Error:
         return False
     return decoded.startswith(b'{"payload"') and b'"datakey"' in decoded
+
+
+def _public_jwt(token: str) -> bool:
+    """A JWT whose claims make it public: PostgREST's anonymous role (Supabase's anon key,
+    which its client libraries ship to every browser: row-level security decides what it may
+    read), or the Supabase CLI's local demo keys (issuer "supabase-demo"), printed by every
+    ``supabase start`` and in its documentation."""
+    parts = token.split(".")
+    if len(parts) < 2 or not parts[1].startswith("eyJ"):
+        return False
+    import json  # (only when a JWT is met; the module's import stays light)
+
+    body = parts[1][:2048]
+    try:
+        claims = json.loads(binascii.a2b_base64(body.replace("-", "+").replace("_", "/") + "=="))
+    except (ValueError, binascii.Error):
+        return False
+    return isinstance(claims, dict) and (
+        claims.get("role") == "anon" or claims.get("iss") == "supabase-demo"
+    )
+
+
+_PUBLIC_CHECKS: dict[str, Callable[[str], bool]] = {"jwt-claims": _public_jwt}
 
 
 _CHECKSUMS: dict[str, Callable[[str], bool]] = {
@@ -328,7 +355,35 @@ def _published_values() -> frozenset[str]:
     a diff holding one leaks nothing."""
     from gitgate.safety.tokentable import load_published
 
-    return load_published()
+    values = load_published()
+    # A 32-byte key is written with or without "0x" (a wallet's private key).
+    hex_keys = {"0x" + v for v in values if len(v) == 64 and _HEX_RE.fullmatch(v)}
+    return values | hex_keys
+
+
+@cache
+def _published_near() -> dict[str, tuple[str, ...]]:
+    """Defaults published for one context (the Android debug keystore's "android")."""
+    from gitgate.safety.tokentable import load_published_near
+
+    return load_published_near()
+
+
+_NEAR_SPAN = 512
+
+
+def _drop_published_defaults(text: str, cands: list[_Cand]) -> None:
+    """Remove findings that are a context's published default, written in that context."""
+    near = _published_near()
+    kept = []
+    for c in cands:
+        words = near.get(text[c[0] : c[1]]) if c[1] - c[0] < 64 else None
+        if words is not None:
+            window = text[max(0, c[0] - _NEAR_SPAN) : c[1] + _NEAR_SPAN]
+            if any(w in window for w in words):
+                continue
+        kept.append(c)
+    cands[:] = kept
 
 
 def _vendor_lookalike(value: str) -> bool:
@@ -387,11 +442,73 @@ def _provider_handler(provider: _Provider) -> _Handler:
             return
         if provider.check_random and not (_looks_random(body, min_len=12) or _dense_random(body)):
             return
+        if provider.client and _in_client_config(text, start, end):
+            return
+        if provider.public and _PUBLIC_CHECKS[provider.public](value):
+            return
         if provider.url:
             start = _url_start(text, m.start())
         out.append((start, end, provider.kind, _PRIO_PROVIDER))
 
     return handle
+
+
+# Where a key is part of what an app or a page ships to every user, so that it is public by
+# design (Google's browser, Android and iOS keys, restricted to the app or site that uses them):
+# a Firebase client configuration (the web config's authDomain and messagingSenderId,
+# google-services.json's mobilesdk_app_id and current_key, GoogleService-Info.plist's
+# GOOGLE_APP_ID and GCM_SENDER_ID, FlutterFire's FirebaseOptions), an Android manifest's
+# <meta-data>, an iOS property list, the Maps JavaScript API's loader or embed URL, and the
+# variables build tools inline into browser bundles (NEXT_PUBLIC_…, VITE_…).
+_CLIENT_CONFIG_MARKERS = (
+    "authdomain", "messagingsenderid", "gcmsenderid", "mobilesdkappid", "googleappid",
+    "firebaseapp.com", "currentkey", "firebaseoptions",
+)  # fmt: skip
+# Expo's app config (ios.config.googleMapsApiKey) and the Maps JavaScript API's loaders
+# (@react-google-maps/api's useJsApiLoader({googleMapsApiKey})), in that spelling only: a
+# server's GOOGLE_MAPS_API_KEY is no client's.
+_CLIENT_FIELD_RE = _lazy("_CLIENT_FIELD_RE", r"[\"']?googleMapsApiKey[\"']?[ \t]*:[ \t]*[\"'`]?\Z")
+_CLIENT_CONFIG_SPAN = 1024
+_CLIENT_URL_RE = _lazy("_CLIENT_URL_RE", r"maps/(?:api/js|embed/v\d)\b[^\s\"'<>]{0,512}\Z")
+_CLIENT_ENV_BEFORE_RE = _lazy(
+    "_CLIENT_ENV_BEFORE_RE",
+    r"\b(?:NEXT_PUBLIC|NUXT_PUBLIC|EXPO_PUBLIC|REACT_APP|VITE|VUE_APP|GATSBY)_[A-Z0-9_]{1,64}"
+    r"[\"']?[ \t]*[:=][ \t]*[\"'`]?\Z",
+)
+_SEPARATORS_TABLE = str.maketrans("", "", "_-")
+
+
+@cache
+def _client_providers() -> tuple[_Provider, ...]:
+    return tuple(p for p in _providers() if p.client)
+
+
+def _public_client_key(text: str, start: int, end: int, value: str) -> bool:
+    """A client key (a format its vendor also issues for apps) in a client configuration."""
+    return any(
+        value.startswith(p.triggers) and _compiled(p.source).fullmatch(value) is not None
+        for p in _client_providers()
+    ) and _in_client_config(text, start, end)
+
+
+def _in_client_config(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", max(0, start - 512), start) + 1
+    if _CLIENT_ENV_BEFORE_RE.search(text, line_start, start) is not None:
+        return True
+    if _CLIENT_URL_RE.search(text, line_start, start) is not None:
+        return True
+    if _CLIENT_FIELD_RE.search(text, max(line_start, start - 64), start) is not None:
+        return True
+    meta = text.rfind("<meta-data", line_start, start)
+    if meta >= 0 and text.find(">", meta, start) < 0:
+        return True
+    lo, hi = max(0, start - _CLIENT_CONFIG_SPAN), min(len(text), end + _CLIENT_CONFIG_SPAN)
+    window = text[lo:hi].lower().translate(_SEPARATORS_TABLE)
+    if any(marker in window for marker in _CLIENT_CONFIG_MARKERS):
+        return True
+    return (
+        text.startswith("<string>", start - 8) and "<plist" in text[max(0, start - 16384) : start]
+    )
 
 
 _HOST_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
@@ -595,7 +712,9 @@ def _url_credentials(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     password = m.group(1)
     if len(password) < 3:
         return  # user:p@host, ab: a stand-in, no password anyone chose
-    if _is_placeholder(password) or ("%" in password and _is_placeholder(_unpercent(password))):
+    if text[m.start() + 3 : m.start(1) - 1] == password:
+        return  # postgres:postgres@, guest:guest@: a local stack's default, the user's name
+    if _is_placeholder(password) or ("%" in password and _encoded_reference(password)):
         return  # (a percent-encoded reference is still one: %24%7BDB_PASSWORD%7D)
     out.append((m.start(1), m.end(1), "url-credentials", _PRIO_GENERIC))
 
@@ -635,6 +754,15 @@ _PERCENT_RE = _lazy("_PERCENT_RE", r"%([0-9A-Fa-f]{2})")
 def _unpercent(value: str) -> str:
     """RFC 3986 percent-decoding (of ASCII: enough to see a reference or placeholder)."""
     return _PERCENT_RE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _encoded_reference(password: str) -> bool:
+    """A placeholder once percent-decoded; a "$" glued to a word there ("Harbor%24Quay7") is
+    a literal dollar sign someone encoded, not a variable (``${…}`` still is one)."""
+    return _is_placeholder(_LITERAL_DOLLAR_RE.sub("S", _unpercent(password)))
+
+
+_LITERAL_DOLLAR_RE = _lazy("_LITERAL_DOLLAR_RE", r"\$(?=[A-Za-z_0-9])")
 
 
 def _port_first(value: str) -> bool:
@@ -693,6 +821,29 @@ def _cookie_header(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
         if (_looks_random(value) or _dense_random(value)) and not _is_placeholder(value):
             out.append((m.start(2), m.end(2), "cookie", _PRIO_GENERIC))
         at = m.end()
+
+
+# A cookie jar serialised as YAML by Ruby's http-cookie gem (fastlane's FASTLANE_SESSION, what
+# `fastlane spaceauth` prints: the Apple ID session): each "- !ruby/object:HTTP::Cookie" record
+# holds a cookie's name, value, domain; a generated value is a session.
+_RUBY_COOKIE_VALUE_RE = _lazy(
+    "_RUBY_COOKIE_VALUE_RE",
+    r"\r?\n[ \t]{1,16}value:[ \t]*[\"']?([^\s\"']{8,4096})[\"']?[ \t]*\r?$",
+    re.M,
+)
+_RUBY_COOKIE_SPAN = 8192
+
+
+def _ruby_cookie(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = pos + len(hit)
+    nxt = text.find(hit, at, at + _RUBY_COOKIE_SPAN)
+    hi = nxt if nxt >= 0 else min(len(text), at + _RUBY_COOKIE_SPAN)
+    m = _RUBY_COOKIE_VALUE_RE.search(text, at, hi)
+    if m is None:
+        return
+    value = m.group(1)
+    if (_looks_random(value) or _dense_random(value)) and not _is_placeholder(value):
+        out.append((m.start(1), m.end(1), "cookie", _PRIO_GENERIC))
 
 
 def _shell_word(text: str, at: int) -> tuple[str, list[int]] | None:
@@ -835,6 +986,8 @@ _STRONG_TOKENS = frozenset(
         "requirepass", "masterauth", "masterpass", "psk",
         # LDAP clients: SSSD's ldap_default_authtok, nslcd's and OpenLDAP's bindpw/rootpw
         "authtok", "bindpw", "rootpw",
+        # a Bitcoin private key in Wallet Import Format (BTC_WIF, privateKeyWif)
+        "wif",
     }
 )  # fmt: skip
 # Too common inside other names (pass_through, bypass_cache) unless they end the name.
@@ -846,6 +999,8 @@ _STRONG_KEY_PREFIXES = frozenset(
         "subscription", "shared", "admin", "deploy", "hmac", "jwt", "session", "aes", "webhook",
         "license", "rsa", "ssh", "secure", "crypt", "crypto", "cipher", "decryption", "dd",
         "datadog", "mailgun", "sendgrid", "stripe", "twilio", "heroku", "openai", "anthropic",
+        # a wallet's private key by the account it signs for (DEPLOYER_KEY, signerKey)
+        "deployer", "wallet", "signer", "relayer",
     }
 )  # fmt: skip
 _KEYISH_TOKENS = frozenset(
@@ -904,6 +1059,17 @@ _PUBLIC_NAME_TAILS = (
     ["xsrf", "token"],
     ["authenticity", "token"],
     ["csrfmiddlewaretoken"],
+    # keys made for the browser or the app: search-only keys (Algolia, Typesense,
+    # Meilisearch), anonymous keys (Supabase)
+    ["search", "key"],
+    ["search", "only", "key"],
+    ["search", "api", "key"],
+    ["anon", "key"],
+    # StoreKit's appAccountToken: a UUID the app makes to tie a purchase to its user
+    ["app", "account", "token"],
+    # client tokens are embedded in apps by design (Facebook's SDK ClientToken, Datadog's
+    # browser logs, Rollbar's post_client_item)
+    ["client", "token"],
 )
 # A name written as one word (``PGPASSWORD``, ``APITOKEN``): a known prefix, then a secret
 # word. Only known prefixes: ERRORTOKEN (a token type), NOPASSWORD (a flag) are not secrets.
@@ -961,9 +1127,35 @@ def _embedded_compound(word: str) -> bool:
 _NAME_SPLIT_RE = _lazy("_NAME_SPLIT_RE", r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
+# Prefixes web and app build tools give the variables they inline into the code they ship
+# (Next.js, Nuxt, Expo, Create React App, Vite, Vue CLI, Gatsby, SvelteKit/Astro, Storybook):
+# what such a variable holds is in every visitor's copy of the app, so a key named there is a
+# client key (a publishable, anonymous, search-only or site key), unless the rest of its name
+# says it is a secret someone exposed by mistake (NEXT_PUBLIC_ALGOLIA_ADMIN_KEY).
+_CLIENT_ENV_PREFIXES = (
+    "NEXT_PUBLIC_", "NUXT_PUBLIC_", "NUXT_ENV_", "EXPO_PUBLIC_", "REACT_APP_", "VITE_",
+    "VUE_APP_", "GATSBY_", "PUBLIC_", "STORYBOOK_",
+)  # fmt: skip
+# Words that make a name in a shipped variable a secret all the same.
+_EXPOSED_SECRET_WORDS = frozenset(
+    {"secret", "admin", "private", "service", "password", "passwd", "pwd", "pass", "master",
+     "signing", "management", "root", "encryption", "webhook", "passphrase", "mnemonic"}
+)  # fmt: skip
+# A framework's own prefix before a variable's name (Next.js reads NEXT_SERVER_ACTIONS_…):
+# not the "next" of a pagination token (next_token, nextPageToken).
+_FRAMEWORK_ENV_PREFIXES = ("NEXT_", "NUXT_")
+
+
 @lru_cache(maxsize=4096)
 def _name_strength(name: str) -> int:
     """How secret-like an identifier is: ``_STRONG``, ``_KEYISH`` or 0."""
+    if name[:1].isupper() and name.startswith(_CLIENT_ENV_PREFIXES):
+        rest = name[len(next(p for p in _CLIENT_ENV_PREFIXES if name.startswith(p))) :]
+        strength = _name_strength(rest) if rest else 0
+        rest_words = {t.lower() for t in _NAME_SPLIT_RE.findall(rest)}
+        return strength if rest_words & _EXPOSED_SECRET_WORDS else 0
+    if name[:1].isupper() and name.startswith(_FRAMEWORK_ENV_PREFIXES) and name.count("_") >= 2:
+        name = name[5:]  # NEXT_SERVER_ACTIONS_ENCRYPTION_KEY (not NEXT_PAGE_TOKEN: "page")
     # For dotted names only the attribute itself counts: self.password yes, Token.Number no.
     parts = name.rsplit(".", 2)
     attr = parts[-1]
@@ -1096,14 +1288,22 @@ _FISH_SET_RE = _lazy(
     "_FISH_SET_RE", r"[ \t+]*(?:set(?:[ \t]+-[A-Za-z]{1,4})+|setx(?:[ \t]+/[Mm])?)[ \t]+\Z"
 )
 _PAIR_OPENER_RE = _lazy(
-    "_PAIR_OPENER_RE", r"[({=][ \t]*\Z"
+    "_PAIR_OPENER_RE", r"[({=][ \t]*(?:\r?\n[ \t]*)?[rRbBuUfF]{0,2}\Z"
 )  # f("NAME", …), key="NAME", { "NAME", … } (C#, Go initialisers): not a list of names
+# Setters whose first argument names what the second sets; Spark's DataFrameReader options too
+# (.option("password", …)). (A generic set("password", …) or config(…) stays loose: its
+# second argument may as well be another name.)
 _SETTER_RE = _lazy(
     "_SETTER_RE",
     r"\b(?:define|setProperty|[Ss]etenv|putenv|SetEnvironmentVariable|set_env|[Pp]ut"
-    r"|setdefault|[Ss]etHeader|[Aa]ddHeader)[ \t]*\([ \t]*\Z",
+    r"|setdefault|[Ss]etHeader|[Aa]ddHeader|option|setConf|setOption)"
+    r"[ \t]*\([ \t]*(?:\r?\n[ \t]*)?[rRbBuUfF]{0,2}\Z",
 )
-_PAIR_RE = _lazy("_PAIR_RE", r"[\"'][ \t]*(?:,|[ \t]value[ \t]*=)[ \t]*(?=[\"'])")
+# (an XML attribute pair may carry a namespace: <meta-data android:name="…" android:value="…"/>)
+_PAIR_RE = _lazy(
+    "_PAIR_RE",
+    r"[\"'][ \t]*(?:,|[ \t](?:[A-Za-z][\w\-]{0,31}:)?value[ \t]*=)[ \t]*(?:\r?\n[ \t]*)?(?=[\"'])",
+)
 _COMMENT_LINE_RE = _lazy("_COMMENT_LINE_RE", r"[ \t]*(?:#|//|;|--|/\*|\*|<!--|REM[ \t]|rem[ \t])")
 _LINE_PREFIX_RE = _lazy(
     "_LINE_PREFIX_RE",
@@ -1227,6 +1427,21 @@ class _Value:
     content: str | None = None  # what to judge when it is not the span's text (joined parts)
 
 
+# Hadoop's Azure properties name the storage account and endpoint after the setting
+# (fs.azure.account.key.<account>.dfs.core.windows.net): the setting is what comes before.
+_NAME_TEMPLATE_TAIL_RE = _lazy(
+    "_NAME_TEMPLATE_TAIL_RE",
+    r"(?:\$?\{[\w.\[\]'\"]{1,64}\}|[\"'][ \t]*\+[ \t]*[\w.]{1,64}[ \t]*\+[ \t]*[\"']"
+    r"|[\w.\-]){1,192}",
+)
+_STORAGE_HOST_TAIL_RE = _lazy(
+    "_STORAGE_HOST_TAIL_RE",
+    r"\.(?:\$?\{[^}]{1,64}\}|[\w\-]{1,64}|[\"'][ \t]*\+[ \t]*[\w.]{1,64}[ \t]*\+[ \t]*[\"'])"
+    r"\.(?:dfs|blob|file|queue|table|web)\.core\."
+    r"(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)\Z",
+)
+
+
 def _ident_bounds(text: str, pos: int) -> tuple[int, int]:
     start, floor = pos, max(0, pos - _MAX_NAME)
     while start > floor and text[start - 1] in _IDENT_CHARS:
@@ -1271,6 +1486,24 @@ _CRYPT_PARENT_RE = _lazy(
 )
 
 
+# A "key" that logs someone in: beside a user name in one object ({"username": "x", "key":
+# "…"}: kaggle.json, an API's credentials file) or an argument of a login call
+# (wandb.login(key="…"), client.authenticate(key=…)).
+_LOGIN_PARTNER_RE = _lazy(
+    "_LOGIN_PARTNER_RE",
+    r"(?:[\"'](?:user(?:_?name)?|login)\\?[\"'][ \t]*[:=]"
+    r"|\b(?:login|log_in|authenticate|auth)[ \t]*\()[^{}()\n]{0,160}\Z",
+    re.I,
+)
+
+
+_HEX_KEY_RE = _lazy("_HEX_KEY_RE", r"[0-9a-f]{32,64}|[0-9A-F]{32,64}")
+
+
+def _key_of_a_login(text: str, start: int) -> bool:
+    return _LOGIN_PARTNER_RE.search(text, max(0, start - 192), start) is not None
+
+
 def _under_crypt_parent(text: str, start: int) -> bool:
     # (cheap tests first: every "key" name asks)
     nl = text.rfind("\n", max(0, start - 64), start)
@@ -1285,8 +1518,18 @@ def _under_crypt_parent(text: str, start: int) -> bool:
 def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     start, end = _ident_bounds(text, pos)
     raw = text[start:end]
+    if raw.endswith(".") and text.startswith(("{", "${", '" +', "' +", '"+', "'+"), end):
+        # f"fs.azure.account.key.{account}.dfs.core.windows.net": a property named per account
+        tail = _NAME_TEMPLATE_TAIL_RE.match(text, end)
+        if tail is not None:
+            end = tail.end()
+            raw = text[start:end]
     is_flag = raw.startswith("--")
     name = raw.strip(".-")
+    if ".core." in name:
+        host = _STORAGE_HOST_TAIL_RE.search(name)
+        if host is not None:
+            name = name[: host.start()]  # the key of one account: fs.azure.account.key
     strength = _name_strength(name)
     if strength == _KEYISH and start > 0 and text[start - 1] == " " and name.lower() == "key":
         strength = _two_word_strength(text, start)
@@ -1341,6 +1584,19 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
         value.literal, value.loose = True, False  # "user: demo-admin / pass: X": a listing
     vstart, vend = value.start, value.end
     scheme = _SCHEME_RE.match(text, vstart, vend)
+    if scheme is None and not value.quoted and text.startswith((" ", "\t"), vend):
+        # WEBHOOK_AUTH=Bearer x#y@z (an .env line): the unquoted value stopped at the space
+        # after its scheme word; the credential is the word after it.
+        scheme = _SCHEME_RE.match(text, vstart)
+        after = _TOKEN_RE.match(text, scheme.end()) if scheme is not None else None
+        if (
+            scheme is None
+            or after is None
+            or text[vstart:vend] != text[vstart : scheme.end()].rstrip()
+        ):
+            scheme = None
+        else:
+            vend = after.end()
     if scheme is None and name.lower().endswith("authorization"):
         scheme = _ANY_SCHEME_RE.match(text, vstart, vend)
         if scheme is None and not value.quoted:
@@ -1376,16 +1632,32 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if scheme is None and strength == _KEYISH and _header_credential(text, start, name):
         strength = _STRONG  # -H 'Authorization: <uuid>': whatever its shape, it is the secret
     judged = value.content if value.content is not None else text[vstart:vend]
+    # {"username": "…", "key": "…"} (kaggle.json), wandb.login(key=…): a generated key, hex
+    # digits too (which a key-ish name alone does not make a secret: a digest)
+    login_key = (
+        strength == _KEYISH
+        and value.quoted
+        and name.lower() == "key"
+        and _HEX_KEY_RE.fullmatch(judged) is not None
+        and _key_of_a_login(text, start)
+    )
+    if login_key:
+        strength = _STRONG
     if (
         _value_is_secret(judged, value, strength, name)
         and not _sealed(text, start, judged)
         and not _maven_encrypted(text, vstart, judged)
         and not _pem_stand_in(text, vstart, vend)
         and not _echoes_name(judged, name)  # (last: few values get this far)
-        and judged not in _published_values()
+        # (a piece of a connection string keeps its ";": "AccountKey=<published key>;")
+        and judged.rstrip(";") not in _published_values()
         and not (name == "pass" and judged in _SETUP_PASSES)
         # {{ lookup('aws_secret', 'prod/shop/aws') }}: the terms of a template's query
         and not _inside_template_expression(text, start)
+        # analytics._writeKey="…" in a page's <script>: a key-ish name in what every visitor
+        # downloads is a client key (Segment's snippet), not a secret of the server's
+        and not (strength == _KEYISH and _in_inline_script(text, start))
+        and not _public_client_key(text, vstart, vend, judged)
     ):
         out.append((vstart, vend, _assignment_kind(name), _PRIO_GENERIC))
     if value.quoted and text.startswith(" ->", vend + 1):
@@ -1397,6 +1669,15 @@ def _assignment(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 
 
 _PLAN_CHANGE_RE = _lazy("_PLAN_CHANGE_RE", r"[ \t]+->[ \t]+(?=\")")
+_SCRIPT_SPAN = 4096
+
+
+def _in_inline_script(text: str, start: int) -> bool:
+    """Inside an HTML page's inline ``<script>`` element (opened before, not closed yet)."""
+    opened = text.rfind("<script", max(0, start - _SCRIPT_SPAN), start)
+    return opened >= 0 and text.find("</script>", opened, start) < 0
+
+
 # unattend.xml's <settings pass="oobeSystem">: the configuration pass the settings apply in.
 _SETUP_PASSES = frozenset(
     {
@@ -2707,6 +2988,8 @@ _FLOW_SCALAR_RE = _lazy("_FLOW_SCALAR_RE", r"(?:\$\{[^}\n]{0,256}\}|[^,\[\]{}\n]
 # (VB): literals joined by an operator are one value. Only literal parts: "Bearer " + token
 # stays the scheme alone.
 _CONCAT_STARTS = frozenset(" \t+.&\\\"'")
+# A literal repeated (Python's and Ruby's "0" * 32): what tests write for a fake of a length.
+_REPEAT_RE = _lazy("_REPEAT_RE", r"[ \t]*\*[ \t]*(?:\d|[A-Za-z_(])")
 _CONCAT_OP_RE = _lazy("_CONCAT_OP_RE", r"[ \t]*(?:\+|\.\.|\.|&)\s{0,64}(?=[\"'])")
 # No operator: C, Python, Go (in parentheses) and SQL join adjacent literals, also across a
 # backslash-newline (#define K "a" \ "b"); a shell joins only glued pieces ('ab'"cd").
@@ -2739,7 +3022,9 @@ def _concatenated_literals(
             break
         parts.append(nxt.group(1))
         value.end, at = nxt.end(1), nxt.end()
-    if len(parts) > 1:
+    if _REPEAT_RE.match(text, at) is not None:
+        value.content = ""  # "dapi" + "0" * 32, "x" * 40: a fill pattern a test builds
+    elif len(parts) > 1:
         value.content = "".join(parts)
 
 
@@ -3097,8 +3382,12 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         return False  # a fixture's fake, a dependency's version range, a schema {type: x}
     if _PASSWORD_HASH_RE.fullmatch(v) or _CIPHERTEXT_RE.match(v):
         return False  # a crypt/LDAP/Postgres hash or an encrypted block: what is stored instead
-    if _PUBLISHABLE_RE.fullmatch(v):
-        return False  # a key made to be public: Stripe's pk_live_, Mapbox's pk.
+    if _PUBLISHABLE_RE.fullmatch(v) or _ETH_ADDRESS_RE.fullmatch(v):
+        return False  # a key made to be public (Stripe's pk_live_, Mapbox's pk.), an address
+    if v.startswith("eyJ") and _public_jwt(v):
+        return False  # Supabase's anon key
+    if v.isalpha() and len(v) <= 24 and not _mixed_case_word(v) and _last_word(name) == "token":
+        return False  # a word ("token": "shipped" in NLP data): no token is one
     if v.startswith("{") and _embedded_object(v):
         return False  # a JSON object in a string: its members are judged by their own names
     if _DECLARATION_VALUE_RE.fullmatch(v):
@@ -3133,11 +3422,27 @@ def _value_is_secret(value: str, ctx: _Value, strength: int, name: str = "") -> 
         # an object key ("builds/<uuid>/bundle.tar.zst") a relative path to a file.
         return (
             _looks_random(v)
-            and not _HEX_RE.fullmatch(v)
+            and (not _HEX_RE.fullmatch(v) or _vendor_key_variable(name, v))
             and not _NAMED_DIGEST_RE.fullmatch(v)
             and not _FILE_PATH_RE.fullmatch(v)
         )
     return len(v) >= 4
+
+
+# An environment variable named for a service's key (KAGGLE_KEY, OPENWEATHER_KEY): what it
+# holds is that service's API key, often 32 or 40 hex digits; a digest would be named for what
+# it digests (…_SHA, …_HASH, CACHE_KEY: those names are never key-ish).
+# (Lowercase hex only: an OpenPGP fingerprint, Docker images' ENV GPG_KEY 7169605F…, is
+# printed in capitals.)
+_VENDOR_KEY_VAR_RE = _lazy("_VENDOR_KEY_VAR_RE", r"(?!GPG_|PGP_)[A-Z][A-Z0-9]{2,31}_(?:API_)?KEY")
+
+
+def _vendor_key_variable(name: str, value: str) -> bool:
+    return (
+        len(value) in (32, 40)
+        and value.islower()
+        and _VENDOR_KEY_VAR_RE.fullmatch(name) is not None
+    )
 
 
 # Password hashes (crypt(3)'s $id$, LDAP's {SCHEME}, Postgres md5/SCRAM, Django's
@@ -3177,14 +3482,33 @@ _NAMED_DIGEST_RE = _lazy("_NAMED_DIGEST_RE", r"(?:[A-Za-z][A-Za-z0-9.]*[-_])+[0-
 _FILE_PATH_RE = _lazy(
     "_FILE_PATH_RE", r"(?:[\w\-]{1,128}/){1,32}[\w\-.]{0,128}\.[A-Za-z][A-Za-z0-9]{0,7}"
 )
+# An account's address (Ethereum's 20 bytes in hex, EIP-55 mixed case or not): public.
+_ETH_ADDRESS_RE = _lazy("_ETH_ADDRESS_RE", r"0x[0-9a-fA-F]{40}")
+
+
+def _mixed_case_word(v: str) -> bool:
+    """``xQmRtz``: capitals inside a word, as generated runs have (not Acme, shipped, API)."""
+    return not (v.islower() or v.isupper() or v.istitle())
+
+
+def _last_word(name: str) -> str:
+    words = _NAME_SPLIT_RE.findall(name)
+    return words[-1].lower() if words else ""
+
+
 # Keys their vendor makes to be shipped in web pages and apps: Stripe's publishable keys, Mapbox's
 # public access tokens (pk.<base64 JSON>.<signature>; the secret ones are sk.), Datadog's client
 # tokens ("pub" and 32 hex digits: the browser SDKs' and RUM's, sent as ?dd-api-key= from every
-# page; API and application keys have no prefix).
+# page; API and application keys have no prefix); PostHog's project keys (phc_; the personal
+# ones, phx_, are secret); RevenueCat's public SDK keys (appl_, goog_, amzn_, strp_, rcb_; the
+# secret ones are sk_); Supabase's publishable keys (sb_publishable_; the secret ones
+# sb_secret_); Paddle's client-side tokens (live_/test_ and 27 hex digits) and Adyen's client
+# keys (live_/test_ and 32 capitals and digits), both made for Paddle.js and Adyen's Drop-in.
 _PUBLISHABLE_RE = _lazy(
     "_PUBLISHABLE_RE",
     r"pk_(?:live|test)_[A-Za-z0-9]{8,255}|pk\.eyJ[A-Za-z0-9_\-]{10,1024}\.[A-Za-z0-9_\-]{10,256}"
-    r"|pub[0-9a-f]{32}",
+    r"|pub[0-9a-f]{32}|phc_[A-Za-z0-9]{30,64}|(?:appl|goog|amzn|strp|rcb)_[A-Za-z0-9]{20,40}"
+    r"|sb_publishable_[A-Za-z0-9_\-]{16,128}|(?:live|test)_(?:[0-9a-f]{27}|[A-Z0-9]{32})",
 )
 # Maven's encrypted passwords (settings.xml's <password>{…}</password>, made by mvn
 # --encrypt-password): base64 in braces, Maven 4's with its cipher's attributes first. Only as
@@ -3417,6 +3741,11 @@ def _names_a_secret(value: str) -> bool:
 _STORE_ADDRESS_RE = _lazy("_STORE_ADDRESS_RE", r"[A-Za-z][\w.\-/:,=]{2,200}")
 _STORE_SEPARATORS_RE = _lazy("_STORE_SEPARATORS_RE", r"[-_./:,=]+")
 _STORE_WORDS = frozenset({"creds", "cred", "credstore", "secrets", "keys", "tokens", "passwords"})
+# Lowercase words joined by "/" (and "-" or "_" inside a part): the name a secrets backend
+# files a value under (Airflow's sql_alchemy_conn_secret = airflow/metadb-conn), not a value.
+_STORE_PATH_RE = _lazy(
+    "_STORE_PATH_RE", r"[a-z]{2,24}(?:[-_][a-z]{2,24})*(?:/[a-z]{2,24}(?:[-_][a-z]{2,24})*)+"
+)
 
 
 def _names_a_stored_secret(value: str) -> bool:
@@ -3426,6 +3755,8 @@ def _names_a_stored_secret(value: str) -> bool:
     parts = [p for p in _STORE_SEPARATORS_RE.split(v) if p]
     if len(parts) < 2 or any(not p.isalpha() or len(p) > 24 for p in parts):
         return False  # a digit or a long run: generated, or a password with a separator
+    if _STORE_PATH_RE.fullmatch(v) is not None:
+        return True  # airflow/connections/metadb, prod/billing-db: a path of words in a store
     words = {w.lower() for p in parts for w in _NAME_SPLIT_RE.findall(p)}
     return bool(words & (_SECRET_WORDS | _STORE_WORDS))
 
@@ -3810,6 +4141,50 @@ def _identified_by(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
     if g == 3 and not _password_shaped(m.group(3)):
         return  # "grant access to a user identified by their ID": an unquoted word of prose
     _add_literal(out, m.start(g), m.end(g), "password-in-code", m.group(g), quoted=g < 3)
+
+
+# DuckDB's secrets manager: CREATE [OR REPLACE] [PERSISTENT|TEMPORARY] SECRET [name] (TYPE s3,
+# KEY_ID '…', SECRET '…', REGION '…'): parameters are "NAME 'value'", no operator between.
+_CREATE_SECRET_RE = _lazy(
+    "_CREATE_SECRET_RE",
+    r"CREATE[ \t]+(?:OR[ \t]+REPLACE[ \t]+)?(?:(?:PERSISTENT|TEMPORARY)[ \t]+)?SECRET\b"
+    r"[^(;\n]{0,128}\(",
+    re.I,
+)
+_SECRET_PARAM_RE = _lazy(
+    "_SECRET_PARAM_RE",
+    r"(?<![\w.])([A-Za-z_]{2,32})[ \t]+'((?:[^'\n]|''){1,1024})'|(\))",
+)
+# The parameters that hold the credential (S3/R2/GCS's SECRET and SESSION_TOKEN, Azure's
+# CLIENT_SECRET and ACCOUNT_KEY, Hugging Face's TOKEN, HTTP's BEARER_TOKEN, a proxy's
+# password); KEY_ID is the key's other half, reported as an AWS key id is.
+_SECRET_PARAMS = frozenset(
+    {"secret", "session_token", "token", "password", "client_secret", "account_key",
+     "bearer_token", "http_proxy_password", "proxy_password", "client_certificate_password"}
+)  # fmt: skip
+_CREATE_SECRET_SPAN = 4096
+
+
+def _create_secret(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        return
+    head = _CREATE_SECRET_RE.match(text, pos)
+    if head is None:
+        return
+    found: list[tuple[int, int, str]] = []
+    key_ids: list[tuple[int, int, str]] = []
+    for m in _SECRET_PARAM_RE.finditer(text, head.end(), head.end() + _CREATE_SECRET_SPAN):
+        if m.group(3) is not None:
+            break  # the parameter list's closing parenthesis
+        name, value = m.group(1).lower(), m.group(2)
+        if name in _SECRET_PARAMS:
+            if _value_is_secret(value, _Value(m.start(2), m.end(2), True, True), _STRONG, name):
+                found.append((m.start(2), m.end(2), value))
+        elif name == "key_id" and (_looks_random(value) or _HEX_KEY_RE.fullmatch(value)):
+            key_ids.append((m.start(2), m.end(2), value))
+    if found:
+        for start, end, value in found + key_ids:
+            _add_literal(out, start, end, "secret-assignment", value, quoted=True)
 
 
 def _cli_password(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
@@ -4215,7 +4590,7 @@ def _literal_arg(text: str, lo: int, hi: int) -> _Value | None:
     return value
 
 
-def _call_handler(callee: str, arg: int, min_args: int) -> _Handler:
+def _call_handler(callee: str, arg: int, min_args: int, secret: str = "password") -> _Handler:
     def handle(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
         if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
             return  # inside a longer name
@@ -4226,7 +4601,15 @@ def _call_handler(callee: str, arg: int, min_args: int) -> _Handler:
         if value is None:
             return
         judged = text[value.start : value.end]
-        if _value_is_secret(judged, value, _STRONG, "password"):
+        if judged in _published_values():
+            return  # a development chain's funded account (Hardhat's, Anvil's)
+        if secret == "private-key":
+            if _PRIVATE_KEY_HEX_RE.fullmatch(judged) and not _is_token_placeholder(judged):
+                out.append((value.start, value.end, "private-key", _PRIO_GENERIC))
+        elif secret == "mnemonic":
+            if _seed_phrase(judged):
+                out.append((value.start, value.end, "seed-phrase", _PRIO_GENERIC))
+        elif _value_is_secret(judged, value, _STRONG, "password"):
             out.append((value.start, value.end, "password-in-code", _PRIO_GENERIC))
 
     return handle
@@ -4315,14 +4698,20 @@ def _load_cli() -> list[tuple[tuple[str, ...], _Handler]]:
 
 
 def _load_calls() -> list[tuple[str, _Handler]]:
-    """(trigger, handler) per entry of the ``[[call]]`` table."""
-    from gitgate.safety.tokentable import load_calls
+    """(trigger, handler) per entry of the ``[[call]]`` and ``[[wallet_call]]`` tables."""
+    from gitgate.safety.tokentable import load_calls, load_wallet_calls
 
     out: list[tuple[str, _Handler]] = []
     for entry in load_calls():
         callee, arg = str(entry["callee"]), int(entry["arg"])
         min_args = int(entry.get("min_args", arg + 1 if arg >= 0 else 1))
-        out.append((callee + str(entry.get("open", "(")), _call_handler(callee, arg, min_args)))
+        handler = _call_handler(callee, arg, min_args)
+        out.append((callee + str(entry.get("open", "(")), handler))
+    for entry in load_wallet_calls():
+        callee, arg, secret = str(entry["callee"]), int(entry["arg"]), str(entry["secret"])
+        if secret not in ("private-key", "mnemonic"):
+            raise ValueError(f"secret_tokens.toml: [[wallet_call]] {callee}: secret {secret!r}")
+        out.append((callee + "(", _call_handler(callee, arg, arg + 1, secret)))
     return out
 
 
@@ -4392,11 +4781,35 @@ def _base64_wrapped(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 _BASIC_PAIR_RE = _lazy("_BASIC_PAIR_RE", r"[\w.@+\-]{0,64}:(?!//)([^\s:\"'\\]{8,256})")
 
 
+# 'id' + ':' + 'secret': a Basic credential joined from its two literals.
+_JOINED_PAIR_RE = _lazy(
+    "_JOINED_PAIR_RE",
+    r"\s{0,64}([\"'])([^\"'\s:]{1,256})\1\s{0,16}\+\s{0,16}([\"']):\3\s{0,16}\+\s{0,16}"
+    r"([\"'])([^\"'\s]{1,256})\4\s{0,16}\Z",
+)
+_TO_BASE64_RE = _lazy("_TO_BASE64_RE", r"\)\s{0,16}\.toString\(\s{0,16}[\"']base64")
+
+
 def _encoded_basic(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
     if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
         return
     args = _call_args(text, pos + len(hit))
     if not args:
+        return
+    if hit == "Buffer.from(" and not _TO_BASE64_RE.match(text, args[-1][1]):
+        return  # Node's Basic header: Buffer.from(user + ":" + pw).toString("base64")
+    joined = _JOINED_PAIR_RE.match(text, *args[0])
+    if joined is not None:
+        secret = joined.group(5)
+        ctx = _Value(joined.start(5), joined.end(5), True, True)
+        if (_password_shaped(secret) or _looks_random(secret)) and _value_is_secret(
+            secret, ctx, _STRONG, "password"
+        ):
+            user = joined.group(2)
+            if _looks_random(user) or _HEX_KEY_RE.fullmatch(user):
+                # a generated user name is a key's id (Infura's project id, an API key's)
+                out.append((joined.start(2), joined.end(2), "password-in-code", _PRIO_GENERIC))
+            out.append((joined.start(5), joined.end(5), "password-in-code", _PRIO_GENERIC))
         return
     value = _literal_arg(text, *args[0])
     if value is None:
@@ -4609,6 +5022,202 @@ def _slash_pair(text: str, pos: int, _hit: str, out: list[_Cand]) -> None:
 # ---------------------------------------------------------------------------------------------
 # The trigger scanner.
 # ---------------------------------------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------
+# Wallets: seed phrases (BIP-39), private keys in the forms web3 tools take them.
+# ---------------------------------------------------------------------------------------------
+# A secp256k1 private key as Ethereum's tools write it: 32 bytes in hex, "0x" or not.
+_PRIVATE_KEY_HEX_RE = _lazy("_PRIVATE_KEY_HEX_RE", r"(?:0x)?[0-9a-fA-F]{64}")
+_SEED_LENGTHS = frozenset({12, 15, 18, 21, 24})
+
+
+@cache
+def _bip39_words() -> frozenset[str]:
+    from gitgate.safety.tokentable import load_bip39
+
+    return load_bip39()
+
+
+def _seed_phrase(value: str) -> bool:
+    """12 to 24 words of the BIP-39 list: a wallet's seed, unless a published one (Hardhat's
+    "test test … junk", the standard's test vectors) or a fill of one word ("abandon … about")."""
+    words = value.split()
+    if len(words) not in _SEED_LENGTHS or len(set(words)) < len(words) // 2:
+        return False
+    wordlist = _bip39_words()
+    return all(w in wordlist for w in words) and " ".join(words) not in _published_values()
+
+
+# A run of 12 or more lowercase words (BIP-39's are 3 to 8 letters long) on one line; the
+# phrase is its last 12 to 24 (a label's words may come first).
+_WORD_RUN_RE = _lazy(
+    "_WORD_RUN_RE", r"(?<![A-Za-z\-])[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,31}(?![A-Za-z\-])"
+)
+_SEED_LENGTHS_DOWN = tuple(sorted(_SEED_LENGTHS, reverse=True))
+_SEED_LINES = 4
+_SEED_SPAN = 1024
+
+
+def _seed_phrase_after(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    """A seed phrase after a name or label of one: MNEMONIC="…", accounts: { mnemonic: "…" },
+    const seedPhrase =\n  '…', a tool's "Save this seed phrase …:" then the words on the next
+    line. Only words of the BIP-39 list count, so an instruction's "mnemonic" or prose does
+    not; the phrase is looked for on the rest of the line and the few lines after it."""
+    if hit.lower() == "phrase" and text[max(0, pos - 4) : pos].lower() == "pass":
+        return  # a passphrase: a password's name, the assignment detector's
+    at, hi = pos + len(hit), min(len(text), pos + _SEED_SPAN)
+    for _ in range(_SEED_LINES):
+        line_end = text.find("\n", at, hi)
+        line_end = hi if line_end < 0 else line_end
+        for run in _WORD_RUN_RE.finditer(text, at, line_end):
+            words = run.group().split()
+            for n in _SEED_LENGTHS_DOWN:
+                if len(words) >= n and _seed_phrase(" ".join(words[-n:])):
+                    # (the phrase ends the run: words before it are a label's)
+                    start = run.start() + _word_offset(run.group(), len(words) - n)
+                    out.append((start, run.end(), "seed-phrase", _PRIO_GENERIC))
+                    return
+        if line_end >= hi:
+            return
+        at = line_end + 1
+
+
+def _word_offset(run: str, skip: int) -> int:
+    """Where word number ``skip`` of a run of words separated by blanks starts."""
+    at = 0
+    for _ in range(skip):
+        while run[at] not in " \t":
+            at += 1
+        while run[at] in " \t":
+            at += 1
+    return at
+
+
+# Solana's Keypair.fromSecretKey(Uint8Array.from([…64 bytes…])): the secret key as numbers.
+_KEYPAIR_SPAN = 1024
+
+
+def _secret_key_bytes(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    at = text.find("[", pos + len(hit), pos + len(hit) + 64)
+    if at < 0:
+        return
+    m = _BYTE_ARRAY_RE.match(text, at, at + _KEYPAIR_SPAN)
+    if m is not None and all(int(n) < 256 for n in re.findall(r"\d+", m.group())):
+        out.append((m.start(), m.end(), "private-key", _PRIO_GENERIC))
+
+
+# minisign and rsign (Tauri's updater) secret key files: "untrusted comment: minisign encrypted
+# secret key" and a base64 line; Tauri's TAURI_SIGNING_PRIVATE_KEY is that file in base64
+# ("dW50cnVzdGVkIGNvbW1lbnQ6" is "untrusted comment:"). Public keys' and signatures' comments
+# say "public key" and "signature from … secret key".
+_MINISIGN_LINE_RE = _lazy(
+    "_MINISIGN_LINE_RE", r"untrusted comment:([^\n]{0,256})\r?\n[ \t]*([A-Za-z0-9+/]{40,512}={0,2})"
+)
+_MINISIGN_B64_RE = _lazy(
+    "_MINISIGN_B64_RE", r"dW50cnVzdGVkIGNvbW1lbnQ6[A-Za-z0-9+/]{16,8192}={0,2}"
+)
+
+
+def _minisign_secret(comment: str) -> bool:
+    low = comment.lower()
+    return "secret key" in low and "signature" not in low
+
+
+def _minisign_key(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if hit.startswith("untrusted"):
+        m = _MINISIGN_LINE_RE.match(text, pos)
+        if m is not None and _minisign_secret(m.group(1)):
+            out.append((m.start(2), m.end(2), "private-key", _PRIO_PEM))
+        return
+    m = _MINISIGN_B64_RE.match(text, pos)
+    if m is None:
+        return
+    head = m.group()[:128]
+    try:
+        decoded = binascii.a2b_base64(head[: len(head) - len(head) % 4]).decode("utf-8", "replace")
+    except binascii.Error:
+        return
+    if _minisign_secret(decoded.split("\n", 1)[0]):
+        out.append((m.start(), m.end(), "private-key", _PRIO_PEM))
+
+
+# Hardhat's and Truffle's network settings: accounts: ["0x<key>", …], privateKeys: […].
+_ACCOUNTS_LIST_RE = _lazy("_ACCOUNTS_LIST_RE", r"[\"']?[ \t]*(?:=>|[:=])[ \t]*\[\s{0,64}(?=[\"'])")
+_LIST_ITEM_RE = _lazy("_LIST_ITEM_RE", r"([\"'])((?:0x)?[0-9a-fA-F]{64})\1\s{0,64}(,\s{0,64})?")
+
+
+def _accounts_list(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        return
+    m = _ACCOUNTS_LIST_RE.match(text, pos + len(hit))
+    at = m.end() if m is not None else -1
+    for _ in range(_CALL_MAX_ARGS if m is not None else 0):
+        item = _LIST_ITEM_RE.match(text, at)
+        if item is None:
+            return
+        key = item.group(2)
+        if key not in _published_values() and not _is_token_placeholder(key):
+            out.append((item.start(2), item.end(2), "private-key", _PRIO_GENERIC))
+        if item.group(3) is None:
+            return
+        at = item.end()
+
+
+# A terminal transcript printing a file that holds one secret (cat ~/.tauri/app.key, type
+# keystore\password.txt, cat .secret, cat ~/.config/solana/id.json): the line it prints is
+# the secret. The file's name says so: a password, secret, token, seed or key file, or a
+# wallet's keypair.
+_PRINT_FILE_RE = _lazy(
+    "_PRINT_FILE_RE",
+    r"(?:sudo[ \t]+)?(?:cat|type|Get-Content)(?:[ \t]+-[\w-]+)*"
+    r"[ \t]+[\"']?([^\s\"'|;&<>]{1,256})[\"']?[ \t]*\r?$",
+    re.M,
+)
+_SECRET_FILE_RE = _lazy(
+    "_SECRET_FILE_RE",
+    r"(?:^|[/\\])(?:\.?[\w.\-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|mnemonic|seed|"
+    r"api[_\-]?key|private[_\-]?key)[\w.\-]*|[\w.\-]+\.(?:key|pass|secret|seed)"
+    r"|[\w.\-]*keypair[\w.\-]*\.json|id\.json)$",
+    re.I,
+)
+_PASSWORD_FILE_RE = _lazy("_PASSWORD_FILE_RE", r"pass|pwd|secret[^/\\]*$", re.I)
+_PRINTED_LINE_RE = _lazy("_PRINTED_LINE_RE", r"[ \t]*([^\r\n]{6,4096}?)[ \t]*\r?(?:\n|\Z)")
+# A keypair file of Solana's CLI: the 64 bytes of the secret key as a JSON array.
+_BYTE_ARRAY_RE = _lazy("_BYTE_ARRAY_RE", r"\[\s*(?:\d{1,3}\s*,\s*){63}\d{1,3}\s*\]")
+
+
+def _printed_key_file(text: str, pos: int, hit: str, out: list[_Cand]) -> None:
+    line_start = text.rfind("\n", max(0, pos - _LINE_WINDOW), pos) + 1
+    prompt = _PROMPT_RE.match(text, line_start, pos)
+    if prompt is None or text[prompt.end() : pos].strip() not in ("", "sudo"):
+        return
+    m = _PRINT_FILE_RE.match(text, pos)
+    if m is None or _SECRET_FILE_RE.search(m.group(1)) is None:
+        return
+    line2 = m.end() + 1
+    printed = _PRINTED_LINE_RE.match(text, line2) if line2 < len(text) else None
+    if printed is None or _PROMPT_RE.match(text, line2) is not None:
+        return
+    nxt = printed.end()
+    if nxt < len(text) and text[nxt] not in "\r\n":
+        following = text[nxt : text.find("\n", nxt, nxt + 256) % (nxt + 256) or nxt + 256]
+        if _PROMPT_RE.match(following.rstrip() + " ") is None:
+            return  # more lines follow: a file of several entries, judged by their own names
+    value = printed.group(1)
+    if value.startswith("-----BEGIN"):
+        return  # a PEM block (the key detector's)
+    word = " " not in value and "\t" not in value and len(value) <= 1024
+    if (
+        _seed_phrase(value)
+        or _BYTE_ARRAY_RE.fullmatch(value) is not None
+        or (word and _lone_secret_word(value, min_len=12))
+        # a password file's one line is the password, whatever it looks like
+        or (
+            word and _PASSWORD_FILE_RE.search(m.group(1)) and not _PASSWORD_HASH_RE.fullmatch(value)
+        )
+    ):
+        _add_literal(out, printed.start(1), printed.end(1), "printed-secret", value)
+
+
 def _build_handlers() -> dict[str, list[_Handler]]:
     table: dict[str, list[_Handler]] = {}
 
@@ -4642,6 +5251,15 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("--from-literal=",), _from_literal)
     add(("ConvertTo-SecureString",), _secure_string)
     add(("IDENTIFIED ", "identified ", "Identified "), _identified_by)
+    add(("CREATE ", "create ", "Create "), _create_secret)
+    add(
+        (*_case_variants("mnemonic"), "PHRASE", "Phrase", "phrase", "SEED", "Seed"),
+        _seed_phrase_after,
+    )
+    add(("accounts", "privateKeys"), _accounts_list)
+    add(("fromSecretKey(",), _secret_key_bytes)
+    add(("untrusted comment:", "dW50cnVzdGVkIGNvbW1lbnQ6"), _minisign_key)
+    add(("cat ", "type ", "Get-Content "), _printed_key_file)
     add(("SMTP.start(",), _smtp_start)
     add(("acc_", "acc-"), _authress)  # not ".acc": "." would be a new scan stop
     # Not lowercase "dsn": a scan stop at every "d" (the Go form is caught by "@tcp(").
@@ -4683,6 +5301,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("ization: basic", "IZATION: basic"), _lowercase_basic)
     add(("-u ", "--user"), _curl_user)
     add(("Cookie:", "cookie:", "COOKIE:"), _cookie_header)
+    add(("ruby/object:HTTP::Cookie",), _ruby_cookie)
     add(('"Cookie"', '"cookie"', "'Cookie'"), _cookie_field)
     add(
         _case_variants("aws"),
@@ -4704,6 +5323,9 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     # dd_api_key are strong assignment names anyway.
     add(("DATADOG", "Datadog", "DD_"), _context_handler("datadog-key", _HEX32_40_RE))
     add(_case_variants("vault"), _context_handler("vault-token", _VAULT_LEGACY_RE))
+    # Infura's project id (now its "API key") and secret: 32 hex digits named near "Infura"
+    # (not lowercase: its endpoints' "infura.io/v3/<key>" is a token of the table).
+    add(("INFURA", "Infura"), _context_handler("infura-key", _HEX32_RE))
     add(_case_variants("pass", "pwd", "secret", "token", "key", "auth", "cred"), _assignment)
     add(_case_variants("encrypt"), _assignment)
     # ?appid=… (OpenWeatherMap and others): a key-ish name, so only a generated value counts.
@@ -4716,6 +5338,7 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("_pw", "_PW", "Pw"), _assignment)
     # LDAP's bindpw/rootpw (nslcd.conf, slapd.conf, Helm values): one word, no "_" before "pw".
     add(("bindpw", "rootpw", "BINDPW", "ROOTPW"), _assignment)
+    add(_case_variants("wif"), _assignment)
     # wp-config's LOGGED_IN_SALT/NONCE_SALT, Rails' salts: a key-ish name (a generated value
     # only), with no other trigger word in it (AUTH_SALT has "AUTH").
     add(("SALT", "_salt", "Salt"), _assignment)
@@ -4758,7 +5381,14 @@ def _build_handlers() -> dict[str, list[_Handler]]:
     add(("pw `", "PW `"), _assignment)
     add(_B64_WRAPPED_TRIGGERS, _base64_wrapped)
     add(
-        ("ToBase64String(", "btoa(", "b64encode(", "encodeToString(", "strict_encode64("),
+        (
+            "ToBase64String(",
+            "btoa(",
+            "b64encode(",
+            "encodeToString(",
+            "strict_encode64(",
+            "Buffer.from(",
+        ),
         _encoded_basic,
     )
     add(("buildConfigField",), _build_config_field)
@@ -5258,6 +5888,7 @@ def _candidates(text: str) -> tuple[list[_Cand], list[tuple[int, int]]]:
     _discord_bots(text, cands)
     if cands:
         _drop_lone_identifiers(cands)
+        _drop_published_defaults(text, cands)
     if cands:
         _wrapped_values(text, cands)
         cands.extend(_echoes(text, cands))

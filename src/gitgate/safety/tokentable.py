@@ -1,8 +1,10 @@
 """The vendor token table: ``data/secret_tokens.toml``, read through its JSON copy.
 
-It also holds the ``[[call]]`` table (client APIs whose positional argument is a credential), the
-``[[cli]]`` one (command-line options whose argument is a credential) and the ``[[published]]``
-one (credentials their vendor publishes, which no detector reports).
+It also holds the ``[[call]]`` table (client APIs whose positional argument is a credential; the
+``[[wallet_call]]`` one, those of web3 libraries taking a private key or a seed phrase), the
+``[[cli]]`` one (command-line options whose argument is a credential), the ``[[published]]``
+one (credentials their vendor publishes, which no detector reports) and ``[bip39]`` (the word
+list of wallet seed phrases).
 
 The copy, and why it exists, are :mod:`gitgate.safety.datacopy`'s (it serves every packaged table);
 this module names the token table's files and gives its ``[[token]]`` entries.
@@ -42,6 +44,19 @@ def load_calls(
     return list(calls)
 
 
+def load_wallet_calls(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> list[Token]:
+    """The ``[[wallet_call]]`` entries: web3 APIs whose argument is a private key or a seed
+    phrase."""
+    calls = datacopy.load_pair(source, copy).get("wallet_call", [])
+    if not isinstance(calls, list) or not all(
+        isinstance(c, dict) and {"callee", "arg", "secret"} <= c.keys() for c in calls
+    ):
+        raise ValueError("secret_tokens.toml: `wallet_call` must be tables of callee, arg, secret")
+    return list(calls)
+
+
 def _tables_with(
     name: str, key: str, source: str | os.PathLike[str], copy: str | os.PathLike[str]
 ) -> list[Token]:
@@ -64,9 +79,39 @@ def load_cli(
 def load_published(
     source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
 ) -> frozenset[str]:
-    """The ``[[published]]`` values: credentials their vendor publishes for everyone to use."""
+    """The ``[[published]]`` values: credentials their vendor publishes for everyone to use
+    (not those published for one context only, see :func:`load_published_near`)."""
     entries = _tables_with("published", "values", source, copy)
-    return frozenset(str(v) for e in entries for v in e["values"])
+    return frozenset(str(v) for e in entries if "near" not in e for v in e["values"])
+
+
+def load_published_near(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> dict[str, tuple[str, ...]]:
+    """The ``[[published]]`` defaults of one context: each value, with the words (any of them)
+    that must be written near it for it to be that default."""
+    entries = _tables_with("published", "values", source, copy)
+    out: dict[str, tuple[str, ...]] = {}
+    for e in entries:
+        near = e.get("near")
+        if near is None:
+            continue
+        if not isinstance(near, list) or not near:
+            raise ValueError("secret_tokens.toml: `near` must be a non-empty list")
+        for v in e["values"]:
+            out[str(v)] = out.get(str(v), ()) + tuple(str(n) for n in near)
+    return out
+
+
+def load_bip39(
+    source: str | os.PathLike[str] = SOURCE, copy: str | os.PathLike[str] = COPY
+) -> frozenset[str]:
+    """The BIP-39 English word list (``[bip39] english``): the words of wallet seed phrases."""
+    table = datacopy.load_pair(source, copy).get("bip39", {})
+    words = table.get("english") if isinstance(table, dict) else None
+    if not isinstance(words, str) or len(words.split()) != 2048:
+        raise ValueError("secret_tokens.toml: `bip39.english` must hold the 2048 words")
+    return frozenset(words.split())
 
 
 def parse_tokens(raw: bytes) -> list[Token]:
