@@ -314,6 +314,9 @@ class Catalogue:
     # the names of configuration files (globs) they apply to: see [copies] in the catalogue.
     config_copy_suffixes: tuple[str, ...] = ()
     copied_configs: tuple[str, ...] = ()
+    # Copy suffixes of archive formats (some of copy_suffixes): an archive may hold a whole
+    # directory, so ".aws.tar.gz" is judged as the directory ".aws/" too.
+    archive_suffixes: tuple[str, ...] = ()
     # How dotfile managers name the source of a file they install (see [sources] in the
     # catalogue): chezmoi's attribute prefixes, the prefix that ends them, its spelling of a
     # leading dot, and the marker of yadm's alternates ("name##condition"). Lower-case.
@@ -412,12 +415,16 @@ def catalogue_from_data(data: dict[str, Any]) -> Catalogue:
     configs = _text_list(copies.get("configs", []), "copies.configs", allow_empty=True)
     if any("/" in c for c in configs):
         raise CatalogueError("copies.configs: file name globs without '/'")
+    archives = _text_list(copies.get("archives", []), "copies.archives", allow_empty=True)
+    if any(s.lower() not in lowered for s in archives):
+        raise CatalogueError("copies.archives: each must be one of copies.suffixes")
     sources = _parse_sources(data.get("sources", {}))
     return Catalogue(
         entries,
         lowered,
         tuple(s.lower() for s in config_suffixes),
         tuple(c.lower() for c in configs),
+        tuple(s.lower() for s in archives),
         *sources,
     )
 
@@ -1402,7 +1409,9 @@ def _originals_of_copy(path: str) -> list[str]:
 
     ``.aws.bak/credentials.old`` gives ``.aws/credentials``; ``trustdb.gpg.bak`` gives
     ``trustdb.gpg`` then ``trustdb`` (each layer is judged: ``.gpg`` is a suffix too).
-    Components are NFKC-normalised first, so full-width spellings of a suffix count.
+    Components are NFKC-normalised first, so full-width spellings of a suffix count. A file
+    that loses an archive suffix is also given as the directory it may pack: ``.dbt.tar.gz``
+    gives ``.dbt.tar``, ``.dbt`` and ``.dbt/``.
     """
     components, is_dir = _split(path)
     current = [unicodedata.normalize("NFKC", component) for component in components]
@@ -1411,8 +1420,11 @@ def _originals_of_copy(path: str) -> list[str]:
         stripped = [_strip_copy_suffix(component) for component in current]
         if stripped == current:
             break
+        unpacked = not is_dir and _is_archive_of(current[-1], stripped[-1])
         current = stripped
         originals.append("/".join(current) + ("/" if is_dir else ""))
+        if unpacked:
+            originals.append("/".join(current) + "/")
     # Vim's swap file of "id_rsa" is ".id_rsa.swp": the original lost the dot Vim added;
     # Emacs auto-saves ".env" as "#.env#".
     last = components[-1] if components else ""
@@ -1425,6 +1437,12 @@ def _originals_of_copy(path: str) -> list[str]:
 
 _VIM_SWAP_RE = re.compile(r"\.([^.].*)\.sw[a-p]", re.IGNORECASE)
 _EMACS_AUTOSAVE_RE = re.compile(r"#(.+)#")
+
+
+def _is_archive_of(name: str, stripped: str) -> bool:
+    """Whether ``stripped`` is ``name`` without an archive suffix (``.tar``, ``.zip``...)."""
+    archives = CATALOGUE.archive_suffixes
+    return bool(archives) and stripped != name and name.rstrip(". ").lower().endswith(archives)
 
 
 def _strip_copy_suffix(name: str) -> str:
