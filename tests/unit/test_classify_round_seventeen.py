@@ -593,3 +593,40 @@ def test_data_and_ml_tools(command: str, decision: str) -> None:
 )
 def test_package_manager_protections(command: str, decision: str) -> None:
     assert _decision(command) == decision
+
+
+# -- hardware: what a device cannot take back ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "decision"),
+    [
+        ("espefuse.py --port /dev/ttyUSB0 burn_efuse JTAG_DISABLE 1", "deny"),
+        ("idf.py -p /dev/ttyUSB0 efuse-burn DIS_USB_JTAG 1", "deny"),
+        ("esptool.py --port /dev/ttyUSB0 erase_flash", "deny"),
+        ("avrdude -c usbasp -p t85 -U hfuse:w:0x5F:m", "deny"),
+        ("STM32_Programmer_CLI -c port=SWD -ob RDP=0xCC", "deny"),
+        ("picotool otp set OTP_DATA_BOOT_FLAGS0 1", "deny"),
+        ("nrfjprog --rbp ALL", "deny"),
+        ("fastboot flashing unlock", "deny"),
+        ("fastboot -w", "deny"),
+        ("fastboot --disable-verity --disable-verification flash vbmeta vbmeta.img", "deny"),
+        ("adb disable-verity", "deny"),
+        ("adb backup -apk -shared -all -f full.ab", "deny"),
+        ("flash_erase /dev/mtd0 0 0", "deny"),
+        ("az iot hub policy show -n hub --name iothubowner --query primaryKey -o tsv", "deny"),
+        ("balena config read --drive balena.img", "deny"),
+        ('west forall -c "git reset --hard"', "deny"),
+        (
+            "blender --background --python-expr \"exec(__import__('base64').b64decode('eA=='))\"",
+            "deny",
+        ),
+        # flashing, listing and reading stay held
+        ("fastboot flash boot boot.img", "approve"),
+        ("esptool.py --port /dev/ttyUSB0 chip_id", "approve"),
+        ("nrfjprog --program build/zephyr/merged.hex --verify", "approve"),
+        ('west forall -c "git status"', "approve"),
+    ],
+)
+def test_hardware_operations(command: str, decision: str) -> None:
+    assert _decision(command) == decision
