@@ -103,6 +103,8 @@ def validate_spec(spec: AllowSpec, args: list[str]) -> str | None:
             return problem
         if arg in spec.valued:
             index += 1
+    if operands and operands[0] in spec.approve_verbs:
+        return f"{operands[0]}: {spec.approve_verbs[operands[0]]}"
     if spec.subcommands and not subcommand_matches(spec.subcommands, operands):
         shown = operands[0] if operands else "(nothing)"
         return f"{shown} is not a read-only use"

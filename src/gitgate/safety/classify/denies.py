@@ -396,7 +396,10 @@ def ci_config_tampering(command: str) -> str | None:
         marker = data.ci_markers.search(command) if written else None
         if marker is not None:
             found = short(marker.group(0), 30)
-            return f"writes CI configuration ({config}) with {found!r}: it runs with the secrets"
+            return (
+                f"writes {config} (configuration a build, a pipeline or a tool runs) with "
+                f"{found!r}: it runs at the next build, push or start"
+            )
     return None
 
 

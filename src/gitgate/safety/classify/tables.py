@@ -30,6 +30,8 @@ class AllowSpec:
     numeric: bool = False
     pattern_first: bool = False
     approve_options: dict[str, str] = field(default_factory=dict)
+    # a first operand that is a verb which changes something (`vale sync`): verb = why
+    approve_verbs: dict[str, str] = field(default_factory=dict)
     deny_options: dict[str, str] = field(default_factory=dict)
     unbounded_options: frozenset[str] = frozenset()
     subcommands: frozenset[str] = frozenset()
@@ -310,6 +312,7 @@ def _allow_spec(name: str, data: dict[str, Any]) -> AllowSpec:
         numeric=bool(data.get("numeric", False)),
         pattern_first=bool(data.get("pattern_first", False)),
         approve_options=_mapping(data, "approve_options"),
+        approve_verbs=_mapping(data, "approve_verbs"),
         deny_options=_mapping(data, "deny_options"),
         unbounded_options=frozenset(_strings(data, "unbounded_options")),
         subcommands=frozenset(_strings(data, "subcommands")),
