@@ -156,6 +156,14 @@ CORPORA = {
     / "benchmarks"
     / "corpora"
     / "commands_probe25.tsv",
+    "twenty-sixth blind probe, round 17 (commands_probe26.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe26.tsv",
+    "twenty-seventh blind probe, round 17 (commands_probe27.tsv)": ROOT
+    / "benchmarks"
+    / "corpora"
+    / "commands_probe27.tsv",
 }
 DECISIONS = ("allow", "approve", "deny")
 TARGET_ACCURACY = 97.0

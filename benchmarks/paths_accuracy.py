@@ -49,6 +49,7 @@ DEFAULT = (
     CORPORA / "paths_probe11.tsv",  # eleventh blind probe (round 16): enterprise repositories
     CORPORA / "paths_probe12.tsv",  # twelfth blind probe (round 17): data and ML repositories
     CORPORA / "paths_probe13.tsv",  # thirteenth (round 17): embedded, games, app signing
+    CORPORA / "paths_probe14.tsv",  # fourteenth (round 17): web sites, CMS, hosting
 )
 MAX_SAFE_REFUSED = 0.02
 
